@@ -1,0 +1,380 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// File is one model file: its name (used in messages) and its content.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Load reads and merges the model files at paths and returns the validated
+// model. On failure the error is an ErrorList holding every problem found
+// in every file, sorted.
+func Load(paths ...string) (*Model, error) {
+	var errs ErrorList
+	files := make([]File, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			var pe *os.PathError
+			msg := err.Error()
+			if errors.As(err, &pe) {
+				msg = pe.Err.Error()
+			}
+			errs = append(errs, &Error{Pos: Pos{File: p}, Msg: "cannot read model: " + msg})
+			continue
+		}
+		files = append(files, File{Name: p, Data: data})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return Parse(files...)
+}
+
+// Parse merges and validates model files already in memory.
+func Parse(files ...File) (*Model, error) {
+	if len(files) == 0 {
+		return nil, ErrorList{{Msg: "no model file given"}}
+	}
+	b := &builder{m: &Model{ids: map[string]ref{}}, badPos: map[string]Pos{}}
+	for _, f := range files {
+		b.m.Files = append(b.m.Files, f.Name)
+		var tree map[string]any
+		if _, err := toml.Decode(string(f.Data), &tree); err != nil {
+			b.parseError(f.Name, err)
+			continue
+		}
+		ix := buildPosIndex(f.Name, f.Data)
+		var raw rawFile
+		d := decoder{ix: ix, errs: &b.errs}
+		d.table(tree, reflect.ValueOf(&raw).Elem(), "", "the model")
+		b.files = append(b.files, parsedFile{ix: ix, raw: &raw})
+	}
+	b.build()
+	b.errs.Sort()
+	if len(b.errs) > 0 {
+		return nil, b.errs
+	}
+	return b.m, nil
+}
+
+func (b *builder) parseError(file string, err error) {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		col := pe.Position.Col
+		if col == 0 {
+			col = 1
+		}
+		b.errs = append(b.errs, &Error{Pos: Pos{File: file, Line: pe.Position.Line, Col: col}, Msg: "syntax: " + pe.Message})
+		return
+	}
+	b.errs = append(b.errs, &Error{Pos: Pos{File: file}, Msg: "syntax: " + err.Error()})
+}
+
+type parsedFile struct {
+	ix  *posIndex
+	raw *rawFile
+}
+
+// at locates a table of a file (its key path) for messages.
+type at struct {
+	ix   *posIndex
+	path string
+}
+
+func (a at) pos(key string) Pos {
+	if key == "" {
+		return a.ix.lookup(a.path)
+	}
+	return a.ix.lookup(a.path + "." + key)
+}
+
+func (a at) keyPath(key string) string {
+	if key == "" {
+		return a.path
+	}
+	return a.path + "." + key
+}
+
+type builder struct {
+	m     *Model
+	files []parsedFile
+	errs  ErrorList
+
+	// raw sources, parallel to the model slices
+	elemRaw    []elemSrc
+	deviceRaw  []deviceSrc
+	serviceRaw []serviceSrc
+	badPos     map[string]Pos // devices registered but left out because of errors
+}
+
+type elemSrc struct {
+	raw  *rawElement
+	bank *rawBank
+	at   at
+}
+
+type deviceSrc struct {
+	raw    *rawDevice
+	member int // index within the group
+	at     at
+}
+
+type serviceSrc struct {
+	raw    *rawService
+	member int
+	at     at
+}
+
+func (b *builder) errorf(a at, key, id, format string, args ...any) {
+	b.errs = append(b.errs, &Error{Pos: a.pos(key), Path: a.keyPath(key), ID: id, Msg: fmt.Sprintf(format, args...)})
+}
+
+// register records a new id, reporting a duplicate.
+func (b *builder) register(id string, r ref, a at, what string) bool {
+	if prev, ok := b.m.ids[id]; ok {
+		b.errorf(a, "id", id, "duplicate id %q: %s already defined at %s", id, what, b.posOf(id, prev))
+		return false
+	}
+	b.m.ids[id] = r
+	return true
+}
+
+func (b *builder) posOf(id string, r ref) Pos {
+	if r.index < 0 {
+		return b.badPos[id]
+	}
+	switch r.table {
+	case tabElement:
+		return b.m.Elements[r.index].Pos
+	case tabRack:
+		return b.m.Racks[r.index].Pos
+	case tabModel:
+		return b.m.DeviceModels[r.index].Pos
+	case tabDevice:
+		return b.m.Devices[r.index].Pos
+	}
+	return b.m.Services[r.index].Pos
+}
+
+var tableNames = [...]string{"a power element", "a rack", "a device model", "a device", "a service"}
+
+// checkID validates an id's spelling.
+func (b *builder) checkID(id *string, a at, what string) (string, bool) {
+	if id == nil {
+		b.errorf(a, "", "", "%s has no id", what)
+		return "", false
+	}
+	s := *id
+	if s == "" {
+		b.errorf(a, "id", "", "%s has an empty id", what)
+		return "", false
+	}
+	if strings.ContainsAny(s, " \t\r\n\"'") {
+		b.errorf(a, "id", s, "id %q must not contain spaces or quotes", s)
+		return "", false
+	}
+	return s, true
+}
+
+func (b *builder) build() {
+	b.site()
+	b.racks()
+	b.elements()
+	b.deviceModels()
+	b.devices()
+	b.services()
+}
+
+func (b *builder) site() {
+	s := Site{ContinuousLimit: 0.8, PowerFactor: 1, FrequencyHz: 50}
+	var first *at
+	for _, f := range b.files {
+		r := f.raw.Site
+		if r == nil {
+			continue
+		}
+		a := at{f.ix, "site"}
+		if first != nil {
+			b.errorf(a, "", "", "[site] defined again (first at %s)", first.pos(""))
+			continue
+		}
+		first = &a
+		if r.Name != nil {
+			s.Name = *r.Name
+		}
+		if r.ContinuousLimit != nil {
+			s.ContinuousLimit = *r.ContinuousLimit
+			b.fraction(a, "continuous_limit", "", s.ContinuousLimit)
+		}
+		if r.PowerFactor != nil {
+			s.PowerFactor = *r.PowerFactor
+			b.fraction(a, "power_factor", "", s.PowerFactor)
+		}
+		if r.FrequencyHz != nil {
+			s.FrequencyHz = *r.FrequencyHz
+			if s.FrequencyHz != 50 && s.FrequencyHz != 60 {
+				b.errorf(a, "frequency_hz", "", "frequency_hz must be 50 or 60, got %g", s.FrequencyHz)
+			}
+		}
+	}
+	b.m.Site = s
+}
+
+// fraction checks a value in (0, 1].
+func (b *builder) fraction(a at, key, id string, v float64) bool {
+	if v <= 0 || v > 1 {
+		b.errorf(a, key, id, "%s must be in (0, 1], got %g", key, v)
+		return false
+	}
+	return true
+}
+
+// positive checks an optional value > 0.
+func (b *builder) positive(a at, key, id string, v *float64, unit string) float64 {
+	if v == nil {
+		return 0
+	}
+	if *v <= 0 {
+		b.errorf(a, key, id, "%s must be > 0 %s, got %g", key, unit, *v)
+		return 0
+	}
+	return *v
+}
+
+// nonNegative checks an optional value >= 0.
+func (b *builder) nonNegative(a at, key, id string, v *float64, unit string) float64 {
+	if v == nil {
+		return 0
+	}
+	if *v < 0 {
+		b.errorf(a, key, id, "%s must not be negative, got %g %s", key, *v, unit)
+		return 0
+	}
+	return *v
+}
+
+func (b *builder) racks() {
+	for _, f := range b.files {
+		for i := range f.raw.Rack {
+			r := &f.raw.Rack[i]
+			a := at{f.ix, fmt.Sprintf("rack[%d]", i)}
+			id, ok := b.checkID(r.ID, a, "rack")
+			if !ok {
+				continue
+			}
+			rk := Rack{ID: id, Pos: a.pos("")}
+			if r.Row != nil {
+				rk.Row = *r.Row
+			}
+			if r.Room != nil {
+				rk.Room = *r.Room
+			}
+			if b.register(id, ref{tabRack, int32(len(b.m.Racks))}, a, "rack") {
+				b.m.Racks = append(b.m.Racks, rk)
+			}
+		}
+	}
+}
+
+// resolve looks up an id that must name an entry of table.
+func (b *builder) resolve(id string, table uint8, a at, key, owner, what string) (int32, bool) {
+	r, ok := b.m.ids[id]
+	if !ok {
+		b.errorf(a, key, owner, "%s %q is not defined", what, id)
+		return -1, false
+	}
+	if r.table != table {
+		b.errorf(a, key, owner, "%s %q is %s, not %s", what, id, tableNames[r.table], tableNames[table])
+		return -1, false
+	}
+	return r.index, true
+}
+
+// percentVerb reports whether a group pattern holds exactly one integer verb.
+func percentVerb(p string) bool {
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(p) && (p[j] >= '0' && p[j] <= '9') {
+			j++
+		}
+		if j < len(p) && p[j] == 'd' {
+			n++
+			i = j
+			continue
+		}
+		return false
+	}
+	return n == 1
+}
+
+// expand returns the ids of a group (count members from first) or the single id.
+func (b *builder) expand(id *string, count, first *int, a at, what string) []string {
+	if count == nil {
+		if first != nil {
+			b.errorf(a, "first", "", "first only applies with count")
+		}
+		s, ok := b.checkID(id, a, what)
+		if !ok {
+			return nil
+		}
+		if strings.Contains(s, "%") {
+			b.errorf(a, "id", s, "id %q holds a pattern but no count is given", s)
+			return nil
+		}
+		return []string{s}
+	}
+	pat, ok := b.checkID(id, a, what)
+	if !ok {
+		return nil
+	}
+	if *count < 1 {
+		b.errorf(a, "count", pat, "count must be >= 1, got %d", *count)
+		return nil
+	}
+	if *count > 1_000_000 {
+		b.errorf(a, "count", pat, "count %d is more than 1,000,000", *count)
+		return nil
+	}
+	if !percentVerb(pat) {
+		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d, got %q", pat)
+		return nil
+	}
+	start := 1
+	if first != nil {
+		start = *first
+	}
+	ids := make([]string, *count)
+	for i := range ids {
+		ids[i] = fmt.Sprintf(pat, start+i)
+	}
+	return ids
+}
+
+func sqrt3() float64 { return math.Sqrt(3) }
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
