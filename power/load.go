@@ -1,0 +1,215 @@
+package power
+
+import (
+	"math/cmplx"
+	"sort"
+
+	"blackstart/topology"
+)
+
+// ElementLoad is the load on one element in normal operation.
+type ElementLoad struct {
+	ID               string    `json:"id"`
+	Kind             string    `json:"kind"`
+	Live             bool      `json:"live"`
+	VoltageV         float64   `json:"voltage_v"`
+	Phases           int       `json:"phases"`
+	Line             string    `json:"line,omitempty"`            // connection to a three-phase supply
+	PowerW           float64   `json:"power_w"`                   // real power, W
+	ApparentVA       float64   `json:"apparent_va"`               // apparent power, VA
+	CurrentA         float64   `json:"current_a"`                 // largest line current, A
+	LineCurrentsA    []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
+	ImbalancePct     float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
+	RatingA          float64   `json:"rating_a"`                  // In, A; 0 when unrated
+	ContinuousLimitA float64   `json:"continuous_limit_a"`        // limit × In, A
+	CapacityVA       float64   `json:"capacity_va,omitempty"`     // UPS/source apparent capacity, VA
+	CapacityW        float64   `json:"capacity_w,omitempty"`      // UPS/source real capacity, W
+	UtilizationPct   float64   `json:"utilization_pct"`           // load over rating, %
+	ContinuousPct    float64   `json:"continuous_pct"`            // load over the continuous limit, %
+	Verdict          Verdict   `json:"verdict"`
+	TripMinS         Seconds   `json:"trip_min_s"`
+	TripMaxS         Seconds   `json:"trip_max_s"`
+	ShedW            float64   `json:"shed_w"`
+}
+
+// SideLoad is one feed of a rack: its share in normal operation and what it
+// carries when every other feed of the rack is lost.
+type SideLoad struct {
+	Feed            string  `json:"feed"`    // branch circuit (or breaker) id
+	Breaker         string  `json:"breaker"` // protective device of the feed, "" if none
+	RatingA         float64 `json:"rating_a"`
+	NormalA         float64 `json:"normal_a"`   // current in normal operation, A
+	NormalW         float64 `json:"normal_w"`   // real power in normal operation, W
+	SharePct        float64 `json:"share_pct"`  // share of the rack's feeds' power on this side, %
+	NormalPct       float64 `json:"normal_pct"` // normal current over In, %
+	FailoverA       float64 `json:"failover_a"` // current when the rack's other feeds are lost, A
+	FailoverW       float64 `json:"failover_w"`
+	FailoverPct     float64 `json:"failover_pct"` // failover current over In, %
+	FailoverVerdict Verdict `json:"failover_verdict"`
+	TripMinS        Seconds `json:"trip_min_s"` // at the failover load
+	TripMaxS        Seconds `json:"trip_max_s"`
+	ShedW           float64 `json:"shed_w"` // watts to shed for the failover load to be within the continuous limit
+}
+
+// RackLoad is a rack's feeds.
+type RackLoad struct {
+	ID    string     `json:"id"`
+	Sides []SideLoad `json:"sides"`
+	Worst Verdict    `json:"worst_failover_verdict"`
+}
+
+// DeviceDraw says which figure a device's draw came from.
+type DeviceDraw struct {
+	ID    string  `json:"id"`
+	Basis string  `json:"basis"`
+	DrawW float64 `json:"draw_w"`
+}
+
+// LoadReport is the load flow in normal operation.
+type LoadReport struct {
+	Basis       string         `json:"basis"`
+	BasisCounts map[string]int `json:"basis_counts"` // devices per figure used
+	Worst       Verdict        `json:"worst_verdict"`
+	Elements    []ElementLoad  `json:"elements"`
+	Racks       []RackLoad     `json:"racks"` // worst failover first
+	Devices     []DeviceDraw   `json:"devices"`
+}
+
+// Load reports the normal-operation flow: every element and line, every
+// rack's sides with their failover load, and the draw basis of every device.
+func (n *Network) Load() LoadReport {
+	m := n.M
+	rep := LoadReport{Basis: n.Basis.String(), BasisCounts: map[string]int{}}
+	f := &n.Base
+	for e := range m.Elements {
+		el := &m.Elements[e]
+		a := n.assess(f, e)
+		l := ElementLoad{ID: el.ID, Kind: el.Kind.String(), Live: f.Live[e], VoltageV: r3(el.VoltageV), Phases: el.Phases,
+			PowerW: r3(f.P[e]), ApparentVA: r3(f.ApparentVA(e)), CurrentA: r3(a.CurrentA), RatingA: el.RatingA,
+			ContinuousLimitA: r3(el.ContinuousLimit * el.RatingA), CapacityVA: el.CapacityVA, CapacityW: el.CapacityW,
+			UtilizationPct: round(a.Ratio*100, 2), Verdict: a.Verdict, TripMinS: Seconds(a.Band.MinS), TripMaxS: Seconds(a.Band.MaxS),
+			ShedW: round(a.ShedW, 0)}
+		if el.Line != topology.LineNone && el.Line != topology.LineAll {
+			l.Line = el.Line.String()
+		}
+		if a.Rated && el.ContinuousLimit > 0 {
+			l.ContinuousPct = round(a.Ratio/el.ContinuousLimit*100, 2)
+		}
+		if el.Phases == 3 {
+			c := f.Cur[e]
+			l.LineCurrentsA = []float64{r3(cmplx.Abs(c[0])), r3(cmplx.Abs(c[1])), r3(cmplx.Abs(c[2]))}
+			l.ImbalancePct = round(Imbalance(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2])), 2)
+		}
+		rep.Worst = max(rep.Worst, a.Verdict)
+		rep.Elements = append(rep.Elements, l)
+	}
+	rep.Racks = n.rackSides()
+	for d := range m.Devices {
+		b := n.DrawBasis[d].String()
+		rep.BasisCounts[b]++
+		rep.Devices = append(rep.Devices, DeviceDraw{ID: m.Devices[d].ID, Basis: b, DrawW: n.DrawW[d]})
+	}
+	return rep
+}
+
+// Imbalance is the current imbalance of three line currents: the largest
+// deviation from their mean, in percent of the mean (0 when all are 0).
+func Imbalance(a, b, c float64) float64 {
+	mean := (a + b + c) / 3
+	if mean == 0 {
+		return 0
+	}
+	return max(abs(a-mean), abs(b-mean), abs(c-mean)) / mean * 100
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// rackSides computes, for each rack, each feed's normal load and the load
+// it carries when the rack's other feeds are lost.
+func (n *Network) rackSides() []RackLoad {
+	m := n.M
+	feeds := m.Feeds()
+	rackFeeds := make([][]int32, len(m.Racks))
+	for _, d := range m.Devices {
+		for _, f := range d.Feeds {
+			rackFeeds[d.Rack] = appendUniq(rackFeeds[d.Rack], feeds[f]...)
+		}
+	}
+	s := NewSim(n)
+	out := make([]RackLoad, len(m.Racks))
+	for r := range m.Racks {
+		fs := rackFeeds[r]
+		sort.Slice(fs, func(i, j int) bool { return fs[i] < fs[j] })
+		rl := RackLoad{ID: m.Racks[r].ID, Sides: []SideLoad{}}
+		var totalW float64
+		for _, f := range fs {
+			totalW += n.Base.P[f]
+		}
+		for _, f := range fs {
+			side := SideLoad{Feed: m.Elements[f].ID, NormalA: r3(n.Base.CurrentA(int(f))), NormalW: r3(n.Base.P[f])}
+			if totalW > 0 {
+				side.SharePct = round(n.Base.P[f]/totalW*100, 2)
+			}
+			prot := int(f)
+			if b := m.ProtectedBy(int(f)); b >= 0 {
+				prot = b
+				side.Breaker = m.Elements[b].ID
+				side.RatingA = m.Elements[b].RatingA
+			}
+			if side.RatingA > 0 {
+				side.NormalPct = round(n.Base.CurrentA(prot)/side.RatingA*100, 2)
+			}
+			var others []int32
+			for _, g := range fs {
+				if g != f {
+					others = append(others, g)
+				}
+			}
+			s.apply(others, -1, -1)
+			a := n.assess(&s.cur, prot)
+			side.FailoverA, side.FailoverW = r3(s.cur.CurrentA(prot)), r3(s.cur.P[prot])
+			if side.RatingA > 0 {
+				side.FailoverPct = round(side.FailoverA/side.RatingA*100, 2)
+			}
+			side.FailoverVerdict, side.ShedW = a.Verdict, round(a.ShedW, 0)
+			side.TripMinS, side.TripMaxS = Seconds(a.Band.MinS), Seconds(a.Band.MaxS)
+			rl.Worst = max(rl.Worst, a.Verdict)
+			rl.Sides = append(rl.Sides, side)
+		}
+		out[r] = rl
+	}
+	s.reset()
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Worst != out[j].Worst {
+			return out[i].Worst > out[j].Worst
+		}
+		return maxFailover(out[i]) > maxFailover(out[j])
+	})
+	return out
+}
+
+func maxFailover(r RackLoad) float64 {
+	w := 0.0
+	for _, s := range r.Sides {
+		w = max(w, s.FailoverPct)
+	}
+	return w
+}
+
+func appendUniq(dst []int32, xs ...int32) []int32 {
+outer:
+	for _, x := range xs {
+		for _, y := range dst {
+			if x == y {
+				continue outer
+			}
+		}
+		dst = append(dst, x)
+	}
+	return dst
+}

@@ -1,0 +1,320 @@
+package power
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"blackstart/topology"
+)
+
+// Seconds is a duration in seconds that may be infinite (never); it encodes
+// as a JSON number, or null when infinite.
+type Seconds float64
+
+// MarshalJSON writes null for +Inf.
+func (s Seconds) MarshalJSON() ([]byte, error) {
+	if math.IsInf(float64(s), 0) || math.IsNaN(float64(s)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(round(float64(s), 3))
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// Event is one step of a cascade timeline.
+type Event struct {
+	TS       Seconds `json:"t_s"`                  // time since the initial failure, s
+	Element  string  `json:"element"`              // element id, or device/psuN for a PSU fault
+	Event    string  `json:"event"`                // fail, psu-fault, transfer, overload or trip
+	CurrentA float64 `json:"current_a"`            // current at the event, A (for a trip: the current it tripped at)
+	BeforeA  float64 `json:"before_a"`             // current just before the event, A
+	AfterA   float64 `json:"after_a"`              // current just after the event, A
+	Verdict  string  `json:"verdict,omitempty"`    // overload events: the verdict reached
+	Detail   string  `json:"detail,omitempty"`     // transfer events: "to INPUT"
+	TripMinS Seconds `json:"trip_min_s,omitempty"` // trip and overload events: earliest trip from t = 0, s
+	TripMaxS Seconds `json:"trip_max_s,omitempty"` // latest trip from t = 0 (null: not required to trip), s
+}
+
+// Overload is the worst load one element sees in a scenario.
+type Overload struct {
+	Element  string  `json:"element"`
+	Kind     string  `json:"kind"`
+	TS       Seconds `json:"t_s"`       // when it was seen, s
+	CurrentA float64 `json:"current_a"` // largest line current, A
+	RatingA  float64 `json:"rating_a"`  // In, A (for a UPS: the current at its rated power)
+	Ratio    float64 `json:"ratio"`     // current over In (UPS: power over capacity)
+	Verdict  Verdict `json:"verdict"`
+	TripMinS Seconds `json:"trip_min_s"` // earliest trip at this load, s; null: holds
+	TripMaxS Seconds `json:"trip_max_s"` // latest trip at this load, s; null: not required to trip
+	ShedW    float64 `json:"shed_w"`     // watts to remove to be back within the continuous limit
+}
+
+// Dark is what a scenario leaves without power.
+type Dark struct {
+	Elements  []string `json:"elements"`  // de-energized power elements, topological order
+	Racks     []string `json:"racks"`     // racks with every device dark
+	Devices   []string `json:"devices"`   // devices with fewer powered PSUs than they need
+	Instances []string `json:"instances"` // workload instances pinned to dark devices, service#index
+}
+
+// Scenario is the outcome of one failure and the cascade that follows.
+type Scenario struct {
+	Failed    []string   `json:"failed"`          // ids of the failed elements (device/psuN for a PSU)
+	Kind      string     `json:"kind"`            // kind of the first failed element, or "psu"
+	Opens     string     `json:"opens,omitempty"` // PSU faults: the protective device the fault opens
+	Verdict   Verdict    `json:"verdict"`         // worst verdict seen
+	Tripped   int        `json:"tripped"`         // elements the cascade opened
+	Risky     bool       `json:"risky"`           // something tripped or a device went dark
+	Events    []Event    `json:"events"`          // timeline, by time
+	Overloads []Overload `json:"overloads"`       // worst load per overloaded element, worst first
+	Dark      Dark       `json:"dark"`
+	worst     float64    // largest ratio, for ranking
+}
+
+// DefaultHorizonS is the cascade horizon, seconds.
+const DefaultHorizonS = 3600
+
+// PSUName names PSU k (0-based) of device d as printed: "device/psuN", N from 1.
+func PSUName(m *topology.Model, d, k int) string {
+	return m.Devices[d].ID + "/psu" + strconv.Itoa(k+1)
+}
+
+// FaultTarget returns the element a fault of PSU k of device d opens: the
+// protective device nearest above its feed, or the source when nothing
+// protects it.
+func (n *Network) FaultTarget(d, k int) int32 {
+	f := int(n.M.Devices[d].Feeds[k])
+	if b := n.M.ProtectedBy(f); b >= 0 {
+		return int32(b)
+	}
+	for {
+		el := &n.M.Elements[f]
+		if len(el.Inputs) == 0 {
+			return int32(f)
+		}
+		f = int(el.Inputs[el.Preferred])
+	}
+}
+
+// heat is the thermal state of one element: the fractions of its earliest
+// and latest trip times already used (trip when a fraction reaches 1).
+type heat struct{ min, max float64 }
+
+// Run simulates the failure of the elements fail (and, when psuDev >= 0,
+// the fault of PSU psuK of device psuDev, which opens FaultTarget) and the
+// cascade that follows, up to horizonS seconds. Trip times integrate
+// 1/t(I) over the piecewise-constant current, so heat accumulated before a
+// later trip counts; the cascade takes the earliest trip of each band (the
+// worst case) and reports the latest beside it.
+func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
+	n := s.n
+	m := n.M
+	var sc Scenario
+	opened := append([]int32(nil), fail...)
+	if psuDev >= 0 {
+		sc.Failed = []string{PSUName(m, int(psuDev), int(psuK))}
+		sc.Kind = "psu"
+		t := n.FaultTarget(int(psuDev), int(psuK))
+		sc.Opens = m.Elements[t].ID
+		sc.Events = append(sc.Events, Event{Element: sc.Failed[0], Event: "psu-fault"})
+		opened = append(opened, t)
+	} else if len(fail) > 0 {
+		sc.Kind = m.Elements[fail[0]].Kind.String()
+	}
+	for _, e := range opened {
+		if psuDev < 0 {
+			sc.Failed = append(sc.Failed, m.Elements[e].ID)
+		}
+		c := n.Base.CurrentA(int(e))
+		sc.Events = append(sc.Events, Event{Element: m.Elements[e].ID, Event: "fail", CurrentA: r3(c), BeforeA: r3(c)})
+	}
+	hot := map[int32]*heat{}
+	worst := map[int32]int{} // element → index in sc.Overloads
+	reported := map[int32]Verdict{}
+	transferred := map[int32]bool{}
+	t := 0.0
+	for iter := 0; iter <= len(m.Elements); iter++ {
+		before := map[int32]float64{}
+		if iter > 0 {
+			for e := range hot {
+				before[e] = s.cur.CurrentA(int(e))
+			}
+		}
+		s.apply(opened, psuDev, psuK)
+		// Transfers and overloads in the new state.
+		for _, e := range s.region {
+			if s.cur.Live[e] && s.cur.Active[e] != n.Base.Active[e] && !transferred[e] {
+				transferred[e] = true
+				in := m.Elements[e].Inputs[s.cur.Active[e]]
+				c := s.cur.CurrentA(int(e))
+				sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "transfer", Detail: "to " + m.Elements[in].ID, CurrentA: r3(c), BeforeA: r3(n.Base.CurrentA(int(e))), AfterA: r3(c)})
+			}
+		}
+		var next int32 = -1
+		nextDT := inf
+		for _, e := range s.candidates() {
+			a := n.assess(&s.cur, int(e))
+			if a.Verdict == OK || !s.cur.Live[e] {
+				continue
+			}
+			s.noteOverload(&sc, worst, e, a, t)
+			h := hot[e]
+			if h == nil && a.Band.MinS < inf {
+				h = &heat{}
+				hot[e] = h
+			}
+			if a.Verdict >= MayTrip && reported[e] < a.Verdict {
+				reported[e] = a.Verdict
+				b, ok := before[e]
+				if !ok {
+					b = n.Base.CurrentA(int(e))
+				}
+				sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "overload", Verdict: a.Verdict.String(),
+					CurrentA: r3(a.CurrentA), BeforeA: r3(b), AfterA: r3(a.CurrentA),
+					TripMinS: Seconds(t + (1-h.min)*a.Band.MinS), TripMaxS: Seconds(t + (1-h.max)*a.Band.MaxS)})
+			}
+			if h != nil && a.Band.MinS < inf {
+				if dt := (1 - h.min) * a.Band.MinS; dt < nextDT || dt == nextDT && e < next {
+					next, nextDT = e, dt
+				}
+			}
+		}
+		if next < 0 || t+nextDT > horizonS {
+			break
+		}
+		// Advance every hot element's heat to the trip.
+		for e, h := range hot {
+			if !s.cur.Live[e] {
+				continue
+			}
+			a := n.assess(&s.cur, int(e))
+			if a.Band.MinS < inf {
+				h.min += nextDT / a.Band.MinS
+			}
+			if a.Band.MaxS < inf {
+				h.max += nextDT / a.Band.MaxS
+			}
+		}
+		t += nextDT
+		a := n.assess(&s.cur, int(next))
+		latest := inf
+		if a.Band.MaxS < inf {
+			latest = t + max(0, 1-hot[next].max)*a.Band.MaxS
+		}
+		sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[next].ID, Event: "trip", CurrentA: r3(a.CurrentA),
+			BeforeA: r3(a.CurrentA), TripMinS: Seconds(t), TripMaxS: Seconds(latest)})
+		sc.Tripped++
+		delete(hot, next)
+		opened = append(opened, next)
+	}
+	s.finish(&sc, psuDev, psuK)
+	return sc
+}
+
+// candidates lists the elements whose load may have changed, plus those
+// already overloaded in normal operation.
+func (s *Sim) candidates() []int32 {
+	out := s.touched
+	for _, e := range s.n.baseHot() {
+		if !s.isTouched[e] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// baseHot lists elements at or above may-trip in normal operation.
+func (n *Network) baseHot() []int32 {
+	n.hotOnce.Do(func() {
+		for e := range n.M.Elements {
+			if n.assess(&n.Base, e).Verdict >= MayTrip {
+				n.hot = append(n.hot, int32(e))
+			}
+		}
+	})
+	return n.hot
+}
+
+func (s *Sim) noteOverload(sc *Scenario, worst map[int32]int, e int32, a Assessment, t float64) {
+	el := &s.n.M.Elements[e]
+	o := Overload{Element: el.ID, Kind: el.Kind.String(), TS: Seconds(t), CurrentA: r3(a.CurrentA), RatingA: r3(a.RatingA),
+		Ratio: round(a.Ratio, 4), Verdict: a.Verdict, TripMinS: Seconds(a.Band.MinS), TripMaxS: Seconds(a.Band.MaxS), ShedW: math.Round(a.ShedW)}
+	if i, ok := worst[e]; ok {
+		if a.Ratio > sc.Overloads[i].Ratio {
+			sc.Overloads[i] = o
+		}
+		return
+	}
+	worst[e] = len(sc.Overloads)
+	sc.Overloads = append(sc.Overloads, o)
+}
+
+// finish fills the dark set, the verdict and the risk of a scenario from
+// the final state.
+func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
+	n := s.n
+	m := n.M
+	sc.Dark = Dark{Elements: []string{}, Racks: []string{}, Devices: []string{}, Instances: []string{}}
+	if sc.Overloads == nil {
+		sc.Overloads = []Overload{}
+	}
+	for _, e := range s.region {
+		if !s.cur.Live[e] {
+			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
+		}
+	}
+	dark := map[int32]bool{}
+	perRack := map[int32]int{}
+	for _, d := range s.devs {
+		if s.deviceDark(d, psuDev, psuK) {
+			dark[d] = true
+			perRack[m.Devices[d].Rack]++
+		}
+	}
+	for d := range m.Devices {
+		if dark[int32(d)] {
+			sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
+		}
+	}
+	for r := range m.Racks {
+		if c := perRack[int32(r)]; c > 0 && c == n.rackDevices()[r] {
+			sc.Dark.Racks = append(sc.Dark.Racks, m.Racks[r].ID)
+		}
+	}
+	if len(dark) > 0 {
+		for _, sv := range m.Services {
+			for i, node := range sv.Pinned {
+				if dark[node] {
+					sc.Dark.Instances = append(sc.Dark.Instances, fmt.Sprintf("%s#%d", sv.ID, i))
+				}
+			}
+		}
+	}
+	sortOverloads(sc.Overloads)
+	for _, o := range sc.Overloads {
+		sc.Verdict = max(sc.Verdict, o.Verdict)
+		sc.worst = max(sc.worst, o.Ratio)
+	}
+	if sc.Tripped > 0 {
+		sc.Verdict = Trip
+	}
+	sc.Risky = sc.Tripped > 0 || len(sc.Dark.Devices) > 0
+}
+
+// rackDevices counts devices per rack.
+func (n *Network) rackDevices() []int {
+	n.rackOnce.Do(func() {
+		n.perRack = make([]int, len(n.M.Racks))
+		for _, d := range n.M.Devices {
+			n.perRack[d.Rack]++
+		}
+	})
+	return n.perRack
+}
+
+func r3(v float64) float64 { return round(v, 3) }
