@@ -37,6 +37,49 @@ func (d *decoder) errorf(path, format string, args ...any) {
 	*d.errs = append(*d.errs, &Error{Pos: d.ix.lookup(path), Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// reject reports a value of the wrong type at path and marks the key as
+// reported, so that the builder does not also call it missing.
+func (d *decoder) reject(path, owner, format string, args ...any) {
+	d.ix.rejected[path] = true
+	msg := fmt.Sprintf(format, args...)
+	if owner != "the model" {
+		msg = owner + ": " + msg
+	}
+	d.errorf(path, "%s", msg)
+}
+
+// sectionWords names the tables of the file format in messages.
+var sectionWords = map[string]string{
+	"source": "source", "ups": "UPS", "panel": "panel", "breaker": "breaker", "circuit": "circuit",
+	"ats": "transfer switch", "rack_pdu": "rack PDU", "bank": "bank", "rack": "rack",
+	"device_model": "device model", "device": "device", "service": "service",
+}
+
+// ownerWord names the kind of entry a key path such as "rack_pdu[0].bank[1]"
+// or "service[2].start" belongs to: its innermost table that has an id.
+func ownerWord(path string) string {
+	segs := strings.Split(path, ".")
+	for i := len(segs) - 1; i >= 0; i-- {
+		name, _, _ := strings.Cut(segs[i], "[")
+		if w, ok := sectionWords[name]; ok {
+			return w
+		}
+	}
+	return "entry"
+}
+
+// nested describes the table under key of the table described by owner.
+func nested(key, owner string) string {
+	w, ok := sectionWords[key]
+	if !ok {
+		w = key
+	}
+	if owner == "the model" {
+		return w
+	}
+	return w + " of " + owner
+}
+
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -44,7 +87,11 @@ func describe(v any) string {
 	case int64:
 		return "integer " + strconv.FormatInt(x, 10)
 	case float64:
-		return "number " + strconv.FormatFloat(x, 'g', -1, 64)
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eIN") {
+			s += ".0" // 2.0, not 2, when an integer was expected
+		}
+		return "float " + s
 	case bool:
 		return "boolean " + strconv.FormatBool(x)
 	case []any, []map[string]any:
@@ -56,19 +103,18 @@ func describe(v any) string {
 	}
 }
 
-func keyName(path string) string {
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		return path[i+1:]
-	}
-	return path
-}
-
-// table decodes a TOML table into the struct rv points to.
+// table decodes a TOML table into the struct rv points to. what describes
+// the table in messages ("the model", "site", "overload of UPS \"ups-1\"");
+// a table with a string id is described by its kind and id.
 func (d *decoder) table(data any, rv reflect.Value, path, what string) {
 	m, ok := data.(map[string]any)
 	if !ok {
-		d.errorf(path, "%s: expected a table, got %s", keyName(path), describe(data))
+		d.ix.rejected[path] = true
+		d.errorf(path, "%s must be a table, got %s", what, describe(data))
 		return
+	}
+	if id, ok := m["id"].(string); ok {
+		what = fmt.Sprintf("%s %q", ownerWord(path), id)
 	}
 	t := rv.Type()
 	fields := fieldsOf[t]
@@ -87,15 +133,21 @@ func (d *decoder) table(data any, rv reflect.Value, path, what string) {
 			msg := fmt.Sprintf("unknown key %q in %s", k, what)
 			if s := suggest(k, fields); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+				if _, written := m[s]; !written {
+					d.ix.rejected[strings.TrimSuffix(p, k)+s] = true
+				}
 			}
 			d.errorf(p, "%s", msg)
 			continue
 		}
-		d.value(m[k], rv.Field(fi), p, k)
+		d.value(m[k], rv.Field(fi), p, k, what)
 	}
 }
 
-func (d *decoder) value(data any, fv reflect.Value, path, key string) {
+// value decodes the value of key (at path, in the table described by owner)
+// into fv. A value of the wrong type, or an array with an element of the
+// wrong type, is reported and leaves fv unset.
+func (d *decoder) value(data any, fv reflect.Value, path, key, owner string) {
 	switch fv.Kind() {
 	case reflect.Pointer:
 		elem := fv.Type().Elem()
@@ -103,7 +155,7 @@ func (d *decoder) value(data any, fv reflect.Value, path, key string) {
 		case reflect.String:
 			s, ok := data.(string)
 			if !ok {
-				d.errorf(path, "%s: expected a string, got %s", key, describe(data))
+				d.reject(path, owner, "%s must be a string, got %s", key, describe(data))
 				return
 			}
 			fv.Set(reflect.ValueOf(&s))
@@ -115,38 +167,41 @@ func (d *decoder) value(data any, fv reflect.Value, path, key string) {
 			case int64:
 				f = float64(x)
 			default:
-				d.errorf(path, "%s: expected a number, got %s", key, describe(data))
+				d.reject(path, owner, "%s must be a number, got %s", key, describe(data))
 				return
 			}
 			if math.IsNaN(f) || math.IsInf(f, 0) {
-				d.errorf(path, "%s: must be a finite number, got %v", key, f)
+				d.reject(path, owner, "%s must be a finite number, got %v", key, f)
 				return
 			}
 			fv.Set(reflect.ValueOf(&f))
 		case reflect.Int:
 			x, ok := data.(int64)
 			if !ok {
-				d.errorf(path, "%s: expected an integer, got %s", key, describe(data))
+				d.reject(path, owner, "%s must be an integer, got %s", key, describe(data))
 				return
 			}
 			if x > math.MaxInt32 || x < math.MinInt32 {
-				d.errorf(path, "%s: integer %d out of range", key, x)
+				d.reject(path, owner, "%s: integer %d is out of range", key, x)
 				return
 			}
 			n := int(x)
 			fv.Set(reflect.ValueOf(&n))
 		case reflect.Struct:
 			nv := reflect.New(elem)
-			d.table(data, nv.Elem(), path, key)
-			fv.Set(nv)
+			d.table(data, nv.Elem(), path, nested(key, owner))
+			if _, ok := data.(map[string]any); ok { // else reported, left unset
+				fv.Set(nv)
+			}
 		}
 	case reflect.Slice:
 		items, ok := asSlice(data)
 		if !ok {
-			d.errorf(path, "%s: expected an array, got %s", key, describe(data))
+			d.reject(path, owner, "%s must be an array, got %s", key, describe(data))
 			return
 		}
 		sv := reflect.MakeSlice(fv.Type(), len(items), len(items))
+		bad := false
 		for i, it := range items {
 			p := path + "[" + strconv.Itoa(i) + "]"
 			ev := sv.Index(i)
@@ -154,7 +209,8 @@ func (d *decoder) value(data any, fv reflect.Value, path, key string) {
 			case reflect.String:
 				s, ok := it.(string)
 				if !ok {
-					d.errorf(p, "%s: expected an array of strings, element %d is %s", key, i+1, describe(it))
+					d.reject(p, owner, "%s must be an array of strings, element %d is %s", key, i+1, describe(it))
+					bad = true
 					continue
 				}
 				ev.SetString(s)
@@ -165,27 +221,34 @@ func (d *decoder) value(data any, fv reflect.Value, path, key string) {
 				case int64:
 					ev.SetFloat(float64(x))
 				default:
-					d.errorf(p, "%s: expected an array of numbers, element %d is %s", key, i+1, describe(it))
+					d.reject(p, owner, "%s must be an array of numbers, element %d is %s", key, i+1, describe(it))
+					bad = true
 				}
 			case reflect.Slice: // [][]string
 				inner, ok := asSlice(it)
 				if !ok {
-					d.errorf(p, "%s: expected an array of arrays, element %d is %s", key, i+1, describe(it))
+					d.reject(p, owner, "%s must be an array of arrays, element %d is %s", key, i+1, describe(it))
+					bad = true
 					continue
 				}
 				iv := reflect.MakeSlice(ev.Type(), len(inner), len(inner))
 				for j, x := range inner {
 					s, ok := x.(string)
 					if !ok {
-						d.errorf(p, "%s: expected arrays of strings, got %s", key, describe(x))
+						d.reject(p+"["+strconv.Itoa(j)+"]", owner, "%s must hold arrays of strings, element %d of array %d is %s", key, j+1, i+1, describe(x))
+						bad = true
 						continue
 					}
 					iv.Index(j).SetString(s)
 				}
 				ev.Set(iv)
 			case reflect.Struct:
-				d.table(it, ev, p, key)
+				d.table(it, ev, p, nested(key, owner))
 			}
+		}
+		if bad {
+			d.ix.rejected[path] = true
+			return
 		}
 		fv.Set(sv)
 	}

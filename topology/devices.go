@@ -22,22 +22,32 @@ func (b *builder) deviceModels() {
 			if r.Manufacturer != nil {
 				dm.Manufacturer = *r.Manufacturer
 			}
+			// psusOK is false once psus or psus_required is reported in
+			// error: checks that depend on them would repeat the mistake.
+			psusOK := !a.rejected("psus")
 			if r.PSUs != nil {
 				if *r.PSUs < 1 || *r.PSUs > 16 {
 					b.errorf(a, "psus", id, "psus must be 1 to 16, got %d", *r.PSUs)
+					psusOK = false
 				} else {
 					dm.PSUs = *r.PSUs
 				}
 			}
+			if !psusOK {
+				b.psusUnknown[id] = true // devices' feed counts cannot be checked
+			}
 			dm.PSUsRequired = (dm.PSUs + 1) / 2
-			if r.PSUsRequired != nil {
+			psusOK = psusOK && !a.rejected("psus_required")
+			if r.PSUsRequired != nil && psusOK {
 				if *r.PSUsRequired < 1 || *r.PSUsRequired > dm.PSUs {
 					b.errorf(a, "psus_required", id, "psus_required must be 1 to psus (%d), got %d: the device cannot be powered", dm.PSUs, *r.PSUsRequired)
+					psusOK = false
 				} else {
 					dm.PSUsRequired = *r.PSUsRequired
 				}
 			}
 			dm.PSURatingW = b.positive(a, "psu_rating_w", id, r.PSURatingW, "W")
+			nerrs := len(b.errs)
 			dm.NameplateW = b.nonNegative(a, "nameplate_w", id, r.NameplateW, "W")
 			dm.AllocatedW = b.nonNegative(a, "allocated_w", id, r.AllocatedW, "W")
 			dm.TypicalW = b.nonNegative(a, "typical_w", id, r.TypicalW, "W")
@@ -45,14 +55,24 @@ func (b *builder) deviceModels() {
 			dm.PeakW = b.nonNegative(a, "peak_w", id, r.PeakW, "W")
 			dm.MeasuredW = b.nonNegative(a, "measured_w", id, r.MeasuredW, "W")
 			maxDraw := max(dm.NameplateW, dm.AllocatedW, dm.TypicalW, dm.IdleW, dm.PeakW, dm.MeasuredW)
-			if maxDraw == 0 {
+			// A draw figure reported above (negative or of the wrong type)
+			// is not also "no draw".
+			drawReported := len(b.errs) > nerrs
+			for _, k := range []string{"nameplate_w", "allocated_w", "typical_w", "idle_w", "peak_w", "measured_w"} {
+				drawReported = drawReported || a.rejected(k)
+			}
+			if maxDraw == 0 && !drawReported {
 				b.errorf(a, "", id, "device model %q gives no draw: write at least one of nameplate_w, allocated_w, typical_w, peak_w, measured_w", id)
 			}
 			if dm.IdleW > 0 && dm.PeakW > 0 && dm.IdleW > dm.PeakW {
 				b.errorf(a, "idle_w", id, "idle_w = %g W is above peak_w = %g W", dm.IdleW, dm.PeakW)
 			}
-			if dm.PSURatingW > 0 && float64(dm.PSUsRequired)*dm.PSURatingW < maxDraw {
-				b.errorf(a, "psus_required", id, "%d PSU(s) of %g W cannot power the device's %g W draw", dm.PSUsRequired, dm.PSURatingW, maxDraw)
+			if psusOK && dm.PSURatingW > 0 && float64(dm.PSUsRequired)*dm.PSURatingW < maxDraw {
+				key := "psus_required"
+				if r.PSUsRequired == nil {
+					key = "psu_rating_w"
+				}
+				b.errorf(a, key, id, "%d PSU(s) of %g W cannot power the device's %g W draw", dm.PSUsRequired, dm.PSURatingW, maxDraw)
 			}
 			if r.PowerFactor != nil && b.fraction(a, "power_factor", id, *r.PowerFactor) {
 				dm.PowerFactor = *r.PowerFactor
@@ -110,7 +130,9 @@ func (b *builder) devices() {
 			tmpl := Device{Rack: -1, Model: -1, Pos: a.pos("")}
 			ok := true
 			if r.Rack == nil {
-				b.errorf(a, "", gid, "device %q must name its rack", gid)
+				if !a.rejected("rack") {
+					b.errorf(a, "", gid, "device %q must name its rack", gid)
+				}
 				ok = false
 			} else if k, good := b.resolve(*r.Rack, tabRack, a, "rack", gid, "rack"); good {
 				tmpl.Rack = k
@@ -119,7 +141,9 @@ func (b *builder) devices() {
 			}
 			var dm *DeviceModel
 			if r.Model == nil {
-				b.errorf(a, "", gid, "device %q must name its model", gid)
+				if !a.rejected("model") {
+					b.errorf(a, "", gid, "device %q must name its model", gid)
+				}
 				ok = false
 			} else if k, good := b.resolve(*r.Model, tabModel, a, "model", gid, "model"); good {
 				tmpl.Model = k
@@ -166,10 +190,12 @@ func (b *builder) devices() {
 					ok = false
 				}
 				for k, fs := range r.FeedsCycle {
-					set, good := b.feedSet(fs, dm, at{a.ix, fmt.Sprintf("%s.feeds_cycle[%d]", a.path, k)}, "", gid, tmpl.Rack, hasBanks)
+					set, good := b.feedSet(fs, dm, a, fmt.Sprintf("feeds_cycle[%d]", k), gid, tmpl.Rack, hasBanks)
 					ok = ok && good
 					sets = append(sets, set)
 				}
+			case r.Feeds == nil && (a.rejected("feeds") || a.rejected("feeds_cycle")):
+				ok = false // the decoder reported the value
 			default:
 				set, good := b.feedSet(r.Feeds, dm, a, "feeds", gid, tmpl.Rack, hasBanks)
 				ok = ok && good
@@ -177,9 +203,7 @@ func (b *builder) devices() {
 			}
 			if !ok {
 				for _, id := range ids { // keep ids known so later references do not cascade
-					if b.register(id, ref{tabDevice, -1}, a, "device") {
-						b.badPos[id] = a.pos("")
-					}
+					b.register(id, ref{tabDevice, -1}, a, "device")
 				}
 				continue
 			}
@@ -203,13 +227,14 @@ func (b *builder) feedSet(ids []string, dm *DeviceModel, a at, key, owner string
 		b.errorf(a, key, owner, "device %q needs feeds: the element each PSU plugs into", owner)
 		return nil, false
 	}
-	if dm != nil && len(ids) != dm.PSUs {
-		b.errorf(a, key, owner, "%d feeds for %d PSUs: model %q has %d PSU(s), give one feed per PSU", len(ids), dm.PSUs, dm.ID, dm.PSUs)
+	if dm != nil && !b.psusUnknown[dm.ID] && len(ids) != dm.PSUs {
+		b.errorf(a, key, owner, "%d feed(s) for the %d PSU(s) of model %q: give one feed per PSU", len(ids), dm.PSUs, dm.ID)
 		return nil, false
 	}
 	set := make([]int32, 0, len(ids))
 	ok := true
-	for _, fid := range ids {
+	for j, fid := range ids {
+		key := fmt.Sprintf("%s[%d]", key, j) // the offending array element
 		k, good := b.resolve(fid, tabElement, a, key, owner, "feed")
 		if !good {
 			ok = false
@@ -235,9 +260,15 @@ func (b *builder) feedSet(ids []string, dm *DeviceModel, a at, key, owner string
 var spreadByName = map[string]Domain{"node": DomainNode, "rack": DomainRack, "feed": DomainFeed}
 
 func (b *builder) services() {
+	// Roles of every device written, also of those left out for errors:
+	// their mistakes are reported already.
 	roles := map[string]bool{}
-	for _, d := range b.m.Devices {
-		roles[d.Role] = true
+	for _, f := range b.files {
+		for _, d := range f.raw.Device {
+			if d.Role != nil {
+				roles[*d.Role] = true
+			}
+		}
 	}
 	for _, f := range b.files {
 		for i := range f.raw.Service {
@@ -309,7 +340,7 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 	s.GPUTypes = r.GPUTypes
 	if r.Role != nil {
 		s.Role = *r.Role
-		if !roles[s.Role] {
+		if !roles[s.Role] && !b.incomplete[tabDevice] {
 			errorf("role", "no device has role %q", s.Role)
 		}
 	}
@@ -341,17 +372,27 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 			errorf("pinned", "pinned lists %d node(s) for %d instance(s): give one node per instance", len(r.Pinned), s.Instances)
 			break
 		}
-		s.Pinned = b.pins(r.Pinned, a, "pinned", id, report)
+		s.Pinned = b.pins(r.Pinned, a, func(j int) string { return fmt.Sprintf("pinned[%d]", j) }, id, report)
 	case r.PinnedCycle != nil:
 		if len(r.PinnedCycle) == 0 {
 			errorf("pinned_cycle", "pinned_cycle is empty")
+			break
+		}
+		// One pin per instance of every member: bound it as count is
+		// bounded, before allocating.
+		members := int64(1)
+		if r.Count != nil {
+			members = int64(*r.Count)
+		}
+		if pins := members * int64(s.Instances); pins > 1_000_000 {
+			errorf("pinned_cycle", "pinned_cycle pins %d instances in all, more than 1,000,000", pins)
 			break
 		}
 		names := make([]string, s.Instances)
 		for j := range names {
 			names[j] = r.PinnedCycle[(k*s.Instances+j)%len(r.PinnedCycle)]
 		}
-		s.Pinned = b.pins(names, a, "pinned_cycle", id, report)
+		s.Pinned = b.pins(names, a, func(j int) string { return fmt.Sprintf("pinned_cycle[%d]", (k*s.Instances+j)%len(r.PinnedCycle)) }, id, report)
 	}
 	return s
 }
@@ -363,13 +404,15 @@ func deref(v *float64) float64 {
 	return *v
 }
 
-func (b *builder) pins(names []string, a at, key, id string, report bool) []int32 {
+// pins resolves the pinned node of each instance; keyOf gives the key path
+// (within a) where name j is written.
+func (b *builder) pins(names []string, a at, keyOf func(j int) string, id string, report bool) []int32 {
 	out := make([]int32, 0, len(names))
-	for _, n := range names {
+	for j, n := range names {
 		r, ok := b.m.ids[n]
 		if !ok || r.table != tabDevice {
 			if report {
-				b.resolve(n, tabDevice, a, key, id, "pinned node")
+				b.resolve(n, tabDevice, a, keyOf(j), id, "pinned node")
 			}
 			return nil
 		}
@@ -392,6 +435,9 @@ func (b *builder) dist(r *rawDist, a at, id string, report bool) Dist {
 			b.errorf(da, key, id, format, args...)
 		}
 	}
+	if r.Dist == nil && da.rejected("dist") {
+		return d // the decoder reported the value; its keys cannot be checked
+	}
 	kind := "fixed"
 	if r.Dist != nil {
 		kind = *r.Dist
@@ -407,7 +453,9 @@ func (b *builder) dist(r *rawDist, a at, id string, report bool) Dist {
 			v := got[k]
 			switch {
 			case allowed[k] && v == nil:
-				errorf("", "a %s start distribution needs %s", kind, k)
+				if !da.rejected(k) {
+					errorf("", "a %s start distribution needs %s", kind, k)
+				}
 			case !allowed[k] && v != nil:
 				errorf(k, "%s does not apply to a %s start distribution (it takes %s)", k, kind, strings.Join(keys, ", "))
 			case v != nil && *v < 0:
@@ -454,17 +502,16 @@ func (b *builder) linkServices() {
 		s := &b.m.Services[i]
 		src := b.serviceRaw[i]
 		seen := map[int32]bool{}
-		for _, dep := range src.raw.DependsOn {
+		for j, dep := range src.raw.DependsOn {
+			key := fmt.Sprintf("depends_on[%d]", j)
 			if dep == s.ID {
-				if src.member == 0 || b.m.Services[i].ID == dep {
-					b.errorf(src.at, "depends_on", s.ID, "service %q depends on itself", s.ID)
-				}
+				b.errorf(src.at, key, s.ID, "service %q depends on itself", s.ID)
 				continue
 			}
 			r, ok := b.m.ids[dep]
 			if !ok || r.table != tabService {
 				if src.member == 0 {
-					b.resolve(dep, tabService, src.at, "depends_on", s.ID, "dependency")
+					b.resolve(dep, tabService, src.at, key, s.ID, "dependency")
 				}
 				continue
 			}
@@ -491,13 +538,15 @@ func (b *builder) linkServices() {
 		i := n.ID()
 		s := &b.m.Services[i]
 		written[i] = s.Tier
-		need := 0
+		need, top := 0, int32(-1) // top: the dependency of highest tier
 		for _, d := range s.DependsOn {
-			need = max(need, b.m.Services[d].Tier+1)
+			if t := b.m.Services[d].Tier + 1; t > need {
+				need, top = t, d
+			}
 		}
 		if s.Tier >= 0 && s.Tier < need {
 			if b.serviceRaw[i].member == 0 {
-				b.errorf(b.serviceRaw[i].at, "tier", s.ID, "tier = %d, but %q depends on a service of tier %d", s.Tier, s.ID, need-1)
+				b.errorf(b.serviceRaw[i].at, "tier", s.ID, "tier = %d, but %q depends on %q of tier %d", s.Tier, s.ID, b.m.Services[top].ID, need-1)
 			}
 		}
 		s.Tier = max(s.Tier, need)

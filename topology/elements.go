@@ -85,7 +85,11 @@ func (b *builder) elements() {
 					bk := &r.Bank[j]
 					ba := at{f.ix, fmt.Sprintf("%s.bank[%d]", a.path, j)}
 					bid, ok := b.checkID(bk.ID, ba, "bank")
-					if !ok || pdu < 0 {
+					if !ok {
+						continue
+					}
+					if pdu < 0 { // the rack PDU's id is in error: its banks are unknown
+						b.incomplete[tabElement] = true
 						continue
 					}
 					b.addElement(Element{ID: bid, Kind: KindBank, Rack: -1, Inputs: []int32{pdu}}, elemSrc{bank: bk, at: ba})
@@ -94,9 +98,10 @@ func (b *builder) elements() {
 		}
 	}
 	b.linkInputs()
-	if !b.sortElements() {
-		return
-	}
+	// On a cycle the elements stay in definition order: an element whose
+	// supply comes later finds it unresolved and inherits nothing, but its
+	// own keys are still checked.
+	b.sortElements()
 	for i := range b.m.Elements {
 		b.resolveElement(i)
 	}
@@ -136,6 +141,8 @@ func (b *builder) linkInputs() {
 			ids = []string{*r.Input}
 		case r.Inputs != nil:
 			ids, key = r.Inputs, "inputs"
+		case a.rejected("input") || a.rejected("inputs"):
+			continue // the decoder reported the value
 		}
 		switch e.Kind {
 		case KindSource:
@@ -156,17 +163,21 @@ func (b *builder) linkInputs() {
 				continue
 			}
 		}
-		for _, in := range ids {
+		for k, in := range ids {
+			ik := key
+			if key == "inputs" {
+				ik = fmt.Sprintf("inputs[%d]", k)
+			}
 			if in == e.ID {
-				b.errorf(a, key, e.ID, "%s %q lists itself as its input", kindWords[e.Kind], e.ID)
+				b.errorf(a, ik, e.ID, "%s %q lists itself as its input", kindWords[e.Kind], e.ID)
 				continue
 			}
-			j, ok := b.resolve(in, tabElement, a, key, e.ID, "input")
+			j, ok := b.resolve(in, tabElement, a, ik, e.ID, "input")
 			if !ok {
 				continue
 			}
 			if b.m.Elements[j].Kind == KindBank {
-				b.errorf(a, key, e.ID, "input %q is a rack PDU bank, which feeds only devices", in)
+				b.errorf(a, ik, e.ID, "input %q is a rack PDU bank, which feeds only devices", in)
 				continue
 			}
 			e.Inputs = append(e.Inputs, j)
@@ -180,7 +191,9 @@ func (b *builder) linkInputs() {
 				b.errorf(a, "preferred", e.ID, "preferred applies only with two inputs")
 			case *r.Preferred == ids[0]:
 			case *r.Preferred == ids[1]:
-				e.Preferred = 1
+				if len(e.Inputs) == 2 { // else an input is in error and Inputs is shorter
+					e.Preferred = 1
+				}
 			default:
 				b.errorf(a, "preferred", e.ID, "preferred %q is not one of the inputs %q", *r.Preferred, ids)
 			}
@@ -273,7 +286,8 @@ var lineByName = map[string]Line{
 }
 
 // resolveElement settles voltage, phases, wiring, line, power factor and
-// protection of element i; its inputs are already resolved.
+// protection of element i. The checks that do not depend on the supply run
+// even when the supply is in error, so that every mistake is reported.
 func (b *builder) resolveElement(i int) {
 	e := &b.m.Elements[i]
 	src := b.elemRaw[i]
@@ -282,6 +296,38 @@ func (b *builder) resolveElement(i int) {
 	if r == nil {
 		r = bankAsElement(src.bank)
 	}
+	id := e.ID
+	supplied := b.inherit(i, r)
+	if r.PowerFactor != nil && b.fraction(a, "power_factor", id, *r.PowerFactor) {
+		e.PowerFactor = *r.PowerFactor
+	}
+	if supplied && e.Kind == KindBank && e.Phases == 3 && src.bank.Line == nil && !a.rejected("line") {
+		b.errorf(a, "", id, "bank %q of a three-phase rack PDU must say its line (L1, L2, L3, L1-L2, L2-L3 or L3-L1)", id)
+	}
+
+	b.capacity(e, r, a)
+	b.protection(e, r, a)
+	if e.Kind == KindRackPDU {
+		if r.Rack == nil {
+			if !a.rejected("rack") {
+				b.errorf(a, "", id, "rack PDU %q must name its rack", id)
+			}
+		} else if k, ok := b.resolve(*r.Rack, tabRack, a, "rack", id, "rack"); ok {
+			e.Rack = k
+		}
+	}
+	if e.Kind == KindBank {
+		e.Rack = b.m.Elements[e.Inputs[0]].Rack
+	}
+}
+
+// inherit settles voltage, phases, wiring and line of element i from its
+// written keys and its supply. It reports false when it could not: the
+// element has no resolved input (already reported), its supply is in error
+// or not resolved yet (when the graph has a cycle), or its line is wrong.
+func (b *builder) inherit(i int, r *rawElement) bool {
+	e := &b.m.Elements[i]
+	a := b.elemRaw[i].at
 	id := e.ID
 
 	var phasesW, wiringW, lineW = r.Phases, r.Wiring, r.Line
@@ -311,7 +357,9 @@ func (b *builder) resolveElement(i int) {
 			e.Type = *r.Type
 		}
 		if r.VoltageV == nil {
-			b.errorf(a, "", id, "source %q needs voltage_v", id)
+			if !a.rejected("voltage_v") {
+				b.errorf(a, "", id, "source %q needs voltage_v", id)
+			}
 		} else {
 			e.VoltageV = b.positive(a, "voltage_v", id, r.VoltageV, "V")
 		}
@@ -324,7 +372,7 @@ func (b *builder) resolveElement(i int) {
 	} else if len(e.Inputs) > 0 {
 		sup := &b.m.Elements[e.Inputs[e.Preferred]]
 		if sup.VoltageV == 0 {
-			return // the supply is already in error
+			return false // the supply is already in error
 		}
 		e.PowerFactor = sup.PowerFactor
 		transforms := (e.Kind == KindUPS || e.Kind == KindPanel) && r.VoltageV != nil
@@ -343,11 +391,11 @@ func (b *builder) resolveElement(i int) {
 			ln, ok := lineByName[*lineW]
 			if !ok {
 				b.errorf(a, "line", id, "line must be L1, L2, L3, L1-L2, L2-L3, L3-L1 or L1-L2-L3, got %q", *lineW)
-				return
+				return false
 			}
 			if sup.Phases != 3 {
 				b.errorf(a, "line", id, "line %s needs a three-phase supply, but %q is single-phase", *lineW, sup.ID)
-				return
+				return false
 			}
 			e.Line = ln
 			switch {
@@ -358,7 +406,7 @@ func (b *builder) resolveElement(i int) {
 			default:
 				if sup.Wiring == WiringDelta {
 					b.errorf(a, "line", id, "line-to-neutral connection %s on delta supply %q, which has no neutral", *lineW, sup.ID)
-					return
+					return false
 				}
 				e.Phases, e.VoltageV = 1, sup.VoltageV/sqrt3()
 			}
@@ -368,13 +416,13 @@ func (b *builder) resolveElement(i int) {
 		case sup.Phases == 3:
 			if phasesW != nil && *phasesW == 1 {
 				b.errorf(a, "phases", id, "single-phase %s %q on three-phase supply %q must say its line (L1, L2, L3, L1-L2, L2-L3 or L3-L1)", kindWords[e.Kind], id, sup.ID)
-				return
+				return false
 			}
 			e.Phases, e.VoltageV, e.Wiring, e.Line = 3, sup.VoltageV, sup.Wiring, LineAll
 		default:
 			if phasesW != nil && *phasesW == 3 {
 				b.errorf(a, "phases", id, "three-phase %s %q on single-phase supply %q", kindWords[e.Kind], id, sup.ID)
-				return
+				return false
 			}
 			e.Phases, e.VoltageV = 1, sup.VoltageV
 		}
@@ -393,27 +441,9 @@ func (b *builder) resolveElement(i int) {
 			}
 		}
 	} else {
-		return // missing input already reported
+		return false // missing input already reported
 	}
-	if r.PowerFactor != nil && b.fraction(a, "power_factor", id, *r.PowerFactor) {
-		e.PowerFactor = *r.PowerFactor
-	}
-	if e.Kind == KindBank && e.Phases == 3 && src.bank.Line == nil {
-		b.errorf(a, "", id, "bank %q of a three-phase rack PDU must say its line (L1, L2, L3, L1-L2, L2-L3 or L3-L1)", id)
-	}
-
-	b.capacity(e, r, a)
-	b.protection(e, r, a)
-	if e.Kind == KindRackPDU {
-		if r.Rack == nil {
-			b.errorf(a, "", id, "rack PDU %q must name its rack", id)
-		} else if k, ok := b.resolve(*r.Rack, tabRack, a, "rack", id, "rack"); ok {
-			e.Rack = k
-		}
-	}
-	if e.Kind == KindBank {
-		e.Rack = b.m.Elements[e.Inputs[0]].Rack
-	}
+	return true
 }
 
 func wiringOrSingle(e *Element) string {
@@ -447,7 +477,7 @@ func (b *builder) capacity(e *Element, r *rawElement, a at) {
 	}
 	e.CapacityVA = 1000 * b.positive(a, "capacity_kva", e.ID, r.CapacityKVA, "kVA")
 	e.CapacityW = 1000 * b.positive(a, "capacity_kw", e.ID, r.CapacityKW, "kW")
-	if e.Kind == KindUPS && r.CapacityKVA == nil && r.CapacityKW == nil {
+	if e.Kind == KindUPS && r.CapacityKVA == nil && r.CapacityKW == nil && !a.rejected("capacity_kva") && !a.rejected("capacity_kw") {
 		b.errorf(a, "", e.ID, "UPS %q needs capacity_kva or capacity_kw", e.ID)
 	}
 	if e.CapacityVA > 0 && e.CapacityW > e.CapacityVA {
@@ -456,7 +486,9 @@ func (b *builder) capacity(e *Element, r *rawElement, a at) {
 	for k, st := range r.Overload {
 		oa := at{a.ix, fmt.Sprintf("%s.overload[%d]", a.path, k)}
 		if st.LoadPct == nil || st.TimeS == nil {
-			b.errorf(oa, "", e.ID, "overload step needs load_pct and time_s")
+			if !oa.rejected("") && !oa.rejected("load_pct") && !oa.rejected("time_s") {
+				b.errorf(oa, "", e.ID, "overload step needs load_pct and time_s")
+			}
 			continue
 		}
 		if *st.LoadPct <= 100 {
@@ -491,10 +523,10 @@ func (b *builder) protection(e *Element, r *rawElement, a at) {
 	}
 	isBreaker := e.Kind == KindBreaker || e.Kind == KindBank
 	if r.Standard == nil {
-		if isBreaker {
+		if isBreaker && !a.rejected("standard") {
 			b.errorf(a, "", id, "%s %q needs a standard (iec60898, iec60947-2 or ul489)", kindWords[e.Kind], id)
 		}
-		if r.Curve != nil {
+		if r.Curve != nil && !a.rejected("standard") {
 			b.errorf(a, "curve", id, "curve needs standard = \"iec60898\"")
 		}
 	} else {
@@ -508,13 +540,15 @@ func (b *builder) protection(e *Element, r *rawElement, a at) {
 		default:
 			b.errorf(a, "standard", id, "standard must be iec60898, iec60947-2 or ul489, got %q", *r.Standard)
 		}
-		if r.RatingA == nil {
+		if r.RatingA == nil && !a.rejected("rating_a") {
 			b.errorf(a, "", id, "%s %q has a standard but no rating_a", kindWords[e.Kind], id)
 		}
 		if e.Standard == StdIEC60898 {
 			switch {
 			case r.Curve == nil:
-				b.errorf(a, "", id, "IEC 60898-1 breaker %q needs curve = \"B\", \"C\" or \"D\"", id)
+				if !a.rejected("curve") {
+					b.errorf(a, "", id, "IEC 60898-1 %s %q needs curve = \"B\", \"C\" or \"D\"", kindWords[e.Kind], id)
+				}
 			case *r.Curve == "B" || *r.Curve == "C" || *r.Curve == "D":
 				e.Curve = (*r.Curve)[0]
 			default:
@@ -536,14 +570,16 @@ func (b *builder) protection(e *Element, r *rawElement, a at) {
 				e.Poles = *r.Poles
 			}
 		}
-	} else if r.Poles != nil {
+	} else if r.Poles != nil && r.Standard == nil && !a.rejected("standard") {
 		b.errorf(a, "poles", id, "poles applies only to a breaker (give a standard)")
 	}
 	if r.InstantaneousX != nil {
 		x := r.InstantaneousX
 		switch {
 		case e.Standard == StdNone:
-			b.errorf(a, "instantaneous_x", id, "instantaneous_x applies only to a breaker (give a standard)")
+			if r.Standard == nil && !a.rejected("standard") {
+				b.errorf(a, "instantaneous_x", id, "instantaneous_x applies only to a breaker (give a standard)")
+			}
 		case len(x) != 2 || x[0] <= 1 || x[1] < x[0]:
 			b.errorf(a, "instantaneous_x", id, "instantaneous_x must be [min, max] multiples of In with 1 < min <= max, got %v", x)
 		default:

@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -45,7 +46,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Path)
 	}
-	if e.ID != "" {
+	if e.ID != "" && !strings.Contains(e.Msg, strconv.Quote(e.ID)) {
 		fmt.Fprintf(&b, " (id %q)", e.ID)
 	}
 	b.WriteString(": ")

@@ -6,7 +6,9 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -48,12 +50,15 @@ func Parse(files ...File) (*Model, error) {
 	if len(files) == 0 {
 		return nil, ErrorList{{Msg: "no model file given"}}
 	}
-	b := &builder{m: &Model{ids: map[string]ref{}}, badPos: map[string]Pos{}}
+	b := &builder{m: &Model{ids: map[string]ref{}}, idPos: map[string]Pos{}, dupIDs: map[string]bool{}, psusUnknown: map[string]bool{}}
 	for _, f := range files {
 		b.m.Files = append(b.m.Files, f.Name)
 		var tree map[string]any
 		if _, err := toml.Decode(string(f.Data), &tree); err != nil {
 			b.parseError(f.Name, err)
+			for t := range b.incomplete {
+				b.incomplete[t] = true
+			}
 			continue
 		}
 		ix := buildPosIndex(f.Name, f.Data)
@@ -108,6 +113,14 @@ func (a at) keyPath(key string) string {
 	return a.path + "." + key
 }
 
+// rejected reports whether the decoder already reported key: its value had
+// the wrong type, or an unknown key was taken for a misspelling of it. A
+// check that the key is missing stays quiet then, so that one mistake gives
+// one message.
+func (a at) rejected(key string) bool {
+	return a.ix.rejected[a.keyPath(key)]
+}
+
 type builder struct {
 	m     *Model
 	files []parsedFile
@@ -117,7 +130,16 @@ type builder struct {
 	elemRaw    []elemSrc
 	deviceRaw  []deviceSrc
 	serviceRaw []serviceSrc
-	badPos     map[string]Pos // devices registered but left out because of errors
+	idPos      map[string]Pos  // where each registered id is written
+	dupIDs     map[string]bool // ids defined twice, reported by register
+	// incomplete[t] is set when an entry of table t was dropped for a bad
+	// id, and for every table when a file could not be parsed: an id that
+	// is not defined may then be defined there, so dangling references to
+	// that table are not reported.
+	incomplete [tabService + 1]bool
+	// psusUnknown holds the device models whose psus or psus_required is
+	// in error, so that their devices' feed counts are not checked.
+	psusUnknown map[string]bool
 }
 
 type elemSrc struct {
@@ -138,52 +160,99 @@ type serviceSrc struct {
 	at     at
 }
 
+// errorf reports a problem about the entry with that id at key of a. A
+// message that does not name the id is prefixed with the entry's kind and
+// id, so that every message says which element, device or service is wrong.
 func (b *builder) errorf(a at, key, id, format string, args ...any) {
-	b.errs = append(b.errs, &Error{Pos: a.pos(key), Path: a.keyPath(key), ID: id, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	if id != "" && !strings.Contains(msg, strconv.Quote(id)) {
+		msg = fmt.Sprintf("%s %q: %s", ownerWord(a.path), id, msg)
+	}
+	b.errs = append(b.errs, &Error{Pos: a.pos(key), Path: a.keyPath(key), ID: id, Msg: msg})
 }
 
-// register records a new id, reporting a duplicate.
+// register records a new id, reporting a duplicate. Of two definitions of
+// one id the message sits at the later one in file order and points at the
+// earlier; the entry registered second is left out, and references to the
+// id are not checked against its kind (see resolve).
 func (b *builder) register(id string, r ref, a at, what string) bool {
+	pos := a.pos("id")
 	if prev, ok := b.m.ids[id]; ok {
-		b.errorf(a, "id", id, "duplicate id %q: %s already defined at %s", id, what, b.posOf(id, prev))
+		b.dupIDs[id] = true
+		prevPos, prevWhat := b.idPos[id], b.kindOf(prev)
+		if b.before(prevPos, pos) {
+			b.errorf(a, "id", id, "duplicate id %q for %s: already defined as %s at %s", id, article(what), article(prevWhat), prevPos)
+		} else {
+			b.errs = append(b.errs, &Error{Pos: prevPos, ID: id,
+				Msg: fmt.Sprintf("duplicate id %q for %s: already defined as %s at %s", id, article(prevWhat), article(what), pos)})
+		}
 		return false
 	}
 	b.m.ids[id] = r
+	b.idPos[id] = pos
 	return true
 }
 
-func (b *builder) posOf(id string, r ref) Pos {
-	if r.index < 0 {
-		return b.badPos[id]
+// before reports whether p comes before q: by file in load order, then
+// line and column.
+func (b *builder) before(p, q Pos) bool {
+	if p.File != q.File {
+		return slices.Index(b.m.Files, p.File) < slices.Index(b.m.Files, q.File)
 	}
-	switch r.table {
-	case tabElement:
-		return b.m.Elements[r.index].Pos
-	case tabRack:
-		return b.m.Racks[r.index].Pos
-	case tabModel:
-		return b.m.DeviceModels[r.index].Pos
-	case tabDevice:
-		return b.m.Devices[r.index].Pos
+	return p.Line < q.Line || p.Line == q.Line && p.Col <= q.Col
+}
+
+// kindOf names the kind of entry r refers to.
+func (b *builder) kindOf(r ref) string {
+	if r.table == tabElement && r.index >= 0 {
+		return kindWords[b.m.Elements[r.index].Kind]
 	}
-	return b.m.Services[r.index].Pos
+	return [...]string{"power element", "rack", "device model", "device", "service"}[r.table]
 }
 
 var tableNames = [...]string{"a power element", "a rack", "a device model", "a device", "a service"}
 
+// tableOf maps the kind word checkID and expand are given to its table.
+func tableOf(what string) uint8 {
+	switch what {
+	case "rack":
+		return tabRack
+	case "device model":
+		return tabModel
+	case "device":
+		return tabDevice
+	case "service":
+		return tabService
+	}
+	return tabElement
+}
+
+// article prefixes a kind word with "a" or "an".
+func article(what string) string {
+	if what != "" && strings.ContainsRune("aeiouAEIOU", rune(what[0])) && !strings.HasPrefix(what, "UPS") {
+		return "an " + what
+	}
+	return "a " + what
+}
+
 // checkID validates an id's spelling.
 func (b *builder) checkID(id *string, a at, what string) (string, bool) {
 	if id == nil {
-		b.errorf(a, "", "", "%s has no id", what)
+		if !a.rejected("id") && !a.rejected("") {
+			b.errorf(a, "", "", "%s has no id", what)
+		}
+		b.incomplete[tableOf(what)] = true
 		return "", false
 	}
 	s := *id
 	if s == "" {
 		b.errorf(a, "id", "", "%s has an empty id", what)
+		b.incomplete[tableOf(what)] = true
 		return "", false
 	}
 	if strings.ContainsAny(s, " \t\r\n\"'") {
-		b.errorf(a, "id", s, "id %q must not contain spaces or quotes", s)
+		b.errorf(a, "id", s, "%s id %q must not contain spaces or quotes", what, s)
+		b.incomplete[tableOf(what)] = true
 		return "", false
 	}
 	return s, true
@@ -293,11 +362,15 @@ func (b *builder) racks() {
 func (b *builder) resolve(id string, table uint8, a at, key, owner, what string) (int32, bool) {
 	r, ok := b.m.ids[id]
 	if !ok {
-		b.errorf(a, key, owner, "%s %q is not defined", what, id)
+		if !b.incomplete[table] {
+			b.errorf(a, key, owner, "%s %q is not defined", what, id)
+		}
 		return -1, false
 	}
 	if r.table != table {
-		b.errorf(a, key, owner, "%s %q is %s, not %s", what, id, tableNames[r.table], tableNames[table])
+		if !b.dupIDs[id] { // else the clash is the mistake, reported once
+			b.errorf(a, key, owner, "%s %q is %s, not %s", what, id, tableNames[r.table], tableNames[table])
+		}
 		return -1, false
 	}
 	return r.index, true
@@ -326,6 +399,10 @@ func percentVerb(p string) bool {
 
 // expand returns the ids of a group (count members from first) or the single id.
 func (b *builder) expand(id *string, count, first *int, a at, what string) []string {
+	if count == nil && a.rejected("count") {
+		b.incomplete[tableOf(what)] = true
+		return nil
+	}
 	if count == nil {
 		if first != nil {
 			b.errorf(a, "first", "", "first only applies with count")
@@ -336,6 +413,7 @@ func (b *builder) expand(id *string, count, first *int, a at, what string) []str
 		}
 		if strings.Contains(s, "%") {
 			b.errorf(a, "id", s, "id %q holds a pattern but no count is given", s)
+			b.incomplete[tableOf(what)] = true
 			return nil
 		}
 		return []string{s}
@@ -346,14 +424,17 @@ func (b *builder) expand(id *string, count, first *int, a at, what string) []str
 	}
 	if *count < 1 {
 		b.errorf(a, "count", pat, "count must be >= 1, got %d", *count)
+		b.incomplete[tableOf(what)] = true
 		return nil
 	}
 	if *count > 1_000_000 {
 		b.errorf(a, "count", pat, "count %d is more than 1,000,000", *count)
+		b.incomplete[tableOf(what)] = true
 		return nil
 	}
 	if !percentVerb(pat) {
 		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d, got %q", pat)
+		b.incomplete[tableOf(what)] = true
 		return nil
 	}
 	start := 1

@@ -14,6 +14,9 @@ import (
 type posIndex struct {
 	file string
 	m    map[string]Pos
+	// rejected holds the key paths the decoder reported (wrong type, or
+	// likely misspelt as an unknown key); see at.rejected.
+	rejected map[string]bool
 }
 
 // lookup returns the position of path, or of its nearest recorded ancestor,
@@ -21,6 +24,9 @@ type posIndex struct {
 func (ix *posIndex) lookup(path string) Pos {
 	for path != "" {
 		if p, ok := ix.m[path]; ok {
+			return p
+		}
+		if p, ok := ix.m[path+"[0]"]; ok { // [[key]] written where [key] belongs
 			return p
 		}
 		cut := strings.LastIndexAny(path, ".[")
@@ -43,7 +49,7 @@ type posScanner struct {
 }
 
 func buildPosIndex(file string, src []byte) *posIndex {
-	ix := &posIndex{file: file, m: make(map[string]Pos, 64)}
+	ix := &posIndex{file: file, m: make(map[string]Pos, 64), rejected: map[string]bool{}}
 	s := &posScanner{src: src, line: 1, ix: ix, arrays: map[string]int{}}
 	s.document()
 	return ix
