@@ -11,7 +11,10 @@ import (
 // Phasors are RMS complex amperes in the frame of the site: each element
 // carries, per line of its supply, the phasor of the current it draws. A
 // single-phase element uses index 0 only, with the phasor already rotated to
-// the angle of the voltage it is connected across.
+// the angle of the voltage it is connected across. Angles are those of the
+// preferred supply path (Network.angle): below a transfer switch running on
+// its other input they are off by the angle between its two inputs, which
+// lift applies when it carries them above the switch.
 type phasors [3]complex128
 
 // lineAngle is the angle of line k's line-to-neutral voltage, radians.
@@ -166,8 +169,19 @@ func (n *Network) psuPhasors(f int32, w, pf float64) phasors {
 
 // lift converts the line currents of element c into the contribution they
 // make to its input p.
+//
+// The phasors below c are in the frame of c's preferred input (angle). When
+// a transfer switch or dual-input rack PDU runs on its other input, whose
+// voltage may sit at another angle (two circuits on different lines), they
+// are rotated by the difference.
 func (n *Network) lift(c int32, p int32, v phasors) phasors {
 	e := &n.M.Elements[c]
+	if len(e.Inputs) == 2 && p != e.Inputs[e.Preferred] {
+		r := cmplx.Rect(1, n.angle[p]-n.angle[e.Inputs[e.Preferred]])
+		for k := range v {
+			v[k] *= r
+		}
+	}
 	var out phasors
 	if n.transform[c] {
 		sup := &n.M.Elements[p]

@@ -101,6 +101,18 @@ func (n *Network) FaultTarget(d, k int) int32 {
 	}
 }
 
+// dueTrip is an element that will trip dt seconds from now under the
+// current loads.
+type dueTrip struct {
+	e  int32
+	dt float64
+}
+
+// tieTol is the relative difference under which two trips are simultaneous:
+// an incremental flow and one recomputed from scratch may differ in the
+// last bits.
+const tieTol = 1e-9
+
 // heat is the thermal state of one element: the fractions of its earliest
 // and latest trip times already used (trip when a fraction reaches 1).
 type heat struct{ min, max float64 }
@@ -134,9 +146,10 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		sc.Events = append(sc.Events, Event{Element: m.Elements[e].ID, Event: "fail", CurrentA: r3(c), BeforeA: r3(c)})
 	}
 	hot := map[int32]*heat{}
-	worst := map[int32]int{} // element → index in sc.Overloads
+	worst := map[int32]worstLoad{}
 	reported := map[int32]Verdict{}
 	transferred := map[int32]bool{}
+	var due []dueTrip
 	t := 0.0
 	for iter := 0; iter <= len(m.Elements); iter++ {
 		before := map[int32]float64{}
@@ -157,6 +170,7 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		}
 		var next int32 = -1
 		nextDT := inf
+		due = due[:0]
 		for _, e := range s.candidates() {
 			a := n.assess(&s.cur, int(e))
 			if a.Verdict == OK || !s.cur.Live[e] {
@@ -179,9 +193,15 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 					TripMinS: Seconds(t + (1-h.min)*a.Band.MinS), TripMaxS: Seconds(t + (1-h.max)*a.Band.MaxS)})
 			}
 			if h != nil && a.Band.MinS < inf {
-				if dt := (1 - h.min) * a.Band.MinS; dt < nextDT || dt == nextDT && e < next {
-					next, nextDT = e, dt
-				}
+				due = append(due, dueTrip{e, (1 - h.min) * a.Band.MinS})
+				nextDT = min(nextDT, due[len(due)-1].dt)
+			}
+		}
+		// The earliest trip; trips due at the same time (to rounding) go in
+		// model order, whatever order the flow's sums were taken in.
+		for _, c := range due {
+			if c.dt <= nextDT*(1+tieTol) && (next < 0 || c.e < next) {
+				next = c.e
 			}
 		}
 		if next < 0 || t+nextDT > horizonS {
@@ -240,17 +260,27 @@ func (n *Network) baseHot() []int32 {
 	return n.hot
 }
 
-func (s *Sim) noteOverload(sc *Scenario, worst map[int32]int, e int32, a Assessment, t float64) {
+// worstLoad locates an element's entry in Scenario.Overloads and keeps its
+// ratio unrounded (the entry's is rounded to 4 digits).
+type worstLoad struct {
+	i     int // index in Scenario.Overloads
+	ratio float64
+}
+
+// noteOverload records the load a on element e at time t when it is the
+// worst seen: an equal load seen later (to rounding) keeps the first.
+func (s *Sim) noteOverload(sc *Scenario, worst map[int32]worstLoad, e int32, a Assessment, t float64) {
 	el := &s.n.M.Elements[e]
 	o := Overload{Element: el.ID, Kind: el.Kind.String(), TS: Seconds(t), CurrentA: r3(a.CurrentA), RatingA: r3(a.RatingA),
 		Ratio: round(a.Ratio, 4), Verdict: a.Verdict, TripMinS: Seconds(a.Band.MinS), TripMaxS: Seconds(a.Band.MaxS), ShedW: math.Round(a.ShedW)}
-	if i, ok := worst[e]; ok {
-		if a.Ratio > sc.Overloads[i].Ratio {
-			sc.Overloads[i] = o
+	if w, ok := worst[e]; ok {
+		if a.Ratio > w.ratio*(1+tieTol) {
+			sc.Overloads[w.i] = o
+			worst[e] = worstLoad{w.i, a.Ratio}
 		}
 		return
 	}
-	worst[e] = len(sc.Overloads)
+	worst[e] = worstLoad{len(sc.Overloads), a.Ratio}
 	sc.Overloads = append(sc.Overloads, o)
 }
 

@@ -47,7 +47,10 @@ type SweepReport struct {
 
 // Sweep simulates every single failure: each power element, and each PSU
 // (whose fault opens the protective device above it: its outcome is that
-// device's scenario), each followed by its cascade.
+// device's scenario when opening the device de-energizes the PSU's feed;
+// when the feed stays live, through a transfer switch, the faulted PSU is
+// lost on top of it and the PSU's scenario is run on its own), each
+// followed by its cascade.
 func (n *Network) Sweep(o SweepOptions) SweepReport {
 	if o.HorizonS <= 0 {
 		o.HorizonS = DefaultHorizonS
@@ -76,6 +79,13 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
 			target := n.FaultTarget(d, k)
+			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
+				// The feed survives the opening (a transfer switch moved
+				// it): the faulted PSU is one more loss.
+				rep.Scenarios = append(rep.Scenarios, s.Run(nil, int32(d), int32(k), o.HorizonS))
+				tick()
+				continue
+			}
 			sc := byElem[target] // same outcome: the fault opens target
 			name := PSUName(m, d, k)
 			sc.Failed = []string{name}
@@ -89,6 +99,29 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	rankScenarios(rep.Scenarios)
 	rep.Summary = summarize(rep.Scenarios, n.Basis.String(), o.HorizonS)
 	return rep
+}
+
+// switchedBetween reports whether an element with two inputs lies on the
+// preferred path from feed up to (not including) its protective device
+// target: only then can opening target leave the feed live.
+func (n *Network) switchedBetween(feed, target int32) bool {
+	for e := feed; e != target; {
+		el := &n.M.Elements[e]
+		if len(el.Inputs) == 2 {
+			return true
+		}
+		if len(el.Inputs) == 0 {
+			return false
+		}
+		e = el.Inputs[el.Preferred]
+	}
+	return false
+}
+
+// feedSurvives reports whether element feed is still live once target opens.
+func (s *Sim) feedSurvives(target, feed int32) bool {
+	s.apply([]int32{target}, -1, -1)
+	return s.cur.Live[feed]
 }
 
 // rankScenarios sorts worst first: trips, then dark load, then by verdict

@@ -158,8 +158,9 @@ func (c Curve) At(m float64) Band {
 // load at once; at or below 100 % it holds indefinitely, and between 100 %
 // and the first step it holds at least the first step's time.
 func UPSBand(steps []topology.OverloadStep, r float64) Band {
-	pct := r * 100
-	if pct <= 100 {
+	// Compare ratios, not percentages: r*100 rounds 1.1 to 110.00000000000001,
+	// which would put a UPS at exactly 110 % above its 110 % step.
+	if r <= 1 {
 		return Band{MinS: inf, MaxS: inf}
 	}
 	if len(steps) == 0 { // no tolerance given: a UPS over its rating drops the load
@@ -167,12 +168,12 @@ func UPSBand(steps []topology.OverloadStep, r float64) Band {
 	}
 	b := Band{MinS: instantMinS, MaxS: inf}
 	for i := len(steps) - 1; i >= 0; i-- {
-		if steps[i].LoadPct >= pct {
+		if steps[i].LoadPct/100 >= r {
 			b.MinS = steps[i].TimeS
 		}
 	}
 	for _, s := range steps {
-		if s.LoadPct <= pct {
+		if s.LoadPct/100 <= r {
 			b.MaxS = s.TimeS
 		}
 	}

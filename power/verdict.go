@@ -38,6 +38,11 @@ type Assessment struct {
 	Rated    bool    // the element has a rating to assess against
 }
 
+// ratioTol absorbs the rounding of the phasor sums (a few ulps): a load
+// drawing exactly the power a limit allows (NetBox's 208 V × 30 A × 80 % ×
+// √3) is at the limit, not over it.
+const ratioTol = 1e-9
+
 // assess grades element e in flow f.
 func (n *Network) assess(f *Flow, e int) Assessment {
 	el := &n.M.Elements[e]
@@ -83,9 +88,9 @@ func (n *Network) assess(f *Flow, e int) Assessment {
 		a.Verdict = Trip
 	case a.Band.MinS < inf:
 		a.Verdict = MayTrip
-	case a.Ratio > 1:
+	case a.Ratio > 1+ratioTol:
 		a.Verdict = OverRating
-	case a.Ratio > limit:
+	case a.Ratio > limit*(1+ratioTol):
 		a.Verdict = OverContinuous
 	}
 	if a.Verdict > OK && safeShare < 1 {
