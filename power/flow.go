@@ -51,6 +51,9 @@ type Network struct {
 	DrawBasis []Basis   // per device: the figure the draw came from
 	pf        []float64 // per device: power factor in (0, 1]
 
+	qf        []float64  // per device: reactive over real power, tan φ
+	psuUnit   []phasors  // per PSU (device-major, see psuOff): line currents in its feed per watt drawn
+	psuOff    []int32    // per device: index of its first PSU in psuUnit
 	children  [][]int32  // element → elements that list it as an input
 	feedPSUs  [][]psuRef // element → PSUs plugged into it
 	angle     []float64  // element → angle of its supply voltage (L1 for three-phase), radians
@@ -62,6 +65,8 @@ type Network struct {
 	hot      []int32 // elements at may-trip or worse in the base flow
 	rackOnce sync.Once
 	perRack  []int // devices per rack
+	pinOnce  sync.Once
+	pins     [][]instanceRef // per device: instances pinned to it
 
 	// Base is the flow in normal operation: everything energized, every
 	// transfer switch on its preferred input, every PSU sharing its device.
@@ -139,6 +144,11 @@ func NewNetwork(m *topology.Model, b Basis) *Network {
 			pf = m.Elements[dev.Feeds[0]].PowerFactor
 		}
 		n.pf[d] = pf
+		n.qf = append(n.qf, math.Tan(math.Acos(pf)))
+		n.psuOff = append(n.psuOff, int32(len(n.psuUnit)))
+		for _, f := range dev.Feeds {
+			n.psuUnit = append(n.psuUnit, n.psuPhasors(f, 1, pf))
+		}
 		for k, f := range dev.Feeds {
 			n.feedPSUs[f] = append(n.feedPSUs[f], psuRef{int32(d), int32(k)})
 		}

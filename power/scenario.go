@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 
 	"blackstart/topology"
@@ -158,7 +160,11 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 				before[e] = s.cur.CurrentA(int(e))
 			}
 		}
-		s.apply(opened, psuDev, psuK)
+		if iter == 0 {
+			s.apply(opened, psuDev, psuK)
+		} else { // the cascade opened one more element: recompute below it only
+			s.step(opened[len(opened)-1:], -1, -1)
+		}
 		// Transfers and overloads in the new state.
 		for _, e := range s.region {
 			if s.cur.Live[e] && s.cur.Active[e] != n.Base.Active[e] && !transferred[e] {
@@ -298,33 +304,32 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
 		}
 	}
-	dark := map[int32]bool{}
+	var darkDevs []int32
 	perRack := map[int32]int{}
 	for _, d := range s.devs {
 		if s.deviceDark(d, psuDev, psuK) {
-			dark[d] = true
+			darkDevs = append(darkDevs, d)
 			perRack[m.Devices[d].Rack]++
 		}
 	}
-	for d := range m.Devices {
-		if dark[int32(d)] {
-			sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
+	slices.Sort(darkDevs)
+	var racks []int32
+	for _, d := range darkDevs {
+		sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
+		r := m.Devices[d].Rack
+		if c := perRack[r]; c > 0 && c == n.rackDevices()[r] {
+			racks = append(racks, r)
+			perRack[r] = 0 // once
+		}
+		for _, in := range n.pinnedOn()[d] {
+			sc.Dark.Instances = append(sc.Dark.Instances, fmt.Sprintf("%s#%d", m.Services[in.svc].ID, in.i))
 		}
 	}
-	for r := range m.Racks {
-		if c := perRack[int32(r)]; c > 0 && c == n.rackDevices()[r] {
-			sc.Dark.Racks = append(sc.Dark.Racks, m.Racks[r].ID)
-		}
+	slices.Sort(racks)
+	for _, r := range racks {
+		sc.Dark.Racks = append(sc.Dark.Racks, m.Racks[r].ID)
 	}
-	if len(dark) > 0 {
-		for _, sv := range m.Services {
-			for i, node := range sv.Pinned {
-				if dark[node] {
-					sc.Dark.Instances = append(sc.Dark.Instances, fmt.Sprintf("%s#%d", sv.ID, i))
-				}
-			}
-		}
-	}
+	sort.Strings(sc.Dark.Instances)
 	sortOverloads(sc.Overloads)
 	for _, o := range sc.Overloads {
 		sc.Verdict = max(sc.Verdict, o.Verdict)
@@ -334,6 +339,22 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 		sc.Verdict = Trip
 	}
 	sc.Risky = sc.Tripped > 0 || len(sc.Dark.Devices) > 0
+}
+
+// instanceRef is instance i of service svc.
+type instanceRef struct{ svc, i int32 }
+
+// pinnedOn lists, per device, the workload instances pinned to it.
+func (n *Network) pinnedOn() [][]instanceRef {
+	n.pinOnce.Do(func() {
+		n.pins = make([][]instanceRef, len(n.M.Devices))
+		for s, sv := range n.M.Services {
+			for i, d := range sv.Pinned {
+				n.pins[d] = append(n.pins[d], instanceRef{int32(s), int32(i)})
+			}
+		}
+	})
+	return n.pins
 }
 
 // rackDevices counts devices per rack.

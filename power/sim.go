@@ -1,7 +1,6 @@
 package power
 
 import (
-	"math"
 	"slices"
 )
 
@@ -20,13 +19,20 @@ type Sim struct {
 	inRegion  []bool
 	devs      []int32 // devices whose PSU currents or paths change
 	devMark   []bool
+	fresh     []int32 // elements recomputed by the current step
+	seen      []uint32 // per element: the step that last visited it
+	stamp     uint32
+	batch     []int32 // devices rerouted by the current step
+	batchMark []bool
+	faultDev  int32 // device with a faulted PSU, -1 for none
+	faultK    int32 // its faulted PSU
 }
 
 // NewSim returns a simulator over n.
 func NewSim(n *Network) *Sim {
 	ne, nd := len(n.M.Elements), len(n.M.Devices)
 	s := &Sim{n: n, cur: newFlow(ne), isTouched: make([]bool, ne), open: make([]bool, ne),
-		inRegion: make([]bool, ne), devMark: make([]bool, nd)}
+		inRegion: make([]bool, ne), devMark: make([]bool, nd), seen: make([]uint32, ne), batchMark: make([]bool, nd), faultDev: -1, faultK: -1}
 	copy(s.cur.Live, n.Base.Live)
 	copy(s.cur.Active, n.Base.Active)
 	copy(s.cur.Cur, n.Base.Cur)
@@ -58,6 +64,7 @@ func (s *Sim) reset() {
 		s.devMark[d] = false
 	}
 	s.devs = s.devs[:0]
+	s.faultDev, s.faultK = -1, -1
 }
 
 // apply sets the scenario flow for the opened elements and, when dev >= 0,
@@ -65,31 +72,69 @@ func (s *Sim) reset() {
 // differs from the base flow.
 func (s *Sim) apply(opened []int32, dev, k int32) {
 	s.reset()
+	s.step(opened, dev, k)
+}
+
+// step opens more elements on top of the current scenario: it recomputes
+// energization below them, and moves the PSU currents of the devices below
+// them from their present paths and shares to the new ones. Work is
+// proportional to what lies below the newly opened elements.
+//
+// When dev >= 0, PSU k of device dev faults in this step (it stops drawing
+// and counts as unpowered from now on).
+func (s *Sim) step(opened []int32, dev, k int32) {
 	n := s.n
 	m := n.M
-	// The region: everything below an opened element.
+	// fresh: the opened elements and everything below them, whether or not
+	// an earlier step already reached it (a transfer switch on its other
+	// input, say, must be looked at again).
+	s.stamp++
+	fresh := s.fresh[:0]
 	var stack []int32
-	for _, e := range opened {
-		s.open[e] = true
+	visit := func(e int32) {
+		if s.seen[e] == s.stamp {
+			return
+		}
+		s.seen[e] = s.stamp
+		fresh = append(fresh, e)
+		stack = append(stack, e)
 		if !s.inRegion[e] {
 			s.inRegion[e] = true
 			s.region = append(s.region, e)
-			stack = append(stack, e)
 		}
+	}
+	for _, e := range opened {
+		s.open[e] = true
+		visit(e)
 	}
 	for len(stack) > 0 {
 		e := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		for _, c := range n.children[e] {
-			if !s.inRegion[c] {
-				s.inRegion[c] = true
-				s.region = append(s.region, c)
-				stack = append(stack, c)
-			}
+			visit(c)
 		}
 	}
-	slices.Sort(s.region) // topological order
-	for _, e := range s.region {
+	slices.Sort(fresh) // topological order
+	fresh = slices.Compact(fresh)
+	s.fresh = fresh
+	// The devices below change PSU shares or paths: take their present
+	// contributions out before energization changes.
+	s.batch = s.batch[:0]
+	for _, e := range fresh {
+		for _, p := range n.feedPSUs[e] {
+			s.markBatch(p.dev)
+		}
+	}
+	if dev >= 0 {
+		s.markBatch(dev)
+	}
+	for _, d := range s.batch {
+		s.route(d, -1)
+	}
+	if dev >= 0 {
+		s.faultDev, s.faultK = dev, k
+	}
+	for _, e := range fresh {
 		el := &m.Elements[e]
 		live, active := false, int8(-1)
 		switch {
@@ -106,22 +151,49 @@ func (s *Sim) apply(opened []int32, dev, k int32) {
 			s.cur.Live[e], s.cur.Active[e] = live, active
 		}
 	}
-	// Devices below the region change PSU currents or paths.
-	for _, e := range s.region {
-		for _, p := range n.feedPSUs[e] {
-			s.markDev(p.dev)
-		}
+	for _, d := range s.batch {
+		s.route(d, +1)
+		s.batchMark[d] = false
 	}
-	if dev >= 0 {
-		s.markDev(dev)
-	}
-	for _, d := range s.devs {
-		s.reroute(d, dev, k)
-	}
-	for _, e := range s.region {
+	for _, e := range fresh {
 		if !s.cur.Live[e] { // clear rounding residue on dead elements
 			s.touch(e)
 			s.cur.Cur[e], s.cur.P[e], s.cur.Q[e] = phasors{}, 0, 0
+		}
+	}
+	slices.Sort(s.region) // keep the region in topological order
+}
+
+func (s *Sim) markBatch(d int32) {
+	if !s.batchMark[d] {
+		s.batchMark[d] = true
+		s.batch = append(s.batch, d)
+	}
+	s.markDev(d)
+}
+
+// route adds (sign +1) or removes (sign -1) device d's PSU currents along
+// the paths the current energization selects, each powered PSU carrying an
+// equal share; a device below its required PSU count carries nothing.
+func (s *Sim) route(d int32, sign float64) {
+	n := s.n
+	dev := &n.M.Devices[d]
+	powered := 0
+	for j, f := range dev.Feeds {
+		if s.cur.Live[f] && !(d == s.faultDev && int32(j) == s.faultK) {
+			powered++
+		}
+	}
+	if powered < n.M.DeviceModels[dev.Model].PSUsRequired {
+		return
+	}
+	w := n.DrawW[d] / float64(powered)
+	off := n.psuOff[d]
+	for j, f := range dev.Feeds {
+		if s.cur.Live[f] && !(d == s.faultDev && int32(j) == s.faultK) {
+			u := n.psuUnit[int(off)+j]
+			k := complex(sign*w, 0)
+			s.walk(f, phasors{u[0] * k, u[1] * k, u[2] * k}, sign*w, sign*w*n.qf[d])
 		}
 	}
 }
@@ -133,46 +205,10 @@ func (s *Sim) markDev(d int32) {
 	}
 }
 
-// reroute removes device d's base PSU currents along their base paths and
-// adds its scenario currents along the scenario paths.
-func (s *Sim) reroute(d, faultDev, faultK int32) {
+// walk adds a PSU's line currents v (and real and reactive power p, q) from
+// feed f up to its source along the active inputs.
+func (s *Sim) walk(f int32, v phasors, p, q float64) {
 	n := s.n
-	m := n.M
-	dev := &m.Devices[d]
-	nps := len(dev.Feeds)
-	w0 := n.DrawW[d] / float64(nps)
-	q := math.Tan(math.Acos(n.pf[d]))
-	for _, f := range dev.Feeds {
-		s.walk(f, n.psuPhasors(f, w0, n.pf[d]), -w0, -w0*q, n.Base.Active)
-	}
-	powered := 0
-	for j, f := range dev.Feeds {
-		if s.cur.Live[f] && !(d == faultDev && int32(j) == faultK) {
-			powered++
-		}
-	}
-	if powered < m.DeviceModels[dev.Model].PSUsRequired {
-		return // dark
-	}
-	w := n.DrawW[d] / float64(powered)
-	for j, f := range dev.Feeds {
-		if s.cur.Live[f] && !(d == faultDev && int32(j) == faultK) {
-			s.walk(f, n.psuPhasors(f, w, n.pf[d]), w, w*q, s.cur.Active)
-		}
-	}
-}
-
-// walk adds (sign included in p, q and, for removal, the negated phasors)
-// a PSU's contribution from feed f up to its source along the inputs that
-// active selects.
-func (s *Sim) walk(f int32, v phasors, p, q float64, active []int8) {
-	n := s.n
-	neg := p < 0
-	if neg {
-		for i := range v {
-			v[i] = -v[i]
-		}
-	}
 	e := f
 	for {
 		s.touch(e)
@@ -183,16 +219,17 @@ func (s *Sim) walk(f int32, v phasors, p, q float64, active []int8) {
 		s.cur.P[e] += p
 		s.cur.Q[e] += q
 		el := &n.M.Elements[e]
-		if len(el.Inputs) == 0 || active[e] < 0 {
+		a := s.cur.Active[e]
+		if len(el.Inputs) == 0 || a < 0 {
 			return
 		}
-		par := el.Inputs[active[e]]
+		par := el.Inputs[a]
 		v = n.lift(e, par, v)
 		e = par
 	}
 }
 
-// Dead reports whether device d is dark in the current scenario.
+// deviceDark reports whether device d is dark in the current scenario.
 func (s *Sim) deviceDark(d int32, faultDev, faultK int32) bool {
 	dev := &s.n.M.Devices[d]
 	powered := 0
