@@ -1,0 +1,147 @@
+// Command blackstart models a datacenter's power topology and restart
+// capacity: it validates and summarizes TOML models, and generates large
+// realistic ones for benchmarks. It is a thin shell: flags in, calls into
+// the topology package, rendering out.
+//
+// Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis
+// found a risk.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"blackstart/topology"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes of the command, as documented in the README.
+const (
+	exitOK       = 0
+	exitInternal = 1
+	exitBadInput = 2
+	exitRisk     = 3
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// exitError carries an exit code with the message printed on stderr.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error {
+	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
+}
+
+// run executes the command line and returns the exit code; stdout gets the
+// results, stderr the diagnostics.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(args)
+	if err == nil {
+		return exitOK
+	}
+	var list topology.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		fmt.Fprintf(stderr, "%d problem(s) found\n", len(list))
+		return exitBadInput
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "blackstart:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "blackstart: internal error:", err)
+	return exitInternal
+}
+
+func usageError(c *cli.Context, err error, _ bool) error {
+	return &exitError{code: exitBadInput, err: fmt.Errorf("%w (see --help)", err)}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "blackstart",
+		Usage: "datacenter power-topology and restart-capacity modelling",
+		UsageText: `blackstart COMMAND [options] MODEL.toml [MORE.toml...]
+
+Examples:
+   blackstart validate examples/incident-2019.toml
+   blackstart show examples/small-dc/power.toml examples/small-dc/workloads.toml
+   blackstart show --format json examples/incident-2019.toml
+   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml`,
+		Description: `A model is one or more TOML files that are merged (see README.md for the format).
+Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a risk.`,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideVersion:     true,
+		OnUsageError:    usageError,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		CommandNotFound: func(c *cli.Context, name string) {},
+		Commands: []*cli.Command{
+			validateCommand(),
+			showCommand(),
+			generateCommand(),
+			powerCommand(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return badInput("unknown command %q (see --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+}
+
+// loadModel loads the files named on the command line.
+func loadModel(c *cli.Context) (*topology.Model, error) {
+	if !c.Args().Present() {
+		return nil, badInput("%s: no model file given (usage: blackstart %s MODEL.toml [MORE.toml...])", c.Command.Name, c.Command.Name)
+	}
+	return topology.Load(c.Args().Slice()...)
+}
+
+// formatFlag is the --format flag shared by the analysis commands.
+func formatFlag(allowed ...string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "format", Value: allowed[0], Usage: "output format: " + joinOr(allowed)}
+}
+
+func checkFormat(c *cli.Context, allowed ...string) (string, error) {
+	f := c.String("format")
+	for _, a := range allowed {
+		if f == a {
+			return f, nil
+		}
+	}
+	return "", badInput("--format must be %s, got %q", joinOr(allowed), f)
+}
+
+func joinOr(s []string) string {
+	out := ""
+	for i, x := range s {
+		switch {
+		case i == 0:
+		case i == len(s)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// runCLI runs the command line and returns exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(append([]string{"blackstart"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file: %v (run go test -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test ./cmd/blackstart -update to accept):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+const (
+	incident = "../../examples/incident-2019.toml"
+	smallPow = "../../examples/small-dc/power.toml"
+	smallWl  = "../../examples/small-dc/workloads.toml"
+)
+
+func TestShowGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"show-incident.golden", []string{"show", incident}},
+		{"show-small-dc.golden", []string{"show", smallPow, smallWl}},
+		{"show-small-dc-json.golden", []string{"show", "--format", "json", smallPow, smallWl}},
+		{"validate-small-dc.golden", []string{"validate", smallPow, smallWl}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != exitOK {
+				t.Fatalf("exit code %d, want 0; stderr:\n%s", code, errOut)
+			}
+			golden(t, c.name, out)
+			// Stable: a second run prints the same bytes.
+			_, again, _ := runCLI(t, c.args...)
+			if again != out {
+				t.Errorf("second run printed different output")
+			}
+		})
+	}
+}
+
+// The incident rack as show prints it: 20 servers × 280 W on two 16 A breakers.
+func TestShowIncidentFigures(t *testing.T) {
+	_, out, _ := runCLI(t, "show", incident)
+	for _, want := range []string{
+		"rack-1  20       n/a        5600 W   breaker-a, breaker-b",
+		"circuit-a  230 V 1-ph  breaker-a  16 A iec60898 C  20       n/a        5600 W",
+		"total draw: nameplate n/a, typical 5600 W",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBadInputExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("[[breaker]]\nid = \"b\"\nratting_a = 16\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"no file", []string{"validate"}, exitBadInput, "validate: no model file given"},
+		{"missing file", []string{"validate", filepath.Join(dir, "nope.toml")}, exitBadInput, "nope.toml: cannot read model: no such file or directory"},
+		{"typo", []string{"validate", bad}, exitBadInput, bad + `:3:1: unknown key "ratting_a" in breaker "b" (did you mean "rating_a"?)`},
+		{"unknown command", []string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "flag provided but not defined: -nope"},
+		{"bad format", []string{"show", "--format", "xml", incident}, exitBadInput, `--format must be table or json, got "xml"`},
+		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 100000, got 0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != c.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, c.code, errOut)
+			}
+			if !strings.Contains(errOut, c.inStderr) {
+				t.Errorf("stderr %q lacks %q", errOut, c.inStderr)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(errOut, "panic") {
+				t.Errorf("stderr shows a panic:\n%s", errOut)
+			}
+			if c.code == exitBadInput && out != "" && !strings.Contains(out, "USAGE") {
+				t.Errorf("bad input printed results on stdout:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestGenerateToFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "dc.toml")
+	code, _, errOut := runCLI(t, "generate", "--racks", "12", "--per-rack", "10", "--seed", "7", "-o", out)
+	if code != exitOK {
+		t.Fatalf("generate: exit %d: %s", code, errOut)
+	}
+	code, stdout, errOut := runCLI(t, "validate", out)
+	if code != exitOK {
+		t.Fatalf("validate of generated model: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "12 racks, 120 devices") {
+		t.Errorf("validate says %q, want 12 racks, 120 devices", stdout)
+	}
+	// Same seed to stdout: same bytes as the file.
+	_, gen, _ := runCLI(t, "generate", "--racks", "12", "--per-rack", "10", "--seed", "7")
+	file, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen != string(file) {
+		t.Errorf("generate to stdout and to a file differ for the same seed")
+	}
+	// Nothing but the output is left in the directory (no temporary file).
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries after generate, want 1", len(entries))
+	}
+}
+
+func TestGenerateUnwritableLeavesNothing(t *testing.T) {
+	code, _, errOut := runCLI(t, "generate", "--racks", "2", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "x.toml"))
+	if code != exitBadInput || !strings.Contains(errOut, "cannot write") {
+		t.Errorf("exit %d, stderr %q; want 2 and a cannot-write message", code, errOut)
+	}
+}
+
+func TestHelpShowsExamples(t *testing.T) {
+	code, out, _ := runCLI(t, "--help")
+	if code != exitOK || !strings.Contains(out, "blackstart validate examples/incident-2019.toml") {
+		t.Errorf("--help (exit %d) lacks the examples:\n%s", code, out)
+	}
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"blackstart/topology"
+
+	"github.com/urfave/cli/v2"
+)
+
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check a model and report every problem as file:line:col",
+		ArgsUsage: "MODEL.toml [MORE.toml...]",
+		Description: `The files are merged into one model. Every problem of every file is reported
+in one run, sorted; the exit code is 2 when there is any.
+
+Example:
+   blackstart validate examples/small-dc/power.toml examples/small-dc/workloads.toml`,
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			m, err := loadModel(c)
+			if err != nil {
+				return err
+			}
+			s := topology.Summarize(m)
+			fmt.Fprintf(c.App.Writer, "ok: %s: %d power elements, %d racks, %d devices, %d services (%d instances)\n",
+				strings.Join(m.Files, " + "), len(m.Elements), s.Racks, s.Devices, s.Services, s.Instances)
+			return nil
+		},
+	}
+}
+
+func showCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "summarize a model: counts, and per rack and per feed the devices, draws and breakers",
+		ArgsUsage: "MODEL.toml [MORE.toml...]",
+		Description: `Per rack and per feed (branch circuit): the devices, their nameplate and typical
+draw in W, and the breaker that protects the feed. A feed's figures are what
+it carries when it is the only one left.
+
+Examples:
+   blackstart show examples/incident-2019.toml
+   blackstart show --format json examples/incident-2019.toml`,
+		Flags:        []cli.Flag{formatFlag("table", "json")},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			format, err := checkFormat(c, "table", "json")
+			if err != nil {
+				return err
+			}
+			m, err := loadModel(c)
+			if err != nil {
+				return err
+			}
+			s := topology.Summarize(m)
+			w := bufio.NewWriter(c.App.Writer)
+			if format == "json" {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(s); err != nil {
+					return err
+				}
+			} else {
+				writeSummary(w, s)
+			}
+			return w.Flush()
+		},
+	}
+}
+
+// watts formats a draw, or "n/a" when no device had the figure.
+func watts(v float64, missing, devices int) string {
+	if devices > 0 && missing == devices {
+		return "n/a"
+	}
+	s := fmt.Sprintf("%.0f W", v)
+	if missing > 0 {
+		s += fmt.Sprintf(" (%d without)", missing)
+	}
+	return s
+}
+
+// total formats a site total, "n/a" when no device gave the figure.
+func total(w float64) string {
+	if w == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f W", w)
+}
+
+func writeSummary(out io.Writer, s topology.Summary) {
+	site := s.Site
+	if site == "" {
+		site = "(unnamed)"
+	}
+	fmt.Fprintf(out, "model %s: site %s\n", strings.Join(s.Files, " + "), site)
+	fmt.Fprintf(out, "power elements: %d sources, %d UPS, %d panels, %d breakers, %d circuits, %d transfer switch(es), %d rack PDUs, %d banks\n",
+		s.Elements["source"], s.Elements["ups"], s.Elements["panel"], s.Elements["breaker"], s.Elements["circuit"],
+		s.Elements["ats"], s.Elements["rack_pdu"], s.Elements["bank"])
+	fmt.Fprintf(out, "racks: %d   device models: %d   devices: %d   services: %d (%d instances, %d tiers)\n",
+		s.Racks, s.DeviceModels, s.Devices, s.Services, s.Instances, s.Tiers)
+	fmt.Fprintf(out, "total draw: nameplate %s, typical %s\n\n", total(s.TotalNameplateW), total(s.TotalTypicalW))
+
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RACK\tDEVICES\tNAMEPLATE\tTYPICAL\tBREAKERS")
+	for _, r := range s.RackRows {
+		br := strings.Join(r.Breakers, ", ")
+		if br == "" {
+			br = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Devices, watts(r.NameplateW, r.MissingNameplate, r.Devices),
+			watts(r.TypicalW, r.MissingTypical, r.Devices), br)
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEED\tSUPPLY\tBREAKER\tRATING\tDEVICES\tNAMEPLATE\tTYPICAL")
+	for _, f := range s.FeedRows {
+		supply := fmt.Sprintf("%.0f V %d-ph", f.VoltageV, f.Phases)
+		br, rating := "-", "-"
+		if f.Breaker != "" {
+			br = f.Breaker
+			rating = fmt.Sprintf("%g A %s", f.RatingA, f.Standard)
+			if f.Curve != "" {
+				rating += " " + f.Curve
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, supply, br, rating, f.Devices,
+			watts(f.NameplateW, f.MissingNameplate, f.Devices), watts(f.TypicalW, f.MissingTypical, f.Devices))
+	}
+	tw.Flush()
+}
+
+func generateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "generate",
+		Usage: "write a realistic generated model (for scale tests and benchmarks)",
+		Description: `A site of N racks with M devices each: A/B feeds from a UPS pair through panels,
+three-phase branch circuits and rack PDU banks, draws from published SPECpower
+results, and a workloads section proportional to the nodes. The same seed
+gives the same file, byte for byte.
+
+Example:
+   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml`,
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "racks", Value: 10, Usage: "number of racks, >= 1"},
+			&cli.IntFlag{Name: "per-rack", Value: 40, Usage: "devices per rack, >= 1"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout"},
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return badInput("generate takes no arguments, got %q", c.Args().First())
+			}
+			o := topology.GenOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed")}
+			if o.Racks < 1 || o.Racks > 100000 {
+				return badInput("--racks must be 1 to 100000, got %d", o.Racks)
+			}
+			if o.PerRack < 1 || o.PerRack > 99 {
+				return badInput("--per-rack must be 1 to 99, got %d", o.PerRack)
+			}
+			return writeOutput(c, c.String("output"), func(w io.Writer) error { return topology.Generate(w, o) })
+		},
+	}
+}
+
+// writeOutput writes to stdout, or atomically to path: a temporary file in
+// the same directory renamed over path once complete, so a failure never
+// leaves a half-written file.
+func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		w := bufio.NewWriter(c.App.Writer)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return badInput("cannot write %s: %v", path, err)
+	}
+	tmp := f.Name()
+	w := bufio.NewWriter(f)
+	err = write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return badInput("cannot write %s: %v", path, err)
+	}
+	return nil
+}
