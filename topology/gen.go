@@ -25,7 +25,7 @@ const (
 	genLimit     = 0.8   // continuous-load limit, fraction of In
 	genRowRacks  = 10    // racks per row; each row has one panel per side
 	genBankA     = 16.0  // rack PDU bank breaker, IEC 60898-1 curve C, amperes
-	genUPSMargin = 1.3   // one UPS carries the whole site's typical draw × this
+	genUPSMargin = 1.3   // one UPS carries the whole site's peak draw × this
 	genUPSPF     = 0.9   // UPS output power factor rating: kW = 0.9 × kVA
 	genNaiveFrac = 10    // one rack in genNaiveFrac has naively sized circuits
 )
@@ -34,6 +34,9 @@ var (
 	// genBranchA are the branch breaker sizes; the rack PDU behind a branch
 	// of genBranchA[i] has i+1 banks of genBankA per line.
 	genBranchA = [...]float64{16, 32, 63}
+	// genSingleA are the single-phase branch breaker sizes of the naively
+	// sized racks (IEC 60898-1 preferred ratings).
+	genSingleA = [...]float64{16, 20, 25, 32, 40, 50, 63}
 	// genFrameA are standard IEC 60947-2 frame ratings for the row mains.
 	genFrameA = [...]float64{100, 160, 250, 400, 630, 800, 1000, 1250, 1600, 2000, 2500, 3200, 4000, 5000, 6300}
 	// genPSUW are standard server PSU output ratings, watts.
@@ -52,7 +55,7 @@ const genVLN = 230.94010767585030
 //
 // The site: utility feeds feed-a and feed-b (400 V, three-phase wye), each
 // behind a UPS (ups-a, ups-b) sized so that one carries the whole site's
-// typical draw with 30 % margin. Every row of ten racks has, per side, an
+// peak draw with 30 % margin. Every row of ten racks has, per side, an
 // IEC 60947-2 main breaker and a panel; every rack has, per side, a 3-pole
 // IEC 60898-1 curve C branch breaker (16, 32 or 63 A), a three-phase
 // circuit and a rack PDU with 16 A banks on L1, L2 and L3 (one, two or three
@@ -62,10 +65,12 @@ const genVLN = 230.94010767585030
 // and multi-node chassis are skipped (see specPowerResults), so every
 // device is one node and a rack of PerRack servers stays plausible. Draws
 // are the published figures: idle_w at active idle, typical_w at 50 %
-// load, peak_w at 100 %; nameplate_w and psu_rating_w the smallest
-// standard PSU at or above 1.3 × peak.
+// load, peak_w at 100 %; psu_rating_w the smallest standard PSU at or
+// above 1.3 × peak. No nameplate_w is written (the SPECpower results do not
+// give one), so the analysis's conservative basis is the peak draw, and the
+// generated planner sizes everything for the peak draw too (specPlanned).
 //
-// Branch circuits are sized for failover: the rack's whole typical draw on
+// Branch circuits are sized for failover: the rack's whole peak draw on
 // one side stays within 80 % of In on every line and every bank. One rack
 // in ten is sized the naive way instead, for its normal half-load, and such
 // a rack gets the densest system for which that makes a difference, when
@@ -102,7 +107,7 @@ type generator struct {
 	racks      []genRack
 	rows       []genRow
 	sysUsed    []bool   // per specPowerResults entry
-	siteW      float64  // typical draw of the whole site, W
+	siteW      float64  // peak draw of the whole site, W
 	byRole     [3][]int // rack indices per role, in rack order
 	rackDigits int      // digits of rack numbers
 	models     []string // device model id per specPowerResults entry
@@ -122,8 +127,10 @@ type genRack struct {
 	id     string
 	role   genRole
 	sys    int  // index into specPowerResults
-	naive  bool // branch sized for the normal half-load only
-	branch int  // index into genBranchA
+	naive  bool // single-phase branch sized for the normal half-load only
+	branch int  // index into genBranchA (three-phase racks)
+	single int  // index into genSingleA (naive racks)
+	line   int  // naive racks: the line (0..2) their single-phase circuits hang off
 	// undersized: naive, and the branch cannot carry the whole rack on
 	// one side (where the two sizings agree, naive makes no difference).
 	undersized bool
@@ -148,6 +155,19 @@ func genBranchFor(perRack int, drawW float64) int {
 	for i, in := range genBranchA {
 		bankA := float64(genCeilDiv(perRack, 3*(i+1))) * perDevA
 		if lineA <= genLimit*in && bankA <= genLimit*genBankA {
+			return i
+		}
+	}
+	return -1
+}
+
+// genSingleFor returns the index into genSingleA of the smallest
+// single-phase branch that carries perRack devices of drawW watts each within
+// the continuous limit, or -1 when none does.
+func genSingleFor(perRack int, drawW float64) int {
+	a := float64(perRack) * drawW / (genVLN * genPF)
+	for i, in := range genSingleA {
+		if a <= genLimit*in {
 			return i
 		}
 	}
@@ -187,18 +207,25 @@ func (g *generator) plan() error {
 	// Systems and branch sizes. fail and half are each system's branch
 	// size for the whole rack and for half of it (-1: none fits).
 	type fit struct {
-		fail, half int
-		ramKnown   bool
+		fail     int  // three-phase branch for the whole rack on one side
+		half     int  // single-phase branch for the normal half-load (naive racks)
+		trips    bool // the naive branch is past its no-trip current on failover
+		ramKnown bool
 	}
 	fits := make([]fit, len(specPowerResults))
 	for s := range specPowerResults {
 		sp := &specPowerResults[s]
 		_, ram := parseSpecConfig(sp.Config)
-		typ := sp.LoadW[specTypical]
-		fits[s] = fit{genBranchFor(m, typ), genBranchFor(m, typ/2), ram > 0}
+		w := sp.LoadW[specPlanned]
+		f := fit{fail: genBranchFor(m, w), half: genSingleFor(m, w/2), ramKnown: ram > 0}
+		if f.half >= 0 {
+			f.trips = float64(m)*w/(genVLN*genPF) > 1.13*genSingleA[f.half]
+		}
+		fits[s] = f
 	}
 	g.sysUsed = make([]bool, len(specPowerResults))
 	var cand, pref []int
+	naive := 0
 	for i := range g.racks {
 		r := &g.racks[i]
 		cand, pref = cand[:0], pref[:0]
@@ -208,7 +235,7 @@ func (g *generator) plan() error {
 			case r.role != roleApp && !f.ramKnown: // internal and db nodes need a known memory size
 			case r.naive && f.half >= 0:
 				cand = append(cand, s)
-				if f.fail != f.half {
+				if f.trips {
 					pref = append(pref, s)
 				}
 			case !r.naive && f.fail >= 0:
@@ -225,12 +252,13 @@ func (g *generator) plan() error {
 		f := fits[r.sys]
 		r.branch = f.fail
 		if r.naive {
-			r.branch = f.half
-			r.undersized = f.half != f.fail
+			r.single, r.line = f.half, naive%3
+			r.undersized = float64(m)*specPowerResults[r.sys].LoadW[specPlanned]/(genVLN*genPF) > genLimit*genSingleA[f.half]
+			naive++
 		}
 		g.sysUsed[r.sys] = true
 		g.byRole[r.role] = append(g.byRole[r.role], i)
-		g.siteW += float64(m) * specPowerResults[r.sys].LoadW[specTypical]
+		g.siteW += float64(m) * specPowerResults[r.sys].LoadW[specPlanned]
 	}
 
 	// Rows and their main breakers, sized for the row's failover load.
@@ -239,9 +267,13 @@ func (g *generator) plan() error {
 		row := genRow{id: "row-" + genPad(len(g.rows)+1, rowW), first: first, n: min(genRowRacks, n-first)}
 		var lineW [3]float64
 		for _, r := range g.racks[first : first+row.n] {
-			typ := specPowerResults[r.sys].LoadW[specTypical]
+			w := specPowerResults[r.sys].LoadW[specPlanned]
+			if r.naive {
+				lineW[r.line] += float64(m) * w // a single-phase rack sits on one line
+				continue
+			}
 			for l := range 3 {
-				lineW[l] += float64(genCeilDiv(m-l, 3)) * typ // devices k ≡ l (mod 3) sit on line l
+				lineW[l] += float64(genCeilDiv(m-l, 3)) * w // devices k ≡ l (mod 3) sit on line l
 			}
 		}
 		row.worstA = max(lineW[0], lineW[1], lineW[2]) / (genVLN * genPF)
@@ -355,7 +387,7 @@ func (g *generator) write() {
 		}
 	}
 	fmt.Fprintf(w.w, "# Generated by `blackstart generate --racks %d --per-rack %d --seed %d`:\n", o.Racks, o.PerRack, o.Seed)
-	fmt.Fprintf(w.w, "# %d racks in %d rows, %d devices, %.1f kW typical draw (SPECpower 50 %% load).\n",
+	fmt.Fprintf(w.w, "# %d racks in %d rows, %d devices, %.1f kW peak draw (SPECpower 100 %% load).\n",
 		o.Racks, len(g.rows), o.Racks*o.PerRack, g.siteW/1000)
 	w.line("# Branch circuits hold the whole rack on one side within 80 % of In, except")
 	fmt.Fprintf(w.w, "# on %d rack(s) sized for the normal half-load only (marked below).\n\n", undersized)
@@ -401,7 +433,6 @@ func (g *generator) write() {
 		w.int("psus", 2)
 		w.int("psus_required", 1)
 		w.num("psu_rating_w", psu)
-		w.num("nameplate_w", psu)
 		w.num("typical_w", sp.LoadW[specTypical])
 		w.num("idle_w", sp.IdleW)
 		w.num("peak_w", sp.LoadW[specPeak])
@@ -453,6 +484,10 @@ func (g *generator) writeRack(row *genRow, r *genRack) {
 	w.str("id", r.id)
 	w.str("row", row.id)
 	w.str("room", "hall-1")
+	if r.naive {
+		g.writeNaiveRack(row, r)
+		return
+	}
 	for _, side := range []string{"a", "b"} {
 		p := r.id + "-" + side
 		w.blank()
@@ -507,6 +542,43 @@ func (g *generator) writeRack(row *genRow, r *genRack) {
 	}
 	b = append(b, "]\n"...)
 	w.flush(b)
+}
+
+// writeNaiveRack writes a rack like the motivating incident's: single-phase
+// 230 V circuits A and B sized for the normal half-load, rack PDUs without
+// banks, every server on both.
+func (g *generator) writeNaiveRack(row *genRow, r *genRack) {
+	w := &g.w
+	for _, side := range []string{"a", "b"} {
+		p := r.id + "-" + side
+		w.blank()
+		if r.undersized && side == "a" {
+			w.line("# Naive sizing: each side holds the rack's normal half-load, not the whole rack.")
+		}
+		w.line("[[breaker]]")
+		w.str("id", p+"-brk")
+		w.str("input", row.id+"-"+side+"-panel")
+		w.str("line", genLines[r.line])
+		w.str("standard", "iec60898")
+		w.str("curve", "C")
+		w.num("rating_a", genSingleA[r.single])
+		w.line("[[circuit]]")
+		w.str("id", p+"-cir")
+		w.str("input", p+"-brk")
+		w.line("[[rack_pdu]]")
+		w.str("id", p+"-pdu")
+		w.str("rack", r.id)
+		w.str("input", p+"-cir")
+		w.num("rating_a", genSingleA[r.single])
+	}
+	w.blank()
+	w.line("[[device]]")
+	w.str("id", r.id+"-s%02d")
+	w.int("count", g.o.PerRack)
+	w.str("rack", r.id)
+	w.str("model", g.models[r.sys])
+	w.str("role", genRoleNames[r.role])
+	w.line(`feeds = ["` + r.id + `-a-pdu", "` + r.id + `-b-pdu"]`)
 }
 
 // genGroupSize is the most services one [[service]] group holds; each

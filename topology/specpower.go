@@ -30,6 +30,9 @@ const (
 const (
 	specTypical = 4 // 50 % target load: the "typical" draw
 	specPeak    = 9 // 100 % target load
+	// specPlanned is the draw circuits, panels and UPSes are sized for: the
+	// peak, the figure the power analysis takes by default.
+	specPlanned = specPeak
 )
 
 // specPowerResults quotes every row of specpower-ssj2008.csv in file order

@@ -1,0 +1,66 @@
+package power
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"blackstart/topology"
+)
+
+// BenchmarkSweep times the full N-1 sweep with cascades (every element and
+// every PSU) on generated models of 100, 1,000 and 5,000 racks × 40
+// devices. The goal: at 1,000 racks the sweep costs no more than loading
+// the model (topology.BenchmarkLoad), and 5,000 racks at most 6× the
+// 1,000-rack time. The model is generated and parsed outside the timer;
+// NewNetwork (draws and the normal flow) is inside it.
+func BenchmarkSweep(b *testing.B) {
+	for _, racks := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("racks=%d", racks), func(b *testing.B) {
+			m := genModel(b, racks, 40)
+			rep := NewNetwork(m, BasisConservative).Sweep(SweepOptions{})
+			want := len(m.Elements) + 2*len(m.Devices)
+			if rep.Summary.Scenarios != want || rep.Summary.RiskyScenarios == 0 {
+				b.Fatalf("setup: %d scenarios (%d risky), want %d with some risky", rep.Summary.Scenarios, rep.Summary.RiskyScenarios, want)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				NewNetwork(m, BasisConservative).Sweep(SweepOptions{})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(want), "ns/scenario")
+		})
+	}
+}
+
+// BenchmarkLoadAndSweep times what `power failover` does end to end on the
+// 1,000-rack model: parse, validate, sweep; compare it with
+// topology.BenchmarkLoad/racks=1000.
+func BenchmarkLoadAndSweep(b *testing.B) {
+	var buf bytes.Buffer
+	if err := topology.Generate(&buf, topology.GenOptions{Racks: 1000, PerRack: 40, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	f := topology.File{Name: "gen.toml", Data: buf.Bytes()}
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := topology.Parse(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		NewNetwork(m, BasisConservative).Sweep(SweepOptions{})
+	}
+}
+
+func genModel(tb testing.TB, racks, perRack int) *topology.Model {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := topology.Generate(&buf, topology.GenOptions{Racks: racks, PerRack: perRack, Seed: 1}); err != nil {
+		tb.Fatal(err)
+	}
+	m, err := topology.Parse(topology.File{Name: "gen.toml", Data: buf.Bytes()})
+	if err != nil {
+		tb.Fatalf("generated model does not load:\n%v", err)
+	}
+	return m
+}
