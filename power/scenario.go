@@ -147,14 +147,19 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		c := n.Base.CurrentA(int(e))
 		sc.Events = append(sc.Events, Event{Element: m.Elements[e].ID, Event: "fail", CurrentA: r3(c), BeforeA: r3(c)})
 	}
-	hot := map[int32]*heat{}
-	worst := map[int32]worstLoad{}
-	reported := map[int32]Verdict{}
-	transferred := map[int32]bool{}
+	if s.hot == nil {
+		s.hot, s.worst, s.reported, s.transferred, s.before = map[int32]*heat{}, map[int32]worstLoad{}, map[int32]Verdict{}, map[int32]bool{}, map[int32]float64{}
+	}
+	clear(s.hot)
+	clear(s.worst)
+	clear(s.reported)
+	clear(s.transferred)
+	hot, worst, reported, transferred := s.hot, s.worst, s.reported, s.transferred
 	var due []dueTrip
 	t := 0.0
 	for iter := 0; iter <= len(m.Elements); iter++ {
-		before := map[int32]float64{}
+		before := s.before
+		clear(before)
 		if iter > 0 {
 			for e := range hot {
 				before[e] = s.cur.CurrentA(int(e))

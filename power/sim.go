@@ -19,13 +19,20 @@ type Sim struct {
 	inRegion  []bool
 	devs      []int32 // devices whose PSU currents or paths change
 	devMark   []bool
-	fresh     []int32 // elements recomputed by the current step
+	fresh     []int32  // elements recomputed by the current step
 	seen      []uint32 // per element: the step that last visited it
 	stamp     uint32
 	batch     []int32 // devices rerouted by the current step
 	batchMark []bool
-	faultDev  int32 // device with a faulted PSU, -1 for none
-	faultK    int32 // its faulted PSU
+	// Per-run bookkeeping of Run, kept to reuse the maps' storage.
+	hot         map[int32]*heat
+	worst       map[int32]worstLoad
+	reported    map[int32]Verdict
+	transferred map[int32]bool
+	before      map[int32]float64
+
+	faultDev int32 // device with a faulted PSU, -1 for none
+	faultK   int32 // its faulted PSU
 }
 
 // NewSim returns a simulator over n.
