@@ -61,7 +61,7 @@ func (b *builder) deviceModels() {
 			for _, k := range []string{"nameplate_w", "allocated_w", "typical_w", "idle_w", "peak_w", "measured_w"} {
 				drawReported = drawReported || a.rejected(k)
 			}
-			if maxDraw == 0 && !drawReported {
+			if max(dm.NameplateW, dm.AllocatedW, dm.TypicalW, dm.PeakW, dm.MeasuredW) == 0 && !drawReported { // idle alone is no basis
 				b.errorf(a, "", id, "device model %q gives no draw: write at least one of nameplate_w, allocated_w, typical_w, peak_w, measured_w", id)
 			}
 			if dm.IdleW > 0 && dm.PeakW > 0 && dm.IdleW > dm.PeakW {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -26,7 +27,15 @@ type File struct {
 func Load(paths ...string) (*Model, error) {
 	var errs ErrorList
 	files := make([]File, 0, len(paths))
+	seen := map[string]bool{}
 	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			if seen[abs] {
+				errs = append(errs, &Error{Pos: Pos{File: p}, Msg: "model file given twice"})
+				continue
+			}
+			seen[abs] = true
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			var pe *os.PathError
@@ -140,6 +149,7 @@ type builder struct {
 	// psusUnknown holds the device models whose psus or psus_required is
 	// in error, so that their devices' feed counts are not checked.
 	psusUnknown map[string]bool
+	expanded    int // members of groups expanded so far, bounded by maxExpanded
 }
 
 type elemSrc struct {
@@ -376,6 +386,11 @@ func (b *builder) resolve(id string, table uint8, a at, key, owner, what string)
 	return r.index, true
 }
 
+// maxExpanded bounds the devices and services all groups of a model expand
+// to, so a short file cannot exhaust memory (a 20,000-rack site of 40
+// servers with two services per node is 2.4 million).
+const maxExpanded = 5_000_000
+
 // percentVerb reports whether a group pattern holds exactly one integer verb.
 func percentVerb(p string) bool {
 	n := 0
@@ -432,6 +447,12 @@ func (b *builder) expand(id *string, count, first *int, a at, what string) []str
 		b.incomplete[tableOf(what)] = true
 		return nil
 	}
+	if b.expanded+*count > maxExpanded {
+		b.errorf(a, "count", pat, "groups expand to more than %d devices and services in all", maxExpanded)
+		b.incomplete[tableOf(what)] = true
+		return nil
+	}
+	b.expanded += *count
 	if !percentVerb(pat) {
 		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d, got %q", pat)
 		b.incomplete[tableOf(what)] = true

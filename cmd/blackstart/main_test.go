@@ -103,6 +103,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"missing file", []string{"validate", filepath.Join(dir, "nope.toml")}, exitBadInput, "nope.toml: cannot read model: no such file or directory"},
 		{"typo", []string{"validate", bad}, exitBadInput, bad + `:3:1: unknown key "ratting_a" in breaker "b" (did you mean "rating_a"?)`},
 		{"unknown command", []string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
+		{"file twice", []string{"validate", incident, incident}, exitBadInput, incident + ": model file given twice"},
 		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "flag provided but not defined: -nope"},
 		{"bad format", []string{"show", "--format", "xml", incident}, exitBadInput, `--format must be table or json, got "xml"`},
 		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 100000, got 0"},

@@ -170,6 +170,9 @@ Example:
 			if o.PerRack < 1 || o.PerRack > 99 {
 				return badInput("--per-rack must be 1 to 99, got %d", o.PerRack)
 			}
+			if o.Racks*o.PerRack > 2_000_000 {
+				return badInput("--racks × --per-rack must be at most 2,000,000 devices, got %d", o.Racks*o.PerRack)
+			}
 			return writeOutput(c, c.String("output"), func(w io.Writer) error { return topology.Generate(w, o) })
 		},
 	}
