@@ -117,7 +117,10 @@ const tieTol = 1e-9
 
 // heat is the thermal state of one element: the fractions of its earliest
 // and latest trip times already used (trip when a fraction reaches 1).
-type heat struct{ min, max float64 }
+type heat struct {
+	min, max float64
+	band     Band // the band at the element's present load
+}
 
 // Run simulates the failure of the elements fail (and, when psuDev >= 0,
 // the fault of PSU psuK of device psuDev, which opens FaultTarget) and the
@@ -170,8 +173,9 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		} else { // the cascade opened one more element: recompute below it only
 			s.step(opened[len(opened)-1:], -1, -1)
 		}
-		// Transfers and overloads in the new state.
-		for _, e := range s.region {
+		// Transfers and overloads in the new state: only what the step
+		// recomputed or changed needs looking at again.
+		for _, e := range s.fresh {
 			if s.cur.Live[e] && s.cur.Active[e] != n.Base.Active[e] && !transferred[e] {
 				transferred[e] = true
 				in := m.Elements[e].Inputs[s.cur.Active[e]]
@@ -179,19 +183,26 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 				sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "transfer", Detail: "to " + m.Elements[in].ID, CurrentA: r3(c), BeforeA: r3(n.Base.CurrentA(int(e))), AfterA: r3(c)})
 			}
 		}
-		var next int32 = -1
-		nextDT := inf
-		due = due[:0]
-		for _, e := range s.candidates() {
+		changed := s.stepTouched
+		if iter == 0 {
+			changed = s.candidates()
+		}
+		for _, e := range changed {
 			a := n.assess(&s.cur, int(e))
+			h := hot[e]
 			if a.Verdict == OK || !s.cur.Live[e] {
+				if h != nil {
+					h.band = Band{MinS: inf, MaxS: inf} // cannot trip now; its heat stays
+				}
 				continue
 			}
 			s.noteOverload(&sc, worst, e, a, t)
-			h := hot[e]
 			if h == nil && a.Band.MinS < inf {
 				h = &heat{}
 				hot[e] = h
+			}
+			if h != nil {
+				h.band = a.Band
 			}
 			if a.Verdict >= MayTrip && reported[e] < a.Verdict {
 				reported[e] = a.Verdict
@@ -203,13 +214,18 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 					CurrentA: r3(a.CurrentA), BeforeA: r3(b), AfterA: r3(a.CurrentA),
 					TripMinS: Seconds(t + (1-h.min)*a.Band.MinS), TripMaxS: Seconds(t + (1-h.max)*a.Band.MaxS)})
 			}
-			if h != nil && a.Band.MinS < inf {
-				due = append(due, dueTrip{e, (1 - h.min) * a.Band.MinS})
-				nextDT = min(nextDT, due[len(due)-1].dt)
-			}
 		}
 		// The earliest trip; trips due at the same time (to rounding) go in
 		// model order, whatever order the flow's sums were taken in.
+		var next int32 = -1
+		nextDT := inf
+		due = due[:0]
+		for e, h := range hot {
+			if h.band.MinS < inf {
+				due = append(due, dueTrip{e, (1 - h.min) * h.band.MinS})
+				nextDT = min(nextDT, due[len(due)-1].dt)
+			}
+		}
 		for _, c := range due {
 			if c.dt <= nextDT*(1+tieTol) && (next < 0 || c.e < next) {
 				next = c.e
@@ -219,16 +235,12 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 			break
 		}
 		// Advance every hot element's heat to the trip.
-		for e, h := range hot {
-			if !s.cur.Live[e] {
-				continue
+		for _, h := range hot {
+			if h.band.MinS < inf {
+				h.min += nextDT / h.band.MinS
 			}
-			a := n.assess(&s.cur, int(e))
-			if a.Band.MinS < inf {
-				h.min += nextDT / a.Band.MinS
-			}
-			if a.Band.MaxS < inf {
-				h.max += nextDT / a.Band.MaxS
+			if h.band.MaxS < inf {
+				h.max += nextDT / h.band.MaxS
 			}
 		}
 		t += nextDT

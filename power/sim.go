@@ -21,9 +21,12 @@ type Sim struct {
 	devMark   []bool
 	fresh     []int32  // elements recomputed by the current step
 	seen      []uint32 // per element: the step that last visited it
-	stamp     uint32
-	batch     []int32 // devices rerouted by the current step
-	batchMark []bool
+	touchStep []uint32 // per element: the step that last touched it
+	// stepTouched lists the elements whose state the latest step changed.
+	stepTouched []int32
+	stamp       uint32
+	batch       []int32 // devices rerouted by the current step
+	batchMark   []bool
 	// Per-run bookkeeping of Run, kept to reuse the maps' storage.
 	hot         map[int32]*heat
 	worst       map[int32]worstLoad
@@ -39,7 +42,7 @@ type Sim struct {
 func NewSim(n *Network) *Sim {
 	ne, nd := len(n.M.Elements), len(n.M.Devices)
 	s := &Sim{n: n, cur: newFlow(ne), isTouched: make([]bool, ne), open: make([]bool, ne),
-		inRegion: make([]bool, ne), devMark: make([]bool, nd), seen: make([]uint32, ne), batchMark: make([]bool, nd), faultDev: -1, faultK: -1}
+		inRegion: make([]bool, ne), devMark: make([]bool, nd), seen: make([]uint32, ne), touchStep: make([]uint32, ne), batchMark: make([]bool, nd), faultDev: -1, faultK: -1}
 	copy(s.cur.Live, n.Base.Live)
 	copy(s.cur.Active, n.Base.Active)
 	copy(s.cur.Cur, n.Base.Cur)
@@ -52,6 +55,10 @@ func (s *Sim) touch(e int32) {
 	if !s.isTouched[e] {
 		s.isTouched[e] = true
 		s.touched = append(s.touched, e)
+	}
+	if s.touchStep[e] != s.stamp {
+		s.touchStep[e] = s.stamp
+		s.stepTouched = append(s.stepTouched, e)
 	}
 }
 
@@ -96,6 +103,7 @@ func (s *Sim) step(opened []int32, dev, k int32) {
 	// an earlier step already reached it (a transfer switch on its other
 	// input, say, must be looked at again).
 	s.stamp++
+	s.stepTouched = s.stepTouched[:0]
 	fresh := s.fresh[:0]
 	var stack []int32
 	visit := func(e int32) {
