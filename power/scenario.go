@@ -316,6 +316,7 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	if sc.Overloads == nil {
 		sc.Overloads = []Overload{}
 	}
+	slices.Sort(s.region) // topological order
 	for _, e := range s.region {
 		if !s.cur.Live[e] {
 			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)

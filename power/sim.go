@@ -176,7 +176,6 @@ func (s *Sim) step(opened []int32, dev, k int32) {
 			s.cur.Cur[e], s.cur.P[e], s.cur.Q[e] = phasors{}, 0, 0
 		}
 	}
-	slices.Sort(s.region) // keep the region in topological order
 }
 
 func (s *Sim) markBatch(d int32) {

@@ -127,8 +127,13 @@ func (s *Sim) feedSurvives(target, feed int32) bool {
 // rankScenarios sorts worst first: trips, then dark load, then by verdict
 // and load ratio; ties keep model order.
 func rankScenarios(sc []Scenario) {
-	sort.SliceStable(sc, func(i, j int) bool {
-		a, b := &sc[i], &sc[j]
+	// Sort indices, then permute once: scenarios are large to swap.
+	idx := make([]int32, len(sc))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.SliceStable(idx, func(i, j int) bool {
+		a, b := &sc[idx[i]], &sc[idx[j]]
 		if (a.Tripped > 0) != (b.Tripped > 0) {
 			return a.Tripped > 0
 		}
@@ -140,6 +145,11 @@ func rankScenarios(sc []Scenario) {
 		}
 		return a.worst > b.worst
 	})
+	out := make([]Scenario, len(sc))
+	for i, k := range idx {
+		out[i] = sc[k]
+	}
+	copy(sc, out)
 }
 
 func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
