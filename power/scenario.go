@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/cmplx"
 	"slices"
 	"sort"
 	"strconv"
@@ -115,6 +116,14 @@ type dueTrip struct {
 // last bits.
 const tieTol = 1e-9
 
+// psuFaultEvent is the first event of a PSU fault: the PSU's share of its
+// device in normal operation drops to nothing.
+func (n *Network) psuFaultEvent(d, k int32) Event {
+	u := n.psuUnit[int(n.psuOff[d])+int(k)]
+	a := n.DrawW[d] / float64(len(n.M.Devices[d].Feeds)) * max(cmplx.Abs(u[0]), cmplx.Abs(u[1]), cmplx.Abs(u[2]))
+	return Event{Element: PSUName(n.M, int(d), int(k)), Event: "psu-fault", CurrentA: r3(a), BeforeA: r3(a)}
+}
+
 // heat is the thermal state of one element: the fractions of its earliest
 // and latest trip times already used (trip when a fraction reaches 1).
 type heat struct {
@@ -138,7 +147,7 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		sc.Kind = "psu"
 		t := n.FaultTarget(int(psuDev), int(psuK))
 		sc.Opens = m.Elements[t].ID
-		sc.Events = append(sc.Events, Event{Element: sc.Failed[0], Event: "psu-fault"})
+		sc.Events = append(sc.Events, n.psuFaultEvent(psuDev, psuK))
 		opened = append(opened, t)
 	} else if len(fail) > 0 {
 		sc.Kind = m.Elements[fail[0]].Kind.String()

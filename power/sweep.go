@@ -91,7 +91,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Failed = []string{name}
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
-			sc.Events = append([]Event{{Element: name, Event: "psu-fault"}}, sc.Events...)
+			sc.Events = append([]Event{n.psuFaultEvent(int32(d), int32(k))}, sc.Events...)
 			rep.Scenarios = append(rep.Scenarios, sc)
 			tick()
 		}

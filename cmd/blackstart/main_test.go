@@ -170,3 +170,93 @@ func TestHelpShowsExamples(t *testing.T) {
 		t.Errorf("--help (exit %d) lacks the examples:\n%s", code, out)
 	}
 }
+
+// The motivating incident, as `power` reports it: fine in normal operation,
+// a trip and a dark rack when either side is lost, exit code 3.
+func TestPowerIncident(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		golden string
+	}{
+		{"failover", []string{"power", "failover", incident}, exitRisk, "power-failover-incident.golden"},
+		{"failover one", []string{"power", "failover", "--fail", "breaker-a", incident}, exitRisk, "power-failover-breaker-a.golden"},
+		{"failover psu", []string{"power", "failover", "--fail", "server-07/psu2", incident}, exitRisk, "power-failover-psu.golden"},
+		{"failover json", []string{"power", "failover", "--format", "json", "--fail", "breaker-a", incident}, exitRisk, "power-failover-breaker-a-json.golden"},
+		{"failover csv", []string{"power", "failover", "--format", "csv", incident}, exitRisk, "power-failover-incident-csv.golden"},
+		{"load", []string{"power", "load", incident}, exitOK, "power-load-incident.golden"},
+		{"load small-dc typical", []string{"power", "load", "--basis", "typical", smallPow, smallWl}, exitOK, "power-load-small-dc-typical.golden"},
+		{"failover small-dc", []string{"power", "failover", smallPow, smallWl}, exitRisk, "power-failover-small-dc.golden"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, c.code, errOut)
+			}
+			if errOut != "" {
+				t.Errorf("stderr not empty: %q", errOut)
+			}
+			golden(t, c.golden, out)
+		})
+	}
+	_, out, _ := runCLI(t, "power", "failover", incident)
+	if first := strings.SplitN(out, "\n", 2)[0]; first != "48 of 48 single failures end in a trip; 48 leave devices dark; 1 rack goes dark" {
+		t.Errorf("headline %q", first)
+	}
+	_, out, _ = runCLI(t, "power", "failover", "--fail", "breaker-a", incident)
+	for _, want := range []string{
+		"breaker breaker-b carries 24.35 A against 16.00 A (1.52 × rating): trip, trips in 3.0 min – 42.3 min; shed 2656 W",
+		"dark: 6 elements, 1 rack (rack-1), 20 devices",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--fail breaker-a output lacks %q:\n%s", want, out)
+		}
+	}
+	_, out, _ = runCLI(t, "power", "load", incident)
+	if !strings.Contains(out, "worst verdict in normal operation: ok") || !strings.Contains(out, "24.35 A (152.2 %)       trip") {
+		t.Errorf("power load output:\n%s", out)
+	}
+}
+
+// A model where no single failure is a risk exits 0.
+func TestPowerFailoverSafeExitsZero(t *testing.T) {
+	dir := t.TempDir()
+	safe := filepath.Join(dir, "safe.toml")
+	model, err := os.ReadFile(incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ten servers instead of twenty: 2800 W on one side is 12.2 A, 76 % of 16 A.
+	text := strings.Replace(string(model), "count = 20", "count = 10", 1)
+	if err := os.WriteFile(safe, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "power", "failover", safe)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr %s\n%s", code, errOut, out)
+	}
+	if !strings.HasPrefix(out, "0 of 28 single failures end in a trip; 0 racks go dark") {
+		t.Errorf("headline: %s", out)
+	}
+}
+
+func TestPowerBadInput(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"power", "failover", "--fail", "nope", incident}, `--fail "nope": no such element or PSU`},
+		{[]string{"power", "failover", "--fail", "server-01/psu3", incident}, `--fail "server-01/psu3": no such element or PSU`},
+		{[]string{"power", "load", "--basis", "guess", incident}, `--basis must be nameplate, allocated, typical, peak, measured or conservative, got "guess"`},
+		{[]string{"power", "failover", "--horizon", "-1", incident}, "--horizon must be > 0 s, got -1"},
+		{[]string{"power", "load"}, "load: no model file given"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != exitBadInput || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 2 and %q", c.args, code, errOut, out, c.want)
+		}
+	}
+}
