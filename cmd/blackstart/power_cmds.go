@@ -435,7 +435,12 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 	fmt.Fprintln(w, s.Headline)
 	fmt.Fprintf(w, "%d risky of %d scenarios; basis %s; cascade horizon %s\n", s.RiskyScenarios, s.Scenarios, s.Basis, dur(power.Seconds(s.HorizonS)))
 	if s.DarkRacks > 0 {
-		fmt.Fprintf(w, "racks that can go dark: %s\n", strings.Join(s.DarkRackIDs, ", "))
+		ids := s.DarkRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.DarkRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that can go dark: %s%s\n", strings.Join(ids, ", "), more)
 	}
 	// PSU faults end like the element they open: table view shows each
 	// group once, after that element's own scenario.
