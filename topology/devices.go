@@ -337,6 +337,19 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 			s.GPUs = *r.GPUs
 		}
 	}
+	s.GPUMilli = 1000
+	if r.GPUMilli != nil {
+		if *r.GPUMilli < 1 || *r.GPUMilli > 1000 {
+			errorf("gpu_milli", "gpu_milli must be 1 to 1000 (thousandths of one GPU), got %d", *r.GPUMilli)
+		} else if s.GPUs == 0 && *r.GPUMilli < 1000 {
+			errorf("gpu_milli", "a share of a GPU (gpu_milli < 1000) needs gpus = 1")
+		} else {
+			s.GPUMilli = *r.GPUMilli
+		}
+		if s.GPUs > 1 && *r.GPUMilli < 1000 {
+			errorf("gpu_milli", "a share of a GPU (gpu_milli < 1000) applies to one GPU, not %d", s.GPUs)
+		}
+	}
 	s.GPUTypes = r.GPUTypes
 	if r.Role != nil {
 		s.Role = *r.Role

@@ -237,11 +237,14 @@ type Service struct {
 	// ReadyQuorum is how many instances must be up before dependents may
 	// start, 1..Instances (defaults to a majority for etcd, else 1).
 	ReadyQuorum int
-	RAMGiB      float64  // request per instance, GiB
-	CPUCores    float64  // request per instance, cores
-	GPUs        int      // request per instance
-	GPUTypes    []string // allowed GPU types; empty means any
-	Role        string   // node role the instances run on; empty means any
+	RAMGiB      float64 // request per instance, GiB
+	CPUCores    float64 // request per instance, cores
+	GPUs        int     // request per instance
+	// GPUMilli is the share of each requested GPU, thousandths, 1..1000:
+	// below 1000 (with GPUs == 1) the instance shares one GPU with others.
+	GPUMilli int
+	GPUTypes []string // allowed GPU types; empty means any
+	Role     string   // node role the instances run on; empty means any
 	// Pinned, when not empty, holds for each instance the index into
 	// Model.Devices of the node it must run on (len == Instances).
 	Pinned    []int32

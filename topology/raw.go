@@ -128,6 +128,7 @@ type rawService struct {
 	RAMGiB      *float64 `toml:"ram_gib"`
 	CPUCores    *float64 `toml:"cpu_cores"`
 	GPUs        *int     `toml:"gpus"`
+	GPUMilli    *int     `toml:"gpu_milli"`
 	GPUTypes    []string `toml:"gpu_types"`
 	Role        *string  `toml:"role"`
 	Pinned      []string `toml:"pinned"`
