@@ -232,7 +232,7 @@ func (g *generator) plan() error {
 		for s, f := range fits {
 			switch {
 			case specPowerResults[s].Weight == 0:
-			case r.role != roleApp && !f.ramKnown: // internal and db nodes need a known memory size
+			case !f.ramKnown: // nodes need a known memory size to host workloads
 			case r.naive && f.half >= 0:
 				cand = append(cand, s)
 				if f.trips {

@@ -1,0 +1,381 @@
+package placement
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"blackstart/topology"
+)
+
+// Defaults for what the model does not say.
+const (
+	DefaultConcurrency = 4     // concurrent starts a node runs without slowdown
+	DefaultTimeoutS    = 300.0 // start timeout per attempt, s
+	DefaultMaxAttempts = 5     // attempts before an instance is given up
+	DefaultBackoffS    = 10.0  // first retry delay, s; doubles per attempt, ±50 % jitter
+	DefaultRefreshS    = 30.0  // metrics refresh period of the stale policies, s
+)
+
+// node is the static description of one node.
+type node struct {
+	ramGiB, cpu float64
+	gpus        int
+	gpuType     string
+	c           int    // concurrent starts without slowdown, >= 1
+	role        string // device role
+	rack        int32
+	feed        int32   // power-feed domain: index of the node's set of upstream panels
+	budgets     []int32 // power budget groups (branch protective devices) the node draws from
+	idleW       float64 // draw with nothing running, W
+	peakW       float64 // draw at full CPU use, W
+}
+
+// Cluster is the static side of a restart: the nodes and their domains, the
+// instances to start and their requests. It is built once per model.
+type Cluster struct {
+	M         *topology.Model
+	nodes     []node
+	budgetW   []float64 // per budget group: the most the group may draw, W (failover-safe)
+	budgetID  []string  // per budget group: the protective device's id
+	Instances []Instance
+	first     []int32            // per service: index of its first instance
+	meanS     []float64          // per service: expected start duration, s
+	pools     map[string][]int32 // role → nodes ("" → every node)
+}
+
+// Instance is one instance of a service.
+type Instance struct {
+	Service int32 // index into Model.Services
+	Index   int32 // 0-based, < the service's Instances
+}
+
+// Name returns "service#index".
+func (c *Cluster) Name(i int) string {
+	in := c.Instances[i]
+	return fmt.Sprintf("%s#%d", c.M.Services[in.Service].ID, in.Index)
+}
+
+// NewCluster prepares model m for planning and simulation.
+func NewCluster(m *topology.Model) *Cluster {
+	c := &Cluster{M: m, pools: map[string][]int32{}}
+	feeds := m.Feeds()
+	panelSets := map[string]int32{}
+	budgetOf := map[int32]int32{}
+	for d := range m.Devices {
+		dev := &m.Devices[d]
+		dm := &m.DeviceModels[dev.Model]
+		n := node{ramGiB: dev.RAMGiB, cpu: dev.CPUCores, gpus: dev.GPUs, gpuType: dev.GPUType, c: dev.StartConcurrency,
+			role: dev.Role, rack: dev.Rack}
+		if n.c <= 0 {
+			n.c = DefaultConcurrency
+		}
+		n.peakW = max(dm.PeakW, dm.AllocatedW, dm.TypicalW, dm.MeasuredW, dev.MeasuredW)
+		if n.peakW == 0 {
+			n.peakW = dm.NameplateW
+		}
+		n.idleW = dm.IdleW
+		if n.idleW == 0 || n.idleW > n.peakW {
+			n.idleW = n.peakW / 2
+		}
+		// Feed domain: the panels above the node's PSUs.
+		var panels []string
+		for _, f := range dev.Feeds {
+			for e := int(f); e >= 0; {
+				el := &m.Elements[e]
+				if el.Kind == topology.KindPanel || len(el.Inputs) == 0 {
+					panels = append(panels, el.ID)
+					break
+				}
+				e = int(el.Inputs[el.Preferred])
+			}
+			for _, br := range feeds[f] {
+				p := m.ProtectedBy(int(br))
+				if p < 0 || m.Elements[p].RatingA == 0 {
+					continue
+				}
+				g, ok := budgetOf[int32(p)]
+				if !ok {
+					g = int32(len(c.budgetW))
+					budgetOf[int32(p)] = g
+					el := &m.Elements[p]
+					v := el.VoltageV
+					if el.Phases == 3 {
+						v *= math.Sqrt(3)
+					}
+					c.budgetW = append(c.budgetW, el.ContinuousLimit*el.RatingA*v*el.PowerFactor)
+					c.budgetID = append(c.budgetID, el.ID)
+				}
+				if !containsInt32(n.budgets, g) {
+					n.budgets = append(n.budgets, g)
+				}
+			}
+		}
+		sort.Strings(panels)
+		key := strings.Join(panels, "+")
+		f, ok := panelSets[key]
+		if !ok {
+			f = int32(len(panelSets))
+			panelSets[key] = f
+		}
+		n.feed = f
+		c.nodes = append(c.nodes, n)
+		c.pools[n.role] = append(c.pools[n.role], int32(d))
+		if n.role != "" {
+			c.pools[""] = append(c.pools[""], int32(d))
+		}
+	}
+	for s := range m.Services {
+		sv := &m.Services[s]
+		c.first = append(c.first, int32(len(c.Instances)))
+		c.meanS = append(c.meanS, Mean(sv.Start))
+		for k := 0; k < sv.Instances; k++ {
+			c.Instances = append(c.Instances, Instance{Service: int32(s), Index: int32(k)})
+		}
+	}
+	return c
+}
+
+func containsInt32(s []int32, x int32) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// pool returns the nodes a service may run on.
+func (c *Cluster) pool(s int32) []int32 {
+	return c.pools[c.M.Services[s].Role]
+}
+
+// domain returns node n's key in failure domain d.
+func (c *Cluster) domain(n int32, d topology.Domain) int32 {
+	switch d {
+	case topology.DomainRack:
+		return c.nodes[n].rack
+	case topology.DomainFeed:
+		return c.nodes[n].feed
+	}
+	return n
+}
+
+// Mean returns the expected value of a start distribution, seconds.
+func Mean(d topology.Dist) float64 {
+	switch d.Kind {
+	case "uniform":
+		return (d.MinS + d.MaxS) / 2
+	case "lognormal":
+		s := sigma(d)
+		return d.MedianS * math.Exp(s*s/2)
+	case "exponential":
+		return d.MeanS
+	}
+	return d.S
+}
+
+// z90 is the 90th percentile of the standard normal distribution.
+const z90 = 1.2815515655446004
+
+func sigma(d topology.Dist) float64 {
+	if d.MedianS <= 0 || d.P90S <= d.MedianS {
+		return 0
+	}
+	return math.Log(d.P90S/d.MedianS) / z90
+}
+
+// Sample draws a start duration from d with r, seconds (> 0).
+func Sample(d topology.Dist, r *rand.Rand) float64 {
+	var x float64
+	switch d.Kind {
+	case "uniform":
+		x = d.MinS + r.Float64()*(d.MaxS-d.MinS)
+	case "lognormal":
+		x = d.MedianS * math.Exp(sigma(d)*r.NormFloat64())
+	case "exponential":
+		x = -d.MeanS * math.Log(1-r.Float64())
+	default:
+		x = d.S
+	}
+	return max(x, 1e-3)
+}
+
+// Work returns the start duration of instance i's attempt a (0-based) at
+// full speed, drawn from its service's distribution with a generator seeded
+// by (seed, i, a): the same for every policy and every event order.
+func (c *Cluster) Work(seed uint64, i, a int) float64 {
+	r := rand.New(rand.NewPCG(seed, uint64(i)<<8|uint64(a&0xff)))
+	return Sample(c.M.Services[c.Instances[i].Service].Start, r)
+}
+
+// usage is the mutable side: what each node and budget group holds.
+type usage struct {
+	c       *Cluster
+	ram     []float64
+	cpu     []float64
+	gpuFree [][]int32 // per node, per GPU: free thousandths
+	drawW   []float64 // per node: planned draw, W
+	groupW  []float64 // per budget group: sum of its nodes' draws, W
+	gpuOf   [][]int   // per instance: the GPUs it holds on its node
+}
+
+func newUsage(c *Cluster) *usage {
+	u := &usage{c: c, ram: make([]float64, len(c.nodes)), cpu: make([]float64, len(c.nodes)),
+		gpuFree: make([][]int32, len(c.nodes)), drawW: make([]float64, len(c.nodes)), groupW: make([]float64, len(c.budgetW)),
+		gpuOf: make([][]int, len(c.Instances))}
+	for n := range c.nodes {
+		nd := &c.nodes[n]
+		if nd.gpus > 0 {
+			u.gpuFree[n] = make([]int32, nd.gpus)
+			for g := range u.gpuFree[n] {
+				u.gpuFree[n][g] = 1000
+			}
+		}
+		u.drawW[n] = nd.idleW
+		for _, g := range nd.budgets {
+			u.groupW[g] += nd.idleW
+		}
+	}
+	return u
+}
+
+// Reasons a node cannot take an instance.
+const (
+	reasonRAM     = "not enough free RAM"
+	reasonCPU     = "not enough free CPU"
+	reasonGPU     = "no GPU of an allowed type with enough free share"
+	reasonPower   = "its branch circuit would exceed the continuous limit on failover"
+	reasonRole    = "no node has the service's role"
+	reasonPinned  = "the pinned node cannot hold it"
+	reasonSpread  = "not enough failure domains for min_spread"
+	reasonNoNodes = "no node fits"
+)
+
+// eps absorbs floating-point sums of requests.
+const eps = 1e-9
+
+// fits reports whether node n can take instance i now, and why not.
+func (u *usage) fits(n int32, i int) (bool, string) {
+	c := u.c
+	nd := &c.nodes[n]
+	sv := &c.M.Services[c.Instances[i].Service]
+	if u.ram[n]+sv.RAMGiB > nd.ramGiB+eps {
+		return false, reasonRAM
+	}
+	if u.cpu[n]+sv.CPUCores > nd.cpu+eps {
+		return false, reasonCPU
+	}
+	if sv.GPUs > 0 {
+		if len(sv.GPUTypes) > 0 && !containsString(sv.GPUTypes, nd.gpuType) {
+			return false, reasonGPU
+		}
+		if pickGPUs(u.gpuFree[n], sv.GPUs, int32(sv.GPUMilli)) == nil {
+			return false, reasonGPU
+		}
+	}
+	if len(nd.budgets) > 0 {
+		dw := u.extraW(n, sv.CPUCores)
+		for _, g := range nd.budgets {
+			if u.groupW[g]+dw > c.budgetW[g]+eps {
+				return false, reasonPower
+			}
+		}
+	}
+	return true, ""
+}
+
+// extraW is the draw node n adds when cpu more cores are used:
+// (peak − idle) × the increase in utilization.
+func (u *usage) extraW(n int32, cpu float64) float64 {
+	nd := &u.c.nodes[n]
+	if nd.cpu <= 0 {
+		return 0
+	}
+	before := min(u.cpu[n]/nd.cpu, 1)
+	after := min((u.cpu[n]+cpu)/nd.cpu, 1)
+	return (nd.peakW - nd.idleW) * (after - before)
+}
+
+func containsString(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// pickGPUs chooses the GPUs an instance takes: for a share of one GPU, the
+// fullest GPU that still has it (best fit, to keep whole GPUs free); for
+// whole GPUs, that many entirely free ones. nil when impossible.
+func pickGPUs(free []int32, count int, milli int32) []int {
+	if count == 1 && milli < 1000 {
+		best := -1
+		for g, f := range free {
+			if f >= milli && (best < 0 || f < free[best]) {
+				best = g
+			}
+		}
+		if best < 0 {
+			return nil
+		}
+		return []int{best}
+	}
+	var out []int
+	for g, f := range free {
+		if f == 1000 {
+			out = append(out, g)
+			if len(out) == count {
+				return out
+			}
+		}
+	}
+	return nil
+}
+
+// add accounts instance i on node n; it must fit.
+func (u *usage) add(n int32, i int) {
+	u.apply(n, i, +1)
+}
+
+// remove releases instance i from node n.
+func (u *usage) remove(n int32, i int) {
+	u.apply(n, i, -1)
+}
+
+func (u *usage) apply(n int32, i int, sign float64) {
+	c := u.c
+	sv := &c.M.Services[c.Instances[i].Service]
+	if sign > 0 {
+		dw := u.extraW(n, sv.CPUCores)
+		u.drawW[n] += dw
+		for _, g := range c.nodes[n].budgets {
+			u.groupW[g] += dw
+		}
+	}
+	u.ram[n] += sign * sv.RAMGiB
+	u.cpu[n] += sign * sv.CPUCores
+	if sign < 0 {
+		dw := u.extraW(n, sv.CPUCores) // the draw the removed cores added
+		u.drawW[n] -= dw
+		for _, g := range c.nodes[n].budgets {
+			u.groupW[g] -= dw
+		}
+	}
+	if sv.GPUs > 0 {
+		if sign > 0 {
+			u.gpuOf[i] = pickGPUs(u.gpuFree[n], sv.GPUs, int32(sv.GPUMilli))
+			for _, g := range u.gpuOf[i] {
+				u.gpuFree[n][g] -= int32(sv.GPUMilli)
+			}
+		} else {
+			for _, g := range u.gpuOf[i] {
+				u.gpuFree[n][g] += int32(sv.GPUMilli)
+			}
+			u.gpuOf[i] = nil
+		}
+	}
+}

@@ -1,0 +1,24 @@
+// Package placement plans the cold restart of a whole platform and
+// simulates the recovery under a start policy.
+//
+// The planner (Plan) places every workload instance of a topology.Model on a
+// node and orders the starts: dependency tiers, node capacity (RAM, CPU,
+// GPUs of the allowed types, shares of one GPU), a per-node limit of
+// concurrent starts, spread of each service over its failure domain (node,
+// rack or power feed), pinned instances, and a power budget that keeps every
+// branch circuit within its continuous limit even when the other feed is
+// lost. Every placement is accounted the moment it is decided.
+//
+// The simulator (Simulate) is discrete-event: a node runs up to c starts at
+// full speed and slows every start in proportion above that (processor
+// sharing); a start that outlives its timeout fails and is retried with
+// backoff and jitter; dependents wait for a quorum of what they depend on.
+// Policies run against the same simulator and the same seeded durations:
+// "plan", and the baselines "stale" (rank nodes by a metrics snapshot
+// refreshed every R seconds, the incident's policy), "random" and "p2c"
+// (best of two random nodes on stale metrics).
+//
+// Everything is a function of the model, the options and the seed: no
+// clock, no global random source. Times are seconds from the moment power
+// is back.
+package placement

@@ -1,0 +1,457 @@
+package placement
+
+import (
+	"container/heap"
+	"fmt"
+	"sort"
+	"strings"
+
+	"blackstart/topology"
+)
+
+// Assignment is where and when one instance is planned to start.
+type Assignment struct {
+	Node   int32   // index into Model.Devices; -1 when unplaced
+	StartS float64 // planned start, s from power-on
+	UpS    float64 // planned up time: start + expected duration, s
+}
+
+// Unplaced is an instance the planner could not place, and why.
+type Unplaced struct {
+	Instance int
+	Reason   string
+}
+
+// TierSpan is the planned window of one restart tier.
+type TierSpan struct {
+	Tier      int
+	Instances int
+	StartS    float64 // first planned start, s
+	UpS       float64 // last planned up time, s
+}
+
+// Plan is a restart plan.
+type Plan struct {
+	C        *Cluster
+	Assign   []Assignment // per instance of C.Instances
+	Order    [][]int32    // per node: its instances in planned start order
+	Unplaced []Unplaced
+	Tiers    []TierSpan
+	// SpreadShort counts services whose instances share a failure domain
+	// because the pool has too few domains or nodes with room.
+	SpreadShort int
+	MakespanS   float64 // last planned up time, s
+	LowerBoundS float64 // LowerBound with expected durations, s
+}
+
+// slots tracks when each start slot of each node frees up (planned).
+type slots struct {
+	free [][]float64 // per node: c slot-free times
+}
+
+func (s *slots) earliest(n int32) float64 {
+	f := s.free[n]
+	m := f[0]
+	for _, x := range f[1:] {
+		m = min(m, x)
+	}
+	return m
+}
+
+// take books the earliest slot of node n from time at for dur seconds and
+// returns the start time.
+func (s *slots) take(n int32, at, dur float64) float64 {
+	f := s.free[n]
+	k := 0
+	for j := range f {
+		if f[j] < f[k] {
+			k = j
+		}
+	}
+	start := max(at, f[k])
+	f[k] = start + dur
+	return start
+}
+
+// nodeHeap orders a pool's nodes by their earliest free slot, then index.
+type nodeHeap struct {
+	key  []float64 // per node (shared): key when pushed
+	list []heapItem
+}
+
+type heapItem struct {
+	key  float64
+	node int32
+}
+
+func (h *nodeHeap) Len() int { return len(h.list) }
+func (h *nodeHeap) Less(i, j int) bool {
+	a, b := h.list[i], h.list[j]
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	return a.node < b.node
+}
+func (h *nodeHeap) Swap(i, j int) { h.list[i], h.list[j] = h.list[j], h.list[i] }
+func (h *nodeHeap) Push(x any)    { h.list = append(h.list, x.(heapItem)) }
+func (h *nodeHeap) Pop() any {
+	x := h.list[len(h.list)-1]
+	h.list = h.list[:len(h.list)-1]
+	return x
+}
+
+// maxPops bounds the heap search for one instance before a full scan.
+const maxPops = 64
+
+// NewPlan plans the restart of every instance of c: services in tier order,
+// each instance on the node of its pool where it can start earliest (the
+// least busy), among the nodes where it fits and, when the pool allows, in
+// a failure domain its service does not use yet. Durations are the
+// expected ones (the mean of each service's distribution).
+func NewPlan(c *Cluster) *Plan {
+	m := c.M
+	p := &Plan{C: c, Assign: make([]Assignment, len(c.Instances)), Order: make([][]int32, len(c.nodes))}
+	u := newUsage(c)
+	sl := &slots{free: make([][]float64, len(c.nodes))}
+	for n := range c.nodes {
+		sl.free[n] = make([]float64, c.nodes[n].c)
+	}
+	// A node whose free RAM or CPU is below every request of its pool can
+	// take nothing more: it leaves the pool's heap for good.
+	minRAM, minCPU := map[string]float64{}, map[string]float64{}
+	for s := range m.Services {
+		sv := &m.Services[s]
+		if r, ok := minRAM[sv.Role]; !ok || sv.RAMGiB < r {
+			minRAM[sv.Role] = sv.RAMGiB
+		}
+		if r, ok := minCPU[sv.Role]; !ok || sv.CPUCores < r {
+			minCPU[sv.Role] = sv.CPUCores
+		}
+	}
+	exhausted := func(n int32, role string) bool {
+		nd := &c.nodes[n]
+		return nd.ramGiB-u.ram[n] < minRAM[role]-eps || nd.cpu-u.cpu[n] < minCPU[role]-eps
+	}
+	heaps := map[string]*nodeHeap{}
+	heapFor := func(role string) *nodeHeap {
+		h, ok := heaps[role]
+		if !ok {
+			h = &nodeHeap{}
+			for _, n := range c.pools[role] {
+				h.list = append(h.list, heapItem{0, n})
+			}
+			heap.Init(h)
+			heaps[role] = h
+		}
+		return h
+	}
+	domainCount := map[string]int{}
+	ready := make([]float64, len(m.Services)) // planned time a quorum of each service is up
+	var aside []heapItem
+	var used []int32
+	for s := range m.Services {
+		sv := &m.Services[s]
+		est := 0.0
+		for _, d := range sv.DependsOn {
+			est = max(est, ready[d])
+		}
+		dur := c.meanS[s]
+		used = used[:0]
+		pool := c.pool(int32(s))
+		domains := c.domains(sv.Role, sv.Spread, domainCount)
+		short := false
+		var ups []float64
+		for k := 0; k < sv.Instances; k++ {
+			i := int(c.first[s]) + k
+			p.Assign[i].Node = -1
+			var n int32 = -1
+			reason := ""
+			fromScan := false
+			switch {
+			case len(sv.Pinned) > 0:
+				n = sv.Pinned[k]
+				if ok, why := u.fits(n, i); !ok {
+					n, reason = -1, reasonPinned+": "+why
+				}
+			case len(pool) == 0:
+				reason = reasonRole + fmt.Sprintf(" (%q)", sv.Role)
+			default:
+				h := heapFor(sv.Role)
+				wantNew := sv.Spread != topology.DomainNone && len(used) < domains
+				var fallback int32 = -1
+				aside = aside[:0]
+				pops := 0
+				for h.Len() > 0 && pops < maxPops {
+					it := heap.Pop(h).(heapItem)
+					if cur := sl.earliest(it.node); cur != it.key { // stale entry
+						heap.Push(h, heapItem{cur, it.node})
+						continue
+					}
+					pops++
+					if ok, _ := u.fits(it.node, i); !ok {
+						if !exhausted(it.node, sv.Role) {
+							aside = append(aside, it)
+						}
+						continue
+					}
+					if wantNew && containsInt32(used, c.domain(it.node, sv.Spread)) {
+						if fallback < 0 {
+							fallback = it.node
+						}
+						aside = append(aside, it)
+						continue
+					}
+					n = it.node // re-pushed below with its new key
+					break
+				}
+				for _, it := range aside {
+					heap.Push(h, it)
+				}
+				if n < 0 { // the heap's head is full or same-domain: scan the pool
+					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew)
+					fromScan = true // the chosen node's heap entry stays, corrected when popped
+				}
+				if n < 0 && fallback >= 0 {
+					if sv.MinSpread > 0 && distinct(used)+sv.Instances-k-1 < sv.MinSpread {
+						reason = reasonSpread
+					} else {
+						n, short, fromScan = fallback, true, true
+					}
+				}
+				if n < 0 && reason == "" {
+					reason = c.whyNot(pool, i, u)
+				}
+			}
+			if n < 0 {
+				p.Unplaced = append(p.Unplaced, Unplaced{Instance: i, Reason: reason})
+				continue
+			}
+			u.add(n, i)
+			start := sl.take(n, est, dur)
+			if len(sv.Pinned) == 0 && !fromScan {
+				heap.Push(heapFor(sv.Role), heapItem{sl.earliest(n), n})
+			}
+			p.Assign[i] = Assignment{Node: n, StartS: start, UpS: start + dur}
+			p.Order[n] = append(p.Order[n], int32(i))
+			used = append(used, c.domain(n, sv.Spread))
+			ups = append(ups, start+dur)
+			p.MakespanS = max(p.MakespanS, start+dur)
+		}
+		if short {
+			p.SpreadShort++
+		}
+		sort.Float64s(ups)
+		ready[s] = est
+		if q := sv.ReadyQuorum; q > 0 && q <= len(ups) {
+			ready[s] = ups[q-1]
+		} else if len(ups) > 0 {
+			ready[s] = ups[len(ups)-1]
+		}
+	}
+	for n := range p.Order {
+		o := p.Order[n]
+		sort.SliceStable(o, func(a, b int) bool { return p.Assign[o[a]].StartS < p.Assign[o[b]].StartS })
+	}
+	p.Tiers = p.tierSpans()
+	durs := make([]float64, len(c.Instances))
+	for i, in := range c.Instances {
+		durs[i] = c.meanS[in.Service]
+	}
+	p.LowerBoundS = c.LowerBound(durs, durs, p.placed())
+	return p
+}
+
+func distinct(s []int32) int {
+	seen := map[int32]bool{}
+	for _, x := range s {
+		seen[x] = true
+	}
+	return len(seen)
+}
+
+// domains counts the failure domains of a role's pool.
+func (c *Cluster) domains(role string, d topology.Domain, cache map[string]int) int {
+	key := role + "/" + d.String()
+	if v, ok := cache[key]; ok {
+		return v
+	}
+	seen := map[int32]bool{}
+	for _, n := range c.pools[role] {
+		seen[c.domain(n, d)] = true
+	}
+	cache[key] = len(seen)
+	return len(seen)
+}
+
+// scan finds, over the whole pool, the node where instance i starts
+// earliest among those where it fits (in a new domain when wantNew), and a
+// fallback in a used domain.
+func (c *Cluster) scan(pool []int32, i int, u *usage, sl *slots, used []int32, d topology.Domain, wantNew bool) (int32, int32) {
+	var best, fallback int32 = -1, -1
+	var bestKey, fbKey float64
+	for _, n := range pool {
+		if ok, _ := u.fits(n, i); !ok {
+			continue
+		}
+		k := sl.earliest(n)
+		if wantNew && containsInt32(used, c.domain(n, d)) {
+			if fallback < 0 || k < fbKey {
+				fallback, fbKey = n, k
+			}
+			continue
+		}
+		if best < 0 || k < bestKey {
+			best, bestKey = n, k
+		}
+	}
+	return best, fallback
+}
+
+// whyNot explains why no node of the pool takes instance i: the reasons,
+// most frequent first, with the number of nodes each excludes.
+func (c *Cluster) whyNot(pool []int32, i int, u *usage) string {
+	count := map[string]int{}
+	for _, n := range pool {
+		if ok, why := u.fits(n, i); !ok {
+			count[why]++
+		}
+	}
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range count {
+		list = append(list, kv{k, v})
+	}
+	sort.Slice(list, func(a, b int) bool {
+		if list[a].v != list[b].v {
+			return list[a].v > list[b].v
+		}
+		return list[a].k < list[b].k
+	})
+	parts := make([]string, len(list))
+	for k, e := range list {
+		parts[k] = fmt.Sprintf("%d nodes: %s", e.v, e.k)
+	}
+	return reasonNoNodes + " (" + strings.Join(parts, "; ") + ")"
+}
+
+func (p *Plan) placed() []bool {
+	out := make([]bool, len(p.Assign))
+	for i, a := range p.Assign {
+		out[i] = a.Node >= 0
+	}
+	return out
+}
+
+func (p *Plan) tierSpans() []TierSpan {
+	byTier := map[int]*TierSpan{}
+	var tiers []int
+	for i, a := range p.Assign {
+		if a.Node < 0 {
+			continue
+		}
+		t := p.C.M.Services[p.C.Instances[i].Service].Tier
+		ts := byTier[t]
+		if ts == nil {
+			ts = &TierSpan{Tier: t, StartS: a.StartS, UpS: a.UpS}
+			byTier[t] = ts
+			tiers = append(tiers, t)
+		}
+		ts.Instances++
+		ts.StartS = min(ts.StartS, a.StartS)
+		ts.UpS = max(ts.UpS, a.UpS)
+	}
+	sort.Ints(tiers)
+	out := make([]TierSpan, len(tiers))
+	for k, t := range tiers {
+		out[k] = *byTier[t]
+	}
+	return out
+}
+
+// LowerBound returns a makespan no schedule can beat, given for each
+// instance the least time from its release to its being up (path, s), the
+// work its successful start needs at full speed (work, s), and which
+// instances take part. It is the largest of:
+//   - the critical path: an instance cannot start before what it depends
+//     on can be up (a quorum of each dependency, each started as early as
+//     its own dependencies allow), and is up path later;
+//   - per node pool (the nodes of a role, every node, and each node for the
+//     instances pinned to it): for every release time τ, τ plus the work
+//     that cannot start before τ divided by the pool's start slots
+//     (Σ c): slots are the pool's whole start capacity, and starts never
+//     run faster than at full speed.
+//
+// Both hold for any placement and order, which tests check against brute
+// force on small cases.
+func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
+	dur := path
+	m := c.M
+	est := make([]float64, len(m.Services))
+	ready := make([]float64, len(m.Services))
+	lb := 0.0
+	for s := range m.Services {
+		sv := &m.Services[s]
+		for _, d := range sv.DependsOn {
+			est[s] = max(est[s], ready[d])
+		}
+		var ds []float64
+		for k := 0; k < sv.Instances; k++ {
+			i := int(c.first[s]) + k
+			if take[i] {
+				ds = append(ds, dur[i])
+				lb = max(lb, est[s]+dur[i])
+			}
+		}
+		sort.Float64s(ds)
+		ready[s] = est[s]
+		if q := sv.ReadyQuorum; q > 0 && q <= len(ds) {
+			ready[s] = est[s] + ds[q-1]
+		} else if len(ds) > 0 {
+			ready[s] = est[s] + ds[len(ds)-1]
+		}
+	}
+	type item struct{ est, dur float64 }
+	pools := map[string][]item{}
+	capOf := map[string]float64{}
+	for role, nodes := range c.pools {
+		for _, n := range nodes {
+			capOf["role:"+role] += float64(c.nodes[n].c)
+		}
+	}
+	for i, in := range c.Instances {
+		if !take[i] {
+			continue
+		}
+		sv := &m.Services[in.Service]
+		it := item{est[in.Service], work[i]}
+		pools["role:"] = append(pools["role:"], it)
+		if sv.Role != "" {
+			pools["role:"+sv.Role] = append(pools["role:"+sv.Role], it)
+		}
+		if len(sv.Pinned) > 0 {
+			n := sv.Pinned[in.Index]
+			key := fmt.Sprintf("node:%d", n)
+			pools[key] = append(pools[key], it)
+			capOf[key] = float64(c.nodes[n].c)
+			if r := c.nodes[n].role; r != "" && r != sv.Role {
+				pools["role:"+r] = append(pools["role:"+r], it)
+			}
+		}
+	}
+	for key, items := range pools {
+		cp := capOf[key]
+		if cp == 0 {
+			continue
+		}
+		sort.Slice(items, func(a, b int) bool { return items[a].est > items[b].est })
+		work := 0.0
+		for _, it := range items {
+			work += it.dur
+			lb = max(lb, it.est+work/cp)
+		}
+	}
+	return lb
+}
