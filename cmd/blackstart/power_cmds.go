@@ -128,6 +128,9 @@ func fw(v float64) string {
 	return strconv.FormatFloat(v, 'f', 0, 64) + " W"
 }
 
+// secs converts plain seconds for dur.
+func secs(v float64) power.Seconds { return power.Seconds(v) }
+
 func dur(s power.Seconds) string {
 	v := float64(s)
 	switch {

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"blackstart/placement"
+	"blackstart/topology"
+
+	"github.com/urfave/cli/v2"
+)
+
+func planCommand() *cli.Command {
+	from := &cli.StringFlag{Name: "from-alibaba", Usage: "restart the Running pods of an Alibaba openb trace `DIR` (cluster-trace-gpu-v2023 CSVs) instead of a model"}
+	seed := &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of start durations, jitter and random choices"}
+	refresh := &cli.Float64Flag{Name: "refresh", Value: placement.DefaultRefreshS, Usage: "metrics refresh period of the stale policies, s"}
+	rate := &cli.Float64Flag{Name: "dispatch-rate", Usage: "cluster-wide dispatch limit of the baselines, starts/s (0: none)"}
+	return &cli.Command{
+		Name:  "plan",
+		Usage: "restart planning and recovery simulation",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "restart",
+				Usage:     "plan the cold restart: node, tier and planned start of every instance",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Tiers from depends_on; every placement accounted the moment it is decided; at
+most c starts per node at once; RAM, CPU and GPU capacity; each service spread
+over its failure domain; pinned instances on their nodes; a power budget that
+keeps every branch circuit failover-safe. Prints the tiers, the makespan and
+the lower bound it is compared to, the instances that cannot be placed and why.
+
+Examples:
+   blackstart plan restart examples/platform-2019.toml
+   blackstart plan restart --format csv examples/small-dc/power.toml examples/small-dc/workloads.toml
+   blackstart plan restart --from-alibaba ../shared/data/alibaba-openb-2023`,
+				Flags:        []cli.Flag{formatFlag("table", "json", "csv"), from, &cli.IntFlag{Name: "top", Value: 40, Usage: "table: instances to list (0: all)"}},
+				OnUsageError: usageError,
+				Action:       planRestart,
+			},
+			{
+				Name:      "simulate",
+				Usage:     "simulate the recovery under one policy",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Policies: plan (ours), stale (the incident's: most available node by metrics
+refreshed every --refresh s), random, p2c (best of two random nodes, stale
+metrics). Same seed, same durations for every policy.
+
+Example:
+   blackstart plan simulate --policy stale --seed 1 examples/platform-2019.toml`,
+				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from, seed, refresh, rate,
+					&cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"}},
+				OnUsageError: usageError,
+				Action:       planSimulate,
+			},
+			{
+				Name:      "compare",
+				Usage:     "simulate every policy with one seed, side by side",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Example:
+   blackstart plan compare --seed 1 examples/platform-2019.toml`,
+				Flags:        []cli.Flag{formatFlag("table", "json", "csv"), from, seed, refresh, rate},
+				OnUsageError: usageError,
+				Action:       planCompare,
+			},
+		},
+	}
+}
+
+// restartModel loads the model files, or imports the Alibaba trace.
+func restartModel(c *cli.Context) (*topology.Model, error) {
+	if dir := c.String("from-alibaba"); dir != "" {
+		if c.Args().Present() {
+			return nil, badInput("--from-alibaba takes no model files, got %q", c.Args().First())
+		}
+		return topology.ImportAlibaba(dir, topology.AlibabaOptions{})
+	}
+	return loadModel(c)
+}
+
+// planJSON is the plan as JSON: units in the field names.
+type planJSON struct {
+	Instances   int            `json:"instances"`
+	Placed      int            `json:"placed"`
+	MakespanS   float64        `json:"makespan_s"`
+	LowerBoundS float64        `json:"lower_bound_s"`
+	Ratio       float64        `json:"ratio"`
+	SpreadShort int            `json:"spread_short"`
+	Tiers       []tierJSON     `json:"tiers"`
+	Unplaced    []unplacedJSON `json:"unplaced"`
+	Assignments []assignJSON   `json:"assignments"`
+}
+
+type tierJSON struct {
+	Tier      int     `json:"tier"`
+	Instances int     `json:"instances"`
+	StartS    float64 `json:"start_s"`
+	UpS       float64 `json:"up_s"`
+}
+
+type unplacedJSON struct {
+	Instance string `json:"instance"`
+	Reason   string `json:"reason"`
+}
+
+type assignJSON struct {
+	Instance string  `json:"instance"`
+	Node     string  `json:"node"`
+	Tier     int     `json:"tier"`
+	StartS   float64 `json:"start_s"`
+	UpS      float64 `json:"up_s"`
+}
+
+func r1(v float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
+	return f
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(a/b, 'f', 3, 64), 64)
+	return f
+}
+
+func toPlanJSON(p *placement.Plan) planJSON {
+	c := p.C
+	m := c.M
+	out := planJSON{Instances: len(c.Instances), Placed: len(c.Instances) - len(p.Unplaced), MakespanS: r1(p.MakespanS),
+		LowerBoundS: r1(p.LowerBoundS), Ratio: ratio(p.MakespanS, p.LowerBoundS), SpreadShort: p.SpreadShort,
+		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}}
+	for _, t := range p.Tiers {
+		out.Tiers = append(out.Tiers, tierJSON{t.Tier, t.Instances, r1(t.StartS), r1(t.UpS)})
+	}
+	for _, u := range p.Unplaced {
+		out.Unplaced = append(out.Unplaced, unplacedJSON{c.Name(u.Instance), u.Reason})
+	}
+	for i, a := range p.Assign {
+		if a.Node < 0 {
+			continue
+		}
+		out.Assignments = append(out.Assignments, assignJSON{c.Name(i), m.Devices[a.Node].ID,
+			m.Services[c.Instances[i].Service].Tier, r1(a.StartS), r1(a.UpS)})
+	}
+	return out
+}
+
+func planRestart(c *cli.Context) error {
+	format, err := checkFormat(c, "table", "json", "csv")
+	if err != nil {
+		return err
+	}
+	m, err := restartModel(c)
+	if err != nil {
+		return err
+	}
+	p := placement.NewPlan(placement.NewCluster(m))
+	pj := toPlanJSON(p)
+	w := bufio.NewWriter(c.App.Writer)
+	switch format {
+	case "json":
+		err = writeJSON(w, pj)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"instance", "node", "tier", "start_s", "up_s"})
+		for _, a := range pj.Assignments {
+			cw.Write([]string{a.Instance, a.Node, strconv.Itoa(a.Tier), csvFloat(a.StartS), csvFloat(a.UpS)})
+		}
+		for _, u := range pj.Unplaced {
+			cw.Write([]string{u.Instance, "", "", "", "", u.Reason})
+		}
+		cw.Flush()
+		err = cw.Error()
+	default:
+		planTable(w, pj, c.Int("top"))
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func planTable(w io.Writer, p planJSON, top int) {
+	fmt.Fprintf(w, "restart plan: %d of %d instances placed; makespan %s, lower bound %s (%.3f × the bound)\n",
+		p.Placed, p.Instances, dur(secs(p.MakespanS)), dur(secs(p.LowerBoundS)), p.Ratio)
+	if p.SpreadShort > 0 {
+		fmt.Fprintf(w, "%d services share a failure domain: their pool has too few domains with room\n", p.SpreadShort)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIER\tINSTANCES\tFIRST START\tLAST UP")
+	for _, t := range p.Tiers {
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", t.Tier, t.Instances, dur(secs(t.StartS)), dur(secs(t.UpS)))
+	}
+	tw.Flush()
+	if len(p.Unplaced) > 0 {
+		fmt.Fprintf(w, "\n%d instances cannot be placed:\n", len(p.Unplaced))
+		for k, u := range p.Unplaced {
+			if top > 0 && k == top {
+				fmt.Fprintf(w, "  … %d more\n", len(p.Unplaced)-top)
+				break
+			}
+			fmt.Fprintf(w, "  %s: %s\n", u.Instance, u.Reason)
+		}
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tNODE\tTIER\tPLANNED START\tPLANNED UP")
+	for k, a := range p.Assignments {
+		if top > 0 && k == top {
+			fmt.Fprintf(tw, "… %d more (--top 0 lists all, --format csv or json)\t\t\t\t\n", len(p.Assignments)-top)
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", a.Instance, a.Node, a.Tier, dur(secs(a.StartS)), dur(secs(a.UpS)))
+	}
+	tw.Flush()
+}
+
+// resultJSON is one simulated recovery as JSON.
+type resultJSON struct {
+	Policy               string  `json:"policy"`
+	Seed                 uint64  `json:"seed"`
+	MakespanS            float64 `json:"makespan_s"`
+	LowerBoundS          float64 `json:"lower_bound_s"`
+	Ratio                float64 `json:"ratio"`
+	Timeouts             int     `json:"timeouts"`
+	Retries              int     `json:"retries"`
+	Rejections           int     `json:"rejections"`
+	PeakConcurrentStarts int     `json:"peak_concurrent_starts"`
+	PeakNode             string  `json:"peak_node"`
+	PeakNodeConcurrency  int     `json:"peak_node_concurrency"`
+	P50UpS               float64 `json:"p50_up_s"`
+	P95UpS               float64 `json:"p95_up_s"`
+	NeverUp              int     `json:"never_up"`
+	Unplaced             int     `json:"unplaced"`
+}
+
+func toResultJSON(r *placement.Result) resultJSON {
+	return resultJSON{Policy: r.Policy, Seed: r.Seed, MakespanS: r1(r.MakespanS), LowerBoundS: r1(r.LowerBoundS),
+		Ratio: ratio(r.MakespanS, r.LowerBoundS), Timeouts: r.Timeouts, Retries: r.Retries, Rejections: r.Rejections,
+		PeakConcurrentStarts: r.PeakConcurrent, PeakNode: r.PeakNode, PeakNodeConcurrency: r.PeakC,
+		P50UpS: r1(r.P50UpS), P95UpS: r1(r.P95UpS), NeverUp: r.NeverUp, Unplaced: len(r.Unplaced)}
+}
+
+func simOptions(c *cli.Context, policy string) (placement.SimOptions, error) {
+	o := placement.SimOptions{Policy: policy, Seed: c.Uint64("seed"), RefreshS: c.Float64("refresh"), DispatchPerS: c.Float64("dispatch-rate")}
+	if !(o.RefreshS > 0) {
+		return o, badInput("--refresh must be > 0 s, got %g", o.RefreshS)
+	}
+	if o.DispatchPerS < 0 {
+		return o, badInput("--dispatch-rate must be >= 0 starts/s, got %g", o.DispatchPerS)
+	}
+	return o, nil
+}
+
+func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
+	for _, p := range policies {
+		if !validPolicy(p) {
+			return nil, badInput("--policy must be plan, stale, random or p2c, got %q", p)
+		}
+	}
+	m, err := restartModel(c)
+	if err != nil {
+		return nil, err
+	}
+	cl := placement.NewCluster(m)
+	var plan *placement.Plan
+	var out []resultJSON
+	for _, pol := range policies {
+		o, err := simOptions(c, pol)
+		if err != nil {
+			return nil, err
+		}
+		if pol == placement.PolicyPlan && plan == nil {
+			plan = placement.NewPlan(cl)
+		}
+		r, err := placement.Simulate(cl, plan, o)
+		if err != nil {
+			return nil, badInput("%v", err)
+		}
+		out = append(out, toResultJSON(r))
+	}
+	return out, nil
+}
+
+func validPolicy(p string) bool {
+	for _, x := range placement.Policies {
+		if p == x {
+			return true
+		}
+	}
+	return false
+}
+
+func planSimulate(c *cli.Context) error {
+	return writeResults(c, []string{c.String("policy")})
+}
+
+func planCompare(c *cli.Context) error {
+	return writeResults(c, placement.Policies)
+}
+
+func writeResults(c *cli.Context, policies []string) error {
+	format, err := checkFormat(c, "table", "json", "csv")
+	if err != nil {
+		return err
+	}
+	res, err := runPolicies(c, policies)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	switch format {
+	case "json":
+		if len(res) == 1 {
+			err = writeJSON(w, res[0])
+		} else {
+			err = writeJSON(w, res)
+		}
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"policy", "seed", "makespan_s", "lower_bound_s", "ratio", "timeouts", "retries", "rejections",
+			"peak_concurrent_starts", "peak_node", "p50_up_s", "p95_up_s", "never_up", "unplaced"})
+		for _, r := range res {
+			cw.Write([]string{r.Policy, strconv.FormatUint(r.Seed, 10), csvFloat(r.MakespanS), csvFloat(r.LowerBoundS), csvFloat(r.Ratio),
+				strconv.Itoa(r.Timeouts), strconv.Itoa(r.Retries), strconv.Itoa(r.Rejections), strconv.Itoa(r.PeakConcurrentStarts),
+				r.PeakNode, csvFloat(r.P50UpS), csvFloat(r.P95UpS), strconv.Itoa(r.NeverUp), strconv.Itoa(r.Unplaced)})
+		}
+		cw.Flush()
+		err = cw.Error()
+	default:
+		fmt.Fprintf(w, "recovery simulated with seed %d\n\n", res[0].Seed)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "POLICY\tMAKESPAN\tVS BOUND\tTIMEOUTS\tRETRIES\tREJECTED\tPEAK STARTS ON A NODE\tP50 UP\tP95 UP\tNEVER UP\tUNPLACED")
+		for _, r := range res {
+			fmt.Fprintf(tw, "%s\t%s\t%.2f×\t%d\t%d\t%d\t%d on %s (c = %d)\t%s\t%s\t%d\t%d\n", r.Policy, dur(secs(r.MakespanS)), r.Ratio,
+				r.Timeouts, r.Retries, r.Rejections, r.PeakConcurrentStarts, r.PeakNode, r.PeakNodeConcurrency,
+				dur(secs(r.P50UpS)), dur(secs(r.P95UpS)), r.NeverUp, r.Unplaced)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "\nlower bound on these durations: %s\n", dur(secs(res[0].LowerBoundS)))
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
