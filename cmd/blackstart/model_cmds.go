@@ -150,11 +150,19 @@ three-phase branch circuits and rack PDU banks, draws from published SPECpower
 results, and a workloads section proportional to the nodes. The same seed
 gives the same file, byte for byte.
 
-Example:
-   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml`,
+With --platform it writes instead a hosting platform at the scale of the
+incident that motivates blackstart (--racks and --per-rack do not apply):
+ten racks holding 150 app, 30 db and 10 internal nodes; etcd, 40 internal
+services in three tiers, 1,500 pinned databases and 7,500 apps of two
+instances each. examples/platform-2019.toml is its output for seed 1.
+
+Examples:
+   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml
+   blackstart generate --platform --seed 1 -o examples/platform-2019.toml`,
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "racks", Value: 10, Usage: "number of racks, >= 1"},
 			&cli.IntFlag{Name: "per-rack", Value: 40, Usage: "devices per rack, >= 1"},
+			&cli.BoolFlag{Name: "platform", Usage: "write the incident-scale hosting platform instead of N racks of M devices"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout"},
 		},
@@ -162,6 +170,15 @@ Example:
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return badInput("generate takes no arguments, got %q", c.Args().First())
+			}
+			if c.Bool("platform") {
+				for _, name := range []string{"racks", "per-rack"} {
+					if c.IsSet(name) {
+						return badInput("--%s does not apply to --platform: the platform's racks are fixed", name)
+					}
+				}
+				o := topology.PlatformOptions{Seed: c.Uint64("seed")}
+				return writeOutput(c, c.String("output"), func(w io.Writer) error { return topology.GeneratePlatform(w, o) })
 			}
 			o := topology.GenOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed")}
 			if o.Racks < 1 || o.Racks > 100000 {
