@@ -100,6 +100,34 @@ func (h *nodeHeap) Pop() any {
 	return x
 }
 
+// svcQueue orders services ready to plan by release time, then longest
+// chain behind them (bottom level), then index.
+type svcQueue []svcItem
+
+type svcItem struct {
+	est, negDur float64
+	svc         int32
+}
+
+func (q svcQueue) Len() int { return len(q) }
+func (q svcQueue) Less(i, j int) bool {
+	if q[i].est != q[j].est {
+		return q[i].est < q[j].est
+	}
+	if q[i].negDur != q[j].negDur {
+		return q[i].negDur < q[j].negDur
+	}
+	return q[i].svc < q[j].svc
+}
+func (q svcQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *svcQueue) Push(x any)   { *q = append(*q, x.(svcItem)) }
+func (q *svcQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
 // maxPops bounds the heap search for one instance before a full scan.
 const maxPops = 64
 
@@ -149,12 +177,40 @@ func NewPlan(c *Cluster) *Plan {
 	ready := make([]float64, len(m.Services)) // planned time a quorum of each service is up
 	var aside []heapItem
 	var used []int32
+	// Services are planned in the order they can start (list scheduling by
+	// release time): a service enters the queue once everything it depends
+	// on is planned, keyed by the time a quorum of each is up; longer starts
+	// first among equal release times. Slots then fill in time order, with
+	// no idle gap left behind a late release.
+	left := make([]int, len(m.Services))
+	dependents := make([][]int32, len(m.Services))
 	for s := range m.Services {
-		sv := &m.Services[s]
-		est := 0.0
-		for _, d := range sv.DependsOn {
-			est = max(est, ready[d])
+		left[s] = len(m.Services[s].DependsOn)
+		for _, d := range m.Services[s].DependsOn {
+			dependents[d] = append(dependents[d], int32(s))
 		}
+	}
+	// Bottom level: the longest chain of expected starts from a service to
+	// the end of the restart. Among services released together, the one
+	// with the longest chain behind it goes first (critical-path priority).
+	bl := make([]float64, len(m.Services))
+	for s := len(m.Services) - 1; s >= 0; s-- { // services are in tier order
+		for _, d := range dependents[s] {
+			bl[s] = max(bl[s], bl[d])
+		}
+		bl[s] += c.meanS[s]
+	}
+	sq := &svcQueue{}
+	for s := range m.Services {
+		if left[s] == 0 {
+			heap.Push(sq, svcItem{0, -bl[s], int32(s)})
+		}
+	}
+	for sq.Len() > 0 {
+		si := heap.Pop(sq).(svcItem)
+		s := int(si.svc)
+		sv := &m.Services[s]
+		est := si.est
 		dur := c.meanS[s]
 		used = used[:0]
 		pool := c.pool(int32(s))
@@ -246,6 +302,15 @@ func NewPlan(c *Cluster) *Plan {
 			ready[s] = ups[q-1]
 		} else if len(ups) > 0 {
 			ready[s] = ups[len(ups)-1]
+		}
+		for _, d := range dependents[s] {
+			if left[d]--; left[d] == 0 {
+				e := 0.0
+				for _, dep := range m.Services[d].DependsOn {
+					e = max(e, ready[dep])
+				}
+				heap.Push(sq, svcItem{e, -bl[d], d})
+			}
 		}
 	}
 	for n := range p.Order {
@@ -451,6 +516,108 @@ func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
 		for _, it := range items {
 			work += it.dur
 			lb = max(lb, it.est+work/cp)
+		}
+	}
+	return max(lb, c.gatedBound(est, ready, work, take, lb))
+}
+
+// gatedBound tightens the pool bound where a pool's work waits for
+// single-instance services pinned to a few nodes (databases behind their
+// applications). By time t a node n with c_n slots can have finished at
+// most c_n·(t − τ_n) seconds of its pinned work (τ_n: its earliest
+// release), so at most the work it gates that a fractional knapsack over
+// its pinned services fits into that budget can have been released. For
+// every sampled t, the pool needs t + (its work not yet released) / (its
+// slots). The knapsack overestimates what is released, so each value is a
+// valid bound.
+func (c *Cluster) gatedBound(est, ready, work []float64, take []bool, horizon float64) float64 {
+	m := c.M
+	// gate: per service, the single-instance pinned dependency it waits
+	// for longest (by its earliest possible ready time), or -1.
+	gateOf := make([]int32, len(m.Services))
+	for s := range m.Services {
+		gateOf[s] = -1
+		for _, d := range m.Services[s].DependsOn {
+			dv := &m.Services[d]
+			if dv.Instances == 1 && len(dv.Pinned) == 1 && take[c.first[d]] && (gateOf[s] < 0 || ready[d] > ready[gateOf[s]]) {
+				gateOf[s] = d
+			}
+		}
+	}
+	type gated struct {
+		w, a, upMin float64 // the gate's work, the work it gates, its earliest up time
+	}
+	lb := 0.0
+	for role, pool := range c.pools {
+		cp := 0.0
+		for _, n := range pool {
+			cp += float64(c.nodes[n].c)
+		}
+		if cp == 0 {
+			continue
+		}
+		var total float64
+		var free []struct{ est, w float64 } // work not behind a gate
+		perGate := map[int32]float64{}
+		for i, in := range c.Instances {
+			sv := &m.Services[in.Service]
+			if !take[i] || (role != "" && sv.Role != role) || len(sv.Pinned) > 0 {
+				continue
+			}
+			total += work[i]
+			if g := gateOf[in.Service]; g >= 0 {
+				perGate[g] += work[i]
+			} else {
+				free = append(free, struct{ est, w float64 }{est[in.Service], work[i]})
+			}
+		}
+		if len(perGate) == 0 {
+			continue
+		}
+		byNode := map[int32][]gated{}
+		tau := map[int32]float64{}
+		for g, a := range perGate {
+			n := m.Services[g].Pinned[0]
+			i := c.first[g]
+			byNode[n] = append(byNode[n], gated{w: work[i], a: a, upMin: est[g] + work[i]})
+			if t, ok := tau[n]; !ok || est[g] < t {
+				tau[n] = est[g]
+			}
+		}
+		for n, gs := range byNode { // best ratio first for the fractional knapsack
+			sort.Slice(gs, func(a, b int) bool { return gs[a].a*gs[b].w > gs[b].a*gs[a].w })
+			byNode[n] = gs
+		}
+		const samples = 256
+		for k := 1; k <= samples; k++ {
+			t := horizon * 1.5 * float64(k) / samples
+			released := 0.0
+			for _, f := range free {
+				if f.est <= t {
+					released += f.w
+				}
+			}
+			for n, gs := range byNode {
+				budget := float64(c.nodes[n].c) * (t - tau[n])
+				for _, g := range gs {
+					if budget <= 0 {
+						break
+					}
+					if g.upMin > t {
+						continue
+					}
+					if g.w <= budget {
+						released += g.a
+						budget -= g.w
+					} else {
+						released += g.a * budget / g.w
+						budget = 0
+					}
+				}
+			}
+			if rest := total - released; rest > eps { // work that cannot start before t
+				lb = max(lb, t+rest/cp)
+			}
 		}
 	}
 	return lb
