@@ -14,8 +14,9 @@ import (
 const (
 	DefaultConcurrency = 4     // concurrent starts a node runs without slowdown
 	DefaultTimeoutS    = 300.0 // start timeout per attempt, s
-	DefaultMaxAttempts = 5     // attempts before an instance is given up
-	DefaultBackoffS    = 10.0  // first retry delay, s; doubles per attempt, ±50 % jitter
+	DefaultMaxAttempts = 10    // attempts before an instance is given up
+	DefaultBackoffS    = 10.0  // first retry delay, s; doubles per attempt up to MaxBackoffS, ±50 % jitter
+	MaxBackoffS        = 300.0 // longest retry delay before jitter, s (as Kubernetes' crash-loop back-off)
 	DefaultRefreshS    = 30.0  // metrics refresh period of the stale policies, s
 )
 

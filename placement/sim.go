@@ -595,7 +595,7 @@ func (s *sim) retry(i int32) {
 		return
 	}
 	s.res.Retries++
-	d := s.o.BackoffS * float64(int64(1)<<min(in.attempt-1, 20))
+	d := min(s.o.BackoffS*float64(int64(1)<<min(in.attempt-1, 20)), MaxBackoffS)
 	d *= 0.5 + s.rng.Float64()
 	s.push(s.now+d, evReady, i, 0)
 }
@@ -663,7 +663,7 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 				path[i], work[i], take[i] = lost+w, w, true
 				break
 			}
-			lost += timeout + 0.5*o.BackoffS*float64(int64(1)<<min(a, 20))
+			lost += timeout + 0.5*min(o.BackoffS*float64(int64(1)<<min(a, 20)), MaxBackoffS)
 		}
 	}
 	return path, work, take

@@ -140,8 +140,11 @@ func NewNetwork(m *topology.Model, b Basis) *Network {
 		dev := &m.Devices[d]
 		n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
 		pf := m.DeviceModels[dev.Model].PowerFactor
-		if pf == 0 {
+		if pf == 0 && len(dev.Feeds) > 0 {
 			pf = m.Elements[dev.Feeds[0]].PowerFactor
+		}
+		if pf == 0 { // an imported node with no power topology
+			pf = 1
 		}
 		n.pf[d] = pf
 		n.qf = append(n.qf, math.Tan(math.Acos(pf)))

@@ -156,8 +156,8 @@ type Rack struct {
 }
 
 // DeviceModel is a catalogue entry shared by identical devices. Draw figures
-// are the whole device's draw in watts; 0 means "not given". At least one of
-// them is > 0.
+// are the whole device's draw in watts; 0 means "not given". In a loaded
+// model at least one of them is > 0 (an imported trace may give none).
 type DeviceModel struct {
 	ID           string
 	Manufacturer string
@@ -189,7 +189,8 @@ type Device struct {
 	Role  string
 	// Feeds holds, for each PSU in order, the index into Model.Elements of
 	// the element it plugs into (circuit, ATS, rack PDU or bank).
-	// len(Feeds) == DeviceModels[Model].PSUs.
+	// len(Feeds) == DeviceModels[Model].PSUs in a loaded model; 0 in an
+	// imported one that has no power elements (ImportAlibaba).
 	Feeds            []int32
 	MeasuredW        float64 // per-device measured draw, W; 0 means use the model's
 	RAMGiB           float64

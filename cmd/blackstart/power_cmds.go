@@ -80,6 +80,9 @@ func network(c *cli.Context) (*topology.Model, *power.Network, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(m.Elements) == 0 {
+		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+	}
 	return m, power.NewNetwork(m, b), nil
 }
 
