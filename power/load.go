@@ -35,20 +35,29 @@ type ElementLoad struct {
 // SideLoad is one feed of a rack: its share in normal operation and what it
 // carries when every other feed of the rack is lost.
 type SideLoad struct {
-	Feed            string  `json:"feed"`    // branch circuit (or breaker) id
-	Breaker         string  `json:"breaker"` // protective device of the feed, "" if none
-	RatingA         float64 `json:"rating_a"`
-	NormalA         float64 `json:"normal_a"`   // current in normal operation, A
-	NormalW         float64 `json:"normal_w"`   // real power in normal operation, W
-	SharePct        float64 `json:"share_pct"`  // share of the rack's feeds' power on this side, %
-	NormalPct       float64 `json:"normal_pct"` // normal current over In, %
-	FailoverA       float64 `json:"failover_a"` // current when the rack's other feeds are lost, A
-	FailoverW       float64 `json:"failover_w"`
-	FailoverPct     float64 `json:"failover_pct"` // failover current over In, %
+	Feed    string  `json:"feed"`     // branch circuit (or breaker) id
+	Breaker string  `json:"breaker"`  // protective device of the feed, "" if none
+	RatingA float64 `json:"rating_a"` // In of that device, A (0 if none)
+	// NormalA, NormalPct, FailoverA and FailoverPct are the current through
+	// the protective device (the feed itself when there is none).
+	NormalA     float64 `json:"normal_a"`   // current in normal operation, A
+	NormalW     float64 `json:"normal_w"`   // real power in normal operation, W
+	SharePct    float64 `json:"share_pct"`  // share of the rack's feeds' power on this side, %
+	NormalPct   float64 `json:"normal_pct"` // normal current over In, %
+	FailoverA   float64 `json:"failover_a"` // current when the rack's other feeds are lost, A
+	FailoverW   float64 `json:"failover_w"`
+	FailoverPct float64 `json:"failover_pct"` // failover current over In, %
+	// FailoverVerdict is the worst verdict, in that failover state, of the
+	// elements between the feed's protective device and the rack's PSUs
+	// (the breaker, the circuit, the rack PDU, its banks); WorstElement names
+	// it, with its current and rating.
 	FailoverVerdict Verdict `json:"failover_verdict"`
-	TripMinS        Seconds `json:"trip_min_s"` // at the failover load
-	TripMaxS        Seconds `json:"trip_max_s"`
-	ShedW           float64 `json:"shed_w"` // watts to shed for the failover load to be within the continuous limit
+	WorstElement    string  `json:"worst_element"`
+	WorstCurrentA   float64 `json:"worst_current_a"`
+	WorstRatingA    float64 `json:"worst_rating_a"`
+	TripMinS        Seconds `json:"trip_min_s"` // band of the worst element at the failover load, s; null: holds
+	TripMaxS        Seconds `json:"trip_max_s"` // null: not required to trip
+	ShedW           float64 `json:"shed_w"`     // watts the worst element must shed to be within its continuous limit
 }
 
 // RackLoad is a rack's feeds.
@@ -135,9 +144,11 @@ func (n *Network) rackSides() []RackLoad {
 	m := n.M
 	feeds := m.Feeds()
 	rackFeeds := make([][]int32, len(m.Racks))
-	for _, d := range m.Devices {
-		for _, f := range d.Feeds {
-			rackFeeds[d.Rack] = appendUniq(rackFeeds[d.Rack], feeds[f]...)
+	rackDevs := make([][]int32, len(m.Racks))
+	for d, dev := range m.Devices {
+		rackDevs[dev.Rack] = append(rackDevs[dev.Rack], int32(d))
+		for _, f := range dev.Feeds {
+			rackFeeds[dev.Rack] = appendUniq(rackFeeds[dev.Rack], feeds[f]...)
 		}
 	}
 	s := NewSim(n)
@@ -151,15 +162,16 @@ func (n *Network) rackSides() []RackLoad {
 			totalW += n.Base.P[f]
 		}
 		for _, f := range fs {
-			side := SideLoad{Feed: m.Elements[f].ID, NormalA: r3(n.Base.CurrentA(int(f))), NormalW: r3(n.Base.P[f])}
-			if totalW > 0 {
-				side.SharePct = round(n.Base.P[f]/totalW*100, 2)
-			}
 			prot := int(f)
+			side := SideLoad{Feed: m.Elements[f].ID, NormalW: r3(n.Base.P[f])}
 			if b := m.ProtectedBy(int(f)); b >= 0 {
 				prot = b
 				side.Breaker = m.Elements[b].ID
 				side.RatingA = m.Elements[b].RatingA
+			}
+			side.NormalA = r3(n.Base.CurrentA(prot))
+			if totalW > 0 {
+				side.SharePct = round(n.Base.P[f]/totalW*100, 2)
 			}
 			if side.RatingA > 0 {
 				side.NormalPct = round(n.Base.CurrentA(prot)/side.RatingA*100, 2)
@@ -171,14 +183,21 @@ func (n *Network) rackSides() []RackLoad {
 				}
 			}
 			s.apply(others, -1, -1)
-			a := n.assess(&s.cur, prot)
 			side.FailoverA, side.FailoverW = r3(s.cur.CurrentA(prot)), r3(s.cur.P[prot])
 			if side.RatingA > 0 {
 				side.FailoverPct = round(side.FailoverA/side.RatingA*100, 2)
 			}
-			side.FailoverVerdict, side.ShedW = a.Verdict, round(a.ShedW, 0)
-			side.TripMinS, side.TripMaxS = Seconds(a.Band.MinS), Seconds(a.Band.MaxS)
-			rl.Worst = max(rl.Worst, a.Verdict)
+			worst, wa := -1, Assessment{}
+			for _, e := range n.sidePath(int32(prot), f, rackDevs[r]) {
+				a := n.assess(&s.cur, int(e))
+				if worst < 0 || a.Verdict > wa.Verdict || a.Verdict == wa.Verdict && a.Ratio > wa.Ratio {
+					worst, wa = int(e), a
+				}
+			}
+			side.FailoverVerdict, side.ShedW = wa.Verdict, round(wa.ShedW, 0)
+			side.WorstElement, side.WorstCurrentA, side.WorstRatingA = m.Elements[worst].ID, r3(wa.CurrentA), r3(wa.RatingA)
+			side.TripMinS, side.TripMaxS = Seconds(wa.Band.MinS), Seconds(wa.Band.MaxS)
+			rl.Worst = max(rl.Worst, wa.Verdict)
 			rl.Sides = append(rl.Sides, side)
 		}
 		out[r] = rl
@@ -190,6 +209,61 @@ func (n *Network) rackSides() []RackLoad {
 		}
 		return maxFailover(out[i]) > maxFailover(out[j])
 	})
+	return out
+}
+
+// sidePath lists the elements one side of a rack loads: from the protective
+// device prot down to feed f, and from f down to every PSU of the rack's
+// devices that hangs below f.
+func (n *Network) sidePath(prot, f int32, devs []int32) []int32 {
+	m := n.M
+	var out []int32
+	seen := map[int32]bool{}
+	add := func(e int32) {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	for e := f; ; { // f up to prot
+		add(e)
+		el := &m.Elements[e]
+		if e == prot || len(el.Inputs) == 0 {
+			break
+		}
+		e = el.Inputs[el.Preferred]
+	}
+	below := map[int32]bool{f: true}
+	stack := []int32{f}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range n.children[e] {
+			if !below[c] {
+				below[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	for _, d := range devs {
+		for _, e := range m.Devices[d].Feeds {
+			for e := e; below[e] && !seen[e]; { // up from the PSU to f
+				add(e)
+				el := &m.Elements[e]
+				next := int32(-1)
+				for _, in := range el.Inputs {
+					if below[in] {
+						next = in
+						break
+					}
+				}
+				if next < 0 {
+					break
+				}
+				e = next
+			}
+		}
+	}
 	return out
 }
 

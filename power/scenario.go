@@ -152,8 +152,8 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	} else if len(fail) > 0 {
 		sc.Kind = m.Elements[fail[0]].Kind.String()
 	}
-	for _, e := range opened {
-		if psuDev < 0 {
+	for k, e := range opened {
+		if psuDev < 0 || k < len(fail) {
 			sc.Failed = append(sc.Failed, m.Elements[e].ID)
 		}
 		c := n.Base.CurrentA(int(e))

@@ -9,6 +9,11 @@ import (
 	"strings"
 )
 
+// maxNumber bounds every number of a model (watts, volts, amperes,
+// seconds, GiB): far above any real datacenter figure, low enough that sums
+// over a whole site stay finite.
+const maxNumber = 1e9
+
 // decoder copies the generic tree that BurntSushi/toml produced into the raw*
 // structs, reporting every unknown key and every value of the wrong type
 // (the library's own struct decoding stops at the first one and cannot place
@@ -172,6 +177,10 @@ func (d *decoder) value(data any, fv reflect.Value, path, key, owner string) {
 			}
 			if math.IsNaN(f) || math.IsInf(f, 0) {
 				d.reject(path, owner, "%s must be a finite number, got %v", key, f)
+				return
+			}
+			if math.Abs(f) > maxNumber {
+				d.reject(path, owner, "%s must be at most 1e9 in magnitude, got %v", key, f)
 				return
 			}
 			fv.Set(reflect.ValueOf(&f))

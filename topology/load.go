@@ -391,7 +391,8 @@ func (b *builder) resolve(id string, table uint8, a at, key, owner, what string)
 // servers with two services per node is 2.4 million).
 const maxExpanded = 5_000_000
 
-// percentVerb reports whether a group pattern holds exactly one integer verb.
+// percentVerb reports whether a group pattern holds exactly one integer verb
+// of width at most 9 (a wider one would only pad ids with zeros or spaces).
 func percentVerb(p string) bool {
 	n := 0
 	for i := 0; i < len(p); i++ {
@@ -399,10 +400,12 @@ func percentVerb(p string) bool {
 			continue
 		}
 		j := i + 1
+		width := 0
 		for j < len(p) && (p[j] >= '0' && p[j] <= '9') {
+			width = min(width*10+int(p[j]-'0'), 1000)
 			j++
 		}
-		if j < len(p) && p[j] == 'd' {
+		if j < len(p) && p[j] == 'd' && width <= 9 { // %d, %4d, %02d … %09d
 			n++
 			i = j
 			continue
@@ -454,7 +457,7 @@ func (b *builder) expand(id *string, count, first *int, a at, what string) []str
 	}
 	b.expanded += *count
 	if !percentVerb(pat) {
-		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d, got %q", pat)
+		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d (width at most 9), got %q", pat)
 		b.incomplete[tableOf(what)] = true
 		return nil
 	}

@@ -43,11 +43,19 @@ func badInput(format string, args ...any) error {
 	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
 }
 
+// notFound records a subcommand name that does not exist: urfave/cli calls
+// CommandNotFound and then returns no error, so run turns it into one.
+var notFound string
+
 // run executes the command line and returns the exit code; stdout gets the
 // results, stderr the diagnostics.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	notFound = ""
 	err := app.Run(args)
+	if err == nil && notFound != "" {
+		err = badInput("unknown command %q (see --help)", notFound)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -92,7 +100,7 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 		HideVersion:     true,
 		OnUsageError:    usageError,
 		ExitErrHandler:  func(*cli.Context, error) {},
-		CommandNotFound: func(c *cli.Context, name string) {},
+		CommandNotFound: func(c *cli.Context, name string) { notFound = name },
 		Commands: []*cli.Command{
 			validateCommand(),
 			showCommand(),
@@ -107,6 +115,15 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			return cli.ShowAppHelp(c)
 		},
 	}
+}
+
+// group is the Action of a command that only holds subcommands: it shows
+// the help, or rejects an unknown subcommand.
+func group(c *cli.Context) error {
+	if c.Args().Present() {
+		return badInput("%s: unknown subcommand %q (see blackstart %s --help)", c.Command.Name, c.Args().First(), c.Command.Name)
+	}
+	return cli.ShowSubcommandHelp(c)
 }
 
 // loadModel loads the files named on the command line.

@@ -104,6 +104,10 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"typo", []string{"validate", bad}, exitBadInput, bad + `:3:1: unknown key "ratting_a" in breaker "b" (did you mean "rating_a"?)`},
 		{"unknown command", []string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
 		{"file twice", []string{"validate", incident, incident}, exitBadInput, incident + ": model file given twice"},
+		{"unknown subcommand", []string{"power", "failvoer", incident}, exitBadInput, `power: unknown subcommand "failvoer"`},
+		{"unknown plan subcommand", []string{"plan", "nope", incident}, exitBadInput, `plan: unknown subcommand "nope"`},
+		{"group flag", []string{"power", "--bogus"}, exitBadInput, "flag provided but not defined: -bogus"},
+		{"infinite horizon", []string{"power", "failover", "--horizon", "inf", incident}, exitBadInput, "--horizon must be a finite number of seconds > 0"},
 		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "flag provided but not defined: -nope"},
 		{"bad format", []string{"show", "--format", "xml", incident}, exitBadInput, `--format must be table or json, got "xml"`},
 		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 100000, got 0"},
@@ -215,7 +219,7 @@ func TestPowerIncident(t *testing.T) {
 		}
 	}
 	_, out, _ = runCLI(t, "power", "load", incident)
-	if !strings.Contains(out, "worst verdict in normal operation: ok") || !strings.Contains(out, "24.35 A (152.2 %)       trip") {
+	if !strings.Contains(out, "worst verdict in normal operation: ok") || !strings.Contains(out, "24.35 A (152.2 %)       breaker-a 24.35 A / 16.00 A  trip") {
 		t.Errorf("power load output:\n%s", out)
 	}
 }
@@ -250,7 +254,7 @@ func TestPowerBadInput(t *testing.T) {
 		{[]string{"power", "failover", "--fail", "nope", incident}, `--fail "nope": no such element or PSU`},
 		{[]string{"power", "failover", "--fail", "server-01/psu3", incident}, `--fail "server-01/psu3": no such element or PSU`},
 		{[]string{"power", "load", "--basis", "guess", incident}, `--basis must be nameplate, allocated, typical, peak, measured or conservative, got "guess"`},
-		{[]string{"power", "failover", "--horizon", "-1", incident}, "--horizon must be > 0 s, got -1"},
+		{[]string{"power", "failover", "--horizon", "-1", incident}, "--horizon must be a finite number of seconds > 0, got -1"},
 		{[]string{"power", "load"}, "load: no model file given"},
 	}
 	for _, c := range cases {

@@ -20,8 +20,10 @@ func planCommand() *cli.Command {
 	refresh := &cli.Float64Flag{Name: "refresh", Value: placement.DefaultRefreshS, Usage: "metrics refresh period of the stale policies, s"}
 	rate := &cli.Float64Flag{Name: "dispatch-rate", Usage: "cluster-wide dispatch limit of the baselines, starts/s (0: none)"}
 	return &cli.Command{
-		Name:  "plan",
-		Usage: "restart planning and recovery simulation",
+		Name:         "plan",
+		Action:       group,
+		OnUsageError: usageError,
+		Usage:        "restart planning and recovery simulation",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "restart",

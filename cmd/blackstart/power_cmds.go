@@ -23,8 +23,10 @@ func powerCommand() *cli.Command {
 	basis := &cli.StringFlag{Name: "basis", Value: "conservative",
 		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives)"}
 	return &cli.Command{
-		Name:  "power",
-		Usage: "load flow, N-1 failover sweep and cascade simulation",
+		Name:         "power",
+		Action:       group,
+		OnUsageError: usageError,
+		Usage:        "load flow, N-1 failover sweep and cascade simulation",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "load",
@@ -204,7 +206,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING\tNORMAL\tSHARE\tFAILOVER (others lost)\tVERDICT\tTRIP WINDOW\tSHED")
+	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING\tNORMAL\tSHARE\tFAILOVER (others lost)\tWORST ELEMENT ON FAILOVER\tVERDICT\tTRIP WINDOW\tSHED")
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
 			br := s.Breaker
@@ -219,8 +221,12 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%.1f %%)\t%.1f %%\t%s (%.1f %%)\t%s\t%s\t%s\n", r.ID, s.Feed, br, fa(s.RatingA),
-				fa(s.NormalA), s.NormalPct, s.SharePct, fa(s.FailoverA), s.FailoverPct, s.FailoverVerdict, win, shed)
+			worst := s.WorstElement
+			if s.WorstRatingA > 0 {
+				worst += fmt.Sprintf(" %s / %s", fa(s.WorstCurrentA), fa(s.WorstRatingA))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%.1f %%)\t%.1f %%\t%s (%.1f %%)\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, fa(s.RatingA),
+				fa(s.NormalA), s.NormalPct, s.SharePct, fa(s.FailoverA), s.FailoverPct, worst, s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
@@ -255,11 +261,12 @@ func loadElementsCSV(w io.Writer, rep power.LoadReport) error {
 func loadRacksCSV(w io.Writer, rep power.LoadReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rack", "feed", "breaker", "rating_a", "normal_a", "normal_w", "share_pct", "failover_a", "failover_w", "failover_pct",
-		"failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
+		"worst_element", "worst_current_a", "worst_rating_a", "failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
 			cw.Write([]string{r.ID, s.Feed, s.Breaker, csvFloat(s.RatingA), csvFloat(s.NormalA), csvFloat(s.NormalW), csvFloat(s.SharePct),
-				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.FailoverVerdict.String(),
+				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.WorstElement, csvFloat(s.WorstCurrentA),
+				csvFloat(s.WorstRatingA), s.FailoverVerdict.String(),
 				csvSeconds(s.TripMinS), csvSeconds(s.TripMaxS), csvFloat(s.ShedW)})
 		}
 	}
@@ -297,8 +304,8 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	horizon := c.Float64("horizon")
-	if !(horizon > 0) {
-		return badInput("--horizon must be > 0 s, got %g", horizon)
+	if !(horizon > 0) || math.IsInf(horizon, 0) {
+		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
 	}
 	m, n, err := network(c)
 	if err != nil {
@@ -404,8 +411,12 @@ func scenarioTable(w io.Writer, sc power.Scenario) {
 	for _, o := range sc.Overloads {
 		fmt.Fprintln(w, "  "+overloadLine(o))
 	}
-	fmt.Fprintf(w, "dark: %d elements, %d %s %s, %d devices, %d workload instances\n",
-		len(sc.Dark.Elements), len(sc.Dark.Racks), plural(len(sc.Dark.Racks), "rack", "racks"), listOrNone(sc.Dark.Racks), len(sc.Dark.Devices), len(sc.Dark.Instances))
+	racks := plural(len(sc.Dark.Racks), "rack", "racks")
+	if l := listOrNone(sc.Dark.Racks); l != "" {
+		racks += " " + l
+	}
+	fmt.Fprintf(w, "dark: %d elements, %d %s, %d devices, %d workload instances\n",
+		len(sc.Dark.Elements), len(sc.Dark.Racks), racks, len(sc.Dark.Devices), len(sc.Dark.Instances))
 }
 
 func listOrNone(s []string) string {
@@ -505,16 +516,6 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 	}
 }
 
-func countRisks(sc []power.Scenario) int {
-	n := 0
-	for _, s := range sc {
-		if s.Risky || s.Verdict > power.OK {
-			n++
-		}
-	}
-	return n
-}
-
 func sweepCSV(w io.Writer, rep power.SweepReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"failed", "kind", "verdict", "tripped", "dark_devices", "dark_racks", "worst_element", "current_a", "rating_a", "ratio",
@@ -539,8 +540,12 @@ func eventsCSV(w io.Writer, sc power.Scenario) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"t_s", "element", "event", "current_a", "before_a", "after_a", "verdict", "detail", "trip_min_s", "trip_max_s"})
 	for _, e := range sc.Events {
+		tmin, tmax := "", ""
+		if e.Event == "overload" || e.Event == "trip" {
+			tmin, tmax = csvSeconds(e.TripMinS), csvSeconds(e.TripMaxS)
+		}
 		cw.Write([]string{csvSeconds(e.TS), e.Element, e.Event, csvFloat(e.CurrentA), csvFloat(e.BeforeA), csvFloat(e.AfterA), e.Verdict, e.Detail,
-			csvSeconds(e.TripMinS), csvSeconds(e.TripMaxS)})
+			tmin, tmax})
 	}
 	cw.Flush()
 	return cw.Error()
