@@ -144,6 +144,37 @@ func refCascade(n *Network, fail []int32, psuDev, psuK int, horizonS float64) re
 	out := refOutcome{worstAll: map[string]Assessment{}}
 	hmin, hmax := make([]float64, ne), make([]float64, ne)
 	transferred := make([]bool, ne)
+	// A faulted PSU whose feed a transfer switch kept alive: the fault
+	// follows the transfer and opens the protective device of the new path.
+	for psuDev >= 0 {
+		f := n.fullFlow(open, psuDev, psuK)
+		fe := m.Devices[psuDev].Feeds[psuK]
+		if !f.Live[fe] {
+			break
+		}
+		for e := range ne {
+			if f.Live[e] && f.Active[e] != n.Base.Active[e] && !transferred[e] {
+				transferred[e] = true
+				out.transfers = append(out.transfers, fmt.Sprintf("%s@%.6f to %s", m.Elements[e].ID, 0.0, m.Elements[m.Elements[e].Inputs[f.Active[e]]].ID))
+			}
+		}
+		p := int32(-1)
+		for e := fe; ; {
+			el := &m.Elements[e]
+			if el.Standard != topology.StdNone && !open[e] {
+				p = e
+				break
+			}
+			if len(el.Inputs) == 0 {
+				break
+			}
+			e = el.Inputs[f.Active[e]]
+		}
+		if p < 0 {
+			break
+		}
+		open[p] = true
+	}
 	reported := make([]Verdict, ne)
 	t := 0.0
 	var f Flow

@@ -116,6 +116,40 @@ type dueTrip struct {
 // last bits.
 const tieTol = 1e-9
 
+// noteTransfers records the transfer switches the last step moved to
+// their other input.
+func (s *Sim) noteTransfers(sc *Scenario, transferred map[int32]bool, t float64) {
+	n := s.n
+	m := n.M
+	for _, e := range s.fresh {
+		if s.cur.Live[e] && s.cur.Active[e] != n.Base.Active[e] && !transferred[e] {
+			transferred[e] = true
+			in := m.Elements[e].Inputs[s.cur.Active[e]]
+			c := s.cur.CurrentA(int(e))
+			sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "transfer", Detail: "to " + m.Elements[in].ID, CurrentA: r3(c), BeforeA: r3(n.Base.CurrentA(int(e))), AfterA: r3(c)})
+		}
+	}
+}
+
+// liveProtector returns the protective device above feed f on the path
+// that now carries it, when f is still energized; -1 otherwise.
+func (s *Sim) liveProtector(f int32) int32 {
+	if !s.cur.Live[f] {
+		return -1
+	}
+	m := s.n.M
+	for e := f; ; {
+		el := &m.Elements[e]
+		if el.Standard != topology.StdNone && !s.open[e] {
+			return e
+		}
+		if len(el.Inputs) == 0 || s.cur.Active[e] < 0 {
+			return -1
+		}
+		e = el.Inputs[s.cur.Active[e]]
+	}
+}
+
 // psuFaultEvent is the first event of a PSU fault: the PSU's share of its
 // device in normal operation drops to nothing.
 func (n *Network) psuFaultEvent(d, k int32) Event {
@@ -179,19 +213,26 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		}
 		if iter == 0 {
 			s.apply(opened, psuDev, psuK)
+			// A faulted PSU behind a transfer switch: the switch moves the
+			// fault with the load, and the device protecting the new input
+			// opens too, until the fault has no supply.
+			for psuDev >= 0 {
+				p := s.liveProtector(m.Devices[psuDev].Feeds[psuK])
+				if p < 0 {
+					break
+				}
+				s.noteTransfers(&sc, transferred, t)
+				c := s.cur.CurrentA(int(p))
+				sc.Events = append(sc.Events, Event{Element: m.Elements[p].ID, Event: "fail", Detail: "the fault follows the transfer", CurrentA: r3(c), BeforeA: r3(c)})
+				opened = append(opened, p)
+				s.step([]int32{p}, -1, -1)
+			}
 		} else { // the cascade opened one more element: recompute below it only
 			s.step(opened[len(opened)-1:], -1, -1)
 		}
 		// Transfers and overloads in the new state: only what the step
 		// recomputed or changed needs looking at again.
-		for _, e := range s.fresh {
-			if s.cur.Live[e] && s.cur.Active[e] != n.Base.Active[e] && !transferred[e] {
-				transferred[e] = true
-				in := m.Elements[e].Inputs[s.cur.Active[e]]
-				c := s.cur.CurrentA(int(e))
-				sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "transfer", Detail: "to " + m.Elements[in].ID, CurrentA: r3(c), BeforeA: r3(n.Base.CurrentA(int(e))), AfterA: r3(c)})
-			}
-		}
+		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
 			changed = s.candidates()

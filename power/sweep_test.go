@@ -98,15 +98,27 @@ func TestSweepSmallDCSummary(t *testing.T) {
 	}
 	// On nameplate figures, losing either side of r1-02 (16 elements and
 	// 8 PSUs above its L1 banks) overloads the surviving L1 bank, which
-	// trips; 37 failures leave devices dark, no rack goes entirely dark.
-	if s.TripScenarios != 24 || s.DarkScenarios != 37 || s.RiskyScenarios != 37 || s.DarkRacks != 0 {
-		t.Errorf("summary: got %d trip, %d dark, %d risky scenarios, %d dark racks; want 24, 37, 37, 0", s.TripScenarios, s.DarkScenarios, s.RiskyScenarios, s.DarkRacks)
+	// trips; 37 failures leave devices dark. One rack goes entirely dark:
+	// r2-01, when the switch's PSU faults (below).
+	if s.TripScenarios != 24 || s.DarkScenarios != 37 || s.RiskyScenarios != 37 || s.DarkRacks != 1 || s.DarkRackIDs[0] != "r2-01" {
+		t.Errorf("summary: got %d trip, %d dark, %d risky scenarios, dark racks %v; want 24, 37, 37, [r2-01]", s.TripScenarios, s.DarkScenarios, s.RiskyScenarios, s.DarkRackIDs)
 	}
-	// A PSU on the ATS: its fault opens brk-r2-01-a, the ATS moves to B,
-	// and the switch is dark all the same (its only PSU is the faulty one).
+	// A PSU on the ATS: its fault opens brk-r2-01-a, the ATS moves the
+	// fault to B with the load, brk-r2-01-b opens too, and the whole rack
+	// r2-01 is dark.
 	for _, sc := range rep.Scenarios {
-		if sc.Failed[0] == "sw-r2-01/psu1" && (sc.Opens != "brk-r2-01-a" || !slices.Contains(sc.Dark.Devices, "sw-r2-01")) {
-			t.Errorf("sw-r2-01/psu1: got opens %s, dark %v; want brk-r2-01-a, sw-r2-01 dark", sc.Opens, sc.Dark.Devices)
+		if sc.Failed[0] != "sw-r2-01/psu1" {
+			continue
+		}
+		if sc.Opens != "brk-r2-01-a" || !slices.Contains(sc.Dark.Elements, "brk-r2-01-b") || !slices.Equal(sc.Dark.Racks, []string{"r2-01"}) {
+			t.Errorf("sw-r2-01/psu1: got opens %s, dark elements %v, racks %v; want brk-r2-01-a, brk-r2-01-b dark, rack r2-01", sc.Opens, sc.Dark.Elements, sc.Dark.Racks)
+		}
+		var evs []string
+		for _, e := range sc.Events {
+			evs = append(evs, e.Event+" "+e.Element)
+		}
+		if want := []string{"psu-fault sw-r2-01/psu1", "fail brk-r2-01-a", "transfer ats-r2-01", "fail brk-r2-01-b"}; !slices.Equal(evs[:min(len(evs), 4)], want) {
+			t.Errorf("sw-r2-01/psu1 events %v, want %v first", evs, want)
 		}
 	}
 	// Ranked worst first: trips, then dark load.

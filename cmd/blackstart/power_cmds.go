@@ -392,6 +392,9 @@ func scenarioTable(w io.Writer, sc power.Scenario) {
 	if sc.Tripped > 0 {
 		fmt.Fprintf(w, ", %d %s", sc.Tripped, plural(sc.Tripped, "trip", "trips"))
 	}
+	if d := len(sc.Dark.Devices); d > 0 {
+		fmt.Fprintf(w, ", %d %s dark", d, plural(d, "device", "devices"))
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
