@@ -136,8 +136,10 @@ func randomTOML(seed uint64) string {
 		if g.chance(0.5) {
 			ups := g.id("ups")
 			g.printf("[[ups]]\nid = %q\ninput = %q\n", ups, top)
-			if g.chance(0.3) { // a transforming UPS
-				sys = genSystems[g.pick(len(genSystems))]
+			// A transforming UPS (never three-phase in, single-phase out: the
+			// loader rejects that).
+			if nsys := genSystems[g.pick(len(genSystems))]; g.chance(0.3) && !(sys.phases == 3 && nsys.phases == 1) {
+				sys = nsys
 				g.printf("voltage_v = %s\nphases = %d\n", num(sys.v), sys.phases)
 				if sys.phases == 3 {
 					g.printf("wiring = %q\n", map[bool]string{false: "wye", true: "delta"}[sys.delta])
@@ -189,7 +191,7 @@ func (g *gen) panel(sup string, sys genSys) {
 	g.printf("[[panel]]\nid = %q\ninput = %q\n", p, in)
 	if g.chance(0.25) {
 		nsys := genSystems[g.pick(len(genSystems))]
-		if nsys != sys {
+		if nsys != sys && !(sys.phases == 3 && nsys.phases == 1) {
 			sys = nsys
 			g.printf("voltage_v = %s\nphases = %d\n", num(sys.v), sys.phases)
 			if sys.phases == 3 {

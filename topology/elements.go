@@ -387,6 +387,11 @@ func (b *builder) inherit(i int, r *rawElement) bool {
 			if lineW != nil {
 				b.errorf(a, "line", id, "line does not apply to a %s that sets its own voltage_v", kindWords[e.Kind])
 			}
+			if e.Phases == 1 && sup.Phases == 3 {
+				// Its load would sit on one or two lines of the supply; which
+				// ones is not modelled, and spreading it over three is wrong.
+				b.errorf(a, "phases", id, "a single-phase %s on three-phase supply %q is not supported: feed it through a single-phase branch (with its line)", kindWords[e.Kind], sup.ID)
+			}
 		case lineW != nil:
 			ln, ok := lineByName[*lineW]
 			if !ok {
@@ -580,8 +585,10 @@ func (b *builder) protection(e *Element, r *rawElement, a at) {
 			if r.Standard == nil && !a.rejected("standard") {
 				b.errorf(a, "instantaneous_x", id, "instantaneous_x applies only to a breaker (give a standard)")
 			}
-		case len(x) != 2 || x[0] <= 1 || x[1] < x[0]:
-			b.errorf(a, "instantaneous_x", id, "instantaneous_x must be [min, max] multiples of In with 1 < min <= max, got %v", x)
+		case len(x) != 2 || x[0] < 1.5 || x[1] < x[0]:
+			// Below 1.5 In the instantaneous release would act where the
+			// standards' thermal conventional currents apply.
+			b.errorf(a, "instantaneous_x", id, "instantaneous_x must be [min, max] multiples of In with 1.5 <= min <= max, got %v", x)
 		default:
 			e.InstantaneousX = [2]float64{x[0], x[1]}
 		}

@@ -1,7 +1,8 @@
 // Command blackstart models a datacenter's power topology and restart
-// capacity: it validates and summarizes TOML models, and generates large
-// realistic ones for benchmarks. It is a thin shell: flags in, calls into
-// the topology package, rendering out.
+// capacity: it validates, summarizes and generates TOML models (topology),
+// computes loads and simulates every single failure with its cascade
+// (power), and plans and simulates the restart of a platform (placement).
+// It is a thin shell: flags in, calls into those packages, rendering out.
 //
 // Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis
 // found a risk.
@@ -92,7 +93,9 @@ Examples:
    blackstart validate examples/incident-2019.toml
    blackstart show examples/small-dc/power.toml examples/small-dc/workloads.toml
    blackstart show --format json examples/incident-2019.toml
-   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml`,
+   blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml
+   blackstart power failover examples/incident-2019.toml
+   blackstart plan compare --seed 1 examples/platform-2019.toml`,
 		Description: `A model is one or more TOML files that are merged (see README.md for the format).
 Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a risk.`,
 		Writer:          stdout,

@@ -169,6 +169,9 @@ func basisLine(rep power.LoadReport) string {
 			parts = append(parts, fmt.Sprintf("%s for %d", b, n))
 		}
 	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("basis: %s (no devices)", rep.Basis)
+	}
 	return fmt.Sprintf("basis: %s (draw figure used: %s devices)", rep.Basis, strings.Join(parts, ", "))
 }
 
@@ -191,8 +194,12 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		switch {
 		case e.RatingA > 0:
 			rating = fa(e.RatingA)
-		case e.CapacityW > 0 || e.CapacityVA > 0:
+		case e.CapacityW > 0 && e.CapacityVA > 0:
 			rating = fmt.Sprintf("%.0f kVA/%.0f kW", e.CapacityVA/1000, e.CapacityW/1000)
+		case e.CapacityVA > 0:
+			rating = fmt.Sprintf("%.0f kVA", e.CapacityVA/1000)
+		case e.CapacityW > 0:
+			rating = fmt.Sprintf("%.0f kW", e.CapacityW/1000)
 		}
 		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
 			util, lim = fmt.Sprintf("%.1f %%", e.UtilizationPct), fmt.Sprintf("%.1f %%", e.ContinuousPct)
