@@ -204,9 +204,10 @@ func Sample(d topology.Dist, r *rand.Rand) float64 {
 	return max(x, 1e-3)
 }
 
-// Work returns the start duration of instance i's attempt a (0-based) at
-// full speed, drawn from its service's distribution with a generator seeded
-// by (seed, i, a): the same for every policy and every event order.
+// Work returns the start duration of instance i's start a (0-based; a
+// rejected dispatch starts nothing and draws nothing) at full speed, drawn
+// from its service's distribution with a generator seeded by (seed, i, a):
+// the same for every policy and every event order.
 func (c *Cluster) Work(seed uint64, i, a int) float64 {
 	r := rand.New(rand.NewPCG(seed, uint64(i)<<8|uint64(a&0xff)))
 	return Sample(c.M.Services[c.Instances[i].Service].Start, r)
@@ -221,6 +222,10 @@ type usage struct {
 	drawW   []float64 // per node: planned draw, W
 	groupW  []float64 // per budget group: sum of its nodes' draws, W
 	gpuOf   [][]int   // per instance: the GPUs it holds on its node
+	// planned, when set, holds per instance the GPUs a plan chose for it
+	// on its node: add takes those instead of picking again, so starts in
+	// another order than planned never fragment what the plan packed.
+	planned [][]int
 }
 
 func newUsage(c *Cluster) *usage {
@@ -253,6 +258,7 @@ const (
 	reasonPinned  = "the pinned node cannot hold it"
 	reasonSpread  = "not enough failure domains for min_spread"
 	reasonNoNodes = "no node fits"
+	reasonQuorum  = "a dependency cannot reach its ready quorum"
 )
 
 // eps absorbs floating-point sums of requests.
@@ -368,7 +374,11 @@ func (u *usage) apply(n int32, i int, sign float64) {
 	}
 	if sv.GPUs > 0 {
 		if sign > 0 {
-			u.gpuOf[i] = pickGPUs(u.gpuFree[n], sv.GPUs, int32(sv.GPUMilli))
+			if u.planned != nil && u.planned[i] != nil {
+				u.gpuOf[i] = u.planned[i]
+			} else {
+				u.gpuOf[i] = pickGPUs(u.gpuFree[n], sv.GPUs, int32(sv.GPUMilli))
+			}
 			for _, g := range u.gpuOf[i] {
 				u.gpuFree[n][g] -= int32(sv.GPUMilli)
 			}

@@ -42,6 +42,7 @@ type Plan struct {
 	SpreadShort int
 	MakespanS   float64 // last planned up time, s
 	LowerBoundS float64 // LowerBound with expected durations, s
+	gpus        [][]int // per instance: the GPUs of its node it takes (nil without GPUs)
 }
 
 // slots tracks when each start slot of each node frees up (planned).
@@ -200,6 +201,7 @@ func NewPlan(c *Cluster) *Plan {
 		}
 		bl[s] += c.meanS[s]
 	}
+	placed := make([]int, len(m.Services)) // per service: instances placed
 	sq := &svcQueue{}
 	for s := range m.Services {
 		if left[s] == 0 {
@@ -211,6 +213,13 @@ func NewPlan(c *Cluster) *Plan {
 		s := int(si.svc)
 		sv := &m.Services[s]
 		est := si.est
+		blocked := "" // a dependency short of its quorum: no instance can ever start
+		for _, d := range sv.DependsOn {
+			if q := max(m.Services[d].ReadyQuorum, 1); placed[d] < q {
+				blocked = fmt.Sprintf("%s: %q has %d of %d instances placed", reasonQuorum, m.Services[d].ID, placed[d], q)
+				break
+			}
+		}
 		dur := c.meanS[s]
 		used = used[:0]
 		pool := c.pool(int32(s))
@@ -224,6 +233,8 @@ func NewPlan(c *Cluster) *Plan {
 			reason := ""
 			fromScan := false
 			switch {
+			case blocked != "":
+				reason = blocked
 			case len(sv.Pinned) > 0:
 				n = sv.Pinned[k]
 				if ok, why := u.fits(n, i); !ok {
@@ -268,10 +279,18 @@ func NewPlan(c *Cluster) *Plan {
 					fromScan = true // the chosen node's heap entry stays, corrected when popped
 				}
 				if n < 0 && fallback >= 0 {
+					n, fromScan = fallback, true
+				}
+				// In a domain the service uses already: no unused domain
+				// has a node with room, or the pool has no domain left.
+				if n >= 0 && sv.Spread != topology.DomainNone && containsInt32(used, c.domain(n, sv.Spread)) {
 					if sv.MinSpread > 0 && distinct(used)+sv.Instances-k-1 < sv.MinSpread {
-						reason = reasonSpread
+						if !fromScan { // popped from the heap: put it back
+							heap.Push(h, heapItem{sl.earliest(n), n})
+						}
+						n, reason = -1, reasonSpread
 					} else {
-						n, short, fromScan = fallback, true, true
+						short = true
 					}
 				}
 				if n < 0 && reason == "" {
@@ -296,6 +315,7 @@ func NewPlan(c *Cluster) *Plan {
 		if short {
 			p.SpreadShort++
 		}
+		placed[s] = len(ups)
 		sort.Float64s(ups)
 		ready[s] = est
 		if q := sv.ReadyQuorum; q > 0 && q <= len(ups) {
@@ -317,6 +337,7 @@ func NewPlan(c *Cluster) *Plan {
 		o := p.Order[n]
 		sort.SliceStable(o, func(a, b int) bool { return p.Assign[o[a]].StartS < p.Assign[o[b]].StartS })
 	}
+	p.gpus = u.gpuOf
 	p.Tiers = p.tierSpans()
 	durs := make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
@@ -493,17 +514,16 @@ func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
 		sv := &m.Services[in.Service]
 		it := item{est[in.Service], work[i]}
 		pools["role:"] = append(pools["role:"], it)
-		if sv.Role != "" {
-			pools["role:"+sv.Role] = append(pools["role:"+sv.Role], it)
-		}
-		if len(sv.Pinned) > 0 {
+		if len(sv.Pinned) > 0 { // on its node, whatever the service's role
 			n := sv.Pinned[in.Index]
 			key := fmt.Sprintf("node:%d", n)
 			pools[key] = append(pools[key], it)
 			capOf[key] = float64(c.nodes[n].c)
-			if r := c.nodes[n].role; r != "" && r != sv.Role {
+			if r := c.nodes[n].role; r != "" {
 				pools["role:"+r] = append(pools["role:"+r], it)
 			}
+		} else if sv.Role != "" {
+			pools["role:"+sv.Role] = append(pools["role:"+sv.Role], it)
 		}
 	}
 	for key, items := range pools {
@@ -556,7 +576,6 @@ func (c *Cluster) gatedBound(est, ready, work []float64, take []bool, horizon fl
 		if cp == 0 {
 			continue
 		}
-		var total float64
 		var free []struct{ est, w float64 } // work not behind a gate
 		perGate := map[int32]float64{}
 		for i, in := range c.Instances {
@@ -564,7 +583,6 @@ func (c *Cluster) gatedBound(est, ready, work []float64, take []bool, horizon fl
 			if !take[i] || (role != "" && sv.Role != role) || len(sv.Pinned) > 0 {
 				continue
 			}
-			total += work[i]
 			if g := gateOf[in.Service]; g >= 0 {
 				perGate[g] += work[i]
 			} else {
@@ -591,31 +609,30 @@ func (c *Cluster) gatedBound(est, ready, work []float64, take []bool, horizon fl
 		const samples = 256
 		for k := 1; k <= samples; k++ {
 			t := horizon * 1.5 * float64(k) / samples
-			released := 0.0
+			// rest: the work that cannot have been released by t, summed
+			// from what is left (total − released would leave a rounding
+			// residue, and t + residue is no bound).
+			rest := 0.0
 			for _, f := range free {
-				if f.est <= t {
-					released += f.w
+				if f.est > t {
+					rest += f.w
 				}
 			}
 			for n, gs := range byNode {
 				budget := float64(c.nodes[n].c) * (t - tau[n])
 				for _, g := range gs {
-					if budget <= 0 {
-						break
-					}
-					if g.upMin > t {
-						continue
-					}
-					if g.w <= budget {
-						released += g.a
+					switch {
+					case budget <= 0 || g.upMin > t:
+						rest += g.a
+					case g.w <= budget:
 						budget -= g.w
-					} else {
-						released += g.a * budget / g.w
+					default:
+						rest += g.a * (1 - budget/g.w)
 						budget = 0
 					}
 				}
 			}
-			if rest := total - released; rest > eps { // work that cannot start before t
+			if rest > 0 {
 				lb = max(lb, t+rest/cp)
 			}
 		}

@@ -158,7 +158,8 @@ type simNode struct {
 
 type simInst struct {
 	node    int32
-	attempt int32
+	attempt int32   // attempts so far: starts and rejections
+	starts  int32   // starts so far: the k-th start draws Work(seed, i, k), whatever was rejected before
 	vEnd    float64 // virtual time its start completes
 	state   int8    // 0 waiting, 1 ready/queued, 2 starting, 3 up, 4 given up
 	startT  float64
@@ -217,6 +218,7 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 			}
 		}
 		s.res.Unplaced = p.Unplaced
+		s.u.planned = p.gpus // each start takes the GPUs the plan packed for it
 	}
 	for n := range c.nodes {
 		if o.DiesAtS != nil && o.DiesAtS[n] > 0 && o.DiesAtS[n] < o.HorizonS {
@@ -502,7 +504,8 @@ func (s *sim) start(n, i int32) {
 	nd := &s.nodes[n]
 	s.u.add(n, int(i))
 	in.node, in.state, in.startT = n, 2, s.now
-	in.vEnd = nd.v + s.c.Work(s.o.Seed, int(i), int(in.attempt))
+	in.vEnd = nd.v + s.c.Work(s.o.Seed, int(i), int(in.starts))
+	in.starts++
 	nd.running = append(nd.running, i)
 	if k := len(nd.running); k > s.res.PeakConcurrent {
 		s.res.PeakConcurrent, s.res.PeakNode, s.res.PeakC = k, s.c.M.Devices[n].ID, s.c.nodes[n].c
@@ -635,15 +638,19 @@ func (s *sim) finish() {
 	sort.Float64s(ups)
 	r.P50UpS = quantile(ups, 0.5)
 	r.P95UpS = quantile(ups, 0.95)
-	path, work, take := s.c.attemptTimes(s.o, func(i int) bool { return s.p == nil || s.p.Assign[i].Node >= 0 })
+	path, work, take := s.c.attemptTimes(s.o, func(i int) bool { return s.o.Policy != PolicyPlan || s.p.Assign[i].Node >= 0 })
 	r.LowerBoundS = s.c.LowerBound(path, work, take)
 }
 
 // attemptTimes gives, for the seed's draws, each instance's least time from
-// release to up and the work of its first attempt that can succeed at full
-// speed (work ≤ timeout): the attempts before it fail whatever the policy,
-// each lasting its timeout plus at least half the backoff that follows. An
-// instance with no such attempt can never come up and takes no part.
+// release to up and the least work a successful start needs. Draws go by
+// start (a rejection draws nothing). The path is that of its first start
+// that can succeed at full speed (work ≤ timeout): the starts before it
+// fail whatever the policy, each lasting its timeout plus at least half
+// the backoff that follows. The work is the least over that start and the
+// later ones that can succeed: a start slowed past its timeout fails, and
+// the one that succeeds may need less. An instance with no such start can
+// never come up and takes no part.
 func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work []float64, take []bool) {
 	path = make([]float64, len(c.Instances))
 	work = make([]float64, len(c.Instances))
@@ -659,9 +666,12 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 		lost := 0.0
 		for a := 0; a < o.MaxAttempts; a++ {
 			w := c.Work(o.Seed, i, a)
-			if w <= timeout {
+			switch {
+			case w > timeout:
+			case !take[i]:
 				path[i], work[i], take[i] = lost+w, w, true
-				break
+			default:
+				work[i] = min(work[i], w)
 			}
 			lost += timeout + 0.5*min(o.BackoffS*float64(int64(1)<<min(a, 20)), MaxBackoffS)
 		}
