@@ -1,0 +1,81 @@
+package placement
+
+import (
+	"reflect"
+	"testing"
+
+	"blackstart/topology"
+)
+
+// On the incident-scale platform, seed 1: the stale policy herds (some node
+// runs at least 5× its c starts at once, starts time out) while the plan
+// never runs more than c per node, causes no timeout, keeps every capacity,
+// and finishes at least twice as soon. Same seed, same result.
+func TestPlatform2019(t *testing.T) {
+	m, err := topology.Load("../examples/platform-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCluster(m)
+	p := NewPlan(c)
+	if len(p.Unplaced) != 0 {
+		t.Fatalf("%d instances not placed, first: %s: %s", len(p.Unplaced), c.Name(p.Unplaced[0].Instance), p.Unplaced[0].Reason)
+	}
+	rm := newRefModel(m)
+	st := newRefState(rm, c)
+	for i, a := range p.Assign {
+		st.add(int(a.Node), i)
+	}
+	for n := range rm.nodes {
+		if why := st.nodeOK(n); why != "" {
+			t.Errorf("plan puts node %s over capacity: %s", m.Devices[n].ID, why)
+		}
+	}
+	for g := range rm.groups {
+		if why := st.groupOK(g); why != "" {
+			t.Errorf("plan breaks a power budget: %s", why)
+		}
+	}
+
+	run := func(policy string) (*Result, int) {
+		starts := map[int32]int{}
+		caused := 0
+		r, err := Simulate(c, p, SimOptions{Policy: policy, Seed: 1, OnEvent: func(e Event) {
+			switch e.State {
+			case Started:
+				starts[e.Instance]++
+			case Failed:
+				timeout := m.Services[c.Instances[e.Instance].Service].TimeoutS
+				if starts[e.Instance] > 0 && c.Work(1, int(e.Instance), starts[e.Instance]-1) <= timeout {
+					caused++ // this start would have made it at full speed
+				}
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, caused
+	}
+	plan, planCaused := run(PolicyPlan)
+	stale, _ := run(PolicyStale)
+
+	if stale.PeakConcurrent < 5*stale.PeakC || stale.Timeouts == 0 {
+		t.Errorf("stale: peak %d concurrent starts on %s (c = %d), %d timeouts; want >= 5c and > 0", stale.PeakConcurrent, stale.PeakNode, stale.PeakC, stale.Timeouts)
+	}
+	if plan.PeakConcurrent > plan.PeakC || planCaused != 0 || plan.NeverUp != 0 {
+		t.Errorf("plan: peak %d starts on %s (c = %d), %d timeouts of starts that fit their timeout, %d never up; want <= c, 0, 0",
+			plan.PeakConcurrent, plan.PeakNode, plan.PeakC, planCaused, plan.NeverUp)
+	}
+	// Stale's makespan is its last instance up; with instances never up it
+	// understates stale's recovery, so the comparison only favours stale.
+	if 2*plan.MakespanS > stale.MakespanS {
+		t.Errorf("plan makespan %.0f s, stale %.0f s: want plan at least 2× sooner", plan.MakespanS, stale.MakespanS)
+	}
+	t.Logf("plan %.0f s = %.3f × the bound %.0f s (%d timeouts, all of starts longer than their timeout); stale %.0f s, %d timeouts, %d never up, peak %d (c = %d)",
+		plan.MakespanS, plan.MakespanS/plan.LowerBoundS, plan.LowerBoundS, plan.Timeouts, stale.MakespanS, stale.Timeouts, stale.NeverUp, stale.PeakConcurrent, stale.PeakC)
+
+	again, _ := run(PolicyPlan)
+	if !reflect.DeepEqual(plan, again) {
+		t.Errorf("two runs with seed 1 differ")
+	}
+}
