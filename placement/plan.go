@@ -132,7 +132,7 @@ func (q *svcQueue) Pop() any {
 // maxPops bounds the heap search for one instance before a full scan.
 const maxPops = 64
 
-// NewPlan plans the restart of every instance of c: services in tier order,
+// NewPlan plans the restart of every instance of c: services in release order,
 // each instance on the node of its pool where it can start earliest (the
 // least busy), among the nodes where it fits and, when the pool allows, in
 // a failure domain its service does not use yet. Durations are the

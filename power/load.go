@@ -2,6 +2,7 @@ package power
 
 import (
 	"math/cmplx"
+	"slices"
 	"sort"
 
 	"blackstart/topology"
@@ -148,7 +149,11 @@ func (n *Network) rackSides() []RackLoad {
 	for d, dev := range m.Devices {
 		rackDevs[dev.Rack] = append(rackDevs[dev.Rack], int32(d))
 		for _, f := range dev.Feeds {
-			rackFeeds[dev.Rack] = appendUniq(rackFeeds[dev.Rack], feeds[f]...)
+			for _, x := range feeds[f] {
+				if !slices.Contains(rackFeeds[dev.Rack], x) {
+					rackFeeds[dev.Rack] = append(rackFeeds[dev.Rack], x)
+				}
+			}
 		}
 	}
 	s := NewSim(n)
@@ -273,17 +278,4 @@ func maxFailover(r RackLoad) float64 {
 		w = max(w, s.FailoverPct)
 	}
 	return w
-}
-
-func appendUniq(dst []int32, xs ...int32) []int32 {
-outer:
-	for _, x := range xs {
-		for _, y := range dst {
-			if x == y {
-				continue outer
-			}
-		}
-		dst = append(dst, x)
-	}
-	return dst
 }

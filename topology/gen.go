@@ -394,29 +394,7 @@ func (g *generator) write() {
 
 	w.line("[site]")
 	w.str("name", fmt.Sprintf("generated-%dx%d-seed%d", o.Racks, o.PerRack, o.Seed))
-	w.num("continuous_limit", genLimit)
-	w.num("power_factor", genPF)
-	w.num("frequency_hz", 50)
-
-	kva := genR10Ceil(max(10, genUPSMargin*g.siteW/1000/genUPSPF))
-	for _, side := range []string{"a", "b"} {
-		w.blank()
-		w.line("[[source]]")
-		w.str("id", "feed-"+side)
-		w.str("type", "utility")
-		w.num("voltage_v", genVoltageV)
-		w.int("phases", 3)
-		w.str("wiring", "wye")
-	}
-	for _, side := range []string{"a", "b"} {
-		w.blank()
-		w.line("[[ups]]")
-		w.str("id", "ups-"+side)
-		w.str("input", "feed-"+side)
-		w.num("capacity_kva", kva)
-		w.num("capacity_kw", math.Round(kva*genUPSPF*100)/100)
-		w.line(`overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 125, time_s = 60 }, { load_pct = 150, time_s = 10 }]`)
-	}
+	genSiteAndUPS(w, g.siteW)
 
 	for s, used := range g.sysUsed {
 		if !used {
@@ -579,6 +557,35 @@ func (g *generator) writeNaiveRack(row *genRow, r *genRack) {
 	w.str("model", g.models[r.sys])
 	w.str("role", genRoleNames[r.role])
 	w.line(`feeds = ["` + r.id + `-a-pdu", "` + r.id + `-b-pdu"]`)
+}
+
+// genSiteAndUPS writes the rest of [site] and the A/B utility feeds, each
+// behind a UPS sized to carry the whole site's peak draw siteW (W) with
+// margin.
+func genSiteAndUPS(w *genWriter, siteW float64) {
+	w.num("continuous_limit", genLimit)
+	w.num("power_factor", genPF)
+	w.num("frequency_hz", 50)
+
+	kva := genR10Ceil(max(10, genUPSMargin*siteW/1000/genUPSPF))
+	for _, side := range []string{"a", "b"} {
+		w.blank()
+		w.line("[[source]]")
+		w.str("id", "feed-"+side)
+		w.str("type", "utility")
+		w.num("voltage_v", genVoltageV)
+		w.int("phases", 3)
+		w.str("wiring", "wye")
+	}
+	for _, side := range []string{"a", "b"} {
+		w.blank()
+		w.line("[[ups]]")
+		w.str("id", "ups-"+side)
+		w.str("input", "feed-"+side)
+		w.num("capacity_kva", kva)
+		w.num("capacity_kw", math.Round(kva*genUPSPF*100)/100)
+		w.line(`overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 125, time_s = 60 }, { load_pct = 150, time_s = 10 }]`)
+	}
 }
 
 // genGroupSize is the most services one [[service]] group holds; each

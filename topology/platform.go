@@ -533,29 +533,7 @@ func (p *platform) write() {
 
 	w.line("[site]")
 	w.str("name", fmt.Sprintf("platform-2019-seed%d", p.seed))
-	w.num("continuous_limit", genLimit)
-	w.num("power_factor", genPF)
-	w.num("frequency_hz", 50)
-
-	kva := genR10Ceil(max(10, genUPSMargin*p.siteW/1000/genUPSPF))
-	for _, side := range []string{"a", "b"} {
-		w.blank()
-		w.line("[[source]]")
-		w.str("id", "feed-"+side)
-		w.str("type", "utility")
-		w.num("voltage_v", genVoltageV)
-		w.int("phases", 3)
-		w.str("wiring", "wye")
-	}
-	for _, side := range []string{"a", "b"} {
-		w.blank()
-		w.line("[[ups]]")
-		w.str("id", "ups-"+side)
-		w.str("input", "feed-"+side)
-		w.num("capacity_kva", kva)
-		w.num("capacity_kw", math.Round(kva*genUPSPF*100)/100)
-		w.line(`overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 125, time_s = 60 }, { load_pct = 150, time_s = 10 }]`)
-	}
+	genSiteAndUPS(w, p.siteW)
 
 	for _, m := range p.models {
 		sp := &specPowerResults[m.sys]
