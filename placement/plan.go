@@ -3,6 +3,7 @@ package placement
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -42,7 +43,20 @@ type Plan struct {
 	SpreadShort int
 	MakespanS   float64 // last planned up time, s
 	LowerBoundS float64 // LowerBound with expected durations, s
+	// TimeoutRisk lists the services whose timeout a start can outlast
+	// even at full speed on an idle node, worst first: no placement avoids
+	// those timeouts; the timeout is short for the start-time distribution.
+	TimeoutRisk []TimeoutRisk
 	gpus        [][]int // per instance: the GPUs of its node it takes (nil without GPUs)
+}
+
+// TimeoutRisk is a service whose own start-time distribution exceeds its
+// timeout with some probability.
+type TimeoutRisk struct {
+	Service  int32   // index into Model.Services
+	TimeoutS float64 // the start timeout, s
+	P        float64 // probability that one start outlasts it at full speed, in (0, 1]
+	Expected float64 // expected timeouts over the service's instances (first attempts)
 }
 
 // slots tracks when each start slot of each node frees up (planned).
@@ -339,6 +353,7 @@ func NewPlan(c *Cluster) *Plan {
 	}
 	p.gpus = u.gpuOf
 	p.Tiers = p.tierSpans()
+	p.TimeoutRisk = timeoutRisks(m)
 	durs := make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
 		durs[i] = c.meanS[in.Service]
@@ -638,4 +653,54 @@ func (c *Cluster) gatedBound(est, ready, work []float64, take []bool, horizon fl
 		}
 	}
 	return lb
+}
+
+// timeoutRisks finds the services whose start can outlast the timeout even
+// at full speed: P(start > timeout) from the distribution, kept when it is
+// at least one in ten thousand.
+func timeoutRisks(m *topology.Model) []TimeoutRisk {
+	var out []TimeoutRisk
+	for s := range m.Services {
+		sv := &m.Services[s]
+		t := sv.TimeoutS
+		if t <= 0 {
+			t = DefaultTimeoutS
+		}
+		if p := Exceeds(sv.Start, t); p >= 1e-4 {
+			out = append(out, TimeoutRisk{Service: int32(s), TimeoutS: t, P: p, Expected: p * float64(sv.Instances)})
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].P > out[b].P })
+	return out
+}
+
+// Exceeds returns the probability that a start drawn from d lasts longer
+// than t seconds.
+func Exceeds(d topology.Dist, t float64) float64 {
+	switch d.Kind {
+	case "uniform":
+		if d.MaxS <= d.MinS {
+			return b2f(d.MinS > t)
+		}
+		return math.Min(1, math.Max(0, (d.MaxS-t)/(d.MaxS-d.MinS)))
+	case "lognormal":
+		sg := sigma(d)
+		if sg == 0 {
+			return b2f(d.MedianS > t)
+		}
+		return 0.5 * math.Erfc(math.Log(t/d.MedianS)/(sg*math.Sqrt2))
+	case "exponential":
+		if d.MeanS <= 0 {
+			return 0
+		}
+		return math.Exp(-t / d.MeanS)
+	}
+	return b2f(d.S > t)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

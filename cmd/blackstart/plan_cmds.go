@@ -93,7 +93,18 @@ type planJSON struct {
 	SpreadShort int            `json:"spread_short"`
 	Tiers       []tierJSON     `json:"tiers"`
 	Unplaced    []unplacedJSON `json:"unplaced"`
-	Assignments []assignJSON   `json:"assignments"`
+	// TimeoutRisk: services whose start can outlast its timeout even on an
+	// idle node; ExpectedTimeouts sums their expected first-attempt timeouts.
+	TimeoutRisk      []riskJSON   `json:"timeout_risk"`
+	ExpectedTimeouts float64      `json:"expected_timeouts"`
+	Assignments      []assignJSON `json:"assignments"`
+}
+
+type riskJSON struct {
+	Service          string  `json:"service"`
+	TimeoutS         float64 `json:"timeout_s"`
+	Probability      float64 `json:"probability"` // that one start outlasts the timeout at full speed
+	ExpectedTimeouts float64 `json:"expected_timeouts"`
 }
 
 type tierJSON struct {
@@ -116,6 +127,11 @@ type assignJSON struct {
 	UpS      float64 `json:"up_s"`
 }
 
+func round4(v float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 4, 64), 64)
+	return f
+}
+
 func r1(v float64) float64 {
 	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
 	return f
@@ -134,7 +150,12 @@ func toPlanJSON(p *placement.Plan) planJSON {
 	m := c.M
 	out := planJSON{Instances: len(c.Instances), Placed: len(c.Instances) - len(p.Unplaced), MakespanS: r1(p.MakespanS),
 		LowerBoundS: r1(p.LowerBoundS), Ratio: ratio(p.MakespanS, p.LowerBoundS), SpreadShort: p.SpreadShort,
-		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}}
+		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}, TimeoutRisk: []riskJSON{}}
+	for _, r := range p.TimeoutRisk {
+		out.TimeoutRisk = append(out.TimeoutRisk, riskJSON{m.Services[r.Service].ID, r.TimeoutS, round4(r.P), round4(r.Expected)})
+		out.ExpectedTimeouts += r.Expected
+	}
+	out.ExpectedTimeouts = round4(out.ExpectedTimeouts)
 	for _, t := range p.Tiers {
 		out.Tiers = append(out.Tiers, tierJSON{t.Tier, t.Instances, r1(t.StartS), r1(t.UpS)})
 	}
@@ -199,6 +220,12 @@ func planTable(w io.Writer, p planJSON, top int) {
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", t.Tier, t.Instances, dur(secs(t.StartS)), dur(secs(t.UpS)))
 	}
 	tw.Flush()
+	if len(p.TimeoutRisk) > 0 {
+		worst := p.TimeoutRisk[0]
+		fmt.Fprintf(w, "\n%d services can outlast their start timeout even on an idle node (expected %.1f timeouts whatever the placement);\n"+
+			"worst: %s, %.2f %% of starts exceed %s — lengthen the timeout or shorten the start\n",
+			len(p.TimeoutRisk), p.ExpectedTimeouts, worst.Service, 100*worst.Probability, dur(secs(worst.TimeoutS)))
+	}
 	if len(p.Unplaced) > 0 {
 		fmt.Fprintf(w, "\n%d instances cannot be placed:\n", len(p.Unplaced))
 		for k, u := range p.Unplaced {
