@@ -264,3 +264,77 @@ func TestPowerBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanCommands(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{"restart", []string{"plan", "restart", "--top", "0", smallPow, smallWl}, "plan-restart-small-dc.golden"},
+		{"restart json", []string{"plan", "restart", "--format", "json", smallPow, smallWl}, "plan-restart-small-dc-json.golden"},
+		{"compare", []string{"plan", "compare", "--seed", "3", smallPow, smallWl}, "plan-compare-small-dc.golden"},
+		{"compare json", []string{"plan", "compare", "--format", "json", "--seed", "3", smallPow, smallWl}, "plan-compare-small-dc-json.golden"},
+		{"simulate csv", []string{"plan", "simulate", "--policy", "stale", "--format", "csv", smallPow, smallWl}, "plan-simulate-stale-csv.golden"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+			}
+			golden(t, c.golden, out)
+			if _, again, _ := runCLI(t, c.args...); again != out {
+				t.Errorf("same seed, different output")
+			}
+		})
+	}
+	// The platform: plan placed everything, and the comparison is the one
+	// the README reports.
+	code, out, errOut := runCLI(t, "plan", "compare", "--format", "csv", "../../examples/platform-2019.toml")
+	if code != exitOK {
+		t.Fatalf("plan compare platform: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"plan,1,1805.7,1516.4,1.191,1,1,0,6,r01-db-1,",
+		"stale,1,6283.1,1516.4,4.144,140182,127223,0,253,r02-app-12,",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("platform comparison lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPlanBadInput(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"plan", "simulate", "--policy", "fastest", smallPow, smallWl}, `--policy must be plan, stale, random or p2c, got "fastest"`},
+		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir"}, "openb_node_list_all_node.csv"},
+		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir", smallPow}, "--from-alibaba takes no model files"},
+		{[]string{"plan", "compare", "--refresh", "0", smallPow, smallWl}, "--refresh must be > 0 s, got 0"},
+		{[]string{"generate", "--platform", "--racks", "3"}, "--racks does not apply to --platform"},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != exitBadInput || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %d bytes; want 2 and %q", c.args, code, errOut, len(out), c.want)
+		}
+	}
+}
+
+// generate --platform writes the bundled example, byte for byte.
+func TestGeneratePlatform(t *testing.T) {
+	code, out, errOut := runCLI(t, "generate", "--platform", "--seed", "1")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want, err := os.ReadFile("../../examples/platform-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(want) {
+		t.Errorf("generate --platform --seed 1 differs from examples/platform-2019.toml")
+	}
+}
