@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 )
 
@@ -500,17 +499,10 @@ func (b *builder) dist(r *rawDist, a at, id string, report bool) Dist {
 	return d
 }
 
-type svcNode int64
-
-func (n svcNode) ID() int64 { return int64(n) }
-
 // linkServices resolves depends_on, rejects cycles, computes tiers and
 // orders the services by tier.
 func (b *builder) linkServices() {
-	g := simple.NewDirectedGraph()
-	for i := range b.m.Services {
-		g.AddNode(svcNode(i))
-	}
+	g := newIDGraph(len(b.m.Services))
 	for i := range b.m.Services {
 		s := &b.m.Services[i]
 		src := b.serviceRaw[i]
@@ -533,7 +525,7 @@ func (b *builder) linkServices() {
 			}
 			seen[r.index] = true
 			s.DependsOn = append(s.DependsOn, r.index)
-			g.SetEdge(g.NewEdge(svcNode(r.index), svcNode(i)))
+			g.addEdge(r.index, int32(i))
 		}
 	}
 	order, err := topo.SortStabilized(g, byID)

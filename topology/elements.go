@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
 )
 
@@ -204,21 +203,14 @@ func (b *builder) linkInputs() {
 	}
 }
 
-type elemNode int64
-
-func (n elemNode) ID() int64 { return int64(n) }
-
 // sortElements orders the elements topologically (gonum's Tarjan-based sort,
 // ties broken by definition order) and reports each cycle.
 func (b *builder) sortElements() bool {
-	g := simple.NewDirectedGraph()
-	for i := range b.m.Elements {
-		g.AddNode(elemNode(i))
-	}
+	g := newIDGraph(len(b.m.Elements))
 	for i, e := range b.m.Elements {
 		for _, in := range e.Inputs {
-			if !g.HasEdgeFromTo(int64(in), int64(i)) {
-				g.SetEdge(g.NewEdge(elemNode(in), elemNode(i)))
+			if in != int32(i) {
+				g.addEdge(in, int32(i))
 			}
 		}
 	}

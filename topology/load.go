@@ -269,6 +269,7 @@ func (b *builder) checkID(id *string, a at, what string) (string, bool) {
 }
 
 func (b *builder) build() {
+	b.presize()
 	b.site()
 	b.racks()
 	b.elements()
@@ -310,6 +311,36 @@ func (b *builder) site() {
 		}
 	}
 	b.m.Site = s
+}
+
+// presize sizes the id index and the model's slices for the entries the
+// files declare (groups counted by their members, within maxExpanded), so
+// a large site does not regrow them while loading.
+func (b *builder) presize() {
+	ids, devs, svcs := 0, 0, 0
+	members := func(count *int) int {
+		if count != nil && *count > 0 && *count <= maxExpanded {
+			return *count
+		}
+		return 1
+	}
+	for _, f := range b.files {
+		r := f.raw
+		ids += len(r.Source) + len(r.UPS) + len(r.Panel) + len(r.Breaker) + len(r.Circuit) + len(r.ATS) + len(r.RackPDU) + len(r.Rack) + len(r.DeviceModel)
+		for i := range r.RackPDU {
+			ids += len(r.RackPDU[i].Bank)
+		}
+		for i := range r.Device {
+			devs += members(r.Device[i].Count)
+		}
+		for i := range r.Service {
+			svcs += members(r.Service[i].Count)
+		}
+	}
+	devs, svcs = min(devs, maxExpanded), min(svcs, maxExpanded)
+	b.m.ids = make(map[string]ref, ids+devs+svcs)
+	b.m.Devices = make([]Device, 0, devs)
+	b.m.Services = make([]Service, 0, svcs)
 }
 
 // fraction checks a value in (0, 1].
