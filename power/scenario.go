@@ -59,10 +59,12 @@ type Overload struct {
 
 // Dark is what a scenario leaves without power.
 type Dark struct {
-	Elements  []string `json:"elements"`  // de-energized power elements, topological order
-	Racks     []string `json:"racks"`     // racks with every device dark
-	Devices   []string `json:"devices"`   // devices with fewer powered PSUs than they need
-	Instances []string `json:"instances"` // workload instances pinned to dark devices, service#index
+	Elements []string `json:"elements"` // de-energized power elements, topological order
+	Racks    []string `json:"racks"`    // racks with every device dark
+	Devices  []string `json:"devices"`  // devices with fewer powered PSUs than they need
+	// Instances are the workload instances on dark devices, service#index:
+	// those pinned there; the CLI adds those the restart plan places there.
+	Instances []string `json:"instances"`
 }
 
 // Scenario is the outcome of one failure and the cascade that follows.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -336,5 +337,38 @@ func TestGeneratePlatform(t *testing.T) {
 	}
 	if out != string(want) {
 		t.Errorf("generate --platform --seed 1 differs from examples/platform-2019.toml")
+	}
+}
+
+// The dark set names the workload instances on the dark devices: pinned
+// databases, and what the restart plan places there.
+func TestPowerDarkInstances(t *testing.T) {
+	code, out, errOut := runCLI(t, "power", "failover", "--format", "json", "--fail", "r01-a-brk", "../../examples/platform-2019.toml")
+	if code != exitRisk {
+		t.Fatalf("exit %d, want 3: %s", code, errOut)
+	}
+	var sc struct {
+		Dark struct {
+			Racks     []string `json:"racks"`
+			Devices   []string `json:"devices"`
+			Instances []string `json:"instances"`
+		} `json:"dark"`
+	}
+	if err := json.Unmarshal([]byte(out), &sc); err != nil {
+		t.Fatal(err)
+	}
+	apps, dbs := 0, 0
+	for _, in := range sc.Dark.Instances {
+		switch {
+		case strings.HasPrefix(in, "app-"):
+			apps++
+		case strings.HasPrefix(in, "db-"):
+			dbs++
+		}
+	}
+	// r01 holds 15 app, 3 db and 1 internal node; each db node holds 50
+	// pinned databases.
+	if len(sc.Dark.Racks) != 1 || sc.Dark.Racks[0] != "r01" || len(sc.Dark.Devices) != 19 || dbs != 150 || apps == 0 {
+		t.Errorf("dark racks %v, %d devices, %d databases, %d app instances; want [r01], 19, 150, > 0", sc.Dark.Racks, len(sc.Dark.Devices), dbs, apps)
 	}
 }

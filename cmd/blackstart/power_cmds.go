@@ -8,11 +8,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
 
@@ -325,6 +327,8 @@ func powerFailover(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		hosted := hostedInstances(m)
+		addHosted(&sc, m, hosted)
 		risky = sc.Risky
 		switch format {
 		case "json":
@@ -339,6 +343,10 @@ func powerFailover(c *cli.Context) error {
 		}
 	} else {
 		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
+		hosted := hostedInstances(m)
+		for i := range rep.Scenarios {
+			addHosted(&rep.Scenarios[i], m, hosted)
+		}
 		risky = rep.Summary.RiskyScenarios > 0
 		if !c.Bool("all") && format != "table" {
 			k := 0
@@ -366,6 +374,46 @@ func powerFailover(c *cli.Context) error {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
 	}
 	return nil
+}
+
+// hostedInstances maps each device to the workload instances the restart
+// plan places on it (pinned ones included): the model says what runs where
+// only through the plan. Nil when the model has no workloads.
+func hostedInstances(m *topology.Model) map[string][]string {
+	if len(m.Services) == 0 {
+		return nil
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	out := map[string][]string{}
+	for i, a := range p.Assign {
+		if a.Node >= 0 {
+			d := m.Devices[a.Node].ID
+			out[d] = append(out[d], c.Name(i))
+		}
+	}
+	return out
+}
+
+// addHosted lists in a scenario's dark set the instances the restart plan
+// puts on its dark devices, sorted.
+func addHosted(sc *power.Scenario, m *topology.Model, hosted map[string][]string) {
+	if hosted == nil || len(sc.Dark.Devices) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, in := range sc.Dark.Instances {
+		seen[in] = true
+	}
+	for _, d := range sc.Dark.Devices {
+		for _, in := range hosted[d] {
+			if !seen[in] {
+				seen[in] = true
+				sc.Dark.Instances = append(sc.Dark.Instances, in)
+			}
+		}
+	}
+	sort.Strings(sc.Dark.Instances)
 }
 
 // oneScenario resolves --fail ids (elements or DEVICE/psuN) and runs them.
