@@ -160,6 +160,18 @@ func NewNetwork(m *topology.Model, b Basis) *Network {
 	return n
 }
 
+// powered counts device d's PSUs whose feed is live, leaving out PSU
+// faultK when d is faultDev (a faulted PSU draws nothing).
+func (n *Network) powered(live []bool, d, faultDev, faultK int32) int {
+	k := 0
+	for j, f := range n.M.Devices[d].Feeds {
+		if live[f] && !(d == faultDev && int32(j) == faultK) {
+			k++
+		}
+	}
+	return k
+}
+
 // psuPhasors returns the line currents a PSU drawing w watts at power
 // factor pf causes in feed element f.
 func (n *Network) psuPhasors(f int32, w, pf float64) phasors {
@@ -267,12 +279,7 @@ func (n *Network) fullFlow(open []bool, dev, k int) Flow {
 	}
 	for d := range m.Devices {
 		dev2 := &m.Devices[d]
-		powered := 0
-		for j, fe := range dev2.Feeds {
-			if f.Live[fe] && !(d == dev && j == k) {
-				powered++
-			}
-		}
+		powered := n.powered(f.Live, int32(d), int32(dev), int32(k))
 		if powered < m.DeviceModels[dev2.Model].PSUsRequired {
 			continue
 		}

@@ -192,12 +192,7 @@ func (s *Sim) markBatch(d int32) {
 func (s *Sim) route(d int32, sign float64) {
 	n := s.n
 	dev := &n.M.Devices[d]
-	powered := 0
-	for j, f := range dev.Feeds {
-		if s.cur.Live[f] && !(d == s.faultDev && int32(j) == s.faultK) {
-			powered++
-		}
-	}
+	powered := n.powered(s.cur.Live, d, s.faultDev, s.faultK)
 	if powered < n.M.DeviceModels[dev.Model].PSUsRequired {
 		return
 	}
@@ -246,11 +241,5 @@ func (s *Sim) walk(f int32, v phasors, p, q float64) {
 // deviceDark reports whether device d is dark in the current scenario.
 func (s *Sim) deviceDark(d int32, faultDev, faultK int32) bool {
 	dev := &s.n.M.Devices[d]
-	powered := 0
-	for j, f := range dev.Feeds {
-		if s.cur.Live[f] && !(d == faultDev && int32(j) == faultK) {
-			powered++
-		}
-	}
-	return powered < s.n.M.DeviceModels[dev.Model].PSUsRequired
+	return s.n.powered(s.cur.Live, d, faultDev, faultK) < s.n.M.DeviceModels[dev.Model].PSUsRequired
 }
