@@ -148,6 +148,32 @@ func containsInt32(s []int32, x int32) bool {
 	return false
 }
 
+// MeanS returns the expected start duration of instance i, s (the mean of
+// its service's distribution).
+func (c *Cluster) MeanS(i int) float64 { return c.meanS[c.Instances[i].Service] }
+
+// First returns the index in Instances of service s's first instance; its
+// instances are consecutive.
+func (c *Cluster) First(s int) int { return int(c.first[s]) }
+
+// Pool returns the nodes service s may run on (its role's), by index into
+// Model.Devices. The slice is shared: do not modify it.
+func (c *Cluster) Pool(s int32) []int32 { return c.pool(s) }
+
+// Quantile returns the q-quantile (0 < q < 1) of a start distribution, s.
+func Quantile(d topology.Dist, q float64) float64 {
+	switch d.Kind {
+	case "uniform":
+		return d.MinS + q*(d.MaxS-d.MinS)
+	case "lognormal":
+		z := math.Sqrt2 * math.Erfinv(2*q-1)
+		return d.MedianS * math.Exp(sigma(d)*z)
+	case "exponential":
+		return -d.MeanS * math.Log(1-q)
+	}
+	return d.S
+}
+
 // pool returns the nodes a service may run on.
 func (c *Cluster) pool(s int32) []int32 {
 	return c.pools[c.M.Services[s].Role]

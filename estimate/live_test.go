@@ -1,0 +1,130 @@
+package estimate
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// oneNode is a model with one node of c concurrent starts and the given
+// services (TOML), for hand-checkable estimates.
+func oneNode(t *testing.T, c int, services string) *placement.Cluster {
+	t.Helper()
+	text := fmt.Sprintf(`
+[[source]]
+id = "grid"
+voltage_v = 230
+[[breaker]]
+id = "brk"
+input = "grid"
+standard = "iec60898"
+curve = "C"
+rating_a = 32
+[[rack]]
+id = "r1"
+[[rack_pdu]]
+id = "pdu"
+rack = "r1"
+input = "brk"
+[[device_model]]
+id = "box"
+typical_w = 100
+ram_gib = 1000
+cpu_cores = 1000
+start_concurrency = %d
+[[device]]
+id = "n1"
+rack = "r1"
+model = "box"
+feeds = ["pdu"]
+%s`, c, services)
+	m, err := topology.Parse(topology.File{Name: "one-node.toml", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return placement.NewCluster(m)
+}
+
+// One node starting one instance at a time, 10 s each: after three are up
+// at t = 30 s, the ten are all up at 100 s and 90 % at 90 s, exactly.
+func TestLiveConstantThroughput(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "app"
+instances = 10
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	for i := 0; i < 3; i++ {
+		t0 := float64(10 * i)
+		l.Observe(placement.Event{TS: t0, Instance: int32(i), Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: t0 + 10, Instance: int32(i), Node: 0, State: placement.Up})
+	}
+	l.Observe(placement.Event{TS: 30, Instance: 3, Node: 0, State: placement.Started})
+	s := l.Estimate(30)
+	if s.Up != 3 || s.ETAAllS != 100 || s.ETA90S != 90 || s.ETAAllLowS != 100 || s.ETAAllHighS != 100 {
+		t.Errorf("got %d up, ETA %g s [%g, %g], 90 %% %g s; want 3, 100 [100, 100], 90", s.Up, s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS, s.ETA90S)
+	}
+	// The node runs at half the expected speed: 20 s per start.
+	l = NewLive(c, nil)
+	for i := 0; i < 4; i++ {
+		t0 := float64(20 * i)
+		l.Observe(placement.Event{TS: t0, Instance: int32(i), Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: t0 + 20, Instance: int32(i), Node: 0, State: placement.Up})
+	}
+	// Speed is shrunk towards the fleet's (also 0.5 here): exactly 0.5.
+	if s := l.Estimate(80); math.Abs(s.ETAAllS-200) > 1e-9 {
+		t.Errorf("half-speed node: ETA %g s, want 200", s.ETAAllS)
+	}
+}
+
+// Two tiers on a node with two slots: b (4 × 10 s) waits for a quorum of
+// both instances of a (2 × 20 s): all up at 20 + 2 × 10 = 40 s.
+func TestLiveTierBarrier(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "a"
+instances = 2
+ready_quorum = 2
+start = { dist = "fixed", s = 20 }
+[[service]]
+id = "b"
+instances = 4
+depends_on = ["a"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 0, Instance: 1, Node: 0, State: placement.Started})
+	s := l.Estimate(5)
+	if s.ETAAllS != 40 || len(s.Tiers) != 2 || s.Tiers[0].ETAS != 20 || s.Tiers[1].ETAS != 40 {
+		t.Errorf("ETA %g s, tiers %+v; want 40, tier 0 at 20, tier 1 at 40", s.ETAAllS, s.Tiers)
+	}
+	// The RAM baseline stands beside it, nothing up yet: no extrapolation.
+	if !math.IsInf(s.RAMETAAllS, 1) {
+		t.Errorf("RAM ETA %g with nothing up", s.RAMETAAllS)
+	}
+}
+
+// A node that stopped reporting while starting is noticed, and its
+// instances counted at risk rather than projected.
+func TestLiveStaleNode(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "app"
+instances = 3
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Up})
+	l.Observe(placement.Event{TS: 10, Instance: 1, Node: 0, State: placement.Started})
+	s := l.Estimate(10 + staleAfter + 1)
+	if strings.Join(s.StaleNodes, ",") != "n1" || s.AtRisk != 2 {
+		t.Errorf("stale %v, at risk %d; want [n1], 2", s.StaleNodes, s.AtRisk)
+	}
+}
