@@ -1,0 +1,1187 @@
+package estimate
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// Event file formats, as WriteEvents names them.
+const (
+	FormatJSONL = "jsonl"
+	FormatCSV   = "csv"
+)
+
+// maxErrors is how many problems ReadEvents lists before it only counts
+// the rest.
+const maxErrors = 100
+
+// maxQuoted is the longest value, in bytes, an error message repeats.
+const maxQuoted = 64
+
+// keysHelp names the fields of an event, for messages about unknown ones.
+const keysHelp = "t_s or time, instance or service and index, node, state"
+
+// ReadEvents reads the progress events of a recovery of cluster c from r,
+// a JSON Lines or CSV file called name (used in error positions). The
+// format is JSON Lines when the first non-blank byte is '{', CSV with a
+// header line otherwise; the README's "Progress event files" section
+// describes both.
+//
+// The events come back in file order with TS in seconds from power-on
+// (from the first event when the file gives RFC 3339 times), Instance an
+// index into c.Instances and Node an index into c.M.Devices, or -1 for a
+// failed event without a node.
+//
+// Problems in the content are returned together as a sorted
+// topology.ErrorList, each at file:line:col (col 1 on JSON Lines, except
+// for syntax errors), with no events; past 100 problems a last error
+// counts the rest. A read error from r comes back wrapped with the name,
+// not as a list.
+func ReadEvents(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, error) {
+	er := newEventReader(name, c)
+	br := bufio.NewReaderSize(r, 64<<10)
+	first, skipped, err := sniff(br)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	switch first {
+	case 0: // empty
+		return nil, nil
+	case '{':
+		err = er.readJSONL(br, skipped)
+	default:
+		err = er.readCSV(br, skipped)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(er.errs) > 0 {
+		er.errs.Sort()
+		if er.more > 0 {
+			er.errs = append(er.errs, &topology.Error{Pos: er.morePos,
+				Msg: fmt.Sprintf("too many errors: %d more not shown", er.more)})
+		}
+		return nil, er.errs
+	}
+	return er.evs, nil
+}
+
+// sniff skips a UTF-8 byte order mark and returns the first byte that is
+// not white space without consuming it (0 when there is none) and the
+// number of whole lines it had to consume to see it.
+func sniff(br *bufio.Reader) (first byte, skipped int, err error) {
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i {
+			if err == io.EOF {
+				err = nil
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				// Only white space so far and the buffer is full: drop
+				// the whole lines seen and look further.
+				k := bytes.LastIndexByte(b, '\n') + 1
+				if k == 0 {
+					k = len(b)
+				}
+				skipped += bytes.Count(b[:k], []byte{'\n'})
+				br.Discard(k)
+				i = 0
+				continue
+			}
+			return 0, skipped, err
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return b[i-1], skipped, nil
+	}
+}
+
+// field is one value of an event as the file gives it.
+type field struct {
+	s    string
+	col  int  // 1-based byte column of the value, 1 on JSON Lines
+	set  bool // present (a JSON null or an empty CSV field is absent)
+	kind byte // kText (CSV), kString, kNumber or kLiteral (true/false); kNull when absent
+}
+
+const (
+	kNull = iota // a JSON null, or an absent field
+	kText
+	kString
+	kNumber
+	kLiteral
+	kNested // a JSON object or array
+)
+
+// record is one line of an event file before validation.
+type record struct {
+	line                                            int
+	ts, time, instance, service, index, node, state field
+}
+
+// field returns the field of column k (colTS ... colState).
+func (rec *record) field(k int) *field {
+	switch k {
+	case colTS:
+		return &rec.ts
+	case colTime:
+		return &rec.time
+	case colInstance:
+		return &rec.instance
+	case colService:
+		return &rec.service
+	case colIndex:
+		return &rec.index
+	case colNode:
+		return &rec.node
+	}
+	return &rec.state
+}
+
+// timeKind says which time field a file uses.
+const (
+	timeNone = iota
+	timeTS
+	timeRFC
+)
+
+// eventReader validates records and collects events and errors.
+type eventReader struct {
+	name  string
+	c     *placement.Cluster
+	inst  map[string]int32 // "service#index" → index into c.Instances
+	svc   map[string]int32 // service id → index into c.M.Services
+	first []int32          // per service: index of its first instance
+	dev   map[string]int32 // device id → index into c.M.Devices
+	evs   []placement.Event
+
+	// absent has bit k set when a CSV header lacks column colNames[k]:
+	// its rows are not told again that the field is missing.
+	absent uint8
+
+	errs    topology.ErrorList
+	more    int          // problems past maxErrors
+	morePos topology.Pos // position of the first problem not listed
+
+	kind     int // time field of the file, timeNone until an event gives one
+	kindLine int // line of the first event that gave it
+	havePrev bool
+	prevTS   float64   // t_s of the latest event in order
+	prevRaw  string    // its time as written
+	prevTime time.Time // RFC 3339: its time
+	t0       time.Time // RFC 3339: time of the first event, t = 0
+	haveT0   bool
+}
+
+func newEventReader(name string, c *placement.Cluster) *eventReader {
+	m := c.M
+	r := &eventReader{name: name, c: c,
+		inst:  make(map[string]int32, len(c.Instances)),
+		svc:   make(map[string]int32, len(m.Services)),
+		first: make([]int32, len(m.Services)),
+		dev:   make(map[string]int32, len(m.Devices))}
+	for s := range m.Services {
+		r.svc[m.Services[s].ID] = int32(s)
+		r.first[s] = -1
+	}
+	for i, in := range c.Instances {
+		r.inst[c.Name(i)] = int32(i)
+		if r.first[in.Service] < 0 || int32(i) < r.first[in.Service] {
+			r.first[in.Service] = int32(i)
+		}
+	}
+	for d := range m.Devices {
+		r.dev[m.Devices[d].ID] = int32(d)
+	}
+	return r
+}
+
+func (r *eventReader) errorf(line, col int, format string, args ...any) {
+	pos := topology.Pos{File: r.name, Line: line, Col: col}
+	if len(r.errs) >= maxErrors {
+		if r.more == 0 {
+			r.morePos = pos
+		}
+		r.more++
+		return
+	}
+	r.errs = append(r.errs, &topology.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// lacks reports whether the CSV header lacks every one of cols.
+func (r *eventReader) lacks(cols ...int) bool {
+	for _, k := range cols {
+		if r.absent&(1<<k) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// quote quotes s for a message, cut to maxQuoted bytes.
+func quote(s string) string {
+	if len(s) > maxQuoted {
+		return strconv.Quote(s[:maxQuoted]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// add validates rec and appends its event.
+func (r *eventReader) add(rec *record) {
+	ok := true
+	ev := placement.Event{Node: -1}
+
+	// Time.
+	switch {
+	case rec.ts.set && rec.time.set:
+		r.errorf(rec.line, rec.time.col, "both t_s and time given: use one")
+		ok = false
+	case rec.ts.set:
+		ok = r.timeTS(rec, &ev) && ok
+	case rec.time.set:
+		ok = r.timeRFC(rec, &ev) && ok
+	default:
+		if !r.lacks(colTS, colTime) {
+			r.errorf(rec.line, max(rec.ts.col, rec.time.col), "missing t_s (or time)")
+		}
+		ok = false
+	}
+
+	// Instance.
+	switch {
+	case rec.instance.set && (rec.service.set || rec.index.set):
+		r.errorf(rec.line, rec.instance.col, "both instance and service or index given: use instance \"service#index\" or the pair service and index")
+		ok = false
+	case rec.instance.set:
+		if !r.isString(rec, "instance", rec.instance) {
+			ok = false
+		} else if i, msg := r.instanceByName(rec.instance.s); msg != "" {
+			r.errorf(rec.line, rec.instance.col, "%s", msg)
+			ok = false
+		} else {
+			ev.Instance = i
+		}
+	case rec.service.set && rec.index.set:
+		if i, ok1 := r.instanceByPair(rec); ok1 {
+			ev.Instance = i
+		} else {
+			ok = false
+		}
+	case rec.service.set:
+		if !r.lacks(colIndex) {
+			r.errorf(rec.line, rec.index.col, "missing index for service %s", quote(rec.service.s))
+		}
+		ok = false
+	case rec.index.set:
+		if !r.lacks(colService) {
+			r.errorf(rec.line, rec.service.col, "missing service for index %s", quote(rec.index.s))
+		}
+		ok = false
+	default:
+		if !r.lacks(colInstance) || !r.lacks(colService) && !r.lacks(colIndex) {
+			r.errorf(rec.line, max(rec.instance.col, rec.service.col), "missing instance (or service and index)")
+		}
+		ok = false
+	}
+
+	// State, then the node, which only a failed event may leave out.
+	stateOK := false
+	if !rec.state.set {
+		if !r.lacks(colState) {
+			r.errorf(rec.line, rec.state.col, "missing state")
+		}
+	} else if r.isString(rec, "state", rec.state) {
+		switch rec.state.s {
+		case "scheduled":
+			ev.State, stateOK = placement.Scheduled, true
+		case "started":
+			ev.State, stateOK = placement.Started, true
+		case "up":
+			ev.State, stateOK = placement.Up, true
+		case "failed":
+			ev.State, stateOK = placement.Failed, true
+		default:
+			r.errorf(rec.line, rec.state.col, "state must be scheduled, started, up or failed, got %s", quote(rec.state.s))
+		}
+	}
+	ok = ok && stateOK
+	switch {
+	case rec.node.set && !r.isString(rec, "node", rec.node):
+		ok = false
+	case !rec.node.set || rec.node.s == "":
+		if stateOK && ev.State != placement.Failed {
+			if !r.lacks(colNode) {
+				r.errorf(rec.line, rec.node.col, "missing node: only a failed event may have none")
+			}
+			ok = false
+		}
+	default:
+		if d, found := r.dev[rec.node.s]; found {
+			ev.Node = d
+		} else {
+			r.errorf(rec.line, rec.node.col, "node %s is not a device of the model", quote(rec.node.s))
+			ok = false
+		}
+	}
+
+	if ok && len(r.errs) == 0 {
+		r.evs = append(r.evs, ev)
+	}
+}
+
+// setKind records the time field of rec's event and reports whether it is
+// the file's.
+func (r *eventReader) setKind(rec *record, kind int, f field) bool {
+	if r.kind == timeNone {
+		r.kind, r.kindLine = kind, rec.line
+		return true
+	}
+	if r.kind == kind {
+		return true
+	}
+	this, other := "time", "t_s"
+	if kind == timeTS {
+		this, other = other, this
+	}
+	r.errorf(rec.line, f.col, "this event gives %s but line %d gives %s: a file must not mix t_s and time", this, r.kindLine, other)
+	return false
+}
+
+// timeTS reads a t_s time into ev and checks the order.
+func (r *eventReader) timeTS(rec *record, ev *placement.Event) bool {
+	f := rec.ts
+	if !r.isNumber(rec, "t_s", f) {
+		return false
+	}
+	if !r.setKind(rec, timeTS, f) {
+		return false
+	}
+	if !isDecimal(f.s) {
+		r.errorf(rec.line, f.col, "bad time %s", quote(f.s))
+		return false
+	}
+	t, _ := strconv.ParseFloat(f.s, 64) // out of range: ±Inf, refused below, or 0
+
+	if math.IsInf(t, 0) || math.IsNaN(t) || t < 0 {
+		r.errorf(rec.line, f.col, "bad time %s: t_s must be a finite number of seconds >= 0", quote(f.s))
+		return false
+	}
+	t += 0 // no negative zero
+	if r.havePrev && t < r.prevTS {
+		r.errorf(rec.line, f.col, "time %s s is before the previous event's %s s: events must be in time order",
+			strconv.FormatFloat(t, 'f', -1, 64), strconv.FormatFloat(r.prevTS, 'f', -1, 64))
+		return false
+	}
+	r.havePrev, r.prevTS = true, t
+	ev.TS = t
+	return true
+}
+
+// timeRFC reads an RFC 3339 time into ev, as seconds after the first
+// event's, and checks the order.
+func (r *eventReader) timeRFC(rec *record, ev *placement.Event) bool {
+	f := rec.time
+	if !r.isString(rec, "time", f) {
+		return false
+	}
+	if !r.setKind(rec, timeRFC, f) {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339Nano, f.s)
+	if err != nil {
+		r.errorf(rec.line, f.col, "bad time %s: want RFC 3339 such as \"2019-06-04T09:30:00Z\"", quote(f.s))
+		return false
+	}
+	if r.havePrev && t.Before(r.prevTime) {
+		r.errorf(rec.line, f.col, "time %s is before the previous event's %s: events must be in time order",
+			quote(f.s), quote(r.prevRaw))
+		return false
+	}
+	if !r.haveT0 {
+		r.haveT0, r.t0 = true, t
+	}
+	r.havePrev, r.prevTime, r.prevRaw = true, t, f.s
+	ev.TS = t.Sub(r.t0).Seconds()
+	return true
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional
+// sign, digits with an optional fraction, an optional exponent.
+func isDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		j := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		}
+		if i == j {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// isNumber checks that a JSON value is a number (CSV text always may be).
+func (r *eventReader) isNumber(rec *record, key string, f field) bool {
+	switch f.kind {
+	case kText, kNumber:
+		return true
+	case kString:
+		r.errorf(rec.line, f.col, "%s must be a number, got the string %s", key, quote(f.s))
+	default:
+		r.errorf(rec.line, f.col, "%s must be a number, got %s", key, f.s)
+	}
+	return false
+}
+
+// isString checks that a JSON value is a string (CSV text always is).
+func (r *eventReader) isString(rec *record, key string, f field) bool {
+	switch f.kind {
+	case kText, kString:
+		return true
+	}
+	r.errorf(rec.line, f.col, "%s must be a string, got %s", key, f.s)
+	return false
+}
+
+// parseIndex reads a 0-based instance index: decimal digits only. Indices
+// too large for an int32 come back as MaxInt32, beyond every service.
+func parseIndex(s string) (int32, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = min(n*10+int64(s[i]-'0'), math.MaxInt32)
+	}
+	return int32(n), true
+}
+
+// lookup returns the index of instance k of service sv, or a message.
+func (r *eventReader) lookup(sv int32, k int32) (int32, string) {
+	n := r.c.M.Services[sv].Instances
+	if int(k) >= n || r.first[sv] < 0 {
+		noun := "instances"
+		if n == 1 {
+			noun = "instance"
+		}
+		name := r.c.M.Services[sv].ID + "#" + strconv.Itoa(int(k))
+		return 0, fmt.Sprintf("unknown instance %s (service %s has %d %s)", quote(name), quote(r.c.M.Services[sv].ID), n, noun)
+	}
+	return r.first[sv] + k, ""
+}
+
+// instanceByName resolves "service#index", or says why it cannot.
+func (r *eventReader) instanceByName(s string) (int32, string) {
+	if i, ok := r.inst[s]; ok {
+		return i, ""
+	}
+	h := strings.LastIndexByte(s, '#')
+	if h < 0 {
+		if _, ok := r.svc[s]; ok {
+			return 0, fmt.Sprintf("bad instance %s: want service#index (0-based index)", quote(s))
+		}
+		return 0, fmt.Sprintf("unknown service %s (instance %s: want service#index)", quote(s), quote(s))
+	}
+	sv, ok := r.svc[s[:h]]
+	if !ok {
+		return 0, fmt.Sprintf("unknown service %s", quote(s[:h]))
+	}
+	k, ok := parseIndex(s[h+1:])
+	if !ok {
+		return 0, fmt.Sprintf("bad instance %s: want service#index (0-based index)", quote(s))
+	}
+	return r.lookup(sv, k)
+}
+
+// instanceByPair resolves the pair service and index, reporting problems.
+func (r *eventReader) instanceByPair(rec *record) (int32, bool) {
+	okS := r.isString(rec, "service", rec.service)
+	okI := r.isNumber(rec, "index", rec.index)
+	if !okS || !okI {
+		return 0, false
+	}
+	sv, found := r.svc[rec.service.s]
+	if !found {
+		r.errorf(rec.line, rec.service.col, "unknown service %s", quote(rec.service.s))
+		return 0, false
+	}
+	k, ok := parseIndex(rec.index.s)
+	if !ok {
+		r.errorf(rec.line, rec.index.col, "bad index %s: want a 0-based integer", quote(rec.index.s))
+		return 0, false
+	}
+	i, msg := r.lookup(sv, k)
+	if msg != "" {
+		r.errorf(rec.line, rec.index.col, "%s", msg)
+		return 0, false
+	}
+	return i, true
+}
+
+// ── JSON Lines ──────────────────────────────────────────────────────────
+
+// readJSONL reads one flat JSON object per line; line numbers start after
+// the skipped lines.
+func (r *eventReader) readJSONL(br *bufio.Reader, skipped int) error {
+	line := skipped
+	var long []byte
+	for {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, b...)
+			continue
+		}
+		if len(long) > 0 {
+			b = append(long, b...)
+			long = long[:0]
+		}
+		if len(b) > 0 {
+			line++
+			r.jsonLine(line, b)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// jsonLine handles one line of a JSON Lines file.
+func (r *eventReader) jsonLine(line int, b []byte) {
+	blank := true
+	for _, ch := range b {
+		if ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n' {
+			blank = false
+			break
+		}
+	}
+	if blank {
+		return
+	}
+	rec := record{line: line}
+	for k := range nCols {
+		rec.field(k).col = 1
+	}
+	s := string(b)
+	var sc jsonScanner
+	if !sc.object(s, &rec) {
+		r.jsonSyntax(line, b, &sc)
+		return
+	}
+	for _, msg := range sc.problems {
+		r.errorf(line, 1, "%s", msg)
+	}
+	r.add(&rec)
+}
+
+// jsonSyntax reports a line the scanner refused: a syntax error as
+// encoding/json words it, at its column, or a well-formed line of the
+// wrong shape.
+func (r *eventReader) jsonSyntax(line int, b []byte, sc *jsonScanner) {
+	b = bytes.TrimRight(b, "\r\n")
+	var v any
+	err := json.Unmarshal(b, &v)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		col := int(se.Offset)
+		col = max(1, min(col, len(b)))
+		r.errorf(line, col, "invalid JSON: %s", se.Error())
+	case err != nil:
+		r.errorf(line, 1, "invalid JSON: %s", err.Error())
+	case sc.nested != "" || len(sc.problems) > 0:
+		for _, msg := range sc.problems {
+			r.errorf(line, 1, "%s", msg)
+		}
+		if sc.nested != "" {
+			r.errorf(line, 1, "%s must be a %s, got %s", sc.nested, wantKind(sc.nested), sc.nestedKind)
+		}
+	default:
+		switch v.(type) {
+		case map[string]any:
+			r.errorf(line, 1, "invalid JSON")
+		case []any:
+			r.errorf(line, 1, "want a JSON object, got an array")
+		default:
+			r.errorf(line, 1, "want a JSON object, got %s", quote(string(bytes.TrimSpace(b))))
+		}
+	}
+}
+
+// wantKind names the JSON type of a key's value.
+func wantKind(key string) string {
+	switch key {
+	case "t_s", "index":
+		return "number"
+	case "time", "instance", "service", "node", "state":
+		return "string"
+	}
+	return ""
+}
+
+// jsonScanner parses one flat JSON object: string keys, and values that
+// are strings, numbers, true, false or null. It accepts exactly what
+// encoding/json accepts for such objects and refuses the rest; the caller
+// asks encoding/json for the message.
+type jsonScanner struct {
+	seen       uint8    // bit k: key colNames[k] seen
+	problems   []string // unknown and duplicate keys
+	nested     string   // key whose value is an object or array
+	nestedKind string
+}
+
+func skipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// object parses s into rec and reports whether s is one flat object.
+func (sc *jsonScanner) object(s string, rec *record) bool {
+	i := skipWS(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return false
+	}
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return skipWS(s, i+1) == len(s)
+	}
+	for {
+		key, j, ok := jsonString(s, i)
+		if !ok {
+			return false
+		}
+		i = skipWS(s, j)
+		if i >= len(s) || s[i] != ':' {
+			return false
+		}
+		i = skipWS(s, i+1)
+		var f field
+		f, i, ok = jsonValue(s, i)
+		if !ok {
+			return false
+		}
+		if f.kind == kNested {
+			if wantKind(key) == "" {
+				sc.problems = append(sc.problems, fmt.Sprintf("unknown key %s (want %s)", quote(key), keysHelp))
+			} else {
+				sc.nested, sc.nestedKind = key, f.s
+			}
+			return false
+		}
+		sc.set(rec, key, f)
+		i = skipWS(s, i)
+		if i < len(s) && s[i] == ',' {
+			i = skipWS(s, i+1)
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			return skipWS(s, i+1) == len(s)
+		}
+		return false
+	}
+}
+
+// set stores the value of key in rec. A null or an empty string leaves
+// the field absent, as an empty CSV field does.
+func (sc *jsonScanner) set(rec *record, key string, f field) {
+	k := -1
+	for j, n := range colNames {
+		if key == n {
+			k = j
+			break
+		}
+	}
+	if k < 0 {
+		sc.problems = append(sc.problems, fmt.Sprintf("unknown key %s (want %s)", quote(key), keysHelp))
+		return
+	}
+	if sc.seen&(1<<k) != 0 {
+		sc.problems = append(sc.problems, fmt.Sprintf("duplicate key %s", quote(key)))
+		return
+	}
+	sc.seen |= 1 << k
+	if f.kind == kNull || f.kind == kString && f.s == "" {
+		return
+	}
+	f.col = 1
+	*rec.field(k) = f
+}
+
+// jsonString parses the string starting at s[i] and returns its value and
+// the index after it.
+func jsonString(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	i++
+	start := i
+	for i < len(s) {
+		switch ch := s[i]; {
+		case ch == '"':
+			return s[start:i], i + 1, true
+		case ch == '\\':
+			return jsonStringSlow(s, start)
+		case ch < 0x20:
+			return "", i, false
+		}
+		i++
+	}
+	return "", i, false
+}
+
+// jsonStringSlow decodes a string with escapes from s[start:], start being
+// the byte after the opening quote.
+func jsonStringSlow(s string, start int) (string, int, bool) {
+	var b []byte
+	i := start
+	for i < len(s) {
+		ch := s[i]
+		switch {
+		case ch == '"':
+			return string(b), i + 1, true
+		case ch < 0x20:
+			return "", i, false
+		case ch != '\\':
+			b = append(b, ch)
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", i, false
+		}
+		switch s[i+1] {
+		case '"', '\\', '/':
+			b = append(b, s[i+1])
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r1, ok := hex4(s, i+2)
+			if !ok {
+				return "", i, false
+			}
+			i += 6
+			if utf16.IsSurrogate(r1) {
+				if r2, ok := hex4(s, i+2); ok && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if r := utf16.DecodeRune(r1, r2); r != utf8.RuneError {
+						b = utf8.AppendRune(b, r)
+						i += 6
+						continue
+					}
+				}
+				r1 = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r1)
+			continue
+		default:
+			return "", i, false
+		}
+		i += 2
+	}
+	return "", i, false
+}
+
+// hex4 reads the four hex digits at s[i:].
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, ch := range []byte(s[i : i+4]) {
+		switch {
+		case ch >= '0' && ch <= '9':
+			ch -= '0'
+		case ch >= 'a' && ch <= 'f':
+			ch -= 'a' - 10
+		case ch >= 'A' && ch <= 'F':
+			ch -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(ch)
+	}
+	return r, true
+}
+
+// jsonValue parses the scalar value at s[i]. A null comes back with kind
+// kNull; an object or array with kind kNested and its type in s (the scanner
+// stops there).
+func jsonValue(s string, i int) (field, int, bool) {
+	if i >= len(s) {
+		return field{}, i, false
+	}
+	switch ch := s[i]; {
+	case ch == '"':
+		v, j, ok := jsonString(s, i)
+		return field{s: v, set: true, kind: kString}, j, ok
+	case ch == '-' || ch >= '0' && ch <= '9':
+		j := jsonNumber(s, i)
+		if j < 0 {
+			return field{}, i, false
+		}
+		return field{s: s[i:j], set: true, kind: kNumber}, j, true
+	case ch == '{':
+		return field{s: "an object", kind: kNested}, i, true
+	case ch == '[':
+		return field{s: "an array", kind: kNested}, i, true
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if strings.HasPrefix(s[i:], lit) {
+			if lit == "null" {
+				return field{}, i + 4, true
+			}
+			return field{s: lit, set: true, kind: kLiteral}, i + len(lit), true
+		}
+	}
+	return field{}, i, false
+}
+
+// jsonNumber returns the index after the JSON number at s[i], or -1.
+func jsonNumber(s string, i int) int {
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return -1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return -1
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return -1
+		}
+	}
+	return i
+}
+
+// ── CSV ─────────────────────────────────────────────────────────────────
+
+// Columns of an event CSV file.
+const (
+	colTS = iota
+	colTime
+	colInstance
+	colService
+	colIndex
+	colNode
+	colState
+	nCols
+)
+
+var colNames = [nCols]string{"t_s", "time", "instance", "service", "index", "node", "state"}
+
+// readCSV reads a CSV file with a header line; line numbers are offset by
+// the skipped lines.
+func (r *eventReader) readCSV(br *bufio.Reader, skipped int) error {
+	cr := csv.NewReader(br)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	var at [nCols]int // column index of each field + 1; 0 when absent
+	header := true
+	nFields := 0
+	for {
+		row, err := cr.Read()
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				r.errorf(pe.Line+skipped, max(pe.Column, 1), "bad CSV: %s", pe.Err.Error())
+				continue
+			}
+			return err
+		}
+		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
+			continue // a line of white space
+		}
+		if header {
+			header = false
+			nFields = len(row)
+			if !r.csvHeader(cr, row, skipped, &at) {
+				return nil
+			}
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		line += skipped
+		if len(row) != nFields {
+			r.errorf(line, 1, "line has %d fields, the header has %d", len(row), nFields)
+			continue
+		}
+		rec := record{line: line}
+		for k := range nCols {
+			dst := rec.field(k)
+			if at[k] == 0 {
+				dst.col = 1
+				continue
+			}
+			_, col := cr.FieldPos(at[k] - 1)
+			*dst = field{s: row[at[k]-1], col: col, set: row[at[k]-1] != "", kind: kText}
+		}
+		r.add(&rec)
+	}
+}
+
+// csvHeader maps the header row's columns into at and reports whether
+// the rows can be read at all.
+func (r *eventReader) csvHeader(cr *csv.Reader, row []string, skipped int, at *[nCols]int) bool {
+	line, _ := cr.FieldPos(0)
+	line += skipped
+	known := false
+	for k, name := range row {
+		_, col := cr.FieldPos(k)
+		c := -1
+		for j, n := range colNames {
+			if name == n {
+				c = j
+			}
+		}
+		switch {
+		case c < 0:
+			r.errorf(line, col, "unknown column %s (want %s)", quote(name), keysHelp)
+			continue
+		case at[c] != 0:
+			r.errorf(line, col, "duplicate column %s", quote(name))
+			continue
+		}
+		known = true
+		at[c] = k + 1
+	}
+	if !known {
+		r.noHeader(line)
+		return false
+	}
+	col := func(c int) int {
+		_, col := cr.FieldPos(at[c] - 1)
+		return col
+	}
+	if at[colTS] != 0 && at[colTime] != 0 {
+		later := max(at[colTS], at[colTime])
+		_, c := cr.FieldPos(later - 1)
+		r.errorf(line, c, "both t_s and time columns: a file must not mix t_s and time")
+		if at[colTS] == later {
+			at[colTS] = 0
+		} else {
+			at[colTime] = 0
+		}
+	}
+	if at[colInstance] != 0 && (at[colService] != 0 || at[colIndex] != 0) {
+		for _, c := range []int{colService, colIndex} {
+			if at[c] != 0 {
+				r.errorf(line, col(c), "both instance and %s columns: use instance \"service#index\" or the pair service and index", colNames[c])
+				at[c] = 0
+			}
+		}
+	}
+	for k := range nCols {
+		if at[k] == 0 {
+			r.absent |= 1 << k
+		}
+	}
+	if at[colTS] == 0 && at[colTime] == 0 {
+		r.errorf(line, 1, "missing column t_s (or time)")
+	}
+	switch {
+	case at[colInstance] != 0:
+	case at[colService] != 0 && at[colIndex] == 0:
+		r.errorf(line, 1, "missing column index (with service)")
+	case at[colIndex] != 0 && at[colService] == 0:
+		r.errorf(line, 1, "missing column service (with index)")
+	case at[colService] == 0:
+		r.errorf(line, 1, "missing column instance (or service and index)")
+	}
+	for _, c := range []int{colNode, colState} {
+		if at[c] == 0 {
+			r.errorf(line, 1, "missing column %s", colNames[c])
+		}
+	}
+	return true
+}
+
+// noHeader reports a CSV file whose first line names no column: the only
+// problem worth listing, since no row can be read.
+func (r *eventReader) noHeader(line int) {
+	r.errs = r.errs[:0]
+	r.errorf(line, 1, "missing header line: the first line must name the columns, such as t_s,instance,node,state")
+}
+
+// ── Writing ─────────────────────────────────────────────────────────────
+
+// WriteEvents writes evs, events of a recovery of c in time order, to w as
+// format "jsonl" (JSON Lines) or "csv", in the form ReadEvents reads: t_s
+// rounded to the millisecond, instance as "service#index", the node's
+// device id (empty, or left out in JSON Lines, for a failed event with no
+// node) and the state. It checks every event before writing any.
+func WriteEvents(w io.Writer, c *placement.Cluster, evs []placement.Event, format string) error {
+	if format != FormatJSONL && format != FormatCSV {
+		return fmt.Errorf("unknown event format %q (jsonl or csv)", format)
+	}
+	prev := 0.0
+	for k, e := range evs {
+		switch {
+		case e.Instance < 0 || int(e.Instance) >= len(c.Instances):
+			return fmt.Errorf("event %d: instance %d out of range (%d instances)", k, e.Instance, len(c.Instances))
+		case e.Node < -1 || int(e.Node) >= len(c.M.Devices):
+			return fmt.Errorf("event %d: node %d out of range (%d devices)", k, e.Node, len(c.M.Devices))
+		case e.State > placement.Failed:
+			return fmt.Errorf("event %d: unknown state %d", k, e.State)
+		case e.Node < 0 && e.State != placement.Failed:
+			return fmt.Errorf("event %d: %s event without a node (only a failed event may have none)", k, e.State)
+		}
+		t := roundMS(e.TS)
+		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 {
+			return fmt.Errorf("event %d: time %g s, want a finite number >= 0", k, e.TS)
+		}
+		if t < prev {
+			return fmt.Errorf("event %d: time %g s is before the previous event's %g s: events must be in time order", k, t, prev)
+		}
+		prev = t
+	}
+
+	names := make([]string, len(c.Instances))
+	for i := range names {
+		names[i] = c.Name(i)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if format == FormatCSV {
+		cw := csv.NewWriter(bw)
+		rec := []string{"t_s", "instance", "node", "state"}
+		cw.Write(rec)
+		var num []byte
+		for _, e := range evs {
+			num = strconv.AppendFloat(num[:0], roundMS(e.TS), 'f', -1, 64)
+			rec[0], rec[1], rec[2], rec[3] = string(num), names[e.Instance], "", e.State.String()
+			if e.Node >= 0 {
+				rec[2] = c.M.Devices[e.Node].ID
+			}
+			cw.Write(rec)
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	var b []byte
+	for _, e := range evs {
+		b = append(b[:0], `{"t_s":`...)
+		b = strconv.AppendFloat(b, roundMS(e.TS), 'f', -1, 64)
+		b = append(b, `,"instance":`...)
+		b = appendJSONString(b, names[e.Instance])
+		if e.Node >= 0 {
+			b = append(b, `,"node":`...)
+			b = appendJSONString(b, c.M.Devices[e.Node].ID)
+		}
+		b = append(b, `,"state":"`...)
+		b = append(b, e.State.String()...)
+		b = append(b, "\"}\n"...)
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// roundMS rounds t seconds to the millisecond. Past 2^52 ms a float64
+// holds no fraction of a millisecond, and t stays as it is.
+func roundMS(t float64) float64 {
+	if math.Abs(t) >= 1<<52/1000 || math.IsNaN(t) {
+		return t + 0
+	}
+	return math.Round(t*1000)/1000 + 0
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, everything else as is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '"' || ch == '\\':
+			b = append(b, '\\', ch)
+		case ch < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[ch>>4], hex[ch&0xf])
+		default:
+			b = append(b, ch)
+		}
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,585 @@
+package estimate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"unicode/utf8"
+
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// instanceIndex returns the index in c.Instances of the instance called name.
+func instanceIndex(t testing.TB, c *placement.Cluster, name string) int32 {
+	t.Helper()
+	for i := range c.Instances {
+		if c.Name(i) == name {
+			return int32(i)
+		}
+	}
+	t.Fatalf("no instance %q", name)
+	return -1
+}
+
+// deviceIndex returns the index in c.M.Devices of the device with that id.
+func deviceIndex(t testing.TB, c *placement.Cluster, id string) int32 {
+	t.Helper()
+	d, ok := c.M.DeviceIndex(id)
+	if !ok {
+		t.Fatalf("no device %q", id)
+	}
+	return int32(d)
+}
+
+// errorStrings returns the messages of an ErrorList, one per problem.
+func errorStrings(t *testing.T, err error) []string {
+	t.Helper()
+	var list topology.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error is %T, want topology.ErrorList: %v", err, err)
+	}
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// Every message, its position and its wording, for each kind of problem.
+// small-dc has the services etcd (3 instances), dns, registry, deployer,
+// pg-0..pg-7, web (6), api (4), worker-0.. and the devices app-01..,
+// db-01.., int-01...
+func TestReadEventsErrors(t *testing.T) {
+	c := smallDC(t)
+	tests := []struct {
+		name  string
+		file  string
+		input string
+		want  []string
+	}{
+		{"jsonl unknown instance", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"app-01","state":"scheduled"}` + "\n" +
+				`{"t_s":1,"instance":"web#9","node":"app-01","state":"scheduled"}` + "\n",
+			[]string{`events.jsonl:2:1: unknown instance "web#9" (service "web" has 6 instances)`}},
+		{"jsonl unknown service", "events.jsonl",
+			`{"t_s":0,"instance":"wbe#0","node":"app-01","state":"scheduled"}`,
+			[]string{`events.jsonl:1:1: unknown service "wbe"`}},
+		{"jsonl instance without index", "events.jsonl",
+			`{"t_s":0,"instance":"web","node":"app-01","state":"up"}`,
+			[]string{`events.jsonl:1:1: bad instance "web": want service#index (0-based index)`}},
+		{"jsonl long value cut", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"` + strings.Repeat("n", 100) + `","state":"up"}`,
+			[]string{`events.jsonl:1:1: node "` + strings.Repeat("n", 64) + `"... is not a device of the model`}},
+		{"jsonl after more blank lines than a read buffer", "events.jsonl",
+			strings.Repeat(" \n", 70000) + `{"t_s":0,"instance":"web#0","node":"x","state":"up"}`,
+			[]string{`events.jsonl:70001:1: node "x" is not a device of the model`}},
+		{"csv after more blank lines than a read buffer", "events.csv",
+			strings.Repeat("\n", 70000) + "t_s,instance,node,state\n0,web#0,x,up\n",
+			[]string{`events.csv:70002:9: node "x" is not a device of the model`}},
+		{"jsonl bad state", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"app-01","state":"running"}`,
+			[]string{`events.jsonl:1:1: state must be scheduled, started, up or failed, got "running"`}},
+		{"jsonl unknown node", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"x","state":"up"}`,
+			[]string{`events.jsonl:1:1: node "x" is not a device of the model`}},
+		{"jsonl out of order", "events.jsonl",
+			`{"t_s":15,"instance":"web#0","node":"app-01","state":"started"}` + "\n" +
+				`{"t_s":12.5,"instance":"web#0","node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":16,"instance":"web#1","node":"app-01","state":"up"}` + "\n",
+			[]string{`events.jsonl:2:1: time 12.5 s is before the previous event's 15 s: events must be in time order`}},
+		{"jsonl negative time", "events.jsonl",
+			`{"t_s":-1,"instance":"web#0","node":"app-01","state":"up"}`,
+			[]string{`events.jsonl:1:1: bad time "-1": t_s must be a finite number of seconds >= 0`}},
+		{"jsonl t_s as a string", "events.jsonl",
+			`{"t_s":"12","instance":"web#0","node":"app-01","state":"up"}`,
+			[]string{`events.jsonl:1:1: t_s must be a number, got the string "12"`}},
+		{"jsonl unknown and duplicate keys", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","nod":"app-01","state":"up","state":"up"}`,
+			[]string{
+				`events.jsonl:1:1: duplicate key "state"`,
+				`events.jsonl:1:1: missing node: only a failed event may have none`,
+				`events.jsonl:1:1: unknown key "nod" (want t_s or time, instance or service and index, node, state)`,
+			}},
+		{"jsonl syntax errors", "events.jsonl",
+			`{"t_s":abc,"instance":"web#0","node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":1,"instance":"web#0","node":"app-01","state":"up"` + "\n" +
+				`{"t_s":2,"instance":"web#0" "node":"app-01"}` + "\n" +
+				`[1, 2]` + "\n" +
+				`{"t_s":3,"instance":{"service":"web"},"state":"up"}` + "\n",
+			[]string{
+				`events.jsonl:1:8: invalid JSON: invalid character 'a' looking for beginning of value`,
+				`events.jsonl:2:56: invalid JSON: unexpected end of JSON input`,
+				`events.jsonl:3:29: invalid JSON: invalid character '"' after object key:value pair`,
+				`events.jsonl:4:1: want a JSON object, got an array`,
+				`events.jsonl:5:1: instance must be a string, got an object`,
+			}},
+		{"jsonl mixes t_s and time", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"app-01","state":"scheduled"}` + "\n" +
+				`{"time":"2019-06-04T09:30:00Z","instance":"web#0","node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":1,"time":"2019-06-04T09:30:01Z","instance":"web#1","node":"app-01","state":"up"}` + "\n",
+			[]string{
+				`events.jsonl:2:1: this event gives time but line 1 gives t_s: a file must not mix t_s and time`,
+				`events.jsonl:3:1: both t_s and time given: use one`,
+			}},
+		{"jsonl bad and out of order RFC 3339 times", "events.jsonl",
+			`{"time":"2019-06-04T09:30:10Z","instance":"web#0","node":"app-01","state":"started"}` + "\n" +
+				`{"time":"2019-06-04T11:30:05+02:00","instance":"web#0","node":"app-01","state":"up"}` + "\n" +
+				`{"time":"yesterday","instance":"web#1","node":"app-01","state":"up"}` + "\n",
+			[]string{
+				`events.jsonl:2:1: time "2019-06-04T11:30:05+02:00" is before the previous event's "2019-06-04T09:30:10Z": events must be in time order`,
+				`events.jsonl:3:1: bad time "yesterday": want RFC 3339 such as "2019-06-04T09:30:00Z"`,
+			}},
+		{"jsonl missing fields", "events.jsonl",
+			`{}` + "\n" + `{"t_s":0,"service":"web","node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":0,"instance":"web#0","service":"web","index":0,"node":"app-01","state":"up"}` + "\n",
+			[]string{
+				`events.jsonl:1:1: missing instance (or service and index)`,
+				`events.jsonl:1:1: missing state`,
+				`events.jsonl:1:1: missing t_s (or time)`,
+				`events.jsonl:2:1: missing index for service "web"`,
+				`events.jsonl:3:1: both instance and service or index given: use instance "service#index" or the pair service and index`,
+			}},
+		{"jsonl pair spelling", "events.jsonl",
+			`{"t_s":0,"service":"web","index":6,"node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":0,"service":"web","index":1.5,"node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":0,"service":"web","index":"1","node":"app-01","state":"up"}` + "\n" +
+				`{"t_s":0,"service":"deployer","index":3,"node":"app-01","state":"up"}` + "\n",
+			[]string{
+				`events.jsonl:1:1: unknown instance "web#6" (service "web" has 6 instances)`,
+				`events.jsonl:2:1: bad index "1.5": want a 0-based integer`,
+				`events.jsonl:3:1: index must be a number, got the string "1"`,
+				`events.jsonl:4:1: unknown instance "deployer#3" (service "deployer" has 1 instance)`,
+			}},
+		{"jsonl a comment is not JSON", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"app-01","state":"up"}` + "\n# done\n",
+			[]string{`events.jsonl:2:1: invalid JSON: invalid character '#' looking for beginning of value`}},
+		{"csv errors at their columns", "events.csv",
+			"t_s,instance,node,state\n" +
+				"abc,web#0,app-01,up\n" +
+				"1,wbe#0,app-01,up\n" +
+				"2,web#9,x,running\n" +
+				"3,web#1,,started\n",
+			[]string{
+				`events.csv:2:1: bad time "abc"`,
+				`events.csv:3:3: unknown service "wbe"`,
+				`events.csv:4:3: unknown instance "web#9" (service "web" has 6 instances)`,
+				`events.csv:4:9: node "x" is not a device of the model`,
+				`events.csv:4:11: state must be scheduled, started, up or failed, got "running"`,
+				`events.csv:5:9: missing node: only a failed event may have none`,
+			}},
+		{"csv out of order after comments and blank lines", "events.csv",
+			"# progress of the 2019 restart\n\nt_s,instance,node,state\n15,web#0,app-01,started\n\n# later\n12.5,web#0,app-01,up\n",
+			[]string{`events.csv:7:1: time 12.5 s is before the previous event's 15 s: events must be in time order`}},
+		{"csv pair spelling", "events.csv",
+			"state,node,index,service,t_s\nup,app-01,9,web,0\nup,app-01,x,web,0\nup,app-01,0,wbe,0\n",
+			[]string{
+				`events.csv:2:11: unknown instance "web#9" (service "web" has 6 instances)`,
+				`events.csv:3:11: bad index "x": want a 0-based integer`,
+				`events.csv:4:13: unknown service "wbe"`,
+			}},
+		{"csv missing column", "events.csv",
+			"t_s,instance,node\n0,web#0,app-01\n",
+			[]string{`events.csv:1:1: missing column state`}},
+		{"csv missing columns of each kind", "events.csv",
+			"service,node\nweb,app-01\n",
+			[]string{
+				`events.csv:1:1: missing column index (with service)`,
+				`events.csv:1:1: missing column state`,
+				`events.csv:1:1: missing column t_s (or time)`,
+			}},
+		{"csv extra column", "events.csv",
+			"t_s,instance,node,state,rack\n0,web#0,app-01,up,r1\n",
+			[]string{`events.csv:1:25: unknown column "rack" (want t_s or time, instance or service and index, node, state)`}},
+		{"csv duplicate column", "events.csv",
+			"t_s,instance,node,state,node\n0,web#0,app-01,up,app-02\n",
+			[]string{`events.csv:1:25: duplicate column "node"`}},
+		{"csv mixes t_s and time", "events.csv",
+			"t_s,instance,node,state,time\n0,web#0,app-01,up,2019-06-04T09:30:00Z\n",
+			[]string{`events.csv:1:25: both t_s and time columns: a file must not mix t_s and time`}},
+		{"csv instance and pair", "events.csv",
+			"t_s,instance,service,node,state\n0,web#0,web,app-01,up\n",
+			[]string{`events.csv:1:14: both instance and service columns: use instance "service#index" or the pair service and index`}},
+		{"csv row with a field too many", "events.csv",
+			"t_s,instance,node,state\n0,web#0,app-01,up\n1,web#1,app-01,up,extra\n2,web#2\n",
+			[]string{
+				`events.csv:3:1: line has 5 fields, the header has 4`,
+				`events.csv:4:1: line has 2 fields, the header has 4`,
+			}},
+		{"csv without header", "events.csv",
+			"0,web#0,app-01,up\n1,web#1,app-01,up\n",
+			[]string{`events.csv:1:1: missing header line: the first line must name the columns, such as t_s,instance,node,state`}},
+		{"csv bad quote", "events.csv",
+			"t_s,instance,node,state\n0,we\"b#0,app-01,up\n",
+			[]string{`events.csv:2:5: bad CSV: bare " in non-quoted-field`}},
+		{"csv bad RFC 3339 time", "events.csv",
+			"time,instance,node,state\n2019-06-04 09:30:00,web#0,app-01,up\n",
+			[]string{`events.csv:2:1: bad time "2019-06-04 09:30:00": want RFC 3339 such as "2019-06-04T09:30:00Z"`}},
+		{"csv infinite and hexadecimal times", "events.csv",
+			"t_s,instance,node,state\ninf,web#0,app-01,up\n0x10p0,web#0,app-01,up\n1e999,web#0,app-01,up\n",
+			[]string{
+				`events.csv:2:1: bad time "inf"`,
+				`events.csv:3:1: bad time "0x10p0"`,
+				`events.csv:4:1: bad time "1e999": t_s must be a finite number of seconds >= 0`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, err := ReadEvents(tt.file, strings.NewReader(tt.input), c)
+			if err == nil {
+				t.Fatalf("no error, %d events; want %q", len(evs), tt.want)
+			}
+			if evs != nil {
+				t.Errorf("got %d events with the error, want none", len(evs))
+			}
+			got := errorStrings(t, err)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("errors:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(tt.want, "\n     "))
+			}
+		})
+	}
+}
+
+// Past 100 problems the list stops and a last error counts the rest.
+func TestReadEventsErrorCap(t *testing.T) {
+	c := smallDC(t)
+	var b strings.Builder
+	for k := range 150 {
+		fmt.Fprintf(&b, `{"t_s":%d,"instance":"web#0","node":"nowhere","state":"up"}`+"\n", k)
+	}
+	_, err := ReadEvents("events.jsonl", strings.NewReader(b.String()), c)
+	got := errorStrings(t, err)
+	if len(got) != 101 {
+		t.Fatalf("got %d errors, want 101", len(got))
+	}
+	if want := `events.jsonl:100:1: node "nowhere" is not a device of the model`; got[99] != want {
+		t.Errorf("error 100: got %q, want %q", got[99], want)
+	}
+	if want := `events.jsonl:101:1: too many errors: 50 more not shown`; got[100] != want {
+		t.Errorf("last error: got %q, want %q", got[100], want)
+	}
+}
+
+// Good files in every spelling come back as the same events.
+func TestReadEventsGood(t *testing.T) {
+	c := smallDC(t)
+	web0, web1, etcd2 := instanceIndex(t, c, "web#0"), instanceIndex(t, c, "web#1"), instanceIndex(t, c, "etcd#2")
+	app1, int1 := deviceIndex(t, c, "app-01"), deviceIndex(t, c, "int-01")
+	want := []placement.Event{
+		{TS: 0, Instance: etcd2, Node: int1, State: placement.Scheduled},
+		{TS: 0, Instance: etcd2, Node: int1, State: placement.Started},
+		{TS: 12.5, Instance: web0, Node: app1, State: placement.Scheduled},
+		{TS: 12.5, Instance: web1, Node: -1, State: placement.Failed},
+		{TS: 20.25, Instance: etcd2, Node: int1, State: placement.Up},
+		{TS: 3600, Instance: web1, Node: app1, State: placement.Failed},
+	}
+	tests := []struct {
+		name, file, input string
+	}{
+		{"jsonl both spellings", "events.jsonl", "\ufeff\n" +
+			`{"t_s":0,"instance":"etcd#2","node":"int-01","state":"scheduled"}` + "\r\n" +
+			` { "state" : "started", "node" : "int-01", "service" : "etcd", "index" : 2, "t_s" : 0.0 }` + "\n" +
+			"\n   \n" +
+			`{"t_s":1.25e1,"instance":"web#0","node":"app-01","state":"scheduled"}` + "\n" +
+			`{"t_s":12.5,"instance":"web#1","state":"failed"}` + "\n" +
+			`{"t_s":20.25,"service":"etcd","index":2,"node":"int\u002d01","state":"up"}` + "\n" +
+			`{"t_s":3600,"instance":"web#01","node":"app-01","state":"failed"}`},
+		{"jsonl RFC 3339 times", "events.jsonl",
+			`{"time":"2019-06-04T09:30:00Z","instance":"etcd#2","node":"int-01","state":"scheduled"}` + "\n" +
+				`{"time":"2019-06-04T11:30:00+02:00","instance":"etcd#2","node":"int-01","state":"started"}` + "\n" +
+				`{"time":"2019-06-04T09:30:12.5Z","instance":"web#0","node":"app-01","state":"scheduled"}` + "\n" +
+				`{"time":"2019-06-04T09:30:12.500Z","instance":"web#1","node":null,"state":"failed"}` + "\n" +
+				`{"time":"2019-06-04T09:30:20.25Z","instance":"etcd#2","node":"int-01","state":"up"}` + "\n" +
+				`{"time":"2019-06-04T10:30:00Z","instance":"web#1","node":"app-01","state":"failed"}` + "\n"},
+		{"csv both spellings", "events.csv",
+			"# small-dc restart\nt_s,instance,node,state\n" +
+				"0,etcd#2,int-01,scheduled\n0,etcd#2,int-01,started\n" +
+				"12.5,\"web#0\",app-01,scheduled\r\n12.5,web#1,,failed\n\n" +
+				"20.25,etcd#2,int-01,up\n3600,web#1,app-01,failed"},
+		{"csv pair spelling and RFC 3339 times", "events.csv",
+			"state,index,service,node,time\n" +
+				"scheduled,2,etcd,int-01,2019-06-04T09:30:00Z\nstarted,2,etcd,int-01,2019-06-04T09:30:00Z\n" +
+				"scheduled,0,web,app-01,2019-06-04T09:30:12.5Z\nfailed,1,web,,2019-06-04T09:30:12.5Z\n" +
+				"up,2,etcd,int-01,2019-06-04T09:30:20.25Z\nfailed,1,web,app-01,2019-06-04T10:30:00Z\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadEvents(tt.file, strings.NewReader(tt.input), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("events:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	for _, empty := range []string{"", "\n\n", "t_s,instance,node,state\n", "# nothing yet\n"} {
+		got, err := ReadEvents("events", strings.NewReader(empty), c)
+		if err != nil || len(got) != 0 {
+			t.Errorf("ReadEvents(%q) = %v, %v; want no events, no error", empty, got, err)
+		}
+	}
+}
+
+// A read error comes back as itself, with the file name, not as a list.
+func TestReadEventsReadError(t *testing.T) {
+	c := smallDC(t)
+	broken := errors.New("disk on fire")
+	for _, head := range []string{"", "t_s,instance,node,state\n", `{"t_s":0,"instance":"web#0","node":"app-01","state":"up"}` + "\n"} {
+		_, err := ReadEvents("events", io.MultiReader(strings.NewReader(head), iotest.ErrReader(broken)), c)
+		if !errors.Is(err, broken) || err.Error() != "events: disk on fire" {
+			t.Errorf("after %q: got error %v, want %q wrapping the read error", head, err, "events: disk on fire")
+		}
+	}
+}
+
+// Times far beyond a recovery's still write and read back.
+func TestEventsHugeTimes(t *testing.T) {
+	c := smallDC(t)
+	evs := []placement.Event{{TS: 1e300, Instance: 0, Node: 0, State: placement.Up}, {TS: math.MaxFloat64, Instance: 1, Node: 0, State: placement.Up}}
+	for _, format := range []string{FormatJSONL, FormatCSV} {
+		var b bytes.Buffer
+		if err := WriteEvents(&b, c, evs, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		got, err := ReadEvents("huge", &b, c)
+		if err != nil || !reflect.DeepEqual(got, evs) {
+			t.Errorf("%s: got %v, %v; want %v", format, got, err, evs)
+		}
+	}
+}
+
+// What the simulator reports, written and read back, is the same stream.
+func TestEventsRoundTrip(t *testing.T) {
+	c := smallDC(t)
+	for _, policy := range placement.Policies {
+		var evs []placement.Event
+		_, err := placement.Simulate(c, nil, placement.SimOptions{Policy: policy, Seed: 7,
+			OnEvent: func(e placement.Event) { evs = append(evs, e) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) < 3*len(c.Instances) {
+			t.Fatalf("%s: %d events for %d instances, want at least 3 each", policy, len(evs), len(c.Instances))
+		}
+		last := evs[len(evs)-1]
+		evs = append(evs, placement.Event{TS: last.TS + 1e-4, Instance: 0, Node: -1, State: placement.Failed})
+		for _, format := range []string{FormatJSONL, FormatCSV} {
+			var b bytes.Buffer
+			if err := WriteEvents(&b, c, evs, format); err != nil {
+				t.Fatalf("%s %s: %v", policy, format, err)
+			}
+			got, err := ReadEvents("sim."+format, &b, c)
+			if err != nil {
+				t.Fatalf("%s %s: %v", policy, format, err)
+			}
+			if len(got) != len(evs) {
+				t.Fatalf("%s %s: read %d events, wrote %d", policy, format, len(got), len(evs))
+			}
+			for k := range evs {
+				g, w := got[k], evs[k]
+				if g.Instance != w.Instance || g.Node != w.Node || g.State != w.State || math.Abs(g.TS-w.TS) > 0.0005+1e-9 {
+					t.Fatalf("%s %s: event %d: got %+v, want %+v (times to 1 ms)", policy, format, k, g, w)
+				}
+			}
+		}
+	}
+}
+
+// The writer refuses what the reader would refuse, before writing anything.
+func TestWriteEventsRefuses(t *testing.T) {
+	c := smallDC(t)
+	up := placement.Event{TS: 1, Instance: 0, Node: 0, State: placement.Up}
+	with := func(f func(*placement.Event)) []placement.Event {
+		e := up
+		f(&e)
+		return []placement.Event{up, e}
+	}
+	tests := []struct {
+		name   string
+		evs    []placement.Event
+		format string
+		want   string
+	}{
+		{"format", []placement.Event{up}, "json", `unknown event format "json" (jsonl or csv)`},
+		{"instance", with(func(e *placement.Event) { e.Instance = 32 }), FormatCSV, "event 1: instance 32 out of range (32 instances)"},
+		{"node", with(func(e *placement.Event) { e.Node = -2 }), FormatCSV, "event 1: node -2 out of range (35 devices)"},
+		{"no node", with(func(e *placement.Event) { e.Node = -1 }), FormatJSONL, "event 1: up event without a node (only a failed event may have none)"},
+		{"NaN", with(func(e *placement.Event) { e.TS = math.NaN() }), FormatJSONL, "event 1: time NaN s, want a finite number >= 0"},
+		{"order", with(func(e *placement.Event) { e.TS = 0.5 }), FormatJSONL, "event 1: time 0.5 s is before the previous event's 1 s: events must be in time order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			err := WriteEvents(&b, c, tt.evs, tt.format)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got error %v, want %q", err, tt.want)
+			}
+			if b.Len() != 0 {
+				t.Errorf("wrote %q before refusing", b.String())
+			}
+		})
+	}
+}
+
+// FuzzReadEvents feeds arbitrary bytes to ReadEvents. It must never panic;
+// problems come back as a sorted ErrorList of positioned errors, and what
+// it accepts is a valid stream that writes and reads back unchanged. The
+// JSON scanner must agree with encoding/json on every line.
+func FuzzReadEvents(f *testing.F) {
+	c := smallDC(f)
+	f.Add([]byte(`{"t_s":0,"instance":"etcd#2","node":"int-01","state":"scheduled"}` + "\n" +
+		`{"t_s":1.5,"service":"web","index":1,"state":"failed"}` + "\n"))
+	f.Add([]byte(`{"time":"2019-06-04T09:30:00Z","instance":"web#0","node":"app-01","state":"up","x":[1]}`))
+	f.Add([]byte(`{"t_s":1,"instance":"w\u00e9b\ud83d\ude00#0","node":null,"state":"up"}`))
+	f.Add([]byte("# c\nt_s,instance,node,state\n0,web#0,app-01,up\n1,\"web#1\",,failed\n"))
+	f.Add([]byte("state,index,service,node,time\nup,2,etcd,int-01,2019-06-04T09:30:00Z\n"))
+	f.Add([]byte("t_s,instance,node\n0,\"web#0,app-01\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		evs, err := ReadEvents("fuzz", bytes.NewReader(data), c)
+		if err != nil {
+			var list topology.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error is %T, want topology.ErrorList: %v", err, err)
+			}
+			if len(list) == 0 || len(list) > maxErrors+1 {
+				t.Fatalf("%d errors, want 1 to %d", len(list), maxErrors+1)
+			}
+			for k, e := range list {
+				if e.Pos.File != "fuzz" || e.Pos.Line < 1 || e.Pos.Col < 1 {
+					t.Fatalf("error without a position: %q", e.Error())
+				}
+				if k > 0 && k < maxErrors && e.Pos.Line < list[k-1].Pos.Line {
+					t.Fatalf("errors not sorted: %q after %q", e.Error(), list[k-1].Error())
+				}
+			}
+			if evs != nil {
+				t.Fatalf("%d events with an error", len(evs))
+			}
+		} else {
+			checkStream(t, c, evs)
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			checkScanner(t, line)
+		}
+	})
+}
+
+// checkStream checks the invariants of a stream ReadEvents accepted, and
+// that it writes and reads back as itself to the millisecond.
+func checkStream(t *testing.T, c *placement.Cluster, evs []placement.Event) {
+	t.Helper()
+	for k, e := range evs {
+		if e.Instance < 0 || int(e.Instance) >= len(c.Instances) || e.Node < -1 || int(e.Node) >= len(c.M.Devices) ||
+			e.State > placement.Failed || e.Node < 0 && e.State != placement.Failed ||
+			!(e.TS >= 0) || math.IsInf(e.TS, 0) || k > 0 && e.TS < evs[k-1].TS {
+			t.Fatalf("event %d is invalid: %+v", k, e)
+		}
+	}
+	for _, format := range []string{FormatJSONL, FormatCSV} {
+		var b bytes.Buffer
+		if err := WriteEvents(&b, c, evs, format); err != nil {
+			t.Fatalf("%s: writing what was read: %v", format, err)
+		}
+		again, err := ReadEvents("again", &b, c)
+		if err != nil {
+			t.Fatalf("%s: reading what was written: %v", format, err)
+		}
+		for k := range evs {
+			want := evs[k]
+			want.TS = roundMS(want.TS)
+			if again[k] != want {
+				t.Fatalf("%s: event %d: got %+v, want %+v", format, k, again[k], want)
+			}
+		}
+	}
+}
+
+// checkScanner compares the flat-object scanner with encoding/json on one
+// line: it accepts only valid JSON, accepts every flat object, and decodes
+// the same strings.
+func checkScanner(t *testing.T, line []byte) {
+	t.Helper()
+	var sc jsonScanner
+	var rec record
+	ok := sc.object(string(line), &rec)
+	if ok && !json.Valid(line) {
+		t.Fatalf("scanner accepts invalid JSON %q", line)
+	}
+	var m map[string]any
+	if json.Unmarshal(line, &m) != nil || m == nil {
+		return
+	}
+	for _, v := range m {
+		switch v.(type) {
+		case map[string]any, []any:
+			return
+		}
+	}
+	if !ok {
+		t.Fatalf("scanner refuses the flat object %q", line)
+	}
+	if !utf8.Valid(line) || len(sc.problems) > 0 {
+		return // encoding/json replaces invalid UTF-8; duplicates keep the last
+	}
+	for k := range nCols {
+		f := rec.field(k)
+		v, found := m[colNames[k]]
+		s, isString := v.(string)
+		if f.kind == kString && (!found || !isString || s != f.s) {
+			t.Fatalf("%s: scanner read %q, encoding/json %v", colNames[k], f.s, v)
+		}
+	}
+}
+
+// syntheticEvents cycles through c's instances with scheduled, started and
+// up, n events 10 ms apart, each instance on a node in turn.
+func syntheticEvents(c *placement.Cluster, n int) []placement.Event {
+	evs := make([]placement.Event, n)
+	for k := range evs {
+		i := (k / 3) % len(c.Instances)
+		evs[k] = placement.Event{TS: float64(k) * 0.01, Instance: int32(i),
+			Node: int32(i % len(c.M.Devices)), State: placement.State(k % 3)}
+	}
+	return evs
+}
+
+// BenchmarkReadEvents reads 1,000,000 events of the incident-scale
+// platform, in each format.
+func BenchmarkReadEvents(b *testing.B) {
+	m, err := topology.Load("../examples/platform-2019.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	const n = 1_000_000
+	evs := syntheticEvents(c, n)
+	for _, format := range []string{FormatJSONL, FormatCSV} {
+		b.Run("format="+format, func(b *testing.B) {
+			var buf bytes.Buffer
+			if err := WriteEvents(&buf, c, evs, format); err != nil {
+				b.Fatal(err)
+			}
+			data := buf.Bytes()
+			got, err := ReadEvents("bench", bytes.NewReader(data), c)
+			if err != nil || len(got) != n || got[n-1] != evs[n-1] {
+				b.Fatalf("setup: read %d events, err %v; want %d ending with %+v", len(got), err, n, evs[n-1])
+			}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ReadEvents("bench", bytes.NewReader(data), c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
