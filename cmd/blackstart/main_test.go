@@ -372,3 +372,54 @@ func TestPowerDarkInstances(t *testing.T) {
 		t.Errorf("dark racks %v, %d devices, %d databases, %d app instances; want [r01], 19, 150, > 0", sc.Dark.Racks, len(sc.Dark.Devices), dbs, apps)
 	}
 }
+
+func TestEstimateCommands(t *testing.T) {
+	dir := t.TempDir()
+	evs := filepath.Join(dir, "recovery.csv")
+	code, _, errOut := runCLI(t, "plan", "simulate", "--seed", "2", "--events-out", evs, smallPow, smallWl)
+	if code != exitOK {
+		t.Fatalf("plan simulate --events-out: exit %d: %s", code, errOut)
+	}
+	cases := []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{"plan", []string{"estimate", "plan", "--runs", "12", "--seed", "5", smallPow, smallWl}, "estimate-plan-small-dc.golden"},
+		{"plan json", []string{"estimate", "plan", "--runs", "12", "--seed", "5", "--format", "json", smallPow, smallWl}, "estimate-plan-small-dc-json.golden"},
+		{"live", []string{"estimate", "live", "--events", evs, "--at", "300", smallPow, smallWl}, "estimate-live-small-dc.golden"},
+		{"live history", []string{"estimate", "live", "--events", evs, "--history", "--batch", "20", smallPow, smallWl}, "estimate-live-history-small-dc.golden"},
+		{"evaluate", []string{"estimate", "evaluate", "--runs", "4", "--format", "csv", smallPow, smallWl}, "estimate-evaluate-small-dc.golden"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, c.golden, out)
+			if _, again, _ := runCLI(t, c.args...); again != out {
+				t.Errorf("same input and seed, different output")
+			}
+		})
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"t_s\":5,\"instance\":\"web#0\",\"node\":\"app-01\",\"state\":\"up\"}\n{\"t_s\":3,\"instance\":\"web#9\",\"node\":\"app-01\",\"state\":\"up\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"estimate", "live", smallPow, smallWl}, "live: --events FILE is required"},
+		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + `:2:1: unknown instance "web#9" (service "web" has 6 instances)`},
+		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + ":2:1: time 3 s is before the previous event's 5 s"},
+		{[]string{"estimate", "plan", "--runs", "0", smallPow, smallWl}, "--runs must be >= 1, got 0"},
+		{[]string{"estimate", "live", "--events", evs, "--batch", "0", smallPow, smallWl}, "--batch must be >= 1, got 0"},
+	} {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != exitBadInput || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %d bytes; want 2 and %q", c.args, code, errOut, len(out), c.want)
+		}
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
+	"blackstart/estimate"
 	"blackstart/placement"
 	"blackstart/topology"
 
@@ -54,7 +56,8 @@ metrics). Same seed, same durations for every policy.
 Example:
    blackstart plan simulate --policy stale --seed 1 examples/platform-2019.toml`,
 				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from, seed, refresh, rate,
-					&cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"}},
+					&cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"},
+					&cli.StringFlag{Name: "events-out", Usage: "also write the progress events to `FILE` (CSV when it ends in .csv, else JSON Lines)"}},
 				OnUsageError: usageError,
 				Action:       planSimulate,
 			},
@@ -287,6 +290,7 @@ func simOptions(c *cli.Context, policy string) (placement.SimOptions, error) {
 }
 
 func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
+	out := c.String("events-out")
 	for _, p := range policies {
 		if !validPolicy(p) {
 			return nil, badInput("--policy must be plan, stale, random or p2c, got %q", p)
@@ -298,7 +302,7 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 	}
 	cl := placement.NewCluster(m)
 	var plan *placement.Plan
-	var out []resultJSON
+	var results []resultJSON
 	for _, pol := range policies {
 		o, err := simOptions(c, pol)
 		if err != nil {
@@ -307,13 +311,26 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 		if pol == placement.PolicyPlan && plan == nil {
 			plan = placement.NewPlan(cl)
 		}
+		var evs []placement.Event
+		if out != "" {
+			o.OnEvent = func(e placement.Event) { evs = append(evs, e) }
+		}
 		r, err := placement.Simulate(cl, plan, o)
 		if err != nil {
 			return nil, badInput("%v", err)
 		}
-		out = append(out, toResultJSON(r))
+		if out != "" {
+			format := estimate.FormatJSONL
+			if strings.HasSuffix(out, ".csv") {
+				format = estimate.FormatCSV
+			}
+			if err := writeOutput(c, out, func(w io.Writer) error { return estimate.WriteEvents(w, cl, evs, format) }); err != nil {
+				return nil, err
+			}
+		}
+		results = append(results, toResultJSON(r))
 	}
-	return out, nil
+	return results, nil
 }
 
 func validPolicy(p string) bool {

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"text/tabwriter"
+
+	"blackstart/estimate"
+	"blackstart/placement"
+
+	"github.com/urfave/cli/v2"
+)
+
+func estimateCommand() *cli.Command {
+	from := &cli.StringFlag{Name: "from-alibaba", Usage: "the Running pods of an Alibaba openb trace `DIR` instead of a model"}
+	seed := &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed; run k uses seed+k"}
+	runs := &cli.IntFlag{Name: "runs", Value: 50, Usage: "Monte-Carlo runs / simulated recoveries, >= 1"}
+	policy := &cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"}
+	return &cli.Command{
+		Name:         "estimate",
+		Usage:        "recovery ETA: planned, live from progress events, and its accuracy against the RAM baseline",
+		Action:       group,
+		OnUsageError: usageError,
+		Subcommands: []*cli.Command{
+			{
+				Name:      "plan",
+				Usage:     "planned ETA: p10/p50/p90 of all up, 90 % up and each tier, over simulated recoveries",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Each run draws start durations and node speeds (±20 % spread) from its seed.
+
+Example:
+   blackstart estimate plan --runs 100 --seed 1 examples/platform-2019.toml`,
+				Flags:        []cli.Flag{formatFlag("table", "json", "csv"), from, seed, runs, policy},
+				OnUsageError: usageError,
+				Action:       estimatePlan,
+			},
+			{
+				Name:      "live",
+				Usage:     "live ETA from a recovery's progress events, beside the RAM extrapolation",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Events: JSON Lines or CSV (t_s, instance, node, state; see README.md).
+--at estimates as of that time (default: the last event); --history prints the
+ETA as it would have been announced after each batch of events.
+
+Example:
+   blackstart estimate live --events recovery.jsonl examples/platform-2019.toml`,
+				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from,
+					&cli.StringFlag{Name: "events", Usage: "progress events `FILE` (JSON Lines or CSV), required"},
+					&cli.Float64Flag{Name: "at", Value: -1, Usage: "estimate as of this time, s since power-on (default: the last event)"},
+					&cli.BoolFlag{Name: "history", Usage: "the ETA after every --batch events"},
+					&cli.IntFlag{Name: "batch", Value: 1000, Usage: "events per batch of --history, >= 1"}},
+				OnUsageError: usageError,
+				Action:       estimateLive,
+			},
+			{
+				Name:      "evaluate",
+				Usage:     "accuracy of the live ETA and of the RAM baseline over perturbed simulated recoveries",
+				ArgsUsage: "MODEL.toml [MORE.toml...]",
+				Description: `Perturbations per run: node speeds spread (lognormal, sigma 0.5), a tenth of the
+nodes at half speed, one node in fifty dying in the first half, and in one run
+in four a whole role's nodes stalling at a fifth of their speed. Reports at
+10/25/50/75 % progress the median and p90 of |ETA − actual| / actual remaining.
+
+Example:
+   blackstart estimate evaluate --runs 20 examples/platform-2019.toml`,
+				Flags:        []cli.Flag{formatFlag("table", "json", "csv"), from, seed, runs, policy},
+				OnUsageError: usageError,
+				Action:       estimateEvaluate,
+			},
+		},
+	}
+}
+
+func estimateSetup(c *cli.Context) (*placement.Cluster, *placement.Plan, error) {
+	if c.IsSet("policy") && !validPolicy(c.String("policy")) {
+		return nil, nil, badInput("--policy must be plan, stale, random or p2c, got %q", c.String("policy"))
+	}
+	if c.IsSet("runs") && c.Int("runs") < 1 {
+		return nil, nil, badInput("--runs must be >= 1, got %d", c.Int("runs"))
+	}
+	m, err := restartModel(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl := placement.NewCluster(m)
+	return cl, placement.NewPlan(cl), nil
+}
+
+func estimatePlan(c *cli.Context) error {
+	format, err := checkFormat(c, "table", "json", "csv")
+	if err != nil {
+		return err
+	}
+	cl, p, err := estimateSetup(c)
+	if err != nil {
+		return err
+	}
+	e, err := estimate.Planned(cl, p, estimate.PlannedOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), SlowSigma: estimate.DefaultSlowSigma})
+	if err != nil {
+		return badInput("%v", err)
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	switch format {
+	case "json":
+		err = writeJSON(w, e)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"what", "p10_s", "p50_s", "p90_s"})
+		row := func(name string, q estimate.Quantiles) {
+			cw.Write([]string{name, csvFloat(r1(q.P10)), csvFloat(r1(q.P50)), csvFloat(r1(q.P90))})
+		}
+		row("all_up", e.AllUpS)
+		row("ninety_up", e.NinetyUpS)
+		for _, t := range e.Tiers {
+			row("tier_"+strconv.Itoa(t.Tier), t.UpS)
+		}
+		cw.Flush()
+		err = cw.Error()
+	default:
+		fmt.Fprintf(w, "planned ETA, policy %s, %d runs from seed %d (start durations and node speeds drawn per run)\n\n", e.Policy, e.Runs, e.Seed)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "WHAT\tP10\tP50\tP90")
+		row := func(name string, q estimate.Quantiles) {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, dur(secs(q.P10)), dur(secs(q.P50)), dur(secs(q.P90)))
+		}
+		row("everything up", e.AllUpS)
+		row("90 % up", e.NinetyUpS)
+		for _, t := range e.Tiers {
+			row(fmt.Sprintf("tier %d up", t.Tier), t.UpS)
+		}
+		tw.Flush()
+		if e.NeverUp > 0 {
+			fmt.Fprintf(w, "\nup to %d instances never came up in a run (given up after their attempts)\n", e.NeverUp)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func estimateLive(c *cli.Context) error {
+	format, err := checkFormat(c, "table", "json", "csv")
+	if err != nil {
+		return err
+	}
+	if c.Int("batch") < 1 {
+		return badInput("--batch must be >= 1, got %d", c.Int("batch"))
+	}
+	path := c.String("events")
+	if path == "" {
+		return badInput("live: --events FILE is required (the recovery's progress events)")
+	}
+	cl, p, err := estimateSetup(c)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return badInput("%s: cannot read events: %v", path, err)
+	}
+	defer f.Close()
+	evs, err := estimate.ReadEvents(path, bufio.NewReader(f), cl)
+	if err != nil {
+		return err
+	}
+	at := c.Float64("at")
+	if c.IsSet("at") && (at < 0 || math.IsInf(at, 0) || math.IsNaN(at)) {
+		return badInput("--at must be a finite time >= 0 s, got %g", at)
+	}
+	l := estimate.NewLive(cl, p)
+	var snaps []estimate.Snapshot
+	batch := c.Int("batch")
+	last := 0.0
+	for k, e := range evs {
+		if c.IsSet("at") && e.TS > at {
+			break
+		}
+		l.Observe(e)
+		last = e.TS
+		if c.Bool("history") && (k+1)%batch == 0 {
+			snaps = append(snaps, l.Estimate(e.TS))
+		}
+	}
+	now := last
+	if c.IsSet("at") {
+		now = at
+	}
+	final := l.Estimate(now)
+	if c.Bool("history") && (len(snaps) == 0 || snaps[len(snaps)-1].TS != final.TS) {
+		snaps = append(snaps, final)
+	}
+	if !c.Bool("history") {
+		snaps = []estimate.Snapshot{final}
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	switch format {
+	case "json":
+		if c.Bool("history") {
+			err = writeJSON(w, jsonSnaps(snaps))
+		} else {
+			err = writeJSON(w, jsonSnap(final))
+		}
+	case "csv":
+		err = snapsCSV(w, snaps)
+	default:
+		if c.Bool("history") {
+			err = snapsCSV(w, snaps)
+		} else {
+			liveTable(w, final)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// jsonSnap makes infinite times JSON nulls.
+type snapJSON struct {
+	estimate.Snapshot
+	RAMETAAllS *float64 `json:"ram_eta_all_s"`
+	RAMETA90S  *float64 `json:"ram_eta_90_s"`
+}
+
+func finite(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+func jsonSnap(s estimate.Snapshot) snapJSON {
+	return snapJSON{Snapshot: s, RAMETAAllS: finite(s.RAMETAAllS), RAMETA90S: finite(s.RAMETA90S)}
+}
+
+func jsonSnaps(s []estimate.Snapshot) []snapJSON {
+	out := make([]snapJSON, len(s))
+	for i := range s {
+		out[i] = jsonSnap(s[i])
+	}
+	return out
+}
+
+func csvTime(v float64) string {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func snapsCSV(w io.Writer, snaps []estimate.Snapshot) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"t_s", "up", "total", "up_fraction", "eta_all_s", "eta_all_low_s", "eta_all_high_s", "eta_90_s", "at_risk",
+		"ram_fraction", "ram_eta_all_s", "ram_eta_90_s"})
+	for _, s := range snaps {
+		cw.Write([]string{csvTime(s.TS), strconv.Itoa(s.Up), strconv.Itoa(s.Total), strconv.FormatFloat(s.Fraction, 'f', 4, 64),
+			csvTime(s.ETAAllS), csvTime(s.ETAAllLowS), csvTime(s.ETAAllHighS), csvTime(s.ETA90S), strconv.Itoa(s.AtRisk),
+			strconv.FormatFloat(s.RAMFraction, 'f', 4, 64), csvTime(s.RAMETAAllS), csvTime(s.RAMETA90S)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func liveTable(w io.Writer, s estimate.Snapshot) {
+	fmt.Fprintf(w, "at %s: %d of %d instances up (%.1f %%)\n\n", dur(secs(s.TS)), s.Up, s.Total, 100*s.Fraction)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ESTIMATE\tEVERYTHING UP\tBAND (P10 – P90)\t90 % UP")
+	fmt.Fprintf(tw, "throughput (per-node, live)\t%s\t%s – %s\t%s\n", dur(secs(s.ETAAllS)), dur(secs(s.ETAAllLowS)), dur(secs(s.ETAAllHighS)), dur(secs(s.ETA90S)))
+	ram := "no RAM back yet"
+	if !math.IsInf(s.RAMETAAllS, 1) {
+		ram = dur(secs(s.RAMETAAllS))
+	}
+	ram90 := "-"
+	if !math.IsInf(s.RAMETA90S, 1) {
+		ram90 = dur(secs(s.RAMETA90S))
+	}
+	fmt.Fprintf(tw, "RAM baseline (%.1f %% of pre-incident RAM back, linear)\t%s\t-\t%s\n", 100*s.RAMFraction, ram, ram90)
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIER\tUP\tOF\tPROJECTED UP")
+	for _, t := range s.Tiers {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\n", t.Tier, t.Up, t.Total, dur(secs(t.ETAS)))
+	}
+	tw.Flush()
+	if len(s.StaleNodes) > 0 {
+		fmt.Fprintf(w, "\nnodes that stopped reporting: %s (%d instances at risk, not projected)\n", listOrNone(s.StaleNodes), s.AtRisk)
+	}
+}
+
+func estimateEvaluate(c *cli.Context) error {
+	format, err := checkFormat(c, "table", "json", "csv")
+	if err != nil {
+		return err
+	}
+	cl, p, err := estimateSetup(c)
+	if err != nil {
+		return err
+	}
+	acc, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed")})
+	if err != nil {
+		return badInput("%v", err)
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	switch format {
+	case "json":
+		err = writeJSON(w, acc)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"estimator", "progress", "median_abs_error", "p90_abs_error", "samples"})
+		for _, a := range acc {
+			cw.Write([]string{a.Estimator, csvFloat(a.Progress), strconv.FormatFloat(a.MedianAbsError, 'f', 4, 64), strconv.FormatFloat(a.P90AbsError, 'f', 4, 64), strconv.Itoa(a.Samples)})
+		}
+		cw.Flush()
+		err = cw.Error()
+	default:
+		fmt.Fprintf(w, "ETA accuracy over %d perturbed recoveries (policy %s, seeds %d…): |ETA − actual| / actual remaining\n\n", c.Int("runs"), c.String("policy"), c.Uint64("seed"))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PROGRESS\tTHROUGHPUT MEDIAN\tTHROUGHPUT P90\tRAM MEDIAN\tRAM P90")
+		half := len(acc) / 2
+		for k := 0; k < half; k++ {
+			a, r := acc[k], acc[half+k]
+			fmt.Fprintf(tw, "%.0f %%\t%.3f\t%.3f\t%.3f\t%.3f\n", 100*a.Progress, a.MedianAbsError, a.P90AbsError, r.MedianAbsError, r.P90AbsError)
+		}
+		tw.Flush()
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
