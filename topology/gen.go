@@ -429,10 +429,18 @@ func (g *generator) write() {
 }
 
 func (g *generator) writeRow(row *genRow) {
-	w := &g.w
+	genRowMains(&g.w, row, g.racks[row.first].id, g.racks[row.first+row.n-1].id)
+	for i := row.first; i < row.first+row.n; i++ {
+		g.writeRack(row, &g.racks[i])
+	}
+}
+
+// genRowMains writes a row's heading and, per side, its IEC 60947-2 main
+// breaker on the UPS and the panel behind it.
+func genRowMains(w *genWriter, row *genRow, firstRack, lastRack string) {
 	w.blank()
 	fmt.Fprintf(w.w, "# ── %s: racks %s to %s, worst line %.0f A with the row on one side ──\n",
-		row.id, g.racks[row.first].id, g.racks[row.first+row.n-1].id, row.worstA)
+		row.id, firstRack, lastRack, row.worstA)
 	for _, side := range []string{"a", "b"} {
 		w.blank()
 		w.line("[[breaker]]")
@@ -446,9 +454,6 @@ func (g *generator) writeRow(row *genRow) {
 		w.str("id", row.id+"-"+side+"-panel")
 		w.str("input", row.id+"-"+side+"-main")
 		w.num("rating_a", row.mainA)
-	}
-	for i := row.first; i < row.first+row.n; i++ {
-		g.writeRack(row, &g.racks[i])
 	}
 }
 

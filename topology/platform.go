@@ -557,23 +557,7 @@ func (p *platform) write() {
 
 	for i := range p.rows {
 		row := &p.rows[i]
-		w.blank()
-		fmt.Fprintf(w.w, "# ── %s: racks %s to %s, worst line %.0f A with the row on one side ──\n",
-			row.id, p.racks[row.first].id, p.racks[row.first+row.n-1].id, row.worstA)
-		for _, side := range []string{"a", "b"} {
-			w.blank()
-			w.line("[[breaker]]")
-			w.str("id", row.id+"-"+side+"-main")
-			w.str("input", "ups-"+side)
-			w.str("standard", "iec60947-2")
-			w.num("rating_a", row.mainA)
-			w.line("instantaneous_x = [5, 10]")
-			w.blank()
-			w.line("[[panel]]")
-			w.str("id", row.id+"-"+side+"-panel")
-			w.str("input", row.id+"-"+side+"-main")
-			w.num("rating_a", row.mainA)
-		}
+		genRowMains(w, row, p.racks[row.first].id, p.racks[row.first+row.n-1].id)
 		for k := row.first; k < row.first+row.n; k++ {
 			p.writeRack(row, &p.racks[k])
 		}
