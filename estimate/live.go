@@ -38,13 +38,25 @@ type Live struct {
 	nUp    int
 	upBy   []int32 // per service: instances up
 
-	expSum, obsSum []float64 // per node: expected and observed durations of completed starts, s
-	lastSeen       []float64 // per node: time of its latest event, s; -1 never
-	busy           []int32   // per node: instances scheduled or started there
-	gExp, gObs     float64   // fleet totals of expSum, obsSum
+	lastSeen []float64 // per node: time of its latest event, s; -1 never
+	busy     []int32   // per node: instances scheduled or started there
 
 	ram   *RAM
 	lastT float64
+
+	// Every start seen, per node, for the speed estimate: when it began,
+	// when it ended (-1 while running) and whether it came up.
+	starts [][]startRec
+	open   []int32 // per instance: index of its running start in starts[node], -1
+	// lastFailed: per node, its latest event was a failed start.
+	lastFailed []bool
+}
+
+// startRec is one start attempt on a node.
+type startRec struct {
+	inst       int32
+	begin, end float64 // s; end -1 while running
+	up         bool
 }
 
 // NewLive starts a live estimate for cluster c. p, when given, supplies
@@ -52,8 +64,11 @@ type Live struct {
 func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	l := &Live{c: c, p: p, state: make([]uint8, n), node: make([]int32, n), startT: make([]float64, n), upT: make([]float64, n),
-		upBy: make([]int32, len(c.M.Services)), expSum: make([]float64, nn), obsSum: make([]float64, nn),
-		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c)}
+		upBy:     make([]int32, len(c.M.Services)),
+		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), starts: make([][]startRec, nn), open: make([]int32, n), lastFailed: make([]bool, nn)}
+	for i := range l.open {
+		l.open[i] = -1
+	}
 	for i := range l.node {
 		l.node[i], l.upT[i] = -1, -1
 		if p != nil {
@@ -76,6 +91,7 @@ func (l *Live) Observe(e placement.Event) {
 	l.ram.Observe(e)
 	if e.Node >= 0 && int(e.Node) < len(l.lastSeen) {
 		l.lastSeen[e.Node] = e.TS
+		l.lastFailed[e.Node] = e.State == placement.Failed
 	}
 	prev := l.state[i]
 	if prev == stUp {
@@ -89,15 +105,13 @@ func (l *Live) Observe(e placement.Event) {
 		l.state[i], l.node[i] = stScheduled, e.Node
 	case placement.Started:
 		l.state[i], l.node[i], l.startT[i] = stStarted, e.Node, e.TS
-	case placement.Up:
-		if prev == stStarted && e.Node >= 0 {
-			exp := l.c.MeanS(int(i))
-			obs := max(e.TS-l.startT[i], 1e-3)
-			l.expSum[e.Node] += exp
-			l.obsSum[e.Node] += obs
-			l.gExp += exp
-			l.gObs += obs
+		if e.Node >= 0 {
+			l.closeStart(i, e.TS, false)
+			l.open[i] = int32(len(l.starts[e.Node]))
+			l.starts[e.Node] = append(l.starts[e.Node], startRec{inst: i, begin: e.TS, end: -1})
 		}
+	case placement.Up:
+		l.closeStart(i, e.TS, true)
 		l.state[i], l.upT[i] = stUp, e.TS
 		if e.Node >= 0 {
 			l.node[i] = e.Node
@@ -106,6 +120,7 @@ func (l *Live) Observe(e placement.Event) {
 		l.upBy[l.c.Instances[i].Service]++
 		return
 	case placement.Failed:
+		l.closeStart(i, e.TS, false)
 		l.state[i] = stPending
 		return
 	}
@@ -114,31 +129,102 @@ func (l *Live) Observe(e placement.Event) {
 	}
 }
 
-// speed is node n's learnt start throughput relative to the expected one:
-// the ratio of expected to observed durations of its completed starts,
-// shrunk towards the fleet's ratio by a prior worth two starts.
-func (l *Live) speed(n int32) float64 {
-	g := 1.0
-	if l.gObs > 0 {
-		g = l.gExp / l.gObs
+// closeStart ends instance i's running start, if any, at t.
+func (l *Live) closeStart(i int32, t float64, up bool) {
+	k := l.open[i]
+	if k < 0 || l.node[i] < 0 {
+		return
 	}
-	prior := 2 * l.meanOnNode(n)
-	return (l.expSum[n] + prior*g) / (l.obsSum[n] + prior)
+	r := &l.starts[l.node[i]][k]
+	r.end, r.up = t, up
+	l.open[i] = -1
 }
 
-// meanOnNode is a typical expected start on node n (the fleet's mean
-// expected duration when nothing is known), s.
-func (l *Live) meanOnNode(n int32) float64 {
-	if l.gExp > 0 && l.nUp > 0 {
-		return l.gExp / float64(max(l.nUp, 1))
+// speeds estimates every node's start speed relative to the expected one.
+// Starts that finished early are the short ones, so a ratio of observed
+// to expected durations of completed starts reads too fast early on;
+// instead the speed s is the one under which the starts seen would be
+// expected to have completed as many times as they did: Σ P(duration ≤
+// s·time on test) = completions, counting running and failed starts with
+// the time they have run (censored observations). Each node's estimate is
+// shrunk towards the fleet's by a prior worth three completions.
+func (l *Live) speeds(now float64) []float64 {
+	var all []startRec
+	for _, rs := range l.starts {
+		all = append(all, rs...)
 	}
-	return 30
+	fleet := l.fitSpeed(all, now, 1, nil)
+	out := make([]float64, len(l.starts))
+	for n, rs := range l.starts {
+		if len(rs) == 0 {
+			out[n] = fleet
+			continue
+		}
+		// Three virtual starts that went the fleet's way stand for the
+		// prior: a node with little data of its own keeps near the fleet,
+		// one whose starts run long without completing falls below it.
+		mean := l.c.MeanS(int(rs[0].inst))
+		prior := []startRec{{inst: rs[0].inst, begin: 0, end: mean / fleet, up: true}}
+		out[n] = l.fitSpeed(rs, now, fleet, prior)
+	}
+	return out
 }
 
-// stale reports whether node n stopped reporting: it has work and no event
-// for longer than staleAfter at time now.
+// fitSpeed solves Σ P(duration ≤ s·t_r) = completions over records rs,
+// plus the prior records counted three times each, by bisection on log s;
+// def when there is nothing to fit.
+func (l *Live) fitSpeed(rs []startRec, now, def float64, prior []startRec) float64 {
+	const priorWeight = 3
+	done := float64(priorWeight * len(prior))
+	for _, r := range rs {
+		if r.up {
+			done++
+		}
+	}
+	if done == 0 || len(rs) == 0 {
+		return def
+	}
+	expected := func(s float64) float64 {
+		sum := 0.0
+		for _, r := range prior {
+			d := l.c.M.Services[l.c.Instances[r.inst].Service].Start
+			sum += priorWeight * (1 - placement.Exceeds(d, s*(r.end-r.begin)))
+		}
+		for _, r := range rs {
+			end := r.end
+			if end < 0 {
+				end = now
+			}
+			d := l.c.M.Services[l.c.Instances[r.inst].Service].Start
+			sum += 1 - placement.Exceeds(d, s*max(end-r.begin, 0))
+		}
+		return sum
+	}
+	lo, hi := math.Log(0.02), math.Log(50)
+	if expected(math.Exp(hi)) < done {
+		return math.Exp(hi)
+	}
+	for k := 0; k < 40; k++ {
+		mid := (lo + hi) / 2
+		if expected(math.Exp(mid)) < done {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return math.Exp((lo + hi) / 2)
+}
+
+// stale reports whether node n stopped reporting: it has starts under way
+// and no event for longer than staleAfter, or its last word was a failed
+// start and nothing followed for longer than the longest retry back-off
+// (a live node starts its next instance, or retries, by then).
 func (l *Live) stale(n int32, now float64) bool {
-	return l.busy[n] > 0 && l.lastSeen[n] >= 0 && now-l.lastSeen[n] > staleAfter
+	if l.lastSeen[n] < 0 {
+		return false
+	}
+	quiet := now - l.lastSeen[n]
+	return l.busy[n] > 0 && quiet > staleAfter || l.lastFailed[n] && quiet > placement.MaxBackoffS
 }
 
 // staleAfter is how long a node with work may stay silent, s.
@@ -194,8 +280,9 @@ func (l *Live) Estimate(now float64) Snapshot {
 	// projection, the band its 10th and 90th percentiles.
 	var alls, nineties []float64
 	var last projection
+	speed := l.speeds(now)
 	for k := 0; k < Samples; k++ {
-		pr := l.project(now, stale, k)
+		pr := l.project(now, stale, k, speed)
 		alls = append(alls, pr.all)
 		nineties = append(nineties, pr.ninety)
 		if k == 0 {
@@ -265,14 +352,12 @@ func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
 
 // project runs the remaining work forward: services in release order,
 // each instance on its node's earliest free slot.
-func (l *Live) project(now float64, stale []bool, kind int) projection {
+func (l *Live) project(now float64, stale []bool, kind int, speed []float64) projection {
 	c := l.c
 	m := c.M
 	nn := len(m.Devices)
-	speed := make([]float64, nn)
 	slots := make([][]float64, nn)
 	for n := range slots {
-		speed[n] = l.speed(int32(n))
 		k := m.Devices[n].StartConcurrency
 		if k <= 0 {
 			k = placement.DefaultConcurrency
