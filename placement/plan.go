@@ -90,7 +90,6 @@ func (s *slots) take(n int32, at, dur float64) float64 {
 
 // nodeHeap orders a pool's nodes by their earliest free slot, then index.
 type nodeHeap struct {
-	key  []float64 // per node (shared): key when pushed
 	list []heapItem
 }
 

@@ -36,10 +36,9 @@ type genSys struct {
 }
 
 type genElem struct {
-	id    string
-	sys   genSys
-	rack  string // rack PDUs and banks
-	banks bool   // a rack PDU with banks (not a feed itself)
+	id   string
+	sys  genSys
+	rack string // rack PDUs and banks
 }
 
 type gen struct {
