@@ -7,7 +7,11 @@
 // concurrent starts, spread of each service over its failure domain (node,
 // rack or power feed), pinned instances, and a power budget that keeps every
 // branch circuit within its continuous limit even when the other feed is
-// lost. Every placement is accounted the moment it is decided.
+// lost. Every placement is accounted the moment it is decided. Each node
+// starts, among its instances whose dependencies are up, the one of highest
+// dispatch priority first: the 99th percentile of its start time plus the
+// expected chain behind it, so a start that may run long is not left to
+// the end.
 //
 // The simulator (Simulate) is discrete-event: a node runs up to c starts at
 // full speed and slows every start in proportion above that (processor

@@ -375,9 +375,9 @@ func checkPlan(t *testing.T, name string, c *Cluster, p *Plan, st *planStats) {
 
 // planningOrder reconstructs the order NewPlan plans services in, from its
 // documentation and the plan: a service is released once every dependency
-// is planned, at the planned up time of the quorum-th instance of each
+// is planned, at the up time the placement assumed (placeUpS) of the quorum-th instance of each
 // (the last placed one when fewer are placed, the dependency's release
-// when none is); released services go earliest release first, then the
+// when none is; the hint's time when the placement took one); released services go earliest release first, then the
 // longest chain of expected starts behind them, then index.
 func planningOrder(c *Cluster, p *Plan) []int {
 	m := c.M
@@ -417,8 +417,8 @@ func planningOrder(c *Cluster, p *Plan) []int {
 		order = append(order, next)
 		var ups []float64
 		for k := 0; k < m.Services[next].Instances; k++ {
-			if a := p.Assign[int(c.first[next])+k]; a.Node >= 0 {
-				ups = append(ups, a.UpS)
+			if i := int(c.first[next]) + k; p.Assign[i].Node >= 0 {
+				ups = append(ups, p.placeUpS[i])
 			}
 		}
 		sort.Float64s(ups)
@@ -427,6 +427,9 @@ func planningOrder(c *Cluster, p *Plan) []int {
 			ready = ups[q-1]
 		} else if len(ups) > 0 {
 			ready = ups[len(ups)-1]
+		}
+		if p.hint != nil && quorum(&m.Services[next]) <= len(ups) {
+			ready = p.hint[next]
 		}
 		for _, d := range dependents[next] {
 			est[d] = max(est[d], ready)

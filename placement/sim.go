@@ -152,7 +152,7 @@ type simNode struct {
 	v       float64 // virtual progress clock: seconds of work a lone start has done
 	lastT   float64
 	ver     int32
-	queue   []int32 // plan: ready instances waiting for a slot, by planned order
+	queue   []int32 // plan: ready instances waiting for a slot, by dispatch priority
 	dead    bool
 }
 
@@ -179,7 +179,7 @@ type sim struct {
 	depsLeft   []int32 // per service: dependencies not yet at quorum
 	upCount    []int32 // per service: instances up
 	dependents [][]int32
-	rank       []int32 // plan: position of each instance in its node's order
+	rank       []int32 // plan: each instance's dispatch priority, lowest first (Plan.rank)
 
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
@@ -211,12 +211,7 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 		}
 	}
 	if p != nil && o.Policy == PolicyPlan {
-		s.rank = make([]int32, len(c.Instances))
-		for _, order := range p.Order {
-			for k, i := range order {
-				s.rank[i] = int32(k)
-			}
-		}
+		s.rank = p.rank
 		s.res.Unplaced = p.Unplaced
 		s.u.planned = p.gpus // each start takes the GPUs the plan packed for it
 	}
@@ -315,7 +310,7 @@ func (s *sim) ready(i int32) {
 	s.dispatch(i)
 }
 
-// enqueue inserts i into node n's queue by planned order.
+// enqueue inserts i into node n's queue by dispatch priority.
 func (s *sim) enqueue(n, i int32) {
 	q := s.nodes[n].queue
 	k := sort.Search(len(q), func(j int) bool { return s.rank[q[j]] > s.rank[i] })
