@@ -39,12 +39,33 @@ const (
 	platDIMMTypicalW = 0.2
 	platDIMMPeakW    = 0.3
 
-	platEtcdRAM          = 8.0 // etcd member request, GiB
-	platEtcdCPU          = 2.0 // etcd member request, cores
-	platInternalTimeoutS = 600 // start timeout of internal services and etcd, s
-	platDBTimeoutS       = 900 // start timeout of databases, s
-	platAppTimeoutS      = 300 // start timeout of apps, s
+	platEtcdRAM = 8.0 // etcd member request, GiB
+	platEtcdCPU = 2.0 // etcd member request, cores
+	// Start timeouts: at least these, and at least the start time that one
+	// start in ten thousand outlasts on an idle node (platTimeoutZ).
+	platInternalTimeoutS = 600 // internal services and etcd, s
+	platDBTimeoutS       = 900 // databases, s
+	platAppTimeoutS      = 300 // apps, s
+	// platTimeoutZ is the standard normal quantile of 0.9999: a start
+	// timeout is at least the p99.99 of its lognormal start time, rounded
+	// up to the minute. A timeout is there to catch a start that is stuck
+	// or slowed down (by herding), not to cut its service's normal tail:
+	// an operator who saw one start in a hundred of a database time out on
+	// an idle node would raise it. Fixed timeouts did cut it: a database
+	// of median 180 s and p90 3× that outlasts 900 s once in 33 starts,
+	// and the slowest internal services outlast 600 s once in 75, so
+	// every restart of the 1,500 databases saw timeouts no placement could
+	// avoid. The apps' 300 s is already above every app's p99.99.
+	platTimeoutZ = 3.719016485455709
 )
+
+// platTimeout is the start timeout of a lognormal start of median medS and
+// p90 medS × p90x: floorS, or its p99.99 rounded up to the minute when
+// longer.
+func platTimeout(floorS, medS, p90x float64) float64 {
+	sigma := math.Log(p90x) / 1.2815515655446004 // the standard normal p90
+	return max(floorS, math.Ceil(medS*math.Exp(sigma*platTimeoutZ)/60)*60)
+}
 
 // platRoles are the nodes of each role: how many every rack holds, the
 // memory they are provisioned with (the SPECpower configurations carry 24
@@ -145,7 +166,9 @@ var (
 // times are lognormal: etcd median 10 s, p90 30 s; internal services
 // median 30-90 s; databases median 60-180 s, p90 at most 3× the median;
 // apps median 20-40 s, p90 at most 2× the median. Start timeouts: apps
-// 300 s, databases 900 s, internal services and etcd 600 s.
+// 300 s, databases 900 s, internal services and etcd 600 s, or the p99.99
+// of the start time rounded up to the minute when longer (platTimeoutZ):
+// a database of median 180 s and p90 540 s gets 73 min.
 func GeneratePlatform(w io.Writer, o PlatformOptions) error {
 	p := &platform{seed: o.Seed, rng: rand.New(rand.NewPCG(o.Seed, 0x706c6174666f726d))} // "platform"
 	if err := p.plan(); err != nil {
@@ -670,9 +693,10 @@ func platQuoteList(ids []string) string {
 	return b.String()
 }
 
-// startDist writes a start timeout and a lognormal start distribution.
-func (p *platform) startDist(timeoutS, medS, p90x float64) {
-	p.w.num("timeout_s", timeoutS)
+// startDist writes a start timeout (platTimeout, at least floorS) and a
+// lognormal start distribution.
+func (p *platform) startDist(floorS, medS, p90x float64) {
+	p.w.num("timeout_s", platTimeout(floorS, medS, p90x))
 	p.w.line(`start = { dist = "lognormal", median_s = ` + genNum(medS) + `, p90_s = ` + genNum(medS*p90x) + ` }`)
 }
 
