@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"blackstart/topology"
 
@@ -53,7 +54,7 @@ var notFound string
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	notFound = ""
-	err := app.Run(args)
+	err := app.Run(flagsFirst(app, args))
 	if err == nil && notFound != "" {
 		err = badInput("unknown command %q (see --help)", notFound)
 	}
@@ -109,6 +110,8 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			showCommand(),
 			generateCommand(),
 			powerCommand(),
+			chartCommand(),
+			reportCommand(),
 			planCommand(),
 			estimateCommand(),
 		},
@@ -166,4 +169,65 @@ func joinOr(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// flagsFirst moves the flags written after a command's arguments before
+// them, so that `blackstart chart gantt MODEL -o gantt.html` works as the
+// usage lines show: urfave/cli stops parsing flags at the first argument.
+// A "--" ends the flags; everything after it stays an argument.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	cmds := app.Commands
+	var cmd *cli.Command
+	i := 1
+	// The command path: leading words that name a (sub)command.
+	for i < len(args) {
+		var next *cli.Command
+		for _, c := range cmds {
+			if c.HasName(args[i]) {
+				next = c
+			}
+		}
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+		out = append(out, args[i])
+		i++
+	}
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, rest []string
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if takesValue[name] && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return append(append(out, flags...), rest...)
 }

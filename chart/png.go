@@ -1,0 +1,118 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// BrowserEnv names the environment variable that points at a Chromium (or
+// Chrome) binary for PNG output.
+const BrowserEnv = "BLACKSTART_CHROMIUM"
+
+// FindBrowser returns the headless browser PNGs are taken with:
+// $BLACKSTART_CHROMIUM, else chromium, chromium-browser, google-chrome or
+// google-chrome-stable on the PATH.
+func FindBrowser() (string, error) {
+	if b := os.Getenv(BrowserEnv); b != "" {
+		p, err := exec.LookPath(b)
+		if err != nil {
+			return "", fmt.Errorf("$%s=%s: %v", BrowserEnv, b, err)
+		}
+		return p, nil
+	}
+	for _, b := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(b); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("PNG output needs headless Chromium, and none is installed (Debian: apt-get install chromium; or set " + BrowserEnv + " to a Chromium or Chrome binary)")
+}
+
+// BrowserArgs are the flags every headless run uses: no sandbox (root in
+// containers), no GPU, no network chatter, a throw-away profile.
+func BrowserArgs(profile string) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+		"--user-data-dir=" + profile}
+}
+
+// Size returns the chart's canvas size in CSS pixels.
+func (c *Chart) Size() (w, h int) {
+	w, _ = strconv.Atoi(strings.TrimSuffix(c.base.Initialization.Width, "px"))
+	h, _ = strconv.Atoi(strings.TrimSuffix(c.base.Initialization.Height, "px"))
+	return w, h
+}
+
+// Screenshot renders the chart as an offline page in headless browser and
+// writes a PNG of it to png. r must carry the echarts script.
+func Screenshot(browser string, c *Chart, r Render, png string) error {
+	r.Offline = true
+	dir, err := os.MkdirTemp("", "blackstart-png-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	page := filepath.Join(dir, c.Kind+".html")
+	var buf bytes.Buffer
+	if err := c.HTML(&buf, r); err != nil {
+		return err
+	}
+	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(png)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "shot.png")
+	w, h := c.Size()
+	args := append(BrowserArgs(filepath.Join(dir, "profile")),
+		"--window-size="+strconv.Itoa(w+40)+","+strconv.Itoa(h+90),
+		"--screenshot="+tmp, "file://"+page)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, browser, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", browser, err, lastLine(out))
+	}
+	b, err := os.ReadFile(tmp)
+	if err != nil {
+		return fmt.Errorf("%s wrote no screenshot: %s", browser, lastLine(out))
+	}
+	return writeAtomic(abs, b)
+}
+
+// writeAtomic writes b to path through a temporary file renamed over it.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
