@@ -659,6 +659,9 @@ func (p *Plan) tierSpans() []TierSpan {
 	return out
 }
 
+// tailSamples bounds the tails θ the pool bound tries, besides 0.
+const tailSamples = 16
+
 // LowerBound returns a makespan no schedule can beat, given for each
 // instance the least time from its release to its being up (path, s), the
 // work its successful start needs at full speed (work, s), and which
@@ -670,15 +673,29 @@ func (p *Plan) tierSpans() []TierSpan {
 //     instances pinned to it): for every release time τ, τ plus the work
 //     that cannot start before τ divided by the pool's start slots
 //     (Σ c): slots are the pool's whole start capacity, and starts never
-//     run faster than at full speed.
+//     run faster than at full speed;
+//   - the same with a tail: of the instances that cannot start before τ,
+//     those whose tail is at least θ need τ + their work / (Σ c) for the
+//     last of them to be up, and θ more after it. An instance's tail is
+//     the least time from its being up to the end when every instance of
+//     its service is needed for the quorum (one database behind its
+//     apps): its dependents start after it, and each is up path later, and
+//     theirs after their quorum (after, below); 0 otherwise.
 //
-// Both hold for any placement and order, which tests check against brute
+// All hold for any placement and order, which tests check against brute
 // force on small cases.
 func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
-	dur := path
+	est, ready, lb := c.releases(path, take)
+	return c.poolBound(path, work, take, est, ready, lb)
+}
+
+// releases returns, per service, the earliest time its instances can
+// start (est) and a quorum of it be up (ready) when every instance takes
+// path from its release, and the critical path: the latest up time.
+func (c *Cluster) releases(dur []float64, take []bool) (est, ready []float64, cp float64) {
 	m := c.M
-	est := make([]float64, len(m.Services))
-	ready := make([]float64, len(m.Services))
+	est = make([]float64, len(m.Services))
+	ready = make([]float64, len(m.Services))
 	lb := 0.0
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -701,7 +718,49 @@ func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
 			ready[s] = est[s] + ds[len(ds)-1]
 		}
 	}
-	type item struct{ est, dur float64 }
+	return est, ready, lb
+}
+
+// poolBound is LowerBound's pool part, at least lb, given the releases.
+func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float64, lb float64) float64 {
+	m := c.M
+	// after: per service, the least time from a quorum of it being up to
+	// the last instance up: each dependent's instances start after it and
+	// take path; the dependent's own dependents wait for its quorum.
+	taken := make([]int, len(m.Services))
+	maxPath := make([]float64, len(m.Services))
+	qPath := make([]float64, len(m.Services)) // the quorum-th least path, when reached
+	for s := range m.Services {
+		sv := &m.Services[s]
+		var ds []float64
+		for k := 0; k < sv.Instances; k++ {
+			if i := int(c.first[s]) + k; take[i] {
+				ds = append(ds, dur[i])
+			}
+		}
+		sort.Float64s(ds)
+		taken[s] = len(ds)
+		if len(ds) > 0 {
+			maxPath[s] = ds[len(ds)-1]
+		}
+		if q := max(sv.ReadyQuorum, 1); q <= len(ds) {
+			qPath[s] = ds[q-1]
+		}
+	}
+	after := make([]float64, len(m.Services))
+	for s := len(m.Services) - 1; s >= 0; s-- { // dependents come later
+		for _, d := range m.Services[s].DependsOn {
+			if taken[s] == 0 {
+				continue
+			}
+			a := maxPath[s]
+			if max(m.Services[s].ReadyQuorum, 1) <= taken[s] {
+				a = max(a, qPath[s]+after[s])
+			}
+			after[d] = max(after[d], a)
+		}
+	}
+	type item struct{ est, dur, tail float64 }
 	pools := map[string][]item{}
 	capOf := map[string]float64{}
 	for role, nodes := range c.pools {
@@ -714,7 +773,10 @@ func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
 			continue
 		}
 		sv := &m.Services[in.Service]
-		it := item{est[in.Service], work[i]}
+		it := item{est[in.Service], work[i], 0}
+		if max(sv.ReadyQuorum, 1) >= taken[in.Service] { // every instance of it up before its dependents start
+			it.tail = after[in.Service]
+		}
 		pools["role:"] = append(pools["role:"], it)
 		if len(sv.Pinned) > 0 { // on its node, whatever the service's role
 			n := sv.Pinned[in.Index]
@@ -734,10 +796,27 @@ func (c *Cluster) LowerBound(path, work []float64, take []bool) float64 {
 			continue
 		}
 		sort.Slice(items, func(a, b int) bool { return items[a].est > items[b].est })
-		work := 0.0
+		// θ: 0 and up to tailSamples of the tails; each gives a bound.
+		var tails []float64
 		for _, it := range items {
-			work += it.dur
-			lb = max(lb, it.est+work/cp)
+			if it.tail > 0 {
+				tails = append(tails, it.tail)
+			}
+		}
+		sort.Float64s(tails)
+		thetas := []float64{0}
+		for k := 1; k <= tailSamples && len(tails) > 0; k++ {
+			thetas = append(thetas, tails[(len(tails)-1)*k/tailSamples])
+		}
+		for _, theta := range thetas {
+			work := 0.0
+			for _, it := range items {
+				if it.tail < theta {
+					continue
+				}
+				work += it.dur
+				lb = max(lb, it.est+work/cp+theta)
+			}
 		}
 	}
 	return max(lb, c.gatedBound(est, ready, work, take, lb))

@@ -3,6 +3,7 @@ package placement
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 )
@@ -633,8 +634,73 @@ func (s *sim) finish() {
 	sort.Float64s(ups)
 	r.P50UpS = quantile(ups, 0.5)
 	r.P95UpS = quantile(ups, 0.95)
-	path, work, take := s.c.attemptTimes(s.o, func(i int) bool { return s.o.Policy != PolicyPlan || s.p.Assign[i].Node >= 0 })
-	r.LowerBoundS = s.c.LowerBound(path, work, take)
+	path, work, take, tries := s.c.attemptTimes(s.o, func(i int) bool { return s.o.Policy != PolicyPlan || s.p.Assign[i].Node >= 0 })
+	r.LowerBoundS = s.c.retryBound(path, work, take, tries)
+}
+
+// try is a start that can succeed at full speed: the least time from the
+// instance's release to its being up through it (the starts before it
+// failed), and its work.
+type try struct{ path, work float64 }
+
+// horizonSteps is how many times retryBound halves its interval.
+const horizonSteps = 12
+
+// retryBound tightens LowerBound(path, work, take) where instances have
+// more than one start that can succeed (tries). LowerBound takes the least
+// work over them, as a policy may let a start fail and succeed later with
+// a shorter draw; but that start is up no sooner than its own path after
+// the instance's release. For a horizon H, an instance up by H succeeds by
+// a start whose path fits before H, so its work is at least the least over
+// those (work(H)); if the recovery ended before H, it would be no shorter
+// than LowerBound with work(H). So every H with LowerBound(work(H)) ≥ H is
+// a lower bound. retryBound searches such H by bisection; each one it
+// keeps is checked, so it is valid whatever the search finds.
+func (c *Cluster) retryBound(path, work []float64, take []bool, tries [][]try) float64 {
+	est, ready, cp := c.releases(path, take)
+	base := c.poolBound(path, work, take, est, ready, cp)
+	multi := false
+	for _, ts := range tries {
+		multi = multi || len(ts) > 1
+	}
+	if !multi {
+		return base
+	}
+	w := make([]float64, len(work))
+	f := func(h float64) float64 {
+		for i, ts := range tries {
+			if !take[i] {
+				continue
+			}
+			r := est[c.Instances[i].Service]
+			w[i] = math.Inf(1) // no start up by h: the recovery ends after h
+			for _, t := range ts {
+				if r+t.path <= h {
+					w[i] = min(w[i], t.work)
+				}
+			}
+			if math.IsInf(w[i], 1) {
+				return math.Inf(1)
+			}
+		}
+		return c.poolBound(path, w, take, est, ready, cp)
+	}
+	lo, hi := base, f(base)
+	if hi <= lo {
+		return base
+	}
+	if f(hi) >= hi {
+		return hi
+	}
+	for range horizonSteps {
+		mid := (lo + hi) / 2
+		if f(mid) >= mid {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // attemptTimes gives, for the seed's draws, each instance's least time from
@@ -646,10 +712,11 @@ func (s *sim) finish() {
 // later ones that can succeed: a start slowed past its timeout fails, and
 // the one that succeeds may need less. An instance with no such start can
 // never come up and takes no part.
-func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work []float64, take []bool) {
+func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work []float64, take []bool, tries [][]try) {
 	path = make([]float64, len(c.Instances))
 	work = make([]float64, len(c.Instances))
 	take = make([]bool, len(c.Instances))
+	tries = make([][]try, len(c.Instances))
 	for i, in := range c.Instances {
 		if !placed(i) {
 			continue
@@ -661,6 +728,9 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 		lost := 0.0
 		for a := 0; a < o.MaxAttempts; a++ {
 			w := c.Work(o.Seed, i, a)
+			if w <= timeout {
+				tries[i] = append(tries[i], try{lost + w, w})
+			}
 			switch {
 			case w > timeout:
 			case !take[i]:
@@ -671,7 +741,7 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 			lost += timeout + 0.5*min(o.BackoffS*float64(int64(1)<<min(a, 20)), MaxBackoffS)
 		}
 	}
-	return path, work, take
+	return path, work, take, tries
 }
 
 // quantile returns the q-quantile of sorted xs (nearest rank), 0 if empty.
