@@ -77,12 +77,13 @@ func (c *Chart) HTML(w io.Writer, r Render) error {
 		if bytes.Contains(bytes.ToLower(r.Echarts), []byte("</script")) {
 			return errors.New("offline page: the echarts script contains </script and cannot be inlined")
 		}
-		c.base.JSAssets.Init()
-		c.base.CustomizedHeaders.Init()
+		c.base.JSAssets.Clear()
+		c.base.CustomizedHeaders.Clear()
 		c.base.AddCustomizedHeaders("<script>" + string(r.Echarts) + "</script>")
 	} else {
-		c.base.JSAssets.Init(opts.EchartsJS)
-		c.base.CustomizedHeaders.Init()
+		c.base.JSAssets.Clear()
+		c.base.JSAssets.Add(CDNHost + opts.EchartsJS)
+		c.base.CustomizedHeaders.Clear()
 	}
 	_, err := w.Write(c.render.RenderContent())
 	return err

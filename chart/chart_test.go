@@ -1,0 +1,413 @@
+package chart
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"blackstart/estimate"
+	"blackstart/placement"
+	"blackstart/power"
+	"blackstart/topology"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden option files in testdata/")
+
+// fixture holds the results every chart of the small example is drawn from.
+type fixture struct {
+	m     *topology.Model
+	load  power.LoadReport
+	sweep power.SweepReport
+	plan  *placement.Plan
+	plans map[string]*placement.Result
+	snaps []estimate.Snapshot
+	final float64
+}
+
+func smallDC(t testing.TB) *fixture {
+	t.Helper()
+	m, err := topology.Load("../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := power.NewNetwork(m, power.BasisConservative)
+	f := &fixture{m: m, load: n.Load(), sweep: n.Sweep(power.SweepOptions{}), plans: map[string]*placement.Result{}}
+	cl := placement.NewCluster(m)
+	f.plan = placement.NewPlan(cl)
+	var evs []placement.Event
+	for _, pol := range []string{placement.PolicyPlan, placement.PolicyStale} {
+		o := placement.SimOptions{Policy: pol, Seed: 1}
+		if pol == placement.PolicyPlan {
+			o.OnEvent = func(e placement.Event) { evs = append(evs, e) }
+		}
+		r, err := placement.Simulate(cl, f.plan, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.plans[pol] = r
+	}
+	l := estimate.NewLive(cl, f.plan)
+	for k, e := range evs {
+		l.Observe(e)
+		if (k+1)%5 == 0 || k == len(evs)-1 {
+			f.snaps = append(f.snaps, l.Estimate(e.TS))
+		}
+	}
+	f.final = f.plans[placement.PolicyPlan].MakespanS
+	return f
+}
+
+// all builds every chart kind, in Kinds order.
+func (f *fixture) all() []*Chart {
+	return []*Chart{
+		Headroom(f.load, 0),
+		RiskMap(f.sweep, 0),
+		Cascade(f.sweep.Scenarios[0]),
+		Flow(f.m, f.load),
+		Gantt(f.plan),
+		Recovery([]RecoveryCurve{{Name: "plan", UpS: f.plans["plan"].UpS}, {Name: "stale", UpS: f.plans["stale"].UpS}}, len(f.plan.Assign)),
+		ETA(f.snaps, f.final),
+	}
+}
+
+// option decodes a chart's option.
+func option(t *testing.T, c *Chart) map[string]any {
+	t.Helper()
+	b, err := c.Option()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o map[string]any
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatalf("%s: option is not JSON: %v", c.Kind, err)
+	}
+	return o
+}
+
+func series(o map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, s := range o["series"].([]any) {
+		out = append(out, s.(map[string]any))
+	}
+	return out
+}
+
+func TestOptionGolden(t *testing.T) {
+	f := smallDC(t)
+	for i, c := range f.all() {
+		if c.Kind != Kinds[i] {
+			t.Fatalf("chart %d is %q, want %q", i, c.Kind, Kinds[i])
+		}
+		got, err := c.Option()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", c.Kind+".json")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./chart -update)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s option differs from %s (run go test ./chart -update to accept)", c.Kind, path)
+		}
+	}
+}
+
+func TestByteIdentical(t *testing.T) {
+	a, b := smallDC(t).all(), smallDC(t).all()
+	for i := range a {
+		var x, y bytes.Buffer
+		if err := a[i].HTML(&x, Render{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b[i].HTML(&y, Render{}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(x.Bytes(), y.Bytes()) {
+			t.Errorf("%s: two builds from the same input differ", a[i].Kind)
+		}
+		if !strings.Contains(x.String(), `id="blackstart_`+a[i].Kind+`"`) {
+			t.Errorf("%s: page lacks the fixed chart id", a[i].Kind)
+		}
+	}
+}
+
+func TestOnlineAndOffline(t *testing.T) {
+	c := Headroom(smallDC(t).load, 0)
+	var online bytes.Buffer
+	if err := c.HTML(&online, Render{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(online.String(), `<script src="`+CDNHost+`echarts.min.js"></script>`) {
+		t.Errorf("online page does not load echarts %s from the CDN", EchartsVersion)
+	}
+	script := []byte(`/* fake */ var echarts = {version:"5.6.0"};`)
+	var offline bytes.Buffer
+	if err := c.HTML(&offline, Render{Offline: true, Echarts: script}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(offline.String(), "<script src=") || !strings.Contains(offline.String(), "<script>"+string(script)+"</script>") {
+		t.Errorf("offline page must inline the script and load nothing:\n%s", offline.String()[:400])
+	}
+	if err := c.HTML(&offline, Render{Offline: true}); err == nil {
+		t.Error("offline without a script must fail")
+	}
+	if err := c.HTML(&offline, Render{Offline: true, Echarts: []byte("x</script>y")}); err == nil {
+		t.Error("a script containing </script must be refused")
+	}
+	// The same chart renders online again after an offline render.
+	var again bytes.Buffer
+	if err := c.HTML(&again, Render{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), online.Bytes()) {
+		t.Error("online page changed after an offline render")
+	}
+}
+
+func TestLocateEcharts(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.js")
+	os.WriteFile(good, []byte(`!function(){var version="`+EchartsVersion+`";}()`), 0o644)
+	bad := filepath.Join(dir, "bad.js")
+	os.WriteFile(bad, []byte(`!function(){var version="4.9.0";}()`), 0o644)
+	if _, p, err := LocateEcharts(good); err != nil || p != good {
+		t.Errorf("LocateEcharts(good) = %q, %v", p, err)
+	}
+	if _, _, err := LocateEcharts(bad); err == nil || !strings.Contains(err.Error(), "is not echarts "+EchartsVersion) {
+		t.Errorf("wrong release accepted: %v", err)
+	}
+	if _, _, err := LocateEcharts(filepath.Join(dir, "missing.js")); err == nil || !strings.Contains(err.Error(), "--echarts-js") {
+		t.Errorf("missing file: %v", err)
+	}
+	t.Setenv(EchartsEnv, good)
+	if _, p, err := LocateEcharts(""); err != nil || p != good {
+		t.Errorf("$%s not used: %q, %v", EchartsEnv, p, err)
+	}
+}
+
+func TestHeadroomData(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, Headroom(f.load, 2))
+	x := o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(x) != 2 || x[0] != f.load.Racks[0].ID || x[1] != f.load.Racks[1].ID {
+		t.Errorf("racks = %v, want the 2 worst: %s, %s", x, f.load.Racks[0].ID, f.load.Racks[1].ID)
+	}
+	s := series(o)
+	if len(s) != 4 {
+		t.Fatalf("%d series, want A/B × normal/failover", len(s))
+	}
+	// small-dc mixes breaker ratings: the axis is % of In.
+	r := f.load.Racks[0].Sides[1]
+	if got := s[3]["data"].([]any)[0].(float64); math.Abs(got-r.FailoverPct) > 0.01 {
+		t.Errorf("feed B failover of %s = %v, want %.2f %% of In", f.load.Racks[0].ID, got, r.FailoverPct)
+	}
+	ml := s[0]["markLine"].(map[string]any)["data"].([]any)
+	if ml[0].(map[string]any)["yAxis"].(float64) != 100 {
+		t.Errorf("rating mark line = %v, want 100 %% of In", ml[0])
+	}
+
+	// The incident rack has one rating: the axis is in A with both lines.
+	m, err := topology.Load("../examples/incident-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := power.NewNetwork(m, power.BasisConservative).Load()
+	o = option(t, Headroom(rep, 0))
+	s = series(o)
+	ml = s[0]["markLine"].(map[string]any)["data"].([]any)
+	if len(ml) != 2 || ml[0].(map[string]any)["yAxis"].(float64) != 16 || ml[1].(map[string]any)["yAxis"].(float64) != 12.8 {
+		t.Errorf("mark lines = %v, want In 16 A and continuous limit 12.8 A", ml)
+	}
+	if got := s[1]["data"].([]any)[0].(float64); got != 24.35 {
+		t.Errorf("feed A failover = %v A, want 24.35 A (the incident)", got)
+	}
+}
+
+func TestRiskMapData(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, RiskMap(f.sweep, 5))
+	rows := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	cols := o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(rows) != 5 || len(cols) > 5 || len(cols) == 0 {
+		t.Fatalf("%d rows × %d columns, want 5 × at most 5", len(rows), len(cols))
+	}
+	// Each cell is the scenario's worst ratio for that element.
+	for _, d := range series(o)[0]["data"].([]any) {
+		cell := d.(map[string]any)
+		v := cell["value"].([]any)
+		j, i, ratio := int(v[0].(float64)), int(v[1].(float64)), v[2].(float64)
+		if cols[j] != cell["element"] || rows[i] != cell["failure"] {
+			t.Fatalf("cell %v names %v/%v", v, cell["failure"], cell["element"])
+		}
+		found := false
+		for _, sc := range f.sweep.Scenarios {
+			if scenarioName(sc) != rows[i] {
+				continue
+			}
+			for _, ov := range sc.Overloads {
+				if ov.Element == cols[j] && math.Abs(ov.Ratio-ratio) < 1e-3 {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("cell %v/%v = %v is not in the sweep", rows[i], cols[j], ratio)
+		}
+	}
+}
+
+func TestFlowConserves(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, Flow(f.m, f.load))
+	s := series(o)[0]
+	in := map[string]float64{}
+	out := map[string]float64{}
+	for _, l := range s["links"].([]any) {
+		l := l.(map[string]any)
+		in[l["target"].(string)] += l["value"].(float64)
+		out[l["source"].(string)] += l["value"].(float64)
+	}
+	// What reaches the racks is what the sources send (losses are not
+	// modelled), within rounding.
+	var racks, sources float64
+	for n, v := range in {
+		if strings.HasPrefix(n, "rack ") {
+			racks += v
+		}
+	}
+	for _, e := range f.load.Elements {
+		if e.Kind == "source" {
+			sources += e.PowerW / 1000
+		}
+	}
+	if math.Abs(racks-sources) > 0.01*sources {
+		t.Errorf("racks receive %.3f kW, sources send %.3f kW", racks, sources)
+	}
+	for n, v := range out {
+		if x, ok := in[n]; ok && v > x*1.001+0.01 {
+			t.Errorf("%s sends %.3f kW but receives %.3f kW", n, v, x)
+		}
+	}
+}
+
+func TestGanttBars(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, Gantt(f.plan))
+	rows := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	bars := 0
+	for _, s := range series(o) {
+		for _, d := range s["data"].([]any) {
+			v := d.(map[string]any)["value"].([]any)
+			if v[2].(float64) < v[1].(float64) || v[3].(float64) >= v[4].(float64) {
+				t.Errorf("bad bar %v", v)
+			}
+			bars++
+		}
+	}
+	placed := 0
+	nodes := map[int32]bool{}
+	for _, a := range f.plan.Assign {
+		if a.Node >= 0 {
+			placed++
+			nodes[a.Node] = true
+		}
+	}
+	if bars != placed || len(rows) != len(nodes) {
+		t.Errorf("%d bars on %d rows, want %d instances on %d nodes", bars, len(rows), placed, len(nodes))
+	}
+}
+
+func TestRecoveryCurve(t *testing.T) {
+	o := option(t, Recovery([]RecoveryCurve{{Name: "x", UpS: []float64{5, -1, 2, 9}}}, 4))
+	got, _ := json.Marshal(series(o)[0]["data"])
+	if string(got) != "[[0,0],[2,1],[5,2],[9,3]]" {
+		t.Errorf("curve = %s, want steps at 2, 5, 9 s (the never-up one left out)", got)
+	}
+}
+
+func TestETAChart(t *testing.T) {
+	inf := math.Inf(1)
+	snaps := []estimate.Snapshot{
+		{TS: 10, ETAAllS: 100, ETAAllLowS: 90, ETAAllHighS: 130, RAMETAAllS: inf},
+		{TS: 20, ETAAllS: 110, ETAAllLowS: 100, ETAAllHighS: 120, RAMETAAllS: 400},
+	}
+	o := option(t, ETA(snaps, 105))
+	s := series(o)
+	byName := map[string]map[string]any{}
+	for _, x := range s {
+		byName[x["name"].(string)] = x
+	}
+	j := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	if got := j(byName["throughput ETA"]["data"]); got != "[[10,100],[20,110]]" {
+		t.Errorf("throughput ETA = %s", got)
+	}
+	if got := j(byName["RAM ETA"]["data"]); got != "[[20,400]]" {
+		t.Errorf("RAM ETA = %s, want the infinite one left out", got)
+	}
+	if got := j(byName["throughput band"]["data"]); got != "[[10,90,130,20,100,120]]" {
+		t.Errorf("band = %s", got)
+	}
+	if got := j(byName["throughput ETA"]["markLine"].(map[string]any)["data"]); !strings.Contains(got, `"yAxis":105`) {
+		t.Errorf("actual finish mark line = %s", got)
+	}
+}
+
+func TestReportBundle(t *testing.T) {
+	f := smallDC(t)
+	dir := filepath.Join(t.TempDir(), "pm")
+	rep := Report{Title: "small-dc", Headline: "h", Risks: []string{"risk <b>one</b>"}, Plan: []string{"plan line"},
+		Charts: f.all(), Data: map[string]any{"headroom": f.load.Racks},
+		Accuracy: []estimate.Accuracy{{Estimator: "throughput", Progress: 0.25, MedianAbsError: 0.1}, {Estimator: "ram", Progress: 0.25, MedianAbsError: 0.5}}, AccuracyRuns: 3}
+	if err := WriteReport(dir, rep, Render{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds {
+		if _, err := os.Stat(filepath.Join(dir, k+".html")); err != nil {
+			t.Error(err)
+		}
+	}
+	idx, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"risk &lt;b&gt;one&lt;/b&gt;", "plan line", "<td>25 %</td><td>0.100</td>", "5.0×", `src="eta.html"`} {
+		if !strings.Contains(string(idx), want) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "headroom.json")); err != nil || !strings.Contains(string(b), `"failover_a"`) {
+		t.Errorf("headroom.json: %v", err)
+	}
+	// A second report replaces the first; a foreign directory is refused.
+	if err := WriteReport(dir, rep, Render{}, ""); err != nil {
+		t.Errorf("rewriting a report: %v", err)
+	}
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "thesis.tex"), []byte("x"), 0o644)
+	if err := WriteReport(other, rep, Render{}, ""); err == nil || !strings.Contains(err.Error(), "not a blackstart report") {
+		t.Errorf("foreign directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "thesis.tex")); err != nil {
+		t.Error("the foreign directory was touched")
+	}
+	// A failing chart leaves nothing behind.
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := WriteReport(bad, rep, Render{Offline: true}, ""); err == nil {
+		t.Error("offline without a script must fail")
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(bad)); len(ents) != 0 {
+		t.Errorf("a failed report left %d entries", len(ents))
+	}
+}
