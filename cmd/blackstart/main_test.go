@@ -297,8 +297,8 @@ func TestPlanCommands(t *testing.T) {
 		t.Fatalf("plan compare platform: exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"plan,1,1805.7,1516.4,1.191,1,1,0,6,r01-db-1,",
-		"stale,1,6283.1,1516.4,4.144,140182,127223,0,253,r02-app-12,",
+		"plan,1,1422.3,1343.7,1.059,0,0,0,6,r01-db-1,",
+		"stale,1,6206.2,1343.7,4.619,139935,127021,0,253,r02-app-12,",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("platform comparison lacks %q:\n%s", want, out)
