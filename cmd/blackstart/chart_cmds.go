@@ -53,7 +53,7 @@ headless Chromium. --format option prints the echarts option JSON instead of a p
 
 Examples:
    blackstart chart headroom examples/incident-2019.toml -o headroom.html
-   blackstart chart cascade --fail incident-a-brk examples/incident-2019.toml -o cascade.html
+   blackstart chart cascade --fail breaker-a examples/incident-2019.toml -o cascade.html
    blackstart chart gantt --offline --png examples/platform-2019.toml -o gantt.html`,
 		Flags: append(renderFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the page to `FILE.html` (- for stdout)"},
