@@ -22,6 +22,9 @@ func TestPlatform2019(t *testing.T) {
 	if len(p.Unplaced) != 0 {
 		t.Fatalf("%d instances not placed, first: %s: %s", len(p.Unplaced), c.Name(p.Unplaced[0].Instance), p.Unplaced[0].Reason)
 	}
+	// Every capacity, spread, pin and power budget of the plan, as the
+	// property tests check them on random platforms.
+	checkPlan(t, "platform-2019", c, p, &planStats{})
 	rm := newRefModel(m)
 	st := newRefState(rm, c)
 	for i, a := range p.Assign {
@@ -38,10 +41,13 @@ func TestPlatform2019(t *testing.T) {
 		}
 	}
 
+	var events []Event
 	run := func(policy string) (*Result, int) {
 		starts := map[int32]int{}
 		caused := 0
+		events = events[:0]
 		r, err := Simulate(c, p, SimOptions{Policy: policy, Seed: 1, OnEvent: func(e Event) {
+			events = append(events, e)
 			switch e.State {
 			case Started:
 				starts[e.Instance]++
@@ -58,6 +64,8 @@ func TestPlatform2019(t *testing.T) {
 		return r, caused
 	}
 	plan, planCaused := run(PolicyPlan)
+	// The recovery honours every dependency barrier, capacity and c.
+	checkRun(t, "platform-2019 plan", c, p, SimOptions{Policy: PolicyPlan, Seed: 1}, plan, events)
 	stale, _ := run(PolicyStale)
 
 	if stale.PeakConcurrent < 5*stale.PeakC || stale.Timeouts == 0 {
