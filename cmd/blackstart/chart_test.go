@@ -30,7 +30,7 @@ func TestChartCommand(t *testing.T) {
 		}
 		// Same input, same page.
 		again := filepath.Join(dir, kind+"-again.html")
-		runCLI(t, append(append([]string{"chart", kind, "-o", again}, smallDC...))...)
+		runCLI(t, append([]string{"chart", kind, "-o", again}, smallDC...)...)
 		if c, _ := os.ReadFile(again); string(c) != string(b) {
 			t.Errorf("chart %s: two runs differ", kind)
 		}
