@@ -411,3 +411,33 @@ func TestReportBundle(t *testing.T) {
 		t.Errorf("a failed report left %d entries", len(ents))
 	}
 }
+
+// TestBigSite draws the site-wide charts of a 1,000-rack site: the flow
+// folds circuits and racks away, the headroom and the Gantt keep to their
+// limits.
+func TestBigSite(t *testing.T) {
+	var buf bytes.Buffer
+	if err := topology.Generate(&buf, topology.GenOptions{Racks: 1000, PerRack: 10, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := topology.Parse(topology.File{Name: "big.toml", Data: buf.Bytes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := power.NewNetwork(m, power.BasisConservative).Load()
+	o := option(t, Flow(m, rep))
+	nodes := series(o)[0]["data"].([]any)
+	if len(nodes) > 2*MaxFlowNodes || !strings.Contains(o["title"].(map[string]any)["subtext"].(string), "rack groups per panel") {
+		t.Errorf("flow of 1,000 racks: %d nodes, %q", len(nodes), o["title"].(map[string]any)["subtext"])
+	}
+	o = option(t, Headroom(rep, 0))
+	if n := len(o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)); n != DefaultTop {
+		t.Errorf("headroom shows %d racks, want %d", n, DefaultTop)
+	}
+	p := placement.NewPlan(placement.NewCluster(m))
+	o = option(t, Gantt(p))
+	rows := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(rows) > 10 || !strings.HasPrefix(rows[0].(string), "tier ") {
+		t.Errorf("Gantt of a big platform: %d rows (%v…), want a row per tier", len(rows), rows[0])
+	}
+}

@@ -29,11 +29,12 @@ func Flow(m *topology.Model, rep power.LoadReport) *Chart {
 	level := 2 // 2: circuits and racks; 1: racks under panels; 0: rack groups per panel
 	var nodes map[string]int
 	var links map[[2]string]float64
-	for ; level >= 0; level-- {
+	for {
 		nodes, links = flowGraph(m, pw, level)
-		if len(nodes) <= MaxFlowNodes {
-			break
+		if len(nodes) <= MaxFlowNodes || level == 0 {
+			break // level 0 is drawn whatever its size
 		}
+		level--
 	}
 	names := make([]string, 0, len(nodes))
 	for n := range nodes {
