@@ -44,19 +44,11 @@ type Live struct {
 	ram   *RAM
 	lastT float64
 
-	// Every start seen, per node, for the speed estimate: when it began,
-	// when it ended (-1 while running) and whether it came up.
-	starts [][]startRec
-	open   []int32 // per instance: index of its running start in starts[node], -1
 	// lastFailed: per node, its latest event was a failed start.
 	lastFailed []bool
-}
 
-// startRec is one start attempt on a node.
-type startRec struct {
-	inst       int32
-	begin, end float64 // s; end -1 while running
-	up         bool
+	// The starts seen, per node, for the speed estimate (see fits.go).
+	fits
 }
 
 // NewLive starts a live estimate for cluster c. p, when given, supplies
@@ -65,10 +57,8 @@ func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	l := &Live{c: c, p: p, state: make([]uint8, n), node: make([]int32, n), startT: make([]float64, n), upT: make([]float64, n),
 		upBy:     make([]int32, len(c.M.Services)),
-		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), starts: make([][]startRec, nn), open: make([]int32, n), lastFailed: make([]bool, nn)}
-	for i := range l.open {
-		l.open[i] = -1
-	}
+		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), lastFailed: make([]bool, nn)}
+	l.fits.init(c)
 	for i := range l.node {
 		l.node[i], l.upT[i] = -1, -1
 		if p != nil {
@@ -107,8 +97,7 @@ func (l *Live) Observe(e placement.Event) {
 		l.state[i], l.node[i], l.startT[i] = stStarted, e.Node, e.TS
 		if e.Node >= 0 {
 			l.closeStart(i, e.TS, false)
-			l.open[i] = int32(len(l.starts[e.Node]))
-			l.starts[e.Node] = append(l.starts[e.Node], startRec{inst: i, begin: e.TS, end: -1})
+			l.openStart(i, e.Node, e.TS)
 		}
 	case placement.Up:
 		l.closeStart(i, e.TS, true)
@@ -127,92 +116,6 @@ func (l *Live) Observe(e placement.Event) {
 	if l.node[i] >= 0 {
 		l.busy[l.node[i]]++
 	}
-}
-
-// closeStart ends instance i's running start, if any, at t.
-func (l *Live) closeStart(i int32, t float64, up bool) {
-	k := l.open[i]
-	if k < 0 || l.node[i] < 0 {
-		return
-	}
-	r := &l.starts[l.node[i]][k]
-	r.end, r.up = t, up
-	l.open[i] = -1
-}
-
-// speeds estimates every node's start speed relative to the expected one.
-// Starts that finished early are the short ones, so a ratio of observed
-// to expected durations of completed starts reads too fast early on;
-// instead the speed s is the one under which the starts seen would be
-// expected to have completed as many times as they did: Σ P(duration ≤
-// s·time on test) = completions, counting running and failed starts with
-// the time they have run (censored observations). Each node's estimate is
-// shrunk towards the fleet's by a prior worth three completions.
-func (l *Live) speeds(now float64) []float64 {
-	var all []startRec
-	for _, rs := range l.starts {
-		all = append(all, rs...)
-	}
-	fleet := l.fitSpeed(all, now, 1, nil)
-	out := make([]float64, len(l.starts))
-	for n, rs := range l.starts {
-		if len(rs) == 0 {
-			out[n] = fleet
-			continue
-		}
-		// Three virtual starts that went the fleet's way stand for the
-		// prior: a node with little data of its own keeps near the fleet,
-		// one whose starts run long without completing falls below it.
-		mean := l.c.MeanS(int(rs[0].inst))
-		prior := []startRec{{inst: rs[0].inst, begin: 0, end: mean / fleet, up: true}}
-		out[n] = l.fitSpeed(rs, now, fleet, prior)
-	}
-	return out
-}
-
-// fitSpeed solves Σ P(duration ≤ s·t_r) = completions over records rs,
-// plus the prior records counted three times each, by bisection on log s;
-// def when there is nothing to fit.
-func (l *Live) fitSpeed(rs []startRec, now, def float64, prior []startRec) float64 {
-	const priorWeight = 3
-	done := float64(priorWeight * len(prior))
-	for _, r := range rs {
-		if r.up {
-			done++
-		}
-	}
-	if done == 0 || len(rs) == 0 {
-		return def
-	}
-	expected := func(s float64) float64 {
-		sum := 0.0
-		for _, r := range prior {
-			d := l.c.M.Services[l.c.Instances[r.inst].Service].Start
-			sum += priorWeight * (1 - placement.Exceeds(d, s*(r.end-r.begin)))
-		}
-		for _, r := range rs {
-			end := r.end
-			if end < 0 {
-				end = now
-			}
-			d := l.c.M.Services[l.c.Instances[r.inst].Service].Start
-			sum += 1 - placement.Exceeds(d, s*max(end-r.begin, 0))
-		}
-		return sum
-	}
-	lo, hi := math.Log(0.02), math.Log(50)
-	if expected(math.Exp(hi)) < done {
-		return math.Exp(hi)
-	}
-	for k := 0; k < 40; k++ {
-		mid := (lo + hi) / 2
-		if expected(math.Exp(mid)) < done {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return math.Exp((lo + hi) / 2)
 }
 
 // stale reports whether node n stopped reporting: it has starts under way
