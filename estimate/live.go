@@ -1,10 +1,7 @@
 package estimate
 
 import (
-	"container/heap"
 	"math"
-	"math/rand/v2"
-	"sort"
 
 	"blackstart/placement"
 )
@@ -49,6 +46,9 @@ type Live struct {
 
 	// The starts seen, per node, for the speed estimate (see fits.go).
 	fits
+	// What the projections need of the cluster, and their working memory
+	// (see project.go).
+	shape shape
 }
 
 // NewLive starts a live estimate for cluster c. p, when given, supplies
@@ -181,17 +181,12 @@ func (l *Live) Estimate(now float64) Snapshot {
 	}
 	// Monte-Carlo over the remaining start durations: the ETA is the median
 	// projection, the band its 10th and 90th percentiles.
-	var alls, nineties []float64
-	var last projection
-	speed := l.speeds(now)
-	for k := 0; k < Samples; k++ {
-		pr := l.project(now, stale, k, speed)
-		alls = append(alls, pr.all)
-		nineties = append(nineties, pr.ninety)
-		if k == 0 {
-			last = pr
-		}
+	alls, nineties := make([]float64, Samples), make([]float64, Samples)
+	prs := l.projectAll(now, stale, l.speeds(now))
+	for k, pr := range prs {
+		alls[k], nineties[k] = pr.all, pr.ninety
 	}
+	last := prs[0]
 	qa, q9 := quantiles(alls), quantiles(nineties)
 	s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS = qa.P50, qa.P10, qa.P90
 	s.ETA90S, s.ETA90LowS, s.ETA90HighS = q9.P50, q9.P10, q9.P90
@@ -217,214 +212,3 @@ func (l *Live) Estimate(now float64) Snapshot {
 	return s
 }
 
-type projection struct {
-	all, ninety float64
-	atRisk      int
-	tiers       []TierStatus
-}
-
-// Samples is the number of Monte-Carlo projections behind each estimate.
-const Samples = 9
-
-// duration draws, for projection k, how long instance i still needs on a
-// node of the given speed when it has already run elapsed seconds (0 if
-// not started): a start duration from its service's distribution given it
-// exceeds what is done, and, when that outlasts the timeout, the timeout,
-// a back-off and a fresh draw. The draws come from a generator of their
-// own (fixed seed, instance, projection), not from the recovery's.
-func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
-	sv := &l.c.M.Services[l.c.Instances[i].Service]
-	d := sv.Start
-	timeout := sv.TimeoutS
-	if timeout <= 0 {
-		timeout = placement.DefaultTimeoutS
-	}
-	sp := max(speed, 1e-3)
-	r := rand.New(rand.NewPCG(0xe57a11e, uint64(i)<<8|uint64(k&0xff)))
-	done := elapsed * sp // work done so far
-	lo := 1 - placement.Exceeds(d, done)
-	x := placement.Quantile(d, min(lo+r.Float64()*(1-lo), 1-1e-9))
-	total := 0.0
-	for a := 0; x/sp > timeout && a < placement.DefaultMaxAttempts-1; a++ {
-		total += timeout - elapsed + placement.DefaultBackoffS*math.Pow(2, float64(a))
-		elapsed = 0
-		x = placement.Quantile(d, r.Float64())
-	}
-	return total + max(x/sp-elapsed, 0)
-}
-
-// project runs the remaining work forward: services in release order,
-// each instance on its node's earliest free slot.
-func (l *Live) project(now float64, stale []bool, kind int, speed []float64) projection {
-	c := l.c
-	m := c.M
-	nn := len(m.Devices)
-	slots := make([][]float64, nn)
-	for n := range slots {
-		k := m.Devices[n].StartConcurrency
-		if k <= 0 {
-			k = placement.DefaultConcurrency
-		}
-		slots[n] = make([]float64, k)
-		for j := range slots[n] {
-			slots[n][j] = now
-		}
-	}
-	finish := make([]float64, len(c.Instances)) // projected up time; -1: at risk
-	pr := projection{tiers: make([]TierStatus, 0)}
-	maxTier := 0
-	for _, sv := range m.Services {
-		maxTier = max(maxTier, sv.Tier)
-	}
-	pr.tiers = make([]TierStatus, maxTier+1)
-	// Running starts hold a slot until their projected end.
-	for i := range finish {
-		finish[i] = -2 // not yet projected
-		switch l.state[i] {
-		case stUp:
-			finish[i] = l.upT[i]
-		case stStarted:
-			n := l.node[i]
-			if n < 0 || stale[n] {
-				finish[i] = -1
-				continue
-			}
-			rest := l.duration(i, kind, speed[n], now-l.startT[i])
-			end := now + rest
-			take(slots[n], now, rest)
-			finish[i] = end
-		}
-	}
-	// Services in release order (dependency quorum projected up).
-	ready := make([]float64, len(m.Services))
-	left := make([]int, len(m.Services))
-	deps := make([][]int32, len(m.Services))
-	q := &relQueue{}
-	for s := range m.Services {
-		left[s] = len(m.Services[s].DependsOn)
-		for _, d := range m.Services[s].DependsOn {
-			deps[d] = append(deps[d], int32(s))
-		}
-		if left[s] == 0 {
-			heap.Push(q, relItem{now, int32(s)})
-		}
-	}
-	var ups []float64
-	for q.Len() > 0 {
-		it := heap.Pop(q).(relItem)
-		s := it.svc
-		sv := &m.Services[s]
-		first := c.First(int(s))
-		var fs []float64
-		for k := 0; k < sv.Instances; k++ {
-			i := first + k
-			if finish[i] == -2 {
-				n := l.node[i]
-				if n < 0 {
-					n = l.leastBusy(slots, int32(s))
-				}
-				if n < 0 || stale[n] {
-					finish[i] = -1
-				} else {
-					d := l.duration(i, kind, speed[n], 0)
-					start := take(slots[n], max(it.rel, now), d)
-					finish[i] = start + d
-				}
-			}
-			if finish[i] >= 0 {
-				fs = append(fs, finish[i])
-			}
-		}
-		sort.Float64s(fs)
-		ready[s] = math.Inf(1) // a dependency that cannot reach quorum holds its dependents
-		if qn := max(sv.ReadyQuorum, 1); qn <= len(fs) {
-			ready[s] = fs[qn-1]
-		}
-		for _, d := range deps[s] {
-			if left[d]--; left[d] == 0 {
-				rel := now
-				for _, dep := range m.Services[d].DependsOn {
-					rel = max(rel, ready[dep])
-				}
-				heap.Push(q, relItem{rel, d})
-			}
-		}
-	}
-	for i, f := range finish {
-		t := m.Services[c.Instances[i].Service].Tier
-		pr.tiers[t].Total++
-		if l.state[i] == stUp {
-			pr.tiers[t].Up++
-		}
-		if f < 0 || math.IsInf(f, 1) {
-			pr.atRisk++
-			continue
-		}
-		if f < 0 || f == -2 {
-			continue
-		}
-		ups = append(ups, f)
-		pr.all = max(pr.all, f)
-		pr.tiers[t].ETAS = max(pr.tiers[t].ETAS, f)
-	}
-	sort.Float64s(ups)
-	if k := int(math.Ceil(0.9*float64(len(c.Instances)))) - 1; k >= 0 && k < len(ups) {
-		pr.ninety = ups[k]
-	} else {
-		pr.ninety = pr.all
-	}
-	return pr
-}
-
-// take books the earliest of a node's slots from time at for d seconds and
-// returns the start.
-func take(slots []float64, at, d float64) float64 {
-	k := 0
-	for j := range slots {
-		if slots[j] < slots[k] {
-			k = j
-		}
-	}
-	start := max(at, slots[k])
-	slots[k] = start + d
-	return start
-}
-
-// leastBusy picks, for an instance no event or plan has placed, the node
-// of its service's pool whose earliest slot frees first.
-func (l *Live) leastBusy(slots [][]float64, s int32) int32 {
-	best, bestT := int32(-1), math.Inf(1)
-	for _, n := range l.c.Pool(s) {
-		t := slots[n][0]
-		for _, x := range slots[n][1:] {
-			t = min(t, x)
-		}
-		if t < bestT {
-			best, bestT = n, t
-		}
-	}
-	return best
-}
-
-type relItem struct {
-	rel float64
-	svc int32
-}
-
-type relQueue []relItem
-
-func (q relQueue) Len() int { return len(q) }
-func (q relQueue) Less(i, j int) bool {
-	if q[i].rel != q[j].rel {
-		return q[i].rel < q[j].rel
-	}
-	return q[i].svc < q[j].svc
-}
-func (q relQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *relQueue) Push(x any)   { *q = append(*q, x.(relItem)) }
-func (q *relQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
-}
