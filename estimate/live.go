@@ -211,4 +211,3 @@ func (l *Live) Estimate(now float64) Snapshot {
 	}
 	return s
 }
-

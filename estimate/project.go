@@ -21,12 +21,15 @@ const Samples = 9
 
 // shape is what every projection needs of the cluster, computed once.
 type shape struct {
-	deps     [][]int32 // per service: the services that depend on it
-	maxTier  int
-	tier     []int32 // per instance: its service's tier
-	slotOff  []int32 // per node: its first slot in a projector's slots; one more entry at the end
-	projs    []projector
-	ready    bool
+	deps    [][]int32 // per service: the services that depend on it
+	maxTier int
+	tier    []int32 // per instance: its service's tier
+	slotOff []int32 // per node: its first slot in a projector's slots; one more entry at the end
+	projs   []projector
+	ready   bool
+	// draws: per instance, projection and j < cachedDraws, the j-th
+	// draw (see draw); -1 until drawn. Projections write disjoint parts.
+	draws []float64
 }
 
 // projector holds one projection's working memory, reused from estimate
@@ -58,6 +61,10 @@ func (l *Live) prepare() {
 	sh.tier = make([]int32, len(c.Instances))
 	for i, in := range c.Instances {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
+	}
+	sh.draws = make([]float64, len(c.Instances)*Samples*cachedDraws)
+	for j := range sh.draws {
+		sh.draws[j] = -1
 	}
 	sh.slotOff = make([]int32, len(m.Devices)+1)
 	for n := range m.Devices {
@@ -111,21 +118,64 @@ func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
 		timeout = placement.DefaultTimeoutS
 	}
 	sp := max(speed, 1e-3)
-	var r rand.PCG
-	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
-	done := elapsed * sp // work done so far
-	lo := 0.0
-	if done > 0 {
-		lo = 1 - placement.Exceeds(d, done)
+	var x float64
+	if elapsed <= 0 {
+		x = l.draw(i, k, 0)
+	} else {
+		var r rand.PCG
+		r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+		done := elapsed * sp // work done so far
+		lo := 1 - placement.Exceeds(d, done)
+		x = placement.Quantile(d, min(lo+uniform(&r)*(1-lo), 1-1e-9))
 	}
-	x := placement.Quantile(d, min(lo+uniform(&r)*(1-lo), 1-1e-9))
 	total := 0.0
 	for a := 0; x/sp > timeout && a < placement.DefaultMaxAttempts-1; a++ {
-		total += timeout - elapsed + placement.DefaultBackoffS*math.Pow(2, float64(a))
+		total += timeout - elapsed + backoff[a]
 		elapsed = 0
-		x = placement.Quantile(d, uniform(&r))
+		x = l.draw(i, k, a+1)
 	}
 	return total + max(x/sp-elapsed, 0)
+}
+
+// backoff is the projected back-off before retry a+1, s.
+var backoff = func() (b [placement.DefaultMaxAttempts]float64) {
+	for a := range b {
+		b[a] = placement.DefaultBackoffS * math.Pow(2, float64(a))
+	}
+	return b
+}()
+
+// cachedDraws is how many of each instance's draws per projection are
+// kept: all of its attempts' (on a slow node every attempt but the last
+// may outlast its timeout): 720 bytes an instance.
+const cachedDraws = placement.DefaultMaxAttempts
+
+// draw is the j-th draw of instance i's generator for projection k, as a
+// start duration at full speed (the first given nothing done yet): the
+// same on every call, kept for j < cachedDraws.
+func (l *Live) draw(i, k, j int) float64 {
+	slot := -1
+	if j < cachedDraws {
+		slot = (i*Samples+k)*cachedDraws + j
+		if x := l.shape.draws[slot]; x >= 0 {
+			return x
+		}
+	}
+	var r rand.PCG
+	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+	for range j {
+		r.Uint64()
+	}
+	d := l.c.M.Services[l.c.Instances[i].Service].Start
+	u := uniform(&r)
+	if j == 0 {
+		u = min(u, 1-1e-9)
+	}
+	x := placement.Quantile(d, u)
+	if slot >= 0 {
+		l.shape.draws[slot] = x
+	}
+	return x
 }
 
 // project runs the remaining work forward: services in release order,
