@@ -2,53 +2,63 @@ package estimate
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"blackstart/placement"
 	"blackstart/topology"
 )
 
-// fits keeps every start seen, per node and for the whole fleet, in the
-// form the speed estimate needs, and solves for the speeds.
+// fits keeps every start seen, per node, in the form the speed estimate
+// needs, and estimates every node's start speed with its uncertainty.
 //
-// A node's speed s is the one under which the starts seen would be
-// expected to have completed as many times as they did: Σ P(duration ≤
-// s·time on test) = completions, counting running and failed starts with
-// the time they have run (censored observations). Each node's estimate is
-// shrunk towards the fleet's by a prior worth three completions: three
-// virtual starts that went the fleet's way, so a node with little data of
-// its own keeps near the fleet, one whose starts run long without
-// completing falls below it.
+// The model: a start's work W follows its service's start distribution and
+// takes W/s on a node of speed s, so log duration = log W − log s. Node log
+// speeds x = log s are drawn, per role, from a normal distribution N(μ_role,
+// τ²): most nodes near their role's typical speed, some far from it, a role
+// that stalls all slow. A start that came up after t seconds says log W =
+// log t + x; a start still running after t seconds, or one that failed
+// after t (its timeout, or its node died), says log W > log t + x (a
+// censored observation). Each node's posterior for x under the prior is
+// approximated by a normal (its mode, found by Newton's method, and the
+// curvature there), and μ_role and τ are fitted to the nodes by a few EM
+// steps at every estimate, so a fleet whose nodes differ widely gets a wide
+// prior and a node with little data of its own is as uncertain as the fleet
+// says. Projections draw each node's speed from its posterior: the slowest
+// of many nodes, not their typical one, sets when everything is up.
 //
-// Finished starts are kept grouped by (start distribution, time on test):
-// the many starts that ran into the same timeout are one group, so the
-// sums cost what the distinct observations cost, not what the events
-// did. Running starts are kept apart, their time on test grows with now.
+// Distributions other than lognormal are matched to a lognormal by their
+// median and p90 for this purpose; a fixed duration is exact: one start that
+// came up fixes the node's speed.
+//
+// Finished starts are kept grouped by (start distribution, time on test,
+// came up): the many starts that ran into the same timeout are one group.
+// Completed starts of a distribution reduce to three sums (count, Σ a, Σ
+// a²), running starts are kept apart: their time on test grows with now.
 type fits struct {
 	c      *placement.Cluster
 	dists  []distInfo // distinct start distributions
 	distOf []int32    // per service: index into dists
 
-	node  []startSet // per node
-	fleet startSet   // every node's starts
-	first []int32    // per node: instance of its first start, -1 none
+	node []startSet // per node
+	role []int32    // per node: index of its role
+	nRol int
 
 	open     []int32 // per instance: index of its running start in node[openNode].running, -1
 	openNode []int32 // per instance: node of its running start
 
-	// lastX is, per node, the log speed solved at the previous estimate:
-	// where the next solve starts. lastFleetX likewise for the fleet.
-	lastX      []float64
-	lastFleetX float64
-
-	speed []float64 // per node, the latest speeds (reused)
-	run   []term    // scratch: running starts as terms
+	// post is, per node, the latest posterior of its log speed: mean and
+	// variance (0: known exactly); mu per role and tau the fleet's.
+	postM, postV []float64
+	mu           []float64
+	tau          float64
+	z            []float64 // per node and projection: a standard normal draw, fixed
 }
 
-// distInfo is a start distribution and, for a lognormal one, what its CDF
-// needs: log median and 1/(σ√2).
+// distInfo is a start distribution and its lognormal match: log median and
+// 1/(σ√2); fixed for a fixed duration.
 type distInfo struct {
 	d     topology.Dist
-	logn  bool // lognormal with σ > 0
+	fixed bool
 	lnMed float64
 	inv   float64 // 1/(σ√2)
 }
@@ -59,16 +69,21 @@ type startSet struct {
 	ups     int // starts that came up
 	groups  []group
 	index   map[groupKey]int32
-	running []runStart // running starts; the fleet's stay with their nodes
+	running []runStart
+	// Completed starts per distribution: count, Σ a and Σ a² with a =
+	// log(duration) − log median.
+	comp []compSum
 }
+
+type compSum struct{ n, a, aa float64 }
 
 type groupKey struct {
 	dist int32
 	dur  float64 // time on test, s
 }
 
-// group is a count of finished starts of one distribution that ran the
-// same time; a is log(dur) − log median for a lognormal distribution.
+// group is a count of failed starts of one distribution that ran the same
+// time (censored observations); a is log(dur) − log median.
 type group struct {
 	dist  int32
 	dur   float64
@@ -79,14 +94,6 @@ type group struct {
 type runStart struct {
 	inst  int32
 	begin float64 // s
-}
-
-// term is one observation as the solver sees it.
-type term struct {
-	dist  int32
-	dur   float64
-	a     float64
-	count float64
 }
 
 func (f *fits) init(c *placement.Cluster) {
@@ -100,24 +107,34 @@ func (f *fits) init(c *placement.Cluster) {
 		if !ok {
 			k = int32(len(f.dists))
 			seen[d] = k
-			info := distInfo{d: d}
-			if d.Kind == "lognormal" && d.MedianS > 0 && d.P90S > d.MedianS {
-				sg := math.Log(d.P90S/d.MedianS) / z90
-				info.logn, info.lnMed, info.inv = true, math.Log(d.MedianS), 1/(sg*math.Sqrt2)
-			}
-			f.dists = append(f.dists, info)
+			f.dists = append(f.dists, matchDist(d))
 		}
 		f.distOf[s] = k
 	}
 	f.node = make([]startSet, nn)
-	f.first = make([]int32, nn)
-	f.lastX = make([]float64, nn)
-	f.speed = make([]float64, nn)
-	for k := range f.first {
-		f.first[k] = -1
-		f.lastX[k] = math.NaN()
+	f.role = make([]int32, nn)
+	roles := map[string]int32{}
+	for d := range c.M.Devices {
+		r, ok := roles[c.M.Devices[d].Role]
+		if !ok {
+			r = int32(len(roles))
+			roles[c.M.Devices[d].Role] = r
+		}
+		f.role[d] = r
 	}
-	f.lastFleetX = math.NaN()
+	f.nRol = len(roles)
+	f.postM, f.postV = make([]float64, nn), make([]float64, nn)
+	f.mu, f.tau = make([]float64, f.nRol), tauStart
+	// Stratified draws: each node gets every normal quantile (k+½)/Samples
+	// once, in an order of its own, so the middle projection of a single
+	// node is its posterior mean and nodes are not drawn in step.
+	f.z = make([]float64, nn*Samples)
+	for d := 0; d < nn; d++ {
+		r := rand.New(rand.NewPCG(0x5eed5, uint64(d)))
+		for k, j := range r.Perm(Samples) {
+			f.z[d*Samples+k] = math.Sqrt2 * math.Erfinv(2*(float64(j)+0.5)/Samples-1)
+		}
+	}
 	f.open = make([]int32, n)
 	f.openNode = make([]int32, n)
 	for i := range f.open {
@@ -125,18 +142,45 @@ func (f *fits) init(c *placement.Cluster) {
 	}
 }
 
+// matchDist matches a start distribution to a lognormal by median and p90
+// (σ at least minSigma), or marks it fixed.
+func matchDist(d topology.Dist) distInfo {
+	info := distInfo{d: d}
+	if d.Kind == "fixed" {
+		info.fixed = true
+		info.lnMed = math.Log(max(d.S, 1e-9))
+		info.inv = 1 / (minSigma * math.Sqrt2) // for censored starts
+		return info
+	}
+	med := max(placement.Quantile(d, 0.5), 1e-9)
+	sg := max(math.Log(max(placement.Quantile(d, 0.9), med)/med)/z90, minSigma)
+	info.lnMed, info.inv = math.Log(med), 1/(sg*math.Sqrt2)
+	return info
+}
+
+// minSigma is the narrowest log spread a start distribution is matched to.
+const minSigma = 0.05
+
+// hyperWeight is how many nodes the hyperprior (nominal speed, spread
+// tauStart) is worth in the fit of each role's μ and the fleet's τ.
+const hyperWeight = 1.0
+
+// tauStart is the fleet's spread of log speeds before any data, and the
+// bounds it is kept within.
+const (
+	tauStart = 0.3
+	tauMin   = 0.05
+	tauMax   = 1.5
+)
+
 // z90 is the 90th percentile of the standard normal distribution.
 const z90 = 1.2815515655446004
 
 // openStart records that instance i began a start on node n at t.
 func (f *fits) openStart(i, n int32, t float64) {
-	if f.first[n] < 0 {
-		f.first[n] = i
-	}
 	f.open[i], f.openNode[i] = int32(len(f.node[n].running)), n
 	f.node[n].running = append(f.node[n].running, runStart{inst: i, begin: t})
 	f.node[n].n++
-	f.fleet.n++
 }
 
 // closeStart ends instance i's running start, if any, at t.
@@ -159,13 +203,21 @@ func (f *fits) closeStart(i int32, t float64, up bool) {
 	dist := f.distOf[f.c.Instances[i].Service]
 	dur := max(t-r.begin, 0)
 	ns.add(f, dist, dur, up)
-	f.fleet.add(f, dist, dur, up)
 }
 
 // add counts a finished start.
 func (s *startSet) add(f *fits, dist int32, dur float64, up bool) {
+	a := f.logA(dist, dur)
 	if up {
 		s.ups++
+		for len(s.comp) <= int(dist) {
+			s.comp = append(s.comp, compSum{})
+		}
+		c := &s.comp[dist]
+		c.n++
+		c.a += a
+		c.aa += a * a
+		return
 	}
 	if s.index == nil {
 		s.index = map[groupKey]int32{}
@@ -176,127 +228,155 @@ func (s *startSet) add(f *fits, dist int32, dur float64, up bool) {
 		return
 	}
 	s.index[key] = int32(len(s.groups))
-	s.groups = append(s.groups, group{dist: dist, dur: dur, a: f.logA(dist, dur), count: 1})
+	s.groups = append(s.groups, group{dist: dist, dur: dur, a: a, count: 1})
 }
 
-// logA is log(dur) − log median of a lognormal distribution, 0 otherwise.
+// logA is log(dur) − log median of the distribution's match.
 func (f *fits) logA(dist int32, dur float64) float64 {
-	if di := &f.dists[dist]; di.logn && dur > 0 {
-		return math.Log(dur) - di.lnMed
-	}
-	return 0
+	return math.Log(max(dur, 1e-6)) - f.dists[dist].lnMed
 }
 
-// speeds estimates every node's start speed relative to the expected one.
-// The slice is reused by the next call.
-func (f *fits) speeds(now float64) []float64 {
-	fleet := f.solve(&f.fleet, now, 1, nil, &f.lastFleetX)
-	for n := range f.node {
-		ns := &f.node[n]
-		if ns.n == 0 {
-			f.speed[n] = fleet
-			continue
-		}
-		i := f.first[n]
-		dist := f.distOf[f.c.Instances[i].Service]
-		dur := f.c.MeanS(int(i)) / fleet
-		prior := term{dist: dist, dur: dur, a: f.logA(dist, dur), count: priorWeight}
-		f.speed[n] = f.solve(ns, now, fleet, &prior, &f.lastX[n])
-	}
-	return f.speed
-}
+// emSteps bounds the EM steps that refit μ and τ at each estimate, from
+// the previous estimate's values; they stop once neither moves by emTol.
+const (
+	emSteps = 200
+	emTol   = 1e-4
+)
 
-// priorWeight is how many completions the fleet prior is worth.
-const priorWeight = 3
-
-// solve finds the speed s with Σ P(duration ≤ s·t) = completions over
-// set ss (plus the prior, which came up), by safeguarded Newton steps on
-// log s within [log 0.02, log 50] (bisection where Newton would leave the
-// bracket or the sum is flat); def when there is nothing to fit. *warm is
-// where to start, and takes the solution.
-func (f *fits) solve(ss *startSet, now, def float64, prior *term, warm *float64) float64 {
-	done := float64(ss.ups)
-	if prior != nil {
-		done += prior.count
-	}
-	if done == 0 || ss.n == 0 {
-		return def
-	}
-	f.run = f.run[:0]
-	if prior != nil {
-		f.run = append(f.run, *prior)
-	}
-	addRunning := func(rs []runStart) {
-		for _, r := range rs {
-			dist := f.distOf[f.c.Instances[r.inst].Service]
-			dur := max(now-r.begin, 0)
-			f.run = append(f.run, term{dist: dist, dur: dur, a: f.logA(dist, dur), count: 1})
+// speeds fits the fleet and every node's posterior (see fits) and returns,
+// for each projection k, every node's drawn speed.
+func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
+	nn := len(f.node)
+	for it := 0; it < emSteps; it++ {
+		oldTau, moved := f.tau, 0.0
+		// Every node that started something informs the fit, the ones
+		// whose starts are still under way too (leaving them out would
+		// fit the fleet to its fast nodes). A pseudo-node at the nominal
+		// speed with the starting spread keeps a fleet of one or two
+		// nodes from running away.
+		sum, cnt := make([]float64, f.nRol), make([]float64, f.nRol)
+		for r := range sum {
+			cnt[r] = hyperWeight
 		}
-	}
-	if ss == &f.fleet { // the fleet's running starts are the nodes'
-		for n := range f.node {
-			addRunning(f.node[n].running)
+		for d := 0; d < nn; d++ {
+			if f.node[d].n == 0 {
+				continue
+			}
+			m, v := f.posterior(d, now, f.mu[f.role[d]], f.tau)
+			f.postM[d], f.postV[d] = m, v
+			sum[f.role[d]] += m
+			cnt[f.role[d]]++
 		}
-	} else {
-		addRunning(ss.running)
-	}
-	lo, hi := math.Log(0.02), math.Log(50)
-	if v, _ := f.expected(ss, hi); v < done {
-		return math.Exp(hi)
-	}
-	x := *warm
-	if !(x > lo && x < hi) {
-		x = (lo + hi) / 2
-	}
-	for it := 0; it < 200; it++ {
-		v, dv := f.expected(ss, x)
-		g := v - done
-		if g < 0 {
-			lo = x
-		} else {
-			hi = x
+		for r := range f.mu {
+			mu := sum[r] / cnt[r]
+			moved = max(moved, math.Abs(mu-f.mu[r]))
+			f.mu[r] = mu
 		}
-		if hi-lo < 1e-11 {
+		varSum, n := hyperWeight*tauStart*tauStart, hyperWeight
+		for d := 0; d < nn; d++ {
+			if f.node[d].n == 0 {
+				continue
+			}
+			dm := f.postM[d] - f.mu[f.role[d]]
+			varSum += f.postV[d] + dm*dm
+			n++
+		}
+		f.tau = math.Sqrt(min(max(varSum/n, tauMin*tauMin), tauMax*tauMax))
+		if max(moved, math.Abs(f.tau-oldTau)) < emTol {
 			break
 		}
-		// Where the sum is flat at exactly done (its terms round to 1),
-		// the answer is the flat part's lower end, as bisection finds it.
-		nx := (lo + hi) / 2
-		if dv > 0 && g != 0 {
-			if t := x - g/dv; t > lo && t < hi {
-				nx = t
-			}
-			if math.Abs(nx-x) < 1e-13 {
-				x = nx
-				break
-			}
-		}
-		x = nx
 	}
-	*warm = x
-	return math.Exp(x)
+	for d := 0; d < nn; d++ {
+		if f.node[d].n == 0 {
+			f.postM[d], f.postV[d] = f.mu[f.role[d]], f.tau*f.tau
+		} else {
+			f.postM[d], f.postV[d] = f.posterior(d, now, f.mu[f.role[d]], f.tau)
+		}
+	}
+	if len(out) != Samples {
+		out = make([][]float64, Samples)
+	}
+	for k := range out {
+		if len(out[k]) != nn {
+			out[k] = make([]float64, nn)
+		}
+		for d := 0; d < nn; d++ {
+			x := f.postM[d] + math.Sqrt(f.postV[d])*f.z[d*Samples+k]
+			out[k][d] = math.Exp(min(max(x, logSpeedMin), logSpeedMax))
+		}
+	}
+	return out
 }
 
-// expected is Σ P(duration ≤ e^x·t) over the set's finished starts and
-// the running ones in f.run, and its derivative in x (from the lognormal
-// terms; the others count as flat).
-func (f *fits) expected(ss *startSet, x float64) (v, dv float64) {
-	s := math.Exp(x)
-	add := func(dist int32, dur, a, count float64) {
-		di := &f.dists[dist]
-		// The value exactly as placement.Exceeds has it (its rounding
-		// decides where a sum of terms near 1 reaches done).
-		v += count * (1 - placement.Exceeds(di.d, s*dur))
-		if di.logn && dur > 0 {
-			z := (x + a) * di.inv
-			dv += count * di.inv / math.SqrtPi * math.Exp(-z*z)
+// The range of log speeds a node is given: 1/50 to 50 times its expected
+// throughput.
+var (
+	logSpeedMin = math.Log(0.02)
+	logSpeedMax = math.Log(50)
+)
+
+// posterior is node d's posterior for its log speed under the prior N(mu,
+// tau²): mean and variance (0 when a fixed-duration start pins it).
+func (f *fits) posterior(d int, now, mu, tau float64) (float64, float64) {
+	ns := &f.node[d]
+	// Completed starts: a normal likelihood in x with precision P about
+	// B/P; fixed durations pin x.
+	P, B := 1/(tau*tau), mu/(tau*tau)
+	pin, pinN := 0.0, 0.0
+	for k, c := range ns.comp {
+		if c.n == 0 {
+			continue
+		}
+		di := &f.dists[k]
+		if di.fixed {
+			pin -= c.a
+			pinN += c.n
+			continue
+		}
+		w := 2 * di.inv * di.inv
+		P += w * c.n
+		B -= w * c.a
+	}
+	if pinN > 0 {
+		return pin / pinN, 0
+	}
+	// Censored starts: log S(x) = log(erfc((x + a)·inv)/2), concave in x.
+	// Newton's method from the normal part's mode.
+	x := B / P
+	for it := 0; it < 50; it++ {
+		g, h := B-P*x, -P
+		censor := func(dist int32, dur, count float64) {
+			di := &f.dists[dist]
+			z := (x + f.logA(dist, dur)) * di.inv
+			lam := erfcHazard(z)
+			g -= count * di.inv * lam
+			h -= count * di.inv * di.inv * lam * (lam - 2*z)
+		}
+		for _, gr := range ns.groups {
+			censor(gr.dist, gr.dur, gr.count)
+		}
+		for _, r := range ns.running {
+			censor(f.distOf[f.c.Instances[r.inst].Service], now-r.begin, 1)
+		}
+		step := -g / h
+		step = min(max(step, -1), 1)
+		x += step
+		if math.Abs(step) < 1e-10 {
+			return x, -1 / h
+		}
+		if it == 49 {
+			return x, -1 / h
 		}
 	}
-	for _, g := range ss.groups {
-		add(g.dist, g.dur, g.a, g.count)
+	return x, 1 / P
+}
+
+// erfcHazard is −d/dz log erfc(z) = 2/√π·exp(−z²)/erfc(z), with its
+// asymptotic form where erfc underflows.
+func erfcHazard(z float64) float64 {
+	if z < 5 {
+		return 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
 	}
-	for _, t := range f.run {
-		add(t.dist, t.dur, t.a, t.count)
-	}
-	return v, dv
+	iz2 := 1 / (2 * z * z)
+	return 2 * z / (1 - iz2 + 3*iz2*iz2)
 }

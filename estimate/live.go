@@ -46,6 +46,7 @@ type Live struct {
 
 	// The starts seen, per node, for the speed estimate (see fits.go).
 	fits
+	speedBuf [][]float64 // per projection and node: drawn speed
 	// What the projections need of the cluster, and their working memory
 	// (see project.go).
 	shape shape
@@ -182,7 +183,8 @@ func (l *Live) Estimate(now float64) Snapshot {
 	// Monte-Carlo over the remaining start durations: the ETA is the median
 	// projection, the band its 10th and 90th percentiles.
 	alls, nineties := make([]float64, Samples), make([]float64, Samples)
-	prs := l.projectAll(now, stale, l.speeds(now))
+	l.speedBuf = l.speeds(now, l.speedBuf)
+	prs := l.projectAll(now, stale, l.speedBuf)
 	for k, pr := range prs {
 		alls[k], nineties[k] = pr.all, pr.ninety
 	}
@@ -191,7 +193,6 @@ func (l *Live) Estimate(now float64) Snapshot {
 	s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS = qa.P50, qa.P10, qa.P90
 	s.ETA90S, s.ETA90LowS, s.ETA90HighS = q9.P50, q9.P10, q9.P90
 	s.AtRisk = last.atRisk
-	mid := last
 	s.RAMFraction = l.ram.Fraction()
 	if v, ok := l.ram.ETA(now, 1); ok {
 		s.RAMETAAllS = v
@@ -203,9 +204,15 @@ func (l *Live) Estimate(now float64) Snapshot {
 	} else {
 		s.RAMETA90S = math.Inf(1)
 	}
-	for t, ts := range mid.tiers {
+	// Each tier's ETA is the median of its projections.
+	etas := make([]float64, Samples)
+	for t, ts := range last.tiers {
 		if ts.Total > 0 {
+			for k, pr := range prs {
+				etas[k] = pr.tiers[t].ETAS
+			}
 			ts.Tier = t
+			ts.ETAS = quantiles(etas).P50
 			s.Tiers = append(s.Tiers, ts)
 		}
 	}

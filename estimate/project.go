@@ -78,7 +78,7 @@ func (l *Live) prepare() {
 
 // projectAll runs the Samples projections, spread over the processors;
 // projection k is the same whichever worker runs it.
-func (l *Live) projectAll(now float64, stale []bool, speed []float64) []projection {
+func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
 	l.prepare()
 	workers := min(runtime.GOMAXPROCS(0), Samples)
 	if len(l.shape.projs) < workers {
@@ -91,7 +91,7 @@ func (l *Live) projectAll(now float64, stale []bool, speed []float64) []projecti
 		go func(w int) {
 			defer wg.Done()
 			for k := w; k < Samples; k += workers {
-				out[k] = l.project(&l.shape.projs[w], now, stale, k, speed)
+				out[k] = l.project(&l.shape.projs[w], now, stale, k, speed[k])
 			}
 		}(w)
 	}

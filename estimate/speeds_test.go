@@ -1,0 +1,130 @@
+package estimate
+
+import (
+	"math"
+	"testing"
+
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// The fleet's spread of node speeds and each node's speed are learnt from
+// the starts: on the incident-scale platform with node speeds drawn
+// lognormally (σ 0.5, a tenth at half speed), at a quarter of the way the
+// fitted spread is within a fifth of the drawn one and the fitted speeds
+// follow the drawn ones.
+func TestSpeedsLearnt(t *testing.T) {
+	m, err := topology.Load("../examples/platform-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	pt := perturb(c, p, 1)
+	var evs []placement.Event
+	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, Speed: pt.speed,
+		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLive(c, p)
+	up := 0
+	for _, e := range evs {
+		l.Observe(e)
+		if e.State == placement.Up {
+			up++
+		}
+		if 4*up >= len(c.Instances) {
+			l.Estimate(e.TS)
+			break
+		}
+	}
+	var sx, sy, sxx, syy, sxy, n float64
+	for d := range m.Devices {
+		x, y := math.Log(pt.speed[d]), l.postM[d]
+		sx, sy, sxx, syy, sxy, n = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y, n+1
+	}
+	sdTrue := math.Sqrt(sxx/n - sx*sx/n/n)
+	corr := (sxy/n - sx/n*sy/n) / (sdTrue * math.Sqrt(syy/n-sy*sy/n/n))
+	if math.Abs(l.tau-sdTrue) > 0.2*sdTrue || corr < 0.9 {
+		t.Errorf("fitted spread %.3f against drawn %.3f, correlation %.3f; want within 20 %% and >= 0.9", l.tau, sdTrue, corr)
+	}
+}
+
+// A node whose starts run long without completing is estimated slower
+// than nodes that complete on time, and it is the one that sets the ETA.
+func TestSlowNodeFromCensoredStarts(t *testing.T) {
+	c := twoNodes(t)
+	l := NewLive(c, nil)
+	// n1 completes 10-s starts (median 10 s) on time; n2's run for 60 s.
+	for k := 0; k < 6; k++ {
+		t0 := float64(10 * k)
+		l.Observe(placement.Event{TS: t0, Instance: int32(k), Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: t0 + 10, Instance: int32(k), Node: 0, State: placement.Up})
+	}
+	l.Observe(placement.Event{TS: 0, Instance: 10, Node: 1, State: placement.Started})
+	s := l.Estimate(60)
+	if !(l.postM[1] < l.postM[0]-0.5) {
+		t.Errorf("log speeds: n1 %.3f, n2 %.3f; want n2 clearly slower", l.postM[0], l.postM[1])
+	}
+	// n2 still has its running start and nine more to go at a fraction of
+	// the speed: well beyond n1's four remaining starts (about 100 s).
+	if s.ETAAllS < 150 {
+		t.Errorf("ETA %.0f s; want the slow node's work to set it", s.ETAAllS)
+	}
+}
+
+// twoNodes: n1 and n2, one start at a time each, ten instances of a
+// lognormal service pinned to each.
+func twoNodes(t *testing.T) *placement.Cluster {
+	t.Helper()
+	text := `
+[[source]]
+id = "grid"
+voltage_v = 230
+[[breaker]]
+id = "brk"
+input = "grid"
+standard = "iec60898"
+curve = "C"
+rating_a = 32
+[[rack]]
+id = "r1"
+[[rack_pdu]]
+id = "pdu"
+rack = "r1"
+input = "brk"
+[[device_model]]
+id = "box"
+typical_w = 100
+ram_gib = 1000
+cpu_cores = 1000
+start_concurrency = 1
+[[device]]
+id = "n1"
+rack = "r1"
+model = "box"
+feeds = ["pdu"]
+[[device]]
+id = "n2"
+rack = "r1"
+model = "box"
+feeds = ["pdu"]
+[[service]]
+id = "a"
+instances = 10
+pinned = ["n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1"]
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 10, p90_s = 15 }
+[[service]]
+id = "b"
+instances = 10
+pinned = ["n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2"]
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 10, p90_s = 15 }
+`
+	m, err := topology.Parse(topology.File{Name: "two-nodes.toml", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return placement.NewCluster(m)
+}
