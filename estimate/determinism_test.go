@@ -1,0 +1,49 @@
+package estimate
+
+import (
+	"reflect"
+	"testing"
+
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// The same events give the same estimates, whichever goroutine runs which
+// projection, and the same evaluation for the same seed.
+func TestDeterministic(t *testing.T) {
+	m, err := topology.Load("../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	pt := perturb(c, p, 3)
+	var evs []placement.Event
+	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 3, Speed: pt.speed, DiesAtS: pt.dies,
+		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+		t.Fatal(err)
+	}
+	history := func() []Snapshot {
+		l := NewLive(c, p)
+		var out []Snapshot
+		for k, e := range evs {
+			l.Observe(e)
+			if k%7 == 6 {
+				out = append(out, l.Estimate(e.TS))
+			}
+		}
+		return out
+	}
+	a, b := history(), history()
+	if len(a) == 0 || !reflect.DeepEqual(a, b) {
+		t.Errorf("two replays of the same %d events differ", len(evs))
+	}
+	e1, err := Evaluate(c, p, EvaluateOptions{Runs: 3, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, _ := Evaluate(c, p, EvaluateOptions{Runs: 3, Seed: 5})
+	if !reflect.DeepEqual(e1, e2) {
+		t.Error("two evaluations with seed 5 differ")
+	}
+}
