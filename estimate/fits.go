@@ -51,7 +51,9 @@ type fits struct {
 	postM, postV []float64
 	mu           []float64
 	tau          float64
-	z            []float64 // per node and projection: a standard normal draw, fixed
+	terms        []censTerm // the censored observations at the latest estimate, node by node
+	termOff      []int32    // per node: its first term in terms; one more entry at the end
+	z            []float64  // per node and projection: a standard normal draw, fixed
 }
 
 // distInfo is a start distribution and its lognormal match: log median and
@@ -247,6 +249,7 @@ const (
 // for each projection k, every node's drawn speed.
 func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	nn := len(f.node)
+	f.censored(now)
 	for it := 0; it < emSteps; it++ {
 		oldTau, moved := f.tau, 0.0
 		// Every node that started something informs the fit, the ones
@@ -262,7 +265,7 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 			if f.node[d].n == 0 {
 				continue
 			}
-			m, v := f.posterior(d, now, f.mu[f.role[d]], f.tau)
+			m, v := f.posterior(d, f.mu[f.role[d]], f.tau)
 			f.postM[d], f.postV[d] = m, v
 			sum[f.role[d]] += m
 			cnt[f.role[d]]++
@@ -290,7 +293,7 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 		if f.node[d].n == 0 {
 			f.postM[d], f.postV[d] = f.mu[f.role[d]], f.tau*f.tau
 		} else {
-			f.postM[d], f.postV[d] = f.posterior(d, now, f.mu[f.role[d]], f.tau)
+			f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
 		}
 	}
 	if len(out) != Samples {
@@ -315,9 +318,42 @@ var (
 	logSpeedMax = math.Log(50)
 )
 
+// censTerm is a censored observation (or a group of equal ones) as the
+// posterior's Newton steps use it: at log speed x it adds log erfc(z)
+// count times to the log likelihood, z = x·inv + off.
+type censTerm struct {
+	inv, off float64
+	w, w2    float64 // count·inv, count·inv²
+}
+
+// censored lays out, per node, the censored observations at now: the
+// failed groups and the running starts, whose time on test is now − begin.
+func (f *fits) censored(now float64) {
+	nn := len(f.node)
+	f.termOff = resize(f.termOff, nn+1)
+	terms := f.terms[:0]
+	add := func(dist int32, dur, count float64) {
+		inv := f.dists[dist].inv
+		terms = append(terms, censTerm{inv: inv, off: f.logA(dist, dur) * inv, w: count * inv, w2: count * inv * inv})
+	}
+	for d := range f.node {
+		ns := &f.node[d]
+		f.termOff[d] = int32(len(terms))
+		for _, gr := range ns.groups {
+			add(gr.dist, gr.dur, gr.count)
+		}
+		for _, r := range ns.running {
+			add(f.distOf[f.c.Instances[r.inst].Service], now-r.begin, 1)
+		}
+	}
+	f.termOff[nn] = int32(len(terms))
+	f.terms = terms
+}
+
 // posterior is node d's posterior for its log speed under the prior N(mu,
-// tau²): mean and variance (0 when a fixed-duration start pins it).
-func (f *fits) posterior(d int, now, mu, tau float64) (float64, float64) {
+// tau²): mean and variance (0 when a fixed-duration start pins it), over
+// its finished starts and the censored terms laid out by censored.
+func (f *fits) posterior(d int, mu, tau float64) (float64, float64) {
 	ns := &f.node[d]
 	// Completed starts: a normal likelihood in x with precision P about
 	// B/P; fixed durations pin x.
@@ -340,43 +376,83 @@ func (f *fits) posterior(d int, now, mu, tau float64) (float64, float64) {
 	if pinN > 0 {
 		return pin / pinN, 0
 	}
-	// Censored starts: log S(x) = log(erfc((x + a)·inv)/2), concave in x.
-	// Newton's method from the normal part's mode.
-	x := B / P
+	terms := f.terms[f.termOff[d]:f.termOff[d+1]]
+	if len(terms) == 0 {
+		return B / P, 1 / P
+	}
+	// Censored starts: log S(x) = log(erfc(z)/2), concave in x. Newton's
+	// method (steps at most 1) from the last estimate's mode: the
+	// posterior is strictly concave, so where it starts only changes how
+	// many steps it takes. Once a step is below newtonTol the next would
+	// be below its square: the mode is then known to about 1e-12.
+	x := f.postM[d]
+	h := -P
 	for it := 0; it < 50; it++ {
-		g, h := B-P*x, -P
-		censor := func(dist int32, dur, count float64) {
-			di := &f.dists[dist]
-			z := (x + f.logA(dist, dur)) * di.inv
+		g := B - P*x
+		h = -P
+		for _, t := range terms {
+			z := x*t.inv + t.off
+			if z < hazardLo {
+				continue // hazard below 1e-15
+			}
 			lam := erfcHazard(z)
-			g -= count * di.inv * lam
-			h -= count * di.inv * di.inv * lam * (lam - 2*z)
+			g -= t.w * lam
+			h -= t.w2 * lam * (lam - 2*z)
 		}
-		for _, gr := range ns.groups {
-			censor(gr.dist, gr.dur, gr.count)
-		}
-		for _, r := range ns.running {
-			censor(f.distOf[f.c.Instances[r.inst].Service], now-r.begin, 1)
-		}
-		step := -g / h
-		step = min(max(step, -1), 1)
+		step := min(max(-g/h, -1), 1)
 		x += step
-		if math.Abs(step) < 1e-10 {
-			return x, -1 / h
-		}
-		if it == 49 {
-			return x, -1 / h
+		if math.Abs(step) < newtonTol {
+			break
 		}
 	}
-	return x, 1 / P
+	return x, -1 / h
 }
 
-// erfcHazard is −d/dz log erfc(z) = 2/√π·exp(−z²)/erfc(z), with its
-// asymptotic form where erfc underflows.
+// newtonTol is the Newton step below which a node's mode is taken as found.
+const newtonTol = 1e-6
+
+// erfcHazard is −d/dz log erfc(z) = 2/√π·exp(−z²)/erfc(z): cubic Hermite
+// interpolation in a table over [hazardLo, hazardHi] (error below 1e-6 ×
+// max(λ, 0.01)), its asymptotic series above (relative error below 1e-8),
+// 0 below (where it is under 1e-15).
 func erfcHazard(z float64) float64 {
-	if z < 5 {
-		return 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
+	if z < hazardLo {
+		return 0
 	}
-	iz2 := 1 / (2 * z * z)
-	return 2 * z / (1 - iz2 + 3*iz2*iz2)
+	if z >= hazardHi {
+		u := 1 / (2 * z * z)
+		return 2 * z / (1 - u*(1-u*(3-u*(15-105*u))))
+	}
+	t := (z - hazardLo) * hazardPerStep
+	k := int(t)
+	t -= float64(k)
+	e := &hazardTable[k]
+	// Hermite basis on [0, 1] with the derivatives scaled to the step.
+	t2 := t * t
+	t3 := t2 * t
+	return e.y0*(2*t3-3*t2+1) + e.d0*(t3-2*t2+t) + e.y1*(3*t2-2*t3) + e.d1*(t3-t2)
 }
+
+// The hazard table: its range and steps per unit of z.
+const (
+	hazardLo      = -6.0
+	hazardHi      = 10.0
+	hazardPerStep = 32.0
+)
+
+// hazardTable holds, per step of the table, the hazard at both ends and
+// its derivative λ' = λ(λ − 2z) times the step.
+var hazardTable = func() []struct{ y0, d0, y1, d1 float64 } {
+	n := int((hazardHi - hazardLo) * hazardPerStep)
+	at := func(k int) (float64, float64) {
+		z := hazardLo + float64(k)/hazardPerStep
+		y := 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
+		return y, y * (y - 2*z) / hazardPerStep
+	}
+	tab := make([]struct{ y0, d0, y1, d1 float64 }, n)
+	for k := range tab {
+		tab[k].y0, tab[k].d0 = at(k)
+		tab[k].y1, tab[k].d1 = at(k + 1)
+	}
+	return tab
+}()
