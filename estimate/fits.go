@@ -3,6 +3,8 @@ package estimate
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"blackstart/placement"
 	"blackstart/topology"
@@ -261,13 +263,12 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 		for r := range sum {
 			cnt[r] = hyperWeight
 		}
+		f.posteriors()
 		for d := 0; d < nn; d++ {
 			if f.node[d].n == 0 {
 				continue
 			}
-			m, v := f.posterior(d, f.mu[f.role[d]], f.tau)
-			f.postM[d], f.postV[d] = m, v
-			sum[f.role[d]] += m
+			sum[f.role[d]] += f.postM[d]
 			cnt[f.role[d]]++
 		}
 		for r := range f.mu {
@@ -289,11 +290,10 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 			break
 		}
 	}
+	f.posteriors()
 	for d := 0; d < nn; d++ {
 		if f.node[d].n == 0 {
 			f.postM[d], f.postV[d] = f.mu[f.role[d]], f.tau*f.tau
-		} else {
-			f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
 		}
 	}
 	if len(out) != Samples {
@@ -317,6 +317,43 @@ var (
 	logSpeedMin = math.Log(0.02)
 	logSpeedMax = math.Log(50)
 )
+
+// posteriors sets the posterior of every node that started something
+// under the current μ and τ, the nodes split over the processors (each
+// node's the same whichever computes it).
+func (f *fits) posteriors() {
+	nn := len(f.node)
+	workers := min(runtime.GOMAXPROCS(0), max(len(f.terms)/minTermsPerWorker, 1))
+	var wg sync.WaitGroup
+	// Worker w takes the nodes from the one where its share of the terms
+	// begins.
+	from := 0
+	for w := 0; w < workers; w++ {
+		to := nn
+		if w < workers-1 {
+			cut := int32((w + 1) * len(f.terms) / workers)
+			to = from
+			for to < nn && f.termOff[to] < cut {
+				to++
+			}
+		}
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			for d := from; d < to; d++ {
+				if f.node[d].n > 0 {
+					f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
+				}
+			}
+		}(from, to)
+		from = to
+	}
+	wg.Wait()
+}
+
+// minTermsPerWorker is how many censored terms make another worker worth
+// starting for the posteriors.
+const minTermsPerWorker = 2000
 
 // censTerm is a censored observation (or a group of equal ones) as the
 // posterior's Newton steps use it: at log speed x it adds log erfc(z)
