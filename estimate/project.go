@@ -72,6 +72,7 @@ type projector struct {
 	q      relQueue
 	fs     []float64
 	ups    []float64 // projected up times, finite
+	sel    []float64 // kthLarge's working memory
 }
 
 func (l *Live) prepare() {
@@ -384,7 +385,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	case k < l.nUp:
 		pr.ninety = sh.upNinety
 	case k-l.nUp < len(ups):
-		pr.ninety = kth(ups, k-l.nUp)
+		pr.ninety = p.kthLarge(ups, k-l.nUp)
 	default:
 		pr.ninety = pr.all
 	}
@@ -436,6 +437,47 @@ func kth(xs []float64, k int) float64 {
 		}
 	}
 	return xs[k]
+}
+
+// kthLarge returns the k-th smallest of xs (0-based) as kth does, in about
+// one pass for many: the values between two of a sample's around the k-th
+// are collected and the k-th found among them (in all of xs when the
+// sample misses it: about 1 time in 10⁴ for the 90 % point, 1 in 100 for
+// the median). It may reorder xs.
+func (p *projector) kthLarge(xs []float64, k int) float64 {
+	// The k-th's place in the sample varies by √(sample·q·(1−q)) for q =
+	// k/n: 4.8 at the 90 % point.
+	const sample, margin = 256, 20
+	n := len(xs)
+	if n < 8*sample {
+		return kth(xs, k)
+	}
+	smp := resize(p.sel, sample)
+	for j := range smp {
+		smp[j] = xs[j*n/sample]
+	}
+	slices.Sort(smp)
+	r := k * sample / n
+	lo, hi := math.Inf(-1), math.Inf(1)
+	if r-margin >= 0 {
+		lo = smp[r-margin]
+	}
+	if r+margin < sample {
+		hi = smp[r+margin]
+	}
+	below, mid := 0, smp[:0]
+	for _, x := range xs {
+		if x < lo {
+			below++
+		} else if x <= hi {
+			mid = append(mid, x)
+		}
+	}
+	p.sel = mid
+	if k >= below && k < below+len(mid) {
+		return kth(mid, k-below)
+	}
+	return kth(xs, k)
 }
 
 // take books the earliest of a node's slots from time at for d seconds and
