@@ -120,19 +120,37 @@ func (l *Live) Observe(e placement.Event) {
 }
 
 // stale reports whether node n stopped reporting: it has starts under way
-// and no event for longer than staleAfter, or its last word was a failed
-// start and nothing followed for longer than the longest retry back-off
-// (a live node starts its next instance, or retries, by then).
+// and no event for longer than staleAfter; or one of its starts is past its
+// timeout by more than timeoutSlack with no word of it (a live node reports
+// every start up, or failed at its timeout); or its last word was a failed
+// start and nothing followed for longer than the longest retry back-off (a
+// live node starts its next instance, or retries, by then).
 func (l *Live) stale(n int32, now float64) bool {
 	if l.lastSeen[n] < 0 {
 		return false
 	}
 	quiet := now - l.lastSeen[n]
-	return l.busy[n] > 0 && quiet > staleAfter || l.lastFailed[n] && quiet > placement.MaxBackoffS
+	if l.busy[n] > 0 && quiet > staleAfter || l.lastFailed[n] && quiet > placement.MaxBackoffS {
+		return true
+	}
+	for _, r := range l.fits.node[n].running {
+		timeout := l.c.M.Services[l.c.Instances[r.inst].Service].TimeoutS
+		if timeout <= 0 {
+			timeout = placement.DefaultTimeoutS
+		}
+		if now > r.begin+timeout+timeoutSlack && l.lastSeen[n] < now-timeoutSlack {
+			return true
+		}
+	}
+	return false
 }
 
 // staleAfter is how long a node with work may stay silent, s.
 const staleAfter = 900.0
+
+// timeoutSlack is how late past a start's timeout its failure may be
+// reported before its node counts as silent, s.
+const timeoutSlack = 30.0
 
 // Snapshot is the estimate at one moment.
 type Snapshot struct {

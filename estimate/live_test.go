@@ -130,3 +130,27 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("stale %v, at risk %d; want [n1], 2", s.StaleNodes, s.AtRisk)
 	}
 }
+
+// A live node reports every start up, or failed at its timeout: a start
+// past its timeout with no word of it means the node stopped reporting,
+// long before staleAfter.
+func TestLiveStaleAfterTimeout(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "app"
+instances = 3
+timeout_s = 100
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Up})
+	l.Observe(placement.Event{TS: 10, Instance: 1, Node: 0, State: placement.Started})
+	if s := l.Estimate(10 + 100 + timeoutSlack - 1); len(s.StaleNodes) != 0 {
+		t.Errorf("stale %v within the slack after the timeout", s.StaleNodes)
+	}
+	s := l.Estimate(10 + 100 + timeoutSlack + 1)
+	if strings.Join(s.StaleNodes, ",") != "n1" || s.AtRisk != 2 {
+		t.Errorf("stale %v, at risk %d; want [n1], 2", s.StaleNodes, s.AtRisk)
+	}
+}
