@@ -2,7 +2,6 @@ package estimate
 
 import (
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -47,6 +46,11 @@ type shape struct {
 	upLast   float64 // latest up time of any instance, 0 none
 	upNinety float64 // the k-th up time when the 90 % point falls among them
 	upT      []float64
+	// atNow: per node, the instances released already, by rank;
+	// unplacedNow those of them with no node; releasedNow per service.
+	atNow       [][]rankItem
+	unplacedNow []int32
+	releasedNow []bool
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -65,14 +69,18 @@ type runItem struct {
 // projector holds one projection's working memory, reused from estimate
 // to estimate.
 type projector struct {
-	slots  []float64 // every node's start slots: when each frees, s
-	finish []float64 // per instance: projected up time, s; -1 at risk, -2 not yet projected
-	ready  []float64 // per service: when its quorum is projected up, s
-	left   []int32   // per service: dependencies not yet released
-	q      relQueue
-	fs     []float64
-	ups    []float64 // projected up times, finite
-	sel    []float64 // kthLarge's working memory
+	free      []int32     // per node: free start slots (negative: more running than c)
+	waiting   []rankQueue // per node: released instances waiting for a slot
+	startNode []int32     // per instance: node of its projected start
+	upCnt     []int32     // per service: instances up or projected up so far
+	left      []int32     // per service: dependencies not yet at quorum
+	touched   []int32     // nodes to dispatch on
+	head      []int32     // per node: the next of shape.atNow to start
+	ev        finishQueue // projected ends of the starts the projection makes
+	run       []finishEv  // projected ends of the running starts, sorted
+	tmp       []finishEv  // radixByTime's working memory
+	ups       []float64   // projected up times, finite
+	sel       []float64   // kthLarge's working memory
 }
 
 func (l *Live) prepare() {
@@ -178,6 +186,60 @@ func (l *Live) view(now float64, stale []bool) {
 	if k := ninetyK(len(l.state)); k >= 0 && k < len(sh.upT) {
 		sh.upNinety = kth(sh.upT, k)
 	}
+	// The instances released already (every dependency at quorum), waiting
+	// on their nodes by rank: the same in every projection. Those with no
+	// node yet are placed by each projection.
+	m := l.c.M
+	nn := len(m.Devices)
+	if len(sh.atNow) < nn {
+		sh.atNow = append(sh.atNow, make([][]rankItem, nn-len(sh.atNow))...)
+	}
+	for n := 0; n < nn; n++ {
+		sh.atNow[n] = sh.atNow[n][:0]
+	}
+	sh.unplacedNow = sh.unplacedNow[:0]
+	sh.releasedNow = resize(sh.releasedNow, len(m.Services))
+	for s := range m.Services {
+		rel := true
+		for _, d := range m.Services[s].DependsOn {
+			rel = rel && l.upBy[d] >= sh.svc[d].quorum
+		}
+		sh.releasedNow[s] = rel
+		if !rel {
+			continue
+		}
+		first := l.c.First(s)
+		for i := first; i < first+m.Services[s].Instances; i++ {
+			if st := l.state[i]; st == stUp || st == stStarted {
+				continue
+			}
+			switch n := l.node[i]; {
+			case n < 0:
+				sh.unplacedNow = append(sh.unplacedNow, int32(i))
+			case !stale[n]:
+				sh.atNow[n] = append(sh.atNow[n], rankItem{l.rank(i), int32(i)})
+			}
+		}
+	}
+	for n := 0; n < nn; n++ {
+		slices.SortFunc(sh.atNow[n], func(a, b rankItem) int {
+			switch {
+			case a.less(b):
+				return -1
+			case b.less(a):
+				return 1
+			}
+			return 0
+		})
+	}
+}
+
+// rank is instance i's dispatch rank: the plan's, or its index without one.
+func (l *Live) rank(i int) int32 {
+	if l.p != nil {
+		return l.p.Rank(i)
+	}
+	return int32(i)
 }
 
 // ninetyK is the index, in up times sorted, of the 90 % point of n
@@ -277,105 +339,102 @@ func (l *Live) drawAll(i, k int) {
 	sh.retry[slot] = rd
 }
 
-// project runs the remaining work forward: services in release order,
-// each instance on its node's earliest free slot. Instances up are done by
-// now, every projected one is up at now or later: a service with a quorum
-// up releases its dependents at now, the 90 % point is among the up times
-// (view) or among the projected ones.
+// project runs the remaining work forward as the plan policy carries it
+// out: running starts hold their slots until their projected end; a
+// service is released when a quorum of each dependency is projected up,
+// its instances then wait on their nodes, and whenever a node has a free
+// slot it starts the waiting instance of lowest dispatch rank
+// (placement.Plan.Rank), at the node's drawn speed. An instance with no
+// node goes to the node of its pool with the most free slots when it is
+// released; one on a stale node, or behind a dependency that never
+// reaches quorum, is at risk.
 func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed []float64) projection {
 	c := l.c
 	m := c.M
 	sh := &l.shape
-	p.slots = resize(p.slots, int(sh.slotOff[len(m.Devices)]))
-	for j := range p.slots {
-		p.slots[j] = now
-	}
-	slots := func(n int32) []float64 { return p.slots[sh.slotOff[n]:sh.slotOff[n+1]] }
-	p.finish = resize(p.finish, len(c.Instances))
-	finish := p.finish
+	nn := len(m.Devices)
 	pr := projection{tiers: make([]TierStatus, sh.maxTier+1), all: sh.upLast}
 	for t := range pr.tiers {
 		pr.tiers[t] = TierStatus{Total: int(sh.tierTot[t]), Up: int(sh.tierUp[t]), ETAS: max(sh.tierUpT[t], 0)}
 	}
-	// Running starts hold a slot until their projected end.
+	p.free = resize(p.free, nn)
+	if len(p.waiting) < nn {
+		p.waiting = append(p.waiting, make([]rankQueue, nn-len(p.waiting))...)
+	}
+	for n := 0; n < nn; n++ {
+		p.free[n] = sh.slotOff[n+1] - sh.slotOff[n]
+		p.waiting[n] = p.waiting[n][:0]
+	}
+	p.startNode = resize(p.startNode, len(c.Instances))
+	p.ev = p.ev[:0]
+	ups := p.ups[:0]
+	// Running starts hold a slot until their projected end. They are many
+	// when nodes herded (hundreds per node): sorted once, they are merged
+	// with the heap of the starts the projection makes, which never holds
+	// more than the slots.
+	p.run = p.run[:0]
 	for _, r := range sh.running {
 		if r.node < 0 {
-			finish[r.inst] = -1
 			continue
 		}
 		rest := l.duration(int(r.inst), kind, speed[r.node], r.elapsed)
-		take(slots(r.node), now, rest)
-		finish[r.inst] = now + rest
+		p.free[r.node]--
+		p.startNode[r.inst] = r.node
+		p.run = append(p.run, finishEv{now + rest, r.inst})
 	}
-	// Services in release order (dependency quorum projected up).
-	p.ready = resize(p.ready, len(m.Services))
+	p.tmp = radixByTime(p.run, p.tmp)
+	next := 0
+	p.upCnt = resize(p.upCnt, len(m.Services))
 	p.left = resize(p.left, len(m.Services))
-	ready, left := p.ready, p.left
-	q := &p.q
-	q.reset(now, len(m.Services))
 	for s := range m.Services {
-		left[s] = int32(len(m.Services[s].DependsOn))
-		if left[s] == 0 {
-			q.push(relItem{now, int32(s)})
+		p.upCnt[s] = l.upBy[s]
+	}
+	for s := range m.Services {
+		left := int32(0)
+		for _, d := range m.Services[s].DependsOn {
+			if p.upCnt[d] < sh.svc[d].quorum {
+				left++
+			}
+		}
+		p.left[s] = left
+	}
+	p.touched = p.touched[:0]
+	p.head = resize(p.head, nn)
+	for n := 0; n < nn; n++ {
+		p.head[n] = 0
+		if len(sh.atNow[n]) > 0 {
+			p.touched = append(p.touched, int32(n))
 		}
 	}
-	ups := p.ups[:0]
-	for q.len() > 0 {
-		it := q.pop()
-		s := it.svc
-		sv := &m.Services[s]
-		first := c.First(int(s))
-		fs := p.fs[:0]
-		for i := first; i < first+sv.Instances; i++ {
-			var f float64
-			switch l.state[i] {
-			case stUp:
-				continue
-			case stStarted:
-				f = finish[i]
-			default:
-				n := l.node[i]
-				if n < 0 {
-					n = l.leastBusy(slots, int32(s))
-				}
-				if n < 0 || stale[n] {
-					f = -1
-				} else {
-					d := l.duration(i, kind, speed[n], 0)
-					f = take(slots(n), max(it.rel, now), d) + d
-				}
-			}
-			if f < 0 {
-				continue
-			}
-			fs = append(fs, f)
-			if math.IsInf(f, 1) {
-				continue
-			}
-			ups = append(ups, f)
-			pr.all = max(pr.all, f)
-			t := &pr.tiers[sh.tier[i]]
-			t.ETAS = max(t.ETAS, f)
+	for _, i := range sh.unplacedNow {
+		l.place(p, i, l.c.Instances[i].Service, stale)
+	}
+	l.dispatch(p, now, kind, speed)
+	for len(p.ev) > 0 || next < len(p.run) {
+		var e finishEv
+		if next < len(p.run) && (len(p.ev) == 0 || p.run[next].less(p.ev[0])) {
+			e = p.run[next]
+			next++
+		} else {
+			e = p.ev.pop()
 		}
-		p.fs = fs
-		// A dependency that cannot reach quorum holds its dependents.
-		switch up := int(l.upBy[s]); {
-		case up >= int(sh.svc[s].quorum):
-			ready[s] = now
-		case int(sh.svc[s].quorum)-up <= len(fs):
-			ready[s] = kth(fs, int(sh.svc[s].quorum)-up-1)
-		default:
-			ready[s] = math.Inf(1)
-		}
-		for _, d := range sh.deps[s] {
-			if left[d]--; left[d] == 0 {
-				rel := now
-				for _, dep := range m.Services[d].DependsOn {
-					rel = max(rel, ready[dep])
+		i, t := e.inst, e.t
+		n := p.startNode[i]
+		p.free[n]++
+		p.touched = append(p.touched, n)
+		ups = append(ups, t)
+		pr.all = max(pr.all, t)
+		tr := &pr.tiers[sh.tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		s := c.Instances[i].Service
+		if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
+			for _, d := range sh.deps[s] {
+				if p.left[d]--; p.left[d] == 0 {
+					l.release(p, d, stale)
 				}
-				q.push(relItem{rel, d})
 			}
 		}
+		l.dispatch(p, t, kind, speed)
 	}
 	p.ups = ups
 	pr.atRisk = len(c.Instances) - l.nUp - len(ups)
@@ -390,6 +449,217 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		pr.ninety = pr.all
 	}
 	return pr
+}
+
+// release puts service s's instances that are neither up nor starting in
+// their nodes' queues; dispatch starts them.
+func (l *Live) release(p *projector, s int32, stale []bool) {
+	first := l.c.First(int(s))
+	for i := first; i < first+l.c.M.Services[s].Instances; i++ {
+		if st := l.state[i]; st == stUp || st == stStarted {
+			continue
+		}
+		l.place(p, int32(i), s, stale)
+	}
+}
+
+// place queues instance i of service s on its node, or on the node of the
+// pool with the most free slots when it has none; on a stale node, or with
+// no node, it is at risk.
+func (l *Live) place(p *projector, i, s int32, stale []bool) {
+	n := l.node[i]
+	if n < 0 {
+		n = l.mostFree(p, s)
+	}
+	if n < 0 || stale[n] {
+		return
+	}
+	p.waiting[n].push(rankItem{l.rank(int(i)), i})
+	p.touched = append(p.touched, n)
+}
+
+// dispatch starts, at t, on every node touched since the last dispatch,
+// waiting instances by rank while the node has free slots.
+func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
+	sh := &l.shape
+	for _, n := range p.touched {
+		q := &p.waiting[n]
+		now := sh.atNow[n]
+		for p.free[n] > 0 && (len(*q) > 0 || p.head[n] < int32(len(now))) {
+			var i int32
+			if p.head[n] < int32(len(now)) && (len(*q) == 0 || now[p.head[n]].less((*q)[0])) {
+				i = now[p.head[n]].inst
+				p.head[n]++
+			} else {
+				i = q.pop().inst
+			}
+			d := l.duration(int(i), kind, speed[n], 0)
+			p.free[n]--
+			p.startNode[i] = n
+			p.ev.push(finishEv{t + d, i})
+		}
+	}
+	p.touched = p.touched[:0]
+}
+
+// mostFree picks, for an instance no event or plan has placed, the node
+// of its service's pool with the most free slots, then the fewest waiting.
+func (l *Live) mostFree(p *projector, s int32) int32 {
+	best := int32(-1)
+	for _, n := range l.c.Pool(s) {
+		if best < 0 || l.room(p, n) > l.room(p, best) {
+			best = n
+		}
+	}
+	return best
+}
+
+// radixByTime sorts xs, which is in instance order, by time then instance:
+// a stable LSD radix sort on the bits of the times (all >= 0, so their
+// bits order as they do), a byte a pass, skipping the bytes all share. It
+// returns its working memory for the next call.
+func radixByTime(xs, tmp []finishEv) []finishEv {
+	n := len(xs)
+	if n < 2 {
+		return tmp
+	}
+	tmp = resize(tmp, n)
+	var count [8][256]int32
+	for _, x := range xs {
+		b := math.Float64bits(x.t)
+		for d := 0; d < 8; d++ {
+			count[d][byte(b>>(8*d))]++
+		}
+	}
+	src, dst := xs, tmp
+	for d := 0; d < 8; d++ {
+		c := &count[d]
+		if b := math.Float64bits(xs[0].t); c[byte(b>>(8*d))] == int32(n) {
+			continue // every time has this byte
+		}
+		var pos [256]int32
+		sum := int32(0)
+		for k := 0; k < 256; k++ {
+			pos[k] = sum
+			sum += c[k]
+		}
+		for _, x := range src {
+			k := byte(math.Float64bits(x.t) >> (8 * d))
+			dst[pos[k]] = x
+			pos[k]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] {
+		copy(xs, src)
+	}
+	return tmp
+}
+
+// room is node n's free slots less the instances waiting on it.
+func (l *Live) room(p *projector, n int32) int32 {
+	return p.free[n] - int32(len(p.waiting[n])) - (int32(len(l.shape.atNow[n])) - p.head[n])
+}
+
+// finishEv is a projected up time.
+type finishEv struct {
+	t    float64
+	inst int32
+}
+
+// finishQueue is a min-heap of finish events by time, then instance.
+type finishQueue []finishEv
+
+func (a finishEv) less(b finishEv) bool { return a.t < b.t || a.t == b.t && a.inst < b.inst }
+
+func (q *finishQueue) push(x finishEv) {
+	h := append(*q, x)
+	j := len(h) - 1
+	for j > 0 {
+		up := (j - 1) / 2
+		if !h[j].less(h[up]) {
+			break
+		}
+		h[j], h[up] = h[up], h[j]
+		j = up
+	}
+	*q = h
+}
+
+func (q *finishQueue) pop() finishEv {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	j := 0
+	for {
+		a := 2*j + 1
+		if a >= len(h) {
+			break
+		}
+		if b := a + 1; b < len(h) && h[b].less(h[a]) {
+			a = b
+		}
+		if !h[a].less(h[j]) {
+			break
+		}
+		h[j], h[a] = h[a], h[j]
+		j = a
+	}
+	*q = h
+	return top
+}
+
+// rankItem is an instance waiting on a node.
+type rankItem struct {
+	rank, inst int32
+}
+
+// rankQueue is a min-heap of waiting instances by rank, then instance.
+type rankQueue []rankItem
+
+func (a rankItem) less(b rankItem) bool {
+	return a.rank < b.rank || a.rank == b.rank && a.inst < b.inst
+}
+
+func (q *rankQueue) push(x rankItem) {
+	h := append(*q, x)
+	j := len(h) - 1
+	for j > 0 {
+		up := (j - 1) / 2
+		if !h[j].less(h[up]) {
+			break
+		}
+		h[j], h[up] = h[up], h[j]
+		j = up
+	}
+	*q = h
+}
+
+func (q *rankQueue) pop() rankItem {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	j := 0
+	for {
+		a := 2*j + 1
+		if a >= len(h) {
+			break
+		}
+		if b := a + 1; b < len(h) && h[b].less(h[a]) {
+			a = b
+		}
+		if !h[a].less(h[j]) {
+			break
+		}
+		h[j], h[a] = h[a], h[j]
+		j = a
+	}
+	*q = h
+	return top
 }
 
 // resize returns s with length n, reusing its storage when it can.
@@ -478,125 +748,4 @@ func (p *projector) kthLarge(xs []float64, k int) float64 {
 		return kth(mid, k-below)
 	}
 	return kth(xs, k)
-}
-
-// take books the earliest of a node's slots from time at for d seconds and
-// returns the start.
-func take(slots []float64, at, d float64) float64 {
-	k := 0
-	for j := range slots {
-		if slots[j] < slots[k] {
-			k = j
-		}
-	}
-	start := max(at, slots[k])
-	slots[k] = start + d
-	return start
-}
-
-// leastBusy picks, for an instance no event or plan has placed, the node
-// of its service's pool whose earliest slot frees first.
-func (l *Live) leastBusy(slots func(int32) []float64, s int32) int32 {
-	best, bestT := int32(-1), math.Inf(1)
-	for _, n := range l.c.Pool(s) {
-		ns := slots(n)
-		t := ns[0]
-		for _, x := range ns[1:] {
-			t = min(t, x)
-		}
-		if t < bestT {
-			best, bestT = n, t
-		}
-	}
-	return best
-}
-
-type relItem struct {
-	rel float64
-	svc int32
-}
-
-// relQueue orders services by release time, then index. Every release is
-// at now or later; those at now, most of them, are kept as a set of
-// indices (taken lowest first), the later ones in a binary min-heap.
-type relQueue struct {
-	now  float64
-	at   []uint64 // services released at now, one bit each
-	low  int      // no word of at below this one has a bit set
-	nAt  int
-	heap []relItem
-}
-
-func (a relItem) less(b relItem) bool {
-	if a.rel != b.rel {
-		return a.rel < b.rel
-	}
-	return a.svc < b.svc
-}
-
-// reset empties q for releases at now or later of n services.
-func (q *relQueue) reset(now float64, n int) {
-	q.now = now
-	q.at = resize(q.at, (n+63)/64)
-	clear(q.at)
-	q.low, q.nAt = len(q.at), 0
-	q.heap = q.heap[:0]
-}
-
-func (q *relQueue) len() int { return q.nAt + len(q.heap) }
-
-func (q *relQueue) push(x relItem) {
-	if x.rel <= q.now {
-		w := int(x.svc) >> 6
-		q.at[w] |= 1 << (uint(x.svc) & 63)
-		q.low = min(q.low, w)
-		q.nAt++
-		return
-	}
-	q.heap = append(q.heap, x)
-	h := q.heap
-	j := len(h) - 1
-	for j > 0 {
-		i := (j - 1) / 2
-		if !h[j].less(h[i]) {
-			break
-		}
-		h[i], h[j] = h[j], h[i]
-		j = i
-	}
-}
-
-func (q *relQueue) pop() relItem {
-	if q.nAt > 0 {
-		for q.at[q.low] == 0 {
-			q.low++
-		}
-		b := bits.TrailingZeros64(q.at[q.low])
-		q.at[q.low] &^= 1 << uint(b)
-		q.nAt--
-		return relItem{q.now, int32(q.low<<6 + b)}
-	}
-	h := q.heap
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && h[r].less(h[l]) {
-			j = r
-		}
-		if !h[j].less(h[i]) {
-			break
-		}
-		h[i], h[j] = h[j], h[i]
-		i = j
-	}
-	q.heap = h
-	return top
 }

@@ -970,3 +970,14 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// Rank is instance i's place in dispatch priority: a node starts, among
+// the instances released to it, the one of lowest rank first (the plan
+// policy does; a live projection of the plan should too). Unplaced
+// instances rank last.
+func (p *Plan) Rank(i int) int32 {
+	if p.rank == nil {
+		return int32(i)
+	}
+	return p.rank[i]
+}
