@@ -47,10 +47,11 @@ type shape struct {
 	upNinety float64 // the k-th up time when the 90 % point falls among them
 	upT      []float64
 	// atNow: per node, the instances released already, by rank;
-	// unplacedNow those of them with no node; releasedNow per service.
+	// unplacedNow those of them with no node; left per service, its
+	// dependencies not yet at quorum (0: released).
 	atNow       [][]rankItem
 	unplacedNow []int32
-	releasedNow []bool
+	left        []int32
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -198,14 +199,16 @@ func (l *Live) view(now float64, stale []bool) {
 		sh.atNow[n] = sh.atNow[n][:0]
 	}
 	sh.unplacedNow = sh.unplacedNow[:0]
-	sh.releasedNow = resize(sh.releasedNow, len(m.Services))
+	sh.left = resize(sh.left, len(m.Services))
 	for s := range m.Services {
-		rel := true
+		left := int32(0)
 		for _, d := range m.Services[s].DependsOn {
-			rel = rel && l.upBy[d] >= sh.svc[d].quorum
+			if l.upBy[d] < sh.svc[d].quorum {
+				left++
+			}
 		}
-		sh.releasedNow[s] = rel
-		if !rel {
+		sh.left[s] = left
+		if left > 0 {
 			continue
 		}
 		first := l.c.First(s)
@@ -386,18 +389,8 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	next := 0
 	p.upCnt = resize(p.upCnt, len(m.Services))
 	p.left = resize(p.left, len(m.Services))
-	for s := range m.Services {
-		p.upCnt[s] = l.upBy[s]
-	}
-	for s := range m.Services {
-		left := int32(0)
-		for _, d := range m.Services[s].DependsOn {
-			if p.upCnt[d] < sh.svc[d].quorum {
-				left++
-			}
-		}
-		p.left[s] = left
-	}
+	copy(p.upCnt, l.upBy)
+	copy(p.left, sh.left)
 	p.touched = p.touched[:0]
 	p.head = resize(p.head, nn)
 	for n := 0; n < nn; n++ {
@@ -420,8 +413,9 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		}
 		i, t := e.inst, e.t
 		n := p.startNode[i]
-		p.free[n]++
-		p.touched = append(p.touched, n)
+		if p.free[n]++; p.free[n] > 0 {
+			p.touched = append(p.touched, n) // a slot to start the next in
+		}
 		ups = append(ups, t)
 		pr.all = max(pr.all, t)
 		tr := &pr.tiers[sh.tier[i]]
@@ -567,7 +561,7 @@ type finishEv struct {
 	inst int32
 }
 
-// finishQueue is a min-heap of finish events by time, then instance.
+// finishQueue is a 4-ary min-heap of finish events by time, then instance.
 type finishQueue []finishEv
 
 func (a finishEv) less(b finishEv) bool { return a.t < b.t || a.t == b.t && a.inst < b.inst }
@@ -576,7 +570,7 @@ func (q *finishQueue) push(x finishEv) {
 	h := append(*q, x)
 	j := len(h) - 1
 	for j > 0 {
-		up := (j - 1) / 2
+		up := (j - 1) / 4
 		if !h[j].less(h[up]) {
 			break
 		}
@@ -586,26 +580,34 @@ func (q *finishQueue) push(x finishEv) {
 	*q = h
 }
 
+// pop removes the earliest event; the heap is 4-ary (shallower, and a
+// node's children share a cache line).
 func (q *finishQueue) pop() finishEv {
 	h := *q
 	top := h[0]
 	last := len(h) - 1
-	h[0] = h[last]
+	x := h[last]
 	h = h[:last]
 	j := 0
 	for {
-		a := 2*j + 1
+		a := 4*j + 1
 		if a >= len(h) {
 			break
 		}
-		if b := a + 1; b < len(h) && h[b].less(h[a]) {
-			a = b
+		best := a
+		for b := a + 1; b < min(a+4, len(h)); b++ {
+			if h[b].less(h[best]) {
+				best = b
+			}
 		}
-		if !h[a].less(h[j]) {
+		if !h[best].less(x) {
 			break
 		}
-		h[j], h[a] = h[a], h[j]
-		j = a
+		h[j] = h[best]
+		j = best
+	}
+	if len(h) > 0 {
+		h[j] = x
 	}
 	*q = h
 	return top
