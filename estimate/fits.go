@@ -3,6 +3,8 @@ package estimate
 import (
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
 	"runtime"
 	"sync"
 
@@ -25,8 +27,9 @@ import (
 // curvature there), and μ_role and τ are fitted to the nodes by a few EM
 // steps at every estimate, so a fleet whose nodes differ widely gets a wide
 // prior and a node with little data of its own is as uncertain as the fleet
-// says. Projections draw each node's speed from its posterior: the slowest
-// of many nodes, not their typical one, sets when everything is up.
+// says. Projections draw each node's speed from its posterior (with a t
+// distribution's tails, see drawNu): the slowest of many nodes, not their
+// typical one, sets when everything is up.
 //
 // Distributions other than lognormal are matched to a lognormal by their
 // median and p90 for this purpose; a fixed duration is exact: one start that
@@ -129,14 +132,17 @@ func (f *fits) init(c *placement.Cluster) {
 	f.nRol = len(roles)
 	f.postM, f.postV = make([]float64, nn), make([]float64, nn)
 	f.mu, f.tau = make([]float64, f.nRol), tauStart
-	// Stratified draws: each node gets every normal quantile (k+½)/Samples
-	// once, in an order of its own, so the middle projection of a single
-	// node is its posterior mean and nodes are not drawn in step.
+	// Stratified draws: each node gets every quantile (k+½)/Samples of a
+	// Student t with drawNu degrees of freedom once, in an order of its
+	// own, so the middle projection of a single node is its posterior mean
+	// and nodes are not drawn in step. The t's tails stand for what a
+	// normal posterior leaves out: a few nodes far slower than the rest
+	// (broken, throttled), which are the ones that set the finish.
 	f.z = make([]float64, nn*Samples)
 	for d := 0; d < nn; d++ {
 		r := rand.New(rand.NewPCG(0x5eed5, uint64(d)))
 		for k, j := range r.Perm(Samples) {
-			f.z[d*Samples+k] = math.Sqrt2 * math.Erfinv(2*(float64(j)+0.5)/Samples-1)
+			f.z[d*Samples+k] = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: drawNu}.Quantile((float64(j) + 0.5) / Samples)
 		}
 	}
 	f.open = make([]int32, n)
@@ -161,6 +167,10 @@ func matchDist(d topology.Dist) distInfo {
 	info.lnMed, info.inv = math.Log(med), 1/(sg*math.Sqrt2)
 	return info
 }
+
+// drawNu is the degrees of freedom of the t distribution node speeds are
+// drawn with around their posterior (4: a conventional robust choice).
+const drawNu = 4
 
 // minSigma is the narrowest log spread a start distribution is matched to.
 const minSigma = 0.05
