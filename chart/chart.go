@@ -22,6 +22,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -85,9 +86,25 @@ func (c *Chart) HTML(w io.Writer, r Render) error {
 		c.base.JSAssets.Add(CDNHost + opts.EchartsJS)
 		c.base.CustomizedHeaders.Clear()
 	}
-	_, err := w.Write(c.render.RenderContent())
+	page := c.render.RenderContent()
+	// go-echarts drops an encoding error (a NaN, an infinity) and writes
+	// an empty option: refuse instead of writing a blank page.
+	if _, err := json.Marshal(c.base.JSON()); err != nil {
+		return fmt.Errorf("%s chart: %v", c.Kind, err)
+	}
+	// The option sits in a <script> unescaped: an id containing "</" would
+	// end it. "<\/" is the same string to the script.
+	opt := funcMarks.ReplaceAll([]byte(c.base.JSONNotEscaped()), nil)
+	if esc := bytes.ReplaceAll(opt, []byte("</"), []byte(`<\/`)); !bytes.Equal(esc, opt) {
+		page = bytes.Replace(page, opt, esc, 1)
+	}
+	_, err := w.Write(page)
 	return err
 }
+
+// funcMarks are go-echarts' markers around JavaScript functions in an
+// option, which its renderer strips (render.pat).
+var funcMarks = regexp.MustCompile(`(__f__")|("__f__)|(__f__)`)
 
 // Option returns the echarts option the page passes to setOption, as
 // indented JSON: the data and layout of the chart without the page around it.

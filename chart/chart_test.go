@@ -71,7 +71,7 @@ func (f *fixture) all() []*Chart {
 		Flow(f.m, f.load),
 		Gantt(f.plan),
 		Recovery([]RecoveryCurve{{Name: "plan", UpS: f.plans["plan"].UpS}, {Name: "stale", UpS: f.plans["stale"].UpS}}, len(f.plan.Assign)),
-		ETA(f.snaps, f.final),
+		ETA(f.snaps, f.final, "simulated finish"),
 	}
 }
 
@@ -210,8 +210,9 @@ func TestHeadroomData(t *testing.T) {
 	}
 	// small-dc mixes breaker ratings: the axis is % of In.
 	r := f.load.Racks[0].Sides[1]
-	if got := s[3]["data"].([]any)[0].(float64); math.Abs(got-r.FailoverPct) > 0.01 {
-		t.Errorf("feed B failover of %s = %v, want %.2f %% of In", f.load.Racks[0].ID, got, r.FailoverPct)
+	bar := s[3]["data"].([]any)[0].(map[string]any)
+	if got := bar["value"].(float64); math.Abs(got-r.FailoverPct) > 0.01 || bar["feed"] != r.Feed || bar["breaker"] != r.Breaker || s[3]["name"] != "side 2 failover" {
+		t.Errorf("side 2 failover of %s = %v (%v), want %.2f %% of In on %s, %s", f.load.Racks[0].ID, got, bar, r.FailoverPct, r.Feed, r.Breaker)
 	}
 	ml := s[0]["markLine"].(map[string]any)["data"].([]any)
 	if ml[0].(map[string]any)["yAxis"].(float64) != 100 {
@@ -230,8 +231,12 @@ func TestHeadroomData(t *testing.T) {
 	if len(ml) != 2 || ml[0].(map[string]any)["yAxis"].(float64) != 16 || ml[1].(map[string]any)["yAxis"].(float64) != 12.8 {
 		t.Errorf("mark lines = %v, want In 16 A and continuous limit 12.8 A", ml)
 	}
-	if got := s[1]["data"].([]any)[0].(float64); got != 24.35 {
-		t.Errorf("feed A failover = %v A, want 24.35 A (the incident)", got)
+	if got := s[1]["data"].([]any)[0].(map[string]any)["value"].(float64); got != 24.35 {
+		t.Errorf("side 1 failover = %v A, want 24.35 A (the incident)", got)
+	}
+	// The axis reaches the rating line even when the load is far below it.
+	if max := o["yAxis"].([]any)[0].(map[string]any)["max"].(string); !strings.Contains(max, "16.8") {
+		t.Errorf("y axis max %q does not reach 1.05 × In", max)
 	}
 }
 
@@ -257,7 +262,7 @@ func TestRiskMapData(t *testing.T) {
 				continue
 			}
 			for _, ov := range sc.Overloads {
-				if ov.Element == cols[j] && math.Abs(ov.Ratio-ratio) < 1e-3 {
+				if ov.Element == cols[j] && math.Abs(ov.Ratio-ratio) < 1e-3 && v[3].(float64) == float64(ov.Verdict) && cell["verdict"] == ov.Verdict.String() {
 					found = true
 				}
 			}
@@ -343,7 +348,7 @@ func TestETAChart(t *testing.T) {
 		{TS: 10, ETAAllS: 100, ETAAllLowS: 90, ETAAllHighS: 130, RAMETAAllS: inf},
 		{TS: 20, ETAAllS: 110, ETAAllLowS: 100, ETAAllHighS: 120, RAMETAAllS: 400},
 	}
-	o := option(t, ETA(snaps, 105))
+	o := option(t, ETA(snaps, 105, "actual finish"))
 	s := series(o)
 	byName := map[string]map[string]any{}
 	for _, x := range s {
@@ -439,5 +444,63 @@ func TestBigSite(t *testing.T) {
 	rows := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
 	if len(rows) > 10 || !strings.HasPrefix(rows[0].(string), "tier ") {
 		t.Errorf("Gantt of a big platform: %d rows (%v…), want a row per tier", len(rows), rows[0])
+	}
+}
+
+// incidentVariant is the incident rack with its text changed.
+func incidentVariant(t *testing.T, from, to string) (*topology.Model, power.LoadReport) {
+	t.Helper()
+	b, err := os.ReadFile("../examples/incident-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(b), from, to)
+	if text == string(b) {
+		t.Fatalf("%q not in the incident model", from)
+	}
+	m, err := topology.Parse(topology.File{Name: "variant.toml", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, power.NewNetwork(m, power.BasisConservative).Load()
+}
+
+// flowLinks sums the flow chart's links into each node, and checks it has
+// no self-loop (echarts refuses a sankey with a cycle).
+func flowLinks(t *testing.T, m *topology.Model, rep power.LoadReport) map[string]float64 {
+	t.Helper()
+	in := map[string]float64{}
+	for _, l := range series(option(t, Flow(m, rep)))[0]["links"].([]any) {
+		l := l.(map[string]any)
+		if l["source"] == l["target"] {
+			t.Fatalf("self-loop on %v", l["source"])
+		}
+		in[l["target"].(string)] += l["value"].(float64)
+	}
+	return in
+}
+
+// A rack PDU daisy-chained from another gives no self-loop, and devices
+// plugged straight into circuits still bring their draw to their rack.
+func TestFlowOddWiring(t *testing.T) {
+	m, rep := incidentVariant(t, "input = \"circuit-b\"\n\n[[device_model]]", "input = \"pdu-a\"\n\n[[device_model]]")
+	if in := flowLinks(t, m, rep); math.Abs(in["rack rack-1"]-5.6) > 0.01 {
+		t.Errorf("daisy-chained PDUs: rack receives %.3f kW, want 5.6", in["rack rack-1"])
+	}
+	m, rep = incidentVariant(t, `feeds = ["pdu-a", "pdu-b"]`, `feeds = ["circuit-a", "circuit-b"]`)
+	if in := flowLinks(t, m, rep); math.Abs(in["rack rack-1"]-5.6) > 0.01 {
+		t.Errorf("devices on circuits: rack receives %.3f kW, want 5.6", in["rack rack-1"])
+	}
+}
+
+// An id that contains "</script>" cannot end the page's script early.
+func TestScriptEscape(t *testing.T) {
+	_, rep := incidentVariant(t, `"rack-1"`, `"r</script><b>x</b>"`)
+	var page bytes.Buffer
+	if err := Headroom(rep, 0).HTML(&page, Render{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(page.String(), "</script>") != 2 || !strings.Contains(page.String(), `r<\/script><b>x<\/b>`) {
+		t.Errorf("the rack id was not escaped in the script:\n%s", page.String())
 	}
 }

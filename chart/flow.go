@@ -26,11 +26,15 @@ func Flow(m *topology.Model, rep power.LoadReport) *Chart {
 	for _, e := range rep.Elements {
 		pw[e.ID] = e.PowerW
 	}
+	dev := make(map[string]float64, len(rep.Devices))
+	for _, d := range rep.Devices {
+		dev[d.ID] = d.DrawW
+	}
 	level := 2 // 2: circuits and racks; 1: racks under panels; 0: rack groups per panel
 	var nodes map[string]int
 	var links map[[2]string]float64
 	for {
-		nodes, links = flowGraph(m, pw, level)
+		nodes, links = flowGraph(m, pw, dev, level)
 		if len(nodes) <= MaxFlowNodes || level == 0 {
 			break // level 0 is drawn whatever its size
 		}
@@ -104,8 +108,9 @@ func Flow(m *topology.Model, rep power.LoadReport) *Chart {
 }
 
 // flowGraph folds the power graph into the sankey's nodes (name → depth)
-// and links (source, target → W) at one level of detail.
-func flowGraph(m *topology.Model, pw map[string]float64, level int) (map[string]int, map[[2]string]float64) {
+// and links (source, target → W) at one level of detail. pw is the power
+// through each element, dev each device's draw (W).
+func flowGraph(m *topology.Model, pw, dev map[string]float64, level int) (map[string]int, map[[2]string]float64) {
 	shown := make([]string, len(m.Elements)) // node an element shows as, "" when folded
 	up := make([]string, len(m.Elements))    // nearest shown node at or above the element
 	depth := map[string]int{}
@@ -142,7 +147,10 @@ func flowGraph(m *topology.Model, pw map[string]float64, level int) (map[string]
 			panel = e.ID
 		}
 		panelOf[i] = panel
-		if shown[i] == "" {
+		if shown[i] == "" || isRack(shown[i]) && isRack(parent) {
+			// Folded; a rack PDU fed from another rack's PDU (daisy-chained)
+			// is already in the power that reached the first rack.
+			shown[i] = ""
 			up[i] = parent
 			continue
 		}
@@ -154,6 +162,33 @@ func flowGraph(m *topology.Model, pw map[string]float64, level int) (map[string]
 		if parent != "" && pw[e.ID] > 0 {
 			// Multi-input elements count once, on their preferred input.
 			links[[2]string{parent, shown[i]}] += pw[e.ID]
+		}
+	}
+	// Devices plugged straight into a circuit, transfer switch or panel
+	// (not a rack PDU): their draw, shared over their PSUs, goes from the
+	// node above that feed to their rack.
+	for d := range m.Devices {
+		dv := &m.Devices[d]
+		if len(dv.Feeds) == 0 {
+			continue
+		}
+		share := dev[dv.ID] / float64(len(dv.Feeds))
+		for _, f := range dv.Feeds {
+			k := m.Elements[f].Kind
+			if k == topology.KindRackPDU || k == topology.KindBank || share <= 0 || up[f] == "" {
+				continue
+			}
+			rack := "rack " + m.Racks[dv.Rack].ID
+			if level == 0 {
+				rack = "racks under " + panelOf[f]
+			}
+			if up[f] == rack {
+				continue
+			}
+			if _, ok := depth[rack]; !ok {
+				depth[rack] = 0
+			}
+			links[[2]string{up[f], rack}] += share
 		}
 	}
 	// Racks (and rack groups) all sit at the last column.

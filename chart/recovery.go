@@ -63,7 +63,8 @@ func Recovery(curves []RecoveryCurve, total int) *Chart {
 	line.Tooltip = opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}
 	line.GridList = []opts.Grid{{Top: "95", Bottom: "60", Left: "80", Right: "40"}}
 	line.XAxisList = []opts.XAxis{{Type: "value", Name: "s from power-on", NameLocation: "middle", NameGap: 30, Min: 0}}
-	line.YAxisList = []opts.YAxis{{Type: "value", Name: "instances up", Min: 0}}
+	line.YAxisList = []opts.YAxis{{Type: "value", Name: "instances up", Min: 0,
+		Max: js(`function (v) { return Math.max(v.max, ` + strconv.Itoa(total) + `); }`)}}
 	if len(line.MultiSeries) > 0 {
 		line.MultiSeries[0].MarkLines = &opts.MarkLines{
 			Data: []any{opts.MarkLineNameYAxisItem{Name: "all instances", YAxis: total}},
@@ -78,10 +79,12 @@ func Recovery(curves []RecoveryCurve, total int) *Chart {
 
 // ETA draws the recovery ETA as it would have been announced over time: the
 // throughput estimate of when everything is up, with its band, and the RAM
-// baseline's linear extrapolation, against the actual finish (a mark line;
-// pass a negative actualS when the recovery has not finished). A dashed
+// baseline's linear extrapolation, against when the recovery finished (a
+// mark line named finish, e.g. "actual finish" for a recorded recovery or
+// "simulated finish"; pass a negative finishS when it has not finished). A dashed
 // diagonal marks "now": an estimate below it is already late.
-func ETA(snaps []estimate.Snapshot, actualS float64) *Chart {
+func ETA(snaps []estimate.Snapshot, finishS float64, finish string) *Chart {
+	actualS := finishS
 	line := charts.NewLine()
 	var eta, band, ram, now []any
 	hi := 0.0
@@ -101,7 +104,7 @@ func ETA(snaps []estimate.Snapshot, actualS float64) *Chart {
 	}
 	subtitle := strconv.Itoa(len(snaps)) + " estimates"
 	if actualS >= 0 {
-		subtitle += "; actual finish " + dur(actualS)
+		subtitle += "; " + finish + " " + dur(actualS)
 	} else {
 		subtitle += "; not finished yet"
 	}
@@ -143,9 +146,9 @@ func ETA(snaps []estimate.Snapshot, actualS float64) *Chart {
 	)
 	if actualS >= 0 {
 		line.MultiSeries[1].MarkLines = &opts.MarkLines{
-			Data: []any{opts.MarkLineNameYAxisItem{Name: "actual finish", YAxis: r2(actualS)}},
+			Data: []any{opts.MarkLineNameYAxisItem{Name: finish, YAxis: r2(actualS)}},
 			MarkLineStyle: opts.MarkLineStyle{Symbol: []string{"none", "none"},
-				Label:     &opts.Label{Show: opts.Bool(true), Formatter: "actual finish {c} s", Position: "insideEndTop"},
+				Label:     &opts.Label{Show: opts.Bool(true), Formatter: finish + " {c} s", Position: "insideEndTop"},
 				LineStyle: &opts.LineStyle{Color: "#3ba272", Type: "dashed", Width: 2}},
 		}
 	}

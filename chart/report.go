@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,7 +46,7 @@ type Report struct {
 // once complete; dir must not exist, be empty, or hold an earlier report.
 func WriteReport(dir string, rep Report, r Render, browser string) error {
 	if err := replaceable(dir); err != nil {
-		return err
+		return &DirError{err}
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
@@ -112,13 +113,13 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 	for k := 0; k < half; k++ {
 		a, m := rep.Accuracy[k], rep.Accuracy[half+k]
 		ratio := "—"
-		if a.MedianAbsError > 0 {
-			ratio = strconv.FormatFloat(m.MedianAbsError/a.MedianAbsError, 'f', 1, 64) + "×"
+		if r := m.MedianAbsError / a.MedianAbsError; a.MedianAbsError > 0 && finiteNum(r) {
+			ratio = strconv.FormatFloat(r, 'f', 1, 64) + "×"
 		}
 		acc = append(acc, accRow{
 			Progress:         strconv.FormatFloat(100*a.Progress, 'f', 0, 64) + " %",
-			ThroughputMedian: strconv.FormatFloat(a.MedianAbsError, 'f', 3, 64), ThroughputP90: strconv.FormatFloat(a.P90AbsError, 'f', 3, 64),
-			RAMMedian: strconv.FormatFloat(m.MedianAbsError, 'f', 3, 64), RAMP90: strconv.FormatFloat(m.P90AbsError, 'f', 3, 64),
+			ThroughputMedian: errText(a.MedianAbsError), ThroughputP90: errText(a.P90AbsError),
+			RAMMedian: errText(m.MedianAbsError), RAMP90: errText(m.P90AbsError),
 			MedianRatioText: ratio,
 		})
 	}
@@ -135,17 +136,34 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 	if err := write(reportMarker, []byte("blackstart report\n")); err != nil {
 		return err
 	}
+	// The earlier report is moved aside, not removed, until the new one is
+	// in place.
+	old := ""
 	if _, err := os.Stat(dir); err == nil {
-		if err := os.RemoveAll(dir); err != nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
 			return err
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
 		return err
 	}
 	ok = true
+	if old != "" {
+		return os.RemoveAll(old)
+	}
 	return nil
 }
+
+// DirError says the report's directory cannot take a report: it is not a
+// directory, or holds something else.
+type DirError struct{ Err error }
+
+func (e *DirError) Error() string { return e.Err.Error() }
+func (e *DirError) Unwrap() error { return e.Err }
 
 // replaceable checks that dir does not exist, is empty, or holds a report.
 func replaceable(dir string) error {
@@ -219,3 +237,17 @@ iframe { width: 100%; border: 1px solid #ddd; }
 </body>
 </html>
 `))
+
+// errText formats a relative error: "—" without samples, "∞" when the
+// estimator gave no finite ETA.
+func errText(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "—"
+	case math.IsInf(v, 0):
+		return "∞"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+func finiteNum(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

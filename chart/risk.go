@@ -12,8 +12,9 @@ import (
 )
 
 // RiskMap draws the N-1 risk map: single failures (rows) against the elements
-// they overload (columns), each cell coloured by the element's worst load
-// over its rating (current over In; a UPS: power over capacity). Only what
+// they overload (columns), each cell the element's worst load over its
+// rating (current over In; a UPS: power over capacity), coloured by the
+// verdict the power analysis gave that load. Only what
 // matters on a big site is shown: the top failures with an overload, in the
 // sweep's order (worst first), and among the elements they overload the top
 // ones by their worst ratio; at most top of each (DefaultTop when top <= 0).
@@ -61,7 +62,8 @@ func RiskMap(rep power.SweepReport, top int) *Chart {
 		rowNames[i] = scenarioName(sc)
 		for _, o := range sc.Overloads {
 			if j, ok := col[o.Element]; ok {
-				data = append(data, heatCell{Value: [3]float64{float64(j), float64(i), r3(o.Ratio)}, Element: o.Element, Failure: rowNames[i]})
+				data = append(data, heatCell{Value: [4]float64{float64(j), float64(i), r3(o.Ratio), float64(o.Verdict)},
+					Element: o.Element, Failure: rowNames[i], Verdict: o.Verdict.String()})
 				peak = max(peak, o.Ratio)
 			}
 		}
@@ -77,21 +79,23 @@ func RiskMap(rep power.SweepReport, top int) *Chart {
 	h := max(420, 150+22*len(rows))
 	initBase(&hm.BaseConfiguration, ch.Kind, ch.Title, subtitle, 1200, h)
 	hm.Tooltip = opts.Tooltip{Show: opts.Bool(true), Formatter: js(`function (p) {
-  return 'failure: ' + p.data.failure + '<br/>element: ' + p.data.element + '<br/>load / rating: ' + p.data.value[2];
+  return 'failure: ' + p.data.failure + '<br/>element: ' + p.data.element + '<br/>load / rating: ' + p.data.value[2] + '<br/>verdict: ' + p.data.verdict;
 }`)}
 	hm.Legend = opts.Legend{Show: opts.Bool(false)}
 	hm.GridList = []opts.Grid{{Top: "90", Bottom: "140", Left: "220", Right: "230"}}
 	hm.XAxisList = []opts.XAxis{{Type: "category", Data: cols, AxisLabel: &opts.AxisLabel{Rotate: 50, Interval: "0"}, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}}
 	hm.YAxisList = []opts.YAxis{{Type: "category", Data: rowNames, Inverse: opts.Bool(true), AxisLabel: &opts.AxisLabel{Interval: "0"}, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}}
+	// Colour by the element's own verdict (its standard, its continuous
+	// limit, whether it trips at all), the ratio as the cell's label.
 	// go-echarts' Piece has no label: the pieces go in raw.
 	setRaw(&hm.BaseConfiguration, map[string]any{"visualMap": []any{map[string]any{
-		"type": "piecewise", "right": 10, "top": "middle",
+		"type": "piecewise", "right": 10, "top": "middle", "dimension": 3,
 		"pieces": []map[string]any{
-			{"lt": 0.8, "label": "< 0.8", "color": "#91cc75"},
-			{"gte": 0.8, "lt": 1, "label": "0.8–1 (past continuous limit)", "color": "#fac858"},
-			{"gte": 1, "lt": 1.13, "label": "1–1.13", "color": "#fc8452"},
-			{"gte": 1.13, "lt": 1.45, "label": "1.13–1.45 (may trip)", "color": "#ee6666"},
-			{"gte": 1.45, "label": "≥ 1.45 (trips)", "color": "#8b0000"},
+			{"value": int(power.OK), "label": "within the continuous limit", "color": "#91cc75"},
+			{"value": int(power.OverContinuous), "label": "over the continuous limit", "color": "#fac858"},
+			{"value": int(power.OverRating), "label": "over the rating", "color": "#fc8452"},
+			{"value": int(power.MayTrip), "label": "may trip", "color": "#ee6666"},
+			{"value": int(power.Trip), "label": "trips", "color": "#8b0000"},
 		},
 	}}})
 	hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{
@@ -107,10 +111,11 @@ func scenarioName(sc power.Scenario) string {
 	return strings.Join(sc.Failed, " + ")
 }
 
-// heatCell is one cell of the risk map: [column, row, ratio] and the names
-// the tooltip shows.
+// heatCell is one cell of the risk map: [column, row, load / rating,
+// verdict] and the names the tooltip shows.
 type heatCell struct {
-	Value   [3]float64 `json:"value"`
+	Value   [4]float64 `json:"value"`
 	Element string     `json:"element"`
 	Failure string     `json:"failure"`
+	Verdict string     `json:"verdict"`
 }

@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -24,12 +25,32 @@ var Progress = []float64{0.10, 0.25, 0.50, 0.75}
 
 // Accuracy is how far one estimator's all-up ETA was from the truth at
 // one progress point, over the runs: |ETA − actual| / actual remaining.
+// An estimator that gave no finite ETA (the RAM baseline with no RAM
+// requested anywhere) is infinitely wrong: +Inf, null in JSON. With no
+// sample, the errors are NaN (null in JSON).
 type Accuracy struct {
 	Estimator      string  `json:"estimator"` // "throughput" or "ram"
 	Progress       float64 `json:"progress"`
 	MedianAbsError float64 `json:"median_abs_error"`
 	P90AbsError    float64 `json:"p90_abs_error"`
 	Samples        int     `json:"samples"`
+}
+
+// MarshalJSON writes non-finite errors as null.
+func (a Accuracy) MarshalJSON() ([]byte, error) {
+	num := func(v float64) *float64 {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		Estimator      string   `json:"estimator"`
+		Progress       float64  `json:"progress"`
+		MedianAbsError *float64 `json:"median_abs_error"`
+		P90AbsError    *float64 `json:"p90_abs_error"`
+		Samples        int      `json:"samples"`
+	}{a.Estimator, a.Progress, num(a.MedianAbsError), num(a.P90AbsError), a.Samples})
 }
 
 // Perturbations of one evaluation run, drawn from its seed: a tenth of the
@@ -124,7 +145,7 @@ func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) ([]Acc
 	for _, est := range []string{"throughput", "ram"} {
 		for k, pr := range Progress {
 			xs := errs[est][k]
-			a := Accuracy{Estimator: est, Progress: pr, Samples: len(xs)}
+			a := Accuracy{Estimator: est, Progress: pr, Samples: len(xs), MedianAbsError: math.NaN(), P90AbsError: math.NaN()}
 			if len(xs) > 0 {
 				sort.Float64s(xs)
 				a.MedianAbsError = stat.Quantile(0.5, stat.Empirical, xs, nil)

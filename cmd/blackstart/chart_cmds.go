@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -26,7 +27,7 @@ func renderFlags() []cli.Flag {
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the simulated recoveries"},
 		&cli.IntFlag{Name: "top", Value: chart.DefaultTop, Usage: "racks, failures and elements the headroom and risk charts show at most"},
 		&cli.IntFlag{Name: "batch", Usage: "ETA chart: events per estimate (0: about 100 estimates over the recovery)"},
-		&cli.StringFlag{Name: "basis", Value: "conservative", Usage: "device draw basis: conservative, nameplate, typical or measured"},
+		&cli.StringFlag{Name: "basis", Value: "conservative", Usage: "device draw basis: conservative, nameplate, allocated, typical, peak or measured"},
 		&cli.BoolFlag{Name: "offline", EnvVars: []string{"BLACKSTART_OFFLINE"}, Usage: "self-contained pages: inline echarts " + chart.EchartsVersion + " from a local copy (see --echarts-js)"},
 		&cli.StringFlag{Name: "echarts-js", Usage: "local echarts.min.js `PATH` for --offline and --png (default $" + chart.EchartsEnv + ", else ./" + chart.DefaultEchartsPath + " here or above)"},
 		&cli.BoolFlag{Name: "png", Usage: "also write a PNG of each chart, through headless Chromium"},
@@ -98,8 +99,9 @@ type chartInputs struct {
 	sims map[string]*placement.Result
 	evs  []placement.Event // actual recovery, from --events
 	hist []estimate.Snapshot
-	// actualS is when the recovery drawn on the ETA chart finished, s; -1
-	// when it has not.
+	// actualS is when the recovery drawn on the ETA chart finished (the
+	// recorded one with --events, else the simulated one), s; -1 when it
+	// has not.
 	actualS float64
 	// etaFrom says where the ETA chart's recovery comes from.
 	etaFrom string
@@ -129,6 +131,9 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 		in.evs, err = estimate.ReadEvents(path, bufio.NewReader(f), in.cluster())
 		if err != nil {
 			return nil, err
+		}
+		if len(in.evs) == 0 {
+			return nil, badInput("%s: no progress events in the file", path)
 		}
 	}
 	return in, nil
@@ -387,7 +392,11 @@ func (in *chartInputs) build(kind string) (*chart.Chart, any, error) {
 		if in.actualS >= 0 {
 			actual = &in.actualS
 		}
-		return chart.ETA(h, in.actualS), map[string]any{"recovery": in.etaFrom, "actual_finish_s": actual, "estimates": jsonSnaps(h)}, nil
+		finish := "simulated finish"
+		if in.evs != nil {
+			finish = "actual finish"
+		}
+		return chart.ETA(h, in.actualS, finish), map[string]any{"recovery": in.etaFrom, "finish_s": actual, "estimates": jsonSnaps(h)}, nil
 	}
 	return nil, nil, badInput("chart: unknown kind %q (want %s)", kind, joinOr(chart.Kinds))
 }
@@ -434,6 +443,9 @@ func chartAction(c *cli.Context) error {
 	out := c.String("output")
 	if out == "" && format == "html" {
 		return badInput("chart: -o FILE.html is required (- for stdout)")
+	}
+	if c.Bool("png") && format != "html" {
+		return badInput("--png draws the page: it needs --format html")
 	}
 	if c.Bool("png") && (out == "" || out == "-") {
 		return badInput("--png needs -o FILE.html: the PNG is written beside it")
@@ -559,7 +571,11 @@ func reportAction(c *cli.Context) error {
 		rep.Data[k] = data
 	}
 	if err := chart.WriteReport(out, rep, r, browser); err != nil {
-		return badInput("report: %v", err)
+		var de *chart.DirError
+		if errors.As(err, &de) {
+			return badInput("report: %v", err)
+		}
+		return &exitError{code: exitInternal, err: fmt.Errorf("report: %v", err)}
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %s/index.html and %d charts\n", strings.TrimSuffix(out, "/"), len(rep.Charts))
 	return nil

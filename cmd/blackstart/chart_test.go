@@ -152,3 +152,34 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("foreign dir: exit %d %q", code, errOut)
 	}
 }
+
+// Help and "--" work wherever they are written.
+func TestFlagsAnywhere(t *testing.T) {
+	for _, args := range [][]string{
+		{"chart", "headroom", "--help"},
+		{"power", "failover", "../../examples/incident-2019.toml", "--help"},
+		{"plan", "restart", "-h"},
+	} {
+		code, out, errOut := runCLI(t, args...)
+		if code != exitOK || !strings.Contains(out, "USAGE:") {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "h.html")
+	if code, _, errOut := runCLI(t, "chart", "headroom", "-o", out, "--", "../../examples/incident-2019.toml"); code != exitOK {
+		t.Errorf("-- before the model: exit %d, %s", code, errOut)
+	}
+	empty := filepath.Join(t.TempDir(), "none.jsonl")
+	os.WriteFile(empty, nil, 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"chart", "eta", "--events", empty, "-o", out}, smallDC...), "no progress events"},
+		{[]string{"chart", "headroom", "--png", "--format", "option", "../../examples/incident-2019.toml"}, "--png draws the page"},
+	} {
+		if code, _, errOut := runCLI(t, c.args...); code != exitBadInput || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+}

@@ -315,7 +315,7 @@ func estimateEvaluate(c *cli.Context) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"estimator", "progress", "median_abs_error", "p90_abs_error", "samples"})
 		for _, a := range acc {
-			cw.Write([]string{a.Estimator, csvFloat(a.Progress), strconv.FormatFloat(a.MedianAbsError, 'f', 4, 64), strconv.FormatFloat(a.P90AbsError, 'f', 4, 64), strconv.Itoa(a.Samples)})
+			cw.Write([]string{a.Estimator, csvFloat(a.Progress), csvErr(a.MedianAbsError), csvErr(a.P90AbsError), strconv.Itoa(a.Samples)})
 		}
 		cw.Flush()
 		err = cw.Error()
@@ -326,7 +326,7 @@ func estimateEvaluate(c *cli.Context) error {
 		half := len(acc) / 2
 		for k := 0; k < half; k++ {
 			a, r := acc[k], acc[half+k]
-			fmt.Fprintf(tw, "%.0f %%\t%.3f\t%.3f\t%.3f\t%.3f\n", 100*a.Progress, a.MedianAbsError, a.P90AbsError, r.MedianAbsError, r.P90AbsError)
+			fmt.Fprintf(tw, "%.0f %%\t%s\t%s\t%s\t%s\n", 100*a.Progress, tabErr(a.MedianAbsError), tabErr(a.P90AbsError), tabErr(r.MedianAbsError), tabErr(r.P90AbsError))
 		}
 		tw.Flush()
 	}
@@ -334,4 +334,25 @@ func estimateEvaluate(c *cli.Context) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// tabErr formats a relative error for a table: "-" without samples, "inf"
+// when the estimator gave no finite ETA.
+func tabErr(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "-"
+	case math.IsInf(v, 0):
+		return "inf"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// csvErr formats a relative error for CSV: empty without samples, +Inf
+// when the estimator gave no finite ETA.
+func csvErr(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 4, 64)
 }

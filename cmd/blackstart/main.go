@@ -209,18 +209,23 @@ func flagsFirst(app *cli.App, args []string) []string {
 		}
 	}
 	var flags, rest []string
+	dashes := false
 	for ; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			rest = append(rest, args[i:]...)
+			dashes = true
+			rest = append(rest, args[i+1:]...)
 			break
 		}
 		if len(a) < 2 || a[0] != '-' {
 			rest = append(rest, a)
 			continue
 		}
-		flags = append(flags, a)
 		name := strings.TrimLeft(a, "-")
+		if name == "h" || name == "help" {
+			return append(out, "--help") // the command's help, wherever it was asked for
+		}
+		flags = append(flags, a)
 		if strings.Contains(name, "=") {
 			continue
 		}
@@ -229,5 +234,9 @@ func flagsFirst(app *cli.App, args []string) []string {
 			i++
 		}
 	}
-	return append(append(out, flags...), rest...)
+	out = append(out, flags...)
+	if dashes {
+		out = append(out, "--") // what follows is arguments, even when it starts with "-"
+	}
+	return append(out, rest...)
 }
