@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"math"
 
 	"blackstart/placement"
@@ -43,6 +44,9 @@ type Live struct {
 
 	// lastFailed: per node, its latest event was a failed start.
 	lastFailed []bool
+	// pending: per node, instances waiting to start there (not yet
+	// scheduled, or back after a failed start).
+	pending []int32
 
 	// The starts seen, per node, for the speed estimate (see fits.go).
 	fits
@@ -58,12 +62,15 @@ func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	l := &Live{c: c, p: p, state: make([]uint8, n), node: make([]int32, n), startT: make([]float64, n), upT: make([]float64, n),
 		upBy:     make([]int32, len(c.M.Services)),
-		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), lastFailed: make([]bool, nn)}
+		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), lastFailed: make([]bool, nn), pending: make([]int32, nn)}
 	l.fits.init(c)
 	for i := range l.node {
 		l.node[i], l.upT[i] = -1, -1
 		if p != nil {
 			l.node[i] = p.Assign[i].Node
+		}
+		if l.node[i] >= 0 {
+			l.pending[l.node[i]]++
 		}
 	}
 	for k := range l.lastSeen {
@@ -91,6 +98,14 @@ func (l *Live) Observe(e placement.Event) {
 	if (prev == stScheduled || prev == stStarted) && l.node[i] >= 0 {
 		l.busy[l.node[i]]--
 	}
+	if prev == stPending && l.node[i] >= 0 {
+		l.pending[l.node[i]]--
+	}
+	defer func() {
+		if l.state[i] == stPending && l.node[i] >= 0 {
+			l.pending[l.node[i]]++
+		}
+	}()
 	switch e.State {
 	case placement.Scheduled:
 		l.state[i], l.node[i] = stScheduled, e.Node
@@ -123,14 +138,20 @@ func (l *Live) Observe(e placement.Event) {
 // and no event for longer than staleAfter; or one of its starts is past its
 // timeout by more than timeoutSlack with no word of it (a live node reports
 // every start up, or failed at its timeout); or its last word was a failed
-// start and nothing followed for longer than the longest retry back-off (a
-// live node starts its next instance, or retries, by then).
+// start, it still has work, and nothing followed for longer than the longest
+// retry back-off.
 func (l *Live) stale(n int32, now float64) bool {
 	if l.lastSeen[n] < 0 {
 		return false
 	}
 	quiet := now - l.lastSeen[n]
-	if l.busy[n] > 0 && quiet > staleAfter || l.lastFailed[n] && quiet > placement.MaxBackoffS {
+	if l.busy[n] > 0 && quiet > staleAfter {
+		return true
+	}
+	// After a failed start a live node retries, or starts its next planned
+	// instance, within the longest back-off (with its jitter) — when it has
+	// work: a node whose instances went elsewhere may rightly stay quiet.
+	if l.lastFailed[n] && quiet > 1.5*placement.MaxBackoffS+timeoutSlack && (l.busy[n] > 0 || l.pending[n] > 0) {
 		return true
 	}
 	for _, r := range l.fits.node[n].running {
@@ -175,11 +196,52 @@ type Snapshot struct {
 }
 
 // TierStatus is one tier's progress and projected completion.
+//
+// ETAS is when the tier's last instance that can come up is projected up;
+// +Inf (null in JSON) when none of the instances left can: they are all on
+// nodes that stopped reporting, or behind a dependency that cannot reach
+// quorum.
 type TierStatus struct {
-	Tier  int     `json:"tier"`
-	Up    int     `json:"up"`
-	Total int     `json:"total"`
-	ETAS  float64 `json:"eta_s"`
+	Tier      int     `json:"tier"`
+	Up        int     `json:"up"`
+	Total     int     `json:"total"`
+	ETAS      float64 `json:"eta_s"`
+	projected int     // instances a projection brings up
+}
+
+// MarshalJSON writes an infinite ETA as null.
+func (t TierStatus) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Tier  int      `json:"tier"`
+		Up    int      `json:"up"`
+		Total int      `json:"total"`
+		ETAS  *float64 `json:"eta_s"`
+	}{t.Tier, t.Up, t.Total, finitePtr(t.ETAS)})
+}
+
+// MarshalJSON writes infinite times (no RAM back yet, nothing that can
+// come up) as null.
+func (s Snapshot) MarshalJSON() ([]byte, error) {
+	type plain Snapshot
+	return json.Marshal(struct {
+		plain
+		ETAAllS     *float64 `json:"eta_all_s"`
+		ETAAllLowS  *float64 `json:"eta_all_low_s"`
+		ETAAllHighS *float64 `json:"eta_all_high_s"`
+		ETA90S      *float64 `json:"eta_90_s"`
+		ETA90LowS   *float64 `json:"eta_90_low_s"`
+		ETA90HighS  *float64 `json:"eta_90_high_s"`
+		RAMETAAllS  *float64 `json:"ram_eta_all_s"`
+		RAMETA90S   *float64 `json:"ram_eta_90_s"`
+	}{plain(s), finitePtr(s.ETAAllS), finitePtr(s.ETAAllLowS), finitePtr(s.ETAAllHighS), finitePtr(s.ETA90S),
+		finitePtr(s.ETA90LowS), finitePtr(s.ETA90HighS), finitePtr(s.RAMETAAllS), finitePtr(s.RAMETA90S)})
+}
+
+func finitePtr(v float64) *float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil
+	}
+	return &v
 }
 
 // Estimate projects the recovery from its state at now (s).
@@ -210,6 +272,12 @@ func (l *Live) Estimate(now float64) Snapshot {
 	qa, q9 := quantiles(alls), quantiles(nineties)
 	s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS = qa.P50, qa.P10, qa.P90
 	s.ETA90S, s.ETA90LowS, s.ETA90HighS = q9.P50, q9.P10, q9.P90
+	if s.Up < s.Total {
+		// Something is still to come up (or at risk): not in the past.
+		for _, v := range []*float64{&s.ETAAllS, &s.ETAAllLowS, &s.ETAAllHighS, &s.ETA90S, &s.ETA90LowS, &s.ETA90HighS} {
+			*v = max(*v, now)
+		}
+	}
 	s.AtRisk = last.atRisk
 	s.RAMFraction = l.ram.Fraction()
 	if v, ok := l.ram.ETA(now, 1); ok {
@@ -226,11 +294,19 @@ func (l *Live) Estimate(now float64) Snapshot {
 	etas := make([]float64, Samples)
 	for t, ts := range last.tiers {
 		if ts.Total > 0 {
+			proj := 0
 			for k, pr := range prs {
 				etas[k] = pr.tiers[t].ETAS
+				proj = max(proj, pr.tiers[t].projected)
 			}
 			ts.Tier = t
 			ts.ETAS = quantiles(etas).P50
+			switch {
+			case ts.Up < ts.Total && proj == 0:
+				ts.ETAS = math.Inf(1) // nothing left of it can come up
+			case ts.Up < ts.Total:
+				ts.ETAS = max(ts.ETAS, now)
+			}
 			s.Tiers = append(s.Tiers, ts)
 		}
 	}

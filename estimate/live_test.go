@@ -70,23 +70,27 @@ start = { dist = "fixed", s = 10 }
 	if s.Up != 3 || !near(s.ETAAllS, 100) || !near(s.ETA90S, 90) || !near(s.ETAAllLowS, 100) || !near(s.ETAAllHighS, 100) {
 		t.Errorf("got %d up, ETA %g s [%g, %g], 90 %% %g s; want 3, 100 [100, 100], 90", s.Up, s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS, s.ETA90S)
 	}
-	// The node runs at half the expected speed: 20 s per start.
+	// The node runs at half the expected speed: 20 s per start (a fixed
+	// start time pins the speed from one completion).
 	l = NewLive(c, nil)
 	for i := 0; i < 4; i++ {
 		t0 := float64(20 * i)
 		l.Observe(placement.Event{TS: t0, Instance: int32(i), Node: 0, State: placement.Started})
 		l.Observe(placement.Event{TS: t0 + 20, Instance: int32(i), Node: 0, State: placement.Up})
 	}
-	// Speed is shrunk towards the fleet's (also 0.5 here): 0.5.
+	// The speed is 0.5 exactly.
 	if s := l.Estimate(80); math.Abs(s.ETAAllS-200) > 1e-6 {
 		t.Errorf("half-speed node: ETA %g s, want 200", s.ETAAllS)
 	}
 }
 
-// Two tiers on a node with two slots: b (4 × 10 s) waits for a quorum of
-// both instances of a (2 × 20 s): all up at 20 + 2 × 10 = 40 s.
+// Two tiers on a node with three slots: b (4 × 10 s) waits for a quorum of
+// both instances of a (2 × 20 s): all up at 20 + 2 × 10 = 40 s (30 s
+// without the barrier).
 func TestLiveTierBarrier(t *testing.T) {
-	c := oneNode(t, 2, `
+	// Three slots: without the barrier b would take the free one at 5 s
+	// and all be up by 30 s; with it, b waits for both a (20 s).
+	c := oneNode(t, 3, `
 [[service]]
 id = "a"
 instances = 2
@@ -152,5 +156,46 @@ start = { dist = "fixed", s = 10 }
 	s := l.Estimate(10 + 100 + timeoutSlack + 1)
 	if strings.Join(s.StaleNodes, ",") != "n1" || s.AtRisk != 2 {
 		t.Errorf("stale %v, at risk %d; want [n1], 2", s.StaleNodes, s.AtRisk)
+	}
+}
+
+// After a failed start, a node that has nothing left to start may stay
+// quiet: it is not stale. One that still has work is, after the longest
+// back-off.
+func TestLiveQuietAfterFailure(t *testing.T) {
+	c := twoNodes(t)
+	l := NewLive(c, nil)
+	// n1 fails instance 0, which goes to... nowhere else here, so it is
+	// pending on n1: n1 has work.
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Failed})
+	late := 10 + 1.5*placement.MaxBackoffS + timeoutSlack + 1
+	if s := l.Estimate(late); strings.Join(s.StaleNodes, ",") != "n1" {
+		t.Errorf("stale %v; want n1 (a failed start, work left, silent past the back-off)", s.StaleNodes)
+	}
+	// The failed instance is then scheduled on n2: n1 has no work left.
+	l.Observe(placement.Event{TS: late, Instance: 0, Node: 1, State: placement.Scheduled})
+	if s := l.Estimate(late + 1); len(s.StaleNodes) != 0 {
+		t.Errorf("stale %v; want none (n1 has nothing left to start)", s.StaleNodes)
+	}
+}
+
+// Instances with no node go to a node that still reports, and an ETA is
+// never in the past while something is still down.
+func TestLiveStaleNodeAvoided(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "app"
+instances = 3
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Up})
+	l.Observe(placement.Event{TS: 10, Instance: 1, Node: 0, State: placement.Started})
+	now := 10 + staleAfter + 1
+	s := l.Estimate(now)
+	if s.AtRisk != 2 || s.ETAAllS < now || !math.IsInf(s.Tiers[0].ETAS, 1) && s.Tiers[0].ETAS < now {
+		t.Errorf("at risk %d, ETA %g s, tier ETA %g s at %g s; want 2 at risk and nothing in the past", s.AtRisk, s.ETAAllS, s.Tiers[0].ETAS, now)
 	}
 }

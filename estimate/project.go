@@ -307,10 +307,11 @@ func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
 const attempts = placement.DefaultMaxAttempts
 
 // backoffSum[j] is the projected back-off before retry j, summed over the
-// first j retries, s.
+// first j retries, s: doubling from DefaultBackoffS and capped at
+// MaxBackoffS, as the simulator does (its jitter averages out).
 var backoffSum = func() (b [attempts]float64) {
 	for a := 1; a < attempts; a++ {
-		b[a] = b[a-1] + placement.DefaultBackoffS*math.Pow(2, float64(a-1))
+		b[a] = b[a-1] + min(placement.DefaultBackoffS*math.Pow(2, float64(a-1)), placement.MaxBackoffS)
 	}
 	return b
 }()
@@ -420,6 +421,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		pr.all = max(pr.all, t)
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
 		s := c.Instances[i].Service
 		if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
 			for _, d := range sh.deps[s] {
@@ -463,7 +465,7 @@ func (l *Live) release(p *projector, s int32, stale []bool) {
 func (l *Live) place(p *projector, i, s int32, stale []bool) {
 	n := l.node[i]
 	if n < 0 {
-		n = l.mostFree(p, s)
+		n = l.mostFree(p, s, stale)
 	}
 	if n < 0 || stale[n] {
 		return
@@ -497,10 +499,14 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 }
 
 // mostFree picks, for an instance no event or plan has placed, the node
-// of its service's pool with the most free slots, then the fewest waiting.
-func (l *Live) mostFree(p *projector, s int32) int32 {
+// of its service's pool with the most free slots, then the fewest waiting,
+// among those still reporting.
+func (l *Live) mostFree(p *projector, s int32, stale []bool) int32 {
 	best := int32(-1)
 	for _, n := range l.c.Pool(s) {
+		if stale[n] {
+			continue
+		}
 		if best < 0 || l.room(p, n) > l.room(p, best) {
 			best = n
 		}

@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"blackstart/placement"
@@ -77,7 +78,19 @@ func TestSlowNodeFromCensoredStarts(t *testing.T) {
 // lognormal service pinned to each.
 func twoNodes(t *testing.T) *placement.Cluster {
 	t.Helper()
-	text := `
+	return parseCluster(t, twoNodesText)
+}
+
+func parseCluster(t *testing.T, text string) *placement.Cluster {
+	t.Helper()
+	m, err := topology.Parse(topology.File{Name: "two-nodes.toml", Data: []byte(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return placement.NewCluster(m)
+}
+
+const twoNodesText = `
 [[source]]
 id = "grid"
 voltage_v = 230
@@ -122,9 +135,83 @@ pinned = ["n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2"]
 timeout_s = 100000
 start = { dist = "lognormal", median_s = 10, p90_s = 15 }
 `
-	m, err := topology.Parse(topology.File{Name: "two-nodes.toml", Data: []byte(text)})
-	if err != nil {
-		t.Fatal(err)
+
+// logPost is node d's log posterior for log speed x under the prior N(mu,
+// tau²), from first principles (math.Erfc, no hazard table): completed
+// lognormal starts by their density, running and failed ones by their
+// survival.
+func logPost(l *Live, d int, now, mu, tau, x float64) float64 {
+	f := &l.fits
+	ns := &f.node[d]
+	v := -(x - mu) * (x - mu) / (2 * tau * tau)
+	for k, c := range ns.comp {
+		inv := f.dists[k].inv
+		// Σ −((a + x)·inv)² over the completions, from the sums.
+		v -= inv * inv * (c.aa + 2*x*c.a + c.n*x*x)
 	}
-	return placement.NewCluster(m)
+	surv := func(dist int32, dur, count float64) {
+		z := (x + f.logA(dist, dur)) * f.dists[dist].inv
+		v += count * math.Log(math.Erfc(z)/2)
+	}
+	for _, g := range ns.groups {
+		surv(g.dist, g.dur, g.count)
+	}
+	for _, r := range ns.running {
+		surv(f.distOf[f.c.Instances[r.inst].Service], now-r.begin, 1)
+	}
+	return v
+}
+
+// A node's posterior is the mode of its log posterior, and its variance
+// the inverse curvature there, checked numerically on a node with both
+// completed and censored lognormal starts.
+func TestPosteriorMatchesNumerical(t *testing.T) {
+	c := twoNodes(t)
+	l := NewLive(c, nil)
+	// n1: four starts up in 12, 9, 15, 11 s (median 10 s, p90 15 s),
+	// one failed at 40 s, one running since t = 60.
+	ends := []float64{12, 9, 15, 11}
+	t0 := 0.0
+	for k, d := range ends {
+		l.Observe(placement.Event{TS: t0, Instance: int32(k), Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: t0 + d, Instance: int32(k), Node: 0, State: placement.Up})
+		t0 += d
+	}
+	l.Observe(placement.Event{TS: t0, Instance: 4, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: t0 + 40, Instance: 4, Node: 0, State: placement.Failed})
+	l.Observe(placement.Event{TS: t0 + 40, Instance: 5, Node: 0, State: placement.Started})
+	now := t0 + 70
+	mu, tau := 0.1, 0.4
+	l.fits.censored(now)
+	m, v := l.fits.posterior(0, mu, tau)
+	h := 1e-4
+	g := (logPost(l, 0, now, mu, tau, m+h) - logPost(l, 0, now, mu, tau, m-h)) / (2 * h)
+	curv := (logPost(l, 0, now, mu, tau, m+h) - 2*logPost(l, 0, now, mu, tau, m) + logPost(l, 0, now, mu, tau, m-h)) / (h * h)
+	if math.Abs(g) > 1e-3 || math.Abs(v+1/curv) > 1e-3*math.Abs(1/curv) {
+		t.Errorf("posterior (%.6f, %.6f): slope there %.2g, numerical variance %.6f", m, v, g, -1/curv)
+	}
+	// The failed and running starts pull the node slower than its
+	// completions alone would put it (their mean log ratio is about 0.1).
+	if !(m < 0) {
+		t.Errorf("log speed %.3f; want below 0 (slow: a start failed after 40 s, one runs for 30 s)", m)
+	}
+}
+
+// Instances no plan has placed go to a node that still reports, not to the
+// silent one whose slots look free.
+func TestUnplacedAvoidStaleNode(t *testing.T) {
+	text := strings.NewReplacer(`pinned = ["n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1"]`, "",
+		`pinned = ["n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2"]`, "").Replace(twoNodesText)
+	c := parseCluster(t, text)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started}) // n1 goes silent
+	for k := 0; k < 10; k++ {
+		t0 := float64(10 * k)
+		l.Observe(placement.Event{TS: t0, Instance: int32(10 + k), Node: 1, State: placement.Started})
+		l.Observe(placement.Event{TS: t0 + 10, Instance: int32(10 + k), Node: 1, State: placement.Up})
+	}
+	s := l.Estimate(1000)
+	if s.AtRisk != 1 || strings.Join(s.StaleNodes, ",") != "n1" {
+		t.Errorf("at risk %d, stale %v; want only n1's running start at risk", s.AtRisk, s.StaleNodes)
+	}
 }
