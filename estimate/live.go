@@ -101,11 +101,7 @@ func (l *Live) Observe(e placement.Event) {
 	if prev == stPending && l.node[i] >= 0 {
 		l.pending[l.node[i]]--
 	}
-	defer func() {
-		if l.state[i] == stPending && l.node[i] >= 0 {
-			l.pending[l.node[i]]++
-		}
-	}()
+
 	switch e.State {
 	case placement.Scheduled:
 		l.state[i], l.node[i] = stScheduled, e.Node
@@ -127,6 +123,9 @@ func (l *Live) Observe(e placement.Event) {
 	case placement.Failed:
 		l.closeStart(i, e.TS, false)
 		l.state[i] = stPending
+		if l.node[i] >= 0 {
+			l.pending[l.node[i]]++ // waiting to be retried there
+		}
 		return
 	}
 	if l.node[i] >= 0 {

@@ -516,37 +516,37 @@ func (l *Live) mostFree(p *projector, s int32, stale []bool) int32 {
 
 // radixByTime sorts xs, which is in instance order, by time then instance:
 // a stable LSD radix sort on the bits of the times (all >= 0, so their
-// bits order as they do), a byte a pass, skipping the bytes all share. It
-// returns its working memory for the next call.
+// bits order as they do), radixBits a pass, skipping the digits all share.
+// It returns its working memory for the next call.
 func radixByTime(xs, tmp []finishEv) []finishEv {
+	const passes = (64 + radixBits - 1) / radixBits
 	n := len(xs)
 	if n < 2 {
 		return tmp
 	}
 	tmp = resize(tmp, n)
-	var count [8][256]int32
+	var count [passes][1 << radixBits]int32
 	for _, x := range xs {
 		b := math.Float64bits(x.t)
-		for d := 0; d < 8; d++ {
-			count[d][byte(b>>(8*d))]++
+		for d := 0; d < passes; d++ {
+			count[d][(b>>(radixBits*d))&(1<<radixBits-1)]++
 		}
 	}
 	src, dst := xs, tmp
-	for d := 0; d < 8; d++ {
+	for d := 0; d < passes; d++ {
 		c := &count[d]
-		if b := math.Float64bits(xs[0].t); c[byte(b>>(8*d))] == int32(n) {
-			continue // every time has this byte
+		shift := radixBits * d
+		if b := math.Float64bits(xs[0].t); c[(b>>shift)&(1<<radixBits-1)] == int32(n) {
+			continue // every time has this digit
 		}
-		var pos [256]int32
 		sum := int32(0)
-		for k := 0; k < 256; k++ {
-			pos[k] = sum
-			sum += c[k]
+		for k := range c {
+			c[k], sum = sum, sum+c[k]
 		}
 		for _, x := range src {
-			k := byte(math.Float64bits(x.t) >> (8 * d))
-			dst[pos[k]] = x
-			pos[k]++
+			k := (math.Float64bits(x.t) >> shift) & (1<<radixBits - 1)
+			dst[c[k]] = x
+			c[k]++
 		}
 		src, dst = dst, src
 	}
@@ -555,6 +555,9 @@ func radixByTime(xs, tmp []finishEv) []finishEv {
 	}
 	return tmp
 }
+
+// radixBits is the digit radixByTime sorts by a pass.
+const radixBits = 11
 
 // room is node n's free slots less the instances waiting on it.
 func (l *Live) room(p *projector, n int32) int32 {
