@@ -45,7 +45,12 @@ type Cluster struct {
 	first     []int32            // per service: index of its first instance
 	meanS     []float64          // per service: expected start duration, s
 	pools     map[string][]int32 // role → nodes ("" → every node)
+	deps      [][]int32          // per service: the services that depend on it
 }
+
+// Dependents returns the services that depend on service s (indices into
+// Model.Services, ascending). The slice is the cluster's: do not modify it.
+func (c *Cluster) Dependents(s int) []int32 { return c.deps[s] }
 
 // Instance is one instance of a service.
 type Instance struct {
@@ -61,7 +66,12 @@ func (c *Cluster) Name(i int) string {
 
 // NewCluster prepares model m for planning and simulation.
 func NewCluster(m *topology.Model) *Cluster {
-	c := &Cluster{M: m, pools: map[string][]int32{}}
+	c := &Cluster{M: m, pools: map[string][]int32{}, deps: make([][]int32, len(m.Services))}
+	for s := range m.Services {
+		for _, d := range m.Services[s].DependsOn {
+			c.deps[d] = append(c.deps[d], int32(s))
+		}
+	}
 	feeds := m.Feeds()
 	panelSets := map[string]int32{}
 	budgetOf := map[int32]int32{}

@@ -223,19 +223,15 @@ func place(c *Cluster, hint []float64) *Plan {
 	// first among equal release times. Slots then fill in time order, with
 	// no idle gap left behind a late release.
 	left := make([]int, len(m.Services))
-	dependents := make([][]int32, len(m.Services))
 	for s := range m.Services {
 		left[s] = len(m.Services[s].DependsOn)
-		for _, d := range m.Services[s].DependsOn {
-			dependents[d] = append(dependents[d], int32(s))
-		}
 	}
 	// Bottom level: the longest chain of expected starts from a service to
 	// the end of the restart. Among services released together, the one
 	// with the longest chain behind it goes first (critical-path priority).
 	bl := make([]float64, len(m.Services))
 	for s := len(m.Services) - 1; s >= 0; s-- { // services are in tier order
-		for _, d := range dependents[s] {
+		for _, d := range c.Dependents(s) {
 			bl[s] = max(bl[s], bl[d])
 		}
 		bl[s] += c.meanS[s]
@@ -365,7 +361,7 @@ func place(c *Cluster, hint []float64) *Plan {
 		if hint != nil && placed[s] >= max(sv.ReadyQuorum, 1) {
 			ready[s] = hint[s]
 		}
-		for _, d := range dependents[s] {
+		for _, d := range c.Dependents(s) {
 			if left[d]--; left[d] == 0 {
 				e := 0.0
 				for _, dep := range m.Services[d].DependsOn {
@@ -471,12 +467,8 @@ func (p *Plan) dryRun() (float64, []float64) {
 	c := p.C
 	m := c.M
 	left := make([]int, len(m.Services))
-	dependents := make([][]int32, len(m.Services))
 	for s := range m.Services {
 		left[s] = len(m.Services[s].DependsOn)
-		for _, d := range m.Services[s].DependsOn {
-			dependents[d] = append(dependents[d], int32(s))
-		}
 	}
 	queued := make([]rankHeap, len(c.nodes))
 	for n := range queued {
@@ -538,7 +530,7 @@ func (p *Plan) dryRun() (float64, []float64) {
 			upCount[s]++
 			if upCount[s] == max(m.Services[s].ReadyQuorum, 1) {
 				readyS[s] = now
-				for _, d := range dependents[s] {
+				for _, d := range c.Dependents(int(s)) {
 					if left[d]--; left[d] == 0 {
 						release(d)
 					}

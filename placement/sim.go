@@ -167,20 +167,19 @@ type simInst struct {
 }
 
 type sim struct {
-	c          *Cluster
-	p          *Plan
-	o          SimOptions
-	q          eventQueue
-	seq        uint64
-	now        float64
-	nodes      []simNode
-	inst       []simInst
-	u          *usage
-	rng        *rand.Rand
-	depsLeft   []int32 // per service: dependencies not yet at quorum
-	upCount    []int32 // per service: instances up
-	dependents [][]int32
-	rank       []int32 // plan: each instance's dispatch priority, lowest first (Plan.rank)
+	c        *Cluster
+	p        *Plan
+	o        SimOptions
+	q        eventQueue
+	seq      uint64
+	now      float64
+	nodes    []simNode
+	inst     []simInst
+	u        *usage
+	rng      *rand.Rand
+	depsLeft []int32 // per service: dependencies not yet at quorum
+	upCount  []int32 // per service: instances up
+	rank     []int32 // plan: each instance's dispatch priority, lowest first (Plan.rank)
 
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
@@ -198,18 +197,15 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 	s := &sim{c: c, p: p, o: o, nodes: make([]simNode, len(c.nodes)), inst: make([]simInst, len(c.Instances)),
 		u: newUsage(c), rng: rand.New(rand.NewPCG(o.Seed, 0x5eed^uint64(len(o.Policy)))),
 		depsLeft: make([]int32, len(m.Services)), upCount: make([]int32, len(m.Services)),
-		dependents: make([][]int32, len(m.Services)), snapT: -1,
-		res: &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
+		snapT: -1,
+		res:   &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
 	for i := range s.res.UpS {
 		s.res.UpS[i] = -1
 		s.res.Placement[i] = -1
 		s.inst[i].node = -1
 	}
 	for sv := range m.Services {
-		for _, d := range m.Services[sv].DependsOn {
-			s.dependents[d] = append(s.dependents[d], int32(sv))
-			s.depsLeft[sv]++
-		}
+		s.depsLeft[sv] = int32(len(m.Services[sv].DependsOn))
 	}
 	if p != nil && o.Policy == PolicyPlan {
 		s.rank = p.rank
@@ -552,7 +548,7 @@ func (s *sim) up(i, n int32) {
 		q = 1
 	}
 	if s.upCount[sv] == q {
-		for _, d := range s.dependents[sv] {
+		for _, d := range s.c.Dependents(int(sv)) {
 			s.depsLeft[d]--
 			if s.depsLeft[d] == 0 {
 				s.release(d)
