@@ -123,7 +123,11 @@ func TestBrowserRendersEveryKind(t *testing.T) {
 			t.Logf("%s: %d series, %.1f %% of the canvas drawn", c.Kind, p.Series, 100*p.Painted)
 
 			shot := filepath.Join(dir, c.Kind+".png")
-			if err := Screenshot(browser, c, r, shot); err != nil {
+			img, err := Screenshot(browser, c, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(shot, img, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			inked, colours := ink(t, shot)

@@ -52,64 +52,38 @@ func (c *Chart) Size() (w, h int) {
 }
 
 // Screenshot renders the chart as an offline page in headless browser and
-// writes a PNG of it to png. r must carry the echarts script.
-func Screenshot(browser string, c *Chart, r Render, png string) error {
+// returns a PNG of it. r must carry the echarts script.
+func Screenshot(browser string, c *Chart, r Render) ([]byte, error) {
 	r.Offline = true
 	dir, err := os.MkdirTemp("", "blackstart-png-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	page := filepath.Join(dir, c.Kind+".html")
 	var buf bytes.Buffer
 	if err := c.HTML(&buf, r); err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
-		return err
+		return nil, err
 	}
-	abs, err := filepath.Abs(png)
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, "shot.png")
+	shot := filepath.Join(dir, "shot.png")
 	w, h := c.Size()
 	args := append(BrowserArgs(filepath.Join(dir, "profile")),
 		"--window-size="+strconv.Itoa(w+40)+","+strconv.Itoa(h+90),
-		"--screenshot="+tmp, "file://"+page)
+		"--screenshot="+shot, "file://"+page)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, browser, args...).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%s: %v: %s", browser, err, lastLine(out))
+		return nil, fmt.Errorf("%s: %v: %s", browser, err, lastLine(out))
 	}
-	b, err := os.ReadFile(tmp)
+	b, err := os.ReadFile(shot)
 	if err != nil {
-		return fmt.Errorf("%s wrote no screenshot: %s", browser, lastLine(out))
+		return nil, fmt.Errorf("%s wrote no screenshot: %s", browser, lastLine(out))
 	}
-	return writeAtomic(abs, b)
-}
-
-// writeAtomic writes b to path through a temporary file renamed over it.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return b, nil
 }
 
 func lastLine(b []byte) string {

@@ -87,7 +87,11 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 			}
 		}
 		if browser != "" {
-			if err := Screenshot(browser, c, r, filepath.Join(tmp, c.Kind+".png")); err != nil {
+			png, err := Screenshot(browser, c, r)
+			if err == nil {
+				err = write(c.Kind+".png", png)
+			}
+			if err != nil {
 				return fmt.Errorf("%s.png: %v", c.Kind, err)
 			}
 		}
@@ -113,7 +117,7 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 	for k := 0; k < half; k++ {
 		a, m := rep.Accuracy[k], rep.Accuracy[half+k]
 		ratio := "—"
-		if r := m.MedianAbsError / a.MedianAbsError; a.MedianAbsError > 0 && finiteNum(r) {
+		if r := m.MedianAbsError / a.MedianAbsError; a.MedianAbsError > 0 && finite(r) {
 			ratio = strconv.FormatFloat(r, 'f', 1, 64) + "×"
 		}
 		acc = append(acc, accRow{
@@ -249,5 +253,3 @@ func errText(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 3, 64)
 }
-
-func finiteNum(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -243,6 +243,24 @@ func finitePtr(v float64) *float64 {
 	return &v
 }
 
+// History feeds evs (in time order) to l, estimates after every batch-th
+// event (batch < 1: none), and estimates once more at now (s) unless the
+// last estimate already is at that time: the ETA as it would have been
+// announced along the recovery, the last one as of now.
+func History(l *Live, evs []placement.Event, batch int, now float64) []Snapshot {
+	var snaps []Snapshot
+	for k, e := range evs {
+		l.Observe(e)
+		if batch > 0 && (k+1)%batch == 0 {
+			snaps = append(snaps, l.Estimate(e.TS))
+		}
+	}
+	if len(snaps) == 0 || snaps[len(snaps)-1].TS != max(now, l.lastT) {
+		snaps = append(snaps, l.Estimate(now))
+	}
+	return snaps
+}
+
 // Estimate projects the recovery from its state at now (s).
 func (l *Live) Estimate(now float64) Snapshot {
 	c := l.c

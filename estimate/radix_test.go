@@ -26,15 +26,7 @@ func TestRadixByTime(t *testing.T) {
 			xs[i].inst = int32(i) // instance order, as the running starts come
 		}
 		want := slices.Clone(xs)
-		slices.SortFunc(want, func(a, b finishEv) int {
-			switch {
-			case a.less(b):
-				return -1
-			case b.less(a):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(want, compare[finishEv])
 		tmp = radixByTime(xs, tmp)
 		if !slices.Equal(xs, want) {
 			t.Fatalf("trial %d (n = %d): radix order differs from sorting", trial, n)

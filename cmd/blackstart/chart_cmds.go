@@ -297,7 +297,11 @@ func (in *chartInputs) history() ([]estimate.Snapshot, error) {
 	if batch == 0 {
 		batch = max(1, len(evs)/100)
 	}
-	in.hist = liveHistory(estimate.NewLive(in.cluster(), p), evs, batch)
+	end := 0.0
+	if len(evs) > 0 {
+		end = evs[len(evs)-1].TS
+	}
+	in.hist = estimate.History(estimate.NewLive(in.cluster(), p), evs, batch, end)
 	// The recovery finished when every placed instance is up.
 	up := upTimes(len(in.cluster().Instances), evs)
 	in.actualS = -1
@@ -315,22 +319,6 @@ func (in *chartInputs) history() ([]estimate.Snapshot, error) {
 		in.actualS = last
 	}
 	return in.hist, nil
-}
-
-// liveHistory feeds events to l and takes an estimate after every batch of
-// them and after the last.
-func liveHistory(l *estimate.Live, evs []placement.Event, batch int) []estimate.Snapshot {
-	var snaps []estimate.Snapshot
-	for k, e := range evs {
-		l.Observe(e)
-		if (k+1)%batch == 0 {
-			snaps = append(snaps, l.Estimate(e.TS))
-		}
-	}
-	if n := len(evs); n > 0 && n%batch != 0 {
-		snaps = append(snaps, l.Estimate(evs[n-1].TS))
-	}
-	return snaps
 }
 
 // build makes one chart and returns the data behind it.
@@ -396,7 +384,7 @@ func (in *chartInputs) build(kind string) (*chart.Chart, any, error) {
 		if in.evs != nil {
 			finish = "actual finish"
 		}
-		return chart.ETA(h, in.actualS, finish), map[string]any{"recovery": in.etaFrom, "finish_s": actual, "estimates": jsonSnaps(h)}, nil
+		return chart.ETA(h, in.actualS, finish), map[string]any{"recovery": in.etaFrom, "finish_s": actual, "estimates": h}, nil
 	}
 	return nil, nil, badInput("chart: unknown kind %q (want %s)", kind, joinOr(chart.Kinds))
 }
@@ -477,19 +465,19 @@ func chartAction(c *cli.Context) error {
 		return err
 	}
 	if browser != "" {
-		return pngBeside(browser, ch, r, out)
+		return pngBeside(c, browser, ch, r, out)
 	}
 	return nil
 }
 
 // pngBeside writes FILE.png beside FILE.html, from an offline page.
-func pngBeside(browser string, ch *chart.Chart, r chart.Render, htmlPath string) error {
-	r.Offline = true
-	png := strings.TrimSuffix(htmlPath, ".html") + ".png"
-	if err := chart.Screenshot(browser, ch, r, png); err != nil {
-		return &exitError{code: exitInternal, err: fmt.Errorf("--png: %s: %v", png, err)}
+func pngBeside(c *cli.Context, browser string, ch *chart.Chart, r chart.Render, htmlPath string) error {
+	path := strings.TrimSuffix(htmlPath, ".html") + ".png"
+	png, err := chart.Screenshot(browser, ch, r)
+	if err != nil {
+		return &exitError{code: exitInternal, err: fmt.Errorf("--png: %s: %v", path, err)}
 	}
-	return nil
+	return writeOutput(c, path, func(w io.Writer) error { _, err := w.Write(png); return err })
 }
 
 func reportAction(c *cli.Context) error {

@@ -173,38 +173,32 @@ func estimateLive(c *cli.Context) error {
 	if c.IsSet("at") && (at < 0 || math.IsInf(at, 0) || math.IsNaN(at)) {
 		return badInput("--at must be a finite time >= 0 s, got %g", at)
 	}
-	l := estimate.NewLive(cl, p)
-	var snaps []estimate.Snapshot
-	batch := c.Int("batch")
-	last := 0.0
-	for k, e := range evs {
-		if c.IsSet("at") && e.TS > at {
-			break
-		}
-		l.Observe(e)
-		last = e.TS
-		if c.Bool("history") && (k+1)%batch == 0 {
-			snaps = append(snaps, l.Estimate(e.TS))
-		}
-	}
-	now := last
+	now := 0.0
 	if c.IsSet("at") {
-		now = at
+		k := 0
+		for k < len(evs) && evs[k].TS <= at {
+			k++
+		}
+		evs, now = evs[:k], at
+	} else if len(evs) > 0 {
+		now = evs[len(evs)-1].TS
 	}
-	final := l.Estimate(now)
-	if c.Bool("history") && (len(snaps) == 0 || snaps[len(snaps)-1].TS != final.TS) {
-		snaps = append(snaps, final)
+	batch := 0
+	if c.Bool("history") {
+		batch = c.Int("batch")
 	}
+	snaps := estimate.History(estimate.NewLive(cl, p), evs, batch, now)
+	final := snaps[len(snaps)-1]
 	if !c.Bool("history") {
-		snaps = []estimate.Snapshot{final}
+		snaps = snaps[len(snaps)-1:]
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
 		if c.Bool("history") {
-			err = writeJSON(w, jsonSnaps(snaps))
+			err = writeJSON(w, snaps)
 		} else {
-			err = writeJSON(w, jsonSnap(final))
+			err = writeJSON(w, final)
 		}
 	case "csv":
 		err = snapsCSV(w, snaps)
@@ -219,32 +213,6 @@ func estimateLive(c *cli.Context) error {
 		return err
 	}
 	return w.Flush()
-}
-
-// jsonSnap makes infinite times JSON nulls.
-type snapJSON struct {
-	estimate.Snapshot
-	RAMETAAllS *float64 `json:"ram_eta_all_s"`
-	RAMETA90S  *float64 `json:"ram_eta_90_s"`
-}
-
-func finite(v float64) *float64 {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return nil
-	}
-	return &v
-}
-
-func jsonSnap(s estimate.Snapshot) snapJSON {
-	return snapJSON{Snapshot: s, RAMETAAllS: finite(s.RAMETAAllS), RAMETA90S: finite(s.RAMETA90S)}
-}
-
-func jsonSnaps(s []estimate.Snapshot) []snapJSON {
-	out := make([]snapJSON, len(s))
-	for i := range s {
-		out[i] = jsonSnap(s[i])
-	}
-	return out
 }
 
 func csvTime(v float64) string {
