@@ -14,6 +14,17 @@ import (
 // services (TOML), for hand-checkable estimates.
 func oneNode(t *testing.T, c int, services string) *placement.Cluster {
 	t.Helper()
+	return nodes(t, c, 1, services)
+}
+
+// nodes is a model with nodes n1…nN in one rack, each of c concurrent
+// starts, and the given services (TOML).
+func nodes(t *testing.T, c, n int, services string) *placement.Cluster {
+	t.Helper()
+	var devs strings.Builder
+	for k := 1; k <= n; k++ {
+		fmt.Fprintf(&devs, "[[device]]\nid = \"n%d\"\nrack = \"r1\"\nmodel = \"box\"\nfeeds = [\"pdu\"]\n", k)
+	}
 	text := fmt.Sprintf(`
 [[source]]
 id = "grid"
@@ -36,13 +47,8 @@ typical_w = 100
 ram_gib = 1000
 cpu_cores = 1000
 start_concurrency = %d
-[[device]]
-id = "n1"
-rack = "r1"
-model = "box"
-feeds = ["pdu"]
-%s`, c, services)
-	m, err := topology.Parse(topology.File{Name: "one-node.toml", Data: []byte(text)})
+%s%s`, c, devs.String(), services)
+	m, err := topology.Parse(topology.File{Name: "nodes.toml", Data: []byte(text)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,50 +78,7 @@ func TestSlowNodeFromCensoredStarts(t *testing.T) {
 // lognormal service pinned to each.
 func twoNodes(t *testing.T) *placement.Cluster {
 	t.Helper()
-	return parseCluster(t, twoNodesText)
-}
-
-func parseCluster(t *testing.T, text string) *placement.Cluster {
-	t.Helper()
-	m, err := topology.Parse(topology.File{Name: "two-nodes.toml", Data: []byte(text)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return placement.NewCluster(m)
-}
-
-const twoNodesText = `
-[[source]]
-id = "grid"
-voltage_v = 230
-[[breaker]]
-id = "brk"
-input = "grid"
-standard = "iec60898"
-curve = "C"
-rating_a = 32
-[[rack]]
-id = "r1"
-[[rack_pdu]]
-id = "pdu"
-rack = "r1"
-input = "brk"
-[[device_model]]
-id = "box"
-typical_w = 100
-ram_gib = 1000
-cpu_cores = 1000
-start_concurrency = 1
-[[device]]
-id = "n1"
-rack = "r1"
-model = "box"
-feeds = ["pdu"]
-[[device]]
-id = "n2"
-rack = "r1"
-model = "box"
-feeds = ["pdu"]
+	return nodes(t, 1, 2, `
 [[service]]
 id = "a"
 instances = 10
@@ -134,7 +91,8 @@ instances = 10
 pinned = ["n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2"]
 timeout_s = 100000
 start = { dist = "lognormal", median_s = 10, p90_s = 15 }
-`
+`)
+}
 
 // logPost is node d's log posterior for log speed x under the prior N(mu,
 // tau²), from first principles (math.Erfc, no hazard table): completed
@@ -200,9 +158,19 @@ func TestPosteriorMatchesNumerical(t *testing.T) {
 // Instances no plan has placed go to a node that still reports, not to the
 // silent one whose slots look free.
 func TestUnplacedAvoidStaleNode(t *testing.T) {
-	text := strings.NewReplacer(`pinned = ["n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1", "n1"]`, "",
-		`pinned = ["n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2", "n2"]`, "").Replace(twoNodesText)
-	c := parseCluster(t, text)
+	// Ten instances of each of two services, placed by no one.
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "a"
+instances = 10
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 10, p90_s = 15 }
+[[service]]
+id = "b"
+instances = 10
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 10, p90_s = 15 }
+`)
 	l := NewLive(c, nil)
 	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started}) // n1 goes silent
 	for k := 0; k < 10; k++ {
