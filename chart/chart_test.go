@@ -375,7 +375,7 @@ func TestReportBundle(t *testing.T) {
 	rep := Report{Title: "small-dc", Headline: "h", Risks: []string{"risk <b>one</b>"}, Plan: []string{"plan line"},
 		Charts: f.all(), Data: map[string]any{"headroom": f.load.Racks},
 		Accuracy: []estimate.Accuracy{{Estimator: "throughput", Progress: 0.25, MedianAbsError: 0.1}, {Estimator: "ram", Progress: 0.25, MedianAbsError: 0.5}}, AccuracyRuns: 3}
-	if err := WriteReport(dir, rep, Render{}, ""); err != nil {
+	if err := WriteReport(dir, nil, rep, Render{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range Kinds {
@@ -396,12 +396,12 @@ func TestReportBundle(t *testing.T) {
 		t.Errorf("headroom.json: %v", err)
 	}
 	// A second report replaces the first; a foreign directory is refused.
-	if err := WriteReport(dir, rep, Render{}, ""); err != nil {
+	if err := WriteReport(dir, nil, rep, Render{}, ""); err != nil {
 		t.Errorf("rewriting a report: %v", err)
 	}
 	other := t.TempDir()
 	os.WriteFile(filepath.Join(other, "thesis.tex"), []byte("x"), 0o644)
-	if err := WriteReport(other, rep, Render{}, ""); err == nil || !strings.Contains(err.Error(), "not a blackstart report") {
+	if err := WriteReport(other, nil, rep, Render{}, ""); err == nil || !strings.Contains(err.Error(), "not a blackstart report") {
 		t.Errorf("foreign directory: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(other, "thesis.tex")); err != nil {
@@ -409,7 +409,7 @@ func TestReportBundle(t *testing.T) {
 	}
 	// A failing chart leaves nothing behind.
 	bad := filepath.Join(t.TempDir(), "bad")
-	if err := WriteReport(bad, rep, Render{Offline: true}, ""); err == nil {
+	if err := WriteReport(bad, nil, rep, Render{Offline: true}, ""); err == nil {
 		t.Error("offline without a script must fail")
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(bad)); len(ents) != 0 {

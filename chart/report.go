@@ -3,7 +3,6 @@ package chart
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"math"
@@ -12,11 +11,8 @@ import (
 	"strconv"
 
 	"blackstart/estimate"
+	"blackstart/outfile"
 )
-
-// reportMarker is the file that tells a directory holds a blackstart
-// report, so that a new report may replace it.
-const reportMarker = ".blackstart-report"
 
 // Report is a postmortem bundle: a summary and the charts with their data.
 type Report struct {
@@ -42,27 +38,25 @@ type Report struct {
 
 // WriteReport writes the bundle to dir: index.html, KIND.html (and
 // KIND.png when browser is set) and KIND.json per chart, accuracy.json. It
-// builds the bundle in a new directory beside dir and moves it in place
-// once complete; dir must not exist, be empty, or hold an earlier report.
-func WriteReport(dir string, rep Report, r Render, browser string) error {
-	if err := replaceable(dir); err != nil {
-		return &DirError{err}
+// builds the bundle in a new folder beside dir and moves it in place once
+// complete (outfile.WriteDir): dir must not exist, be empty, or hold an
+// earlier report, whose files are replaced while every file a user added
+// to it is kept. inputs are the command's input files, which the report
+// must not replace.
+func WriteReport(dir string, inputs []string, rep Report, r Render, browser string) error {
+	return outfile.WriteDir(dir, inputs, func(tmp string) ([]string, error) {
+		return writeBundle(tmp, rep, r, browser)
+	})
+}
+
+// writeBundle writes the report's files into the folder tmp and returns
+// their names.
+func writeBundle(tmp string, rep Report, r Render, browser string) ([]string, error) {
+	var names []string
+	write := func(name string, b []byte) error {
+		names = append(names, name)
+		return os.WriteFile(filepath.Join(tmp, name), b, 0o644)
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	write := func(name string, b []byte) error { return os.WriteFile(filepath.Join(tmp, name), b, 0o644) }
 	type entry struct {
 		Kind, Title, Summary string
 		PNG                  bool
@@ -72,18 +66,18 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 	for _, c := range rep.Charts {
 		var page bytes.Buffer
 		if err := c.HTML(&page, r); err != nil {
-			return err
+			return nil, err
 		}
 		if err := write(c.Kind+".html", page.Bytes()); err != nil {
-			return err
+			return nil, err
 		}
 		if d, ok := rep.Data[c.Kind]; ok {
 			b, err := marshal(d)
 			if err != nil {
-				return fmt.Errorf("%s.json: %v", c.Kind, err)
+				return nil, fmt.Errorf("%s.json: %v", c.Kind, err)
 			}
 			if err := write(c.Kind+".json", b); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if browser != "" {
@@ -92,7 +86,7 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 				err = write(c.Kind+".png", png)
 			}
 			if err != nil {
-				return fmt.Errorf("%s.png: %v", c.Kind, err)
+				return nil, fmt.Errorf("%s.png: %v", c.Kind, err)
 			}
 		}
 		_, h := c.Size()
@@ -101,10 +95,10 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 	if rep.Accuracy != nil {
 		b, err := marshal(rep.Accuracy)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := write("accuracy.json", b); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	type accRow struct {
@@ -128,70 +122,16 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 		})
 	}
 	var index bytes.Buffer
-	err = indexTemplate.Execute(&index, map[string]any{
+	err := indexTemplate.Execute(&index, map[string]any{
 		"R": rep, "Charts": entries, "Acc": acc, "Version": EchartsVersion,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := write("index.html", index.Bytes()); err != nil {
-		return err
+		return nil, err
 	}
-	if err := write(reportMarker, []byte("blackstart report\n")); err != nil {
-		return err
-	}
-	// The earlier report is moved aside, not removed, until the new one is
-	// in place.
-	old := ""
-	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			os.Rename(old, dir)
-		}
-		return err
-	}
-	ok = true
-	if old != "" {
-		return os.RemoveAll(old)
-	}
-	return nil
-}
-
-// DirError says the report's directory cannot take a report: it is not a
-// directory, or holds something else.
-type DirError struct{ Err error }
-
-func (e *DirError) Error() string { return e.Err.Error() }
-func (e *DirError) Unwrap() error { return e.Err }
-
-// replaceable checks that dir does not exist, is empty, or holds a report.
-func replaceable(dir string) error {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s exists and is not a directory", dir)
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	if len(ents) == 0 {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, reportMarker)); err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s exists and is not a blackstart report; choose another -o or empty it", dir)
+	return names, nil
 }
 
 func marshal(v any) ([]byte, error) {

@@ -14,6 +14,7 @@ import (
 
 	"blackstart/chart"
 	"blackstart/estimate"
+	"blackstart/outfile"
 	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
@@ -438,6 +439,14 @@ func chartAction(c *cli.Context) error {
 	if c.Bool("png") && (out == "" || out == "-") {
 		return badInput("--png needs -o FILE.html: the PNG is written beside it")
 	}
+	if err := checkOutput(c, out); err != nil {
+		return err
+	}
+	if c.Bool("png") {
+		if err := checkOutput(c, pngPath(out)); err != nil {
+			return err
+		}
+	}
 	r, browser, err := renderSetup(c)
 	if err != nil {
 		return err
@@ -472,13 +481,16 @@ func chartAction(c *cli.Context) error {
 
 // pngBeside writes FILE.png beside FILE.html, from an offline page.
 func pngBeside(c *cli.Context, browser string, ch *chart.Chart, r chart.Render, htmlPath string) error {
-	path := strings.TrimSuffix(htmlPath, ".html") + ".png"
+	path := pngPath(htmlPath)
 	png, err := chart.Screenshot(browser, ch, r)
 	if err != nil {
 		return &exitError{code: exitInternal, err: fmt.Errorf("--png: %s: %v", path, err)}
 	}
 	return writeOutput(c, path, func(w io.Writer) error { _, err := w.Write(png); return err })
 }
+
+// pngPath is where --png writes the PNG of the page at htmlPath.
+func pngPath(htmlPath string) string { return strings.TrimSuffix(htmlPath, ".html") + ".png" }
 
 func reportAction(c *cli.Context) error {
 	out := c.String("output")
@@ -487,6 +499,9 @@ func reportAction(c *cli.Context) error {
 	}
 	if c.Int("runs") < 0 {
 		return badInput("--runs must be >= 0, got %d", c.Int("runs"))
+	}
+	if err := outfile.CheckDir(out, inputsOf(c)...); err != nil {
+		return badInput("report: -o %v", err)
 	}
 	r, browser, err := renderSetup(c)
 	if err != nil {
@@ -558,10 +573,10 @@ func reportAction(c *cli.Context) error {
 		rep.Charts = append(rep.Charts, ch)
 		rep.Data[k] = data
 	}
-	if err := chart.WriteReport(out, rep, r, browser); err != nil {
-		var de *chart.DirError
-		if errors.As(err, &de) {
-			return badInput("report: %v", err)
+	if err := chart.WriteReport(out, inputsOf(c), rep, r, browser); err != nil {
+		var pe *outfile.PathError
+		if errors.As(err, &pe) {
+			return badInput("report: -o %v", err)
 		}
 		return &exitError{code: exitInternal, err: fmt.Errorf("report: %v", err)}
 	}

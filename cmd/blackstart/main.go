@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 
+	"blackstart/outfile"
 	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
@@ -67,6 +68,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, e.Error())
 		}
 		fmt.Fprintf(stderr, "%d problem(s) found\n", len(list))
+		return exitBadInput
+	}
+	var pe *outfile.PathError
+	if errors.As(err, &pe) && !errors.As(err, new(*exitError)) {
+		fmt.Fprintln(stderr, "blackstart:", err)
 		return exitBadInput
 	}
 	var ee *exitError

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/outfile"
 	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
@@ -195,9 +195,10 @@ Examples:
 	}
 }
 
-// writeOutput writes to stdout, or atomically to path: a temporary file in
-// the same directory renamed over path once complete, so a failure never
-// leaves a half-written file.
+// writeOutput writes to stdout, or atomically to path (outfile.Write): a
+// temporary file in the same directory renamed over path once complete, so
+// a failure never leaves a half-written file, and never over anything but a
+// regular file that is none of the command's inputs.
 func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		w := bufio.NewWriter(c.App.Writer)
@@ -206,28 +207,36 @@ func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error
 		}
 		return w.Flush()
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return badInput("cannot write %s: %v", path, err)
+	return outfile.Write(path, inputsOf(c), func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+}
+
+// checkOutput checks, before any work, that path may be written (see
+// outfile.Check); "" and "-" (stdout) always may.
+func checkOutput(c *cli.Context, path string) error {
+	if path == "" || path == "-" {
+		return nil
 	}
-	tmp := f.Name()
-	w := bufio.NewWriter(f)
-	err = write(w)
-	if err == nil {
-		err = w.Flush()
+	return outfile.Check(path, inputsOf(c)...)
+}
+
+// inputsOf lists the files the command reads: its arguments (model files),
+// --events, --echarts-js and the Alibaba trace's files. No output may be
+// one of them.
+func inputsOf(c *cli.Context) []string {
+	in := append([]string(nil), c.Args().Slice()...)
+	for _, name := range []string{"events", "echarts-js"} {
+		if c.IsSet(name) {
+			in = append(in, c.String(name))
+		}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if dir := c.String("from-alibaba"); dir != "" {
+		in = append(in, filepath.Join(dir, topology.AlibabaNodeFile), filepath.Join(dir, topology.AlibabaPodFile))
 	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return badInput("cannot write %s: %v", path, err)
-	}
-	return nil
+	return in
 }

@@ -296,6 +296,9 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 			return nil, badInput("--policy must be plan, stale, random or p2c, got %q", p)
 		}
 	}
+	if err := checkOutput(c, out); err != nil {
+		return nil, fmt.Errorf("--events-out: %w", err)
+	}
 	m, err := restartModel(c)
 	if err != nil {
 		return nil, err

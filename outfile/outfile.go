@@ -1,0 +1,195 @@
+// Package outfile writes blackstart's output files and report folders so
+// that nothing it writes destroys a file it did not create: a file is
+// written whole to a temporary file beside its destination and renamed over
+// it only when complete; the destination must be a regular file or not
+// exist (never a device node, FIFO, socket, symbolic link or directory), and
+// must not be one of the command's inputs. A report folder that replaces an
+// earlier report keeps every entry the earlier report did not write.
+//
+// Errors the user caused and can fix (a missing parent directory, a
+// read-only directory, a directory where a file is expected, an output that
+// is an input) are *PathError; other errors (a full disk, an I/O error) are
+// returned as they are.
+package outfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// PathError is a problem with an output path that the user caused and can
+// fix; the command reports it with exit code 2. Path is the path as given.
+type PathError struct {
+	Path   string
+	Reason string // what is wrong, in words
+	Err    error  // the underlying error, may be nil
+}
+
+func (e *PathError) Error() string { return e.Path + ": " + e.Reason }
+func (e *PathError) Unwrap() error { return e.Err }
+
+func pathErr(path string, err error, format string, args ...any) *PathError {
+	return &PathError{Path: path, Reason: fmt.Sprintf(format, args...), Err: err}
+}
+
+// userCaused reports whether err is about the path (missing, not a
+// directory, no permission, read-only) rather than the disk.
+func userCaused(err error) bool {
+	for _, target := range []error{fs.ErrNotExist, fs.ErrPermission, fs.ErrExist, syscall.ENOTDIR, syscall.EISDIR,
+		syscall.EROFS, syscall.ENAMETOOLONG, syscall.ELOOP, syscall.EINVAL, syscall.EXDEV} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// reason words an OS error about a path.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		err = le.Err
+	}
+	return err.Error()
+}
+
+// classify turns an OS error met while writing path into a *PathError when
+// the user caused it, else wraps it with the path.
+func classify(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	if userCaused(err) {
+		return pathErr(path, err, "cannot write: %s", reason(err))
+	}
+	return fmt.Errorf("cannot write %s: %w", path, err)
+}
+
+// kindOf names a file mode that is not a regular file.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// sameAsInput reports the input that path is (the same file, by device and
+// inode, so a hard link or another spelling of the path counts), or "".
+func sameAsInput(fi fs.FileInfo, inputs []string) string {
+	for _, in := range inputs {
+		if in == "" || in == "-" {
+			continue
+		}
+		if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
+			return in
+		}
+	}
+	return ""
+}
+
+// Check reports whether a file may be written at path: it does not exist
+// or is a regular file that is none of inputs, and its parent is a
+// directory. It writes nothing.
+func Check(path string, inputs ...string) error {
+	if path == "" {
+		return pathErr(path, nil, "empty output path")
+	}
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil:
+		if !fi.Mode().IsRegular() {
+			return pathErr(path, nil, "is %s: blackstart writes only regular files (choose another path)", kindOf(fi.Mode()))
+		}
+		if in := sameAsInput(fi, inputs); in != "" {
+			if in == path {
+				return pathErr(path, nil, "is one of this command's inputs: writing it would destroy it (choose another path)")
+			}
+			return pathErr(path, nil, "is the same file as the input %s: writing it would destroy it (choose another path)", in)
+		}
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+	default:
+		return classify(path, err)
+	}
+	return checkParent(path)
+}
+
+// checkParent requires the directory path will be written in to exist.
+func checkParent(path string) error {
+	dir := filepath.Dir(path)
+	di, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pathErr(path, err, "cannot write: the directory %s does not exist", dir)
+	}
+	if err != nil {
+		return classify(path, err)
+	}
+	if !di.IsDir() {
+		return pathErr(path, nil, "cannot write: %s is not a directory", dir)
+	}
+	return nil
+}
+
+// Write writes a file at path with write, atomically: a temporary file in
+// the same directory is renamed over path once write succeeded, so a
+// failure leaves path as it was. path is checked first as Check does. An
+// error returned by write is returned as it is.
+func Write(path string, inputs []string, write func(io.Writer) error) error {
+	if err := Check(path, inputs...); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return classify(path, err)
+	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return classify(path, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return classify(path, err)
+	}
+	// Checked again right before the rename: what sits at path may have
+	// changed while the output was computed.
+	if err := Check(path, inputs...); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return classify(path, err)
+	}
+	done = true
+	return nil
+}

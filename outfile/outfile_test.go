@@ -1,0 +1,188 @@
+package outfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+// TestWriteRefuses: every destination that is not a regular file, or is an
+// input, is refused with a *PathError naming the path, and left as it was.
+func TestWriteRefuses(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.WriteFile(p("model.toml"), []byte("[site]\n"), 0o644)
+	os.WriteFile(p("target"), []byte("keep"), 0o644)
+	os.Symlink(p("target"), p("link.html"))
+	os.Link(p("model.toml"), p("hard.toml"))
+	os.Mkdir(p("sub"), 0o755)
+	os.WriteFile(p("file"), []byte("x"), 0o644)
+	if err := syscall.Mkfifo(p("fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path, want string
+	}{
+		{"device", "/dev/null", "character device"},
+		{"fifo", p("fifo"), "named pipe"},
+		{"symlink", p("link.html"), "symbolic link"},
+		{"directory", p("sub"), "is a directory"},
+		{"input", p("model.toml"), "one of this command's inputs"},
+		{"hard link to an input", p("hard.toml"), "same file as the input"},
+		{"missing parent", p("nope/x.html"), "does not exist"},
+		{"parent is a file", p("file/x.html"), "is not a directory"},
+		{"empty", "", "empty output path"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := Write(c.path, []string{p("model.toml")}, writeString("<html>"))
+			var pe *PathError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Write(%s) = %v, want a *PathError", c.path, err)
+			}
+			if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {
+				t.Errorf("got %q, want it to name %q and say %q", err, c.path, c.want)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(p("target")); string(b) != "keep" {
+		t.Errorf("the symlink's target was changed to %q", b)
+	}
+	if fi, err := os.Lstat(p("link.html")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlink was replaced")
+	}
+	if fi, err := os.Lstat(p("fifo")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced")
+	}
+	if b, _ := os.ReadFile(p("model.toml")); string(b) != "[site]\n" {
+		t.Errorf("the input was overwritten: %q", b)
+	}
+}
+
+// TestWriteAtomic: a write that fails leaves the earlier file whole and no
+// temporary file behind; one that succeeds replaces it.
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.html")
+	os.WriteFile(out, []byte("old"), 0o644)
+	boom := errors.New("boom")
+	err := Write(out, nil, func(w io.Writer) error { io.WriteString(w, "half"); return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want the writer's error", err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old" {
+		t.Errorf("after a failed write the file holds %q, want %q", b, "old")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d entries left, want 1 (no temporary file)", len(ents))
+	}
+	if err := Write(out, nil, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "new" {
+		t.Errorf("file holds %q, want %q", b, "new")
+	}
+}
+
+func fill(names ...string) func(string) ([]string, error) {
+	return func(tmp string) ([]string, error) {
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(tmp, n), []byte("report "+n), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		return names, nil
+	}
+}
+
+// TestWriteDirKeepsUserFiles: replacing an earlier report replaces the
+// files it wrote and keeps (moves into the new one) every file a user
+// added; a user file with the name of a new report file stops the write
+// before anything changes.
+func TestWriteDirKeepsUserFiles(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "pm")
+	if err := WriteDir(dir, nil, fill("index.html", "a.html")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	os.Mkdir(filepath.Join(dir, "photos"), 0o755)
+	os.WriteFile(filepath.Join(dir, "photos", "rack.jpg"), []byte("jpg"), 0o644)
+	if err := WriteDir(dir, nil, fill("index.html", "b.html")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
+		t.Errorf("notes.txt = %q, want the user's file kept", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "photos", "rack.jpg")); string(b) != "jpg" {
+		t.Errorf("photos/rack.jpg = %q, want the user's folder kept", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.html")); !os.IsNotExist(err) {
+		t.Errorf("a.html of the earlier report is still there: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "b.html")); string(b) != "report b.html" {
+		t.Errorf("b.html = %q", b)
+	}
+	if ents, _ := os.ReadDir(base); len(ents) != 1 {
+		t.Errorf("%d entries beside the report, want none left over", len(ents)-1)
+	}
+	// A user file named like a file of the new report: refused, unchanged.
+	os.WriteFile(filepath.Join(dir, "c.html"), []byte("mine too"), 0o644)
+	err := WriteDir(dir, nil, fill("index.html", "c.html"))
+	var pe *PathError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "c.html") {
+		t.Fatalf("got %v, want a *PathError naming c.html", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "c.html")); string(b) != "mine too" {
+		t.Errorf("c.html = %q, want the user's file untouched", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.html")); err != nil {
+		t.Errorf("the earlier report was changed by a refused write: %v", err)
+	}
+}
+
+// TestCheckDirRefuses: a folder that is not a report, a file, a symbolic
+// link, a missing parent, and an input among the files a report replaces.
+func TestCheckDirRefuses(t *testing.T) {
+	base := t.TempDir()
+	p := func(n string) string { return filepath.Join(base, n) }
+	os.Mkdir(p("thesis"), 0o755)
+	os.WriteFile(p("thesis/thesis.tex"), []byte("x"), 0o644)
+	os.WriteFile(p("file"), []byte("x"), 0o644)
+	os.Mkdir(p("real"), 0o755)
+	os.Symlink(p("real"), p("link"))
+	if err := WriteDir(p("pm"), nil, fill("events.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, dir string
+		inputs    []string
+		want      string
+	}{
+		{"not a report", p("thesis"), nil, "not a blackstart report"},
+		{"a file", p("file"), nil, "is a regular file"},
+		{"a symlink", p("link"), nil, "symbolic link"},
+		{"missing parent", p("nope/pm"), nil, "does not exist"},
+		{"input in the report", p("pm"), []string{p("pm/events.jsonl")}, "copy it elsewhere"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := WriteDir(c.dir, c.inputs, fill("index.html"))
+			var pe *PathError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want a *PathError saying %q", err, c.want)
+			}
+		})
+	}
+	if _, err := os.Stat(p("thesis/thesis.tex")); err != nil {
+		t.Error("the foreign folder was touched")
+	}
+}
