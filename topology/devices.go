@@ -400,11 +400,21 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 			errorf("pinned_cycle", "pinned_cycle pins %d instances in all, more than 1,000,000", pins)
 			break
 		}
+		if report {
+			// Every entry is resolved, also those no instance reaches (a
+			// cycle longer than the group's instances): a name that is not
+			// a device is a mistake wherever it stands.
+			for j, n := range r.PinnedCycle {
+				if ref, ok := b.m.ids[n]; !ok || ref.table != tabDevice {
+					b.resolve(n, tabDevice, a, fmt.Sprintf("pinned_cycle[%d]", j), id, "pinned node")
+				}
+			}
+		}
 		names := make([]string, s.Instances)
 		for j := range names {
 			names[j] = r.PinnedCycle[(k*s.Instances+j)%len(r.PinnedCycle)]
 		}
-		s.Pinned = b.pins(names, a, func(j int) string { return fmt.Sprintf("pinned_cycle[%d]", (k*s.Instances+j)%len(r.PinnedCycle)) }, id, report)
+		s.Pinned = b.pins(names, a, func(j int) string { return fmt.Sprintf("pinned_cycle[%d]", (k*s.Instances+j)%len(r.PinnedCycle)) }, id, false)
 	}
 	return s
 }
