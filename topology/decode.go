@@ -14,6 +14,25 @@ import (
 // over a whole site stay finite.
 const maxNumber = 1e9
 
+// minNumber is the smallest magnitude of a number other than 0: a
+// micro-ampere, a microsecond. Below it a ratio (a current over a 1e-308 A
+// rating, a power over a 1e-300 V supply) overflows to infinity.
+const minNumber = 1e-6
+
+// numberProblem says what is wrong with a number of a model ("must be a
+// finite number, got NaN"), or "" when it is within the bounds.
+func numberProblem(f float64) string {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return fmt.Sprintf("must be a finite number, got %v", f)
+	case math.Abs(f) > maxNumber:
+		return fmt.Sprintf("must be at most 1e9 in magnitude, got %v", f)
+	case f != 0 && math.Abs(f) < minNumber:
+		return fmt.Sprintf("must be 0 or at least 1e-6 in magnitude, got %v (results would overflow)", f)
+	}
+	return ""
+}
+
 // decoder copies the generic tree that BurntSushi/toml produced into the raw*
 // structs, reporting every unknown key and every value of the wrong type
 // (the library's own struct decoding stops at the first one and cannot place
@@ -175,12 +194,8 @@ func (d *decoder) value(data any, fv reflect.Value, path, key, owner string) {
 				d.reject(path, owner, "%s must be a number, got %s", key, describe(data))
 				return
 			}
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				d.reject(path, owner, "%s must be a finite number, got %v", key, f)
-				return
-			}
-			if math.Abs(f) > maxNumber {
-				d.reject(path, owner, "%s must be at most 1e9 in magnitude, got %v", key, f)
+			if msg := numberProblem(f); msg != "" {
+				d.reject(path, owner, "%s %s", key, msg)
 				return
 			}
 			fv.Set(reflect.ValueOf(&f))
@@ -224,15 +239,23 @@ func (d *decoder) value(data any, fv reflect.Value, path, key, owner string) {
 				}
 				ev.SetString(s)
 			case reflect.Float64:
+				var f float64
 				switch x := it.(type) {
 				case float64:
-					ev.SetFloat(x)
+					f = x
 				case int64:
-					ev.SetFloat(float64(x))
+					f = float64(x)
 				default:
 					d.reject(p, owner, "%s must be an array of numbers, element %d is %s", key, i+1, describe(it))
 					bad = true
+					continue
 				}
+				if msg := numberProblem(f); msg != "" {
+					d.reject(p, owner, "%s: element %d %s", key, i+1, msg)
+					bad = true
+					continue
+				}
+				ev.SetFloat(f)
 			case reflect.Slice: // [][]string
 				inner, ok := asSlice(it)
 				if !ok {

@@ -301,10 +301,16 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 		s.Kind = *r.Kind
 	}
 	if r.Instances != nil {
-		if *r.Instances < 1 {
-			errorf("instances", "instances must be >= 1, got %d", *r.Instances)
+		if *r.Instances < 1 || *r.Instances > MaxInstancesPerService {
+			errorf("instances", "instances must be 1 to %d, got %d", MaxInstancesPerService, *r.Instances)
 		} else {
 			s.Instances = *r.Instances
+		}
+	}
+	if b.instances <= MaxInstances {
+		b.instances += s.Instances
+		if b.instances > MaxInstances {
+			b.errorf(a, "instances", id, "the model's services have more than %d instances in all (this one brings the total to %d)", MaxInstances, b.instances)
 		}
 	}
 	s.ReadyQuorum = 1
@@ -396,8 +402,8 @@ func (b *builder) service(r *rawService, a at, id string, k int, group bool, rol
 		if r.Count != nil {
 			members = int64(*r.Count)
 		}
-		if pins := members * int64(s.Instances); pins > 1_000_000 {
-			errorf("pinned_cycle", "pinned_cycle pins %d instances in all, more than 1,000,000", pins)
+		if pins := members * int64(s.Instances); pins > MaxInstances {
+			errorf("pinned_cycle", "pinned_cycle pins %d instances in all, more than %d", pins, MaxInstances)
 			break
 		}
 		if report {

@@ -38,7 +38,7 @@ type Error struct {
 // known, else "file: key.path (id "x"): message".
 func (e *Error) Error() string {
 	if e.Pos.Line > 0 {
-		return e.Pos.String() + ": " + e.Msg
+		return e.Pos.String() + ": " + Clip(e.Msg)
 	}
 	var b strings.Builder
 	b.WriteString(e.Pos.File)
@@ -47,10 +47,10 @@ func (e *Error) Error() string {
 		b.WriteString(e.Path)
 	}
 	if e.ID != "" && !strings.Contains(e.Msg, strconv.Quote(e.ID)) {
-		fmt.Fprintf(&b, " (id %q)", e.ID)
+		b.WriteString(Clip(fmt.Sprintf(" (id %q)", e.ID)))
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(Clip(e.Msg))
 	return b.String()
 }
 

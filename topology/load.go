@@ -59,15 +59,33 @@ func Parse(files ...File) (*Model, error) {
 	if len(files) == 0 {
 		return nil, ErrorList{{Msg: "no model file given"}}
 	}
+	size := 0
+	for _, f := range files {
+		size += len(f.Data)
+	}
+	if size > MaxModelBytes {
+		return nil, ErrorList{{Pos: Pos{File: files[len(files)-1].Name}, Msg: fmt.Sprintf("the model is %d bytes, more than the limit of %d (%d MiB)", size, MaxModelBytes, MaxModelBytes>>20)}}
+	}
 	b := &builder{m: &Model{ids: map[string]ref{}}, idPos: map[string]Pos{}, dupIDs: map[string]bool{}, psusUnknown: map[string]bool{}}
 	for _, f := range files {
 		b.m.Files = append(b.m.Files, f.Name)
+		if e := checkNesting(f.Name, f.Data); e != nil {
+			b.errs = append(b.errs, e)
+			for t := range b.incomplete {
+				b.incomplete[t] = true
+			}
+			continue
+		}
 		var tree map[string]any
 		if _, err := toml.Decode(string(f.Data), &tree); err != nil {
 			b.parseError(f.Name, err)
 			for t := range b.incomplete {
 				b.incomplete[t] = true
 			}
+			continue
+		}
+		if len(tree) == 0 {
+			b.errs = append(b.errs, &Error{Pos: Pos{File: f.Name}, Msg: "the file is empty: no tables or keys (is it the right file?)"})
 			continue
 		}
 		ix := buildPosIndex(f.Name, f.Data)
@@ -77,6 +95,9 @@ func Parse(files ...File) (*Model, error) {
 		b.files = append(b.files, parsedFile{ix: ix, raw: &raw})
 	}
 	b.build()
+	if len(b.errs) == 0 && len(b.m.Elements)+len(b.m.Racks)+len(b.m.Devices)+len(b.m.Services) == 0 {
+		b.errs = append(b.errs, &Error{Pos: Pos{File: files[0].Name}, Msg: "the model defines no power elements, racks, devices or services"})
+	}
 	b.errs.Sort()
 	if len(b.errs) > 0 {
 		return nil, b.errs
@@ -150,6 +171,7 @@ type builder struct {
 	// in error, so that their devices' feed counts are not checked.
 	psusUnknown map[string]bool
 	expanded    int // members of groups expanded so far, bounded by maxExpanded
+	instances   int // workload instances of the services built so far, bounded by MaxInstances
 }
 
 type elemSrc struct {
@@ -260,8 +282,8 @@ func (b *builder) checkID(id *string, a at, what string) (string, bool) {
 		b.incomplete[tableOf(what)] = true
 		return "", false
 	}
-	if strings.ContainsAny(s, " \t\r\n\"'") {
-		b.errorf(a, "id", s, "%s id %q must not contain spaces or quotes", what, s)
+	if p := idProblem(s); p != "" {
+		b.errorf(a, "id", s, "%s id %q %s", what, s, p)
 		b.incomplete[tableOf(what)] = true
 		return "", false
 	}

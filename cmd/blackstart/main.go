@@ -46,6 +46,10 @@ func badInput(format string, args ...any) error {
 	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
 }
 
+// maxErrors is how many problems of one load are printed; the rest are
+// counted.
+const maxErrors = 100
+
 // notFound records a subcommand name that does not exist: urfave/cli calls
 // CommandNotFound and then returns no error, so run turns it into one.
 var notFound string
@@ -64,21 +68,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var list topology.ErrorList
 	if errors.As(err, &list) {
-		for _, e := range list {
+		for i, e := range list {
+			if i == maxErrors {
+				fmt.Fprintf(stderr, "… %d more\n", len(list)-maxErrors)
+				break
+			}
 			fmt.Fprintln(stderr, e.Error())
 		}
-		fmt.Fprintf(stderr, "%d problem(s) found\n", len(list))
+		fmt.Fprintf(stderr, "%d %s found\n", len(list), plural(len(list), "problem", "problems"))
 		return exitBadInput
 	}
 	var pe *outfile.PathError
 	if errors.As(err, &pe) && !errors.As(err, new(*exitError)) {
-		fmt.Fprintln(stderr, "blackstart:", err)
+		fmt.Fprintln(stderr, "blackstart:", topology.Clip(err.Error()))
 		return exitBadInput
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "blackstart:", ee.err)
+			fmt.Fprintln(stderr, "blackstart:", topology.Clip(ee.err.Error()))
 		}
 		return ee.code
 	}

@@ -1,0 +1,167 @@
+package topology
+
+import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of a model, documented in docs/limits.md. Each bounds what a short
+// file could otherwise make blackstart allocate.
+const (
+	// MaxModelBytes bounds the size of all model files of one load, bytes.
+	MaxModelBytes = 64 << 20
+	// MaxNesting bounds how deeply arrays and inline tables nest in a model
+	// file; the format itself needs 2 (feeds_cycle, overload).
+	MaxNesting = 16
+	// MaxInstancesPerService bounds a service's instances.
+	MaxInstancesPerService = 100_000
+	// MaxInstances bounds the workload instances of a whole model, all
+	// services and groups together.
+	MaxInstances = 500_000
+	// MaxIDEcho is how many characters of an id or other quoted text a
+	// message repeats; the rest is elided.
+	MaxIDEcho = 80
+)
+
+// checkNesting scans a TOML file for arrays and inline tables nested deeper
+// than MaxNesting, outside strings and comments, before the TOML parser
+// (which recurses once per level) sees it. It returns nil or the position of
+// the first bracket too deep.
+func checkNesting(name string, data []byte) *Error {
+	depth, line, col := 0, 1, 0
+	// At the start of a line (after blanks), '[' opens a table header, not
+	// an array: header brackets do not nest.
+	lineStart := true
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		col++
+		switch c {
+		case '\n':
+			line, col, lineStart = line+1, 0, true
+			continue
+		case ' ', '\t', '\r':
+			continue
+		case '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+			continue
+		case '"', '\'':
+			// A string: basic or literal, single- or multi-line.
+			q := c
+			multi := i+2 < len(data) && data[i+1] == q && data[i+2] == q
+			if multi {
+				i += 2
+				col += 2
+			}
+			for i++; i < len(data); i++ {
+				col++
+				if data[i] == '\n' {
+					line, col = line+1, 0
+				}
+				if q == '"' && data[i] == '\\' {
+					i++
+					col++
+					continue
+				}
+				if data[i] != q {
+					continue
+				}
+				if !multi {
+					break
+				}
+				if i+2 < len(data) && data[i+1] == q && data[i+2] == q {
+					// up to two more quotes may belong to the string
+					for i+3 < len(data) && data[i+3] == q {
+						i++
+					}
+					i += 2
+					break
+				}
+			}
+			lineStart = false
+			continue
+		case '[':
+			if lineStart && depth == 0 {
+				// a table header, [x] or [[x]]: skip to its end
+				for i+1 < len(data) && data[i+1] != '\n' && data[i+1] != '#' {
+					i++
+				}
+				continue
+			}
+			depth++
+		case '{':
+			depth++
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+		lineStart = false
+		if depth > MaxNesting {
+			return &Error{Pos: Pos{File: name, Line: line, Col: col},
+				Msg: fmt.Sprintf("arrays and inline tables nest more than %d deep here", MaxNesting)}
+		}
+	}
+	return nil
+}
+
+// idProblem says what makes s unfit as an id, or "": control, format
+// (invisible) and other non-printing characters, and spaces and quotes,
+// which would make messages and ids typed back ambiguous.
+func idProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	for i, r := range s {
+		switch {
+		case r == ' ' || r == '"' || r == '\'' || unicode.IsSpace(r):
+			return "must not contain spaces or quotes"
+		case !unicode.IsPrint(r):
+			return fmt.Sprintf("must not contain invisible or control characters (%U at byte %d)", r, i)
+		}
+	}
+	return ""
+}
+
+// Clip shortens every double-quoted Go-syntax string in msg longer than
+// MaxIDEcho characters to its first MaxIDEcho characters, followed by "…"
+// and the full length, so that a message never repeats a huge id whole.
+func Clip(msg string) string {
+	if len(msg) <= MaxIDEcho+2 {
+		return msg
+	}
+	var out []byte
+	for i := 0; i < len(msg); {
+		if msg[i] != '"' {
+			out = append(out, msg[i])
+			i++
+			continue
+		}
+		// Find the end of a quoted string, honouring escapes.
+		j := i + 1
+		for j < len(msg) && msg[j] != '"' {
+			if msg[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(msg) {
+			out = append(out, msg[i:]...)
+			break
+		}
+		q := msg[i : j+1]
+		if u, err := strconv.Unquote(q); err == nil && utf8.RuneCountInString(u) > MaxIDEcho {
+			runes := []rune(u)
+			short := strconv.Quote(string(runes[:MaxIDEcho]))
+			out = append(out, short[:len(short)-1]...)
+			out = append(out, fmt.Sprintf("…\" (%d characters)", len(runes))...)
+		} else {
+			out = append(out, q...)
+		}
+		i = j + 1
+	}
+	return string(out)
+}

@@ -1,0 +1,84 @@
+package topology
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestLimits: every bound of a model is refused past its limit with the
+// position and the limit in the message.
+func TestLimits(t *testing.T) {
+	svc := func(id string, count, instances int) string {
+		s := fmt.Sprintf("[[service]]\nid = %q\ninstances = %d\n", id, instances)
+		if count > 0 {
+			s += fmt.Sprintf("count = %d\n", count)
+		}
+		return s
+	}
+	cases := []struct {
+		name, src, want string
+	}{
+		{"nested inline tables", "a = " + strings.Repeat("{b = ", 20000) + "1" + strings.Repeat("}", 20000), "m.toml:1:85: arrays and inline tables nest more than 16 deep"},
+		{"nested arrays", "a = " + strings.Repeat("[", 17) + strings.Repeat("]", 17), "m.toml:1:21: arrays and inline tables nest more than 16 deep"},
+		{"nested arrays on later lines", "[site]\nname = \"x\"\nz = [\n" + strings.Repeat("[", 16) + strings.Repeat("]", 17), "m.toml:4:16: arrays and inline tables nest"},
+		{"instances of a service", svc("big", 0, 1_000_000_000), "m.toml:3:1: service \"big\": instances must be 1 to 100000, got 1000000000"},
+		{"instances of a model", svc("w-%d", 6, 100_000), "the model's services have more than 500000 instances in all (this one brings the total to 600000)"},
+		{"a tiny rating", "[[source]]\nid = \"u\"\nvoltage_v = 230\n[[breaker]]\nid = \"b\"\ninput = \"u\"\nstandard = \"ul489\"\nrating_a = 1e-308\n", "m.toml:8:1: breaker \"b\": rating_a must be 0 or at least 1e-6 in magnitude, got 1e-308"},
+		{"a tiny voltage", "[[source]]\nid = \"u\"\nvoltage_v = 1e-300\n", "m.toml:3:1: source \"u\": voltage_v must be 0 or at least 1e-6"},
+		{"a huge number", "[[source]]\nid = \"u\"\nvoltage_v = 1e308\n", "voltage_v must be at most 1e9 in magnitude"},
+		{"NaN in an array", "[[source]]\nid = \"u\"\nvoltage_v = 400\n[[breaker]]\nid = \"b\"\ninput = \"u\"\nstandard = \"iec60947-2\"\nrating_a = 100\ninstantaneous_x = [8, nan]\n", "m.toml:9:23: breaker \"b\": instantaneous_x: element 2 must be a finite number, got NaN"},
+		{"a zero-width space in an id", "[[rack]]\nid = \"r\u200b1\"\n", "m.toml:2:1: rack id \"r\\u200b1\" must not contain invisible or control characters (U+200B at byte 1)"},
+		{"a control character in an id", "[[rack]]\nid = \"r\\u001b[31m\"\n", "must not contain invisible or control characters (U+001B at byte 1)"},
+		{"an empty file", "", "m.toml: the file is empty: no tables or keys"},
+		{"comments only", "# nothing\n\n", "m.toml: the file is empty"},
+		{"nothing defined", "[site]\nname = \"x\"\n", "m.toml: the model defines no power elements, racks, devices or services"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse(File{Name: "m.toml", Data: []byte(c.src)})
+			if err == nil {
+				t.Fatalf("loaded; want an error containing %q", c.want)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got:\n%v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestNestingIgnoresStrings: brackets inside strings, multi-line strings,
+// comments and table headers do not count.
+func TestNestingIgnoresStrings(t *testing.T) {
+	src := "# [[[[[[[[[[[[[[[[[[[[[[\n[[rack]]\nid = \"r1\"\nrow = \"" + strings.Repeat("[", 40) + "\"\nroom = '''\n" + strings.Repeat("{", 40) + "\n'''\n" +
+		"[[rack]]\nid = \"r2\"\nrow = \"\\\"[[[[[[[[[[[[[[[[[[[[\"\nroom = \"\"\"a\"\"" + strings.Repeat("[", 40) + "\"\"\"\n"
+	if _, err := Parse(File{Name: "m.toml", Data: []byte(src)}); err != nil {
+		t.Fatalf("a model with brackets in strings and comments: %v", err)
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	got := Clip(fmt.Sprintf("rack %q is not defined; %q", long, "short"))
+	want := fmt.Sprintf("rack %q…\" (5000 characters) is not defined; \"short\"", strings.Repeat("x", 80))
+	want = strings.Replace(want, strings.Repeat("x", 80)+"\"…", strings.Repeat("x", 80)+"…", 1)
+	if got != want {
+		t.Errorf("Clip = %q\nwant %q", got, want)
+	}
+	if s := `id "abc" and "unterminated`; Clip(s+strings.Repeat("y", 100)) != s+strings.Repeat("y", 100) {
+		t.Errorf("an unterminated quote must be left as it is")
+	}
+}
+
+// TestModelSizeLimit: more than MaxModelBytes in all is refused before
+// parsing.
+func TestModelSizeLimit(t *testing.T) {
+	big := make([]byte, MaxModelBytes/2+1)
+	for i := range big {
+		big[i] = '\n'
+	}
+	_, err := Parse(File{Name: "a.toml", Data: big}, File{Name: "b.toml", Data: big})
+	if err == nil || !strings.Contains(err.Error(), "more than the limit of 67108864") {
+		t.Errorf("got %v, want the size limit", err)
+	}
+}
