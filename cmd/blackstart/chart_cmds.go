@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"blackstart/chart"
+	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/outfile"
 	"blackstart/placement"
@@ -129,7 +130,7 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 			return nil, badInput("%s: cannot read events: %v", path, err)
 		}
 		defer f.Close()
-		in.evs, err = estimate.ReadEvents(path, bufio.NewReader(f), in.cluster())
+		in.evs, err = events.Read(path, bufio.NewReader(f), in.cluster())
 		if err != nil {
 			return nil, err
 		}
