@@ -328,7 +328,13 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 			if strings.HasSuffix(out, ".csv") {
 				format = events.FormatCSV
 			}
-			if err := writeOutput(c, out, func(w io.Writer) error { return events.Write(w, cl, evs, format) }); err != nil {
+			err := writeOutput(c, out, func(w io.Writer) error {
+				if err := events.Write(w, cl, evs, format); err != nil {
+					return badInput("--events-out %s: %v", out, err) // a recovery an events file cannot hold
+				}
+				return nil
+			})
+			if err != nil {
 				return nil, err
 			}
 		}

@@ -32,6 +32,18 @@ const maxErrors = 100
 // maxQuoted is the longest value, in bytes, an error message repeats.
 const maxQuoted = 64
 
+// MaxTimeS bounds an event's time, seconds since power-on (from the first
+// event for RFC 3339 times): 10,000,000 s is 115 days, far past any
+// recovery, and keeps every sum over times finite and exact to the
+// millisecond.
+const MaxTimeS = 1e7
+
+// MaxEvents bounds the events of one file (about 40 bytes each in memory).
+const MaxEvents = 20_000_000
+
+// MaxLineBytes bounds a line of an events file; an event takes about 80.
+const MaxLineBytes = 64 << 10
+
 // keysHelp names the fields of an event, for messages about unknown ones.
 const keysHelp = "t_s or time, instance or service and index, node, state"
 
@@ -53,21 +65,30 @@ const keysHelp = "t_s or time, instance or service and index, node, state"
 // not as a list.
 func Read(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, error) {
 	er := newEventReader(name, c)
-	br := bufio.NewReaderSize(r, 64<<10)
+	ll := &lineLimit{r: r}
+	br := bufio.NewReaderSize(ll, 64<<10)
 	first, skipped, err := sniff(br)
-	if err != nil {
+	if err == nil {
+		switch first {
+		case 0: // empty: reported below
+		case '{':
+			err = er.readJSONL(br, skipped)
+		default:
+			err = er.readCSV(br, skipped)
+		}
+	}
+	var long *longLineError
+	var many *tooManyError
+	switch {
+	case errors.As(err, &long):
+		er.errorf(long.line, MaxLineBytes+1, "line longer than %d bytes: not a progress event (reading stopped here)", MaxLineBytes)
+	case errors.As(err, &many):
+		er.errorf(many.line, 1, "more than %d events: split the file (reading stopped here)", MaxEvents)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	switch first {
-	case 0: // empty
-		return nil, nil
-	case '{':
-		err = er.readJSONL(br, skipped)
-	default:
-		err = er.readCSV(br, skipped)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if len(er.errs) == 0 && len(er.evs) == 0 {
+		er.errorf(skipped+1, 1, "the file holds no progress events")
 	}
 	if len(er.errs) > 0 {
 		er.errs.Sort()
@@ -78,6 +99,45 @@ func Read(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, er
 		return nil, er.errs
 	}
 	return er.evs, nil
+}
+
+// lineLimit passes r through until a line is longer than MaxLineBytes,
+// then fails with a *longLineError, so that a file without line breaks
+// cannot make the reader hold it whole.
+type lineLimit struct {
+	r    io.Reader
+	n    int // bytes of the current line so far
+	line int // lines completed
+	err  error
+}
+
+type longLineError struct{ line int }
+
+func (e *longLineError) Error() string { return fmt.Sprintf("line %d is too long", e.line) }
+
+// tooManyError stops reading past MaxEvents events.
+type tooManyError struct{ line int }
+
+func (e *tooManyError) Error() string { return fmt.Sprintf("too many events at line %d", e.line) }
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		if p[i] == '\n' {
+			l.n = 0
+			l.line++
+			continue
+		}
+		l.n++
+		if l.n > MaxLineBytes {
+			l.err = &longLineError{line: l.line + 1}
+			return i, l.err
+		}
+	}
+	return n, err
 }
 
 // sniff skips a UTF-8 byte order mark and returns the first byte that is
@@ -179,6 +239,7 @@ type eventReader struct {
 	absent uint8
 
 	errs    topology.ErrorList
+	stop    error        // set to end the reading early (too many events)
 	more    int          // problems past maxErrors
 	morePos topology.Pos // position of the first problem not listed
 
@@ -344,6 +405,10 @@ func (r *eventReader) add(rec *record) {
 	}
 
 	if ok && len(r.errs) == 0 {
+		if len(r.evs) >= MaxEvents {
+			r.stop = &tooManyError{line: rec.line}
+			return
+		}
 		r.evs = append(r.evs, ev)
 	}
 }
@@ -381,8 +446,8 @@ func (r *eventReader) timeTS(rec *record, ev *placement.Event) bool {
 	}
 	t, _ := strconv.ParseFloat(f.s, 64) // out of range: ±Inf, refused below, or 0
 
-	if math.IsInf(t, 0) || math.IsNaN(t) || t < 0 {
-		r.errorf(rec.line, f.col, "bad time %s: t_s must be a finite number of seconds >= 0", quote(f.s))
+	if math.IsInf(t, 0) || math.IsNaN(t) || t < 0 || t > MaxTimeS {
+		r.errorf(rec.line, f.col, "bad time %s: t_s must be a number of seconds from 0 to %g", quote(f.s), MaxTimeS)
 		return false
 	}
 	t += 0 // no negative zero
@@ -418,6 +483,11 @@ func (r *eventReader) timeRFC(rec *record, ev *placement.Event) bool {
 	}
 	if !r.haveT0 {
 		r.haveT0, r.t0 = true, t
+	}
+	// Sub saturates at about 292 years: bound the span before it does.
+	if span := t.Sub(r.t0); span > time.Duration(MaxTimeS)*time.Second {
+		r.errorf(rec.line, f.col, "time %s is more than %g s after the first event's %s", quote(f.s), MaxTimeS, quote(r.t0.Format(time.RFC3339Nano)))
+		return false
 	}
 	r.havePrev, r.prevTime, r.prevRaw = true, t, f.s
 	ev.TS = t.Sub(r.t0).Seconds()
@@ -579,6 +649,9 @@ func (r *eventReader) readJSONL(br *bufio.Reader, skipped int) error {
 		if len(b) > 0 {
 			line++
 			r.jsonLine(line, b)
+			if r.stop != nil {
+				return r.stop
+			}
 		}
 		if err == io.EOF {
 			return nil
@@ -996,6 +1069,9 @@ func (r *eventReader) readCSV(br *bufio.Reader, skipped int) error {
 			*dst = field{s: row[at[k]-1], col: col, set: row[at[k]-1] != "", kind: kText}
 		}
 		r.add(&rec)
+		if r.stop != nil {
+			return r.stop
+		}
 	}
 }
 
@@ -1106,8 +1182,8 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 			return fmt.Errorf("event %d: %s event without a node (only a failed event may have none)", k, e.State)
 		}
 		t := roundMS(e.TS)
-		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 {
-			return fmt.Errorf("event %d: time %g s, want a finite number >= 0", k, e.TS)
+		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 || t > MaxTimeS {
+			return fmt.Errorf("event %d: time %g s, want 0 to %g s (the longest an events file holds)", k, e.TS, MaxTimeS)
 		}
 		if t < prev {
 			return fmt.Errorf("event %d: time %g s is before the previous event's %g s: events must be in time order", k, t, prev)

@@ -98,7 +98,7 @@ func TestReadEventsErrors(t *testing.T) {
 			[]string{`events.jsonl:2:1: time 12.5 s is before the previous event's 15 s: events must be in time order`}},
 		{"jsonl negative time", "events.jsonl",
 			`{"t_s":-1,"instance":"web#0","node":"app-01","state":"up"}`,
-			[]string{`events.jsonl:1:1: bad time "-1": t_s must be a finite number of seconds >= 0`}},
+			[]string{`events.jsonl:1:1: bad time "-1": t_s must be a number of seconds from 0 to 1e+07`}},
 		{"jsonl t_s as a string", "events.jsonl",
 			`{"t_s":"12","instance":"web#0","node":"app-01","state":"up"}`,
 			[]string{`events.jsonl:1:1: t_s must be a number, got the string "12"`}},
@@ -228,7 +228,7 @@ func TestReadEventsErrors(t *testing.T) {
 			[]string{
 				`events.csv:2:1: bad time "inf"`,
 				`events.csv:3:1: bad time "0x10p0"`,
-				`events.csv:4:1: bad time "1e999": t_s must be a finite number of seconds >= 0`,
+				`events.csv:4:1: bad time "1e999": t_s must be a number of seconds from 0 to 1e+07`,
 			}},
 	}
 	for _, tt := range tests {
@@ -321,10 +321,11 @@ func TestReadEventsGood(t *testing.T) {
 			}
 		})
 	}
+	// A file without events is an error, not an empty recovery.
 	for _, empty := range []string{"", "\n\n", "t_s,instance,node,state\n", "# nothing yet\n"} {
 		got, err := Read("events", strings.NewReader(empty), c)
-		if err != nil || len(got) != 0 {
-			t.Errorf("Read(%q) = %v, %v; want no events, no error", empty, got, err)
+		if err == nil || !strings.Contains(err.Error(), "the file holds no progress events") || got != nil {
+			t.Errorf("Read(%q) = %v, %v; want the error that it holds no events", empty, got, err)
 		}
 	}
 }
@@ -341,19 +342,42 @@ func TestReadEventsReadError(t *testing.T) {
 	}
 }
 
-// Times far beyond a recovery's still write and read back.
-func TestEventsHugeTimes(t *testing.T) {
+// Times up to MaxTimeS write and read back; beyond it (1e308 s, an RFC
+// 3339 time centuries after the first, which time.Sub would clamp) they
+// are refused with their position, by the reader and the writer.
+func TestEventsTimeBounds(t *testing.T) {
 	c := smallDC(t)
-	evs := []placement.Event{{TS: 1e300, Instance: 0, Node: 0, State: placement.Up}, {TS: math.MaxFloat64, Instance: 1, Node: 0, State: placement.Up}}
+	evs := []placement.Event{{TS: 0, Instance: 0, Node: 0, State: placement.Up}, {TS: MaxTimeS, Instance: 1, Node: 0, State: placement.Up}}
 	for _, format := range []string{FormatJSONL, FormatCSV} {
 		var b bytes.Buffer
 		if err := Write(&b, c, evs, format); err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
-		got, err := Read("huge", &b, c)
+		got, err := Read("bound", &b, c)
 		if err != nil || !reflect.DeepEqual(got, evs) {
 			t.Errorf("%s: got %v, %v; want %v", format, got, err, evs)
 		}
+		over := []placement.Event{{TS: MaxTimeS + 1, Instance: 0, Node: 0, State: placement.Up}}
+		if err := Write(&b, c, over, format); err == nil || !strings.Contains(err.Error(), "want 0 to 1e+07 s") {
+			t.Errorf("%s: writing a time past the bound: %v", format, err)
+		}
+	}
+	cases := []struct{ name, in, want string }{
+		{"t_s 1e308", `{"t_s":1e308,"instance":"web#0","node":"app-01","state":"up"}`, `huge:1:1: bad time "1e308": t_s must be a number of seconds from 0 to 1e+07`},
+		{"t_s just past", "t_s,instance,node,state\n10000000.001,web#0,app-01,up\n", `huge:2:1: bad time "10000000.001"`},
+		{"RFC 3339 centuries apart", `{"time":"0001-01-01T00:00:00Z","instance":"web#0","node":"app-01","state":"up"}` + "\n" +
+			`{"time":"9999-12-31T23:59:59Z","instance":"web#1","node":"app-01","state":"up"}`,
+			`huge:2:1: time "9999-12-31T23:59:59Z" is more than 1e+07 s after the first event's "0001-01-01T00:00:00Z"`},
+		{"a line without end", "t_s,instance,node,state\n0,web#0,app-01,up\n" + strings.Repeat("9", MaxLineBytes+10), "huge:3:65537: line longer than 65536 bytes"},
+		{"a JSON line without end", `{"t_s":0,"instance":"` + strings.Repeat("w", MaxLineBytes+10), "huge:1:65537: line longer than 65536 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Read("huge", strings.NewReader(tc.in), c)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || got != nil {
+				t.Errorf("got %v, %v; want an error containing %q", got, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -413,7 +437,7 @@ func TestWriteEventsRefuses(t *testing.T) {
 		{"instance", with(func(e *placement.Event) { e.Instance = 32 }), FormatCSV, "event 1: instance 32 out of range (32 instances)"},
 		{"node", with(func(e *placement.Event) { e.Node = -2 }), FormatCSV, "event 1: node -2 out of range (35 devices)"},
 		{"no node", with(func(e *placement.Event) { e.Node = -1 }), FormatJSONL, "event 1: up event without a node (only a failed event may have none)"},
-		{"NaN", with(func(e *placement.Event) { e.TS = math.NaN() }), FormatJSONL, "event 1: time NaN s, want a finite number >= 0"},
+		{"NaN", with(func(e *placement.Event) { e.TS = math.NaN() }), FormatJSONL, "event 1: time NaN s, want 0 to 1e+07 s (the longest an events file holds)"},
 		{"order", with(func(e *placement.Event) { e.TS = 0.5 }), FormatJSONL, "event 1: time 0.5 s is before the previous event's 1 s: events must be in time order"},
 	}
 	for _, tt := range tests {
