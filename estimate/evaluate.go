@@ -17,6 +17,9 @@ type EvaluateOptions struct {
 	Policy string // policy of the simulated recoveries; "plan" when empty
 	Runs   int    // simulated recoveries, >= 1
 	Seed   uint64 // run k uses seed Seed+k
+	// Progress, when set, is called after each run with the runs done and
+	// the total, from the calling goroutine.
+	Progress func(done, total int)
 }
 
 // Progress points at which the estimators are scored: shares of the
@@ -104,8 +107,8 @@ func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) ([]Acc
 	if o.Policy == "" {
 		o.Policy = placement.PolicyPlan
 	}
-	if o.Runs < 1 {
-		return nil, fmt.Errorf("runs must be >= 1, got %d", o.Runs)
+	if o.Runs < 1 || o.Runs > MaxRuns {
+		return nil, fmt.Errorf("runs must be 1 to %d, got %d", MaxRuns, o.Runs)
 	}
 	errs := map[string][][]float64{"throughput": make([][]float64, len(Progress)), "ram": make([][]float64, len(Progress))}
 	for k := 0; k < o.Runs; k++ {
@@ -139,6 +142,9 @@ func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) ([]Acc
 				}
 				next++
 			}
+		}
+		if o.Progress != nil {
+			o.Progress(k+1, o.Runs)
 		}
 	}
 	var out []Accuracy

@@ -36,7 +36,13 @@ type PlannedOptions struct {
 	// SlowSigma is the spread of node speeds: each run draws every node's
 	// speed as exp(SlowSigma·Z), Z standard normal (0: every node nominal).
 	SlowSigma float64
+	// Progress, when set, is called after each run with the runs done and
+	// the total, from the calling goroutine.
+	Progress func(done, total int)
 }
+
+// MaxRuns bounds the runs of a planned ETA and of an accuracy evaluation.
+const MaxRuns = 10_000
 
 // DefaultSlowSigma spreads node speeds by about ±20 % (one sigma).
 const DefaultSlowSigma = 0.2
@@ -68,8 +74,8 @@ func Planned(c *placement.Cluster, p *placement.Plan, o PlannedOptions) (Planned
 	if o.Policy == "" {
 		o.Policy = placement.PolicyPlan
 	}
-	if o.Runs < 1 {
-		return PlannedETA{}, fmt.Errorf("runs must be >= 1, got %d", o.Runs)
+	if o.Runs < 1 || o.Runs > MaxRuns {
+		return PlannedETA{}, fmt.Errorf("runs must be 1 to %d, got %d", MaxRuns, o.Runs)
 	}
 	if o.SlowSigma < 0 || math.IsNaN(o.SlowSigma) {
 		return PlannedETA{}, fmt.Errorf("node speed spread must be >= 0, got %g", o.SlowSigma)
@@ -94,6 +100,9 @@ func Planned(c *placement.Cluster, p *placement.Plan, o PlannedOptions) (Planned
 		res, err := placement.Simulate(c, p, placement.SimOptions{Policy: o.Policy, Seed: seed, Speed: speed})
 		if err != nil {
 			return PlannedETA{}, err
+		}
+		if o.Progress != nil {
+			o.Progress(k+1, o.Runs)
 		}
 		out.NeverUp = max(out.NeverUp, res.NeverUp)
 		var ups []float64

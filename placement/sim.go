@@ -23,8 +23,8 @@ var Policies = []string{PolicyPlan, PolicyStale, PolicyRandom, PolicyP2C}
 type SimOptions struct {
 	Policy       string  // one of Policies
 	Seed         uint64  // drives start durations, backoff jitter and random choices
-	RefreshS     float64 // stale metrics refresh period, s; DefaultRefreshS when 0
-	DispatchPerS float64 // cluster-wide dispatch rate of the baselines, starts/s; 0 = unlimited
+	RefreshS     float64 // stale metrics refresh period, s: 0 (DefaultRefreshS) or MinRefreshS to MaxRefreshS
+	DispatchPerS float64 // cluster-wide dispatch rate of the baselines, starts/s: 0 (unlimited) or MinDispatchPerS to MaxDispatchPerS
 	MaxAttempts  int     // attempts per instance; DefaultMaxAttempts when 0
 	BackoffS     float64 // first retry delay, s; DefaultBackoffS when 0
 	HorizonS     float64 // simulated time limit, s; 24 h when 0
@@ -82,9 +82,33 @@ type Result struct {
 	Placement      []int32 // per instance: node it came up on, -1 if none
 }
 
+// Bounds of SimOptions a caller may set (docs/limits.md).
+const (
+	MinRefreshS     = 0.1   // s
+	MaxRefreshS     = 86400 // s, one day
+	MinDispatchPerS = 0.01  // starts/s: one start every 100 s
+	MaxDispatchPerS = 1e6   // starts/s
+)
+
+// CheckOptions says what is wrong with the options a caller may set (the
+// refresh period and the dispatch rate), or nil: NaN, infinities and
+// values past the bounds are refused, never clamped.
+func CheckOptions(o SimOptions) error {
+	if o.RefreshS != 0 && !(o.RefreshS >= MinRefreshS && o.RefreshS <= MaxRefreshS) {
+		return fmt.Errorf("refresh period must be %g to %g s, got %g", float64(MinRefreshS), float64(MaxRefreshS), o.RefreshS)
+	}
+	if o.DispatchPerS != 0 && !(o.DispatchPerS >= MinDispatchPerS && o.DispatchPerS <= MaxDispatchPerS) {
+		return fmt.Errorf("dispatch rate must be 0 (no limit) or %g to %g starts/s, got %g", float64(MinDispatchPerS), float64(MaxDispatchPerS), o.DispatchPerS)
+	}
+	return nil
+}
+
 // Simulate runs the recovery of c under o.Policy. For "plan", p is the plan
 // to follow (NewPlan(c) when nil); the baselines place on the fly.
 func Simulate(c *Cluster, p *Plan, o SimOptions) (*Result, error) {
+	if err := CheckOptions(o); err != nil {
+		return nil, err
+	}
 	if o.RefreshS <= 0 {
 		o.RefreshS = DefaultRefreshS
 	}

@@ -82,7 +82,7 @@ Examples:
    blackstart report --offline --events recovery.jsonl examples/platform-2019.toml -o postmortem`,
 		Flags: append(renderFlags(),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "bundle directory `DIR`"},
-			&cli.IntFlag{Name: "runs", Value: 5, Usage: "perturbed recoveries of the ETA accuracy table (0: skip it)"}),
+			&cli.IntFlag{Name: "runs", Value: 5, Usage: "perturbed recoveries of the ETA accuracy table, 0 to 10000 (0: skip it)"}),
 		OnUsageError: usageError,
 		Action:       reportAction,
 	}
@@ -183,7 +183,7 @@ func (in *chartInputs) sweep() (power.SweepReport, error) {
 		return power.SweepReport{}, err
 	}
 	if in.swp == nil {
-		r := n.Sweep(power.SweepOptions{Progress: progress(in.c.App.ErrWriter)})
+		r := n.Sweep(power.SweepOptions{Progress: progress(in.c.App.ErrWriter, "failover sweep (scenarios)")})
 		in.swp = &r
 	}
 	return *in.swp, nil
@@ -498,8 +498,8 @@ func reportAction(c *cli.Context) error {
 	if out == "" || out == "-" {
 		return badInput("report: -o DIR is required")
 	}
-	if c.Int("runs") < 0 {
-		return badInput("--runs must be >= 0, got %d", c.Int("runs"))
+	if c.Int("runs") < 0 || c.Int("runs") > estimate.MaxRuns {
+		return badInput("--runs must be 0 to %d, got %d", estimate.MaxRuns, c.Int("runs"))
 	}
 	if err := outfile.CheckDir(out, inputsOf(c)...); err != nil {
 		return badInput("report: -o %v", err)
@@ -557,7 +557,8 @@ func reportAction(c *cli.Context) error {
 				pol, res.Seed, durS(res.MakespanS), ratio(res.MakespanS, res.LowerBoundS), res.Timeouts, res.Retries, res.PeakConcurrent, res.PeakNode, res.PeakC))
 		}
 		if runs := c.Int("runs"); runs > 0 {
-			acc, err := estimate.Evaluate(in.cluster(), p, estimate.EvaluateOptions{Runs: runs, Seed: c.Uint64("seed")})
+			acc, err := estimate.Evaluate(in.cluster(), p, estimate.EvaluateOptions{Runs: runs, Seed: c.Uint64("seed"),
+				Progress: progress(c.App.ErrWriter, "report: perturbed recoveries")})
 			if err != nil {
 				return badInput("%v", err)
 			}
@@ -566,6 +567,7 @@ func reportAction(c *cli.Context) error {
 	} else {
 		rep.Notes = append(rep.Notes, "No restart charts: the model has no workloads.")
 	}
+	st := newSteps(c.App.ErrWriter, "report: charts", len(kinds))
 	for _, k := range kinds {
 		ch, data, err := in.build(k)
 		if err != nil {
@@ -573,6 +575,7 @@ func reportAction(c *cli.Context) error {
 		}
 		rep.Charts = append(rep.Charts, ch)
 		rep.Data[k] = data
+		st.step()
 	}
 	if err := chart.WriteReport(out, inputsOf(c), rep, r, browser); err != nil {
 		var pe *outfile.PathError

@@ -20,7 +20,7 @@ import (
 func estimateCommand() *cli.Command {
 	from := &cli.StringFlag{Name: "from-alibaba", Usage: "the Running pods of an Alibaba openb trace `DIR` instead of a model"}
 	seed := &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed; run k uses seed+k"}
-	runs := &cli.IntFlag{Name: "runs", Value: 50, Usage: "Monte-Carlo runs / simulated recoveries, >= 1"}
+	runs := &cli.IntFlag{Name: "runs", Value: 50, Usage: "Monte-Carlo runs / simulated recoveries, 1 to 10000"}
 	policy := &cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"}
 	return &cli.Command{
 		Name:         "estimate",
@@ -81,8 +81,8 @@ func estimateSetup(c *cli.Context) (*placement.Cluster, *placement.Plan, error) 
 	if c.IsSet("policy") && !validPolicy(c.String("policy")) {
 		return nil, nil, badInput("--policy must be plan, stale, random or p2c, got %q", c.String("policy"))
 	}
-	if c.IsSet("runs") && c.Int("runs") < 1 {
-		return nil, nil, badInput("--runs must be >= 1, got %d", c.Int("runs"))
+	if c.IsSet("runs") && (c.Int("runs") < 1 || c.Int("runs") > estimate.MaxRuns) {
+		return nil, nil, badInput("--runs must be 1 to %d, got %d", estimate.MaxRuns, c.Int("runs"))
 	}
 	m, err := restartModel(c)
 	if err != nil {
@@ -101,7 +101,8 @@ func estimatePlan(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := estimate.Planned(cl, p, estimate.PlannedOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), SlowSigma: estimate.DefaultSlowSigma})
+	e, err := estimate.Planned(cl, p, estimate.PlannedOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), SlowSigma: estimate.DefaultSlowSigma,
+		Progress: progress(c.App.ErrWriter, "simulated recoveries")})
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -272,7 +273,8 @@ func estimateEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed")})
+	acc, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"),
+		Progress: progress(c.App.ErrWriter, "perturbed recoveries")})
 	if err != nil {
 		return badInput("%v", err)
 	}

@@ -111,7 +111,7 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"infinite horizon", []string{"power", "failover", "--horizon", "inf", incident}, exitBadInput, "--horizon must be a finite number of seconds > 0"},
 		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "flag provided but not defined: -nope"},
 		{"bad format", []string{"show", "--format", "xml", incident}, exitBadInput, `--format must be table or json, got "xml"`},
-		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 100000, got 0"},
+		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 25000, got 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -143,6 +143,13 @@ func writeSummary(out io.Writer, s topology.Summary) {
 	tw.Flush()
 }
 
+// Bounds of generate: the largest site stays within the model size limit
+// (topology.MaxModelBytes; about 53 bytes a device).
+const (
+	maxGenRacks   = 25_000
+	maxGenDevices = 1_000_000
+)
+
 func generateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "generate",
@@ -162,8 +169,8 @@ Examples:
    blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml
    blackstart generate --platform --seed 1 -o examples/platform-2019.toml`,
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "racks", Value: 10, Usage: "number of racks, >= 1"},
-			&cli.IntFlag{Name: "per-rack", Value: 40, Usage: "devices per rack, >= 1"},
+			&cli.IntFlag{Name: "racks", Value: 10, Usage: "number of racks, 1 to 25000"},
+			&cli.IntFlag{Name: "per-rack", Value: 40, Usage: "devices per rack, 1 to 99; racks × per-rack at most 1000000"},
 			&cli.BoolFlag{Name: "platform", Usage: "write the incident-scale hosting platform instead of N racks of M devices"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout"},
@@ -182,15 +189,16 @@ Examples:
 				o := generate.PlatformOptions{Seed: c.Uint64("seed")}
 				return writeOutput(c, c.String("output"), func(w io.Writer) error { return generate.Platform(w, o) })
 			}
-			o := generate.SiteOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed")}
-			if o.Racks < 1 || o.Racks > 100000 {
-				return badInput("--racks must be 1 to 100000, got %d", o.Racks)
+			o := generate.SiteOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed"),
+				Progress: progress(c.App.ErrWriter, "generate (racks)")}
+			if o.Racks < 1 || o.Racks > maxGenRacks {
+				return badInput("--racks must be 1 to %d, got %d", maxGenRacks, o.Racks)
 			}
 			if o.PerRack < 1 || o.PerRack > 99 {
 				return badInput("--per-rack must be 1 to 99, got %d", o.PerRack)
 			}
-			if o.Racks*o.PerRack > 2_000_000 {
-				return badInput("--racks × --per-rack must be at most 2,000,000 devices, got %d", o.Racks*o.PerRack)
+			if o.Racks*o.PerRack > maxGenDevices {
+				return badInput("--racks × --per-rack must be at most %d devices (a model blackstart can load), got %d", maxGenDevices, o.Racks*o.PerRack)
 			}
 			return writeOutput(c, c.String("output"), func(w io.Writer) error { return generate.Site(w, o) })
 		},

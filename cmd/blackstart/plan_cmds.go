@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,8 +21,8 @@ import (
 func planCommand() *cli.Command {
 	from := &cli.StringFlag{Name: "from-alibaba", Usage: "restart the Running pods of an Alibaba openb trace `DIR` (cluster-trace-gpu-v2023 CSVs) instead of a model"}
 	seed := &cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of start durations, jitter and random choices"}
-	refresh := &cli.Float64Flag{Name: "refresh", Value: placement.DefaultRefreshS, Usage: "metrics refresh period of the stale policies, s"}
-	rate := &cli.Float64Flag{Name: "dispatch-rate", Usage: "cluster-wide dispatch limit of the baselines, starts/s (0: none)"}
+	refresh := &cli.Float64Flag{Name: "refresh", Value: placement.DefaultRefreshS, Usage: "metrics refresh period of the stale policies, s, 0.1 to 86400"}
+	rate := &cli.Float64Flag{Name: "dispatch-rate", Usage: "cluster-wide dispatch limit of the baselines, starts/s: 0 (none) or 0.01 to 1e6"}
 	return &cli.Command{
 		Name:         "plan",
 		Action:       group,
@@ -281,11 +282,11 @@ func toResultJSON(r *placement.Result) resultJSON {
 
 func simOptions(c *cli.Context, policy string) (placement.SimOptions, error) {
 	o := placement.SimOptions{Policy: policy, Seed: c.Uint64("seed"), RefreshS: c.Float64("refresh"), DispatchPerS: c.Float64("dispatch-rate")}
-	if !(o.RefreshS > 0) {
-		return o, badInput("--refresh must be > 0 s, got %g", o.RefreshS)
+	if !(o.RefreshS >= placement.MinRefreshS && o.RefreshS <= placement.MaxRefreshS) {
+		return o, badInput("--refresh must be %g to %g s, got %g", float64(placement.MinRefreshS), float64(placement.MaxRefreshS), o.RefreshS)
 	}
-	if o.DispatchPerS < 0 {
-		return o, badInput("--dispatch-rate must be >= 0 starts/s, got %g", o.DispatchPerS)
+	if err := placement.CheckOptions(o); err != nil {
+		return o, badInput("--dispatch-rate: %v", err)
 	}
 	return o, nil
 }
@@ -300,6 +301,9 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 	if err := checkOutput(c, out); err != nil {
 		return nil, fmt.Errorf("--events-out: %w", err)
 	}
+	if _, err := simOptions(c, policies[0]); err != nil {
+		return nil, err
+	}
 	m, err := restartModel(c)
 	if err != nil {
 		return nil, err
@@ -307,6 +311,11 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 	cl := placement.NewCluster(m)
 	var plan *placement.Plan
 	var results []resultJSON
+	nsteps := len(policies)
+	if slices.Contains(policies, placement.PolicyPlan) {
+		nsteps++ // the plan itself
+	}
+	st := newSteps(c.App.ErrWriter, "plan and simulated policies", nsteps)
 	for _, pol := range policies {
 		o, err := simOptions(c, pol)
 		if err != nil {
@@ -314,6 +323,7 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 		}
 		if pol == placement.PolicyPlan && plan == nil {
 			plan = placement.NewPlan(cl)
+			st.step()
 		}
 		var evs []placement.Event
 		if out != "" {
@@ -339,6 +349,7 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 			}
 		}
 		results = append(results, toResultJSON(r))
+		st.step()
 	}
 	return results, nil
 }

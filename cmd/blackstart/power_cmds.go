@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"blackstart/placement"
 	"blackstart/power"
@@ -283,30 +281,6 @@ func loadRacksCSV(w io.Writer, rep power.LoadReport) error {
 	return cw.Error()
 }
 
-// progress prints sweep progress on stderr when it is a terminal and the
-// sweep has run for more than a second.
-func progress(stderr io.Writer) func(done, total int) {
-	f, ok := stderr.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	start := time.Now()
-	shown := false
-	return func(done, total int) {
-		if time.Since(start) < time.Second && !shown {
-			return
-		}
-		shown = true
-		fmt.Fprintf(f, "\rsweep: %3d %% (%d of %d scenarios)", done*100/total, done, total)
-		if done == total {
-			fmt.Fprintln(f)
-		}
-	}
-}
-
 func powerFailover(c *cli.Context) error {
 	format, err := checkFormat(c, "table", "json", "csv")
 	if err != nil {
@@ -342,7 +316,7 @@ func powerFailover(c *cli.Context) error {
 			return err
 		}
 	} else {
-		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
+		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter, "failover sweep (scenarios)")})
 		hosted := hostedInstances(m)
 		for i := range rep.Scenarios {
 			addHosted(&rep.Scenarios[i], m, hosted)

@@ -15,6 +15,9 @@ type SiteOptions struct {
 	Racks   int    // racks in the site, >= 1; every ten racks form a row with its own panels
 	PerRack int    // devices in every rack, 1..99 (ids r0001-s01 … r0001-s99)
 	Seed    uint64 // seeds the PCG source: same options, same bytes
+	// Progress, when set, is called after each row of racks is written
+	// with the racks written so far and Racks.
+	Progress func(done, total int)
 }
 
 // Electrical choices of the generated site. Currents are computed as the
@@ -422,8 +425,13 @@ func (g *generator) write() {
 		}
 	}
 
+	done := 0
 	for i := range g.rows {
 		g.writeRow(&g.rows[i])
+		done += g.rows[i].n
+		if o.Progress != nil {
+			o.Progress(done, o.Racks)
+		}
 	}
 	g.writeWorkloads()
 }
