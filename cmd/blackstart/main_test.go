@@ -314,7 +314,7 @@ func TestPlanBadInput(t *testing.T) {
 		{[]string{"plan", "simulate", "--policy", "fastest", smallPow, smallWl}, `--policy must be plan, stale, random or p2c, got "fastest"`},
 		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir"}, "openb_node_list_all_node.csv"},
 		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir", smallPow}, "--from-alibaba takes no model files"},
-		{[]string{"plan", "compare", "--refresh", "0", smallPow, smallWl}, "--refresh must be > 0 s, got 0"},
+		{[]string{"plan", "compare", "--refresh", "0", smallPow, smallWl}, "--refresh must be 0.1 to 86400 s, got 0"},
 		{[]string{"generate", "--platform", "--racks", "3"}, "--racks does not apply to --platform"},
 	}
 	for _, c := range cases {
@@ -414,7 +414,7 @@ func TestEstimateCommands(t *testing.T) {
 		{[]string{"estimate", "live", smallPow, smallWl}, "live: --events FILE is required"},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + `:2:1: unknown instance "web#9" (service "web" has 6 instances)`},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + ":2:1: time 3 s is before the previous event's 5 s"},
-		{[]string{"estimate", "plan", "--runs", "0", smallPow, smallWl}, "--runs must be >= 1, got 0"},
+		{[]string{"estimate", "plan", "--runs", "0", smallPow, smallWl}, "--runs must be 1 to 10000, got 0"},
 		{[]string{"estimate", "live", "--events", evs, "--batch", "0", smallPow, smallWl}, "--batch must be >= 1, got 0"},
 	} {
 		code, out, errOut := runCLI(t, c.args...)
