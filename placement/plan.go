@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,8 +40,10 @@ type Plan struct {
 	Unplaced []Unplaced
 	Tiers    []TierSpan
 	// SpreadShort counts services whose instances share a failure domain
-	// because the pool has too few domains or nodes with room.
+	// because the pool has too few domains or nodes with room; Shortages
+	// says which, and on which nodes (len(Shortages) == SpreadShort).
 	SpreadShort int
+	Shortages   []Shortage
 	MakespanS   float64 // last planned up time, s
 	LowerBoundS float64 // LowerBound with expected durations, s
 	// TimeoutRisk lists the services whose timeout a start can outlast
@@ -152,6 +155,35 @@ func (q *svcQueue) Pop() any {
 
 // maxPops bounds the heap search for one instance before a full scan.
 const maxPops = 64
+
+// Shortage is a service whose instances share a failure domain.
+type Shortage struct {
+	Service int32 // index into Model.Services
+	// Nodes are the nodes (indices into Model.Devices, ascending) of its
+	// instances that share a domain with another of its instances.
+	Nodes []int32
+}
+
+// shortage lists the nodes of service s's placed instances whose failure
+// domain holds more than one of them.
+func (c *Cluster) shortage(p *Plan, s int32) Shortage {
+	sv := &c.M.Services[s]
+	byDomain := map[int32][]int32{}
+	for k := 0; k < sv.Instances; k++ {
+		if n := p.Assign[int(c.first[s])+k].Node; n >= 0 {
+			d := c.domain(n, sv.Spread)
+			byDomain[d] = append(byDomain[d], n)
+		}
+	}
+	var nodes []int32
+	for _, ns := range byDomain {
+		if len(ns) > 1 {
+			nodes = append(nodes, ns...)
+		}
+	}
+	slices.Sort(nodes)
+	return Shortage{Service: s, Nodes: slices.Compact(nodes)}
+}
 
 // NewPlan plans the restart of every instance of c: services in release order,
 // each instance on the node of its pool where it can start earliest (the
@@ -349,6 +381,7 @@ func place(c *Cluster, hint []float64) *Plan {
 		}
 		if short {
 			p.SpreadShort++
+			p.Shortages = append(p.Shortages, c.shortage(p, int32(s)))
 		}
 		placed[s] = len(ups)
 		sort.Float64s(ups)

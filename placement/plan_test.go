@@ -371,6 +371,28 @@ func checkPlan(t *testing.T, name string, c *Cluster, p *Plan, st *planStats) {
 	if p.SpreadShort != spreadShort {
 		errorf("got SpreadShort %d, want %d services with two instances in one domain", p.SpreadShort, spreadShort)
 	}
+	// Each shortage names nodes whose domain holds two of the service's
+	// instances.
+	if len(p.Shortages) != p.SpreadShort {
+		errorf("got %d shortages, want SpreadShort = %d", len(p.Shortages), p.SpreadShort)
+	}
+	for _, sh := range p.Shortages {
+		sv := m.Services[sh.Service]
+		if len(sh.Nodes) == 0 {
+			errorf("service %s: a shortage without nodes", sv.ID)
+		}
+		for _, n := range sh.Nodes {
+			d, k := c.domain(n, sv.Spread), 0
+			for j := 0; j < sv.Instances; j++ {
+				if a := p.Assign[int(c.first[sh.Service])+j]; a.Node >= 0 && c.domain(a.Node, sv.Spread) == d {
+					k++
+				}
+			}
+			if k < 2 {
+				errorf("service %s: node %s is named as sharing its domain, which holds %d of its instances", sv.ID, m.Devices[n].ID, k)
+			}
+		}
+	}
 }
 
 // planningOrder reconstructs the order NewPlan plans services in, from its

@@ -96,6 +96,9 @@ type planJSON struct {
 	LowerBoundS float64        `json:"lower_bound_s"`
 	Ratio       float64        `json:"ratio"`
 	SpreadShort int            `json:"spread_short"`
+	// Shortages: the services counted in SpreadShort and the nodes where
+	// their instances share a failure domain.
+	Shortages []shortageJSON `json:"spread_shortages"`
 	Tiers       []tierJSON     `json:"tiers"`
 	Unplaced    []unplacedJSON `json:"unplaced"`
 	// TimeoutRisk: services whose start can outlast its timeout even on an
@@ -103,6 +106,12 @@ type planJSON struct {
 	TimeoutRisk      []riskJSON   `json:"timeout_risk"`
 	ExpectedTimeouts float64      `json:"expected_timeouts"`
 	Assignments      []assignJSON `json:"assignments"`
+}
+
+type shortageJSON struct {
+	Service string   `json:"service"`
+	Spread  string   `json:"spread"`
+	Nodes   []string `json:"nodes"`
 }
 
 type riskJSON struct {
@@ -155,7 +164,15 @@ func toPlanJSON(p *placement.Plan) planJSON {
 	m := c.M
 	out := planJSON{Instances: len(c.Instances), Placed: len(c.Instances) - len(p.Unplaced), MakespanS: r1(p.MakespanS),
 		LowerBoundS: r1(p.LowerBoundS), Ratio: ratio(p.MakespanS, p.LowerBoundS), SpreadShort: p.SpreadShort,
-		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}, TimeoutRisk: []riskJSON{}}
+		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}, TimeoutRisk: []riskJSON{}, Shortages: []shortageJSON{}}
+	for _, sh := range p.Shortages {
+		sv := m.Services[sh.Service]
+		j := shortageJSON{Service: sv.ID, Spread: sv.Spread.String(), Nodes: []string{}}
+		for _, n := range sh.Nodes {
+			j.Nodes = append(j.Nodes, m.Devices[n].ID)
+		}
+		out.Shortages = append(out.Shortages, j)
+	}
 	for _, r := range p.TimeoutRisk {
 		out.TimeoutRisk = append(out.TimeoutRisk, riskJSON{m.Services[r.Service].ID, r.TimeoutS, round4(r.P), round4(r.Expected)})
 		out.ExpectedTimeouts += r.Expected
@@ -216,7 +233,14 @@ func planTable(w io.Writer, p planJSON, top int) {
 	fmt.Fprintf(w, "restart plan: %d of %d instances placed; makespan %s, lower bound %s (%.3f × the bound)\n",
 		p.Placed, p.Instances, dur(secs(p.MakespanS)), dur(secs(p.LowerBoundS)), p.Ratio)
 	if p.SpreadShort > 0 {
-		fmt.Fprintf(w, "%d services share a failure domain: their pool has too few domains with room\n", p.SpreadShort)
+		fmt.Fprintf(w, "%d %s a failure domain (the pool has too few domains with room):\n", p.SpreadShort, plural(p.SpreadShort, "service shares", "services share"))
+		for k, sh := range p.Shortages {
+			if k == 10 {
+				fmt.Fprintf(w, "  … %d more (see --format json)\n", len(p.Shortages)-10)
+				break
+			}
+			fmt.Fprintf(w, "  %s (spread %s): instances share %s on %s\n", sh.Service, sh.Spread, plural(len(sh.Nodes), "a domain", "domains"), firstFew(sh.Nodes, 8))
+		}
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -415,4 +439,12 @@ func writeResults(c *cli.Context, policies []string) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// firstFew joins up to n items, then says how many more there are.
+func firstFew(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
