@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"blackstart/chart"
-	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/outfile"
 	"blackstart/placement"
@@ -130,7 +128,7 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 			return nil, badInput("%s: cannot read events: %v", path, err)
 		}
 		defer f.Close()
-		in.evs, err = events.Read(path, bufio.NewReader(f), in.cluster())
+		in.evs, err = readEvents(path, f, in.cluster())
 		if err != nil {
 			return nil, err
 		}
@@ -396,19 +394,27 @@ func (in *chartInputs) build(kind string) (*chart.Chart, any, error) {
 func renderSetup(c *cli.Context) (chart.Render, string, error) {
 	r := chart.Render{Offline: c.Bool("offline")}
 	browser := ""
+	var missing []string // what --png or --offline needs and is not here
 	if r.Offline || c.Bool("png") {
 		js, _, err := chart.LocateEcharts(c.String("echarts-js"))
 		if err != nil {
-			return r, "", badInput("%v", err)
+			missing = append(missing, err.Error())
 		}
 		r.Echarts = js
 	}
 	if c.Bool("png") {
 		b, err := chart.FindBrowser()
 		if err != nil {
-			return r, "", badInput("--png: %v", err)
+			missing = append(missing, err.Error())
 		}
 		browser = b
+	}
+	if len(missing) > 0 {
+		what := "--offline"
+		if c.Bool("png") {
+			what = "--png (a PNG is drawn from the offline page in headless Chromium)"
+		}
+		return r, "", badInput("%s cannot run: %s", what, strings.Join(missing, "; and "))
 	}
 	return r, browser, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/placement"
+	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
 )
@@ -23,8 +25,14 @@ func estimateCommand() *cli.Command {
 	runs := &cli.IntFlag{Name: "runs", Value: 50, Usage: "Monte-Carlo runs / simulated recoveries, 1 to 10000"}
 	policy := &cli.StringFlag{Name: "policy", Value: placement.PolicyPlan, Usage: "plan, stale, random or p2c"}
 	return &cli.Command{
-		Name:         "estimate",
-		Usage:        "recovery ETA: planned, live from progress events, and its accuracy against the RAM baseline",
+		Name:      "estimate",
+		Usage:     "recovery ETA: planned, live from progress events, and its accuracy against the RAM baseline",
+		UsageText: "blackstart estimate plan|live|evaluate [options] MODEL.toml [MORE.toml...]",
+		Description: `Examples:
+   blackstart estimate plan --runs 100 examples/platform-2019.toml
+   blackstart plan simulate --events-out recovery.jsonl examples/platform-2019.toml
+   blackstart estimate live --events recovery.jsonl examples/platform-2019.toml
+   blackstart estimate evaluate --runs 20 examples/platform-2019.toml`,
 		Action:       group,
 		OnUsageError: usageError,
 		Subcommands: []*cli.Command{
@@ -52,7 +60,7 @@ Example:
    blackstart estimate live --events recovery.jsonl examples/platform-2019.toml`,
 				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from,
 					&cli.StringFlag{Name: "events", Usage: "progress events `FILE` (JSON Lines or CSV), required"},
-					&cli.Float64Flag{Name: "at", Value: -1, Usage: "estimate as of this time, s since power-on (default: the last event)"},
+					&cli.Float64Flag{Name: "at", Value: -1, DefaultText: "the last event", Usage: "estimate as of this time, s since power-on, 0 to 1e7"},
 					&cli.BoolFlag{Name: "history", Usage: "the ETA after every --batch events"},
 					&cli.IntFlag{Name: "batch", Value: 1000, Usage: "events per batch of --history, >= 1"}},
 				OnUsageError: usageError,
@@ -109,7 +117,7 @@ func estimatePlan(c *cli.Context) error {
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
-		err = writeJSON(w, e)
+		err = writeJSON(w, roundPlanned(e))
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"what", "p10_s", "p50_s", "p90_s"})
@@ -158,6 +166,9 @@ func estimateLive(c *cli.Context) error {
 	if path == "" {
 		return badInput("live: --events FILE is required (the recovery's progress events)")
 	}
+	if at := c.Float64("at"); c.IsSet("at") && !(at >= 0 && at <= events.MaxTimeS) {
+		return badInput("--at must be a time from 0 to %g s since power-on, got %g", events.MaxTimeS, at)
+	}
 	cl, p, err := estimateSetup(c)
 	if err != nil {
 		return err
@@ -167,14 +178,11 @@ func estimateLive(c *cli.Context) error {
 		return badInput("%s: cannot read events: %v", path, err)
 	}
 	defer f.Close()
-	evs, err := events.Read(path, bufio.NewReader(f), cl)
+	evs, err := readEvents(path, f, cl)
 	if err != nil {
 		return err
 	}
 	at := c.Float64("at")
-	if c.IsSet("at") && (at < 0 || math.IsInf(at, 0) || math.IsNaN(at)) {
-		return badInput("--at must be a finite time >= 0 s, got %g", at)
-	}
 	now := 0.0
 	if c.IsSet("at") {
 		k := 0
@@ -281,7 +289,7 @@ func estimateEvaluate(c *cli.Context) error {
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
-		err = writeJSON(w, acc)
+		err = writeJSON(w, roundAccuracy(acc))
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"estimator", "progress", "median_abs_error", "p90_abs_error", "samples"})
@@ -326,4 +334,47 @@ func csvErr(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+// readEvents reads a progress events file; a file that cannot be read (a
+// directory, a device that fails) is bad input, named.
+func readEvents(path string, f *os.File, cl *placement.Cluster) ([]placement.Event, error) {
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, badInput("%s: cannot read events: is a directory", path)
+	}
+	evs, err := events.Read(path, bufio.NewReader(f), cl)
+	var list topology.ErrorList
+	if err != nil && !errors.As(err, &list) {
+		return nil, badInput("cannot read events: %v", err)
+	}
+	return evs, err
+}
+
+// roundPlanned rounds a planned ETA's times to 0.1 s, as the CSV and the
+// table show them.
+func roundPlanned(e estimate.PlannedETA) estimate.PlannedETA {
+	q := func(x estimate.Quantiles) estimate.Quantiles {
+		return estimate.Quantiles{P10: r1(x.P10), P50: r1(x.P50), P90: r1(x.P90)}
+	}
+	e.AllUpS, e.NinetyUpS = q(e.AllUpS), q(e.NinetyUpS)
+	tiers := make([]estimate.TierETA, len(e.Tiers))
+	for k, t := range e.Tiers {
+		tiers[k] = estimate.TierETA{Tier: t.Tier, UpS: q(t.UpS)}
+	}
+	e.Tiers = tiers
+	return e
+}
+
+// roundAccuracy rounds relative errors to 4 decimals, as the CSV shows
+// them; NaN and infinity stay (null in JSON).
+func roundAccuracy(acc []estimate.Accuracy) []estimate.Accuracy {
+	out := append([]estimate.Accuracy(nil), acc...)
+	for k := range out {
+		for _, v := range []*float64{&out[k].MedianAbsError, &out[k].P90AbsError} {
+			if !math.IsNaN(*v) && !math.IsInf(*v, 0) {
+				*v = round4(*v)
+			}
+		}
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"blackstart/outfile"
@@ -54,12 +55,22 @@ const maxErrors = 100
 // CommandNotFound and then returns no error, so run turns it into one.
 var notFound string
 
+// missingValue records a flag written last on the command line without
+// the value it takes (flagsFirst would otherwise give it the first
+// argument).
+var missingValue string
+
 // run executes the command line and returns the exit code; stdout gets the
 // results, stderr the diagnostics.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	notFound = ""
-	err := app.Run(flagsFirst(app, args))
+	notFound, missingValue = "", ""
+	args = flagsFirst(app, args)
+	if missingValue != "" {
+		fmt.Fprintf(stderr, "blackstart: %s needs a value (see --help)\n", dashed(missingValue))
+		return exitBadInput
+	}
+	err := app.Run(args)
 	if err == nil && notFound != "" {
 		err = badInput("unknown command %q (see --help)", notFound)
 	}
@@ -94,8 +105,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitInternal
 }
 
+// flagValueErr and flagNameErr match the flag package's messages, which
+// spell flags with one dash and give no reason for a refused value.
+var (
+	flagValueErr = regexp.MustCompile(`^invalid value "(.*)" for flag -([\w-]+): (.*)$`)
+	flagNameErr  = regexp.MustCompile(`^(flag provided but not defined|flag needs an argument): -+([\w-]+)$`)
+)
+
+// dashed spells a flag name as it is typed: -o, --seed.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// usageError rewords a flag error: the flag as it is typed (--seed, not
+// -seed) and why its value was refused.
 func usageError(c *cli.Context, err error, _ bool) error {
-	return &exitError{code: exitBadInput, err: fmt.Errorf("%w (see --help)", err)}
+	msg := err.Error()
+	if m := flagValueErr.FindStringSubmatch(msg); m != nil {
+		why := "not a number"
+		for _, f := range c.Command.Flags {
+			for _, n := range f.Names() {
+				if n != m[2] {
+					continue
+				}
+				switch f.(type) {
+				case *cli.Uint64Flag:
+					why = "want a whole number from 0 to 18446744073709551615"
+				case *cli.IntFlag:
+					why = "want a whole number"
+				case *cli.Float64Flag:
+					why = "want a number"
+				}
+			}
+		}
+		if strings.Contains(m[3], "range") {
+			why += " (out of range)"
+		}
+		msg = fmt.Sprintf("invalid value %q for %s: %s", m[1], dashed(m[2]), why)
+	} else if m := flagNameErr.FindStringSubmatch(msg); m != nil {
+		if m[1] == "flag needs an argument" {
+			msg = fmt.Sprintf("%s needs a value", dashed(m[2]))
+		} else {
+			msg = fmt.Sprintf("unknown flag %s", dashed(m[2]))
+		}
+	}
+	return &exitError{code: exitBadInput, err: fmt.Errorf("%s (see --help)", msg)}
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -193,6 +250,11 @@ func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
+	// "help power load" is "power load --help": the help of that command,
+	// not of its group.
+	if (args[1] == "help" || args[1] == "h") && len(args) > 2 {
+		return flagsFirst(app, append(append([]string{args[0]}, args[2:]...), "--help"))
+	}
 	out := []string{args[0]}
 	cmds := app.Commands
 	var cmd *cli.Command
@@ -246,6 +308,8 @@ func flagsFirst(app *cli.App, args []string) []string {
 		if takesValue[name] && i+1 < len(args) {
 			flags = append(flags, args[i+1])
 			i++
+		} else if takesValue[name] {
+			missingValue = name
 		}
 	}
 	out = append(out, flags...)

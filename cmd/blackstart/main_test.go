@@ -107,9 +107,9 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"file twice", []string{"validate", incident, incident}, exitBadInput, incident + ": model file given twice"},
 		{"unknown subcommand", []string{"power", "failvoer", incident}, exitBadInput, `power: unknown subcommand "failvoer"`},
 		{"unknown plan subcommand", []string{"plan", "nope", incident}, exitBadInput, `plan: unknown subcommand "nope"`},
-		{"group flag", []string{"power", "--bogus"}, exitBadInput, "flag provided but not defined: -bogus"},
+		{"group flag", []string{"power", "--bogus"}, exitBadInput, "unknown flag --bogus"},
 		{"infinite horizon", []string{"power", "failover", "--horizon", "inf", incident}, exitBadInput, "--horizon must be a finite number of seconds > 0"},
-		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "flag provided but not defined: -nope"},
+		{"unknown flag", []string{"show", "--nope", incident}, exitBadInput, "unknown flag --nope"},
 		{"bad format", []string{"show", "--format", "xml", incident}, exitBadInput, `--format must be table or json, got "xml"`},
 		{"bad racks", []string{"generate", "--racks", "0"}, exitBadInput, "--racks must be 1 to 25000, got 0"},
 	}

@@ -28,6 +28,11 @@ func planCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "restart planning and recovery simulation",
+		UsageText:    "blackstart plan restart|simulate|compare [options] MODEL.toml [MORE.toml...]",
+		Description: `Examples:
+   blackstart plan restart examples/platform-2019.toml
+   blackstart plan simulate --policy stale --seed 1 examples/platform-2019.toml
+   blackstart plan compare --seed 1 examples/platform-2019.toml`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "restart",
@@ -90,17 +95,17 @@ func restartModel(c *cli.Context) (*topology.Model, error) {
 
 // planJSON is the plan as JSON: units in the field names.
 type planJSON struct {
-	Instances   int            `json:"instances"`
-	Placed      int            `json:"placed"`
-	MakespanS   float64        `json:"makespan_s"`
-	LowerBoundS float64        `json:"lower_bound_s"`
-	Ratio       float64        `json:"ratio"`
-	SpreadShort int            `json:"spread_short"`
+	Instances   int     `json:"instances"`
+	Placed      int     `json:"placed"`
+	MakespanS   float64 `json:"makespan_s"`
+	LowerBoundS float64 `json:"lower_bound_s"`
+	Ratio       float64 `json:"ratio"`
+	SpreadShort int     `json:"spread_short"`
 	// Shortages: the services counted in SpreadShort and the nodes where
 	// their instances share a failure domain.
 	Shortages []shortageJSON `json:"spread_shortages"`
-	Tiers       []tierJSON     `json:"tiers"`
-	Unplaced    []unplacedJSON `json:"unplaced"`
+	Tiers     []tierJSON     `json:"tiers"`
+	Unplaced  []unplacedJSON `json:"unplaced"`
 	// TimeoutRisk: services whose start can outlast its timeout even on an
 	// idle node; ExpectedTimeouts sums their expected first-attempt timeouts.
 	TimeoutRisk      []riskJSON   `json:"timeout_risk"`

@@ -27,6 +27,11 @@ func powerCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "load flow, N-1 failover sweep and cascade simulation",
+		UsageText:    "blackstart power load|failover [options] MODEL.toml [MORE.toml...]",
+		Description: `Examples:
+   blackstart power load examples/incident-2019.toml
+   blackstart power failover examples/incident-2019.toml
+   blackstart power failover --fail breaker-a --format json examples/incident-2019.toml`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "load",
