@@ -15,6 +15,9 @@ const (
 	// MaxNesting bounds how deeply arrays and inline tables nest in a model
 	// file; the format itself needs 2 (feeds_cycle, overload).
 	MaxNesting = 16
+	// MaxDevices bounds the devices of a model, groups expanded (a
+	// 25,000-rack site of 40 servers is 1,000,000).
+	MaxDevices = 1_000_000
 	// MaxInstancesPerService bounds a service's instances.
 	MaxInstancesPerService = 100_000
 	// MaxInstances bounds the workload instances of a whole model, all

@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ func Load(paths ...string) (*Model, error) {
 	var errs ErrorList
 	files := make([]File, 0, len(paths))
 	seen := map[string]bool{}
+	total := 0
 	for _, p := range paths {
 		if abs, err := filepath.Abs(p); err == nil {
 			if seen[abs] {
@@ -36,7 +38,12 @@ func Load(paths ...string) (*Model, error) {
 			}
 			seen[abs] = true
 		}
-		data, err := os.ReadFile(p)
+		data, err := readBounded(p, MaxModelBytes-total)
+		total += len(data)
+		if errors.Is(err, errTooBig) {
+			errs = append(errs, &Error{Pos: Pos{File: p}, Msg: fmt.Sprintf("the model is more than the limit of %d bytes (%d MiB) in all", MaxModelBytes, MaxModelBytes>>20)})
+			continue
+		}
 		if err != nil {
 			var pe *os.PathError
 			msg := err.Error()
@@ -52,6 +59,30 @@ func Load(paths ...string) (*Model, error) {
 		return nil, errs
 	}
 	return Parse(files...)
+}
+
+var errTooBig = errors.New("too big")
+
+// readBounded reads the file at path, at most limit bytes: a larger file
+// (or a device such as /dev/zero that never ends) is errTooBig, read no
+// further.
+func readBounded(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &os.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, errTooBig
+	}
+	return data, nil
 }
 
 // Parse merges and validates model files already in memory.
@@ -170,7 +201,9 @@ type builder struct {
 	// psusUnknown holds the device models whose psus or psus_required is
 	// in error, so that their devices' feed counts are not checked.
 	psusUnknown map[string]bool
-	expanded    int // members of groups expanded so far, bounded by maxExpanded
+	// members of device and service groups expanded so far, bounded by
+	// MaxDevices and MaxInstances
+	expandedDevices, expandedServices int
 	instances   int // workload instances of the services built so far, bounded by MaxInstances
 }
 
@@ -336,12 +369,12 @@ func (b *builder) site() {
 }
 
 // presize sizes the id index and the model's slices for the entries the
-// files declare (groups counted by their members, within maxExpanded), so
+// files declare (groups counted by their members, within MaxDevices and MaxInstances), so
 // a large site does not regrow them while loading.
 func (b *builder) presize() {
 	ids, devs, svcs := 0, 0, 0
 	members := func(count *int) int {
-		if count != nil && *count > 0 && *count <= maxExpanded {
+		if count != nil && *count > 0 && *count <= maxGroup {
 			return *count
 		}
 		return 1
@@ -359,7 +392,7 @@ func (b *builder) presize() {
 			svcs += members(r.Service[i].Count)
 		}
 	}
-	devs, svcs = min(devs, maxExpanded), min(svcs, maxExpanded)
+	devs, svcs = min(devs, MaxDevices), min(svcs, MaxInstances)
 	b.m.ids = make(map[string]ref, ids+devs+svcs)
 	b.m.Devices = make([]Device, 0, devs)
 	b.m.Services = make([]Service, 0, svcs)
@@ -439,10 +472,8 @@ func (b *builder) resolve(id string, table uint8, a at, key, owner, what string)
 	return r.index, true
 }
 
-// maxExpanded bounds the devices and services all groups of a model expand
-// to, so a short file cannot exhaust memory (a 20,000-rack site of 40
-// servers with two services per node is 2.4 million).
-const maxExpanded = 5_000_000
+// maxGroup bounds the members of one group.
+const maxGroup = 1_000_000
 
 // percentVerb reports whether a group pattern holds exactly one integer verb
 // of width at most 9 (a wider one would only pad ids with zeros or spaces).
@@ -498,17 +529,23 @@ func (b *builder) expand(id *string, count, first *int, a at, what string) []str
 		b.incomplete[tableOf(what)] = true
 		return nil
 	}
-	if *count > 1_000_000 {
+	if *count > maxGroup {
 		b.errorf(a, "count", pat, "count %d is more than 1,000,000", *count)
 		b.incomplete[tableOf(what)] = true
 		return nil
 	}
-	if b.expanded+*count > maxExpanded {
-		b.errorf(a, "count", pat, "groups expand to more than %d devices and services in all", maxExpanded)
+	// Devices and services are bounded separately: a service has at least
+	// one instance, so at most MaxInstances of them.
+	expanded, limit := &b.expandedDevices, MaxDevices
+	if tableOf(what) == tabService {
+		expanded, limit = &b.expandedServices, MaxInstances
+	}
+	if *expanded+*count > limit {
+		b.errorf(a, "count", pat, "groups expand to more than %d %ss in all", limit, what)
 		b.incomplete[tableOf(what)] = true
 		return nil
 	}
-	b.expanded += *count
+	*expanded += *count
 	if !percentVerb(pat) {
 		b.errorf(a, "id", pat, "a group's id must hold one integer verb such as %%d or %%02d (width at most 9), got %q", pat)
 		b.incomplete[tableOf(what)] = true

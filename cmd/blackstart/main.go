@@ -79,14 +79,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var list topology.ErrorList
 	if errors.As(err, &list) {
+		// A reader that capped its own list ends it with the count of
+		// the rest (events: "too many errors: N more not shown").
+		capped := len(list) == maxErrors+1 && strings.HasPrefix(list[maxErrors].Msg, "too many errors")
 		for i, e := range list {
-			if i == maxErrors {
+			if i == maxErrors && !capped {
 				fmt.Fprintf(stderr, "… %d more\n", len(list)-maxErrors)
 				break
 			}
 			fmt.Fprintln(stderr, e.Error())
 		}
-		fmt.Fprintf(stderr, "%d %s found\n", len(list), plural(len(list), "problem", "problems"))
+		if !capped {
+			fmt.Fprintf(stderr, "%d %s found\n", len(list), plural(len(list), "problem", "problems"))
+		}
 		return exitBadInput
 	}
 	var pe *outfile.PathError

@@ -70,7 +70,10 @@ func Read(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, er
 	first, skipped, err := sniff(br)
 	if err == nil {
 		switch first {
-		case 0: // empty: reported below
+		case 0: // empty (reported below), or a NUL byte: not events
+			if _, perr := br.Peek(1); perr == nil {
+				err = er.readCSV(br, skipped)
+			}
 		case '{':
 			err = er.readJSONL(br, skipped)
 		default:

@@ -1,0 +1,422 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The hostile-input suite: every case runs the blackstart binary as a
+// process under a 2 GiB address-space limit (util-linux prlimit, as
+// .ci/run requires) and asserts its exit code and that its message names
+// the position, id, flag or path at fault. The classes: models, progress
+// events, flags, output paths, and memory bombs.
+
+// addressLimit is the address space a case may use, bytes (2 GiB).
+const addressLimit = 2 << 30
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// binary builds blackstart once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "blackstart-hostile-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "blackstart")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// hostileCase is one hostile input: files to lay out in a fresh folder
+// (name → content; "@fifo", "@dir" and "@link:TARGET" make special files),
+// the command line (run in that folder; "$R" is the repository root), the
+// exit code and the substrings stderr must hold.
+type hostileCase struct {
+	name  string
+	files map[string]string
+	args  []string
+	code  int
+	want  []string
+	// check, when set, runs after the command on its folder.
+	check func(t *testing.T, dir string)
+}
+
+const incidentPath = "$R/examples/incident-2019.toml"
+
+var smallDCPaths = []string{"$R/examples/small-dc/power.toml", "$R/examples/small-dc/workloads.toml"}
+
+func args(a ...any) []string {
+	var out []string
+	for _, x := range a {
+		switch v := x.(type) {
+		case string:
+			out = append(out, v)
+		case []string:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+// A valid small model with workloads, written per case so that outputs
+// may name it.
+const miniModel = `[[source]]
+id = "u"
+voltage_v = 230
+[[breaker]]
+id = "b1"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "c1"
+input = "b1"
+[[rack]]
+id = "r1"
+[[device_model]]
+id = "dm"
+psus = 1
+nameplate_w = 100
+ram_gib = 64
+cpu_cores = 8
+[[device]]
+id = "n-%d"
+count = 3
+rack = "r1"
+model = "dm"
+role = "app"
+feeds = ["c1"]
+[[service]]
+id = "web"
+instances = 4
+role = "app"
+`
+
+const eventsHeader = "t_s,instance,node,state\n"
+
+func hostileCases() []hostileCase {
+	var cs []hostileCase
+	add := func(c hostileCase) { cs = append(cs, c) }
+	model := func(name, src string, want ...string) {
+		add(hostileCase{name: "model/" + name, files: map[string]string{"m.toml": src}, args: args("validate", "m.toml"), code: exitBadInput, want: want})
+	}
+	withMini := func(extra string) string { return miniModel + extra }
+
+	// ── Models ──
+	model("syntax error", "[[rack]\nid = \"r1\"\n", "m.toml:2:7: syntax")
+	model("typo in a key", withMini("[[breaker]]\nid = \"b2\"\ninput = \"u\"\nstandard = \"ul489\"\nratting_a = 20\n"), "m.toml:36:1:", `unknown key "ratting_a"`, `did you mean "rating_a"`)
+	model("string for a number", strings.Replace(miniModel, "voltage_v = 230", `voltage_v = "230"`, 1), "m.toml:3:", "voltage_v must be a number")
+	model("negative watts", strings.Replace(miniModel, "nameplate_w = 100", "nameplate_w = -100", 1), "m.toml:", "nameplate_w", "-100")
+	model("zero volts", strings.Replace(miniModel, "voltage_v = 230", "voltage_v = 0", 1), "m.toml:3:", `"u"`)
+	model("power factor above 1", withMini("[site]\npower_factor = 1.5\n"), "m.toml:", "power_factor must be in (0, 1]")
+	model("nan", strings.Replace(miniModel, "voltage_v = 230", "voltage_v = nan", 1), "m.toml:3:", "must be a finite number, got NaN")
+	model("inf", strings.Replace(miniModel, "rating_a = 16", "rating_a = inf", 1), "m.toml:9:", "must be a finite number, got +Inf")
+	model("1e308", strings.Replace(miniModel, "rating_a = 16", "rating_a = 1e308", 1), "m.toml:9:", "at most 1e9")
+	model("a 1e-308 A rating", strings.Replace(miniModel, "rating_a = 16", "rating_a = 1e-308", 1), "m.toml:9:1:", `breaker "b1"`, "at least 1e-6")
+	model("a 1e-300 V supply", strings.Replace(miniModel, "voltage_v = 230", "voltage_v = 1e-300", 1), "m.toml:3:1:", `source "u"`, "at least 1e-6")
+	model("huge integer", strings.Replace(miniModel, "count = 3", "count = 99999999999", 1), "m.toml:23:1:", `device "n-%d"`, "out of range")
+	model("duplicate id", withMini("[[rack]]\nid = \"r1\"\n"), "m.toml:", `duplicate id "r1"`)
+	model("power cycle", withMini("[[breaker]]\nid = \"x\"\ninput = \"y\"\nstandard = \"ul489\"\nrating_a = 20\n[[breaker]]\nid = \"y\"\ninput = \"x\"\nstandard = \"ul489\"\nrating_a = 20\n"), "m.toml:", "cycle")
+	model("dependency cycle", withMini("[[service]]\nid = \"a\"\ndepends_on = [\"b\"]\n[[service]]\nid = \"b\"\ndepends_on = [\"a\"]\n"), "m.toml:", "cycle")
+	model("instances 1e9", withMini("[[service]]\nid = \"big\"\ninstances = 1000000000\n"), "m.toml:34:1:", `service "big"`, "instances must be 1 to 100000")
+	model("instances of a model", withMini("[[service]]\nid = \"w-%d\"\ncount = 6\ninstances = 100000\n"), "m.toml:", "more than 500000 instances in all")
+	model("count too large", withMini("[[service]]\nid = \"w-%d\"\ncount = 2000000\n"), "m.toml:", "m.toml:", "count 2000000 is more than 1,000,000")
+	model("nested inline tables (40 KB)", "a = "+strings.Repeat("{b = ", 8000)+"1"+strings.Repeat("}", 8000), "m.toml:1:85:", "nest more than 16 deep")
+	model("nested arrays", "a = "+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), "m.toml:1:21:", "nest more than 16 deep")
+	model("empty file", "", "m.toml: the file is empty")
+	model("comments only", "# a model\n# to come\n", "m.toml: the file is empty")
+	model("site only", "[site]\nname = \"x\"\n", "m.toml: the model defines no power elements, racks, devices or services")
+	model("control character in an id", withMini("[[rack]]\nid = \"r\\u001b[2J\"\n"), "m.toml:33:1:", "invisible or control characters (U+001B")
+	model("zero-width space in an id", withMini("[[rack]]\nid = \"r\u200b2\"\n"), "m.toml:33:1:", "U+200B")
+	model("a 5000-character id", withMini("[[rack]]\nid = \"r2\"\n[[circuit]]\nid = \"c9\"\ninput = \""+strings.Repeat("x", 5000)+"\"\n"), "m.toml:36:1:", `circuit "c9"`, "…\" (5000 characters) is not defined")
+	model("binary garbage", "\x00\x01\x02\xff\xfe{{{", "m.toml:")
+	model("invalid UTF-8 in a string", "[[rack]]\nid = \"r\xff\"\n", "m.toml:")
+	model("pinned_cycle naming a missing node", withMini("[[service]]\nid = \"db-%d\"\ncount = 2\npinned_cycle = [\"n-1\", \"n-2\", \"ghost\"]\n"), "m.toml:35:31:", `pinned node "ghost" is not defined`)
+	model("pinned_cycle naming a service", withMini("[[service]]\nid = \"db-%d\"\ncount = 2\npinned_cycle = [\"n-1\", \"web\"]\n"), "m.toml:35:24:", `"web" is a service, not a device`)
+	model("pinned_cycle naming a rack", withMini("[[service]]\nid = \"db\"\npinned_cycle = [\"r1\"]\n"), "m.toml:34:17:", `"r1" is a rack, not a device`)
+	model("role nobody has", withMini("[[service]]\nid = \"x\"\nrole = \"gpu\"\n"), "m.toml:", `no device has role "gpu"`)
+	many := miniModel
+	for i := 0; i < 150; i++ {
+		many += fmt.Sprintf("[[rack]]\nid = \"rr%d\"\nrow = %d\n", i, i)
+	}
+	model("150 mistakes: capped at 100", many, "… 50 more", "150 problems found")
+	add(hostileCase{name: "model/missing file", args: args("validate", "nope.toml"), code: exitBadInput, want: []string{"nope.toml: cannot read model"}})
+	add(hostileCase{name: "model/a directory", files: map[string]string{"d": "@dir"}, args: args("validate", "d"), code: exitBadInput, want: []string{"d: cannot read model"}})
+	add(hostileCase{name: "model/given twice", files: map[string]string{"m.toml": miniModel}, args: args("validate", "m.toml", "m.toml"), code: exitBadInput, want: []string{"m.toml: model file given twice"}})
+	add(hostileCase{name: "model/dev zero", args: args("validate", "/dev/zero"), code: exitBadInput, want: []string{"/dev/zero: the model is more than the limit of 67108864 bytes"}})
+	add(hostileCase{name: "events/dev zero", files: map[string]string{"m.toml": miniModel}, args: args("estimate", "live", "--events", "/dev/zero", "m.toml"), code: exitBadInput, want: []string{"/dev/zero:1:65537: line longer than 65536 bytes"}})
+	// Every bad model of the loader's own tests: the first line of its
+	// golden error list.
+	bad, _ := filepath.Glob("../../topology/testdata/bad/*.toml")
+	for _, p := range bad {
+		golden, err := os.ReadFile(strings.TrimSuffix(p, ".toml") + ".err")
+		if err != nil {
+			continue
+		}
+		first := strings.SplitN(string(golden), "\n", 2)[0]
+		rel := strings.TrimPrefix(p, "../../topology/")
+		add(hostileCase{name: "model/bad/" + filepath.Base(p), args: args("validate", rel), code: exitBadInput, want: []string{first}})
+	}
+
+	// ── Progress events ──
+	ev := func(name, content string, want ...string) {
+		add(hostileCase{name: "events/" + name, files: map[string]string{"m.toml": miniModel, "ev.csv": content},
+			args: args("estimate", "live", "--events", "ev.csv", "m.toml"), code: exitBadInput, want: want})
+	}
+	ev("empty", "", "ev.csv:1:1: the file holds no progress events")
+	ev("header only", eventsHeader, "ev.csv:1:1: the file holds no progress events")
+	ev("t_s 1e308", eventsHeader+"1e308,web#0,n-1,up\n", "ev.csv:2:1:", `bad time "1e308"`, "0 to 1e+07")
+	ev("t_s NaN", eventsHeader+"NaN,web#0,n-1,up\n", "ev.csv:2:1:", `bad time "NaN"`)
+	ev("negative time", eventsHeader+"-5,web#0,n-1,up\n", "ev.csv:2:1:", `bad time "-5"`)
+	ev("out of order", eventsHeader+"5,web#0,n-1,started\n4,web#0,n-1,up\n", "ev.csv:3:1:", "before the previous event's 5 s")
+	ev("RFC 3339 centuries apart", "time,instance,node,state\n0001-01-01T00:00:00Z,web#0,n-1,started\n9999-12-31T23:59:59Z,web#0,n-1,up\n", "ev.csv:3:1:", "more than 1e+07 s after the first event's")
+	ev("unknown instance", eventsHeader+"0,web#9,n-1,up\n", "ev.csv:2:", `"web#9"`)
+	ev("unknown node", eventsHeader+"0,web#0,ghost,up\n", "ev.csv:2:", `node "ghost" is not a device of the model`)
+	ev("bad state", eventsHeader+"0,web#0,n-1,exploded\n", "ev.csv:2:", `"exploded"`)
+	ev("wrong field count", eventsHeader+"0,web#0,n-1\n", "ev.csv:2:1:", "line has 3 fields, the header has 4")
+	ev("unknown column", "t_s,instance,node,state,colour\n0,web#0,n-1,up,red\n", "ev.csv:1:", `"colour"`)
+	ev("no header", "0,web#0,n-1,up\n", "ev.csv:1:1: missing header line")
+	ev("JSON syntax", `{"t_s":0,"instance":"web#0",`+"\n", "ev.csv:1:")
+	ev("JSON unknown key", `{"t_s":0,"instance":"web#0","node":"n-1","state":"up","x":1}`+"\n", "ev.csv:1:", `"x"`)
+	ev("mixed t_s and time", eventsHeader[:0]+`{"t_s":0,"instance":"web#0","node":"n-1","state":"started"}`+"\n"+`{"time":"2019-06-04T09:30:00Z","instance":"web#0","node":"n-1","state":"up"}`+"\n", "ev.csv:2:", "must not mix t_s and time")
+	ev("a line of 1 MB without a break", eventsHeader+strings.Repeat("7", 1<<20), "ev.csv:2:65537: line longer than 65536 bytes")
+	ev("150 bad lines: capped", eventsHeader+strings.Repeat("0,web#0,ghost,up\n", 150), "ev.csv:2:9: node \"ghost\"", "too many errors: 50 more not shown")
+	ev("control characters echoed safely", eventsHeader+"0,web#0,\x1b[2Jx,up\n", `"\x1b[2Jx"`)
+	add(hostileCase{name: "events/a directory", files: map[string]string{"m.toml": miniModel, "d": "@dir"},
+		args: args("estimate", "live", "--events", "d", "m.toml"), code: exitBadInput, want: []string{"d: cannot read events: is a directory"}})
+	add(hostileCase{name: "events/missing", files: map[string]string{"m.toml": miniModel},
+		args: args("estimate", "live", "--events", "none.csv", "m.toml"), code: exitBadInput, want: []string{"none.csv: cannot read events"}})
+	add(hostileCase{name: "events/chart with an empty events file", files: map[string]string{"m.toml": miniModel, "ev.csv": ""},
+		args: args("chart", "eta", "--events", "ev.csv", "m.toml", "-o", "eta.html"), code: exitBadInput, want: []string{"ev.csv:1:1: the file holds no progress events"}})
+
+	// ── Flags ──
+	flag := func(name string, a []string, want ...string) {
+		add(hostileCase{name: "flags/" + name, files: map[string]string{"m.toml": miniModel}, args: a, code: exitBadInput, want: want})
+	}
+	flag("--seed abc", args("plan", "compare", "--seed", "abc", "m.toml"), `invalid value "abc" for --seed: want a whole number`)
+	flag("--seed -1", args("plan", "simulate", "--seed", "-1", "m.toml"), `invalid value "-1" for --seed`)
+	flag("--runs 0", args("estimate", "plan", "--runs", "0", "m.toml"), "--runs must be 1 to 10000, got 0")
+	flag("--runs 100000", args("estimate", "evaluate", "--runs", "100000", "m.toml"), "--runs must be 1 to 10000, got 100000")
+	flag("--runs 1.5", args("estimate", "plan", "--runs", "1.5", "m.toml"), `invalid value "1.5" for --runs: want a whole number`)
+	flag("report --runs -1", args("report", "--runs", "-1", "m.toml", "-o", "out"), "--runs must be 0 to 10000, got -1")
+	flag("--dispatch-rate NaN", args("plan", "compare", "--dispatch-rate", "NaN", "m.toml"), "--dispatch-rate", "got NaN")
+	flag("--dispatch-rate 1e-300", args("plan", "compare", "--dispatch-rate", "1e-300", "m.toml"), "0.01 to 1e+06 starts/s, got 1e-300")
+	flag("--dispatch-rate -1", args("plan", "simulate", "--dispatch-rate", "-1", "m.toml"), "got -1")
+	flag("--refresh 0", args("plan", "compare", "--refresh", "0", "m.toml"), "--refresh must be 0.1 to 86400 s, got 0")
+	flag("--refresh inf", args("plan", "compare", "--refresh", "inf", "m.toml"), "--refresh must be 0.1 to 86400 s, got +Inf")
+	flag("--horizon NaN", args("power", "failover", "--horizon", "NaN", "m.toml"), "--horizon must be a finite number of seconds > 0, got NaN")
+	flag("--horizon 0", args("power", "failover", "--horizon", "0", "m.toml"), "--horizon must be")
+	flag("--at NaN", args("estimate", "live", "--events", "e.csv", "--at", "NaN", "m.toml"), "--at must be a time from 0 to 1e+07 s")
+	flag("--at 1e308", args("estimate", "live", "--events", "e.csv", "--at", "1e308", "m.toml"), "--at must be a time from 0 to 1e+07 s since power-on, got 1e+308")
+	flag("--batch 0", args("estimate", "live", "--events", "e.csv", "--batch", "0", "m.toml"), "--batch must be >= 1, got 0")
+	flag("--format xml", args("power", "load", "--format", "xml", "m.toml"), `--format must be table, json or csv, got "xml"`)
+	flag("--basis bogus", args("power", "load", "--basis", "bogus", "m.toml"), "basis", `"bogus"`)
+	flag("--policy bogus", args("plan", "simulate", "--policy", "bogus", "m.toml"), `--policy must be plan, stale, random or p2c, got "bogus"`)
+	flag("unknown flag", args("power", "load", "--frobnicate", "m.toml"), "unknown flag --frobnicate")
+	flag("flag without its value", args("chart", "headroom", "m.toml", "-o"), "-o needs a value")
+	flag("generate --racks 0", args("generate", "--racks", "0"), "--racks must be 1 to 25000, got 0")
+	flag("generate --racks 30000", args("generate", "--racks", "30000"), "--racks must be 1 to 25000, got 30000")
+	flag("generate --per-rack 100", args("generate", "--per-rack", "100"), "--per-rack must be 1 to 99, got 100")
+	flag("generate too many devices", args("generate", "--racks", "25000", "--per-rack", "99"), "at most 1000000 devices")
+	flag("unknown command", args("frobnicate", "m.toml"), `unknown command "frobnicate"`)
+	flag("unknown subcommand", args("power", "melt", "m.toml"), `unknown subcommand "melt"`)
+	flag("chart kind", args("chart", "pie", "m.toml", "-o", "x.html"), `unknown kind "pie"`)
+	flag("no model", args("power", "load"), "no model file given")
+	flag("--fail unknown element", args("power", "failover", "--fail", "ghost", "m.toml"), `"ghost"`)
+
+	// ── Output paths ──
+	out := func(name string, files map[string]string, a []string, want ...string) {
+		if files == nil {
+			files = map[string]string{}
+		}
+		if _, ok := files["m.toml"]; !ok {
+			files["m.toml"] = miniModel
+		}
+		add(hostileCase{name: "output/" + name, files: files, args: a, code: exitBadInput, want: want,
+			check: func(t *testing.T, dir string) {
+				if b, err := os.ReadFile(filepath.Join(dir, "m.toml")); err != nil || string(b) != miniModel {
+					t.Errorf("the model was changed: %v", err)
+				}
+			}})
+	}
+	out("-o the model", nil, args("chart", "headroom", "m.toml", "-o", "m.toml"), "m.toml: is one of this command's inputs")
+	out("-o a hard link to the model", map[string]string{"h.toml": "@hardlink:m.toml"}, args("chart", "headroom", "m.toml", "-o", "h.toml"), "h.toml: is the same file as the input m.toml")
+	out("-o /dev/null", nil, args("chart", "headroom", "m.toml", "-o", "/dev/null"), "/dev/null: is a character device")
+	out("-o a FIFO", map[string]string{"p": "@fifo"}, args("chart", "headroom", "m.toml", "-o", "p"), "p: is a named pipe (FIFO)")
+	out("-o a symlink", map[string]string{"l.html": "@link:m.toml"}, args("chart", "headroom", "m.toml", "-o", "l.html"), "l.html: is a symbolic link")
+	out("-o a directory", map[string]string{"d": "@dir"}, args("chart", "headroom", "m.toml", "-o", "d"), "d: is a directory")
+	out("-o in a missing folder", nil, args("chart", "headroom", "m.toml", "-o", "no/such/x.html"), "no/such/x.html: cannot write: the directory no/such does not exist")
+	out("-o under a file", nil, args("chart", "headroom", "m.toml", "-o", "m.toml/x.html"), "m.toml/x.html: cannot write: m.toml is not a directory")
+	out("--png beside a symlink", map[string]string{"x.png": "@link:m.toml"}, args("chart", "headroom", "--png", "m.toml", "-o", "x.html"), "x.png: is a symbolic link")
+	out("generate -o /dev/null", nil, args("generate", "-o", "/dev/null"), "/dev/null: is a character device")
+	out("generate -o a FIFO", map[string]string{"p": "@fifo"}, args("generate", "-o", "p"), "p: is a named pipe")
+	out("--events-out /dev/null", nil, args("plan", "simulate", "--events-out", "/dev/null", "m.toml"), "--events-out: /dev/null: is a character device")
+	out("--events-out the model", nil, args("plan", "simulate", "--events-out", "m.toml", "m.toml"), "--events-out: m.toml: is one of this command's inputs")
+	out("report -o the model", nil, args("report", "--runs", "0", "m.toml", "-o", "m.toml"), "report: -o m.toml: is a regular file, not a folder")
+	out("report -o a folder that is not a report", map[string]string{"thesis/thesis.tex": "x"}, args("report", "--runs", "0", "m.toml", "-o", "thesis"), "thesis: exists and is not a blackstart report")
+	out("report -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("report", "--runs", "0", "m.toml", "-o", "l"), "l: is a symbolic link")
+	out("report -o in a missing folder", nil, args("report", "--runs", "0", "m.toml", "-o", "no/such/pm"), "no/such/pm: cannot write: the directory no/such does not exist")
+	// A report replacing an earlier one keeps a file a user added.
+	add(hostileCase{name: "output/report keeps a user's file",
+		files: map[string]string{"m.toml": miniModel, "pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},
+		args:  args("report", "--runs", "0", "m.toml", "-o", "pm"), code: exitOK,
+		check: func(t *testing.T, dir string) {
+			if b, err := os.ReadFile(filepath.Join(dir, "pm", "notes.txt")); err != nil || string(b) != "mine" {
+				t.Errorf("notes.txt after the report: %q, %v; want the user's file kept", b, err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "pm", "index.html")); string(b) == "old" {
+				t.Errorf("index.html was not replaced")
+			}
+		}})
+
+	// ── Memory: each must stay under the address-space limit ──
+	add(hostileCase{name: "memory/plan restart refuses 1e9 instances before allocating", files: map[string]string{"m.toml": withMini("[[service]]\nid = \"big\"\ninstances = 1000000000\n")},
+		args: args("plan", "restart", "m.toml"), code: exitBadInput, want: []string{"m.toml:34:1:", "instances must be 1 to 100000"}})
+	add(hostileCase{name: "memory/pinned_cycle of 2e9 pins", files: map[string]string{"m.toml": withMini("[[service]]\nid = \"db-%d\"\ncount = 1000000\ninstances = 2000\npinned_cycle = [\"n-1\"]\n")},
+		args: args("plan", "restart", "m.toml"), code: exitBadInput, want: []string{"m.toml:34:1:", `service "db-%d": groups expand to more than 500000 services in all`}})
+	add(hostileCase{name: "memory/generated 1,000-rack site: failover table", files: map[string]string{},
+		args: []string{"@generate 1000", "power", "failover", "--top", "3", "site.toml"}, code: exitRisk, want: nil})
+	add(hostileCase{name: "memory/estimate plan --runs 10000 refused past", files: map[string]string{"m.toml": miniModel},
+		args: args("estimate", "plan", "--runs", "10001", "m.toml"), code: exitBadInput, want: []string{"--runs must be 1 to 10000"}})
+	return cs
+}
+
+// layout writes a case's files into dir.
+func layout(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	// Regular files and folders first, then links to them.
+	for pass := 0; pass < 2; pass++ {
+		for name, content := range files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:")
+			if (pass == 0) == isLink {
+				continue
+			}
+			var err error
+			switch {
+			case content == "@dir":
+				err = os.MkdirAll(p, 0o755)
+			case content == "@fifo":
+				err = syscall.Mkfifo(p, 0o644)
+			case strings.HasPrefix(content, "@link:"):
+				err = os.Symlink(strings.TrimPrefix(content, "@link:"), p)
+			case strings.HasPrefix(content, "@hardlink:"):
+				err = os.Link(filepath.Join(dir, strings.TrimPrefix(content, "@hardlink:")), p)
+			default:
+				err = os.WriteFile(p, []byte(content), 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestHostileInputs(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Fatalf("prlimit (util-linux) is required to bound each case's memory: %v", err)
+	}
+	bin := binary(t)
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := hostileCases()
+	if len(cases) < 100 {
+		t.Fatalf("%d hostile cases, want at least 100", len(cases))
+	}
+	topoDir, _ := filepath.Abs("../../topology")
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			dir := t.TempDir()
+			layout(t, dir, c.files)
+			a := c.args
+			if len(a) > 0 && strings.HasPrefix(a[0], "@generate ") {
+				// A generated site, laid out by the binary itself.
+				gen := exec.Command(bin, "generate", "--racks", strings.TrimPrefix(a[0], "@generate "), "--per-rack", "40", "--seed", "1", "-o", "site.toml")
+				gen.Dir = dir
+				if out, err := gen.CombinedOutput(); err != nil {
+					t.Fatalf("generate: %v %s", err, out)
+				}
+				a = a[1:]
+			}
+			cmdArgs := []string{"--as=" + fmt.Sprint(addressLimit), bin}
+			for _, x := range a {
+				cmdArgs = append(cmdArgs, strings.ReplaceAll(x, "$R", root))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, prlimit, cmdArgs...)
+			cmd.Dir = dir
+			if strings.HasPrefix(c.name, "model/bad/") {
+				cmd.Dir = topoDir // the goldens name the files from there
+			}
+			cmd.Env = append(os.Environ(), "BLACKSTART_CHROMIUM=/nonexistent", "BLACKSTART_ECHARTS_JS=")
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			msg := stderr.String()
+			if code != c.code {
+				t.Errorf("blackstart %s: exit %d, want %d; stderr:\n%s", strings.Join(a, " "), code, c.code, clipTail(msg))
+			}
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("blackstart %s: stderr lacks %q; got:\n%s", strings.Join(a, " "), w, clipTail(msg))
+				}
+			}
+			for _, bad := range []string{"panic:", "goroutine ", "internal error", "fatal error", "json: unsupported value"} {
+				if strings.Contains(msg, bad) {
+					t.Errorf("blackstart %s: stderr holds %q:\n%s", strings.Join(a, " "), bad, clipTail(msg))
+				}
+			}
+			if c.check != nil {
+				c.check(t, dir)
+			}
+		})
+	}
+}
+
+func clipTail(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
