@@ -204,7 +204,7 @@ type builder struct {
 	// members of device and service groups expanded so far, bounded by
 	// MaxDevices and MaxInstances
 	expandedDevices, expandedServices int
-	instances   int // workload instances of the services built so far, bounded by MaxInstances
+	instances                         int // workload instances of the services built so far, bounded by MaxInstances
 }
 
 type elemSrc struct {
