@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestJSONFieldsDocumented: every JSON field blackstart writes (a json tag
+// in the packages whose results the commands print) is named in
+// docs/json.md, so a new field cannot go undocumented.
+func TestJSONFieldsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := regexp.MustCompile("json:\"([a-z0-9_]+)")
+	var files []string
+	for _, dir := range []string{"topology", "power", "placement", "estimate", "chart", "data/events", "cmd/blackstart"} {
+		fs, _ := filepath.Glob(filepath.Join("../..", dir, "*.go"))
+		files = append(files, fs...)
+	}
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range tag.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !strings.Contains(string(doc), "`"+m[1]+"`") && !strings.Contains(string(doc), "`"+m[1]+"[]`") &&
+				!strings.Contains(string(doc), "`summary."+m[1]+"`") && !strings.Contains(string(doc), ", `"+m[1]+"`") {
+				t.Errorf("%s: JSON field %q is not documented in docs/json.md", f, m[1])
+			}
+		}
+	}
+	if seen < 150 {
+		t.Errorf("found %d JSON tags, want the whole output format", seen)
+	}
+}
