@@ -33,8 +33,8 @@ const ApplicationID = 0x42534442
 // with errors.Is). Each is a problem with the input, not a failure of
 // blackstart: the command line reports it with exit code 2.
 var (
-	ErrNoDatabase  = errors.New("no database")                   // the file does not exist
-	ErrNotDatabase = errors.New("not a blackstart database")     // not SQLite, or another application's
+	ErrNoDatabase  = errors.New("no database")                    // the file does not exist
+	ErrNotDatabase = errors.New("not a blackstart database")      // not SQLite, or another application's
 	ErrNewer       = errors.New("database newer than blackstart") // schema version above this binary's
 	ErrNoModel     = errors.New("no such model")
 	ErrNoRevision  = errors.New("no such revision")
