@@ -259,14 +259,20 @@ func dbCommit(c *cli.Context) error {
 		}
 		files = append(files, store.File{Name: p, Data: data})
 	}
+	// Validate before the database is opened: a model that does not load
+	// creates nothing.
+	prep, err := store.Prepare(store.CommitRequest{
+		Model: c.String("model"), Files: files, Author: author(c), Message: c.String("message"), Parent: c.String("parent"),
+	})
+	if err != nil {
+		return storeError(err)
+	}
 	db, err := openDB(c, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := db.Commit(context.Background(), store.CommitRequest{
-		Model: c.String("model"), Files: files, Author: author(c), Message: c.String("message"), Parent: c.String("parent"),
-	})
+	res, err := db.CommitPrepared(context.Background(), prep)
 	if err != nil {
 		return storeError(err)
 	}

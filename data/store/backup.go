@@ -131,10 +131,10 @@ func (db *DB) Backup(ctx context.Context, dst string, o CheckOptions) (CheckRepo
 // it, renamed to the returned path ("" when there was none); it must be a
 // blackstart database that no other process has open (ErrInUse).
 func Restore(ctx context.Context, src, dst string, o CheckOptions) (CheckReport, string, error) {
-	if err := sniff(src); err != nil {
+	if err := sniff(src, len(migrations)); err != nil {
 		return CheckReport{}, "", err
 	}
-	dstErr := sniff(dst)
+	dstErr := sniff(dst, len(migrations))
 	if dstErr != nil && !errors.Is(dstErr, ErrNoDatabase) {
 		return CheckReport{}, "", fmt.Errorf("restore: %w", dstErr)
 	}

@@ -148,67 +148,105 @@ type CommitResult struct {
 	Created bool
 }
 
-// Commit validates the files as one model, with the loader's strict rules
-// (a model that does not load is not stored: the error is the loader's
-// topology.ErrorList), and appends them to the model's history as a new
-// immutable revision whose parent is the model's latest, in one
-// transaction. Committing files identical to the latest revision (same
-// Hash) writes nothing.
-func (db *DB) Commit(ctx context.Context, req CommitRequest) (CommitResult, error) {
+// Prepared is a commit whose files have been validated and hashed, ready
+// to be written by CommitPrepared.
+type Prepared struct {
+	model   string
+	stored  []File
+	infos   []FileInfo
+	hash    string
+	author  string
+	message string
+	parent  string
+	// Model is the files loaded: the model the revision will hold.
+	Model *topology.Model
+}
+
+// ModelName is the name of the model the commit goes to.
+func (p *Prepared) ModelName() string { return p.model }
+
+// Prepare checks a commit without touching any database: the author and
+// message, the file names, and the files as one model with the loader's
+// strict rules (a model that does not load is not stored: the error is the
+// loader's topology.ErrorList, positions naming the files as given).
+func Prepare(req CommitRequest) (*Prepared, error) {
 	if len(req.Files) == 0 {
-		return CommitResult{}, fmt.Errorf("%w: no model file", ErrInvalid)
+		return nil, fmt.Errorf("%w: no model file", ErrInvalid)
 	}
 	if len(req.Files) > MaxFiles {
-		return CommitResult{}, fmt.Errorf("%w: %d files, at most %d", ErrInvalid, len(req.Files), MaxFiles)
+		return nil, fmt.Errorf("%w: %d files, at most %d", ErrInvalid, len(req.Files), MaxFiles)
 	}
 	if err := checkText("author", req.Author, MaxAuthorLen); err != nil {
-		return CommitResult{}, err
+		return nil, err
 	}
 	if strings.TrimSpace(req.Author) == "" {
-		return CommitResult{}, fmt.Errorf("%w: empty author", ErrInvalid)
+		return nil, fmt.Errorf("%w: empty author", ErrInvalid)
 	}
 	if err := checkText("message", req.Message, MaxMessageLen); err != nil {
-		return CommitResult{}, err
+		return nil, err
 	}
 	if strings.TrimSpace(req.Message) == "" {
-		return CommitResult{}, fmt.Errorf("%w: empty message (say why the model changed)", ErrInvalid)
+		return nil, fmt.Errorf("%w: empty message (say why the model changed)", ErrInvalid)
 	}
-	stored := make([]File, len(req.Files))
+	if req.Parent != "" && req.Parent != "-" && !isHexPrefix(req.Parent) {
+		return nil, fmt.Errorf("%w: expected parent %q: want a hash prefix of at least 4 hex digits, or -", ErrInvalid, req.Parent)
+	}
+	p := &Prepared{stored: make([]File, len(req.Files)), author: req.Author, message: req.Message, parent: strings.ToLower(req.Parent)}
 	seen := map[string]string{}
 	parse := make([]topology.File, len(req.Files))
 	for i, f := range req.Files {
 		base := filepath.Base(f.Name)
 		if err := checkFileName(base); err != nil {
-			return CommitResult{}, err
+			return nil, err
 		}
 		if prev, dup := seen[base]; dup {
-			return CommitResult{}, fmt.Errorf("%w: %s and %s have the same name %q: a revision keeps base names", ErrInvalid, prev, f.Name, base)
+			return nil, fmt.Errorf("%w: %s and %s have the same name %q: a revision keeps base names", ErrInvalid, prev, f.Name, base)
 		}
 		seen[base] = f.Name
-		stored[i] = File{Name: base, Data: f.Data}
+		p.stored[i] = File{Name: base, Data: f.Data}
 		parse[i] = topology.File{Name: f.Name, Data: f.Data}
 	}
 	m, err := topology.Parse(parse...)
 	if err != nil {
-		return CommitResult{}, err
+		return nil, err
 	}
-	name := req.Model
-	if name == "" {
-		name = m.Site.Name
-		if name == "" {
-			return CommitResult{}, fmt.Errorf("%w: the site has no name: name the model", ErrInvalid)
+	p.Model = m
+	p.model = req.Model
+	if p.model == "" {
+		p.model = m.Site.Name
+		if p.model == "" {
+			return nil, fmt.Errorf("%w: the site has no name: name the model", ErrInvalid)
 		}
 	}
-	if err := CheckModelName(name); err != nil {
+	if err := CheckModelName(p.model); err != nil {
+		return nil, err
+	}
+	p.infos = make([]FileInfo, len(p.stored))
+	for i, f := range p.stored {
+		sum := sha256.Sum256(f.Data)
+		p.infos[i] = FileInfo{Name: f.Name, SizeBytes: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:])}
+	}
+	p.hash = hashInfos(p.infos)
+	return p, nil
+}
+
+// Commit prepares the request (see Prepare) and commits it (see
+// CommitPrepared).
+func (db *DB) Commit(ctx context.Context, req CommitRequest) (CommitResult, error) {
+	p, err := Prepare(req)
+	if err != nil {
 		return CommitResult{}, err
 	}
-	infos := make([]FileInfo, len(stored))
-	for i, f := range stored {
-		sum := sha256.Sum256(f.Data)
-		infos[i] = FileInfo{Name: f.Name, SizeBytes: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:])}
-	}
-	hash := hashInfos(infos)
+	return db.CommitPrepared(ctx, p)
+}
 
+// CommitPrepared appends a prepared commit to its model's history as a new
+// immutable revision whose parent is the model's latest, in one
+// transaction. Files identical to the latest revision (same Hash) write
+// nothing.
+func (db *DB) CommitPrepared(ctx context.Context, p *Prepared) (CommitResult, error) {
+	name, stored, infos, hash := p.model, p.stored, p.infos, p.hash
+	req := CommitRequest{Author: p.author, Message: p.message, Parent: p.parent}
 	tx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
 	if err != nil {
 		return CommitResult{}, err
@@ -243,7 +281,7 @@ func (db *DB) Commit(ctx context.Context, req CommitRequest) (CommitResult, erro
 	switch {
 	case req.Parent == "-" && parentID.Valid:
 		return CommitResult{}, fmt.Errorf("%w: model %q already has revisions (latest @%d %s)", ErrConflict, name, parentSeq, short(parentSHA))
-	case req.Parent != "" && req.Parent != "-" && !(parentID.Valid && isHexPrefix(req.Parent) && strings.HasPrefix(parentSHA, strings.ToLower(req.Parent))):
+	case req.Parent != "" && req.Parent != "-" && !(parentID.Valid && isHexPrefix(req.Parent) && strings.HasPrefix(parentSHA, req.Parent)):
 		return CommitResult{}, fmt.Errorf("%w: model %q's latest revision is @%d %s, not %s", ErrConflict, name, parentSeq, short(parentSHA), req.Parent)
 	}
 	if parentID.Valid && parentSHA == hash {

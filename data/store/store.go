@@ -147,9 +147,10 @@ func uriPath(p string) string {
 }
 
 // sniff reads the database header of path without opening it through
-// SQLite, so that a file that is not a blackstart database is refused
+// SQLite, so that a file that is not a blackstart database, or is newer
+// than the binary (which knows migrations schema versions), is refused
 // before anything could write to it.
-func sniff(path string) error {
+func sniff(path string, migrations int) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w (create one with blackstart db commit)", path, ErrNoDatabase)
@@ -170,14 +171,27 @@ func sniff(path string) error {
 	if n == 0 && (err == io.EOF || err == nil) {
 		return fmt.Errorf("%s: %w: the file is empty", path, ErrNotDatabase)
 	}
+	if n < 16 || !bytes.Equal(h[:16], []byte("SQLite format 3\x00")) {
+		return fmt.Errorf("%s: %w: not a SQLite file", path, ErrNotDatabase)
+	}
 	if n < len(h) {
 		return fmt.Errorf("%s: %w: %d bytes, shorter than a SQLite header", path, ErrNotDatabase, n)
 	}
-	if !bytes.Equal(h[:16], []byte("SQLite format 3\x00")) {
-		return fmt.Errorf("%s: %w: not a SQLite file", path, ErrNotDatabase)
-	}
 	if id := binary.BigEndian.Uint32(h[68:72]); id != ApplicationID {
 		return fmt.Errorf("%s: %w: a SQLite database of another application (application_id %#x, want %#x)", path, ErrNotDatabase, id, ApplicationID)
+	}
+	// A blackstart database is placed only once its first migration is
+	// committed and checkpointed: its header never says version 0.
+	version := binary.BigEndian.Uint32(h[60:64])
+	if version == 0 {
+		return fmt.Errorf("%s: %w: schema version 0", path, ErrNotDatabase)
+	}
+	// Out of WAL mode (a backup) the header is the whole truth: refuse a
+	// newer schema before a connection could switch the file to WAL. In WAL
+	// mode the header may lag the log; migrate reads the version through
+	// SQLite, and opening a WAL database changes nothing in it.
+	if wal := h[18] == 2 && h[19] == 2; !wal && int(version) > migrations {
+		return fmt.Errorf("%s: %w: schema version %d, this blackstart knows up to %d (upgrade blackstart)", path, ErrNewer, version, migrations)
 	}
 	return nil
 }
@@ -201,11 +215,11 @@ func open(path string, o Options, migs []migration) (*DB, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	err := sniff(path)
+	err := sniff(path, len(migs))
 	if errors.Is(err, ErrNoDatabase) && o.Create {
 		err = create(path, migs, o.Now)
 		if err == nil || errors.Is(err, fs.ErrExist) {
-			err = sniff(path) // created here, or by another process meanwhile
+			err = sniff(path, len(migs)) // created here, or by another process meanwhile
 		}
 	}
 	if err != nil {
