@@ -253,7 +253,9 @@ func TestTruncatedDatabase(t *testing.T) {
 	}
 	db2, err := Open(path, Options{})
 	if err != nil {
-		t.Logf("Open refuses the truncated file: %v", err)
+		if !errors.Is(err, ErrNotDatabase) || !strings.Contains(err.Error(), "malformed") {
+			t.Errorf("Open of a truncated database = %v, want ErrNotDatabase saying it is malformed", err)
+		}
 		return
 	}
 	defer db2.Close()
