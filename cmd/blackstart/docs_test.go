@@ -10,15 +10,22 @@ import (
 
 // TestJSONFieldsDocumented: every JSON field blackstart writes (a json tag
 // in the packages whose results the commands print) is named in
-// docs/json.md, so a new field cannot go undocumented.
+// docs/json.md (or, for the model store and diff, docs/store.md), so a new field cannot go undocumented.
 func TestJSONFieldsDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../../docs/json.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The model store's commands and the diff are documented with the
+	// store.
+	store, err := os.ReadFile("../../docs/store.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = append(doc, store...)
 	tag := regexp.MustCompile("json:\"([a-z0-9_]+)")
 	var files []string
-	for _, dir := range []string{"topology", "power", "placement", "estimate", "chart", "data/events", "cmd/blackstart"} {
+	for _, dir := range []string{"topology", "power", "placement", "estimate", "chart", "data/events", "data/store", "diff", "cmd/blackstart"} {
 		fs, _ := filepath.Glob(filepath.Join("../..", dir, "*.go"))
 		files = append(files, fs...)
 	}
@@ -33,8 +40,9 @@ func TestJSONFieldsDocumented(t *testing.T) {
 		}
 		for _, m := range tag.FindAllStringSubmatch(string(src), -1) {
 			seen++
-			if !strings.Contains(string(doc), "`"+m[1]+"`") && !strings.Contains(string(doc), "`"+m[1]+"[]`") &&
-				!strings.Contains(string(doc), "`summary."+m[1]+"`") && !strings.Contains(string(doc), ", `"+m[1]+"`") {
+			d := string(doc)
+			if !strings.Contains(d, "`"+m[1]+"`") && !strings.Contains(d, "`"+m[1]+"[]`") &&
+				!strings.Contains(d, "`summary."+m[1]+"`") && !strings.Contains(d, `"`+m[1]+`"`) {
 				t.Errorf("%s: JSON field %q is not documented in docs/json.md", f, m[1])
 			}
 		}
