@@ -34,8 +34,9 @@ Example:
 				return err
 			}
 			s := topology.Summarize(m)
-			fmt.Fprintf(c.App.Writer, "ok: %s: %d power elements, %d racks, %d devices, %d services (%d instances)\n",
-				strings.Join(m.Files, " + "), len(m.Elements), s.Racks, s.Devices, s.Services, s.Instances)
+			fmt.Fprintf(c.App.Writer, "ok: %s: %s, %s, %s, %s (%s)\n", strings.Join(m.Files, " + "),
+				count(len(m.Elements), "power element", "power elements"), count(s.Racks, "rack", "racks"),
+				count(s.Devices, "device", "devices"), count(s.Services, "service", "services"), count(s.Instances, "instance", "instances"))
 			return nil
 		},
 	}
@@ -80,6 +81,9 @@ Examples:
 	}
 }
 
+// count says "1 rack", "2 racks".
+func count(n int, one, many string) string { return fmt.Sprintf("%d %s", n, plural(n, one, many)) }
+
 // watts formats a draw, or "n/a" when no device had the figure.
 func watts(v float64, missing, devices int) string {
 	if devices > 0 && missing == devices {
@@ -106,9 +110,11 @@ func writeSummary(out io.Writer, s topology.Summary) {
 		site = "(unnamed)"
 	}
 	fmt.Fprintf(out, "model %s: site %s\n", strings.Join(s.Files, " + "), site)
-	fmt.Fprintf(out, "power elements: %d sources, %d UPS, %d panels, %d breakers, %d circuits, %d transfer switch(es), %d rack PDUs, %d banks\n",
-		s.Elements["source"], s.Elements["ups"], s.Elements["panel"], s.Elements["breaker"], s.Elements["circuit"],
-		s.Elements["ats"], s.Elements["rack_pdu"], s.Elements["bank"])
+	e := s.Elements
+	fmt.Fprintf(out, "power elements: %s, %d UPS, %s, %s, %s, %s, %s, %s\n",
+		count(e["source"], "source", "sources"), e["ups"], count(e["panel"], "panel", "panels"), count(e["breaker"], "breaker", "breakers"),
+		count(e["circuit"], "circuit", "circuits"), count(e["ats"], "transfer switch", "transfer switches"),
+		count(e["rack_pdu"], "rack PDU", "rack PDUs"), count(e["bank"], "bank", "banks"))
 	fmt.Fprintf(out, "racks: %d   device models: %d   devices: %d   services: %d (%d instances, %d tiers)\n",
 		s.Racks, s.DeviceModels, s.Devices, s.Services, s.Instances, s.Tiers)
 	fmt.Fprintf(out, "total draw: nameplate %s, typical %s\n\n", total(s.TotalNameplateW), total(s.TotalTypicalW))
