@@ -1,6 +1,7 @@
 package power
 
 import (
+	"encoding/json"
 	"math/cmplx"
 	"slices"
 	"sort"
@@ -21,16 +22,44 @@ type ElementLoad struct {
 	CurrentA         float64   `json:"current_a"`                 // largest line current, A
 	LineCurrentsA    []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
 	ImbalancePct     float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
+	// NeutralA is the neutral current of a three-phase element, A: the
+	// phasor sum of its line currents on a wye supply, null on a delta one
+	// (no neutral); absent on single-phase elements. Fundamental only:
+	// triplen harmonics are not included.
+	NeutralA       Neutral `json:"neutral_a,omitzero"`
+	NeutralRatingA float64 `json:"neutral_rating_a,omitempty"` // the neutral's rating, A (wye with a rating: neutral_rating_a, default rating_a)
+	NeutralPct     float64 `json:"neutral_pct,omitempty"`      // neutral current over its rating, %
+	NeutralVerdict string  `json:"neutral_verdict,omitempty"`  // the neutral's verdict against its rating (wye with a rating)
 	RatingA          float64   `json:"rating_a"`                  // In, A; 0 when unrated
 	ContinuousLimitA float64   `json:"continuous_limit_a"`        // limit × In, A
 	CapacityVA       float64   `json:"capacity_va,omitempty"`     // UPS/source apparent capacity, VA
 	CapacityW        float64   `json:"capacity_w,omitempty"`      // UPS/source real capacity, W
-	UtilizationPct   float64   `json:"utilization_pct"`           // load over rating, %
+	UtilizationPct   float64   `json:"utilization_pct"`           // load over rating, % (a 4-pole breaker: the worse of its lines and its neutral)
 	ContinuousPct    float64   `json:"continuous_pct"`            // load over the continuous limit, %
 	Verdict          Verdict   `json:"verdict"`
 	TripMinS         Seconds   `json:"trip_min_s"`
 	TripMaxS         Seconds   `json:"trip_max_s"`
 	ShedW            float64   `json:"shed_w"`
+}
+
+// Neutral is the neutral current of an element for output: a number of
+// amperes on a three-phase wye element, null on a three-phase delta one
+// (it has no neutral), and nothing at all (omitted) on a single-phase one.
+type Neutral struct {
+	ThreePhase bool    // the element is three-phase
+	Wye        bool    // and wye-connected: A is its neutral current
+	A          float64 // neutral current, A, >= 0
+}
+
+// IsZero reports a single-phase element, whose field is omitted.
+func (n Neutral) IsZero() bool { return !n.ThreePhase }
+
+// MarshalJSON writes the current, or null without a neutral.
+func (n Neutral) MarshalJSON() ([]byte, error) {
+	if !n.Wye {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.A)
 }
 
 // SideLoad is one feed of a rack: its share in normal operation and what it
@@ -95,7 +124,7 @@ func (n *Network) Load() LoadReport {
 		el := &m.Elements[e]
 		a := n.assess(f, e)
 		l := ElementLoad{ID: el.ID, Kind: el.Kind.String(), Live: f.Live[e], VoltageV: r3(el.VoltageV), Phases: el.Phases,
-			PowerW: r3(f.P[e]), ApparentVA: r3(f.ApparentVA(e)), CurrentA: r3(a.CurrentA), RatingA: el.RatingA,
+			PowerW: r3(f.P[e]), ApparentVA: r3(f.ApparentVA(e)), CurrentA: r3(f.CurrentA(e)), RatingA: el.RatingA,
 			ContinuousLimitA: r3(el.ContinuousLimit * el.RatingA), CapacityVA: el.CapacityVA, CapacityW: el.CapacityW,
 			UtilizationPct: round(a.Ratio*100, 2), Verdict: a.Verdict, TripMinS: Seconds(a.Band.MinS), TripMaxS: Seconds(a.Band.MaxS),
 			ShedW: round(a.ShedW, 0)}
@@ -109,6 +138,14 @@ func (n *Network) Load() LoadReport {
 			c := f.Cur[e]
 			l.LineCurrentsA = []float64{r3(cmplx.Abs(c[0])), r3(cmplx.Abs(c[1])), r3(cmplx.Abs(c[2]))}
 			l.ImbalancePct = round(Imbalance(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2])), 2)
+			l.NeutralA = Neutral{ThreePhase: true}
+			if nA, ok := NeutralA(el, (*[3]complex128)(&c)); ok {
+				l.NeutralA = Neutral{ThreePhase: true, Wye: true, A: r3(nA)}
+				if el.NeutralRatingA > 0 {
+					v, _ := n.NeutralVerdict(e, nA)
+					l.NeutralRatingA, l.NeutralPct, l.NeutralVerdict = el.NeutralRatingA, round(nA/el.NeutralRatingA*100, 2), v.String()
+				}
+			}
 		}
 		rep.Worst = max(rep.Worst, a.Verdict)
 		rep.Elements = append(rep.Elements, l)
