@@ -11,35 +11,35 @@ import (
 
 // ElementLoad is the load on one element in normal operation.
 type ElementLoad struct {
-	ID               string    `json:"id"`
-	Kind             string    `json:"kind"`
-	Live             bool      `json:"live"`
-	VoltageV         float64   `json:"voltage_v"`
-	Phases           int       `json:"phases"`
-	Line             string    `json:"line,omitempty"`            // connection to a three-phase supply
-	PowerW           float64   `json:"power_w"`                   // real power, W
-	ApparentVA       float64   `json:"apparent_va"`               // apparent power, VA
-	CurrentA         float64   `json:"current_a"`                 // largest line current, A
-	LineCurrentsA    []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
-	ImbalancePct     float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	Live          bool      `json:"live"`
+	VoltageV      float64   `json:"voltage_v"`
+	Phases        int       `json:"phases"`
+	Line          string    `json:"line,omitempty"`            // connection to a three-phase supply
+	PowerW        float64   `json:"power_w"`                   // real power, W
+	ApparentVA    float64   `json:"apparent_va"`               // apparent power, VA
+	CurrentA      float64   `json:"current_a"`                 // largest line current, A
+	LineCurrentsA []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
+	ImbalancePct  float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
 	// NeutralA is the neutral current of a three-phase element, A: the
 	// phasor sum of its line currents on a wye supply, null on a delta one
 	// (no neutral); absent on single-phase elements. Fundamental only:
 	// triplen harmonics are not included.
-	NeutralA       Neutral `json:"neutral_a,omitzero"`
-	NeutralRatingA float64 `json:"neutral_rating_a,omitempty"` // the neutral's rating, A (wye with a rating: neutral_rating_a, default rating_a)
-	NeutralPct     float64 `json:"neutral_pct,omitempty"`      // neutral current over its rating, %
-	NeutralVerdict string  `json:"neutral_verdict,omitempty"`  // the neutral's verdict against its rating (wye with a rating)
-	RatingA          float64   `json:"rating_a"`                  // In, A; 0 when unrated
-	ContinuousLimitA float64   `json:"continuous_limit_a"`        // limit × In, A
-	CapacityVA       float64   `json:"capacity_va,omitempty"`     // UPS/source apparent capacity, VA
-	CapacityW        float64   `json:"capacity_w,omitempty"`      // UPS/source real capacity, W
-	UtilizationPct   float64   `json:"utilization_pct"`           // load over rating, % (a 4-pole breaker: the worse of its lines and its neutral)
-	ContinuousPct    float64   `json:"continuous_pct"`            // load over the continuous limit, %
-	Verdict          Verdict   `json:"verdict"`
-	TripMinS         Seconds   `json:"trip_min_s"`
-	TripMaxS         Seconds   `json:"trip_max_s"`
-	ShedW            float64   `json:"shed_w"`
+	NeutralA         Neutral `json:"neutral_a,omitzero"`
+	NeutralRatingA   float64 `json:"neutral_rating_a,omitempty"` // the neutral's rating, A (wye with a rating: neutral_rating_a, default rating_a)
+	NeutralPct       float64 `json:"neutral_pct,omitempty"`      // neutral current over its rating, %
+	NeutralVerdict   string  `json:"neutral_verdict,omitempty"`  // the neutral's verdict against its rating (wye with a rating)
+	RatingA          float64 `json:"rating_a"`                   // In, A; 0 when unrated
+	ContinuousLimitA float64 `json:"continuous_limit_a"`         // limit × In, A
+	CapacityVA       float64 `json:"capacity_va,omitempty"`      // UPS/source apparent capacity, VA
+	CapacityW        float64 `json:"capacity_w,omitempty"`       // UPS/source real capacity, W
+	UtilizationPct   float64 `json:"utilization_pct"`            // load over rating, % (a 4-pole breaker: the worse of its lines and its neutral)
+	ContinuousPct    float64 `json:"continuous_pct"`             // load over the continuous limit, %
+	Verdict          Verdict `json:"verdict"`
+	TripMinS         Seconds `json:"trip_min_s"`
+	TripMaxS         Seconds `json:"trip_max_s"`
+	ShedW            float64 `json:"shed_w"`
 }
 
 // Neutral is the neutral current of an element for output: a number of
