@@ -78,13 +78,17 @@ type SideLoad struct {
 	FailoverW   float64 `json:"failover_w"`
 	FailoverPct float64 `json:"failover_pct"` // failover current over In, %
 	// FailoverVerdict is the worst verdict, in that failover state, of the
-	// elements between the feed's protective device and the rack's PSUs
-	// (the breaker, the circuit, the rack PDU, its banks); WorstElement names
-	// it, with its current and rating.
+	// elements on the side's path from its source to the rack's PSUs (the
+	// source, UPS, panels, the feed's breaker, the circuit, the rack PDU,
+	// its banks); WorstElement names it (the element nearest its rating
+	// among those with the worst verdict: what limits the side), with its
+	// kind, current, rating and load over rating.
 	FailoverVerdict Verdict `json:"failover_verdict"`
 	WorstElement    string  `json:"worst_element"`
+	WorstKind       string  `json:"worst_kind"`
 	WorstCurrentA   float64 `json:"worst_current_a"`
-	WorstRatingA    float64 `json:"worst_rating_a"`
+	WorstRatingA    float64 `json:"worst_rating_a"` // In, A (a UPS or source: the current at its rated power); 0 when unrated
+	WorstPct        float64 `json:"worst_pct"`      // its load over its rating, % (a UPS or source: power over capacity)
 	TripMinS        Seconds `json:"trip_min_s"` // band of the worst element at the failover load, s; null: holds
 	TripMaxS        Seconds `json:"trip_max_s"` // null: not required to trip
 	ShedW           float64 `json:"shed_w"`     // watts the worst element must shed to be within its continuous limit
@@ -238,6 +242,7 @@ func (n *Network) rackSides() []RackLoad {
 			}
 			side.FailoverVerdict, side.ShedW = wa.Verdict, round(wa.ShedW, 0)
 			side.WorstElement, side.WorstCurrentA, side.WorstRatingA = m.Elements[worst].ID, r3(wa.CurrentA), r3(wa.RatingA)
+			side.WorstKind, side.WorstPct = m.Elements[worst].Kind.String(), round(wa.Ratio*100, 2)
 			side.TripMinS, side.TripMaxS = Seconds(wa.Band.MinS), Seconds(wa.Band.MaxS)
 			rl.Worst = max(rl.Worst, wa.Verdict)
 			rl.Sides = append(rl.Sides, side)
@@ -254,9 +259,9 @@ func (n *Network) rackSides() []RackLoad {
 	return out
 }
 
-// sidePath lists the elements one side of a rack loads: from the protective
-// device prot down to feed f, and from f down to every PSU of the rack's
-// devices that hangs below f.
+// sidePath lists the elements one side of a rack loads: from the source
+// down through the protective device prot to feed f, and from f down to
+// every PSU of the rack's devices that hangs below f.
 func (n *Network) sidePath(prot, f int32, devs []int32) []int32 {
 	m := n.M
 	var out []int32
@@ -267,10 +272,10 @@ func (n *Network) sidePath(prot, f int32, devs []int32) []int32 {
 			out = append(out, e)
 		}
 	}
-	for e := f; ; { // f up to prot
+	for e := f; ; { // f up through prot to the source: panels, UPSes and sources limit a side too
 		add(e)
 		el := &m.Elements[e]
-		if e == prot || len(el.Inputs) == 0 {
+		if len(el.Inputs) == 0 {
 			break
 		}
 		e = el.Inputs[el.Preferred]

@@ -1,7 +1,11 @@
 package power
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 )
@@ -28,15 +32,24 @@ type SweepOptions struct {
 
 // SweepSummary counts the outcome of a sweep.
 type SweepSummary struct {
-	Scenarios      int      `json:"scenarios"`       // single failures simulated (elements and PSUs)
-	RiskyScenarios int      `json:"risky_scenarios"` // failures ending in a trip or dark load
-	TripScenarios  int      `json:"trip_scenarios"`  // failures the cascade turns into a trip
-	DarkScenarios  int      `json:"dark_scenarios"`  // failures leaving a device dark
-	DarkRacks      int      `json:"dark_racks"`      // racks that go entirely dark in at least one scenario
-	DarkRackIDs    []string `json:"dark_rack_ids"`
-	Headline       string   `json:"headline"`
-	Basis          string   `json:"basis"`
-	HorizonS       float64  `json:"horizon_s"`
+	Scenarios      int `json:"scenarios"`       // single failures simulated (elements and PSUs)
+	RiskyScenarios int `json:"risky_scenarios"` // failures whose outcome is trip or may-trip
+	// TripScenarios counts the failures whose outcome is trip: dark load
+	// or a trip is certain; MayTripScenarios those whose outcome is
+	// may-trip: dark load or a trip only in the worst case of the bands.
+	TripScenarios    int `json:"trip_scenarios"`
+	MayTripScenarios int `json:"may_trip_scenarios"`
+	DarkScenarios    int `json:"dark_scenarios"`         // failures leaving a device dark in the worst case
+	CertainDark      int `json:"certain_dark_scenarios"` // failures leaving a device dark in the certain cascade
+	// DarkRacks counts the racks that go entirely dark in the worst case
+	// of at least one scenario; CertainDarkRackIDs those that do in a
+	// certain cascade.
+	DarkRacks          int      `json:"dark_racks"`
+	DarkRackIDs        []string `json:"dark_rack_ids"`
+	CertainDarkRackIDs []string `json:"certain_dark_rack_ids"`
+	Headline           string   `json:"headline"`
+	Basis              string   `json:"basis"`
+	HorizonS           float64  `json:"horizon_s"`
 }
 
 // SweepReport is the N-1 sweep: every single failure, ranked by risk.
@@ -91,6 +104,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Failed = []string{name}
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
+			sc.SameAs = sc.Opens
 			sc.Events = append([]Event{n.psuFaultEvent(int32(d), int32(k))}, sc.Events...)
 			rep.Scenarios = append(rep.Scenarios, sc)
 			tick()
@@ -124,8 +138,8 @@ func (s *Sim) feedSurvives(target, feed int32) bool {
 	return s.cur.Live[feed]
 }
 
-// rankScenarios sorts worst first: trips, then dark load, then by verdict
-// and load ratio; ties keep model order.
+// rankScenarios sorts worst first: by outcome, then trips, dark load,
+// verdict and load ratio; ties keep model order.
 func rankScenarios(sc []Scenario) {
 	// Sort indices, then permute once: scenarios are large to swap.
 	idx := make([]int32, len(sc))
@@ -134,6 +148,9 @@ func rankScenarios(sc []Scenario) {
 	}
 	sort.SliceStable(idx, func(i, j int) bool {
 		a, b := &sc[idx[i]], &sc[idx[j]]
+		if a.Outcome != b.Outcome {
+			return a.Outcome > b.Outcome
+		}
 		if (a.Tripped > 0) != (b.Tripped > 0) {
 			return a.Tripped > 0
 		}
@@ -153,17 +170,23 @@ func rankScenarios(sc []Scenario) {
 }
 
 func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
-	s := SweepSummary{Scenarios: len(sc), Basis: basis, HorizonS: horizon, DarkRackIDs: []string{}}
-	racks := map[string]bool{}
+	s := SweepSummary{Scenarios: len(sc), Basis: basis, HorizonS: horizon, DarkRackIDs: []string{}, CertainDarkRackIDs: []string{}}
+	racks, sure := map[string]bool{}, map[string]bool{}
 	for i := range sc {
 		if sc[i].Risky {
 			s.RiskyScenarios++
 		}
-		if sc[i].Tripped > 0 {
+		switch sc[i].Outcome {
+		case Trip:
 			s.TripScenarios++
+		case MayTrip:
+			s.MayTripScenarios++
 		}
 		if len(sc[i].Dark.Devices) > 0 {
 			s.DarkScenarios++
+		}
+		if len(sc[i].Certain.Dark.Devices) > 0 {
+			s.CertainDark++
 		}
 		for _, r := range sc[i].Dark.Racks {
 			if !racks[r] {
@@ -171,15 +194,26 @@ func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
 				s.DarkRackIDs = append(s.DarkRackIDs, r)
 			}
 		}
+		for _, r := range sc[i].Certain.Dark.Racks {
+			if !sure[r] {
+				sure[r] = true
+				s.CertainDarkRackIDs = append(s.CertainDarkRackIDs, r)
+			}
+		}
 	}
 	sort.Strings(s.DarkRackIDs)
+	sort.Strings(s.CertainDarkRackIDs)
 	s.DarkRacks = len(racks)
-	parts := []string{fmt.Sprintf("%d of %d single failures end in a trip", s.TripScenarios, s.Scenarios)}
+	parts := []string{fmt.Sprintf("%d of %d single failures end in a certain trip", s.TripScenarios, s.Scenarios),
+		fmt.Sprintf("%d may trip", s.MayTripScenarios)}
 	if s.DarkScenarios > 0 {
-		parts = append(parts, fmt.Sprintf("%d leave devices dark", s.DarkScenarios))
+		parts = append(parts, fmt.Sprintf("%d leave devices dark (%d certainly)", s.DarkScenarios, s.CertainDark))
 	}
-	parts = append(parts, fmt.Sprintf("%d %s dark", s.DarkRacks, plural(s.DarkRacks, "rack goes", "racks go")))
-	s.Headline = strings.Join(parts, "; ")
+	rk := fmt.Sprintf("%d %s dark", s.DarkRacks, plural(s.DarkRacks, "rack goes", "racks go"))
+	if s.DarkRacks > 0 {
+		rk += fmt.Sprintf(" (%d certainly)", len(s.CertainDarkRackIDs))
+	}
+	s.Headline = strings.Join(append(parts, rk), "; ")
 	return s
 }
 
@@ -188,4 +222,63 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// sameAsJSON is what the JSON of a sweep says of a PSU fault that ends as
+// the failure of the element it opens (Scenario.SameAs): its name, and
+// where to read the rest.
+type sameAsJSON struct {
+	Failed  []string `json:"failed"`
+	Kind    string   `json:"kind"`
+	Opens   string   `json:"opens"`
+	SameAs  string   `json:"same_as"`
+	Outcome Verdict  `json:"outcome"`
+	Verdict Verdict  `json:"verdict"`
+	Tripped int      `json:"tripped"`
+	Risky   bool     `json:"risky"`
+}
+
+// WriteJSON writes the sweep to w as JSON while it encodes it: the
+// summary, then the scenarios for which keep returns true (all when keep
+// is nil), in rank order, one compact scenario per line. A PSU fault
+// whose scenario is that of the element it opens (SameAs) is written
+// short, as failed, kind, opens, same_as, outcome, verdict, tripped and
+// risky: its events, overloads, pickups and dark sets are those of the
+// same_as scenario, which the sweep always lists (same risk, so the same
+// filter keeps it), with the PSU's own psu-fault event first.
+func (r *SweepReport) WriteJSON(w io.Writer, keep func(*Scenario) bool) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	sum, err := json.Marshal(r.Summary)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`{"summary":`)
+	bw.Write(sum)
+	bw.WriteString(",\n\"scenarios\":[")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	first := true
+	for i := range r.Scenarios {
+		sc := &r.Scenarios[i]
+		if keep != nil && !keep(sc) {
+			continue
+		}
+		if first {
+			bw.WriteString("\n")
+		} else {
+			bw.WriteString(",\n")
+		}
+		first = false
+		var v any = sc
+		if sc.SameAs != "" {
+			v = sameAsJSON{Failed: sc.Failed, Kind: sc.Kind, Opens: sc.Opens, SameAs: sc.SameAs, Outcome: sc.Outcome, Verdict: sc.Verdict, Tripped: sc.Tripped, Risky: sc.Risky}
+		}
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }

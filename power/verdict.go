@@ -1,6 +1,7 @@
 package power
 
 import (
+	"fmt"
 	"math/cmplx"
 
 	"blackstart/topology"
@@ -9,7 +10,8 @@ import (
 // Verdict grades the load on an element, from best to worst.
 type Verdict uint8
 
-// Verdicts, ordered: a larger value is worse.
+// Verdicts, ordered: a larger value is worse. The order is the contract
+// (callers compare with < and max); a new verdict takes its place in it.
 const (
 	OK             Verdict = iota // within the continuous limit
 	OverContinuous                // above the continuous limit (80 % of In by default), within the rating
@@ -26,6 +28,17 @@ func (v Verdict) String() string { return verdictNames[v] }
 
 // MarshalText makes verdicts JSON strings.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText reads a verdict as printed.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if string(b) == n {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict %q", b)
+}
 
 // Assessment is the load on one element against its rating.
 type Assessment struct {
