@@ -89,9 +89,9 @@ type SideLoad struct {
 	WorstCurrentA   float64 `json:"worst_current_a"`
 	WorstRatingA    float64 `json:"worst_rating_a"` // In, A (a UPS or source: the current at its rated power); 0 when unrated
 	WorstPct        float64 `json:"worst_pct"`      // its load over its rating, % (a UPS or source: power over capacity)
-	TripMinS        Seconds `json:"trip_min_s"` // band of the worst element at the failover load, s; null: holds
-	TripMaxS        Seconds `json:"trip_max_s"` // null: not required to trip
-	ShedW           float64 `json:"shed_w"`     // watts the worst element must shed to be within its continuous limit
+	TripMinS        Seconds `json:"trip_min_s"`     // band of the worst element at the failover load, s; null: holds
+	TripMaxS        Seconds `json:"trip_max_s"`     // null: not required to trip
+	ShedW           float64 `json:"shed_w"`         // watts the worst element must shed to be within its continuous limit
 }
 
 // RackLoad is a rack's feeds.
