@@ -207,16 +207,32 @@ func TestPowerIncident(t *testing.T) {
 		})
 	}
 	_, out, _ := runCLI(t, "power", "failover", incident)
-	if first := strings.SplitN(out, "\n", 2)[0]; first != "48 of 48 single failures end in a trip; 48 leave devices dark; 1 rack goes dark" {
+	if first := strings.SplitN(out, "\n", 2)[0]; first != "48 of 48 single failures end in a certain trip; 0 may trip; 48 leave devices dark (48 certainly); 1 rack goes dark (1 certainly)" {
 		t.Errorf("headline %q", first)
 	}
 	_, out, _ = runCLI(t, "power", "failover", "--fail", "breaker-a", incident)
 	for _, want := range []string{
 		"breaker breaker-b carries 24.35 A against 16.00 A (1.52 × rating): trip, trips in 3.0 min – 42.3 min; shed 2656 W",
-		"dark: 6 elements, 1 rack (rack-1), 20 devices",
+		"scenario: failure of breaker-a — outcome trip: dark load or a trip is certain",
+		"certain trips: breaker-b by 42.3 min",
+		"  breaker-b  breaker   12.17 A → 24.35 A       2.80 kW → 5.60 kW     16.00 A  76.1 % → 152.2 %          trip",
+		"dark, worst case: 6 elements, 20 devices (server-01",
+		"dark, certain: the same",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--fail breaker-a output lacks %q:\n%s", want, out)
+		}
+	}
+	// A PSU fault whose cascade differs from its breaker's (the transfer
+	// switch carries the fault to side B: rack r2-01 goes dark) has its own
+	// row, and is not among the faults that "end the same".
+	_, out, _ = runCLI(t, "power", "failover", smallPow, smallWl)
+	if !strings.Contains(out, "failure of sw-r2-01/psu1 (psu): trip (certain); 7 devices dark, rack r2-01") {
+		t.Errorf("small-dc sweep lacks the sw-r2-01/psu1 row:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "the same follows") && strings.Contains(line, "sw-r2-01/psu1") {
+			t.Errorf("small-dc sweep: %q lists sw-r2-01/psu1, which darkens its rack", line)
 		}
 	}
 	_, out, _ = runCLI(t, "power", "load", incident)
@@ -242,7 +258,7 @@ func TestPowerFailoverSafeExitsZero(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; stderr %s\n%s", code, errOut, out)
 	}
-	if !strings.HasPrefix(out, "0 of 28 single failures end in a trip; 0 racks go dark") {
+	if !strings.HasPrefix(out, "0 of 28 single failures end in a certain trip; 0 may trip; 0 racks go dark") {
 		t.Errorf("headline: %s", out)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -138,20 +137,7 @@ func fw(v float64) string {
 // secs converts plain seconds for dur.
 func secs(v float64) power.Seconds { return power.Seconds(v) }
 
-func dur(s power.Seconds) string {
-	v := float64(s)
-	switch {
-	case math.IsInf(v, 1):
-		return "never"
-	case v < 1:
-		return strconv.FormatFloat(v, 'f', 3, 64) + " s"
-	case v < 120:
-		return strconv.FormatFloat(v, 'f', 1, 64) + " s"
-	case v < 7200:
-		return strconv.FormatFloat(v/60, 'f', 1, 64) + " min"
-	}
-	return strconv.FormatFloat(v/3600, 'f', 1, 64) + " h"
-}
+func dur(s power.Seconds) string { return power.Duration(s) }
 
 // window says when a band trips, in words.
 func window(min, max power.Seconds) string {
@@ -320,15 +306,16 @@ func powerFailover(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(c.App.Writer)
+	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
 	risky := false
 	if ids := c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := oneScenario(m, n, ids, horizon)
 		if err != nil {
 			return err
 		}
-		hosted := hostedInstances(m)
-		addHosted(&sc, m, hosted)
+		if h := hosting(m)(); h != nil {
+			h.FillDark(&sc)
+		}
 		risky = sc.Risky
 		switch format {
 		case "json":
@@ -342,24 +329,32 @@ func powerFailover(c *cli.Context) error {
 			return err
 		}
 	} else {
+		host := hosting(m) // plans the restart while the sweep runs
 		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
-		hosted := hostedInstances(m)
-		for i := range rep.Scenarios {
-			addHosted(&rep.Scenarios[i], m, hosted)
-		}
 		risky = rep.Summary.RiskyScenarios > 0
-		if !c.Bool("all") && format != "table" {
-			k := 0
-			for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
-				k++
+		keep := func(sc *power.Scenario) bool { return sc.Risky }
+		if c.Bool("all") {
+			keep = func(*power.Scenario) bool { return true }
+		}
+		// Name the instances on dark devices where they are written: the
+		// kept scenarios that are not a PSU fault's copy of another.
+		var h *placement.Hosting
+		for i := range rep.Scenarios {
+			sc := &rep.Scenarios[i]
+			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 && (format == "table" || keep(sc)) {
+				if h == nil {
+					if h = host(); h == nil {
+						break
+					}
+				}
+				h.FillDark(sc)
 			}
-			rep.Scenarios = rep.Scenarios[:k]
 		}
 		switch format {
 		case "json":
-			err = writeJSON(w, rep)
+			err = rep.WriteJSON(w, keep)
 		case "csv":
-			err = sweepCSV(w, rep)
+			err = sweepCSV(w, rep, keep)
 		default:
 			sweepTable(w, rep, c.Int("top"))
 		}
@@ -376,44 +371,22 @@ func powerFailover(c *cli.Context) error {
 	return nil
 }
 
-// hostedInstances maps each device to the workload instances the restart
-// plan places on it (pinned ones included): the model says what runs where
-// only through the plan. Nil when the model has no workloads.
-func hostedInstances(m *topology.Model) map[string][]string {
+// hosting starts planning the restart of m, to name the instances on dark
+// devices, and returns a function that waits for it: nil when the model
+// has no workloads.
+func hosting(m *topology.Model) func() *placement.Hosting {
 	if len(m.Services) == 0 {
-		return nil
+		return func() *placement.Hosting { return nil }
 	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	out := map[string][]string{}
-	for i, a := range p.Assign {
-		if a.Node >= 0 {
-			d := m.Devices[a.Node].ID
-			out[d] = append(out[d], c.Name(i))
+	ch := make(chan *placement.Hosting, 1)
+	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
+	var h *placement.Hosting
+	return func() *placement.Hosting {
+		if h == nil {
+			h = <-ch
 		}
+		return h
 	}
-	return out
-}
-
-// addHosted lists in a scenario's dark set the instances the restart plan
-// puts on its dark devices, sorted.
-func addHosted(sc *power.Scenario, m *topology.Model, hosted map[string][]string) {
-	if hosted == nil || len(sc.Dark.Devices) == 0 {
-		return
-	}
-	seen := map[string]bool{}
-	for _, in := range sc.Dark.Instances {
-		seen[in] = true
-	}
-	for _, d := range sc.Dark.Devices {
-		for _, in := range hosted[d] {
-			if !seen[in] {
-				seen[in] = true
-				sc.Dark.Instances = append(sc.Dark.Instances, in)
-			}
-		}
-	}
-	sort.Strings(sc.Dark.Instances)
 }
 
 // oneScenario resolves --fail ids (elements or DEVICE/psuN) and runs them.
@@ -442,22 +415,49 @@ func oneScenario(m *topology.Model, n *power.Network, ids []string, horizon floa
 	return s.Run(fail, psuDev, psuK, horizon), nil
 }
 
+// outcomeWords says what a scenario's outcome means.
+func outcomeWords(sc power.Scenario) string {
+	switch sc.Outcome {
+	case power.Trip:
+		return "trip: dark load or a trip is certain"
+	case power.MayTrip:
+		return "may-trip: dark load or a trip only in the worst case of the trip bands"
+	}
+	return sc.Outcome.String() + ": nothing trips and nothing goes dark"
+}
+
+// darkLine summarizes a dark set.
+func darkLine(d power.Dark) string {
+	if len(d.Devices) == 0 && len(d.Elements) == 0 {
+		return "nothing"
+	}
+	s := fmt.Sprintf("%d elements, %d %s, %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"), len(d.Instances))
+	if len(d.Devices) > 0 {
+		s = fmt.Sprintf("%d elements, %d %s (%s), %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"),
+			power.Cut(d.Devices, 8), len(d.Instances))
+	}
+	if len(d.Racks) > 0 {
+		s += "; " + plural(len(d.Racks), "rack ", "racks ") + power.Cut(d.Racks, 8)
+	}
+	return s
+}
+
 func scenarioTable(w io.Writer, sc power.Scenario) {
-	fmt.Fprintf(w, "scenario: failure of %s — verdict %s", strings.Join(sc.Failed, " + "), sc.Verdict)
-	if sc.Tripped > 0 {
-		fmt.Fprintf(w, ", %d %s", sc.Tripped, plural(sc.Tripped, "trip", "trips"))
-	}
-	if d := len(sc.Dark.Devices); d > 0 {
-		fmt.Fprintf(w, ", %d %s dark", d, plural(d, "device", "devices"))
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "scenario: failure of %s — outcome %s\n", strings.Join(sc.Failed, " + "), outcomeWords(sc))
+	fmt.Fprintf(w, "worst case (every element that may trip trips at the earliest time of its band): %d %s, %d devices dark\n",
+		sc.Tripped, plural(sc.Tripped, "trip", "trips"), len(sc.Dark.Devices))
+	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %d devices dark\n",
+		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), len(sc.Certain.Dark.Devices))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "T\tELEMENT\tEVENT\tLOAD BEFORE → AFTER\tNOTE")
 	for _, e := range sc.Events {
 		note := e.Detail
 		if e.Event == "overload" {
-			note = e.Verdict + ", " + window(e.TripMinS, e.TripMaxS) + " from t = 0"
+			note = e.Verdict
+			if !math.IsInf(float64(e.TripMinS), 1) {
+				note += ", " + window(e.TripMinS, e.TripMaxS) + " from t = 0"
+			}
 		}
 		if e.Event == "trip" && !math.IsInf(float64(e.TripMaxS), 1) {
 			note = "latest " + dur(e.TripMaxS)
@@ -465,27 +465,53 @@ func scenarioTable(w io.Writer, sc power.Scenario) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s → %s\t%s\n", dur(e.TS), e.Element, e.Event, fa(e.BeforeA), fa(e.AfterA), note)
 	}
 	tw.Flush()
-	fmt.Fprintln(w)
-	for _, o := range sc.Overloads {
-		fmt.Fprintln(w, "  "+overloadLine(o))
+	if len(sc.Certain.Trips) > 0 {
+		var t []string
+		for _, e := range sc.Certain.Trips {
+			t = append(t, e.Element+" by "+dur(e.TS))
+		}
+		fmt.Fprintf(w, "certain trips: %s\n", strings.Join(t, ", "))
 	}
-	racks := plural(len(sc.Dark.Racks), "rack", "racks")
-	if l := listOrNone(sc.Dark.Racks); l != "" {
-		racks += " " + l
+	if len(sc.Overloads) > 0 {
+		fmt.Fprintln(w, "\noverloads (worst load of each element):")
+		for _, o := range sc.Overloads {
+			fmt.Fprintln(w, "  "+overloadLine(o))
+		}
 	}
-	fmt.Fprintf(w, "dark: %d elements, %d %s, %d devices, %d workload instances\n",
-		len(sc.Dark.Elements), len(sc.Dark.Racks), racks, len(sc.Dark.Devices), len(sc.Dark.Instances))
+	if len(sc.Pickups) > 0 {
+		fmt.Fprintln(w, "\nwho picks up the load (right after the failure, before any trip):")
+		pickupTable(w, sc.Pickups)
+	}
+	fmt.Fprintf(w, "\ndark, worst case: %s\n", darkLine(sc.Dark))
+	if len(sc.Certain.Dark.Elements) == len(sc.Dark.Elements) && len(sc.Certain.Dark.Devices) == len(sc.Dark.Devices) {
+		fmt.Fprintln(w, "dark, certain: the same")
+	} else {
+		fmt.Fprintf(w, "dark, certain: %s\n", darkLine(sc.Certain.Dark))
+	}
 }
 
-func listOrNone(s []string) string {
-	if len(s) == 0 {
-		return ""
+// pickupTable lists the elements whose load a failure raises.
+func pickupTable(w io.Writer, ps []power.Pickup) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ELEMENT\tKIND\tCURRENT BEFORE → AFTER\tPOWER BEFORE → AFTER\tRATING\tOF RATING BEFORE → AFTER\tVERDICT")
+	for _, p := range ps {
+		rating, pct := "-", "-"
+		switch {
+		case p.CapacityKW > 0:
+			rating = fmt.Sprintf("%.1f kW", p.CapacityKW)
+		case p.RatingA > 0:
+			rating = fa(p.RatingA)
+		}
+		if p.RatingA > 0 || p.CapacityKW > 0 {
+			pct = fmt.Sprintf("%.1f %% → %.1f %%", p.BeforePct, p.AfterPct)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s → %s\t%s → %s\t%s\t%s\t%s\n", p.Element, p.Kind, fa(p.BeforeA), fa(p.AfterA), fkw(p.BeforeW), fkw(p.AfterW), rating, pct, p.Verdict)
 	}
-	if len(s) > 8 {
-		return "(" + strings.Join(s[:8], ", ") + ", …)"
-	}
-	return "(" + strings.Join(s, ", ") + ")"
+	tw.Flush()
 }
+
+// fkw writes watts as kilowatts, the unit of every power column.
+func fkw(w float64) string { return strconv.FormatFloat(w/1000, 'f', 2, 64) + " kW" }
 
 func overloadLine(o power.Overload) string {
 	s := fmt.Sprintf("%s %s carries %s against %s (%.2f × rating): %s", o.Kind, o.Element, fa(o.CurrentA), fa(o.RatingA), o.Ratio, o.Verdict)
@@ -498,6 +524,13 @@ func overloadLine(o power.Overload) string {
 	return s
 }
 
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return "(" + power.Cut(s, 8) + ")"
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -508,21 +541,22 @@ func plural(n int, one, many string) string {
 func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 	s := rep.Summary
 	fmt.Fprintln(w, s.Headline)
-	fmt.Fprintf(w, "%d risky of %d scenarios; basis %s; cascade horizon %s\n", s.RiskyScenarios, s.Scenarios, s.Basis, dur(power.Seconds(s.HorizonS)))
+	fmt.Fprintf(w, "%d risky of %d scenarios (%d certain trip, %d may trip); basis %s; cascade horizon %s\n", s.RiskyScenarios, s.Scenarios,
+		s.TripScenarios, s.MayTripScenarios, s.Basis, dur(power.Seconds(s.HorizonS)))
 	if s.DarkRacks > 0 {
-		ids := s.DarkRackIDs
-		more := ""
-		if len(ids) > 20 {
-			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.DarkRackIDs)-20)
+		fmt.Fprintf(w, "racks that can go dark: %s (--format json lists them all)\n", power.Cut(s.DarkRackIDs, 20))
+		if len(s.CertainDarkRackIDs) > 0 {
+			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
-		fmt.Fprintf(w, "racks that can go dark: %s%s\n", strings.Join(ids, ", "), more)
 	}
-	// PSU faults end like the element they open: table view shows each
-	// group once, after that element's own scenario.
+	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
+	// A PSU fault that ends as the element it opens is shown once, under
+	// that element's scenario; one that ends otherwise (behind a transfer
+	// switch) has its own row.
 	psus := map[string][]string{}
 	for _, sc := range rep.Scenarios {
-		if sc.Kind == "psu" && (sc.Risky || sc.Verdict > power.OK) {
-			psus[sc.Opens] = append(psus[sc.Opens], sc.Failed[0])
+		if sc.SameAs != "" && (sc.Risky || sc.Verdict > power.OK) {
+			psus[sc.SameAs] = append(psus[sc.SameAs], sc.Failed[0])
 		}
 	}
 	shown, rest := 0, 0
@@ -530,7 +564,7 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if !sc.Risky && sc.Verdict == power.OK {
 			break
 		}
-		if sc.Kind == "psu" {
+		if sc.SameAs != "" {
 			continue
 		}
 		if top > 0 && shown == top {
@@ -538,49 +572,46 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 			continue
 		}
 		shown++
-		fmt.Fprintf(w, "\n#%d failure of %s (%s): verdict %s", shown, strings.Join(sc.Failed, " + "), sc.Kind, sc.Verdict)
-		if sc.Tripped > 0 {
-			var trips []string
-			for _, e := range sc.Events {
-				if e.Event == "trip" {
-					trips = append(trips, fmt.Sprintf("%s at %s", e.Element, dur(e.TS)))
-				}
-			}
-			fmt.Fprintf(w, "; cascade trips %s", strings.Join(trips, ", "))
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "\n#%d %s\n", shown, sc.Describe())
 		for _, o := range sc.Overloads {
 			fmt.Fprintln(w, "    "+overloadLine(o))
 		}
+		if len(sc.Pickups) > 0 {
+			var ps []string
+			for _, p := range sc.Pickups {
+				ps = append(ps, fmt.Sprintf("%s %s → %s", p.Element, fa(p.BeforeA), fa(p.AfterA)))
+			}
+			fmt.Fprintf(w, "    picks up the load: %s\n", power.Cut(ps, power.MaxListed))
+		}
 		if len(sc.Dark.Devices) > 0 {
-			fmt.Fprintf(w, "    dark: %d %s %s", len(sc.Dark.Devices), plural(len(sc.Dark.Devices), "device", "devices"), listOrNone(sc.Dark.Devices))
-			if len(sc.Dark.Racks) > 0 {
-				fmt.Fprintf(w, "; racks %s", strings.Join(sc.Dark.Racks, ", "))
+			fmt.Fprintf(w, "    dark, worst case: %s\n", darkLine(sc.Dark))
+			if len(sc.Certain.Dark.Devices) != len(sc.Dark.Devices) {
+				fmt.Fprintf(w, "    dark, certain: %s\n", darkLine(sc.Certain.Dark))
 			}
-			if len(sc.Dark.Instances) > 0 {
-				fmt.Fprintf(w, "; %d workload instances", len(sc.Dark.Instances))
-			}
-			fmt.Fprintln(w)
 		}
 		if p := psus[sc.Failed[0]]; len(p) > 0 && len(sc.Failed) == 1 {
-			fmt.Fprintf(w, "    the same follows a fault of any of %d %s below it %s\n", len(p), plural(len(p), "PSU", "PSUs"), listOrNone(p))
+			fmt.Fprintf(w, "    the same follows a fault of any of %d %s below it (%s)\n", len(p), plural(len(p), "PSU", "PSUs"), power.Cut(p, 8))
 		}
 	}
 	if rest > 0 {
-		fmt.Fprintf(w, "\n… %d more element failures with risks (--top 0 shows all, --format json lists them)\n", rest)
+		fmt.Fprintf(w, "\n… %d more failures with risks (--top 0 shows all, --format json lists them)\n", rest)
 	}
 	if shown == 0 {
 		fmt.Fprintln(w, "\nno single failure overloads anything or leaves a device dark")
 	}
 }
 
-func sweepCSV(w io.Writer, rep power.SweepReport) error {
+func sweepCSV(w io.Writer, rep power.SweepReport, keep func(*power.Scenario) bool) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"failed", "kind", "verdict", "tripped", "dark_devices", "dark_racks", "worst_element", "current_a", "rating_a", "ratio",
-		"worst_verdict", "trip_min_s", "trip_max_s", "shed_w"})
-	for _, sc := range rep.Scenarios {
-		row := []string{strings.Join(sc.Failed, "+"), sc.Kind, sc.Verdict.String(), strconv.Itoa(sc.Tripped), strconv.Itoa(len(sc.Dark.Devices)),
-			strings.Join(sc.Dark.Racks, "+")}
+	cw.Write([]string{"failed", "kind", "same_as", "outcome", "verdict", "tripped", "certain_tripped", "dark_devices", "certain_dark_devices", "dark_racks",
+		"worst_element", "current_a", "rating_a", "ratio", "worst_verdict", "trip_min_s", "trip_max_s", "shed_w"})
+	for i := range rep.Scenarios {
+		sc := &rep.Scenarios[i]
+		if !keep(sc) {
+			continue
+		}
+		row := []string{strings.Join(sc.Failed, "+"), sc.Kind, sc.SameAs, sc.Outcome.String(), sc.Verdict.String(), strconv.Itoa(sc.Tripped),
+			strconv.Itoa(sc.Certain.Tripped), strconv.Itoa(len(sc.Dark.Devices)), strconv.Itoa(len(sc.Certain.Dark.Devices)), strings.Join(sc.Dark.Racks, "+")}
 		if len(sc.Overloads) > 0 {
 			o := sc.Overloads[0]
 			row = append(row, o.Element, csvFloat(o.CurrentA), csvFloat(o.RatingA), csvFloat(o.Ratio), o.Verdict.String(),
