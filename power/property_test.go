@@ -7,6 +7,8 @@ import (
 	"math/cmplx"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"blackstart/topology"
@@ -500,6 +502,9 @@ func TestPropertySweepMatchesRun(t *testing.T) {
 					t.Fatalf("seed %d, %v: same_as %q, opens %q", seed, sc.Failed, sc.SameAs, sc.Opens)
 				}
 				sc.SameAs = ""
+				dev, k, _ := strings.Cut(sc.Failed[0], "/psu")
+				psu, _ := strconv.Atoi(k)
+				sc.Events = append([]Event{n.psuFaultEvent(int32(device(t, m, dev)), int32(psu-1))}, sc.Events...) // implied by same_as
 			}
 			got, _ := json.Marshal(sc)
 			w, _ := json.Marshal(want[sc.Failed[0]])

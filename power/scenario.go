@@ -103,19 +103,22 @@ type Certain struct {
 // certain, MayTrip when they come only in the worst case, else the worst
 // element verdict the failure causes.
 type Scenario struct {
-	Failed    []string   `json:"failed"`            // ids of the failed elements (device/psuN for a PSU)
-	Kind      string     `json:"kind"`              // kind of the first failed element, or "psu"
-	Opens     string     `json:"opens,omitempty"`   // PSU faults: the protective device the fault opens
-	SameAs    string     `json:"same_as,omitempty"` // a PSU fault that ends exactly as the failure of Opens: see that scenario
-	Outcome   Verdict    `json:"outcome"`           // trip, may-trip, or the worst element verdict below that
-	Verdict   Verdict    `json:"verdict"`           // worst element verdict seen in the worst case (trip when it trips something)
-	Tripped   int        `json:"tripped"`           // elements the worst-case cascade opened
-	Risky     bool       `json:"risky"`             // Outcome is may-trip or trip
-	Events    []Event    `json:"events"`            // worst-case timeline, by time
-	Overloads []Overload `json:"overloads"`         // worst load per overloaded element in the worst case, worst first
-	Pickups   []Pickup   `json:"pickups"`           // every element whose load the failure raises, worst verdict first
-	Dark      Dark       `json:"dark"`              // what the worst case leaves without power
-	Certain   Certain    `json:"certain"`           // the cascade of certain trips only
+	Failed []string `json:"failed"`          // ids of the failed elements (device/psuN for a PSU)
+	Kind   string   `json:"kind"`            // kind of the first failed element, or "psu"
+	Opens  string   `json:"opens,omitempty"` // PSU faults: the protective device the fault opens
+	// SameAs is set by the sweep on a PSU fault that ends exactly as the
+	// failure of Opens: its Events (without the psu-fault event),
+	// Overloads, Pickups, Dark and Certain are that scenario's, shared.
+	SameAs    string     `json:"same_as,omitempty"`
+	Outcome   Verdict    `json:"outcome"`   // trip, may-trip, or the worst element verdict below that
+	Verdict   Verdict    `json:"verdict"`   // worst element verdict seen in the worst case (trip when it trips something)
+	Tripped   int        `json:"tripped"`   // elements the worst-case cascade opened
+	Risky     bool       `json:"risky"`     // Outcome is may-trip or trip
+	Events    []Event    `json:"events"`    // worst-case timeline, by time
+	Overloads []Overload `json:"overloads"` // worst load per overloaded element in the worst case, worst first
+	Pickups   []Pickup   `json:"pickups"`   // every element whose load the failure raises, worst verdict first
+	Dark      Dark       `json:"dark"`      // what the worst case leaves without power
+	Certain   Certain    `json:"certain"`   // the cascade of certain trips only
 	worst     float64    // largest ratio, for ranking
 }
 
@@ -517,7 +520,7 @@ const pickupTol = 1e-6
 func (s *Sim) pickups() []Pickup {
 	n := s.n
 	m := n.M
-	out := []Pickup{}
+	out := make([]Pickup, 0, 8)
 	for _, e := range s.touched {
 		if !s.cur.Live[e] {
 			continue

@@ -3,6 +3,8 @@ package power
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"slices"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -104,8 +106,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Failed = []string{name}
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
-			sc.SameAs = sc.Opens
-			sc.Events = append([]Event{n.psuFaultEvent(int32(d), int32(k))}, sc.Events...)
+			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
 			rep.Scenarios = append(rep.Scenarios, sc)
 			tick()
 		}
@@ -141,32 +142,47 @@ func (s *Sim) feedSurvives(target, feed int32) bool {
 // rankScenarios sorts worst first: by outcome, then trips, dark load,
 // verdict and load ratio; ties keep model order.
 func rankScenarios(sc []Scenario) {
-	// Sort indices, then permute once: scenarios are large to swap.
+	// Sort indices, then permute in place by cycles: scenarios are large
+	// to move, and a second array of them is as large as the first.
 	idx := make([]int32, len(sc))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	sort.SliceStable(idx, func(i, j int) bool {
-		a, b := &sc[idx[i]], &sc[idx[j]]
-		if a.Outcome != b.Outcome {
-			return a.Outcome > b.Outcome
+	slices.SortStableFunc(idx, func(i, j int32) int {
+		a, b := &sc[i], &sc[j]
+		switch {
+		case a.Outcome != b.Outcome:
+			return cmp.Compare(b.Outcome, a.Outcome)
+		case (a.Tripped > 0) != (b.Tripped > 0):
+			if a.Tripped > 0 {
+				return -1
+			}
+			return 1
+		case len(a.Dark.Devices) != len(b.Dark.Devices):
+			return cmp.Compare(len(b.Dark.Devices), len(a.Dark.Devices))
+		case a.Verdict != b.Verdict:
+			return cmp.Compare(b.Verdict, a.Verdict)
 		}
-		if (a.Tripped > 0) != (b.Tripped > 0) {
-			return a.Tripped > 0
-		}
-		if len(a.Dark.Devices) != len(b.Dark.Devices) {
-			return len(a.Dark.Devices) > len(b.Dark.Devices)
-		}
-		if a.Verdict != b.Verdict {
-			return a.Verdict > b.Verdict
-		}
-		return a.worst > b.worst
+		return cmp.Compare(b.worst, a.worst)
 	})
-	out := make([]Scenario, len(sc))
-	for i, k := range idx {
-		out[i] = sc[k]
+	// Position i takes scenario idx[i].
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := sc[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = -1
+			if k == i {
+				sc[j] = tmp
+				break
+			}
+			sc[j] = sc[k]
+			j = k
+		}
 	}
-	copy(sc, out)
 }
 
 func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
@@ -245,7 +261,7 @@ type sameAsJSON struct {
 // short, as failed, kind, opens, same_as, outcome, verdict, tripped and
 // risky: its events, overloads, pickups and dark sets are those of the
 // same_as scenario, which the sweep always lists (same risk, so the same
-// filter keeps it), with the PSU's own psu-fault event first.
+// filter keeps it); the PSU's own psu-fault event is implied.
 func (r *SweepReport) WriteJSON(w io.Writer, keep func(*Scenario) bool) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	sum, err := json.Marshal(r.Summary)
