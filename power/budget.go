@@ -1,0 +1,268 @@
+package power
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"slices"
+
+	"blackstart/topology"
+)
+
+// Budget is the failover-safe power budget of a model: the one rule the
+// restart planner and the capacity commands use to say whether a load is
+// N-1-safe. Every rated element (a breaker, bank, rack PDU, circuit or
+// panel with rating_a; a UPS or source with a capacity) must stay within
+// its limit in its failover case: every device below it drawing its whole
+// draw through its PSUs below it (shared equally among them), as when
+// every other feed of those devices is lost (see below). The limit is the continuous
+// limit on the worst line current (continuous_limit × In), and for a UPS
+// or source its own rating (real and apparent power). Currents are per-line
+// phasor sums at each device's power factor, the same figures the load
+// flow computes: a three-phase element with line-to-line loads is judged
+// on its worst line, not on the balanced approximation.
+//
+// The failover case bounds every single failure: a device whose PSUs
+// below an element put their current on it the same way (one circuit, one
+// line: the usual dual-corded rack, one cord per side) counts once, with
+// its whole draw; one whose PSUs there sit on different lines counts its
+// whole draw on each of them (a single failure upstream of one can put it
+// all on the other). Real and apparent power (the UPS and source limits)
+// count the whole draw once.
+//
+// A Budget is immutable and safe for concurrent use; a BudgetLoad holds
+// draws against it.
+type Budget struct {
+	n     *Network
+	elems []int32     // budgeted elements, topological order
+	terms [][]budTerm // per device: its contribution to each budgeted element above it, per watt
+}
+
+// budTerm is what one watt of a device's draw adds to budgeted element g
+// (an index into Budget.elems) in g's failover case.
+type budTerm struct {
+	g    int32
+	unit phasors // line currents at the element per watt, A/W
+	q    float64 // reactive power per watt (tan φ)
+}
+
+// Binding names an element that limits a load, with its failover-case
+// load against its limit.
+type Binding struct {
+	Element string  `json:"element"`
+	Kind    string  `json:"kind"`
+	LoadA   float64 `json:"load_a"`  // worst line current in the failover case, A (a UPS or source: the current at that load)
+	LimitA  float64 `json:"limit_a"` // continuous_limit × In, A (a UPS or source: the current at its rating)
+	Ratio   float64 `json:"ratio"`   // load over limit; > 1 means over
+}
+
+// String says what binds in words.
+func (b Binding) String() string {
+	return fmt.Sprintf("%s %s would carry %.2f A on failover against its limit of %.2f A (%.0f %%)", b.Kind, b.Element, b.LoadA, b.LimitA, b.Ratio*100)
+}
+
+// NewBudget prepares the budget of n's model. It walks every PSU's feed up
+// to the sources through both inputs of transfer switches (either may end
+// up carrying it).
+func NewBudget(n *Network) *Budget {
+	m := n.M
+	b := &Budget{n: n, terms: make([][]budTerm, len(m.Devices))}
+	index := make([]int32, len(m.Elements))
+	for e := range m.Elements {
+		index[e] = -1
+		if budgeted(&m.Elements[e]) {
+			index[e] = int32(len(b.elems))
+			b.elems = append(b.elems, int32(e))
+		}
+	}
+	type acc struct {
+		dirs []phasors // distinct line-current directions of the device's PSUs below the element, per watt
+	}
+	var seen map[int32]*acc
+	for d := range m.Devices {
+		dev := &m.Devices[d]
+		seen = map[int32]*acc{}
+		var order []int32
+		for k, f := range dev.Feeds {
+			u := n.psuUnit[int(n.psuOff[d])+k]
+			visited := map[int32]bool{}
+			var up func(e int32, v phasors)
+			up = func(e int32, v phasors) {
+				if visited[e] {
+					return
+				}
+				visited[e] = true
+				if index[e] >= 0 {
+					a := seen[e]
+					if a == nil {
+						a = &acc{}
+						seen[e] = a
+						order = append(order, e)
+					}
+					if !slices.ContainsFunc(a.dirs, func(u phasors) bool { return samePhasors(u, v) }) {
+						a.dirs = append(a.dirs, v)
+					}
+				}
+				for _, p := range m.Elements[e].Inputs {
+					up(p, n.lift(e, p, v))
+				}
+			}
+			up(f, u)
+		}
+		slices.Sort(order)
+		for _, e := range order {
+			a := seen[e]
+			var unit phasors
+			for _, u := range a.dirs {
+				for l := range unit {
+					unit[l] += u[l]
+				}
+			}
+			b.terms[d] = append(b.terms[d], budTerm{g: index[e], unit: unit, q: n.qf[d]})
+		}
+	}
+	return b
+}
+
+// samePhasors reports whether two PSUs put their current on an element
+// the same way (same lines, same angles), to rounding.
+func samePhasors(a, b phasors) bool {
+	for l := range a {
+		if cmplx.Abs(a[l]-b[l]) > 1e-12*(1+cmplx.Abs(a[l])) {
+			return false
+		}
+	}
+	return true
+}
+
+// budgeted reports whether element el has a limit the budget keeps.
+func budgeted(el *topology.Element) bool {
+	return el.RatingA > 0 || (el.Kind == topology.KindUPS || el.Kind == topology.KindSource) && (el.CapacityW > 0 || el.CapacityVA > 0)
+}
+
+// BudgetLoad is the failover-case load of every budgeted element under a
+// set of device draws; Add and Fits move and test it incrementally. Not
+// safe for concurrent use.
+type BudgetLoad struct {
+	b    *Budget
+	cur  []phasors  // per budgeted element: line currents, A
+	p, q []float64 // per budgeted element: real and reactive power, W and var
+}
+
+// Load returns the failover-case loads with device d drawing drawW[d]
+// watts (>= 0; len(drawW) = the model's devices).
+func (b *Budget) Load(drawW []float64) *BudgetLoad {
+	l := &BudgetLoad{b: b, cur: make([]phasors, len(b.elems)), p: make([]float64, len(b.elems)), q: make([]float64, len(b.elems))}
+	for d, w := range drawW {
+		l.Add(d, w)
+	}
+	return l
+}
+
+// Add adds w watts (negative: removes) to device d's draw.
+func (l *BudgetLoad) Add(d int, w float64) {
+	for _, t := range l.b.terms[d] {
+		c := &l.cur[t.g]
+		k := complex(w, 0)
+		c[0] += t.unit[0] * k
+		c[1] += t.unit[1] * k
+		c[2] += t.unit[2] * k
+		l.p[t.g] += w
+		l.q[t.g] += w * t.q
+	}
+}
+
+// budgetTol absorbs the rounding of the sums: a load exactly at a limit
+// is within it.
+const budgetTol = 1e-9
+
+// ratio returns budgeted element g's load over its limit with extra
+// phasors dv and powers dp, dq on top of what it holds.
+func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limitA float64) {
+	el := &l.b.n.M.Elements[l.b.elems[g]]
+	c := l.cur[g]
+	for k := range c {
+		c[k] += dv[k]
+	}
+	loadA = max(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2]))
+	if el.RatingA > 0 {
+		limitA = el.ContinuousLimit * el.RatingA
+		return loadA / limitA, loadA, limitA
+	}
+	p, q := l.p[g]+dp, l.q[g]+dq
+	if el.CapacityW > 0 {
+		r = p / el.CapacityW
+	}
+	if el.CapacityVA > 0 {
+		r = max(r, math.Hypot(p, q)/el.CapacityVA)
+	}
+	if r > 0 {
+		limitA = loadA / r
+	}
+	return r, loadA, limitA
+}
+
+// Fits reports whether adding w watts to device d keeps every budgeted
+// element above it within its limit in its failover case; when it does
+// not, the Binding names the element furthest over.
+func (l *BudgetLoad) Fits(d int, w float64) (bool, Binding) {
+	ok, worst := true, Binding{}
+	for _, t := range l.b.terms[d] {
+		k := complex(w, 0)
+		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
+		if r > 1+budgetTol && r > worst.Ratio {
+			ok, worst = false, l.binding(t.g, r, a, lim)
+		}
+	}
+	return ok, worst
+}
+
+func (l *BudgetLoad) binding(g int32, r, a, lim float64) Binding {
+	el := &l.b.n.M.Elements[l.b.elems[g]]
+	return Binding{Element: el.ID, Kind: el.Kind.String(), LoadA: r3(a), LimitA: r3(lim), Ratio: round(r, 4)}
+}
+
+// Over lists every budgeted element over its limit in its failover case,
+// furthest over first: none means the draws are N-1-safe.
+func (l *BudgetLoad) Over() []Binding {
+	var out []Binding
+	for g := range l.b.elems {
+		if r, a, lim := l.ratio(int32(g), phasors{}, 0, 0); r > 1+budgetTol {
+			out = append(out, l.binding(int32(g), r, a, lim))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Binding) int {
+		switch {
+		case a.Ratio > b.Ratio:
+			return -1
+		case a.Ratio < b.Ratio:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Headroom returns budgeted element e's (a model element index) load over
+// its limit in its failover case, and false when e is not budgeted.
+func (l *BudgetLoad) Headroom(e int) (float64, bool) {
+	g, ok := slices.BinarySearch(l.b.elems, int32(e))
+	if !ok {
+		return 0, false
+	}
+	r, _, _ := l.ratio(int32(g), phasors{}, 0, 0)
+	return r, true
+}
+
+// N1Safe is the N-1-safe predicate: whether the model's devices, each
+// drawing its draw on n's basis plus addW[d] watts (nil: nothing added),
+// keep every budgeted element within its limit in its failover case, and
+// what binds when they do not (furthest over first).
+func (n *Network) N1Safe(addW []float64) (bool, []Binding) {
+	draw := slices.Clone(n.DrawW)
+	for d, w := range addW {
+		draw[d] += w
+	}
+	over := NewBudget(n).Load(draw).Over()
+	return len(over) == 0, over
+}
