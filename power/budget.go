@@ -145,7 +145,7 @@ func budgeted(el *topology.Element) bool {
 // safe for concurrent use.
 type BudgetLoad struct {
 	b    *Budget
-	cur  []phasors  // per budgeted element: line currents, A
+	cur  []phasors // per budgeted element: line currents, A
 	p, q []float64 // per budgeted element: real and reactive power, W and var
 }
 

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"slices"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
