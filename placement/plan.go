@@ -47,7 +47,11 @@ type Plan struct {
 	// even at full speed on an idle node, worst first: no placement avoids
 	// those timeouts; the timeout is short for the start-time distribution.
 	TimeoutRisk []TimeoutRisk
-	gpus        [][]int // per instance: the GPUs of its node it takes (nil without GPUs)
+	// DrawW is, per device, its draw once every instance placed on it
+	// runs: idle + (peak − idle) × the share of its cores requested, W.
+	// The power budget (power.Budget) held these draws N-1-safe.
+	DrawW []float64
+	gpus  [][]int // per instance: the GPUs of its node it takes (nil without GPUs)
 	// rank is each instance's position in dispatch priority (dispatchRank):
 	// a node starts its released instances lowest rank first.
 	rank []int32
@@ -393,6 +397,7 @@ func place(c *Cluster, hint []float64) *Plan {
 		})
 	}
 	p.gpus = u.gpuOf
+	p.DrawW = u.drawW
 	p.Tiers = p.tierSpans()
 	p.TimeoutRisk = timeoutRisks(m)
 	durs := make([]float64, len(c.Instances))
