@@ -420,18 +420,23 @@ func powerFailover(c *cli.Context) error {
 		}
 	} else {
 		host := hosting(m) // plans the restart while the sweep runs
-		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
-		risky = rep.Summary.RiskyScenarios > 0
+		// Hold only what will be written: the risky scenarios (all with
+		// --all); the table also shows those that overload something.
 		keep := func(sc *power.Scenario) bool { return sc.Risky }
-		if c.Bool("all") {
+		switch {
+		case c.Bool("all"):
 			keep = func(*power.Scenario) bool { return true }
+		case format == "table":
+			keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
 		}
+		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter), Keep: keep})
+		risky = rep.Summary.RiskyScenarios > 0
 		// Name the instances on dark devices where they are written: the
 		// kept scenarios that are not a PSU fault's copy of another.
 		var h *placement.Hosting
 		for i := range rep.Scenarios {
 			sc := &rep.Scenarios[i]
-			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 && (format == "table" || keep(sc)) {
+			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
 				if h == nil {
 					if h = host(); h == nil {
 						break
