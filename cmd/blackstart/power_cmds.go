@@ -244,19 +244,19 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		for _, s := range r.Sides {
 			br, rating, normalPct, failPct := "-", "-", "-", "-"
 			if s.Breaker != "" {
-				br, rating = s.Breaker, num2(s.RatingA)
-				normalPct, failPct = num1(s.NormalPct), num1(s.FailoverPct)
+				br, rating = s.Breaker, fix2(s.RatingA)
+				normalPct, failPct = fix1(s.NormalPct), fix1(s.FailoverPct)
 			}
 			shed := "-"
 			if s.ShedW > 0 {
-				shed = num2(s.ShedW / 1000)
+				shed = fix2(s.ShedW / 1000)
 			}
 			win := "-"
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, rating,
-				num2(s.NormalA), normalPct, num1(s.SharePct), num2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, num1(s.WorstPct), s.FailoverVerdict, win, shed)
+				fix2(s.NormalA), normalPct, fix1(s.SharePct), fix2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, fix1(s.WorstPct), s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
@@ -278,38 +278,38 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		lines, neutral, imb := "-", "-", "-"
 		if len(e.LineCurrentsA) == 3 {
 			lines = fmt.Sprintf("%.2f/%.2f/%.2f", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
-			imb = num1(e.ImbalancePct)
+			imb = fix1(e.ImbalancePct)
 		}
 		if e.NeutralA.Wye {
-			neutral = num2(e.NeutralA.A)
+			neutral = fix2(e.NeutralA.A)
 			if e.NeutralVerdict != "" && e.NeutralVerdict != "ok" {
 				neutral += " (" + e.NeutralVerdict + ")"
 			}
 		}
 		rating, capacity, util, lim := "-", "-", "-", "-"
 		if e.RatingA > 0 {
-			rating = num2(e.RatingA)
+			rating = fix2(e.RatingA)
 		}
 		if e.CapacityW > 0 || e.CapacityVA > 0 {
 			capacity = dashZero(e.CapacityVA/1000) + "/" + dashZero(e.CapacityW/1000)
 		}
 		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
-			util, lim = num1(e.UtilizationPct), num1(e.ContinuousPct)
+			util, lim = fix1(e.UtilizationPct), fix1(e.ContinuousPct)
 		}
 		v := e.Verdict.String()
 		if e.Verdict >= power.MayTrip {
 			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, num2(e.PowerW/1000), num2(e.ApparentVA/1000),
-			num2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fix2(e.PowerW/1000), fix2(e.ApparentVA/1000),
+			fix2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
 	}
 	tw.Flush()
 }
 
-// num1 and num2 write a number with 1 or 2 decimals; the unit is in the
+// fix1 and fix2 write a number with 1 or 2 decimals; the unit is in the
 // column's header.
-func num1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-func num2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+func fix1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func fix2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 func dashZero(v float64) string {
 	if v == 0 {
