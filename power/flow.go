@@ -104,7 +104,9 @@ func newFlow(n int) Flow {
 
 // NewNetwork prepares model m for analysis on draw basis b and computes the
 // flow in normal operation.
-func NewNetwork(m *topology.Model, b Basis) *Network {
+func NewNetwork(m *topology.Model, b Basis) *Network { return newNetwork(m, b, nil) }
+
+func newNetwork(m *topology.Model, b Basis, metered map[string]float64) *Network {
 	ne := len(m.Elements)
 	n := &Network{
 		M: m, Basis: b,
@@ -138,7 +140,11 @@ func NewNetwork(m *topology.Model, b Basis) *Network {
 	}
 	for d := range m.Devices {
 		dev := &m.Devices[d]
-		n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
+		if w, ok := metered[dev.ID]; ok {
+			n.DrawW[d], n.DrawBasis[d] = w, BasisMeteredP95
+		} else {
+			n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
+		}
 		pf := m.DeviceModels[dev.Model].PowerFactor
 		if pf == 0 && len(dev.Feeds) > 0 {
 			pf = m.Elements[dev.Feeds[0]].PowerFactor
