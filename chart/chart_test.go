@@ -28,6 +28,7 @@ type fixture struct {
 	plans map[string]*placement.Result
 	snaps []estimate.Snapshot
 	final float64
+	gap   power.GapReport
 }
 
 func smallDC(t testing.TB) *fixture {
@@ -38,6 +39,7 @@ func smallDC(t testing.TB) *fixture {
 	}
 	n := power.NewNetwork(m, power.BasisConservative)
 	f := &fixture{m: m, load: n.Load(), sweep: n.Sweep(power.SweepOptions{}), plans: map[string]*placement.Result{}}
+	f.gap = n.Gap(gapReadings(n))
 	cl := placement.NewCluster(m)
 	f.plan = placement.NewPlan(cl)
 	var evs []placement.Event
@@ -73,7 +75,21 @@ func (f *fixture) all() []*Chart {
 		Gantt(f.plan),
 		Recovery([]RecoveryCurve{{Name: "plan", UpS: f.plans["plan"].UpS}, {Name: "stale", UpS: f.plans["stale"].UpS}}, len(f.plan.Assign)),
 		ETA(f.snaps, f.final, "simulated finish"),
+		Gap(f.gap, 0, "30 d to 2026-11-30T00:00:00Z"),
 	}
+}
+
+// gapReadings makes measured figures for the gap chart: every device of
+// the small site measured at a fixed share of its model draw (from 55 %
+// to 115 % by device order), its peak 10 % above its p95.
+func gapReadings(n *power.Network) []power.Metered {
+	var out []power.Metered
+	for d, dev := range n.M.Devices {
+		share := 0.55 + 0.6*float64(d%11)/10
+		p95 := n.DrawW[d] * share
+		out = append(out, power.Metered{Element: dev.ID, Quantity: "power_w", Readings: 8640, P95: p95, Max: p95 * 1.1})
+	}
+	return out
 }
 
 // option decodes a chart's option.

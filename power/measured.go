@@ -244,3 +244,26 @@ func (n *Network) rackGaps(devP, elP map[string]Metered) []RackGap {
 	})
 	return out
 }
+
+// DrawSource lists the devices whose draw came from one figure.
+type DrawSource struct {
+	Basis   string   `json:"basis"` // measured-p95, measured, nameplate, …
+	Devices []string `json:"devices"`
+}
+
+// DrawSources groups the devices by the figure their draw came from, in
+// the order measured-p95, measured, then the model's figures.
+func (n *Network) DrawSources() []DrawSource {
+	order := []Basis{BasisMeteredP95, BasisMeasured, BasisNameplate, BasisPeak, BasisAllocated, BasisTypical, BasisConservative}
+	by := map[Basis][]string{}
+	for d := range n.M.Devices {
+		by[n.DrawBasis[d]] = append(by[n.DrawBasis[d]], n.M.Devices[d].ID)
+	}
+	out := []DrawSource{}
+	for _, b := range order {
+		if ids := by[b]; len(ids) > 0 {
+			out = append(out, DrawSource{Basis: b.String(), Devices: ids})
+		}
+	}
+	return out
+}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"blackstart/data/store"
 	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
@@ -23,7 +24,7 @@ import (
 
 func powerCommand() *cli.Command {
 	basis := &cli.StringFlag{Name: "basis", Value: "conservative",
-		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives)"}
+		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives); measured with --db: each device's p95 over --window from its readings"}
 	return &cli.Command{
 		Name:         "power",
 		Action:       group,
@@ -43,7 +44,7 @@ Examples:
    blackstart power load examples/incident-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
    blackstart power load --racks --format csv examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.BoolFlag{Name: "racks", Usage: "csv: print the rack sides instead of the elements"}},
 				OnUsageError: usageError,
 				Action:       powerLoad,
@@ -62,7 +63,7 @@ Examples:
    blackstart power failover examples/incident-2019.toml
    blackstart power failover --fail breaker-a examples/incident-2019.toml
    blackstart power failover --format json examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "fail", Usage: "element `ID` (or DEVICE/psuN) to fail; repeat for N-k"},
 					&cli.Float64Flag{Name: "horizon", Value: power.DefaultHorizonS, Usage: "cascade horizon, seconds"},
 					&cli.IntFlag{Name: "top", Value: 20, Usage: "table: scenarios to detail (0: all)"},
@@ -71,23 +72,35 @@ Examples:
 				OnUsageError: usageError,
 				Action:       powerFailover,
 			},
+			gapCommand(),
 		},
 	}
 }
 
-func network(c *cli.Context) (*topology.Model, *power.Network, error) {
+// network loads the model and prepares it on --basis. With --basis
+// measured and a database (--db), each device draws its p95 over --window
+// from the database's readings, and metered is the window summarized
+// (nil otherwise).
+func network(c *cli.Context) (m *topology.Model, n *power.Network, metered *store.Window, err error) {
 	b, err := power.ParseBasis(c.String("basis"))
 	if err != nil {
-		return nil, nil, badInput("--%v", err)
+		return nil, nil, nil, badInput("--%v", err)
 	}
-	m, err := loadModel(c)
+	m, err = loadModel(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(m.Elements) == 0 {
-		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+		return nil, nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
 	}
-	return m, power.NewNetwork(m, b), nil
+	if b == power.BasisMeasured && (fromStore(c) || c.Args().Len() == 0 && os.Getenv("BLACKSTART_DB") != "") {
+		n, w, err := meteredNetwork(c, m)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return m, n, &w, nil
+	}
+	return m, power.NewNetwork(m, b), nil, nil
 }
 
 func powerLoad(c *cli.Context) error {
@@ -95,22 +108,30 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	_, n, err := network(c)
+	_, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
 	rep := n.Load()
 	w := bufio.NewWriter(c.App.Writer)
-	switch format {
-	case "json":
+	switch {
+	case format == "json" && metered != nil:
+		err = writeJSON(w, struct {
+			Window store.Window `json:"readings_window"`
+			power.LoadReport
+		}{*metered, rep})
+	case format == "json":
 		err = writeJSON(w, rep)
-	case "csv":
+	case format == "csv":
 		if c.Bool("racks") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
 		}
 	default:
+		if metered != nil {
+			fmt.Fprintln(w, drawSourcesLine(n, *metered))
+		}
 		loadTable(w, rep)
 	}
 	if err != nil {
@@ -166,7 +187,7 @@ func window(min, max power.Seconds) string {
 
 func basisLine(rep power.LoadReport) string {
 	var parts []string
-	for _, b := range []string{"nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
+	for _, b := range []string{"measured-p95", "nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
 		if n := rep.BasisCounts[b]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s for %d", b, n))
 		}
@@ -316,7 +337,7 @@ func powerFailover(c *cli.Context) error {
 	if !(horizon > 0) || math.IsInf(horizon, 0) {
 		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
 	}
-	m, n, err := network(c)
+	m, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -336,6 +357,9 @@ func powerFailover(c *cli.Context) error {
 		case "csv":
 			err = eventsCSV(w, sc)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			scenarioTable(w, sc)
 		}
 		if err != nil {
@@ -355,12 +379,17 @@ func powerFailover(c *cli.Context) error {
 			}
 			rep.Scenarios = rep.Scenarios[:k]
 		}
-		switch format {
-		case "json":
+		switch {
+		case format == "json" && metered != nil:
+			err = writeJSON(w, meteredSweep{rep, *metered, n.DrawSources()})
+		case format == "json":
 			err = writeJSON(w, rep)
-		case "csv":
+		case format == "csv":
 			err = sweepCSV(w, rep)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			sweepTable(w, rep, c.Int("top"))
 		}
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"blackstart/data/readings"
+	"blackstart/power"
 	"blackstart/topology"
 
 	"gonum.org/v1/gonum/stat"
@@ -1051,4 +1052,39 @@ func lineSuffix(line string) string {
 		return ""
 	}
 	return "/" + line
+}
+
+// Metered returns the model's series summarized over the window (as
+// Stats), as the input of power's Gap.
+func (db *DB) Metered(ctx context.Context, model string, windowMS, endMS int64) ([]power.Metered, Window, error) {
+	st, w, err := db.Stats(ctx, model, windowMS, endMS)
+	if err != nil {
+		return nil, w, err
+	}
+	out := make([]power.Metered, len(st))
+	for i, s := range st {
+		out[i] = power.Metered{Element: s.Element, Line: s.Line, Quantity: s.Quantity, Readings: s.N, P95: s.P95, Max: s.Max}
+	}
+	return out, w, nil
+}
+
+// DeviceP95 returns each measured device's draw for BasisMeasured: the p95
+// of its whole-device power readings over the window (as Stats), W, keyed
+// by device id. Series of other elements, per-line series and currents are
+// left out.
+func (db *DB) DeviceP95(ctx context.Context, model string, m *topology.Model, windowMS, endMS int64) (map[string]float64, Window, error) {
+	st, w, err := db.Stats(ctx, model, windowMS, endMS)
+	if err != nil {
+		return nil, w, err
+	}
+	out := map[string]float64{}
+	for _, s := range st {
+		if s.Quantity != QuantityPower || s.Line != "" {
+			continue
+		}
+		if _, ok := m.DeviceIndex(s.Element); ok {
+			out[s.Element] = s.P95
+		}
+	}
+	return out, w, nil
 }
