@@ -142,12 +142,12 @@ func TestImportRefusesWholeFile(t *testing.T) {
 	for h := 0; h < 50; h++ {
 		fmt.Fprintf(&b, "%d,app-02,100,,\n", t0+3600*h)
 	}
-	b.WriteString("1793491200,app-99,5,,\n")                 // line 52
-	b.WriteString("1793491200,ups-a,5,,\n")                  // 53: not measurable
-	b.WriteString("1793491200,app-02,,1,L1\n")               // 54: a device has no lines
-	b.WriteString("1793491200,cir-r2-01-a,,1,L2\n")          // 55: single-phase
-	b.WriteString("1793491200,pdu-r1-01-a,,1,L2\n")          // fine: three-phase
-	b.WriteString("1793491200,pdu-r1-01-a-l1,bad,,\n")       // 57
+	b.WriteString("1793491200,app-99,5,,\n")           // line 52
+	b.WriteString("1793491200,ups-a,5,,\n")            // 53: not measurable
+	b.WriteString("1793491200,app-02,,1,L1\n")         // 54: a device has no lines
+	b.WriteString("1793491200,cir-r2-01-a,,1,L2\n")    // 55: single-phase
+	b.WriteString("1793491200,pdu-r1-01-a,,1,L2\n")    // fine: three-phase
+	b.WriteString("1793491200,pdu-r1-01-a-l1,bad,,\n") // 57
 	staged := 0
 	_, err := db.ImportReadings(ctx, "small-dc", "bad.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: 5, Progress: func(int) { staged++ }})
 	var list topology.ErrorList
