@@ -42,6 +42,9 @@ const readingBytes = 12
 // process died) and removes its staging rows, ms.
 const staleImportMS = 10 * 60 * 1000
 
+// importCacheKiB is the writer's page cache during an import, KiB.
+const importCacheKiB = 64 << 10
+
 // ErrReadings is wrapped by ImportReadings when the file's readings fail
 // their checks (the topology.ErrorList says where); nothing was stored.
 var ErrReadings = errors.New("bad readings")
@@ -144,6 +147,11 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 		return res, err
 	}
 	if err := db.removeAbandoned(ctx); err != nil {
+		return res, err
+	}
+	// A large page cache keeps the merge from spilling pages to the WAL
+	// and reading them back; it is the writer connection's own.
+	if _, err := db.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
 		return res, err
 	}
 	h := sha256.New()
@@ -374,21 +382,54 @@ func (db *DB) publish(ctx context.Context, importID int64, sum string, res Impor
 	defer put.Close()
 	roll := newRollupWriter(tx)
 	defer roll.close()
-	rows, err := tx.QueryContext(ctx, "SELECT series_id, hour_ms, data FROM staging WHERE import_id = ? ORDER BY rowid", importID)
+	// Merge in (series, hour) order: each series' blocks and rollups are
+	// then written in key order, touching few B-tree pages at a time.
+	type ref struct{ row, sid, hour int64 }
+	var refs []ref
+	rows, err := tx.QueryContext(ctx, "SELECT rowid, series_id, hour_ms FROM staging WHERE import_id = ?", importID)
 	if err != nil {
 		return 0, err
 	}
-	defer rows.Close()
-	added := 0
-	var old, merged []sample
-	var fresh []sample
 	for rows.Next() {
-		var sid, hour int64
-		var data []byte
-		if err := rows.Scan(&sid, &hour, &data); err != nil {
+		var r ref
+		if err := rows.Scan(&r.row, &r.sid, &r.hour); err != nil {
+			rows.Close()
 			return 0, err
 		}
-		fresh = decodeBlock(fresh[:0], data)
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	slices.SortFunc(refs, func(a, b ref) int {
+		switch {
+		case a.sid != b.sid:
+			return cmpInt(a.sid, b.sid)
+		case a.hour != b.hour:
+			return cmpInt(a.hour, b.hour)
+		}
+		return cmpInt(a.row, b.row)
+	})
+	data, err := tx.PrepareContext(ctx, "SELECT data FROM staging WHERE rowid = ?")
+	if err != nil {
+		return 0, err
+	}
+	defer data.Close()
+	added := 0
+	var old, merged, fresh []sample
+	var blob []byte
+	for i := 0; i < len(refs); {
+		// Every staged block of one series and hour (several when the file
+		// is not in time order) is merged at once.
+		sid, hour := refs[i].sid, refs[i].hour
+		fresh = fresh[:0]
+		for ; i < len(refs) && refs[i].sid == sid && refs[i].hour == hour; i++ {
+			if err := data.QueryRowContext(ctx, refs[i].row).Scan(&blob); err != nil {
+				return 0, err
+			}
+			fresh = decodeBlock(fresh, blob)
+		}
 		var cur []byte
 		switch err := get.QueryRowContext(ctx, sid, hour).Scan(&cur); {
 		case errors.Is(err, sql.ErrNoRows):
@@ -412,10 +453,6 @@ func (db *DB) publish(ctx context.Context, importID int64, sum string, res Impor
 			return 0, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	rows.Close()
 	if _, err := tx.ExecContext(ctx, "DELETE FROM staging WHERE import_id = ?", importID); err != nil {
 		return 0, err
 	}
@@ -877,6 +914,16 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 		out = append(out, st)
 	}
 	return out, w, nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func cmpFloat(a, b float64) int {
