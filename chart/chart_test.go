@@ -521,3 +521,44 @@ func TestScriptEscape(t *testing.T) {
 		t.Errorf("the rack id was not escaped in the script:\n%s", page.String())
 	}
 }
+
+// TestGapChart: racks worst first (largest peak over the model), a peak
+// above the model in red, the values in kW.
+func TestGapChart(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, Gap(f.gap, 0, ""))
+	racks := o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(racks) != len(f.gap.Racks) {
+		t.Fatalf("%d racks on the axis, want %d", len(racks), len(f.gap.Racks))
+	}
+	for i, r := range f.gap.Racks {
+		if racks[i] != r.Rack {
+			t.Errorf("rack %d is %v, want %s (the report's order)", i, racks[i], r.Rack)
+		}
+		if i > 0 && r.PeakGapPct > f.gap.Racks[i-1].PeakGapPct {
+			t.Errorf("rack %s (%+.1f %%) after %s (%+.1f %%): not worst first", r.Rack, r.PeakGapPct, f.gap.Racks[i-1].Rack, f.gap.Racks[i-1].PeakGapPct)
+		}
+	}
+	ss := series(o)
+	if len(ss) != 3 || ss[0]["name"] != "model (conservative)" || ss[2]["name"] != "measured peak" {
+		t.Fatalf("series %v", ss)
+	}
+	red := 0
+	for i, d := range ss[2]["data"].([]any) {
+		bar := d.(map[string]any)
+		r := f.gap.Racks[i]
+		if got, want := bar["value"].(float64), math.Round(r.MaxW)/1000; math.Abs(got-want) > 0.001 {
+			t.Errorf("%s peak %v kW, want %v", r.Rack, got, want)
+		}
+		_, isRed := bar["itemStyle"]
+		if isRed != r.PeakExceedsModel {
+			t.Errorf("%s: red %v, peak exceeds the model %v", r.Rack, isRed, r.PeakExceedsModel)
+		}
+		if isRed {
+			red++
+		}
+	}
+	if red == 0 || red == len(f.gap.Racks) {
+		t.Errorf("%d of %d racks red: the fixture must have both kinds", red, len(f.gap.Racks))
+	}
+}
