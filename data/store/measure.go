@@ -154,6 +154,13 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	if _, err := db.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
 		return res, err
 	}
+	// Staging batches are not acknowledged to anyone: they need not reach
+	// the disk at their commit (synchronous NORMAL is still safe in WAL
+	// mode). The publishing commit is FULL, which syncs them too.
+	if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return res, err
+	}
+	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
 	h := sha256.New()
 	now := db.now().UnixMilli()
 	var importID int64
@@ -257,6 +264,9 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 		return res, err
 	}
 	res.Series = len(series)
+	if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		return res, err
+	}
 	added, err := db.publish(ctx, importID, hex.EncodeToString(h.Sum(nil)), res)
 	if err != nil {
 		return res, err
