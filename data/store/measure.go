@@ -1006,7 +1006,9 @@ func measureSizes(ctx context.Context, q querier) (MeasureSizes, error) {
 
 // checkReadings verifies the reading-blocks and rollups-match-raw
 // invariants: every raw block decodes to readings in time order within
-// its hour, and every rollup whose raw hour is kept summarizes it.
+// its hour, and every rollup whose raw hour is kept summarizes it. Blocks
+// and rollups are read side by side in key order (a merge join), so the
+// check holds one hour of one series in memory at a time.
 func checkReadings(ctx context.Context, q querier, add func(inv, format string, args ...any)) error {
 	rows, err := q.QueryContext(ctx, `SELECT s.element, s.line, s.quantity, r.series_id, r.hour_ms, r.n, r.data FROM reading_hour r
 		JOIN series s ON s.id = r.series_id ORDER BY r.series_id, r.hour_ms`)
@@ -1014,8 +1016,34 @@ func checkReadings(ctx context.Context, q querier, add func(inv, format string, 
 		return err
 	}
 	defer rows.Close()
-	type key struct{ sid, bucket int64 }
-	want := map[key]Rollup{}
+	rr, err := q.QueryContext(ctx, `SELECT series_id, bucket_ms, n, min, mean, max, p95 FROM rollup_5m ORDER BY series_id, bucket_ms`)
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	type rollupRow struct {
+		sid int64
+		r   Rollup
+	}
+	var next *rollupRow // the rollup cursor's current row, nil at its end
+	advance := func() error {
+		if !rr.Next() {
+			next = nil
+			return rr.Err()
+		}
+		var x rollupRow
+		if err := rr.Scan(&x.sid, &x.r.BucketMS, &x.r.N, &x.r.Min, &x.r.Mean, &x.r.Max, &x.r.P95); err != nil {
+			return err
+		}
+		next = &x
+		return nil
+	}
+	if err := advance(); err != nil {
+		return err
+	}
+	before := func(sid, bucket int64) bool { // the cursor is before (sid, bucket)
+		return next != nil && (next.sid < sid || next.sid == sid && next.r.BucketMS < bucket)
+	}
 	var buf []sample
 	var vals []float64
 	for rows.Next() {
@@ -1026,10 +1054,7 @@ func checkReadings(ctx context.Context, q querier, add func(inv, format string, 
 		if err := rows.Scan(&el, &line, &qty, &sid, &hour, &n, &data); err != nil {
 			return err
 		}
-		name := el
-		if line != "" {
-			name += "/" + line
-		}
+		name := el + lineSuffix(line)
 		buf = decodeBlock(buf[:0], data)
 		if len(buf) != n || len(data) != n*readingBytes {
 			add(InvReadingBlocks, "%s %s, hour %d: %d bytes for %d readings", name, qty, hour, len(data), n)
@@ -1053,55 +1078,28 @@ func checkReadings(ctx context.Context, q querier, add func(inv, format string, 
 				vals = append(vals, buf[i].v)
 				i++
 			}
-			r := Summarize(vals)
-			r.BucketMS = hour + int64(b)*BucketMS
-			want[key{sid, r.BucketMS}] = r
+			w := Summarize(vals)
+			w.BucketMS = hour + int64(b)*BucketMS
+			for before(sid, w.BucketMS) { // rollups of pruned raw hours
+				if err := advance(); err != nil {
+					return err
+				}
+			}
+			if next == nil || next.sid != sid || next.r.BucketMS != w.BucketMS {
+				add(InvRollups, "%s %s, bucket %d: raw readings without a rollup", name, qty, w.BucketMS)
+				continue
+			}
+			got := next.r
+			if w.N != got.N || w.Min != got.Min || w.Max != got.Max || w.P95 != got.P95 || math.Abs(w.Mean-got.Mean) > 1e-9*math.Max(1, math.Abs(w.Mean)) {
+				add(InvRollups, "%s %s, bucket %d: rollup n=%d min=%g mean=%g max=%g p95=%g, its readings give n=%d min=%g mean=%g max=%g p95=%g",
+					name, qty, got.BucketMS, got.N, got.Min, got.Mean, got.Max, got.P95, w.N, w.Min, w.Mean, w.Max, w.P95)
+			}
+			if err := advance(); err != nil {
+				return err
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	rr, err := q.QueryContext(ctx, `SELECT s.element, s.line, s.quantity, r.series_id, r.bucket_ms, r.n, r.min, r.mean, r.max, r.p95 FROM rollup_5m r
-		JOIN series s ON s.id = r.series_id ORDER BY r.series_id, r.bucket_ms`)
-	if err != nil {
-		return err
-	}
-	defer rr.Close()
-	for rr.Next() {
-		var el, line, qty string
-		var sid int64
-		var got Rollup
-		if err := rr.Scan(&el, &line, &qty, &sid, &got.BucketMS, &got.N, &got.Min, &got.Mean, &got.Max, &got.P95); err != nil {
-			return err
-		}
-		w, ok := want[key{sid, got.BucketMS}]
-		if !ok {
-			continue // its raw readings are pruned, or were never kept
-		}
-		delete(want, key{sid, got.BucketMS})
-		if w.N != got.N || w.Min != got.Min || w.Max != got.Max || w.P95 != got.P95 || math.Abs(w.Mean-got.Mean) > 1e-9*math.Max(1, math.Abs(w.Mean)) {
-			add(InvRollups, "%s%s %s, bucket %d: rollup n=%d min=%g mean=%g max=%g p95=%g, its readings give n=%d min=%g mean=%g max=%g p95=%g",
-				el, lineSuffix(line), qty, got.BucketMS, got.N, got.Min, got.Mean, got.Max, got.P95, w.N, w.Min, w.Mean, w.Max, w.P95)
-		}
-	}
-	if err := rr.Err(); err != nil {
-		return err
-	}
-	missing := make([]key, 0, len(want))
-	for k := range want {
-		missing = append(missing, k)
-	}
-	sort.Slice(missing, func(i, j int) bool {
-		if missing[i].sid != missing[j].sid {
-			return missing[i].sid < missing[j].sid
-		}
-		return missing[i].bucket < missing[j].bucket
-	})
-	for _, k := range missing {
-		add(InvRollups, "series %d, bucket %d: raw readings without a rollup", k.sid, k.bucket)
-	}
-	return nil
+	return rows.Err()
 }
 
 func lineSuffix(line string) string {
