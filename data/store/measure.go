@@ -869,8 +869,14 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 			return nil, w, err
 		}
 		n := len(vals)
-		// Buckets whose raw hour is gone (pruned) count through their rollups.
-		rq, err := rolls.QueryContext(ctx, s.id, w.StartMS-BucketMS, w.EndMS)
+		// Buckets whose raw hour is gone (pruned) count through their
+		// rollups. Prune removes the oldest hours first: only buckets
+		// before the series' first raw hour in the window can lack one.
+		rollEnd := w.EndMS
+		for h := range hours {
+			rollEnd = min(rollEnd, h-1)
+		}
+		rq, err := rolls.QueryContext(ctx, s.id, w.StartMS-BucketMS, rollEnd)
 		if err != nil {
 			return nil, w, err
 		}
