@@ -355,7 +355,7 @@ Examples:
 			&cli.StringFlag{Name: "basis", Value: "conservative", Usage: "model figure compared: nameplate, allocated, typical, peak, measured (the model's measured_w), or conservative"},
 			windowFlag(), formatFlag("table", "json", "csv"),
 			&cli.BoolFlag{Name: "racks", Usage: "csv: print the racks instead of the series"},
-			&cli.IntFlag{Name: "top", Value: 30, Usage: "table: series to list (0: all)"},
+			&cli.IntFlag{Name: "top", Value: 30, Usage: "table: series, and racks, to list (0: all)"},
 		},
 		OnUsageError: usageError,
 		Action:       powerGap,
@@ -492,7 +492,11 @@ func gapTable(out io.Writer, rep power.GapReport, win store.Window, top int) {
 		fmt.Fprintln(out, "racks (model vs measured draw, largest peak over the model first):")
 		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "rack\tmeasured at\tmodel\tp95\tpeak\tp95 vs model\tpeak vs model\t\t")
-		for _, r := range rep.Racks {
+		racks := rep.Racks
+		if top > 0 && len(racks) > top {
+			racks = racks[:top]
+		}
+		for _, r := range racks {
 			src := "rack PDUs"
 			if r.Source == "devices" {
 				src = fmt.Sprintf("%d of %d devices", r.DevicesMeasured, r.Devices)
@@ -504,6 +508,9 @@ func gapTable(out io.Writer, rep power.GapReport, win store.Window, top int) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%+.1f %%\t%+.1f %%\t%s\t\n", r.Rack, src, fw(r.ModelW), fw(r.P95W), fw(r.MaxW), r.P95GapPct, r.PeakGapPct, flag)
 		}
 		tw.Flush()
+		if len(racks) < len(rep.Racks) {
+			fmt.Fprintf(out, "… %d more racks (--top 0 lists all)\n", len(rep.Racks)-len(racks))
+		}
 	}
 	if len(rep.Unknown) > 0 {
 		fmt.Fprintf(out, "readings of ids not in this revision (left out): %s\n", strings.Join(rep.Unknown, ", "))
