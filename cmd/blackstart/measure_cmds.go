@@ -315,8 +315,13 @@ func drawSourcesLine(n *power.Network, w store.Window) string {
 	var parts []string
 	for _, s := range n.DrawSources() {
 		p := fmt.Sprintf("%s for %d", s.Basis, len(s.Devices))
-		if len(s.Devices) <= 6 && s.Basis != "measured-p95" {
-			p += " (" + strings.Join(s.Devices, ", ") + ")"
+		if s.Basis != "measured-p95" { // name the devices that fell back
+			ids := s.Devices
+			more := ""
+			if len(ids) > 6 {
+				ids, more = ids[:6], fmt.Sprintf(" and %d more: --format json lists all", len(ids)-6)
+			}
+			p += " (" + strings.Join(ids, ", ") + more + ")"
 		}
 		parts = append(parts, p)
 	}

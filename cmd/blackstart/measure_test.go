@@ -173,6 +173,11 @@ func TestMeasureBadInput(t *testing.T) {
 	if !strings.Contains(after, "measured loads: 1 series, 1 raw readings") || strings.Contains(after, "in progress") {
 		t.Errorf("after a refused file (the good one before it stays):\nbefore %s\nafter %s", before, after)
 	}
+	// Only app-01 is measured: the others fall back, and are named.
+	out := mustRun(t, exitOK, "power", "load", "--basis", "measured")
+	if want := "draw figures (p95 of readings over 30 d to 2026-11-01T00:00:00Z): measured-p95 for 1, nameplate for 34 (app-02, app-03, app-04, app-05, app-06, app-07 and 28 more: --format json lists all)\n"; !strings.HasPrefix(out, want) {
+		t.Errorf("load with one device measured:\n%s\nwant it to start with\n%s", firstLines(out, 2), want)
+	}
 	for _, args := range [][]string{
 		{"power", "gap", smallPow},
 		{"power", "gap", "--window", "soon"},
