@@ -45,7 +45,7 @@ func Gap(rep power.GapReport, top int, window string) *Chart {
 	bar := charts.NewBar()
 	subtitle := strconv.Itoa(len(racks)) + " of " + strconv.Itoa(len(rep.Racks)) + " measured racks, largest peak over the model first; model basis: " + rep.Basis
 	if window != "" {
-		subtitle += "; readings " + window
+		subtitle += "; readings over " + window
 	}
 	ch := &Chart{Kind: "gap", Title: "Model vs measured draw per rack", base: &bar.BaseConfiguration, render: bar}
 	initBase(&bar.BaseConfiguration, ch.Kind, ch.Title, subtitle, 1200, 560)
