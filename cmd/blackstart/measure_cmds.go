@@ -267,7 +267,7 @@ func measurePrune(c *cli.Context) error {
 	}
 	var out []store.PruneResult
 	for _, name := range names {
-		res, err := db.Prune(ctx, name, store.PruneOptions{})
+		res, err := db.Prune(ctx, name)
 		if err != nil {
 			return storeError(err)
 		}

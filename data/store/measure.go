@@ -274,7 +274,7 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	published = true
 	res.Added = added
 	res.Duplicates = res.Values - added
-	if _, err := db.Prune(ctx, model, PruneOptions{}); err != nil {
+	if _, err := db.Prune(ctx, model); err != nil {
 		return res, fmt.Errorf("readings stored; prune after import: %w", err)
 	}
 	return res, nil
@@ -678,9 +678,6 @@ func (db *DB) SetRetention(ctx context.Context, r Retention) (Retention, error) 
 	return cur, tx.Commit()
 }
 
-// PruneOptions tune Prune.
-type PruneOptions struct{}
-
 // PruneResult says what Prune removed.
 type PruneResult struct {
 	Model            string    `json:"model"`
@@ -699,7 +696,7 @@ type PruneResult struct {
 // model's newest reading (so a model's history does not vanish because
 // its meters stopped reporting), and the staging rows of abandoned
 // imports. A raw hour is removed once all of it is out of retention.
-func (db *DB) Prune(ctx context.Context, model string, _ PruneOptions) (PruneResult, error) {
+func (db *DB) Prune(ctx context.Context, model string) (PruneResult, error) {
 	res := PruneResult{Model: model}
 	var staleBefore int
 	if err := db.w.QueryRowContext(ctx, "SELECT count(*) FROM import WHERE state = 'staging' AND updated_ms < ?", db.now().UnixMilli()-staleImportMS).Scan(&staleBefore); err != nil {

@@ -205,7 +205,7 @@ func TestPruneAndRollupsBeyondRaw(t *testing.T) {
 	if m := rep.Measurements; m.Readings != 25 || m.Rollups != 72 || len(rep.Problems) != 0 {
 		t.Errorf("after import with 1 day of raw: %+v, problems %v", m, rep.Problems)
 	}
-	pr, err := db.Prune(ctx, "small-dc", PruneOptions{})
+	pr, err := db.Prune(ctx, "small-dc")
 	if err != nil || pr.Readings != 0 || pr.NewestMS != (t0+71*3600)*1000 || pr.RawBeforeMS != (t0+47*3600)*1000 {
 		t.Errorf("second prune: %+v, %v (nothing more to remove)", pr, err)
 	}
@@ -220,7 +220,7 @@ func TestPruneAndRollupsBeyondRaw(t *testing.T) {
 	if _, err := db.SetRetention(ctx, Retention{RollupDays: 1}); err != nil {
 		t.Fatal(err)
 	}
-	pr, err = db.Prune(ctx, "small-dc", PruneOptions{})
+	pr, err = db.Prune(ctx, "small-dc")
 	if err != nil || pr.Rollups != 47 {
 		t.Errorf("prune with 1 day of rollups: %+v, %v; want 47 rollups removed", pr, err)
 	}
