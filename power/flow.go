@@ -106,7 +106,14 @@ func newFlow(n int) Flow {
 // flow in normal operation.
 func NewNetwork(m *topology.Model, b Basis) *Network { return newNetwork(m, b, nil) }
 
-func newNetwork(m *topology.Model, b Basis, metered map[string]float64) *Network {
+// NewNetworkDraws is NewNetwork with device d drawing drawW[d] watts (>= 0,
+// one per device) instead of a basis figure: the draws of a plan's end
+// state, or of a capacity scenario. DrawBasis says b for every device.
+func NewNetworkDraws(m *topology.Model, b Basis, drawW []float64) *Network {
+	return newNetwork(m, b, drawW)
+}
+
+func newNetwork(m *topology.Model, b Basis, drawW []float64) *Network {
 	ne := len(m.Elements)
 	n := &Network{
 		M: m, Basis: b,
@@ -140,10 +147,9 @@ func newNetwork(m *topology.Model, b Basis, metered map[string]float64) *Network
 	}
 	for d := range m.Devices {
 		dev := &m.Devices[d]
-		if w, ok := metered[dev.ID]; ok {
-			n.DrawW[d], n.DrawBasis[d] = w, BasisMeteredP95
-		} else {
-			n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
+		n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
+		if drawW != nil {
+			n.DrawW[d], n.DrawBasis[d] = drawW[d], b
 		}
 		pf := m.DeviceModels[dev.Model].PowerFactor
 		if pf == 0 && len(dev.Feeds) > 0 {

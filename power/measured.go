@@ -16,7 +16,19 @@ import (
 // measured_w, else the model's most conservative figure. Ids that are not
 // devices of m are ignored.
 func NewNetworkMetered(m *topology.Model, metered map[string]float64) *Network {
-	return newNetwork(m, BasisMeasured, metered)
+	drawW := make([]float64, len(m.Devices))
+	basis := make([]Basis, len(m.Devices))
+	for d := range m.Devices {
+		dev := &m.Devices[d]
+		if w, ok := metered[dev.ID]; ok {
+			drawW[d], basis[d] = w, BasisMeteredP95
+		} else {
+			drawW[d], basis[d] = Draw(m, dev, BasisMeasured)
+		}
+	}
+	n := newNetwork(m, BasisMeasured, drawW)
+	copy(n.DrawBasis, basis) // the flow does not read it: which figure each draw came from
+	return n
 }
 
 // Metered is one measured series summarized over a window: the input of

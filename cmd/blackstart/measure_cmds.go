@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -332,12 +333,37 @@ func drawSourcesLine(n *power.Network, w store.Window) string {
 	return fmt.Sprintf("draw figures (%s): %s", src, strings.Join(parts, ", "))
 }
 
-// meteredSweep is the failover JSON with --basis measured --db: the sweep
-// and which devices drew which figure.
-type meteredSweep struct {
-	power.SweepReport
-	Window store.Window       `json:"readings_window"`
-	Draws  []power.DrawSource `json:"draws"`
+// writeMeteredSweep writes the failover JSON with --basis measured --db:
+// the sweep's object (power.SweepReport.WriteJSON) with two more keys
+// first, readings_window and draws (which devices drew which figure).
+func writeMeteredSweep(w io.Writer, rep power.SweepReport, keep func(*power.Scenario) bool, win store.Window, draws []power.DrawSource) error {
+	head, err := json.Marshal(struct {
+		Window store.Window       `json:"readings_window"`
+		Draws  []power.DrawSource `json:"draws"`
+	}{win, draws})
+	if err != nil {
+		return err
+	}
+	// {"readings_window":…,"draws":[…]} + "," + the sweep's object without its "{".
+	if _, err := w.Write(append(head[:len(head)-1], ",\n"...)); err != nil {
+		return err
+	}
+	return rep.WriteJSON(&skipFirst{w: w}, keep)
+}
+
+// skipFirst drops the first byte written through it.
+type skipFirst struct {
+	w       io.Writer
+	skipped bool
+}
+
+func (s *skipFirst) Write(p []byte) (int, error) {
+	if !s.skipped && len(p) > 0 {
+		s.skipped = true
+		n, err := s.w.Write(p[1:])
+		return n + 1, err
+	}
+	return s.w.Write(p)
 }
 
 func gapCommand() *cli.Command {
