@@ -34,9 +34,13 @@ type SweepSummary struct {
 	DarkScenarios  int      `json:"dark_scenarios"`  // failures leaving a device dark
 	DarkRacks      int      `json:"dark_racks"`      // racks that go entirely dark in at least one scenario
 	DarkRackIDs    []string `json:"dark_rack_ids"`
-	Headline       string   `json:"headline"`
-	Basis          string   `json:"basis"`
-	HorizonS       float64  `json:"horizon_s"`
+	// CannotJudgeRacks counts the racks the model cannot support an N-1
+	// judgement of (topology.Model.RackGaps), named in CannotJudgeRackIDs.
+	CannotJudgeRacks   int      `json:"cannot_judge_racks,omitempty"`
+	CannotJudgeRackIDs []string `json:"cannot_judge_rack_ids,omitempty"`
+	Headline           string   `json:"headline"`
+	Basis              string   `json:"basis"`
+	HorizonS           float64  `json:"horizon_s"`
 }
 
 // SweepReport is the N-1 sweep: every single failure, ranked by risk.
@@ -98,6 +102,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	}
 	rankScenarios(rep.Scenarios)
 	rep.Summary = summarize(rep.Scenarios, n.Basis.String(), o.HorizonS)
+	rep.Summary.cannotJudge(m)
 	return rep
 }
 

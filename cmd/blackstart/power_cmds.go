@@ -50,7 +50,7 @@ Examples:
 			},
 			{
 				Name:      "failover",
-				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load)",
+				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load, else 4 when a rack cannot be judged)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Every element (source, UPS, panel, breaker, circuit, transfer switch, rack
 PDU, bank) and every PSU (a PSU fault opens the breaker that feeds it) fails
@@ -239,6 +239,28 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		}
 	}
 	tw.Flush()
+	cannotJudgeTable(w, rep.Racks)
+}
+
+// cannotJudgeTable lists the racks the model cannot support a judgement
+// of, with the first reasons of each.
+func cannotJudgeTable(w io.Writer, racks []power.RackLoad) {
+	first := true
+	for _, r := range racks {
+		if len(r.CannotJudge) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nracks that cannot be judged (the model does not say enough; verdict cannot-judge, or worse when the known part overloads):")
+			first = false
+		}
+		reasons := r.CannotJudge
+		more := ""
+		if len(reasons) > 3 {
+			reasons, more = reasons[:3], fmt.Sprintf("; … %d more (--format json lists them)", len(r.CannotJudge)-3)
+		}
+		fmt.Fprintf(w, "  %s (%s): %s%s\n", r.ID, r.Worst, strings.Join(reasons, "; "), more)
+	}
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -321,7 +343,7 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	w := bufio.NewWriter(c.App.Writer)
-	risky := false
+	risky, unjudged := false, false
 	if ids := c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := oneScenario(m, n, ids, horizon)
 		if err != nil {
@@ -348,6 +370,7 @@ func powerFailover(c *cli.Context) error {
 			addHosted(&rep.Scenarios[i], m, hosted)
 		}
 		risky = rep.Summary.RiskyScenarios > 0
+		unjudged = rep.Summary.CannotJudgeRacks > 0
 		if !c.Bool("all") && format != "table" {
 			k := 0
 			for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
@@ -372,6 +395,9 @@ func powerFailover(c *cli.Context) error {
 	}
 	if risky {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	if unjudged {
+		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
 }
@@ -516,6 +542,14 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.DarkRackIDs)-20)
 		}
 		fmt.Fprintf(w, "racks that can go dark: %s%s\n", strings.Join(ids, ", "), more)
+	}
+	if s.CannotJudgeRacks > 0 {
+		ids := s.CannotJudgeRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
 	}
 	// PSU faults end like the element they open: table view shows each
 	// group once, after that element's own scenario.
