@@ -119,6 +119,7 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			reportCommand(),
 			planCommand(),
 			estimateCommand(),
+			importCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
