@@ -800,6 +800,7 @@ func (b *build) run() (*Result, error) {
 			legNames = append(legNames, l)
 		}
 		sort.Strings(legNames)
+		var legCircuits []string
 		for _, l := range legNames {
 			line, ok := lines[l]
 			if !ok {
@@ -811,22 +812,26 @@ func (b *build) run() (*Result, error) {
 			}
 			bank := pid + "-" + strings.ToLower(line)
 			b.names.reserve(bank)
-			fmt.Fprintf(w, "  [[rack_pdu.bank]]\n  id = %s\n  line = %s\n", q(bank), q(line))
-			if opdu != nil && opdu.BankRatingA != nil {
-				fmt.Fprintf(w, "  rating_a = %s\n", fmtF(*opdu.BankRatingA))
-				if s := opdu.BankBreaker.Standard; s != nil {
-					fmt.Fprintf(w, "  standard = %s\n", q(*s))
-					if c := opdu.BankBreaker.Curve; c != nil {
-						fmt.Fprintf(w, "  curve = %s\n", q(*c))
-					}
+			if opdu != nil && opdu.BankRatingA != nil && opdu.BankBreaker.Standard != nil {
+				fmt.Fprintf(w, "  [[rack_pdu.bank]]\n  id = %s\n  line = %s\n", q(bank), q(line))
+				fmt.Fprintf(w, "  rating_a = %s\n  standard = %s\n", fmtF(*opdu.BankRatingA), q(*opdu.BankBreaker.Standard))
+				if c := opdu.BankBreaker.Curve; c != nil {
+					fmt.Fprintf(w, "  curve = %s\n", q(*c))
 				}
+				b.mp = append(b.mp, MapEntry{ID: bank, Kind: "bank", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: "outlets on feed leg " + l})
 			} else {
-				b.useDefault("PDU bank breaker", "none", "NetBox records no bank breakers (overlay: pdu.bank_rating_a and [pdu.bank])")
+				// No bank breaker known: the leg's outlets are an unprotected
+				// single-phase branch of the PDU, so its line still counts.
+				legCircuits = append(legCircuits, fmt.Sprintf("\n[[circuit]]\nid = %s\nname = %s\ninput = %s\nline = %s\n", q(bank), q(nameOf(d)+" leg "+l), q(pid), q(line)))
+				b.useDefault("PDU bank breaker", "none: each feed leg's outlets are an unprotected branch of the PDU", "NetBox records no bank breakers (overlay: pdu.bank_rating_a with [pdu.bank] standard)")
+				b.mp = append(b.mp, MapEntry{ID: bank, Kind: "circuit", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: "outlets on feed leg " + l + ", no breaker known"})
 			}
-			b.mp = append(b.mp, MapEntry{ID: bank, Kind: "bank", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: "outlets on feed leg " + l})
 			for _, o := range legs[l] {
 				outletElem[o.ID] = bank
 			}
+		}
+		for _, c := range legCircuits {
+			w.WriteString(c)
 		}
 	}
 
