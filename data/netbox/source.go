@@ -247,9 +247,9 @@ func (c *Client) Fetch(ctx context.Context) (*Inventory, error) {
 			}
 			break
 		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
+		if len(errs) > 0 { // the next endpoints would fail alike
+			return nil, errs
+		}
 	}
 	return inv, nil
 }
