@@ -200,9 +200,10 @@ type Device struct {
 	// the element it plugs into (circuit, ATS, rack PDU or bank).
 	// len(Feeds) + len(Unfed) == DeviceModels[Model].PSUs in a loaded
 	// model; 0 in an imported one that has no power elements
-	// (ImportAlibaba). A PSU written as "" in the file plugs into nothing known (an
-	// imported inventory without its cable): it is listed in Unfed, not
-	// in Feeds, so Feeds then holds the fed PSUs only, in PSU order.
+	// (alibaba.Import). A PSU written as "" in the file plugs into nothing
+	// known (an imported inventory without its cable): it is listed in
+	// Unfed, not in Feeds, so Feeds then holds the fed PSUs only, in PSU
+	// order.
 	Feeds []int32
 	// Unfed holds the 0-based numbers of the PSUs that plug into nothing
 	// known; len(Feeds) + len(Unfed) == PSUs. A rack holding such a device

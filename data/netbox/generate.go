@@ -87,8 +87,8 @@ func Generate(o GenerateOptions) (map[string][]byte, error) {
 		devID++
 		add("devices", map[string]any{"id": devID, "url": fmt.Sprintf("%sdevices/%d/", base, devID), "display": name, "name": name,
 			"device_type": map[string]any{"id": typ, "url": fmt.Sprintf("%sdevice-types/%d/", base, typ), "display": slug, "slug": slug, "manufacturer": mfr},
-			"role": map[string]any{"id": 1, "url": base + "device-roles/1/", "display": "Server", "name": "Server", "slug": "server"},
-			"site": site, "rack": ref("racks", rack, rackName), "status": choice("active")})
+			"role":        map[string]any{"id": 1, "url": base + "device-roles/1/", "display": "Server", "name": "Server", "slug": "server"},
+			"site":        site, "rack": ref("racks", rack, rackName), "status": choice("active")})
 		return devID
 	}
 	port := func(dev int, devName, name string, mx, al any) int {
@@ -102,7 +102,7 @@ func Generate(o GenerateOptions) (map[string][]byte, error) {
 		rackName := fmt.Sprintf("R%04d", r)
 		add("racks", map[string]any{"id": r, "url": fmt.Sprintf("%sracks/%d/", base, r), "display": rackName, "name": rackName, "site": site,
 			"location": map[string]any{"id": (r-1)/20 + 1, "name": fmt.Sprintf("Row %d", (r-1)/20+1), "slug": fmt.Sprintf("row-%d", (r-1)/20+1)},
-			"status": choice("active"), "u_height": 42})
+			"status":   choice("active"), "u_height": 42})
 		gap := r%40 == 0 // an inventory as kept: one PSU and one feed uncabled
 		var outlets [2][]int
 		for s, side := range []string{"A", "B"} {
