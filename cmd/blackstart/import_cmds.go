@@ -237,3 +237,20 @@ func writeBoth(p1 string, d1 []byte, p2 string, d2 []byte) error {
 	}
 	return nil
 }
+
+// generateNetBox writes a generated NetBox inventory (generate --netbox).
+func generateNetBox(c *cli.Context, dir string) error {
+	per := 20
+	if c.IsSet("per-rack") {
+		per = c.Int("per-rack")
+	}
+	if c.Bool("platform") || c.IsSet("output") {
+		return badInput("--netbox writes a folder of API responses: --platform and -o do not apply")
+	}
+	o := netbox.GenerateOptions{Racks: c.Int("racks"), PerRack: per, Seed: int64(c.Uint64("seed"))}
+	if err := netbox.WriteGenerated(dir, o); err != nil {
+		return badInput("%v", err)
+	}
+	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %d racks × %d servers into %s\n", o.Racks, per, dir)
+	return nil
+}

@@ -168,21 +168,6 @@ type Cable struct {
 	Status *Choice       `json:"status"`
 }
 
-// required lists, per endpoint, the fields an object must have (present
-// and not null) for the import to use it.
-var required = map[string][]string{
-	"power-panels":           {"id", "name", "site"},
-	"power-feeds":            {"id", "name", "power_panel", "phase", "voltage", "amperage", "max_utilization"},
-	"racks":                  {"id", "name", "site"},
-	"devices":                {"id", "device_type", "site"},
-	"device-types":           {"id", "model", "slug"},
-	"power-port-templates":   {"id", "name"},
-	"power-outlet-templates": {"id", "name"},
-	"power-ports":            {"id", "device", "name"},
-	"power-outlets":          {"id", "device", "name"},
-	"cables":                 {"id", "a_terminations", "b_terminations"},
-}
-
 // Page is one response of a list endpoint.
 type Page struct {
 	Count   int               // objects the server says the list holds
@@ -263,10 +248,7 @@ func ReadPage(source string, data []byte) (*Page, error) {
 			return nil, fail(dec.InputOffset(), "not JSON: %v", jsonMsg(err))
 		}
 		key, _ := tok.(string)
-		if seen[key] {
-			return nil, fail(off, "key %q given twice", key)
-		}
-		seen[key] = true
+		seen[key] = true // a key given twice: the last one counts, as in encoding/json
 		switch key {
 		case "count":
 			var n json.Number
@@ -283,6 +265,7 @@ func ReadPage(source string, data []byte) (*Page, error) {
 			if err := dec.Decode(&s); err != nil {
 				return nil, fail(off, "next must be a URL or null: %v", jsonMsg(err))
 			}
+			p.Next = ""
 			if s != nil {
 				p.Next = *s
 			}
@@ -294,7 +277,7 @@ func ReadPage(source string, data []byte) (*Page, error) {
 			if d, ok := t.(json.Delim); !ok || d != '[' {
 				return nil, fail(off, "results must be an array, got %s", describeToken(t))
 			}
-			p.Results = []json.RawMessage{}
+			p.Results, p.Offsets = []json.RawMessage{}, nil
 			for dec.More() {
 				at := dec.InputOffset()
 				var raw json.RawMessage
@@ -372,28 +355,18 @@ func short(b []byte) string {
 	return string(b)
 }
 
-// decodeObject decodes one result of endpoint into v, checking the
-// required fields; the error names the object by its id when it has one.
-func decodeObject(endpoint string, raw json.RawMessage, v any) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return fmt.Errorf("not a JSON object: %v", jsonMsg(err))
-	}
-	var missing []string
-	for _, f := range required[endpoint] {
-		if x, ok := fields[f]; !ok || string(x) == "null" {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("missing %s", strings.Join(quote(missing), ", "))
-	}
+// decodeObject decodes one result of endpoint ep into v, checking the
+// required fields (present, not null, not empty).
+func decodeObject(raw json.RawMessage, v object) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return fmt.Errorf("field %q is a JSON %s, want %s", te.Field, te.Value, goKind(te.Type.Kind().String()))
 		}
 		return fmt.Errorf("%v", jsonMsg(err))
+	}
+	if m := v.missing(); len(m) > 0 {
+		return fmt.Errorf("missing %s", strings.Join(quote(m), ", "))
 	}
 	return nil
 }

@@ -576,6 +576,7 @@ func (b *build) run() (*Result, error) {
 	fmt.Fprintf(w, "[site]\nname = %s\npower_factor = %s\nfrequency_hz = %s\n", q(siteName), fmtF(pf), fmtF(freq))
 
 	circuitOf := map[int]string{}
+	feedRow := map[string]int{} // circuit id -> index in rep.Feeds
 	feedPhases := map[int]int{}
 	for _, p := range keptPanels {
 		fs := feedsOf[p.ID]
@@ -655,6 +656,7 @@ func (b *build) run() (*Result, error) {
 				}
 				rep.UncabledFeeds = append(rep.UncabledFeeds, Finding{Object: fmt.Sprintf("power feed %q (rack %q)", f.Name, ff.Rack), URL: f.URL, Reason: why})
 			}
+			feedRow[cid] = len(rep.Feeds)
 			rep.Feeds = append(rep.Feeds, ff)
 		}
 	}
@@ -682,12 +684,11 @@ func (b *build) run() (*Result, error) {
 		}
 		b.mp = append(b.mp, MapEntry{ID: id, Kind: "rack", Object: "dcim.rack", NetBoxID: r.ID, Name: r.Name, URL: r.URL})
 		rf := RackFigures{Rack: r.Name, URL: r.URL, ID: id}
-		for _, ff := range rep.Feeds {
-			if ff.Rack == r.Name && rackFeeds[r.ID] != nil && contains(rackFeeds[r.ID], ff.ID) {
-				rf.Feeds++
-				rf.AvailablePowerVA += ff.AvailablePowerVA
-				rf.AllocatedW += ff.AllocatedW
-			}
+		for _, cid := range rackFeeds[r.ID] {
+			ff := rep.Feeds[feedRow[cid]]
+			rf.Feeds++
+			rf.AvailablePowerVA += ff.AvailablePowerVA
+			rf.AllocatedW += ff.AllocatedW
 		}
 		if rf.AvailablePowerVA > 0 {
 			rf.NetBoxUtilizationPct = math.Round(rf.AllocatedW/rf.AvailablePowerVA*1000) / 10

@@ -12,8 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -71,15 +73,10 @@ func (inv *Inventory) slot(ep string) (reflect.Value, reflect.Type) {
 // every problem with its position.
 func (inv *Inventory) add(ep, source string, data []byte, p *Page, errs *ErrorList) {
 	f, t := inv.slot(ep)
-	if inv.origin == nil {
-		inv.origin = map[string]map[int]string{}
-	}
-	if inv.origin[ep] == nil {
-		inv.origin[ep] = map[int]string{}
-	}
+	inv.originOf(ep)
 	for i, raw := range p.Results {
 		nv := reflect.New(t)
-		if err := decodeObject(ep, raw, nv.Interface()); err != nil {
+		if err := decodeObject(raw, nv.Interface().(object)); err != nil {
 			l, c := lineCol(data, p.Offsets[i])
 			what := fmt.Sprintf("%s results[%d]", ep, i)
 			var head struct {
@@ -109,8 +106,8 @@ func (inv *Inventory) add(ep, source string, data []byte, p *Page, errs *ErrorLi
 func ReadDir(dir string) (*Inventory, error) {
 	inv := &Inventory{Sources: []string{dir}}
 	var errs ErrorList
-	found := 0
-	for _, ep := range endpoints {
+	datas := make([][]byte, len(endpoints))
+	for i, ep := range endpoints {
 		name := filepath.Join(dir, ep+".json")
 		data, err := os.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -121,25 +118,56 @@ func ReadDir(dir string) (*Inventory, error) {
 			errs = append(errs, &Error{Source: name, Msg: "cannot read: " + unwrapPath(err)})
 			continue
 		}
-		found++
-		p, err := ReadPage(name, data)
-		if err != nil {
-			errs = append(errs, asError(name, err))
-			continue
-		}
-		if p.Next != "" || len(p.Results) < p.Count {
-			errs = append(errs, &Error{Source: name, Msg: fmt.Sprintf("holds %d of %d objects (next: %q): save the whole list (?limit=0, or every page merged into one results array)", len(p.Results), p.Count, p.Next)})
-			continue
-		}
-		inv.add(ep, name, data, p, &errs)
+		datas[i] = data
+		inv.originOf(ep) // created here: the decoders below run at once
 	}
-	if found == 0 && len(errs) == 0 {
+	if len(inv.Missing) == len(endpoints) {
 		errs = append(errs, &Error{Source: dir, Msg: fmt.Sprintf("no NetBox response files (%s.json, …)", endpoints[0])})
+	}
+	// Each endpoint fills its own slice and origin map: decode them in
+	// parallel, and collect the problems in endpoint order.
+	perEP := make([]ErrorList, len(endpoints))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, ep := range endpoints {
+		if datas[i] == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			inv.readResponse(ep, filepath.Join(dir, ep+".json"), datas[i], &perEP[i])
+		}()
+	}
+	wg.Wait()
+	for _, l := range perEP {
+		errs = append(errs, l...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return inv, nil
+}
+
+// readResponse adds a saved, complete list response of endpoint ep: in
+// one pass when it is sound, else read again with positions to say what
+// is wrong.
+func (inv *Inventory) readResponse(ep, name string, data []byte, errs *ErrorList) {
+	if inv.addFast(ep, name, data) {
+		return
+	}
+	p, err := ReadPage(name, data)
+	if err != nil {
+		*errs = append(*errs, asError(name, err))
+		return
+	}
+	if p.Next != "" || len(p.Results) < p.Count {
+		*errs = append(*errs, &Error{Source: name, Msg: fmt.Sprintf("holds %d of %d objects (next: %q): save the whole list (?limit=0, or every page merged into one results array)", len(p.Results), p.Count, p.Next)})
+		return
+	}
+	inv.add(ep, name, data, p, errs)
 }
 
 func unwrapPath(err error) string {
