@@ -1002,7 +1002,17 @@ func (b *build) run() (*Result, error) {
 		b.useDefault("port draw reading", portDraw+": "+what, "overlay: defaults.port_draw = \"device\" or \"share\"")
 	}
 
-	// Counts.
+	// Counts. A template counts as imported when its type is used: by a
+	// modelled device (checked against its ports) or an imported PDU.
+	usedType := map[int]bool{}
+	for t := range typeModels {
+		usedType[t] = true
+	}
+	for _, d := range keptDevs {
+		if isPDU[d.ID] && outletElem[outletsOf[d.ID][0].ID] != "" {
+			usedType[d.DeviceType.ID] = true
+		}
+	}
 	inSite := func(ep string) int {
 		switch ep {
 		case "power-panels":
@@ -1037,8 +1047,18 @@ func (b *build) run() (*Result, error) {
 					_ = o
 					c.Imported++
 				}
-			case "power-port-templates", "power-outlet-templates":
-				c.Imported = c.Read
+			case "power-port-templates":
+				for _, t := range inv.PortTemplates {
+					if t.DeviceType != nil && usedType[t.DeviceType.ID] {
+						c.Imported++
+					}
+				}
+			case "power-outlet-templates":
+				for _, t := range inv.OutletTemplates {
+					if t.DeviceType != nil && usedType[t.DeviceType.ID] {
+						c.Imported++
+					}
+				}
 			}
 		}
 		rep.Counts = append(rep.Counts, c)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -73,8 +74,17 @@ func (rep *Report) WriteText(w io.Writer, limit int) error {
 		fmt.Fprintf(pw, "; site %s", rep.Site)
 	}
 	fmt.Fprintln(pw)
+	missing := map[string][]string{}
+	var dirs []string
 	for _, m := range rep.MissingEndpoints {
-		fmt.Fprintf(pw, "  (no %s)\n", m)
+		d, f := filepath.Split(m)
+		if missing[d] == nil {
+			dirs = append(dirs, d)
+		}
+		missing[d] = append(missing[d], strings.TrimSuffix(f, ".json"))
+	}
+	for _, d := range dirs {
+		fmt.Fprintf(pw, "  %s has no response for %s\n", filepath.Clean(d), strings.Join(missing[d], ", "))
 	}
 	tw := tabwriter.NewWriter(pw, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nENDPOINT\tREAD\tIMPORTED")
@@ -90,13 +100,20 @@ func (rep *Report) WriteText(w io.Writer, limit int) error {
 		fmt.Fprintf(pw, "panels fed from upstream elements: %s (give their model file with the import and the analysis)\n", strings.Join(rep.UpstreamElements, ", "))
 	}
 	tw = tabwriter.NewWriter(pw, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nRACK\tFEEDS\tNETBOX AVAILABLE\tNETBOX ALLOCATED\tNETBOX UTILIZATION\tBLACKSTART N-1\tWORST FAILOVER")
+	fmt.Fprintln(tw, "\nRACK\tFEEDS\tNETBOX AVAILABLE\tNETBOX ALLOCATED\tNETBOX UTILIZATION\tBLACKSTART N-1\tWORST FAILOVER\tWHY IT CANNOT BE JUDGED")
 	for i, r := range rep.Racks {
 		if limit > 0 && i == limit {
 			fmt.Fprintf(tw, "… %d more racks (--format json lists them)\n", len(rep.Racks)-limit)
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f VA\t%.0f W\t%.1f %%\t%s\t%.1f %%\n", r.ID, r.Feeds, r.AvailablePowerVA, r.AllocatedW, r.NetBoxUtilizationPct, r.Verdict, r.WorstFailoverPct)
+		why := "-"
+		if len(r.CannotJudge) > 0 {
+			why = r.CannotJudge[0]
+			if len(r.CannotJudge) > 1 {
+				why += fmt.Sprintf(" (+%d more)", len(r.CannotJudge)-1)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f VA\t%.0f W\t%.1f %%\t%s\t%.1f %%\t%s\n", r.ID, r.Feeds, r.AvailablePowerVA, r.AllocatedW, r.NetBoxUtilizationPct, r.Verdict, r.WorstFailoverPct, why)
 	}
 	tw.Flush()
 	tw = tabwriter.NewWriter(pw, 0, 0, 2, ' ', 0)

@@ -445,3 +445,31 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("got %v, want a timeout naming the URL", err)
 	}
 }
+
+// The overlay example in docs/netbox.md parses and names every key.
+func TestDocsOverlay(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/netbox.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	i := strings.Index(text, "```toml\n")
+	if i < 0 {
+		t.Fatal("docs/netbox.md has no ```toml block")
+	}
+	block := text[i+len("```toml\n"):]
+	block = block[:strings.Index(block, "```")]
+	ov, err := ParseOverlay("docs/netbox.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ov.Panels) != 1 || len(ov.Feeds) != 1 || len(ov.PDUs) != 1 || len(ov.DeviceTypes) != 1 || ov.Defaults.PortDraw == nil || ov.PDUs[0].BankBreaker.Standard == nil {
+		t.Errorf("docs overlay decoded as %+v", ov)
+	}
+	for _, key := range []string{"power_factor", "frequency_hz", "standard", "curve", "instantaneous_x", "port_draw", "leg_connection",
+		"input", "rating_a", "bank_rating_a", "bank", "psus_required", "psu_rating_w", "typical_w"} {
+		if !strings.Contains(block, key+" =") {
+			t.Errorf("docs overlay does not show %q", key)
+		}
+	}
+}
