@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	nbCabled = "../../data/netbox/testdata/cabled"
+	nbDemo   = "../../../shared/data/netbox-demo/demo-v4.2"
+	nbLib    = "../../../shared/data/netbox-demo/devicetype-library"
+)
+
+// The cabled inventory imports into a model that validates, with its
+// mapping beside it; the failover sweep finds rack r1's trip (exit 3).
+func TestImportNetBoxCabled(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "lab.toml")
+	code, stdout, stderr := runCLI(t, "import", "netbox", "--from", nbCabled, "-o", out)
+	if code != 0 {
+		t.Fatalf("import: exit %d, stderr %s", code, stderr)
+	}
+	for _, s := range []string{"r1    2      5888 VA           3600 W            61.1 %              trip            151.6 %", "wrote " + out} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("report lacks %q:\n%s", s, stdout)
+		}
+	}
+	var mp struct {
+		Generator string `json:"generator"`
+		Elements  []struct {
+			ID, Object, URL string
+		} `json:"elements"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "lab.netbox.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &mp); err != nil || mp.Generator != "blackstart import netbox" || len(mp.Elements) == 0 {
+		t.Fatalf("mapping: %v %+v", err, mp)
+	}
+	if code, _, stderr := runCLI(t, "validate", out); code != 0 {
+		t.Errorf("validate: exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := runCLI(t, "power", "failover", out); code != exitRisk || !strings.Contains(stdout, "racks that can go dark: r1") {
+		t.Errorf("failover: exit %d, want 3 with r1 dark:\n%s", code, stdout)
+	}
+	// A second import replaces what the first wrote, byte for byte the same.
+	first, _ := os.ReadFile(out)
+	if code, _, stderr := runCLI(t, "import", "netbox", "--from", nbCabled, "-o", out, "--format", "json"); code != 0 {
+		t.Fatalf("re-import: exit %d: %s", code, stderr)
+	}
+	second, _ := os.ReadFile(out)
+	if string(first) != string(second) {
+		t.Error("re-importing the same responses changed the model")
+	}
+}
+
+// The demo inventory: every rack cannot be judged, and failover says so
+// with exit 4.
+func TestImportNetBoxDemoCannotJudge(t *testing.T) {
+	if _, err := os.Stat(nbDemo); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	out := filepath.Join(t.TempDir(), "demo.toml")
+	code, stdout, stderr := runCLI(t, "import", "netbox", "--from", nbDemo, "--from", nbLib, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "40 of 40 racks cannot be judged") || !strings.Contains(stdout, "feeds with no cable (48)") {
+		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "power", "failover", out)
+	if code != exitCannotJudge || !strings.Contains(stdout, "40 racks cannot be judged") {
+		t.Errorf("failover: exit %d, want 4:\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "power", "load", "--format", "json", out)
+	var load struct {
+		Racks []struct {
+			ID          string   `json:"id"`
+			Worst       string   `json:"worst_failover_verdict"`
+			CannotJudge []string `json:"cannot_judge"`
+		} `json:"racks"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &load); err != nil || code != 0 || len(load.Racks) != 40 {
+		t.Fatalf("power load: exit %d, %v, %d racks", code, err, len(load.Racks))
+	}
+	for _, r := range load.Racks {
+		if r.Worst != "cannot-judge" || len(r.CannotJudge) == 0 {
+			t.Errorf("rack %s: %s %v, want cannot-judge with reasons", r.ID, r.Worst, r.CannotJudge)
+		}
+	}
+}
+
+// Bad input exits 2 and writes nothing; a file an import did not write is
+// not replaced.
+func TestImportNetBoxBadInput(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine.toml")
+	os.WriteFile(mine, []byte("# my hand-written model\n"), 0o644)
+	broken := filepath.Join(dir, "broken")
+	os.Mkdir(broken, 0o755)
+	os.WriteFile(filepath.Join(broken, "power-feeds.json"), []byte(`{"count": 1, "next": null, "results": [{"id": 3, "name": "F"}]}`), 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", nbCabled, "-o", mine}, "mine.toml exists and was not written by an import"},
+		{[]string{"--from", broken, "-o", filepath.Join(dir, "x.toml")}, `power-feeds results[0] (id 3): missing "power_panel", "phase", "voltage", "amperage", "max_utilization"`},
+		{[]string{"--from", filepath.Join(dir, "nowhere"), "-o", filepath.Join(dir, "x.toml")}, "no NetBox response files"},
+		{[]string{"--from", nbCabled}, "-o FILE is required"},
+		{[]string{"-o", filepath.Join(dir, "x.toml")}, "give --url URL --token-file FILE"},
+		{[]string{"--url", "http://127.0.0.1:1", "-o", filepath.Join(dir, "x.toml")}, "--url needs --token-file"},
+		{[]string{"--from", nbCabled, "--site", "mars", "-o", filepath.Join(dir, "x.toml")}, `no rack or power panel in site "mars"; sites: lab`},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, append([]string{"import", "netbox"}, c.args...)...)
+		if code != exitBadInput || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if data, _ := os.ReadFile(mine); string(data) != "# my hand-written model\n" {
+		t.Error("a hand-written file was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.toml")); err == nil {
+		t.Error("a failed import wrote its model")
+	}
+}
+
+func TestGenerateNetBox(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nb")
+	code, _, stderr := runCLI(t, "generate", "--netbox", dir, "--racks", "40", "--per-rack", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "gen.toml")
+	code, stdout, stderr := runCLI(t, "import", "netbox", "--from", dir, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "80 feeds (1 uncabled), 40 racks, 79 PDUs, 160 devices; 4 PSUs with no path to a feed") {
+		t.Errorf("import of a generated inventory: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, "generate", "--netbox", dir, "--racks", "2"); code != exitBadInput || !strings.Contains(stderr, "is not empty") {
+		t.Errorf("generating into a used folder: exit %d, %s", code, stderr)
+	}
+}
