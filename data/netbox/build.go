@@ -154,9 +154,29 @@ type Report struct {
 	DevicesWithoutPSU []Finding     `json:"devices_without_power_ports"`
 }
 
+// objKey names a cable end: the kind of object and its id.
 type objKey struct {
-	typ string // dcim.powerport, dcim.poweroutlet, dcim.powerfeed
+	typ uint8 // termPort, termOutlet, termFeed, or termOther
 	id  int
+}
+
+const (
+	termOther uint8 = iota
+	termPort
+	termOutlet
+	termFeed
+)
+
+func termKind(objectType string) uint8 {
+	switch objectType {
+	case "dcim.powerport":
+		return termPort
+	case "dcim.poweroutlet":
+		return termOutlet
+	case "dcim.powerfeed":
+		return termFeed
+	}
+	return termOther
 }
 
 // usVoltages are the nominal voltages of North American systems: their
@@ -346,7 +366,7 @@ func (b *build) run() (*Result, error) {
 		usedCables++
 		for _, a := range c.A {
 			for _, z := range c.B {
-				ka, kz := objKey{a.ObjectType, a.ObjectID}, objKey{z.ObjectType, z.ObjectID}
+				ka, kz := objKey{termKind(a.ObjectType), a.ObjectID}, objKey{termKind(z.ObjectType), z.ObjectID}
 				peers[ka] = append(peers[ka], kz)
 				peers[kz] = append(peers[kz], ka)
 				cableOf[ka], cableOf[kz] = c.ID, c.ID
@@ -520,8 +540,8 @@ func (b *build) run() (*Result, error) {
 	// Which port each feed is cabled to.
 	feedPort := map[int]*Port{}
 	for _, f := range keptFeeds {
-		for _, pk := range peers[objKey{"dcim.powerfeed", f.ID}] {
-			if pk.typ == "dcim.powerport" {
+		for _, pk := range peers[objKey{termFeed, f.ID}] {
+			if pk.typ == termPort {
 				feedPort[f.ID] = ports[pk.id]
 			}
 		}
@@ -539,8 +559,8 @@ func (b *build) run() (*Result, error) {
 			if o.PowerPort == nil || o.PowerPort.ID != p.ID {
 				continue
 			}
-			for _, pk := range peers[objKey{"dcim.poweroutlet", o.ID}] {
-				if q := ports[pk.id]; pk.typ == "dcim.powerport" && q != nil && q.AllocatedDraw != nil {
+			for _, pk := range peers[objKey{termOutlet, o.ID}] {
+				if q := ports[pk.id]; pk.typ == termPort && q != nil && q.AllocatedDraw != nil {
 					sum += *q.AllocatedDraw
 				}
 			}
@@ -713,12 +733,12 @@ func (b *build) run() (*Result, error) {
 		var inputs []string
 		var inFeeds []*Feed
 		for _, p := range portsOf[d.ID] {
-			for _, pk := range peers[objKey{"dcim.powerport", p.ID}] {
+			for _, pk := range peers[objKey{termPort, p.ID}] {
 				switch {
-				case pk.typ == "dcim.powerfeed" && keptFeed[pk.id]:
+				case pk.typ == termFeed && keptFeed[pk.id]:
 					inputs = append(inputs, circuitOf[pk.id])
 					inFeeds = append(inFeeds, feeds[pk.id])
-				case pk.typ == "dcim.poweroutlet":
+				case pk.typ == termOutlet:
 					rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s inlet %q is cabled to another device's outlet: a PDU behind a PDU or UPS device has no blackstart counterpart", label, p.Name))
 				}
 			}
@@ -897,19 +917,19 @@ func (b *build) run() (*Result, error) {
 		var fs []string
 		for _, p := range ps {
 			elem, why := "", ""
-			pk := peers[objKey{"dcim.powerport", p.ID}]
+			pk := peers[objKey{termPort, p.ID}]
 			switch {
 			case len(pk) == 0 && p.MarkConnected:
 				why = "marked connected, but no cable says to what"
 			case len(pk) == 0:
 				why = "no cable"
-			case pk[0].typ == "dcim.powerfeed":
+			case pk[0].typ == termFeed:
 				if keptFeed[pk[0].id] {
 					elem = circuitOf[pk[0].id]
 				} else {
 					why = fmt.Sprintf("cabled to power feed %q, which is not imported", feeds[pk[0].id].Name)
 				}
-			case pk[0].typ == "dcim.poweroutlet":
+			case pk[0].typ == termOutlet:
 				o := outlets[pk[0].id]
 				switch {
 				case outletElem[o.ID] != "" && outletRack[o.ID] != d.Rack.ID:
@@ -922,7 +942,7 @@ func (b *build) run() (*Result, error) {
 					why = fmt.Sprintf("cabled to outlet %q of device %d, which is not imported", o.Name, o.Device.ID)
 				}
 			default:
-				why = "cabled to a " + pk[0].typ
+				why = "cabled to an object that is not a power outlet or feed"
 			}
 			if why != "" {
 				rep.UnfedPSUs = append(rep.UnfedPSUs, Finding{Object: fmt.Sprintf("%s %s", label, p.Name), URL: p.URL, Reason: why})
