@@ -37,7 +37,6 @@ func Endpoints() []string { return append([]string(nil), endpoints[:]...) }
 // Ref is a nested object in brief form.
 type Ref struct {
 	ID   int    `json:"id"`
-	URL  string `json:"url"`
 	Name string `json:"name"`
 	Slug string `json:"slug"`
 }

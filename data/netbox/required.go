@@ -1,7 +1,5 @@
 package netbox
 
-import "encoding/json"
-
 // The fields an object must have (present, not null, not empty) for the
 // import to use it, per type, by JSON name.
 
@@ -66,25 +64,20 @@ type objectPtr[T any] interface {
 	object
 }
 
-// addAll decodes a complete list response of T in one pass and appends
-// its objects to dst: the fast path. It reports false, adding nothing, on
-// any problem (bad JSON, a wrong type, a missing field, a duplicate id, an
-// incomplete list); the caller then reads the response again slowly to
-// say where and what.
-func addAll[T any, P objectPtr[T]](inv *Inventory, ep, source string, data []byte, dst *[]T) bool {
-	var page struct {
-		Count   *int    `json:"count"`
-		Next    *string `json:"next"`
-		Results []T     `json:"results"`
-	}
-	if json.Unmarshal(data, &page) != nil || page.Count == nil || *page.Count < 0 || *page.Count > 1<<31 || page.Results == nil ||
-		page.Next != nil && *page.Next != "" || len(page.Results) < *page.Count {
+// addAll decodes a complete list response of T in one pass (fastPage)
+// and appends its objects to dst. It reports false, adding nothing, on any
+// problem (bad JSON, a wrong type, a missing field, a duplicate id, an
+// incomplete list, anything the fast reader does not take); the caller
+// then reads the response again slowly to say where and what.
+func addAll[T any, P objectPtr[T]](inv *Inventory, ep, source string, data []byte, dst *[]T, known []string, one func(*lexer, *T, string) (bool, error)) bool {
+	count, next, results, err := fastPage(data, known, one)
+	if err != nil || count < 0 || count > 1<<31 || next != nil && *next != "" || len(results) < count {
 		return false
 	}
 	org := inv.originOf(ep)
-	seen := make(map[int]bool, len(page.Results))
-	for i := range page.Results {
-		p := P(&page.Results[i])
+	seen := make(map[int]bool, len(results))
+	for i := range results {
+		p := P(&results[i])
 		if len(p.missing()) > 0 {
 			return false
 		}
@@ -97,7 +90,7 @@ func addAll[T any, P objectPtr[T]](inv *Inventory, ep, source string, data []byt
 	for id := range seen {
 		org[id] = source
 	}
-	*dst = append(*dst, page.Results...)
+	*dst = append(*dst, results...)
 	return true
 }
 
@@ -105,25 +98,25 @@ func addAll[T any, P objectPtr[T]](inv *Inventory, ep, source string, data []byt
 func (inv *Inventory) addFast(ep, source string, data []byte) bool {
 	switch ep {
 	case "power-panels":
-		return addAll[Panel](inv, ep, source, data, &inv.Panels)
+		return addAll[Panel](inv, ep, source, data, &inv.Panels, panelKeys, fastPanel)
 	case "power-feeds":
-		return addAll[Feed](inv, ep, source, data, &inv.Feeds)
+		return addAll[Feed](inv, ep, source, data, &inv.Feeds, feedKeys, fastFeed)
 	case "racks":
-		return addAll[Rack](inv, ep, source, data, &inv.Racks)
+		return addAll[Rack](inv, ep, source, data, &inv.Racks, rackKeys, fastRack)
 	case "devices":
-		return addAll[Device](inv, ep, source, data, &inv.Devices)
+		return addAll[Device](inv, ep, source, data, &inv.Devices, devKeys, fastDevice)
 	case "device-types":
-		return addAll[DeviceType](inv, ep, source, data, &inv.DeviceTypes)
+		return addAll[DeviceType](inv, ep, source, data, &inv.DeviceTypes, typeKeys, fastType)
 	case "power-port-templates":
-		return addAll[PortTemplate](inv, ep, source, data, &inv.PortTemplates)
+		return addAll[PortTemplate](inv, ep, source, data, &inv.PortTemplates, ptKeys, fastPortTemplate)
 	case "power-outlet-templates":
-		return addAll[OutletTemplate](inv, ep, source, data, &inv.OutletTemplates)
+		return addAll[OutletTemplate](inv, ep, source, data, &inv.OutletTemplates, otKeys, fastOutletTemplate)
 	case "power-ports":
-		return addAll[Port](inv, ep, source, data, &inv.Ports)
+		return addAll[Port](inv, ep, source, data, &inv.Ports, portKeys, fastPort)
 	case "power-outlets":
-		return addAll[Outlet](inv, ep, source, data, &inv.Outlets)
+		return addAll[Outlet](inv, ep, source, data, &inv.Outlets, outKeys, fastOutlet)
 	case "cables":
-		return addAll[Cable](inv, ep, source, data, &inv.Cables)
+		return addAll[Cable](inv, ep, source, data, &inv.Cables, cabKeys, fastCable)
 	}
 	return false
 }
