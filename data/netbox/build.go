@@ -239,35 +239,35 @@ func (b *build) run() (*Result, error) {
 	rep.Sources, rep.Site, rep.MissingEndpoints = inv.Sources, b.opt.Site, inv.Missing
 
 	// Indexes over the whole inventory (a cable may reach another site).
-	panels := map[int]*Panel{}
+	panels := make(map[int]*Panel, len(inv.Panels))
 	for i := range inv.Panels {
 		panels[inv.Panels[i].ID] = &inv.Panels[i]
 	}
-	feeds := map[int]*Feed{}
+	feeds := make(map[int]*Feed, len(inv.Feeds))
 	for i := range inv.Feeds {
 		feeds[inv.Feeds[i].ID] = &inv.Feeds[i]
 	}
-	racks := map[int]*Rack{}
+	racks := make(map[int]*Rack, len(inv.Racks))
 	for i := range inv.Racks {
 		racks[inv.Racks[i].ID] = &inv.Racks[i]
 	}
-	devices := map[int]*Device{}
+	devices := make(map[int]*Device, len(inv.Devices))
 	for i := range inv.Devices {
 		devices[inv.Devices[i].ID] = &inv.Devices[i]
 	}
-	types := map[int]*DeviceType{}
+	types := make(map[int]*DeviceType, len(inv.DeviceTypes))
 	for i := range inv.DeviceTypes {
 		types[inv.DeviceTypes[i].ID] = &inv.DeviceTypes[i]
 	}
-	ports := map[int]*Port{}
-	portsOf := map[int][]*Port{}
+	ports := make(map[int]*Port, len(inv.Ports))
+	portsOf := make(map[int][]*Port, len(inv.Devices))
 	for i := range inv.Ports {
 		p := &inv.Ports[i]
 		ports[p.ID] = p
 		portsOf[p.Device.ID] = append(portsOf[p.Device.ID], p)
 	}
-	outlets := map[int]*Outlet{}
-	outletsOf := map[int][]*Outlet{}
+	outlets := make(map[int]*Outlet, len(inv.Outlets))
+	outletsOf := make(map[int][]*Outlet, len(inv.Devices))
 	for i := range inv.Outlets {
 		p := &inv.Outlets[i]
 		outlets[p.ID] = p
@@ -317,8 +317,7 @@ func (b *build) run() (*Result, error) {
 		}
 	}
 	// Cables: the power connections.
-	peers := map[objKey][]objKey{}
-	cableOf := map[objKey]int{}
+	peers := make(map[objKey][]objKey, 2*len(inv.Cables))
 	known := func(t Termination) bool {
 		switch t.ObjectType {
 		case "dcim.powerport":
@@ -369,7 +368,6 @@ func (b *build) run() (*Result, error) {
 				ka, kz := objKey{termKind(a.ObjectType), a.ObjectID}, objKey{termKind(z.ObjectType), z.ObjectID}
 				peers[ka] = append(peers[ka], kz)
 				peers[kz] = append(peers[kz], ka)
-				cableOf[ka], cableOf[kz] = c.ID, c.ID
 			}
 		}
 	}
@@ -718,9 +716,9 @@ func (b *build) run() (*Result, error) {
 
 	// PDUs: devices with outlets. Each outlet maps to the PDU, or to the
 	// bank of its feed leg under a three-phase feed.
-	outletElem := map[int]string{} // outlet id -> element id
-	outletWhy := map[int]string{}  // outlet id -> why it feeds nothing known
-	outletRack := map[int]int{}    // outlet id -> rack id of its PDU
+	outletElem := make(map[int]string, len(inv.Outlets)) // outlet id -> element id
+	outletWhy := map[int]string{}                        // outlet id -> why it feeds nothing known
+	outletRack := make(map[int]int, len(inv.Outlets))    // outlet id -> rack id of its PDU
 	isPDU := map[int]bool{}
 	pduCount := 0
 	for _, d := range keptDevs {
@@ -867,7 +865,7 @@ func (b *build) run() (*Result, error) {
 	modelID := map[variant]string{}
 	var models []variant
 	typeModels := map[int]int{}
-	devModel := map[int]variant{}
+	devModel := make(map[int]variant, len(inv.Devices))
 	var devLines []string
 	devices2 := 0
 	for _, d := range keptDevs {
@@ -1301,8 +1299,13 @@ func slug(s string) string {
 // kind and id when still taken.
 type namer struct {
 	reqs  []nameReq
-	ids   map[[2]any]string
+	ids   map[nameKey]string
 	taken map[string]bool
+}
+
+type nameKey struct {
+	kind string
+	id   int
 }
 
 type nameReq struct {
@@ -1313,7 +1316,7 @@ type nameReq struct {
 }
 
 func newNamer() *namer {
-	return &namer{ids: map[[2]any]string{}, taken: map[string]bool{}}
+	return &namer{ids: map[nameKey]string{}, taken: map[string]bool{}}
 }
 
 func (n *namer) want(kind string, id int, name, site string) {
@@ -1321,7 +1324,7 @@ func (n *namer) want(kind string, id int, name, site string) {
 }
 
 func (n *namer) assign() {
-	count := map[string]int{}
+	count := make(map[string]int, len(n.reqs))
 	base := make([]string, len(n.reqs))
 	for i, r := range n.reqs {
 		base[i] = slug(r.name)
@@ -1342,12 +1345,12 @@ func (n *namer) assign() {
 		if second[id] > 1 || (count[id] > 0 && second[id] > 0 && count[id] == 1 && slug(r.name) != id) {
 			id = fmt.Sprintf("%s-%s%d", id, r.kind, r.id)
 		}
-		n.ids[[2]any{r.kind, r.id}] = id
+		n.ids[nameKey{r.kind, r.id}] = id
 		n.taken[id] = true
 	}
 }
 
-func (n *namer) id(kind string, id int) string { return n.ids[[2]any{kind, id}] }
+func (n *namer) id(kind string, id int) string { return n.ids[nameKey{kind, id}] }
 
 // reserve marks a derived id (a breaker, a bank) as taken.
 func (n *namer) reserve(id string) { n.taken[id] = true }

@@ -11,7 +11,8 @@ import (
 // A one-pass reader of the list responses, for the fields the importer
 // uses: encoding/json spends most of an import decoding fields nobody
 // reads. It accepts only what encoding/json would decode the same way (a
-// document json.Valid accepts, keys spelt exactly, values of the field's
+// document json.Valid accepts (it checks the grammar as it goes, skipped
+// values included), keys spelt exactly, values of the field's
 // type); anything else — a key in other case, a wrong type, an escape it
 // does not handle — makes it give up, and the response is read again by
 // encoding/json and ReadPage, which say what is wrong and where.
@@ -59,6 +60,9 @@ func (l *lexer) str() (string, error) {
 	start := l.i + 1
 	j := start
 	for j < len(l.b) && l.b[j] != '"' && l.b[j] != '\\' {
+		if l.b[j] < 0x20 {
+			return "", errGiveUp
+		}
 		j++
 	}
 	if j < len(l.b) && l.b[j] == '"' {
@@ -95,67 +99,149 @@ func (l *lexer) null() bool {
 	return false
 }
 
-// skip passes over one value (the document is valid JSON).
-func (l *lexer) skip() error {
-	switch l.peek() {
-	case '"':
-		j := l.i + 1
-		for j < len(l.b) && l.b[j] != '"' {
-			if l.b[j] == '\\' {
-				j++
-			}
-			j++
+// skip passes over one value, checking it as json.Valid would: the
+// reader makes a single pass over the response.
+func (l *lexer) skip() error { return l.value(0) }
+
+// maxDepth bounds the nesting of a skipped value, below encoding/json's
+// limit of 10,000 counted from the top (a skipped value starts a few
+// levels down).
+const maxDepth = 9000
+
+func (l *lexer) value(depth int) error {
+	if depth > maxDepth {
+		return errGiveUp
+	}
+	switch c := l.peek(); {
+	case c == '"':
+		return l.skipString()
+	case c == '{' || c == '[':
+		close := byte('}')
+		if c == '[' {
+			close = ']'
 		}
-		l.i = j + 1
-	case '{', '[':
-		depth := 0
-		for l.i < len(l.b) {
-			c := l.b[l.i]
-			switch c {
-			case '"':
-				if err := l.skip(); err != nil {
+		l.i++
+		if l.peek() == close {
+			l.i++
+			return nil
+		}
+		for {
+			if c == '{' {
+				if l.peek() != '"' {
+					return errGiveUp
+				}
+				if err := l.skipString(); err != nil {
 					return err
 				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
+				if err := l.expect(':'); err != nil {
+					return err
+				}
 			}
-			l.i++
-			if depth == 0 {
+			if err := l.value(depth + 1); err != nil {
+				return err
+			}
+			switch l.peek() {
+			case ',':
+				l.i++
+			case close:
+				l.i++
 				return nil
+			default:
+				return errGiveUp
 			}
 		}
-		return errGiveUp
-	default:
-		for l.i < len(l.b) {
-			switch l.b[l.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return nil
-			}
-			l.i++
+	case c == 't' || c == 'f':
+		_, err := l.boolean()
+		return err
+	case c == 'n':
+		if !l.null() {
+			return errGiveUp
 		}
+		return nil
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := l.number()
+		return err
 	}
-	return nil
+	return errGiveUp
 }
 
-func (l *lexer) number() ([]byte, error) {
-	l.ws()
-	j := l.i
+// skipString passes over a string, checking its escapes.
+func (l *lexer) skipString() error {
+	j := l.i + 1
 	for j < len(l.b) {
 		c := l.b[j]
-		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+		switch {
+		case c == '"':
+			l.i = j + 1
+			return nil
+		case c < 0x20:
+			return errGiveUp
+		case c == '\\':
+			if j+1 >= len(l.b) {
+				return errGiveUp
+			}
+			switch l.b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(l.b) {
+					return errGiveUp
+				}
+				for _, h := range l.b[j+2 : j+6] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return errGiveUp
+					}
+				}
+				j += 6
+			default:
+				return errGiveUp
+			}
+		default:
 			j++
-			continue
 		}
-		break
 	}
-	if j == l.i {
+	return errGiveUp
+}
+
+// number reads a number of JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (l *lexer) number() ([]byte, error) {
+	l.ws()
+	b, i := l.b, l.i
+	digits := func() int {
+		k := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			k++
+		}
+		return k
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
 		return nil, errGiveUp
 	}
-	n := l.b[l.i:j]
-	l.i = j
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return nil, errGiveUp
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return nil, errGiveUp
+		}
+	}
+	n := b[l.i:i]
+	l.i = i
 	return n, nil
 }
 
@@ -306,9 +392,6 @@ func (l *lexer) choice() (*Choice, error) {
 // fastPage reads {"count", "next", "results": [...]} with one decoder per
 // result.
 func fastPage[T any](data []byte, known []string, one func(l *lexer, o *T, k string) (bool, error)) (count int, next *string, out []T, err error) {
-	if !json.Valid(data) {
-		return 0, nil, nil, errGiveUp
-	}
 	l := &lexer{b: data}
 	seenCount := false
 	err = l.object([]string{"count", "next", "results"}, func(k string) (bool, error) {
@@ -354,6 +437,9 @@ func fastPage[T any](data []byte, known []string, one func(l *lexer, o *T, k str
 		return false, nil
 	})
 	if err == nil && (!seenCount || out == nil) {
+		err = errGiveUp
+	}
+	if l.ws(); err == nil && l.i != len(l.b) { // text after the response
 		err = errGiveUp
 	}
 	return

@@ -1,9 +1,10 @@
 package netbox
 
 import (
+	"encoding/json"
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -41,6 +42,9 @@ func FuzzReadPage(f *testing.F) {
 		// accepts, that one accepts too, with the same objects.
 		fast := &Inventory{}
 		if fast.addFast(ep, "fuzz.json", data) {
+			if !json.Valid(data) {
+				t.Fatalf("the one-pass reader accepts invalid JSON")
+			}
 			if len(errs) > 0 || p.Next != "" || len(p.Results) < p.Count {
 				t.Fatalf("the one-pass reader accepts what the positioned reader rejects: %v", errs)
 			}
