@@ -160,6 +160,9 @@ type objKey struct {
 	id  int
 }
 
+// code packs the key into one integer, a cheap map key.
+func (k objKey) code() int64 { return int64(k.typ)<<56 | int64(k.id)&(1<<56-1) }
+
 const (
 	termOther uint8 = iota
 	termPort
@@ -317,7 +320,7 @@ func (b *build) run() (*Result, error) {
 		}
 	}
 	// Cables: the power connections.
-	peers := make(map[objKey][]objKey, 2*len(inv.Cables))
+	peers := make(map[int64][]objKey, 2*len(inv.Cables)) // by objKey.code
 	known := func(t Termination) bool {
 		switch t.ObjectType {
 		case "dcim.powerport":
@@ -366,8 +369,8 @@ func (b *build) run() (*Result, error) {
 		for _, a := range c.A {
 			for _, z := range c.B {
 				ka, kz := objKey{termKind(a.ObjectType), a.ObjectID}, objKey{termKind(z.ObjectType), z.ObjectID}
-				peers[ka] = append(peers[ka], kz)
-				peers[kz] = append(peers[kz], ka)
+				peers[ka.code()] = append(peers[ka.code()], kz)
+				peers[kz.code()] = append(peers[kz.code()], ka)
 			}
 		}
 	}
@@ -538,7 +541,7 @@ func (b *build) run() (*Result, error) {
 	// Which port each feed is cabled to.
 	feedPort := map[int]*Port{}
 	for _, f := range keptFeeds {
-		for _, pk := range peers[objKey{termFeed, f.ID}] {
+		for _, pk := range peers[objKey{termFeed, f.ID}.code()] {
 			if pk.typ == termPort {
 				feedPort[f.ID] = ports[pk.id]
 			}
@@ -557,7 +560,7 @@ func (b *build) run() (*Result, error) {
 			if o.PowerPort == nil || o.PowerPort.ID != p.ID {
 				continue
 			}
-			for _, pk := range peers[objKey{termOutlet, o.ID}] {
+			for _, pk := range peers[objKey{termOutlet, o.ID}.code()] {
 				if q := ports[pk.id]; pk.typ == termPort && q != nil && q.AllocatedDraw != nil {
 					sum += *q.AllocatedDraw
 				}
@@ -731,7 +734,7 @@ func (b *build) run() (*Result, error) {
 		var inputs []string
 		var inFeeds []*Feed
 		for _, p := range portsOf[d.ID] {
-			for _, pk := range peers[objKey{termPort, p.ID}] {
+			for _, pk := range peers[objKey{termPort, p.ID}.code()] {
 				switch {
 				case pk.typ == termFeed && keptFeed[pk.id]:
 					inputs = append(inputs, circuitOf[pk.id])
@@ -915,7 +918,7 @@ func (b *build) run() (*Result, error) {
 		var fs []string
 		for _, p := range ps {
 			elem, why := "", ""
-			pk := peers[objKey{termPort, p.ID}]
+			pk := peers[objKey{termPort, p.ID}.code()]
 			switch {
 			case len(pk) == 0 && p.MarkConnected:
 				why = "marked connected, but no cable says to what"
