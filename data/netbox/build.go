@@ -427,6 +427,7 @@ func (b *build) run() (*Result, error) {
 		ovType[ov.DeviceTypes[i].Slug] = &ov.DeviceTypes[i]
 	}
 
+	var offline []*Feed // feeds NetBox says are offline or failed
 	keptPanels := []*Panel{}
 	for i := range inv.Panels {
 		if b.siteOK(inv.Panels[i].Site) {
@@ -455,7 +456,7 @@ func (b *build) run() (*Result, error) {
 			rep.Skipped = append(rep.Skipped, Finding{Object: obj, URL: f.URL, Reason: "planned (--include-planned imports it)"})
 			continue
 		case st == "offline" || st == "failed":
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("power feed %q is %s in NetBox: imported as live (power failover --fail %s shows it lost)", f.Name, st, "…"))
+			offline = append(offline, f)
 		}
 		if *f.Amperage <= 0 || *f.Voltage == 0 || *f.MaxUtilization <= 0 || *f.MaxUtilization > 100 {
 			rep.Skipped = append(rep.Skipped, Finding{Object: obj, URL: f.URL, Reason: fmt.Sprintf("impossible figures: %g V, %g A, max_utilization %g %%", *f.Voltage, *f.Amperage, *f.MaxUtilization)})
@@ -537,6 +538,11 @@ func (b *build) run() (*Result, error) {
 		b.names.want("device", d.ID, name, siteSlug(d.Site))
 	}
 	b.names.assign()
+	for _, f := range offline {
+		if keptFeed[f.ID] {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("power feed %q is %s in NetBox: imported as live (power failover --fail brk-%s shows it lost)", f.Name, statusOf(f.Status), b.names.id("feed", f.ID)))
+		}
+	}
 
 	// Which port each feed is cabled to.
 	feedPort := map[int]*Port{}

@@ -473,3 +473,34 @@ func TestDocsOverlay(t *testing.T) {
 		}
 	}
 }
+
+// Statuses and supplies NetBox records change what is imported, and the
+// report says so.
+func TestStatusesAndSkips(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	f := func(v float64) *float64 { return &v }
+	inv.Feeds[1].Status = &Choice{Value: "offline"} // B-1
+	inv.Feeds = append(inv.Feeds,
+		Feed{ID: 90, Name: "P-1", PowerPanel: &Ref{ID: 1}, Status: &Choice{Value: "planned"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 91, Name: "DC-1", PowerPanel: &Ref{ID: 1}, Supply: &Choice{Value: "dc"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(-48), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 92, Name: "X-1", PowerPanel: &Ref{ID: 1}, Phase: &Choice{Value: "three-phase"}, Voltage: f(400), Amperage: f(16), MaxUtilization: f(80)})
+	inv.Devices[5].Rack = nil // srv-04 (id 6)
+	res := importJudged(t, inv, Options{})
+	rep := res.Report
+	var lines []string
+	for _, f := range rep.Skipped {
+		lines = append(lines, f.Object+": "+f.Reason)
+	}
+	text := strings.Join(append(lines, rep.Warnings...), "\n")
+	for _, s := range []string{`power feed "P-1": planned (--include-planned imports it)`, `power feed "DC-1": DC supply`,
+		`power feed "X-1": 400 V three-phase, but feed "A-1" of the same panel is 230 V single-phase`,
+		`device "srv-04": not in a rack`, `power feed "B-1" is offline in NetBox: imported as live (power failover --fail brk-b-1 shows it lost)`} {
+		if !strings.Contains(text, s) {
+			t.Errorf("report does not say %q:\n%s", s, text)
+		}
+	}
+	res = importJudged(t, inv, Options{IncludePlanned: true})
+	if !bytes.Contains(res.Model, []byte("id = \"p-1\"\nname = \"P-1\"")) {
+		t.Error("--include-planned did not import the planned feed")
+	}
+}
