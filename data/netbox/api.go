@@ -41,6 +41,12 @@ type Ref struct {
 	Slug string `json:"slug"`
 }
 
+// IDRef is a nested object of which the import needs only the id (the
+// rest is skipped, not decoded).
+type IDRef struct {
+	ID int `json:"id"`
+}
+
 // Choice is a NetBox choice field ({"value", "label"}); null when empty.
 type Choice struct {
 	Value string `json:"value"`
@@ -68,8 +74,8 @@ type Feed struct {
 	ID             int      `json:"id"`
 	URL            string   `json:"url"`
 	Name           string   `json:"name"`
-	PowerPanel     *Ref     `json:"power_panel"`
-	Rack           *Ref     `json:"rack"`
+	PowerPanel     *IDRef   `json:"power_panel"`
+	Rack           *IDRef   `json:"rack"`
 	Status         *Choice  `json:"status"`
 	Type           *Choice  `json:"type"`   // primary or redundant: a label only
 	Supply         *Choice  `json:"supply"` // ac or dc
@@ -95,10 +101,10 @@ type Device struct {
 	ID         int     `json:"id"`
 	URL        string  `json:"url"`
 	Name       *string `json:"name"` // null for unnamed devices
-	DeviceType *Ref    `json:"device_type"`
+	DeviceType *IDRef  `json:"device_type"`
 	Role       *Ref    `json:"role"`
 	Site       *Ref    `json:"site"`
-	Rack       *Ref    `json:"rack"`
+	Rack       *IDRef  `json:"rack"`
 	Status     *Choice `json:"status"`
 }
 
@@ -114,8 +120,8 @@ type DeviceType struct {
 // PortTemplate is a power-port template of a device type (or module type).
 type PortTemplate struct {
 	ID            int      `json:"id"`
-	DeviceType    *Ref     `json:"device_type"`
-	ModuleType    *Ref     `json:"module_type"`
+	DeviceType    *IDRef   `json:"device_type"`
+	ModuleType    *IDRef   `json:"module_type"`
 	Name          string   `json:"name"`
 	MaximumDraw   *float64 `json:"maximum_draw"`   // W
 	AllocatedDraw *float64 `json:"allocated_draw"` // W
@@ -124,10 +130,10 @@ type PortTemplate struct {
 // OutletTemplate is a power-outlet template of a device type.
 type OutletTemplate struct {
 	ID         int     `json:"id"`
-	DeviceType *Ref    `json:"device_type"`
-	ModuleType *Ref    `json:"module_type"`
+	DeviceType *IDRef  `json:"device_type"`
+	ModuleType *IDRef  `json:"module_type"`
 	Name       string  `json:"name"`
-	PowerPort  *Ref    `json:"power_port"`
+	PowerPort  *IDRef  `json:"power_port"`
 	FeedLeg    *Choice `json:"feed_leg"`
 }
 
@@ -135,7 +141,7 @@ type OutletTemplate struct {
 type Port struct {
 	ID            int      `json:"id"`
 	URL           string   `json:"url"`
-	Device        *Ref     `json:"device"`
+	Device        *IDRef   `json:"device"`
 	Name          string   `json:"name"`
 	MaximumDraw   *float64 `json:"maximum_draw"`   // W
 	AllocatedDraw *float64 `json:"allocated_draw"` // W
@@ -146,9 +152,9 @@ type Port struct {
 type Outlet struct {
 	ID        int     `json:"id"`
 	URL       string  `json:"url"`
-	Device    *Ref    `json:"device"`
+	Device    *IDRef  `json:"device"`
 	Name      string  `json:"name"`
-	PowerPort *Ref    `json:"power_port"` // the inlet that feeds it
+	PowerPort *IDRef  `json:"power_port"` // the inlet that feeds it
 	FeedLeg   *Choice `json:"feed_leg"`   // A, B or C on a three-phase feed
 }
 

@@ -22,6 +22,38 @@ var errGiveUp = errors.New("fast reader gives up")
 type lexer struct {
 	b []byte
 	i int
+	// intern holds the strings of nested objects and choices (a site's
+	// name, a status), which repeat on every object: one copy each.
+	intern map[string]string
+}
+
+// internStr reads a string without escapes through the intern table.
+func (l *lexer) internStr(dst *string) (bool, error) {
+	if l.null() {
+		return true, nil
+	}
+	if l.peek() == '"' {
+		j := l.i + 1
+		for j < len(l.b) && l.b[j] != '"' && l.b[j] != '\\' && l.b[j] >= 0x20 {
+			j++
+		}
+		if j < len(l.b) && l.b[j] == '"' && utf8.Valid(l.b[l.i+1:j]) {
+			if v, ok := l.intern[string(l.b[l.i+1:j])]; ok {
+				*dst = v
+				l.i = j + 1
+				return true, nil
+			}
+		}
+	}
+	s, err := l.str()
+	if err == nil && len(l.intern) < 1<<16 {
+		if l.intern == nil {
+			l.intern = map[string]string{}
+		}
+		l.intern[s] = s
+	}
+	*dst = s
+	return true, err
 }
 
 func (l *lexer) ws() {
@@ -364,13 +396,31 @@ func (l *lexer) ref() (*Ref, error) {
 			r.ID = v
 			return true, err
 		case "name":
-			return l.strField(&r.Name)
+			return l.internStr(&r.Name)
 		case "slug":
-			return l.strField(&r.Slug)
+			return l.internStr(&r.Slug)
 		}
 		return false, nil
 	})
 	return r, err
+}
+
+var idKeys = []string{"id"}
+
+func (l *lexer) idRefField(dst **IDRef) (bool, error) {
+	if l.null() {
+		*dst = nil
+		return true, nil
+	}
+	r := &IDRef{}
+	err := l.object(idKeys, func(k string) (bool, error) {
+		if k == "id" {
+			return l.intField(&r.ID)
+		}
+		return false, nil
+	})
+	*dst = r
+	return true, err
 }
 
 var choiceKeys = []string{"value"}
@@ -382,7 +432,7 @@ func (l *lexer) choice() (*Choice, error) {
 	c := &Choice{}
 	err := l.object(choiceKeys, func(k string) (bool, error) {
 		if k == "value" {
-			return l.strField(&c.Value)
+			return l.internStr(&c.Value)
 		}
 		return false, nil
 	})
@@ -508,9 +558,9 @@ func fastFeed(l *lexer, o *Feed, k string) (bool, error) {
 	case "name":
 		return l.strField(&o.Name)
 	case "power_panel":
-		return l.refField(&o.PowerPanel)
+		return l.idRefField(&o.PowerPanel)
 	case "rack":
-		return l.refField(&o.Rack)
+		return l.idRefField(&o.Rack)
 	case "status":
 		return l.choiceField(&o.Status)
 	case "type":
@@ -566,13 +616,13 @@ func fastDevice(l *lexer, o *Device, k string) (bool, error) {
 		o.Name = &s
 		return true, err
 	case "device_type":
-		return l.refField(&o.DeviceType)
+		return l.idRefField(&o.DeviceType)
 	case "role":
 		return l.refField(&o.Role)
 	case "site":
 		return l.refField(&o.Site)
 	case "rack":
-		return l.refField(&o.Rack)
+		return l.idRefField(&o.Rack)
 	case "status":
 		return l.choiceField(&o.Status)
 	}
@@ -600,9 +650,9 @@ func fastPortTemplate(l *lexer, o *PortTemplate, k string) (bool, error) {
 	case "id":
 		return l.intField(&o.ID)
 	case "device_type":
-		return l.refField(&o.DeviceType)
+		return l.idRefField(&o.DeviceType)
 	case "module_type":
-		return l.refField(&o.ModuleType)
+		return l.idRefField(&o.ModuleType)
 	case "name":
 		return l.strField(&o.Name)
 	case "maximum_draw":
@@ -618,13 +668,13 @@ func fastOutletTemplate(l *lexer, o *OutletTemplate, k string) (bool, error) {
 	case "id":
 		return l.intField(&o.ID)
 	case "device_type":
-		return l.refField(&o.DeviceType)
+		return l.idRefField(&o.DeviceType)
 	case "module_type":
-		return l.refField(&o.ModuleType)
+		return l.idRefField(&o.ModuleType)
 	case "name":
 		return l.strField(&o.Name)
 	case "power_port":
-		return l.refField(&o.PowerPort)
+		return l.idRefField(&o.PowerPort)
 	case "feed_leg":
 		return l.choiceField(&o.FeedLeg)
 	}
@@ -638,7 +688,7 @@ func fastPort(l *lexer, o *Port, k string) (bool, error) {
 	case "url":
 		return l.strField(&o.URL)
 	case "device":
-		return l.refField(&o.Device)
+		return l.idRefField(&o.Device)
 	case "name":
 		return l.strField(&o.Name)
 	case "maximum_draw":
@@ -660,11 +710,11 @@ func fastOutlet(l *lexer, o *Outlet, k string) (bool, error) {
 	case "url":
 		return l.strField(&o.URL)
 	case "device":
-		return l.refField(&o.Device)
+		return l.idRefField(&o.Device)
 	case "name":
 		return l.strField(&o.Name)
 	case "power_port":
-		return l.refField(&o.PowerPort)
+		return l.idRefField(&o.PowerPort)
 	case "feed_leg":
 		return l.choiceField(&o.FeedLeg)
 	}

@@ -481,9 +481,9 @@ func TestStatusesAndSkips(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	inv.Feeds[1].Status = &Choice{Value: "offline"} // B-1
 	inv.Feeds = append(inv.Feeds,
-		Feed{ID: 90, Name: "P-1", PowerPanel: &Ref{ID: 1}, Status: &Choice{Value: "planned"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)},
-		Feed{ID: 91, Name: "DC-1", PowerPanel: &Ref{ID: 1}, Supply: &Choice{Value: "dc"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(-48), Amperage: f(16), MaxUtilization: f(80)},
-		Feed{ID: 92, Name: "X-1", PowerPanel: &Ref{ID: 1}, Phase: &Choice{Value: "three-phase"}, Voltage: f(400), Amperage: f(16), MaxUtilization: f(80)})
+		Feed{ID: 90, Name: "P-1", PowerPanel: &IDRef{ID: 1}, Status: &Choice{Value: "planned"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 91, Name: "DC-1", PowerPanel: &IDRef{ID: 1}, Supply: &Choice{Value: "dc"}, Phase: &Choice{Value: "single-phase"}, Voltage: f(-48), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 92, Name: "X-1", PowerPanel: &IDRef{ID: 1}, Phase: &Choice{Value: "three-phase"}, Voltage: f(400), Amperage: f(16), MaxUtilization: f(80)})
 	inv.Devices[5].Rack = nil // srv-04 (id 6)
 	res := importJudged(t, inv, Options{})
 	rep := res.Report
