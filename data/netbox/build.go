@@ -723,58 +723,27 @@ func (b *build) run() (*Result, error) {
 		rep.Racks = append(rep.Racks, rf)
 	}
 
-	// PDUs: devices with outlets. Each outlet maps to the PDU, or to the
-	// bank of its feed leg under a three-phase feed.
+	// PDUs: devices with outlets. NetBox says which inlet feeds each outlet
+	// (power_port): each inlet cabled to a feed is a rack PDU of its own
+	// (one inlet: the PDU's id; several: the id and the inlet's name), with
+	// the outlets it feeds. Outlets that name no inlet hang off the only fed
+	// inlet, or off a transfer between two fed inlets. Under a three-phase
+	// feed, when every outlet of a unit has a feed leg, each leg is a bank
+	// on its line.
 	outletElem := make(map[int]string, len(inv.Outlets)) // outlet id -> element id
 	outletWhy := map[int]string{}                        // outlet id -> why it feeds nothing known
 	outletRack := make(map[int]int, len(inv.Outlets))    // outlet id -> rack id of its PDU
 	isPDU := map[int]bool{}
 	pduCount := 0
-	for _, d := range keptDevs {
-		if len(outletsOf[d.ID]) == 0 {
-			continue
-		}
-		isPDU[d.ID] = true
-		pid := b.names.id("device", d.ID)
-		label := deviceLabel(d)
-		var inputs []string
-		var inFeeds []*Feed
-		for _, p := range portsOf[d.ID] {
-			for _, pk := range peers[objKey{termPort, p.ID}.code()] {
-				switch {
-				case pk.typ == termFeed && keptFeed[pk.id]:
-					inputs = append(inputs, circuitOf[pk.id])
-					inFeeds = append(inFeeds, feeds[pk.id])
-				case pk.typ == termOutlet:
-					rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s inlet %q is cabled to another device's outlet: a PDU behind a PDU or UPS device has no blackstart counterpart", label, p.Name))
-				}
-			}
-		}
-		why := ""
-		switch {
-		case len(portsOf[d.ID]) == 0:
-			why = fmt.Sprintf("%s has outlets but no power port", label)
-		case len(inputs) == 0:
-			why = fmt.Sprintf("%s: no inlet cabled to a feed", label)
-		case len(inputs) > 2:
-			why = fmt.Sprintf("%s: %d inlets cabled to feeds; blackstart takes at most two", label, len(inputs))
-		case len(inputs) == 2 && (feedPhases[inFeeds[0].ID] != feedPhases[inFeeds[1].ID] || *inFeeds[0].Voltage != *inFeeds[1].Voltage):
-			why = fmt.Sprintf("%s: its two inlets' feeds differ in voltage or phases", label)
-		}
-		if why != "" {
-			for _, o := range outletsOf[d.ID] {
-				outletWhy[o.ID] = why
-			}
-			rep.Skipped = append(rep.Skipped, Finding{Object: label + " (PDU)", URL: d.URL, Reason: strings.TrimPrefix(why, label+": ")})
-			continue
-		}
+	// unit writes one rack PDU fed by inputs, serving outs.
+	unit := func(d *Device, uid, label string, inputs []string, inFeeds []*Feed, outs []*Outlet, note string) {
 		pduCount++
-		fmt.Fprintf(w, "\n[[rack_pdu]]\nid = %s\nname = %s\nrack = %s\n", q(pid), q(nameOf(d)), q(rackID[d.Rack.ID]))
+		fmt.Fprintf(w, "\n[[rack_pdu]]\nid = %s\nname = %s\nrack = %s\n", q(uid), q(nameOf(d)), q(rackID[d.Rack.ID]))
 		if len(inputs) == 1 {
 			fmt.Fprintf(w, "input = %s\n", q(inputs[0]))
 		} else {
 			fmt.Fprintf(w, "inputs = [%s]\n", qs(inputs))
-			b.useDefault("dual-input PDU switch", "first inlet preferred, 8 ms transfer", "NetBox does not say how a two-inlet PDU switches")
+			b.useDefault("dual-input PDU switch", "first inlet preferred, 8 ms transfer", "NetBox does not say how a PDU's outlets that name no inlet switch between two fed inlets")
 		}
 		opdu := ovPDU[nameOf(d)]
 		if opdu != nil && opdu.RatingA != nil {
@@ -788,11 +757,11 @@ func (b *build) run() (*Result, error) {
 		} else {
 			b.useDefault("PDU input rating", "none (the feed's breaker protects it)", "NetBox records no PDU input rating (overlay: pdu.rating_a)")
 		}
-		b.mp = append(b.mp, MapEntry{ID: pid, Kind: "rack_pdu", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL})
+		b.mp = append(b.mp, MapEntry{ID: uid, Kind: "rack_pdu", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: note})
 		three := feedPhases[inFeeds[0].ID] == 3
 		legs := map[string][]*Outlet{}
 		allLegs := true
-		for _, o := range outletsOf[d.ID] {
+		for _, o := range outs {
 			leg := o.FeedLeg.value()
 			if leg == "" {
 				allLegs = false
@@ -804,10 +773,10 @@ func (b *build) run() (*Result, error) {
 			if three {
 				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s is on a three-phase feed but not every outlet has a feed leg: its load is taken as balanced over the three lines", label))
 			}
-			for _, o := range outletsOf[d.ID] {
-				outletElem[o.ID] = pid
+			for _, o := range outs {
+				outletElem[o.ID] = uid
 			}
-			continue
+			return
 		}
 		conn := "line-to-neutral"
 		v := math.Abs(*inFeeds[0].Voltage)
@@ -838,7 +807,7 @@ func (b *build) run() (*Result, error) {
 				}
 				continue
 			}
-			bank := pid + "-" + strings.ToLower(line)
+			bank := uid + "-" + strings.ToLower(line)
 			b.names.reserve(bank)
 			if opdu != nil && opdu.BankRatingA != nil && opdu.BankBreaker.Standard != nil {
 				fmt.Fprintf(w, "  [[rack_pdu.bank]]\n  id = %s\n  line = %s\n", q(bank), q(line))
@@ -850,7 +819,7 @@ func (b *build) run() (*Result, error) {
 			} else {
 				// No bank breaker known: the leg's outlets are an unprotected
 				// single-phase branch of the PDU, so its line still counts.
-				legCircuits = append(legCircuits, fmt.Sprintf("\n[[circuit]]\nid = %s\nname = %s\ninput = %s\nline = %s\n", q(bank), q(nameOf(d)+" leg "+l), q(pid), q(line)))
+				legCircuits = append(legCircuits, fmt.Sprintf("\n[[circuit]]\nid = %s\nname = %s\ninput = %s\nline = %s\n", q(bank), q(nameOf(d)+" leg "+l), q(uid), q(line)))
 				b.useDefault("PDU bank breaker", "none: each feed leg's outlets are an unprotected branch of the PDU", "NetBox records no bank breakers (overlay: pdu.bank_rating_a with [pdu.bank] standard)")
 				b.mp = append(b.mp, MapEntry{ID: bank, Kind: "circuit", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: "outlets on feed leg " + l + ", no breaker known"})
 			}
@@ -860,6 +829,78 @@ func (b *build) run() (*Result, error) {
 		}
 		for _, c := range legCircuits {
 			w.WriteString(c)
+		}
+	}
+	for _, d := range keptDevs {
+		if len(outletsOf[d.ID]) == 0 {
+			continue
+		}
+		isPDU[d.ID] = true
+		pid := b.names.id("device", d.ID)
+		label := deviceLabel(d)
+		inlets := portsOf[d.ID]
+		fed := map[int]*Feed{} // inlet id -> the imported feed cabled to it
+		var fedInlets []*Port
+		for _, p := range inlets {
+			for _, pk := range peers[objKey{termPort, p.ID}.code()] {
+				switch {
+				case pk.typ == termFeed && keptFeed[pk.id]:
+					fed[p.ID] = feeds[pk.id]
+					fedInlets = append(fedInlets, p)
+				case pk.typ == termOutlet:
+					rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s inlet %q is cabled to another device's outlet: a PDU behind a PDU or UPS device has no blackstart counterpart", label, p.Name))
+				}
+			}
+		}
+		byInlet := map[int][]*Outlet{}
+		var noInlet []*Outlet
+		for _, o := range outletsOf[d.ID] {
+			if o.PowerPort != nil {
+				byInlet[o.PowerPort.ID] = append(byInlet[o.PowerPort.ID], o)
+			} else {
+				noInlet = append(noInlet, o)
+			}
+		}
+		if len(fedInlets) == 0 {
+			why := fmt.Sprintf("%s: no inlet cabled to a feed", label)
+			if len(inlets) == 0 {
+				why = fmt.Sprintf("%s: outlets but no power port", label)
+			}
+			for _, o := range outletsOf[d.ID] {
+				outletWhy[o.ID] = why
+			}
+			rep.Skipped = append(rep.Skipped, Finding{Object: label + " (PDU)", URL: d.URL, Reason: strings.TrimPrefix(why, label+": ")})
+			continue
+		}
+		for _, p := range inlets {
+			if fed[p.ID] == nil {
+				for _, o := range byInlet[p.ID] {
+					outletWhy[o.ID] = fmt.Sprintf("%s: its inlet %q is not cabled to a feed", label, p.Name)
+				}
+			}
+		}
+		if len(fedInlets) == 1 {
+			p := fedInlets[0]
+			unit(d, pid, label, []string{circuitOf[fed[p.ID].ID]}, []*Feed{fed[p.ID]}, append(byInlet[p.ID], noInlet...), "")
+			continue
+		}
+		for _, p := range fedInlets {
+			if len(byInlet[p.ID]) == 0 {
+				continue
+			}
+			uid := b.names.unique(pid + "-" + slug(p.Name))
+			unit(d, uid, label, []string{circuitOf[fed[p.ID].ID]}, []*Feed{fed[p.ID]}, byInlet[p.ID], "the outlets of inlet "+p.Name)
+		}
+		if len(noInlet) > 0 {
+			f0, f1 := fed[fedInlets[0].ID], fed[fedInlets[1].ID]
+			if len(fedInlets) > 2 || feedPhases[f0.ID] != feedPhases[f1.ID] || math.Abs(*f0.Voltage) != math.Abs(*f1.Voltage) {
+				for _, o := range noInlet {
+					outletWhy[o.ID] = fmt.Sprintf("%s: the outlet names no inlet, and the PDU has %d fed inlets", label, len(fedInlets))
+				}
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d outlets name no inlet among %d fed inlets; their PSUs are unfed", label, len(noInlet), len(fedInlets)))
+				continue
+			}
+			unit(d, pid, label, []string{circuitOf[f0.ID], circuitOf[f1.ID]}, []*Feed{f0, f1}, noInlet, "outlets that name no inlet, switched between the first two")
 		}
 	}
 

@@ -505,3 +505,43 @@ func TestStatusesAndSkips(t *testing.T) {
 		t.Error("--include-planned did not import the planned feed")
 	}
 }
+
+// A PDU with two inlets on two feeds is two rack PDUs, each with the
+// outlets NetBox says its inlet feeds; an outlet of an uncabled inlet
+// feeds nothing.
+func TestTwoInletPDU(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	f := func(v float64) *float64 { return &v }
+	inv.Feeds = append(inv.Feeds, Feed{ID: 80, URL: "u", Name: "A-2", PowerPanel: &IDRef{ID: 1}, Rack: &IDRef{ID: 1}, Status: &Choice{Value: "active"},
+		Phase: &Choice{Value: "single-phase"}, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)})
+	inv.Ports = append(inv.Ports, Port{ID: 500, Device: &IDRef{ID: 1}, Name: "Input 2"}, Port{ID: 501, Device: &IDRef{ID: 1}, Name: "Input 3"})
+	inv.Cables = append(inv.Cables, Cable{ID: 900, Status: &Choice{Value: "connected"},
+		A: []Termination{{"dcim.powerport", 500}}, B: []Termination{{"dcim.powerfeed", 80}}})
+	// r1-pdu-a is device 1, its outlets 1..17; the GPU boxes' PSU0 sit on
+	// outlets 13..17: move 13..16 to Input 2 and 17 to the uncabled Input 3.
+	for i := range inv.Outlets {
+		switch o := &inv.Outlets[i]; {
+		case o.ID >= 13 && o.ID <= 16:
+			o.PowerPort = &IDRef{ID: 500}
+		case o.ID == 17:
+			o.PowerPort = &IDRef{ID: 501}
+		}
+	}
+	res := importJudged(t, inv, Options{})
+	for _, s := range []string{"id = \"r1-pdu-a-input\"\nname = \"r1-pdu-a\"\nrack = \"r1\"\ninput = \"a-1\"",
+		"id = \"r1-pdu-a-input-2\"\nname = \"r1-pdu-a\"\nrack = \"r1\"\ninput = \"a-2\"",
+		"id = \"gpu-01\"\nrack = \"r1\"\nmodel = \"gpu-2u\"\nrole = \"server\"\nfeeds = [\"r1-pdu-a-input-2\", \"r1-pdu-b\"]",
+		"id = \"gpu-05\"\nrack = \"r1\"\nmodel = \"gpu-2u\"\nrole = \"server\"\nfeeds = [\"\", \"r1-pdu-b\"]",
+		"id = \"srv-01\"\nrack = \"r1\"\nmodel = \"srv-1u\"\nrole = \"server\"\nfeeds = [\"r1-pdu-a-input\", \"r1-pdu-b\"]"} {
+		if !bytes.Contains(res.Model, []byte(s)) {
+			t.Errorf("model lacks %q", s)
+		}
+	}
+	found := false
+	for _, u := range res.Report.UnfedPSUs {
+		found = found || u.Object == `device "gpu-05" PSU0` && strings.Contains(u.Reason, `its inlet "Input 3" is not cabled to a feed`)
+	}
+	if !found {
+		t.Errorf("unfed PSUs %v, want gpu-05 PSU0 behind the uncabled Input 3", res.Report.UnfedPSUs)
+	}
+}
