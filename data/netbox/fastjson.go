@@ -462,7 +462,11 @@ func fastPage[T any](data []byte, known []string, one func(l *lexer, o *T, k str
 			if err := l.expect('['); err != nil {
 				return true, err
 			}
-			out = make([]T, 0, len(data)/1024+1)
+			n := len(data)/1024 + 1
+			if seenCount && count >= 0 && count <= len(data)/8 { // NetBox writes count first: size the slice once
+				n = count
+			}
+			out = make([]T, 0, n)
 			if l.peek() == ']' {
 				l.i++
 				return true, nil

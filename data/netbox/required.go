@@ -75,22 +75,25 @@ func addAll[T any, P objectPtr[T]](inv *Inventory, ep, source string, data []byt
 		return false
 	}
 	org := inv.originOf(ep)
-	seen := make(map[int]bool, len(results))
 	for i := range results {
 		p := P(&results[i])
-		if len(p.missing()) > 0 {
-			return false
-		}
 		id := p.key()
-		if _, dup := org[id]; dup || seen[id] {
+		_, dup := org[id]
+		if dup || len(p.missing()) > 0 {
+			for _, r := range results[:i] { // leave the inventory as it was
+				delete(org, P(&r).key())
+			}
 			return false
 		}
-		seen[id] = true
-	}
-	for id := range seen {
 		org[id] = source
 	}
-	*dst = append(*dst, results...)
+	switch {
+	case len(results) == 0:
+	case *dst == nil:
+		*dst = results
+	default:
+		*dst = append(*dst, results...)
+	}
 	return true
 }
 
