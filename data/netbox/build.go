@@ -262,25 +262,28 @@ func (b *build) run() (*Result, error) {
 	for i := range inv.DeviceTypes {
 		types[inv.DeviceTypes[i].ID] = &inv.DeviceTypes[i]
 	}
-	ports := make(map[int]*Port, len(inv.Ports))
-	portsOf := make(map[int][]*Port, len(inv.Devices))
+	maxDev := maxIDOf(inv.Devices, func(d *Device) int { return d.ID })
+	ports := newByID[*Port](maxIDOf(inv.Ports, func(p *Port) int { return p.ID }), len(inv.Ports))
+	portsOf := newByID[[]*Port](maxDev, len(inv.Devices)) // by device id, in port id order
+	sortedPorts := make([]*Port, len(inv.Ports))
 	for i := range inv.Ports {
-		p := &inv.Ports[i]
-		ports[p.ID] = p
-		portsOf[p.Device.ID] = append(portsOf[p.Device.ID], p)
+		sortedPorts[i] = &inv.Ports[i]
 	}
-	outlets := make(map[int]*Outlet, len(inv.Outlets))
-	outletsOf := make(map[int][]*Outlet, len(inv.Devices))
+	sort.Slice(sortedPorts, func(i, j int) bool { return sortedPorts[i].ID < sortedPorts[j].ID })
+	for _, p := range sortedPorts {
+		ports.set(p.ID, p)
+		portsOf.set(p.Device.ID, append(portsOf.get(p.Device.ID), p))
+	}
+	outlets := newByID[*Outlet](maxIDOf(inv.Outlets, func(o *Outlet) int { return o.ID }), len(inv.Outlets))
+	outletsOf := newByID[[]*Outlet](maxDev, len(inv.Devices)) // by device id, in outlet id order
+	sortedOutlets := make([]*Outlet, len(inv.Outlets))
 	for i := range inv.Outlets {
-		p := &inv.Outlets[i]
-		outlets[p.ID] = p
-		outletsOf[p.Device.ID] = append(outletsOf[p.Device.ID], p)
+		sortedOutlets[i] = &inv.Outlets[i]
 	}
-	for _, l := range portsOf {
-		sort.Slice(l, func(i, j int) bool { return l[i].ID < l[j].ID })
-	}
-	for _, l := range outletsOf {
-		sort.Slice(l, func(i, j int) bool { return l[i].ID < l[j].ID })
+	sort.Slice(sortedOutlets, func(i, j int) bool { return sortedOutlets[i].ID < sortedOutlets[j].ID })
+	for _, o := range sortedOutlets {
+		outlets.set(o.ID, o)
+		outletsOf.set(o.Device.ID, append(outletsOf.get(o.Device.ID), o))
 	}
 	tmplOf := map[int][]PortTemplate{}
 	for _, t := range inv.PortTemplates {
@@ -315,18 +318,38 @@ func (b *build) run() (*Result, error) {
 		if devices[p.Device.ID] == nil {
 			b.fail("power-outlets", p.ID, "power outlet %d %q: device %d is not among the devices", p.ID, p.Name, p.Device.ID)
 		}
-		if p.PowerPort != nil && ports[p.PowerPort.ID] == nil {
+		if p.PowerPort != nil && ports.get(p.PowerPort.ID) == nil {
 			b.fail("power-outlets", p.ID, "power outlet %d %q: power_port %d is not among the power ports", p.ID, p.Name, p.PowerPort.ID)
 		}
 	}
 	// Cables: the power connections.
-	peers := make(map[int64][]objKey, 2*len(inv.Cables)) // by objKey.code
+	// The cable ends joined to each power port, outlet and feed.
+	peerPort := newByID[[]objKey](ports.maxID(), len(inv.Ports))
+	peerOutlet := newByID[[]objKey](outlets.maxID(), len(inv.Outlets))
+	peerFeed := newByID[[]objKey](maxIDOf(inv.Feeds, func(f *Feed) int { return f.ID }), len(inv.Feeds))
+	peerTable := func(k objKey) *byID[[]objKey] {
+		switch k.typ {
+		case termPort:
+			return peerPort
+		case termOutlet:
+			return peerOutlet
+		case termFeed:
+			return peerFeed
+		}
+		return nil
+	}
+	peersOf := func(k objKey) []objKey {
+		if t := peerTable(k); t != nil {
+			return t.get(k.id)
+		}
+		return nil
+	}
 	known := func(t Termination) bool {
 		switch t.ObjectType {
 		case "dcim.powerport":
-			return ports[t.ObjectID] != nil
+			return ports.get(t.ObjectID) != nil
 		case "dcim.poweroutlet":
-			return outlets[t.ObjectID] != nil
+			return outlets.get(t.ObjectID) != nil
 		case "dcim.powerfeed":
 			return feeds[t.ObjectID] != nil
 		}
@@ -369,8 +392,12 @@ func (b *build) run() (*Result, error) {
 		for _, a := range c.A {
 			for _, z := range c.B {
 				ka, kz := objKey{termKind(a.ObjectType), a.ObjectID}, objKey{termKind(z.ObjectType), z.ObjectID}
-				peers[ka.code()] = append(peers[ka.code()], kz)
-				peers[kz.code()] = append(peers[kz.code()], ka)
+				if t := peerTable(ka); t != nil {
+					t.set(ka.id, append(t.get(ka.id), kz))
+				}
+				if t := peerTable(kz); t != nil {
+					t.set(kz.id, append(t.get(kz.id), ka))
+				}
 			}
 		}
 	}
@@ -547,9 +574,9 @@ func (b *build) run() (*Result, error) {
 	// Which port each feed is cabled to.
 	feedPort := map[int]*Port{}
 	for _, f := range keptFeeds {
-		for _, pk := range peers[objKey{termFeed, f.ID}.code()] {
+		for _, pk := range peersOf(objKey{termFeed, f.ID}) {
 			if pk.typ == termPort {
-				feedPort[f.ID] = ports[pk.id]
+				feedPort[f.ID] = ports.get(pk.id)
 			}
 		}
 	}
@@ -562,12 +589,12 @@ func (b *build) run() (*Result, error) {
 			return 0
 		}
 		sum := 0.0
-		for _, o := range outletsOf[p.Device.ID] {
+		for _, o := range outletsOf.get(p.Device.ID) {
 			if o.PowerPort == nil || o.PowerPort.ID != p.ID {
 				continue
 			}
-			for _, pk := range peers[objKey{termOutlet, o.ID}.code()] {
-				if q := ports[pk.id]; pk.typ == termPort && q != nil && q.AllocatedDraw != nil {
+			for _, pk := range peersOf(objKey{termOutlet, o.ID}) {
+				if q := ports.get(pk.id); pk.typ == termPort && q != nil && q.AllocatedDraw != nil {
 					sum += *q.AllocatedDraw
 				}
 			}
@@ -730,9 +757,9 @@ func (b *build) run() (*Result, error) {
 	// inlet, or off a transfer between two fed inlets. Under a three-phase
 	// feed, when every outlet of a unit has a feed leg, each leg is a bank
 	// on its line.
-	outletElem := make(map[int]string, len(inv.Outlets)) // outlet id -> element id
+	outletElem := newByID[string](outlets.maxID(), len(inv.Outlets)) // outlet id -> element id
 	outletWhy := map[int]string{}                        // outlet id -> why it feeds nothing known
-	outletRack := make(map[int]int, len(inv.Outlets))    // outlet id -> rack id of its PDU
+	outletRack := newByID[int](outlets.maxID(), len(inv.Outlets)) // outlet id -> rack id of its PDU
 	isPDU := map[int]bool{}
 	pduCount := 0
 	// unit writes one rack PDU fed by inputs, serving outs.
@@ -767,14 +794,14 @@ func (b *build) run() (*Result, error) {
 				allLegs = false
 			}
 			legs[leg] = append(legs[leg], o)
-			outletRack[o.ID] = d.Rack.ID
+			outletRack.set(o.ID, d.Rack.ID)
 		}
 		if !three || !allLegs {
 			if three {
 				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s is on a three-phase feed but not every outlet has a feed leg: its load is taken as balanced over the three lines", label))
 			}
 			for _, o := range outs {
-				outletElem[o.ID] = uid
+				outletElem.set(o.ID, uid)
 			}
 			return
 		}
@@ -824,7 +851,7 @@ func (b *build) run() (*Result, error) {
 				b.mp = append(b.mp, MapEntry{ID: bank, Kind: "circuit", Object: "dcim.device", NetBoxID: d.ID, Name: nameOf(d), URL: d.URL, Note: "outlets on feed leg " + l + ", no breaker known"})
 			}
 			for _, o := range legs[l] {
-				outletElem[o.ID] = bank
+				outletElem.set(o.ID, bank)
 			}
 		}
 		for _, c := range legCircuits {
@@ -832,17 +859,17 @@ func (b *build) run() (*Result, error) {
 		}
 	}
 	for _, d := range keptDevs {
-		if len(outletsOf[d.ID]) == 0 {
+		if len(outletsOf.get(d.ID)) == 0 {
 			continue
 		}
 		isPDU[d.ID] = true
 		pid := b.names.id("device", d.ID)
 		label := deviceLabel(d)
-		inlets := portsOf[d.ID]
+		inlets := portsOf.get(d.ID)
 		fed := map[int]*Feed{} // inlet id -> the imported feed cabled to it
 		var fedInlets []*Port
 		for _, p := range inlets {
-			for _, pk := range peers[objKey{termPort, p.ID}.code()] {
+			for _, pk := range peersOf(objKey{termPort, p.ID}) {
 				switch {
 				case pk.typ == termFeed && keptFeed[pk.id]:
 					fed[p.ID] = feeds[pk.id]
@@ -854,7 +881,7 @@ func (b *build) run() (*Result, error) {
 		}
 		byInlet := map[int][]*Outlet{}
 		var noInlet []*Outlet
-		for _, o := range outletsOf[d.ID] {
+		for _, o := range outletsOf.get(d.ID) {
 			if o.PowerPort != nil {
 				byInlet[o.PowerPort.ID] = append(byInlet[o.PowerPort.ID], o)
 			} else {
@@ -866,7 +893,7 @@ func (b *build) run() (*Result, error) {
 			if len(inlets) == 0 {
 				why = fmt.Sprintf("%s: outlets but no power port", label)
 			}
-			for _, o := range outletsOf[d.ID] {
+			for _, o := range outletsOf.get(d.ID) {
 				outletWhy[o.ID] = why
 			}
 			rep.Skipped = append(rep.Skipped, Finding{Object: label + " (PDU)", URL: d.URL, Reason: strings.TrimPrefix(why, label+": ")})
@@ -923,7 +950,7 @@ func (b *build) run() (*Result, error) {
 			continue
 		}
 		label := deviceLabel(d)
-		ps := portsOf[d.ID]
+		ps := portsOf.get(d.ID)
 		if len(ps) == 0 {
 			rep.DevicesWithoutPSU = append(rep.DevicesWithoutPSU, Finding{Object: label, URL: d.URL, Reason: "no power ports: nothing to model (its type's templates were not instantiated)"})
 			continue
@@ -965,7 +992,7 @@ func (b *build) run() (*Result, error) {
 		var fs []string
 		for _, p := range ps {
 			elem, why := "", ""
-			pk := peers[objKey{termPort, p.ID}.code()]
+			pk := peersOf(objKey{termPort, p.ID})
 			switch {
 			case len(pk) == 0 && p.MarkConnected:
 				why = "marked connected, but no cable says to what"
@@ -978,12 +1005,12 @@ func (b *build) run() (*Result, error) {
 					why = fmt.Sprintf("cabled to power feed %q, which is not imported", feeds[pk[0].id].Name)
 				}
 			case pk[0].typ == termOutlet:
-				o := outlets[pk[0].id]
+				o := outlets.get(pk[0].id)
 				switch {
-				case outletElem[o.ID] != "" && outletRack[o.ID] != d.Rack.ID:
-					why = fmt.Sprintf("cabled to a PDU in rack %q: blackstart keeps a PSU on its own rack's PDUs", racks[outletRack[o.ID]].Name)
-				case outletElem[o.ID] != "":
-					elem = outletElem[o.ID]
+				case outletElem.get(o.ID) != "" && outletRack.get(o.ID) != d.Rack.ID:
+					why = fmt.Sprintf("cabled to a PDU in rack %q: blackstart keeps a PSU on its own rack's PDUs", racks[outletRack.get(o.ID)].Name)
+				case outletElem.get(o.ID) != "":
+					elem = outletElem.get(o.ID)
 				case outletWhy[o.ID] != "":
 					why = "cabled to " + outletWhy[o.ID]
 				default:
@@ -1077,7 +1104,7 @@ func (b *build) run() (*Result, error) {
 		usedType[t] = true
 	}
 	for _, d := range keptDevs {
-		if isPDU[d.ID] && outletElem[outletsOf[d.ID][0].ID] != "" {
+		if isPDU[d.ID] && outletElem.get(outletsOf.get(d.ID)[0].ID) != "" {
 			usedType[d.DeviceType.ID] = true
 		}
 	}
@@ -1107,13 +1134,14 @@ func (b *build) run() (*Result, error) {
 			case "power-ports":
 				for _, d := range keptDevs {
 					if _, ok := devModel[d.ID]; ok || isPDU[d.ID] {
-						c.Imported += len(portsOf[d.ID])
+						c.Imported += len(portsOf.get(d.ID))
 					}
 				}
 			case "power-outlets":
-				for o := range outletElem {
-					_ = o
-					c.Imported++
+				for _, o := range inv.Outlets {
+					if outletElem.get(o.ID) != "" {
+						c.Imported++
+					}
 				}
 			case "power-port-templates":
 				for _, t := range inv.PortTemplates {
