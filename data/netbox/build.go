@@ -758,8 +758,8 @@ func (b *build) run() (*Result, error) {
 	// feed, when every outlet of a unit has a feed leg, each leg is a bank
 	// on its line.
 	outletElem := newByID[string](outlets.maxID(), len(inv.Outlets)) // outlet id -> element id
-	outletWhy := map[int]string{}                        // outlet id -> why it feeds nothing known
-	outletRack := newByID[int](outlets.maxID(), len(inv.Outlets)) // outlet id -> rack id of its PDU
+	outletWhy := map[int]string{}                                    // outlet id -> why it feeds nothing known
+	outletRack := newByID[int](outlets.maxID(), len(inv.Outlets))    // outlet id -> rack id of its PDU
 	isPDU := map[int]bool{}
 	pduCount := 0
 	// unit writes one rack PDU fed by inputs, serving outs.
