@@ -133,6 +133,7 @@ func importNetBox(c *cli.Context) error {
 	if err != nil {
 		return inputErr(err)
 	}
+	inv = nil // the responses are no longer needed: the collector may take them while the model loads
 	if _, err := res.Judge(out, upstream...); err != nil {
 		var list topology.ErrorList
 		if errors.As(err, &list) && len(upstream) == 0 && len(res.Report.UpstreamElements) > 0 {
