@@ -1103,8 +1103,15 @@ func (b *build) run() (*Result, error) {
 	for t := range typeModels {
 		usedType[t] = true
 	}
+	pduUsed := map[int]bool{} // PDUs with at least one rack PDU in the model
 	for _, d := range keptDevs {
-		if isPDU[d.ID] && outletElem.get(outletsOf.get(d.ID)[0].ID) != "" {
+		for _, o := range outletsOf.get(d.ID) {
+			if outletElem.get(o.ID) != "" {
+				pduUsed[d.ID] = true
+				break
+			}
+		}
+		if pduUsed[d.ID] {
 			usedType[d.DeviceType.ID] = true
 		}
 	}
@@ -1117,9 +1124,9 @@ func (b *build) run() (*Result, error) {
 		case "racks":
 			return len(keptRacks)
 		case "devices":
-			return devices2 + pduCount
+			return devices2 + len(pduUsed)
 		case "device-types":
-			return len(typeModels)
+			return len(usedType)
 		case "cables":
 			return usedCables
 		}
@@ -1133,7 +1140,7 @@ func (b *build) run() (*Result, error) {
 			switch ep {
 			case "power-ports":
 				for _, d := range keptDevs {
-					if _, ok := devModel[d.ID]; ok || isPDU[d.ID] {
+					if _, ok := devModel[d.ID]; ok || pduUsed[d.ID] {
 						c.Imported += len(portsOf.get(d.ID))
 					}
 				}
