@@ -545,3 +545,34 @@ func TestTwoInletPDU(t *testing.T) {
 		t.Errorf("unfed PSUs %v, want gpu-05 PSU0 behind the uncabled Input 3", res.Report.UnfedPSUs)
 	}
 }
+
+// v2 tokens go as Bearer; HTTP failures name the status and NetBox's
+// detail.
+func TestHTTPStatusAndTokens(t *testing.T) {
+	var auth string
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			fmt.Fprint(w, `{"detail": "Not found."}`)
+			return
+		}
+		fmt.Fprint(w, `{"count": 0, "next": null, "results": []}`)
+	}))
+	defer srv.Close()
+	if _, err := (&Client{BaseURL: srv.URL, Token: "nbt_abc.def"}).Fetch(context.Background()); err != nil || auth != "Bearer nbt_abc.def" {
+		t.Errorf("v2 token: %v, Authorization %q", err, auth)
+	}
+	if _, err := (&Client{BaseURL: srv.URL + "/", Token: "0123abcd"}).Fetch(context.Background()); err != nil || auth != "Token 0123abcd" {
+		t.Errorf("v1 token: %v, Authorization %q", err, auth)
+	}
+	status = http.StatusNotFound
+	_, err := (&Client{BaseURL: srv.URL, Token: "t"}).Fetch(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "/api/dcim/power-panels/?limit=1000: HTTP 404 Not Found: Not found. (is --url the NetBox root, and the API v4?)") {
+		t.Errorf("404: %v", err)
+	}
+	if _, err := (&Client{BaseURL: "ftp://x", Token: "t"}).Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "--url must be an http(s) URL") {
+		t.Errorf("bad URL: %v", err)
+	}
+}
