@@ -604,9 +604,23 @@ func (b *build) run() (*Result, error) {
 
 	// Write the model.
 	w := &b.out
+	// The model's site: the one asked for, else the only site imported,
+	// else "netbox".
 	siteName := b.opt.Site
 	if siteName == "" {
+		sites := map[string]bool{}
+		for _, r := range keptRacks {
+			sites[siteSlug(r.Site)] = true
+		}
+		for _, p := range keptPanels {
+			sites[siteSlug(p.Site)] = true
+		}
 		siteName = "netbox"
+		for s := range sites {
+			if len(sites) == 1 && s != "" {
+				siteName = s
+			}
+		}
 	}
 	freq := 50.0
 	freqWhy := "no feed at a North American voltage (120/208/240/277/480 V)"
