@@ -141,3 +141,53 @@ func TestGenerateNetBox(t *testing.T) {
 		t.Errorf("generating into a used folder: exit %d, %s", code, stderr)
 	}
 }
+
+// The overlay names a UPS above panels A and B, defined in an upstream
+// model file; the import checks the two together, and the analysis reads
+// both, now with the UPS's failures.
+func TestImportNetBoxOverlayUpstream(t *testing.T) {
+	dir := t.TempDir()
+	overlay := filepath.Join(dir, "overlay.toml")
+	upstream := filepath.Join(dir, "ups.toml")
+	os.WriteFile(overlay, []byte(`
+[defaults]
+power_factor = 0.95
+[[panel]]
+name = "Panel A"
+input = "ups-1"
+line = "L1"
+[[panel]]
+name = "Panel B"
+input = "ups-1"
+line = "L2"
+[[device_type]]
+slug = "gpu-2u"
+psus_required = 1
+`), 0o644)
+	os.WriteFile(upstream, []byte(`
+[[source]]
+id = "utility"
+voltage_v = 400
+phases = 3
+[[ups]]
+id = "ups-1"
+input = "utility"
+capacity_kva = 20
+overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 150, time_s = 10 }]
+`), 0o644)
+	out := filepath.Join(dir, "lab.toml")
+	code, stdout, stderr := runCLI(t, "import", "netbox", "--from", nbCabled, "--overlay", overlay, "-o", out)
+	if code != exitBadInput || !strings.Contains(stderr, "give the model file that defines them with --upstream") {
+		t.Errorf("without --upstream: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "import", "netbox", "--from", nbCabled, "--overlay", overlay, "--upstream", upstream, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "panels fed from upstream elements: ups-1") || strings.Contains(stdout, "power_factor = 0.95:") {
+		t.Fatalf("import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "power", "failover", "--format", "json", "--all", out, upstream)
+	if code != exitRisk || !strings.Contains(stdout, `"failed": [
+        "ups-1"
+      ]`) {
+		t.Errorf("failover with the upstream file: exit %d, no ups-1 scenario", code)
+	}
+}

@@ -674,7 +674,10 @@ func (b *build) run() (*Result, error) {
 			b.mp = append(b.mp, MapEntry{ID: input, Kind: "source", Object: "dcim.powerpanel", NetBoxID: p.ID, Name: p.Name, URL: p.URL, Note: "synthetic: the supply of the panel"})
 		}
 		fmt.Fprintf(w, "\n[[panel]]\nid = %s\nname = %s\ninput = %s\n", q(pid), q(p.Name), q(input))
-		if op != nil && op.Input != nil {
+		switch {
+		case op != nil && op.Line != nil:
+			fmt.Fprintf(w, "line = %s\n", q(*op.Line))
+		case op != nil && op.Input != nil:
 			fmt.Fprintf(w, "voltage_v = %s\nphases = %d\n", fmtF(v), phases)
 		}
 		if op != nil && op.RatingA != nil {

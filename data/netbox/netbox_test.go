@@ -468,7 +468,7 @@ func TestDocsOverlay(t *testing.T) {
 		t.Errorf("docs overlay decoded as %+v", ov)
 	}
 	for _, key := range []string{"power_factor", "frequency_hz", "standard", "curve", "instantaneous_x", "port_draw", "leg_connection",
-		"input", "rating_a", "bank_rating_a", "bank", "psus_required", "psu_rating_w", "typical_w"} {
+		"input", "line", "rating_a", "bank_rating_a", "bank", "psus_required", "psu_rating_w", "typical_w"} {
 		if !strings.Contains(block, key+" =") {
 			t.Errorf("docs overlay does not show %q", key)
 		}

@@ -52,7 +52,11 @@ type OverlayPanel struct {
 	// Input is the id of the element feeding the panel (a UPS, breaker or
 	// panel in an upstream model file given with the import); without it
 	// the panel gets a utility source of its own.
-	Input   *string  `toml:"input"`
+	Input *string `toml:"input"`
+	// Line connects a single-phase panel to one line (L1, L2, L3) or two
+	// (L1-L2, L2-L3, L3-L1) of a three-phase input; the panel then takes
+	// its voltage from that connection.
+	Line    *string  `toml:"line"`
 	RatingA *float64 `toml:"rating_a"` // bus rating, A
 	Breaker          // its feeds' breakers
 }
@@ -141,6 +145,9 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 	for _, p := range o.Panels {
 		once("panel", p.Name)
 		chk("panel "+p.Name, p.Breaker)
+		if p.Line != nil && p.Input == nil {
+			errs = append(errs, &Error{Source: name, Msg: fmt.Sprintf("panel %s: line applies with input (the upstream element it connects to)", p.Name)})
+		}
 	}
 	for _, f := range o.Feeds {
 		once("feed", f.Name)
