@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 )
 
@@ -219,13 +220,33 @@ var ErrBadInput = errors.New("bad NetBox input")
 
 // lineCol converts a byte offset of data into a 1-based line and column.
 func lineCol(data []byte, off int64) (int, int) {
-	if off < 0 || off > int64(len(data)) {
+	return newLines(data).at(off)
+}
+
+// lines finds the line and column of many offsets of one response: the
+// newlines are indexed once, each offset found by binary search (a file
+// with thousands of bad objects is not scanned once per object).
+type lines struct {
+	n     int64
+	start []int64 // byte offset of each line's first byte
+}
+
+func newLines(data []byte) *lines {
+	l := &lines{n: int64(len(data)), start: []int64{0}}
+	for i, c := range data {
+		if c == '\n' {
+			l.start = append(l.start, int64(i)+1)
+		}
+	}
+	return l
+}
+
+func (l *lines) at(off int64) (int, int) {
+	if off < 0 || off > l.n {
 		return 0, 0
 	}
-	before := data[:off]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
+	k := sort.Search(len(l.start), func(i int) bool { return l.start[i] > off }) - 1
+	return k + 1, int(off-l.start[k]) + 1
 }
 
 // ReadPage reads one list response: {"count", "next", "previous",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -574,5 +575,26 @@ func TestHTTPStatusAndTokens(t *testing.T) {
 	}
 	if _, err := (&Client{BaseURL: "ftp://x", Token: "t"}).Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "--url must be an http(s) URL") {
 		t.Errorf("bad URL: %v", err)
+	}
+}
+
+// A response with thousands of bad objects gives the first hundred
+// problems and a count of the rest, quickly.
+func TestManyProblems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"count": 5000, "next": null, "results": [`)
+	for i := 0; i < 5000; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `{"id": %d, "name": "P"}`, i+1)
+	}
+	b.WriteString("]}")
+	d := writeDir(t, map[string]string{"power-panels": b.String()})
+	_, err := ReadDir(d)
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 101 || !strings.Contains(list[100].Msg, "… and 4900 more problems") ||
+		!strings.Contains(list[99].Error(), `power-panels.json:100:1: power-panels results[99] (id 100): missing "site"`) {
+		t.Errorf("got %d problems, last %v", len(list), list[len(list)-1])
 	}
 }

@@ -69,11 +69,33 @@ func (inv *Inventory) slot(ep string) (reflect.Value, reflect.Type) {
 	return f, f.Type().Elem()
 }
 
+// maxProblems bounds the problems reported per response: past it, one
+// line says how many more there are.
+const maxProblems = 100
+
 // add decodes the results of one page of endpoint ep into inv, collecting
-// every problem with its position.
+// every problem with its position (up to maxProblems).
 func (inv *Inventory) add(ep, source string, data []byte, p *Page, errs *ErrorList) {
+	problems := 0
+	defer func() {
+		if problems > maxProblems {
+			*errs = append(*errs, &Error{Source: source, Msg: fmt.Sprintf("… and %d more problems in this response", problems-maxProblems)})
+		}
+	}()
+	report := func(e *Error) {
+		if problems++; problems <= maxProblems {
+			*errs = append(*errs, e)
+		}
+	}
 	f, t := inv.slot(ep)
 	inv.originOf(ep)
+	var ln *lines // built at the first problem
+	lineCol := func(data []byte, off int64) (int, int) {
+		if ln == nil {
+			ln = newLines(data)
+		}
+		return ln.at(off)
+	}
 	for i, raw := range p.Results {
 		nv := reflect.New(t)
 		if err := decodeObject(raw, nv.Interface().(object)); err != nil {
@@ -85,13 +107,13 @@ func (inv *Inventory) add(ep, source string, data []byte, p *Page, errs *ErrorLi
 			if json.Unmarshal(raw, &head) == nil && head.ID != nil {
 				what += fmt.Sprintf(" (id %v)", head.ID)
 			}
-			*errs = append(*errs, &Error{Source: source, Line: l, Col: c, Msg: what + ": " + err.Error()})
+			report(&Error{Source: source, Line: l, Col: c, Msg: what + ": " + err.Error()})
 			continue
 		}
 		id := int(nv.Elem().FieldByName("ID").Int())
 		if prev, dup := inv.origin[ep][id]; dup {
 			l, c := lineCol(data, p.Offsets[i])
-			*errs = append(*errs, &Error{Source: source, Line: l, Col: c, Msg: fmt.Sprintf("%s id %d given twice (first in %s)", ep, id, prev)})
+			report(&Error{Source: source, Line: l, Col: c, Msg: fmt.Sprintf("%s id %d given twice (first in %s)", ep, id, prev)})
 			continue
 		}
 		inv.origin[ep][id] = source
