@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"blackstart/data/netbox"
+	"blackstart/data/store"
 	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
@@ -39,13 +40,15 @@ rack figures beside blackstart's N-1 verdict, uncabled feeds, PSUs with no
 path to a feed, ports without a draw, ports that disagree with their
 templates, objects skipped. What NetBox does not know comes from --overlay
 (docs/netbox.md). An existing -o FILE is replaced only if an earlier import
-wrote it.
+wrote it. With --db the import is also committed as a revision of the model
+(nothing when it is identical to the latest), so that "blackstart diff --db
+DB" shows what changed since the last import.
 
 Examples:
    blackstart import netbox --from ../shared/data/netbox-demo/demo-v4.2 \
        --from ../shared/data/netbox-demo/devicetype-library -o demo.toml
    blackstart import netbox --url https://netbox.example.com --token-file ~/.netbox-token \
-       --site dc1 --overlay dc1-overlay.toml --upstream dc1-ups.toml -o dc1.toml`,
+       --site dc1 --overlay dc1-overlay.toml --upstream dc1-ups.toml -o dc1.toml --db history.db`,
 			OnUsageError: usageError,
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "url", Usage: "NetBox root `URL` (https://netbox.example.com)"},
@@ -60,6 +63,10 @@ Examples:
 				&cli.StringFlag{Name: "map", Usage: "write the id → NetBox mapping to `FILE` (default: the model's name with .netbox.json)"},
 				&cli.StringFlag{Name: "format", Value: "table", Usage: "report format: table or json"},
 				&cli.IntFlag{Name: "top", Value: 20, Usage: "rows of each list in the table report (0: all)"},
+				&cli.StringFlag{Name: "db", Usage: "also commit the import (the model and its --upstream files) as a revision in the history database `FILE`"},
+				modelFlag(),
+				&cli.StringFlag{Name: "message", Aliases: []string{"m"}, Usage: "the revision's message (default: import from NetBox: SOURCES)"},
+				&cli.StringFlag{Name: "author", Usage: "who imported (default $BLACKSTART_AUTHOR, else the login name)"},
 			},
 			Action: importNetBox,
 		}},
@@ -141,6 +148,21 @@ func importNetBox(c *cli.Context) error {
 		}
 		return err
 	}
+	// With --db, the commit is checked before anything is written.
+	var prep *store.Prepared
+	if c.IsSet("db") {
+		files := []store.File{{Name: out, Data: res.Model}}
+		for _, u := range upstream {
+			files = append(files, store.File{Name: u.Name, Data: u.Data})
+		}
+		msg := c.String("message")
+		if msg == "" {
+			msg = "import from NetBox: " + strings.Join(res.Report.Sources, ", ")
+		}
+		if prep, err = store.Prepare(store.CommitRequest{Model: c.String("model"), Files: files, Author: author(c), Message: msg}); err != nil {
+			return storeError(err)
+		}
+	}
 	mapJSON, err := json.MarshalIndent(res.Mapping, "", "  ")
 	if err != nil {
 		return err
@@ -155,13 +177,40 @@ func importNetBox(c *cli.Context) error {
 	if err := writeBoth(out, res.Model, mapPath, mapJSON); err != nil {
 		return err
 	}
+	committed := ""
+	if prep != nil {
+		db, err := openDB(c, true)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cr, err := db.CommitPrepared(context.Background(), prep)
+		if err != nil {
+			return storeError(err)
+		}
+		r := cr.Revision
+		if cr.Created {
+			committed = fmt.Sprintf("committed %s%s %s: %s", r.Model, r.Name(), shortHash(r.SHA256), firstLine(r.Message))
+		} else {
+			committed = fmt.Sprintf("unchanged: %s%s %s already holds this import", r.Model, r.Name(), shortHash(r.SHA256))
+		}
+		if err := db.Close(); err != nil {
+			return err
+		}
+	}
 	w := bufio.NewWriter(c.App.Writer)
 	if format == "json" {
 		err = writeJSON(w, res.Report)
+		if committed != "" {
+			fmt.Fprintln(c.App.ErrWriter, committed)
+		}
 	} else {
 		err = res.Report.WriteText(w, c.Int("top"))
 		if err == nil {
 			fmt.Fprintf(w, "\nwrote %s and %s\n", out, mapPath)
+		}
+		if err == nil && committed != "" {
+			fmt.Fprintln(w, committed)
 		}
 	}
 	if err != nil {

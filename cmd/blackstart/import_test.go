@@ -191,3 +191,59 @@ overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 150, time_s = 10 }]
 		t.Errorf("failover with the upstream file: exit %d, no ups-1 scenario", code)
 	}
 }
+
+// With --db each import is a revision, and diff says what changed in
+// NetBox since the last one: here both feeds of rack R1 went from 16 A to
+// 32 A, and the trip on failover is gone.
+func TestImportNetBoxDB(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	out := filepath.Join(dir, "lab.toml")
+	code, stdout, stderr := runCLI(t, "import", "netbox", "--from", nbCabled, "-o", out, "--db", db, "--author", "ops")
+	if code != 0 || !strings.Contains(stdout, "committed lab@1 ") || !strings.Contains(stdout, "import from NetBox: "+nbCabled) {
+		t.Fatalf("first import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "import", "netbox", "--from", nbCabled, "-o", out, "--db", db, "--author", "ops")
+	if code != 0 || !strings.Contains(stdout, "unchanged: lab@1") {
+		t.Errorf("same import again: exit %d\n%s", code, stdout)
+	}
+	// NetBox changes: A-1 and B-1 become 32 A feeds.
+	changed := filepath.Join(dir, "changed")
+	os.Mkdir(changed, 0o755)
+	ents, _ := os.ReadDir(nbCabled)
+	for _, e := range ents {
+		data, _ := os.ReadFile(filepath.Join(nbCabled, e.Name()))
+		if e.Name() == "power-feeds.json" {
+			var page map[string]any
+			json.Unmarshal(data, &page)
+			for _, r := range page["results"].([]any) {
+				if f := r.(map[string]any); f["name"] != "C-1" {
+					f["amperage"] = 32
+				}
+			}
+			data, _ = json.Marshal(page)
+		}
+		os.WriteFile(filepath.Join(changed, e.Name()), data, 0o644)
+	}
+	code, stdout, stderr = runCLI(t, "import", "netbox", "--from", changed, "-o", out, "--db", db, "--author", "ops", "-m", "feeds upgraded")
+	if code != 0 || !strings.Contains(stdout, "committed lab@2 ") {
+		t.Fatalf("second import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "diff", "--db", db)
+	for _, s := range []string{"~ breaker brk-a-1", "rating_a: 16 → 32", "~ breaker brk-b-1", "racks whose worst failover load moved: 1", "r1: "} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("diff lacks %q: exit %d\n%s\n%s", s, code, stdout, stderr)
+		}
+	}
+	// A hand-written file is not a NetBox import: nothing is committed when
+	// the import does not validate either (here, an overlay naming a
+	// missing upstream element).
+	bad := filepath.Join(dir, "bad-overlay.toml")
+	os.WriteFile(bad, []byte("[[panel]]\nname = \"Panel A\"\ninput = \"nowhere\"\n"), 0o644)
+	if code, _, _ := runCLI(t, "import", "netbox", "--from", nbCabled, "--overlay", bad, "-o", out, "--db", db); code != exitBadInput {
+		t.Errorf("invalid import with --db: exit %d, want 2", code)
+	}
+	if code, stdout, _ := runCLI(t, "db", "log", "--db", db); code != 0 || strings.Contains(stdout, "@3") {
+		t.Errorf("db log after a failed import: exit %d\n%s", code, stdout)
+	}
+}
