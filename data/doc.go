@@ -6,6 +6,9 @@
 //     and the incident-scale platform, and synthetic meter readings;
 //   - data/events reads and writes recovery progress event files (JSON
 //     Lines, CSV);
+//   - data/netbox imports a NetBox power inventory (saved API responses or
+//     a live NetBox) as a model, with its mapping back to NetBox and an
+//     import report, and generates NetBox-shaped inventories;
 //   - data/readings reads the readings files PDUs and meters export (CSV,
 //     JSON Lines);
 //   - data/store keeps models over time, and their measured loads, in one
