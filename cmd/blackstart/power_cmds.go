@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/data/store"
 	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
@@ -22,7 +24,7 @@ import (
 
 func powerCommand() *cli.Command {
 	basis := &cli.StringFlag{Name: "basis", Value: "conservative",
-		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives)"}
+		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives); measured with --db: each device's p95 over --window from its readings"}
 	return &cli.Command{
 		Name:         "power",
 		Action:       group,
@@ -78,7 +80,7 @@ Examples:
    blackstart power load --worst 10 examples/platform-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
    blackstart power load --sides --format csv examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "rack", Usage: "only this rack `ID`'s sides and the elements that feed it (repeatable)"},
 					&cli.IntFlag{Name: "worst", Usage: "only the `N` worst elements and N worst racks (0: all)"},
 					&cli.BoolFlag{Name: "sides", Usage: "csv: print the rack sides instead of the elements"}},
@@ -87,7 +89,7 @@ Examples:
 			},
 			{
 				Name:      "failover",
-				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load)",
+				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load, else 4 when a rack cannot be judged)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Every element (source, UPS, panel, breaker, circuit, transfer switch, rack
 PDU, bank) and every PSU (a PSU fault opens the breaker that feeds it) fails
@@ -99,7 +101,7 @@ Examples:
    blackstart power failover examples/incident-2019.toml
    blackstart power failover --fail breaker-a examples/incident-2019.toml
    blackstart power failover --format json examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "fail", Usage: "element `ID` (or DEVICE/psuN) to fail; repeat for N-k"},
 					&cli.Float64Flag{Name: "horizon", Value: power.DefaultHorizonS, Usage: "cascade horizon, seconds"},
 					&cli.IntFlag{Name: "top", Value: 20, Usage: "table: scenarios to detail (0: all)"},
@@ -108,32 +110,43 @@ Examples:
 				OnUsageError: usageError,
 				Action:       powerFailover,
 			},
+			gapCommand(),
 		},
 	}
 }
 
-func network(c *cli.Context) (*topology.Model, *power.Network, error) {
+func network(c *cli.Context) (*topology.Model, *power.Network, *store.Window, error) {
 	return networkThen(c, nil)
 }
 
 // networkThen loads the model, calls then with it (to start work that
-// needs only the model), and prepares its network.
-func networkThen(c *cli.Context, then func(*topology.Model)) (*topology.Model, *power.Network, error) {
+// needs only the model), and prepares its network on --basis. With
+// --basis measured and a database (--db), each device draws its p95 over
+// --window from the database's readings, and metered is the window
+// summarized (nil otherwise).
+func networkThen(c *cli.Context, then func(*topology.Model)) (m *topology.Model, n *power.Network, metered *store.Window, err error) {
 	b, err := power.ParseBasis(c.String("basis"))
 	if err != nil {
-		return nil, nil, badInput("--%v", err)
+		return nil, nil, nil, badInput("--%v", err)
 	}
-	m, err := loadModel(c)
+	m, err = loadModel(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(m.Elements) == 0 {
-		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+		return nil, nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
 	}
 	if then != nil {
 		then(m)
 	}
-	return m, power.NewNetwork(m, b), nil
+	if b == power.BasisMeasured && (fromStore(c) || c.Args().Len() == 0 && os.Getenv("BLACKSTART_DB") != "") {
+		n, w, err := meteredNetwork(c, m)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return m, n, &w, nil
+	}
+	return m, power.NewNetwork(m, b), nil, nil
 }
 
 func powerLoad(c *cli.Context) error {
@@ -144,7 +157,7 @@ func powerLoad(c *cli.Context) error {
 	if c.Int("worst") < 0 {
 		return badInput("--worst must be >= 0, got %d", c.Int("worst"))
 	}
-	_, n, err := network(c)
+	_, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -153,16 +166,24 @@ func powerLoad(c *cli.Context) error {
 		return badInput("--rack: %v", err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
-	switch format {
-	case "json":
+	switch {
+	case format == "json" && metered != nil:
+		err = writeJSON(w, struct {
+			Window store.Window `json:"readings_window"`
+			power.LoadReport
+		}{*metered, rep})
+	case format == "json":
 		err = writeJSON(w, rep)
-	case "csv":
+	case format == "csv":
 		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
 		}
 	default:
+		if metered != nil {
+			fmt.Fprintln(w, drawSourcesLine(n, *metered))
+		}
 		loadTable(w, rep)
 	}
 	if err != nil {
@@ -211,7 +232,7 @@ func window(min, max power.Seconds) string {
 
 func basisLine(rep power.LoadReport) string {
 	var parts []string
-	for _, b := range []string{"nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
+	for _, b := range []string{"measured-p95", "nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
 		if n := rep.BasisCounts[b]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s for %d", b, n))
 		}
@@ -258,6 +279,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		}
 	}
 	tw.Flush()
+	cannotJudgeTable(w, rep.Racks)
 	fmt.Fprintln(w, "\nelements, worst verdict first")
 	els := slices.Clone(rep.Elements)
 	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
@@ -314,6 +336,27 @@ func dashZero(v float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// cannotJudgeTable lists the racks the model cannot support a judgement
+// of, with the first reasons of each.
+func cannotJudgeTable(w io.Writer, racks []power.RackLoad) {
+	first := true
+	for _, r := range racks {
+		if len(r.CannotJudge) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nracks that cannot be judged (the model does not say enough; verdict cannot-judge, or worse when the known part overloads):")
+			first = false
+		}
+		reasons := r.CannotJudge
+		more := ""
+		if len(reasons) > 3 {
+			reasons, more = reasons[:3], fmt.Sprintf("; … %d more (--format json lists them)", len(r.CannotJudge)-3)
+		}
+		fmt.Fprintf(w, "  %s (%s): %s%s\n", r.ID, r.Worst, strings.Join(reasons, "; "), more)
+	}
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -378,12 +421,12 @@ func powerFailover(c *cli.Context) error {
 	// The restart plan that names the instances on dark devices is made
 	// beside the network and the sweep.
 	var host func() *placement.Hosting
-	m, n, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
+	m, n, metered, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
-	risky := false
+	risky, unjudged := false, false
 	if ids := c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := oneScenario(m, n, ids, horizon)
 		if err != nil {
@@ -399,6 +442,9 @@ func powerFailover(c *cli.Context) error {
 		case "csv":
 			err = eventsCSV(w, sc)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			scenarioTable(w, sc)
 		}
 		if err != nil {
@@ -416,6 +462,7 @@ func powerFailover(c *cli.Context) error {
 		}
 		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter, "failover sweep (scenarios)"), Keep: keep})
 		risky = rep.Summary.RiskyScenarios > 0
+		unjudged = rep.Summary.CannotJudgeRacks > 0
 		// Name the instances on dark devices where they are written: the
 		// kept scenarios that are not a PSU fault's copy of another.
 		var h *placement.Hosting
@@ -430,12 +477,17 @@ func powerFailover(c *cli.Context) error {
 				h.FillDark(sc)
 			}
 		}
-		switch format {
-		case "json":
+		switch {
+		case format == "json" && metered != nil:
+			err = writeMeteredSweep(w, rep, keep, *metered, n.DrawSources())
+		case format == "json":
 			err = rep.WriteJSON(w, keep)
-		case "csv":
+		case format == "csv":
 			err = sweepCSV(w, rep, keep)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			sweepTable(w, rep, c.Int("top"))
 		}
 		if err != nil {
@@ -447,6 +499,9 @@ func powerFailover(c *cli.Context) error {
 	}
 	if risky {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	if unjudged {
+		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
 }
@@ -628,6 +683,14 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if len(s.CertainDarkRackIDs) > 0 {
 			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
+	}
+	if s.CannotJudgeRacks > 0 {
+		ids := s.CannotJudgeRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
 	}
 	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
 	// A PSU fault that ends as the element it opens is shown once, under
