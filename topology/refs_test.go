@@ -30,6 +30,7 @@ inputs = ["c1", "c2"]
 preferred = "c1"
 [[rack]]
 id = "r1"
+feeds = ["c1", "c2"]
 [[rack_pdu]]
 id = "p1"
 rack = "r1"
@@ -94,6 +95,7 @@ var refCases = map[string][2]string{
 	"rawElement.input":        {`input = "b1"` + "\n[[circuit]]\nid = \"c2\"", `input = "ghost"` + "\n[[circuit]]\nid = \"c2\""},
 	"rawElement.inputs":       {`inputs = ["c1", "c2"]`, `inputs = ["c1", "ghost"]`},
 	"rawElement.preferred":    {`preferred = "c1"`, `preferred = "ghost"`},
+	"rawRack.feeds":           {`feeds = ["c1", "c2"]`, `feeds = ["c1", "ghost"]`},
 	"rawElement.rack":         {"id = \"p1\"\nrack = \"r1\"", "id = \"p1\"\nrack = \"ghost\""},
 	"rawDevice.rack":          {"id = \"n1\"\nrack = \"r1\"", "id = \"n1\"\nrack = \"ghost\""},
 	"rawDevice.model":         {"count = 2\nrack = \"r1\"\nmodel = \"dm\"", "count = 2\nrack = \"r1\"\nmodel = \"ghost\""},

@@ -18,22 +18,24 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	}
 	// The model store's commands and the diff are documented with the
 	// store.
-	store, err := os.ReadFile("../../docs/store.md")
-	if err != nil {
-		t.Fatal(err)
+	for _, other := range []string{"store.md", "measurements.md", "netbox.md"} {
+		b, err := os.ReadFile("../../docs/" + other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc = append(doc, b...)
 	}
-	doc = append(doc, store...)
 	// The names the docs give: identifiers inside `code` spans (also in
 	// lists such as `{id, sides[]}`) and "quoted" keys of JSON examples.
 	named := map[string]bool{}
-	ident := regexp.MustCompile(`[a-z0-9_]+`)
+	ident := regexp.MustCompile(`[A-Za-z0-9_]+`)
 	text := strings.ReplaceAll(string(doc), "```", "\n") // fences of code blocks do not pair with spans
 	for _, span := range regexp.MustCompile("`[^`\n]+`|\"[a-z0-9_]+\"").FindAllString(text, -1) {
 		for _, w := range ident.FindAllString(span, -1) {
 			named[w] = true
 		}
 	}
-	tag := regexp.MustCompile("json:\"([a-z0-9_]+)")
+	tag := regexp.MustCompile("json:\"([A-Za-z0-9_]+)")
 	var files []string
 	for _, dir := range []string{"topology", "power", "placement", "estimate", "chart", "data/events", "data/store", "diff", "cmd/blackstart"} {
 		fs, _ := filepath.Glob(filepath.Join("../..", dir, "*.go"))

@@ -165,7 +165,7 @@ func TestMeasureBadInput(t *testing.T) {
 	code, _, errOut = runCLI(t, "measure", "import", good, bad)
 	want := bad + ":3:1: unknown element \"app-77\": no device or power element of small-dc@1 has that id\n" +
 		bad + ":4:1: time \"now\": not Unix seconds or an RFC 3339 time (2026-11-02T10:00:00Z)\n" +
-		bad + ":5:1: line L1 on \"app-01\": per-line readings are for three-phase elements, \"app-01\" is not one\n3 problem(s) found\n"
+		bad + ":5:1: line L1 on \"app-01\": per-line readings are for three-phase elements, \"app-01\" is not one\n3 problems found\n"
 	if code != exitBadInput || !strings.HasSuffix(errOut, want) || !strings.Contains(errOut, "1 earlier file stored; "+bad+" is not") {
 		t.Errorf("bad readings: exit %d, stderr:\n%s\nwant it to end with:\n%s", code, errOut, want)
 	}
