@@ -218,13 +218,15 @@ const maxPops = 64
 // run ends sooner.
 func NewPlan(c *Cluster) *Plan {
 	p := placements(c)
+	p.finish()
 	p.bound()
 	return p
 }
 
-// placements is NewPlan without the lower bound (LowerBoundS is 0): the
-// same assignments, for callers that only need to know where instances
-// run (Hosting).
+// placements is NewPlan without finish and the lower bound (LowerBoundS
+// is 0, Tiers and TimeoutRisk empty, each node's Order in planning
+// order): the same assignments, for callers that only need to know where
+// instances run (Hosting).
 func placements(c *Cluster) *Plan {
 	p := place(c, nil)
 	if q := place(c, p.readyS); len(q.Unplaced) <= len(p.Unplaced) && q.MakespanS < p.MakespanS {
@@ -452,6 +454,15 @@ func place(c *Cluster, hint []float64) *Plan {
 	}
 	p.rank = c.dispatchRank(p, bl)
 	p.MakespanS, p.readyS = p.dryRun()
+	p.gpus = u.gpuOf
+	p.DrawW = u.drawW
+	return p
+}
+
+// finish completes the plan placements chose for NewPlan: each node's
+// start order, the tier spans and the timeout risks. Hosting, which only
+// needs where the instances run, skips it.
+func (p *Plan) finish() {
 	for n := range p.Order {
 		o := p.Order[n]
 		sort.SliceStable(o, func(a, b int) bool {
@@ -462,11 +473,8 @@ func place(c *Cluster, hint []float64) *Plan {
 			return p.rank[o[a]] < p.rank[o[b]]
 		})
 	}
-	p.gpus = u.gpuOf
-	p.DrawW = u.drawW
 	p.Tiers = p.tierSpans()
-	p.TimeoutRisk = timeoutRisks(m)
-	return p
+	p.TimeoutRisk = timeoutRisks(p.C.M)
 }
 
 // dispatchQuantile is the quantile of its own start time a dispatch
