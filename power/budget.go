@@ -124,14 +124,18 @@ func NewBudget(n *Network) *Budget {
 			up(f, n.psuUnit[int(n.psuOff[d])+k])
 		}
 		slices.Sort(order)
-		for _, e := range order {
+		terms := make([]budTerm, len(order)) // one allocation per device
+		for i, e := range order {
 			var unit phasors
 			for _, u := range dirs[e] {
 				for l := range unit {
 					unit[l] += u[l]
 				}
 			}
-			b.terms[d] = append(b.terms[d], budTerm{g: index[e], unit: unit, q: n.qf[d]})
+			terms[i] = budTerm{g: index[e], unit: unit, q: n.qf[d]}
+		}
+		if len(terms) > 0 {
+			b.terms[d] = terms
 		}
 	}
 	return b
