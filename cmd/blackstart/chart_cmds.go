@@ -1,6 +1,7 @@
 package main
 
 import (
+	"blackstart/analysis"
 	"bufio"
 	"bytes"
 	"errors"
@@ -195,7 +196,8 @@ func (in *chartInputs) scenario() (power.Scenario, error) {
 		return power.Scenario{}, err
 	}
 	if ids := in.c.StringSlice("fail"); len(ids) > 0 {
-		return oneScenario(in.m, n, ids, power.DefaultHorizonS)
+		sc, err := analysis.Scenario(in.m, n, ids, power.DefaultHorizonS)
+		return sc, analysisError(err)
 	}
 	rep, err := in.sweep()
 	if err != nil {

@@ -3,18 +3,17 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"blackstart/placement"
+	"blackstart/analysis"
 	"blackstart/power"
 	"blackstart/topology"
 
@@ -84,10 +83,16 @@ func network(c *cli.Context) (*topology.Model, *power.Network, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(m.Elements) == 0 {
-		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+	n, err := analysis.Network(m, b)
+	return m, n, analysisError(err)
+}
+
+// analysisError turns the analysis package's input errors into exit code 2.
+func analysisError(err error) error {
+	if errors.Is(err, analysis.ErrInvalid) {
+		return &exitError{code: exitBadInput, err: errors.New(analysis.Message(err))}
 	}
-	return m, power.NewNetwork(m, b), nil
+	return err
 }
 
 func powerLoad(c *cli.Context) error {
@@ -119,11 +124,8 @@ func powerLoad(c *cli.Context) error {
 	return w.Flush()
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+// writeJSON writes v as every --format json does (analysis.WriteJSON).
+func writeJSON(w io.Writer, v any) error { return analysis.WriteJSON(w, v) }
 
 // amps, watts and durations as people read them.
 func fa(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + " A" }
@@ -313,133 +315,53 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	horizon := c.Float64("horizon")
-	if !(horizon > 0) || math.IsInf(horizon, 0) {
-		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
+	if err := analysis.CheckHorizon(horizon); err != nil {
+		return analysisError(err)
 	}
 	m, n, err := network(c)
 	if err != nil {
 		return err
 	}
+	res, err := analysis.Failover(m, n, analysis.FailoverOptions{HorizonS: horizon, Fail: c.StringSlice("fail"), All: c.Bool("all"),
+		Progress: progress(c.App.ErrWriter)})
+	if err != nil {
+		return analysisError(err)
+	}
 	w := bufio.NewWriter(c.App.Writer)
-	risky := false
-	if ids := c.StringSlice("fail"); len(ids) > 0 {
-		sc, err := oneScenario(m, n, ids, horizon)
-		if err != nil {
-			return err
-		}
-		hosted := hostedInstances(m)
-		addHosted(&sc, m, hosted)
-		risky = sc.Risky
-		switch format {
-		case "json":
-			err = writeJSON(w, sc)
-		case "csv":
-			err = eventsCSV(w, sc)
-		default:
-			scenarioTable(w, sc)
-		}
-		if err != nil {
-			return err
-		}
-	} else {
-		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
-		hosted := hostedInstances(m)
-		for i := range rep.Scenarios {
-			addHosted(&rep.Scenarios[i], m, hosted)
-		}
-		risky = rep.Summary.RiskyScenarios > 0
-		if !c.Bool("all") && format != "table" {
-			k := 0
-			for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
-				k++
-			}
-			rep.Scenarios = rep.Scenarios[:k]
-		}
-		switch format {
-		case "json":
-			err = writeJSON(w, rep)
-		case "csv":
-			err = sweepCSV(w, rep)
-		default:
-			sweepTable(w, rep, c.Int("top"))
-		}
-		if err != nil {
-			return err
-		}
+	switch {
+	case format == "json":
+		err = res.WriteJSON(w)
+	case res.Scenario != nil && format == "csv":
+		err = eventsCSV(w, *res.Scenario)
+	case res.Scenario != nil:
+		scenarioTable(w, *res.Scenario)
+	case format == "csv":
+		err = sweepCSV(w, riskyOnly(*res.Sweep, c.Bool("all")))
+	default:
+		sweepTable(w, *res.Sweep, c.Int("top"))
+	}
+	if err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if risky {
+	if res.Risky() {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
 	}
 	return nil
 }
 
-// hostedInstances maps each device to the workload instances the restart
-// plan places on it (pinned ones included): the model says what runs where
-// only through the plan. Nil when the model has no workloads.
-func hostedInstances(m *topology.Model) map[string][]string {
-	if len(m.Services) == 0 {
-		return nil
-	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	out := map[string][]string{}
-	for i, a := range p.Assign {
-		if a.Node >= 0 {
-			d := m.Devices[a.Node].ID
-			out[d] = append(out[d], c.Name(i))
+// riskyOnly keeps the risky scenarios of a sweep (ranked first) unless all.
+func riskyOnly(rep power.SweepReport, all bool) power.SweepReport {
+	if !all {
+		k := 0
+		for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
+			k++
 		}
+		rep.Scenarios = rep.Scenarios[:k]
 	}
-	return out
-}
-
-// addHosted lists in a scenario's dark set the instances the restart plan
-// puts on its dark devices, sorted.
-func addHosted(sc *power.Scenario, m *topology.Model, hosted map[string][]string) {
-	if hosted == nil || len(sc.Dark.Devices) == 0 {
-		return
-	}
-	seen := map[string]bool{}
-	for _, in := range sc.Dark.Instances {
-		seen[in] = true
-	}
-	for _, d := range sc.Dark.Devices {
-		for _, in := range hosted[d] {
-			if !seen[in] {
-				seen[in] = true
-				sc.Dark.Instances = append(sc.Dark.Instances, in)
-			}
-		}
-	}
-	sort.Strings(sc.Dark.Instances)
-}
-
-// oneScenario resolves --fail ids (elements or DEVICE/psuN) and runs them.
-func oneScenario(m *topology.Model, n *power.Network, ids []string, horizon float64) (power.Scenario, error) {
-	var fail []int32
-	psuDev, psuK := int32(-1), int32(-1)
-	for _, id := range ids {
-		if e, ok := m.ElementIndex(id); ok {
-			fail = append(fail, int32(e))
-			continue
-		}
-		if dev, psu, ok := strings.Cut(id, "/psu"); ok {
-			d, okd := m.DeviceIndex(dev)
-			k, err := strconv.Atoi(psu)
-			if okd && err == nil && k >= 1 && k <= len(m.Devices[d].Feeds) {
-				if psuDev >= 0 {
-					return power.Scenario{}, badInput("--fail: only one PSU fault per scenario, got %q and %q", power.PSUName(m, int(psuDev), int(psuK)), id)
-				}
-				psuDev, psuK = int32(d), int32(k-1)
-				continue
-			}
-		}
-		return power.Scenario{}, badInput("--fail %q: no such element or PSU (write an element id, or DEVICE/psuN)", id)
-	}
-	s := power.NewSim(n)
-	return s.Run(fail, psuDev, psuK, horizon), nil
+	return rep
 }
 
 func scenarioTable(w io.Writer, sc power.Scenario) {
