@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"blackstart/diff"
 	"blackstart/estimate"
 	"blackstart/placement"
 	"blackstart/power"
@@ -239,4 +240,29 @@ func PlannedETA(m *topology.Model, o ETAOptions) (estimate.PlannedETA, error) {
 		return estimate.PlannedETA{}, invalid("%v", err)
 	}
 	return e, nil
+}
+
+// RevisionLabel names a stored revision in a diff: "MODEL@SEQ HASH12".
+func RevisionLabel(model string, seq int, sha string) string {
+	return fmt.Sprintf("%s@%d %s", model, seq, sha[:min(12, len(sha))])
+}
+
+// Diff answers "what did this change do" (blackstart diff): the element
+// diff and the analysis diff of two models, each side labelled (files or
+// RevisionLabel).
+func Diff(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis, horizonS float64) (diff.Report, error) {
+	if err := CheckHorizon(horizonS); err != nil {
+		return diff.Report{}, err
+	}
+	for _, s := range []struct {
+		m     *topology.Model
+		label string
+	}{{old, oldLabel}, {new, newLabel}} {
+		if len(s.m.Elements) == 0 {
+			return diff.Report{}, invalid("diff: %s has no power elements to analyse", s.label)
+		}
+	}
+	rep := diff.Compare(old, new, diff.Options{Basis: basis, HorizonS: horizonS})
+	rep.Old, rep.New = oldLabel, newLabel
+	return rep, nil
 }
