@@ -230,4 +230,3 @@ func tokenRevoke(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "token %s (%s) revoked at %s\n", t.ID, t.Scope, time.UnixMilli(t.RevokedMS).UTC().Format(time.RFC3339))
 	return nil
 }
-
