@@ -27,7 +27,7 @@ const (
 // env is a server over a new database holding the incident rack, with a
 // token of every scope and an expired and a revoked one.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *Server
 	ts     *httptest.Server
@@ -44,7 +44,7 @@ func readFile(t testing.TB, path string) string {
 	return string(b)
 }
 
-func newEnv(t *testing.T, cfg Config) *env {
+func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	db, err := store.Open(filepath.Join(t.TempDir(), "api.db"), store.Options{Create: true, Now: func() time.Time { return now }})
