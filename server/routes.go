@@ -509,9 +509,9 @@ func (s *Server) analysisHandler(a analysisRoute) func(w http.ResponseWriter, r 
 // longer waited for, and once none waits a sweep stops.
 func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha string, compute func(stop func() bool) ([]byte, error)) error {
 	etag := s.etag(key)
-	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "no-cache")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
+		w.Header().Set("ETag", etag)
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
@@ -539,6 +539,9 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 			go func() {
 				defer func() { <-s.sem }()
 				b, err := compute(func() bool { return s.cache.isStopped(f) })
+				if err == nil {
+					b, err = pack(b)
+				}
 				if err == nil && s.cfg.PersistResults {
 					if perr := s.db.PutResult(context.Background(), sha, key, s.cfg.Version, b); perr != nil {
 						s.cfg.Log.Printf("keeping result %s: %v", key, perr)
@@ -561,10 +564,9 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 		}
 		body, ok = f.body, true
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	if err := writeStored(w, r, body, etag); err != nil && r.Context().Err() == nil {
+		s.cfg.Log.Printf("writing %s: %v", r.URL.Path, err)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -75,6 +76,29 @@ func TestAPIMatchesCLI(t *testing.T) {
 					t.Errorf("ETag changed from %s to %s", etag, res.Header.Get("ETag"))
 				}
 				etag = res.Header.Get("ETag")
+			}
+			// Asked explicitly for either encoding, the same bytes.
+			for _, enc := range []string{"identity", "gzip"} {
+				req, _ := http.NewRequest("GET", ts.URL+c.route, nil)
+				req.Header.Set("Accept-Encoding", enc)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var r io.Reader = res.Body
+				if res.Header.Get("Content-Encoding") == "gzip" {
+					if enc != "gzip" {
+						t.Fatalf("gzip answered to Accept-Encoding: %s", enc)
+					}
+					if r, err = gzip.NewReader(res.Body); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := io.ReadAll(r)
+				res.Body.Close()
+				if err != nil || string(got) != want {
+					t.Fatalf("GET %s with Accept-Encoding: %s differs from the CLI (%v):\n%.500s", c.route, enc, err, got)
+				}
 			}
 			req, _ := http.NewRequest("GET", ts.URL+c.route, nil)
 			req.Header.Set("If-None-Match", etag)
