@@ -95,8 +95,11 @@ func BuildVersion() string {
 			}
 		}
 	}
-	if rev != "" {
-		v += "-" + rev[:min(12, len(rev))] + dirty
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += "-" + rev[:min(12, len(rev))]
+	}
+	if !strings.HasSuffix(v, "+dirty") {
+		v += dirty
 	}
 	return v
 }
@@ -189,4 +192,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := hs.Shutdown(sctx)
 	<-errc
 	return err
+}
+
+// Persistable reports whether results computed by the build named v may
+// be kept in the database: only a build of a known, unmodified VCS
+// revision names its code (a "devel" or "+dirty" build may change without
+// changing its name).
+func Persistable(v string) bool {
+	return strings.Contains(v, "-") && !strings.HasPrefix(v, "devel") && !strings.HasSuffix(v, "+dirty")
 }

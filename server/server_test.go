@@ -477,3 +477,41 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz with the database closed: %d %s, want 503", got, out)
 	}
 }
+
+// TestPersistedResults: with PersistResults a result outlives the server:
+// a new server over the same database answers it with no analysis slot
+// free, so without computing; a build of another version does not see it.
+func TestPersistedResults(t *testing.T) {
+	e := newEnv(t, Config{PersistResults: true})
+	got, first, _ := e.do("GET", failover, "", nil, "Accept-Encoding", "identity")
+	if got != 200 {
+		t.Fatalf("failover: %d", got)
+	}
+	again := New(Config{DB: e.db, Version: "test", PersistResults: true, MaxAnalyses: 1, Log: e.srv.cfg.Log, Now: e.srv.cfg.Now})
+	again.sem <- struct{}{} // no slot: a computation would be 429
+	rec := httptest.NewRecorder()
+	local := func() *http.Request {
+		r := httptest.NewRequest("GET", failover, nil)
+		r.RemoteAddr = "127.0.0.1:5000"
+		return r
+	}
+	again.Handler().ServeHTTP(rec, local())
+	if rec.Code != 200 || rec.Body.String() != string(first) {
+		t.Errorf("a new server with no slot free: %d, %d bytes; want the kept %d bytes", rec.Code, rec.Body.Len(), len(first))
+	}
+	other := New(Config{DB: e.db, Version: "other", PersistResults: true, MaxAnalyses: 1, Log: e.srv.cfg.Log, Now: e.srv.cfg.Now})
+	other.sem <- struct{}{}
+	rec = httptest.NewRecorder()
+	other.Handler().ServeHTTP(rec, local())
+	if rec.Code != 429 {
+		t.Errorf("another build: %d, want 429 (nothing kept for it, no slot to compute)", rec.Code)
+	}
+	for _, c := range []struct {
+		v    string
+		want bool
+	}{{"devel", false}, {"devel-abc123", false}, {"v0.0.0-20261202-abcdef123456", true}, {"v0.0.0-20261202-abcdef123456+dirty", false}, {"test", false}} {
+		if got := Persistable(c.v); got != c.want {
+			t.Errorf("Persistable(%q) = %v, want %v", c.v, got, c.want)
+		}
+	}
+}

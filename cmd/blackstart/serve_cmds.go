@@ -85,8 +85,10 @@ func serveAction(c *cli.Context) error {
 	if err != nil {
 		return badInput("--addr %s: %v", addr, err)
 	}
-	s := server.New(server.Config{DB: db, Remote: !server.IsLoopback(addr), MaxAnalyses: c.Int("max-analyses"), CacheBytes: c.Int64("cache-mb") << 20})
-	fmt.Fprintf(c.App.ErrWriter, "blackstart %s serving %s on http://%s (Ctrl-C stops)\n", server.BuildVersion(), db.Path(), ln.Addr())
+	version := server.BuildVersion()
+	s := server.New(server.Config{DB: db, Remote: !server.IsLoopback(addr), MaxAnalyses: c.Int("max-analyses"), CacheBytes: c.Int64("cache-mb") << 20,
+		Version: version, PersistResults: server.Persistable(version)})
+	fmt.Fprintf(c.App.ErrWriter, "blackstart %s serving %s on http://%s (Ctrl-C stops)\n", version, db.Path(), ln.Addr())
 	if err := s.Serve(ctx, ln); err != nil {
 		return err
 	}
