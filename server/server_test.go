@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -513,5 +514,56 @@ func TestPersistedResults(t *testing.T) {
 		if got := Persistable(c.v); got != c.want {
 			t.Errorf("Persistable(%q) = %v, want %v", c.v, got, c.want)
 		}
+	}
+}
+
+// TestGracefulShutdown: a commit in flight when the server is told to stop
+// finishes (201, stored) before Serve returns; new connections are refused.
+func TestGracefulShutdown(t *testing.T) {
+	e := newEnv(t, Config{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Serve(ctx, ln) }()
+	body := commitBody(t, "two rows", smallPow, smallWl)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/models/small-dc/revisions", pr)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeWrite])
+	answered := make(chan int, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		res.Body.Close()
+		answered <- res.StatusCode
+	}()
+	pw.Write(body[:len(body)/2]) // the request is in flight
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned (%v) with a request in flight", err)
+	default:
+	}
+	pw.Write(body[len(body)/2:])
+	pw.Close()
+	if got := <-answered; got != 201 {
+		t.Fatalf("commit in flight during shutdown: %d, want 201", got)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if revs, err := e.db.Log(context.Background(), "small-dc"); err != nil || len(revs) != 1 {
+		t.Errorf("after shutdown: %d revisions of small-dc, %v; want the one committed", len(revs), err)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Errorf("the server still accepts connections after shutdown")
 	}
 }
