@@ -64,6 +64,12 @@ func Hash(files []File) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// fileSHA is the hex SHA-256 of a file's bytes.
+func fileSHA(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
 // hashInfos is Hash over the stored descriptions of files.
 func hashInfos(files []FileInfo) string {
 	h := sha256.New()
@@ -223,8 +229,7 @@ func Prepare(req CommitRequest) (*Prepared, error) {
 	}
 	p.infos = make([]FileInfo, len(p.stored))
 	for i, f := range p.stored {
-		sum := sha256.Sum256(f.Data)
-		p.infos[i] = FileInfo{Name: f.Name, SizeBytes: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:])}
+		p.infos[i] = FileInfo{Name: f.Name, SizeBytes: int64(len(f.Data)), SHA256: fileSHA(f.Data)}
 	}
 	p.hash = hashInfos(p.infos)
 	return p, nil
