@@ -118,6 +118,9 @@ type route struct {
 // auditInfo is what a write handler tells the audit log.
 type auditInfo struct {
 	model, revision string
+	// entry, when set, is the entry the handler had written with its
+	// write, in the same transaction: the route's own audit is skipped.
+	entry *store.AuditEntry
 }
 
 type ctxKey int
@@ -156,6 +159,9 @@ func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, 
 		var info auditInfo
 		if rt.write {
 			defer func() {
+				if info.entry != nil && info.entry.ID != 0 {
+					return // written with the write itself
+				}
 				e := store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tok.ID, Method: r.Method, Route: r.URL.Path, Status: sw.status,
 					Model: info.model, Revision: info.revision, Remote: r.RemoteAddr}
 				// The audit outlives the client: a write it started is recorded.

@@ -216,10 +216,13 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request) error {
 			req.Author = t.Name + " (token " + t.ID + ")"
 		}
 	}
-	// The write finishes even if the client goes away: it is one
-	// transaction, acknowledged or not.
+	// The write and its audit are one transaction, and it finishes even
+	// if the client goes away.
+	info.entry = &store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tokenOf(r).ID, Method: r.Method, Route: r.URL.Path, Remote: r.RemoteAddr}
+	req.Audit = info.entry
 	res, err := s.db.Commit(context.WithoutCancel(r.Context()), req)
 	if err != nil {
+		info.entry = nil // rolled back with the write: the route audits the refusal
 		if r.Header.Get("If-Match") != "" && classify(err).status == http.StatusConflict {
 			return errorf(http.StatusPreconditionFailed, "%v", err)
 		}

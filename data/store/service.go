@@ -229,6 +229,26 @@ type AuditEntry struct {
 	Remote   string `json:"remote"`          // the client's address
 }
 
+// auditTx appends e to the audit log inside tx, for a commit of model
+// that answered status with the revision whose hash is sha.
+func auditTx(ctx context.Context, tx *sql.Tx, e *AuditEntry, model, sha string, status int, nowMS int64) error {
+	e.Model, e.Revision, e.Status = model, sha, status
+	if e.TimeMS == 0 {
+		e.TimeMS = nowMS
+	}
+	var tok sql.NullString
+	if e.TokenID != "" {
+		tok = sql.NullString{String: e.TokenID, Valid: true}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO audit(time_ms, token_id, method, route, status, model, revision_sha256, remote)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.TimeMS, tok, e.Method, e.Route, e.Status, e.Model, e.Revision, e.Remote)
+	if err != nil {
+		return err
+	}
+	e.ID, err = res.LastInsertId()
+	return err
+}
+
 // Audit appends e to the audit log (its ID and, when 0, TimeMS are set
 // here) and returns it.
 func (db *DB) Audit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
