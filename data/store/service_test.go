@@ -124,3 +124,32 @@ func TestAuditAndResults(t *testing.T) {
 		t.Errorf("a result of another build was returned")
 	}
 }
+
+// TestCommitAudited: a commit with an audit entry writes it in its own
+// transaction (201 created, 200 unchanged); a refused one writes nothing.
+func TestCommitAudited(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "c.db"), Options{Create: true, Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	files := readFiles(t, incident)
+	for _, want := range []int{201, 200} {
+		a := &AuditEntry{TokenID: "abcdefabcdef", Method: "POST", Route: "/r"}
+		res, err := db.Commit(ctx, CommitRequest{Files: files, Author: "a", Message: "m", Audit: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.ID == 0 || a.Status != want || a.Revision != res.Revision.SHA256 || a.Model != "incident-2019" {
+			t.Errorf("audit entry after a commit: %+v, want status %d and revision %s", a, want, res.Revision.SHA256)
+		}
+	}
+	a := &AuditEntry{Method: "POST", Route: "/r"}
+	if _, err := db.Commit(ctx, CommitRequest{Files: files, Author: "a", Message: "m", Parent: "-", Audit: a}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("commit of a new model that exists: %v", err)
+	}
+	es, n, err := db.AuditLog(ctx, 10, 0)
+	if err != nil || n != 2 || es[0].Status != 200 || es[1].Status != 201 {
+		t.Errorf("audit log %+v (%d, %v): want the two commits only", es, n, err)
+	}
+}
