@@ -35,6 +35,7 @@ Example:
 		Flags: []cli.Flag{dbFlag(),
 			&cli.StringFlag{Name: "addr", Value: server.DefaultAddr, Usage: "address to listen on, HOST:PORT"},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow an address other than loopback (needs a token; use TLS in front)"},
+			&cli.BoolFlag{Name: "require-token", Usage: "reads need a token even from loopback (behind a reverse proxy every client looks local)"},
 			&cli.IntFlag{Name: "max-analyses", Usage: "analyses computed at once, past it 429 (default: half the processors, at least 1)"},
 			&cli.Int64Flag{Name: "cache-mb", Value: server.DefaultCacheBytes >> 20, Usage: "analysis results kept in memory, MiB"},
 		},
@@ -86,7 +87,7 @@ func serveAction(c *cli.Context) error {
 		return badInput("--addr %s: %v", addr, err)
 	}
 	version := server.BuildVersion()
-	s := server.New(server.Config{DB: db, Remote: !server.IsLoopback(addr), MaxAnalyses: c.Int("max-analyses"), CacheBytes: c.Int64("cache-mb") << 20,
+	s := server.New(server.Config{DB: db, Remote: !server.IsLoopback(addr) || c.Bool("require-token"), MaxAnalyses: c.Int("max-analyses"), CacheBytes: c.Int64("cache-mb") << 20,
 		Version: version, PersistResults: server.Persistable(version)})
 	fmt.Fprintf(c.App.ErrWriter, "blackstart %s serving %s on http://%s (Ctrl-C stops)\n", version, db.Path(), ln.Addr())
 	if err := s.Serve(ctx, ln); err != nil {
