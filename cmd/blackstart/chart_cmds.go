@@ -110,7 +110,7 @@ type chartInputs struct {
 }
 
 func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
-	if len(args) == 0 && !fromStore(c) {
+	if len(args) == 0 && !storeDefault(c) {
 		return nil, badInput("%s: no model file given", c.Command.Name)
 	}
 	if c.Int("batch") < 0 {
