@@ -38,6 +38,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/models/{model}/revisions/{rev}/"+a.path, read, s.analysisHandler(a))
 	}
 	s.handle("GET /api/v1/audit", route{need: store.ScopeAdmin}, s.audit)
+	s.methodNotAllowed()
 	s.handle("/", route{}, func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "no route %s %s (see docs/api.md)", r.Method, r.URL.Path)
 	})

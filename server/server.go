@@ -71,6 +71,10 @@ type Server struct {
 	cache *cache
 	sem   chan struct{} // one token per analysis running
 	mux   *http.ServeMux
+	// methods lists the methods of each route's path, paths the paths in
+	// the order registered (for the 405 answers).
+	methods map[string][]string
+	paths   []string
 }
 
 // BuildVersion names this build: its module version and, when built from
@@ -121,7 +125,8 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
+		methods: map[string][]string{}}
 	s.routes()
 	return s
 }

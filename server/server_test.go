@@ -304,6 +304,27 @@ func TestCommitAndRead(t *testing.T) {
 	}
 }
 
+// TestMethods: a route asked with a method it does not take is 405 with
+// Allow.
+func TestMethods(t *testing.T) {
+	e := newEnv(t, Config{})
+	for _, c := range []struct {
+		method, path, allow string
+	}{
+		{"DELETE", "/api/v1/models/incident-2019/revisions", "GET, POST, HEAD"},
+		{"POST", "/api/v1/models", "GET, HEAD"},
+		{"PUT", "/api/v1/models/incident-2019/revisions/@1/power/failover", "GET, HEAD"},
+	} {
+		got, out, h := e.do(c.method, c.path, store.ScopeAdmin, nil)
+		if got != 405 || h.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d %s (Allow %q), want 405 with Allow %q", c.method, c.path, got, out, h.Get("Allow"), c.allow)
+		}
+	}
+	if got, _, _ := e.do("HEAD", "/api/v1/models", "", nil); got != 200 {
+		t.Errorf("HEAD /api/v1/models: %d, want 200", got)
+	}
+}
+
 func TestPagination(t *testing.T) {
 	e := newEnv(t, Config{})
 	data := readFile(t, incidentFile)
