@@ -107,8 +107,9 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b.Bytes())
 }
 
-// route is one API route's policy: the scope it needs, its body limit,
-// whether it is audited (writes).
+// route is one API route's policy: the scope it needs, its body limit
+// (a route that reads no body refuses one), whether it is audited
+// (writes).
 type route struct {
 	need    string // store.Scope*; "" for none (/healthz)
 	maxBody int64  // request body bound, bytes; 0: no body
@@ -182,7 +183,8 @@ func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, 
 			s.writeError(sw, r, err)
 			return
 		}
-		if rt.maxBody > 0 && r.ContentLength > rt.maxBody {
+		if r.ContentLength > rt.maxBody { // a route without a body takes none
+
 			s.writeError(sw, r, errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes, at most %d", r.ContentLength, rt.maxBody))
 			return
 		}

@@ -418,6 +418,10 @@ func TestLimitsAndBadBodies(t *testing.T) {
 			t.Errorf("body %q: %d %s, want %d", c.body, got, out, c.want)
 		}
 	}
+	// A route that reads no body takes none.
+	if got, out, _ := e.do("GET", failover, "", []byte("x")); got != 413 {
+		t.Errorf("GET with a body: %d %s, want 413", got, out)
+	}
 	// Headers are bounded too.
 	req, _ = http.NewRequest("GET", e.ts.URL+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 2<<20))
