@@ -184,7 +184,6 @@ func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, 
 			return
 		}
 		if r.ContentLength > rt.maxBody { // a route without a body takes none
-
 			s.writeError(sw, r, errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes, at most %d", r.ContentLength, rt.maxBody))
 			return
 		}
