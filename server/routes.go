@@ -515,7 +515,11 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 	etag := s.etag(key)
 	w.Header().Set("Cache-Control", "no-cache")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
-		w.Header().Set("ETag", etag)
+		if etagMatch(inm, etag) {
+			w.Header().Set("ETag", etag)
+		} else {
+			w.Header().Set("ETag", gzipETag(etag))
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
