@@ -423,7 +423,8 @@ var analyses = []analysisRoute{
 		o := analysis.SimOptions{Seed: seed, RefreshS: refresh, DispatchPerS: rate}
 		canon := url.Values{"seed": {strconv.FormatUint(seed, 10)}, "refresh": {strconv.FormatFloat(refresh, 'g', -1, 64)},
 			"dispatch-rate": {strconv.FormatFloat(rate, 'g', -1, 64)}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+		return canon.Encode(), func(m *topology.Model, stop func() bool) ([]byte, error) {
+			o.Stop = stop
 			res, err := analysis.Simulate(m, placement.Policies, o)
 			if err != nil {
 				return nil, err
