@@ -418,6 +418,18 @@ func TestLimitsAndBadBodies(t *testing.T) {
 			t.Errorf("body %q: %d %s, want %d", c.body, got, out, c.want)
 		}
 	}
+	// Every refused write was audited, with its status.
+	es, n, err := e.db.AuditLog(context.Background(), 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	for _, a := range es {
+		seen[a.Status]++
+	}
+	if n != 11 || seen[413] != 2 || seen[422] != 1 || seen[400] != 8 {
+		t.Errorf("audit of 11 refused writes: %d entries, statuses %v; want 2×413, 1×422, 8×400", n, seen)
+	}
 	// A route that reads no body takes none.
 	if got, out, _ := e.do("GET", failover, "", []byte("x")); got != 413 {
 		t.Errorf("GET with a body: %d %s, want 413", got, out)
