@@ -1,6 +1,7 @@
 package main
 
 import (
+	"blackstart/analysis"
 	"bufio"
 	"bytes"
 	"errors"
@@ -217,9 +218,9 @@ func (in *chartInputs) scenario() (power.Scenario, error) {
 		return power.Scenario{}, err
 	}
 	if ids := in.c.StringSlice("fail"); len(ids) > 0 {
-		sc, err := oneScenario(in.m, n, ids, power.DefaultHorizonS)
+		sc, err := analysis.Scenario(in.m, n, ids, power.DefaultHorizonS)
 		if err != nil {
-			return sc, err
+			return sc, analysisError(err)
 		}
 		if h := in.hosting(); h != nil {
 			h.FillDark(&sc)

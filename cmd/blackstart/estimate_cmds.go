@@ -1,6 +1,7 @@
 package main
 
 import (
+	"blackstart/analysis"
 	"bufio"
 	"encoding/csv"
 	"fmt"
@@ -97,13 +98,19 @@ func estimatePlan(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, p, err := estimateSetup(c)
+	if c.IsSet("policy") && !validPolicy(c.String("policy")) {
+		return badInput("--policy must be plan, stale, random or p2c, got %q", c.String("policy"))
+	}
+	if c.IsSet("runs") && c.Int("runs") < 1 {
+		return badInput("--runs must be >= 1, got %d", c.Int("runs"))
+	}
+	m, err := restartModel(c)
 	if err != nil {
 		return err
 	}
-	e, err := estimate.Planned(cl, p, estimate.PlannedOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), SlowSigma: estimate.DefaultSlowSigma})
+	e, err := analysis.PlannedETA(m, analysis.ETAOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed")})
 	if err != nil {
-		return badInput("%v", err)
+		return analysisError(err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {

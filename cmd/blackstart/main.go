@@ -140,6 +140,8 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			dbCommand(),
 			measureCommand(),
 			diffCommand(),
+			serveCommand(),
+			tokenCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
