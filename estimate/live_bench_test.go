@@ -11,6 +11,7 @@ import (
 const (
 	benchLiveEvents = 1_000_000
 	benchLiveBatch  = 1_000
+	benchAttempts   = 30 // attempts per instance in the recovery, and told to the estimator
 )
 
 // herdingRecovery is a big recovery's event stream: the incident-scale
@@ -30,7 +31,7 @@ func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []place
 	p := placement.NewPlan(c)
 	pt := perturb(c, p, 1)
 	evs := make([]placement.Event, 0, benchLiveEvents)
-	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: 30,
+	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
 		Speed: pt.speed, DiesAtS: pt.dies,
 		OnEvent: func(e placement.Event) {
 			if len(evs) < benchLiveEvents {
@@ -57,6 +58,7 @@ func BenchmarkLive(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		l := NewLive(c, p)
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		for k, e := range evs {
 			l.Observe(e)
 			if (k+1)%benchLiveBatch == 0 {

@@ -88,12 +88,8 @@ func Simulate(c *Cluster, p *Plan, o SimOptions) (*Result, error) {
 	if o.RefreshS <= 0 {
 		o.RefreshS = DefaultRefreshS
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.BackoffS <= 0 {
-		o.BackoffS = DefaultBackoffS
-	}
+	rule := o.retry()
+	o.MaxAttempts, o.BackoffS = rule.MaxAttempts, rule.BackoffS
 	if o.HorizonS <= 0 {
 		o.HorizonS = 24 * 3600
 	}
@@ -579,20 +575,24 @@ func (s *sim) fail(i int32, timeout bool) {
 	s.retry(i)
 }
 
-// retry schedules the next attempt after a backoff with ±50 % jitter, or
-// gives the instance up.
+// retry schedules the next attempt after a jittered back-off, or gives
+// the instance up, by the recovery's Retry rule.
 func (s *sim) retry(i int32) {
 	in := &s.inst[i]
 	in.attempt++
 	in.state = 0
-	if int(in.attempt) >= s.o.MaxAttempts {
+	rule := s.o.retry()
+	if !rule.Again(int(in.attempt)) {
 		s.giveUp(i)
 		return
 	}
 	s.res.Retries++
-	d := min(s.o.BackoffS*float64(int64(1)<<min(in.attempt-1, 20)), MaxBackoffS)
-	d *= 0.5 + s.rng.Float64()
-	s.push(s.now+d, evReady, i, 0)
+	s.push(s.now+rule.Jittered(int(in.attempt), s.rng.Float64()), evReady, i, 0)
+}
+
+// retry is the options' retry rule, defaults resolved.
+func (o *SimOptions) retry() Retry {
+	return Retry{MaxAttempts: o.MaxAttempts, BackoffS: o.BackoffS}.Resolved()
 }
 
 func (s *sim) giveUp(i int32) {
@@ -734,7 +734,7 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 			default:
 				work[i] = min(work[i], w)
 			}
-			lost += timeout + 0.5*min(o.BackoffS*float64(int64(1)<<min(a, 20)), MaxBackoffS)
+			lost += timeout + 0.5*o.retry().Backoff(a+1)
 		}
 	}
 	return path, work, take, tries
