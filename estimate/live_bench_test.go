@@ -29,10 +29,10 @@ func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []place
 	}
 	c := placement.NewCluster(m)
 	p := placement.NewPlan(c)
-	pt := perturb(c, p, 1)
+	pt := perturb(c, 1)
 	evs := make([]placement.Event, 0, benchLiveEvents)
 	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
-		Speed: pt.speed, DiesAtS: pt.dies,
+		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
 		OnEvent: func(e placement.Event) {
 			if len(evs) < benchLiveEvents {
 				evs = append(evs, e)

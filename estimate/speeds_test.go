@@ -21,7 +21,7 @@ func TestSpeedsLearnt(t *testing.T) {
 	}
 	c := placement.NewCluster(m)
 	p := placement.NewPlan(c)
-	pt := perturb(c, p, 1)
+	pt := perturb(c, 1)
 	var evs []placement.Event
 	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, Speed: pt.speed,
 		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {

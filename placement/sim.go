@@ -1,8 +1,6 @@
 package placement
 
 import (
-	"container/heap"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -85,24 +83,10 @@ type Result struct {
 // Simulate runs the recovery of c under o.Policy. For "plan", p is the plan
 // to follow (NewPlan(c) when nil); the baselines place on the fly.
 func Simulate(c *Cluster, p *Plan, o SimOptions) (*Result, error) {
-	if o.RefreshS <= 0 {
-		o.RefreshS = DefaultRefreshS
+	s, err := newRun(c, p, o)
+	if err != nil {
+		return nil, err
 	}
-	rule := o.retry()
-	o.MaxAttempts, o.BackoffS = rule.MaxAttempts, rule.BackoffS
-	if o.HorizonS <= 0 {
-		o.HorizonS = 24 * 3600
-	}
-	switch o.Policy {
-	case PolicyPlan:
-		if p == nil {
-			p = NewPlan(c)
-		}
-	case PolicyStale, PolicyRandom, PolicyP2C:
-	default:
-		return nil, fmt.Errorf("unknown policy %q (plan, stale, random or p2c)", o.Policy)
-	}
-	s := newSim(c, p, o)
 	s.run()
 	return s.result(), nil
 }
@@ -134,6 +118,60 @@ func (q eventQueue) Less(i, j int) bool {
 	return q[i].seq < q[j].seq
 }
 func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+
+// before orders events by time, then by the order they were queued: a
+// total order, so every heap pops them in the same sequence.
+func (a *simEvent) before(b *simEvent) bool {
+	return a.t < b.t || a.t == b.t && a.seq < b.seq
+}
+
+// push adds x to the 4-ary min-heap q (the simulator's own, without
+// container/heap's interface calls and boxing).
+func (q *eventQueue) push(x simEvent) {
+	h := append(*q, x)
+	j := len(h) - 1
+	for j > 0 {
+		up := (j - 1) / 4
+		if !h[j].before(&h[up]) {
+			break
+		}
+		h[j], h[up] = h[up], h[j]
+		j = up
+	}
+	*q = h
+}
+
+// pop removes the earliest event of the 4-ary min-heap q.
+func (q *eventQueue) pop() simEvent {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	x := h[last]
+	h = h[:last]
+	j := 0
+	for {
+		a := 4*j + 1
+		if a >= len(h) {
+			break
+		}
+		best := a
+		for b := a + 1; b < min(a+4, len(h)); b++ {
+			if h[b].before(&h[best]) {
+				best = b
+			}
+		}
+		if !h[best].before(&x) {
+			break
+		}
+		h[j] = h[best]
+		j = best
+	}
+	if len(h) > 0 {
+		h[j] = x
+	}
+	*q = h
+	return top
+}
 func (q *eventQueue) Push(x any)   { *q = append(*q, x.(simEvent)) }
 func (q *eventQueue) Pop() any {
 	old := *q
@@ -157,6 +195,7 @@ type simInst struct {
 	node    int32
 	attempt int32   // attempts so far: starts and rejections
 	starts  int32   // starts so far: the k-th start draws Work(seed, i, k), whatever was rejected before
+	vBeg    float64 // virtual time its start began
 	vEnd    float64 // virtual time its start completes
 	state   int8    // 0 waiting, 1 ready/queued, 2 starting, 3 up, 4 given up
 	startT  float64
@@ -176,6 +215,8 @@ type sim struct {
 	depsLeft []int32 // per service: dependencies not yet at quorum
 	upCount  []int32 // per service: instances up
 	rank     []int32 // plan: each instance's dispatch priority, lowest first (Plan.rank)
+	drawSeed uint64  // seed of the start durations: o.Seed, or a replay's own from its fork on
+	draw     drawer
 
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
@@ -193,8 +234,8 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 	s := &sim{c: c, p: p, o: o, nodes: make([]simNode, len(c.nodes)), inst: make([]simInst, len(c.Instances)),
 		u: newUsage(c), rng: rand.New(rand.NewPCG(o.Seed, 0x5eed^uint64(len(o.Policy)))),
 		depsLeft: make([]int32, len(m.Services)), upCount: make([]int32, len(m.Services)),
-		snapT: -1,
-		res:   &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
+		snapT: -1, drawSeed: o.Seed,
+		res: &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
 	for i := range s.res.UpS {
 		s.res.UpS[i] = -1
 		s.res.Placement[i] = -1
@@ -223,7 +264,7 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 
 func (s *sim) push(t float64, kind uint8, id, ver int32) {
 	s.seq++
-	heap.Push(&s.q, simEvent{t: t, seq: s.seq, kind: kind, id: id, ver: ver})
+	s.q.push(simEvent{t: t, seq: s.seq, kind: kind, id: id, ver: ver})
 }
 
 func (s *sim) emit(i, n int32, st State) {
@@ -246,11 +287,17 @@ func (s *sim) release(sv int32) {
 }
 
 func (s *sim) run() {
+	s.runUntil(s.o.HorizonS)
+	s.finish()
+}
+
+// runUntil handles the events due by limit (s).
+func (s *sim) runUntil(limit float64) {
 	for s.q.Len() > 0 {
-		ev := heap.Pop(&s.q).(simEvent)
-		if ev.t > s.o.HorizonS {
-			break
+		if s.q[0].t > limit || s.q[0].t > s.o.HorizonS {
+			return
 		}
+		ev := s.q.pop()
 		s.now = ev.t
 		switch ev.kind {
 		case evReady:
@@ -272,7 +319,6 @@ func (s *sim) run() {
 			s.death(ev.id)
 		}
 	}
-	s.finish()
 }
 
 // ready handles an instance whose dependencies are met (or whose retry is due).
@@ -492,7 +538,8 @@ func (s *sim) start(n, i int32) {
 	nd := &s.nodes[n]
 	s.u.add(n, int(i))
 	in.node, in.state, in.startT = n, 2, s.now
-	in.vEnd = nd.v + s.c.Work(s.o.Seed, int(i), int(in.starts))
+	in.vBeg = nd.v
+	in.vEnd = nd.v + s.c.work(&s.draw, s.drawSeed, int(i), int(in.starts))
 	in.starts++
 	nd.running = append(nd.running, i)
 	if k := len(nd.running); k > s.res.PeakConcurrent {
