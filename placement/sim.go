@@ -172,7 +172,7 @@ func (q *eventQueue) pop() simEvent {
 	*q = h
 	return top
 }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(simEvent)) }
+func (q *eventQueue) Push(x any) { *q = append(*q, x.(simEvent)) }
 func (q *eventQueue) Pop() any {
 	old := *q
 	x := old[len(old)-1]
