@@ -291,7 +291,7 @@ func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) (*Eval
 // ETAs of the throughput estimate, the RAM baseline and the replay at
 // every progress point.
 func evaluateRun(c *placement.Cluster, p *placement.Plan, o EvaluateOptions, scen string, seed uint64) (runResult, error) {
-	so := placement.SimOptions{Policy: o.Policy, Seed: seed}
+	so := placement.SimOptions{Policy: o.Policy, Seed: seed, NoBound: true}
 	if scen == ScenarioPerturbed {
 		pt := perturb(c, seed)
 		so.Speed = pt.speed

@@ -125,6 +125,16 @@ func (s *sim) fork(seed uint64) {
 			lo := 1 - Exceeds(d, done)
 			w := Quantile(d, min(lo+s.rng.Float64()*(1-lo), 1-1e-9))
 			in.vEnd = in.vBeg + max(w, done)
+			// The simulator queues no timeout for a start that was to end
+			// before it (see start); one redrawn past it needs its own (a
+			// second one for the same attempt does nothing).
+			timeout := s.c.M.Services[s.c.Instances[i].Service].TimeoutS
+			if timeout <= 0 {
+				timeout = DefaultTimeoutS
+			}
+			if s.now+(in.vEnd-nd.v)/s.rate(int32(n), len(nd.running)) >= (in.startT+timeout)*(1-1e-9) {
+				s.push(max(in.startT+timeout, s.now), evTimeout, i, in.attempt)
+			}
 		}
 		s.reschedule(int32(n))
 	}
