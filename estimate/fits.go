@@ -428,7 +428,7 @@ func (f *fits) posterior(d int, mu, tau float64) (float64, float64) {
 	if len(terms) == 0 {
 		return B / P, 1 / P
 	}
-	skewed := ns.ups <= fewUps
+	skewed := ns.ups <= fewUps && len(terms) <= fewTerms
 	// Censored starts: log S(x) = log(erfc(z)/2), concave in x. Newton's
 	// method (steps at most 1) from the last estimate's mode: the
 	// posterior is strictly concave, so where it starts only changes how
@@ -460,10 +460,16 @@ func (f *fits) posterior(d int, mu, tau float64) (float64, float64) {
 	return x, -1 / h
 }
 
-// fewUps is the most completed starts a node with censored ones may have
-// for its posterior to be taken by its moments (postMoments) rather than
-// by its mode and curvature: with more, the two agree.
-const fewUps = 5
+// fewUps and fewTerms bound the completed starts and the censored ones
+// (groups and running starts) a node may have for its posterior to be
+// taken by its moments (postMoments) rather than by its mode and
+// curvature: with more data the posterior is close to normal and the two
+// agree, and a node that herded hundreds of starts would make the
+// quadrature costly.
+const (
+	fewUps   = 5
+	fewTerms = 32
+)
 
 // postMoments is the posterior mean and variance of a node's log speed
 // from its prior and completed starts (a normal: precision P, P·mean B)
