@@ -30,10 +30,11 @@ type shape struct {
 	// k·instances + i: the first start's (-1 until drawn), and the
 	// retries' (MaxAttempts−1 of them) from (k·instances + i)·
 	// (MaxAttempts−1) on. Projections write disjoint parts.
-	first   []float64
-	retries []float64
-	nRetry  int // retry draws per instance and projection: MaxAttempts − 1
-	svc     []svcInfo
+	first    []float64
+	retries  []float64
+	retryMin []float64 // per instance and projection: the least of its retry draws
+	nRetry   int       // retry draws per instance and projection: MaxAttempts − 1
+	svc      []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -109,6 +110,7 @@ func (l *Live) prepare() {
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
 	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
+	sh.retryMin = make([]float64, len(c.Instances)*Samples)
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -312,9 +314,43 @@ func (l *Live) drawAll(i, k int) {
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
 	sh.first[slot] = placement.Quantile(d, min(uniform(&r), 1-1e-9))
+	sh.retryMin[slot] = math.Inf(1)
 	for j := range sh.retries[slot*sh.nRetry : (slot+1)*sh.nRetry] {
-		sh.retries[slot*sh.nRetry+j] = placement.Quantile(d, min(uniform(&r), 1-1e-9))
+		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
+		sh.retries[slot*sh.nRetry+j] = x
+		sh.retryMin[slot] = min(sh.retryMin[slot], x)
 	}
+}
+
+// nextUp is, for instance i whose start failed at t (p.att[i] counting
+// it), when it queues again for its next start that ends before its
+// timeout on a node of the given speed (as attempt draws them for
+// projection k), by the retry rule: the back-off after this failure and,
+// for each start before that one that would outlast its timeout, its
+// timeout and the back-off after it; those futile starts are counted in
+// p.att[i]. false when no start left can come up: the instance is given
+// up. Projecting each futile start through the queue of its node made an
+// estimate of a herded recovery, whose slow nodes fail most starts, up to
+// a hundred times slower; the slot time they hold is left out.
+func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
+	sh := &l.shape
+	slot := k*len(l.c.Instances) + i
+	timeout := sh.svc[l.c.Instances[i].Service].timeout
+	limit := timeout * max(speed, 1e-3)
+	if sh.retryMin[slot] > limit {
+		return 0, false // no retry draw ends before the timeout
+	}
+	at := t
+	for l.retry.Again(int(p.att[i])) {
+		at += l.retry.Backoff(int(p.att[i]))
+		q := int(p.att[i] - l.fails[i]) // the next start's index from now on
+		if q > sh.nRetry || sh.retries[slot*sh.nRetry+q-1] <= limit {
+			return at, true
+		}
+		at += timeout // it outlasts its timeout: one more failure
+		p.att[i]++
+	}
+	return 0, false
 }
 
 // readyAt is when instance i, waiting after a failed attempt, is due
@@ -419,8 +455,9 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			p.touched = append(p.touched, n) // a slot to start the next in
 		}
 		if e.kind == evFail {
-			if p.att[i]++; l.retry.Again(int(p.att[i])) {
-				p.ev.push(finishEv{t: t + l.retry.Backoff(int(p.att[i])), inst: i, kind: evReady})
+			p.att[i]++
+			if at, ok := l.nextUp(p, int(i), kind, t, speed[n]); ok {
+				p.ev.push(finishEv{t: at, inst: i, kind: evReady})
 			} else {
 				p.lost++
 			}
