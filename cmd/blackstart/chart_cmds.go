@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"blackstart/chart"
+	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/placement"
 	"blackstart/power"
@@ -108,13 +109,13 @@ type chartInputs struct {
 }
 
 func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
-	if len(args) == 0 {
+	if len(args) == 0 && !storeDefault(c) {
 		return nil, badInput("%s: no model file given", c.Command.Name)
 	}
 	if c.Int("batch") < 0 {
 		return nil, badInput("--batch must be >= 0, got %d", c.Int("batch"))
 	}
-	m, err := topology.Load(args...)
+	m, err := loadModelFrom(c, args)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 			return nil, badInput("%s: cannot read events: %v", path, err)
 		}
 		defer f.Close()
-		in.evs, err = estimate.ReadEvents(path, bufio.NewReader(f), in.cluster())
+		in.evs, err = events.Read(path, bufio.NewReader(f), in.cluster())
 		if err != nil {
 			return nil, err
 		}
