@@ -183,9 +183,29 @@ func (in *chartInputs) sweep() (power.SweepReport, error) {
 	}
 	if in.swp == nil {
 		r := n.Sweep(power.SweepOptions{Progress: progress(in.c.App.ErrWriter)})
+		if h := in.hosting(); h != nil {
+			for i := range r.Scenarios {
+				if len(r.Scenarios[i].Dark.Devices) > 0 {
+					h.FillDark(&r.Scenarios[i])
+				}
+			}
+		}
 		in.swp = &r
 	}
 	return *in.swp, nil
+}
+
+// hosting joins dark devices with the instances on them, through the
+// restart plan the charts draw (nil without workloads).
+func (in *chartInputs) hosting() *placement.Hosting {
+	if !in.hasRestart() {
+		return nil
+	}
+	p, err := in.restartPlan()
+	if err != nil {
+		return nil
+	}
+	return placement.HostingOf(in.cluster(), p)
 }
 
 // scenario is the --fail scenario, or the worst single failure.
@@ -195,7 +215,14 @@ func (in *chartInputs) scenario() (power.Scenario, error) {
 		return power.Scenario{}, err
 	}
 	if ids := in.c.StringSlice("fail"); len(ids) > 0 {
-		return oneScenario(in.m, n, ids, power.DefaultHorizonS)
+		sc, err := oneScenario(in.m, n, ids, power.DefaultHorizonS)
+		if err != nil {
+			return sc, err
+		}
+		if h := in.hosting(); h != nil {
+			h.FillDark(&sc)
+		}
+		return sc, nil
 	}
 	rep, err := in.sweep()
 	if err != nil {
@@ -510,13 +537,10 @@ func reportAction(c *cli.Context) error {
 			if len(rep.Risks) == 5 || !sc.Risky && len(sc.Overloads) == 0 {
 				break
 			}
-			line := "failure of " + strings.Join(sc.Failed, " + ") + ": " + sc.Verdict.String()
-			if sc.Tripped > 0 {
-				line += fmt.Sprintf(", %d %s", sc.Tripped, plural(sc.Tripped, "trip", "trips"))
+			if sc.SameAs != "" { // a PSU fault that ends as an element listed already
+				continue
 			}
-			if d := len(sc.Dark.Racks); d > 0 {
-				line += fmt.Sprintf(", %d %s dark %s", d, plural(d, "rack", "racks"), listOrNone(sc.Dark.Racks))
-			}
+			line := sc.Describe()
 			if len(sc.Overloads) > 0 {
 				line += "; " + overloadLine(sc.Overloads[0])
 			}
