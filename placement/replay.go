@@ -84,7 +84,13 @@ func (s *sim) clone() *sim {
 	}
 	r.inst = slices.Clone(s.inst)
 	u := *s.u
-	u.ram, u.cpu, u.drawW, u.groupW = slices.Clone(u.ram), slices.Clone(u.cpu), slices.Clone(u.drawW), slices.Clone(u.groupW)
+	u.ram, u.cpu, u.drawW = slices.Clone(u.ram), slices.Clone(u.cpu), slices.Clone(u.drawW)
+	if u.power != nil {
+		// The budget's loads rebuilt from the draws (the same up to
+		// rounding; no policy the simulator runs refuses a start for
+		// power: the plan checked it, the baselines know nothing of it).
+		u.power = s.c.budget.Load(u.drawW)
+	}
 	u.gpuFree = slices.Clone(u.gpuFree)
 	for n := range u.gpuFree {
 		u.gpuFree[n] = slices.Clone(u.gpuFree[n])
