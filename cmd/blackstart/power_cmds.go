@@ -89,7 +89,7 @@ Examples:
 			},
 			{
 				Name:      "failover",
-				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load)",
+				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load, else 4 when a rack cannot be judged)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Every element (source, UPS, panel, breaker, circuit, transfer switch, rack
 PDU, bank) and every PSU (a PSU fault opens the breaker that feeds it) fails
@@ -260,6 +260,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		}
 	}
 	tw.Flush()
+	cannotJudgeTable(w, rep.Racks)
 	fmt.Fprintln(w, "\nelements, worst verdict first")
 	els := slices.Clone(rep.Elements)
 	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
@@ -316,6 +317,27 @@ func dashZero(v float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// cannotJudgeTable lists the racks the model cannot support a judgement
+// of, with the first reasons of each.
+func cannotJudgeTable(w io.Writer, racks []power.RackLoad) {
+	first := true
+	for _, r := range racks {
+		if len(r.CannotJudge) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nracks that cannot be judged (the model does not say enough; verdict cannot-judge, or worse when the known part overloads):")
+			first = false
+		}
+		reasons := r.CannotJudge
+		more := ""
+		if len(reasons) > 3 {
+			reasons, more = reasons[:3], fmt.Sprintf("; … %d more (--format json lists them)", len(r.CannotJudge)-3)
+		}
+		fmt.Fprintf(w, "  %s (%s): %s%s\n", r.ID, r.Worst, strings.Join(reasons, "; "), more)
+	}
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -409,7 +431,7 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
-	risky := false
+	risky, unjudged := false, false
 	if ids := c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := oneScenario(m, n, ids, horizon)
 		if err != nil {
@@ -442,6 +464,7 @@ func powerFailover(c *cli.Context) error {
 		}
 		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter), Keep: keep})
 		risky = rep.Summary.RiskyScenarios > 0
+		unjudged = rep.Summary.CannotJudgeRacks > 0
 		// Name the instances on dark devices where they are written: the
 		// kept scenarios that are not a PSU fault's copy of another.
 		var h *placement.Hosting
@@ -473,6 +496,9 @@ func powerFailover(c *cli.Context) error {
 	}
 	if risky {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	if unjudged {
+		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
 }
@@ -654,6 +680,14 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if len(s.CertainDarkRackIDs) > 0 {
 			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
+	}
+	if s.CannotJudgeRacks > 0 {
+		ids := s.CannotJudgeRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
 	}
 	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
 	// A PSU fault that ends as the element it opens is shown once, under
