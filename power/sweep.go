@@ -30,6 +30,10 @@ type SweepOptions struct {
 	// Progress, when set, is called with the scenarios done and the total,
 	// at most about a hundred times per sweep.
 	Progress func(done, total int)
+	// Stop, when set, is polled before each element's scenario; once it
+	// returns true the sweep ends early with a report that only says
+	// Stopped (a server stops the work of a client that went away).
+	Stop func() bool
 	// Keep, when set, says which scenarios the report lists: the summary
 	// counts every scenario, but only those kept are held and ranked, so
 	// that the sweep of a large site holds no more than what will be
@@ -67,6 +71,9 @@ type SweepSummary struct {
 type SweepReport struct {
 	Summary   SweepSummary `json:"summary"`
 	Scenarios []Scenario   `json:"scenarios"` // worst first
+	// Stopped is set when SweepOptions.Stop ended the sweep: the report is
+	// empty.
+	Stopped bool `json:"-"`
 }
 
 // Sweep simulates every single failure: each power element, and each PSU
@@ -106,6 +113,9 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		}
 	}
 	for e := range m.Elements {
+		if o.Stop != nil && o.Stop() {
+			return SweepReport{Stopped: true}
+		}
 		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
 		add(byElem[e])
 		tick()

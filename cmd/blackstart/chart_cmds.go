@@ -1,6 +1,7 @@
 package main
 
 import (
+	"blackstart/analysis"
 	"bytes"
 	"errors"
 	"fmt"
@@ -216,9 +217,9 @@ func (in *chartInputs) scenario() (power.Scenario, error) {
 		return power.Scenario{}, err
 	}
 	if ids := in.c.StringSlice("fail"); len(ids) > 0 {
-		sc, err := oneScenario(in.m, n, ids, power.DefaultHorizonS)
+		sc, err := analysis.Scenario(in.m, n, ids, power.DefaultHorizonS)
 		if err != nil {
-			return sc, err
+			return sc, analysisError(err)
 		}
 		if h := in.hosting(); h != nil {
 			h.FillDark(&sc)
@@ -606,7 +607,7 @@ func reportAction(c *cli.Context) error {
 			if err != nil {
 				return badInput("%v", err)
 			}
-			rep.Accuracy, rep.AccuracyRuns = acc, runs
+			rep.Accuracy = acc
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "No restart charts: the model has no workloads.")

@@ -525,6 +525,10 @@ func dbCheckout(c *cli.Context) error {
 	if dir == "" {
 		return badInput("db checkout: -o DIR is required")
 	}
+	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
+		// A symlink, even to an empty directory, would be replaced.
+		return badInput("db checkout: %s is not a directory: checkout only fills a new or empty directory", dir)
+	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return badInput("db checkout: %s is not empty: checkout only fills a new or empty directory", dir)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"blackstart/analysis"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -105,7 +105,7 @@ func diffAction(c *cli.Context) error {
 		if err != nil {
 			return diffSide{}, storeError(err)
 		}
-		return diffSide{m: m, rev: &rev, label: fmt.Sprintf("%s%s %s", rev.Model, rev.Name(), shortHash(rev.SHA256))}, nil
+		return diffSide{m: m, rev: &rev, label: analysis.RevisionLabel(rev.Model, rev.Seq, rev.SHA256)}, nil
 	}
 	defer func() {
 		if db != nil {
@@ -142,13 +142,10 @@ func diffAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range []diffSide{oldSide, newSide} {
-		if len(s.m.Elements) == 0 {
-			return badInput("diff: %s has no power elements to analyse", s.label)
-		}
+	rep, err := analysis.Diff(oldSide.m, newSide.m, oldSide.label, newSide.label, b, horizon)
+	if err != nil {
+		return analysisError(err)
 	}
-	rep := diff.Compare(oldSide.m, newSide.m, diff.Options{Basis: b, HorizonS: horizon})
-	rep.Old, rep.New = oldSide.label, newSide.label
 	if err := writeOutput(c, "", func(w io.Writer) error { return writeDiff(w, format, rep) }); err != nil {
 		return err
 	}
@@ -165,9 +162,7 @@ const tableLines = 40
 func writeDiff(w io.Writer, format string, rep diff.Report) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return analysis.WriteJSON(w, rep)
 	case "csv":
 		return writeDiffCSV(w, rep)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,7 +19,7 @@ func TestJSONFieldsDocumented(t *testing.T) {
 	}
 	// The model store's commands and the diff are documented with the
 	// store.
-	for _, other := range []string{"store.md", "measurements.md", "netbox.md"} {
+	for _, other := range []string{"store.md", "measurements.md", "netbox.md", "api.md", "evaluate.md"} {
 		b, err := os.ReadFile("../../docs/" + other)
 		if err != nil {
 			t.Fatal(err)
@@ -36,10 +37,23 @@ func TestJSONFieldsDocumented(t *testing.T) {
 		}
 	}
 	tag := regexp.MustCompile("json:\"([A-Za-z0-9_]+)")
+	// Every package's Go files, so that a new package's fields cannot be
+	// missed.
 	var files []string
-	for _, dir := range []string{"topology", "power", "placement", "estimate", "chart", "data/events", "data/store", "diff", "cmd/blackstart"} {
-		fs, _ := filepath.Glob(filepath.Join("../..", dir, "*.go"))
-		files = append(files, fs...)
+	err = filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != "../.." && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	seen := 0
 	for _, f := range files {

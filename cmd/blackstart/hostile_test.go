@@ -282,6 +282,12 @@ func hostileCases() []hostileCase {
 	out("report -o a folder that is not a report", map[string]string{"thesis/thesis.tex": "x"}, args("report", "--runs", "0", "m.toml", "-o", "thesis"), "thesis: exists and is not a blackstart report")
 	out("report -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("report", "--runs", "0", "m.toml", "-o", "l"), "l: is a symbolic link")
 	out("report -o in a missing folder", nil, args("report", "--runs", "0", "m.toml", "-o", "no/such/pm"), "no/such/pm: cannot write: the directory no/such does not exist")
+	out("measure generate -o the model", nil, args("measure", "generate", "m.toml", "-o", "m.toml"), "m.toml: is one of this command's inputs")
+	out("measure generate -o a FIFO", map[string]string{"p": "@fifo"}, args("measure", "generate", "m.toml", "-o", "p"), "p: is a named pipe")
+	out("import netbox -o /dev/null", map[string]string{"nb": "@dir"}, args("import", "netbox", "--from", "nb", "-o", "/dev/null"), "/dev/null: is a character device")
+	out("import netbox --map the overlay", map[string]string{"nb": "@dir"}, args("import", "netbox", "--from", "nb", "--overlay", "m.toml", "-o", "x.toml", "--map", "m.toml"), "m.toml: is one of this command's inputs")
+	out("import netbox --map a symlink", map[string]string{"nb": "@dir", "l.json": "@link:m.toml"}, args("import", "netbox", "--from", "nb", "-o", "x.toml", "--map", "l.json"), "l.json: is a symbolic link")
+	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
 	// A report replacing an earlier one keeps a file a user added.
 	add(hostileCase{name: "output/report keeps a user's file",
 		files: map[string]string{"m.toml": miniModel, "pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},

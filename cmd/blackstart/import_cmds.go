@@ -1,6 +1,7 @@
 package main
 
 import (
+	"blackstart/outfile"
 	"bufio"
 	"bytes"
 	"context"
@@ -88,6 +89,17 @@ func importNetBox(c *cli.Context) error {
 	mapPath := c.String("map")
 	if mapPath == "" {
 		mapPath = strings.TrimSuffix(out, filepath.Ext(out)) + ".netbox.json"
+	}
+	// Both outputs are regular files (or new) and none of the inputs,
+	// checked before any work (outfile.Check).
+	inputs := append([]string{c.String("overlay"), c.String("token-file")}, c.StringSlice("upstream")...)
+	for _, p := range []string{out, mapPath} {
+		if err := outfile.Check(p, inputs...); err != nil {
+			return err
+		}
+	}
+	if filepath.Clean(out) == filepath.Clean(mapPath) {
+		return badInput("-o and --map are the same file %s", out)
 	}
 	dirs, u := c.StringSlice("from"), c.String("url")
 	var inv *netbox.Inventory

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 
 	"blackstart/outfile"
@@ -35,6 +36,19 @@ const (
 )
 
 func main() {
+	// BLACKSTART_CPUPROFILE=FILE writes a CPU profile of the whole run
+	// (a diagnostic for measuring the commands, not a user feature).
+	if p := os.Getenv("BLACKSTART_CPUPROFILE"); p != "" && outfile.Check(p) == nil {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := run(os.Args, os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+			f.Close()
+		}
+	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
@@ -202,6 +216,8 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			dbCommand(),
 			measureCommand(),
 			diffCommand(),
+			serveCommand(),
+			tokenCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {

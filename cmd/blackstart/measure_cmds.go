@@ -188,6 +188,9 @@ func measureImport(c *cli.Context) error {
 }
 
 func measureGenerate(c *cli.Context) error {
+	if err := checkOutput(c, c.String("output")); err != nil {
+		return err
+	}
 	m, err := loadModel(c)
 	if err != nil {
 		return err

@@ -2,10 +2,11 @@ package main
 
 import (
 	"bufio"
+
+	"blackstart/analysis"
 	"encoding/csv"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -96,111 +97,19 @@ func restartModel(c *cli.Context) (*topology.Model, error) {
 	return loadModel(c)
 }
 
-// planJSON is the plan as JSON: units in the field names.
-type planJSON struct {
-	Instances   int     `json:"instances"`
-	Placed      int     `json:"placed"`
-	MakespanS   float64 `json:"makespan_s"`
-	LowerBoundS float64 `json:"lower_bound_s"`
-	Ratio       float64 `json:"ratio"`
-	SpreadShort int     `json:"spread_short"`
-	// Shortages: the services counted in SpreadShort and the nodes where
-	// their instances share a failure domain.
-	Shortages []shortageJSON `json:"spread_shortages"`
-	Tiers     []tierJSON     `json:"tiers"`
-	Unplaced  []unplacedJSON `json:"unplaced"`
-	// TimeoutRisk: services whose start can outlast its timeout even on an
-	// idle node; ExpectedTimeouts sums their expected first-attempt timeouts.
-	TimeoutRisk      []riskJSON   `json:"timeout_risk"`
-	ExpectedTimeouts float64      `json:"expected_timeouts"`
-	Assignments      []assignJSON `json:"assignments"`
-}
+// The plan's and the simulations' documents are the analysis package's:
+// the API writes the same.
+type (
+	planJSON   = analysis.Plan
+	resultJSON = analysis.PolicyResult
+)
 
-type shortageJSON struct {
-	Service string   `json:"service"`
-	Spread  string   `json:"spread"`
-	Nodes   []string `json:"nodes"`
-}
-
-type riskJSON struct {
-	Service          string  `json:"service"`
-	TimeoutS         float64 `json:"timeout_s"`
-	Probability      float64 `json:"probability"` // that one start outlasts the timeout at full speed
-	ExpectedTimeouts float64 `json:"expected_timeouts"`
-}
-
-type tierJSON struct {
-	Tier      int     `json:"tier"`
-	Instances int     `json:"instances"`
-	StartS    float64 `json:"start_s"`
-	UpS       float64 `json:"up_s"`
-}
-
-type unplacedJSON struct {
-	Instance string `json:"instance"`
-	Reason   string `json:"reason"`
-}
-
-type assignJSON struct {
-	Instance string  `json:"instance"`
-	Node     string  `json:"node"`
-	Tier     int     `json:"tier"`
-	StartS   float64 `json:"start_s"`
-	UpS      float64 `json:"up_s"`
-}
-
-func round4(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 4, 64), 64)
-	return f
-}
-
-func r1(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
-	return f
-}
-
-func ratio(a, b float64) float64 {
-	if b <= 0 {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(a/b, 'f', 3, 64), 64)
-	return f
-}
-
-func toPlanJSON(p *placement.Plan) planJSON {
-	c := p.C
-	m := c.M
-	out := planJSON{Instances: len(c.Instances), Placed: len(c.Instances) - len(p.Unplaced), MakespanS: r1(p.MakespanS),
-		LowerBoundS: r1(p.LowerBoundS), Ratio: ratio(p.MakespanS, p.LowerBoundS), SpreadShort: p.SpreadShort,
-		Tiers: []tierJSON{}, Unplaced: []unplacedJSON{}, Assignments: []assignJSON{}, TimeoutRisk: []riskJSON{}, Shortages: []shortageJSON{}}
-	for _, sh := range p.Shortages {
-		sv := m.Services[sh.Service]
-		j := shortageJSON{Service: sv.ID, Spread: sv.Spread.String(), Nodes: []string{}}
-		for _, n := range sh.Nodes {
-			j.Nodes = append(j.Nodes, m.Devices[n].ID)
-		}
-		out.Shortages = append(out.Shortages, j)
-	}
-	for _, r := range p.TimeoutRisk {
-		out.TimeoutRisk = append(out.TimeoutRisk, riskJSON{m.Services[r.Service].ID, r.TimeoutS, round4(r.P), round4(r.Expected)})
-		out.ExpectedTimeouts += r.Expected
-	}
-	out.ExpectedTimeouts = round4(out.ExpectedTimeouts)
-	for _, t := range p.Tiers {
-		out.Tiers = append(out.Tiers, tierJSON{t.Tier, t.Instances, r1(t.StartS), r1(t.UpS)})
-	}
-	for _, u := range p.Unplaced {
-		out.Unplaced = append(out.Unplaced, unplacedJSON{c.Name(u.Instance), u.Reason})
-	}
-	for i, a := range p.Assign {
-		if a.Node < 0 {
-			continue
-		}
-		out.Assignments = append(out.Assignments, assignJSON{c.Name(i), m.Devices[a.Node].ID,
-			m.Services[c.Instances[i].Service].Tier, r1(a.StartS), r1(a.UpS)})
-	}
-	return out
-}
+var (
+	toPlanJSON   = analysis.PlanDocument
+	toResultJSON = analysis.PolicyDocument
+	r1           = analysis.R1
+	ratio        = analysis.Ratio
+)
 
 func planRestart(c *cli.Context) error {
 	format, err := checkFormat(c, "table", "json", "csv")
@@ -211,8 +120,7 @@ func planRestart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p := placement.NewPlan(placement.NewCluster(m))
-	pj := toPlanJSON(p)
+	pj := analysis.RestartPlan(m)
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
@@ -286,104 +194,41 @@ func planTable(w io.Writer, p planJSON, top int) {
 	tw.Flush()
 }
 
-// resultJSON is one simulated recovery as JSON.
-type resultJSON struct {
-	Policy               string  `json:"policy"`
-	Seed                 uint64  `json:"seed"`
-	MakespanS            float64 `json:"makespan_s"`
-	LowerBoundS          float64 `json:"lower_bound_s"`
-	Ratio                float64 `json:"ratio"`
-	Timeouts             int     `json:"timeouts"`
-	Retries              int     `json:"retries"`
-	Rejections           int     `json:"rejections"`
-	PeakConcurrentStarts int     `json:"peak_concurrent_starts"`
-	PeakNode             string  `json:"peak_node"`
-	PeakNodeConcurrency  int     `json:"peak_node_concurrency"`
-	P50UpS               float64 `json:"p50_up_s"`
-	P95UpS               float64 `json:"p95_up_s"`
-	NeverUp              int     `json:"never_up"`
-	Unplaced             int     `json:"unplaced"`
-}
-
-func toResultJSON(r *placement.Result) resultJSON {
-	return resultJSON{Policy: r.Policy, Seed: r.Seed, MakespanS: r1(r.MakespanS), LowerBoundS: r1(r.LowerBoundS),
-		Ratio: ratio(r.MakespanS, r.LowerBoundS), Timeouts: r.Timeouts, Retries: r.Retries, Rejections: r.Rejections,
-		PeakConcurrentStarts: r.PeakConcurrent, PeakNode: r.PeakNode, PeakNodeConcurrency: r.PeakC,
-		P50UpS: r1(r.P50UpS), P95UpS: r1(r.P95UpS), NeverUp: r.NeverUp, Unplaced: len(r.Unplaced)}
-}
-
-func simOptions(c *cli.Context, policy string) (placement.SimOptions, error) {
-	o := placement.SimOptions{Policy: policy, Seed: c.Uint64("seed"), RefreshS: c.Float64("refresh"), DispatchPerS: c.Float64("dispatch-rate")}
-	if !(o.RefreshS >= placement.MinRefreshS && o.RefreshS <= placement.MaxRefreshS) {
-		return o, badInput("--refresh must be %g to %g s, got %g", float64(placement.MinRefreshS), float64(placement.MaxRefreshS), o.RefreshS)
-	}
-	if err := placement.CheckOptions(o); err != nil {
-		return o, badInput("--dispatch-rate: %v", err)
-	}
-	return o, nil
-}
-
 func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 	out := c.String("events-out")
 	for _, p := range policies {
-		if !validPolicy(p) {
-			return nil, badInput("--policy must be plan, stale, random or p2c, got %q", p)
+		if err := analysis.CheckPolicy(p); err != nil {
+			return nil, analysisError(err)
 		}
 	}
 	if err := checkOutput(c, out); err != nil {
 		return nil, fmt.Errorf("--events-out: %w", err)
 	}
-	if _, err := simOptions(c, policies[0]); err != nil {
-		return nil, err
+	if err := analysis.CheckSimOptions(analysis.SimOptions{RefreshS: c.Float64("refresh"), DispatchPerS: c.Float64("dispatch-rate")}); err != nil {
+		return nil, analysisError(err)
 	}
 	m, err := restartModel(c)
 	if err != nil {
 		return nil, err
 	}
-	cl := placement.NewCluster(m)
-	var plan *placement.Plan
-	var results []resultJSON
-	nsteps := len(policies)
-	if slices.Contains(policies, placement.PolicyPlan) {
-		nsteps++ // the plan itself
-	}
-	st := newSteps(c.App.ErrWriter, "plan and simulated policies", nsteps)
-	for _, pol := range policies {
-		o, err := simOptions(c, pol)
-		if err != nil {
-			return nil, err
-		}
-		if pol == placement.PolicyPlan && plan == nil {
-			plan = placement.NewPlan(cl)
-			st.step()
-		}
-		var evs []placement.Event
-		if out != "" {
-			o.OnEvent = func(e placement.Event) { evs = append(evs, e) }
-		}
-		r, err := placement.Simulate(cl, plan, o)
-		if err != nil {
-			return nil, badInput("%v", err)
-		}
-		if out != "" {
+	o := analysis.SimOptions{Seed: c.Uint64("seed"), RefreshS: c.Float64("refresh"), DispatchPerS: c.Float64("dispatch-rate"),
+		Progress: progress(c.App.ErrWriter, "plan and simulated policies")}
+	if out != "" {
+		o.Events = func(cl *placement.Cluster, _ string, evs []placement.Event) error {
 			format := events.FormatJSONL
 			if strings.HasSuffix(out, ".csv") {
 				format = events.FormatCSV
 			}
-			err := writeOutput(c, out, func(w io.Writer) error {
+			return writeOutput(c, out, func(w io.Writer) error {
 				if err := events.Write(w, cl, evs, format); err != nil {
 					return badInput("--events-out %s: %v", out, err) // a recovery an events file cannot hold
 				}
 				return nil
 			})
-			if err != nil {
-				return nil, err
-			}
 		}
-		results = append(results, toResultJSON(r))
-		st.step()
 	}
-	return results, nil
+	res, err := analysis.Simulate(m, policies, o)
+	return res, analysisError(err)
 }
 
 func validPolicy(p string) bool {
@@ -415,11 +260,7 @@ func writeResults(c *cli.Context, policies []string) error {
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
-		if len(res) == 1 {
-			err = writeJSON(w, res[0])
-		} else {
-			err = writeJSON(w, res)
-		}
+		err = analysis.WriteResults(w, res)
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"policy", "seed", "makespan_s", "lower_bound_s", "ratio", "timeouts", "retries", "rejections",

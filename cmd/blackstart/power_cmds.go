@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/analysis"
 	"blackstart/data/store"
 	"blackstart/placement"
 	"blackstart/power"
@@ -781,4 +783,12 @@ func eventsCSV(w io.Writer, sc power.Scenario) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// analysisError turns the analysis package's input errors into exit code 2.
+func analysisError(err error) error {
+	if errors.Is(err, analysis.ErrInvalid) {
+		return &exitError{code: exitBadInput, err: errors.New(analysis.Message(err))}
+	}
+	return err
 }

@@ -144,6 +144,11 @@ type CommitRequest struct {
 	// digits) the model's latest revision must have: the commit is
 	// ErrConflict otherwise (a lost update). "-" requires a new model.
 	Parent string
+	// Audit, when set, is written to the audit log in the commit's own
+	// transaction, with its Model, Revision and Status (201 when a
+	// revision is created, 200 when the files were the latest's) filled
+	// in: an acknowledged commit is always audited.
+	Audit *AuditEntry
 }
 
 // CommitResult says what Commit did.
@@ -164,6 +169,7 @@ type Prepared struct {
 	author  string
 	message string
 	parent  string
+	audit   *AuditEntry
 	// Model is the files loaded: the model the revision will hold.
 	Model *topology.Model
 }
@@ -197,7 +203,7 @@ func Prepare(req CommitRequest) (*Prepared, error) {
 	if req.Parent != "" && req.Parent != "-" && !isHexPrefix(req.Parent) {
 		return nil, fmt.Errorf("%w: expected parent %q: want a hash prefix of at least 4 hex digits, or -", ErrInvalid, req.Parent)
 	}
-	p := &Prepared{stored: make([]File, len(req.Files)), author: req.Author, message: req.Message, parent: strings.ToLower(req.Parent)}
+	p := &Prepared{stored: make([]File, len(req.Files)), author: req.Author, message: req.Message, parent: strings.ToLower(req.Parent), audit: req.Audit}
 	seen := map[string]string{}
 	parse := make([]topology.File, len(req.Files))
 	for i, f := range req.Files {
@@ -291,7 +297,13 @@ func (db *DB) CommitPrepared(ctx context.Context, p *Prepared) (CommitResult, er
 	}
 	if parentID.Valid && parentSHA == hash {
 		rev, err := revisionByID(ctx, tx, parentID.Int64)
-		return CommitResult{Revision: rev}, err
+		if err != nil || p.audit == nil {
+			return CommitResult{Revision: rev}, err
+		}
+		if err := auditTx(ctx, tx, p.audit, name, hash, 200, now); err != nil {
+			return CommitResult{}, err
+		}
+		return CommitResult{Revision: rev}, tx.Commit()
 	}
 	res, err := tx.ExecContext(ctx,
 		"INSERT INTO revision(model_id, seq, parent_id, sha256, author, message, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -310,6 +322,11 @@ func (db *DB) CommitPrepared(ctx context.Context, p *Prepared) (CommitResult, er
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO revision_file(revision_id, pos, name, blob_sha256) VALUES (?, ?, ?, ?)",
 			revID, i, f.Name, infos[i].SHA256); err != nil {
+			return CommitResult{}, err
+		}
+	}
+	if p.audit != nil {
+		if err := auditTx(ctx, tx, p.audit, name, hash, 201, now); err != nil {
 			return CommitResult{}, err
 		}
 	}
