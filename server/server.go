@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"blackstart/data/store"
@@ -71,6 +72,10 @@ type Server struct {
 	cache *cache
 	sem   chan struct{} // one token per analysis running
 	mux   *http.ServeMux
+	inc   incidents
+	// done is closed when the server shuts down: streams end.
+	done     chan struct{}
+	doneOnce sync.Once
 }
 
 // BuildVersion names this build: its module version and, when built from
@@ -121,7 +126,8 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
+		inc: incidents{m: map[int64]*live{}}, done: make(chan struct{})}
 	s.routes()
 	return s
 }
@@ -187,6 +193,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	s.doneOnce.Do(func() { close(s.done) })
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)
