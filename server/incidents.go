@@ -298,8 +298,11 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	if len(evs) > 0 {
 		lastMS = int64(math.Round(evs[len(evs)-1].TS * 1000))
 	}
-	b, err := s.db.AppendBatch(ctx, lv.in.ID, key, body, lv.n, canon.Bytes(), len(evs), lastMS)
+	// The batch and its audit are one transaction.
+	info.entry = &store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tokenOf(r).ID, Method: r.Method, Route: r.URL.Path, Remote: r.RemoteAddr}
+	b, err := s.db.AppendBatch(ctx, lv.in.ID, key, body, lv.n, canon.Bytes(), len(evs), lastMS, info.entry)
 	if err != nil {
+		info.entry = nil // rolled back: the route audits the refusal
 		if errors.Is(err, store.ErrClosed) {
 			return errorf(http.StatusConflict, "%v", err)
 		}

@@ -159,8 +159,10 @@ func (db *DB) BatchKey(ctx context.Context, id int64, key string) (b Batch, body
 // when body is the same, ErrConflict when it is not; ErrConflict too when
 // the incident has taken events after wantEvents (another batch came
 // first: the caller checked this one's order against a stale state).
-// ErrClosed when the incident is closed.
-func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte, wantEvents int, events []byte, count int, lastTMS int64) (Batch, error) {
+// ErrClosed when the incident is closed. audit, when given, is appended to
+// the audit log in the same transaction (status 201), so that an
+// acknowledged batch is always audited and costs one sync to disk.
+func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte, wantEvents int, events []byte, count int, lastTMS int64, audit *AuditEntry) (Batch, error) {
 	if key == "" || len(key) > MaxIdempotencyKey {
 		return Batch{}, fmt.Errorf("%w: an idempotency key of 1 to %d bytes is required", ErrInvalid, MaxIdempotencyKey)
 	}
@@ -216,6 +218,11 @@ func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", count, last, id); err != nil {
 		return Batch{}, err
+	}
+	if audit != nil {
+		if err := auditTx(ctx, tx, audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
+			return Batch{}, err
+		}
 	}
 	return b, tx.Commit()
 }

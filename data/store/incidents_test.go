@@ -24,24 +24,24 @@ func TestIncidentBatches(t *testing.T) {
 	}
 	a := []byte("{\"t_s\":1,\"instance\":\"a#0\",\"node\":\"n\",\"state\":\"up\"}\n")
 	b := []byte("{\"t_s\":2,\"instance\":\"a#1\",\"node\":\"n\",\"state\":\"up\"}\n")
-	b1, err := db.AppendBatch(ctx, in.ID, "k1", a, 0, a, 1, 1000)
+	b1, err := db.AppendBatch(ctx, in.ID, "k1", a, 0, a, 1, 1000, nil)
 	if err != nil || b1.Seq != 1 || b1.First != 0 || b1.Replayed {
 		t.Fatalf("first batch %+v, %v", b1, err)
 	}
-	again, err := db.AppendBatch(ctx, in.ID, "k1", a, 1, a, 1, 1000)
+	again, err := db.AppendBatch(ctx, in.ID, "k1", a, 1, a, 1, 1000, nil)
 	if err != nil || !again.Replayed || again.Seq != 1 {
 		t.Fatalf("retry %+v, %v", again, err)
 	}
-	if _, err := db.AppendBatch(ctx, in.ID, "k1", b, 1, b, 1, 2000); !errors.Is(err, ErrConflict) {
+	if _, err := db.AppendBatch(ctx, in.ID, "k1", b, 1, b, 1, 2000, nil); !errors.Is(err, ErrConflict) {
 		t.Fatalf("other body under a used key: %v", err)
 	}
-	if _, err := db.AppendBatch(ctx, in.ID, "k2", b, 0, b, 1, 2000); !errors.Is(err, ErrConflict) {
+	if _, err := db.AppendBatch(ctx, in.ID, "k2", b, 0, b, 1, 2000, nil); !errors.Is(err, ErrConflict) {
 		t.Fatalf("batch checked against a stale state: %v", err)
 	}
-	if _, err := db.AppendBatch(ctx, in.ID, "", b, 1, b, 1, 2000); !errors.Is(err, ErrInvalid) {
+	if _, err := db.AppendBatch(ctx, in.ID, "", b, 1, b, 1, 2000, nil); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("no key: %v", err)
 	}
-	b2, err := db.AppendBatch(ctx, in.ID, "k2", b, 1, b, 1, 2000)
+	b2, err := db.AppendBatch(ctx, in.ID, "k2", b, 1, b, 1, 2000, nil)
 	if err != nil || b2.Seq != 2 || b2.First != 1 {
 		t.Fatalf("second batch %+v, %v", b2, err)
 	}
@@ -56,7 +56,7 @@ func TestIncidentBatches(t *testing.T) {
 	if _, err := db.CloseIncident(ctx, in.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AppendBatch(ctx, in.ID, "k3", b, 2, b, 1, 2000); !errors.Is(err, ErrClosed) {
+	if _, err := db.AppendBatch(ctx, in.ID, "k3", b, 2, b, 1, 2000, nil); !errors.Is(err, ErrClosed) {
 		t.Fatalf("batch of a closed incident: %v", err)
 	}
 	if _, _, err := db.IncidentEvents(ctx, 99, 1); !errors.Is(err, ErrNoIncident) {
