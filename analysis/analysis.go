@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -61,9 +60,11 @@ type FailoverOptions struct {
 	// Fail lists the element ids (or DEVICE/psuN, at most one PSU) failed
 	// together in one scenario; empty runs the N-1 sweep.
 	Fail []string
-	// All keeps every scenario of the sweep in the JSON, not only the
-	// risky ones.
+	// All keeps every scenario of the sweep, not only the risky ones.
 	All bool
+	// Keep, when set, overrides which scenarios of the sweep are held and
+	// written (the CLI's table also shows those that overload something).
+	Keep func(*power.Scenario) bool
 	// Progress, when set, is called as the sweep advances (see
 	// power.SweepOptions).
 	Progress func(done, total int)
@@ -80,11 +81,11 @@ type FailoverResult struct {
 	// Scenario is the one scenario run, when FailoverOptions.Fail named
 	// failures; nil for a sweep.
 	Scenario *power.Scenario
-	// Sweep is the sweep, every scenario kept (the JSON keeps only the
-	// risky ones unless All), with the workload instances on dark devices;
-	// nil for one scenario.
+	// Sweep is the sweep holding the scenarios kept (the risky ones unless
+	// All or Keep say otherwise; the summary counts them all), with the
+	// workload instances on dark devices; nil for one scenario.
 	Sweep *power.SweepReport
-	all   bool
+	keep  func(*power.Scenario) bool
 }
 
 // Risky reports whether any failure ends in a trip or dark load (the CLI
@@ -101,81 +102,74 @@ func (f *FailoverResult) WriteJSON(w io.Writer) error {
 	if f.Scenario != nil {
 		return WriteJSON(w, f.Scenario)
 	}
-	rep := *f.Sweep
-	if !f.all {
-		k := 0
-		for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
-			k++
-		}
-		rep.Scenarios = rep.Scenarios[:k]
-	}
-	return WriteJSON(w, rep)
+	return f.Sweep.WriteJSON(w, f.keep)
 }
+
+// Keep returns which scenarios the sweep holds.
+func (f *FailoverResult) Keep() func(*power.Scenario) bool { return f.keep }
 
 // Failover runs one scenario (o.Fail) or the N-1 sweep of n, and lists in
 // each dark set the workload instances the restart plan puts on the dark
-// devices.
+// devices (the plan is made beside the sweep).
 func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*FailoverResult, error) {
 	if err := CheckHorizon(o.HorizonS); err != nil {
 		return nil, err
 	}
+	host := hosting(m)
 	if len(o.Fail) > 0 {
 		sc, err := Scenario(m, n, o.Fail, o.HorizonS)
 		if err != nil {
 			return nil, err
 		}
-		addHosted(&sc, hostedInstances(m))
+		if h := host(); h != nil {
+			h.FillDark(&sc)
+		}
 		return &FailoverResult{Scenario: &sc}, nil
 	}
-	rep := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop})
+	keep := o.Keep
+	if keep == nil {
+		keep = func(sc *power.Scenario) bool { return sc.Risky }
+		if o.All {
+			keep = func(*power.Scenario) bool { return true }
+		}
+	}
+	rep := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop, Keep: keep})
 	if rep.Stopped {
 		return nil, ErrStopped
 	}
-	hosted := hostedInstances(m)
+	// Name the instances on dark devices where they are written: the kept
+	// scenarios that are not a PSU fault's copy of another.
+	var h *placement.Hosting
 	for i := range rep.Scenarios {
-		addHosted(&rep.Scenarios[i], hosted)
-	}
-	return &FailoverResult{Sweep: &rep, all: o.All}, nil
-}
-
-// hostedInstances maps each device to the workload instances the restart
-// plan places on it (pinned ones included): the model says what runs where
-// only through the plan. Nil when the model has no workloads.
-func hostedInstances(m *topology.Model) map[string][]string {
-	if len(m.Services) == 0 {
-		return nil
-	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	out := map[string][]string{}
-	for i, a := range p.Assign {
-		if a.Node >= 0 {
-			d := m.Devices[a.Node].ID
-			out[d] = append(out[d], c.Name(i))
-		}
-	}
-	return out
-}
-
-// addHosted lists in a scenario's dark set the instances the restart plan
-// puts on its dark devices, sorted.
-func addHosted(sc *power.Scenario, hosted map[string][]string) {
-	if hosted == nil || len(sc.Dark.Devices) == 0 {
-		return
-	}
-	seen := map[string]bool{}
-	for _, in := range sc.Dark.Instances {
-		seen[in] = true
-	}
-	for _, d := range sc.Dark.Devices {
-		for _, in := range hosted[d] {
-			if !seen[in] {
-				seen[in] = true
-				sc.Dark.Instances = append(sc.Dark.Instances, in)
+		sc := &rep.Scenarios[i]
+		if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
+			if h == nil {
+				if h = host(); h == nil {
+					break
+				}
 			}
+			h.FillDark(sc)
 		}
 	}
-	sort.Strings(sc.Dark.Instances)
+	return &FailoverResult{Sweep: &rep, keep: keep}, nil
+}
+
+// hosting starts the restart plan that says which instances run on which
+// device, in the background, and returns a function that waits for it
+// (nil when the model has no workloads).
+func hosting(m *topology.Model) func() *placement.Hosting {
+	if len(m.Services) == 0 {
+		return func() *placement.Hosting { return nil }
+	}
+	ch := make(chan *placement.Hosting, 1)
+	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
+	var h *placement.Hosting
+	return func() *placement.Hosting {
+		if h == nil {
+			h = <-ch
+		}
+		return h
+	}
 }
 
 // Scenario resolves fail ids (elements or DEVICE/psuN, at most one PSU)

@@ -79,3 +79,17 @@ func TestFailoverJSON(t *testing.T) {
 		t.Errorf("horizon 0: %v, want ErrInvalid", err)
 	}
 }
+
+// TestSimulateStop: the policy comparison polls Stop before each policy.
+func TestSimulateStop(t *testing.T) {
+	m, _ := load(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	polls := 0
+	_, err := Simulate(m, []string{"plan", "stale", "random"}, SimOptions{Seed: 1, RefreshS: 30, Stop: func() bool { polls++; return polls == 2 }})
+	if !errors.Is(err, ErrStopped) || polls != 2 {
+		t.Fatalf("Simulate stopped at the 2nd poll: %v after %d polls, want ErrStopped after 2", err, polls)
+	}
+	res, err := Simulate(m, []string{"plan", "stale"}, SimOptions{Seed: 1, RefreshS: 30})
+	if err != nil || len(res) != 2 || res[0].Policy != "plan" || res[1].Policy != "stale" {
+		t.Fatalf("Simulate: %+v, %v", res, err)
+	}
+}

@@ -146,6 +146,9 @@ type SimOptions struct {
 	// Events, when set, receives each policy's progress events once its
 	// recovery is simulated; an error it returns ends Simulate.
 	Events func(cl *placement.Cluster, policy string, evs []placement.Event) error
+	// Stop, when set, is polled before each policy's recovery; once it
+	// returns true Simulate ends with ErrStopped.
+	Stop func() bool
 }
 
 // Simulate runs the recovery under each policy on the same seeded
@@ -167,6 +170,9 @@ func Simulate(m *topology.Model, policies []string, o SimOptions) ([]PolicyResul
 	var plan *placement.Plan
 	var results []PolicyResult
 	for _, pol := range policies {
+		if o.Stop != nil && o.Stop() {
+			return nil, ErrStopped
+		}
 		so := placement.SimOptions{Policy: pol, Seed: o.Seed, RefreshS: o.RefreshS, DispatchPerS: o.DispatchPerS}
 		if pol == placement.PolicyPlan && plan == nil {
 			plan = placement.NewPlan(cl)

@@ -47,8 +47,9 @@ func Cascade(sc power.Scenario) *Chart {
 			trips++
 		}
 	}
-	subtitle := strconv.Itoa(len(sc.Events)) + " events, " + strconv.Itoa(trips) + " trips, " +
-		strconv.Itoa(len(sc.Dark.Racks)) + " racks and " + strconv.Itoa(len(sc.Dark.Devices)) + " devices dark; verdict " + sc.Verdict.String()
+	subtitle := "worst case of the trip bands: " + strconv.Itoa(len(sc.Events)) + " events, " + strconv.Itoa(trips) + " trips, " +
+		strconv.Itoa(len(sc.Dark.Racks)) + " racks and " + strconv.Itoa(len(sc.Dark.Devices)) + " devices dark; certain: " +
+		strconv.Itoa(sc.Certain.Tripped) + " trips, " + strconv.Itoa(len(sc.Certain.Dark.Devices)) + " devices dark; outcome " + sc.Outcome.String()
 	ch := &Chart{Kind: "cascade", Title: title, base: &line.BaseConfiguration, render: line}
 	initBase(&line.BaseConfiguration, ch.Kind, title, subtitle, 1200, 560)
 	line.Legend = opts.Legend{Show: opts.Bool(true), Top: "52", Type: "scroll"}

@@ -13,12 +13,14 @@ import (
 
 // Outcome is what one single failure does, as the N-1 sweep finds it.
 type Outcome struct {
-	Risky       bool   `json:"risky"`        // something tripped or a device went dark
-	Verdict     string `json:"verdict"`      // worst verdict seen: ok … trip
+	Risky       bool   `json:"risky"`        // the outcome is trip or may-trip (power.Scenario.Risky)
+	Outcome     string `json:"outcome"`      // power.Scenario.Outcome: trip (certain), may-trip (worst case only), or the worst element verdict below
+	Verdict     string `json:"verdict"`      // worst verdict seen in the worst case: ok … trip
 	Tripped     int    `json:"tripped"`      // elements the cascade opened
 	DarkDevices int    `json:"dark_devices"` // devices left without enough powered PSUs
 	DarkRacks   int    `json:"dark_racks"`   // racks with every device dark
 	verdict     power.Verdict
+	outcome     power.Verdict
 }
 
 // Outcomes turns a sweep into the outcome of each scenario, keyed by the
@@ -29,7 +31,7 @@ func Outcomes(rep power.SweepReport) map[string]Outcome {
 	for i := range rep.Scenarios {
 		sc := &rep.Scenarios[i]
 		out[strings.Join(sc.Failed, "+")] = Outcome{
-			Risky: sc.Risky, Verdict: sc.Verdict.String(), verdict: sc.Verdict, Tripped: sc.Tripped,
+			Risky: sc.Risky, Outcome: sc.Outcome.String(), outcome: sc.Outcome, Verdict: sc.Verdict.String(), verdict: sc.Verdict, Tripped: sc.Tripped,
 			DarkDevices: len(sc.Dark.Devices), DarkRacks: len(sc.Dark.Racks),
 		}
 	}
@@ -137,13 +139,10 @@ func Analyze(old, new *topology.Model, o Options) Analysis {
 	if o.ToleranceA <= 0 {
 		o.ToleranceA = 0.01
 	}
-	type side struct {
-		sweep power.SweepReport
-		load  power.LoadReport
-	}
 	run := func(m *topology.Model) side {
 		n := power.NewNetwork(m, o.Basis)
-		return side{sweep: n.Sweep(power.SweepOptions{HorizonS: o.HorizonS}), load: n.Load()}
+		// Keep what the comparison needs, not the sweep's timelines.
+		return summarizeSide(n.Sweep(power.SweepOptions{HorizonS: o.HorizonS}), n.Load())
 	}
 	var a, b side
 	var wg sync.WaitGroup
@@ -151,22 +150,41 @@ func Analyze(old, new *topology.Model, o Options) Analysis {
 	go func() { defer wg.Done(); a = run(old) }()
 	b = run(new)
 	wg.Wait()
-	return compareResults(a.sweep, b.sweep, a.load, b.load, o)
+	return compareSides(a, b, o)
 }
 
-func compareResults(oldSweep, newSweep power.SweepReport, oldLoad, newLoad power.LoadReport, o Options) Analysis {
-	an := Analysis{Basis: newSweep.Summary.Basis, HorizonS: o.HorizonS, OldSummary: oldSweep.Summary, NewSummary: newSweep.Summary,
+// side is what Analyze keeps of one model's analysis.
+type side struct {
+	summary   power.SweepSummary
+	scenarios []string // scenario keys, in the sweep's (worst first) order
+	outcomes  map[string]Outcome
+	racks     []string // rack ids, in the load report's order
+	failovers map[string]RackFailover
+}
+
+func summarizeSide(sw power.SweepReport, load power.LoadReport) side {
+	s := side{summary: sw.Summary, scenarios: make([]string, len(sw.Scenarios)), outcomes: Outcomes(sw),
+		racks: make([]string, len(load.Racks)), failovers: RackFailovers(load)}
+	for i := range sw.Scenarios {
+		s.scenarios[i] = strings.Join(sw.Scenarios[i].Failed, "+")
+	}
+	for i, r := range load.Racks {
+		s.racks[i] = r.ID
+	}
+	return s
+}
+
+func compareSides(oldSide, newSide side, o Options) Analysis {
+	an := Analysis{Basis: newSide.summary.Basis, HorizonS: o.HorizonS, OldSummary: oldSide.summary, NewSummary: newSide.summary,
 		Scenarios: []ScenarioChange{}, Racks: []RackChange{}}
-	oldOut, newOut := Outcomes(oldSweep), Outcomes(newSweep)
-	for _, sc := range oldSweep.Scenarios {
-		key := strings.Join(sc.Failed, "+")
+	oldOut, newOut := oldSide.outcomes, newSide.outcomes
+	for _, key := range oldSide.scenarios {
 		oo := oldOut[key]
 		if _, ok := newOut[key]; !ok && oo.Risky {
 			an.Scenarios = append(an.Scenarios, ScenarioChange{Scenario: key, Change: RemovedRisky, Old: &oo})
 		}
 	}
-	for _, sc := range newSweep.Scenarios {
-		key := strings.Join(sc.Failed, "+")
+	for _, key := range newSide.scenarios {
 		no := newOut[key]
 		oo, existed := oldOut[key]
 		change := ""
@@ -225,29 +243,29 @@ func compareResults(oldSweep, newSweep power.SweepReport, oldLoad, newLoad power
 	}
 	an.AddsRisk = an.RiskyAdded > 0
 
-	oldRacks, newRacks := RackFailovers(oldLoad), RackFailovers(newLoad)
-	for _, r := range oldLoad.Racks {
-		if _, ok := newRacks[r.ID]; !ok {
-			if of, ok := oldRacks[r.ID]; ok {
-				an.Racks = append(an.Racks, RackChange{Rack: r.ID, Old: &of})
+	oldRacks, newRacks := oldSide.failovers, newSide.failovers
+	for _, id := range oldSide.racks {
+		if _, ok := newRacks[id]; !ok {
+			if of, ok := oldRacks[id]; ok {
+				an.Racks = append(an.Racks, RackChange{Rack: id, Old: &of})
 			}
 		}
 	}
-	for _, r := range newLoad.Racks {
-		nf, ok := newRacks[r.ID]
+	for _, id := range newSide.racks {
+		nf, ok := newRacks[id]
 		if !ok {
 			continue
 		}
-		of, existed := oldRacks[r.ID]
+		of, existed := oldRacks[id]
 		if !existed {
-			an.Racks = append(an.Racks, RackChange{Rack: r.ID, New: &nf})
+			an.Racks = append(an.Racks, RackChange{Rack: id, New: &nf})
 			continue
 		}
 		delta := nf.FailoverA - of.FailoverA
 		if math.Abs(delta) < o.ToleranceA && nf.verdict == of.verdict && nf.Feed == of.Feed && nf.RatingA == of.RatingA {
 			continue
 		}
-		an.Racks = append(an.Racks, RackChange{Rack: r.ID, DeltaA: round3(delta), Old: &of, New: &nf})
+		an.Racks = append(an.Racks, RackChange{Rack: id, DeltaA: round3(delta), Old: &of, New: &nf})
 	}
 	sortStable(an.Racks, func(x, y RackChange) bool {
 		ax, ay := math.Abs(x.DeltaA), math.Abs(y.DeltaA)
@@ -273,7 +291,7 @@ func compareOutcomes(a, b Outcome) (worse, better bool) {
 		}
 		return 0
 	}
-	for _, c := range []int{cmp(int(a.verdict), int(b.verdict)), cmp(a.Tripped, b.Tripped), cmp(a.DarkDevices, b.DarkDevices), cmp(a.DarkRacks, b.DarkRacks)} {
+	for _, c := range []int{cmp(int(a.outcome), int(b.outcome)), cmp(int(a.verdict), int(b.verdict)), cmp(a.Tripped, b.Tripped), cmp(a.DarkDevices, b.DarkDevices), cmp(a.DarkRacks, b.DarkRacks)} {
 		worse = worse || c > 0
 		better = better || c < 0
 	}

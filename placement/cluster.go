@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"blackstart/power"
 	"blackstart/topology"
 )
 
@@ -29,7 +30,6 @@ type node struct {
 	role        string // device role
 	rack        int32
 	feed        int32   // power-feed domain: index of the node's set of upstream panels
-	budgets     []int32 // power budget groups (branch protective devices) the node draws from
 	idleW       float64 // draw with nothing running, W
 	peakW       float64 // draw at full CPU use, W
 }
@@ -37,10 +37,13 @@ type node struct {
 // Cluster is the static side of a restart: the nodes and their domains, the
 // instances to start and their requests. It is built once per model.
 type Cluster struct {
-	M         *topology.Model
-	nodes     []node
-	budgetW   []float64 // per budget group: the most the group may draw, W (failover-safe)
-	budgetID  []string  // per budget group: the protective device's id
+	M     *topology.Model
+	nodes []node
+	// budget is the power package's failover-safe budget of the model (nil
+	// without power elements), restricted to the elements the nodes' peak
+	// draws could put over (Budget.Reachable): no placement may put a
+	// rated element above its limit in its failover case.
+	budget    *power.Budget
 	Instances []Instance
 	first     []int32            // per service: index of its first instance
 	meanS     []float64          // per service: expected start duration, s
@@ -72,9 +75,8 @@ func NewCluster(m *topology.Model) *Cluster {
 			c.deps[d] = append(c.deps[d], int32(s))
 		}
 	}
-	feeds := m.Feeds()
 	panelSets := map[string]int32{}
-	budgetOf := map[int32]int32{}
+	var peakW []float64
 	for d := range m.Devices {
 		dev := &m.Devices[d]
 		dm := &m.DeviceModels[dev.Model]
@@ -102,27 +104,6 @@ func NewCluster(m *topology.Model) *Cluster {
 				}
 				e = int(el.Inputs[el.Preferred])
 			}
-			for _, br := range feeds[f] {
-				p := m.ProtectedBy(int(br))
-				if p < 0 || m.Elements[p].RatingA == 0 {
-					continue
-				}
-				g, ok := budgetOf[int32(p)]
-				if !ok {
-					g = int32(len(c.budgetW))
-					budgetOf[int32(p)] = g
-					el := &m.Elements[p]
-					v := el.VoltageV
-					if el.Phases == 3 {
-						v *= math.Sqrt(3)
-					}
-					c.budgetW = append(c.budgetW, el.ContinuousLimit*el.RatingA*v*el.PowerFactor)
-					c.budgetID = append(c.budgetID, el.ID)
-				}
-				if !containsInt32(n.budgets, g) {
-					n.budgets = append(n.budgets, g)
-				}
-			}
 		}
 		sort.Strings(panels)
 		key := strings.Join(panels, "+")
@@ -133,10 +114,16 @@ func NewCluster(m *topology.Model) *Cluster {
 		}
 		n.feed = f
 		c.nodes = append(c.nodes, n)
+		peakW = append(peakW, n.peakW)
 		c.pools[n.role] = append(c.pools[n.role], int32(d))
 		if n.role != "" {
 			c.pools[""] = append(c.pools[""], int32(d))
 		}
+	}
+	if len(m.Elements) > 0 {
+		// A node never draws more than its peak: elements that every node
+		// at its peak cannot put over their limit need no test.
+		c.budget = power.NewBudget(power.NewNetwork(m, power.BasisConservative)).Reachable(peakW)
 	}
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -249,6 +236,16 @@ func (c *Cluster) Work(seed uint64, i, a int) float64 {
 	return Sample(c.M.Services[c.Instances[i].Service].Start, r)
 }
 
+// IdleW returns, per device, its draw with nothing running, W: the idle
+// draw its model gives (half its highest figure when none is given).
+func (c *Cluster) IdleW() []float64 {
+	out := make([]float64, len(c.nodes))
+	for n := range c.nodes {
+		out[n] = c.nodes[n].idleW
+	}
+	return out
+}
+
 // usage is the mutable side: what each node and budget group holds.
 type usage struct {
 	c       *Cluster
@@ -256,8 +253,10 @@ type usage struct {
 	cpu     []float64
 	gpuFree [][]int32 // per node, per GPU: free thousandths
 	drawW   []float64 // per node: planned draw, W
-	groupW  []float64 // per budget group: sum of its nodes' draws, W
-	gpuOf   [][]int   // per instance: the GPUs it holds on its node
+	// power holds every node's planned draw against the cluster's budget
+	// (nil without one).
+	power *power.BudgetLoad
+	gpuOf [][]int // per instance: the GPUs it holds on its node
 	// planned, when set, holds per instance the GPUs a plan chose for it
 	// on its node: add takes those instead of picking again, so starts in
 	// another order than planned never fragment what the plan packed.
@@ -266,7 +265,7 @@ type usage struct {
 
 func newUsage(c *Cluster) *usage {
 	u := &usage{c: c, ram: make([]float64, len(c.nodes)), cpu: make([]float64, len(c.nodes)),
-		gpuFree: make([][]int32, len(c.nodes)), drawW: make([]float64, len(c.nodes)), groupW: make([]float64, len(c.budgetW)),
+		gpuFree: make([][]int32, len(c.nodes)), drawW: make([]float64, len(c.nodes)),
 		gpuOf: make([][]int, len(c.Instances))}
 	for n := range c.nodes {
 		nd := &c.nodes[n]
@@ -277,9 +276,9 @@ func newUsage(c *Cluster) *usage {
 			}
 		}
 		u.drawW[n] = nd.idleW
-		for _, g := range nd.budgets {
-			u.groupW[g] += nd.idleW
-		}
+	}
+	if c.budget != nil {
+		u.power = c.budget.Load(u.drawW)
 	}
 	return u
 }
@@ -289,7 +288,7 @@ const (
 	reasonRAM     = "not enough free RAM"
 	reasonCPU     = "not enough free CPU"
 	reasonGPU     = "no GPU of an allowed type with enough free share"
-	reasonPower   = "its branch circuit would exceed the continuous limit on failover"
+	reasonPower   = "a breaker, panel or UPS above it would exceed its limit on failover"
 	reasonRole    = "no node has the service's role"
 	reasonPinned  = "the pinned node cannot hold it"
 	reasonSpread  = "not enough failure domains for min_spread"
@@ -319,10 +318,9 @@ func (u *usage) fits(n int32, i int) (bool, string) {
 			return false, reasonGPU
 		}
 	}
-	if len(nd.budgets) > 0 {
-		dw := u.extraW(n, sv.CPUCores)
-		for _, g := range nd.budgets {
-			if u.groupW[g]+dw > c.budgetW[g]+eps {
+	if u.power != nil {
+		if dw := u.extraW(n, sv.CPUCores); dw > 0 {
+			if !u.power.Fits(int(n), dw) {
 				return false, reasonPower
 			}
 		}
@@ -395,8 +393,8 @@ func (u *usage) apply(n int32, i int, sign float64) {
 	if sign > 0 {
 		dw := u.extraW(n, sv.CPUCores)
 		u.drawW[n] += dw
-		for _, g := range c.nodes[n].budgets {
-			u.groupW[g] += dw
+		if u.power != nil {
+			u.power.Add(int(n), dw)
 		}
 	}
 	u.ram[n] += sign * sv.RAMGiB
@@ -404,8 +402,8 @@ func (u *usage) apply(n int32, i int, sign float64) {
 	if sign < 0 {
 		dw := u.extraW(n, sv.CPUCores) // the draw the removed cores added
 		u.drawW[n] -= dw
-		for _, g := range c.nodes[n].budgets {
-			u.groupW[g] -= dw
+		if u.power != nil {
+			u.power.Add(int(n), -dw)
 		}
 	}
 	if sv.GPUs > 0 {

@@ -104,7 +104,16 @@ func newFlow(n int) Flow {
 
 // NewNetwork prepares model m for analysis on draw basis b and computes the
 // flow in normal operation.
-func NewNetwork(m *topology.Model, b Basis) *Network {
+func NewNetwork(m *topology.Model, b Basis) *Network { return newNetwork(m, b, nil) }
+
+// NewNetworkDraws is NewNetwork with device d drawing drawW[d] watts (>= 0,
+// one per device) instead of a basis figure: the draws of a plan's end
+// state, or of a capacity scenario. DrawBasis says b for every device.
+func NewNetworkDraws(m *topology.Model, b Basis, drawW []float64) *Network {
+	return newNetwork(m, b, drawW)
+}
+
+func newNetwork(m *topology.Model, b Basis, drawW []float64) *Network {
 	ne := len(m.Elements)
 	n := &Network{
 		M: m, Basis: b,
@@ -139,6 +148,9 @@ func NewNetwork(m *topology.Model, b Basis) *Network {
 	for d := range m.Devices {
 		dev := &m.Devices[d]
 		n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)
+		if drawW != nil {
+			n.DrawW[d], n.DrawBasis[d] = drawW[d], b
+		}
 		pf := m.DeviceModels[dev.Model].PowerFactor
 		if pf == 0 && len(dev.Feeds) > 0 {
 			pf = m.Elements[dev.Feeds[0]].PowerFactor

@@ -1,6 +1,8 @@
 package power
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/cmplx"
 	"slices"
 	"sort"
@@ -10,27 +12,66 @@ import (
 
 // ElementLoad is the load on one element in normal operation.
 type ElementLoad struct {
-	ID               string    `json:"id"`
-	Kind             string    `json:"kind"`
-	Live             bool      `json:"live"`
-	VoltageV         float64   `json:"voltage_v"`
-	Phases           int       `json:"phases"`
-	Line             string    `json:"line,omitempty"`            // connection to a three-phase supply
-	PowerW           float64   `json:"power_w"`                   // real power, W
-	ApparentVA       float64   `json:"apparent_va"`               // apparent power, VA
-	CurrentA         float64   `json:"current_a"`                 // largest line current, A
-	LineCurrentsA    []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
-	ImbalancePct     float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
-	RatingA          float64   `json:"rating_a"`                  // In, A; 0 when unrated
-	ContinuousLimitA float64   `json:"continuous_limit_a"`        // limit × In, A
-	CapacityVA       float64   `json:"capacity_va,omitempty"`     // UPS/source apparent capacity, VA
-	CapacityW        float64   `json:"capacity_w,omitempty"`      // UPS/source real capacity, W
-	UtilizationPct   float64   `json:"utilization_pct"`           // load over rating, %
-	ContinuousPct    float64   `json:"continuous_pct"`            // load over the continuous limit, %
-	Verdict          Verdict   `json:"verdict"`
-	TripMinS         Seconds   `json:"trip_min_s"`
-	TripMaxS         Seconds   `json:"trip_max_s"`
-	ShedW            float64   `json:"shed_w"`
+	ID            string    `json:"id"`
+	Kind          string    `json:"kind"`
+	Live          bool      `json:"live"`
+	VoltageV      float64   `json:"voltage_v"`
+	Phases        int       `json:"phases"`
+	Line          string    `json:"line,omitempty"`            // connection to a three-phase supply
+	PowerW        float64   `json:"power_w"`                   // real power, W
+	ApparentVA    float64   `json:"apparent_va"`               // apparent power, VA
+	CurrentA      float64   `json:"current_a"`                 // largest line current, A
+	LineCurrentsA []float64 `json:"line_currents_a,omitempty"` // three-phase: L1, L2, L3 phasor sums, A
+	ImbalancePct  float64   `json:"imbalance_pct,omitempty"`   // largest deviation from the mean line current, % of the mean
+	// NeutralA is the neutral current of a three-phase element, A: the
+	// phasor sum of its line currents on a wye supply, null on a delta one
+	// (no neutral); absent on single-phase elements. Fundamental only:
+	// triplen harmonics are not included.
+	NeutralA         Neutral `json:"neutral_a,omitzero"`
+	NeutralRatingA   float64 `json:"neutral_rating_a,omitempty"` // the neutral's rating, A (wye with a rating: neutral_rating_a, default rating_a)
+	NeutralPct       float64 `json:"neutral_pct,omitempty"`      // neutral current over its rating, %
+	NeutralVerdict   string  `json:"neutral_verdict,omitempty"`  // the neutral's verdict against its rating (wye with a rating)
+	RatingA          float64 `json:"rating_a"`                   // In, A; 0 when unrated
+	ContinuousLimitA float64 `json:"continuous_limit_a"`         // limit × In, A
+	CapacityVA       float64 `json:"capacity_va,omitempty"`      // UPS/source apparent capacity, VA
+	CapacityW        float64 `json:"capacity_w,omitempty"`       // UPS/source real capacity, W
+	UtilizationPct   float64 `json:"utilization_pct"`            // load over rating, % (a 4-pole breaker: the worse of its lines and its neutral)
+	ContinuousPct    float64 `json:"continuous_pct"`             // load over the continuous limit, %
+	Verdict          Verdict `json:"verdict"`
+	TripMinS         Seconds `json:"trip_min_s"`
+	TripMaxS         Seconds `json:"trip_max_s"`
+	ShedW            float64 `json:"shed_w"`
+}
+
+// Neutral is the neutral current of an element for output: a number of
+// amperes on a three-phase wye element, null on a three-phase delta one
+// (it has no neutral), and nothing at all (omitted) on a single-phase one.
+type Neutral struct {
+	ThreePhase bool    // the element is three-phase
+	Wye        bool    // and wye-connected: A is its neutral current
+	A          float64 // neutral current, A, >= 0
+}
+
+// IsZero reports a single-phase element, whose field is omitted.
+func (n Neutral) IsZero() bool { return !n.ThreePhase }
+
+// MarshalJSON writes the current, or null without a neutral.
+func (n Neutral) MarshalJSON() ([]byte, error) {
+	if !n.Wye {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.A)
+}
+
+// UnmarshalJSON reads a current or null (a field that is absent leaves a
+// single-phase zero value).
+func (n *Neutral) UnmarshalJSON(b []byte) error {
+	*n = Neutral{ThreePhase: true}
+	if string(b) == "null" {
+		return nil
+	}
+	n.Wye = true
+	return json.Unmarshal(b, &n.A)
 }
 
 // SideLoad is one feed of a rack: its share in normal operation and what it
@@ -49,16 +90,20 @@ type SideLoad struct {
 	FailoverW   float64 `json:"failover_w"`
 	FailoverPct float64 `json:"failover_pct"` // failover current over In, %
 	// FailoverVerdict is the worst verdict, in that failover state, of the
-	// elements between the feed's protective device and the rack's PSUs
-	// (the breaker, the circuit, the rack PDU, its banks); WorstElement names
-	// it, with its current and rating.
+	// elements on the side's path from its source to the rack's PSUs (the
+	// source, UPS, panels, the feed's breaker, the circuit, the rack PDU,
+	// its banks); WorstElement names it (the element nearest its rating
+	// among those with the worst verdict: what limits the side), with its
+	// kind, current, rating and load over rating.
 	FailoverVerdict Verdict `json:"failover_verdict"`
 	WorstElement    string  `json:"worst_element"`
+	WorstKind       string  `json:"worst_kind"`
 	WorstCurrentA   float64 `json:"worst_current_a"`
-	WorstRatingA    float64 `json:"worst_rating_a"`
-	TripMinS        Seconds `json:"trip_min_s"` // band of the worst element at the failover load, s; null: holds
-	TripMaxS        Seconds `json:"trip_max_s"` // null: not required to trip
-	ShedW           float64 `json:"shed_w"`     // watts the worst element must shed to be within its continuous limit
+	WorstRatingA    float64 `json:"worst_rating_a"` // In, A (a UPS or source: the current at its rated power); 0 when unrated
+	WorstPct        float64 `json:"worst_pct"`      // its load over its rating, % (a UPS or source: power over capacity)
+	TripMinS        Seconds `json:"trip_min_s"`     // band of the worst element at the failover load, s; null: holds
+	TripMaxS        Seconds `json:"trip_max_s"`     // null: not required to trip
+	ShedW           float64 `json:"shed_w"`         // watts the worst element must shed to be within its continuous limit
 }
 
 // RackLoad is a rack's feeds.
@@ -95,7 +140,7 @@ func (n *Network) Load() LoadReport {
 		el := &m.Elements[e]
 		a := n.assess(f, e)
 		l := ElementLoad{ID: el.ID, Kind: el.Kind.String(), Live: f.Live[e], VoltageV: r3(el.VoltageV), Phases: el.Phases,
-			PowerW: r3(f.P[e]), ApparentVA: r3(f.ApparentVA(e)), CurrentA: r3(a.CurrentA), RatingA: el.RatingA,
+			PowerW: r3(f.P[e]), ApparentVA: r3(f.ApparentVA(e)), CurrentA: r3(f.CurrentA(e)), RatingA: el.RatingA,
 			ContinuousLimitA: r3(el.ContinuousLimit * el.RatingA), CapacityVA: el.CapacityVA, CapacityW: el.CapacityW,
 			UtilizationPct: round(a.Ratio*100, 2), Verdict: a.Verdict, TripMinS: Seconds(a.Band.MinS), TripMaxS: Seconds(a.Band.MaxS),
 			ShedW: round(a.ShedW, 0)}
@@ -109,6 +154,14 @@ func (n *Network) Load() LoadReport {
 			c := f.Cur[e]
 			l.LineCurrentsA = []float64{r3(cmplx.Abs(c[0])), r3(cmplx.Abs(c[1])), r3(cmplx.Abs(c[2]))}
 			l.ImbalancePct = round(Imbalance(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2])), 2)
+			l.NeutralA = Neutral{ThreePhase: true}
+			if nA, ok := NeutralA(el, (*[3]complex128)(&c)); ok {
+				l.NeutralA = Neutral{ThreePhase: true, Wye: true, A: r3(nA)}
+				if el.NeutralRatingA > 0 {
+					v, _ := n.NeutralVerdict(e, nA)
+					l.NeutralRatingA, l.NeutralPct, l.NeutralVerdict = el.NeutralRatingA, round(nA/el.NeutralRatingA*100, 2), v.String()
+				}
+			}
 		}
 		rep.Worst = max(rep.Worst, a.Verdict)
 		rep.Elements = append(rep.Elements, l)
@@ -201,6 +254,7 @@ func (n *Network) rackSides() []RackLoad {
 			}
 			side.FailoverVerdict, side.ShedW = wa.Verdict, round(wa.ShedW, 0)
 			side.WorstElement, side.WorstCurrentA, side.WorstRatingA = m.Elements[worst].ID, r3(wa.CurrentA), r3(wa.RatingA)
+			side.WorstKind, side.WorstPct = m.Elements[worst].Kind.String(), round(wa.Ratio*100, 2)
 			side.TripMinS, side.TripMaxS = Seconds(wa.Band.MinS), Seconds(wa.Band.MaxS)
 			rl.Worst = max(rl.Worst, wa.Verdict)
 			rl.Sides = append(rl.Sides, side)
@@ -217,9 +271,9 @@ func (n *Network) rackSides() []RackLoad {
 	return out
 }
 
-// sidePath lists the elements one side of a rack loads: from the protective
-// device prot down to feed f, and from f down to every PSU of the rack's
-// devices that hangs below f.
+// sidePath lists the elements one side of a rack loads: from the source
+// down through the protective device prot to feed f, and from f down to
+// every PSU of the rack's devices that hangs below f.
 func (n *Network) sidePath(prot, f int32, devs []int32) []int32 {
 	m := n.M
 	var out []int32
@@ -230,10 +284,10 @@ func (n *Network) sidePath(prot, f int32, devs []int32) []int32 {
 			out = append(out, e)
 		}
 	}
-	for e := f; ; { // f up to prot
+	for e := f; ; { // f up through prot to the source: panels, UPSes and sources limit a side too
 		add(e)
 		el := &m.Elements[e]
-		if e == prot || len(el.Inputs) == 0 {
+		if len(el.Inputs) == 0 {
 			break
 		}
 		e = el.Inputs[el.Preferred]
@@ -278,4 +332,96 @@ func maxFailover(r RackLoad) float64 {
 		w = max(w, s.FailoverPct)
 	}
 	return w
+}
+
+// LoadOptions narrow a load report to what a planner asked about.
+type LoadOptions struct {
+	// Racks, when not empty, keeps only these racks' sides and the
+	// elements that feed them: every element on a path from a source down
+	// to a PSU of a device in one of the racks.
+	Racks []string
+	// Worst, when > 0, keeps only the Worst worst elements (by verdict,
+	// then load over rating) and the Worst worst racks.
+	Worst int
+}
+
+// Select returns the part of load report rep (from n.Load) that o asks
+// for: elements stay in model order, racks worst first; Worst is
+// recomputed over what is kept. An unknown rack id is an error naming it.
+func (n *Network) Select(rep LoadReport, o LoadOptions) (LoadReport, error) {
+	m := n.M
+	out := rep
+	if len(o.Racks) > 0 {
+		want := map[string]bool{}
+		for _, id := range o.Racks {
+			r, ok := m.RackIndex(id)
+			if !ok {
+				return LoadReport{}, fmt.Errorf("no rack %q in the model", id)
+			}
+			want[m.Racks[r].ID] = true
+		}
+		feeds := make([]bool, len(m.Elements))
+		for d := range m.Devices {
+			if !want[m.Racks[m.Devices[d].Rack].ID] {
+				continue
+			}
+			stack := append([]int32(nil), m.Devices[d].Feeds...)
+			for len(stack) > 0 {
+				e := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if feeds[e] {
+					continue
+				}
+				feeds[e] = true
+				stack = append(stack, m.Elements[e].Inputs...)
+			}
+		}
+		out.Elements, out.Racks = nil, nil
+		for e := range rep.Elements {
+			if feeds[e] {
+				out.Elements = append(out.Elements, rep.Elements[e])
+			}
+		}
+		for _, r := range rep.Racks {
+			if want[r.ID] {
+				out.Racks = append(out.Racks, r)
+			}
+		}
+	}
+	if o.Worst > 0 {
+		idx := make([]int, len(out.Elements))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(i, j int) bool {
+			a, b := &out.Elements[idx[i]], &out.Elements[idx[j]]
+			if a.Verdict != b.Verdict {
+				return a.Verdict > b.Verdict
+			}
+			return a.UtilizationPct > b.UtilizationPct
+		})
+		if len(idx) > o.Worst {
+			idx = idx[:o.Worst]
+		}
+		sort.Ints(idx) // model order
+		els := make([]ElementLoad, len(idx))
+		for i, k := range idx {
+			els[i] = out.Elements[k]
+		}
+		out.Elements = els
+		if len(out.Racks) > o.Worst {
+			out.Racks = out.Racks[:o.Worst]
+		}
+	}
+	if out.Elements == nil {
+		out.Elements = []ElementLoad{}
+	}
+	if out.Racks == nil {
+		out.Racks = []RackLoad{}
+	}
+	out.Worst = OK
+	for _, e := range out.Elements {
+		out.Worst = max(out.Worst, e.Verdict)
+	}
+	return out, nil
 }

@@ -67,17 +67,58 @@ type Dark struct {
 	Instances []string `json:"instances"`
 }
 
+// Pickup is an element whose load rises when a failure moves load onto
+// it: what it carried before the failure and right after it (with every
+// transfer made, before any cascade trip).
+type Pickup struct {
+	Element    string  `json:"element"`
+	Kind       string  `json:"kind"`
+	BeforeA    float64 `json:"before_a"`    // largest line current in normal operation, A
+	AfterA     float64 `json:"after_a"`     // largest line current after the failure, A
+	BeforeW    float64 `json:"before_w"`    // real power in normal operation, W
+	AfterW     float64 `json:"after_w"`     // real power after the failure, W
+	RatingA    float64 `json:"rating_a"`    // In, A (a UPS or source: the current at its rated power); 0 when unrated
+	BeforePct  float64 `json:"before_pct"`  // load over rating before, % (a UPS or source: power over capacity); 0 when unrated
+	AfterPct   float64 `json:"after_pct"`   // load over rating after, %
+	Verdict    Verdict `json:"verdict"`     // verdict of the load after the failure
+	CapacityKW float64 `json:"capacity_kw"` // a UPS or source rated in power: its real-power capacity, kW; 0 otherwise
+}
+
+// Certain is the cascade in which only what must trip trips: an element
+// opens when its latest trip time (the must-trip side of its band,
+// integrated over the changing current) comes within the horizon; a
+// may-trip element never does.
+type Certain struct {
+	Tripped int     `json:"tripped"` // elements this cascade opened
+	Trips   []Event `json:"trips"`   // its trip events, by time
+	Dark    Dark    `json:"dark"`    // what it leaves without power
+}
+
 // Scenario is the outcome of one failure and the cascade that follows.
+//
+// Two cascades are run: the worst case (every element that may trip trips
+// at the earliest time of its band; Events, Tripped and Dark) and the
+// certain one (only what must trip trips, at the latest time of its band;
+// Certain). Outcome grades the scenario: Trip when dark load or a trip is
+// certain, MayTrip when they come only in the worst case, else the worst
+// element verdict the failure causes.
 type Scenario struct {
-	Failed    []string   `json:"failed"`          // ids of the failed elements (device/psuN for a PSU)
-	Kind      string     `json:"kind"`            // kind of the first failed element, or "psu"
-	Opens     string     `json:"opens,omitempty"` // PSU faults: the protective device the fault opens
-	Verdict   Verdict    `json:"verdict"`         // worst verdict seen
-	Tripped   int        `json:"tripped"`         // elements the cascade opened
-	Risky     bool       `json:"risky"`           // something tripped or a device went dark
-	Events    []Event    `json:"events"`          // timeline, by time
-	Overloads []Overload `json:"overloads"`       // worst load per overloaded element, worst first
-	Dark      Dark       `json:"dark"`
+	Failed []string `json:"failed"`          // ids of the failed elements (device/psuN for a PSU)
+	Kind   string   `json:"kind"`            // kind of the first failed element, or "psu"
+	Opens  string   `json:"opens,omitempty"` // PSU faults: the protective device the fault opens
+	// SameAs is set by the sweep on a PSU fault that ends exactly as the
+	// failure of Opens: its Events (without the psu-fault event),
+	// Overloads, Pickups, Dark and Certain are that scenario's, shared.
+	SameAs    string     `json:"same_as,omitempty"`
+	Outcome   Verdict    `json:"outcome"`   // trip, may-trip, or the worst element verdict below that
+	Verdict   Verdict    `json:"verdict"`   // worst element verdict seen in the worst case (trip when it trips something)
+	Tripped   int        `json:"tripped"`   // elements the worst-case cascade opened
+	Risky     bool       `json:"risky"`     // Outcome is may-trip or trip
+	Events    []Event    `json:"events"`    // worst-case timeline, by time
+	Overloads []Overload `json:"overloads"` // worst load per overloaded element in the worst case, worst first
+	Pickups   []Pickup   `json:"pickups"`   // every element whose load the failure raises, worst verdict first
+	Dark      Dark       `json:"dark"`      // what the worst case leaves without power
+	Certain   Certain    `json:"certain"`   // the cascade of certain trips only
 	worst     float64    // largest ratio, for ranking
 }
 
@@ -173,7 +214,42 @@ type heat struct {
 // 1/t(I) over the piecewise-constant current, so heat accumulated before a
 // later trip counts; the cascade takes the earliest trip of each band (the
 // worst case) and reports the latest beside it.
+//
+// It runs two cascades (see Scenario): the worst case, whose timeline,
+// overloads and pickups the scenario reports, and the certain one, needed
+// only when the worst case trips something (without a trip both end in
+// the same state: a must-trip time is never before a may-trip one).
 func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
+	sc := s.run(fail, psuDev, psuK, horizonS, false)
+	c := Certain{Tripped: sc.Tripped, Trips: []Event{}, Dark: sc.Dark}
+	certainV := sc.Verdict
+	if sc.Tripped > 0 {
+		cs := s.run(fail, psuDev, psuK, horizonS, true)
+		c = Certain{Tripped: cs.Tripped, Trips: []Event{}, Dark: cs.Dark}
+		for _, e := range cs.Events {
+			if e.Event == "trip" {
+				c.Trips = append(c.Trips, e)
+			}
+		}
+		certainV = cs.Verdict
+	}
+	sc.Certain = c
+	worstV := sc.Verdict
+	if len(sc.Dark.Devices) > 0 {
+		worstV = Trip
+	}
+	if c.Tripped > 0 || len(c.Dark.Devices) > 0 {
+		certainV = Trip
+	}
+	sc.Outcome = max(certainV, min(worstV, MayTrip))
+	sc.Risky = sc.Outcome >= MayTrip
+	return sc
+}
+
+// run is one cascade: the worst case (every element trips at the earliest
+// time of its band) or, when certain, only the elements that must trip, at
+// the latest time of their band.
+func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bool) Scenario {
 	n := s.n
 	m := n.M
 	var sc Scenario
@@ -237,6 +313,9 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
+			if !certain {
+				sc.Pickups = s.pickups()
+			}
 			changed = s.candidates()
 		}
 		for _, e := range changed {
@@ -256,15 +335,18 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 			if h != nil {
 				h.band = a.Band
 			}
-			if a.Verdict >= MayTrip && reported[e] < a.Verdict {
+			if reported[e] < a.Verdict && (a.Verdict >= MayTrip || s.changed(e)) {
 				reported[e] = a.Verdict
 				b, ok := before[e]
 				if !ok {
 					b = n.Base.CurrentA(int(e))
 				}
-				sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "overload", Verdict: a.Verdict.String(),
-					CurrentA: r3(a.CurrentA), BeforeA: r3(b), AfterA: r3(a.CurrentA),
-					TripMinS: Seconds(t + (1-h.min)*a.Band.MinS), TripMaxS: Seconds(t + (1-h.max)*a.Band.MaxS)})
+				ev := Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "overload", Verdict: a.Verdict.String(),
+					CurrentA: r3(a.CurrentA), BeforeA: r3(b), AfterA: r3(a.CurrentA), TripMinS: Seconds(inf), TripMaxS: Seconds(inf)}
+				if h != nil {
+					ev.TripMinS, ev.TripMaxS = Seconds(t+(1-h.min)*a.Band.MinS), Seconds(t+(1-h.max)*a.Band.MaxS)
+				}
+				sc.Events = append(sc.Events, ev)
 			}
 		}
 		// The earliest trip; trips due at the same time (to rounding) go in
@@ -273,10 +355,15 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		nextDT := inf
 		due = due[:0]
 		for e, h := range hot {
-			if h.band.MinS < inf {
+			switch {
+			case !certain && h.band.MinS < inf:
 				due = append(due, dueTrip{e, (1 - h.min) * h.band.MinS})
-				nextDT = min(nextDT, due[len(due)-1].dt)
+			case certain && h.band.MaxS < inf:
+				due = append(due, dueTrip{e, max(0, 1-h.max) * h.band.MaxS})
+			default:
+				continue
 			}
+			nextDT = min(nextDT, due[len(due)-1].dt)
 		}
 		for _, c := range due {
 			if c.dt <= nextDT*(1+tieTol) && (next < 0 || c.e < next) {
@@ -297,12 +384,15 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 		}
 		t += nextDT
 		a := n.assess(&s.cur, int(next))
-		latest := inf
+		earliest, latest := t, inf
 		if a.Band.MaxS < inf {
 			latest = t + max(0, 1-hot[next].max)*a.Band.MaxS
 		}
+		if certain { // it must have tripped by now; how early it may have is the worst case's business
+			earliest, latest = inf, t
+		}
 		sc.Events = append(sc.Events, Event{TS: Seconds(t), Element: m.Elements[next].ID, Event: "trip", CurrentA: r3(a.CurrentA),
-			BeforeA: r3(a.CurrentA), TripMinS: Seconds(t), TripMaxS: Seconds(latest)})
+			BeforeA: r3(a.CurrentA), TripMinS: Seconds(earliest), TripMaxS: Seconds(latest)})
 		sc.Tripped++
 		delete(hot, next)
 		opened = append(opened, next)
@@ -408,7 +498,57 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	if sc.Tripped > 0 {
 		sc.Verdict = Trip
 	}
-	sc.Risky = sc.Tripped > 0 || len(sc.Dark.Devices) > 0
+}
+
+// changed reports whether element e's line currents differ from normal
+// operation (beyond rounding): only then is a load below may-trip news.
+func (s *Sim) changed(e int32) bool {
+	for k := range 3 {
+		if cmplx.Abs(s.cur.Cur[e][k]-s.n.Base.Cur[e][k]) > 1e-9 {
+			return true
+		}
+	}
+	return false
+}
+
+// pickupTol is the relative rise under which an element's load counts as
+// unchanged (rounding of the incremental sums).
+const pickupTol = 1e-6
+
+// pickups lists the elements whose current the present state raises above
+// normal operation, worst verdict first, then by load over rating.
+func (s *Sim) pickups() []Pickup {
+	n := s.n
+	m := n.M
+	out := make([]Pickup, 0, 8)
+	for _, e := range s.touched {
+		if !s.cur.Live[e] {
+			continue
+		}
+		before, after := n.Base.CurrentA(int(e)), s.cur.CurrentA(int(e))
+		if after <= before*(1+pickupTol)+1e-9 {
+			continue
+		}
+		el := &m.Elements[e]
+		a := n.assess(&s.cur, int(e))
+		b := n.assess(&n.Base, int(e))
+		p := Pickup{Element: el.ID, Kind: el.Kind.String(), BeforeA: r3(before), AfterA: r3(after), BeforeW: r3(n.Base.P[e]), AfterW: r3(s.cur.P[e]),
+			RatingA: r3(a.RatingA), BeforePct: round(b.Ratio*100, 2), AfterPct: round(a.Ratio*100, 2), Verdict: a.Verdict}
+		if el.RatingA == 0 {
+			p.CapacityKW = el.CapacityW / 1000
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Verdict != out[j].Verdict {
+			return out[i].Verdict > out[j].Verdict
+		}
+		if out[i].AfterPct != out[j].AfterPct {
+			return out[i].AfterPct > out[j].AfterPct
+		}
+		return out[i].Element < out[j].Element
+	})
+	return out
 }
 
 // instanceRef is instance i of service svc.

@@ -247,3 +247,76 @@ func TestSingleAndDualCorded(t *testing.T) {
 		})
 	}
 }
+
+// TestMayTripIsNotMustTrip: in examples/small-dc, losing rack PDU
+// pdu-r1-02-a puts 19.60 A on the surviving L1 bank pdu-r1-02-b-l1, 1.225 ×
+// its 16 A: IEC 60898-1 holds to 1.13 In for 1 h and must trip from 1.45
+// In, so it may trip, earliest after 3600 × (1.225 / 1.13)^−10.06 = 1,598 s
+// (the log-log line from (1.13, 3600 s) to (2.55, 1 s)), and is never
+// required to. The worst case trips it and darkens the devices on L1; the
+// certain cascade trips nothing and darkens nothing: the outcome is
+// may-trip, not trip.
+func TestMayTripIsNotMustTrip(t *testing.T) {
+	m := loadFiles(t, smallDC...)
+	n := NewNetwork(m, BasisConservative)
+	sc := NewSim(n).Run(ids(t, m, "pdu-r1-02-a"), -1, -1, DefaultHorizonS)
+	trips := eventsOf(sc, "trip")
+	if len(trips) != 1 || trips[0].Element != "pdu-r1-02-b-l1" || !near(float64(trips[0].TS), 1598.4, 0.1) || !near(trips[0].CurrentA, 19.6, 0.001) {
+		t.Fatalf("worst case: got trips %+v, want pdu-r1-02-b-l1 at 1598.4 s, 19.60 A", trips)
+	}
+	if sc.Outcome != MayTrip || !sc.Risky || sc.Certain.Tripped != 0 || len(sc.Certain.Trips) != 0 || len(sc.Certain.Dark.Devices) != 0 {
+		t.Errorf("got outcome %s (risky %v), certain %d trips, %d dark devices; want may-trip (risky), 0, 0", sc.Outcome, sc.Risky, sc.Certain.Tripped, len(sc.Certain.Dark.Devices))
+	}
+	if len(sc.Dark.Devices) == 0 || len(sc.Dark.Racks) != 0 {
+		t.Errorf("worst case: got dark devices %v, racks %v; want the devices on L1, no whole rack", sc.Dark.Devices, sc.Dark.Racks)
+	}
+	// Pickups: everything on the B side of the rack rises, not only the
+	// overloaded bank; the bank doubles from 9.80 A.
+	var bank *Pickup
+	for i, p := range sc.Pickups {
+		if p.Element == "pdu-r1-02-b-l1" {
+			bank = &sc.Pickups[i]
+		}
+	}
+	if bank == nil || !near(bank.BeforeA, 9.8, 0.001) || !near(bank.AfterA, 19.6, 0.001) || !near(bank.AfterPct, 122.5, 0.01) || bank.Verdict != MayTrip {
+		t.Fatalf("pickup of pdu-r1-02-b-l1: got %+v, want 9.80 → 19.60 A, 122.5 %%, may-trip", bank)
+	}
+	seen := map[string]bool{}
+	for _, p := range sc.Pickups {
+		seen[p.Element] = true
+		if p.AfterA <= p.BeforeA {
+			t.Errorf("pickup %s: %g → %g A does not rise", p.Element, p.BeforeA, p.AfterA)
+		}
+	}
+	for _, id := range []string{"brk-r1-02-b", "cir-r1-02-b", "pdu-r1-02-b", "pdu-r1-02-b-l2", "pdu-r1-02-b-l3"} {
+		if !seen[id] {
+			t.Errorf("pickups: %s (surviving side, within its rating) is missing from %v", id, sc.Pickups)
+		}
+	}
+	for _, id := range []string{"brk-r1-02-a", "pdu-r1-02-a-l1"} {
+		if seen[id] {
+			t.Errorf("pickups: %s lost its load, yet is listed", id)
+		}
+	}
+	// Over-continuous elements get a timeline event too.
+	var oc []string
+	for _, e := range eventsOf(sc, "overload") {
+		if e.Verdict == "over-continuous" {
+			oc = append(oc, e.Element)
+		}
+	}
+	if !slices.Contains(oc, "pdu-r1-02-b-l2") {
+		t.Errorf("over-continuous events: got %v, want pdu-r1-02-b-l2 (13.22 A, 83 %% of 16 A) among them", oc)
+	}
+}
+
+// TestBothSidesLost: failing both breakers of the incident rack leaves its
+// 20 devices dark with nothing overloaded: the outcome is trip (the dark
+// load is certain), not ok.
+func TestBothSidesLost(t *testing.T) {
+	m := loadFiles(t, "../examples/incident-2019.toml")
+	sc := NewSim(NewNetwork(m, BasisConservative)).Run(ids(t, m, "breaker-a", "breaker-b"), -1, -1, DefaultHorizonS)
+	if sc.Outcome != Trip || !sc.Risky || len(sc.Dark.Devices) != 20 || len(sc.Certain.Dark.Devices) != 20 || sc.Tripped != 0 {
+		t.Errorf("got outcome %s (risky %v), %d dark (certainly %d), %d trips; want trip, 20 dark (20), 0 trips", sc.Outcome, sc.Risky, len(sc.Dark.Devices), len(sc.Certain.Dark.Devices), sc.Tripped)
+	}
+}

@@ -1,7 +1,13 @@
 package power
 
 import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,19 +34,33 @@ type SweepOptions struct {
 	// returns true the sweep ends early with a report that only says
 	// Stopped (a server stops the work of a client that went away).
 	Stop func() bool
+	// Keep, when set, says which scenarios the report lists: the summary
+	// counts every scenario, but only those kept are held and ranked, so
+	// that the sweep of a large site holds no more than what will be
+	// shown. Nil keeps them all.
+	Keep func(*Scenario) bool
 }
 
 // SweepSummary counts the outcome of a sweep.
 type SweepSummary struct {
-	Scenarios      int      `json:"scenarios"`       // single failures simulated (elements and PSUs)
-	RiskyScenarios int      `json:"risky_scenarios"` // failures ending in a trip or dark load
-	TripScenarios  int      `json:"trip_scenarios"`  // failures the cascade turns into a trip
-	DarkScenarios  int      `json:"dark_scenarios"`  // failures leaving a device dark
-	DarkRacks      int      `json:"dark_racks"`      // racks that go entirely dark in at least one scenario
-	DarkRackIDs    []string `json:"dark_rack_ids"`
-	Headline       string   `json:"headline"`
-	Basis          string   `json:"basis"`
-	HorizonS       float64  `json:"horizon_s"`
+	Scenarios      int `json:"scenarios"`       // single failures simulated (elements and PSUs)
+	RiskyScenarios int `json:"risky_scenarios"` // failures whose outcome is trip or may-trip
+	// TripScenarios counts the failures whose outcome is trip: dark load
+	// or a trip is certain; MayTripScenarios those whose outcome is
+	// may-trip: dark load or a trip only in the worst case of the bands.
+	TripScenarios    int `json:"trip_scenarios"`
+	MayTripScenarios int `json:"may_trip_scenarios"`
+	DarkScenarios    int `json:"dark_scenarios"`         // failures leaving a device dark in the worst case
+	CertainDark      int `json:"certain_dark_scenarios"` // failures leaving a device dark in the certain cascade
+	// DarkRacks counts the racks that go entirely dark in the worst case
+	// of at least one scenario; CertainDarkRackIDs those that do in a
+	// certain cascade.
+	DarkRacks          int      `json:"dark_racks"`
+	DarkRackIDs        []string `json:"dark_rack_ids"`
+	CertainDarkRackIDs []string `json:"certain_dark_rack_ids"`
+	Headline           string   `json:"headline"`
+	Basis              string   `json:"basis"`
+	HorizonS           float64  `json:"horizon_s"`
 }
 
 // SweepReport is the N-1 sweep: every single failure, ranked by risk.
@@ -77,22 +97,32 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			o.Progress(done, total)
 		}
 	}
+	var rep SweepReport
+	if o.Keep == nil {
+		rep.Scenarios = make([]Scenario, 0, total)
+	}
+	t := newTally()
+	add := func(sc Scenario) {
+		t.add(&sc)
+		if o.Keep == nil || o.Keep(&sc) {
+			rep.Scenarios = append(rep.Scenarios, sc)
+		}
+	}
 	for e := range m.Elements {
 		if o.Stop != nil && o.Stop() {
 			return SweepReport{Stopped: true}
 		}
 		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
+		add(byElem[e])
 		tick()
 	}
-	rep := SweepReport{Scenarios: make([]Scenario, 0, total)}
-	rep.Scenarios = append(rep.Scenarios, byElem...)
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
 			target := n.FaultTarget(d, k)
 			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
 				// The feed survives the opening (a transfer switch moved
 				// it): the faulted PSU is one more loss.
-				rep.Scenarios = append(rep.Scenarios, s.Run(nil, int32(d), int32(k), o.HorizonS))
+				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
 				tick()
 				continue
 			}
@@ -101,13 +131,16 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Failed = []string{name}
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
-			sc.Events = append([]Event{n.psuFaultEvent(int32(d), int32(k))}, sc.Events...)
-			rep.Scenarios = append(rep.Scenarios, sc)
+			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+			add(sc)
 			tick()
 		}
 	}
+	if rep.Scenarios == nil {
+		rep.Scenarios = []Scenario{}
+	}
 	rankScenarios(rep.Scenarios)
-	rep.Summary = summarize(rep.Scenarios, n.Basis.String(), o.HorizonS)
+	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
 	return rep
 }
 
@@ -134,62 +167,111 @@ func (s *Sim) feedSurvives(target, feed int32) bool {
 	return s.cur.Live[feed]
 }
 
-// rankScenarios sorts worst first: trips, then dark load, then by verdict
-// and load ratio; ties keep model order.
+// rankScenarios sorts worst first: by outcome, then trips, dark load,
+// verdict and load ratio; ties keep model order.
 func rankScenarios(sc []Scenario) {
-	// Sort indices, then permute once: scenarios are large to swap.
+	// Sort indices, then permute in place by cycles: scenarios are large
+	// to move, and a second array of them is as large as the first.
 	idx := make([]int32, len(sc))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	sort.SliceStable(idx, func(i, j int) bool {
-		a, b := &sc[idx[i]], &sc[idx[j]]
-		if (a.Tripped > 0) != (b.Tripped > 0) {
-			return a.Tripped > 0
+	slices.SortStableFunc(idx, func(i, j int32) int {
+		a, b := &sc[i], &sc[j]
+		switch {
+		case a.Outcome != b.Outcome:
+			return cmp.Compare(b.Outcome, a.Outcome)
+		case (a.Tripped > 0) != (b.Tripped > 0):
+			if a.Tripped > 0 {
+				return -1
+			}
+			return 1
+		case len(a.Dark.Devices) != len(b.Dark.Devices):
+			return cmp.Compare(len(b.Dark.Devices), len(a.Dark.Devices))
+		case a.Verdict != b.Verdict:
+			return cmp.Compare(b.Verdict, a.Verdict)
 		}
-		if len(a.Dark.Devices) != len(b.Dark.Devices) {
-			return len(a.Dark.Devices) > len(b.Dark.Devices)
-		}
-		if a.Verdict != b.Verdict {
-			return a.Verdict > b.Verdict
-		}
-		return a.worst > b.worst
+		return cmp.Compare(b.worst, a.worst)
 	})
-	out := make([]Scenario, len(sc))
-	for i, k := range idx {
-		out[i] = sc[k]
+	// Position i takes scenario idx[i].
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := sc[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = -1
+			if k == i {
+				sc[j] = tmp
+				break
+			}
+			sc[j] = sc[k]
+			j = k
+		}
 	}
-	copy(sc, out)
 }
 
-func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
-	s := SweepSummary{Scenarios: len(sc), Basis: basis, HorizonS: horizon, DarkRackIDs: []string{}}
-	racks := map[string]bool{}
-	for i := range sc {
-		if sc[i].Risky {
-			s.RiskyScenarios++
-		}
-		if sc[i].Tripped > 0 {
-			s.TripScenarios++
-		}
-		if len(sc[i].Dark.Devices) > 0 {
-			s.DarkScenarios++
-		}
-		for _, r := range sc[i].Dark.Racks {
-			if !racks[r] {
-				racks[r] = true
-				s.DarkRackIDs = append(s.DarkRackIDs, r)
-			}
+// tally counts a sweep's scenarios as they come.
+type tally struct {
+	s           SweepSummary
+	racks, sure map[string]bool
+}
+
+func newTally() *tally {
+	return &tally{s: SweepSummary{DarkRackIDs: []string{}, CertainDarkRackIDs: []string{}}, racks: map[string]bool{}, sure: map[string]bool{}}
+}
+
+func (t *tally) add(sc *Scenario) {
+	s := &t.s
+	s.Scenarios++
+	if sc.Risky {
+		s.RiskyScenarios++
+	}
+	switch sc.Outcome {
+	case Trip:
+		s.TripScenarios++
+	case MayTrip:
+		s.MayTripScenarios++
+	}
+	if len(sc.Dark.Devices) > 0 {
+		s.DarkScenarios++
+	}
+	if len(sc.Certain.Dark.Devices) > 0 {
+		s.CertainDark++
+	}
+	for _, r := range sc.Dark.Racks {
+		if !t.racks[r] {
+			t.racks[r] = true
+			s.DarkRackIDs = append(s.DarkRackIDs, r)
 		}
 	}
+	for _, r := range sc.Certain.Dark.Racks {
+		if !t.sure[r] {
+			t.sure[r] = true
+			s.CertainDarkRackIDs = append(s.CertainDarkRackIDs, r)
+		}
+	}
+}
+
+// summary finishes the counts: the dark racks sorted, the headline.
+func (t *tally) summary(basis string, horizon float64) SweepSummary {
+	s := t.s
+	s.Basis, s.HorizonS = basis, horizon
 	sort.Strings(s.DarkRackIDs)
-	s.DarkRacks = len(racks)
-	parts := []string{fmt.Sprintf("%d of %d single failures end in a trip", s.TripScenarios, s.Scenarios)}
+	sort.Strings(s.CertainDarkRackIDs)
+	s.DarkRacks = len(t.racks)
+	parts := []string{fmt.Sprintf("%d of %d single failures end in a certain trip", s.TripScenarios, s.Scenarios),
+		fmt.Sprintf("%d may trip", s.MayTripScenarios)}
 	if s.DarkScenarios > 0 {
-		parts = append(parts, fmt.Sprintf("%d leave devices dark", s.DarkScenarios))
+		parts = append(parts, fmt.Sprintf("%d leave devices dark (%d certainly)", s.DarkScenarios, s.CertainDark))
 	}
-	parts = append(parts, fmt.Sprintf("%d %s dark", s.DarkRacks, plural(s.DarkRacks, "rack goes", "racks go")))
-	s.Headline = strings.Join(parts, "; ")
+	rk := fmt.Sprintf("%d %s dark", s.DarkRacks, plural(s.DarkRacks, "rack goes", "racks go"))
+	if s.DarkRacks > 0 {
+		rk += fmt.Sprintf(" (%d certainly)", len(s.CertainDarkRackIDs))
+	}
+	s.Headline = strings.Join(append(parts, rk), "; ")
 	return s
 }
 
@@ -198,4 +280,63 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// sameAsJSON is what the JSON of a sweep says of a PSU fault that ends as
+// the failure of the element it opens (Scenario.SameAs): its name, and
+// where to read the rest.
+type sameAsJSON struct {
+	Failed  []string `json:"failed"`
+	Kind    string   `json:"kind"`
+	Opens   string   `json:"opens"`
+	SameAs  string   `json:"same_as"`
+	Outcome Verdict  `json:"outcome"`
+	Verdict Verdict  `json:"verdict"`
+	Tripped int      `json:"tripped"`
+	Risky   bool     `json:"risky"`
+}
+
+// WriteJSON writes the sweep to w as JSON while it encodes it: the
+// summary, then the scenarios for which keep returns true (all when keep
+// is nil), in rank order, one compact scenario per line. A PSU fault
+// whose scenario is that of the element it opens (SameAs) is written
+// short, as failed, kind, opens, same_as, outcome, verdict, tripped and
+// risky: its events, overloads, pickups and dark sets are those of the
+// same_as scenario, which the sweep always lists (same risk, so the same
+// filter keeps it); the PSU's own psu-fault event is implied.
+func (r *SweepReport) WriteJSON(w io.Writer, keep func(*Scenario) bool) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	sum, err := json.Marshal(r.Summary)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`{"summary":`)
+	bw.Write(sum)
+	bw.WriteString(",\n\"scenarios\":[")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	first := true
+	for i := range r.Scenarios {
+		sc := &r.Scenarios[i]
+		if keep != nil && !keep(sc) {
+			continue
+		}
+		if first {
+			bw.WriteString("\n")
+		} else {
+			bw.WriteString(",\n")
+		}
+		first = false
+		var v any = sc
+		if sc.SameAs != "" {
+			v = sameAsJSON{Failed: sc.Failed, Kind: sc.Kind, Opens: sc.Opens, SameAs: sc.SameAs, Outcome: sc.Outcome, Verdict: sc.Verdict, Tripped: sc.Tripped, Risky: sc.Risky}
+		}
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }

@@ -22,11 +22,18 @@ func sweepJSON(t *testing.T, b Basis, files ...string) []byte {
 	if len(progress) == 0 || progress[len(progress)-1] != rep.Summary.Scenarios {
 		t.Errorf("progress: got %v, want it to end at %d", progress, rep.Summary.Scenarios)
 	}
-	out, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
+	var out bytes.Buffer
+	if err := rep.WriteJSON(&out, nil); err != nil {
 		t.Fatal(err)
 	}
-	return append(out, '\n')
+	var back SweepReport // the stream is one JSON document
+	if err := json.Unmarshal(out.Bytes(), &back); err != nil {
+		t.Fatalf("WriteJSON output does not parse: %v", err)
+	}
+	if len(back.Scenarios) != len(rep.Scenarios) || back.Summary.Headline != rep.Summary.Headline {
+		t.Fatalf("WriteJSON: read back %d scenarios, %q; want %d, %q", len(back.Scenarios), back.Summary.Headline, len(rep.Scenarios), rep.Summary.Headline)
+	}
+	return out.Bytes()
 }
 
 // TestSweepGolden: the JSON of the N-1 sweep of examples/small-dc is stable
@@ -97,11 +104,20 @@ func TestSweepSmallDCSummary(t *testing.T) {
 		t.Errorf("basis, horizon: got %s, %g s; want conservative, %d s", s.Basis, s.HorizonS, DefaultHorizonS)
 	}
 	// On nameplate figures, losing either side of r1-02 (16 elements and
-	// 8 PSUs above its L1 banks) overloads the surviving L1 bank, which
-	// trips; 37 failures leave devices dark. One rack goes entirely dark:
-	// r2-01, when the switch's PSU faults (below).
-	if s.TripScenarios != 24 || s.DarkScenarios != 37 || s.RiskyScenarios != 37 || s.DarkRacks != 1 || s.DarkRackIDs[0] != "r2-01" {
-		t.Errorf("summary: got %d trip, %d dark, %d risky scenarios, dark racks %v; want 24, 37, 37, [r2-01]", s.TripScenarios, s.DarkScenarios, s.RiskyScenarios, s.DarkRackIDs)
+	// 8 PSUs above its L1 banks) puts the surviving L1 bank at 1.23 In:
+	// may-trip (IEC 60898-1 holds to 1.13 In and must trip from 1.45 In),
+	// so it trips only in the worst case. 37 failures leave devices dark
+	// in the worst case, 15 certainly (single-corded devices below the
+	// failure: kvm-r2-01, sw-r2-01 behind its switch): those 15 end in a
+	// certain trip, the other 22 may trip. One rack goes entirely dark,
+	// certainly: r2-01, when the switch's PSU faults (below).
+	if s.TripScenarios != 15 || s.MayTripScenarios != 22 || s.DarkScenarios != 37 || s.CertainDark != 15 || s.RiskyScenarios != 37 ||
+		s.DarkRacks != 1 || s.DarkRackIDs[0] != "r2-01" || !slices.Equal(s.CertainDarkRackIDs, []string{"r2-01"}) {
+		t.Errorf("summary: got %d trip, %d may-trip, %d dark (%d certainly), %d risky scenarios, dark racks %v (certainly %v); want 15, 22, 37 (15), 37, [r2-01] ([r2-01])",
+			s.TripScenarios, s.MayTripScenarios, s.DarkScenarios, s.CertainDark, s.RiskyScenarios, s.DarkRackIDs, s.CertainDarkRackIDs)
+	}
+	if want := "15 of 127 single failures end in a certain trip; 22 may trip; 37 leave devices dark (15 certainly); 1 rack goes dark (1 certainly)"; s.Headline != want {
+		t.Errorf("headline: got %q, want %q", s.Headline, want)
 	}
 	// A PSU on the ATS: its fault opens brk-r2-01-a, the ATS moves the
 	// fault to B with the load, brk-r2-01-b opens too, and the whole rack
@@ -121,11 +137,38 @@ func TestSweepSmallDCSummary(t *testing.T) {
 			t.Errorf("sw-r2-01/psu1 events %v, want %v first", evs, want)
 		}
 	}
-	// Ranked worst first: trips, then dark load.
+	// Ranked worst first: by outcome, then trips.
 	for i := 1; i < len(rep.Scenarios); i++ {
 		a, b := rep.Scenarios[i-1], rep.Scenarios[i]
-		if a.Tripped == 0 && b.Tripped > 0 {
-			t.Fatalf("scenario %d (%v) trips but ranks below %v, which does not", i, b.Failed, a.Failed)
+		if a.Outcome < b.Outcome || a.Outcome == b.Outcome && a.Tripped == 0 && b.Tripped > 0 {
+			t.Fatalf("scenario %d (%v, %s, %d trips) ranks below %v (%s, %d trips)", i, b.Failed, b.Outcome, b.Tripped, a.Failed, a.Outcome, a.Tripped)
 		}
+	}
+}
+
+// TestSweepKeep: a sweep that keeps only the risky scenarios counts the
+// same summary and lists exactly the risky scenarios of the full sweep,
+// in the same order.
+func TestSweepKeep(t *testing.T) {
+	n := NewNetwork(loadFiles(t, smallDC...), BasisConservative)
+	all := n.Sweep(SweepOptions{})
+	some := n.Sweep(SweepOptions{Keep: func(sc *Scenario) bool { return sc.Risky }})
+	a, _ := json.Marshal(all.Summary)
+	b, _ := json.Marshal(some.Summary)
+	if string(a) != string(b) {
+		t.Errorf("summary with Keep %s, without %s", b, a)
+	}
+	var want []string
+	for _, sc := range all.Scenarios {
+		if sc.Risky {
+			want = append(want, sc.Failed[0])
+		}
+	}
+	var got []string
+	for _, sc := range some.Scenarios {
+		got = append(got, sc.Failed[0])
+	}
+	if len(want) != 37 || !slices.Equal(got, want) {
+		t.Errorf("kept %v, want the %d risky scenarios %v", got, len(want), want)
 	}
 }

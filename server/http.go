@@ -107,8 +107,9 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b.Bytes())
 }
 
-// route is one API route's policy: the scope it needs, its body limit,
-// whether it is audited (writes).
+// route is one API route's policy: the scope it needs, its body limit
+// (a route that reads no body refuses one), whether it is audited
+// (writes).
 type route struct {
 	need    string // store.Scope*; "" for none (/healthz)
 	maxBody int64  // request body bound, bytes; 0: no body
@@ -153,6 +154,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // handle registers h under pattern with rt's authentication, body limit
 // and audit.
 func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, r *http.Request) error) {
+	if method, path, ok := strings.Cut(pattern, " "); ok {
+		if s.methods[path] == nil {
+			s.paths = append(s.paths, path)
+		}
+		s.methods[path] = append(s.methods[path], method)
+	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		var tok store.Token
@@ -176,7 +183,7 @@ func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, 
 			s.writeError(sw, r, err)
 			return
 		}
-		if rt.maxBody > 0 && r.ContentLength > rt.maxBody {
+		if r.ContentLength > rt.maxBody { // a route without a body takes none
 			s.writeError(sw, r, errorf(http.StatusRequestEntityTooLarge, "request body of %d bytes, at most %d", r.ContentLength, rt.maxBody))
 			return
 		}
@@ -187,6 +194,18 @@ func (s *Server) handle(pattern string, rt route, h func(w http.ResponseWriter, 
 			s.writeError(sw, r, err)
 		}
 	})
+}
+
+// methodNotAllowed answers 405, with Allow, on every path of a route
+// asked with a method it does not take.
+func (s *Server) methodNotAllowed() {
+	for _, path := range s.paths {
+		allow := strings.Join(append(s.methods[path], "HEAD"), ", ")
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.writeError(w, r, errorf(http.StatusMethodNotAllowed, "%s %s: this route takes %s", r.Method, r.URL.Path, allow))
+		})
+	}
 }
 
 // authenticate checks the request's bearer token against the route: a

@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/incidents/{id}/eta", read, s.getETA)
 	s.handle("GET /api/v1/incidents/{id}/stream", read, s.stream)
 	s.handle("GET /api/v1/audit", route{need: store.ScopeAdmin}, s.audit)
+	s.methodNotAllowed()
 	s.handle("/", route{}, func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "no route %s %s (see docs/api.md)", r.Method, r.URL.Path)
 	})
@@ -431,7 +432,8 @@ var analyses = []analysisRoute{
 		o := analysis.SimOptions{Seed: seed, RefreshS: refresh, DispatchPerS: rate}
 		canon := url.Values{"seed": {strconv.FormatUint(seed, 10)}, "refresh": {strconv.FormatFloat(refresh, 'g', -1, 64)},
 			"dispatch-rate": {strconv.FormatFloat(rate, 'g', -1, 64)}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+		return canon.Encode(), func(m *topology.Model, stop func() bool) ([]byte, error) {
+			o.Stop = stop
 			res, err := analysis.Simulate(m, placement.Policies, o)
 			if err != nil {
 				return nil, err
@@ -523,7 +525,11 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 	etag := s.etag(key)
 	w.Header().Set("Cache-Control", "no-cache")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, etag) || etagMatch(inm, gzipETag(etag))) {
-		w.Header().Set("ETag", etag)
+		if etagMatch(inm, etag) {
+			w.Header().Set("ETag", etag)
+		} else {
+			w.Header().Set("ETag", gzipETag(etag))
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}

@@ -76,6 +76,10 @@ type Server struct {
 	// done is closed when the server shuts down: streams end.
 	done     chan struct{}
 	doneOnce sync.Once
+	// methods lists the methods of each route's path, paths the paths in
+	// the order registered (for the 405 answers).
+	methods map[string][]string
+	paths   []string
 }
 
 // BuildVersion names this build: its module version and, when built from
@@ -127,7 +131,7 @@ func New(cfg Config) *Server {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
-		inc: incidents{m: map[int64]*live{}}, done: make(chan struct{})}
+		inc: incidents{m: map[int64]*live{}}, done: make(chan struct{}), methods: map[string][]string{}}
 	s.routes()
 	return s
 }

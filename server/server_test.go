@@ -304,6 +304,27 @@ func TestCommitAndRead(t *testing.T) {
 	}
 }
 
+// TestMethods: a route asked with a method it does not take is 405 with
+// Allow.
+func TestMethods(t *testing.T) {
+	e := newEnv(t, Config{})
+	for _, c := range []struct {
+		method, path, allow string
+	}{
+		{"DELETE", "/api/v1/models/incident-2019/revisions", "GET, POST, HEAD"},
+		{"POST", "/api/v1/models", "GET, HEAD"},
+		{"PUT", "/api/v1/models/incident-2019/revisions/@1/power/failover", "GET, HEAD"},
+	} {
+		got, out, h := e.do(c.method, c.path, store.ScopeAdmin, nil)
+		if got != 405 || h.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d %s (Allow %q), want 405 with Allow %q", c.method, c.path, got, out, h.Get("Allow"), c.allow)
+		}
+	}
+	if got, _, _ := e.do("HEAD", "/api/v1/models", "", nil); got != 200 {
+		t.Errorf("HEAD /api/v1/models: %d, want 200", got)
+	}
+}
+
 func TestPagination(t *testing.T) {
 	e := newEnv(t, Config{})
 	data := readFile(t, incidentFile)
@@ -397,6 +418,22 @@ func TestLimitsAndBadBodies(t *testing.T) {
 			t.Errorf("body %q: %d %s, want %d", c.body, got, out, c.want)
 		}
 	}
+	// Every refused write was audited, with its status.
+	es, n, err := e.db.AuditLog(context.Background(), 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	for _, a := range es {
+		seen[a.Status]++
+	}
+	if n != 11 || seen[413] != 2 || seen[422] != 1 || seen[400] != 8 {
+		t.Errorf("audit of 11 refused writes: %d entries, statuses %v; want 2×413, 1×422, 8×400", n, seen)
+	}
+	// A route that reads no body takes none.
+	if got, out, _ := e.do("GET", failover, "", []byte("x")); got != 413 {
+		t.Errorf("GET with a body: %d %s, want 413", got, out)
+	}
 	// Headers are bounded too.
 	req, _ = http.NewRequest("GET", e.ts.URL+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 2<<20))
@@ -454,7 +491,12 @@ func TestClientGoesAway(t *testing.T) {
 		t.Errorf("the computation was not told to stop once its only client left")
 	}
 	_, body, _ := e.do("GET", failover, "", nil)
-	if !bytes.Contains(body, []byte(`"risky_scenarios": 48`)) {
+	var rep struct {
+		Summary struct {
+			Risky int `json:"risky_scenarios"`
+		} `json:"summary"`
+	}
+	if json.Unmarshal(body, &rep) != nil || rep.Summary.Risky != 48 {
 		t.Fatalf("failover after a stopped computation: %.200s", body)
 	}
 }

@@ -15,11 +15,11 @@ import (
 var keysFor = map[Kind]string{
 	KindSource:  "type voltage_v phases wiring power_factor capacity_kva capacity_kw",
 	KindUPS:     "input voltage_v phases wiring line power_factor capacity_kva capacity_kw overload",
-	KindPanel:   "input voltage_v phases wiring line power_factor rating_a continuous_limit",
-	KindBreaker: "input phases line power_factor standard curve rating_a continuous_limit poles instantaneous_x",
-	KindCircuit: "input voltage_v phases wiring line power_factor rating_a continuous_limit",
+	KindPanel:   "input voltage_v phases wiring line power_factor rating_a continuous_limit neutral_rating_a",
+	KindBreaker: "input phases line power_factor standard curve rating_a continuous_limit poles instantaneous_x neutral_rating_a",
+	KindCircuit: "input voltage_v phases wiring line power_factor rating_a continuous_limit neutral_rating_a",
 	KindATS:     "inputs preferred transfer_ms voltage_v phases power_factor rating_a continuous_limit",
-	KindRackPDU: "input inputs preferred transfer_ms rack voltage_v phases line power_factor rating_a continuous_limit standard curve poles instantaneous_x bank",
+	KindRackPDU: "input inputs preferred transfer_ms rack voltage_v phases line power_factor rating_a continuous_limit standard curve poles instantaneous_x neutral_rating_a bank",
 }
 
 // allowedKeys is keysFor as sets, built once by init and only read afterwards.
@@ -569,6 +569,20 @@ func (b *builder) protection(e *Element, r *rawElement, a at) {
 		}
 	} else if r.Poles != nil && r.Standard == nil && !a.rejected("standard") {
 		b.errorf(a, "poles", id, "poles applies only to a breaker (give a standard)")
+	}
+	if e.Phases == 3 && e.Wiring == WiringWye {
+		e.NeutralRatingA = e.RatingA
+	}
+	if r.NeutralRatingA != nil {
+		v := b.positive(a, "neutral_rating_a", id, r.NeutralRatingA, "A")
+		switch {
+		case e.Phases != 3 || e.Wiring != WiringWye:
+			b.errorf(a, "neutral_rating_a", id, "neutral_rating_a applies only to a three-phase wye element (%q is %s)", id, wiringOrSingle(e))
+		case e.RatingA == 0 && !a.rejected("rating_a"):
+			b.errorf(a, "neutral_rating_a", id, "neutral_rating_a needs rating_a on %q (the phases' rating)", id)
+		default:
+			e.NeutralRatingA = v
+		}
 	}
 	if r.InstantaneousX != nil {
 		x := r.InstantaneousX

@@ -275,7 +275,30 @@ func (b *builder) build() {
 	b.elements()
 	b.deviceModels()
 	b.devices()
+	b.psuNames()
 	b.services()
+}
+
+// psuNames refuses an element id that reads as a PSU of a device,
+// "DEVICE/psuN" with N in 1..its PSU count: the power analysis names PSU
+// faults that way, and one name must mean one thing.
+func (b *builder) psuNames() {
+	for i := range b.m.Elements {
+		e := &b.m.Elements[i]
+		dev, k, ok := strings.Cut(e.ID, "/psu")
+		if !ok {
+			continue
+		}
+		r, found := b.m.ids[dev]
+		if !found || r.table != tabDevice || r.index < 0 || int(r.index) >= len(b.m.Devices) {
+			continue
+		}
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 1 || n > len(b.m.Devices[r.index].Feeds) {
+			continue
+		}
+		b.errorf(b.elemRaw[i].at, "id", e.ID, "element id %q collides with the name of PSU %d of device %q: rename the element", e.ID, n, dev)
+	}
 }
 
 func (b *builder) site() {

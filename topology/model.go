@@ -136,11 +136,19 @@ type Element struct {
 	Overload   []OverloadStep // UPS overload tolerance, ascending LoadPct
 
 	Standard        Standard
-	Curve           byte       // 'B', 'C' or 'D' for IEC 60898-1; 0 otherwise
-	RatingA         float64    // rated current In, amperes; 0 when the element has no rating
-	ContinuousLimit float64    // fraction of RatingA allowed continuously, in (0, 1]
-	Poles           int        // breaker poles, 0 when not a breaker
-	InstantaneousX  [2]float64 // instantaneous (magnetic) trip band, multiples of In; zero when the standard's default applies
+	Curve           byte    // 'B', 'C' or 'D' for IEC 60898-1; 0 otherwise
+	RatingA         float64 // rated current In, amperes; 0 when the element has no rating
+	ContinuousLimit float64 // fraction of RatingA allowed continuously, in (0, 1]
+	// Poles is the number of poles a breaker switches, 0 when not a
+	// breaker: 4 on a three-phase wye element means the neutral is switched
+	// and protected too (its current counts in the trip assessment,
+	// against NeutralRatingA); otherwise informational.
+	Poles int
+	// NeutralRatingA is the neutral conductor's rating, amperes, on a
+	// three-phase wye element with a rating: neutral_rating_a, default
+	// RatingA; 0 elsewhere (no neutral, or unrated).
+	NeutralRatingA float64
+	InstantaneousX [2]float64 // instantaneous (magnetic) trip band, multiples of In; zero when the standard's default applies
 
 	Rack int32 // rack PDU and its banks: index into Model.Racks; -1 otherwise
 

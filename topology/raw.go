@@ -52,6 +52,7 @@ type rawElement struct {
 	ContinuousLimit *float64  `toml:"continuous_limit"`
 	Poles           *int      `toml:"poles"`
 	InstantaneousX  []float64 `toml:"instantaneous_x"`
+	NeutralRatingA  *float64  `toml:"neutral_rating_a"`
 
 	Rack *string   `toml:"rack"`
 	Bank []rawBank `toml:"bank"`

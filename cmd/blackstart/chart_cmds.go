@@ -110,7 +110,7 @@ type chartInputs struct {
 }
 
 func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
-	if len(args) == 0 && !fromStore(c) {
+	if len(args) == 0 && !storeDefault(c) {
 		return nil, badInput("%s: no model file given", c.Command.Name)
 	}
 	if c.Int("batch") < 0 {
@@ -184,9 +184,29 @@ func (in *chartInputs) sweep() (power.SweepReport, error) {
 	}
 	if in.swp == nil {
 		r := n.Sweep(power.SweepOptions{Progress: progress(in.c.App.ErrWriter)})
+		if h := in.hosting(); h != nil {
+			for i := range r.Scenarios {
+				if len(r.Scenarios[i].Dark.Devices) > 0 {
+					h.FillDark(&r.Scenarios[i])
+				}
+			}
+		}
 		in.swp = &r
 	}
 	return *in.swp, nil
+}
+
+// hosting joins dark devices with the instances on them, through the
+// restart plan the charts draw (nil without workloads).
+func (in *chartInputs) hosting() *placement.Hosting {
+	if !in.hasRestart() {
+		return nil
+	}
+	p, err := in.restartPlan()
+	if err != nil {
+		return nil
+	}
+	return placement.HostingOf(in.cluster(), p)
 }
 
 // scenario is the --fail scenario, or the worst single failure.
@@ -197,7 +217,13 @@ func (in *chartInputs) scenario() (power.Scenario, error) {
 	}
 	if ids := in.c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := analysis.Scenario(in.m, n, ids, power.DefaultHorizonS)
-		return sc, analysisError(err)
+		if err != nil {
+			return sc, analysisError(err)
+		}
+		if h := in.hosting(); h != nil {
+			h.FillDark(&sc)
+		}
+		return sc, nil
 	}
 	rep, err := in.sweep()
 	if err != nil {
@@ -512,13 +538,10 @@ func reportAction(c *cli.Context) error {
 			if len(rep.Risks) == 5 || !sc.Risky && len(sc.Overloads) == 0 {
 				break
 			}
-			line := "failure of " + strings.Join(sc.Failed, " + ") + ": " + sc.Verdict.String()
-			if sc.Tripped > 0 {
-				line += fmt.Sprintf(", %d %s", sc.Tripped, plural(sc.Tripped, "trip", "trips"))
+			if sc.SameAs != "" { // a PSU fault that ends as an element listed already
+				continue
 			}
-			if d := len(sc.Dark.Racks); d > 0 {
-				line += fmt.Sprintf(", %d %s dark %s", d, plural(d, "rack", "racks"), listOrNone(sc.Dark.Racks))
-			}
+			line := sc.Describe()
 			if len(sc.Overloads) > 0 {
 				line += "; " + overloadLine(sc.Overloads[0])
 			}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"blackstart/chart"
+	"blackstart/power"
 )
 
 var smallDC = []string{"../../examples/small-dc/power.toml", "../../examples/small-dc/workloads.toml"}
@@ -181,5 +183,44 @@ func TestFlagsAnywhere(t *testing.T) {
 		if code, _, errOut := runCLI(t, c.args...); code != exitBadInput || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", c.args, code, errOut, c.want)
 		}
+	}
+}
+
+// TestReportAndFailoverAgreeOnDarkInstances: the report's cascade.json and
+// `power failover --fail` name the same dark instances (one join,
+// placement.Hosting): losing both feeds of rack r2-01 darkens its six
+// internal-service nodes and what the plan puts on them.
+func TestReportAndFailoverAgreeOnDarkInstances(t *testing.T) {
+	fail := []string{"--fail", "brk-r2-01-a", "--fail", "brk-r2-01-b"}
+	code, out, errOut := runCLI(t, append(append([]string{"power", "failover", "--format", "json"}, fail...), smallDC...)...)
+	if code != exitRisk {
+		t.Fatalf("failover: exit %d: %s", code, errOut)
+	}
+	var cli struct {
+		Outcome string     `json:"outcome"`
+		Dark    power.Dark `json:"dark"`
+	}
+	if err := json.Unmarshal([]byte(out), &cli); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "pm")
+	if code, _, errOut := runCLI(t, append(append([]string{"report", "--runs", "0", "-o", dir}, fail...), smallDC...)...); code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "cascade.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Dark power.Dark `json:"dark"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if cli.Outcome != "trip" || len(cli.Dark.Devices) != 7 || len(cli.Dark.Instances) < 6 {
+		t.Fatalf("failover: outcome %s, dark devices %v, instances %v; want trip, the 7 devices of r2-01 and the instances on them", cli.Outcome, cli.Dark.Devices, cli.Dark.Instances)
+	}
+	if !slices.Equal(rep.Dark.Instances, cli.Dark.Instances) || !slices.Equal(rep.Dark.Devices, cli.Dark.Devices) {
+		t.Errorf("report cascade.json dark devices %v, instances %v; power failover says %v, %v", rep.Dark.Devices, rep.Dark.Instances, cli.Dark.Devices, cli.Dark.Instances)
 	}
 }

@@ -67,9 +67,6 @@ const crashRacks = 400
 // passes integrity_check and every invariant, and the new revision is
 // either absent or whole (its file byte for byte).
 func TestCrashDuringCommit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a few dozen processes; skipped with -short")
-	}
 	dir := t.TempDir()
 	var big bytes.Buffer
 	if err := generate.Site(&big, generate.SiteOptions{Racks: crashRacks, PerRack: 40, Seed: 1}); err != nil {

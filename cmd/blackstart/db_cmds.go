@@ -87,6 +87,12 @@ func fromStore(c *cli.Context) bool {
 	return c.IsSet("db") || c.IsSet("model") || c.IsSet("rev")
 }
 
+// storeDefault reports whether a command given no model files reads the
+// latest stored revision: it takes the store flags and BLACKSTART_DB is set.
+func storeDefault(c *cli.Context) bool {
+	return fromStore(c) || os.Getenv("BLACKSTART_DB") != "" && hasFlag(c, "rev")
+}
+
 // loadModelFrom loads the model files args, or the stored revision that
 // --db/--model/--rev (or $BLACKSTART_DB, without files) name.
 func loadModelFrom(c *cli.Context, args []string) (*topology.Model, error) {
@@ -96,7 +102,7 @@ func loadModelFrom(c *cli.Context, args []string) (*topology.Model, error) {
 		}
 		return topology.Load(args...)
 	}
-	if !fromStore(c) && (os.Getenv("BLACKSTART_DB") == "" || !hasFlag(c, "rev")) {
+	if !storeDefault(c) {
 		return nil, badInput("%s: no model file given (usage: blackstart %s MODEL.toml [MORE.toml...])", c.Command.Name, c.Command.Name)
 	}
 	m, _, err := loadStored(c, c.String("rev"))

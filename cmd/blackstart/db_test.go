@@ -356,3 +356,30 @@ func TestDBBackupRestore(t *testing.T) {
 		t.Errorf("restore from a TOML file: exit %d, %s", code, errOut)
 	}
 }
+
+// TestDBRefusesForeignAndNewer: a file that is not a blackstart database,
+// and one newer than this binary, are refused with exit 2 by commands that
+// read and write alike, and left byte for byte.
+func TestDBRefusesForeignAndNewer(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "notes.txt")
+	os.WriteFile(foreign, []byte(strings.Repeat("not a database\n", 20)), 0o644)
+	newer := filepath.Join(dir, "newer.db")
+	mustRun(t, exitOK, "db", "commit", "--db", newer, "-m", "one", incident)
+	corrupt(t, newer, "PRAGMA journal_mode=DELETE", fmt.Sprintf("PRAGMA user_version = %d", store.SchemaVersion()+1))
+	for _, c := range []struct{ path, want string }{{foreign, "not a blackstart database"}, {newer, "database newer than blackstart"}} {
+		before, _ := os.ReadFile(c.path)
+		for _, args := range [][]string{{"db", "log"}, {"db", "commit", "-m", "x", incident}, {"validate", "--rev", "@1"}, {"db", "check"}} {
+			code, _, errOut := runCLI(t, append(args, "--db", c.path)...)
+			if code != exitBadInput || !strings.Contains(errOut, c.want) {
+				t.Errorf("%v on %s: exit %d, %q; want 2 saying %q", args, filepath.Base(c.path), code, errOut, c.want)
+			}
+		}
+		if after, _ := os.ReadFile(c.path); string(after) != string(before) {
+			t.Errorf("%s changed", filepath.Base(c.path))
+		}
+		if _, err := os.Stat(c.path + "-wal"); err == nil {
+			t.Errorf("%s has a WAL beside it", filepath.Base(c.path))
+		}
+	}
+}

@@ -155,7 +155,8 @@ func diffAction(c *cli.Context) error {
 	return nil
 }
 
-// tableLines bounds the scenarios and racks the table lists (worst first).
+// tableLines bounds each list of the table: entities added, removed and
+// changed, failures (worst first) and racks (largest change first).
 const tableLines = 40
 
 func writeDiff(w io.Writer, format string, rep diff.Report) error {
@@ -168,13 +169,32 @@ func writeDiff(w io.Writer, format string, rep diff.Report) error {
 	fmt.Fprintf(w, "old: %s\nnew: %s\n", rep.Old, rep.New)
 	e := rep.Elements
 	fmt.Fprintf(w, "\nelements: %d added, %d removed, %d changed\n", len(e.Added), len(e.Removed), len(e.Changed))
-	for _, x := range e.Added {
+	lines := 0
+	more := func(left int) bool {
+		if lines == tableLines {
+			fmt.Fprintf(w, "  … %d more (--format json or csv lists all)\n", left)
+		}
+		lines++
+		return lines > tableLines
+	}
+	for i, x := range e.Added {
+		if more(len(e.Added) - i) {
+			break
+		}
 		fmt.Fprintf(w, "  + %s %s\n", x.Kind, x.ID)
 	}
-	for _, x := range e.Removed {
+	lines = 0
+	for i, x := range e.Removed {
+		if more(len(e.Removed) - i) {
+			break
+		}
 		fmt.Fprintf(w, "  - %s %s\n", x.Kind, x.ID)
 	}
-	for _, x := range e.Changed {
+	lines = 0
+	for i, x := range e.Changed {
+		if more(len(e.Changed) - i) {
+			break
+		}
 		id := x.ID
 		if x.Kind == "site" {
 			id = "(defaults)"

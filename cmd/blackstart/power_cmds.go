@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,19 +33,57 @@ func powerCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "load",
-				Usage:     "load on every element and line in normal operation, and each rack's failover load",
+				Usage:     "load on every element and line in normal operation, and each rack's failover load (exit 3 when normal operation already overloads something)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
-				Description: `For every element: power (W, VA), current (A; three-phase line currents as
-phasor sums, with the imbalance), rating, utilization against the rating and
-the continuous limit, and the verdict. Per rack: each side's share and the
-load it carries when the rack's other feeds are lost.
+				Description: `The rack sides first (each side's load now and when the rack's other feeds
+are lost, worst first), then the elements, worst verdict first. Exit 3 when
+an element shown is already above its continuous limit in normal operation.
+
+Rack sides table:
+   RACK, FEED        the rack and one of its feeds (a branch circuit)
+   BREAKER, RATING A the feed's protective device and its rating In (- when none)
+   NORMAL A, NORMAL %
+                     current through it in normal operation, and % of In
+   SHARE %           this side's share of the rack's power
+   FAILOVER A, FAILOVER %
+                     current through it when the rack's other feeds are lost, % of In
+   LIMITED BY        on failover, the element of the side's path (source, UPS, panel,
+                     breaker, circuit, rack PDU, bank) with the worst verdict, nearest
+                     its rating: what limits the side
+   LIMIT LOAD %      that element's load over its rating (a UPS or source: power over capacity)
+   VERDICT           its verdict: ok, over-continuous, over-rating, may-trip, trip
+   TRIP WINDOW       when it may or must trip at that load
+   SHED kW           power to remove for it to be back within its continuous limit
+                     (a UPS or source: its rating)
+
+Elements table:
+   ELEMENT, KIND     id and kind
+   SUPPLY            voltage (line to line on three-phase), phases, and the line(s)
+                     it hangs on (L1, L1-L2, …)
+   POWER kW          real power through it
+   APPARENT kVA      apparent power
+   CURRENT A         largest line current
+   L1/L2/L3 A        three-phase: each line's current (phasor sums)
+   NEUTRAL A         three-phase wye: neutral current (phasor sum of the lines;
+                     fundamental only, harmonics excluded); - on delta or single-phase
+   IMBALANCE %       largest deviation of a line current from their mean, % of the mean
+   RATING A          In (- when unrated)
+   CAPACITY kVA/kW   a UPS or source: its rated apparent and real power
+   OF RATING %       load over rating (current over In; a UPS: power over capacity;
+                     a 4-pole breaker: the worse of its lines and its neutral)
+   OF LIMIT %        load over the continuous limit (80 % of In unless set; a UPS: its rating)
+   VERDICT           as above, with the trip window when it may or must trip
 
 Examples:
    blackstart power load examples/incident-2019.toml
+   blackstart power load --rack r1-02 --rack r2-01 examples/small-dc/power.toml
+   blackstart power load --worst 10 examples/platform-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
-   blackstart power load --racks --format csv examples/small-dc/power.toml`,
+   blackstart power load --sides --format csv examples/small-dc/power.toml`,
 				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
-					&cli.BoolFlag{Name: "racks", Usage: "csv: print the rack sides instead of the elements"}},
+					&cli.StringSliceFlag{Name: "rack", Usage: "only this rack `ID`'s sides and the elements that feed it (repeatable)"},
+					&cli.IntFlag{Name: "worst", Usage: "only the `N` worst elements and N worst racks (0: all)"},
+					&cli.BoolFlag{Name: "sides", Usage: "csv: print the rack sides instead of the elements"}},
 				OnUsageError: usageError,
 				Action:       powerLoad,
 			},
@@ -100,17 +140,23 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Int("worst") < 0 {
+		return badInput("--worst must be >= 0, got %d", c.Int("worst"))
+	}
 	_, n, err := network(c)
 	if err != nil {
 		return err
 	}
-	rep := n.Load()
+	rep, err := n.Select(n.Load(), power.LoadOptions{Racks: c.StringSlice("rack"), Worst: c.Int("worst")})
+	if err != nil {
+		return badInput("--rack: %v", err)
+	}
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
 		err = writeJSON(w, rep)
 	case "csv":
-		if c.Bool("racks") {
+		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
@@ -121,7 +167,13 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if rep.Worst > power.OK {
+		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	return nil
 }
 
 // writeJSON writes v as every --format json does (analysis.WriteJSON).
@@ -140,20 +192,7 @@ func fw(v float64) string {
 // secs converts plain seconds for dur.
 func secs(v float64) power.Seconds { return power.Seconds(v) }
 
-func dur(s power.Seconds) string {
-	v := float64(s)
-	switch {
-	case math.IsInf(v, 1):
-		return "never"
-	case v < 1:
-		return strconv.FormatFloat(v, 'f', 3, 64) + " s"
-	case v < 120:
-		return strconv.FormatFloat(v, 'f', 1, 64) + " s"
-	case v < 7200:
-		return strconv.FormatFloat(v/60, 'f', 1, 64) + " min"
-	}
-	return strconv.FormatFloat(v/3600, 'f', 1, 64) + " h"
-}
+func dur(s power.Seconds) string { return power.Duration(s) }
 
 // window says when a band trips, in words.
 func window(min, max power.Seconds) string {
@@ -181,66 +220,96 @@ func basisLine(rep power.LoadReport) string {
 
 func loadTable(w io.Writer, rep power.LoadReport) {
 	fmt.Fprintln(w, basisLine(rep))
-	fmt.Fprintf(w, "worst verdict in normal operation: %s\n\n", rep.Worst)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ELEMENT\tKIND\tSUPPLY\tPOWER\tAPPARENT\tCURRENT\tLINES L1/L2/L3\tIMBALANCE\tRATING\tOF RATING\tOF LIMIT\tVERDICT")
+	over := 0
 	for _, e := range rep.Elements {
-		supply := fmt.Sprintf("%.0f V %d-ph", e.VoltageV, e.Phases)
-		if e.Line != "" {
-			supply += " " + e.Line
+		if e.Verdict > power.OK {
+			over++
 		}
-		lines, imb := "-", "-"
-		if len(e.LineCurrentsA) == 3 {
-			lines = fmt.Sprintf("%.2f/%.2f/%.2f A", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
-			imb = fmt.Sprintf("%.1f %%", e.ImbalancePct)
-		}
-		rating, util, lim := "-", "-", "-"
-		switch {
-		case e.RatingA > 0:
-			rating = fa(e.RatingA)
-		case e.CapacityW > 0 && e.CapacityVA > 0:
-			rating = fmt.Sprintf("%.0f kVA/%.0f kW", e.CapacityVA/1000, e.CapacityW/1000)
-		case e.CapacityVA > 0:
-			rating = fmt.Sprintf("%.0f kVA", e.CapacityVA/1000)
-		case e.CapacityW > 0:
-			rating = fmt.Sprintf("%.0f kW", e.CapacityW/1000)
-		}
-		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
-			util, lim = fmt.Sprintf("%.1f %%", e.UtilizationPct), fmt.Sprintf("%.1f %%", e.ContinuousPct)
-		}
-		v := e.Verdict.String()
-		if e.Verdict >= power.MayTrip {
-			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f VA\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fw(e.PowerW), e.ApparentVA, fa(e.CurrentA), lines, imb, rating, util, lim, v)
 	}
-	tw.Flush()
+	fmt.Fprintf(w, "worst verdict in normal operation: %s", rep.Worst)
+	if over > 0 {
+		fmt.Fprintf(w, " (%d %s above the continuous limit already)", over, plural(over, "element", "elements"))
+	}
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING\tNORMAL\tSHARE\tFAILOVER (others lost)\tWORST ELEMENT ON FAILOVER\tVERDICT\tTRIP WINDOW\tSHED")
+	fmt.Fprintln(w, "\nrack sides, worst first: each side now and when the rack's other feeds are lost")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING A\tNORMAL A\tNORMAL %\tSHARE %\tFAILOVER A\tFAILOVER %\tLIMITED BY\tLIMIT LOAD %\tVERDICT\tTRIP WINDOW\tSHED kW")
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
-			br := s.Breaker
-			if br == "" {
-				br = "-"
+			br, rating, normalPct, failPct := "-", "-", "-", "-"
+			if s.Breaker != "" {
+				br, rating = s.Breaker, fix2(s.RatingA)
+				normalPct, failPct = fix1(s.NormalPct), fix1(s.FailoverPct)
 			}
 			shed := "-"
 			if s.ShedW > 0 {
-				shed = fw(s.ShedW)
+				shed = fix2(s.ShedW / 1000)
 			}
 			win := "-"
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
-			worst := s.WorstElement
-			if s.WorstRatingA > 0 {
-				worst += fmt.Sprintf(" %s / %s", fa(s.WorstCurrentA), fa(s.WorstRatingA))
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%.1f %%)\t%.1f %%\t%s (%.1f %%)\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, fa(s.RatingA),
-				fa(s.NormalA), s.NormalPct, s.SharePct, fa(s.FailoverA), s.FailoverPct, worst, s.FailoverVerdict, win, shed)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, rating,
+				fix2(s.NormalA), normalPct, fix1(s.SharePct), fix2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, fix1(s.WorstPct), s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nelements, worst verdict first")
+	els := slices.Clone(rep.Elements)
+	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
+		if a.Verdict != b.Verdict {
+			return cmp.Compare(b.Verdict, a.Verdict)
+		}
+		return cmp.Compare(b.UtilizationPct, a.UtilizationPct)
+	})
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ELEMENT\tKIND\tSUPPLY\tPOWER kW\tAPPARENT kVA\tCURRENT A\tL1/L2/L3 A\tNEUTRAL A\tIMBALANCE %\tRATING A\tCAPACITY kVA/kW\tOF RATING %\tOF LIMIT %\tVERDICT")
+	for _, e := range els {
+		supply := fmt.Sprintf("%.0f V %d-ph", e.VoltageV, e.Phases)
+		if e.Line != "" {
+			supply += " " + e.Line
+		}
+		lines, neutral, imb := "-", "-", "-"
+		if len(e.LineCurrentsA) == 3 {
+			lines = fmt.Sprintf("%.2f/%.2f/%.2f", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
+			imb = fix1(e.ImbalancePct)
+		}
+		if e.NeutralA.Wye {
+			neutral = fix2(e.NeutralA.A)
+			if e.NeutralVerdict != "" && e.NeutralVerdict != "ok" {
+				neutral += " (" + e.NeutralVerdict + ")"
+			}
+		}
+		rating, capacity, util, lim := "-", "-", "-", "-"
+		if e.RatingA > 0 {
+			rating = fix2(e.RatingA)
+		}
+		if e.CapacityW > 0 || e.CapacityVA > 0 {
+			capacity = dashZero(e.CapacityVA/1000) + "/" + dashZero(e.CapacityW/1000)
+		}
+		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
+			util, lim = fix1(e.UtilizationPct), fix1(e.ContinuousPct)
+		}
+		v := e.Verdict.String()
+		if e.Verdict >= power.MayTrip {
+			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fix2(e.PowerW/1000), fix2(e.ApparentVA/1000),
+			fix2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
+	}
+	tw.Flush()
+}
+
+// fix1 and fix2 write a number with 1 or 2 decimals; the unit is in the
+// column's header.
+func fix1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func fix2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func dashZero(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -254,15 +323,23 @@ func csvSeconds(s power.Seconds) string {
 
 func loadElementsCSV(w io.Writer, rep power.LoadReport) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "kind", "voltage_v", "phases", "line", "power_w", "apparent_va", "current_a", "l1_a", "l2_a", "l3_a",
-		"imbalance_pct", "rating_a", "continuous_limit_a", "utilization_pct", "continuous_pct", "verdict", "trip_min_s", "trip_max_s", "shed_w"})
+	cw.Write([]string{"id", "kind", "voltage_v", "phases", "line", "power_w", "apparent_va", "current_a", "l1_a", "l2_a", "l3_a", "neutral_a",
+		"neutral_rating_a", "neutral_verdict", "imbalance_pct", "rating_a", "continuous_limit_a", "utilization_pct", "continuous_pct", "verdict",
+		"trip_min_s", "trip_max_s", "shed_w"})
 	for _, e := range rep.Elements {
 		l := []string{"", "", ""}
 		if len(e.LineCurrentsA) == 3 {
 			l = []string{csvFloat(e.LineCurrentsA[0]), csvFloat(e.LineCurrentsA[1]), csvFloat(e.LineCurrentsA[2])}
 		}
+		neutral, nr := "", ""
+		if e.NeutralA.Wye {
+			neutral = csvFloat(e.NeutralA.A)
+		}
+		if e.NeutralRatingA > 0 {
+			nr = csvFloat(e.NeutralRatingA)
+		}
 		cw.Write([]string{e.ID, e.Kind, csvFloat(e.VoltageV), strconv.Itoa(e.Phases), e.Line, csvFloat(e.PowerW), csvFloat(e.ApparentVA),
-			csvFloat(e.CurrentA), l[0], l[1], l[2], csvFloat(e.ImbalancePct), csvFloat(e.RatingA), csvFloat(e.ContinuousLimitA),
+			csvFloat(e.CurrentA), l[0], l[1], l[2], neutral, nr, e.NeutralVerdict, csvFloat(e.ImbalancePct), csvFloat(e.RatingA), csvFloat(e.ContinuousLimitA),
 			csvFloat(e.UtilizationPct), csvFloat(e.ContinuousPct), e.Verdict.String(), csvSeconds(e.TripMinS), csvSeconds(e.TripMaxS), csvFloat(e.ShedW)})
 	}
 	cw.Flush()
@@ -272,12 +349,12 @@ func loadElementsCSV(w io.Writer, rep power.LoadReport) error {
 func loadRacksCSV(w io.Writer, rep power.LoadReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rack", "feed", "breaker", "rating_a", "normal_a", "normal_w", "share_pct", "failover_a", "failover_w", "failover_pct",
-		"worst_element", "worst_current_a", "worst_rating_a", "failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
+		"worst_element", "worst_kind", "worst_current_a", "worst_rating_a", "worst_pct", "failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
 			cw.Write([]string{r.ID, s.Feed, s.Breaker, csvFloat(s.RatingA), csvFloat(s.NormalA), csvFloat(s.NormalW), csvFloat(s.SharePct),
-				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.WorstElement, csvFloat(s.WorstCurrentA),
-				csvFloat(s.WorstRatingA), s.FailoverVerdict.String(),
+				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.WorstElement, s.WorstKind, csvFloat(s.WorstCurrentA),
+				csvFloat(s.WorstRatingA), csvFloat(s.WorstPct), s.FailoverVerdict.String(),
 				csvSeconds(s.TripMinS), csvSeconds(s.TripMaxS), csvFloat(s.ShedW)})
 		}
 	}
@@ -322,12 +399,16 @@ func powerFailover(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := analysis.Failover(m, n, analysis.FailoverOptions{HorizonS: horizon, Fail: c.StringSlice("fail"), All: c.Bool("all"),
-		Progress: progress(c.App.ErrWriter)})
+	o := analysis.FailoverOptions{HorizonS: horizon, Fail: c.StringSlice("fail"), All: c.Bool("all"), Progress: progress(c.App.ErrWriter)}
+	if format == "table" && !o.All {
+		// The table also shows the failures that overload something.
+		o.Keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
+	}
+	res, err := analysis.Failover(m, n, o)
 	if err != nil {
 		return analysisError(err)
 	}
-	w := bufio.NewWriter(c.App.Writer)
+	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
 	switch {
 	case format == "json":
 		err = res.WriteJSON(w)
@@ -336,7 +417,7 @@ func powerFailover(c *cli.Context) error {
 	case res.Scenario != nil:
 		scenarioTable(w, *res.Scenario)
 	case format == "csv":
-		err = sweepCSV(w, riskyOnly(*res.Sweep, c.Bool("all")))
+		err = sweepCSV(w, *res.Sweep, res.Keep())
 	default:
 		sweepTable(w, *res.Sweep, c.Int("top"))
 	}
@@ -352,34 +433,49 @@ func powerFailover(c *cli.Context) error {
 	return nil
 }
 
-// riskyOnly keeps the risky scenarios of a sweep (ranked first) unless all.
-func riskyOnly(rep power.SweepReport, all bool) power.SweepReport {
-	if !all {
-		k := 0
-		for k < len(rep.Scenarios) && rep.Scenarios[k].Risky {
-			k++
-		}
-		rep.Scenarios = rep.Scenarios[:k]
+// outcomeWords says what a scenario's outcome means.
+func outcomeWords(sc power.Scenario) string {
+	switch sc.Outcome {
+	case power.Trip:
+		return "trip: dark load or a trip is certain"
+	case power.MayTrip:
+		return "may-trip: dark load or a trip only in the worst case of the trip bands"
 	}
-	return rep
+	return sc.Outcome.String() + ": nothing trips and nothing goes dark"
+}
+
+// darkLine summarizes a dark set.
+func darkLine(d power.Dark) string {
+	if len(d.Devices) == 0 && len(d.Elements) == 0 {
+		return "nothing"
+	}
+	s := fmt.Sprintf("%d elements, %d %s, %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"), len(d.Instances))
+	if len(d.Devices) > 0 {
+		s = fmt.Sprintf("%d elements, %d %s (%s), %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"),
+			power.Cut(d.Devices, 8), len(d.Instances))
+	}
+	if len(d.Racks) > 0 {
+		s += "; " + plural(len(d.Racks), "rack ", "racks ") + power.Cut(d.Racks, 8)
+	}
+	return s
 }
 
 func scenarioTable(w io.Writer, sc power.Scenario) {
-	fmt.Fprintf(w, "scenario: failure of %s — verdict %s", strings.Join(sc.Failed, " + "), sc.Verdict)
-	if sc.Tripped > 0 {
-		fmt.Fprintf(w, ", %d %s", sc.Tripped, plural(sc.Tripped, "trip", "trips"))
-	}
-	if d := len(sc.Dark.Devices); d > 0 {
-		fmt.Fprintf(w, ", %d %s dark", d, plural(d, "device", "devices"))
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "scenario: failure of %s — outcome %s\n", strings.Join(sc.Failed, " + "), outcomeWords(sc))
+	fmt.Fprintf(w, "worst case (every element that may trip trips at the earliest time of its band): %d %s, %d devices dark\n",
+		sc.Tripped, plural(sc.Tripped, "trip", "trips"), len(sc.Dark.Devices))
+	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %d devices dark\n",
+		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), len(sc.Certain.Dark.Devices))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "T\tELEMENT\tEVENT\tLOAD BEFORE → AFTER\tNOTE")
 	for _, e := range sc.Events {
 		note := e.Detail
 		if e.Event == "overload" {
-			note = e.Verdict + ", " + window(e.TripMinS, e.TripMaxS) + " from t = 0"
+			note = e.Verdict
+			if !math.IsInf(float64(e.TripMinS), 1) {
+				note += ", " + window(e.TripMinS, e.TripMaxS) + " from t = 0"
+			}
 		}
 		if e.Event == "trip" && !math.IsInf(float64(e.TripMaxS), 1) {
 			note = "latest " + dur(e.TripMaxS)
@@ -387,27 +483,53 @@ func scenarioTable(w io.Writer, sc power.Scenario) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s → %s\t%s\n", dur(e.TS), e.Element, e.Event, fa(e.BeforeA), fa(e.AfterA), note)
 	}
 	tw.Flush()
-	fmt.Fprintln(w)
-	for _, o := range sc.Overloads {
-		fmt.Fprintln(w, "  "+overloadLine(o))
+	if len(sc.Certain.Trips) > 0 {
+		var t []string
+		for _, e := range sc.Certain.Trips {
+			t = append(t, e.Element+" by "+dur(e.TS))
+		}
+		fmt.Fprintf(w, "certain trips: %s\n", strings.Join(t, ", "))
 	}
-	racks := plural(len(sc.Dark.Racks), "rack", "racks")
-	if l := listOrNone(sc.Dark.Racks); l != "" {
-		racks += " " + l
+	if len(sc.Overloads) > 0 {
+		fmt.Fprintln(w, "\noverloads (worst load of each element):")
+		for _, o := range sc.Overloads {
+			fmt.Fprintln(w, "  "+overloadLine(o))
+		}
 	}
-	fmt.Fprintf(w, "dark: %d elements, %d %s, %d devices, %d workload instances\n",
-		len(sc.Dark.Elements), len(sc.Dark.Racks), racks, len(sc.Dark.Devices), len(sc.Dark.Instances))
+	if len(sc.Pickups) > 0 {
+		fmt.Fprintln(w, "\nwho picks up the load (right after the failure, before any trip):")
+		pickupTable(w, sc.Pickups)
+	}
+	fmt.Fprintf(w, "\ndark, worst case: %s\n", darkLine(sc.Dark))
+	if len(sc.Certain.Dark.Elements) == len(sc.Dark.Elements) && len(sc.Certain.Dark.Devices) == len(sc.Dark.Devices) {
+		fmt.Fprintln(w, "dark, certain: the same")
+	} else {
+		fmt.Fprintf(w, "dark, certain: %s\n", darkLine(sc.Certain.Dark))
+	}
 }
 
-func listOrNone(s []string) string {
-	if len(s) == 0 {
-		return ""
+// pickupTable lists the elements whose load a failure raises.
+func pickupTable(w io.Writer, ps []power.Pickup) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ELEMENT\tKIND\tCURRENT BEFORE → AFTER\tPOWER BEFORE → AFTER\tRATING\tOF RATING BEFORE → AFTER\tVERDICT")
+	for _, p := range ps {
+		rating, pct := "-", "-"
+		switch {
+		case p.CapacityKW > 0:
+			rating = fmt.Sprintf("%.1f kW", p.CapacityKW)
+		case p.RatingA > 0:
+			rating = fa(p.RatingA)
+		}
+		if p.RatingA > 0 || p.CapacityKW > 0 {
+			pct = fmt.Sprintf("%.1f %% → %.1f %%", p.BeforePct, p.AfterPct)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s → %s\t%s → %s\t%s\t%s\t%s\n", p.Element, p.Kind, fa(p.BeforeA), fa(p.AfterA), fkw(p.BeforeW), fkw(p.AfterW), rating, pct, p.Verdict)
 	}
-	if len(s) > 8 {
-		return "(" + strings.Join(s[:8], ", ") + ", …)"
-	}
-	return "(" + strings.Join(s, ", ") + ")"
+	tw.Flush()
 }
+
+// fkw writes watts as kilowatts, the unit of every power column.
+func fkw(w float64) string { return strconv.FormatFloat(w/1000, 'f', 2, 64) + " kW" }
 
 func overloadLine(o power.Overload) string {
 	s := fmt.Sprintf("%s %s carries %s against %s (%.2f × rating): %s", o.Kind, o.Element, fa(o.CurrentA), fa(o.RatingA), o.Ratio, o.Verdict)
@@ -420,6 +542,13 @@ func overloadLine(o power.Overload) string {
 	return s
 }
 
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return "(" + power.Cut(s, 8) + ")"
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -430,21 +559,22 @@ func plural(n int, one, many string) string {
 func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 	s := rep.Summary
 	fmt.Fprintln(w, s.Headline)
-	fmt.Fprintf(w, "%d risky of %d scenarios; basis %s; cascade horizon %s\n", s.RiskyScenarios, s.Scenarios, s.Basis, dur(power.Seconds(s.HorizonS)))
+	fmt.Fprintf(w, "%d risky of %d scenarios (%d certain trip, %d may trip); basis %s; cascade horizon %s\n", s.RiskyScenarios, s.Scenarios,
+		s.TripScenarios, s.MayTripScenarios, s.Basis, dur(power.Seconds(s.HorizonS)))
 	if s.DarkRacks > 0 {
-		ids := s.DarkRackIDs
-		more := ""
-		if len(ids) > 20 {
-			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.DarkRackIDs)-20)
+		fmt.Fprintf(w, "racks that can go dark: %s (--format json lists them all)\n", power.Cut(s.DarkRackIDs, 20))
+		if len(s.CertainDarkRackIDs) > 0 {
+			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
-		fmt.Fprintf(w, "racks that can go dark: %s%s\n", strings.Join(ids, ", "), more)
 	}
-	// PSU faults end like the element they open: table view shows each
-	// group once, after that element's own scenario.
+	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
+	// A PSU fault that ends as the element it opens is shown once, under
+	// that element's scenario; one that ends otherwise (behind a transfer
+	// switch) has its own row.
 	psus := map[string][]string{}
 	for _, sc := range rep.Scenarios {
-		if sc.Kind == "psu" && (sc.Risky || sc.Verdict > power.OK) {
-			psus[sc.Opens] = append(psus[sc.Opens], sc.Failed[0])
+		if sc.SameAs != "" && (sc.Risky || sc.Verdict > power.OK) {
+			psus[sc.SameAs] = append(psus[sc.SameAs], sc.Failed[0])
 		}
 	}
 	shown, rest := 0, 0
@@ -452,7 +582,7 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if !sc.Risky && sc.Verdict == power.OK {
 			break
 		}
-		if sc.Kind == "psu" {
+		if sc.SameAs != "" {
 			continue
 		}
 		if top > 0 && shown == top {
@@ -460,49 +590,46 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 			continue
 		}
 		shown++
-		fmt.Fprintf(w, "\n#%d failure of %s (%s): verdict %s", shown, strings.Join(sc.Failed, " + "), sc.Kind, sc.Verdict)
-		if sc.Tripped > 0 {
-			var trips []string
-			for _, e := range sc.Events {
-				if e.Event == "trip" {
-					trips = append(trips, fmt.Sprintf("%s at %s", e.Element, dur(e.TS)))
-				}
-			}
-			fmt.Fprintf(w, "; cascade trips %s", strings.Join(trips, ", "))
-		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "\n#%d %s\n", shown, sc.Describe())
 		for _, o := range sc.Overloads {
 			fmt.Fprintln(w, "    "+overloadLine(o))
 		}
+		if len(sc.Pickups) > 0 {
+			var ps []string
+			for _, p := range sc.Pickups {
+				ps = append(ps, fmt.Sprintf("%s %s → %s", p.Element, fa(p.BeforeA), fa(p.AfterA)))
+			}
+			fmt.Fprintf(w, "    picks up the load: %s\n", power.Cut(ps, power.MaxListed))
+		}
 		if len(sc.Dark.Devices) > 0 {
-			fmt.Fprintf(w, "    dark: %d %s %s", len(sc.Dark.Devices), plural(len(sc.Dark.Devices), "device", "devices"), listOrNone(sc.Dark.Devices))
-			if len(sc.Dark.Racks) > 0 {
-				fmt.Fprintf(w, "; racks %s", strings.Join(sc.Dark.Racks, ", "))
+			fmt.Fprintf(w, "    dark, worst case: %s\n", darkLine(sc.Dark))
+			if len(sc.Certain.Dark.Devices) != len(sc.Dark.Devices) {
+				fmt.Fprintf(w, "    dark, certain: %s\n", darkLine(sc.Certain.Dark))
 			}
-			if len(sc.Dark.Instances) > 0 {
-				fmt.Fprintf(w, "; %d workload instances", len(sc.Dark.Instances))
-			}
-			fmt.Fprintln(w)
 		}
 		if p := psus[sc.Failed[0]]; len(p) > 0 && len(sc.Failed) == 1 {
-			fmt.Fprintf(w, "    the same follows a fault of any of %d %s below it %s\n", len(p), plural(len(p), "PSU", "PSUs"), listOrNone(p))
+			fmt.Fprintf(w, "    the same follows a fault of any of %d %s below it (%s)\n", len(p), plural(len(p), "PSU", "PSUs"), power.Cut(p, 8))
 		}
 	}
 	if rest > 0 {
-		fmt.Fprintf(w, "\n… %d more element failures with risks (--top 0 shows all, --format json lists them)\n", rest)
+		fmt.Fprintf(w, "\n… %d more failures with risks (--top 0 shows all, --format json lists them)\n", rest)
 	}
 	if shown == 0 {
 		fmt.Fprintln(w, "\nno single failure overloads anything or leaves a device dark")
 	}
 }
 
-func sweepCSV(w io.Writer, rep power.SweepReport) error {
+func sweepCSV(w io.Writer, rep power.SweepReport, keep func(*power.Scenario) bool) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"failed", "kind", "verdict", "tripped", "dark_devices", "dark_racks", "worst_element", "current_a", "rating_a", "ratio",
-		"worst_verdict", "trip_min_s", "trip_max_s", "shed_w"})
-	for _, sc := range rep.Scenarios {
-		row := []string{strings.Join(sc.Failed, "+"), sc.Kind, sc.Verdict.String(), strconv.Itoa(sc.Tripped), strconv.Itoa(len(sc.Dark.Devices)),
-			strings.Join(sc.Dark.Racks, "+")}
+	cw.Write([]string{"failed", "kind", "same_as", "outcome", "verdict", "tripped", "certain_tripped", "dark_devices", "certain_dark_devices", "dark_racks",
+		"worst_element", "current_a", "rating_a", "ratio", "worst_verdict", "trip_min_s", "trip_max_s", "shed_w"})
+	for i := range rep.Scenarios {
+		sc := &rep.Scenarios[i]
+		if !keep(sc) {
+			continue
+		}
+		row := []string{strings.Join(sc.Failed, "+"), sc.Kind, sc.SameAs, sc.Outcome.String(), sc.Verdict.String(), strconv.Itoa(sc.Tripped),
+			strconv.Itoa(sc.Certain.Tripped), strconv.Itoa(len(sc.Dark.Devices)), strconv.Itoa(len(sc.Certain.Dark.Devices)), strings.Join(sc.Dark.Racks, "+")}
 		if len(sc.Overloads) > 0 {
 			o := sc.Overloads[0]
 			row = append(row, o.Element, csvFloat(o.CurrentA), csvFloat(o.RatingA), csvFloat(o.Ratio), o.Verdict.String(),

@@ -33,6 +33,7 @@ type Problem struct {
 	Message   string `json:"message"`
 }
 
+// String prints the problem as db check does: "INVARIANT: message".
 func (p Problem) String() string { return p.Invariant + ": " + p.Message }
 
 // CheckOptions tune Check.

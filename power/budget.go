@@ -1,0 +1,359 @@
+package power
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"slices"
+
+	"blackstart/topology"
+)
+
+// Budget is the failover-safe power budget of a model: the one rule the
+// restart planner and the capacity commands use to say whether a load is
+// N-1-safe. Every rated element (a breaker, bank, rack PDU, circuit or
+// panel with rating_a; a UPS or source with a capacity) must stay within
+// its limit in its failover case: every device below it drawing its whole
+// draw through its PSUs below it (shared equally among them), as when
+// every other feed of those devices is lost (see below). The limit is the continuous
+// limit on the worst line current (continuous_limit × In), and for a UPS
+// or source its own rating (real and apparent power). Currents are per-line
+// phasor sums at each device's power factor, the same figures the load
+// flow computes: a three-phase element with line-to-line loads is judged
+// on its worst line, not on the balanced approximation.
+//
+// The failover case bounds every single failure: a device whose PSUs
+// below an element put their current on it the same way (one circuit, one
+// line: the usual dual-corded rack, one cord per side) counts once, with
+// its whole draw; one whose PSUs there sit on different lines counts its
+// whole draw on each of them (a single failure upstream of one can put it
+// all on the other). Real and apparent power (the UPS and source limits)
+// count the whole draw once.
+//
+// A Budget is immutable and safe for concurrent use; a BudgetLoad holds
+// draws against it.
+type Budget struct {
+	n     *Network
+	elems []int32     // budgeted elements, topological order
+	terms [][]budTerm // per device: its contribution to each budgeted element above it, per watt
+	// Per budgeted element, its limits: limA2 the square of its
+	// continuous-limit current (A², 0 for a UPS or source rated in
+	// power), capW and capVA2 its real capacity (W) and the square of its
+	// apparent capacity (VA²), 0 when not given.
+	limA2, capW, capVA2 []float64
+}
+
+// budTerm is what one watt of a device's draw adds to budgeted element g
+// (an index into Budget.elems) in g's failover case.
+type budTerm struct {
+	g    int32
+	unit phasors // line currents at the element per watt, A/W
+	q    float64 // reactive power per watt (tan φ)
+}
+
+// Binding names an element that limits a load, with its failover-case
+// load against its limit.
+type Binding struct {
+	Element string  `json:"element"`
+	Kind    string  `json:"kind"`
+	LoadA   float64 `json:"load_a"`  // worst line current in the failover case, A (a UPS or source: the current at that load)
+	LimitA  float64 `json:"limit_a"` // continuous_limit × In, A (a UPS or source: the current at its rating)
+	Ratio   float64 `json:"ratio"`   // load over limit; > 1 means over
+}
+
+// String says what binds in words.
+func (b Binding) String() string {
+	return fmt.Sprintf("%s %s would carry %.2f A on failover against its limit of %.2f A (%.0f %%)", b.Kind, b.Element, b.LoadA, b.LimitA, b.Ratio*100)
+}
+
+// NewBudget prepares the budget of n's model. It walks every PSU's feed up
+// to the sources through both inputs of transfer switches (either may end
+// up carrying it).
+func NewBudget(n *Network) *Budget {
+	m := n.M
+	b := &Budget{n: n, terms: make([][]budTerm, len(m.Devices))}
+	index := make([]int32, len(m.Elements))
+	for e := range m.Elements {
+		index[e] = -1
+		if el := &m.Elements[e]; budgeted(el) {
+			index[e] = int32(len(b.elems))
+			b.elems = append(b.elems, int32(e))
+			var lim2 float64
+			if el.RatingA > 0 {
+				lim2 = el.ContinuousLimit * el.RatingA * el.ContinuousLimit * el.RatingA
+			}
+			b.limA2 = append(b.limA2, lim2)
+			b.capW = append(b.capW, el.CapacityW)
+			b.capVA2 = append(b.capVA2, el.CapacityVA*el.CapacityVA)
+		}
+	}
+	type acc struct {
+		dirs []phasors // distinct line-current directions of the device's PSUs below the element, per watt
+	}
+	var seen map[int32]*acc
+	for d := range m.Devices {
+		dev := &m.Devices[d]
+		seen = map[int32]*acc{}
+		var order []int32
+		for k, f := range dev.Feeds {
+			u := n.psuUnit[int(n.psuOff[d])+k]
+			visited := map[int32]bool{}
+			var up func(e int32, v phasors)
+			up = func(e int32, v phasors) {
+				if visited[e] {
+					return
+				}
+				visited[e] = true
+				if index[e] >= 0 {
+					a := seen[e]
+					if a == nil {
+						a = &acc{}
+						seen[e] = a
+						order = append(order, e)
+					}
+					if !slices.ContainsFunc(a.dirs, func(u phasors) bool { return samePhasors(u, v) }) {
+						a.dirs = append(a.dirs, v)
+					}
+				}
+				for _, p := range m.Elements[e].Inputs {
+					up(p, n.lift(e, p, v))
+				}
+			}
+			up(f, u)
+		}
+		slices.Sort(order)
+		for _, e := range order {
+			a := seen[e]
+			var unit phasors
+			for _, u := range a.dirs {
+				for l := range unit {
+					unit[l] += u[l]
+				}
+			}
+			b.terms[d] = append(b.terms[d], budTerm{g: index[e], unit: unit, q: n.qf[d]})
+		}
+	}
+	return b
+}
+
+// samePhasors reports whether two PSUs put their current on an element
+// the same way (same lines, same angles), to rounding.
+func samePhasors(a, b phasors) bool {
+	for l := range a {
+		if cmplx.Abs(a[l]-b[l]) > 1e-12*(1+cmplx.Abs(a[l])) {
+			return false
+		}
+	}
+	return true
+}
+
+// budgeted reports whether element el has a limit the budget keeps.
+func budgeted(el *topology.Element) bool {
+	return el.RatingA > 0 || (el.Kind == topology.KindUPS || el.Kind == topology.KindSource) && (el.CapacityW > 0 || el.CapacityVA > 0)
+}
+
+// BudgetLoad is the failover-case load of every budgeted element under a
+// set of device draws; Add and Fits move and test it incrementally. Not
+// safe for concurrent use.
+type BudgetLoad struct {
+	b    *Budget
+	cur  []phasors // per budgeted element: line currents, A
+	p, q []float64 // per budgeted element: real and reactive power, W and var
+}
+
+// Load returns the failover-case loads with device d drawing drawW[d]
+// watts (>= 0; len(drawW) = the model's devices).
+func (b *Budget) Load(drawW []float64) *BudgetLoad {
+	l := &BudgetLoad{b: b, cur: make([]phasors, len(b.elems)), p: make([]float64, len(b.elems)), q: make([]float64, len(b.elems))}
+	for d, w := range drawW {
+		l.Add(d, w)
+	}
+	return l
+}
+
+// Add adds w watts (negative: removes) to device d's draw.
+func (l *BudgetLoad) Add(d int, w float64) {
+	for _, t := range l.b.terms[d] {
+		c := &l.cur[t.g]
+		k := complex(w, 0)
+		c[0] += t.unit[0] * k
+		c[1] += t.unit[1] * k
+		c[2] += t.unit[2] * k
+		l.p[t.g] += w
+		l.q[t.g] += w * t.q
+	}
+}
+
+// budgetTol absorbs the rounding of the sums: a load exactly at a limit
+// is within it.
+const budgetTol = 1e-9
+
+// ratio returns budgeted element g's load over its limit with extra
+// phasors dv and powers dp, dq on top of what it holds.
+func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limitA float64) {
+	el := &l.b.n.M.Elements[l.b.elems[g]]
+	c := l.cur[g]
+	for k := range c {
+		c[k] += dv[k]
+	}
+	loadA = max(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2]))
+	if el.RatingA > 0 {
+		limitA = el.ContinuousLimit * el.RatingA
+		return loadA / limitA, loadA, limitA
+	}
+	p, q := l.p[g]+dp, l.q[g]+dq
+	if el.CapacityW > 0 {
+		r = p / el.CapacityW
+	}
+	if el.CapacityVA > 0 {
+		r = max(r, math.Hypot(p, q)/el.CapacityVA)
+	}
+	if r > 0 {
+		limitA = loadA / r
+	}
+	return r, loadA, limitA
+}
+
+// Fits reports whether adding w watts to device d keeps every budgeted
+// element above it within its limit in its failover case. It is the
+// planner's inner test: squared magnitudes, no allocation; Why says what
+// binds.
+func (l *BudgetLoad) Fits(d int, w float64) bool {
+	b := l.b
+	tol := 1 + 2*budgetTol
+	for i := range b.terms[d] {
+		t := &b.terms[d][i]
+		g := t.g
+		if lim2 := b.limA2[g]; lim2 > 0 {
+			c := &l.cur[g]
+			for k := range 3 {
+				re, im := real(c[k])+real(t.unit[k])*w, imag(c[k])+imag(t.unit[k])*w
+				if re*re+im*im > lim2*tol {
+					return false
+				}
+			}
+			continue
+		}
+		p, q := l.p[g]+w, l.q[g]+w*t.q
+		if cw := b.capW[g]; cw > 0 && p > cw*(1+budgetTol) {
+			return false
+		}
+		if va2 := b.capVA2[g]; va2 > 0 && p*p+q*q > va2*tol {
+			return false
+		}
+	}
+	return true
+}
+
+// Why names the element furthest over its limit if w watts were added to
+// device d (ok false), or reports that they fit (ok true).
+func (l *BudgetLoad) Why(d int, w float64) (ok bool, worst Binding) {
+	ok = true
+	for _, t := range l.b.terms[d] {
+		k := complex(w, 0)
+		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
+		if r > 1+budgetTol && r > worst.Ratio {
+			ok, worst = false, l.binding(t.g, r, a, lim)
+		}
+	}
+	return ok, worst
+}
+
+func (l *BudgetLoad) binding(g int32, r, a, lim float64) Binding {
+	el := &l.b.n.M.Elements[l.b.elems[g]]
+	return Binding{Element: el.ID, Kind: el.Kind.String(), LoadA: r3(a), LimitA: r3(lim), Ratio: round(r, 4)}
+}
+
+// Over lists every budgeted element over its limit in its failover case,
+// furthest over first: none means the draws are N-1-safe.
+func (l *BudgetLoad) Over() []Binding {
+	var out []Binding
+	for g := range l.b.elems {
+		if r, a, lim := l.ratio(int32(g), phasors{}, 0, 0); r > 1+budgetTol {
+			out = append(out, l.binding(int32(g), r, a, lim))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Binding) int {
+		switch {
+		case a.Ratio > b.Ratio:
+			return -1
+		case a.Ratio < b.Ratio:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Headroom returns budgeted element e's (a model element index) load over
+// its limit in its failover case, and false when e is not budgeted.
+func (l *BudgetLoad) Headroom(e int) (float64, bool) {
+	g, ok := slices.BinarySearch(l.b.elems, int32(e))
+	if !ok {
+		return 0, false
+	}
+	r, _, _ := l.ratio(int32(g), phasors{}, 0, 0)
+	return r, true
+}
+
+// N1Safe is the N-1-safe predicate: whether the model's devices, each
+// drawing its draw on n's basis plus addW[d] watts (nil: nothing added),
+// keep every budgeted element within its limit in its failover case, and
+// what binds when they do not (furthest over first).
+func (n *Network) N1Safe(addW []float64) (bool, []Binding) {
+	draw := slices.Clone(n.DrawW)
+	for d, w := range addW {
+		draw[d] += w
+	}
+	over := NewBudget(n).Load(draw).Over()
+	return len(over) == 0, over
+}
+
+// Reachable returns the budget restricted to the elements that device
+// draws of at most maxW[d] watts (one per device) could put over their
+// limit: for the others, even the sum of every device's largest possible
+// current magnitude (an upper bound on the phasor sum, whatever the
+// angles) stays within the limit, so they can never refuse a load and need
+// not be tested. The planner, whose nodes never draw more than their peak,
+// tests only these.
+func (b *Budget) Reachable(maxW []float64) *Budget {
+	ng := len(b.elems)
+	lines := make([][3]float64, ng) // per element: Σ maxW × |unit| per line, A
+	pw, qv := make([]float64, ng), make([]float64, ng)
+	for d, ts := range b.terms {
+		for _, t := range ts {
+			for k := range 3 {
+				lines[t.g][k] += maxW[d] * cmplx.Abs(t.unit[k])
+			}
+			pw[t.g] += maxW[d]
+			qv[t.g] += maxW[d] * t.q
+		}
+	}
+	keep := make([]int32, ng) // old group → new group, -1 when dropped
+	out := &Budget{n: b.n, terms: make([][]budTerm, len(b.terms))}
+	for g := range b.elems {
+		keep[g] = -1
+		var over bool
+		if lim2 := b.limA2[g]; lim2 > 0 {
+			for k := range 3 {
+				over = over || lines[g][k]*lines[g][k] > lim2
+			}
+		} else {
+			over = b.capW[g] > 0 && pw[g] > b.capW[g] || b.capVA2[g] > 0 && pw[g]*pw[g]+qv[g]*qv[g] > b.capVA2[g]
+		}
+		if over {
+			keep[g] = int32(len(out.elems))
+			out.elems = append(out.elems, b.elems[g])
+			out.limA2, out.capW, out.capVA2 = append(out.limA2, b.limA2[g]), append(out.capW, b.capW[g]), append(out.capVA2, b.capVA2[g])
+		}
+	}
+	for d, ts := range b.terms {
+		for _, t := range ts {
+			if k := keep[t.g]; k >= 0 {
+				t.g = k
+				out.terms[d] = append(out.terms[d], t)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package power
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestBudgetPhasorCase: DESIGN.md's 208 V wye case (L1-L2 3,000 W, L2-L3
+// 2,000 W, L3-L1 1,000 W, PF 1; lines 17.33 / 20.96 / 12.72 A) behind a
+// 30 A breaker with the 80 % continuous limit: 24 A per line. Adding
+// 1,300 W to the L2-L3 load gives I_L2 = |15.87∠−90° − 14.42∠30°| =
+// |−12.49 − j23.08| = 26.24 A: the line budget refuses it, though the
+// balanced approximation (0.8 × 30 A × 208 V × √3 = 8,646 W) accepts the
+// 7,300 W total. 500 W more gives |−12.49 − j19.23| = 22.93 A: accepted.
+func TestBudgetPhasorCase(t *testing.T) {
+	m := loadFiles(t, "testdata/phasor-208y.toml")
+	n := NewNetwork(m, BasisTypical)
+	b := NewBudget(n)
+	l := b.Load(n.DrawW)
+	if over := l.Over(); len(over) != 0 {
+		t.Fatalf("normal draws: got %v over, want none (worst line 20.96 A < 24 A)", over)
+	}
+	if r, ok := l.Headroom(elem(t, m, "brk")); !ok || !near(r, 20.96/24, 0.001) {
+		t.Errorf("brk headroom: got %.4f (%v), want 20.96 / 24 = %.4f", r, ok, 20.96/24)
+	}
+	d := device(t, m, "dev-l23")
+	balanced := 0.8 * 30 * 208 * math.Sqrt(3) * 1.0
+	if total := 6000.0 + 1300; total > balanced {
+		t.Fatalf("setup: %g W is over the balanced budget %g W; the case needs one it accepts", total, balanced)
+	}
+	ok, bind := l.Why(d, 1300)
+	if l.Fits(d, 1300) != ok {
+		t.Errorf("Fits and Why disagree on +1,300 W")
+	}
+	if ok || bind.Element != "brk" || !near(bind.LoadA, 26.24, 0.01) || bind.LimitA != 24 {
+		t.Errorf("+1,300 W on L2-L3: got fits %v, binding %+v; want refused by brk at 26.24 A against 24 A", ok, bind)
+	}
+	if ok, bind := l.Why(d, 500); !ok || !l.Fits(d, 500) {
+		t.Errorf("+500 W on L2-L3: refused by %v, want accepted (22.93 A)", bind)
+	}
+	// The predicate says the same on the whole model.
+	add := make([]float64, len(m.Devices))
+	add[d] = 1300
+	if safe, over := n.N1Safe(add); safe || len(over) != 1 || over[0].Element != "brk" {
+		t.Errorf("N1Safe(+1,300 W): got %v, %v; want unsafe, brk", safe, over)
+	}
+	add[d] = 500
+	if safe, over := n.N1Safe(add); !safe {
+		t.Errorf("N1Safe(+500 W): got unsafe, %v", over)
+	}
+}
+
+// TestBudgetFailoverCase: in the incident rack each 16 A side holds 2,800
+// W in normal operation and must hold the whole 5,600 W on failover: the
+// failover case is 24.35 A against 12.8 A (0.8 × 16 A); what binds is the
+// breaker, and even an empty rack half as full (2,800 W: 12.17 A) fits.
+func TestBudgetFailoverCase(t *testing.T) {
+	m := loadFiles(t, "../examples/incident-2019.toml")
+	n := NewNetwork(m, BasisConservative)
+	safe, over := n.N1Safe(nil)
+	if safe || len(over) < 2 || over[0].Kind != "breaker" || !near(over[0].LoadA, 24.35, 0.01) || over[0].LimitA != 12.8 {
+		t.Fatalf("incident: got safe %v, %v; want unsafe, both breakers at 24.35 A against 12.8 A", safe, over)
+	}
+	half := make([]float64, len(m.Devices))
+	for d := range half {
+		half[d] = -n.DrawW[d] / 2
+	}
+	if safe, over := n.N1Safe(half); !safe {
+		t.Errorf("half the draw (12.17 A on failover): got unsafe, %v", over)
+	}
+}
+
+// TestPropertyBudget: on random models, start every device at 40 % of its
+// draw ("idle"), then offer random extra draws and keep those the budget
+// accepts (BudgetLoad.Fits, as the planner does). Sweep both states: no
+// scenario of the loaded state ends worse than at idle, and no element is
+// overloaded in it that was not, at the same load, at idle: the budget
+// allows only loads that stay within every limit on failover.
+func TestPropertyBudget(t *testing.T) {
+	added, compared := 0, 0
+	for seed := range uint64(propertyModels) {
+		m := randomModel(t, seed)
+		base := NewNetwork(m, basisFor(seed))
+		idle := make([]float64, len(m.Devices))
+		for d := range idle {
+			idle[d] = 0.4 * base.DrawW[d]
+		}
+		idleNet := NewNetworkDraws(m, base.Basis, idle)
+		l := NewBudget(idleNet).Load(idle)
+		end := append([]float64(nil), idle...)
+		rng := rand.New(rand.NewPCG(seed, 17))
+		for range 4 * len(m.Devices) {
+			d := rng.IntN(len(m.Devices))
+			w := rng.Float64() * base.DrawW[d]
+			if ok, _ := l.Why(d, w); ok != l.Fits(d, w) {
+				t.Fatalf("seed %d: Fits and Why disagree on %g W more on %s", seed, w, m.Devices[d].ID)
+			} else if ok {
+				l.Add(d, w)
+				end[d] += w
+				added++
+			}
+		}
+		if over := l.Over(); len(over) > 0 && len(NewBudget(idleNet).Load(idle).Over()) == 0 {
+			t.Fatalf("seed %d: the budget accepted draws that put %v over", seed, over)
+		}
+		a := idleNet.Sweep(SweepOptions{})
+		b := NewNetworkDraws(m, base.Basis, end).Sweep(SweepOptions{})
+		before := map[string]Scenario{}
+		for _, sc := range a.Scenarios {
+			before[sc.Failed[0]] = sc
+		}
+		for _, sc := range b.Scenarios {
+			was := before[sc.Failed[0]]
+			if sc.Outcome > was.Outcome {
+				t.Fatalf("seed %d, failure of %s: outcome %s with the budget's draws, %s at idle", seed, sc.Failed[0], sc.Outcome, was.Outcome)
+			}
+			idleOver := map[string]Overload{}
+			for _, o := range was.Overloads {
+				idleOver[o.Element] = o
+			}
+			for _, o := range sc.Overloads {
+				w, ok := idleOver[o.Element]
+				if !ok || o.Verdict > w.Verdict {
+					t.Fatalf("seed %d, failure of %s: %s is %s at %.3f A with the budget's draws; at idle %s at %.3f A", seed, sc.Failed[0], o.Element, o.Verdict, o.CurrentA, w.Verdict, w.CurrentA)
+				}
+			}
+			compared++
+		}
+	}
+	t.Logf("%d extra draws accepted, %d scenarios compared", added, compared)
+	if added < 1500 {
+		t.Errorf("only %d extra draws accepted: the property is not exercised", added)
+	}
+}
+
+// TestPropertyReachable: on random models, the budget restricted to what
+// draws up to a maximum can reach answers Fits exactly as the full one for
+// any draws within that maximum.
+func TestPropertyReachable(t *testing.T) {
+	dropped := 0
+	for seed := range uint64(propertyModels) {
+		m := randomModel(t, seed)
+		n := NewNetwork(m, basisFor(seed))
+		full := NewBudget(n)
+		maxW := make([]float64, len(m.Devices))
+		for d := range maxW {
+			maxW[d] = n.DrawW[d] * 0.7
+		}
+		part := full.Reachable(maxW)
+		dropped += len(full.elems) - len(part.elems)
+		rng := rand.New(rand.NewPCG(seed, 99))
+		draw := make([]float64, len(m.Devices))
+		lf, lp := full.Load(draw), part.Load(draw)
+		for range 3 * len(m.Devices) {
+			d := rng.IntN(len(m.Devices))
+			w := rng.Float64() * (maxW[d] - draw[d])
+			if a, b := lf.Fits(d, w), lp.Fits(d, w); a != b {
+				t.Fatalf("seed %d: +%g W on %s: full budget says %v, reachable part %v", seed, w, m.Devices[d].ID, a, b)
+			}
+			if lf.Fits(d, w) {
+				lf.Add(d, w)
+				lp.Add(d, w)
+				draw[d] += w
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Errorf("no element dropped: the restriction is not exercised")
+	}
+}
