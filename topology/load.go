@@ -275,6 +275,7 @@ func (b *builder) build() {
 	b.elements()
 	b.deviceModels()
 	b.devices()
+	b.rackFeeds()
 	b.psuNames()
 	b.services()
 }

@@ -89,7 +89,7 @@ Examples:
 			},
 			{
 				Name:      "failover",
-				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load)",
+				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load, else 4 when a rack cannot be judged)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Every element (source, UPS, panel, breaker, circuit, transfer switch, rack
 PDU, bank) and every PSU (a PSU fault opens the breaker that feeds it) fails
@@ -254,6 +254,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		}
 	}
 	tw.Flush()
+	cannotJudgeTable(w, rep.Racks)
 	fmt.Fprintln(w, "\nelements, worst verdict first")
 	els := slices.Clone(rep.Elements)
 	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
@@ -310,6 +311,27 @@ func dashZero(v float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// cannotJudgeTable lists the racks the model cannot support a judgement
+// of, with the first reasons of each.
+func cannotJudgeTable(w io.Writer, racks []power.RackLoad) {
+	first := true
+	for _, r := range racks {
+		if len(r.CannotJudge) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nracks that cannot be judged (the model does not say enough; verdict cannot-judge, or worse when the known part overloads):")
+			first = false
+		}
+		reasons := r.CannotJudge
+		more := ""
+		if len(reasons) > 3 {
+			reasons, more = reasons[:3], fmt.Sprintf("; … %d more (--format json lists them)", len(r.CannotJudge)-3)
+		}
+		fmt.Fprintf(w, "  %s (%s): %s%s\n", r.ID, r.Worst, strings.Join(reasons, "; "), more)
+	}
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -429,6 +451,10 @@ func powerFailover(c *cli.Context) error {
 	}
 	if res.Risky() {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	// Racks the sweep could not judge (main's exit code for them).
+	if unjudged := res.Sweep != nil && res.Sweep.Summary.CannotJudgeRacks > 0; unjudged {
+		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
 }
@@ -566,6 +592,14 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if len(s.CertainDarkRackIDs) > 0 {
 			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
+	}
+	if s.CannotJudgeRacks > 0 {
+		ids := s.CannotJudgeRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
 	}
 	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
 	// A PSU fault that ends as the element it opens is shown once, under
