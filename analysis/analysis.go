@@ -97,6 +97,12 @@ func (f *FailoverResult) Risky() bool {
 	return f.Sweep.Summary.RiskyScenarios > 0
 }
 
+// CannotJudge reports whether the sweep found racks the model cannot
+// support a judgement of (the CLI exits 4 when nothing is risky).
+func (f *FailoverResult) CannotJudge() bool {
+	return f.Sweep != nil && f.Sweep.Summary.CannotJudgeRacks > 0
+}
+
 // WriteJSON writes the result as power failover --format json does.
 func (f *FailoverResult) WriteJSON(w io.Writer) error {
 	if f.Scenario != nil {

@@ -110,20 +110,67 @@ type heapItem struct {
 	node int32
 }
 
+// The heap's operations are typed (container/heap's algorithm, without
+// boxing every item in an interface): the planner pops and pushes a node
+// for every instance it places. Items are totally ordered (key, then node),
+// so any heap pops them in the same order.
+
 func (h *nodeHeap) Len() int { return len(h.list) }
-func (h *nodeHeap) Less(i, j int) bool {
-	a, b := h.list[i], h.list[j]
+
+func (a heapItem) less(b heapItem) bool {
 	if a.key != b.key {
 		return a.key < b.key
 	}
 	return a.node < b.node
 }
-func (h *nodeHeap) Swap(i, j int) { h.list[i], h.list[j] = h.list[j], h.list[i] }
-func (h *nodeHeap) Push(x any)    { h.list = append(h.list, x.(heapItem)) }
-func (h *nodeHeap) Pop() any {
-	x := h.list[len(h.list)-1]
-	h.list = h.list[:len(h.list)-1]
-	return x
+
+func (h *nodeHeap) init() {
+	for i := len(h.list)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *nodeHeap) push(it heapItem) {
+	h.list = append(h.list, it)
+	l := h.list
+	j := len(l) - 1
+	for j > 0 {
+		i := (j - 1) / 2
+		if !l[j].less(l[i]) {
+			break
+		}
+		l[i], l[j] = l[j], l[i]
+		j = i
+	}
+}
+
+func (h *nodeHeap) pop() heapItem {
+	l := h.list
+	n := len(l) - 1
+	top := l[0]
+	l[0] = l[n]
+	h.list = l[:n]
+	h.down(0)
+	return top
+}
+
+func (h *nodeHeap) down(i int) {
+	l := h.list
+	n := len(l)
+	for {
+		j := 2*i + 1
+		if j >= n || j < 0 {
+			return
+		}
+		if r := j + 1; r < n && l[r].less(l[j]) {
+			j = r
+		}
+		if !l[j].less(l[i]) {
+			return
+		}
+		l[i], l[j] = l[j], l[i]
+		i = j
+	}
 }
 
 // svcQueue orders services ready to plan by release time, then longest
@@ -171,13 +218,15 @@ const maxPops = 64
 // run ends sooner.
 func NewPlan(c *Cluster) *Plan {
 	p := placements(c)
+	p.finish()
 	p.bound()
 	return p
 }
 
-// placements is NewPlan without the lower bound (LowerBoundS is 0): the
-// same assignments, for callers that only need to know where instances
-// run (Hosting).
+// placements is NewPlan without finish and the lower bound (LowerBoundS
+// is 0, Tiers and TimeoutRisk empty, each node's Order in planning
+// order): the same assignments, for callers that only need to know where
+// instances run (Hosting).
 func placements(c *Cluster) *Plan {
 	p := place(c, nil)
 	if q := place(c, p.readyS); len(q.Unplaced) <= len(p.Unplaced) && q.MakespanS < p.MakespanS {
@@ -231,7 +280,7 @@ func place(c *Cluster, hint []float64) *Plan {
 			for _, n := range c.pools[role] {
 				h.list = append(h.list, heapItem{0, n})
 			}
-			heap.Init(h)
+			h.init()
 			heaps[role] = h
 		}
 		return h
@@ -307,9 +356,9 @@ func place(c *Cluster, hint []float64) *Plan {
 				aside = aside[:0]
 				pops := 0
 				for h.Len() > 0 && pops < maxPops {
-					it := heap.Pop(h).(heapItem)
+					it := h.pop()
 					if cur := sl.earliest(it.node); cur != it.key { // stale entry
-						heap.Push(h, heapItem{cur, it.node})
+						h.push(heapItem{cur, it.node})
 						continue
 					}
 					pops++
@@ -330,7 +379,7 @@ func place(c *Cluster, hint []float64) *Plan {
 					break
 				}
 				for _, it := range aside {
-					heap.Push(h, it)
+					h.push(it)
 				}
 				if n < 0 { // the heap's head is full or same-domain: scan the pool
 					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew)
@@ -344,7 +393,7 @@ func place(c *Cluster, hint []float64) *Plan {
 				if n >= 0 && sv.Spread != topology.DomainNone && containsInt32(used, c.domain(n, sv.Spread)) {
 					if sv.MinSpread > 0 && distinct(used)+sv.Instances-k-1 < sv.MinSpread {
 						if !fromScan { // popped from the heap: put it back
-							heap.Push(h, heapItem{sl.earliest(n), n})
+							h.push(heapItem{sl.earliest(n), n})
 						}
 						n, reason = -1, reasonSpread
 					} else {
@@ -362,7 +411,7 @@ func place(c *Cluster, hint []float64) *Plan {
 			u.add(n, i)
 			start := sl.take(n, est, dur)
 			if len(sv.Pinned) == 0 && !fromScan {
-				heap.Push(heapFor(sv.Role), heapItem{sl.earliest(n), n})
+				heapFor(sv.Role).push(heapItem{sl.earliest(n), n})
 			}
 			p.Assign[i] = Assignment{Node: n, StartS: start, UpS: start + dur}
 			p.Order[n] = append(p.Order[n], int32(i))
@@ -405,6 +454,15 @@ func place(c *Cluster, hint []float64) *Plan {
 	}
 	p.rank = c.dispatchRank(p, bl)
 	p.MakespanS, p.readyS = p.dryRun()
+	p.gpus = u.gpuOf
+	p.DrawW = u.drawW
+	return p
+}
+
+// finish completes the plan placements chose for NewPlan: each node's
+// start order, the tier spans and the timeout risks. Hosting, which only
+// needs where the instances run, skips it.
+func (p *Plan) finish() {
 	for n := range p.Order {
 		o := p.Order[n]
 		sort.SliceStable(o, func(a, b int) bool {
@@ -415,11 +473,8 @@ func place(c *Cluster, hint []float64) *Plan {
 			return p.rank[o[a]] < p.rank[o[b]]
 		})
 	}
-	p.gpus = u.gpuOf
-	p.DrawW = u.drawW
 	p.Tiers = p.tierSpans()
-	p.TimeoutRisk = timeoutRisks(m)
-	return p
+	p.TimeoutRisk = timeoutRisks(p.C.M)
 }
 
 // dispatchQuantile is the quantile of its own start time a dispatch

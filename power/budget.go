@@ -87,50 +87,55 @@ func NewBudget(n *Network) *Budget {
 			b.capVA2 = append(b.capVA2, el.CapacityVA*el.CapacityVA)
 		}
 	}
-	type acc struct {
-		dirs []phasors // distinct line-current directions of the device's PSUs below the element, per watt
-	}
-	var seen map[int32]*acc
-	for d := range m.Devices {
-		dev := &m.Devices[d]
-		seen = map[int32]*acc{}
-		var order []int32
-		for k, f := range dev.Feeds {
-			u := n.psuUnit[int(n.psuOff[d])+k]
-			visited := map[int32]bool{}
-			var up func(e int32, v phasors)
-			up = func(e int32, v phasors) {
-				if visited[e] {
-					return
-				}
-				visited[e] = true
-				if index[e] >= 0 {
-					a := seen[e]
-					if a == nil {
-						a = &acc{}
-						seen[e] = a
-						order = append(order, e)
-					}
-					if !slices.ContainsFunc(a.dirs, func(u phasors) bool { return samePhasors(u, v) }) {
-						a.dirs = append(a.dirs, v)
-					}
-				}
-				for _, p := range m.Elements[e].Inputs {
-					up(p, n.lift(e, p, v))
-				}
+	// Per element, reused from device to device (stamps instead of fresh
+	// maps: the walk runs for every PSU of every device): the feed that
+	// last visited it, the device that last reached it and that device's
+	// distinct line-current directions there, per watt.
+	visited := make([]int32, len(m.Elements))
+	seenBy := make([]int32, len(m.Elements))
+	dirs := make([][]phasors, len(m.Elements))
+	var order []int32
+	var feed, dev int32
+	var up func(e int32, v phasors)
+	up = func(e int32, v phasors) {
+		if visited[e] == feed {
+			return
+		}
+		visited[e] = feed
+		if index[e] >= 0 {
+			if seenBy[e] != dev {
+				seenBy[e] = dev
+				dirs[e] = dirs[e][:0]
+				order = append(order, e)
 			}
-			up(f, u)
+			if !slices.ContainsFunc(dirs[e], func(u phasors) bool { return samePhasors(u, v) }) {
+				dirs[e] = append(dirs[e], v)
+			}
+		}
+		for _, p := range m.Elements[e].Inputs {
+			up(p, n.lift(e, p, v))
+		}
+	}
+	for d := range m.Devices {
+		dev = int32(d) + 1
+		order = order[:0]
+		for k, f := range m.Devices[d].Feeds {
+			feed++
+			up(f, n.psuUnit[int(n.psuOff[d])+k])
 		}
 		slices.Sort(order)
-		for _, e := range order {
-			a := seen[e]
+		terms := make([]budTerm, len(order)) // one allocation per device
+		for i, e := range order {
 			var unit phasors
-			for _, u := range a.dirs {
+			for _, u := range dirs[e] {
 				for l := range unit {
 					unit[l] += u[l]
 				}
 			}
-			b.terms[d] = append(b.terms[d], budTerm{g: index[e], unit: unit, q: n.qf[d]})
+			terms[i] = budTerm{g: index[e], unit: unit, q: n.qf[d]}
+		}
+		if len(terms) > 0 {
+			b.terms[d] = terms
 		}
 	}
 	return b

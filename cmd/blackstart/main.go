@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"blackstart/topology"
@@ -33,6 +34,19 @@ const (
 )
 
 func main() {
+	// BLACKSTART_CPUPROFILE=FILE writes a CPU profile of the whole run
+	// (a diagnostic for measuring the commands, not a user feature).
+	if p := os.Getenv("BLACKSTART_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := run(os.Args, os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+			f.Close()
+		}
+	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
@@ -124,6 +138,7 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			estimateCommand(),
 			importCommand(),
 			dbCommand(),
+			measureCommand(),
 			diffCommand(),
 			serveCommand(),
 			tokenCommand(),

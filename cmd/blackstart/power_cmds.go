@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"blackstart/analysis"
+	"blackstart/data/store"
+	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
 
@@ -24,7 +27,7 @@ import (
 
 func powerCommand() *cli.Command {
 	basis := &cli.StringFlag{Name: "basis", Value: "conservative",
-		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives)"}
+		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives); measured with --db: each device's p95 over --window from its readings"}
 	return &cli.Command{
 		Name:         "power",
 		Action:       group,
@@ -80,7 +83,7 @@ Examples:
    blackstart power load --worst 10 examples/platform-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
    blackstart power load --sides --format csv examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "rack", Usage: "only this rack `ID`'s sides and the elements that feed it (repeatable)"},
 					&cli.IntFlag{Name: "worst", Usage: "only the `N` worst elements and N worst racks (0: all)"},
 					&cli.BoolFlag{Name: "sides", Usage: "csv: print the rack sides instead of the elements"}},
@@ -101,7 +104,7 @@ Examples:
    blackstart power failover examples/incident-2019.toml
    blackstart power failover --fail breaker-a examples/incident-2019.toml
    blackstart power failover --format json examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "fail", Usage: "element `ID` (or DEVICE/psuN) to fail; repeat for N-k"},
 					&cli.Float64Flag{Name: "horizon", Value: power.DefaultHorizonS, Usage: "cascade horizon, seconds"},
 					&cli.IntFlag{Name: "top", Value: 20, Usage: "table: scenarios to detail (0: all)"},
@@ -110,29 +113,43 @@ Examples:
 				OnUsageError: usageError,
 				Action:       powerFailover,
 			},
+			gapCommand(),
 		},
 	}
 }
 
-func network(c *cli.Context) (*topology.Model, *power.Network, error) {
-	b, err := power.ParseBasis(c.String("basis"))
-	if err != nil {
-		return nil, nil, badInput("--%v", err)
-	}
-	m, err := loadModel(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	n, err := analysis.Network(m, b)
-	return m, n, analysisError(err)
+func network(c *cli.Context) (*topology.Model, *power.Network, *store.Window, error) {
+	return networkThen(c, nil)
 }
 
-// analysisError turns the analysis package's input errors into exit code 2.
-func analysisError(err error) error {
-	if errors.Is(err, analysis.ErrInvalid) {
-		return &exitError{code: exitBadInput, err: errors.New(analysis.Message(err))}
+// networkThen loads the model, calls then with it (to start work that
+// needs only the model), and prepares its network on --basis. With
+// --basis measured and a database (--db), each device draws its p95 over
+// --window from the database's readings, and metered is the window
+// summarized (nil otherwise).
+func networkThen(c *cli.Context, then func(*topology.Model)) (m *topology.Model, n *power.Network, metered *store.Window, err error) {
+	b, err := power.ParseBasis(c.String("basis"))
+	if err != nil {
+		return nil, nil, nil, badInput("--%v", err)
 	}
-	return err
+	m, err = loadModel(c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(m.Elements) == 0 {
+		return nil, nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+	}
+	if then != nil {
+		then(m)
+	}
+	if b == power.BasisMeasured && (fromStore(c) || c.Args().Len() == 0 && os.Getenv("BLACKSTART_DB") != "") {
+		n, w, err := meteredNetwork(c, m)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return m, n, &w, nil
+	}
+	return m, power.NewNetwork(m, b), nil, nil
 }
 
 func powerLoad(c *cli.Context) error {
@@ -143,7 +160,7 @@ func powerLoad(c *cli.Context) error {
 	if c.Int("worst") < 0 {
 		return badInput("--worst must be >= 0, got %d", c.Int("worst"))
 	}
-	_, n, err := network(c)
+	_, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -152,16 +169,24 @@ func powerLoad(c *cli.Context) error {
 		return badInput("--rack: %v", err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
-	switch format {
-	case "json":
+	switch {
+	case format == "json" && metered != nil:
+		err = writeJSON(w, struct {
+			Window store.Window `json:"readings_window"`
+			power.LoadReport
+		}{*metered, rep})
+	case format == "json":
 		err = writeJSON(w, rep)
-	case "csv":
+	case format == "csv":
 		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
 		}
 	default:
+		if metered != nil {
+			fmt.Fprintln(w, drawSourcesLine(n, *metered))
+		}
 		loadTable(w, rep)
 	}
 	if err != nil {
@@ -176,8 +201,11 @@ func powerLoad(c *cli.Context) error {
 	return nil
 }
 
-// writeJSON writes v as every --format json does (analysis.WriteJSON).
-func writeJSON(w io.Writer, v any) error { return analysis.WriteJSON(w, v) }
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
 
 // amps, watts and durations as people read them.
 func fa(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + " A" }
@@ -207,7 +235,7 @@ func window(min, max power.Seconds) string {
 
 func basisLine(rep power.LoadReport) string {
 	var parts []string
-	for _, b := range []string{"nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
+	for _, b := range []string{"measured-p95", "nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
 		if n := rep.BasisCounts[b]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s for %d", b, n))
 		}
@@ -414,49 +442,139 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	horizon := c.Float64("horizon")
-	if err := analysis.CheckHorizon(horizon); err != nil {
-		return analysisError(err)
+	if !(horizon > 0) || math.IsInf(horizon, 0) {
+		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
 	}
-	m, n, err := network(c)
+	// The restart plan that names the instances on dark devices is made
+	// beside the network and the sweep.
+	var host func() *placement.Hosting
+	m, n, metered, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
 	if err != nil {
 		return err
-	}
-	o := analysis.FailoverOptions{HorizonS: horizon, Fail: c.StringSlice("fail"), All: c.Bool("all"), Progress: progress(c.App.ErrWriter)}
-	if format == "table" && !o.All {
-		// The table also shows the failures that overload something.
-		o.Keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
-	}
-	res, err := analysis.Failover(m, n, o)
-	if err != nil {
-		return analysisError(err)
 	}
 	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
-	switch {
-	case format == "json":
-		err = res.WriteJSON(w)
-	case res.Scenario != nil && format == "csv":
-		err = eventsCSV(w, *res.Scenario)
-	case res.Scenario != nil:
-		scenarioTable(w, *res.Scenario)
-	case format == "csv":
-		err = sweepCSV(w, *res.Sweep, res.Keep())
-	default:
-		sweepTable(w, *res.Sweep, c.Int("top"))
-	}
-	if err != nil {
-		return err
+	risky, unjudged := false, false
+	if ids := c.StringSlice("fail"); len(ids) > 0 {
+		sc, err := oneScenario(m, n, ids, horizon)
+		if err != nil {
+			return err
+		}
+		if h := host(); h != nil {
+			h.FillDark(&sc)
+		}
+		risky = sc.Risky
+		switch format {
+		case "json":
+			err = writeJSON(w, sc)
+		case "csv":
+			err = eventsCSV(w, sc)
+		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
+			scenarioTable(w, sc)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		// Hold only what will be written: the risky scenarios (all with
+		// --all); the table also shows those that overload something.
+		keep := func(sc *power.Scenario) bool { return sc.Risky }
+		switch {
+		case c.Bool("all"):
+			keep = func(*power.Scenario) bool { return true }
+		case format == "table":
+			keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
+		}
+		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter), Keep: keep})
+		risky = rep.Summary.RiskyScenarios > 0
+		unjudged = rep.Summary.CannotJudgeRacks > 0
+		// Name the instances on dark devices where they are written: the
+		// kept scenarios that are not a PSU fault's copy of another.
+		var h *placement.Hosting
+		for i := range rep.Scenarios {
+			sc := &rep.Scenarios[i]
+			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
+				if h == nil {
+					if h = host(); h == nil {
+						break
+					}
+				}
+				h.FillDark(sc)
+			}
+		}
+		switch {
+		case format == "json" && metered != nil:
+			err = writeMeteredSweep(w, rep, keep, *metered, n.DrawSources())
+		case format == "json":
+			err = rep.WriteJSON(w, keep)
+		case format == "csv":
+			err = sweepCSV(w, rep, keep)
+		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
+			sweepTable(w, rep, c.Int("top"))
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if res.Risky() {
+	if risky {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
 	}
-	// Racks the sweep could not judge (main's exit code for them).
-	if unjudged := res.Sweep != nil && res.Sweep.Summary.CannotJudgeRacks > 0; unjudged {
+	if unjudged {
 		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
+}
+
+// hosting starts planning the restart of m, to name the instances on dark
+// devices, and returns a function that waits for it: nil when the model
+// has no workloads.
+func hosting(m *topology.Model) func() *placement.Hosting {
+	if len(m.Services) == 0 {
+		return func() *placement.Hosting { return nil }
+	}
+	ch := make(chan *placement.Hosting, 1)
+	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
+	var h *placement.Hosting
+	return func() *placement.Hosting {
+		if h == nil {
+			h = <-ch
+		}
+		return h
+	}
+}
+
+// oneScenario resolves --fail ids (elements or DEVICE/psuN) and runs them.
+func oneScenario(m *topology.Model, n *power.Network, ids []string, horizon float64) (power.Scenario, error) {
+	var fail []int32
+	psuDev, psuK := int32(-1), int32(-1)
+	for _, id := range ids {
+		if e, ok := m.ElementIndex(id); ok {
+			fail = append(fail, int32(e))
+			continue
+		}
+		if dev, psu, ok := strings.Cut(id, "/psu"); ok {
+			d, okd := m.DeviceIndex(dev)
+			k, err := strconv.Atoi(psu)
+			if okd && err == nil && k >= 1 && k <= len(m.Devices[d].Feeds) {
+				if psuDev >= 0 {
+					return power.Scenario{}, badInput("--fail: only one PSU fault per scenario, got %q and %q", power.PSUName(m, int(psuDev), int(psuK)), id)
+				}
+				psuDev, psuK = int32(d), int32(k-1)
+				continue
+			}
+		}
+		return power.Scenario{}, badInput("--fail %q: no such element or PSU (write an element id, or DEVICE/psuN)", id)
+	}
+	s := power.NewSim(n)
+	return s.Run(fail, psuDev, psuK, horizon), nil
 }
 
 // outcomeWords says what a scenario's outcome means.
@@ -690,4 +808,12 @@ func eventsCSV(w io.Writer, sc power.Scenario) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// analysisError turns the analysis package's input errors into exit code 2.
+func analysisError(err error) error {
+	if errors.Is(err, analysis.ErrInvalid) {
+		return &exitError{code: exitBadInput, err: errors.New(analysis.Message(err))}
+	}
+	return err
 }

@@ -1,4 +1,4 @@
--- Schema version 2: the HTTP service's API tokens, the audit log of its
+-- Schema version 3: the HTTP service's API tokens, the audit log of its
 -- writes, and its cache of analysis results. Times are INTEGER Unix ms.
 
 -- A server secret: token_pepper keys the hash of every token secret
