@@ -391,7 +391,9 @@ func TestReportBundle(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pm")
 	rep := Report{Title: "small-dc", Headline: "h", Risks: []string{"risk <b>one</b>"}, Plan: []string{"plan line"},
 		Charts: f.all(), Data: map[string]any{"headroom": f.load.Racks},
-		Accuracy: []estimate.Accuracy{{Estimator: "throughput", Progress: 0.25, MedianAbsError: 0.1}, {Estimator: "ram", Progress: 0.25, MedianAbsError: 0.5}}, AccuracyRuns: 3}
+		Accuracy: &estimate.Evaluation{Runs: 3, Scores: []estimate.Score{
+			{Scenario: estimate.ScenarioPerturbed, Estimator: "throughput", Point: estimate.PointInstances, Progress: 0.25, MedianAbsError: estimate.Interval{Value: 0.1}},
+			{Scenario: estimate.ScenarioPerturbed, Estimator: "ram", Point: estimate.PointInstances, Progress: 0.25, MedianAbsError: estimate.Interval{Value: 0.5}}}}}
 	if err := WriteReport(dir, rep, Render{}, ""); err != nil {
 		t.Fatal(err)
 	}

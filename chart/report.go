@@ -28,11 +28,10 @@ type Report struct {
 	// Plan says how the restart plan compares with its lower bound and
 	// with the stale policy, one line each.
 	Plan []string
-	// Accuracy is the ETA accuracy table (estimate.Evaluate), nil when not
-	// computed; AccuracyRuns the recoveries it is over.
-	Accuracy     []estimate.Accuracy
-	AccuracyRuns int
-	Charts       []*Chart
+	// Accuracy is the ETA accuracy evaluation (estimate.Evaluate), nil
+	// when not computed.
+	Accuracy *estimate.Evaluation
+	Charts   []*Chart
 	// Data holds, per chart kind, the result the chart is drawn from; it is
 	// written as KIND.json.
 	Data map[string]any
@@ -108,24 +107,35 @@ func WriteReport(dir string, rep Report, r Render, browser string) error {
 		}
 	}
 	type accRow struct {
-		Progress                           string
-		ThroughputMedian, ThroughputP90    string
-		RAMMedian, RAMP90, MedianRatioText string
+		Progress                        string
+		ThroughputMedian, ThroughputP90 string
+		Bias, Coverage                  string
+		RAMMedian, MedianRatioText      string
+		ReplayMedian, ClimatologyMedian string
 	}
 	var acc []accRow
-	half := len(rep.Accuracy) / 2
-	for k := 0; k < half; k++ {
-		a, m := rep.Accuracy[k], rep.Accuracy[half+k]
-		ratio := "—"
-		if r := m.MedianAbsError / a.MedianAbsError; a.MedianAbsError > 0 && finite(r) {
-			ratio = strconv.FormatFloat(r, 'f', 1, 64) + "×"
+	if ev := rep.Accuracy; ev != nil {
+		for _, pr := range estimate.Progress {
+			get := func(est string) *estimate.Score {
+				if s := ev.Find(estimate.ScenarioPerturbed, est, estimate.PointInstances, pr); s != nil {
+					return s
+				}
+				return &estimate.Score{MedianAbsError: estimate.Interval{Value: math.NaN()}, P90AbsError: estimate.Interval{Value: math.NaN()},
+					MedianSignedError: estimate.Interval{Value: math.NaN()}, Coverage: estimate.Interval{Value: math.NaN()}}
+			}
+			a, m := get(estimate.EstimatorThroughput), get(estimate.EstimatorRAM)
+			ratio := "—"
+			if r := m.MedianAbsError.Value / a.MedianAbsError.Value; a.MedianAbsError.Value > 0 && finite(r) {
+				ratio = strconv.FormatFloat(r, 'f', 1, 64) + "×"
+			}
+			acc = append(acc, accRow{
+				Progress:         strconv.FormatFloat(100*pr, 'f', 0, 64) + " %",
+				ThroughputMedian: errText(a.MedianAbsError.Value), ThroughputP90: errText(a.P90AbsError.Value),
+				Bias: errText(a.MedianSignedError.Value), Coverage: errText(a.Coverage.Value),
+				RAMMedian: errText(m.MedianAbsError.Value), MedianRatioText: ratio,
+				ReplayMedian: errText(get(estimate.EstimatorReplay).MedianAbsError.Value), ClimatologyMedian: errText(get(estimate.EstimatorClimatology).MedianAbsError.Value),
+			})
 		}
-		acc = append(acc, accRow{
-			Progress:         strconv.FormatFloat(100*a.Progress, 'f', 0, 64) + " %",
-			ThroughputMedian: errText(a.MedianAbsError), ThroughputP90: errText(a.P90AbsError),
-			RAMMedian: errText(m.MedianAbsError), RAMP90: errText(m.P90AbsError),
-			MedianRatioText: ratio,
-		})
 	}
 	var index bytes.Buffer
 	err = indexTemplate.Execute(&index, map[string]any{
@@ -225,9 +235,9 @@ iframe { width: 100%; border: 1px solid #ddd; }
 <h2>Restart plan against its lower bound</h2>
 {{if .R.Plan}}<ul>{{range .R.Plan}}<li>{{.}}</li>{{end}}</ul>{{else}}<p class="note">No restart plan (the model has no workloads).</p>{{end}}
 <h2>ETA accuracy</h2>
-{{if .Acc}}<p>|ETA − actual| / actual remaining time over {{.R.AccuracyRuns}} perturbed simulated recoveries (slow and dying nodes, heavy-tailed starts, a stalling tier), for the throughput estimate and for the RAM extrapolation the incident team used.</p>
-<table><tr><th>progress</th><th>throughput median</th><th>throughput p90</th><th>RAM median</th><th>RAM p90</th><th>RAM / throughput (median)</th></tr>
-{{range .Acc}}<tr><td>{{.Progress}}</td><td>{{.ThroughputMedian}}</td><td>{{.ThroughputP90}}</td><td>{{.RAMMedian}}</td><td>{{.RAMP90}}</td><td>{{.MedianRatioText}}</td></tr>
+{{if .Acc}}<p>|ETA − actual| / actual remaining time over {{.R.Accuracy.Runs}} perturbed simulated recoveries (slow and dying nodes, heavy-tailed starts, a stalling tier), at shares of the instances up: the throughput estimate (median and p90 error, median signed error, share of runs whose finish fell in its 80 % band), the RAM extrapolation the incident team used, and two references: replay (the rest of each run simulated from its true state, what a perfect estimator could know) and climatology (the other runs' median finish). accuracy.json has the calm runs, the shares of the duration and the 95 % intervals.</p>
+<table><tr><th>progress</th><th>throughput median</th><th>throughput p90</th><th>bias</th><th>band coverage</th><th>RAM median</th><th>RAM / throughput (median)</th><th>replay median</th><th>climatology median</th></tr>
+{{range .Acc}}<tr><td>{{.Progress}}</td><td>{{.ThroughputMedian}}</td><td>{{.ThroughputP90}}</td><td>{{.Bias}}</td><td>{{.Coverage}}</td><td>{{.RAMMedian}}</td><td>{{.MedianRatioText}}</td><td>{{.ReplayMedian}}</td><td>{{.ClimatologyMedian}}</td></tr>
 {{end}}</table>{{else}}<p class="note">Not computed.</p>{{end}}
 {{range .R.Notes}}<p class="note">{{.}}</p>{{end}}
 <h2>Charts</h2>

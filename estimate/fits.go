@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/stat/distuv"
 	"runtime"
 	"sync"
@@ -434,6 +435,7 @@ func (f *fits) posterior(d int, mu, tau float64) (float64, float64) {
 	if len(terms) == 0 {
 		return B / P, 1 / P
 	}
+	skewed := ns.ups <= fewUps && len(terms) <= fewTerms
 	// Censored starts: log S(x) = log(erfc(z)/2), concave in x. Newton's
 	// method (steps at most 1) from the last estimate's mode: the
 	// posterior is strictly concave, so where it starts only changes how
@@ -459,7 +461,77 @@ func (f *fits) posterior(d int, mu, tau float64) (float64, float64) {
 			break
 		}
 	}
+	if skewed {
+		return postMoments(terms, P, B, x, -1/h)
+	}
 	return x, -1 / h
+}
+
+// fewUps and fewTerms bound the completed starts and the censored ones
+// (groups and running starts) a node may have for its posterior to be
+// taken by its moments (postMoments) rather than by its mode and
+// curvature: with more data the posterior is close to normal and the two
+// agree, and a node that herded hundreds of starts would make the
+// quadrature costly.
+const (
+	fewUps   = 5
+	fewTerms = 32
+)
+
+// postMoments is the posterior mean and variance of a node's log speed
+// from its prior and completed starts (a normal: precision P, P·mean B)
+// and its censored starts (running, or failed), given the posterior's
+// mode and Laplace variance v. Each censored start is a soft upper bound
+// on the speed, so with little else the posterior is skewed towards slow
+// and its mode is faster than its mean. Taking the mode for the mean made
+// the fleet look fast and narrow early in a recovery, when most nodes
+// have only running starts (on the Alibaba restart, at 10 % of the pods
+// up, μ +0.15 and τ 0.39 against a true 0 and 0.54). The moments come
+// from Gauss–Hermite quadrature (quadPoints points) about the mode, each
+// point weighted by the posterior over its normal.
+func postMoments(terms []censTerm, P, B, mode, v float64) (float64, float64) {
+	sd := math.Sqrt(v)
+	logPost := func(x float64) float64 {
+		lp := x * (B - P*x/2)
+		for _, t := range terms {
+			lp += t.w / t.inv * logErfc(x*t.inv+t.off)
+		}
+		return lp
+	}
+	at := logPost(mode)
+	var sw, sx, sxx float64
+	for k, u := range quadX {
+		x := mode + math.Sqrt2*sd*u
+		w := quadW[k] * math.Exp(logPost(x)-at+u*u)
+		sw += w
+		sx += w * x
+		sxx += w * x * x
+	}
+	if !(sw > 0) {
+		return mode, v
+	}
+	m := sx / sw
+	return m, max(sxx/sw-m*m, 1e-12)
+}
+
+// quadPoints is the order of the Gauss–Hermite rule of censoredMoments.
+const quadPoints = 24
+
+// quadX, quadW are the Gauss–Hermite rule's points and weights (for the
+// weight exp(−u²)), from gonum.
+var quadX, quadW = func() ([]float64, []float64) {
+	x, w := make([]float64, quadPoints), make([]float64, quadPoints)
+	quad.Hermite{}.FixedLocations(x, w, math.Inf(-1), math.Inf(1))
+	return x, w
+}()
+
+// logErfc is log erfc(z), accurate where erfc underflows.
+func logErfc(z float64) float64 {
+	if z < 8 {
+		return math.Log(math.Erfc(z))
+	}
+	u := 1 / (2 * z * z)
+	return -z*z - math.Log(z*math.SqrtPi) + math.Log1p(-u*(1-3*u*(1-5*u)))
 }
 
 // newtonTol is the Newton step below which a node's mode is taken as found.

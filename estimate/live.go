@@ -34,7 +34,10 @@ type Live struct {
 	startT []float64 // per instance: when its running start began
 	upT    []float64 // per instance: when it came up, -1
 	nUp    int
-	upBy   []int32 // per service: instances up
+	upBy   []int32   // per service: instances up
+	fails  []uint8   // per instance: attempts failed so far (at most 255 counted)
+	failT  []float64 // per instance: when its latest attempt failed, s
+	retry  placement.Retry
 
 	lastSeen []float64 // per node: time of its latest event, s; -1 never
 	busy     []int32   // per node: instances scheduled or started there
@@ -61,7 +64,7 @@ type Live struct {
 func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	l := &Live{c: c, p: p, state: make([]uint8, n), node: make([]int32, n), startT: make([]float64, n), upT: make([]float64, n),
-		upBy:     make([]int32, len(c.M.Services)),
+		upBy: make([]int32, len(c.M.Services)), fails: make([]uint8, n), failT: make([]float64, n), retry: placement.DefaultRetry(),
 		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), lastFailed: make([]bool, nn), pending: make([]int32, nn)}
 	l.fits.init(c)
 	for i := range l.node {
@@ -77,6 +80,14 @@ func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 		l.lastSeen[k] = -1
 	}
 	return l
+}
+
+// SetRetry tells the estimator the recovery's retry rule (NewLive assumes
+// placement.DefaultRetry); call it before the first Estimate.
+func (l *Live) SetRetry(r placement.Retry) {
+	if !l.shape.ready {
+		l.retry = r.Resolved()
+	}
 }
 
 // Observe takes one progress event; events come in time order.
@@ -123,6 +134,8 @@ func (l *Live) Observe(e placement.Event) {
 	case placement.Failed:
 		l.closeStart(i, e.TS, false)
 		l.state[i] = stPending
+		l.fails[i] = min(l.fails[i], 254) + 1
+		l.failT[i] = e.TS
 		if l.node[i] >= 0 {
 			l.pending[l.node[i]]++ // waiting to be retried there
 		}

@@ -11,6 +11,7 @@ import (
 const (
 	benchLiveEvents = 1_000_000
 	benchLiveBatch  = 1_000
+	benchAttempts   = 30 // attempts per instance in the recovery, and told to the estimator
 )
 
 // herdingRecovery is a big recovery's event stream: the incident-scale
@@ -28,10 +29,10 @@ func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []place
 	}
 	c := placement.NewCluster(m)
 	p := placement.NewPlan(c)
-	pt := perturb(c, p, 1)
+	pt := perturb(c, 1)
 	evs := make([]placement.Event, 0, benchLiveEvents)
-	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: 30,
-		Speed: pt.speed, DiesAtS: pt.dies,
+	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
+		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
 		OnEvent: func(e placement.Event) {
 			if len(evs) < benchLiveEvents {
 				evs = append(evs, e)
@@ -57,6 +58,7 @@ func BenchmarkLive(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		l := NewLive(c, p)
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		for k, e := range evs {
 			l.Observe(e)
 			if (k+1)%benchLiveBatch == 0 {

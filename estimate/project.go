@@ -27,13 +27,14 @@ type shape struct {
 	projs   []projector
 	ready   bool
 	// Each instance's draws per projection (see drawAll), at
-	// k·instances + i: the first attempt's (-1 until drawn), a summary of
-	// the retries', and all attempts−1 retries' from (k·instances + i)·
-	// (attempts−1) on. Projections write disjoint parts.
-	first   []float64
-	retry   []retryDraws
-	retries []float64
-	svc     []svcInfo
+	// k·instances + i: the first start's (-1 until drawn), and the
+	// retries' (MaxAttempts−1 of them) from (k·instances + i)·
+	// (MaxAttempts−1) on. Projections write disjoint parts.
+	first    []float64
+	retries  []float64
+	retryMin []float64 // per instance and projection: the least of its retry draws
+	nRetry   int       // retry draws per instance and projection: MaxAttempts − 1
+	svc      []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -51,6 +52,10 @@ type shape struct {
 	atNow       [][]rankItem
 	unplacedNow []int32
 	left        []int32
+	// later: released instances waiting out a back-off, ready at t;
+	// gaveUp the instances out of attempts.
+	later  []finishEv
+	gaveUp int
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -75,6 +80,8 @@ type projector struct {
 	upCnt     []int32     // per service: instances up or projected up so far
 	left      []int32     // per service: dependencies not yet at quorum
 	touched   []int32     // nodes to dispatch on
+	att       []uint8     // per instance: failed attempts, observed and projected
+	lost      int         // instances the projection gives up
 	head      []int32     // per node: the next of shape.atNow to start
 	ev        finishQueue // projected ends of the starts the projection makes
 	run       []finishEv  // projected ends of the running starts, sorted
@@ -101,8 +108,9 @@ func (l *Live) prepare() {
 	for j := range sh.first {
 		sh.first[j] = -1
 	}
-	sh.retry = make([]retryDraws, len(c.Instances)*Samples)
-	sh.retries = make([]float64, len(c.Instances)*Samples*(attempts-1))
+	sh.nRetry = l.retry.MaxAttempts - 1
+	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
+	sh.retryMin = make([]float64, len(c.Instances)*Samples)
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -161,7 +169,7 @@ func (l *Live) view(now float64, stale []bool) {
 	for t := range sh.tierUp {
 		sh.tierUp[t], sh.tierUpT[t] = 0, -1
 	}
-	sh.upLast = 0
+	sh.upLast, sh.gaveUp = 0, 0
 	sh.upT = sh.upT[:0]
 	for i, st := range l.state {
 		switch st {
@@ -171,6 +179,10 @@ func (l *Live) view(now float64, stale []bool) {
 			sh.tierUpT[t] = max(sh.tierUpT[t], l.upT[i])
 			sh.upLast = max(sh.upLast, l.upT[i])
 			sh.upT = append(sh.upT, l.upT[i])
+		case stPending:
+			if l.givenUp(i) {
+				sh.gaveUp++
+			}
 		case stStarted:
 			n := l.node[i]
 			if n < 0 || stale[n] {
@@ -194,6 +206,7 @@ func (l *Live) view(now float64, stale []bool) {
 		sh.atNow[n] = sh.atNow[n][:0]
 	}
 	sh.unplacedNow = sh.unplacedNow[:0]
+	sh.later = sh.later[:0]
 	sh.left = resize(sh.left, len(m.Services))
 	for s := range m.Services {
 		left := int32(0)
@@ -211,6 +224,13 @@ func (l *Live) view(now float64, stale []bool) {
 			if st := l.state[i]; st == stUp || st == stStarted {
 				continue
 			}
+			if l.givenUp(i) {
+				continue
+			}
+			if at := l.readyAt(i); at > now {
+				sh.later = append(sh.later, finishEv{t: at, inst: int32(i), kind: evReady})
+				continue
+			}
 			switch n := l.node[i]; {
 			case n < 0:
 				sh.unplacedNow = append(sh.unplacedNow, int32(i))
@@ -222,6 +242,7 @@ func (l *Live) view(now float64, stale []bool) {
 	for n := 0; n < nn; n++ {
 		slices.SortFunc(sh.atNow[n], compare[rankItem])
 	}
+	slices.SortFunc(sh.later, compare[finishEv])
 }
 
 // rank is instance i's dispatch rank: the plan's, or its index without one.
@@ -241,18 +262,19 @@ func uniform(r *rand.PCG) float64 {
 	return float64(r.Uint64()<<11>>11) / (1 << 53)
 }
 
-// duration draws, for projection k, how long instance i still needs on a
-// node of the given speed when it has already run elapsed seconds (0 if
-// not started): a start duration from its service's distribution given it
-// exceeds what is done, and, when that outlasts the timeout, the timeout,
-// a back-off and a fresh draw; never less than 0. The draws come from
-// generators of their own (fixed seed, instance, projection), not from the
-// recovery's. The start duration given what is done is the instance's
-// first draw when that exceeds it (so a start keeps the draw it was
-// projected with before it began, as long as it can), else one drawn from
-// the distribution beyond what is done by a generator of its own: together
+// attempt draws, for projection k, how instance i's q-th start from now
+// on (0: its running start, or its next) ends on a node of the given speed
+// when it has already run elapsed seconds (0 if not started): after d
+// seconds more, up, or failed at its timeout (up false); d is never less
+// than 0. The start's duration comes from its service's distribution,
+// given it exceeds what is done, drawn by generators of their own (fixed
+// seed, instance, projection), not the recovery's. The q-th start's draw
+// is fixed per instance and projection (so a start keeps the draw it was
+// projected with before it began, as long as it can); for the running
+// start, when that draw is below what is done, one is drawn from the
+// distribution beyond what is done by a generator of its own: together
 // exactly the distribution given what is done.
-func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
+func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool) {
 	sh := &l.shape
 	slot := k*len(l.c.Instances) + i
 	sp := max(speed, 1e-3)
@@ -261,7 +283,10 @@ func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
 		l.drawAll(i, k)
 		x = sh.first[slot]
 	}
-	if elapsed > 0 {
+	if q > 0 {
+		x = sh.retries[slot*sh.nRetry+min(q, sh.nRetry)-1]
+		elapsed = 0
+	} else if elapsed > 0 {
 		if done := elapsed * sp; x <= done { // work done so far
 			d := l.c.M.Services[l.c.Instances[i].Service].Start
 			var r rand.PCG
@@ -273,44 +298,15 @@ func (l *Live) duration(i, k int, speed, elapsed float64) float64 {
 		elapsed = 0
 	}
 	timeout := sh.svc[l.c.Instances[i].Service].timeout
-	limit := timeout * sp // work an attempt does before its timeout
-	if x <= limit {
-		return max(x/sp-elapsed, 0)
+	if x <= timeout*sp { // the work an attempt does before its timeout
+		return max(x/sp-elapsed, 0), true
 	}
-	// Retries until one ends before its timeout, the last one whatever.
-	j := attempts - 1
-	if rd := &sh.retry[slot]; rd.min <= limit {
-		rs := sh.retries[slot*(attempts-1):]
-		for j = 1; rs[j-1] > limit; j++ {
-		}
-		x = rs[j-1]
-	} else {
-		x = rd.last
-	}
-	return max(float64(j)*timeout-elapsed+backoffSum[j]+x/sp, 0)
+	return max(timeout-elapsed, 0), false
 }
-
-// attempts is how many starts an instance is projected to make at most.
-const attempts = placement.DefaultMaxAttempts
-
-// backoffSum[j] is the projected back-off before retry j, summed over the
-// first j retries, s: doubling from DefaultBackoffS and capped at
-// MaxBackoffS, as the simulator does (its jitter averages out).
-var backoffSum = func() (b [attempts]float64) {
-	for a := 1; a < attempts; a++ {
-		b[a] = b[a-1] + min(placement.DefaultBackoffS*math.Pow(2, float64(a-1)), placement.MaxBackoffS)
-	}
-	return b
-}()
-
-// retryDraws summarizes an instance's retry draws for one projection: the
-// least of those whose attempt is checked against the timeout (all but
-// the last), and the last; min is -1 until drawn.
-type retryDraws struct{ min, last float64 }
 
 // drawAll draws instance i's starts for projection k, as start durations
 // at full speed, from its generator (fixed seed, instance, projection):
-// the first attempt's into first, the retries' into retries and retry.
+// the first start's into first, the retries' into retries.
 func (l *Live) drawAll(i, k int) {
 	sh := &l.shape
 	slot := k*len(l.c.Instances) + i
@@ -318,16 +314,59 @@ func (l *Live) drawAll(i, k int) {
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
 	sh.first[slot] = placement.Quantile(d, min(uniform(&r), 1-1e-9))
-	rs := sh.retries[slot*(attempts-1) : (slot+1)*(attempts-1)]
-	rd := retryDraws{min: math.Inf(1)}
-	for j := range rs {
-		rs[j] = placement.Quantile(d, uniform(&r))
-		if j < len(rs)-1 {
-			rd.min = min(rd.min, rs[j])
-		}
+	sh.retryMin[slot] = math.Inf(1)
+	for j := range sh.retries[slot*sh.nRetry : (slot+1)*sh.nRetry] {
+		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
+		sh.retries[slot*sh.nRetry+j] = x
+		sh.retryMin[slot] = min(sh.retryMin[slot], x)
 	}
-	rd.last = rs[len(rs)-1]
-	sh.retry[slot] = rd
+}
+
+// nextUp is, for instance i whose start failed at t (p.att[i] counting
+// it), when it queues again for its next start that ends before its
+// timeout on a node of the given speed (as attempt draws them for
+// projection k), by the retry rule: the back-off after this failure and,
+// for each start before that one that would outlast its timeout, its
+// timeout and the back-off after it; those futile starts are counted in
+// p.att[i]. false when no start left can come up: the instance is given
+// up. Projecting each futile start through the queue of its node made an
+// estimate of a herded recovery, whose slow nodes fail most starts, up to
+// a hundred times slower; the slot time they hold is left out.
+func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
+	sh := &l.shape
+	slot := k*len(l.c.Instances) + i
+	timeout := sh.svc[l.c.Instances[i].Service].timeout
+	limit := timeout * max(speed, 1e-3)
+	if sh.retryMin[slot] > limit {
+		return 0, false // no retry draw ends before the timeout
+	}
+	at := t
+	for l.retry.Again(int(p.att[i])) {
+		at += l.retry.Backoff(int(p.att[i]))
+		q := int(p.att[i] - l.fails[i]) // the next start's index from now on
+		if q > sh.nRetry || sh.retries[slot*sh.nRetry+q-1] <= limit {
+			return at, true
+		}
+		at += timeout // it outlasts its timeout: one more failure
+		p.att[i]++
+	}
+	return 0, false
+}
+
+// readyAt is when instance i, waiting after a failed attempt, is due
+// again by the recovery's retry rule (its back-off's mean: the jitter
+// averages 1); 0 if it is not waiting out a back-off.
+func (l *Live) readyAt(i int) float64 {
+	if l.fails[i] == 0 || l.state[i] != stPending {
+		return 0
+	}
+	return l.failT[i] + l.retry.Backoff(int(l.fails[i]))
+}
+
+// givenUp reports whether instance i failed its last attempt: the
+// recovery will not start it again.
+func (l *Live) givenUp(i int) bool {
+	return l.state[i] == stPending && !l.retry.Again(int(l.fails[i]))
 }
 
 // project runs the remaining work forward as the plan policy carries it
@@ -335,10 +374,13 @@ func (l *Live) drawAll(i, k int) {
 // service is released when a quorum of each dependency is projected up,
 // its instances then wait on their nodes, and whenever a node has a free
 // slot it starts the waiting instance of lowest dispatch rank
-// (placement.Plan.Rank), at the node's drawn speed. An instance with no
-// node goes to the node of its pool with the most free slots when it is
-// released; one on a stale node, or behind a dependency that never
-// reaches quorum, is at risk.
+// (placement.Plan.Rank), at the node's drawn speed. A start that outlasts
+// its timeout frees its slot then, and the instance waits out its back-off
+// before it queues again, or is given up after its last attempt, by the
+// recovery's placement.Retry rule, as the simulator does. An instance with
+// no node goes to the node of its pool with the most free slots when it is
+// released; one on a stale node, or behind a dependency that never reaches
+// quorum, is at risk.
 func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed []float64) projection {
 	c := l.c
 	m := c.M
@@ -357,21 +399,23 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		p.waiting[n] = p.waiting[n][:0]
 	}
 	p.startNode = resize(p.startNode, len(c.Instances))
-	p.ev = p.ev[:0]
+	p.att = resize(p.att, len(c.Instances))
+	copy(p.att, l.fails)
+	p.lost = 0
+	p.ev = append(p.ev[:0], sh.later...) // sorted by time: a heap already
 	ups := p.ups[:0]
 	// Running starts hold a slot until their projected end. They are many
 	// when nodes herded (hundreds per node): sorted once, they are merged
-	// with the heap of the starts the projection makes, which never holds
-	// more than the slots.
+	// with the heap of the starts the projection makes.
 	p.run = p.run[:0]
 	for _, r := range sh.running {
 		if r.node < 0 {
 			continue
 		}
-		rest := l.duration(int(r.inst), kind, speed[r.node], r.elapsed)
+		rest, up := l.attempt(int(r.inst), kind, 0, speed[r.node], r.elapsed)
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
-		p.run = append(p.run, finishEv{now + rest, r.inst})
+		p.run = append(p.run, finishEv{t: now + rest, inst: r.inst, kind: endKind(up)})
 	}
 	p.tmp = radixByTime(p.run, p.tmp)
 	next := 0
@@ -400,27 +444,42 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			e = p.ev.pop()
 		}
 		i, t := e.inst, e.t
+		s := c.Instances[i].Service
+		if e.kind == evReady {
+			l.place(p, i, s, stale)
+			l.dispatch(p, t, kind, speed)
+			continue
+		}
 		n := p.startNode[i]
 		if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
+		}
+		if e.kind == evFail {
+			p.att[i]++
+			if at, ok := l.nextUp(p, int(i), kind, t, speed[n]); ok {
+				p.ev.push(finishEv{t: at, inst: i, kind: evReady})
+			} else {
+				p.lost++
+			}
+			l.dispatch(p, t, kind, speed)
+			continue
 		}
 		ups = append(ups, t)
 		pr.all = max(pr.all, t)
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
-		s := c.Instances[i].Service
 		if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
 			for _, d := range c.Dependents(int(s)) {
 				if p.left[d]--; p.left[d] == 0 {
-					l.release(p, d, stale)
+					l.release(p, d, t, stale)
 				}
 			}
 		}
 		l.dispatch(p, t, kind, speed)
 	}
 	p.ups = ups
-	pr.atRisk = len(c.Instances) - l.nUp - len(ups)
+	pr.atRisk = len(c.Instances) - l.nUp - len(ups) - sh.gaveUp - p.lost
 	switch k := ninetyK(len(c.Instances)); {
 	case k < 0:
 		pr.ninety = pr.all
@@ -434,12 +493,32 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	return pr
 }
 
+// Kinds of projected events.
+const (
+	evUp    = iota // a start ends with the instance up
+	evFail         // a start ends at its timeout
+	evReady        // an instance's back-off is over: it queues again
+)
+
+// endKind is the kind of a start's end.
+func endKind(up bool) uint8 {
+	if up {
+		return evUp
+	}
+	return evFail
+}
+
 // release puts service s's instances that are neither up nor starting in
-// their nodes' queues; dispatch starts them.
-func (l *Live) release(p *projector, s int32, stale []bool) {
+// their nodes' queues at t, those waiting out a back-off when it ends;
+// dispatch starts them. Instances out of attempts stay down.
+func (l *Live) release(p *projector, s int32, t float64, stale []bool) {
 	first := l.c.First(int(s))
 	for i := first; i < first+l.c.M.Services[s].Instances; i++ {
-		if st := l.state[i]; st == stUp || st == stStarted {
+		if st := l.state[i]; st == stUp || st == stStarted || l.givenUp(i) {
+			continue
+		}
+		if at := l.readyAt(i); at > t {
+			p.ev.push(finishEv{t: at, inst: int32(i), kind: evReady})
 			continue
 		}
 		l.place(p, int32(i), s, stale)
@@ -476,10 +555,10 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 			} else {
 				i = q.pop().inst
 			}
-			d := l.duration(int(i), kind, speed[n], 0)
+			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), speed[n], 0)
 			p.free[n]--
 			p.startNode[i] = n
-			p.ev.push(finishEv{t + d, i})
+			p.ev.push(finishEv{t: t + d, inst: i, kind: endKind(up)})
 		}
 	}
 	p.touched = p.touched[:0]
@@ -551,10 +630,11 @@ func (l *Live) room(p *projector, n int32) int32 {
 	return p.free[n] - int32(len(p.waiting[n])) - (int32(len(l.shape.atNow[n])) - p.head[n])
 }
 
-// finishEv is a projected up time.
+// finishEv is a projected event: a start's end or a back-off's.
 type finishEv struct {
 	t    float64
 	inst int32
+	kind uint8 // evUp, evFail or evReady
 }
 
 // compare orders two items by their less, for slices.SortFunc.

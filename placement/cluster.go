@@ -232,8 +232,24 @@ func Sample(d topology.Dist, r *rand.Rand) float64 {
 // from its service's distribution with a generator seeded by (seed, i, a):
 // the same for every policy and every event order.
 func (c *Cluster) Work(seed uint64, i, a int) float64 {
-	r := rand.New(rand.NewPCG(seed, uint64(i)<<8|uint64(a&0xff)))
-	return Sample(c.M.Services[c.Instances[i].Service].Start, r)
+	var d drawer
+	return c.work(&d, seed, i, a)
+}
+
+// drawer is a generator to draw start durations with, reseeded per draw.
+type drawer struct {
+	pcg rand.PCG
+	r   *rand.Rand
+}
+
+// work is Work drawing with d's generator (the same values, without a
+// generator allocated per draw).
+func (c *Cluster) work(d *drawer, seed uint64, i, a int) float64 {
+	if d.r == nil {
+		d.r = rand.New(&d.pcg)
+	}
+	d.pcg.Seed(seed, uint64(i)<<8|uint64(a&0xff))
+	return Sample(c.M.Services[c.Instances[i].Service].Start, d.r)
 }
 
 // IdleW returns, per device, its draw with nothing running, W: the idle

@@ -1,8 +1,6 @@
 package placement
 
 import (
-	"container/heap"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -34,6 +32,10 @@ type SimOptions struct {
 	DiesAtS []float64
 	// OnEvent, when set, receives every progress event in time order.
 	OnEvent func(Event)
+	// NoBound leaves Result.LowerBoundS at 0: the bound takes longer to
+	// compute than the recovery to simulate, and an evaluation of the
+	// ETA needs only the recovery.
+	NoBound bool
 }
 
 // State of an instance in a progress event.
@@ -85,28 +87,10 @@ type Result struct {
 // Simulate runs the recovery of c under o.Policy. For "plan", p is the plan
 // to follow (NewPlan(c) when nil); the baselines place on the fly.
 func Simulate(c *Cluster, p *Plan, o SimOptions) (*Result, error) {
-	if o.RefreshS <= 0 {
-		o.RefreshS = DefaultRefreshS
+	s, err := newRun(c, p, o)
+	if err != nil {
+		return nil, err
 	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.BackoffS <= 0 {
-		o.BackoffS = DefaultBackoffS
-	}
-	if o.HorizonS <= 0 {
-		o.HorizonS = 24 * 3600
-	}
-	switch o.Policy {
-	case PolicyPlan:
-		if p == nil {
-			p = NewPlan(c)
-		}
-	case PolicyStale, PolicyRandom, PolicyP2C:
-	default:
-		return nil, fmt.Errorf("unknown policy %q (plan, stale, random or p2c)", o.Policy)
-	}
-	s := newSim(c, p, o)
 	s.run()
 	return s.result(), nil
 }
@@ -138,7 +122,61 @@ func (q eventQueue) Less(i, j int) bool {
 	return q[i].seq < q[j].seq
 }
 func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(simEvent)) }
+
+// before orders events by time, then by the order they were queued: a
+// total order, so every heap pops them in the same sequence.
+func (a *simEvent) before(b *simEvent) bool {
+	return a.t < b.t || a.t == b.t && a.seq < b.seq
+}
+
+// push adds x to the 4-ary min-heap q (the simulator's own, without
+// container/heap's interface calls and boxing).
+func (q *eventQueue) push(x simEvent) {
+	h := append(*q, x)
+	j := len(h) - 1
+	for j > 0 {
+		up := (j - 1) / 4
+		if !h[j].before(&h[up]) {
+			break
+		}
+		h[j], h[up] = h[up], h[j]
+		j = up
+	}
+	*q = h
+}
+
+// pop removes the earliest event of the 4-ary min-heap q.
+func (q *eventQueue) pop() simEvent {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	x := h[last]
+	h = h[:last]
+	j := 0
+	for {
+		a := 4*j + 1
+		if a >= len(h) {
+			break
+		}
+		best := a
+		for b := a + 1; b < min(a+4, len(h)); b++ {
+			if h[b].before(&h[best]) {
+				best = b
+			}
+		}
+		if !h[best].before(&x) {
+			break
+		}
+		h[j] = h[best]
+		j = best
+	}
+	if len(h) > 0 {
+		h[j] = x
+	}
+	*q = h
+	return top
+}
+func (q *eventQueue) Push(x any) { *q = append(*q, x.(simEvent)) }
 func (q *eventQueue) Pop() any {
 	old := *q
 	x := old[len(old)-1]
@@ -161,6 +199,7 @@ type simInst struct {
 	node    int32
 	attempt int32   // attempts so far: starts and rejections
 	starts  int32   // starts so far: the k-th start draws Work(seed, i, k), whatever was rejected before
+	vBeg    float64 // virtual time its start began
 	vEnd    float64 // virtual time its start completes
 	state   int8    // 0 waiting, 1 ready/queued, 2 starting, 3 up, 4 given up
 	startT  float64
@@ -180,6 +219,8 @@ type sim struct {
 	depsLeft []int32 // per service: dependencies not yet at quorum
 	upCount  []int32 // per service: instances up
 	rank     []int32 // plan: each instance's dispatch priority, lowest first (Plan.rank)
+	drawSeed uint64  // seed of the start durations: o.Seed, or a replay's own from its fork on
+	draw     drawer
 
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
@@ -197,8 +238,8 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 	s := &sim{c: c, p: p, o: o, nodes: make([]simNode, len(c.nodes)), inst: make([]simInst, len(c.Instances)),
 		u: newUsage(c), rng: rand.New(rand.NewPCG(o.Seed, 0x5eed^uint64(len(o.Policy)))),
 		depsLeft: make([]int32, len(m.Services)), upCount: make([]int32, len(m.Services)),
-		snapT: -1,
-		res:   &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
+		snapT: -1, drawSeed: o.Seed,
+		res: &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
 	for i := range s.res.UpS {
 		s.res.UpS[i] = -1
 		s.res.Placement[i] = -1
@@ -227,7 +268,7 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 
 func (s *sim) push(t float64, kind uint8, id, ver int32) {
 	s.seq++
-	heap.Push(&s.q, simEvent{t: t, seq: s.seq, kind: kind, id: id, ver: ver})
+	s.q.push(simEvent{t: t, seq: s.seq, kind: kind, id: id, ver: ver})
 }
 
 func (s *sim) emit(i, n int32, st State) {
@@ -250,11 +291,17 @@ func (s *sim) release(sv int32) {
 }
 
 func (s *sim) run() {
+	s.runUntil(s.o.HorizonS)
+	s.finish()
+}
+
+// runUntil handles the events due by limit (s).
+func (s *sim) runUntil(limit float64) {
 	for s.q.Len() > 0 {
-		ev := heap.Pop(&s.q).(simEvent)
-		if ev.t > s.o.HorizonS {
-			break
+		if s.q[0].t > limit || s.q[0].t > s.o.HorizonS {
+			return
 		}
+		ev := s.q.pop()
 		s.now = ev.t
 		switch ev.kind {
 		case evReady:
@@ -276,7 +323,6 @@ func (s *sim) run() {
 			s.death(ev.id)
 		}
 	}
-	s.finish()
 }
 
 // ready handles an instance whose dependencies are met (or whose retry is due).
@@ -496,7 +542,8 @@ func (s *sim) start(n, i int32) {
 	nd := &s.nodes[n]
 	s.u.add(n, int(i))
 	in.node, in.state, in.startT = n, 2, s.now
-	in.vEnd = nd.v + s.c.Work(s.o.Seed, int(i), int(in.starts))
+	in.vBeg = nd.v
+	in.vEnd = nd.v + s.c.work(&s.draw, s.drawSeed, int(i), int(in.starts))
 	in.starts++
 	nd.running = append(nd.running, i)
 	if k := len(nd.running); k > s.res.PeakConcurrent {
@@ -508,7 +555,13 @@ func (s *sim) start(n, i int32) {
 	if timeout <= 0 {
 		timeout = DefaultTimeoutS
 	}
-	s.push(s.now+timeout, evTimeout, i, in.attempt)
+	// Under the plan a node never runs more than c starts, so a start
+	// keeps its rate until it ends or its node dies: one that ends before
+	// its timeout needs no timeout event (leaving it out changes nothing
+	// but the queue's size).
+	if s.o.Policy != PolicyPlan || (in.vEnd-nd.v)/s.rate(n, len(nd.running)) >= timeout*(1-1e-9) {
+		s.push(s.now+timeout, evTimeout, i, in.attempt)
+	}
 	s.reschedule(n)
 }
 
@@ -579,20 +632,24 @@ func (s *sim) fail(i int32, timeout bool) {
 	s.retry(i)
 }
 
-// retry schedules the next attempt after a backoff with ±50 % jitter, or
-// gives the instance up.
+// retry schedules the next attempt after a jittered back-off, or gives
+// the instance up, by the recovery's Retry rule.
 func (s *sim) retry(i int32) {
 	in := &s.inst[i]
 	in.attempt++
 	in.state = 0
-	if int(in.attempt) >= s.o.MaxAttempts {
+	rule := s.o.retry()
+	if !rule.Again(int(in.attempt)) {
 		s.giveUp(i)
 		return
 	}
 	s.res.Retries++
-	d := min(s.o.BackoffS*float64(int64(1)<<min(in.attempt-1, 20)), MaxBackoffS)
-	d *= 0.5 + s.rng.Float64()
-	s.push(s.now+d, evReady, i, 0)
+	s.push(s.now+rule.Jittered(int(in.attempt), s.rng.Float64()), evReady, i, 0)
+}
+
+// retry is the options' retry rule, defaults resolved.
+func (o *SimOptions) retry() Retry {
+	return Retry{MaxAttempts: o.MaxAttempts, BackoffS: o.BackoffS}.Resolved()
 }
 
 func (s *sim) giveUp(i int32) {
@@ -630,6 +687,9 @@ func (s *sim) finish() {
 	sort.Float64s(ups)
 	r.P50UpS = quantile(ups, 0.5)
 	r.P95UpS = quantile(ups, 0.95)
+	if s.o.NoBound {
+		return
+	}
 	path, work, take, tries := s.c.attemptTimes(s.o, func(i int) bool { return s.o.Policy != PolicyPlan || s.p.Assign[i].Node >= 0 })
 	r.LowerBoundS = s.c.retryBound(path, work, take, tries)
 }
@@ -734,7 +794,7 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 			default:
 				work[i] = min(work[i], w)
 			}
-			lost += timeout + 0.5*min(o.BackoffS*float64(int64(1)<<min(a, 20)), MaxBackoffS)
+			lost += timeout + 0.5*o.retry().Backoff(a+1)
 		}
 	}
 	return path, work, take, tries

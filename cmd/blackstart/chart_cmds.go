@@ -585,7 +585,7 @@ func reportAction(c *cli.Context) error {
 			if err != nil {
 				return badInput("%v", err)
 			}
-			rep.Accuracy, rep.AccuracyRuns = acc, runs
+			rep.Accuracy = acc
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "No restart charts: the model has no workloads.")

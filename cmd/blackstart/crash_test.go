@@ -160,7 +160,14 @@ func removeDBFiles(path string) {
 // and whether the process was killed before it finished.
 func watchCommit(t *testing.T, db, file string, threshold int64) (int64, bool) {
 	t.Helper()
-	cmd := blackstartCmd("db", "commit", "--db", db, "--model", "site", "-m", "the big one", "--author", "crash-test", file)
+	return watchRun(t, db, []string{"db", "commit", "--db", db, "--model", "site", "-m", "the big one", "--author", "crash-test", file}, threshold)
+}
+
+// watchRun runs blackstart with args, writing into db, and watches db's WAL
+// as watchCommit does.
+func watchRun(t *testing.T, db string, args []string, threshold int64) (int64, bool) {
+	t.Helper()
+	cmd := blackstartCmd(args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -174,12 +181,12 @@ func watchCommit(t *testing.T, db, file string, threshold int64) (int64, bool) {
 		select {
 		case err := <-done:
 			if threshold < 0 && err != nil {
-				t.Fatalf("commit failed: %v\n%s", err, stderr.String())
+				t.Fatalf("%s failed: %v\n%s", args[0], err, stderr.String())
 			}
 			return seen, false
 		case <-deadline:
 			cmd.Process.Kill()
-			t.Fatalf("commit did not finish in 2 minutes")
+			t.Fatalf("%s did not finish in 2 minutes", args[0])
 		default:
 		}
 		s := walSize(db)

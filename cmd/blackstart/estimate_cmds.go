@@ -67,14 +67,21 @@ Example:
 				Name:      "evaluate",
 				Usage:     "accuracy of the live ETA and of the RAM baseline over perturbed simulated recoveries",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
-				Description: `Perturbations per run: node speeds spread (lognormal, sigma 0.5), a tenth of the
-nodes at half speed, one node in fifty dying in the first half, and in one run
-in four a whole role's nodes stalling at a fifth of their speed. Reports at
-10/25/50/75 % progress the median and p90 of |ETA − actual| / actual remaining.
+				Description: `Two sets of --runs recoveries: perturbed (node speeds spread lognormal, sigma
+0.5; a tenth of the nodes at half speed; one node in fifty dying in the first
+half of the run; in one run in four a whole role's nodes stalling at a fifth
+of their speed) and calm (nothing goes wrong). Scores the throughput ETA, the
+RAM extrapolation and two references, replay (the rest of the run simulated
+from its true state) and climatology (the other runs' median finish), at 10,
+25, 50 and 75 % of the instances up and of the actual duration: median and
+p90 of |ETA − actual| / actual remaining, the median signed error, and the
+share of runs whose finish fell in the 80 % band, each with a bootstrap 95 %
+interval. See docs/evaluate.md.
 
 Example:
    blackstart estimate evaluate --runs 20 examples/platform-2019.toml`,
-				Flags:        []cli.Flag{formatFlag("table", "json", "csv"), from, seed, runs, policy},
+				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from, seed, runs, policy,
+					&cli.IntFlag{Name: "replays", Value: estimate.DefaultReplays, Usage: "continuations of the replay reference per scoring moment, >= 1"}},
 				OnUsageError: usageError,
 				Action:       estimateEvaluate,
 			},
@@ -287,41 +294,70 @@ func estimateEvaluate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Int("replays") < 1 {
+		return badInput("--replays must be >= 1, got %d", c.Int("replays"))
+	}
 	cl, p, err := estimateSetup(c)
 	if err != nil {
 		return err
 	}
-	acc, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed")})
+	ev, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), Replays: c.Int("replays")})
 	if err != nil {
 		return badInput("%v", err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
-		err = writeJSON(w, acc)
+		err = writeJSON(w, ev)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"estimator", "progress", "median_abs_error", "p90_abs_error", "samples"})
-		for _, a := range acc {
-			cw.Write([]string{a.Estimator, csvFloat(a.Progress), csvErr(a.MedianAbsError), csvErr(a.P90AbsError), strconv.Itoa(a.Samples)})
+		head := []string{"scenario", "estimator", "point", "progress", "samples"}
+		for _, f := range []string{"median_abs_error", "p90_abs_error", "median_signed_error", "coverage"} {
+			head = append(head, f, f+"_ci95_low", f+"_ci95_high")
+		}
+		cw.Write(append(head, "nominal_coverage"))
+		for _, s := range ev.Scores {
+			row := []string{s.Scenario, s.Estimator, s.Point, csvFloat(s.Progress), strconv.Itoa(s.Samples)}
+			for _, v := range []estimate.Interval{s.MedianAbsError, s.P90AbsError, s.MedianSignedError, s.Coverage} {
+				row = append(row, csvErr(v.Value), csvErr(v.Low), csvErr(v.High))
+			}
+			cw.Write(append(row, csvFloat(s.NominalCoverage)))
 		}
 		cw.Flush()
 		err = cw.Error()
 	default:
-		fmt.Fprintf(w, "ETA accuracy over %d perturbed recoveries (policy %s, seeds %d…): |ETA − actual| / actual remaining\n\n", c.Int("runs"), c.String("policy"), c.Uint64("seed"))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PROGRESS\tTHROUGHPUT MEDIAN\tTHROUGHPUT P90\tRAM MEDIAN\tRAM P90")
-		half := len(acc) / 2
-		for k := 0; k < half; k++ {
-			a, r := acc[k], acc[half+k]
-			fmt.Fprintf(tw, "%.0f %%\t%s\t%s\t%s\t%s\n", 100*a.Progress, tabErr(a.MedianAbsError), tabErr(a.P90AbsError), tabErr(r.MedianAbsError), tabErr(r.P90AbsError))
+		fmt.Fprintf(w, "ETA accuracy over %d simulated recoveries per set (policy %s, seeds %d…; replay: %d continuations per moment).\n", ev.Runs, ev.Policy, ev.Seed, ev.Replays)
+		fmt.Fprintf(w, "Error: (ETA − actual) / actual remaining; [95 %% bootstrap interval]; coverage: share of runs whose finish fell in the %.0f %% band.\n", 100*estimate.BandLevel)
+		for _, scen := range []string{estimate.ScenarioPerturbed, estimate.ScenarioCalm} {
+			fmt.Fprintf(w, "\n%s runs\n", scen)
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "AT\tESTIMATOR\tMEDIAN |ERROR|\tP90 |ERROR|\tBIAS (MEDIAN ERROR)\tCOVERAGE")
+			for _, s := range ev.Scores {
+				if s.Scenario != scen {
+					continue
+				}
+				at := fmt.Sprintf("%.0f %% up", 100*s.Progress)
+				if s.Point == estimate.PointDuration {
+					at = fmt.Sprintf("%.0f %% of time", 100*s.Progress)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", at, s.Estimator, tabInterval(s.MedianAbsError), tabInterval(s.P90AbsError),
+					tabInterval(s.MedianSignedError), tabInterval(s.Coverage))
+			}
+			tw.Flush()
 		}
-		tw.Flush()
 	}
 	if err != nil {
 		return err
 	}
 	return w.Flush()
+}
+
+// tabInterval formats a figure and its 95 % interval for a table.
+func tabInterval(v estimate.Interval) string {
+	if math.IsNaN(v.Value) {
+		return "-"
+	}
+	return fmt.Sprintf("%s [%s, %s]", tabErr(v.Value), tabErr(v.Low), tabErr(v.High))
 }
 
 // tabErr formats a relative error for a table: "-" without samples, "inf"

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -226,52 +223,36 @@ func TestMeasureImportCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	importer := func(db string) *exec.Cmd {
-		cmd := blackstartCmd("measure", "import", "--db", db, readings) // crash_test.go
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		return cmd
-	}
-	// One import to its end: how long one takes, and what "all there" is.
+	args := func(db string) []string { return []string{"measure", "import", "--db", db, readings} }
+	// One import to its end: what "all there" is, and how far its WAL grows.
 	full := filepath.Join(dir, "full.db")
 	copyDB(t, base, full)
 	start := time.Now()
-	if err := importer(full).Run(); err != nil {
-		t.Fatalf("import: %v", err)
-	}
+	maxWAL, _ := watchRun(t, full, args(full), -1)
 	took := time.Since(start)
 	if got := storedReadings(t, full); got != int64(total) {
 		t.Fatalf("a whole import stored %d readings, want %d", got, total)
 	}
+	const header = 32 + 4096 + 24 // WAL header and one frame: writing has begun
+	if maxWAL <= header {
+		t.Fatalf("the import's WAL grew to %d bytes only", maxWAL)
+	}
+	// Kills at WAL sizes spread from the first frame to the largest seen, so
+	// that every kill lands after writing has begun however loaded the
+	// machine is (a kill timed by the clock missed on a busy machine).
 	outcomes := map[string]int{}
-	duringWrites := 0 // kills that found the WAL grown: writing had begun
+	killed := 0
 	const kills = 20
-	for k := 1; k <= kills; k++ {
+	for k := 0; k < kills; k++ {
 		db := filepath.Join(dir, "kill.db")
 		removeFiles(db)
 		copyDB(t, base, db)
-		cmd := importer(db)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		at := took * time.Duration(k) / (kills + 1)
-		walAtKill := make(chan int64, 1)
-		timer := time.AfterFunc(at, func() {
-			var wal int64
-			if st, err := os.Stat(db + "-wal"); err == nil {
-				wal = st.Size()
-			}
-			cmd.Process.Signal(syscall.SIGKILL)
-			walAtKill <- wal
-		})
-		err := cmd.Wait()
-		if !timer.Stop() && err != nil {
-			if <-walAtKill > 0 {
-				duringWrites++
-			}
-		}
+		threshold := header + (maxWAL-header)*int64(k)/int64(kills-1)
+		at, wasKilled := watchRun(t, db, args(db), threshold)
 		outcome := "finished"
-		if err != nil {
+		if wasKilled {
 			outcome = "killed"
+			killed++
 		}
 		got := storedReadings(t, db)
 		switch got {
@@ -280,12 +261,12 @@ func TestMeasureImportCrash(t *testing.T) {
 		case int64(total):
 			outcomes[outcome+", whole"]++
 		default:
-			t.Errorf("kill %d at %v: %d of %d readings stored", k, at, got, total)
+			t.Errorf("kill %d at WAL %d bytes: %d of %d readings stored", k, at, got, total)
 		}
 	}
-	t.Logf("an import takes %v; %d kills: %v; %d of them after writing had begun (the WAL had grown)", took.Round(time.Millisecond), kills, outcomes, duringWrites)
-	if duringWrites < kills/2 {
-		t.Errorf("only %d kills landed after writing had begun, want %d or more: %v", duringWrites, kills/2, outcomes)
+	t.Logf("an import takes %v, its WAL reaches %d bytes; %d kills: %v", took.Round(time.Millisecond), maxWAL, kills, outcomes)
+	if killed < kills/2 {
+		t.Errorf("only %d of %d runs were killed after writing had begun, want %d or more: %v", killed, kills, kills/2, outcomes)
 	}
 }
 
