@@ -160,7 +160,10 @@ type Rack struct {
 	ID   string
 	Row  string
 	Room string
-	Pos  Pos
+	// U is the rack's height in rack units, 1..100; 0 when not given
+	// (then rack space does not limit what fits).
+	U   int
+	Pos Pos
 }
 
 // DeviceModel is a catalogue entry shared by identical devices. Draw figures
@@ -172,6 +175,7 @@ type DeviceModel struct {
 	PSUs         int     // PSU count, >= 1
 	PSUsRequired int     // PSUs that must be powered for the device to run, 1..PSUs
 	PSURatingW   float64 // output rating of one PSU, W; 0 when not given
+	UHeight      int     // height in rack units, 1..100; 0 when not given (counted as 1 U where a rack's u is given)
 	NameplateW   float64 // label (maximum) draw, W
 	AllocatedW   float64 // draw allocated by the planner, W
 	TypicalW     float64 // typical operating draw, W

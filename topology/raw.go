@@ -78,6 +78,7 @@ type rawRack struct {
 	ID   *string `toml:"id"`
 	Row  *string `toml:"row"`
 	Room *string `toml:"room"`
+	U    *int    `toml:"u"`
 }
 
 type rawDeviceModel struct {
@@ -86,6 +87,7 @@ type rawDeviceModel struct {
 	PSUs             *int     `toml:"psus"`
 	PSUsRequired     *int     `toml:"psus_required"`
 	PSURatingW       *float64 `toml:"psu_rating_w"`
+	UHeight          *int     `toml:"u_height"`
 	NameplateW       *float64 `toml:"nameplate_w"`
 	AllocatedW       *float64 `toml:"allocated_w"`
 	TypicalW         *float64 `toml:"typical_w"`
