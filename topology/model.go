@@ -1,5 +1,7 @@
 package topology
 
+import "fmt"
+
 // Kind is the kind of a power element.
 type Kind uint8
 
@@ -323,4 +325,26 @@ func (m *Model) lookup(id string, table uint8) (int, bool) {
 		return -1, false
 	}
 	return int(r.index), true
+}
+
+// WithDevices returns a copy of m with devices ds appended (their Rack,
+// Model and Feeds indices refer to m's tables), as if the model files had
+// listed them last: the model of a capacity plan before it is written
+// out. It refuses an id already taken, naming it. m is not changed.
+func (m *Model) WithDevices(ds []Device) (*Model, error) {
+	out := *m
+	out.ids = make(map[string]ref, len(m.ids)+len(ds))
+	for k, v := range m.ids {
+		out.ids[k] = v
+	}
+	out.Devices = make([]Device, len(m.Devices), len(m.Devices)+len(ds))
+	copy(out.Devices, m.Devices)
+	for _, d := range ds {
+		if _, taken := out.ids[d.ID]; taken {
+			return nil, fmt.Errorf("device id %q is already used in the model", d.ID)
+		}
+		out.ids[d.ID] = ref{tabDevice, int32(len(out.Devices))}
+		out.Devices = append(out.Devices, d)
+	}
+	return &out, nil
 }

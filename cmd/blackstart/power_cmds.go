@@ -28,7 +28,7 @@ func powerCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "load flow, N-1 failover sweep and cascade simulation",
-		Subcommands: []*cli.Command{
+		Subcommands: append([]*cli.Command{
 			{
 				Name:      "load",
 				Usage:     "load on every element and line in normal operation, and each rack's failover load",
@@ -70,7 +70,7 @@ Examples:
 				OnUsageError: usageError,
 				Action:       powerFailover,
 			},
-		},
+		}, capacityCommands(basis)...),
 	}
 }
 
