@@ -221,7 +221,11 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	nextID := map[string]int{}
 	var newDevs []topology.Device
 	touched := map[int]bool{}
-	for _, rq := range reqs {
+	type pick struct{ rq, slot int }
+	var picks []pick
+	reqSlots := make([][]Slot, len(reqs))
+	reqProbes := make([][]Probe, len(reqs))
+	for ri, rq := range reqs {
 		dm := &m.DeviceModels[rq.dm]
 		var slots []Slot
 		for r := range m.Racks {
@@ -230,16 +234,27 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 			}
 		}
 		probes := make([]Probe, len(slots))
+		// An element every slot reaches the same way (same lines, same
+		// angles: a single-phase UPS above everything) cannot tell slots
+		// apart: it stays out of the keys, though every add is checked
+		// against it.
 		reach := make([]int, len(b.elems))
+		unit := make([]phasors, len(b.elems))
+		same := make([]bool, len(b.elems))
 		for i, s := range slots {
 			probes[i] = b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
 			for _, t := range probes[i].terms {
+				if reach[t.g] == 0 {
+					unit[t.g], same[t.g] = t.unit, true
+				} else if !samePhasors(unit[t.g], t.unit) {
+					same[t.g] = false
+				}
 				reach[t.g]++
 			}
 		}
 		universal := make([]bool, len(b.elems))
 		for g := range reach {
-			universal[g] = len(slots) > 1 && reach[g] == len(slots)
+			universal[g] = len(slots) > 1 && reach[g] == len(slots) && same[g]
 		}
 		h := make(slotHeap, 0, len(slots))
 		for i := range slots {
@@ -272,23 +287,115 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 			load.AddProbe(probes[top.i], rq.w)
 			used[s.Rack] += u
 			placed++
-			id := newDeviceID(m, dm.ID, nextID)
-			pd := PlacedDevice{Device: id, Model: dm.ID, Rack: m.Racks[s.Rack].ID, DrawW: rq.w}
-			for _, f := range s.Feeds {
-				pd.Feeds = append(pd.Feeds, m.Elements[f].ID)
-			}
-			p.Placed = append(p.Placed, pd)
-			newDevs = append(newDevs, topology.Device{ID: id, Rack: int32(s.Rack), Model: int32(rq.dm), Feeds: slices.Clone(s.Feeds),
-				RAMGiB: dm.RAMGiB, CPUCores: dm.CPUCores, GPUs: dm.GPUs, GPUType: dm.GPUType, StartConcurrency: dm.StartConcurrency})
-			touched[s.Rack] = true
+			picks = append(picks, pick{ri, top.i})
 			heap.Push(&h, slotItem{i: top.i, key: slices.Clone(fresh)})
 		}
+		reqSlots[ri], reqProbes[ri] = slots, probes
 		if rq.count > 0 && placed < rq.count {
 			if reason == "" {
 				reason = "no feed point in the allowed racks"
 			}
 			p.Unplaced = append(p.Unplaced, Unplaced{Model: dm.ID, Count: rq.count - placed, Reason: reason})
 		}
+	}
+	// Local search: move a new device off the most loaded element while
+	// that lowers it and every element the device reaches elsewhere stays
+	// below it; each move leaves fewer elements at the worst load.
+	var ratios, dest []float64
+	for iter := 0; iter < 4*len(picks)+16; iter++ {
+		ratios = load.Ratios(ratios[:0])
+		if len(ratios) == 0 {
+			break
+		}
+		worst := slices.Max(ratios)
+		moved := false
+		for pi := range picks {
+			pk := &picks[pi]
+			rq, pr := reqs[pk.rq], reqProbes[pk.rq]
+			onWorst := false
+			for _, t := range pr[pk.slot].terms {
+				if ratios[t.g] >= worst-1e-9 {
+					onWorst = true
+					break
+				}
+			}
+			if !onWorst {
+				continue
+			}
+			load.AddProbe(pr[pk.slot], -rq.w)
+			from := slots0(reqSlots[pk.rq], pk.slot)
+			u := max(1, m.DeviceModels[rq.dm].UHeight)
+			used[from.Rack] -= u
+			for si := range pr {
+				s := reqSlots[pk.rq][si]
+				if si == pk.slot || m.Racks[s.Rack].U > 0 && used[s.Rack]+u > m.Racks[s.Rack].U {
+					continue
+				}
+				dest = load.ProbeRatios(dest[:0], pr[si], rq.w)
+				if slices.Max(dest) < worst-1e-9 {
+					pk.slot, moved = si, true
+					break
+				}
+			}
+			// Swap with a new device of another model on another slot.
+			for qj := range picks {
+				if moved {
+					break
+				}
+				qk := &picks[qj]
+				if qk.rq == pk.rq || qj == pi {
+					continue
+				}
+				rq2, pr2 := reqs[qk.rq], reqProbes[qk.rq]
+				si := slices.IndexFunc(reqSlots[pk.rq], func(x Slot) bool { return slices.Equal(x.Feeds, reqSlots[qk.rq][qk.slot].Feeds) })
+				sj := slices.IndexFunc(reqSlots[qk.rq], func(x Slot) bool { return slices.Equal(x.Feeds, reqSlots[pk.rq][pk.slot].Feeds) })
+				if si < 0 || sj < 0 || si == pk.slot {
+					continue
+				}
+				u2 := max(1, m.DeviceModels[rq2.dm].UHeight)
+				ri, rj := reqSlots[pk.rq][si].Rack, reqSlots[qk.rq][sj].Rack
+				if u2 != u && (m.Racks[ri].U > 0 || m.Racks[rj].U > 0) {
+					continue
+				}
+				load.AddProbe(pr2[qk.slot], -rq2.w)
+				load.AddProbe(pr2[sj], rq2.w)
+				dest = load.ProbeRatios(dest[:0], pr[si], rq.w)
+				ok := slices.Max(dest) < worst-1e-9
+				if ok {
+					dest = load.ProbeRatios(dest[:0], pr2[sj], 0)
+					ok = slices.Max(dest) < worst-1e-9
+				}
+				if ok {
+					pk.slot, qk.slot, moved = si, sj, true
+					used[ri] -= u2 // the other device leaves the rack this one goes to
+					used[rj] += u2
+				} else {
+					load.AddProbe(pr2[sj], -rq2.w)
+					load.AddProbe(pr2[qk.slot], rq2.w)
+				}
+			}
+			used[reqSlots[pk.rq][pk.slot].Rack] += u
+			load.AddProbe(pr[pk.slot], rq.w)
+			if moved {
+				break
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	for _, pk := range picks {
+		rq, dm := reqs[pk.rq], &m.DeviceModels[reqs[pk.rq].dm]
+		s := reqSlots[pk.rq][pk.slot]
+		id := newDeviceID(m, dm.ID, nextID)
+		pd := PlacedDevice{Device: id, Model: dm.ID, Rack: m.Racks[s.Rack].ID, DrawW: rq.w}
+		for _, f := range s.Feeds {
+			pd.Feeds = append(pd.Feeds, m.Elements[f].ID)
+		}
+		p.Placed = append(p.Placed, pd)
+		newDevs = append(newDevs, topology.Device{ID: id, Rack: int32(s.Rack), Model: int32(rq.dm), Feeds: slices.Clone(s.Feeds),
+			RAMGiB: dm.RAMGiB, CPUCores: dm.CPUCores, GPUs: dm.GPUs, GPUType: dm.GPUType, StartConcurrency: dm.StartConcurrency})
+		touched[s.Rack] = true
 	}
 	p.WorstAfter = load.Worst()
 	m2, err := m.WithDevices(newDevs)
@@ -303,6 +410,8 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	}
 	return p, nil
 }
+
+func slots0(s []Slot, i int) Slot { return s[i] }
 
 // newDeviceID returns the next free id "MODEL-new-N".
 func newDeviceID(m *topology.Model, model string, next map[string]int) string {
