@@ -315,7 +315,7 @@ func (u *usage) fits(n int32, i int) (bool, string) {
 	}
 	if u.power != nil {
 		if dw := u.extraW(n, sv.CPUCores); dw > 0 {
-			if ok, _ := u.power.Fits(int(n), dw); !ok {
+			if !u.power.Fits(int(n), dw) {
 				return false, reasonPower
 			}
 		}

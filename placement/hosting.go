@@ -16,9 +16,9 @@ type Hosting struct {
 	onDev [][]string // per device index: instance names ("service#index"), sorted
 }
 
-// NewHosting plans the restart of c's model (NewPlan) and records where
-// every instance lands.
-func NewHosting(c *Cluster) *Hosting { return HostingOf(c, NewPlan(c)) }
+// NewHosting plans the restart of c's model (the placements of NewPlan,
+// without its lower bound) and records where every instance lands.
+func NewHosting(c *Cluster) *Hosting { return HostingOf(c, placements(c)) }
 
 // HostingOf records where plan p, made on cluster c, puts every instance;
 // pinned instances count on their pinned node even when the plan could

@@ -170,11 +170,30 @@ const maxPops = 64
 // times; NewPlan keeps it when it places as many instances and its dry
 // run ends sooner.
 func NewPlan(c *Cluster) *Plan {
+	p := placements(c)
+	p.bound()
+	return p
+}
+
+// placements is NewPlan without the lower bound (LowerBoundS is 0): the
+// same assignments, for callers that only need to know where instances
+// run (Hosting).
+func placements(c *Cluster) *Plan {
 	p := place(c, nil)
 	if q := place(c, p.readyS); len(q.Unplaced) <= len(p.Unplaced) && q.MakespanS < p.MakespanS {
 		return q
 	}
 	return p
+}
+
+// bound sets LowerBoundS: LowerBound with expected durations.
+func (p *Plan) bound() {
+	c := p.C
+	durs := make([]float64, len(c.Instances))
+	for i, in := range c.Instances {
+		durs[i] = c.meanS[in.Service]
+	}
+	p.LowerBoundS = c.LowerBound(durs, durs, p.placed())
 }
 
 // place plans every instance of c as NewPlan says. When hint is set, a
@@ -400,11 +419,6 @@ func place(c *Cluster, hint []float64) *Plan {
 	p.DrawW = u.drawW
 	p.Tiers = p.tierSpans()
 	p.TimeoutRisk = timeoutRisks(m)
-	durs := make([]float64, len(c.Instances))
-	for i, in := range c.Instances {
-		durs[i] = c.meanS[in.Service]
-	}
-	p.LowerBoundS = c.LowerBound(durs, durs, p.placed())
 	return p
 }
 

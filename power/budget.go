@@ -37,6 +37,11 @@ type Budget struct {
 	elems []int32     // budgeted elements, topological order
 	index []int32     // model element → index into elems, -1 when not budgeted
 	terms [][]budTerm // per device: its contribution to each budgeted element above it, per watt
+	// Per budgeted element, its limits: limA2 the square of its
+	// continuous-limit current (A², 0 for a UPS or source rated in
+	// power), capW and capVA2 its real capacity (W) and the square of its
+	// apparent capacity (VA²), 0 when not given.
+	limA2, capW, capVA2 []float64
 }
 
 // budTerm is what one watt of a device's draw adds to budgeted element g
@@ -72,9 +77,16 @@ func NewBudget(n *Network) *Budget {
 	b.index = index
 	for e := range m.Elements {
 		index[e] = -1
-		if budgeted(&m.Elements[e]) {
+		if el := &m.Elements[e]; budgeted(el) {
 			index[e] = int32(len(b.elems))
 			b.elems = append(b.elems, int32(e))
+			var lim2 float64
+			if el.RatingA > 0 {
+				lim2 = el.ContinuousLimit * el.RatingA * el.ContinuousLimit * el.RatingA
+			}
+			b.limA2 = append(b.limA2, lim2)
+			b.capW = append(b.capW, el.CapacityW)
+			b.capVA2 = append(b.capVA2, el.CapacityVA*el.CapacityVA)
 		}
 	}
 	for d := range m.Devices {
@@ -215,12 +227,47 @@ func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limit
 }
 
 // Fits reports whether adding w watts to device d keeps every budgeted
-// element above it within its limit in its failover case; when it does
-// not, the Binding names the element furthest over.
-func (l *BudgetLoad) Fits(d int, w float64) (bool, Binding) { return l.fitsTerms(l.b.terms[d], w) }
+// element above it within its limit in its failover case. It is the
+// planner's inner test: squared magnitudes, no allocation; Why says what
+// binds.
+func (l *BudgetLoad) Fits(d int, w float64) bool { return l.fitsFast(l.b.terms[d], w) }
 
-func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (bool, Binding) {
-	ok, worst := true, Binding{}
+func (l *BudgetLoad) fitsFast(terms []budTerm, w float64) bool {
+	b := l.b
+	tol := 1 + 2*budgetTol
+	for i := range terms {
+		t := &terms[i]
+		g := t.g
+		if lim2 := b.limA2[g]; lim2 > 0 {
+			c := &l.cur[g]
+			for k := range 3 {
+				re, im := real(c[k])+real(t.unit[k])*w, imag(c[k])+imag(t.unit[k])*w
+				if re*re+im*im > lim2*tol {
+					return false
+				}
+			}
+			continue
+		}
+		p, q := l.p[g]+w, l.q[g]+w*t.q
+		if cw := b.capW[g]; cw > 0 && p > cw*(1+budgetTol) {
+			return false
+		}
+		if va2 := b.capVA2[g]; va2 > 0 && p*p+q*q > va2*tol {
+			return false
+		}
+	}
+	return true
+}
+
+// Why names the element furthest over its limit if w watts were added to
+// device d (ok false), or reports that they fit (ok true).
+func (l *BudgetLoad) Why(d int, w float64) (ok bool, worst Binding) {
+	return l.fitsTerms(l.b.terms[d], w)
+}
+
+// fitsTerms is Why for any contribution terms.
+func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (ok bool, worst Binding) {
+	ok = true
 	for _, t := range terms {
 		k := complex(w, 0)
 		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)

@@ -29,11 +29,14 @@ func TestBudgetPhasorCase(t *testing.T) {
 	if total := 6000.0 + 1300; total > balanced {
 		t.Fatalf("setup: %g W is over the balanced budget %g W; the case needs one it accepts", total, balanced)
 	}
-	ok, bind := l.Fits(d, 1300)
+	ok, bind := l.Why(d, 1300)
+	if l.Fits(d, 1300) != ok {
+		t.Errorf("Fits and Why disagree on +1,300 W")
+	}
 	if ok || bind.Element != "brk" || !near(bind.LoadA, 26.24, 0.01) || bind.LimitA != 24 {
 		t.Errorf("+1,300 W on L2-L3: got fits %v, binding %+v; want refused by brk at 26.24 A against 24 A", ok, bind)
 	}
-	if ok, bind := l.Fits(d, 500); !ok {
+	if ok, bind := l.Why(d, 500); !ok || !l.Fits(d, 500) {
 		t.Errorf("+500 W on L2-L3: refused by %v, want accepted (22.93 A)", bind)
 	}
 	// The predicate says the same on the whole model.
@@ -90,7 +93,9 @@ func TestPropertyBudget(t *testing.T) {
 		for range 4 * len(m.Devices) {
 			d := rng.IntN(len(m.Devices))
 			w := rng.Float64() * base.DrawW[d]
-			if ok, _ := l.Fits(d, w); ok {
+			if ok, _ := l.Why(d, w); ok != l.Fits(d, w) {
+				t.Fatalf("seed %d: Fits and Why disagree on %g W more on %s", seed, w, m.Devices[d].ID)
+			} else if ok {
 				l.Add(d, w)
 				end[d] += w
 				added++

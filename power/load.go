@@ -2,6 +2,7 @@ package power
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/cmplx"
 	"slices"
 	"sort"
@@ -60,6 +61,17 @@ func (n Neutral) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(n.A)
+}
+
+// UnmarshalJSON reads a current or null (a field that is absent leaves a
+// single-phase zero value).
+func (n *Neutral) UnmarshalJSON(b []byte) error {
+	*n = Neutral{ThreePhase: true}
+	if string(b) == "null" {
+		return nil
+	}
+	n.Wye = true
+	return json.Unmarshal(b, &n.A)
 }
 
 // SideLoad is one feed of a rack: its share in normal operation and what it
@@ -320,4 +332,96 @@ func maxFailover(r RackLoad) float64 {
 		w = max(w, s.FailoverPct)
 	}
 	return w
+}
+
+// LoadOptions narrow a load report to what a planner asked about.
+type LoadOptions struct {
+	// Racks, when not empty, keeps only these racks' sides and the
+	// elements that feed them: every element on a path from a source down
+	// to a PSU of a device in one of the racks.
+	Racks []string
+	// Worst, when > 0, keeps only the Worst worst elements (by verdict,
+	// then load over rating) and the Worst worst racks.
+	Worst int
+}
+
+// Select returns the part of load report rep (from n.Load) that o asks
+// for: elements stay in model order, racks worst first; Worst is
+// recomputed over what is kept. An unknown rack id is an error naming it.
+func (n *Network) Select(rep LoadReport, o LoadOptions) (LoadReport, error) {
+	m := n.M
+	out := rep
+	if len(o.Racks) > 0 {
+		want := map[string]bool{}
+		for _, id := range o.Racks {
+			r, ok := m.RackIndex(id)
+			if !ok {
+				return LoadReport{}, fmt.Errorf("no rack %q in the model", id)
+			}
+			want[m.Racks[r].ID] = true
+		}
+		feeds := make([]bool, len(m.Elements))
+		for d := range m.Devices {
+			if !want[m.Racks[m.Devices[d].Rack].ID] {
+				continue
+			}
+			stack := append([]int32(nil), m.Devices[d].Feeds...)
+			for len(stack) > 0 {
+				e := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if feeds[e] {
+					continue
+				}
+				feeds[e] = true
+				stack = append(stack, m.Elements[e].Inputs...)
+			}
+		}
+		out.Elements, out.Racks = nil, nil
+		for e := range rep.Elements {
+			if feeds[e] {
+				out.Elements = append(out.Elements, rep.Elements[e])
+			}
+		}
+		for _, r := range rep.Racks {
+			if want[r.ID] {
+				out.Racks = append(out.Racks, r)
+			}
+		}
+	}
+	if o.Worst > 0 {
+		idx := make([]int, len(out.Elements))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(i, j int) bool {
+			a, b := &out.Elements[idx[i]], &out.Elements[idx[j]]
+			if a.Verdict != b.Verdict {
+				return a.Verdict > b.Verdict
+			}
+			return a.UtilizationPct > b.UtilizationPct
+		})
+		if len(idx) > o.Worst {
+			idx = idx[:o.Worst]
+		}
+		sort.Ints(idx) // model order
+		els := make([]ElementLoad, len(idx))
+		for i, k := range idx {
+			els[i] = out.Elements[k]
+		}
+		out.Elements = els
+		if len(out.Racks) > o.Worst {
+			out.Racks = out.Racks[:o.Worst]
+		}
+	}
+	if out.Elements == nil {
+		out.Elements = []ElementLoad{}
+	}
+	if out.Racks == nil {
+		out.Racks = []RackLoad{}
+	}
+	out.Worst = OK
+	for _, e := range out.Elements {
+		out.Worst = max(out.Worst, e.Verdict)
+	}
+	return out, nil
 }

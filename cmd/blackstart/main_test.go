@@ -6,8 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"blackstart/power"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -236,8 +240,79 @@ func TestPowerIncident(t *testing.T) {
 		}
 	}
 	_, out, _ = runCLI(t, "power", "load", incident)
-	if !strings.Contains(out, "worst verdict in normal operation: ok") || !strings.Contains(out, "24.35 A (152.2 %)       breaker-a 24.35 A / 16.00 A  trip") {
+	if !strings.Contains(out, "worst verdict in normal operation: ok") ||
+		!strings.Contains(out, "rack-1  circuit-a  breaker-a  16.00     12.17     76.1      50.0     24.35       152.2       breaker breaker-a  152.2         trip     trips in 3.0 min – 42.3 min  2.66") {
 		t.Errorf("power load output:\n%s", out)
+	}
+}
+
+// TestPowerLoadPlannerView: the rack sides come before the elements, the
+// elements worst first; --rack and --worst narrow the view; every column
+// header is explained in --help; exit 3 when normal operation already
+// overloads something.
+func TestPowerLoadPlannerView(t *testing.T) {
+	code, out, _ := runCLI(t, "power", "load", smallPow)
+	sides, elems := strings.Index(out, "\nRACK "), strings.Index(out, "\nELEMENT ")
+	if code != exitOK || sides < 0 || elems < sides {
+		t.Fatalf("exit %d; want the rack sides table before the elements:\n%s", code, out)
+	}
+	// The first element row is the worst: a bank at 61.2 % of In.
+	if first := strings.SplitN(out[elems+1:], "\n", 3)[1]; !strings.HasPrefix(first, "pdu-r1-02-a-l1 ") {
+		t.Errorf("first element row %q, want pdu-r1-02-a-l1 (the most loaded)", first)
+	}
+	_, out, _ = runCLI(t, "power", "load", "--rack", "r2-01", "--format", "json", smallPow)
+	var rep power.LoadReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range rep.Elements {
+		ids = append(ids, e.ID)
+	}
+	// r2-01: its two breakers' paths from the sources, its circuits, its
+	// transfer switch and rack PDUs.
+	want := []string{"utility-a", "utility-b", "ups-a", "ups-b", "main-a-row2", "main-b-row2", "panel-a-row2", "panel-b-row2",
+		"brk-r2-01-a", "brk-r2-01-b", "cir-r2-01-a", "cir-r2-01-b", "ats-r2-01", "pdu-r2-01-a", "pdu-r2-01-b"}
+	slices.Sort(ids)
+	slices.Sort(want)
+	if len(rep.Racks) != 1 || rep.Racks[0].ID != "r2-01" || !slices.Equal(ids, want) {
+		t.Errorf("--rack r2-01: racks %v, elements %v; want r2-01 and %v", rep.Racks, ids, want)
+	}
+	_, out, _ = runCLI(t, "power", "load", "--worst", "2", "--format", "json", smallPow)
+	rep = power.LoadReport{}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Elements) != 2 || len(rep.Racks) != 2 || rep.Elements[0].ID != "pdu-r1-02-a-l1" || rep.Racks[0].ID != "r1-02" {
+		t.Errorf("--worst 2: got %d elements (%v first), %d racks; want the two banks of r1-02's L1, racks r1-02 and r2-01", len(rep.Elements), rep.Elements, len(rep.Racks))
+	}
+	if code, _, errOut := runCLI(t, "power", "load", "--rack", "nope", smallPow); code != exitBadInput || !strings.Contains(errOut, `no rack "nope"`) {
+		t.Errorf("--rack nope: exit %d, %q", code, errOut)
+	}
+	// Every column header of both tables is explained in --help.
+	_, help, _ := runCLI(t, "power", "load", "--help")
+	_, table, _ := runCLI(t, "power", "load", smallPow)
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "RACK ") && !strings.HasPrefix(line, "ELEMENT ") {
+			continue
+		}
+		for _, h := range regexp.MustCompile(` {2,}`).Split(strings.TrimSpace(line), -1) {
+			for _, word := range strings.Split(h, ", ") {
+				if !strings.Contains(help, word) {
+					t.Errorf("--help does not explain column %q", h)
+				}
+			}
+		}
+	}
+	// Normal operation over a limit: ten more servers on the incident rack
+	// put 18.3 A on each 16 A breaker before anything fails.
+	dir := t.TempDir()
+	over := filepath.Join(dir, "over.toml")
+	model, _ := os.ReadFile(incident)
+	os.WriteFile(over, []byte(strings.Replace(string(model), "count = 20", "count = 30", 1)), 0o644)
+	code, out, _ = runCLI(t, "power", "load", over)
+	if code != exitRisk || !strings.Contains(out, "worst verdict in normal operation: may-trip (2 elements above the continuous limit already)") {
+		t.Errorf("overloaded in normal operation: exit %d, want 3:\n%s", code, out)
 	}
 }
 

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,19 +33,57 @@ func powerCommand() *cli.Command {
 		Subcommands: append([]*cli.Command{
 			{
 				Name:      "load",
-				Usage:     "load on every element and line in normal operation, and each rack's failover load",
+				Usage:     "load on every element and line in normal operation, and each rack's failover load (exit 3 when normal operation already overloads something)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
-				Description: `For every element: power (W, VA), current (A; three-phase line currents as
-phasor sums, with the imbalance), rating, utilization against the rating and
-the continuous limit, and the verdict. Per rack: each side's share and the
-load it carries when the rack's other feeds are lost.
+				Description: `The rack sides first (each side's load now and when the rack's other feeds
+are lost, worst first), then the elements, worst verdict first. Exit 3 when
+an element shown is already above its continuous limit in normal operation.
+
+Rack sides table:
+   RACK, FEED        the rack and one of its feeds (a branch circuit)
+   BREAKER, RATING A the feed's protective device and its rating In (- when none)
+   NORMAL A, NORMAL %
+                     current through it in normal operation, and % of In
+   SHARE %           this side's share of the rack's power
+   FAILOVER A, FAILOVER %
+                     current through it when the rack's other feeds are lost, % of In
+   LIMITED BY        on failover, the element of the side's path (source, UPS, panel,
+                     breaker, circuit, rack PDU, bank) with the worst verdict, nearest
+                     its rating: what limits the side
+   LIMIT LOAD %      that element's load over its rating (a UPS or source: power over capacity)
+   VERDICT           its verdict: ok, over-continuous, over-rating, may-trip, trip
+   TRIP WINDOW       when it may or must trip at that load
+   SHED kW           power to remove for it to be back within its continuous limit
+                     (a UPS or source: its rating)
+
+Elements table:
+   ELEMENT, KIND     id and kind
+   SUPPLY            voltage (line to line on three-phase), phases, and the line(s)
+                     it hangs on (L1, L1-L2, …)
+   POWER kW          real power through it
+   APPARENT kVA      apparent power
+   CURRENT A         largest line current
+   L1/L2/L3 A        three-phase: each line's current (phasor sums)
+   NEUTRAL A         three-phase wye: neutral current (phasor sum of the lines;
+                     fundamental only, harmonics excluded); - on delta or single-phase
+   IMBALANCE %       largest deviation of a line current from their mean, % of the mean
+   RATING A          In (- when unrated)
+   CAPACITY kVA/kW   a UPS or source: its rated apparent and real power
+   OF RATING %       load over rating (current over In; a UPS: power over capacity;
+                     a 4-pole breaker: the worse of its lines and its neutral)
+   OF LIMIT %        load over the continuous limit (80 % of In unless set; a UPS: its rating)
+   VERDICT           as above, with the trip window when it may or must trip
 
 Examples:
    blackstart power load examples/incident-2019.toml
+   blackstart power load --rack r1-02 --rack r2-01 examples/small-dc/power.toml
+   blackstart power load --worst 10 examples/platform-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
-   blackstart power load --racks --format csv examples/small-dc/power.toml`,
+   blackstart power load --sides --format csv examples/small-dc/power.toml`,
 				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
-					&cli.BoolFlag{Name: "racks", Usage: "csv: print the rack sides instead of the elements"}},
+					&cli.StringSliceFlag{Name: "rack", Usage: "only this rack `ID`'s sides and the elements that feed it (repeatable)"},
+					&cli.IntFlag{Name: "worst", Usage: "only the `N` worst elements and N worst racks (0: all)"},
+					&cli.BoolFlag{Name: "sides", Usage: "csv: print the rack sides instead of the elements"}},
 				OnUsageError: usageError,
 				Action:       powerLoad,
 			},
@@ -94,17 +134,23 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Int("worst") < 0 {
+		return badInput("--worst must be >= 0, got %d", c.Int("worst"))
+	}
 	_, n, err := network(c)
 	if err != nil {
 		return err
 	}
-	rep := n.Load()
+	rep, err := n.Select(n.Load(), power.LoadOptions{Racks: c.StringSlice("rack"), Worst: c.Int("worst")})
+	if err != nil {
+		return badInput("--rack: %v", err)
+	}
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
 		err = writeJSON(w, rep)
 	case "csv":
-		if c.Bool("racks") {
+		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
@@ -115,7 +161,13 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if rep.Worst > power.OK {
+		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -165,66 +217,96 @@ func basisLine(rep power.LoadReport) string {
 
 func loadTable(w io.Writer, rep power.LoadReport) {
 	fmt.Fprintln(w, basisLine(rep))
-	fmt.Fprintf(w, "worst verdict in normal operation: %s\n\n", rep.Worst)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ELEMENT\tKIND\tSUPPLY\tPOWER\tAPPARENT\tCURRENT\tLINES L1/L2/L3\tIMBALANCE\tRATING\tOF RATING\tOF LIMIT\tVERDICT")
+	over := 0
 	for _, e := range rep.Elements {
-		supply := fmt.Sprintf("%.0f V %d-ph", e.VoltageV, e.Phases)
-		if e.Line != "" {
-			supply += " " + e.Line
+		if e.Verdict > power.OK {
+			over++
 		}
-		lines, imb := "-", "-"
-		if len(e.LineCurrentsA) == 3 {
-			lines = fmt.Sprintf("%.2f/%.2f/%.2f A", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
-			imb = fmt.Sprintf("%.1f %%", e.ImbalancePct)
-		}
-		rating, util, lim := "-", "-", "-"
-		switch {
-		case e.RatingA > 0:
-			rating = fa(e.RatingA)
-		case e.CapacityW > 0 && e.CapacityVA > 0:
-			rating = fmt.Sprintf("%.0f kVA/%.0f kW", e.CapacityVA/1000, e.CapacityW/1000)
-		case e.CapacityVA > 0:
-			rating = fmt.Sprintf("%.0f kVA", e.CapacityVA/1000)
-		case e.CapacityW > 0:
-			rating = fmt.Sprintf("%.0f kW", e.CapacityW/1000)
-		}
-		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
-			util, lim = fmt.Sprintf("%.1f %%", e.UtilizationPct), fmt.Sprintf("%.1f %%", e.ContinuousPct)
-		}
-		v := e.Verdict.String()
-		if e.Verdict >= power.MayTrip {
-			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f VA\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fw(e.PowerW), e.ApparentVA, fa(e.CurrentA), lines, imb, rating, util, lim, v)
 	}
-	tw.Flush()
+	fmt.Fprintf(w, "worst verdict in normal operation: %s", rep.Worst)
+	if over > 0 {
+		fmt.Fprintf(w, " (%d %s above the continuous limit already)", over, plural(over, "element", "elements"))
+	}
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING\tNORMAL\tSHARE\tFAILOVER (others lost)\tWORST ELEMENT ON FAILOVER\tVERDICT\tTRIP WINDOW\tSHED")
+	fmt.Fprintln(w, "\nrack sides, worst first: each side now and when the rack's other feeds are lost")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RACK\tFEED\tBREAKER\tRATING A\tNORMAL A\tNORMAL %\tSHARE %\tFAILOVER A\tFAILOVER %\tLIMITED BY\tLIMIT LOAD %\tVERDICT\tTRIP WINDOW\tSHED kW")
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
-			br := s.Breaker
-			if br == "" {
-				br = "-"
+			br, rating, normalPct, failPct := "-", "-", "-", "-"
+			if s.Breaker != "" {
+				br, rating = s.Breaker, num2(s.RatingA)
+				normalPct, failPct = num1(s.NormalPct), num1(s.FailoverPct)
 			}
 			shed := "-"
 			if s.ShedW > 0 {
-				shed = fw(s.ShedW)
+				shed = num2(s.ShedW / 1000)
 			}
 			win := "-"
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
-			worst := s.WorstElement
-			if s.WorstRatingA > 0 {
-				worst += fmt.Sprintf(" %s / %s", fa(s.WorstCurrentA), fa(s.WorstRatingA))
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%.1f %%)\t%.1f %%\t%s (%.1f %%)\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, fa(s.RatingA),
-				fa(s.NormalA), s.NormalPct, s.SharePct, fa(s.FailoverA), s.FailoverPct, worst, s.FailoverVerdict, win, shed)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, rating,
+				num2(s.NormalA), normalPct, num1(s.SharePct), num2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, num1(s.WorstPct), s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "\nelements, worst verdict first")
+	els := slices.Clone(rep.Elements)
+	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
+		if a.Verdict != b.Verdict {
+			return cmp.Compare(b.Verdict, a.Verdict)
+		}
+		return cmp.Compare(b.UtilizationPct, a.UtilizationPct)
+	})
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ELEMENT\tKIND\tSUPPLY\tPOWER kW\tAPPARENT kVA\tCURRENT A\tL1/L2/L3 A\tNEUTRAL A\tIMBALANCE %\tRATING A\tCAPACITY kVA/kW\tOF RATING %\tOF LIMIT %\tVERDICT")
+	for _, e := range els {
+		supply := fmt.Sprintf("%.0f V %d-ph", e.VoltageV, e.Phases)
+		if e.Line != "" {
+			supply += " " + e.Line
+		}
+		lines, neutral, imb := "-", "-", "-"
+		if len(e.LineCurrentsA) == 3 {
+			lines = fmt.Sprintf("%.2f/%.2f/%.2f", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
+			imb = num1(e.ImbalancePct)
+		}
+		if e.NeutralA.Wye {
+			neutral = num2(e.NeutralA.A)
+			if e.NeutralVerdict != "" && e.NeutralVerdict != "ok" {
+				neutral += " (" + e.NeutralVerdict + ")"
+			}
+		}
+		rating, capacity, util, lim := "-", "-", "-", "-"
+		if e.RatingA > 0 {
+			rating = num2(e.RatingA)
+		}
+		if e.CapacityW > 0 || e.CapacityVA > 0 {
+			capacity = dashZero(e.CapacityVA/1000) + "/" + dashZero(e.CapacityW/1000)
+		}
+		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
+			util, lim = num1(e.UtilizationPct), num1(e.ContinuousPct)
+		}
+		v := e.Verdict.String()
+		if e.Verdict >= power.MayTrip {
+			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, num2(e.PowerW/1000), num2(e.ApparentVA/1000),
+			num2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
+	}
+	tw.Flush()
+}
+
+// num1 and num2 write a number with 1 or 2 decimals; the unit is in the
+// column's header.
+func num1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func num2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func dashZero(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -238,15 +320,23 @@ func csvSeconds(s power.Seconds) string {
 
 func loadElementsCSV(w io.Writer, rep power.LoadReport) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "kind", "voltage_v", "phases", "line", "power_w", "apparent_va", "current_a", "l1_a", "l2_a", "l3_a",
-		"imbalance_pct", "rating_a", "continuous_limit_a", "utilization_pct", "continuous_pct", "verdict", "trip_min_s", "trip_max_s", "shed_w"})
+	cw.Write([]string{"id", "kind", "voltage_v", "phases", "line", "power_w", "apparent_va", "current_a", "l1_a", "l2_a", "l3_a", "neutral_a",
+		"neutral_rating_a", "neutral_verdict", "imbalance_pct", "rating_a", "continuous_limit_a", "utilization_pct", "continuous_pct", "verdict",
+		"trip_min_s", "trip_max_s", "shed_w"})
 	for _, e := range rep.Elements {
 		l := []string{"", "", ""}
 		if len(e.LineCurrentsA) == 3 {
 			l = []string{csvFloat(e.LineCurrentsA[0]), csvFloat(e.LineCurrentsA[1]), csvFloat(e.LineCurrentsA[2])}
 		}
+		neutral, nr := "", ""
+		if e.NeutralA.Wye {
+			neutral = csvFloat(e.NeutralA.A)
+		}
+		if e.NeutralRatingA > 0 {
+			nr = csvFloat(e.NeutralRatingA)
+		}
 		cw.Write([]string{e.ID, e.Kind, csvFloat(e.VoltageV), strconv.Itoa(e.Phases), e.Line, csvFloat(e.PowerW), csvFloat(e.ApparentVA),
-			csvFloat(e.CurrentA), l[0], l[1], l[2], csvFloat(e.ImbalancePct), csvFloat(e.RatingA), csvFloat(e.ContinuousLimitA),
+			csvFloat(e.CurrentA), l[0], l[1], l[2], neutral, nr, e.NeutralVerdict, csvFloat(e.ImbalancePct), csvFloat(e.RatingA), csvFloat(e.ContinuousLimitA),
 			csvFloat(e.UtilizationPct), csvFloat(e.ContinuousPct), e.Verdict.String(), csvSeconds(e.TripMinS), csvSeconds(e.TripMaxS), csvFloat(e.ShedW)})
 	}
 	cw.Flush()
@@ -256,12 +346,12 @@ func loadElementsCSV(w io.Writer, rep power.LoadReport) error {
 func loadRacksCSV(w io.Writer, rep power.LoadReport) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rack", "feed", "breaker", "rating_a", "normal_a", "normal_w", "share_pct", "failover_a", "failover_w", "failover_pct",
-		"worst_element", "worst_current_a", "worst_rating_a", "failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
+		"worst_element", "worst_kind", "worst_current_a", "worst_rating_a", "worst_pct", "failover_verdict", "trip_min_s", "trip_max_s", "shed_w"})
 	for _, r := range rep.Racks {
 		for _, s := range r.Sides {
 			cw.Write([]string{r.ID, s.Feed, s.Breaker, csvFloat(s.RatingA), csvFloat(s.NormalA), csvFloat(s.NormalW), csvFloat(s.SharePct),
-				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.WorstElement, csvFloat(s.WorstCurrentA),
-				csvFloat(s.WorstRatingA), s.FailoverVerdict.String(),
+				csvFloat(s.FailoverA), csvFloat(s.FailoverW), csvFloat(s.FailoverPct), s.WorstElement, s.WorstKind, csvFloat(s.WorstCurrentA),
+				csvFloat(s.WorstRatingA), csvFloat(s.WorstPct), s.FailoverVerdict.String(),
 				csvSeconds(s.TripMinS), csvSeconds(s.TripMaxS), csvFloat(s.ShedW)})
 		}
 	}
