@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"blackstart/data/generate"
 	"blackstart/estimate"
 	"blackstart/placement"
 	"blackstart/power"
@@ -422,7 +423,7 @@ func TestReportBundle(t *testing.T) {
 // limits.
 func TestBigSite(t *testing.T) {
 	var buf bytes.Buffer
-	if err := topology.Generate(&buf, topology.GenOptions{Racks: 1000, PerRack: 10, Seed: 1}); err != nil {
+	if err := generate.Site(&buf, generate.SiteOptions{Racks: 1000, PerRack: 10, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := topology.Parse(topology.File{Name: "big.toml", Data: buf.Bytes()})

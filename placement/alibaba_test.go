@@ -3,6 +3,7 @@ package placement
 import (
 	"testing"
 
+	"blackstart/data/alibaba"
 	"blackstart/topology"
 )
 
@@ -11,7 +12,7 @@ const alibabaDir = "../../shared/data/alibaba-openb-2023"
 
 func importAlibaba(tb testing.TB) *topology.Model {
 	tb.Helper()
-	m, err := topology.ImportAlibaba(alibabaDir, topology.AlibabaOptions{})
+	m, err := alibaba.Import(alibabaDir, alibaba.Options{})
 	if err != nil {
 		tb.Fatalf("importing the Alibaba trace (see ../shared/data/SOURCES.md): %v", err)
 	}

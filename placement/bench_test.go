@@ -12,7 +12,7 @@ import (
 // over racks, and apps−50 app services of 2 instances spread over racks,
 // each depending on core-1. Every instance fits.
 //
-// (topology.Generate with 125 racks of 40 yields 9,243 instances, a tenth
+// (generate.Site with 125 racks of 40 yields 9,243 instances, a tenth
 // of the 100,000 the benchmark needs, hence this generator.)
 func benchPlatform(racks, apps int) string {
 	var b strings.Builder

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"blackstart/data/generate"
 	"blackstart/topology"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkSweep(b *testing.B) {
 // topology.BenchmarkLoad/racks=1000.
 func BenchmarkLoadAndSweep(b *testing.B) {
 	var buf bytes.Buffer
-	if err := topology.Generate(&buf, topology.GenOptions{Racks: 1000, PerRack: 40, Seed: 1}); err != nil {
+	if err := generate.Site(&buf, generate.SiteOptions{Racks: 1000, PerRack: 40, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	f := topology.File{Name: "gen.toml", Data: buf.Bytes()}
@@ -55,7 +56,7 @@ func BenchmarkLoadAndSweep(b *testing.B) {
 func genModel(tb testing.TB, racks, perRack int) *topology.Model {
 	tb.Helper()
 	var buf bytes.Buffer
-	if err := topology.Generate(&buf, topology.GenOptions{Racks: racks, PerRack: perRack, Seed: 1}); err != nil {
+	if err := generate.Site(&buf, generate.SiteOptions{Racks: racks, PerRack: perRack, Seed: 1}); err != nil {
 		tb.Fatal(err)
 	}
 	m, err := topology.Parse(topology.File{Name: "gen.toml", Data: buf.Bytes()})

@@ -1,8 +1,11 @@
 package topology
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
+
+	"blackstart/data/generate"
 )
 
 // BenchmarkLoad times Parse (decode, position index, validation) of
@@ -12,7 +15,11 @@ func BenchmarkLoad(b *testing.B) {
 	const perRack = 40
 	for _, racks := range []int{100, 1000, 5000} {
 		b.Run(fmt.Sprintf("racks=%d", racks), func(b *testing.B) {
-			data := genBytes(b, GenOptions{Racks: racks, PerRack: perRack, Seed: 1})
+			var buf bytes.Buffer
+			if err := generate.Site(&buf, generate.SiteOptions{Racks: racks, PerRack: perRack, Seed: 1}); err != nil {
+				b.Fatal(err)
+			}
+			data := buf.Bytes()
 			f := File{Name: "gen.toml", Data: data}
 			m, err := Parse(f)
 			if err != nil {
@@ -34,20 +41,3 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkGenerate times writing the 5,000-rack model.
-func BenchmarkGenerate(b *testing.B) {
-	o := GenOptions{Racks: 5000, PerRack: 40, Seed: 1}
-	var w genCountWriter
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := Generate(&w, o); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.SetBytes(w.n / int64(b.N))
-}
-
-type genCountWriter struct{ n int64 }
-
-func (w *genCountWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }

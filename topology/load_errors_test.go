@@ -158,7 +158,7 @@ func TestLoadExample(t *testing.T) {
 	if got, want := len(m.Devices), 20; got != want {
 		t.Errorf("devices: got %d, want %d", got, want)
 	}
-	if err := checkInvariants(m); err != nil {
+	if err := m.CheckInvariants(); err != nil {
 		t.Error(err)
 	}
 }

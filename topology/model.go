@@ -204,7 +204,7 @@ type Device struct {
 	// Feeds holds, for each PSU in order, the index into Model.Elements of
 	// the element it plugs into (circuit, ATS, rack PDU or bank).
 	// len(Feeds) == DeviceModels[Model].PSUs in a loaded model; 0 in an
-	// imported one that has no power elements (ImportAlibaba).
+	// imported one that has no power elements (alibaba.Import).
 	Feeds            []int32
 	MeasuredW        float64 // per-device measured draw, W; 0 means use the model's
 	RAMGiB           float64

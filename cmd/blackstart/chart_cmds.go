@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"blackstart/chart"
+	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/placement"
 	"blackstart/power"
@@ -128,7 +129,7 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 			return nil, badInput("%s: cannot read events: %v", path, err)
 		}
 		defer f.Close()
-		in.evs, err = estimate.ReadEvents(path, bufio.NewReader(f), in.cluster())
+		in.evs, err = events.Read(path, bufio.NewReader(f), in.cluster())
 		if err != nil {
 			return nil, err
 		}

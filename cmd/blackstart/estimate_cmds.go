@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/placement"
 
@@ -165,7 +166,7 @@ func estimateLive(c *cli.Context) error {
 		return badInput("%s: cannot read events: %v", path, err)
 	}
 	defer f.Close()
-	evs, err := estimate.ReadEvents(path, bufio.NewReader(f), cl)
+	evs, err := events.Read(path, bufio.NewReader(f), cl)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/data/generate"
 	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
@@ -177,10 +178,10 @@ Examples:
 						return badInput("--%s does not apply to --platform: the platform's racks are fixed", name)
 					}
 				}
-				o := topology.PlatformOptions{Seed: c.Uint64("seed")}
-				return writeOutput(c, c.String("output"), func(w io.Writer) error { return topology.GeneratePlatform(w, o) })
+				o := generate.PlatformOptions{Seed: c.Uint64("seed")}
+				return writeOutput(c, c.String("output"), func(w io.Writer) error { return generate.Platform(w, o) })
 			}
-			o := topology.GenOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed")}
+			o := generate.SiteOptions{Racks: c.Int("racks"), PerRack: c.Int("per-rack"), Seed: c.Uint64("seed")}
 			if o.Racks < 1 || o.Racks > 100000 {
 				return badInput("--racks must be 1 to 100000, got %d", o.Racks)
 			}
@@ -190,7 +191,7 @@ Examples:
 			if o.Racks*o.PerRack > 2_000_000 {
 				return badInput("--racks × --per-rack must be at most 2,000,000 devices, got %d", o.Racks*o.PerRack)
 			}
-			return writeOutput(c, c.String("output"), func(w io.Writer) error { return topology.Generate(w, o) })
+			return writeOutput(c, c.String("output"), func(w io.Writer) error { return generate.Site(w, o) })
 		},
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"blackstart/estimate"
+	"blackstart/data/alibaba"
+	"blackstart/data/events"
 	"blackstart/placement"
 	"blackstart/topology"
 
@@ -81,7 +82,7 @@ func restartModel(c *cli.Context) (*topology.Model, error) {
 		if c.Args().Present() {
 			return nil, badInput("--from-alibaba takes no model files, got %q", c.Args().First())
 		}
-		return topology.ImportAlibaba(dir, topology.AlibabaOptions{})
+		return alibaba.Import(dir, alibaba.Options{})
 	}
 	return loadModel(c)
 }
@@ -320,11 +321,11 @@ func runPolicies(c *cli.Context, policies []string) ([]resultJSON, error) {
 			return nil, badInput("%v", err)
 		}
 		if out != "" {
-			format := estimate.FormatJSONL
+			format := events.FormatJSONL
 			if strings.HasSuffix(out, ".csv") {
-				format = estimate.FormatCSV
+				format = events.FormatCSV
 			}
-			if err := writeOutput(c, out, func(w io.Writer) error { return estimate.WriteEvents(w, cl, evs, format) }); err != nil {
+			if err := writeOutput(c, out, func(w io.Writer) error { return events.Write(w, cl, evs, format) }); err != nil {
 				return nil, err
 			}
 		}

@@ -1,4 +1,4 @@
-package estimate
+package events
 
 import (
 	"bufio"
@@ -19,13 +19,13 @@ import (
 	"blackstart/topology"
 )
 
-// Event file formats, as WriteEvents names them.
+// Event file formats, as Write names them.
 const (
 	FormatJSONL = "jsonl"
 	FormatCSV   = "csv"
 )
 
-// maxErrors is how many problems ReadEvents lists before it only counts
+// maxErrors is how many problems Read lists before it only counts
 // the rest.
 const maxErrors = 100
 
@@ -35,7 +35,7 @@ const maxQuoted = 64
 // keysHelp names the fields of an event, for messages about unknown ones.
 const keysHelp = "t_s or time, instance or service and index, node, state"
 
-// ReadEvents reads the progress events of a recovery of cluster c from r,
+// Read reads the progress events of a recovery of cluster c from r,
 // a JSON Lines or CSV file called name (used in error positions). The
 // format is JSON Lines when the first non-blank byte is '{', CSV with a
 // header line otherwise; the README's "Progress event files" section
@@ -51,7 +51,7 @@ const keysHelp = "t_s or time, instance or service and index, node, state"
 // for syntax errors), with no events; past 100 problems a last error
 // counts the rest. A read error from r comes back wrapped with the name,
 // not as a list.
-func ReadEvents(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, error) {
+func Read(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, error) {
 	er := newEventReader(name, c)
 	br := bufio.NewReaderSize(r, 64<<10)
 	first, skipped, err := sniff(br)
@@ -1084,12 +1084,12 @@ func (r *eventReader) noHeader(line int) {
 
 // ── Writing ─────────────────────────────────────────────────────────────
 
-// WriteEvents writes evs, events of a recovery of c in time order, to w as
-// format "jsonl" (JSON Lines) or "csv", in the form ReadEvents reads: t_s
+// Write writes evs, events of a recovery of c in time order, to w as
+// format "jsonl" (JSON Lines) or "csv", in the form Read reads: t_s
 // rounded to the millisecond, instance as "service#index", the node's
 // device id (empty, or left out in JSON Lines, for a failed event with no
 // node) and the state. It checks every event before writing any.
-func WriteEvents(w io.Writer, c *placement.Cluster, evs []placement.Event, format string) error {
+func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format string) error {
 	if format != FormatJSONL && format != FormatCSV {
 		return fmt.Errorf("unknown event format %q (jsonl or csv)", format)
 	}

@@ -1,4 +1,4 @@
-package topology
+package generate
 
 import (
 	"bytes"
@@ -7,15 +7,17 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"blackstart/topology"
 )
 
-const platformExample = "../examples/platform-2019.toml"
+const platformExample = "../../examples/platform-2019.toml"
 
 func platformBytes(t testing.TB, seed uint64) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := GeneratePlatform(&buf, PlatformOptions{Seed: seed}); err != nil {
-		t.Fatalf("GeneratePlatform(seed %d): %v", seed, err)
+	if err := Platform(&buf, PlatformOptions{Seed: seed}); err != nil {
+		t.Fatalf("Platform(seed %d): %v", seed, err)
 	}
 	return buf.Bytes()
 }
@@ -32,7 +34,7 @@ func TestPlatformExampleIsSeed1(t *testing.T) {
 		return
 	}
 	line := 1 + bytes.Count(file[:commonPrefix(file, gen)], []byte("\n"))
-	t.Errorf("%s differs from GeneratePlatform(seed 1) from line %d on (%d bytes, generated %d); regenerate it:\n"+
+	t.Errorf("%s differs from Platform(seed 1) from line %d on (%d bytes, generated %d); regenerate it:\n"+
 		"\tgo run ./cmd/blackstart generate --platform --seed 1 -o examples/platform-2019.toml", platformExample, line, len(file), len(gen))
 }
 
@@ -56,24 +58,24 @@ func TestPlatformDeterministic(t *testing.T) {
 
 func TestPlatformReportsWriteError(t *testing.T) {
 	want := errors.New("disk full")
-	if err := GeneratePlatform(failingWriter{want}, PlatformOptions{Seed: 1}); !errors.Is(err, want) {
-		t.Errorf("GeneratePlatform to a failing writer = %v, want %v", err, want)
+	if err := Platform(failingWriter{want}, PlatformOptions{Seed: 1}); !errors.Is(err, want) {
+		t.Errorf("Platform to a failing writer = %v, want %v", err, want)
 	}
 }
 
 // platformModels returns the example loaded from its file (seed 1) and
 // the models of two more seeds.
-func platformModels(t *testing.T) map[string]*Model {
+func platformModels(t *testing.T) map[string]*topology.Model {
 	t.Helper()
-	ms := map[string]*Model{}
-	m, err := Load(platformExample)
+	ms := map[string]*topology.Model{}
+	m, err := topology.Load(platformExample)
 	if err != nil {
 		t.Fatalf("%s does not load:\n%v", platformExample, err)
 	}
 	ms["example (seed 1)"] = m
 	for _, seed := range []uint64{2, 99} {
 		name := fmt.Sprintf("seed %d", seed)
-		m, err := Parse(File{Name: name, Data: platformBytes(t, seed)})
+		m, err := topology.Parse(topology.File{Name: name, Data: platformBytes(t, seed)})
 		if err != nil {
 			t.Fatalf("platform of %s does not load:\n%v", name, err)
 		}
@@ -88,7 +90,7 @@ func TestPlatformShape(t *testing.T) {
 	}
 }
 
-func checkPlatform(t *testing.T, m *Model) {
+func checkPlatform(t *testing.T, m *topology.Model) {
 	type use struct{ ram, cpu float64 }
 	nodes := map[string]int{}
 	capacity := map[string]use{}
@@ -118,7 +120,7 @@ func checkPlatform(t *testing.T, m *Model) {
 		case "etcd":
 			etcd++
 			floor = 600
-			if s.Instances != 3 || s.ReadyQuorum != 2 || s.Role != "internal" || s.Spread != DomainRack || med != 10 || p90 != 30 {
+			if s.Instances != 3 || s.ReadyQuorum != 2 || s.Role != "internal" || s.Spread != topology.DomainRack || med != 10 || p90 != 30 {
 				t.Errorf("etcd: %d instances, quorum %d, role %q, spread %s, start %g/%g s; want 3, 2, internal, rack, 10/30 s",
 					s.Instances, s.ReadyQuorum, s.Role, s.Spread, med, p90)
 			}
@@ -126,7 +128,7 @@ func checkPlatform(t *testing.T, m *Model) {
 			internal++
 			floor = 600
 			internalTiers[s.Tier] = true
-			if s.Instances != 2 || s.Role != "internal" || s.Spread != DomainRack || med < 30 || med > 90 {
+			if s.Instances != 2 || s.Role != "internal" || s.Spread != topology.DomainRack || med < 30 || med > 90 {
 				t.Errorf("internal service %s: %d instances, role %q, spread %s, median %g s; want 2, internal, rack, 30-90 s",
 					s.ID, s.Instances, s.Role, s.Spread, med)
 			}
@@ -153,7 +155,7 @@ func checkPlatform(t *testing.T, m *Model) {
 			apps++
 			appInstances += s.Instances
 			floor = 300
-			if s.Instances != 2 || s.Role != "app" || s.Spread != DomainRack || med < 20 || med > 40 || p90 > 2*med {
+			if s.Instances != 2 || s.Role != "app" || s.Spread != topology.DomainRack || med < 20 || med > 40 || p90 > 2*med {
 				t.Errorf("app %s: %d instances, role %q, spread %s, start %g/%g s; want 2, app, rack, median 20-40 s, p90 <= 2× median",
 					s.ID, s.Instances, s.Role, s.Spread, med, p90)
 			}
@@ -219,7 +221,7 @@ func checkPlatform(t *testing.T, m *Model) {
 	}
 }
 
-func platDependsOn(m *Model, s Service, id string) bool {
+func platDependsOn(m *topology.Model, s topology.Service, id string) bool {
 	for _, d := range s.DependsOn {
 		if m.Services[d].ID == id {
 			return true
@@ -233,7 +235,7 @@ func platDependsOn(m *Model, s Service, id string) bool {
 // 80 % of In for every rack but one, which, like the incident's, is sized
 // for its normal half-load and is past its no-trip current on failover.
 func TestPlatformPower(t *testing.T) {
-	m, err := Load(platformExample)
+	m, err := topology.Load(platformExample)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +263,7 @@ func TestPlatformPower(t *testing.T) {
 			feed := &m.Elements[f]
 			a := dm.PeakW / (feed.VoltageV * feed.PowerFactor) // a bank or a single-phase PDU: line to neutral
 			for e := f; len(m.Elements[e].Inputs) > 0; e = m.Elements[e].Inputs[0] {
-				if el := &m.Elements[e]; el.RatingA > 0 && el.Standard != StdNone {
+				if el := &m.Elements[e]; el.RatingA > 0 && el.Standard != topology.StdNone {
 					if full[e] == nil {
 						full[e] = &lines{}
 					}
@@ -277,7 +279,7 @@ func TestPlatformPower(t *testing.T) {
 		if worst <= el.ContinuousLimit*el.RatingA {
 			continue
 		}
-		if el.Kind == KindBreaker && el.Phases == 1 && worst > 1.13*el.RatingA && worst/2 <= el.ContinuousLimit*el.RatingA {
+		if el.Kind == topology.KindBreaker && el.Phases == 1 && worst > 1.13*el.RatingA && worst/2 <= el.ContinuousLimit*el.RatingA {
 			naive = append(naive, fmt.Sprintf("%s (%.1f A on %g A)", el.ID, worst, el.RatingA))
 			continue
 		}
@@ -288,7 +290,7 @@ func TestPlatformPower(t *testing.T) {
 	}
 	t.Logf("naively sized: %v; site peak %.1f kW", naive, siteW/1000)
 	for _, e := range m.Elements {
-		if e.Kind == KindUPS && e.CapacityW < 1.2*siteW {
+		if e.Kind == topology.KindUPS && e.CapacityW < 1.2*siteW {
 			t.Errorf("%s: %g kW for a platform drawing %.1f kW: one UPS must carry it with margin", e.ID, e.CapacityW/1000, siteW/1000)
 		}
 	}

@@ -1,9 +1,8 @@
-package topology
+package alibaba
 
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,36 +10,38 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"blackstart/topology"
 )
 
 // alibabaDir is the published trace, outside the repository: the project's
 // ../shared/data (see SOURCES.md there), seen from this package's directory.
-const alibabaDir = "../../shared/data/alibaba-openb-2023"
+const alibabaDir = "../../../shared/data/alibaba-openb-2023"
 
 // importTrace imports the published trace with o, failing the test when
 // the data is not where SOURCES.md says it is.
-func importTrace(tb testing.TB, o AlibabaOptions) *Model {
+func importTrace(tb testing.TB, o Options) *topology.Model {
 	tb.Helper()
-	for _, f := range []string{AlibabaNodeFile, AlibabaPodFile} {
+	for _, f := range []string{NodeFile, PodFile} {
 		if _, err := os.Stat(filepath.Join(alibabaDir, f)); err != nil {
 			tb.Fatalf("the Alibaba openb trace is missing: %v\n"+
 				"it is read at test time from ../shared/data/alibaba-openb-2023 beside the repository "+
 				"(files of alibaba/clusterdata cluster-trace-gpu-v2023/csv, see ../shared/data/SOURCES.md)", err)
 		}
 	}
-	m, err := ImportAlibaba(alibabaDir, o)
+	m, err := Import(alibabaDir, o)
 	if err != nil {
-		tb.Fatalf("ImportAlibaba(%s):\n%v", alibabaDir, err)
+		tb.Fatalf("Import(%s):\n%v", alibabaDir, err)
 	}
 	return m
 }
 
-// checkImportInvariants checks an imported model against checkInvariants,
+// checkImportInvariants checks an imported model against CheckInvariants,
 // the invariants of a loaded model. An import has no power elements and
 // its devices no feeds, where a loaded model has len(Feeds) == PSUs; so
-// this checks that, then runs checkInvariants on a view of the model whose
+// this checks that, then runs CheckInvariants on a view of the model whose
 // PSUs all plug into one stub circuit (in a copy: the model is unchanged).
-func checkImportInvariants(m *Model) error {
+func checkImportInvariants(m *topology.Model) error {
 	if len(m.Elements) != 0 {
 		return fmt.Errorf("imported model has %d power elements, want none", len(m.Elements))
 	}
@@ -55,33 +56,30 @@ func checkImportInvariants(m *Model) error {
 		}
 	}
 	v := *m
-	v.ids = maps.Clone(m.ids)
-	v.Elements = []Element{
-		{ID: "stub-source", Kind: KindSource, VoltageV: 230, Phases: 1, PowerFactor: 1, Rack: -1},
-		{ID: "stub-circuit", Kind: KindCircuit, Inputs: []int32{0}, VoltageV: 230, Phases: 1, PowerFactor: 1, Rack: -1},
-	}
-	for i, e := range v.Elements {
-		if _, taken := v.ids[e.ID]; taken {
-			return fmt.Errorf("stub id %q is taken", e.ID)
-		}
-		v.ids[e.ID] = ref{tabElement, int32(i)}
+	v.Elements = []topology.Element{
+		{ID: "stub-source", Kind: topology.KindSource, VoltageV: 230, Phases: 1, PowerFactor: 1, Rack: -1},
+		{ID: "stub-circuit", Kind: topology.KindCircuit, Inputs: []int32{0}, VoltageV: 230, Phases: 1, PowerFactor: 1, Rack: -1},
 	}
 	v.Devices = slices.Clone(m.Devices)
 	for i := range v.Devices {
 		v.Devices[i].Feeds = []int32{1}
 	}
-	if err := checkInvariants(&v); err != nil {
+	// One namespace: indexing the copy anew finds no id twice (the stubs
+	// included), and every id of the import resolves to its own entry.
+	if dup := v.IndexIDs(); dup != nil {
+		return fmt.Errorf("ids given twice: %q", dup)
+	}
+	if err := v.CheckInvariants(); err != nil {
 		return err
 	}
-	// One namespace: every id resolves to its own entry.
 	for i, r := range m.Racks {
 		if got, ok := m.RackIndex(r.ID); !ok || got != i {
 			return fmt.Errorf("RackIndex(%q) = %d, %v; want %d", r.ID, got, ok, i)
 		}
 	}
-	for i, dm := range m.DeviceModels {
-		if r, ok := m.ids[dm.ID]; !ok || r != (ref{tabModel, int32(i)}) {
-			return fmt.Errorf("ids[%q] = %v, %v; want device model %d", dm.ID, r, ok, i)
+	for i, d := range m.Devices {
+		if got, ok := m.DeviceIndex(d.ID); !ok || got != i {
+			return fmt.Errorf("DeviceIndex(%q) = %d, %v; want %d", d.ID, got, ok, i)
 		}
 	}
 	for i, s := range m.Services {
@@ -89,16 +87,13 @@ func checkImportInvariants(m *Model) error {
 			return fmt.Errorf("ServiceIndex(%q) = %d, %v; want %d", s.ID, got, ok, i)
 		}
 	}
-	if n := len(m.Racks) + len(m.DeviceModels) + len(m.Devices) + len(m.Services); len(m.ids) != n {
-		return fmt.Errorf("%d ids for %d racks, device models, devices and services", len(m.ids), n)
-	}
 	return nil
 }
 
 // TestImportAlibabaTrace imports the published trace and checks the
 // figures of SOURCES.md exactly.
 func TestImportAlibabaTrace(t *testing.T) {
-	m := importTrace(t, AlibabaOptions{})
+	m := importTrace(t, Options{})
 	if err := checkImportInvariants(m); err != nil {
 		t.Fatalf("invariant broken: %v", err)
 	}
@@ -163,8 +158,8 @@ func TestImportAlibabaTrace(t *testing.T) {
 		if s.GPUMilli < 1000 {
 			shared++
 		}
-		if s.Kind != "pod" || s.Instances != 1 || s.ReadyQuorum != 1 || s.Tier != 0 || s.Spread != DomainNode ||
-			s.Start != (Dist{Kind: "lognormal", MedianS: 20, P90S: 60}) || s.GPUMilli < 1 || s.GPUMilli > 1000 || len(s.GPUTypes) != 0 {
+		if s.Kind != "pod" || s.Instances != 1 || s.ReadyQuorum != 1 || s.Tier != 0 || s.Spread != topology.DomainNode ||
+			s.Start != (topology.Dist{Kind: "lognormal", MedianS: 20, P90S: 60}) || s.GPUMilli < 1 || s.GPUMilli > 1000 || len(s.GPUTypes) != 0 {
 			t.Fatalf("pod %q: got %+v", s.ID, s)
 		}
 	}
@@ -188,13 +183,13 @@ func TestImportAlibabaTrace(t *testing.T) {
 		t.Errorf("pods sharing a GPU (gpu_milli < 1000): got %d, want 1,412", shared)
 	}
 	if s := m.Services[1]; s.ID != "openb-pod-0001" || s.CPUCores != 6 || s.RAMGiB != 12 || s.GPUs != 1 || s.GPUMilli != 460 ||
-		s.Pos != (Pos{File: filepath.Join(alibabaDir, AlibabaPodFile), Line: 3, Col: 1}) {
+		s.Pos != (topology.Pos{File: filepath.Join(alibabaDir, PodFile), Line: 3, Col: 1}) {
 		t.Errorf("pod 1: got %+v", s)
 	}
-	if m.Site != (Site{Name: "alibaba-openb-2023", ContinuousLimit: 0.8, PowerFactor: 1, FrequencyHz: 50}) {
+	if m.Site != (topology.Site{Name: "alibaba-openb-2023", ContinuousLimit: 0.8, PowerFactor: 1, FrequencyHz: 50}) {
 		t.Errorf("site: got %+v", m.Site)
 	}
-	wantFiles := []string{filepath.Join(alibabaDir, AlibabaNodeFile), filepath.Join(alibabaDir, AlibabaPodFile)}
+	wantFiles := []string{filepath.Join(alibabaDir, NodeFile), filepath.Join(alibabaDir, PodFile)}
 	if !reflect.DeepEqual(m.Files, wantFiles) {
 		t.Errorf("files: got %q, want %q", m.Files, wantFiles)
 	}
@@ -216,7 +211,7 @@ func TestImportAlibabaPhases(t *testing.T) {
 		{"Unknown", []string{"Unknown"}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := importTrace(t, AlibabaOptions{Phases: c.phases})
+			m := importTrace(t, Options{Phases: c.phases})
 			if len(m.Services) != c.want {
 				t.Errorf("got %d pods, want %d", len(m.Services), c.want)
 			}
@@ -232,7 +227,7 @@ func TestImportAlibabaPhases(t *testing.T) {
 func writeTrace(t testing.TB, nodes, pods string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, data := range map[string]string{AlibabaNodeFile: nodes, AlibabaPodFile: pods} {
+	for name, data := range map[string]string{NodeFile: nodes, PodFile: pods} {
 		if data == "-" {
 			continue
 		}
@@ -262,40 +257,40 @@ func TestImportAlibabaSmall(t *testing.T) {
 			"p2,8000,65536,4,1000,G2|P100,LS,Running,7,9,8\n"+
 			"p3,1000,1024,1,1000,P100,Burstable,Pending,1,2,\n"+
 			"p4,1000,1024,1,1000,G2,Guaranteed,Running,1,2,1\n")
-	m, err := ImportAlibaba(dir, AlibabaOptions{})
+	m, err := Import(dir, Options{})
 	if err != nil {
-		t.Fatalf("ImportAlibaba: %v", err)
+		t.Fatalf("Import: %v", err)
 	}
 	if err := checkImportInvariants(m); err != nil {
 		t.Fatalf("invariant broken: %v", err)
 	}
-	nodes, pods := filepath.Join(dir, AlibabaNodeFile), filepath.Join(dir, AlibabaPodFile)
-	wantModels := []DeviceModel{
-		{ID: "alibaba-32c-256gib", PSUs: 1, PSUsRequired: 1, RAMGiB: 256, CPUCores: 32, Pos: Pos{nodes, 2, 1}},
-		{ID: "alibaba-96.5c-384gib-8xG2", PSUs: 1, PSUsRequired: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: Pos{nodes, 3, 1}},
-		{ID: "alibaba-16c-120gib-2xP100", PSUs: 1, PSUsRequired: 1, RAMGiB: 120, CPUCores: 16, GPUs: 2, GPUType: "P100", Pos: Pos{nodes, 5, 1}},
+	nodes, pods := filepath.Join(dir, NodeFile), filepath.Join(dir, PodFile)
+	wantModels := []topology.DeviceModel{
+		{ID: "alibaba-32c-256gib", PSUs: 1, PSUsRequired: 1, RAMGiB: 256, CPUCores: 32, Pos: topology.Pos{File: nodes, Line: 2, Col: 1}},
+		{ID: "alibaba-96.5c-384gib-8xG2", PSUs: 1, PSUsRequired: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: topology.Pos{File: nodes, Line: 3, Col: 1}},
+		{ID: "alibaba-16c-120gib-2xP100", PSUs: 1, PSUsRequired: 1, RAMGiB: 120, CPUCores: 16, GPUs: 2, GPUType: "P100", Pos: topology.Pos{File: nodes, Line: 5, Col: 1}},
 	}
 	if !reflect.DeepEqual(m.DeviceModels, wantModels) {
 		t.Errorf("device models:\n got %+v\nwant %+v", m.DeviceModels, wantModels)
 	}
-	wantDevices := []Device{
-		{ID: "n0", Rack: 0, Model: 0, RAMGiB: 256, CPUCores: 32, Pos: Pos{nodes, 2, 1}},
-		{ID: "n1", Rack: 0, Model: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: Pos{nodes, 3, 1}},
-		{ID: "n2", Rack: 0, Model: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: Pos{nodes, 4, 1}},
-		{ID: "n3", Rack: 0, Model: 2, RAMGiB: 120, CPUCores: 16, GPUs: 2, GPUType: "P100", Pos: Pos{nodes, 5, 1}},
+	wantDevices := []topology.Device{
+		{ID: "n0", Rack: 0, Model: 0, RAMGiB: 256, CPUCores: 32, Pos: topology.Pos{File: nodes, Line: 2, Col: 1}},
+		{ID: "n1", Rack: 0, Model: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: topology.Pos{File: nodes, Line: 3, Col: 1}},
+		{ID: "n2", Rack: 0, Model: 1, RAMGiB: 384, CPUCores: 96.5, GPUs: 8, GPUType: "G2", Pos: topology.Pos{File: nodes, Line: 4, Col: 1}},
+		{ID: "n3", Rack: 0, Model: 2, RAMGiB: 120, CPUCores: 16, GPUs: 2, GPUType: "P100", Pos: topology.Pos{File: nodes, Line: 5, Col: 1}},
 	}
 	if !reflect.DeepEqual(m.Devices, wantDevices) {
 		t.Errorf("devices:\n got %+v\nwant %+v", m.Devices, wantDevices)
 	}
-	if want := []Rack{{ID: "alibaba-rack-001", Pos: Pos{nodes, 2, 1}}}; !reflect.DeepEqual(m.Racks, want) {
+	if want := []topology.Rack{{ID: "alibaba-rack-001", Pos: topology.Pos{File: nodes, Line: 2, Col: 1}}}; !reflect.DeepEqual(m.Racks, want) {
 		t.Errorf("racks: got %+v, want %+v", m.Racks, want)
 	}
-	start := Dist{Kind: "lognormal", MedianS: 20, P90S: 60}
-	pod := func(id string, cpu, ram float64, gpus, milli int, types []string, line int) Service {
-		return Service{ID: id, Kind: "pod", Instances: 1, ReadyQuorum: 1, RAMGiB: ram, CPUCores: cpu, GPUs: gpus, GPUMilli: milli,
-			GPUTypes: types, Spread: DomainNode, Start: start, Pos: Pos{pods, line, 1}}
+	start := topology.Dist{Kind: "lognormal", MedianS: 20, P90S: 60}
+	pod := func(id string, cpu, ram float64, gpus, milli int, types []string, line int) topology.Service {
+		return topology.Service{ID: id, Kind: "pod", Instances: 1, ReadyQuorum: 1, RAMGiB: ram, CPUCores: cpu, GPUs: gpus, GPUMilli: milli,
+			GPUTypes: types, Spread: topology.DomainNode, Start: start, Pos: topology.Pos{File: pods, Line: line, Col: 1}}
 	}
-	wantServices := []Service{
+	wantServices := []topology.Service{
 		pod("p0", 12, 16, 1, 460, nil, 2),
 		pod("p1", 0.5, 1.5, 0, 1000, nil, 3),
 		pod("p2", 8, 64, 4, 1000, []string{"G2", "P100"}, 4),
@@ -315,17 +310,17 @@ func TestImportAlibabaSmall(t *testing.T) {
 	}
 }
 
-// TestImportAlibabaRacks checks the synthetic racks: AlibabaRackSize nodes
+// TestImportAlibabaRacks checks the synthetic racks: RackSize nodes
 // each, in file order.
 func TestImportAlibabaRacks(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(nodeHeader)
-	for i := range 2*AlibabaRackSize + 1 {
+	for i := range 2*RackSize + 1 {
 		fmt.Fprintf(&b, "n%d,1000,1024,0,\n", i)
 	}
-	m, err := ImportAlibaba(writeTrace(t, b.String(), podHeader), AlibabaOptions{})
+	m, err := Import(writeTrace(t, b.String(), podHeader), Options{})
 	if err != nil {
-		t.Fatalf("ImportAlibaba: %v", err)
+		t.Fatalf("Import: %v", err)
 	}
 	if err := checkImportInvariants(m); err != nil {
 		t.Fatalf("invariant broken: %v", err)
@@ -338,12 +333,12 @@ func TestImportAlibabaRacks(t *testing.T) {
 		t.Errorf("racks: got %q, want %q", ids, want)
 	}
 	for i, d := range m.Devices {
-		if want := int32(i / AlibabaRackSize); d.Rack != want {
+		if want := int32(i / RackSize); d.Rack != want {
 			t.Errorf("node %s in rack %d, want %d", d.ID, d.Rack, want)
 		}
 	}
-	if got := m.Racks[2].Pos.Line; got != 2*AlibabaRackSize+2 {
-		t.Errorf("rack 3 at line %d, want %d (its first node)", got, 2*AlibabaRackSize+2)
+	if got := m.Racks[2].Pos.Line; got != 2*RackSize+2 {
+		t.Errorf("rack 3 at line %d, want %d (its first node)", got, 2*RackSize+2)
 	}
 }
 
@@ -351,8 +346,8 @@ func TestImportAlibabaRacks(t *testing.T) {
 // error text, with the directory left out of the file names.
 func TestImportAlibabaErrors(t *testing.T) {
 	const (
-		nf = AlibabaNodeFile
-		pf = AlibabaPodFile
+		nf = NodeFile
+		pf = PodFile
 	)
 	okNodes := nodeHeader + "n0,32000,262144,0,\n" + "n1,96000,393216,8,G2\n"
 	okPods := podHeader + "p0,1000,1024,0,0,,LS,Running,0,,0\n"
@@ -512,11 +507,11 @@ func TestImportAlibabaErrors(t *testing.T) {
 				dir = writeTrace(t, c.nodes, c.pods)
 				root = dir
 			}
-			m, err := ImportAlibaba(dir, AlibabaOptions{Phases: c.phases})
+			m, err := Import(dir, Options{Phases: c.phases})
 			if m != nil {
-				t.Errorf("ImportAlibaba returned a model and an error")
+				t.Errorf("Import returned a model and an error")
 			}
-			var list ErrorList
+			var list topology.ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("error is %T, want ErrorList: %v", err, err)
 			}
@@ -543,9 +538,9 @@ func FuzzImportAlibaba(f *testing.F) {
 	f.Add([]byte("sn\n\"\n"), []byte(""))
 	f.Fuzz(func(t *testing.T, nodes, pods []byte) {
 		dir := writeTrace(t, string(nodes), string(pods))
-		m, err := ImportAlibaba(dir, AlibabaOptions{Phases: []string{"Running", "Pending"}})
+		m, err := Import(dir, Options{Phases: []string{"Running", "Pending"}})
 		if err != nil {
-			if _, ok := err.(ErrorList); !ok {
+			if _, ok := err.(topology.ErrorList); !ok {
 				t.Fatalf("error is %T, want ErrorList: %v", err, err)
 			}
 			if m != nil {
@@ -562,7 +557,7 @@ func FuzzImportAlibaba(f *testing.F) {
 // BenchmarkImportAlibaba imports the published trace: 1,523 nodes and
 // 8,152 pods, of which the 5,193 Running ones become services.
 func BenchmarkImportAlibaba(b *testing.B) {
-	m := importTrace(b, AlibabaOptions{})
+	m := importTrace(b, Options{})
 	if len(m.Devices) != 1523 || len(m.Services) != 5193 {
 		b.Fatalf("imported %d nodes and %d pods, want 1,523 and 5,193", len(m.Devices), len(m.Services))
 	}
@@ -577,7 +572,7 @@ func BenchmarkImportAlibaba(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ImportAlibaba(alibabaDir, AlibabaOptions{}); err != nil {
+		if _, err := Import(alibabaDir, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

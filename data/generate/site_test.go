@@ -1,4 +1,4 @@
-package topology
+package generate
 
 import (
 	"bytes"
@@ -10,21 +10,23 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"blackstart/topology"
 )
 
-func genBytes(t testing.TB, o GenOptions) []byte {
+func genBytes(t testing.TB, o SiteOptions) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Generate(&buf, o); err != nil {
-		t.Fatalf("Generate(%+v): %v", o, err)
+	if err := Site(&buf, o); err != nil {
+		t.Fatalf("Site(%+v): %v", o, err)
 	}
 	return buf.Bytes()
 }
 
-func genLoad(t testing.TB, o GenOptions) *Model {
+func genLoad(t testing.TB, o SiteOptions) *topology.Model {
 	t.Helper()
 	data := genBytes(t, o)
-	m, err := Parse(File{Name: "gen.toml", Data: data})
+	m, err := topology.Parse(topology.File{Name: "gen.toml", Data: data})
 	if err != nil {
 		t.Fatalf("generated model %+v does not load:\n%v", o, err)
 	}
@@ -32,7 +34,7 @@ func genLoad(t testing.TB, o GenOptions) *Model {
 }
 
 func TestGenerateLoads(t *testing.T) {
-	for _, o := range []GenOptions{
+	for _, o := range []SiteOptions{
 		{Racks: 1, PerRack: 1, Seed: 1},
 		{Racks: 2, PerRack: 3, Seed: 7},
 		{Racks: 3, PerRack: 40, Seed: 2},
@@ -60,7 +62,7 @@ func TestGenerateLoads(t *testing.T) {
 				}
 				a, b := &m.Elements[d.Feeds[0]], &m.Elements[d.Feeds[1]]
 				if genSourceOf(m, d.Feeds[0]) == genSourceOf(m, d.Feeds[1]) || genLineOf(m, d.Feeds[0]) != genLineOf(m, d.Feeds[1]) ||
-					!(a.Kind == KindBank && b.Kind == KindBank || a.Kind == KindRackPDU && b.Kind == KindRackPDU && a.Phases == 1 && b.Phases == 1) {
+					!(a.Kind == topology.KindBank && b.Kind == topology.KindBank || a.Kind == topology.KindRackPDU && b.Kind == topology.KindRackPDU && a.Phases == 1 && b.Phases == 1) {
 					t.Fatalf("device %s feeds %s and %s: want banks (or single-phase PDUs) on the same line, one from each feed", d.ID, a.ID, b.ID)
 				}
 			}
@@ -81,7 +83,7 @@ func TestGenerateLoads(t *testing.T) {
 }
 
 // genSourceOf follows the first input of element e up to its source.
-func genSourceOf(m *Model, e int32) int32 {
+func genSourceOf(m *topology.Model, e int32) int32 {
 	for len(m.Elements[e].Inputs) > 0 {
 		e = m.Elements[e].Inputs[0]
 	}
@@ -91,14 +93,14 @@ func genSourceOf(m *Model, e int32) int32 {
 // checkGenWorkloads checks the workloads' shape: etcd on internal nodes, one
 // internal service per two internal nodes, databases pinned to db nodes,
 // one app class per app node, and instances on nodes of their role.
-func checkGenWorkloads(t *testing.T, m *Model, roles map[string]int) {
+func checkGenWorkloads(t *testing.T, m *topology.Model, roles map[string]int) {
 	t.Helper()
 	kinds := map[string]int{}
 	for _, s := range m.Services {
 		kinds[s.Kind]++
 		switch s.Kind {
 		case "etcd":
-			if s.Instances != 3 || s.Role != "internal" || s.Spread != DomainRack || s.Tier != 0 {
+			if s.Instances != 3 || s.Role != "internal" || s.Spread != topology.DomainRack || s.Tier != 0 {
 				t.Errorf("etcd: %d instances, role %q, spread %s, tier %d; want 3, internal, rack, 0", s.Instances, s.Role, s.Spread, s.Tier)
 			}
 		case "database":
@@ -111,7 +113,7 @@ func checkGenWorkloads(t *testing.T, m *Model, roles map[string]int) {
 				}
 			}
 		case "app":
-			if s.Instances != 2 || s.Spread != DomainRack || len(s.DependsOn) == 0 {
+			if s.Instances != 2 || s.Spread != topology.DomainRack || len(s.DependsOn) == 0 {
 				t.Errorf("app %s: %d instances, spread %s, %d dependencies; want 2, rack, >= 1", s.ID, s.Instances, s.Spread, len(s.DependsOn))
 			}
 		}
@@ -134,7 +136,7 @@ func checkGenWorkloads(t *testing.T, m *Model, roles map[string]int) {
 }
 
 func TestGenerateDeterministic(t *testing.T) {
-	o := GenOptions{Racks: 60, PerRack: 20, Seed: 9}
+	o := SiteOptions{Racks: 60, PerRack: 20, Seed: 9}
 	a, b := genBytes(t, o), genBytes(t, o)
 	if !bytes.Equal(a, b) {
 		t.Fatalf("two runs with %+v differ (%d and %d bytes)", o, len(a), len(b))
@@ -147,20 +149,20 @@ func TestGenerateDeterministic(t *testing.T) {
 
 func TestGenerateRejectsBadOptions(t *testing.T) {
 	for _, c := range []struct {
-		o    GenOptions
+		o    SiteOptions
 		want string
 	}{
-		{GenOptions{Racks: 0, PerRack: 40}, "racks must be >= 1, got 0"},
-		{GenOptions{Racks: 1, PerRack: 0}, "devices per rack must be 1 to 99, got 0"},
-		{GenOptions{Racks: 1, PerRack: 100}, "devices per rack must be 1 to 99, got 100"},
+		{SiteOptions{Racks: 0, PerRack: 40}, "racks must be >= 1, got 0"},
+		{SiteOptions{Racks: 1, PerRack: 0}, "devices per rack must be 1 to 99, got 0"},
+		{SiteOptions{Racks: 1, PerRack: 100}, "devices per rack must be 1 to 99, got 100"},
 	} {
 		var buf bytes.Buffer
-		err := Generate(&buf, c.o)
+		err := Site(&buf, c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Generate(%+v) = %v, want an error saying %q", c.o, err, c.want)
+			t.Errorf("Site(%+v) = %v, want an error saying %q", c.o, err, c.want)
 		}
 		if buf.Len() > 0 {
-			t.Errorf("Generate(%+v) wrote %d bytes before failing", c.o, buf.Len())
+			t.Errorf("Site(%+v) wrote %d bytes before failing", c.o, buf.Len())
 		}
 	}
 }
@@ -170,8 +172,8 @@ func TestGenerateRejectsBadOptions(t *testing.T) {
 // row main: in normal operation (each PSU carries half the device) and in
 // failover (one PSU carries it all).
 func TestGenerateSizing(t *testing.T) {
-	data := genBytes(t, GenOptions{Racks: 100, PerRack: 40, Seed: 1})
-	m, err := Parse(File{Name: "gen.toml", Data: data})
+	data := genBytes(t, SiteOptions{Racks: 100, PerRack: 40, Seed: 1})
+	m, err := topology.Parse(topology.File{Name: "gen.toml", Data: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,9 +200,9 @@ func TestGenerateSizing(t *testing.T) {
 			var brk, main int32 = -1, -1
 			for e := f; len(m.Elements[e].Inputs) > 0; e = m.Elements[e].Inputs[0] {
 				switch el := &m.Elements[e]; {
-				case el.Kind == KindBreaker && el.Standard == StdIEC60898:
+				case el.Kind == topology.KindBreaker && el.Standard == topology.StdIEC60898:
 					brk = e
-				case el.Kind == KindBreaker && el.Standard == StdIEC60947:
+				case el.Kind == topology.KindBreaker && el.Standard == topology.StdIEC60947:
 					main = e
 				}
 			}
@@ -226,7 +228,7 @@ func TestGenerateSizing(t *testing.T) {
 	branches, safe := 0, 0
 	for e := range half {
 		el := &m.Elements[e]
-		if el.Kind != KindBreaker || el.Standard != StdIEC60898 {
+		if el.Kind != topology.KindBreaker || el.Standard != topology.StdIEC60898 {
 			continue
 		}
 		branches++
@@ -243,7 +245,7 @@ func TestGenerateSizing(t *testing.T) {
 		if over(e, half) {
 			t.Errorf("%s carries %.1f A in normal operation, above %.0f %% of %g A", el.ID, worst(half[e]), 100*el.ContinuousLimit, el.RatingA)
 		}
-		if (el.Kind == KindBank || el.Kind == KindRackPDU) && !naive[el.Rack] || el.Kind == KindBreaker && el.Standard == StdIEC60947 {
+		if (el.Kind == topology.KindBank || el.Kind == topology.KindRackPDU) && !naive[el.Rack] || el.Kind == topology.KindBreaker && el.Standard == topology.StdIEC60947 {
 			if over(e, full) {
 				t.Errorf("%s carries %.1f A on failover, above %.0f %% of %g A", el.ID, worst(full[e]), 100*el.ContinuousLimit, el.RatingA)
 			}
@@ -261,7 +263,7 @@ func TestGenerateSizing(t *testing.T) {
 	sort.Strings(names)
 	t.Logf("%d naively sized racks: %s", len(naive), strings.Join(names, ", "))
 	for _, e := range m.Elements {
-		if e.Kind == KindUPS && e.CapacityW < 1.2*siteW {
+		if e.Kind == topology.KindUPS && e.CapacityW < 1.2*siteW {
 			t.Errorf("%s: %g kW for a site drawing %.1f kW: one UPS must carry the site with margin", e.ID, e.CapacityW/1000, siteW/1000)
 		}
 	}
@@ -270,7 +272,7 @@ func TestGenerateSizing(t *testing.T) {
 // TestSpecPowerTable checks the quoted SPECpower figures against the data
 // file, row by row.
 func TestSpecPowerTable(t *testing.T) {
-	const path = "../../shared/data/specpower-ssj2008.csv"
+	const path = "../../../shared/data/specpower-ssj2008.csv"
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("the SPECpower data the generator quotes: %v", err)
@@ -330,7 +332,7 @@ func TestParseSpecConfig(t *testing.T) {
 }
 
 func TestGeneratedDeviceModels(t *testing.T) {
-	m := genLoad(t, GenOptions{Racks: 200, PerRack: 40, Seed: 5})
+	m := genLoad(t, SiteOptions{Racks: 200, PerRack: 40, Seed: 5})
 	for _, dm := range m.DeviceModels {
 		var sp *specPowerResult
 		for i := range specPowerResults {
@@ -372,18 +374,18 @@ func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 
 func TestGenerateReportsWriteError(t *testing.T) {
 	want := errors.New("disk full")
-	if err := Generate(failingWriter{want}, GenOptions{Racks: 3, PerRack: 4, Seed: 1}); !errors.Is(err, want) {
-		t.Errorf("Generate to a failing writer = %v, want %v", err, want)
+	if err := Site(failingWriter{want}, SiteOptions{Racks: 3, PerRack: 4, Seed: 1}); !errors.Is(err, want) {
+		t.Errorf("Site to a failing writer = %v, want %v", err, want)
 	}
 }
 
 // genLineOf returns the line (0..2) a feed's load sits on: a bank's own
 // line, or the line of the single-phase branch above a PDU.
-func genLineOf(m *Model, f int32) int {
+func genLineOf(m *topology.Model, f int32) int {
 	for e := f; ; e = m.Elements[e].Inputs[0] {
 		el := &m.Elements[e]
-		if el.Line >= LineL1 && el.Line <= LineL3 {
-			return int(el.Line - LineL1)
+		if el.Line >= topology.LineL1 && el.Line <= topology.LineL3 {
+			return int(el.Line - topology.LineL1)
 		}
 		if len(el.Inputs) == 0 {
 			return 0

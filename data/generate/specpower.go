@@ -1,4 +1,4 @@
-package topology
+package generate
 
 // specPowerResult is one published SPECpower_ssj2008 result: the wall power
 // of a real server at active idle and at each target load from 10 % to

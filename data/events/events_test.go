@@ -1,4 +1,4 @@
-package estimate
+package events
 
 import (
 	"bytes"
@@ -233,7 +233,7 @@ func TestReadEventsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			evs, err := ReadEvents(tt.file, strings.NewReader(tt.input), c)
+			evs, err := Read(tt.file, strings.NewReader(tt.input), c)
 			if err == nil {
 				t.Fatalf("no error, %d events; want %q", len(evs), tt.want)
 			}
@@ -255,7 +255,7 @@ func TestReadEventsErrorCap(t *testing.T) {
 	for k := range 150 {
 		fmt.Fprintf(&b, `{"t_s":%d,"instance":"web#0","node":"nowhere","state":"up"}`+"\n", k)
 	}
-	_, err := ReadEvents("events.jsonl", strings.NewReader(b.String()), c)
+	_, err := Read("events.jsonl", strings.NewReader(b.String()), c)
 	got := errorStrings(t, err)
 	if len(got) != 101 {
 		t.Fatalf("got %d errors, want 101", len(got))
@@ -312,7 +312,7 @@ func TestReadEventsGood(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ReadEvents(tt.file, strings.NewReader(tt.input), c)
+			got, err := Read(tt.file, strings.NewReader(tt.input), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,9 +322,9 @@ func TestReadEventsGood(t *testing.T) {
 		})
 	}
 	for _, empty := range []string{"", "\n\n", "t_s,instance,node,state\n", "# nothing yet\n"} {
-		got, err := ReadEvents("events", strings.NewReader(empty), c)
+		got, err := Read("events", strings.NewReader(empty), c)
 		if err != nil || len(got) != 0 {
-			t.Errorf("ReadEvents(%q) = %v, %v; want no events, no error", empty, got, err)
+			t.Errorf("Read(%q) = %v, %v; want no events, no error", empty, got, err)
 		}
 	}
 }
@@ -334,7 +334,7 @@ func TestReadEventsReadError(t *testing.T) {
 	c := smallDC(t)
 	broken := errors.New("disk on fire")
 	for _, head := range []string{"", "t_s,instance,node,state\n", `{"t_s":0,"instance":"web#0","node":"app-01","state":"up"}` + "\n"} {
-		_, err := ReadEvents("events", io.MultiReader(strings.NewReader(head), iotest.ErrReader(broken)), c)
+		_, err := Read("events", io.MultiReader(strings.NewReader(head), iotest.ErrReader(broken)), c)
 		if !errors.Is(err, broken) || err.Error() != "events: disk on fire" {
 			t.Errorf("after %q: got error %v, want %q wrapping the read error", head, err, "events: disk on fire")
 		}
@@ -347,10 +347,10 @@ func TestEventsHugeTimes(t *testing.T) {
 	evs := []placement.Event{{TS: 1e300, Instance: 0, Node: 0, State: placement.Up}, {TS: math.MaxFloat64, Instance: 1, Node: 0, State: placement.Up}}
 	for _, format := range []string{FormatJSONL, FormatCSV} {
 		var b bytes.Buffer
-		if err := WriteEvents(&b, c, evs, format); err != nil {
+		if err := Write(&b, c, evs, format); err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
-		got, err := ReadEvents("huge", &b, c)
+		got, err := Read("huge", &b, c)
 		if err != nil || !reflect.DeepEqual(got, evs) {
 			t.Errorf("%s: got %v, %v; want %v", format, got, err, evs)
 		}
@@ -374,10 +374,10 @@ func TestEventsRoundTrip(t *testing.T) {
 		evs = append(evs, placement.Event{TS: last.TS + 1e-4, Instance: 0, Node: -1, State: placement.Failed})
 		for _, format := range []string{FormatJSONL, FormatCSV} {
 			var b bytes.Buffer
-			if err := WriteEvents(&b, c, evs, format); err != nil {
+			if err := Write(&b, c, evs, format); err != nil {
 				t.Fatalf("%s %s: %v", policy, format, err)
 			}
-			got, err := ReadEvents("sim."+format, &b, c)
+			got, err := Read("sim."+format, &b, c)
 			if err != nil {
 				t.Fatalf("%s %s: %v", policy, format, err)
 			}
@@ -419,7 +419,7 @@ func TestWriteEventsRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			err := WriteEvents(&b, c, tt.evs, tt.format)
+			err := Write(&b, c, tt.evs, tt.format)
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("got error %v, want %q", err, tt.want)
 			}
@@ -430,7 +430,7 @@ func TestWriteEventsRefuses(t *testing.T) {
 	}
 }
 
-// FuzzReadEvents feeds arbitrary bytes to ReadEvents. It must never panic;
+// FuzzReadEvents feeds arbitrary bytes to Read. It must never panic;
 // problems come back as a sorted ErrorList of positioned errors, and what
 // it accepts is a valid stream that writes and reads back unchanged. The
 // JSON scanner must agree with encoding/json on every line.
@@ -444,7 +444,7 @@ func FuzzReadEvents(f *testing.F) {
 	f.Add([]byte("state,index,service,node,time\nup,2,etcd,int-01,2019-06-04T09:30:00Z\n"))
 	f.Add([]byte("t_s,instance,node\n0,\"web#0,app-01\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		evs, err := ReadEvents("fuzz", bytes.NewReader(data), c)
+		evs, err := Read("fuzz", bytes.NewReader(data), c)
 		if err != nil {
 			var list topology.ErrorList
 			if !errors.As(err, &list) {
@@ -473,7 +473,7 @@ func FuzzReadEvents(f *testing.F) {
 	})
 }
 
-// checkStream checks the invariants of a stream ReadEvents accepted, and
+// checkStream checks the invariants of a stream Read accepted, and
 // that it writes and reads back as itself to the millisecond.
 func checkStream(t *testing.T, c *placement.Cluster, evs []placement.Event) {
 	t.Helper()
@@ -486,10 +486,10 @@ func checkStream(t *testing.T, c *placement.Cluster, evs []placement.Event) {
 	}
 	for _, format := range []string{FormatJSONL, FormatCSV} {
 		var b bytes.Buffer
-		if err := WriteEvents(&b, c, evs, format); err != nil {
+		if err := Write(&b, c, evs, format); err != nil {
 			t.Fatalf("%s: writing what was read: %v", format, err)
 		}
-		again, err := ReadEvents("again", &b, c)
+		again, err := Read("again", &b, c)
 		if err != nil {
 			t.Fatalf("%s: reading what was written: %v", format, err)
 		}
@@ -555,7 +555,7 @@ func syntheticEvents(c *placement.Cluster, n int) []placement.Event {
 // BenchmarkReadEvents reads 1,000,000 events of the incident-scale
 // platform, in each format.
 func BenchmarkReadEvents(b *testing.B) {
-	m, err := topology.Load("../examples/platform-2019.toml")
+	m, err := topology.Load("../../examples/platform-2019.toml")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -565,21 +565,30 @@ func BenchmarkReadEvents(b *testing.B) {
 	for _, format := range []string{FormatJSONL, FormatCSV} {
 		b.Run("format="+format, func(b *testing.B) {
 			var buf bytes.Buffer
-			if err := WriteEvents(&buf, c, evs, format); err != nil {
+			if err := Write(&buf, c, evs, format); err != nil {
 				b.Fatal(err)
 			}
 			data := buf.Bytes()
-			got, err := ReadEvents("bench", bytes.NewReader(data), c)
+			got, err := Read("bench", bytes.NewReader(data), c)
 			if err != nil || len(got) != n || got[n-1] != evs[n-1] {
 				b.Fatalf("setup: read %d events, err %v; want %d ending with %+v", len(got), err, n, evs[n-1])
 			}
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := ReadEvents("bench", bytes.NewReader(data), c); err != nil {
+				if _, err := Read("bench", bytes.NewReader(data), c); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+func smallDC(t testing.TB) *placement.Cluster {
+	t.Helper()
+	m, err := topology.Load("../../examples/small-dc/power.toml", "../../examples/small-dc/workloads.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return placement.NewCluster(m)
 }

@@ -1,4 +1,4 @@
-package topology
+package generate
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// PlatformOptions says what GeneratePlatform builds.
+// PlatformOptions says what Platform builds.
 type PlatformOptions struct {
 	Seed uint64 // seeds the PCG source: same seed, same bytes
 }
@@ -123,14 +123,14 @@ var (
 	platAppP90x    = [...]float64{1.25, 1.5, 2}
 )
 
-// GeneratePlatform writes one valid TOML model of a hosting platform at
+// Platform writes one valid TOML model of a hosting platform at
 // the scale of the incident that motivates blackstart: 150 app nodes,
 // 30 db nodes and 10 internal nodes, 3 etcd members, 40 internal
 // services, 1,500 databases and 7,500 two-instance apps (15,000
 // instances). The output is a function of o alone: randomness comes from
 // a PCG source seeded with o.Seed.
 //
-// Power, built as Generate builds a site and with its constants: utility
+// Power, built as Site builds a site and with its constants: utility
 // feeds feed-a and feed-b (400Y/230 V), each behind a UPS that carries the
 // whole platform's peak draw with 30 % margin; per side a row main breaker
 // (IEC 60947-2) and a panel; per rack and side a 3-pole IEC 60898-1
@@ -169,7 +169,7 @@ var (
 // 300 s, databases 900 s, internal services and etcd 600 s, or the p99.99
 // of the start time rounded up to the minute when longer (platTimeoutZ):
 // a database of median 180 s and p90 540 s gets 73 min.
-func GeneratePlatform(w io.Writer, o PlatformOptions) error {
+func Platform(w io.Writer, o PlatformOptions) error {
 	p := &platform{seed: o.Seed, rng: rand.New(rand.NewPCG(o.Seed, 0x706c6174666f726d))} // "platform"
 	if err := p.plan(); err != nil {
 		return err
@@ -263,7 +263,7 @@ func (p *platform) draw(c *platChoice, n int) platDraw {
 	panic("topology: weighted draw out of range")
 }
 
-// pick draws one of the systems cand by weight, as Generate does.
+// pick draws one of the systems cand by weight, as Site does.
 func (p *platform) pick(cand []int) int { return (&generator{rng: p.rng}).pick(cand) }
 
 // nodeID returns the id of member j (0-based) of role r in rack i.

@@ -1,7 +1,4 @@
-package topology
-
-// Import of the Alibaba GPU cluster trace (alibaba/clusterdata,
-// cluster-trace-gpu-v2023, the "openb" node and pod lists).
+package alibaba
 
 import (
 	"bytes"
@@ -14,17 +11,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"blackstart/topology"
 )
 
-// File names of the trace inside the directory given to ImportAlibaba.
+// File names of the trace inside the directory given to Import.
 const (
-	AlibabaNodeFile = "openb_node_list_all_node.csv"
-	AlibabaPodFile  = "openb_pod_list_default.csv"
+	NodeFile = "openb_node_list_all_node.csv"
+	PodFile  = "openb_pod_list_default.csv"
 )
 
-// AlibabaRackSize is how many nodes, in file order, share one synthetic rack
+// RackSize is how many nodes, in file order, share one synthetic rack
 // of an imported trace.
-const AlibabaRackSize = 40
+const RackSize = 40
 
 // Columns of the two files, in the order the header must give them.
 var (
@@ -47,7 +46,7 @@ const (
 	podScheduled
 )
 
-// podPhases are the Kubernetes pod phases AlibabaOptions.Phases may name.
+// podPhases are the Kubernetes pod phases Options.Phases may name.
 var podPhases = []string{"Pending", "Running", "Succeeded", "Failed", "Unknown"}
 
 // Bounds of the numbers in the trace. A resource figure stays far below
@@ -58,16 +57,16 @@ const (
 	maxAlibabaCount    = 1<<31 - 1
 )
 
-// AlibabaOptions selects what ImportAlibaba imports.
-type AlibabaOptions struct {
+// Options selects what Import imports.
+type Options struct {
 	// Phases lists the pod phases (pod_phase column) to import as
 	// services, among Pending, Running, Succeeded, Failed and Unknown;
 	// nil or empty means only "Running", the pods a restart brings back.
 	Phases []string
 }
 
-// ImportAlibaba reads the openb trace of the Alibaba GPU cluster (the
-// files AlibabaNodeFile and AlibabaPodFile in dir, as published in
+// Import reads the openb trace of the Alibaba GPU cluster (the
+// files NodeFile and PodFile in dir, as published in
 // alibaba/clusterdata cluster-trace-gpu-v2023/csv) and returns it as a
 // Model that keeps every invariant of a loaded model except those about
 // power, which the trace does not describe:
@@ -76,7 +75,7 @@ type AlibabaOptions struct {
 //     1000, RAMGiB = memory_mib / 1024, GPUs = gpu, GPUType = model (empty
 //     for a CPU-only node), no role, the default start concurrency.
 //   - The trace has no racks: nodes are grouped in file order into
-//     synthetic racks of AlibabaRackSize, "alibaba-rack-001", … A rack's
+//     synthetic racks of RackSize, "alibaba-rack-001", … A rack's
 //     Pos is its first node's record. Spreading over racks is therefore
 //     spreading over arbitrary groups of nodes.
 //   - Each distinct node shape (cores, memory, GPU count and type) is a
@@ -114,10 +113,10 @@ type AlibabaOptions struct {
 // are still checked, except for that last rule, which concerns only what
 // is to be placed. A phase in o that is not a pod phase is reported with
 // dir as its file.
-func ImportAlibaba(dir string, o AlibabaOptions) (*Model, error) {
+func Import(dir string, o Options) (*topology.Model, error) {
 	im := &alibabaImport{
-		m: &Model{
-			Site: Site{Name: "alibaba-openb-2023", ContinuousLimit: 0.8, PowerFactor: 1, FrequencyHz: 50},
+		m: &topology.Model{
+			Site: topology.Site{Name: "alibaba-openb-2023", ContinuousLimit: 0.8, PowerFactor: 1, FrequencyHz: 50},
 		},
 		gpuTypes: map[string]bool{},
 		shapes:   map[alibabaShape]int32{},
@@ -129,32 +128,36 @@ func ImportAlibaba(dir string, o AlibabaOptions) (*Model, error) {
 	}
 	for _, p := range phases {
 		if !slices.Contains(podPhases, p) {
-			im.errs = append(im.errs, &Error{Pos: Pos{File: dir}, Msg: fmt.Sprintf("unknown pod phase %q: want Pending, Running, Succeeded, Failed or Unknown", p)})
+			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: dir}, Msg: fmt.Sprintf("unknown pod phase %q: want Pending, Running, Succeeded, Failed or Unknown", p)})
 		}
 		im.phases[p] = true
 	}
-	nodes := filepath.Join(dir, AlibabaNodeFile)
-	pods := filepath.Join(dir, AlibabaPodFile)
+	nodes := filepath.Join(dir, NodeFile)
+	pods := filepath.Join(dir, PodFile)
 	im.m.Files = []string{nodes, pods}
 	nodeData, okNodes := im.readFile(nodes)
 	podData, okPods := im.readFile(pods)
 	// Lines bound the records: size the tables once.
 	nn, np := bytes.Count(nodeData, []byte{'\n'})+1, bytes.Count(podData, []byte{'\n'})+1
-	im.m.Devices = make([]Device, 0, nn)
-	im.m.Services = make([]Service, 0, np)
+	im.m.Devices = make([]topology.Device, 0, nn)
+	im.m.Services = make([]topology.Service, 0, np)
 	im.names = make(map[string]alibabaName, nn+np)
-	im.m.ids = make(map[string]ref, nn+np)
 	if okNodes {
 		var records int
 		im.typesKnown, records = im.read(nodes, nodeData, alibabaNodeHeader, im.node)
 		if records == 0 {
-			im.errs = append(im.errs, &Error{Pos: Pos{File: nodes, Line: 1, Col: 1}, Msg: "the trace holds no node"})
+			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: nodes, Line: 1, Col: 1}, Msg: "the trace holds no node"})
 		}
 	}
 	if okPods {
 		im.read(pods, podData, alibabaPodHeader, im.pod)
 	}
 	im.syntheticIDs()
+	if len(im.errs) == 0 {
+		for _, id := range im.m.IndexIDs() { // the checks above make every id unique
+			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: dir}, ID: id, Msg: fmt.Sprintf("id %q is given twice", id)})
+		}
+	}
 	im.errs.Sort()
 	if len(im.errs) > 0 {
 		return nil, im.errs
@@ -162,10 +165,10 @@ func ImportAlibaba(dir string, o AlibabaOptions) (*Model, error) {
 	return im.m, nil
 }
 
-// alibabaImport is the state of one ImportAlibaba call.
+// alibabaImport is the state of one Import call.
 type alibabaImport struct {
-	m    *Model
-	errs ErrorList
+	m    *topology.Model
+	errs topology.ErrorList
 	// names holds every sn and pod name read, selected or not, to report
 	// duplicates and clashes with the synthetic ids.
 	names map[string]alibabaName
@@ -179,7 +182,7 @@ type alibabaImport struct {
 }
 
 type alibabaName struct {
-	pos  Pos
+	pos  topology.Pos
 	what string // "sn" or "pod name"
 }
 
@@ -201,9 +204,9 @@ type alibabaRecord struct {
 }
 
 // pos returns the position of field i of the record.
-func (a *alibabaRecord) pos(i int) Pos {
+func (a *alibabaRecord) pos(i int) topology.Pos {
 	line, col := a.r.FieldPos(i)
-	return Pos{File: a.path, Line: line, Col: col}
+	return topology.Pos{File: a.path, Line: line, Col: col}
 }
 
 // readFile reads one file of the trace.
@@ -215,7 +218,7 @@ func (im *alibabaImport) readFile(path string) ([]byte, bool) {
 		if errors.As(err, &pe) {
 			msg = pe.Err.Error()
 		}
-		im.errs = append(im.errs, &Error{Pos: Pos{File: path}, Msg: "cannot read the trace: " + msg})
+		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path}, Msg: "cannot read the trace: " + msg})
 		return nil, false
 	}
 	return data, true
@@ -236,7 +239,7 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	rec, err := r.Read()
 	switch {
 	case err == io.EOF:
-		im.errs = append(im.errs, &Error{Pos: Pos{File: path, Line: 1, Col: 1}, Msg: "the file is empty: want the header " + want})
+		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: 1, Col: 1}, Msg: "the file is empty: want the header " + want})
 		return false, -1
 	case err != nil:
 		im.csvError(path, err)
@@ -247,13 +250,13 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	}
 	a.rec = rec
 	if len(rec) != len(header) {
-		im.errs = append(im.errs, &Error{Pos: a.pos(0), Msg: fmt.Sprintf("the header has %d columns, want %d: %s", len(rec), len(header), want)})
+		im.errs = append(im.errs, &topology.Error{Pos: a.pos(0), Msg: fmt.Sprintf("the header has %d columns, want %d: %s", len(rec), len(header), want)})
 		return false, -1
 	}
 	headerOK := true
 	for i, name := range rec {
 		if name != header[i] {
-			im.errs = append(im.errs, &Error{Pos: a.pos(i), Msg: fmt.Sprintf("column %d of the header is %q, want %q (the header is %s)", i+1, name, header[i], want)})
+			im.errs = append(im.errs, &topology.Error{Pos: a.pos(i), Msg: fmt.Sprintf("column %d of the header is %q, want %q (the header is %s)", i+1, name, header[i], want)})
 			headerOK = false
 		}
 	}
@@ -277,7 +280,7 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 		}
 		a.rec, a.id = rec, ""
 		if len(rec) != len(header) {
-			im.errs = append(im.errs, &Error{Pos: a.pos(0), Msg: fmt.Sprintf("the record has %d fields, want %d: %s", len(rec), len(header), want)})
+			im.errs = append(im.errs, &topology.Error{Pos: a.pos(0), Msg: fmt.Sprintf("the record has %d fields, want %d: %s", len(rec), len(header), want)})
 			complete = false
 			continue
 		}
@@ -292,10 +295,10 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 func (im *alibabaImport) csvError(path string, err error) bool {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		im.errs = append(im.errs, &Error{Pos: Pos{File: path, Line: pe.Line, Col: max(pe.Column, 1)}, Msg: "csv: " + pe.Err.Error()})
+		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: pe.Line, Col: max(pe.Column, 1)}, Msg: "csv: " + pe.Err.Error()})
 		return true
 	}
-	im.errs = append(im.errs, &Error{Pos: Pos{File: path}, Msg: "cannot read the trace: " + err.Error()})
+	im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path}, Msg: "cannot read the trace: " + err.Error()})
 	return false
 }
 
@@ -305,7 +308,7 @@ func (im *alibabaImport) errorf(a *alibabaRecord, i int, format string, args ...
 	if a.id != "" {
 		msg = fmt.Sprintf("%s %q: %s", a.what, a.id, msg)
 	}
-	im.errs = append(im.errs, &Error{Pos: a.pos(i), ID: a.id, Msg: msg})
+	im.errs = append(im.errs, &topology.Error{Pos: a.pos(i), ID: a.id, Msg: msg})
 }
 
 // number parses field i as an integer in 0..limit.
@@ -386,18 +389,17 @@ func (im *alibabaImport) node(a *alibabaRecord) bool {
 	if !seen {
 		k = int32(len(im.m.DeviceModels))
 		im.shapes[shape] = k
-		im.m.DeviceModels = append(im.m.DeviceModels, DeviceModel{
+		im.m.DeviceModels = append(im.m.DeviceModels, topology.DeviceModel{
 			ID: shapeID(shape), PSUs: 1, PSUsRequired: 1,
 			RAMGiB: float64(mem) / 1024, CPUCores: float64(cpu) / 1000, GPUs: int(gpus), GPUType: typ,
 			Pos: pos,
 		})
 	}
 	n := len(im.m.Devices)
-	if n%AlibabaRackSize == 0 {
-		im.m.Racks = append(im.m.Racks, Rack{ID: fmt.Sprintf("alibaba-rack-%03d", n/AlibabaRackSize+1), Pos: pos})
+	if n%RackSize == 0 {
+		im.m.Racks = append(im.m.Racks, topology.Rack{ID: fmt.Sprintf("alibaba-rack-%03d", n/RackSize+1), Pos: pos})
 	}
-	im.m.ids[a.id] = ref{tabDevice, int32(n)}
-	im.m.Devices = append(im.m.Devices, Device{
+	im.m.Devices = append(im.m.Devices, topology.Device{
 		ID: a.id, Rack: int32(len(im.m.Racks) - 1), Model: k,
 		RAMGiB: float64(mem) / 1024, CPUCores: float64(cpu) / 1000, GPUs: int(gpus), GPUType: typ,
 		Pos: pos,
@@ -484,12 +486,11 @@ func (im *alibabaImport) pod(a *alibabaRecord) bool {
 	}
 	pos := a.pos(0)
 	pos.Col = 1
-	im.m.ids[a.id] = ref{tabService, int32(len(im.m.Services))}
-	im.m.Services = append(im.m.Services, Service{
+	im.m.Services = append(im.m.Services, topology.Service{
 		ID: a.id, Kind: "pod", Instances: 1, ReadyQuorum: 1,
 		RAMGiB: float64(mem) / 1024, CPUCores: float64(cpu) / 1000, GPUs: int(gpus), GPUMilli: int(milli), GPUTypes: types,
-		Spread: DomainNode,
-		Start:  Dist{Kind: "lognormal", MedianS: 20, P90S: 60},
+		Spread: topology.DomainNode,
+		Start:  topology.Dist{Kind: "lognormal", MedianS: 20, P90S: 60},
 		Pos:    pos,
 	})
 	return true
@@ -499,16 +500,14 @@ func (im *alibabaImport) pod(a *alibabaRecord) bool {
 // must not be the sn or name of a record.
 func (im *alibabaImport) syntheticIDs() {
 	synthetic := map[string]bool{}
-	register := func(id string, r ref, what string) {
+	register := func(id string, what string) {
 		synthetic[id] = true
 		if n, ok := im.names[id]; ok {
-			im.errs = append(im.errs, &Error{Pos: n.pos, ID: id, Msg: fmt.Sprintf("%s %q is also the id of a synthetic %s", n.what, id, what)})
-			return
+			im.errs = append(im.errs, &topology.Error{Pos: n.pos, ID: id, Msg: fmt.Sprintf("%s %q is also the id of a synthetic %s", n.what, id, what)})
 		}
-		im.m.ids[id] = r
 	}
-	for i, r := range im.m.Racks {
-		register(r.ID, ref{tabRack, int32(i)}, "rack")
+	for _, r := range im.m.Racks {
+		register(r.ID, "rack")
 	}
 	for i := range im.m.DeviceModels {
 		dm := &im.m.DeviceModels[i]
@@ -517,6 +516,6 @@ func (im *alibabaImport) syntheticIDs() {
 		for n := 2; synthetic[dm.ID]; n++ {
 			dm.ID = fmt.Sprintf("%s-%d", base, n)
 		}
-		register(dm.ID, ref{tabModel, int32(i)}, "device model")
+		register(dm.ID, "device model")
 	}
 }

@@ -1,4 +1,4 @@
-package topology
+package generate
 
 import (
 	"bufio"
@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// GenOptions says what Generate builds.
-type GenOptions struct {
+// SiteOptions says what Site builds.
+type SiteOptions struct {
 	Racks   int    // racks in the site, >= 1; every ten racks form a row with its own panels
 	PerRack int    // devices in every rack, 1..99 (ids r0001-s01 … r0001-s99)
 	Seed    uint64 // seeds the PCG source: same options, same bytes
@@ -49,7 +49,7 @@ var (
 // genVLN is the line-to-neutral voltage of the 400Y/230 V system, 400 / √3.
 const genVLN = 230.94010767585030
 
-// Generate writes one realistic, valid TOML model of a site with o.Racks
+// Site writes one realistic, valid TOML model of a site with o.Racks
 // racks of o.PerRack dual-corded servers to w. The output is a function of
 // o alone: randomness comes from a PCG source seeded with o.Seed.
 //
@@ -82,7 +82,7 @@ const genVLN = 230.94010767585030
 // the nodes: etcd (three members on internal nodes), one internal service
 // per two internal nodes, one two-instance database per two db nodes (pinned
 // to them), and one two-instance app class per app node.
-func Generate(w io.Writer, o GenOptions) error {
+func Site(w io.Writer, o SiteOptions) error {
 	if o.Racks < 1 {
 		return fmt.Errorf("generate: racks must be >= 1, got %d", o.Racks)
 	}
@@ -100,7 +100,7 @@ func Generate(w io.Writer, o GenOptions) error {
 }
 
 type generator struct {
-	o   GenOptions
+	o   SiteOptions
 	rng *rand.Rand
 	w   genWriter
 
@@ -729,7 +729,7 @@ func (g *generator) startDist(medS, p90x, minTimeoutS float64) {
 }
 
 // genWriter writes TOML lines; the bufio.Writer keeps the first error,
-// which Generate returns from Flush.
+// which Site returns from Flush.
 type genWriter struct {
 	w   *bufio.Writer
 	buf []byte // scratch line, reused

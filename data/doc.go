@@ -1,0 +1,13 @@
+// Package data is the root of what brings data into blackstart or keeps
+// it; it holds no code of its own. Each sub-package does one job:
+//
+//   - data/alibaba imports the Alibaba GPU cluster trace as a model;
+//   - data/generate writes synthetic models: realistic sites of any size
+//     and the incident-scale platform;
+//   - data/events reads and writes recovery progress event files (JSON
+//     Lines, CSV);
+//   - data/store keeps models over time in one SQLite database.
+//
+// The core packages (topology, power, placement, estimate) never import
+// data: imports flow from data to the core.
+package data

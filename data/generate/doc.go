@@ -1,0 +1,6 @@
+// Package generate writes synthetic blackstart models as TOML: Site builds
+// a realistic site of any number of racks (server draws taken from
+// published SPECpower_ssj2008 results), Platform the hosting platform of the
+// motivating incident at its scale. The output is a function of the options
+// alone (a seeded PCG source), byte for byte.
+package generate
