@@ -69,6 +69,101 @@ Examples:
 			OnUsageError: usageError,
 			Action:       powerPlace,
 		},
+		{
+			Name:      "balance",
+			Usage:     "the fewest moves (device to another bank or line, cord to another side) that make every rack N-1-safe and the lines balanced",
+			ArgsUsage: "MODEL.toml [MORE.toml...]",
+			Description: `An ordered work list of at most --max-moves moves after which every limited
+element is within its limit in its failover case and every three-phase rated
+element's line spread ((largest − smallest line current) / its limit, in its
+failover case) is at most --imbalance percent. A move re-plugs a device's
+cords into another slot of its rack (another bank or line), or one cord
+into a feed point of another side. Every step is safe: a cord is moved
+with the device running on its other PSUs, and no element ends a step, or
+the time a cord is out, over its limit unless it already was, nor worse.
+The search is exhaustive (fewest moves) within a budget of states, else
+greedy (said in the output). When K moves do not suffice, what remains is
+listed and the exit code is 3.
+
+Examples:
+   blackstart power balance examples/incident-2019.toml
+   blackstart power balance --basis typical --max-moves 3 examples/small-dc/power.toml`,
+			Flags: []cli.Flag{basis, formatFlag("table", "json"),
+				&cli.IntFlag{Name: "max-moves", Value: 5, Usage: "most moves in the work list"},
+				&cli.Float64Flag{Name: "imbalance", Value: power.DefaultImbalancePct, Usage: "largest line spread allowed, percent of the limit"}},
+			OnUsageError: usageError,
+			Action:       powerBalance,
+		},
+	}
+}
+
+func powerBalance(c *cli.Context) error {
+	format, err := checkFormat(c, "table", "json")
+	if err != nil {
+		return err
+	}
+	if c.Int("max-moves") < 1 || c.Float64("imbalance") <= 0 {
+		return badInput("--max-moves must be at least 1 and --imbalance above 0")
+	}
+	_, n, err := network(c)
+	if err != nil {
+		return err
+	}
+	rep, err := power.Balance(n, power.BalanceOptions{MaxMoves: c.Int("max-moves"), ImbalancePct: c.Float64("imbalance")})
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(c.App.Writer)
+	if format == "json" {
+		err = writeJSON(w, rep)
+	} else {
+		balanceTable(w, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if !rep.Balanced {
+		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	return nil
+}
+
+func stateWords(st power.BalanceState) string {
+	var parts []string
+	for _, b := range st.Over {
+		parts = append(parts, b.String())
+	}
+	for _, s := range st.Imbalanced {
+		parts = append(parts, fmt.Sprintf("%s line spread %.1f %% of its limit", s.Element, s.SpreadPct))
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return cut(parts, 8)
+}
+
+func balanceTable(w io.Writer, rep power.BalanceReport) {
+	fmt.Fprintf(w, "Rebalancing, basis %s: every limited element within its limit in its failover case, line spread at most %.0f %% of the limit; at most %d moves (%s search).\n",
+		rep.Basis, rep.ImbalancePct, rep.MaxMoves, rep.Search)
+	fmt.Fprintf(w, "Before: %s.\n\n", stateWords(rep.Before))
+	if len(rep.Moves) == 0 {
+		fmt.Fprintln(w, "No move.")
+	}
+	for i, mv := range rep.Moves {
+		fmt.Fprintf(w, "%d. %s (%s).\n", i+1, mv, plural(mv.Steps, "one cord at a time, the device on its other PSU", "one cord at a time, the device on its other PSUs"))
+		if len(mv.Fixed) > 0 {
+			fmt.Fprintf(w, "   fixes: %s\n", strings.Join(mv.Fixed, "; "))
+		}
+		fmt.Fprintf(w, "   then the worst is %s\n", mv.WorstAfter)
+	}
+	fmt.Fprintln(w)
+	if rep.Balanced {
+		fmt.Fprintln(w, "After: every rack N-1-safe and every three-phase element balanced.")
+	} else {
+		fmt.Fprintf(w, "NOT enough: after %d move(s) what remains: %s.\n", len(rep.Moves), stateWords(rep.After))
 	}
 }
 
