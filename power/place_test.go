@@ -127,7 +127,7 @@ func exhaustivePlace(n *Network, adds []PlaceRequest) (best float64, ok bool) {
 // 5 % of the optimum's.
 func TestPlaceOptimal(t *testing.T) {
 	const sites = 200
-	exact, worstGap, hard := 0, 0.0, 0
+	exact, worstGap, hard, boundGap := 0, 0.0, 0, 0.0
 	for seed := range uint64(sites) {
 		src, adds := smallSiteTOML(seed)
 		m, err := topology.Parse(topology.File{Name: fmt.Sprintf("small-%d.toml", seed), Data: []byte(src)})
@@ -164,6 +164,16 @@ func TestPlaceOptimal(t *testing.T) {
 		if !near(worst, p.WorstAfter.Ratio, 1e-3) {
 			t.Errorf("seed %d: reported worst %.4f, the model with the devices has %.4f", seed, p.WorstAfter.Ratio, worst)
 		}
+		// The LP relaxation is a lower bound of the optimum on the elements
+		// the devices can reach.
+		bound, err := PlaceLowerBound(n, PlaceOptions{Add: adds})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if bound.Ratio > opt+1e-6 {
+			t.Errorf("seed %d: LP bound %.4f above the exhaustive optimum %.4f", seed, bound.Ratio, opt)
+		}
+		boundGap = max(boundGap, opt/bound.Ratio-1)
 		gap := worst/opt - 1
 		if gap > 0.05 {
 			t.Errorf("seed %d: worst failover load %.4f, optimum %.4f: %.1f %% over (more than 5 %%)", seed, worst, opt, 100*gap)
@@ -176,5 +186,30 @@ func TestPlaceOptimal(t *testing.T) {
 			hard++ // the new devices set the worst load: a case that tests the choice
 		}
 	}
-	t.Logf("%d sites: %d placed at the exhaustive optimum, largest gap %.2f %%; in %d the new devices set the worst load", sites, exact, 100*worstGap, hard)
+	t.Logf("%d sites: %d placed at the exhaustive optimum, largest gap %.2f %%; in %d the new devices set the worst load; the optimum is at most %.2f %% above the LP bound", sites, exact, 100*worstGap, hard, 100*boundGap)
+}
+
+// TestPlaceBoundLarge places 400 devices on a generated 50-rack site and
+// compares the placement's worst failover load on the elements the devices
+// can reach with the LP relaxation's bound: the bound never exceeds it.
+func TestPlaceBoundLarge(t *testing.T) {
+	m := genModel(t, 50, 20)
+	n := NewNetwork(m, BasisTypical)
+	adds := []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 400}}
+	bound, err := PlaceLowerBound(n, PlaceOptions{Add: adds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Place(n, PlaceOptions{Add: adds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Placed) != 400 {
+		t.Fatalf("setup: placed %d of 80 (%+v)", len(p.Placed), p.Unplaced)
+	}
+	got := WorstOver(NewNetwork(p.Model(), BasisTypical), bound.Elements)
+	if bound.Ratio > got+1e-6 {
+		t.Errorf("LP bound %.4f above the placement's %.4f: not a lower bound", bound.Ratio, got)
+	}
+	t.Logf("50 racks, 400 × %s: placement %.4f (worst: %s), LP bound %.4f, gap %.2f %% (%d variables, %d rows)", adds[0].Model, got, p.WorstAfter, bound.Ratio, 100*(got/bound.Ratio-1), bound.Vars, bound.Rows)
 }
