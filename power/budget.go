@@ -102,28 +102,29 @@ func NewBudget(n *Network) *Budget {
 // budgeted element, -1 when not budgeted), in element order.
 func (b *Budget) termsFor(feeds []int32, units []phasors, q float64, index []int32) []budTerm {
 	m, n := b.n.M, b.n
+	// Paths to the sources are short: slices, not maps.
 	type acc struct {
+		e    int32
 		dirs []phasors // distinct line-current directions of the device's PSUs below the element, per watt
 	}
-	seen := map[int32]*acc{}
-	var order []int32
+	var seen []acc
+	var visited []int32
 	for k, f := range feeds {
-		visited := map[int32]bool{}
+		visited = visited[:0]
 		var up func(e int32, v phasors)
 		up = func(e int32, v phasors) {
-			if visited[e] {
+			if slices.Contains(visited, e) {
 				return
 			}
-			visited[e] = true
+			visited = append(visited, e)
 			if index[e] >= 0 {
-				a := seen[e]
-				if a == nil {
-					a = &acc{}
-					seen[e] = a
-					order = append(order, e)
+				i := slices.IndexFunc(seen, func(a acc) bool { return a.e == e })
+				if i < 0 {
+					i = len(seen)
+					seen = append(seen, acc{e: e})
 				}
-				if !slices.ContainsFunc(a.dirs, func(u phasors) bool { return samePhasors(u, v) }) {
-					a.dirs = append(a.dirs, v)
+				if !slices.ContainsFunc(seen[i].dirs, func(u phasors) bool { return samePhasors(u, v) }) {
+					seen[i].dirs = append(seen[i].dirs, v)
 				}
 			}
 			for _, p := range m.Elements[e].Inputs {
@@ -132,16 +133,16 @@ func (b *Budget) termsFor(feeds []int32, units []phasors, q float64, index []int
 		}
 		up(f, units[k])
 	}
-	slices.Sort(order)
-	terms := make([]budTerm, 0, len(order))
-	for _, e := range order {
+	slices.SortFunc(seen, func(a, b acc) int { return int(a.e - b.e) })
+	terms := make([]budTerm, 0, len(seen))
+	for _, a := range seen {
 		var unit phasors
-		for _, u := range seen[e].dirs {
+		for _, u := range a.dirs {
 			for l := range unit {
 				unit[l] += u[l]
 			}
 		}
-		terms = append(terms, budTerm{g: index[e], unit: unit, q: q})
+		terms = append(terms, budTerm{g: index[a.e], unit: unit, q: q})
 	}
 	return terms
 }

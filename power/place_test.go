@@ -170,7 +170,7 @@ func TestPlaceOptimal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		if bound.Ratio > opt+1e-6 {
+		if bound.Ratio > opt*(1+1e-5)+1e-5 { // the simplex's rounding
 			t.Errorf("seed %d: LP bound %.4f above the exhaustive optimum %.4f", seed, bound.Ratio, opt)
 		}
 		boundGap = max(boundGap, opt/bound.Ratio-1)
