@@ -40,8 +40,9 @@ type Cluster struct {
 	M     *topology.Model
 	nodes []node
 	// budget is the power package's failover-safe budget of the model (nil
-	// without power elements): no placement may put a rated element above
-	// its limit in its failover case.
+	// without power elements), restricted to the elements the nodes' peak
+	// draws could put over (Budget.Reachable): no placement may put a
+	// rated element above its limit in its failover case.
 	budget    *power.Budget
 	Instances []Instance
 	first     []int32            // per service: index of its first instance
@@ -75,9 +76,7 @@ func NewCluster(m *topology.Model) *Cluster {
 		}
 	}
 	panelSets := map[string]int32{}
-	if len(m.Elements) > 0 {
-		c.budget = power.NewBudget(power.NewNetwork(m, power.BasisConservative))
-	}
+	var peakW []float64
 	for d := range m.Devices {
 		dev := &m.Devices[d]
 		dm := &m.DeviceModels[dev.Model]
@@ -115,10 +114,16 @@ func NewCluster(m *topology.Model) *Cluster {
 		}
 		n.feed = f
 		c.nodes = append(c.nodes, n)
+		peakW = append(peakW, n.peakW)
 		c.pools[n.role] = append(c.pools[n.role], int32(d))
 		if n.role != "" {
 			c.pools[""] = append(c.pools[""], int32(d))
 		}
+	}
+	if len(m.Elements) > 0 {
+		// A node never draws more than its peak: elements that every node
+		// at its peak cannot put over their limit need no test.
+		c.budget = power.NewBudget(power.NewNetwork(m, power.BasisConservative)).Reachable(peakW)
 	}
 	for s := range m.Services {
 		sv := &m.Services[s]

@@ -5,9 +5,12 @@
 // node and orders the starts: dependency tiers, node capacity (RAM, CPU,
 // GPUs of the allowed types, shares of one GPU), a per-node limit of
 // concurrent starts, spread of each service over its failure domain (node,
-// rack or power feed), pinned instances, and a power budget that keeps every
-// branch circuit within its continuous limit even when the other feed is
-// lost. Every placement is accounted the moment it is decided. Each node
+// rack or power feed), pinned instances, and the power package's budget
+// (power.Budget), which keeps every rated element within its limit, on
+// per-line phasors, even when the other feeds of the nodes below it are
+// lost. Every placement is accounted the moment it is decided. Hosting
+// joins a plan with the dark devices of a power scenario: the instances
+// that go down with them. Each node
 // starts, among its instances whose dependencies are up, the one of highest
 // dispatch priority first: the 99th percentile of its start time plus the
 // expected chain behind it, so a start that may run long is not left to

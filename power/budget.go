@@ -506,3 +506,59 @@ func (l *BudgetLoad) Clone() *BudgetLoad {
 
 // Budget returns the budget l holds draws against.
 func (l *BudgetLoad) Budget() *Budget { return l.b }
+
+// Reachable returns the budget restricted to the elements that device
+// draws of at most maxW[d] watts (one per device) could put over their
+// limit: for the others, even the sum of every device's largest possible
+// current magnitude (an upper bound on the phasor sum, whatever the
+// angles) stays within the limit, so they can never refuse a load and need
+// not be tested. The planner, whose nodes never draw more than their peak,
+// tests only these.
+func (b *Budget) Reachable(maxW []float64) *Budget {
+	ng := len(b.elems)
+	lines := make([][3]float64, ng) // per element: Σ maxW × |unit| per line, A
+	pw, qv := make([]float64, ng), make([]float64, ng)
+	for d, ts := range b.terms {
+		for _, t := range ts {
+			for k := range 3 {
+				lines[t.g][k] += maxW[d] * cmplx.Abs(t.unit[k])
+			}
+			pw[t.g] += maxW[d]
+			qv[t.g] += maxW[d] * t.q
+		}
+	}
+	keep := make([]int32, ng) // old group → new group, -1 when dropped
+	out := &Budget{n: b.n, terms: make([][]budTerm, len(b.terms))}
+	for g := range b.elems {
+		keep[g] = -1
+		var over bool
+		if lim2 := b.limA2[g]; lim2 > 0 {
+			for k := range 3 {
+				over = over || lines[g][k]*lines[g][k] > lim2
+			}
+		} else {
+			over = b.capW[g] > 0 && pw[g] > b.capW[g] || b.capVA2[g] > 0 && pw[g]*pw[g]+qv[g]*qv[g] > b.capVA2[g]
+		}
+		if over {
+			keep[g] = int32(len(out.elems))
+			out.elems = append(out.elems, b.elems[g])
+			out.limA2, out.capW, out.capVA2 = append(out.limA2, b.limA2[g]), append(out.capW, b.capW[g]), append(out.capVA2, b.capVA2[g])
+		}
+	}
+	out.index = make([]int32, len(b.index))
+	for e, g := range b.index {
+		out.index[e] = -1
+		if g >= 0 {
+			out.index[e] = keep[g]
+		}
+	}
+	for d, ts := range b.terms {
+		for _, t := range ts {
+			if k := keep[t.g]; k >= 0 {
+				t.g = k
+				out.terms[d] = append(out.terms[d], t)
+			}
+		}
+	}
+	return out
+}

@@ -133,3 +133,39 @@ func TestPropertyBudget(t *testing.T) {
 		t.Errorf("only %d extra draws accepted: the property is not exercised", added)
 	}
 }
+
+// TestPropertyReachable: on random models, the budget restricted to what
+// draws up to a maximum can reach answers Fits exactly as the full one for
+// any draws within that maximum.
+func TestPropertyReachable(t *testing.T) {
+	dropped := 0
+	for seed := range uint64(propertyModels) {
+		m := randomModel(t, seed)
+		n := NewNetwork(m, basisFor(seed))
+		full := NewBudget(n)
+		maxW := make([]float64, len(m.Devices))
+		for d := range maxW {
+			maxW[d] = n.DrawW[d] * 0.7
+		}
+		part := full.Reachable(maxW)
+		dropped += len(full.elems) - len(part.elems)
+		rng := rand.New(rand.NewPCG(seed, 99))
+		draw := make([]float64, len(m.Devices))
+		lf, lp := full.Load(draw), part.Load(draw)
+		for range 3 * len(m.Devices) {
+			d := rng.IntN(len(m.Devices))
+			w := rng.Float64() * (maxW[d] - draw[d])
+			if a, b := lf.Fits(d, w), lp.Fits(d, w); a != b {
+				t.Fatalf("seed %d: +%g W on %s: full budget says %v, reachable part %v", seed, w, m.Devices[d].ID, a, b)
+			}
+			if lf.Fits(d, w) {
+				lf.Add(d, w)
+				lp.Add(d, w)
+				draw[d] += w
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Errorf("no element dropped: the restriction is not exercised")
+	}
+}

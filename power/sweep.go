@@ -30,6 +30,11 @@ type SweepOptions struct {
 	// Progress, when set, is called with the scenarios done and the total,
 	// at most about a hundred times per sweep.
 	Progress func(done, total int)
+	// Keep, when set, says which scenarios the report lists: the summary
+	// counts every scenario, but only those kept are held and ranked, so
+	// that the sweep of a large site holds no more than what will be
+	// shown. Nil keeps them all.
+	Keep func(*Scenario) bool
 }
 
 // SweepSummary counts the outcome of a sweep.
@@ -85,19 +90,29 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			o.Progress(done, total)
 		}
 	}
+	var rep SweepReport
+	if o.Keep == nil {
+		rep.Scenarios = make([]Scenario, 0, total)
+	}
+	t := newTally()
+	add := func(sc Scenario) {
+		t.add(&sc)
+		if o.Keep == nil || o.Keep(&sc) {
+			rep.Scenarios = append(rep.Scenarios, sc)
+		}
+	}
 	for e := range m.Elements {
 		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
+		add(byElem[e])
 		tick()
 	}
-	rep := SweepReport{Scenarios: make([]Scenario, 0, total)}
-	rep.Scenarios = append(rep.Scenarios, byElem...)
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
 			target := n.FaultTarget(d, k)
 			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
 				// The feed survives the opening (a transfer switch moved
 				// it): the faulted PSU is one more loss.
-				rep.Scenarios = append(rep.Scenarios, s.Run(nil, int32(d), int32(k), o.HorizonS))
+				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
 				tick()
 				continue
 			}
@@ -107,12 +122,15 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
 			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			rep.Scenarios = append(rep.Scenarios, sc)
+			add(sc)
 			tick()
 		}
 	}
+	if rep.Scenarios == nil {
+		rep.Scenarios = []Scenario{}
+	}
 	rankScenarios(rep.Scenarios)
-	rep.Summary = summarize(rep.Scenarios, n.Basis.String(), o.HorizonS)
+	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
 	return rep
 }
 
@@ -185,41 +203,55 @@ func rankScenarios(sc []Scenario) {
 	}
 }
 
-func summarize(sc []Scenario, basis string, horizon float64) SweepSummary {
-	s := SweepSummary{Scenarios: len(sc), Basis: basis, HorizonS: horizon, DarkRackIDs: []string{}, CertainDarkRackIDs: []string{}}
-	racks, sure := map[string]bool{}, map[string]bool{}
-	for i := range sc {
-		if sc[i].Risky {
-			s.RiskyScenarios++
-		}
-		switch sc[i].Outcome {
-		case Trip:
-			s.TripScenarios++
-		case MayTrip:
-			s.MayTripScenarios++
-		}
-		if len(sc[i].Dark.Devices) > 0 {
-			s.DarkScenarios++
-		}
-		if len(sc[i].Certain.Dark.Devices) > 0 {
-			s.CertainDark++
-		}
-		for _, r := range sc[i].Dark.Racks {
-			if !racks[r] {
-				racks[r] = true
-				s.DarkRackIDs = append(s.DarkRackIDs, r)
-			}
-		}
-		for _, r := range sc[i].Certain.Dark.Racks {
-			if !sure[r] {
-				sure[r] = true
-				s.CertainDarkRackIDs = append(s.CertainDarkRackIDs, r)
-			}
+// tally counts a sweep's scenarios as they come.
+type tally struct {
+	s           SweepSummary
+	racks, sure map[string]bool
+}
+
+func newTally() *tally {
+	return &tally{s: SweepSummary{DarkRackIDs: []string{}, CertainDarkRackIDs: []string{}}, racks: map[string]bool{}, sure: map[string]bool{}}
+}
+
+func (t *tally) add(sc *Scenario) {
+	s := &t.s
+	s.Scenarios++
+	if sc.Risky {
+		s.RiskyScenarios++
+	}
+	switch sc.Outcome {
+	case Trip:
+		s.TripScenarios++
+	case MayTrip:
+		s.MayTripScenarios++
+	}
+	if len(sc.Dark.Devices) > 0 {
+		s.DarkScenarios++
+	}
+	if len(sc.Certain.Dark.Devices) > 0 {
+		s.CertainDark++
+	}
+	for _, r := range sc.Dark.Racks {
+		if !t.racks[r] {
+			t.racks[r] = true
+			s.DarkRackIDs = append(s.DarkRackIDs, r)
 		}
 	}
+	for _, r := range sc.Certain.Dark.Racks {
+		if !t.sure[r] {
+			t.sure[r] = true
+			s.CertainDarkRackIDs = append(s.CertainDarkRackIDs, r)
+		}
+	}
+}
+
+// summary finishes the counts: the dark racks sorted, the headline.
+func (t *tally) summary(basis string, horizon float64) SweepSummary {
+	s := t.s
+	s.Basis, s.HorizonS = basis, horizon
 	sort.Strings(s.DarkRackIDs)
 	sort.Strings(s.CertainDarkRackIDs)
-	s.DarkRacks = len(racks)
+	s.DarkRacks = len(t.racks)
 	parts := []string{fmt.Sprintf("%d of %d single failures end in a certain trip", s.TripScenarios, s.Scenarios),
 		fmt.Sprintf("%d may trip", s.MayTripScenarios)}
 	if s.DarkScenarios > 0 {

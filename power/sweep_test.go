@@ -145,3 +145,30 @@ func TestSweepSmallDCSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepKeep: a sweep that keeps only the risky scenarios counts the
+// same summary and lists exactly the risky scenarios of the full sweep,
+// in the same order.
+func TestSweepKeep(t *testing.T) {
+	n := NewNetwork(loadFiles(t, smallDC...), BasisConservative)
+	all := n.Sweep(SweepOptions{})
+	some := n.Sweep(SweepOptions{Keep: func(sc *Scenario) bool { return sc.Risky }})
+	a, _ := json.Marshal(all.Summary)
+	b, _ := json.Marshal(some.Summary)
+	if string(a) != string(b) {
+		t.Errorf("summary with Keep %s, without %s", b, a)
+	}
+	var want []string
+	for _, sc := range all.Scenarios {
+		if sc.Risky {
+			want = append(want, sc.Failed[0])
+		}
+	}
+	var got []string
+	for _, sc := range some.Scenarios {
+		got = append(got, sc.Failed[0])
+	}
+	if len(want) != 37 || !slices.Equal(got, want) {
+		t.Errorf("kept %v, want the %d risky scenarios %v", got, len(want), want)
+	}
+}

@@ -115,6 +115,12 @@ Examples:
 }
 
 func network(c *cli.Context) (*topology.Model, *power.Network, error) {
+	return networkThen(c, nil)
+}
+
+// networkThen loads the model, calls then with it (to start work that
+// needs only the model), and prepares its network.
+func networkThen(c *cli.Context, then func(*topology.Model)) (*topology.Model, *power.Network, error) {
 	b, err := power.ParseBasis(c.String("basis"))
 	if err != nil {
 		return nil, nil, badInput("--%v", err)
@@ -125,6 +131,9 @@ func network(c *cli.Context) (*topology.Model, *power.Network, error) {
 	}
 	if len(m.Elements) == 0 {
 		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+	}
+	if then != nil {
+		then(m)
 	}
 	return m, power.NewNetwork(m, b), nil
 }
@@ -392,7 +401,10 @@ func powerFailover(c *cli.Context) error {
 	if !(horizon > 0) || math.IsInf(horizon, 0) {
 		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
 	}
-	m, n, err := network(c)
+	// The restart plan that names the instances on dark devices is made
+	// beside the network and the sweep.
+	var host func() *placement.Hosting
+	m, n, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
 	if err != nil {
 		return err
 	}
@@ -403,7 +415,7 @@ func powerFailover(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		if h := hosting(m)(); h != nil {
+		if h := host(); h != nil {
 			h.FillDark(&sc)
 		}
 		risky = sc.Risky
@@ -419,19 +431,23 @@ func powerFailover(c *cli.Context) error {
 			return err
 		}
 	} else {
-		host := hosting(m) // plans the restart while the sweep runs
-		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter)})
-		risky = rep.Summary.RiskyScenarios > 0
+		// Hold only what will be written: the risky scenarios (all with
+		// --all); the table also shows those that overload something.
 		keep := func(sc *power.Scenario) bool { return sc.Risky }
-		if c.Bool("all") {
+		switch {
+		case c.Bool("all"):
 			keep = func(*power.Scenario) bool { return true }
+		case format == "table":
+			keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
 		}
+		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter), Keep: keep})
+		risky = rep.Summary.RiskyScenarios > 0
 		// Name the instances on dark devices where they are written: the
 		// kept scenarios that are not a PSU fault's copy of another.
 		var h *placement.Hosting
 		for i := range rep.Scenarios {
 			sc := &rep.Scenarios[i]
-			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 && (format == "table" || keep(sc)) {
+			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
 				if h == nil {
 					if h = host(); h == nil {
 						break
