@@ -109,13 +109,13 @@ type chartInputs struct {
 }
 
 func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
-	if len(args) == 0 {
+	if len(args) == 0 && !storeDefault(c) {
 		return nil, badInput("%s: no model file given", c.Command.Name)
 	}
 	if c.Int("batch") < 0 {
 		return nil, badInput("--batch must be >= 0, got %d", c.Int("batch"))
 	}
-	m, err := topology.Load(args...)
+	m, err := loadModelFrom(c, args)
 	if err != nil {
 		return nil, err
 	}

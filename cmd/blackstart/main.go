@@ -85,7 +85,7 @@ func usageError(c *cli.Context, err error, _ bool) error {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "blackstart",
 		Usage: "datacenter power-topology and restart-capacity modelling",
 		UsageText: `blackstart COMMAND [options] MODEL.toml [MORE.toml...]
@@ -96,7 +96,10 @@ Examples:
    blackstart show --format json examples/incident-2019.toml
    blackstart generate --racks 1000 --per-rack 40 --seed 1 -o dc.toml
    blackstart power failover examples/incident-2019.toml
-   blackstart plan compare --seed 1 examples/platform-2019.toml`,
+   blackstart plan compare --seed 1 examples/platform-2019.toml
+   blackstart db commit -m "first version" examples/incident-2019.toml
+   blackstart power failover --db blackstart.db --rev @1
+   blackstart diff --old-rev @1 --new examples/incident-2019.toml`,
 		Description: `A model is one or more TOML files that are merged (see README.md for the format).
 Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a risk.`,
 		Writer:          stdout,
@@ -114,6 +117,8 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			reportCommand(),
 			planCommand(),
 			estimateCommand(),
+			dbCommand(),
+			diffCommand(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -122,6 +127,8 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			return cli.ShowAppHelp(c)
 		},
 	}
+	addStoreFlags(app.Commands)
+	return app
 }
 
 // group is the Action of a command that only holds subcommands: it shows
@@ -133,12 +140,10 @@ func group(c *cli.Context) error {
 	return cli.ShowSubcommandHelp(c)
 }
 
-// loadModel loads the files named on the command line.
+// loadModel loads the files named on the command line, or the stored
+// revision --db/--model/--rev name.
 func loadModel(c *cli.Context) (*topology.Model, error) {
-	if !c.Args().Present() {
-		return nil, badInput("%s: no model file given (usage: blackstart %s MODEL.toml [MORE.toml...])", c.Command.Name, c.Command.Name)
-	}
-	return topology.Load(c.Args().Slice()...)
+	return loadModelFrom(c, c.Args().Slice())
 }
 
 // formatFlag is the --format flag shared by the analysis commands.

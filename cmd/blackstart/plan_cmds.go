@@ -82,6 +82,9 @@ func restartModel(c *cli.Context) (*topology.Model, error) {
 		if c.Args().Present() {
 			return nil, badInput("--from-alibaba takes no model files, got %q", c.Args().First())
 		}
+		if fromStore(c) {
+			return nil, badInput("--from-alibaba takes no stored model (--db, --model, --rev)")
+		}
 		return alibaba.Import(dir, alibaba.Options{})
 	}
 	return loadModel(c)
