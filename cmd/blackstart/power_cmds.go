@@ -244,19 +244,19 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		for _, s := range r.Sides {
 			br, rating, normalPct, failPct := "-", "-", "-", "-"
 			if s.Breaker != "" {
-				br, rating = s.Breaker, num2(s.RatingA)
+				br, rating = s.Breaker, fixed2(s.RatingA)
 				normalPct, failPct = num1(s.NormalPct), num1(s.FailoverPct)
 			}
 			shed := "-"
 			if s.ShedW > 0 {
-				shed = num2(s.ShedW / 1000)
+				shed = fixed2(s.ShedW / 1000)
 			}
 			win := "-"
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, rating,
-				num2(s.NormalA), normalPct, num1(s.SharePct), num2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, num1(s.WorstPct), s.FailoverVerdict, win, shed)
+				fixed2(s.NormalA), normalPct, num1(s.SharePct), fixed2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, num1(s.WorstPct), s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
@@ -281,14 +281,14 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 			imb = num1(e.ImbalancePct)
 		}
 		if e.NeutralA.Wye {
-			neutral = num2(e.NeutralA.A)
+			neutral = fixed2(e.NeutralA.A)
 			if e.NeutralVerdict != "" && e.NeutralVerdict != "ok" {
 				neutral += " (" + e.NeutralVerdict + ")"
 			}
 		}
 		rating, capacity, util, lim := "-", "-", "-", "-"
 		if e.RatingA > 0 {
-			rating = num2(e.RatingA)
+			rating = fixed2(e.RatingA)
 		}
 		if e.CapacityW > 0 || e.CapacityVA > 0 {
 			capacity = dashZero(e.CapacityVA/1000) + "/" + dashZero(e.CapacityW/1000)
@@ -300,8 +300,8 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		if e.Verdict >= power.MayTrip {
 			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, num2(e.PowerW/1000), num2(e.ApparentVA/1000),
-			num2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fixed2(e.PowerW/1000), fixed2(e.ApparentVA/1000),
+			fixed2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
 	}
 	tw.Flush()
 }
@@ -309,7 +309,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 // num1 and num2 write a number with 1 or 2 decimals; the unit is in the
 // column's header.
 func num1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
-func num2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+func fixed2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 func dashZero(v float64) string {
 	if v == 0 {
