@@ -306,7 +306,7 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 	tw.Flush()
 }
 
-// num1 and num2 write a number with 1 or 2 decimals; the unit is in the
+// num1 and fixed2 write a number with 1 or 2 decimals; the unit is in the
 // column's header.
 func num1(v float64) string   { return strconv.FormatFloat(v, 'f', 1, 64) }
 func fixed2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
