@@ -6,6 +6,9 @@
 //     and the incident-scale platform;
 //   - data/events reads and writes recovery progress event files (JSON
 //     Lines, CSV);
+//   - data/netbox imports a NetBox power inventory (saved API responses or
+//     a live NetBox) as a model, with its mapping back to NetBox and an
+//     import report, and generates NetBox-shaped inventories;
 //   - data/store keeps models over time in one SQLite database.
 //
 // The core packages (topology, power, placement, estimate) never import

@@ -13,12 +13,14 @@ import (
 
 // Outcome is what one single failure does, as the N-1 sweep finds it.
 type Outcome struct {
-	Risky       bool   `json:"risky"`        // something tripped or a device went dark
-	Verdict     string `json:"verdict"`      // worst verdict seen: ok … trip
+	Risky       bool   `json:"risky"`        // the outcome is trip or may-trip (power.Scenario.Risky)
+	Outcome     string `json:"outcome"`      // power.Scenario.Outcome: trip (certain), may-trip (worst case only), or the worst element verdict below
+	Verdict     string `json:"verdict"`      // worst verdict seen in the worst case: ok … trip
 	Tripped     int    `json:"tripped"`      // elements the cascade opened
 	DarkDevices int    `json:"dark_devices"` // devices left without enough powered PSUs
 	DarkRacks   int    `json:"dark_racks"`   // racks with every device dark
 	verdict     power.Verdict
+	outcome     power.Verdict
 }
 
 // Outcomes turns a sweep into the outcome of each scenario, keyed by the
@@ -29,7 +31,7 @@ func Outcomes(rep power.SweepReport) map[string]Outcome {
 	for i := range rep.Scenarios {
 		sc := &rep.Scenarios[i]
 		out[strings.Join(sc.Failed, "+")] = Outcome{
-			Risky: sc.Risky, Verdict: sc.Verdict.String(), verdict: sc.Verdict, Tripped: sc.Tripped,
+			Risky: sc.Risky, Outcome: sc.Outcome.String(), outcome: sc.Outcome, Verdict: sc.Verdict.String(), verdict: sc.Verdict, Tripped: sc.Tripped,
 			DarkDevices: len(sc.Dark.Devices), DarkRacks: len(sc.Dark.Racks),
 		}
 	}
@@ -289,7 +291,7 @@ func compareOutcomes(a, b Outcome) (worse, better bool) {
 		}
 		return 0
 	}
-	for _, c := range []int{cmp(int(a.verdict), int(b.verdict)), cmp(a.Tripped, b.Tripped), cmp(a.DarkDevices, b.DarkDevices), cmp(a.DarkRacks, b.DarkRacks)} {
+	for _, c := range []int{cmp(int(a.outcome), int(b.outcome)), cmp(int(a.verdict), int(b.verdict)), cmp(a.Tripped, b.Tripped), cmp(a.DarkDevices, b.DarkDevices), cmp(a.DarkRacks, b.DarkRacks)} {
 		worse = worse || c > 0
 		better = better || c < 0
 	}

@@ -110,7 +110,12 @@ type SideLoad struct {
 type RackLoad struct {
 	ID    string     `json:"id"`
 	Sides []SideLoad `json:"sides"`
-	Worst Verdict    `json:"worst_failover_verdict"`
+	// Worst is the worst failover verdict of the sides; at least
+	// CannotJudge when CannotJudge lists reasons.
+	Worst Verdict `json:"worst_failover_verdict"`
+	// CannotJudge says why the model cannot support an N-1 judgement of
+	// the rack (topology.Model.RackGaps); empty when it can.
+	CannotJudge []string `json:"cannot_judge,omitempty"`
 }
 
 // DeviceDraw says which figure a device's draw came from.
@@ -209,6 +214,7 @@ func (n *Network) rackSides() []RackLoad {
 			}
 		}
 	}
+	gaps := m.RackGaps()
 	s := NewSim(n)
 	out := make([]RackLoad, len(m.Racks))
 	for r := range m.Racks {
@@ -258,6 +264,9 @@ func (n *Network) rackSides() []RackLoad {
 			side.TripMinS, side.TripMaxS = Seconds(wa.Band.MinS), Seconds(wa.Band.MaxS)
 			rl.Worst = max(rl.Worst, wa.Verdict)
 			rl.Sides = append(rl.Sides, side)
+		}
+		if len(gaps[r]) > 0 {
+			rl.CannotJudge, rl.Worst = gaps[r], max(rl.Worst, CannotJudge)
 		}
 		out[r] = rl
 	}

@@ -54,6 +54,10 @@ type SweepSummary struct {
 	DarkRacks          int      `json:"dark_racks"`
 	DarkRackIDs        []string `json:"dark_rack_ids"`
 	CertainDarkRackIDs []string `json:"certain_dark_rack_ids"`
+	// CannotJudgeRacks counts the racks the model cannot support an N-1
+	// judgement of (topology.Model.RackGaps), named in CannotJudgeRackIDs.
+	CannotJudgeRacks   int      `json:"cannot_judge_racks,omitempty"`
+	CannotJudgeRackIDs []string `json:"cannot_judge_rack_ids,omitempty"`
 	Headline           string   `json:"headline"`
 	Basis              string   `json:"basis"`
 	HorizonS           float64  `json:"horizon_s"`
@@ -131,6 +135,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	}
 	rankScenarios(rep.Scenarios)
 	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
+	rep.Summary.cannotJudge(m)
 	return rep
 }
 

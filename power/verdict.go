@@ -13,17 +13,22 @@ type Verdict uint8
 // Verdicts, ordered: a larger value is worse. The order is the contract
 // (callers compare with < and max); a new verdict takes its place in it.
 const (
-	OK             Verdict = iota // within the continuous limit
-	OverContinuous                // above the continuous limit (80 % of In by default), within the rating
-	OverRating                    // above the rating, below the current where it may trip
-	MayTrip                       // between the no-trip and the must-trip current
-	Trip                          // at or above the must-trip current: it trips within the band
+	OK Verdict = iota // within the continuous limit
+	// CannotJudge: the model cannot support a judgement (a rack whose
+	// inventory has uncabled feeds, unfed PSUs or unknown draws; see
+	// topology.Model.RackGaps). Never better than that: such a rack is not
+	// ok, and it reads worse when what is known already overloads.
+	CannotJudge
+	OverContinuous // above the continuous limit (80 % of In by default), within the rating
+	OverRating     // above the rating, below the current where it may trip
+	MayTrip        // between the no-trip and the must-trip current
+	Trip           // at or above the must-trip current: it trips within the band
 )
 
-var verdictNames = [...]string{"ok", "over-continuous", "over-rating", "may-trip", "trip"}
+var verdictNames = [...]string{"ok", "cannot-judge", "over-continuous", "over-rating", "may-trip", "trip"}
 
-// String returns the verdict as printed: ok, over-continuous, over-rating,
-// may-trip or trip.
+// String returns the verdict as printed: ok, cannot-judge, over-continuous,
+// over-rating, may-trip or trip.
 func (v Verdict) String() string { return verdictNames[v] }
 
 // MarshalText makes verdicts JSON strings.

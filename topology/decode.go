@@ -164,6 +164,13 @@ func (d *decoder) value(data any, fv reflect.Value, path, key, owner string) {
 				return
 			}
 			fv.Set(reflect.ValueOf(&s))
+		case reflect.Bool:
+			v, ok := data.(bool)
+			if !ok {
+				d.reject(path, owner, "%s must be true or false, got %s", key, describe(data))
+				return
+			}
+			fv.Set(reflect.ValueOf(&v))
 		case reflect.Float64:
 			var f float64
 			switch x := data.(type) {

@@ -61,8 +61,13 @@ func (b *builder) deviceModels() {
 			for _, k := range []string{"nameplate_w", "allocated_w", "typical_w", "idle_w", "peak_w", "measured_w"} {
 				drawReported = drawReported || a.rejected(k)
 			}
-			if max(dm.NameplateW, dm.AllocatedW, dm.TypicalW, dm.PeakW, dm.MeasuredW) == 0 && !drawReported { // idle alone is no basis
-				b.errorf(a, "", id, "device model %q gives no draw: write at least one of nameplate_w, allocated_w, typical_w, peak_w, measured_w", id)
+			if r.DrawUnknown != nil && *r.DrawUnknown {
+				dm.DrawUnknown = true
+				if maxDraw > 0 {
+					b.errorf(a, "draw_unknown", id, "draw_unknown = true, but the model gives a draw figure: write one or the other")
+				}
+			} else if max(dm.NameplateW, dm.AllocatedW, dm.TypicalW, dm.PeakW, dm.MeasuredW) == 0 && !drawReported { // idle alone is no basis
+				b.errorf(a, "", id, "device model %q gives no draw: write at least one of nameplate_w, allocated_w, typical_w, peak_w, measured_w (or draw_unknown = true)", id)
 			}
 			if dm.IdleW > 0 && dm.PeakW > 0 && dm.IdleW > dm.PeakW {
 				b.errorf(a, "idle_w", id, "idle_w = %g W is above peak_w = %g W", dm.IdleW, dm.PeakW)
@@ -188,6 +193,7 @@ func (b *builder) devices() {
 
 			// Feed sets: one list for every member, or a cycle of lists.
 			var sets [][]int32
+			var unfed [][]int
 			switch {
 			case r.Feeds != nil && r.FeedsCycle != nil:
 				b.errorf(a, "feeds_cycle", gid, "give either feeds or feeds_cycle, not both")
@@ -202,16 +208,16 @@ func (b *builder) devices() {
 					ok = false
 				}
 				for k, fs := range r.FeedsCycle {
-					set, good := b.feedSet(fs, dm, a, fmt.Sprintf("feeds_cycle[%d]", k), gid, tmpl.Rack, hasBanks)
+					set, un, good := b.feedSet(fs, dm, a, fmt.Sprintf("feeds_cycle[%d]", k), gid, tmpl.Rack, hasBanks)
 					ok = ok && good
-					sets = append(sets, set)
+					sets, unfed = append(sets, set), append(unfed, un)
 				}
 			case r.Feeds == nil && (a.rejected("feeds") || a.rejected("feeds_cycle")):
 				ok = false // the decoder reported the value
 			default:
-				set, good := b.feedSet(r.Feeds, dm, a, "feeds", gid, tmpl.Rack, hasBanks)
+				set, un, good := b.feedSet(r.Feeds, dm, a, "feeds", gid, tmpl.Rack, hasBanks)
 				ok = ok && good
-				sets = append(sets, set)
+				sets, unfed = append(sets, set), append(unfed, un)
 			}
 			if !ok {
 				for _, id := range ids { // keep ids known so later references do not cascade
@@ -222,7 +228,7 @@ func (b *builder) devices() {
 			for k, id := range ids {
 				d := tmpl
 				d.ID = id
-				d.Feeds = sets[k%len(sets)]
+				d.Feeds, d.Unfed = sets[k%len(sets)], unfed[k%len(sets)]
 				idx := int32(len(b.m.Devices))
 				if b.register(id, ref{tabDevice, idx}, a, "device") {
 					b.m.Devices = append(b.m.Devices, d)
@@ -233,19 +239,26 @@ func (b *builder) devices() {
 	}
 }
 
-// feedSet resolves the PSU feeds of a device: one element per PSU.
-func (b *builder) feedSet(ids []string, dm *DeviceModel, a at, key, owner string, rack int32, hasBanks []bool) ([]int32, bool) {
+// feedSet resolves the PSU feeds of a device: one element per PSU, or ""
+// for a PSU that plugs into nothing known (returned in unfed, by PSU
+// number, and left out of the set).
+func (b *builder) feedSet(ids []string, dm *DeviceModel, a at, key, owner string, rack int32, hasBanks []bool) ([]int32, []int, bool) {
 	if ids == nil {
-		b.errorf(a, key, owner, "device %q needs feeds: the element each PSU plugs into", owner)
-		return nil, false
+		b.errorf(a, key, owner, "device %q needs feeds: the element each PSU plugs into (\"\" for none known)", owner)
+		return nil, nil, false
 	}
 	if dm != nil && !b.psusUnknown[dm.ID] && len(ids) != dm.PSUs {
 		b.errorf(a, key, owner, "%d feed(s) for the %d PSU(s) of model %q: give one feed per PSU", len(ids), dm.PSUs, dm.ID)
-		return nil, false
+		return nil, nil, false
 	}
 	set := make([]int32, 0, len(ids))
+	var unfed []int
 	ok := true
 	for j, fid := range ids {
+		if fid == "" {
+			unfed = append(unfed, j)
+			continue
+		}
 		key := fmt.Sprintf("%s[%d]", key, j) // the offending array element
 		k, good := b.resolve(fid, tabElement, a, key, owner, "feed")
 		if !good {
@@ -266,7 +279,7 @@ func (b *builder) feedSet(ids []string, dm *DeviceModel, a at, key, owner string
 		}
 		set = append(set, k)
 	}
-	return set, ok
+	return set, unfed, ok
 }
 
 var spreadByName = map[string]Domain{"node": DomainNode, "rack": DomainRack, "feed": DomainFeed}

@@ -276,6 +276,7 @@ func (b *builder) build() {
 	b.deviceModels()
 	b.devices()
 	b.rackUnits()
+	b.rackFeeds()
 	b.psuNames()
 	b.services()
 }

@@ -164,8 +164,13 @@ type Rack struct {
 	Room string
 	// U is the rack's height in rack units, 1..100; 0 when not given
 	// (then rack space does not limit what fits).
-	U   int
-	Pos Pos
+	U int
+	// Feeds are indices into Model.Elements of the feeds an inventory
+	// assigns to the rack (`feeds`, e.g. NetBox power feeds): each should
+	// supply a PSU of the rack, else the rack cannot be judged (RackGaps).
+	// Empty when the model does not say.
+	Feeds []int32
+	Pos   Pos
 }
 
 // DeviceModel is a catalogue entry shared by identical devices. Draw figures
@@ -184,7 +189,11 @@ type DeviceModel struct {
 	IdleW        float64 // idle draw, W
 	PeakW        float64 // peak measured or benchmarked draw, W
 	MeasuredW    float64 // draw measured in production, W
-	PowerFactor  float64 // in (0, 1]; 0 means inherit from the circuit
+	// DrawUnknown says the inventory gives no draw figure (draw_unknown):
+	// every figure above is 0, the device draws nothing in the analysis, and
+	// its rack cannot be judged (RackGaps).
+	DrawUnknown bool
+	PowerFactor float64 // in (0, 1]; 0 means inherit from the circuit
 
 	RAMGiB           float64 // memory, GiB
 	CPUCores         float64 // cores
@@ -203,9 +212,17 @@ type Device struct {
 	Role  string
 	// Feeds holds, for each PSU in order, the index into Model.Elements of
 	// the element it plugs into (circuit, ATS, rack PDU or bank).
-	// len(Feeds) == DeviceModels[Model].PSUs in a loaded model; 0 in an
-	// imported one that has no power elements (alibaba.Import).
-	Feeds            []int32
+	// len(Feeds) + len(Unfed) == DeviceModels[Model].PSUs in a loaded
+	// model; 0 in an imported one that has no power elements
+	// (alibaba.Import). A PSU written as "" in the file plugs into nothing
+	// known (an imported inventory without its cable): it is listed in
+	// Unfed, not in Feeds, so Feeds then holds the fed PSUs only, in PSU
+	// order.
+	Feeds []int32
+	// Unfed holds the 0-based numbers of the PSUs that plug into nothing
+	// known; len(Feeds) + len(Unfed) == PSUs. A rack holding such a device
+	// cannot be judged (RackGaps). Nil for a fully fed device.
+	Unfed            []int
 	MeasuredW        float64 // per-device measured draw, W; 0 means use the model's
 	RAMGiB           float64
 	CPUCores         float64

@@ -75,10 +75,11 @@ type rawBank struct {
 }
 
 type rawRack struct {
-	ID   *string `toml:"id"`
-	Row  *string `toml:"row"`
-	Room *string `toml:"room"`
-	U    *int    `toml:"u"`
+	ID    *string  `toml:"id"`
+	Row   *string  `toml:"row"`
+	Room  *string  `toml:"room"`
+	Feeds []string `toml:"feeds"`
+	U     *int     `toml:"u"`
 }
 
 type rawDeviceModel struct {
@@ -94,6 +95,7 @@ type rawDeviceModel struct {
 	IdleW            *float64 `toml:"idle_w"`
 	PeakW            *float64 `toml:"peak_w"`
 	MeasuredW        *float64 `toml:"measured_w"`
+	DrawUnknown      *bool    `toml:"draw_unknown"`
 	PowerFactor      *float64 `toml:"power_factor"`
 	RAMGiB           *float64 `toml:"ram_gib"`
 	CPUCores         *float64 `toml:"cpu_cores"`

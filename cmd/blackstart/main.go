@@ -5,7 +5,7 @@
 // It is a thin shell: flags in, calls into those packages, rendering out.
 //
 // Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis
-// found a risk.
+// found a risk; 4 no risk found, but some rack cannot be judged.
 package main
 
 import (
@@ -26,6 +26,10 @@ const (
 	exitInternal = 1
 	exitBadInput = 2
 	exitRisk     = 3
+	// exitCannotJudge: no risk found, but the model cannot support a
+	// judgement of some rack (an imported inventory with uncabled feeds,
+	// unfed PSUs or unknown draws); a risk found elsewhere exits 3.
+	exitCannotJudge = 4
 )
 
 func main() {
@@ -101,7 +105,8 @@ Examples:
    blackstart power failover --db blackstart.db --rev @1
    blackstart diff --old-rev @1 --new examples/incident-2019.toml`,
 		Description: `A model is one or more TOML files that are merged (see README.md for the format).
-Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a risk.`,
+Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a risk;
+4 no risk found, but some rack cannot be judged (uncabled feeds, unfed PSUs, unknown draws).`,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideVersion:     true,
@@ -117,6 +122,7 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			reportCommand(),
 			planCommand(),
 			estimateCommand(),
+			importCommand(),
 			dbCommand(),
 			diffCommand(),
 		},

@@ -166,11 +166,15 @@ Examples:
 			&cli.BoolFlag{Name: "platform", Usage: "write the incident-scale hosting platform instead of N racks of M devices"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout"},
+			&cli.StringFlag{Name: "netbox", Usage: "write instead a NetBox-shaped inventory of --racks racks (saved API responses, for import netbox --from) into the new `DIR`"},
 		},
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return badInput("generate takes no arguments, got %q", c.Args().First())
+			}
+			if dir := c.String("netbox"); dir != "" {
+				return generateNetBox(c, dir)
 			}
 			if c.Bool("platform") {
 				for _, name := range []string{"racks", "per-rack"} {

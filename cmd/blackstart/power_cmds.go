@@ -89,7 +89,7 @@ Examples:
 			},
 			{
 				Name:      "failover",
-				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load)",
+				Usage:     "simulate every single failure and its cascade (exit 3 when any ends in a trip or dark load, else 4 when a rack cannot be judged)",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Every element (source, UPS, panel, breaker, circuit, transfer switch, rack
 PDU, bank) and every PSU (a PSU fault opens the breaker that feeds it) fails
@@ -244,22 +244,23 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		for _, s := range r.Sides {
 			br, rating, normalPct, failPct := "-", "-", "-", "-"
 			if s.Breaker != "" {
-				br, rating = s.Breaker, fixed2(s.RatingA)
-				normalPct, failPct = num1(s.NormalPct), num1(s.FailoverPct)
+				br, rating = s.Breaker, fix2(s.RatingA)
+				normalPct, failPct = fix1(s.NormalPct), fix1(s.FailoverPct)
 			}
 			shed := "-"
 			if s.ShedW > 0 {
-				shed = fixed2(s.ShedW / 1000)
+				shed = fix2(s.ShedW / 1000)
 			}
 			win := "-"
 			if s.FailoverVerdict >= power.MayTrip {
 				win = window(s.TripMinS, s.TripMaxS)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n", r.ID, s.Feed, br, rating,
-				fixed2(s.NormalA), normalPct, num1(s.SharePct), fixed2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, num1(s.WorstPct), s.FailoverVerdict, win, shed)
+				fix2(s.NormalA), normalPct, fix1(s.SharePct), fix2(s.FailoverA), failPct, s.WorstKind, s.WorstElement, fix1(s.WorstPct), s.FailoverVerdict, win, shed)
 		}
 	}
 	tw.Flush()
+	cannotJudgeTable(w, rep.Racks)
 	fmt.Fprintln(w, "\nelements, worst verdict first")
 	els := slices.Clone(rep.Elements)
 	slices.SortStableFunc(els, func(a, b power.ElementLoad) int {
@@ -278,44 +279,65 @@ func loadTable(w io.Writer, rep power.LoadReport) {
 		lines, neutral, imb := "-", "-", "-"
 		if len(e.LineCurrentsA) == 3 {
 			lines = fmt.Sprintf("%.2f/%.2f/%.2f", e.LineCurrentsA[0], e.LineCurrentsA[1], e.LineCurrentsA[2])
-			imb = num1(e.ImbalancePct)
+			imb = fix1(e.ImbalancePct)
 		}
 		if e.NeutralA.Wye {
-			neutral = fixed2(e.NeutralA.A)
+			neutral = fix2(e.NeutralA.A)
 			if e.NeutralVerdict != "" && e.NeutralVerdict != "ok" {
 				neutral += " (" + e.NeutralVerdict + ")"
 			}
 		}
 		rating, capacity, util, lim := "-", "-", "-", "-"
 		if e.RatingA > 0 {
-			rating = fixed2(e.RatingA)
+			rating = fix2(e.RatingA)
 		}
 		if e.CapacityW > 0 || e.CapacityVA > 0 {
 			capacity = dashZero(e.CapacityVA/1000) + "/" + dashZero(e.CapacityW/1000)
 		}
 		if e.RatingA > 0 || e.CapacityW > 0 || e.CapacityVA > 0 {
-			util, lim = num1(e.UtilizationPct), num1(e.ContinuousPct)
+			util, lim = fix1(e.UtilizationPct), fix1(e.ContinuousPct)
 		}
 		v := e.Verdict.String()
 		if e.Verdict >= power.MayTrip {
 			v += " (" + window(e.TripMinS, e.TripMaxS) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fixed2(e.PowerW/1000), fixed2(e.ApparentVA/1000),
-			fixed2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Kind, supply, fix2(e.PowerW/1000), fix2(e.ApparentVA/1000),
+			fix2(e.CurrentA), lines, neutral, imb, rating, capacity, util, lim, v)
 	}
 	tw.Flush()
 }
 
-// num1 and fixed2 write a number with 1 or 2 decimals; the unit is in the
+// fix1 and fix2 write a number with 1 or 2 decimals; the unit is in the
 // column's header.
-func num1(v float64) string   { return strconv.FormatFloat(v, 'f', 1, 64) }
-func fixed2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+func fix1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+func fix2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 func dashZero(v float64) string {
 	if v == 0 {
 		return "-"
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// cannotJudgeTable lists the racks the model cannot support a judgement
+// of, with the first reasons of each.
+func cannotJudgeTable(w io.Writer, racks []power.RackLoad) {
+	first := true
+	for _, r := range racks {
+		if len(r.CannotJudge) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nracks that cannot be judged (the model does not say enough; verdict cannot-judge, or worse when the known part overloads):")
+			first = false
+		}
+		reasons := r.CannotJudge
+		more := ""
+		if len(reasons) > 3 {
+			reasons, more = reasons[:3], fmt.Sprintf("; … %d more (--format json lists them)", len(r.CannotJudge)-3)
+		}
+		fmt.Fprintf(w, "  %s (%s): %s%s\n", r.ID, r.Worst, strings.Join(reasons, "; "), more)
+	}
 }
 
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -409,7 +431,7 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
-	risky := false
+	risky, unjudged := false, false
 	if ids := c.StringSlice("fail"); len(ids) > 0 {
 		sc, err := oneScenario(m, n, ids, horizon)
 		if err != nil {
@@ -442,6 +464,7 @@ func powerFailover(c *cli.Context) error {
 		}
 		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter), Keep: keep})
 		risky = rep.Summary.RiskyScenarios > 0
+		unjudged = rep.Summary.CannotJudgeRacks > 0
 		// Name the instances on dark devices where they are written: the
 		// kept scenarios that are not a PSU fault's copy of another.
 		var h *placement.Hosting
@@ -473,6 +496,9 @@ func powerFailover(c *cli.Context) error {
 	}
 	if risky {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
+	}
+	if unjudged {
+		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
 }
@@ -654,6 +680,14 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 		if len(s.CertainDarkRackIDs) > 0 {
 			fmt.Fprintf(w, "racks that certainly go dark in some failure: %s\n", power.Cut(s.CertainDarkRackIDs, 20))
 		}
+	}
+	if s.CannotJudgeRacks > 0 {
+		ids := s.CannotJudgeRackIDs
+		more := ""
+		if len(ids) > 20 {
+			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
+		}
+		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
 	}
 	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
 	// A PSU fault that ends as the element it opens is shown once, under
