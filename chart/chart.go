@@ -47,7 +47,7 @@ const EchartsEnv = "BLACKSTART_ECHARTS_JS"
 const DefaultEchartsPath = "node_modules/echarts/dist/echarts.min.js"
 
 // Kinds lists the chart kinds, in report order.
-var Kinds = []string{"headroom", "risk", "cascade", "flow", "gantt", "recovery", "eta"}
+var Kinds = []string{"headroom", "risk", "cascade", "flow", "gantt", "recovery", "eta", "gap"}
 
 // Chart is one built chart: its kind, its title and the go-echarts chart.
 type Chart struct {

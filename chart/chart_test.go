@@ -28,6 +28,7 @@ type fixture struct {
 	plans map[string]*placement.Result
 	snaps []estimate.Snapshot
 	final float64
+	gap   power.GapReport
 }
 
 func smallDC(t testing.TB) *fixture {
@@ -38,6 +39,7 @@ func smallDC(t testing.TB) *fixture {
 	}
 	n := power.NewNetwork(m, power.BasisConservative)
 	f := &fixture{m: m, load: n.Load(), sweep: n.Sweep(power.SweepOptions{}), plans: map[string]*placement.Result{}}
+	f.gap = n.Gap(gapReadings(n))
 	cl := placement.NewCluster(m)
 	f.plan = placement.NewPlan(cl)
 	var evs []placement.Event
@@ -73,7 +75,21 @@ func (f *fixture) all() []*Chart {
 		Gantt(f.plan),
 		Recovery([]RecoveryCurve{{Name: "plan", UpS: f.plans["plan"].UpS}, {Name: "stale", UpS: f.plans["stale"].UpS}}, len(f.plan.Assign)),
 		ETA(f.snaps, f.final, "simulated finish"),
+		Gap(f.gap, 0, "30 d to 2026-11-30T00:00:00Z"),
 	}
+}
+
+// gapReadings makes measured figures for the gap chart: every device of
+// the small site measured at a fixed share of its model draw (from 55 %
+// to 115 % by device order), its peak 10 % above its p95.
+func gapReadings(n *power.Network) []power.Metered {
+	var out []power.Metered
+	for d, dev := range n.M.Devices {
+		share := 0.55 + 0.6*float64(d%11)/10
+		p95 := n.DrawW[d] * share
+		out = append(out, power.Metered{Element: dev.ID, Quantity: "power_w", Readings: 8640, P95: p95, Max: p95 * 1.1})
+	}
+	return out
 }
 
 // option decodes a chart's option.
@@ -503,5 +519,46 @@ func TestScriptEscape(t *testing.T) {
 	}
 	if strings.Count(page.String(), "</script>") != 2 || !strings.Contains(page.String(), `r<\/script><b>x<\/b>`) {
 		t.Errorf("the rack id was not escaped in the script:\n%s", page.String())
+	}
+}
+
+// TestGapChart: racks worst first (largest peak over the model), a peak
+// above the model in red, the values in kW.
+func TestGapChart(t *testing.T) {
+	f := smallDC(t)
+	o := option(t, Gap(f.gap, 0, ""))
+	racks := o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if len(racks) != len(f.gap.Racks) {
+		t.Fatalf("%d racks on the axis, want %d", len(racks), len(f.gap.Racks))
+	}
+	for i, r := range f.gap.Racks {
+		if racks[i] != r.Rack {
+			t.Errorf("rack %d is %v, want %s (the report's order)", i, racks[i], r.Rack)
+		}
+		if i > 0 && r.PeakGapPct > f.gap.Racks[i-1].PeakGapPct {
+			t.Errorf("rack %s (%+.1f %%) after %s (%+.1f %%): not worst first", r.Rack, r.PeakGapPct, f.gap.Racks[i-1].Rack, f.gap.Racks[i-1].PeakGapPct)
+		}
+	}
+	ss := series(o)
+	if len(ss) != 3 || ss[0]["name"] != "model (conservative)" || ss[2]["name"] != "measured peak" {
+		t.Fatalf("series %v", ss)
+	}
+	red := 0
+	for i, d := range ss[2]["data"].([]any) {
+		bar := d.(map[string]any)
+		r := f.gap.Racks[i]
+		if got, want := bar["value"].(float64), math.Round(r.MaxW)/1000; math.Abs(got-want) > 0.001 {
+			t.Errorf("%s peak %v kW, want %v", r.Rack, got, want)
+		}
+		_, isRed := bar["itemStyle"]
+		if isRed != r.PeakExceedsModel {
+			t.Errorf("%s: red %v, peak exceeds the model %v", r.Rack, isRed, r.PeakExceedsModel)
+		}
+		if isRed {
+			red++
+		}
+	}
+	if red == 0 || red == len(f.gap.Racks) {
+		t.Errorf("%d of %d racks red: the fixture must have both kinds", red, len(f.gap.Racks))
 	}
 }

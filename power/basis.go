@@ -18,9 +18,13 @@ const (
 	BasisTypical
 	BasisPeak
 	BasisMeasured
+	// BasisMeteredP95 is never requested: it is the DrawBasis of a device
+	// whose draw under BasisMeasured came from its meter readings (the p95
+	// over a window, see NewNetworkMetered) rather than from the model.
+	BasisMeteredP95
 )
 
-var basisNames = [...]string{"conservative", "nameplate", "allocated", "typical", "peak", "measured"}
+var basisNames = [...]string{"conservative", "nameplate", "allocated", "typical", "peak", "measured", "measured-p95"}
 
 // String returns the basis name used on the command line and in output.
 func (b Basis) String() string {
@@ -32,7 +36,7 @@ func (b Basis) String() string {
 
 // ParseBasis reads a basis name.
 func ParseBasis(s string) (Basis, error) {
-	for i, n := range basisNames {
+	for i, n := range basisNames[:BasisMeasured+1] {
 		if s == n {
 			return Basis(i), nil
 		}

@@ -105,7 +105,7 @@ func powerBalance(c *cli.Context) error {
 	if c.Int("max-moves") < 1 || c.Float64("imbalance") <= 0 {
 		return badInput("--max-moves must be at least 1 and --imbalance above 0")
 	}
-	_, n, err := network(c)
+	_, n, _, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func powerHeadroom(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	_, n, err := network(c)
+	_, n, _, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func powerPlace(c *cli.Context) error {
 			return badInput("--output %s: the file exists; blackstart does not overwrite it", out)
 		}
 	}
-	_, n, err := network(c)
+	_, n, _, err := network(c)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ func renderFlags() []cli.Flag {
 		&cli.IntFlag{Name: "top", Value: chart.DefaultTop, Usage: "racks, failures and elements the headroom and risk charts show at most"},
 		&cli.IntFlag{Name: "batch", Usage: "ETA chart: events per estimate (0: about 100 estimates over the recovery)"},
 		&cli.StringFlag{Name: "basis", Value: "conservative", Usage: "device draw basis: conservative, nameplate, allocated, typical, peak or measured"},
+		windowFlag(),
 		&cli.BoolFlag{Name: "offline", EnvVars: []string{"BLACKSTART_OFFLINE"}, Usage: "self-contained pages: inline echarts " + chart.EchartsVersion + " from a local copy (see --echarts-js)"},
 		&cli.StringFlag{Name: "echarts-js", Usage: "local echarts.min.js `PATH` for --offline and --png (default $" + chart.EchartsEnv + ", else ./" + chart.DefaultEchartsPath + " here or above)"},
 		&cli.BoolFlag{Name: "png", Usage: "also write a PNG of each chart, through headless Chromium"},
@@ -48,6 +49,7 @@ func chartCommand() *cli.Command {
    gantt      the restart plan by node (by tier on big platforms), coloured by tier
    recovery   instances up over time: plan vs stale simulated, and the actual recovery with --events
    eta        the ETA over time: throughput estimate and band vs RAM estimate vs the actual finish
+   gap        per rack: the model's draw vs the measured p95 and peak, worst first (needs --db with readings)
 
 The page loads echarts ` + chart.EchartsVersion + ` from its CDN; --offline inlines a local copy
 (npm install --no-save echarts@` + chart.EchartsVersion + `). --png also writes FILE.png through
@@ -413,6 +415,18 @@ func (in *chartInputs) build(kind string) (*chart.Chart, any, error) {
 			finish = "actual finish"
 		}
 		return chart.ETA(h, in.actualS, finish), map[string]any{"recovery": in.etaFrom, "finish_s": actual, "estimates": h}, nil
+	case "gap":
+		if !in.hasPower() {
+			return nil, nil, in.noPower()
+		}
+		if !fromStore(in.c) && os.Getenv("BLACKSTART_DB") == "" {
+			return nil, nil, badInput("chart gap: the readings are in a database: give --db (the model comes from it too)")
+		}
+		rep, w, err := gapReport(in.c, in.m)
+		if err != nil {
+			return nil, nil, err
+		}
+		return chart.Gap(rep, top, windowText(w)), gapJSON{w, rep}, nil
 	}
 	return nil, nil, badInput("chart: unknown kind %q (want %s)", kind, joinOr(chart.Kinds))
 }
@@ -574,6 +588,17 @@ func reportAction(c *cli.Context) error {
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "No restart charts: the model has no workloads.")
+	}
+	if in.hasPower() && fromStore(c) {
+		// The model comes from a database: its readings, if any, give the
+		// gap chart.
+		if _, _, err := gapReport(c, in.m); err == nil {
+			kinds = append(kinds, "gap")
+		} else if errors.Is(err, errNoReadings) {
+			rep.Notes = append(rep.Notes, "No gap chart: the database holds no readings of this model.")
+		} else {
+			return err
+		}
 	}
 	for _, k := range kinds {
 		ch, data, err := in.build(k)

@@ -634,6 +634,14 @@ func dbCheck(c *cli.Context) error {
 		}
 		fmt.Fprintf(w, "%s: %s: schema version %d, %d models, %d revisions, %d blobs (%s); %d invariants checked\n",
 			verdict, db.Path(), rep.SchemaVersion, rep.Models, rep.Revisions, rep.Blobs, byteSize(rep.BlobBytes), len(rep.Checked))
+		if ms := rep.Measurements; ms.Series > 0 || ms.StagingImports > 0 {
+			fmt.Fprintf(w, "measured loads: %d series, %d raw readings in %d series-hours (%s), %d 5-minute rollups, %d imports",
+				ms.Series, ms.Readings, ms.RawBlocks, byteSize(ms.RawBytes), ms.Rollups, ms.Imports)
+			if ms.StagingImports > 0 {
+				fmt.Fprintf(w, ", %d in progress or abandoned (%s staged)", ms.StagingImports, byteSize(ms.StagingBytes))
+			}
+			fmt.Fprintf(w, "; database file %s\n", byteSize(ms.FileBytes))
+		}
 		return nil
 	})
 	if err != nil {

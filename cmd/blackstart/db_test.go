@@ -265,6 +265,15 @@ func TestDBCheckNamesEachInvariant(t *testing.T) {
 		{store.InvTimes, func(t *testing.T, p string) {
 			corrupt(t, p, "DROP TRIGGER revision_immutable", "UPDATE revision SET created_ms = 0 WHERE seq = 1")
 		}},
+		{store.InvReadingBlocks, func(t *testing.T, p string) {
+			importReadings(t, p)
+			// Swap a block's first two readings: out of time order.
+			corrupt(t, p, "UPDATE reading_hour SET data = CAST(substr(data, 13, 12) || substr(data, 1, 12) || substr(data, 25) AS BLOB)")
+		}},
+		{store.InvRollups, func(t *testing.T, p string) {
+			importReadings(t, p)
+			corrupt(t, p, "UPDATE rollup_5m SET p95 = p95 + 1")
+		}},
 		{store.InvRevisionLoads, func(t *testing.T, p string) {
 			revHash := sha("x.toml\x00" + sha(notTOML) + "\n")
 			corrupt(t, p,
@@ -305,6 +314,14 @@ func TestDBCheckNamesEachInvariant(t *testing.T) {
 			t.Errorf("invariant %s is checked but no case breaks it", inv)
 		}
 	}
+}
+
+// importReadings stores three readings of server-01 in the database.
+func importReadings(t *testing.T, db string) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "r.csv")
+	os.WriteFile(f, []byte("time,element,power_w\n1793491200,server-01,200\n1793491215,server-01,210\n1793491230,server-01,205\n"), 0o644)
+	mustRun(t, exitOK, "measure", "import", "--db", db, f)
 }
 
 // TestDBBackupRestore backs up, refuses to overwrite, restores keeping the

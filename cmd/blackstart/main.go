@@ -124,6 +124,7 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 			estimateCommand(),
 			importCommand(),
 			dbCommand(),
+			measureCommand(),
 			diffCommand(),
 		},
 		Action: func(c *cli.Context) error {

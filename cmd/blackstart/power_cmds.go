@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"blackstart/data/store"
 	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
@@ -24,7 +25,7 @@ import (
 
 func powerCommand() *cli.Command {
 	basis := &cli.StringFlag{Name: "basis", Value: "conservative",
-		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives)"}
+		Usage: "draw figure per device: nameplate, allocated, typical, peak, measured, or conservative (the highest the model gives); measured with --db: each device's p95 over --window from its readings"}
 	return &cli.Command{
 		Name:         "power",
 		Action:       group,
@@ -80,7 +81,7 @@ Examples:
    blackstart power load --worst 10 examples/platform-2019.toml
    blackstart power load --basis typical --format json examples/small-dc/power.toml
    blackstart power load --sides --format csv examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "rack", Usage: "only this rack `ID`'s sides and the elements that feed it (repeatable)"},
 					&cli.IntFlag{Name: "worst", Usage: "only the `N` worst elements and N worst racks (0: all)"},
 					&cli.BoolFlag{Name: "sides", Usage: "csv: print the rack sides instead of the elements"}},
@@ -101,7 +102,7 @@ Examples:
    blackstart power failover examples/incident-2019.toml
    blackstart power failover --fail breaker-a examples/incident-2019.toml
    blackstart power failover --format json examples/small-dc/power.toml`,
-				Flags: []cli.Flag{basis, formatFlag("table", "json", "csv"),
+				Flags: []cli.Flag{basis, windowFlag(), formatFlag("table", "json", "csv"),
 					&cli.StringSliceFlag{Name: "fail", Usage: "element `ID` (or DEVICE/psuN) to fail; repeat for N-k"},
 					&cli.Float64Flag{Name: "horizon", Value: power.DefaultHorizonS, Usage: "cascade horizon, seconds"},
 					&cli.IntFlag{Name: "top", Value: 20, Usage: "table: scenarios to detail (0: all)"},
@@ -110,32 +111,43 @@ Examples:
 				OnUsageError: usageError,
 				Action:       powerFailover,
 			},
+			gapCommand(),
 		}, capacityCommands(basis)...),
 	}
 }
 
-func network(c *cli.Context) (*topology.Model, *power.Network, error) {
+func network(c *cli.Context) (*topology.Model, *power.Network, *store.Window, error) {
 	return networkThen(c, nil)
 }
 
 // networkThen loads the model, calls then with it (to start work that
-// needs only the model), and prepares its network.
-func networkThen(c *cli.Context, then func(*topology.Model)) (*topology.Model, *power.Network, error) {
+// needs only the model), and prepares its network on --basis. With
+// --basis measured and a database (--db), each device draws its p95 over
+// --window from the database's readings, and metered is the window
+// summarized (nil otherwise).
+func networkThen(c *cli.Context, then func(*topology.Model)) (m *topology.Model, n *power.Network, metered *store.Window, err error) {
 	b, err := power.ParseBasis(c.String("basis"))
 	if err != nil {
-		return nil, nil, badInput("--%v", err)
+		return nil, nil, nil, badInput("--%v", err)
 	}
-	m, err := loadModel(c)
+	m, err = loadModel(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(m.Elements) == 0 {
-		return nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
+		return nil, nil, nil, badInput("%s: the model has no power elements (sources, breakers, circuits…) to analyse", strings.Join(m.Files, " + "))
 	}
 	if then != nil {
 		then(m)
 	}
-	return m, power.NewNetwork(m, b), nil
+	if b == power.BasisMeasured && (fromStore(c) || c.Args().Len() == 0 && os.Getenv("BLACKSTART_DB") != "") {
+		n, w, err := meteredNetwork(c, m)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return m, n, &w, nil
+	}
+	return m, power.NewNetwork(m, b), nil, nil
 }
 
 func powerLoad(c *cli.Context) error {
@@ -146,7 +158,7 @@ func powerLoad(c *cli.Context) error {
 	if c.Int("worst") < 0 {
 		return badInput("--worst must be >= 0, got %d", c.Int("worst"))
 	}
-	_, n, err := network(c)
+	_, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
@@ -155,16 +167,24 @@ func powerLoad(c *cli.Context) error {
 		return badInput("--rack: %v", err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
-	switch format {
-	case "json":
+	switch {
+	case format == "json" && metered != nil:
+		err = writeJSON(w, struct {
+			Window store.Window `json:"readings_window"`
+			power.LoadReport
+		}{*metered, rep})
+	case format == "json":
 		err = writeJSON(w, rep)
-	case "csv":
+	case format == "csv":
 		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
 		} else {
 			err = loadElementsCSV(w, rep)
 		}
 	default:
+		if metered != nil {
+			fmt.Fprintln(w, drawSourcesLine(n, *metered))
+		}
 		loadTable(w, rep)
 	}
 	if err != nil {
@@ -213,7 +233,7 @@ func window(min, max power.Seconds) string {
 
 func basisLine(rep power.LoadReport) string {
 	var parts []string
-	for _, b := range []string{"nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
+	for _, b := range []string{"measured-p95", "nameplate", "allocated", "typical", "peak", "measured", "conservative"} {
 		if n := rep.BasisCounts[b]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s for %d", b, n))
 		}
@@ -426,7 +446,7 @@ func powerFailover(c *cli.Context) error {
 	// The restart plan that names the instances on dark devices is made
 	// beside the network and the sweep.
 	var host func() *placement.Hosting
-	m, n, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
+	m, n, metered, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
 	if err != nil {
 		return err
 	}
@@ -447,6 +467,9 @@ func powerFailover(c *cli.Context) error {
 		case "csv":
 			err = eventsCSV(w, sc)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			scenarioTable(w, sc)
 		}
 		if err != nil {
@@ -479,12 +502,17 @@ func powerFailover(c *cli.Context) error {
 				h.FillDark(sc)
 			}
 		}
-		switch format {
-		case "json":
+		switch {
+		case format == "json" && metered != nil:
+			err = writeMeteredSweep(w, rep, keep, *metered, n.DrawSources())
+		case format == "json":
 			err = rep.WriteJSON(w, keep)
-		case "csv":
+		case format == "csv":
 			err = sweepCSV(w, rep, keep)
 		default:
+			if metered != nil {
+				fmt.Fprintln(w, drawSourcesLine(n, *metered))
+			}
 			sweepTable(w, rep, c.Int("top"))
 		}
 		if err != nil {

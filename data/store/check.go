@@ -25,6 +25,8 @@ const (
 	InvModelRevisions = "model-has-revisions" // every model has a revision
 	InvTimes          = "times"               // every time is a positive Unix ms
 	InvRevisionLoads  = "revision-loads"      // every revision's files load as a valid model
+	InvReadingBlocks  = "reading-blocks"      // every raw block holds n readings in time order within its hour, finite and >= 0
+	InvRollups        = "rollups-match-raw"   // every 5-minute bucket with raw readings has the rollup its readings give
 )
 
 // Problem is one broken invariant.
@@ -45,13 +47,14 @@ type CheckOptions struct {
 
 // CheckReport is what Check found.
 type CheckReport struct {
-	SchemaVersion int       `json:"schema_version"`
-	Models        int       `json:"models"`
-	Revisions     int       `json:"revisions"`
-	Blobs         int       `json:"blobs"`
-	BlobBytes     int64     `json:"blob_bytes"`
-	Checked       []string  `json:"checked"`  // invariants checked, in order
-	Problems      []Problem `json:"problems"` // empty when every invariant holds
+	SchemaVersion int          `json:"schema_version"`
+	Models        int          `json:"models"`
+	Revisions     int          `json:"revisions"`
+	Blobs         int          `json:"blobs"`
+	BlobBytes     int64        `json:"blob_bytes"`
+	Measurements  MeasureSizes `json:"measurements"` // what the database holds of measured loads
+	Checked       []string     `json:"checked"`      // invariants checked, in order
+	Problems      []Problem    `json:"problems"`     // empty when every invariant holds
 }
 
 // maxProblems bounds the problems one invariant reports.
@@ -283,6 +286,18 @@ func (db *DB) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
 			}, new(string), new(int), new(int64))
 		}},
 	}
+	steps = append(steps, struct {
+		inv string
+		fn  func() error
+	}{InvReadingBlocks, func() error {
+		var err error
+		rep.Measurements, err = measureSizes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rep.Checked = append(rep.Checked, InvRollups)
+		return checkReadings(ctx, tx, add)
+	}})
 	for _, st := range steps {
 		if err := run(st.inv, st.fn); err != nil {
 			return rep, fmt.Errorf("check %s: %w", st.inv, err)

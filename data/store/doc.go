@@ -2,7 +2,10 @@
 // (modernc.org/sqlite, pure Go): every version of each model as an
 // immutable revision (its files byte for byte, content hash, parent,
 // author, message, time), with checks of its own invariants, backup and
-// restore.
+// restore; and each model's measured loads: raw meter readings in hourly
+// blocks and their 5-minute rollups, imported whole or not at all,
+// pruned by retention, summarized over a window (measure.go,
+// docs/measurements.md).
 //
 // A database is one file. Open creates it only when asked (commands that
 // write), refuses a file that is not a blackstart database or whose schema

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,6 +40,13 @@ func TestWriteFixture(t *testing.T) {
 	commit(t, db, "", "two rows and a UPS pair", small...)
 	small[1].Data = append(slices.Clone(small[1].Data), []byte("\n# reviewed\n")...)
 	commit(t, db, "", "workloads reviewed", small...)
+	// From schema version 2: the example readings of small-dc.
+	for _, f := range []string{"../../examples/small-dc/readings.csv", "../../examples/small-dc/pdu-r1-01-a.jsonl"} {
+		data := readFiles(t, f)[0].Data
+		if _, err := db.ImportReadings(ctx, "small-dc", filepath.Base(f), bytes.NewReader(data), ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A backup is one self-contained file, as a released database would be
 	// kept: the fixture is one.
 	if _, err := db.Backup(ctx, path+".tmp", CheckOptions{}); err != nil {
@@ -92,6 +100,13 @@ func TestMigrateFixtures(t *testing.T) {
 			rep, err := db.Check(ctx, CheckOptions{})
 			if err != nil || len(rep.Problems) != 0 {
 				t.Errorf("Check after migrating: %v, %v", rep.Problems, err)
+			}
+			// From v2 the fixture holds small-dc's example readings: 1,680
+			// device and 192 rack PDU values.
+			var fv int
+			fmt.Sscanf(filepath.Base(f), "v%d.db", &fv)
+			if want := map[bool]int64{true: 1872, false: 0}[fv >= 2]; rep.Measurements.Readings != want {
+				t.Errorf("readings after migrating %s: %d, want %d", f, rep.Measurements.Readings, want)
 			}
 			ms, err := db.Models(ctx)
 			if err != nil {

@@ -1,0 +1,165 @@
+package readings
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"blackstart/topology"
+)
+
+func readAll(t *testing.T, name, src string) ([]Reading, error) {
+	t.Helper()
+	var out []Reading
+	err := Read(name, strings.NewReader(src), func(r *Reading) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
+func TestReadCSV(t *testing.T) {
+	src := "time,element,power_w,current_a,line\n" +
+		"1793491200,pdu-a,3000.5,,\n" +
+		"2026-11-01T00:01:00Z,pdu-a,,4.25,L2\n" +
+		"1793491260.250,dev-1,120,0.55,\n"
+	got, err := readAll(t, "r.csv", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d readings, want 3", len(got))
+	}
+	a, b, c := got[0], got[1], got[2]
+	if a.TimeMS != 1793491200000 || a.Element != "pdu-a" || a.PowerW != 3000.5 || !math.IsNaN(a.CurrentA) || a.Line != "" || a.Pos.Line != 2 {
+		t.Errorf("row 1: got %+v", a)
+	}
+	if b.TimeMS != 1793491260000 || b.Line != "L2" || b.CurrentA != 4.25 || !math.IsNaN(b.PowerW) {
+		t.Errorf("row 2: got %+v", b)
+	}
+	if c.TimeMS != 1793491260250 || c.PowerW != 120 || c.CurrentA != 0.55 {
+		t.Errorf("row 3: got %+v", c)
+	}
+}
+
+func TestReadJSONLines(t *testing.T) {
+	src := `{"time": 1793491200, "element": "pdu-a", "power_w": 3000}` + "\n\n" +
+		`{"time": "2026-11-01T00:01:00+01:00", "element": "pdu-a", "line": "L3", "current_a": 7.5}` + "\n"
+	got, err := readAll(t, "r.jsonl", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].PowerW != 3000 || got[1].TimeMS != 1793487660000 || got[1].Line != "L3" || got[1].CurrentA != 7.5 || got[1].Pos.Line != 3 {
+		t.Errorf("got %+v", got)
+	}
+}
+
+// TestReadErrors: each bad row is named at file:line:col, all at once.
+func TestReadErrors(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"csv", "time,element,power_w,line\n" +
+			"yesterday,a,1,\n" +
+			"1793491200,a,3 kW,\n" +
+			"1793491200,a,-5,\n" +
+			"1793491200,a,5,L4\n" +
+			"1793491200,,5,\n" +
+			"1793491200,a,,\n" +
+			"1793491200,a\n",
+			[]string{`f:2:1: time "yesterday": not Unix seconds or an RFC 3339 time`,
+				`f:3:14: power_w "3 kW": a plain number of W, without a unit`,
+				`f:4:14: power_w -5: must be a finite number of W >= 0`,
+				`f:5:16: line "L4": must be L1, L2 or L3`,
+				`f:6:12: empty element id`,
+				`f:7:1: element "a": the reading has neither power_w nor current_a`,
+				`f:8:1: 2 fields, the header has 4`}},
+		{"header", "time,element,power_kw\n1,a,1\n", []string{`f:1:14: unknown column "power_kw" (power is power_w, in watts)`,
+			"f:1:1: the header must name the columns time, element and power_w and/or current_a"}},
+		{"no value column", "time,element\n1,a\n", []string{"f:1:1: the header must name the columns time, element and power_w and/or current_a"}},
+		{"json", `{"time": 1793491200, "element": "a", "power_w": "5"}` + "\n" +
+			`{"time": 1793491200, "element": "a", "powr_w": 5}` + "\n" +
+			`{"time": -3, "element": "a", "power_w": 5}` + "\n" +
+			`{"time": 1793491200, "element": "a", "power_w": 5` + "\n",
+			[]string{`f:1:38: power_w "5": a JSON number of W, not a string`,
+				`f:2:1: unknown field "powr_w": the fields are time, element, power_w, current_a, line`,
+				`f:3:2: time "-3": Unix seconds out of range`,
+				`f:4:1: unexpected EOF`}},
+		{"empty", "\n\n", []string{"f: the file holds no readings"}},
+		{"header only", "time,element,power_w\n", []string{"f: the file holds no readings"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := readAll(t, "f", c.src)
+			var list topology.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("got %v, want an ErrorList", err)
+			}
+			if len(list) != len(c.want) {
+				t.Fatalf("got %d problems, want %d:\n%v", len(list), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(list[i].Error(), w) {
+					t.Errorf("problem %d: got %q, want %q…", i, list[i].Error(), w)
+				}
+			}
+		})
+	}
+}
+
+// TestReadCallbackError: what fn refuses is positioned like a bad row.
+func TestReadCallbackError(t *testing.T) {
+	err := Read("f", strings.NewReader("time,element,power_w\n1793491200,x,1\n1793491200,y,1\n"), func(r *Reading) error {
+		if r.Element == "y" {
+			return errors.New(`unknown element "y"`)
+		}
+		return nil
+	})
+	if err == nil || err.Error() != `f:3:1: unknown element "y"` {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestReadStopsAfterMaxErrors(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("time,element,power_w\n")
+	for i := 0; i < 200; i++ {
+		b.WriteString("x,a,1\n")
+	}
+	err := Read("f", &b, func(*Reading) error { return nil })
+	var list topology.ErrorList
+	if !errors.As(err, &list) || len(list) != MaxErrors+1 || !strings.Contains(list[MaxErrors].Msg, "stopped reading") {
+		t.Errorf("got %d problems: %v", len(list), err)
+	}
+}
+
+// FuzzRead: any bytes give readings that hold their invariants, or an
+// error; never a panic.
+func FuzzRead(f *testing.F) {
+	f.Add([]byte("time,element,power_w,current_a,line\n1793491200,a,1,2,L1\n"))
+	f.Add([]byte(`{"time":"2026-11-01T00:00:00Z","element":"a","current_a":1}` + "\n"))
+	f.Add([]byte("time,element,power_w\n\"1\",\"a\"\"b\",1e3\n"))
+	f.Add([]byte("{\"time\":1.5,\"element\":\"\",\"power_w\":null}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		Read("fuzz", bytes.NewReader(data), func(r *Reading) error {
+			if r.TimeMS <= 0 || r.Element == "" {
+				t.Fatalf("bad reading %+v", r)
+			}
+			if r.Line != "" && r.Line != "L1" && r.Line != "L2" && r.Line != "L3" {
+				t.Fatalf("bad line %q", r.Line)
+			}
+			if math.IsNaN(r.PowerW) && math.IsNaN(r.CurrentA) {
+				t.Fatal("a reading without a value")
+			}
+			for _, v := range []float64{r.PowerW, r.CurrentA} {
+				if !math.IsNaN(v) && (v < 0 || math.IsInf(v, 0)) {
+					t.Fatalf("bad value %v", v)
+				}
+			}
+			return nil
+		})
+	})
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"blackstart/data/generate"
+)
+
+// benchReadings writes the readings file of the import benchmark: racks
+// racks of 10 devices (a generated site), one reading per device per
+// minute, in time order as PDUs export them, count readings in all.
+func benchReadings(b *testing.B, dir string, racks, count int) (model []byte, readings string) {
+	b.Helper()
+	var site bytes.Buffer
+	if err := generate.Site(&site, generate.SiteOptions{Racks: racks, PerRack: 10, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	devs := make([]generate.MeteredDevice, 0, racks*10)
+	for r := 1; r <= racks; r++ {
+		for s := 1; s <= 10; s++ {
+			devs = append(devs, generate.MeteredDevice{ID: fmt.Sprintf("r%04d-s%02d", r, s), LevelW: 300})
+		}
+	}
+	path := filepath.Join(dir, "readings.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := generate.Readings(f, devs, generate.ReadingsOptions{StartMS: t0 * 1000, IntervalMS: 60_000, Count: count / len(devs), Seed: 1})
+	if err != nil || n != count {
+		b.Fatalf("wrote %d readings (%v), want %d", n, err, count)
+	}
+	f.Close()
+	return site.Bytes(), path
+}
+
+// BenchmarkImport imports readings files in time order, parsing and
+// checks included, into a new database each time: readings/s and the
+// database's bytes per reading are reported. The 10M case is the README's
+// figure (go test ./data/store -run XXX -bench 'Import/readings=10000000'
+// -benchtime 1x).
+func BenchmarkImport(b *testing.B) {
+	for _, count := range []int{1_000_000, 10_000_000} {
+		b.Run("readings="+strconv.Itoa(count), func(b *testing.B) {
+			dir := b.TempDir()
+			site, path := benchReadings(b, dir, 100, count)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				dbPath := filepath.Join(dir, fmt.Sprintf("bench%d.db", i))
+				db, err := Open(dbPath, Options{Create: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.Commit(ctx, CommitRequest{Files: []File{{Name: "site.toml", Data: site}}, Author: "bench", Message: "site"}); err != nil {
+					b.Fatal(err)
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := db.ImportReadings(ctx, "generated-100x10-seed1", "readings.csv", f, ImportOptions{})
+				b.StopTimer()
+				f.Close()
+				if err != nil || res.Added != count {
+					b.Fatalf("import: %+v, %v; want %d readings added", res, err, count)
+				}
+				db.Close()
+				st, _ := os.Stat(dbPath)
+				b.ReportMetric(float64(st.Size())/float64(count), "db_bytes/reading")
+				removeDB(dbPath)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(count)*float64(b.N)/b.Elapsed().Seconds(), "readings/s")
+		})
+	}
+}
