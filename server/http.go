@@ -61,7 +61,7 @@ func classify(err error) *apiError {
 		return errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", mbe.Limit)
 	}
 	switch {
-	case errors.Is(err, store.ErrNoModel), errors.Is(err, store.ErrNoRevision):
+	case errors.Is(err, store.ErrNoModel), errors.Is(err, store.ErrNoRevision), errors.Is(err, store.ErrNoIncident):
 		return errorf(http.StatusNotFound, "%v", err)
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%v", err)

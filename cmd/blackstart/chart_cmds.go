@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"blackstart/chart"
+	"blackstart/data/events"
 	"blackstart/estimate"
 	"blackstart/outfile"
 	"blackstart/placement"
@@ -131,7 +132,7 @@ func newInputs(c *cli.Context, args []string) (*chartInputs, error) {
 			return nil, badInput("%s: cannot read events: %v", path, err)
 		}
 		defer f.Close()
-		in.evs, err = readEvents(path, f, in.cluster())
+		in.evs, err = readEvents(path, f, in.cluster(), events.Options{})
 		if err != nil {
 			return nil, err
 		}
