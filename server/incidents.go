@@ -103,7 +103,7 @@ func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
 	if err != nil {
 		return err
 	}
-	evs, err := events.Read(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c)
+	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c, events.Options{AllowEmpty: true})
 	if err != nil {
 		return fmt.Errorf("incident %d: its stored events do not read back: %w", id, err)
 	}
@@ -283,7 +283,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusConflict, "incident %d is closed", lv.in.ID)
 	}
 	evs, err := events.ReadWith("batch", bytes.NewReader(body), lv.c,
-		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0})
+		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true})
 	if err != nil {
 		return refused(err)
 	}
@@ -391,7 +391,7 @@ func (s *Server) estimateAt(ctx context.Context, lv *live, at float64) (estimate
 	if err != nil {
 		return estimate.Snapshot{}, 0, err
 	}
-	evs, err := events.Read(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c)
+	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c, events.Options{AllowEmpty: true})
 	if err != nil {
 		return estimate.Snapshot{}, 0, err
 	}

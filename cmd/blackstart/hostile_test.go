@@ -288,6 +288,8 @@ func hostileCases() []hostileCase {
 	out("import netbox --map the overlay", map[string]string{"nb": "@dir"}, args("import", "netbox", "--from", "nb", "--overlay", "m.toml", "-o", "x.toml", "--map", "m.toml"), "m.toml: is one of this command's inputs")
 	out("import netbox --map a symlink", map[string]string{"nb": "@dir", "l.json": "@link:m.toml"}, args("import", "netbox", "--from", "nb", "-o", "x.toml", "--map", "l.json"), "l.json: is a symbolic link")
 	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
+	out("power place --output /dev/null", nil, args("power", "place", "--add", "x=1", "--output", "/dev/null", "m.toml"), "--output: /dev/null: is a character device")
+	out("power place --output the model", nil, args("power", "place", "--add", "x=1", "--output", "m.toml", "m.toml"), "--output: m.toml: is one of this command's inputs")
 	// A report replacing an earlier one keeps a file a user added.
 	add(hostileCase{name: "output/report keeps a user's file",
 		files: map[string]string{"m.toml": miniModel, "pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},

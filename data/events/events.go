@@ -79,6 +79,9 @@ type Options struct {
 	// (as Write writes it).
 	After     float64
 	HaveAfter bool
+	// AllowEmpty: input without events is no error (a batch of an
+	// incident that brings nothing new); otherwise it is refused.
+	AllowEmpty bool
 }
 
 // ReadWith is Read with o's start and ordering.
@@ -114,7 +117,7 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(er.errs) == 0 && len(er.evs) == 0 {
+	if len(er.errs) == 0 && len(er.evs) == 0 && !o.AllowEmpty {
 		er.errorf(skipped+1, 1, "the file holds no progress events")
 	}
 	if len(er.errs) > 0 {
