@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"testing"
 
 	"blackstart/power"
@@ -91,5 +92,74 @@ func TestSimulateStop(t *testing.T) {
 	res, err := Simulate(m, []string{"plan", "stale"}, SimOptions{Seed: 1, RefreshS: 30})
 	if err != nil || len(res) != 2 || res[0].Policy != "plan" || res[1].Policy != "stale" {
 		t.Fatalf("Simulate: %+v, %v", res, err)
+	}
+}
+
+// TestMeteredJSON: with a readings window, the sweep's JSON is the
+// sweep's object with readings_window and draws first, and nothing else
+// changed; power load's gains readings_window; one scenario is unchanged.
+func TestMeteredJSON(t *testing.T) {
+	m, n := load(t, "../examples/incident-2019.toml")
+	win := &ReadingsWindow{StartMS: 1000, EndMS: 2000}
+	write := func(res interface{ WriteJSON(io.Writer) error }) map[string]json.RawMessage {
+		var b bytes.Buffer
+		if err := res.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]json.RawMessage
+		if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+			t.Fatalf("%v: %s", err, b.Bytes())
+		}
+		return out
+	}
+	for _, fail := range [][]string{nil, {"breaker-a"}} {
+		plain, err := Failover(m, n, FailoverOptions{HorizonS: 3600, Fail: fail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		metered, err := Failover(m, n, FailoverOptions{HorizonS: 3600, Fail: fail, Readings: win})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(metered.Draws) == 0 || metered.Readings != win {
+			t.Fatalf("fail %v: metered result without its draws or window: %+v", fail, metered)
+		}
+		p, mt := write(plain), write(metered)
+		extra := 0
+		if fail == nil {
+			extra = 2
+			if string(mt["readings_window"]) != `{"start_ms":1000,"end_ms":2000}` {
+				t.Errorf("readings_window %s", mt["readings_window"])
+			}
+			var draws []power.DrawSource
+			if err := json.Unmarshal(mt["draws"], &draws); err != nil || len(draws) != len(metered.Draws) {
+				t.Errorf("draws %s: %v", mt["draws"], err)
+			}
+		}
+		if len(mt) != len(p)+extra {
+			t.Errorf("fail %v: %d keys metered, %d plain, want %d more", fail, len(mt), len(p), extra)
+		}
+		for k, v := range p {
+			if !bytes.Equal(bytes.TrimSpace(v), bytes.TrimSpace(mt[k])) {
+				t.Errorf("fail %v: key %s differs with a readings window", fail, k)
+			}
+		}
+	}
+	plain, err := Load(n, power.LoadOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metered, err := Load(n, power.LoadOptions{}, win)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, mt := write(plain), write(metered)
+	var rw bytes.Buffer
+	json.Compact(&rw, mt["readings_window"])
+	if len(mt) != len(p)+1 || rw.String() != `{"start_ms":1000,"end_ms":2000}` {
+		t.Errorf("load: %d keys metered, %d plain; readings_window %s", len(mt), len(p), mt["readings_window"])
+	}
+	if _, err := Load(n, power.LoadOptions{Racks: []string{"nope"}}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Load of rack nope: %v, want ErrInvalid", err)
 	}
 }
