@@ -272,6 +272,9 @@ type ETAOptions struct {
 	Policy string // restart policy of the simulated recoveries; plan when ""
 	Runs   int    // Monte-Carlo runs, >= 1
 	Seed   uint64 // run k uses Seed+k
+	// Stop, when set, is polled before each run; once it returns true
+	// PlannedETA ends early and returns ErrStopped.
+	Stop func() bool
 }
 
 // PlannedETA is the planned ETA (estimate plan) of the model's restart
@@ -287,7 +290,11 @@ func PlannedETA(m *topology.Model, o ETAOptions) (estimate.PlannedETA, error) {
 		return estimate.PlannedETA{}, invalid("--runs must be >= 1, got %d", o.Runs)
 	}
 	cl := placement.NewCluster(m)
-	e, err := estimate.Planned(cl, placement.NewPlan(cl), estimate.PlannedOptions{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed, SlowSigma: estimate.DefaultSlowSigma})
+	e, err := estimate.Planned(cl, placement.NewPlan(cl), estimate.PlannedOptions{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed, SlowSigma: estimate.DefaultSlowSigma,
+		Stop: o.Stop})
+	if errors.Is(err, estimate.ErrStopped) {
+		return estimate.PlannedETA{}, ErrStopped
+	}
 	if err != nil {
 		return estimate.PlannedETA{}, invalid("%v", err)
 	}

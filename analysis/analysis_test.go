@@ -163,3 +163,29 @@ func TestMeteredJSON(t *testing.T) {
 		t.Errorf("Load of rack nope: %v, want ErrInvalid", err)
 	}
 }
+
+// TestPlannedETAStop: a planned ETA whose Stop says so ends before its
+// next run with ErrStopped; one never stopped is the same as without Stop.
+func TestPlannedETAStop(t *testing.T) {
+	m, _ := load(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	polls := 0
+	_, err := PlannedETA(m, ETAOptions{Runs: 20, Seed: 1, Stop: func() bool { polls++; return polls == 4 }})
+	if !errors.Is(err, ErrStopped) || polls != 4 {
+		t.Fatalf("PlannedETA with Stop after 4 polls: %v after %d polls, want ErrStopped after 4", err, polls)
+	}
+	polls = 0
+	got, err := PlannedETA(m, ETAOptions{Runs: 20, Seed: 1, Stop: func() bool { polls++; return false }})
+	if err != nil || polls != 20 {
+		t.Fatalf("PlannedETA never stopped: %v, %d polls, want 20", err, polls)
+	}
+	want, err := PlannedETA(m, ETAOptions{Runs: 20, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b bytes.Buffer
+	WriteJSON(&a, got)
+	WriteJSON(&b, want)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("PlannedETA with a Stop that never stops differs from without one")
+	}
+}

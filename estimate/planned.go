@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -36,7 +37,13 @@ type PlannedOptions struct {
 	// SlowSigma is the spread of node speeds: each run draws every node's
 	// speed as exp(SlowSigma·Z), Z standard normal (0: every node nominal).
 	SlowSigma float64
+	// Stop, when set, is polled before each run; once it returns true
+	// Planned ends early and returns ErrStopped.
+	Stop func() bool
 }
+
+// ErrStopped is returned by Planned when its Stop function ended it.
+var ErrStopped = errors.New("planned ETA stopped")
 
 // DefaultSlowSigma spreads node speeds by about ±20 % (one sigma).
 const DefaultSlowSigma = 0.2
@@ -85,6 +92,9 @@ func Planned(c *placement.Cluster, p *placement.Plan, o PlannedOptions) (Planned
 	tiers := make([][]float64, maxTier+1)
 	out := PlannedETA{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed}
 	for k := 0; k < o.Runs; k++ {
+		if o.Stop != nil && o.Stop() {
+			return PlannedETA{}, ErrStopped
+		}
 		seed := o.Seed + uint64(k)
 		speed := make([]float64, len(m.Devices))
 		r := rand.New(rand.NewPCG(seed, 0x51075))

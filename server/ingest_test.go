@@ -2,13 +2,17 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"blackstart/analysis"
 	"blackstart/data/store"
 )
 
@@ -165,4 +169,35 @@ func TestIngestLimit(t *testing.T) {
 	if !bytes.Contains(body, []byte(`"added": 20`)) {
 		t.Errorf("answer %s", body)
 	}
+}
+
+// TestETAStops: the estimate/plan route's computation ends with
+// ErrStopped (answered 499, not cached) once its stop function says every
+// client went away.
+func TestETAStops(t *testing.T) {
+	e := newEnv(t, Config{})
+	m, _, err := e.db.LoadModel(context.Background(), "incident-2019", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range analyses {
+		if a.path != "estimate/plan" {
+			continue
+		}
+		q, err := newQuery(httptest.NewRequest("GET", "/x?runs=100", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, run, err := a.parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		polls := 0
+		_, err = run(m, func() bool { polls++; return polls == 2 })
+		if !errors.Is(err, analysis.ErrStopped) || polls != 2 || classify(err).status != 499 {
+			t.Errorf("estimate/plan stopped at its 2nd poll: %v after %d polls", err, polls)
+		}
+		return
+	}
+	t.Fatal("no estimate/plan route")
 }

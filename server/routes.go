@@ -496,7 +496,9 @@ var analyses = []analysisRoute{
 		}
 		o := analysis.ETAOptions{Policy: policy, Runs: runs, Seed: seed}
 		canon := url.Values{"seed": {strconv.FormatUint(seed, 10)}, "runs": {strconv.Itoa(runs)}, "policy": {policy}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+		return canon.Encode(), func(m *topology.Model, stop func() bool) ([]byte, error) {
+			o := o
+			o.Stop = stop
 			e, err := analysis.PlannedETA(m, o)
 			if err != nil {
 				return nil, err
