@@ -310,6 +310,13 @@ func RevisionLabel(model string, seq int, sha string) string {
 // diff and the analysis diff of two models, each side labelled (files or
 // RevisionLabel).
 func Diff(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis, horizonS float64) (diff.Report, error) {
+	return DiffUntil(old, new, oldLabel, newLabel, basis, horizonS, nil)
+}
+
+// DiffUntil is Diff with a stop function, polled by both sides' sweeps
+// before each scenario; once it returns true the diff ends early with
+// ErrStopped.
+func DiffUntil(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis, horizonS float64, stop func() bool) (diff.Report, error) {
 	if err := CheckHorizon(horizonS); err != nil {
 		return diff.Report{}, err
 	}
@@ -321,7 +328,10 @@ func Diff(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis
 			return diff.Report{}, invalid("diff: %s has no power elements to analyse", s.label)
 		}
 	}
-	rep := diff.Compare(old, new, diff.Options{Basis: basis, HorizonS: horizonS})
+	rep := diff.Compare(old, new, diff.Options{Basis: basis, HorizonS: horizonS, Stop: stop})
+	if rep.Analysis.Stopped {
+		return diff.Report{}, ErrStopped
+	}
 	rep.Old, rep.New = oldLabel, newLabel
 	return rep, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"sync/atomic"
 	"testing"
 
 	"blackstart/power"
@@ -187,5 +188,32 @@ func TestPlannedETAStop(t *testing.T) {
 	WriteJSON(&b, want)
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Errorf("PlannedETA with a Stop that never stops differs from without one")
+	}
+}
+
+// TestDiffStop: a diff whose stop says so ends with ErrStopped; one never
+// stopped is Diff's report.
+func TestDiffStop(t *testing.T) {
+	old, _ := load(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	new, _ := load(t, "../examples/incident-2019.toml")
+	var polls atomic.Int32
+	_, err := DiffUntil(old, new, "a", "b", power.BasisConservative, 3600, func() bool { return polls.Add(1) >= 3 })
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("DiffUntil with stop after 3 polls: %v, want ErrStopped", err)
+	}
+	polls.Store(0)
+	got, err := DiffUntil(old, new, "a", "b", power.BasisConservative, 3600, func() bool { polls.Add(1); return false })
+	if err != nil || polls.Load() == 0 {
+		t.Fatalf("DiffUntil never stopped: %v after %d polls", err, polls.Load())
+	}
+	want, err := Diff(old, new, "a", "b", power.BasisConservative, 3600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b bytes.Buffer
+	WriteJSON(&a, got)
+	WriteJSON(&b, want)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) || a.Len() < 100 {
+		t.Errorf("DiffUntil with a stop that never stops differs from Diff")
 	}
 }

@@ -683,7 +683,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 	// of the key.
 	key := oldRev.SHA256 + " " + newRev.SHA256 + " diff?" + canon.Encode() + "&model=" + url.QueryEscape(model) +
 		"&seqs=" + strconv.Itoa(oldRev.Seq) + "," + strconv.Itoa(newRev.Seq)
-	return s.serveResult(w, r, key, newRev.SHA256, func(func() bool) ([]byte, error) {
+	return s.serveResult(w, r, key, newRev.SHA256, func(stop func() bool) ([]byte, error) {
 		ctx := context.WithoutCancel(r.Context())
 		om, _, err := s.db.LoadModel(ctx, model, oldRev.Name())
 		if err != nil {
@@ -693,8 +693,8 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		rep, err := analysis.Diff(om, nm, analysis.RevisionLabel(oldRev.Model, oldRev.Seq, oldRev.SHA256),
-			analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256), b, h)
+		rep, err := analysis.DiffUntil(om, nm, analysis.RevisionLabel(oldRev.Model, oldRev.Seq, oldRev.SHA256),
+			analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256), b, h, stop)
 		if err != nil {
 			return nil, err
 		}
