@@ -263,6 +263,13 @@ const (
 func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	nn := len(f.node)
 	f.censored(now)
+	// The fit starts cold every time, so that an estimate is a function of
+	// the events and now alone, not of the estimates asked for before (a
+	// warm start converges only to within emTol): the service's ETA, asked
+	// any number of times, equals estimate live's on the same events.
+	clear(f.mu)
+	clear(f.postM) // Newton's starting points (see posterior)
+	f.tau = tauStart
 	for it := 0; it < emSteps; it++ {
 		oldTau, moved := f.tau, 0.0
 		// Every node that started something informs the fit, the ones

@@ -65,3 +65,46 @@ func genModel(tb testing.TB, racks, perRack int) *topology.Model {
 	}
 	return m
 }
+
+// BenchmarkCapacity times, on the generated 1,000-rack × 40-device model,
+// one after the other in each round (run with -count to alternate them on a
+// shared machine): the N-1 sweep, Headroom, and Place of 1,000 new devices
+// without and with the verification sweeps (before and after). The model
+// is parsed outside the timer; each case builds its Network inside it.
+func BenchmarkCapacity(b *testing.B) {
+	m := genModel(b, 1000, 40)
+	adds := []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 1000}}
+	p, err := Place(NewNetwork(m, BasisConservative), PlaceOptions{Add: adds})
+	if err != nil || len(p.Placed) != 1000 {
+		b.Fatalf("setup: placed %d of 1,000 (%v, %+v)", len(p.Placed), err, p.Unplaced)
+	}
+	b.Run("sweep", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			NewNetwork(m, BasisConservative).Sweep(SweepOptions{})
+		}
+	})
+	b.Run("headroom", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Headroom(NewNetwork(m, BasisConservative), HeadroomOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("place-1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Place(NewNetwork(m, BasisConservative), PlaceOptions{Add: adds})
+		}
+	})
+	b.Run("place-1000-verified", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, _ := Place(NewNetwork(m, BasisConservative), PlaceOptions{Add: adds, Verify: true})
+			if p.Verify == nil || !p.Verify.OK {
+				b.Fatalf("verification: %+v", p.Verify)
+			}
+		}
+	})
+}

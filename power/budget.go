@@ -35,6 +35,7 @@ import (
 type Budget struct {
 	n     *Network
 	elems []int32     // budgeted elements, topological order
+	index []int32     // model element → index into elems, -1 when not budgeted
 	terms [][]budTerm // per device: its contribution to each budgeted element above it, per watt
 	// Per budgeted element, its limits: limA2 the square of its
 	// continuous-limit current (A², 0 for a UPS or source rated in
@@ -73,6 +74,7 @@ func NewBudget(n *Network) *Budget {
 	m := n.M
 	b := &Budget{n: n, terms: make([][]budTerm, len(m.Devices))}
 	index := make([]int32, len(m.Elements))
+	b.index = index
 	for e := range m.Elements {
 		index[e] = -1
 		if el := &m.Elements[e]; budgeted(el) {
@@ -141,6 +143,61 @@ func NewBudget(n *Network) *Budget {
 	return b
 }
 
+// termsFor returns what one watt drawn by a device whose PSUs plug into
+// feeds (units: each PSU's line currents in its feed per watt; q: tan φ)
+// adds to every budgeted element above them (index: model element →
+// budgeted element, -1 when not budgeted), in element order.
+//
+// NewBudget computes the same terms for every device of the model with
+// stamps reused from device to device (TestTermsForMatchesNewBudget keeps
+// the two walks equal); termsFor serves one hypothetical device.
+func (b *Budget) termsFor(feeds []int32, units []phasors, q float64, index []int32) []budTerm {
+	m, n := b.n.M, b.n
+	// Paths to the sources are short: slices, not maps.
+	type acc struct {
+		e    int32
+		dirs []phasors // distinct line-current directions of the device's PSUs below the element, per watt
+	}
+	var seen []acc
+	var visited []int32
+	for k, f := range feeds {
+		visited = visited[:0]
+		var up func(e int32, v phasors)
+		up = func(e int32, v phasors) {
+			if slices.Contains(visited, e) {
+				return
+			}
+			visited = append(visited, e)
+			if index[e] >= 0 {
+				i := slices.IndexFunc(seen, func(a acc) bool { return a.e == e })
+				if i < 0 {
+					i = len(seen)
+					seen = append(seen, acc{e: e})
+				}
+				if !slices.ContainsFunc(seen[i].dirs, func(u phasors) bool { return samePhasors(u, v) }) {
+					seen[i].dirs = append(seen[i].dirs, v)
+				}
+			}
+			for _, p := range m.Elements[e].Inputs {
+				up(p, n.lift(e, p, v))
+			}
+		}
+		up(f, units[k])
+	}
+	slices.SortFunc(seen, func(a, b acc) int { return int(a.e - b.e) })
+	terms := make([]budTerm, 0, len(seen))
+	for _, a := range seen {
+		var unit phasors
+		for _, u := range a.dirs {
+			for l := range unit {
+				unit[l] += u[l]
+			}
+		}
+		terms = append(terms, budTerm{g: index[a.e], unit: unit, q: q})
+	}
+	return terms
+}
+
 // samePhasors reports whether two PSUs put their current on an element
 // the same way (same lines, same angles), to rounding.
 func samePhasors(a, b phasors) bool {
@@ -177,8 +234,10 @@ func (b *Budget) Load(drawW []float64) *BudgetLoad {
 }
 
 // Add adds w watts (negative: removes) to device d's draw.
-func (l *BudgetLoad) Add(d int, w float64) {
-	for _, t := range l.b.terms[d] {
+func (l *BudgetLoad) Add(d int, w float64) { l.addTerms(l.b.terms[d], w) }
+
+func (l *BudgetLoad) addTerms(terms []budTerm, w float64) {
+	for _, t := range terms {
 		c := &l.cur[t.g]
 		k := complex(w, 0)
 		c[0] += t.unit[0] * k
@@ -223,11 +282,13 @@ func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limit
 // element above it within its limit in its failover case. It is the
 // planner's inner test: squared magnitudes, no allocation; Why says what
 // binds.
-func (l *BudgetLoad) Fits(d int, w float64) bool {
+func (l *BudgetLoad) Fits(d int, w float64) bool { return l.fitsFast(l.b.terms[d], w) }
+
+func (l *BudgetLoad) fitsFast(terms []budTerm, w float64) bool {
 	b := l.b
 	tol := 1 + 2*budgetTol
-	for i := range b.terms[d] {
-		t := &b.terms[d][i]
+	for i := range terms {
+		t := &terms[i]
 		g := t.g
 		if lim2 := b.limA2[g]; lim2 > 0 {
 			c := &l.cur[g]
@@ -253,8 +314,13 @@ func (l *BudgetLoad) Fits(d int, w float64) bool {
 // Why names the element furthest over its limit if w watts were added to
 // device d (ok false), or reports that they fit (ok true).
 func (l *BudgetLoad) Why(d int, w float64) (ok bool, worst Binding) {
+	return l.fitsTerms(l.b.terms[d], w)
+}
+
+// fitsTerms is Why for any contribution terms.
+func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (ok bool, worst Binding) {
 	ok = true
-	for _, t := range l.b.terms[d] {
+	for _, t := range terms {
 		k := complex(w, 0)
 		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
 		if r > 1+budgetTol && r > worst.Ratio {
@@ -314,6 +380,184 @@ func (n *Network) N1Safe(addW []float64) (bool, []Binding) {
 	return len(over) == 0, over
 }
 
+// Probe is a hypothetical device in the budget: a PSU layout (one feed
+// element per PSU) and a power factor, with what each watt it draws adds
+// to the budgeted elements above its feeds, computed exactly as for the
+// model's own devices. The capacity commands ask the budget about new
+// hardware through it.
+type Probe struct {
+	terms []budTerm
+}
+
+// Probe prepares a hypothetical device whose PSUs plug into feeds
+// (indices into the model's elements) at power factor pf in (0, 1].
+func (b *Budget) Probe(feeds []int32, pf float64) Probe {
+	units := make([]phasors, len(feeds))
+	for k, f := range feeds {
+		units[k] = b.n.psuPhasors(f, 1, pf)
+	}
+	return Probe{terms: b.termsFor(feeds, units, math.Tan(math.Acos(pf)), b.index)}
+}
+
+// Elements returns the model element indices of the budgeted elements a
+// probe's draw reaches, in element order.
+func (b *Budget) Elements(p Probe) []int {
+	out := make([]int, len(p.terms))
+	for i, t := range p.terms {
+		out[i] = int(b.elems[t.g])
+	}
+	return out
+}
+
+// FitsProbe is Fits for a hypothetical device: whether it can draw w
+// watts on top of l with every budgeted element within its limit in its
+// failover case, and the element furthest over when not.
+func (l *BudgetLoad) FitsProbe(p Probe, w float64) (bool, Binding) { return l.fitsTerms(p.terms, w) }
+
+// AddProbe adds a hypothetical device drawing w watts (negative: removes
+// it) to l.
+func (l *BudgetLoad) AddProbe(p Probe, w float64) { l.addTerms(p.terms, w) }
+
+// ProbeRatios appends to dst the load over limit, in their failover case,
+// of the budgeted elements p reaches if it drew w watts on top of l, in
+// element order.
+func (l *BudgetLoad) ProbeRatios(dst []float64, p Probe, w float64) []float64 {
+	for _, t := range p.terms {
+		k := complex(w, 0)
+		r, _, _ := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
+		dst = append(dst, r)
+	}
+	return dst
+}
+
+// MaxProbe returns the most watts (>= 0) p can draw on top of l with
+// every budgeted element it reaches within its limit in its failover case,
+// and the element that binds (at that draw, its ratio is 1; when l is
+// already over, the element furthest over, and 0 W). It is +Inf, with a
+// zero Binding, when no budgeted element lies above p's feeds. The figure
+// solves the limits of ratio for w and is checked with FitsProbe.
+func (l *BudgetLoad) MaxProbe(p Probe) (float64, Binding) {
+	if ok, over := l.fitsTerms(p.terms, 0); !ok {
+		return 0, over
+	}
+	best, bg := math.Inf(1), int32(-1)
+	for _, t := range p.terms {
+		w := l.maxTerm(t)
+		if w < best {
+			best, bg = w, t.g
+		}
+	}
+	if bg < 0 {
+		return best, Binding{}
+	}
+	best = max(best, 0)
+	// The closed form lands on the limit up to rounding; step back until
+	// the predicate agrees (a few ulps at most).
+	for i := 0; i < 60; i++ {
+		if ok, _ := l.fitsTerms(p.terms, best); ok {
+			break
+		}
+		best -= max(best*1e-12, 1e-9) * float64(int(1)<<min(i, 40))
+		if best <= 0 {
+			best = 0
+			break
+		}
+	}
+	k := complex(best, 0)
+	for _, t := range p.terms {
+		if t.g == bg {
+			r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, best, best*t.q)
+			return best, l.binding(t.g, r, a, lim)
+		}
+	}
+	return best, Binding{}
+}
+
+// maxTerm solves ratio = 1 for the watts one term can add: per line
+// |c + w·u| = limit on a rated element; p + w = capacity_w and
+// |S + w·(1 + j·tan φ)| = capacity_va on a UPS or source.
+func (l *BudgetLoad) maxTerm(t budTerm) float64 {
+	el := &l.b.n.M.Elements[l.b.elems[t.g]]
+	// largest root of a·w² + 2·bq·w + cc = 0 (cc <= 0: the load is within
+	// the limit now).
+	root := func(a, bq, cc float64) float64 {
+		if a == 0 {
+			return math.Inf(1)
+		}
+		d := bq*bq - a*cc
+		if d < 0 {
+			return 0
+		}
+		return (-bq + math.Sqrt(d)) / a
+	}
+	w := math.Inf(1)
+	if el.RatingA > 0 {
+		lim := el.ContinuousLimit * el.RatingA
+		c := l.cur[t.g]
+		for k := range c {
+			u := t.unit[k]
+			a := real(u)*real(u) + imag(u)*imag(u)
+			bq := real(c[k])*real(u) + imag(c[k])*imag(u)
+			cc := real(c[k])*real(c[k]) + imag(c[k])*imag(c[k]) - lim*lim
+			w = min(w, root(a, bq, cc))
+		}
+		return w
+	}
+	p, q := l.p[t.g], l.q[t.g]
+	if el.CapacityW > 0 {
+		w = min(w, el.CapacityW-p)
+	}
+	if el.CapacityVA > 0 {
+		w = min(w, root(1+t.q*t.q, p+q*t.q, p*p+q*q-el.CapacityVA*el.CapacityVA))
+	}
+	return w
+}
+
+// Worst returns the budgeted element with the highest load over limit in
+// its failover case (zero Binding when the model has none).
+func (l *BudgetLoad) Worst() Binding {
+	best, bg := -1.0, int32(-1)
+	var ba, bl float64
+	for g := range l.b.elems {
+		if r, a, lim := l.ratio(int32(g), phasors{}, 0, 0); r > best {
+			best, bg, ba, bl = r, int32(g), a, lim
+		}
+	}
+	if bg < 0 {
+		return Binding{}
+	}
+	return l.binding(bg, best, ba, bl)
+}
+
+// Ratios appends to dst every budgeted element's load over limit in its
+// failover case, in the budget's element order (topological).
+func (l *BudgetLoad) Ratios(dst []float64) []float64 {
+	for g := range l.b.elems {
+		r, _, _ := l.ratio(int32(g), phasors{}, 0, 0)
+		dst = append(dst, r)
+	}
+	return dst
+}
+
+// LineCurrents returns budgeted element e's (a model element index) line
+// currents in its failover case, A, and false when e is not budgeted.
+func (l *BudgetLoad) LineCurrents(e int) ([3]float64, bool) {
+	g := l.b.index[e]
+	if g < 0 {
+		return [3]float64{}, false
+	}
+	c := l.cur[g]
+	return [3]float64{cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2])}, true
+}
+
+// Clone returns an independent copy of l.
+func (l *BudgetLoad) Clone() *BudgetLoad {
+	return &BudgetLoad{b: l.b, cur: slices.Clone(l.cur), p: slices.Clone(l.p), q: slices.Clone(l.q)}
+}
+
+// Budget returns the budget l holds draws against.
+func (l *BudgetLoad) Budget() *Budget { return l.b }
+
 // Reachable returns the budget restricted to the elements that device
 // draws of at most maxW[d] watts (one per device) could put over their
 // limit: for the others, even the sum of every device's largest possible
@@ -350,6 +594,13 @@ func (b *Budget) Reachable(maxW []float64) *Budget {
 			keep[g] = int32(len(out.elems))
 			out.elems = append(out.elems, b.elems[g])
 			out.limA2, out.capW, out.capVA2 = append(out.limA2, b.limA2[g]), append(out.capW, b.capW[g]), append(out.capVA2, b.capVA2[g])
+		}
+	}
+	out.index = make([]int32, len(b.index))
+	for e, g := range b.index {
+		out.index[e] = -1
+		if g >= 0 {
+			out.index[e] = keep[g]
 		}
 	}
 	for d, ts := range b.terms {

@@ -169,3 +169,35 @@ func TestPropertyReachable(t *testing.T) {
 		t.Errorf("no element dropped: the restriction is not exercised")
 	}
 }
+
+// TestTermsForMatchesNewBudget: the per-device walk of NewBudget (stamps
+// reused from device to device) and termsFor (one hypothetical device, as
+// Probe uses it) give every device the same terms, on the examples and on
+// a three-phase generated site.
+func TestTermsForMatchesNewBudget(t *testing.T) {
+	for name, files := range map[string][]string{
+		"small-dc": smallDC,
+		"incident": {"../examples/incident-2019.toml"},
+	} {
+		n := NewNetwork(loadFiles(t, files...), BasisConservative)
+		b := NewBudget(n)
+		checked := 0
+		for d := range n.M.Devices {
+			off := int(n.psuOff[d])
+			got := b.termsFor(n.M.Devices[d].Feeds, n.psuUnit[off:off+len(n.M.Devices[d].Feeds)], n.qf[d], b.index)
+			want := b.terms[d]
+			if len(got) != len(want) {
+				t.Fatalf("%s device %s: termsFor gives %d terms, NewBudget %d", name, n.M.Devices[d].ID, len(got), len(want))
+			}
+			for i := range got {
+				if got[i].g != want[i].g || got[i].q != want[i].q || !samePhasors(got[i].unit, want[i].unit) {
+					t.Fatalf("%s device %s term %d: termsFor %+v, NewBudget %+v", name, n.M.Devices[d].ID, i, got[i], want[i])
+				}
+			}
+			checked += len(got)
+		}
+		if checked == 0 {
+			t.Fatalf("%s: no budget terms compared", name)
+		}
+	}
+}

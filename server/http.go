@@ -65,7 +65,7 @@ func classify(err error) *apiError {
 		return &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("%s: %d problem(s)", what, len(list)), problems: ps}
 	}
 	switch {
-	case errors.Is(err, store.ErrNoModel), errors.Is(err, store.ErrNoRevision):
+	case errors.Is(err, store.ErrNoModel), errors.Is(err, store.ErrNoRevision), errors.Is(err, store.ErrNoIncident):
 		return errorf(http.StatusNotFound, "%v", err)
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%v", err)

@@ -38,6 +38,15 @@ func (s *Server) routes() {
 	for _, a := range analyses {
 		s.handle("GET /api/v1/models/{model}/revisions/{rev}/"+a.path, read, s.analysisHandler(a))
 	}
+	ingest := route{need: store.ScopeIngest, maxBody: 64 << 10, write: true}
+	s.handle("POST /api/v1/incidents", ingest, s.createIncident)
+	s.handle("GET /api/v1/incidents", read, s.listIncidents)
+	s.handle("GET /api/v1/incidents/{id}", read, s.getIncident)
+	s.handle("POST /api/v1/incidents/{id}/close", route{need: store.ScopeIngest, write: true}, s.closeIncident)
+	s.handle("POST /api/v1/incidents/{id}/events", route{need: store.ScopeIngest, maxBody: MaxBatchBytes, write: true}, s.postEvents)
+	s.handle("GET /api/v1/incidents/{id}/events", read, s.getEvents)
+	s.handle("GET /api/v1/incidents/{id}/eta", read, s.getETA)
+	s.handle("GET /api/v1/incidents/{id}/stream", read, s.stream)
 	s.handle("GET /api/v1/audit", route{need: store.ScopeAdmin}, s.audit)
 	s.methodNotAllowed()
 	s.handle("/", route{}, func(w http.ResponseWriter, r *http.Request) error {

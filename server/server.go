@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"blackstart/data/store"
@@ -77,6 +78,10 @@ type Server struct {
 	cache *cache
 	sem   chan struct{} // one token per analysis running
 	mux   *http.ServeMux
+	inc   incidents
+	// done is closed when the server shuts down: streams end.
+	done     chan struct{}
+	doneOnce sync.Once
 	// methods lists the methods of each route's path, paths the paths in
 	// the order registered (for the 405 answers).
 	methods map[string][]string
@@ -135,7 +140,7 @@ func New(cfg Config) *Server {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
-		methods: map[string][]string{}}
+		inc: incidents{m: map[int64]*live{}}, done: make(chan struct{}), methods: map[string][]string{}}
 	s.routes()
 	return s
 }
@@ -201,6 +206,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	s.doneOnce.Do(func() { close(s.done) })
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)

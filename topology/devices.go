@@ -46,6 +46,7 @@ func (b *builder) deviceModels() {
 				}
 			}
 			dm.PSURatingW = b.positive(a, "psu_rating_w", id, r.PSURatingW, "W")
+			dm.UHeight = b.units(a, "u_height", id, r.UHeight)
 			nerrs := len(b.errs)
 			dm.NameplateW = b.nonNegative(a, "nameplate_w", id, r.NameplateW, "W")
 			dm.AllocatedW = b.nonNegative(a, "allocated_w", id, r.AllocatedW, "W")
@@ -102,6 +103,18 @@ func (b *builder) count(a at, key, id string, v *int) int {
 	}
 	if *v < 0 {
 		b.errorf(a, key, id, "%s must not be negative, got %d", key, *v)
+		return 0
+	}
+	return *v
+}
+
+// units checks an optional height in rack units, 1..100 (0: not given).
+func (b *builder) units(a at, key, id string, v *int) int {
+	if v == nil {
+		return 0
+	}
+	if *v < 1 || *v > 100 {
+		b.errorf(a, key, id, "%s must be 1 to 100 rack units, got %d", key, *v)
 		return 0
 	}
 	return *v

@@ -275,6 +275,7 @@ func (b *builder) build() {
 	b.elements()
 	b.deviceModels()
 	b.devices()
+	b.rackUnits()
 	b.rackFeeds()
 	b.psuNames()
 	b.services()
@@ -299,6 +300,24 @@ func (b *builder) psuNames() {
 			continue
 		}
 		b.errorf(b.elemRaw[i].at, "id", e.ID, "element id %q collides with the name of PSU %d of device %q: rename the element", e.ID, n, dev)
+	}
+}
+
+// rackUnits refuses a rack whose devices need more rack units than its u
+// (a device model without u_height counts as 1 U), naming the first
+// device that does not fit.
+func (b *builder) rackUnits() {
+	used := make([]int, len(b.m.Racks))
+	for i := range b.m.Devices {
+		d := &b.m.Devices[i]
+		rk := &b.m.Racks[d.Rack]
+		if rk.U == 0 {
+			continue
+		}
+		used[d.Rack] += max(1, b.m.DeviceModels[d.Model].UHeight)
+		if used[d.Rack] > rk.U && used[d.Rack]-max(1, b.m.DeviceModels[d.Model].UHeight) <= rk.U {
+			b.errorf(b.deviceRaw[i].at, "rack", d.ID, "rack %q has %d U: its devices up to %q need %d U", rk.ID, rk.U, d.ID, used[d.Rack])
+		}
 	}
 }
 
@@ -416,6 +435,7 @@ func (b *builder) racks() {
 			if r.Room != nil {
 				rk.Room = *r.Room
 			}
+			rk.U = b.units(a, "u", id, r.U)
 			if b.register(id, ref{tabRack, int32(len(b.m.Racks))}, a, "rack") {
 				b.m.Racks = append(b.m.Racks, rk)
 			}

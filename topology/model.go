@@ -1,5 +1,7 @@
 package topology
 
+import "fmt"
+
 // Kind is the kind of a power element.
 type Kind uint8
 
@@ -160,6 +162,9 @@ type Rack struct {
 	ID   string
 	Row  string
 	Room string
+	// U is the rack's height in rack units, 1..100; 0 when not given
+	// (then rack space does not limit what fits).
+	U int
 	// Feeds are indices into Model.Elements of the feeds an inventory
 	// assigns to the rack (`feeds`, e.g. NetBox power feeds): each should
 	// supply a PSU of the rack, else the rack cannot be judged (RackGaps).
@@ -177,6 +182,7 @@ type DeviceModel struct {
 	PSUs         int     // PSU count, >= 1
 	PSUsRequired int     // PSUs that must be powered for the device to run, 1..PSUs
 	PSURatingW   float64 // output rating of one PSU, W; 0 when not given
+	UHeight      int     // height in rack units, 1..100; 0 when not given (counted as 1 U where a rack's u is given)
 	NameplateW   float64 // label (maximum) draw, W
 	AllocatedW   float64 // draw allocated by the planner, W
 	TypicalW     float64 // typical operating draw, W
@@ -336,4 +342,26 @@ func (m *Model) lookup(id string, table uint8) (int, bool) {
 		return -1, false
 	}
 	return int(r.index), true
+}
+
+// WithDevices returns a copy of m with devices ds appended (their Rack,
+// Model and Feeds indices refer to m's tables), as if the model files had
+// listed them last: the model of a capacity plan before it is written
+// out. It refuses an id already taken, naming it. m is not changed.
+func (m *Model) WithDevices(ds []Device) (*Model, error) {
+	out := *m
+	out.ids = make(map[string]ref, len(m.ids)+len(ds))
+	for k, v := range m.ids {
+		out.ids[k] = v
+	}
+	out.Devices = make([]Device, len(m.Devices), len(m.Devices)+len(ds))
+	copy(out.Devices, m.Devices)
+	for _, d := range ds {
+		if _, taken := out.ids[d.ID]; taken {
+			return nil, fmt.Errorf("device id %q is already used in the model", d.ID)
+		}
+		out.ids[d.ID] = ref{tabDevice, int32(len(out.Devices))}
+		out.Devices = append(out.Devices, d)
+	}
+	return &out, nil
 }

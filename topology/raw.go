@@ -79,6 +79,7 @@ type rawRack struct {
 	Row   *string  `toml:"row"`
 	Room  *string  `toml:"room"`
 	Feeds []string `toml:"feeds"`
+	U     *int     `toml:"u"`
 }
 
 type rawDeviceModel struct {
@@ -87,6 +88,7 @@ type rawDeviceModel struct {
 	PSUs             *int     `toml:"psus"`
 	PSUsRequired     *int     `toml:"psus_required"`
 	PSURatingW       *float64 `toml:"psu_rating_w"`
+	UHeight          *int     `toml:"u_height"`
 	NameplateW       *float64 `toml:"nameplate_w"`
 	AllocatedW       *float64 `toml:"allocated_w"`
 	TypicalW         *float64 `toml:"typical_w"`

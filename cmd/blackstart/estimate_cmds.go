@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"blackstart/data/events"
 	"blackstart/estimate"
@@ -47,13 +48,16 @@ Example:
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
 				Description: `Events: JSON Lines or CSV (t_s, instance, node, state; see README.md).
 --at estimates as of that time (default: the last event); --history prints the
-ETA as it would have been announced after each batch of events.
+ETA as it would have been announced after each batch of events. --start gives
+the incident's start: RFC 3339 event times count from it (default: from the
+first event), as the service's incidents do (GET .../events replays here).
 
 Example:
    blackstart estimate live --events recovery.jsonl examples/platform-2019.toml`,
 				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from,
 					&cli.StringFlag{Name: "events", Usage: "progress events `FILE` (JSON Lines or CSV), required"},
 					&cli.Float64Flag{Name: "at", Value: -1, Usage: "estimate as of this time, s since power-on (default: the last event)"},
+					&cli.StringFlag{Name: "start", Usage: "the incident's start, `RFC3339`: event times count from it (default: the first event's)"},
 					&cli.BoolFlag{Name: "history", Usage: "the ETA after every --batch events"},
 					&cli.IntFlag{Name: "batch", Value: 1000, Usage: "events per batch of --history, >= 1"}},
 				OnUsageError: usageError,
@@ -180,7 +184,15 @@ func estimateLive(c *cli.Context) error {
 		return badInput("%s: cannot read events: %v", path, err)
 	}
 	defer f.Close()
-	evs, err := events.Read(path, bufio.NewReader(f), cl)
+	var o events.Options
+	if v := c.String("start"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return badInput("--start %q: want RFC 3339 such as 2019-06-04T09:30:00Z", v)
+		}
+		o.Start = t
+	}
+	evs, err := events.ReadWith(path, bufio.NewReader(f), cl, o)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func powerCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "load flow, N-1 failover sweep and cascade simulation",
-		Subcommands: []*cli.Command{
+		Subcommands: append([]*cli.Command{
 			{
 				Name:      "load",
 				Usage:     "load on every element and line in normal operation, and each rack's failover load (exit 3 when normal operation already overloads something)",
@@ -113,7 +113,7 @@ Examples:
 				Action:       powerFailover,
 			},
 			gapCommand(),
-		},
+		}, capacityCommands(basis)...),
 	}
 }
 

@@ -52,7 +52,31 @@ const keysHelp = "t_s or time, instance or service and index, node, state"
 // counts the rest. A read error from r comes back wrapped with the name,
 // not as a list.
 func Read(name string, r io.Reader, c *placement.Cluster) ([]placement.Event, error) {
+	return ReadWith(name, r, c, Options{})
+}
+
+// Options changes how ReadWith measures and orders times.
+type Options struct {
+	// Start, when not zero, is t = 0 for RFC 3339 times (the incident's
+	// start) instead of the first event's time; an event before it is
+	// refused. t_s times are seconds from the start already.
+	Start time.Time
+	// After, when HaveAfter, is the time of an event already taken (a
+	// previous batch's latest, s from the start, to the millisecond):
+	// every event must be at or after it once rounded to the millisecond
+	// (as Write writes it).
+	After     float64
+	HaveAfter bool
+}
+
+// ReadWith is Read with o's start and ordering.
+func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]placement.Event, error) {
 	er := newEventReader(name, c)
+	if !o.Start.IsZero() {
+		er.haveT0, er.t0 = true, o.Start
+		er.startRaw = o.Start.Format(time.RFC3339Nano)
+	}
+	er.haveAfter, er.after = o.HaveAfter, o.After
 	br := bufio.NewReaderSize(r, 64<<10)
 	first, skipped, err := sniff(br)
 	if err != nil {
@@ -182,14 +206,17 @@ type eventReader struct {
 	more    int          // problems past maxErrors
 	morePos topology.Pos // position of the first problem not listed
 
-	kind     int // time field of the file, timeNone until an event gives one
-	kindLine int // line of the first event that gave it
-	havePrev bool
-	prevTS   float64   // t_s of the latest event in order
-	prevRaw  string    // its time as written
-	prevTime time.Time // RFC 3339: its time
-	t0       time.Time // RFC 3339: time of the first event, t = 0
-	haveT0   bool
+	kind      int // time field of the file, timeNone until an event gives one
+	kindLine  int // line of the first event that gave it
+	havePrev  bool
+	prevTS    float64   // t_s of the latest event in order
+	prevRaw   string    // its time as written
+	prevTime  time.Time // RFC 3339: its time
+	t0        time.Time // RFC 3339: time of the first event, t = 0
+	haveT0    bool
+	startRaw  string // Options.Start as written, "" when not given
+	haveAfter bool
+	after     float64 // Options.After
 }
 
 func newEventReader(name string, c *placement.Cluster) *eventReader {
@@ -393,7 +420,7 @@ func (r *eventReader) timeTS(rec *record, ev *placement.Event) bool {
 	}
 	r.havePrev, r.prevTS = true, t
 	ev.TS = t
-	return true
+	return r.checkAfter(rec.line, f.col, ev.TS)
 }
 
 // timeRFC reads an RFC 3339 time into ev, as seconds after the first
@@ -411,6 +438,10 @@ func (r *eventReader) timeRFC(rec *record, ev *placement.Event) bool {
 		r.errorf(rec.line, f.col, "bad time %s: want RFC 3339 such as \"2019-06-04T09:30:00Z\"", quote(f.s))
 		return false
 	}
+	if r.startRaw != "" && t.Before(r.t0) {
+		r.errorf(rec.line, f.col, "time %s is before the incident's start %s", quote(f.s), quote(r.startRaw))
+		return false
+	}
 	if r.havePrev && t.Before(r.prevTime) {
 		r.errorf(rec.line, f.col, "time %s is before the previous event's %s: events must be in time order",
 			quote(f.s), quote(r.prevRaw))
@@ -421,6 +452,16 @@ func (r *eventReader) timeRFC(rec *record, ev *placement.Event) bool {
 	}
 	r.havePrev, r.prevTime, r.prevRaw = true, t, f.s
 	ev.TS = t.Sub(r.t0).Seconds()
+	return r.checkAfter(rec.line, f.col, ev.TS)
+}
+
+// checkAfter refuses a time t (s) before Options.After.
+func (r *eventReader) checkAfter(line, col int, t float64) bool {
+	if r.haveAfter && roundMS(t) < r.after {
+		r.errorf(line, col, "time %s s is before the incident's latest event at %s s: events must be in time order",
+			strconv.FormatFloat(roundMS(t), 'f', -1, 64), strconv.FormatFloat(r.after, 'f', -1, 64))
+		return false
+	}
 	return true
 }
 

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// ErrNoIncident is returned for an incident id the database does not hold.
+var ErrNoIncident = errors.New("no such incident")
+
+// ErrClosed is returned when events are posted to a closed incident.
+var ErrClosed = errors.New("incident closed")
+
+// MaxIdempotencyKey bounds a batch's idempotency key, bytes.
+const MaxIdempotencyKey = 200
+
+// Incident is a live recovery of one model revision.
+type Incident struct {
+	ID       int64  `json:"id"`
+	Model    string `json:"model"`
+	Revision string `json:"revision_sha256"` // the revision recovered, by hash
+	Rev      int    `json:"rev"`             // its number, @Rev
+	Name     string `json:"name"`
+	// StartMS is the incident's start, Unix ms: event times are measured
+	// from it.
+	StartMS   int64 `json:"start_ms"`
+	CreatedMS int64 `json:"created_ms"`
+	ClosedMS  int64 `json:"closed_ms"` // Unix ms; 0 while open
+	Events    int   `json:"events"`    // events acknowledged
+	// LastTMS is the latest event's time, ms from the start (0 with none).
+	LastTMS int64 `json:"last_t_ms"`
+}
+
+// Batch is one acknowledged batch of an incident's events.
+type Batch struct {
+	Seq   int    `json:"seq"`   // 1, 2, ... in the order acknowledged
+	First int    `json:"first"` // index of its first event in the incident
+	Count int    `json:"count"` // events in it
+	Key   string `json:"key"`   // the client's idempotency key
+	// Replayed is true when the batch had been acknowledged before under
+	// the same key and nothing was added.
+	Replayed bool `json:"replayed"`
+}
+
+const incidentColumns = "id, model, revision_sha256, rev, name, start_ms, created_ms, coalesce(closed_ms, 0), events, last_t_ms"
+
+func scanIncident(sc interface{ Scan(...any) error }) (Incident, error) {
+	var in Incident
+	err := sc.Scan(&in.ID, &in.Model, &in.Revision, &in.Rev, &in.Name, &in.StartMS, &in.CreatedMS, &in.ClosedMS, &in.Events, &in.LastTMS)
+	return in, err
+}
+
+// CreateIncident opens an incident of the model's revision ref (see
+// Resolve) starting at startMS (Unix ms), named name.
+func (db *DB) CreateIncident(ctx context.Context, model, ref, name string, startMS int64) (Incident, error) {
+	if err := checkText("incident name", name, MaxNameLen); err != nil {
+		return Incident{}, err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return Incident{}, err
+	}
+	defer tx.Rollback()
+	id, err := db.resolve(ctx, tx, model, ref)
+	if err != nil {
+		return Incident{}, err
+	}
+	rev, err := revisionByID(ctx, tx, id)
+	if err != nil {
+		return Incident{}, err
+	}
+	now := db.now().UnixMilli()
+	res, err := tx.ExecContext(ctx, "INSERT INTO incident(model, revision_sha256, rev, name, start_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+		rev.Model, rev.SHA256, rev.Seq, name, startMS, now)
+	if err != nil {
+		return Incident{}, err
+	}
+	iid, err := res.LastInsertId()
+	if err != nil {
+		return Incident{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Incident{}, err
+	}
+	return Incident{ID: iid, Model: rev.Model, Revision: rev.SHA256, Rev: rev.Seq, Name: name, StartMS: startMS, CreatedMS: now}, nil
+}
+
+// GetIncident returns the incident id.
+func (db *DB) GetIncident(ctx context.Context, id int64) (Incident, error) {
+	in, err := scanIncident(db.r.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incident WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incident{}, fmt.Errorf("%w: %d", ErrNoIncident, id)
+	}
+	return in, err
+}
+
+// Incidents lists every incident, newest first.
+func (db *DB) Incidents(ctx context.Context) ([]Incident, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incident ORDER BY id DESC")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Incident{}
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// CloseIncident closes the incident id; closing a closed incident changes
+// nothing.
+func (db *DB) CloseIncident(ctx context.Context, id int64) (Incident, error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return Incident{}, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "UPDATE incident SET closed_ms = ? WHERE id = ? AND closed_ms IS NULL", db.now().UnixMilli(), id); err != nil {
+		return Incident{}, err
+	}
+	in, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incident WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incident{}, fmt.Errorf("%w: %d", ErrNoIncident, id)
+	}
+	if err != nil {
+		return Incident{}, err
+	}
+	return in, tx.Commit()
+}
+
+// BatchKey finds the batch of incident id acknowledged under key; ok is
+// false when there is none.
+func (db *DB) BatchKey(ctx context.Context, id int64, key string) (b Batch, bodySHA string, ok bool, err error) {
+	err = db.r.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
+		Scan(&b.Seq, &b.First, &b.Count, &b.Key, &bodySHA)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, "", false, nil
+	}
+	return b, bodySHA, err == nil, err
+}
+
+// AppendBatch appends a checked batch of count events to incident id, in
+// one transaction that is durable when it returns: events is the batch in
+// the events file format (JSON Lines, t_s from the start), lastTMS its
+// latest event's time (ms from the start), body the request as posted
+// (its hash tells a retry from a different batch under the same key).
+//
+// A batch already acknowledged under key comes back with Replayed set
+// when body is the same, ErrConflict when it is not; ErrConflict too when
+// the incident has taken events after wantEvents (another batch came
+// first: the caller checked this one's order against a stale state).
+// ErrClosed when the incident is closed. audit, when given, is appended to
+// the audit log in the same transaction (status 201), so that an
+// acknowledged batch is always audited and costs one sync to disk.
+func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte, wantEvents int, events []byte, count int, lastTMS int64, audit *AuditEntry) (Batch, error) {
+	if key == "" || len(key) > MaxIdempotencyKey {
+		return Batch{}, fmt.Errorf("%w: an idempotency key of 1 to %d bytes is required", ErrInvalid, MaxIdempotencyKey)
+	}
+	if err := checkText("idempotency key", key, MaxIdempotencyKey); err != nil {
+		return Batch{}, err
+	}
+	sum := sha256.Sum256(body)
+	bodySHA := hex.EncodeToString(sum[:])
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return Batch{}, err
+	}
+	defer tx.Rollback()
+	var b Batch
+	var had string
+	err = tx.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
+		Scan(&b.Seq, &b.First, &b.Count, &b.Key, &had)
+	switch {
+	case err == nil:
+		if had != bodySHA {
+			return Batch{}, fmt.Errorf("%w: batch key %q was acknowledged (batch %d) with a different body", ErrConflict, key, b.Seq)
+		}
+		b.Replayed = true
+		return b, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return Batch{}, err
+	}
+	in, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incident WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, fmt.Errorf("%w: %d", ErrNoIncident, id)
+	}
+	if err != nil {
+		return Batch{}, err
+	}
+	if in.ClosedMS != 0 {
+		return Batch{}, fmt.Errorf("%w: incident %d was closed", ErrClosed, id)
+	}
+	if in.Events != wantEvents {
+		return Batch{}, fmt.Errorf("%w: incident %d holds %d events, the batch was checked against %d", ErrConflict, id, in.Events, wantEvents)
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM incident_batch WHERE incident_id = ?", id).Scan(&seq); err != nil {
+		return Batch{}, err
+	}
+	b = Batch{Seq: seq, First: in.Events, Count: count, Key: key}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		id, seq, key, bodySHA, b.First, count, events, db.now().UnixMilli()); err != nil {
+		return Batch{}, err
+	}
+	last := in.LastTMS
+	if count > 0 {
+		last = max(last, lastTMS)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", count, last, id); err != nil {
+		return Batch{}, err
+	}
+	if audit != nil {
+		if err := auditTx(ctx, tx, audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
+			return Batch{}, err
+		}
+	}
+	return b, tx.Commit()
+}
+
+// IncidentEvents returns the events of incident id from its fromSeq-th
+// batch on (1: all), in the events file format (JSON Lines, t_s from
+// the start), concatenated in order, and the seq of the last batch.
+func (db *DB) IncidentEvents(ctx context.Context, id int64, fromSeq int) ([]byte, int, error) {
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	var one int
+	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM incident WHERE id = ?", id).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fmt.Errorf("%w: %d", ErrNoIncident, id)
+	} else if err != nil {
+		return nil, 0, err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT seq, events FROM incident_batch WHERE incident_id = ? AND seq >= ? ORDER BY seq", id, fromSeq)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var buf bytes.Buffer
+	last := fromSeq - 1
+	for rows.Next() {
+		var ev []byte
+		if err := rows.Scan(&last, &ev); err != nil {
+			return nil, 0, err
+		}
+		buf.Write(ev)
+	}
+	return buf.Bytes(), last, rows.Err()
+}

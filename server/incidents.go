@@ -1,0 +1,517 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"blackstart/data/events"
+	"blackstart/data/store"
+	"blackstart/estimate"
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+// MaxBatchBytes bounds an event batch's request body, bytes (413 past it):
+// 1,000 events take about 80 kB.
+const MaxBatchBytes = 16 << 20
+
+// StreamRefresh is how often /stream sends a fresh estimate when no batch
+// came (the ETA moves with the clock: nodes go stale).
+const StreamRefresh = 10 * time.Second
+
+// live is one incident's live estimator, kept between batches: a batch is
+// observed once, never re-read. mu serialises its batches and estimates.
+type live struct {
+	mu    sync.Mutex
+	in    store.Incident
+	c     *placement.Cluster
+	p     *placement.Plan
+	l     *estimate.Live
+	n     int     // events observed (= acknowledged)
+	lastT float64 // the latest event's time, s from the start
+	seq   int     // the latest batch acknowledged
+	// changed is closed (and replaced) when a batch is acknowledged or the
+	// incident is closed: /stream waits on it.
+	changed chan struct{}
+}
+
+// incidents holds the live estimators of the incidents asked about.
+type incidents struct {
+	mu sync.Mutex
+	m  map[int64]*live
+}
+
+// liveOf returns the live estimator of incident id, building it once from
+// the stored events (after a restart).
+func (s *Server) liveOf(ctx context.Context, idText string) (*live, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id < 1 {
+		return nil, errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", idText)
+	}
+	s.inc.mu.Lock()
+	lv := s.inc.m[id]
+	if lv == nil {
+		lv = &live{changed: make(chan struct{})}
+		lv.mu.Lock() // built below, outside the map's lock
+		s.inc.m[id] = lv
+		s.inc.mu.Unlock()
+		err := s.buildLive(ctx, id, lv)
+		lv.mu.Unlock()
+		if err != nil {
+			s.inc.mu.Lock()
+			delete(s.inc.m, id)
+			s.inc.mu.Unlock()
+			return nil, err
+		}
+		return lv, nil
+	}
+	s.inc.mu.Unlock()
+	lv.mu.Lock()
+	ok := lv.l != nil
+	lv.mu.Unlock()
+	if !ok { // its build failed: try again
+		return s.liveOf(ctx, idText)
+	}
+	return lv, nil
+}
+
+func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
+	ctx = context.WithoutCancel(ctx)
+	in, err := s.db.GetIncident(ctx, id)
+	if err != nil {
+		return err
+	}
+	m, _, err := s.db.LoadModel(ctx, in.Model, in.Revision)
+	if err != nil {
+		return err
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	body, seq, err := s.db.IncidentEvents(ctx, id, 1)
+	if err != nil {
+		return err
+	}
+	evs, err := events.Read(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c)
+	if err != nil {
+		return fmt.Errorf("incident %d: its stored events do not read back: %w", id, err)
+	}
+	l := estimate.NewLive(c, p)
+	for _, e := range evs {
+		l.Observe(e)
+	}
+	lv.in, lv.c, lv.p, lv.l, lv.n, lv.seq = in, c, p, l, len(evs), seq
+	if len(evs) > 0 {
+		lv.lastT = evs[len(evs)-1].TS
+	}
+	return nil
+}
+
+// incidentRequest is the body of POST /api/v1/incidents.
+type incidentRequest struct {
+	Model string `json:"model"`
+	Rev   string `json:"rev"`   // "" or @latest, @N, a hash prefix
+	Start string `json:"start"` // RFC 3339; "" for the server's clock
+	Name  string `json:"name"`
+}
+
+func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	var body incidentRequest
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	info := auditOf(r)
+	info.model = body.Model
+	start := s.cfg.Now()
+	if body.Start != "" {
+		t, err := time.Parse(time.RFC3339Nano, body.Start)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "start %q: want RFC 3339 such as \"2019-06-04T09:30:00Z\"", body.Start)
+		}
+		start = t
+	}
+	in, err := s.db.CreateIncident(context.WithoutCancel(r.Context()), body.Model, body.Rev, body.Name, start.UnixMilli())
+	if err != nil {
+		return err
+	}
+	info.revision = in.Revision
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%d", in.ID))
+	s.writeJSON(w, http.StatusCreated, in)
+	return nil
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r)
+	if err != nil {
+		return err
+	}
+	limit, offset, err := pageBounds(q)
+	if err != nil {
+		return err
+	}
+	if err := q.done(); err != nil {
+		return err
+	}
+	all, err := s.db.Incidents(r.Context())
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, pageOf(r, len(all), limit, offset, window(all, limit, offset)))
+	return nil
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", r.PathValue("id"))
+	}
+	in, err := s.db.GetIncident(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	in, err := s.db.CloseIncident(context.WithoutCancel(r.Context()), lv.in.ID)
+	if err != nil {
+		return err
+	}
+	auditOf(r).model, auditOf(r).revision = in.Model, in.Revision
+	lv.in = in
+	close(lv.changed)
+	lv.changed = make(chan struct{})
+	s.writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+// batchAnswer is the answer to an acknowledged batch.
+type batchAnswer struct {
+	Batch  store.Batch `json:"batch"`
+	Events int         `json:"events"`   // the incident's events in all
+	LastTS float64     `json:"last_t_s"` // its latest event's time, s from the start
+}
+
+// refused is a batch's 422: its problems at batch:line:col.
+func refused(err error) error {
+	var list topology.ErrorList
+	if !errors.As(err, &list) {
+		return err
+	}
+	ps := make([]problem, len(list))
+	for i, e := range list {
+		ps[i] = problem{File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Msg}
+	}
+	return &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("the batch is refused, nothing of it was taken: %d problem(s); the first: %v", len(list), list[0]), problems: ps}
+}
+
+// postEvents takes a batch of progress events: it is checked whole against
+// the incident's model and its latest event, committed under its
+// Idempotency-Key, and only then acknowledged and observed by the live
+// estimator.
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" || len(key) > store.MaxIdempotencyKey {
+		return errorf(http.StatusBadRequest, "Idempotency-Key: required, 1 to %d bytes, a new one per batch (a retry sends the same)", store.MaxIdempotencyKey)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errorf(http.StatusBadRequest, "request body: %v", err)
+	}
+	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ctx := context.WithoutCancel(r.Context())
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	info := auditOf(r)
+	info.model, info.revision = lv.in.Model, lv.in.Revision
+	if b, sha, ok, err := s.db.BatchKey(ctx, lv.in.ID, key); err != nil {
+		return err
+	} else if ok {
+		if sha != sha256Hex(body) {
+			return errorf(http.StatusConflict, "Idempotency-Key %q was acknowledged (batch %d) with a different body", key, b.Seq)
+		}
+		b.Replayed = true
+		s.writeJSON(w, http.StatusOK, batchAnswer{Batch: b, Events: lv.n, LastTS: lv.lastT})
+		return nil
+	}
+	if lv.in.ClosedMS != 0 {
+		return errorf(http.StatusConflict, "incident %d is closed", lv.in.ID)
+	}
+	evs, err := events.ReadWith("batch", bytes.NewReader(body), lv.c,
+		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0})
+	if err != nil {
+		return refused(err)
+	}
+	for k := range evs {
+		evs[k].TS = math.Round(evs[k].TS*1000) / 1000
+	}
+	var canon bytes.Buffer
+	if err := events.Write(&canon, lv.c, evs, events.FormatJSONL); err != nil {
+		return err
+	}
+	lastMS := int64(0)
+	if len(evs) > 0 {
+		lastMS = int64(math.Round(evs[len(evs)-1].TS * 1000))
+	}
+	// The batch and its audit are one transaction.
+	info.entry = &store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tokenOf(r).ID, Method: r.Method, Route: r.URL.Path, Remote: r.RemoteAddr}
+	b, err := s.db.AppendBatch(ctx, lv.in.ID, key, body, lv.n, canon.Bytes(), len(evs), lastMS, info.entry)
+	if err != nil {
+		info.entry = nil // rolled back: the route audits the refusal
+		if errors.Is(err, store.ErrClosed) {
+			return errorf(http.StatusConflict, "%v", err)
+		}
+		return err
+	}
+	for _, e := range evs {
+		lv.l.Observe(e)
+	}
+	lv.n += len(evs)
+	if len(evs) > 0 {
+		lv.lastT = evs[len(evs)-1].TS
+	}
+	lv.seq = b.Seq
+	lv.in.Events, lv.in.LastTMS = lv.n, int64(math.Round(lv.lastT*1000))
+	close(lv.changed)
+	lv.changed = make(chan struct{})
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%d/events", lv.in.ID))
+	s.writeJSON(w, http.StatusCreated, batchAnswer{Batch: b, Events: lv.n, LastTS: lv.lastT})
+	return nil
+}
+
+// getEvents exports the incident's events in the events file format (JSON
+// Lines, t_s from the start): what estimate live --events and report
+// --events read.
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", r.PathValue("id"))
+	}
+	body, _, err := s.db.IncidentEvents(r.Context(), id, 1)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+	return nil
+}
+
+// atParam reads ?at=: seconds from the incident's start, or an RFC 3339
+// time; the server's clock when absent (the caller moves that to the
+// latest event when the clock is behind it).
+func (s *Server) atParam(q *query, in store.Incident) (float64, error) {
+	v, err := q.str("at", "")
+	if err != nil {
+		return 0, err
+	}
+	start := time.UnixMilli(in.StartMS)
+	if v == "" {
+		return max(0, s.cfg.Now().Sub(start).Seconds()), nil
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			return 0, errorf(http.StatusBadRequest, "query parameter at: a finite time >= 0 s from the incident's start, got %q", v)
+		}
+		return f, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return 0, errorf(http.StatusBadRequest, "query parameter at: seconds from the incident's start or an RFC 3339 time, got %q", v)
+	}
+	if t.Before(start) {
+		return 0, errorf(http.StatusBadRequest, "query parameter at: %s is before the incident's start %s", v, start.UTC().Format(time.RFC3339Nano))
+	}
+	return t.Sub(start).Seconds(), nil
+}
+
+// estimateAt is the live estimate at at (s from the start): the kept
+// estimator's when at is at or after the latest event, else the events up
+// to at replayed into a new one (a look back, as estimate live --at does).
+func (s *Server) estimateAt(ctx context.Context, lv *live, at float64) (estimate.Snapshot, int, error) {
+	lv.mu.Lock()
+	if at >= lv.lastT || lv.n == 0 {
+		snap, seq := lv.l.Estimate(at), lv.seq
+		lv.mu.Unlock()
+		return snap, seq, nil
+	}
+	c, p, id, seq := lv.c, lv.p, lv.in.ID, lv.seq
+	lv.mu.Unlock()
+	body, _, err := s.db.IncidentEvents(ctx, id, 1)
+	if err != nil {
+		return estimate.Snapshot{}, 0, err
+	}
+	evs, err := events.Read(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c)
+	if err != nil {
+		return estimate.Snapshot{}, 0, err
+	}
+	k := 0
+	for k < len(evs) && evs[k].TS <= at {
+		k++
+	}
+	snaps := estimate.History(estimate.NewLive(c, p), evs[:k], 0, at)
+	return snaps[len(snaps)-1], seq, nil
+}
+
+// getETA answers what estimate live --format json --start prints for the
+// incident's events at ?at= (the server's clock by default).
+func (s *Server) getETA(w http.ResponseWriter, r *http.Request) error {
+	q, err := newQuery(r)
+	if err != nil {
+		return err
+	}
+	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	lv.mu.Lock()
+	in, lastT := lv.in, lv.lastT
+	lv.mu.Unlock()
+	at, err := s.atParam(q, in)
+	if err != nil {
+		return err
+	}
+	if q.v.Get("at") == "" {
+		at = max(at, lastT) // now, and never before an event already taken
+	}
+	if err := q.done(); err != nil {
+		return err
+	}
+	snap, _, err := s.estimateAt(r.Context(), lv, at)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, snap)
+	return nil
+}
+
+// stream pushes the incident's estimate as Server-Sent Events: one now,
+// one after each batch (its id the batch's seq), and one every
+// StreamRefresh. A client resuming with Last-Event-ID equal to the latest
+// batch gets nothing until the next.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
+	if q, err := newQuery(r); err != nil {
+		return err
+	} else if err := q.done(); err != nil {
+		return err
+	}
+	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		if sw, ok2 := w.(*statusWriter); ok2 {
+			fl, ok = sw.ResponseWriter.(http.Flusher)
+		}
+	}
+	if !ok {
+		return errorf(http.StatusInternalServerError, "streaming is not supported here")
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush() // the client sees the stream open at once
+	last := -1
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			last = n
+		}
+	}
+	tick := time.NewTicker(StreamRefresh)
+	defer tick.Stop()
+	var buf bytes.Buffer
+	for {
+		lv.mu.Lock()
+		ch, seq, start, lastT := lv.changed, lv.seq, time.UnixMilli(lv.in.StartMS), lv.lastT
+		lv.mu.Unlock()
+		if seq != last {
+			snap, seq, err := s.estimateAt(r.Context(), lv, max(lastT, s.cfg.Now().Sub(start).Seconds()))
+			if err != nil {
+				return nil // headers are out: end the stream
+			}
+			buf.Reset()
+			fmt.Fprintf(&buf, "id: %d\nevent: eta\ndata: ", seq)
+			if err := jsonLine(&buf, snap); err != nil {
+				return nil
+			}
+			buf.WriteString("\n")
+			rc.SetWriteDeadline(time.Now().Add(ReadTimeout))
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return nil
+			}
+			fl.Flush()
+			last = seq
+		}
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-s.done:
+			return nil
+		case <-ch:
+		case <-tick.C:
+			last = -1 // refresh: the clock moved
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// jsonLine writes v as one line of JSON (an SSE data field).
+func jsonLine(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}

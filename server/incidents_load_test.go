@@ -1,0 +1,312 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"blackstart/data/events"
+	"blackstart/data/store"
+	"blackstart/placement"
+	"blackstart/topology"
+)
+
+const platformFile = "../examples/platform-2019.toml"
+
+// platform commits the incident-scale platform to e's database and
+// returns its cluster and plan.
+func platform(tb testing.TB, e *env) (*placement.Cluster, *placement.Plan) {
+	tb.Helper()
+	if _, err := e.db.Commit(context.Background(), store.CommitRequest{Model: "platform", Author: "test", Message: "the platform",
+		Files: []store.File{{Name: "platform-2019.toml", Data: []byte(readFile(tb, platformFile))}}}); err != nil {
+		tb.Fatal(err)
+	}
+	m, err := topology.Load(platformFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	return c, placement.NewPlan(c)
+}
+
+// syntheticBatch is batch k of n events of a recovery of c: instances
+// scheduled, started and brought up on their planned nodes in turn, a
+// millisecond apart, so that batches follow each other in time.
+func syntheticBatch(tb testing.TB, c *placement.Cluster, p *placement.Plan, k, n int) []byte {
+	evs := make([]placement.Event, n)
+	for j := range evs {
+		x := k*n + j
+		i := (x / 3) % len(c.Instances)
+		evs[j] = placement.Event{TS: float64(x) / 1000, Instance: int32(i), Node: p.Assign[i].Node,
+			State: []placement.State{placement.Scheduled, placement.Started, placement.Up}[x%3]}
+	}
+	var b bytes.Buffer
+	if err := events.Write(&b, c, evs, events.FormatJSONL); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// incidentFigures are what an incident load run measured.
+type incidentFigures struct {
+	batches, etas    int
+	postP50, postP99 time.Duration
+	etaP50, etaP99   time.Duration
+	elapsed          time.Duration
+	eventsPerS       float64 // events acknowledged per second of the run
+	requestsPerS     float64
+}
+
+// runIncidentLoad: clients clients at once, each with its own incident of
+// the platform, posting batches batches of 1,000 events and reading its
+// ETA after each, bounded by limit. Afterwards every incident holds
+// exactly its batches, each once.
+func runIncidentLoad(tb testing.TB, e *env, c *placement.Cluster, p *placement.Plan, clients, batches int, limit time.Duration) incidentFigures {
+	const n = 1000
+	ids := make([]int64, clients)
+	for k := range ids {
+		code, out, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"platform","start":"2026-12-01T11:00:00Z"}`))
+		var in store.Incident
+		if code != http.StatusCreated || json.Unmarshal(out, &in) != nil {
+			tb.Fatalf("create incident: %d %s", code, out)
+		}
+		ids[k] = in.ID
+	}
+	bodies := make([][]byte, batches)
+	for k := range bodies {
+		bodies[k] = syntheticBatch(tb, c, p, k, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var mu sync.Mutex
+	var posts, etas []time.Duration
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	start := time.Now()
+	for k := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base := fmt.Sprintf("%s/api/v1/incidents/%d", e.ts.URL, ids[k])
+			for b := range batches {
+				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/events", bytes.NewReader(bodies[b]))
+				req.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeIngest])
+				req.Header.Set("Idempotency-Key", fmt.Sprintf("batch-%d", b))
+				t0 := time.Now()
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				d := time.Since(t0)
+				if res.StatusCode != http.StatusCreated {
+					errs <- fmt.Errorf("incident %d batch %d: %d", ids[k], b, res.StatusCode)
+					return
+				}
+				req, _ = http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/eta?at=%d", base, (b+1)*n/1000+5), nil)
+				t1 := time.Now()
+				res, err = http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				de := time.Since(t1)
+				if res.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("incident %d eta: %d", ids[k], res.StatusCode)
+					return
+				}
+				mu.Lock()
+				posts, etas = append(posts, d), append(etas, de)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+	for _, id := range ids {
+		in, err := e.db.GetIncident(context.Background(), id)
+		if err != nil || in.Events != batches*n {
+			tb.Fatalf("incident %d holds %d events, want %d (%v)", id, in.Events, batches*n, err)
+		}
+		body, last, err := e.db.IncidentEvents(context.Background(), id, 1)
+		var want bytes.Buffer
+		for _, b := range bodies {
+			want.Write(b)
+		}
+		if err != nil || last != batches || !bytes.Equal(body, want.Bytes()) {
+			tb.Fatalf("incident %d: its events are not its batches, each once in order (%d batches, %v)", id, last, err)
+		}
+	}
+	f := incidentFigures{batches: len(posts), etas: len(etas), elapsed: elapsed,
+		postP50: quantile(posts, 0.5), postP99: quantile(posts, 0.99), etaP50: quantile(etas, 0.5), etaP99: quantile(etas, 0.99)}
+	f.eventsPerS = float64(len(posts)*n) / elapsed.Seconds()
+	f.requestsPerS = float64(len(posts)+len(etas)) / elapsed.Seconds()
+	return f
+}
+
+// TestIncidentLoad: 32 clients, each posting 2 batches of 1,000 events to
+// its own incident of the platform and reading its ETA after each, on
+// loopback, within 3 minutes: nothing lost or duplicated.
+func TestIncidentLoad(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, p := platform(t, e)
+	f := runIncidentLoad(t, e, c, p, 32, 2, 3*time.Minute)
+	t.Logf("%d batches, %d ETAs in %s: %.0f events/s; POST p50 %s p99 %s; GET eta p50 %s p99 %s",
+		f.batches, f.etas, f.elapsed, f.eventsPerS, f.postP50, f.postP99, f.etaP50, f.etaP99)
+}
+
+// BenchmarkIngest posts 1,000-event batches of the platform's recovery to
+// one incident over loopback HTTP, one after another: events/s.
+func BenchmarkIngest(b *testing.B) {
+	e := newEnv(b, Config{})
+	c, p := platform(b, e)
+	code, out, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"platform","start":"2026-12-01T11:00:00Z"}`))
+	if code != http.StatusCreated {
+		b.Fatalf("create: %d %s", code, out)
+	}
+	bodies := make([][]byte, 200)
+	for k := range bodies {
+		bodies[k] = syntheticBatch(b, c, p, k, 1000)
+	}
+	b.ResetTimer()
+	k := 0
+	for b.Loop() {
+		if k == len(bodies) { // keep going past the prepared batches: later times
+			bodies = append(bodies, syntheticBatch(b, c, p, k, 1000))
+		}
+		code, out, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, bodies[k], "Idempotency-Key", fmt.Sprintf("b%d", k))
+		if code != http.StatusCreated {
+			b.Fatalf("batch %d: %d %s", k, code, out)
+		}
+		k++
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkIncidentLoad: 32 clients posting 1,000-event batches to their
+// own incidents of the platform and reading their ETA (one op: every
+// client's 4 batches); GET eta and POST latencies.
+func BenchmarkIncidentLoad(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, Config{})
+		c, p := platform(b, e)
+		b.StartTimer()
+		f := runIncidentLoad(b, e, c, p, 32, 4, 10*time.Minute)
+		b.ReportMetric(f.eventsPerS, "events/s")
+		b.ReportMetric(float64(f.etaP50.Microseconds())/1000, "eta-p50-ms")
+		b.ReportMetric(float64(f.etaP99.Microseconds())/1000, "eta-p99-ms")
+		b.ReportMetric(float64(f.postP99.Microseconds())/1000, "post-p99-ms")
+	}
+}
+
+// BenchmarkETA100k: GET eta of one incident of the platform holding
+// 100,000 events, while 31 other clients post batches to their own.
+// Reported: its p50 and p99.
+func BenchmarkETA100k(b *testing.B) {
+	e := newEnv(b, Config{})
+	c, p := platform(b, e)
+	code, out, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"platform","start":"2026-12-01T11:00:00Z"}`))
+	if code != http.StatusCreated {
+		b.Fatalf("create: %d %s", code, out)
+	}
+	for k := range 100 {
+		if code, out, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, syntheticBatch(b, c, p, k, 1000), "Idempotency-Key", fmt.Sprintf("b%d", k)); code != http.StatusCreated {
+			b.Fatalf("preload %d: %d %s", k, code, out)
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 31 {
+		code, out, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"platform","start":"2026-12-01T11:00:00Z"}`))
+		var in store.Incident
+		if code != http.StatusCreated || json.Unmarshal(out, &in) != nil {
+			b.Fatalf("create: %d %s", code, out)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/incidents/%d/events", e.ts.URL, in.ID), bytes.NewReader(syntheticBatch(b, c, p, k, 1000)))
+				req.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeIngest])
+				req.Header.Set("Idempotency-Key", fmt.Sprintf("w%d-%d", w, k))
+				if res, err := http.DefaultClient.Do(req); err == nil {
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+			}
+		}()
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		code, out, _ := e.do("GET", "/api/v1/incidents/1/eta?at=105", "", nil)
+		lat = append(lat, time.Since(t0))
+		if code != http.StatusOK {
+			b.Fatalf("eta: %d %s", code, out)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(quantile(lat, 0.5).Microseconds())/1000, "eta-p50-ms")
+	b.ReportMetric(float64(quantile(lat, 0.99).Microseconds())/1000, "eta-p99-ms")
+}
+
+// BenchmarkTenIncidents: the Go heap of a server holding 10 live
+// incidents of the platform, 100,000 events each (estimators built).
+func BenchmarkTenIncidents(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, Config{})
+		c, p := platform(b, e)
+		bodies := make([][]byte, 100)
+		for k := range bodies {
+			bodies[k] = syntheticBatch(b, c, p, k, 1000)
+		}
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		for range 10 {
+			code, out, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"platform","start":"2026-12-01T11:00:00Z"}`))
+			var in store.Incident
+			if code != http.StatusCreated || json.Unmarshal(out, &in) != nil {
+				b.Fatalf("create: %d %s", code, out)
+			}
+			for k, body := range bodies {
+				if code, out, _ := e.do("POST", fmt.Sprintf("/api/v1/incidents/%d/events", in.ID), store.ScopeIngest, body, "Idempotency-Key", fmt.Sprintf("b%d", k)); code != http.StatusCreated {
+					b.Fatalf("batch: %d %s", code, out)
+				}
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "heap-MiB-10-incidents")
+		runtime.KeepAlive(e)
+		b.StartTimer()
+	}
+}
