@@ -71,6 +71,19 @@ type FailoverOptions struct {
 	// Stop, when set, is polled during the sweep; once it returns true the
 	// sweep ends early and Failover returns ErrStopped.
 	Stop func() bool
+	// Readings, when set, says n draws each device's measured p95 over
+	// this window of readings (the measured basis with a database): the
+	// sweep's JSON then starts with readings_window and draws (which
+	// devices drew which figure).
+	Readings *ReadingsWindow
+}
+
+// ReadingsWindow is the window of measured readings a metered network's
+// draws come from: readings at Unix times in (StartMS, EndMS],
+// milliseconds (EndMS is 0 when the database holds no readings).
+type ReadingsWindow struct {
+	StartMS int64 `json:"start_ms"` // exclusive, Unix ms
+	EndMS   int64 `json:"end_ms"`   // inclusive, Unix ms
 }
 
 // ErrStopped is returned by an analysis its Stop function ended.
@@ -85,7 +98,12 @@ type FailoverResult struct {
 	// All or Keep say otherwise; the summary counts them all), with the
 	// workload instances on dark devices; nil for one scenario.
 	Sweep *power.SweepReport
-	keep  func(*power.Scenario) bool
+	// Readings is FailoverOptions.Readings, and Draws the network's draw
+	// sources (which devices drew a measured p95, which fell back), when
+	// the network is metered; both nil otherwise.
+	Readings *ReadingsWindow
+	Draws    []power.DrawSource
+	keep     func(*power.Scenario) bool
 }
 
 // Risky reports whether any failure ends in a trip or dark load (the CLI
@@ -108,7 +126,37 @@ func (f *FailoverResult) WriteJSON(w io.Writer) error {
 	if f.Scenario != nil {
 		return WriteJSON(w, f.Scenario)
 	}
-	return f.Sweep.WriteJSON(w, f.keep)
+	if f.Readings == nil {
+		return f.Sweep.WriteJSON(w, f.keep)
+	}
+	// The sweep's object with two more keys first.
+	head, err := json.Marshal(struct {
+		Window *ReadingsWindow    `json:"readings_window"`
+		Draws  []power.DrawSource `json:"draws"`
+	}{f.Readings, f.Draws})
+	if err != nil {
+		return err
+	}
+	// {"readings_window":…,"draws":[…]} + "," + the sweep's object without its "{".
+	if _, err := w.Write(append(head[:len(head)-1], ",\n"...)); err != nil {
+		return err
+	}
+	return f.Sweep.WriteJSON(&skipFirst{w: w}, f.keep)
+}
+
+// skipFirst drops the first byte written through it.
+type skipFirst struct {
+	w       io.Writer
+	skipped bool
+}
+
+func (s *skipFirst) Write(p []byte) (int, error) {
+	if !s.skipped && len(p) > 0 {
+		s.skipped = true
+		n, err := s.w.Write(p[1:])
+		return n + 1, err
+	}
+	return s.w.Write(p)
 }
 
 // Keep returns which scenarios the sweep holds.
@@ -122,6 +170,10 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 		return nil, err
 	}
 	host := hosting(m)
+	var draws []power.DrawSource
+	if o.Readings != nil {
+		draws = n.DrawSources()
+	}
 	if len(o.Fail) > 0 {
 		sc, err := Scenario(m, n, o.Fail, o.HorizonS)
 		if err != nil {
@@ -130,7 +182,7 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 		if h := host(); h != nil {
 			h.FillDark(&sc)
 		}
-		return &FailoverResult{Scenario: &sc}, nil
+		return &FailoverResult{Scenario: &sc, Readings: o.Readings, Draws: draws}, nil
 	}
 	keep := o.Keep
 	if keep == nil {
@@ -157,7 +209,7 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 			h.FillDark(sc)
 		}
 	}
-	return &FailoverResult{Sweep: &rep, keep: keep}, nil
+	return &FailoverResult{Sweep: &rep, Readings: o.Readings, Draws: draws, keep: keep}, nil
 }
 
 // hosting starts the restart plan that says which instances run on which
@@ -223,6 +275,9 @@ type ETAOptions struct {
 	// Progress, when set, is called after each run with the runs done and
 	// the total, from the calling goroutine.
 	Progress func(done, total int)
+	// Stop, when set, is polled before each run; once it returns true
+	// PlannedETA ends early and returns ErrStopped.
+	Stop func() bool
 }
 
 // PlannedETA is the planned ETA (estimate plan) of the model's restart
@@ -240,7 +295,10 @@ func PlannedETA(m *topology.Model, o ETAOptions) (estimate.PlannedETA, error) {
 	}
 	cl := placement.NewCluster(m)
 	e, err := estimate.Planned(cl, placement.NewPlan(cl), estimate.PlannedOptions{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed,
-		SlowSigma: estimate.DefaultSlowSigma, Progress: o.Progress})
+		SlowSigma: estimate.DefaultSlowSigma, Progress: o.Progress, Stop: o.Stop})
+	if errors.Is(err, estimate.ErrStopped) {
+		return estimate.PlannedETA{}, ErrStopped
+	}
 	if err != nil {
 		return estimate.PlannedETA{}, invalid("%v", err)
 	}
@@ -271,6 +329,13 @@ func RevisionLabel(model string, seq int, sha string) string {
 // diff and the analysis diff of two models, each side labelled (files or
 // RevisionLabel).
 func Diff(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis, horizonS float64) (diff.Report, error) {
+	return DiffUntil(old, new, oldLabel, newLabel, basis, horizonS, nil)
+}
+
+// DiffUntil is Diff with a stop function, polled by both sides' sweeps
+// before each scenario; once it returns true the diff ends early with
+// ErrStopped.
+func DiffUntil(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis, horizonS float64, stop func() bool) (diff.Report, error) {
 	if err := CheckHorizon(horizonS); err != nil {
 		return diff.Report{}, err
 	}
@@ -282,7 +347,49 @@ func Diff(old, new *topology.Model, oldLabel, newLabel string, basis power.Basis
 			return diff.Report{}, invalid("diff: %s has no power elements to analyse", s.label)
 		}
 	}
-	rep := diff.Compare(old, new, diff.Options{Basis: basis, HorizonS: horizonS})
+	rep := diff.Compare(old, new, diff.Options{Basis: basis, HorizonS: horizonS, Stop: stop})
+	if rep.Analysis.Stopped {
+		return diff.Report{}, ErrStopped
+	}
 	rep.Old, rep.New = oldLabel, newLabel
 	return rep, nil
+}
+
+// LoadResult is power load's answer: the load report (as selected), and
+// with a metered network the readings window and the draw sources.
+type LoadResult struct {
+	Report   power.LoadReport
+	Readings *ReadingsWindow    // nil unless the network is metered
+	Draws    []power.DrawSource // nil unless the network is metered
+}
+
+// Load computes the load of every element and rack side of n in normal
+// operation and selects from it as o says (a rack that does not exist is
+// ErrInvalid). readings, when set, is the window n's measured draws come
+// from.
+func Load(n *power.Network, o power.LoadOptions, readings *ReadingsWindow) (*LoadResult, error) {
+	if o.Worst < 0 {
+		return nil, invalid("--worst must be >= 0, got %d", o.Worst)
+	}
+	rep, err := n.Select(n.Load(), o)
+	if err != nil {
+		return nil, invalid("--rack: %v", err)
+	}
+	res := &LoadResult{Report: rep, Readings: readings}
+	if readings != nil {
+		res.Draws = n.DrawSources()
+	}
+	return res, nil
+}
+
+// WriteJSON writes the result as power load --format json does: the
+// report, with readings_window first when the network is metered.
+func (l *LoadResult) WriteJSON(w io.Writer) error {
+	if l.Readings == nil {
+		return WriteJSON(w, l.Report)
+	}
+	return WriteJSON(w, struct {
+		Window *ReadingsWindow `json:"readings_window"`
+		power.LoadReport
+	}{l.Readings, l.Report})
 }

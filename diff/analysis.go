@@ -109,6 +109,9 @@ type RackChange struct {
 
 // Analysis is what a change did to the N-1 picture.
 type Analysis struct {
+	// Stopped is set when Options.Stop ended the sweeps early: the rest of
+	// the Analysis is incomplete and must not be used.
+	Stopped      bool               `json:"-"`
 	Basis        string             `json:"basis"`
 	HorizonS     float64            `json:"horizon_s"`
 	OldSummary   power.SweepSummary `json:"old_summary"`
@@ -127,6 +130,10 @@ type Options struct {
 	// ToleranceA is how much a rack's failover current must move to be
 	// listed, A; 0.01 when 0. A change of verdict or feed is always listed.
 	ToleranceA float64
+	// Stop, when set, is polled by both sweeps before each scenario; once
+	// it returns true they end early and Analyze returns an Analysis with
+	// Stopped set (and nothing else to trust).
+	Stop func() bool
 }
 
 // Analyze runs the load flow and the N-1 sweep on both models (the two
@@ -139,17 +146,23 @@ func Analyze(old, new *topology.Model, o Options) Analysis {
 	if o.ToleranceA <= 0 {
 		o.ToleranceA = 0.01
 	}
-	run := func(m *topology.Model) side {
+	var stopped [2]bool
+	run := func(m *topology.Model, k int) side {
 		n := power.NewNetwork(m, o.Basis)
+		sw := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Stop: o.Stop})
+		stopped[k] = sw.Stopped
 		// Keep what the comparison needs, not the sweep's timelines.
-		return summarizeSide(n.Sweep(power.SweepOptions{HorizonS: o.HorizonS}), n.Load())
+		return summarizeSide(sw, n.Load())
 	}
 	var a, b side
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); a = run(old) }()
-	b = run(new)
+	go func() { defer wg.Done(); a = run(old, 0) }()
+	b = run(new, 1)
 	wg.Wait()
+	if stopped[0] || stopped[1] {
+		return Analysis{Stopped: true}
+	}
 	return compareSides(a, b, o)
 }
 

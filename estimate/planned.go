@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -39,10 +40,16 @@ type PlannedOptions struct {
 	// Progress, when set, is called after each run with the runs done and
 	// the total, from the calling goroutine.
 	Progress func(done, total int)
+	// Stop, when set, is polled before each run; once it returns true
+	// Planned ends early and returns ErrStopped.
+	Stop func() bool
 }
 
 // MaxRuns bounds the runs of a planned ETA and of an accuracy evaluation.
 const MaxRuns = 10_000
+
+// ErrStopped is returned by Planned when its Stop function ended it.
+var ErrStopped = errors.New("planned ETA stopped")
 
 // DefaultSlowSigma spreads node speeds by about ±20 % (one sigma).
 const DefaultSlowSigma = 0.2
@@ -91,6 +98,9 @@ func Planned(c *placement.Cluster, p *placement.Plan, o PlannedOptions) (Planned
 	tiers := make([][]float64, maxTier+1)
 	out := PlannedETA{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed}
 	for k := 0; k < o.Runs; k++ {
+		if o.Stop != nil && o.Stop() {
+			return PlannedETA{}, ErrStopped
+		}
 		seed := o.Seed + uint64(k)
 		speed := make([]float64, len(m.Devices))
 		r := rand.New(rand.NewPCG(seed, 0x51075))

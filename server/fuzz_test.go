@@ -2,6 +2,9 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -65,6 +68,56 @@ func FuzzAnalysisQuery(f *testing.F) {
 					t.Fatalf("%s?%s: status %d for %v", a.path, raw, st, err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzReadingsBody posts arbitrary bodies to the readings route: it never
+// panics, a refusal is 413 or 422 (never a 500), and a body that was
+// stored adds nothing when posted again — unless some of its readings are
+// older than the raw retention before the newest reading stored, which
+// the import's prune drops (a second import adds and drops them again;
+// the rollups do not change).
+func FuzzReadingsBody(f *testing.F) {
+	f.Add([]byte("time,element,power_w\n1764590400,server-01,250\n"))
+	f.Add([]byte("time,element,line,current_a\n2026-12-01T00:00:00Z,breaker-a,L1,3\n"))
+	f.Add([]byte(`{"time": 1764590400, "element": "server-02", "power_w": 180.5}` + "\n"))
+	f.Add([]byte(`{"time": "x"}`))
+	f.Add([]byte("\xef\xbb\xbftime,element,power_w\n1,pdu-a,NaN\n"))
+	f.Add([]byte("time,element,power_w\n1,server-01,00\n"))
+	e := newEnv(f, Config{MaxReadingsBytes: 1 << 16})
+	ret, err := e.db.Retention(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := e.srv.Handler()
+	newest := int64(math.MinInt64) // the newest reading stored in this process's database, Unix ms
+	post := func(t *testing.T, body []byte) (int, store.ImportResult) {
+		r := httptest.NewRequest("POST", readingsPath, bytes.NewReader(body))
+		r.RemoteAddr = "127.0.0.1:1234"
+		r.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeIngest])
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var res store.ImportResult
+		if w.Code == 200 {
+			if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
+				t.Fatalf("body %q: 200 with %s", body, w.Body.Bytes())
+			}
+			newest = max(newest, res.LastMS)
+		}
+		return w.Code, res
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		st, first := post(t, body)
+		switch st {
+		case 200:
+			pruned := first.FirstMS < newest-int64(ret.RawDays)*86_400_000+3_600_000 // within an hour of the cut
+			if st, again := post(t, body); st != 200 || again.Added != 0 && !pruned {
+				t.Fatalf("body %q posted again: %d, %d added", body, st, again.Added)
+			}
+		case 413, 422:
+		default:
+			t.Fatalf("body %q: status %d", body, st)
 		}
 	})
 }

@@ -48,17 +48,21 @@ func classify(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", mbe.Limit)
+	}
 	var list topology.ErrorList
 	if errors.As(err, &list) {
+		what := "the model does not validate"
+		if errors.Is(err, store.ErrReadings) {
+			what = "the readings are refused, nothing was stored"
+		}
 		ps := make([]problem, len(list))
 		for i, e := range list {
 			ps[i] = problem{File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col, Path: e.Path, ID: e.ID, Message: e.Msg}
 		}
-		return &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("the model does not validate: %d problem(s)", len(list)), problems: ps}
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return errorf(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", mbe.Limit)
+		return &apiError{status: http.StatusUnprocessableEntity, msg: fmt.Sprintf("%s: %d problem(s)", what, len(list)), problems: ps}
 	}
 	switch {
 	case errors.Is(err, store.ErrNoModel), errors.Is(err, store.ErrNoRevision), errors.Is(err, store.ErrNoIncident):

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/models", read, s.listModels)
 	s.handle("GET /api/v1/models/{model}/revisions", read, s.listRevisions)
 	s.handle("POST /api/v1/models/{model}/revisions", route{need: store.ScopeWrite, maxBody: MaxCommitBytes, write: true}, s.commit)
+	s.handle("POST /api/v1/models/{model}/readings", route{need: store.ScopeIngest, maxBody: s.cfg.MaxReadingsBytes, write: true}, s.ingest)
 	s.handle("GET /api/v1/models/{model}/revisions/{rev}", read, s.getRevision)
 	s.handle("GET /api/v1/models/{model}/revisions/{rev}/files/{file}", read, s.getFile)
 	s.handle("GET /api/v1/models/{model}/diff", read, s.diff)
@@ -249,6 +250,42 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ingest stores the body, a readings file (CSV or JSON Lines, as measure
+// import reads), for the model: checked against its latest revision and
+// stored whole or not at all; values already stored are not added again.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request) error {
+	model := r.PathValue("model")
+	info := auditOf(r)
+	info.model = model
+	q, err := newQuery(r)
+	if err != nil {
+		return err
+	}
+	name, err := q.str("name", "body")
+	if err != nil {
+		return err
+	}
+	if err := q.done(); err != nil {
+		return err
+	}
+	if name == "" || strings.ContainsAny(name, "/\\\x00") || len(name) > 255 {
+		return errorf(http.StatusBadRequest, "query parameter name=%q: want a file's base name (at most 255 bytes)", name)
+	}
+	// A client that goes away leaves nothing behind: the import is whole
+	// or nothing.
+	res, err := s.db.ImportReadings(r.Context(), model, name, r.Body, store.ImportOptions{})
+	if err != nil {
+		return err
+	}
+	// The audit names the revision the readings were checked against by
+	// its hash.
+	if rev, err := s.db.Resolve(context.WithoutCancel(r.Context()), model, res.Revision); err == nil {
+		info.revision = rev.SHA256
+	}
+	s.writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
 // revisionFiles is a revision with its files' contents.
 type revisionFiles struct {
 	store.Revision
@@ -372,8 +409,12 @@ var analyses = []analysisRoute{
 			if err != nil {
 				return nil, err
 			}
+			res, err := analysis.Load(n, power.LoadOptions{}, nil)
+			if err != nil {
+				return nil, err
+			}
 			var buf bytes.Buffer
-			err = analysis.WriteJSON(&buf, n.Load())
+			err = res.WriteJSON(&buf)
 			return buf.Bytes(), err
 		}, nil
 	}},
@@ -464,7 +505,9 @@ var analyses = []analysisRoute{
 		}
 		o := analysis.ETAOptions{Policy: policy, Runs: runs, Seed: seed}
 		canon := url.Values{"seed": {strconv.FormatUint(seed, 10)}, "runs": {strconv.Itoa(runs)}, "policy": {policy}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+		return canon.Encode(), func(m *topology.Model, stop func() bool) ([]byte, error) {
+			o := o
+			o.Stop = stop
 			e, err := analysis.PlannedETA(m, o)
 			if err != nil {
 				return nil, err
@@ -650,7 +693,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 	// of the key.
 	key := oldRev.SHA256 + " " + newRev.SHA256 + " diff?" + canon.Encode() + "&model=" + url.QueryEscape(model) +
 		"&seqs=" + strconv.Itoa(oldRev.Seq) + "," + strconv.Itoa(newRev.Seq)
-	return s.serveResult(w, r, key, newRev.SHA256, func(func() bool) ([]byte, error) {
+	return s.serveResult(w, r, key, newRev.SHA256, func(stop func() bool) ([]byte, error) {
 		ctx := context.WithoutCancel(r.Context())
 		om, _, err := s.db.LoadModel(ctx, model, oldRev.Name())
 		if err != nil {
@@ -660,8 +703,8 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		rep, err := analysis.Diff(om, nm, analysis.RevisionLabel(oldRev.Model, oldRev.Seq, oldRev.SHA256),
-			analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256), b, h)
+		rep, err := analysis.DiffUntil(om, nm, analysis.RevisionLabel(oldRev.Model, oldRev.Seq, oldRev.SHA256),
+			analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256), b, h, stop)
 		if err != nil {
 			return nil, err
 		}

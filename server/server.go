@@ -21,6 +21,9 @@ const (
 	DefaultAddr = "127.0.0.1:8080"
 	// MaxCommitBytes bounds a commit's request body, bytes (413 past it).
 	MaxCommitBytes = 16 << 20
+	// DefaultMaxReadingsBytes bounds a readings upload's request body,
+	// bytes (413 past it), when Config.MaxReadingsBytes is 0.
+	DefaultMaxReadingsBytes = 256 << 20
 	// MaxHeaderBytes bounds a request's headers, bytes.
 	MaxHeaderBytes = 64 << 10
 	// DefaultCacheBytes bounds the results kept in memory, bytes.
@@ -51,6 +54,9 @@ type Config struct {
 	// CacheBytes bounds the analysis results kept in memory, bytes;
 	// DefaultCacheBytes when 0.
 	CacheBytes int64
+	// MaxReadingsBytes bounds the body of a readings upload (POST
+	// …/readings), bytes; DefaultMaxReadingsBytes when 0.
+	MaxReadingsBytes int64
 	// Version names the build; results are cached under it. BuildVersion
 	// when empty.
 	Version string
@@ -115,6 +121,9 @@ func BuildVersion() string {
 
 // New makes a server over cfg.DB.
 func New(cfg Config) *Server {
+	if cfg.MaxReadingsBytes <= 0 {
+		cfg.MaxReadingsBytes = DefaultMaxReadingsBytes
+	}
 	if cfg.MaxAnalyses <= 0 {
 		cfg.MaxAnalyses = max(1, runtime.GOMAXPROCS(0)/2)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"blackstart/analysis"
 	"blackstart/data/generate"
 	"blackstart/data/readings"
 	"blackstart/data/store"
@@ -315,9 +315,10 @@ func meteredNetwork(c *cli.Context, m *topology.Model) (*power.Network, store.Wi
 
 // drawSourcesLine says which devices drew which figure, naming the
 // devices of each group when there are few.
-func drawSourcesLine(n *power.Network, w store.Window) string {
+func drawSourcesLine(draws []power.DrawSource, rw analysis.ReadingsWindow) string {
+	w := store.Window{StartMS: rw.StartMS, EndMS: rw.EndMS}
 	var parts []string
-	for _, s := range n.DrawSources() {
+	for _, s := range draws {
 		p := fmt.Sprintf("%s for %d", s.Basis, len(s.Devices))
 		if s.Basis != "measured-p95" { // name the devices that fell back
 			ids := s.Devices
@@ -334,39 +335,6 @@ func drawSourcesLine(n *power.Network, w store.Window) string {
 		src = "p95 of readings over " + windowText(w)
 	}
 	return fmt.Sprintf("draw figures (%s): %s", src, strings.Join(parts, ", "))
-}
-
-// writeMeteredSweep writes the failover JSON with --basis measured --db:
-// the sweep's object (power.SweepReport.WriteJSON) with two more keys
-// first, readings_window and draws (which devices drew which figure).
-func writeMeteredSweep(w io.Writer, rep power.SweepReport, keep func(*power.Scenario) bool, win store.Window, draws []power.DrawSource) error {
-	head, err := json.Marshal(struct {
-		Window store.Window       `json:"readings_window"`
-		Draws  []power.DrawSource `json:"draws"`
-	}{win, draws})
-	if err != nil {
-		return err
-	}
-	// {"readings_window":…,"draws":[…]} + "," + the sweep's object without its "{".
-	if _, err := w.Write(append(head[:len(head)-1], ",\n"...)); err != nil {
-		return err
-	}
-	return rep.WriteJSON(&skipFirst{w: w}, keep)
-}
-
-// skipFirst drops the first byte written through it.
-type skipFirst struct {
-	w       io.Writer
-	skipped bool
-}
-
-func (s *skipFirst) Write(p []byte) (int, error) {
-	if !s.skipped && len(p) > 0 {
-		s.skipped = true
-		n, err := s.w.Write(p[1:])
-		return n + 1, err
-	}
-	return s.w.Write(p)
 }
 
 func gapCommand() *cli.Command {

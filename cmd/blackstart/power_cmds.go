@@ -17,7 +17,6 @@ import (
 
 	"blackstart/analysis"
 	"blackstart/data/store"
-	"blackstart/placement"
 	"blackstart/power"
 	"blackstart/topology"
 
@@ -163,19 +162,15 @@ func powerLoad(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := n.Select(n.Load(), power.LoadOptions{Racks: c.StringSlice("rack"), Worst: c.Int("worst")})
+	res, err := analysis.Load(n, power.LoadOptions{Racks: c.StringSlice("rack"), Worst: c.Int("worst")}, readingsWindow(metered))
 	if err != nil {
-		return badInput("--rack: %v", err)
+		return analysisError(err)
 	}
+	rep := res.Report
 	w := bufio.NewWriter(c.App.Writer)
 	switch {
-	case format == "json" && metered != nil:
-		err = writeJSON(w, struct {
-			Window store.Window `json:"readings_window"`
-			power.LoadReport
-		}{*metered, rep})
 	case format == "json":
-		err = writeJSON(w, rep)
+		err = res.WriteJSON(w)
 	case format == "csv":
 		if c.Bool("sides") {
 			err = loadRacksCSV(w, rep)
@@ -183,8 +178,8 @@ func powerLoad(c *cli.Context) error {
 			err = loadElementsCSV(w, rep)
 		}
 	default:
-		if metered != nil {
-			fmt.Fprintln(w, drawSourcesLine(n, *metered))
+		if res.Readings != nil {
+			fmt.Fprintln(w, drawSourcesLine(res.Draws, *res.Readings))
 		}
 		loadTable(w, rep)
 	}
@@ -198,6 +193,15 @@ func powerLoad(c *cli.Context) error {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
 	}
 	return nil
+}
+
+// readingsWindow is the store's window of readings as the analysis takes
+// it (nil when the network is not metered).
+func readingsWindow(w *store.Window) *analysis.ReadingsWindow {
+	if w == nil {
+		return nil
+	}
+	return &analysis.ReadingsWindow{StartMS: w.StartMS, EndMS: w.EndMS}
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -417,139 +421,55 @@ func powerFailover(c *cli.Context) error {
 		return err
 	}
 	horizon := c.Float64("horizon")
-	if !(horizon > 0) || math.IsInf(horizon, 0) {
-		return badInput("--horizon must be a finite number of seconds > 0, got %g", horizon)
+	if err := analysis.CheckHorizon(horizon); err != nil {
+		return analysisError(err)
 	}
-	// The restart plan that names the instances on dark devices is made
-	// beside the network and the sweep.
-	var host func() *placement.Hosting
-	m, n, metered, err := networkThen(c, func(m *topology.Model) { host = hosting(m) })
+	m, n, metered, err := network(c)
 	if err != nil {
 		return err
 	}
+	// Hold only what will be written: the risky scenarios (all with
+	// --all); the table also shows those that overload something.
+	var keep func(*power.Scenario) bool
+	if format == "table" && !c.Bool("all") {
+		keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
+	}
+	res, err := analysis.Failover(m, n, analysis.FailoverOptions{HorizonS: horizon, Fail: c.StringSlice("fail"), All: c.Bool("all"), Keep: keep,
+		Progress: progress(c.App.ErrWriter, "failover sweep (scenarios)"), Readings: readingsWindow(metered)})
+	if err != nil {
+		return analysisError(err)
+	}
 	w := bufio.NewWriterSize(c.App.Writer, 1<<16)
-	risky, unjudged := false, false
-	if ids := c.StringSlice("fail"); len(ids) > 0 {
-		sc, err := oneScenario(m, n, ids, horizon)
-		if err != nil {
-			return err
+	switch {
+	case format == "json":
+		err = res.WriteJSON(w)
+	case format == "csv" && res.Scenario != nil:
+		err = eventsCSV(w, *res.Scenario)
+	case format == "csv":
+		err = sweepCSV(w, *res.Sweep, res.Keep())
+	default:
+		if res.Readings != nil {
+			fmt.Fprintln(w, drawSourcesLine(res.Draws, *res.Readings))
 		}
-		if h := host(); h != nil {
-			h.FillDark(&sc)
+		if res.Scenario != nil {
+			scenarioTable(w, *res.Scenario)
+		} else {
+			sweepTable(w, *res.Sweep, c.Int("top"))
 		}
-		risky = sc.Risky
-		switch format {
-		case "json":
-			err = writeJSON(w, sc)
-		case "csv":
-			err = eventsCSV(w, sc)
-		default:
-			if metered != nil {
-				fmt.Fprintln(w, drawSourcesLine(n, *metered))
-			}
-			scenarioTable(w, sc)
-		}
-		if err != nil {
-			return err
-		}
-	} else {
-		// Hold only what will be written: the risky scenarios (all with
-		// --all); the table also shows those that overload something.
-		keep := func(sc *power.Scenario) bool { return sc.Risky }
-		switch {
-		case c.Bool("all"):
-			keep = func(*power.Scenario) bool { return true }
-		case format == "table":
-			keep = func(sc *power.Scenario) bool { return sc.Risky || sc.Verdict > power.OK }
-		}
-		rep := n.Sweep(power.SweepOptions{HorizonS: horizon, Progress: progress(c.App.ErrWriter, "failover sweep (scenarios)"), Keep: keep})
-		risky = rep.Summary.RiskyScenarios > 0
-		unjudged = rep.Summary.CannotJudgeRacks > 0
-		// Name the instances on dark devices where they are written: the
-		// kept scenarios that are not a PSU fault's copy of another.
-		var h *placement.Hosting
-		for i := range rep.Scenarios {
-			sc := &rep.Scenarios[i]
-			if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
-				if h == nil {
-					if h = host(); h == nil {
-						break
-					}
-				}
-				h.FillDark(sc)
-			}
-		}
-		switch {
-		case format == "json" && metered != nil:
-			err = writeMeteredSweep(w, rep, keep, *metered, n.DrawSources())
-		case format == "json":
-			err = rep.WriteJSON(w, keep)
-		case format == "csv":
-			err = sweepCSV(w, rep, keep)
-		default:
-			if metered != nil {
-				fmt.Fprintln(w, drawSourcesLine(n, *metered))
-			}
-			sweepTable(w, rep, c.Int("top"))
-		}
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if risky {
+	if res.Risky() {
 		return &exitError{code: exitRisk, err: fmt.Errorf("")}
 	}
-	if unjudged {
+	if res.CannotJudge() {
 		return &exitError{code: exitCannotJudge, err: fmt.Errorf("")}
 	}
 	return nil
-}
-
-// hosting starts planning the restart of m, to name the instances on dark
-// devices, and returns a function that waits for it: nil when the model
-// has no workloads.
-func hosting(m *topology.Model) func() *placement.Hosting {
-	if len(m.Services) == 0 {
-		return func() *placement.Hosting { return nil }
-	}
-	ch := make(chan *placement.Hosting, 1)
-	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
-	var h *placement.Hosting
-	return func() *placement.Hosting {
-		if h == nil {
-			h = <-ch
-		}
-		return h
-	}
-}
-
-// oneScenario resolves --fail ids (elements or DEVICE/psuN) and runs them.
-func oneScenario(m *topology.Model, n *power.Network, ids []string, horizon float64) (power.Scenario, error) {
-	var fail []int32
-	psuDev, psuK := int32(-1), int32(-1)
-	for _, id := range ids {
-		if e, ok := m.ElementIndex(id); ok {
-			fail = append(fail, int32(e))
-			continue
-		}
-		if dev, psu, ok := strings.Cut(id, "/psu"); ok {
-			d, okd := m.DeviceIndex(dev)
-			k, err := strconv.Atoi(psu)
-			if okd && err == nil && k >= 1 && k <= len(m.Devices[d].Feeds) {
-				if psuDev >= 0 {
-					return power.Scenario{}, badInput("--fail: only one PSU fault per scenario, got %q and %q", power.PSUName(m, int(psuDev), int(psuK)), id)
-				}
-				psuDev, psuK = int32(d), int32(k-1)
-				continue
-			}
-		}
-		return power.Scenario{}, badInput("--fail %q: no such element or PSU (write an element id, or DEVICE/psuN)", id)
-	}
-	s := power.NewSim(n)
-	return s.Run(fail, psuDev, psuK, horizon), nil
 }
 
 // outcomeWords says what a scenario's outcome means.
