@@ -354,6 +354,16 @@ func (q *query) bool(name string) (bool, error) {
 	return false, errorf(http.StatusBadRequest, "query parameter %s=%q: want true or false", name, s)
 }
 
+// noQuery refuses every query parameter but format=json: for routes that
+// take none.
+func noQuery(r *http.Request) error {
+	q, err := newQuery(r)
+	if err != nil {
+		return err
+	}
+	return q.done()
+}
+
 // done refuses parameters the route does not take, and a format other
 // than json.
 func (q *query) done() error {

@@ -55,10 +55,20 @@ type incidents struct {
 
 // liveOf returns the live estimator of incident id, building it once from
 // the stored events (after a restart).
-func (s *Server) liveOf(ctx context.Context, idText string) (*live, error) {
-	id, err := strconv.ParseInt(idText, 10, 64)
+// incidentID parses an incident id of a route's path: a number from 1,
+// else 404.
+func incidentID(text string) (int64, error) {
+	id, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || id < 1 {
-		return nil, errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", idText)
+		return 0, errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", text)
+	}
+	return id, nil
+}
+
+func (s *Server) liveOf(ctx context.Context, idText string) (*live, error) {
+	id, err := incidentID(idText)
+	if err != nil {
+		return nil, err
 	}
 	s.inc.mu.Lock()
 	lv := s.inc.m[id]
@@ -127,9 +137,7 @@ type incidentRequest struct {
 }
 
 func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	var body incidentRequest
@@ -177,14 +185,12 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := incidentID(r.PathValue("id"))
 	if err != nil {
-		return errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", r.PathValue("id"))
+		return err
 	}
 	in, err := s.db.GetIncident(r.Context(), id)
 	if err != nil {
@@ -195,9 +201,7 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
@@ -243,9 +247,7 @@ func refused(err error) error {
 // Idempotency-Key, and only then acknowledged and observed by the live
 // estimator.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	key := r.Header.Get("Idempotency-Key")
@@ -328,14 +330,12 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 // Lines, t_s from the start): what estimate live --events and report
 // --events read.
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := incidentID(r.PathValue("id"))
 	if err != nil {
-		return errorf(http.StatusNotFound, "no incident %q: ids are numbers from 1", r.PathValue("id"))
+		return err
 	}
 	body, _, err := s.db.IncidentEvents(r.Context(), id, 1)
 	if err != nil {
@@ -440,9 +440,7 @@ func (s *Server) getETA(w http.ResponseWriter, r *http.Request) error {
 // StreamRefresh. A client resuming with Last-Event-ID equal to the latest
 // batch gets nothing until the next.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	lv, err := s.liveOf(r.Context(), r.PathValue("id"))

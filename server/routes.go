@@ -211,9 +211,7 @@ func (s *Server) commit(w http.ResponseWriter, r *http.Request) error {
 	model := r.PathValue("model")
 	info := auditOf(r)
 	info.model = model
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	req, err := readCommit(r, model)
@@ -333,9 +331,7 @@ func (s *Server) getRevision(w http.ResponseWriter, r *http.Request) error {
 
 // getFile answers one file of a revision, byte for byte.
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) error {
-	if q, err := newQuery(r); err != nil {
-		return err
-	} else if err := q.done(); err != nil {
+	if err := noQuery(r); err != nil {
 		return err
 	}
 	rev, files, err := s.db.Files(r.Context(), r.PathValue("model"), r.PathValue("rev"))
