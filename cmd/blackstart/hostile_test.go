@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,7 +54,8 @@ func binary(t *testing.T) string {
 }
 
 // hostileCase is one hostile input: files to lay out in a fresh folder
-// (name → content; "@fifo", "@dir" and "@link:TARGET" make special files),
+// (name → content; "@fifo", "@dir" and "@link:TARGET" make special files,
+// "@netbox N" a generated NetBox inventory of N racks),
 // the command line (run in that folder; "$R" is the repository root), the
 // exit code and the substrings stderr must hold.
 type hostileCase struct {
@@ -64,6 +66,10 @@ type hostileCase struct {
 	want  []string
 	// check, when set, runs after the command on its folder.
 	check func(t *testing.T, dir string)
+	// stdout, when set, checks what the command printed.
+	stdout func(t *testing.T, out string)
+	// timeout, when set, replaces the two minutes a case may run.
+	timeout time.Duration
 }
 
 const incidentPath = "$R/examples/incident-2019.toml"
@@ -310,6 +316,29 @@ func hostileCases() []hostileCase {
 		args: args("plan", "restart", "m.toml"), code: exitBadInput, want: []string{"m.toml:34:1:", `service "db-%d": groups expand to more than 500000 services in all`}})
 	add(hostileCase{name: "memory/generated 1,000-rack site: failover table", files: map[string]string{},
 		args: []string{"@generate 1000", "power", "failover", "--top", "3", "site.toml"}, code: exitRisk, want: nil})
+	// The largest generated site under 10 MB (9.9 MB, 188,000 devices,
+	// 347,803 instances): the whole sweep as JSON (84 MB) within the
+	// 2 GiB, of which the Go runtime reserves about 1.1 GiB up front.
+	add(hostileCase{name: "memory/generated 4,700-rack site: failover --format json", files: map[string]string{},
+		args: []string{"@generate 4700", "power", "failover", "--format", "json", "site.toml"}, code: exitRisk, want: nil, timeout: 10 * time.Minute,
+		stdout: func(t *testing.T, out string) {
+			var sweep struct {
+				Summary struct {
+					Scenarios      int `json:"scenarios"`
+					RiskyScenarios int `json:"risky_scenarios"`
+				} `json:"summary"`
+				Scenarios []json.RawMessage `json:"scenarios"`
+			}
+			if err := json.Unmarshal([]byte(out), &sweep); err != nil {
+				t.Fatalf("the sweep's JSON (%d bytes) does not parse: %v", len(out), err)
+			}
+			if sweep.Summary.Scenarios < 400000 || sweep.Summary.RiskyScenarios == 0 || len(sweep.Scenarios) != sweep.Summary.RiskyScenarios {
+				t.Errorf("sweep of the 4,700-rack site: %d scenarios, %d risky, %d written; want over 400,000, some risky, each risky one written",
+					sweep.Summary.Scenarios, sweep.Summary.RiskyScenarios, len(sweep.Scenarios))
+			}
+		}})
+	add(hostileCase{name: "memory/import netbox --overlay of nested inline tables (48 KB)", files: map[string]string{"nb": "@netbox 2", "ov.toml": "a = " + strings.Repeat("{b = ", 8000) + "1" + strings.Repeat("}", 8000)},
+		args: args("import", "netbox", "--from", "nb", "--overlay", "ov.toml", "-o", "x.toml"), code: exitBadInput, want: []string{"ov.toml:1:85:", "nest more than 16 deep"}})
 	add(hostileCase{name: "memory/estimate plan --runs 10000 refused past", files: map[string]string{"m.toml": miniModel},
 		args: args("estimate", "plan", "--runs", "10001", "m.toml"), code: exitBadInput, want: []string{"--runs must be 1 to 10000"}})
 	return cs
@@ -325,7 +354,7 @@ func layout(t *testing.T, dir string, files map[string]string) {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:")
+			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:") || strings.HasPrefix(content, "@netbox ")
 			if (pass == 0) == isLink {
 				continue
 			}
@@ -337,6 +366,12 @@ func layout(t *testing.T, dir string, files map[string]string) {
 				err = syscall.Mkfifo(p, 0o644)
 			case strings.HasPrefix(content, "@link:"):
 				err = os.Symlink(strings.TrimPrefix(content, "@link:"), p)
+			case strings.HasPrefix(content, "@netbox "):
+				// A generated NetBox inventory of N racks, by the binary.
+				out, gerr := exec.Command(binary(t), "generate", "--netbox", p, "--racks", strings.TrimPrefix(content, "@netbox ")).CombinedOutput()
+				if gerr != nil {
+					err = fmt.Errorf("generate --netbox: %v %s", gerr, out)
+				}
 			case strings.HasPrefix(content, "@hardlink:"):
 				err = os.Link(filepath.Join(dir, strings.TrimPrefix(content, "@hardlink:")), p)
 			default:
@@ -386,7 +421,11 @@ func TestHostileInputs(t *testing.T) {
 			for _, x := range a {
 				cmdArgs = append(cmdArgs, strings.ReplaceAll(x, "$R", root))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			timeout := 2 * time.Minute
+			if c.timeout > 0 {
+				timeout = c.timeout
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, prlimit, cmdArgs...)
 			cmd.Dir = dir
@@ -419,6 +458,9 @@ func TestHostileInputs(t *testing.T) {
 			}
 			if c.check != nil {
 				c.check(t, dir)
+			}
+			if c.stdout != nil {
+				c.stdout(t, stdout.String())
 			}
 		})
 	}

@@ -36,6 +36,7 @@ const (
 )
 
 func main() {
+	boundHeap()
 	// BLACKSTART_CPUPROFILE=FILE writes a CPU profile of the whole run
 	// (a diagnostic for measuring the commands, not a user feature).
 	if p := os.Getenv("BLACKSTART_CPUPROFILE"); p != "" && outfile.Check(p) == nil {
