@@ -28,11 +28,11 @@ const (
 	MaxIDEcho = 80
 )
 
-// checkNesting scans a TOML file for arrays and inline tables nested deeper
+// CheckNesting scans a TOML file for arrays and inline tables nested deeper
 // than MaxNesting, outside strings and comments, before the TOML parser
 // (which recurses once per level) sees it. It returns nil or the position of
 // the first bracket too deep.
-func checkNesting(name string, data []byte) *Error {
+func CheckNesting(name string, data []byte) *Error {
 	depth, line, col := 0, 1, 0
 	// At the start of a line (after blanks), '[' opens a table header, not
 	// an array: header brackets do not nest.

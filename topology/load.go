@@ -100,7 +100,7 @@ func Parse(files ...File) (*Model, error) {
 	b := &builder{m: &Model{ids: map[string]ref{}}, idPos: map[string]Pos{}, dupIDs: map[string]bool{}, psusUnknown: map[string]bool{}}
 	for _, f := range files {
 		b.m.Files = append(b.m.Files, f.Name)
-		if e := checkNesting(f.Name, f.Data); e != nil {
+		if e := CheckNesting(f.Name, f.Data); e != nil {
 			b.errs = append(b.errs, e)
 			for t := range b.incomplete {
 				b.incomplete[t] = true

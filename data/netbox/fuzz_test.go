@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -124,4 +125,30 @@ func TestFastReaderAgrees(t *testing.T) {
 	if !fast.addFast("power-panels", "x.json", []byte(`{"count": 1, "next": null, "results": [{"id": 1, "name": "P\u00e9 \"A\"", "site": {"id": 1}}]}`)) || fast.Panels[0].Name != `Pé "A"` {
 		t.Errorf("escaped name: %+v", fast.Panels)
 	}
+}
+
+// FuzzParseOverlay feeds arbitrary overlays to the overlay reader and the
+// import that applies them: they return an overlay or an error, never
+// panic, and an error names the overlay file. The nesting bound holds
+// before the TOML parser recurses (a 48 KB overlay of nested inline tables
+// took more than 2 GiB).
+func FuzzParseOverlay(f *testing.F) {
+	f.Add([]byte("[defaults]\npower_factor = 1\nstandard = \"iec60947-2\"\n[[panel]]\nname = \"Panel A\"\ninput = \"ups-a\"\n"))
+	f.Add([]byte("[[pdu]]\nname = \"r2-pdu\"\nbank_rating_a = 16\nbank = { standard = \"iec60898\", curve = \"B\" }\n"))
+	f.Add([]byte("[[device_type]]\nslug = \"gpu-2u\"\npsus_required = 2\n"))
+	f.Add([]byte("a = " + strings.Repeat("{b = ", 40) + "1" + strings.Repeat("}", 40)))
+	f.Add([]byte("[[feed]]\nname = \"B-1\"\nstandard = \"ul489\"\nratting_a = 3\n"))
+	files := readDirs(f, cabledDir)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ov, err := ParseOverlay("overlay.toml", data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "overlay.toml") {
+				t.Fatalf("overlay %q: error %q does not name the overlay", data, err)
+			}
+			return
+		}
+		if _, err := Import(files, Options{Overlay: ov}); err != nil && strings.Contains(err.Error(), "panic") {
+			t.Fatalf("overlay %q: %v", data, err)
+		}
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"blackstart/topology"
+
 	"github.com/BurntSushi/toml"
 )
 
@@ -97,6 +99,12 @@ func ReadOverlay(name string) (*Overlay, error) {
 
 // ParseOverlay reads an overlay held in memory.
 func ParseOverlay(name string, data []byte) (*Overlay, error) {
+	// The TOML parser recurses once per level of nesting: a small file
+	// of nested inline tables would take gigabytes. The model loader's
+	// bound applies.
+	if e := topology.CheckNesting(name, data); e != nil {
+		return nil, ErrorList{{Source: name, Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg}}
+	}
 	var o Overlay
 	md, err := toml.Decode(string(data), &o)
 	if err != nil {
