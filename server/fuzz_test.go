@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -118,6 +119,67 @@ func FuzzReadingsBody(f *testing.F) {
 		case 413, 422:
 		default:
 			t.Fatalf("body %q: status %d", body, st)
+		}
+	})
+}
+
+// FuzzEventsBatch posts arbitrary bodies as a batch of an incident's
+// progress events: it never panics, a refusal is 400, 409, 413 or 422
+// (never a 500), and a batch that was taken, posted again under its
+// Idempotency-Key, is acknowledged as a replay and adds nothing.
+func FuzzEventsBatch(f *testing.F) {
+	f.Add([]byte("t_s,instance,node,state\n0,etcd#0,node-01,started\n"))
+	f.Add([]byte(`{"t_s": 1, "instance": "etcd#0", "node": "node-01", "state": "up"}` + "\n"))
+	f.Add([]byte("time,instance,node,state\n2026-12-01T14:00:00Z,etcd#1,node-02,started\n"))
+	f.Add([]byte(`{"t_s": 1e308}`))
+	f.Add([]byte("t_s,instance,node,state\n"))
+	f.Add([]byte("\x00\xff"))
+	e := newEnv(f, Config{})
+	if _, err := e.db.Commit(context.Background(), store.CommitRequest{Model: "small-dc", Author: "test", Message: "two rows",
+		Files: []store.File{{Name: "power.toml", Data: []byte(readFile(f, smallPow))}, {Name: "workloads.toml", Data: []byte(readFile(f, smallWl))}}}); err != nil {
+		f.Fatal(err)
+	}
+	h := e.srv.Handler()
+	post := func(path string, body []byte, key string) (int, []byte) {
+		r := httptest.NewRequest("POST", path, bytes.NewReader(body))
+		r.RemoteAddr = "127.0.0.1:1234"
+		r.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeIngest])
+		if key != "" {
+			r.Header.Set("Idempotency-Key", key)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.Bytes()
+	}
+	if code, b := post("/api/v1/incidents", []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`), ""); code != http.StatusCreated {
+		f.Fatalf("create the incident: %d %s", code, b)
+	}
+	n := 0
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n++
+		key := fmt.Sprintf("fuzz-%d", n)
+		code, b := post("/api/v1/incidents/1/events", body, key)
+		switch code {
+		case http.StatusCreated:
+			var first struct {
+				Events int `json:"events"`
+			}
+			if err := json.Unmarshal(b, &first); err != nil {
+				t.Fatalf("body %q: 201 with %s", body, b)
+			}
+			again, b2 := post("/api/v1/incidents/1/events", body, key)
+			var second struct {
+				Batch struct {
+					Replayed bool `json:"replayed"`
+				} `json:"batch"`
+				Events int `json:"events"`
+			}
+			if err := json.Unmarshal(b2, &second); again != http.StatusOK || err != nil || !second.Batch.Replayed || second.Events != first.Events {
+				t.Fatalf("body %q posted again under its key: %d %s; want 200, replayed, %d events", body, again, b2, first.Events)
+			}
+		case http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		default:
+			t.Fatalf("body %q: status %d %s", body, code, b)
 		}
 	})
 }

@@ -169,6 +169,9 @@ func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte
 	if err := checkText("idempotency key", key, MaxIdempotencyKey); err != nil {
 		return Batch{}, err
 	}
+	if events == nil {
+		events = []byte{} // a batch of no events (a header only) is stored empty, never NULL
+	}
 	sum := sha256.Sum256(body)
 	bodySHA := hex.EncodeToString(sum[:])
 	tx, err := db.w.BeginTx(ctx, nil)

@@ -45,8 +45,14 @@ func TestIncidentBatches(t *testing.T) {
 	if err != nil || b2.Seq != 2 || b2.First != 1 {
 		t.Fatalf("second batch %+v, %v", b2, err)
 	}
+	// A batch of no events (a header only; the canonical form is nil) is
+	// taken and adds nothing (it was a NOT NULL failure, a 500).
+	empty, err := db.AppendBatch(ctx, in.ID, "k-empty", []byte("t_s,instance,node,state\n"), 2, nil, 0, 0, nil)
+	if err != nil || empty.Seq != 3 || empty.First != 2 || empty.Count != 0 {
+		t.Fatalf("empty batch %+v, %v; want seq 3 from event 2, no events", empty, err)
+	}
 	got, last, err := db.IncidentEvents(ctx, in.ID, 1)
-	if err != nil || string(got) != string(a)+string(b) || last != 2 {
+	if err != nil || string(got) != string(a)+string(b) || last != 3 {
 		t.Fatalf("events %q last %d, %v", got, last, err)
 	}
 	got, _, _ = db.IncidentEvents(ctx, in.ID, 2)
