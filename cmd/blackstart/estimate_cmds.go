@@ -187,15 +187,8 @@ func estimateLive(c *cli.Context) error {
 	if at := c.Float64("at"); c.IsSet("at") && !(at >= 0 && at <= events.MaxTimeS) {
 		return badInput("--at must be a time from 0 to %g s since power-on, got %g", events.MaxTimeS, at)
 	}
-	cl, p, err := estimateSetup(c)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return badInput("%s: cannot read events: %v", path, err)
-	}
-	defer f.Close()
+	// Every flag and the events file before the model loads: a mistake
+	// in them is named at once, not after a big model's load.
 	var o events.Options
 	if v := c.String("start"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -203,6 +196,15 @@ func estimateLive(c *cli.Context) error {
 			return badInput("--start %q: want RFC 3339 such as 2019-06-04T09:30:00Z", v)
 		}
 		o.Start = t
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return badInput("%s: cannot read events: %v", path, err)
+	}
+	defer f.Close()
+	cl, p, err := estimateSetup(c)
+	if err != nil {
+		return err
 	}
 	evs, err := readEvents(path, f, cl, o)
 	if err != nil {

@@ -222,8 +222,13 @@ func hostileCases() []hostileCase {
 		args: args("chart", "eta", "--events", "ev.csv", "m.toml", "-o", "eta.html"), code: exitBadInput, want: []string{"ev.csv:1:1: the file holds no progress events"}})
 
 	// ── Flags ──
+	// Each flag is refused before the model loads: the same message when
+	// the model could not be read (a syntax error on line 1).
 	flag := func(name string, a []string, want ...string) {
 		add(hostileCase{name: "flags/" + name, files: map[string]string{"m.toml": miniModel}, args: a, code: exitBadInput, want: want})
+		if name != "--fail unknown element" && name != "no model" {
+			add(hostileCase{name: "flags/" + name + " (before the model loads)", files: map[string]string{"m.toml": "[[rack]\n"}, args: a, code: exitBadInput, want: want})
+		}
 	}
 	flag("--seed abc", args("plan", "compare", "--seed", "abc", "m.toml"), `invalid value "abc" for --seed: want a whole number`)
 	flag("--seed -1", args("plan", "simulate", "--seed", "-1", "m.toml"), `invalid value "-1" for --seed`)
@@ -240,6 +245,14 @@ func hostileCases() []hostileCase {
 	flag("--horizon 0", args("power", "failover", "--horizon", "0", "m.toml"), "--horizon must be")
 	flag("--at NaN", args("estimate", "live", "--events", "e.csv", "--at", "NaN", "m.toml"), "--at must be a time from 0 to 1e+07 s")
 	flag("--at 1e308", args("estimate", "live", "--events", "e.csv", "--at", "1e308", "m.toml"), "--at must be a time from 0 to 1e+07 s since power-on, got 1e+308")
+	flag("--start bogus", args("estimate", "live", "--events", "e.csv", "--start", "bogus", "m.toml"), `--start "bogus": want RFC 3339`)
+	flag("--events missing", args("estimate", "live", "--events", "none.csv", "m.toml"), "none.csv: cannot read events")
+	flag("--top -1", args("power", "failover", "--top", "-1", "m.toml"), "--top must be >= 0 (0: all), got -1")
+	flag("chart --top -1", args("chart", "risk", "--top", "-1", "m.toml", "-o", "r.html"), "--top must be >= 0 (0: all), got -1")
+	flag("--window bogus", args("power", "failover", "--window", "bogus", "m.toml"), `--window must be a span > 0 such as 30d, 12h or 90m, got "bogus"`)
+	flag("measure generate --count 0", args("measure", "generate", "--count", "0", "m.toml"), "--count 1 to 10,000,000, got 1m and 0")
+	flag("measure generate --interval bogus", args("measure", "generate", "--interval", "bogus", "m.toml"), `--interval must be a span > 0`)
+	flag("measure generate --start bogus", args("measure", "generate", "--start", "bogus", "m.toml"), "--start:")
 	flag("--batch 0", args("estimate", "live", "--events", "e.csv", "--batch", "0", "m.toml"), "--batch must be >= 1, got 0")
 	flag("--format xml", args("power", "load", "--format", "xml", "m.toml"), `--format must be table, json or csv, got "xml"`)
 	flag("--basis bogus", args("power", "load", "--basis", "bogus", "m.toml"), "basis", `"bogus"`)

@@ -228,7 +228,33 @@ Exit codes: 0 ok; 1 internal error; 2 bad input or usage; 3 the analysis found a
 		},
 	}
 	addStoreFlags(app.Commands)
+	checkSharedFlags(app.Commands)
 	return app
+}
+
+// checkSharedFlags makes every command refuse a bad value of a flag that
+// several commands share before its own work starts (before a model or a
+// database is read): a negative --top, and a --window that is not a span.
+// A command's own flags are checked at the top of its action.
+func checkSharedFlags(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		checkSharedFlags(cmd.Subcommands)
+		act := cmd.Action
+		if act == nil || len(cmd.Subcommands) > 0 {
+			continue
+		}
+		cmd.Action = func(c *cli.Context) error {
+			if hasFlag(c, "top") && c.Int("top") < 0 {
+				return badInput("--top must be >= 0 (0: all), got %d", c.Int("top"))
+			}
+			if hasFlag(c, "window") {
+				if _, err := parseSpan("window", c.String("window")); err != nil {
+					return err
+				}
+			}
+			return act(c)
+		}
+	}
 }
 
 // group is the Action of a command that only holds subcommands: it shows

@@ -191,10 +191,6 @@ func measureGenerate(c *cli.Context) error {
 	if err := checkOutput(c, c.String("output")); err != nil {
 		return err
 	}
-	m, err := loadModel(c)
-	if err != nil {
-		return err
-	}
 	start, err := readings.ParseTime(c.String("start"))
 	if err != nil {
 		return badInput("--start: %v", err)
@@ -206,6 +202,10 @@ func measureGenerate(c *cli.Context) error {
 	o := generate.ReadingsOptions{StartMS: start, IntervalMS: iv, Count: c.Int("count"), Seed: c.Uint64("seed")}
 	if o.IntervalMS < 1000 || o.Count < 1 || o.Count > 10_000_000 {
 		return badInput("--interval must be >= 1s and --count 1 to 10,000,000, got %s and %d", c.String("interval"), o.Count)
+	}
+	m, err := loadModel(c)
+	if err != nil {
+		return err
 	}
 	if len(m.Devices) == 0 {
 		return badInput("%s: the model has no devices to read", strings.Join(m.Files, " + "))
