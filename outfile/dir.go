@@ -12,9 +12,10 @@ import (
 	"strings"
 )
 
-// Marker is the file that says a folder holds a blackstart report. It lists
-// the files the report wrote, one "file NAME" line each, so that a later
-// report replaces those and keeps everything else.
+// Marker is the file that says a folder holds a blackstart report (or
+// another folder of outputs: generate --netbox). It lists the files the
+// report wrote, one "file NAME" line each, so that a later report replaces
+// those and keeps everything else.
 const Marker = ".blackstart-report"
 
 const markerHead = "blackstart report\n"
@@ -55,7 +56,7 @@ func CheckDir(dir string, inputs ...string) error {
 		return classify(dir, err)
 	}
 	if !fi.IsDir() {
-		return pathErr(dir, nil, "is %s, not a folder for the report (choose another -o)", article(fi.Mode()))
+		return pathErr(dir, nil, "is %s, not a folder blackstart can write its output into (choose another path)", article(fi.Mode()))
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -69,7 +70,7 @@ func CheckDir(dir string, inputs ...string) error {
 		return classify(dir, err)
 	}
 	if !isReport {
-		return pathErr(dir, nil, "exists and is not a blackstart report (no %s in it): choose another -o, or empty it", Marker)
+		return pathErr(dir, nil, "exists and is not a blackstart report or output folder (no %s in it): choose another path, or empty it", Marker)
 	}
 	for name := range names {
 		fi, err := os.Stat(filepath.Join(dir, name))
@@ -156,7 +157,7 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 			}
 		}
 		if len(clash) > 0 {
-			return pathErr(dir, nil, "holds %s, which the earlier report did not write and the new one would replace: move %s away or choose another -o",
+			return pathErr(dir, nil, "holds %s, which the earlier report did not write and the new one would replace: move %s away or choose another path",
 				strings.Join(clash, ", "), plural(len(clash), "it", "them"))
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {

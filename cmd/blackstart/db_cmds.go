@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"blackstart/data/store"
+	"blackstart/outfile"
 	"blackstart/topology"
 
 	"github.com/urfave/cli/v2"
@@ -576,6 +577,12 @@ func dbBackup(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// The output rules of every command (a regular file or new, in a
+	// folder that exists, never the database itself); a backup also never
+	// replaces an existing file.
+	if err := outfile.Check(dst, dbPath(c)); err != nil {
+		return err
+	}
 	db, err := openDB(c, false)
 	if err != nil {
 		return err
@@ -595,6 +602,12 @@ func dbRestore(c *cli.Context) error {
 		return err
 	}
 	dst := dbPath(c)
+	// The database restored over is an output: a regular file or new,
+	// never a symbolic link or the backup itself (the one it replaces is
+	// set aside, never destroyed).
+	if err := outfile.Check(dst, src); err != nil {
+		return err
+	}
 	rep, aside, err := store.Restore(context.Background(), src, dst, store.CheckOptions{SkipModels: c.Bool("skip-models")})
 	if err != nil {
 		return storeError(err)

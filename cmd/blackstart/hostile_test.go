@@ -55,7 +55,8 @@ func binary(t *testing.T) string {
 
 // hostileCase is one hostile input: files to lay out in a fresh folder
 // (name → content; "@fifo", "@dir" and "@link:TARGET" make special files,
-// "@netbox N" a generated NetBox inventory of N racks),
+// "@netbox N" a generated NetBox inventory of N racks, "@db" a history
+// database),
 // the command line (run in that folder; "$R" is the repository root), the
 // exit code and the substrings stderr must hold.
 type hostileCase struct {
@@ -309,6 +310,28 @@ func hostileCases() []hostileCase {
 	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
 	out("power place --output /dev/null", nil, args("power", "place", "--add", "x=1", "--output", "/dev/null", "m.toml"), "--output: /dev/null: is a character device")
 	out("power place --output the model", nil, args("power", "place", "--add", "x=1", "--output", "m.toml", "m.toml"), "--output: m.toml: is one of this command's inputs")
+	// db backup and restore, generate --netbox and import netbox's --from
+	// files follow the same rules.
+	out("db backup into a missing folder", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "no/such/b.db"), "no/such/b.db: cannot write: the directory no/such does not exist")
+	out("db backup onto the database", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "h.db"), "h.db: is one of this command's inputs")
+	out("db backup to a FIFO", map[string]string{"h.db": "@db", "p": "@fifo"}, args("db", "backup", "--db", "h.db", "p"), "p: is a named pipe (FIFO)")
+	out("db restore over a symlink", map[string]string{"h.db": "@db", "b.db": "@db", "l.db": "@link:h.db"}, args("db", "restore", "--db", "l.db", "b.db"), "l.db: is a symbolic link")
+	out("db restore from itself", map[string]string{"h.db": "@db"}, args("db", "restore", "--db", "h.db", "h.db"), "h.db: is one of this command's inputs")
+	out("db restore from a FIFO", map[string]string{"p": "@fifo"}, args("db", "restore", "--db", "new.db", "p"), "p: not a blackstart database: it is a named pipe (FIFO)")
+	out("db log of a FIFO", map[string]string{"p": "@fifo"}, args("db", "log", "--db", "p"), "p: not a blackstart database: it is a named pipe (FIFO)")
+	out("generate --netbox into a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("generate", "--netbox", "l", "--racks", "2"), "--netbox l: is a symbolic link")
+	out("generate --netbox into a file", nil, args("generate", "--netbox", "m.toml", "--racks", "2"), "--netbox m.toml: is a regular file, not a folder")
+	out("generate --netbox into a user's folder", map[string]string{"nb/notes.txt": "mine"}, args("generate", "--netbox", "nb", "--racks", "2"), "nb: exists and is not a blackstart report or output folder")
+	out("import netbox -o a --from file", map[string]string{"nb": "@netbox 2"}, args("import", "netbox", "--from", "nb", "-o", "nb/devices.json"), "nb/devices.json: is one of this command's inputs")
+	out("import netbox --map a --from file", map[string]string{"nb": "@netbox 2"}, args("import", "netbox", "--from", "nb", "-o", "x.toml", "--map", "nb/racks.json"), "nb/racks.json: is one of this command's inputs")
+	add(hostileCase{name: "output/generate --netbox again replaces its own files, keeps the user's",
+		files: map[string]string{"nb": "@netbox 2"},
+		args:  args("generate", "--netbox", "nb", "--racks", "3"), code: exitOK,
+		check: func(t *testing.T, dir string) {
+			if b, err := os.ReadFile(filepath.Join(dir, "nb", "racks.json")); err != nil || !strings.Contains(string(b), `"count":3`) {
+				t.Errorf("racks.json after the second generate: %.200s, %v; want 3 racks", b, err)
+			}
+		}})
 	// A report replacing an earlier one keeps a file a user added.
 	add(hostileCase{name: "output/report keeps a user's file",
 		files: map[string]string{"m.toml": miniModel, "pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},
@@ -367,7 +390,7 @@ func layout(t *testing.T, dir string, files map[string]string) {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:") || strings.HasPrefix(content, "@netbox ")
+			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:") || strings.HasPrefix(content, "@netbox ") || content == "@db"
 			if (pass == 0) == isLink {
 				continue
 			}
@@ -384,6 +407,13 @@ func layout(t *testing.T, dir string, files map[string]string) {
 				out, gerr := exec.Command(binary(t), "generate", "--netbox", p, "--racks", strings.TrimPrefix(content, "@netbox ")).CombinedOutput()
 				if gerr != nil {
 					err = fmt.Errorf("generate --netbox: %v %s", gerr, out)
+				}
+			case content == "@db":
+				// A history database holding the incident rack.
+				model, _ := filepath.Abs("../../examples/incident-2019.toml")
+				out, gerr := exec.Command(binary(t), "db", "commit", "--db", p, "-m", "the incident rack", "--author", "test", model).CombinedOutput()
+				if gerr != nil {
+					err = fmt.Errorf("db commit: %v %s", gerr, out)
 				}
 			case strings.HasPrefix(content, "@hardlink:"):
 				err = os.Link(filepath.Join(dir, strings.TrimPrefix(content, "@hardlink:")), p)

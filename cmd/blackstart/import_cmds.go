@@ -93,6 +93,12 @@ func importNetBox(c *cli.Context) error {
 	// Both outputs are regular files (or new) and none of the inputs,
 	// checked before any work (outfile.Check).
 	inputs := append([]string{c.String("overlay"), c.String("token-file")}, c.StringSlice("upstream")...)
+	// The saved responses in each --from folder are inputs too.
+	for _, d := range c.StringSlice("from") {
+		for _, ep := range netbox.Endpoints() {
+			inputs = append(inputs, filepath.Join(d, ep+".json"))
+		}
+	}
 	for _, p := range []string{out, mapPath} {
 		if err := outfile.Check(p, inputs...); err != nil {
 			return err
@@ -310,8 +316,31 @@ func generateNetBox(c *cli.Context, dir string) error {
 		return badInput("--netbox writes a folder of API responses: --platform and -o do not apply")
 	}
 	o := netbox.GenerateOptions{Racks: c.Int("racks"), PerRack: per, Seed: int64(c.Uint64("seed"))}
-	if err := netbox.WriteGenerated(dir, o); err != nil {
+	files, err := netbox.Generate(o)
+	if err != nil {
 		return badInput("%v", err)
+	}
+	// The folder is written as a report is (outfile.WriteDir): a new or
+	// empty folder, or one an earlier generate --netbox wrote, whose files
+	// are replaced and whose other entries are kept; never a symbolic
+	// link, never over a file it did not write.
+	err = outfile.WriteDir(dir, nil, func(tmp string) ([]string, error) {
+		var names []string
+		for _, ep := range netbox.Endpoints() {
+			name := ep + ".json"
+			if err := os.WriteFile(filepath.Join(tmp, name), files[ep], 0o644); err != nil {
+				return nil, err
+			}
+			names = append(names, name)
+		}
+		return names, nil
+	})
+	var pe *outfile.PathError
+	if errors.As(err, &pe) {
+		return badInput("--netbox %v", err)
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %d racks × %d servers into %s\n", o.Racks, per, dir)
 	return nil

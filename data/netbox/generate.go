@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 )
 
 // GenerateOptions shape a generated inventory.
@@ -154,25 +152,4 @@ func Generate(o GenerateOptions) (map[string][]byte, error) {
 		out[ep] = append(data, '\n')
 	}
 	return out, nil
-}
-
-// WriteGenerated writes a generated inventory into dir, which must not
-// exist or be empty (nothing it did not create is replaced).
-func WriteGenerated(dir string, o GenerateOptions) error {
-	files, err := Generate(o)
-	if err != nil {
-		return err
-	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return fmt.Errorf("%s is not empty: write a generated inventory into a new folder", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, ep := range endpoints {
-		if err := os.WriteFile(filepath.Join(dir, ep+".json"), files[ep], 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -151,21 +151,28 @@ func uriPath(p string) string {
 // than the binary (which knows migrations schema versions), is refused
 // before anything could write to it.
 func sniff(path string, migrations int) error {
-	f, err := os.Open(path)
+	// Only a regular file can be a database: opening a named pipe to read
+	// its header would wait for a writer forever.
+	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%s: %w (create one with blackstart db commit)", path, ErrNoDatabase)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrNotDatabase, err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	switch m := st.Mode(); {
+	case m.IsDir():
+		return fmt.Errorf("%s: %w: it is a directory", path, ErrNotDatabase)
+	case m&fs.ModeNamedPipe != 0:
+		return fmt.Errorf("%s: %w: it is a named pipe (FIFO)", path, ErrNotDatabase)
+	case !m.IsRegular():
+		return fmt.Errorf("%s: %w: it is not a regular file (%v)", path, ErrNotDatabase, m.Type())
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrNotDatabase, err)
 	}
-	if st.IsDir() {
-		return fmt.Errorf("%s: %w: it is a directory", path, ErrNotDatabase)
-	}
+	defer f.Close()
 	var h [100]byte
 	n, err := io.ReadFull(f, h[:])
 	if n == 0 && (err == io.EOF || err == nil) {
