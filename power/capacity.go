@@ -168,6 +168,9 @@ type HeadroomReport struct {
 // HeadroomOptions select what Headroom computes.
 type HeadroomOptions struct {
 	DeviceModel string // device model id to count; "" for power only
+	// Progress, when set, is called after each rack with the racks done
+	// and the total, from the calling goroutine.
+	Progress func(done, total int)
 }
 
 // devicePF returns the power factor of a new device of model dm on feed f,
@@ -317,6 +320,9 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 			rh.Fit, rh.FitLimit = &fit, why
 		}
 		rep.Racks = append(rep.Racks, rh)
+		if o.Progress != nil {
+			o.Progress(r+1, len(m.Racks))
+		}
 	}
 	if dm != nil {
 		p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: dm.ID, Count: -1}}, skipVerify: true})

@@ -3,6 +3,7 @@ package power
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -111,4 +112,60 @@ func TestPropertyMaxProbe(t *testing.T) {
 	if checked < 100 {
 		t.Fatalf("only %d slots checked; the random models should give hundreds", checked)
 	}
+}
+
+// recordProgress returns a progress callback that records its calls.
+func recordProgress(calls *[][2]int) func(done, total int) {
+	return func(done, total int) { *calls = append(*calls, [2]int{done, total}) }
+}
+
+// checkProgress wants calls counting up by one to a constant total, the
+// last one done == total, and total == want.
+func checkProgress(t *testing.T, what string, calls [][2]int, want int) {
+	t.Helper()
+	if len(calls) == 0 {
+		t.Fatalf("%s: no progress reported", what)
+	}
+	for i, c := range calls {
+		if c[1] != want || c[0] < 1 || c[0] > c[1] || i > 0 && c[0] <= calls[i-1][0] {
+			t.Fatalf("%s: call %d reports %d of %d (after %v); want rising counts of %d", what, i, c[0], c[1], calls[max(i-1, 0)], want)
+		}
+	}
+	if last := calls[len(calls)-1]; last[0] != last[1] {
+		t.Errorf("%s: last call %d of %d; want it complete", what, last[0], last[1])
+	}
+}
+
+// Headroom reports its progress rack by rack, and the report is the same
+// with or without it.
+func TestHeadroomProgress(t *testing.T) {
+	m := loadFiles(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	n := NewNetwork(m, BasisConservative)
+	var calls [][2]int
+	with, err := Headroom(n, HeadroomOptions{Progress: recordProgress(&calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, "headroom", calls, len(m.Racks))
+	without, _ := Headroom(n, HeadroomOptions{})
+	if !reflect.DeepEqual(with, without) {
+		t.Error("the report with progress differs from the one without")
+	}
+}
+
+// Place reports the progress of its two verifying sweeps as one count:
+// every scenario of the sweep before, then of the sweep after.
+func TestPlaceProgress(t *testing.T) {
+	m := loadFiles(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	n := NewNetwork(m, BasisConservative)
+	var calls [][2]int
+	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 2}}, Verify: true, Progress: recordProgress(&calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Verify == nil {
+		t.Fatal("no verification")
+	}
+	before := n.sweepSize()
+	checkProgress(t, "place", calls, before+p.Verify.Scenarios)
 }

@@ -27,7 +27,11 @@ type PlaceOptions struct {
 	Add   []PlaceRequest
 	Racks []string // rack ids the new devices may go to; empty: any rack
 	// Verify runs the full N-1 sweep before and after and compares them.
-	Verify     bool
+	Verify bool
+	// Progress, when set, is called as the verifying sweeps advance with
+	// the scenarios done and the total of both sweeps, from the calling
+	// goroutine.
+	Progress   func(done, total int)
 	skipVerify bool
 }
 
@@ -405,7 +409,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	p.model = m2
 	p.Racks = rackChanges(m, b, before, load, sides, touched, p.Placed)
 	if o.Verify && !o.skipVerify {
-		v := verifySweep(n, NewNetwork(m2, n.Basis))
+		v := verifySweep(n, NewNetwork(m2, n.Basis), o.Progress)
 		p.Verify = &v
 	}
 	return p, nil
@@ -493,9 +497,15 @@ func rackChanges(m *topology.Model, b *Budget, before, after *BudgetLoad, sides 
 // verifySweep runs the full N-1 sweep on the network before and after a
 // change and lists the failures that end worse after (a new PSU's fault is
 // compared with the failure of the element it opens).
-func verifySweep(before, after *Network) PlaceVerification {
-	sb := before.Sweep(SweepOptions{})
-	sa := after.Sweep(SweepOptions{})
+func verifySweep(before, after *Network, progress func(done, total int)) PlaceVerification {
+	var pb, pa func(done, total int)
+	if progress != nil {
+		nb, na := before.sweepSize(), after.sweepSize()
+		pb = func(done, _ int) { progress(done, nb+na) }
+		pa = func(done, _ int) { progress(nb+done, nb+na) }
+	}
+	sb := before.Sweep(SweepOptions{Progress: pb})
+	sa := after.Sweep(SweepOptions{Progress: pa})
 	was := map[string]Verdict{}
 	worstB, worstA := OK, OK
 	for i := range sb.Scenarios {

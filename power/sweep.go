@@ -160,6 +160,16 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	return rep
 }
 
+// sweepSize is the number of single failures Sweep simulates: every
+// element and every PSU.
+func (n *Network) sweepSize() int {
+	total := len(n.M.Elements)
+	for d := range n.M.Devices {
+		total += len(n.M.Devices[d].Feeds)
+	}
+	return total
+}
+
 // switchedBetween reports whether an element with two inputs lies on the
 // preferred path from feed up to (not including) its protective device
 // target: only then can opening target leave the feed live.

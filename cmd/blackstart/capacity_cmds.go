@@ -176,7 +176,7 @@ func powerHeadroom(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: c.String("device-model")})
+	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: c.String("device-model"), Progress: progress(c.App.ErrWriter, "headroom (racks)")})
 	if err != nil {
 		return badInput("--device-model: %v", err)
 	}
@@ -296,7 +296,8 @@ func powerPlace(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: c.StringSlice("rack"), Verify: !c.Bool("no-verify")})
+	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: c.StringSlice("rack"), Verify: !c.Bool("no-verify"),
+		Progress: progress(c.App.ErrWriter, "place: sweeps before and after (scenarios)")})
 	if err != nil {
 		return badInput("%v", err)
 	}

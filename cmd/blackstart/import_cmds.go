@@ -133,7 +133,8 @@ func importNetBox(c *cli.Context) error {
 		if err != nil {
 			return badInput("cannot read the token: %v", err)
 		}
-		cl := &netbox.Client{BaseURL: u, Token: strings.TrimSpace(string(tok)), Timeout: c.Duration("timeout")}
+		cl := &netbox.Client{BaseURL: u, Token: strings.TrimSpace(string(tok)), Timeout: c.Duration("timeout"),
+			Progress: progress(c.App.ErrWriter, "netbox (objects)")}
 		if inv, err = cl.Fetch(context.Background()); err != nil {
 			return inputErr(err)
 		}

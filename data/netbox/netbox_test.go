@@ -598,3 +598,27 @@ func TestManyProblems(t *testing.T) {
 		t.Errorf("got %d problems, last %v", len(list), list[len(list)-1])
 	}
 }
+
+// Fetch reports each page read: the objects read rise to the objects the
+// endpoints announced, and the last call has read them all.
+func TestFetchProgress(t *testing.T) {
+	needDemo(t)
+	srv := serve(t, "s3cret", 7, demoDir, libraryDir)
+	var calls [][2]int
+	_, err := (&Client{BaseURL: srv.URL, Token: "s3cret", Timeout: 10 * time.Second, PageSize: 5,
+		Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }}).Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < len(endpoints) {
+		t.Fatalf("%d progress calls, want one per page (at least %d)", len(calls), len(endpoints))
+	}
+	for i, c := range calls {
+		if c[0] > c[1] || i > 0 && (c[0] < calls[i-1][0] || c[1] < calls[i-1][1]) {
+			t.Fatalf("call %d: %d of %d after %v; want counts that never fall, done <= total", i, c[0], c[1], calls[max(i-1, 0)])
+		}
+	}
+	if last := calls[len(calls)-1]; last[0] != last[1] || last[0] < 10 {
+		t.Errorf("last call %d of %d: want every announced object read", last[0], last[1])
+	}
+}

@@ -220,6 +220,11 @@ type Client struct {
 	// MaxObjects bounds the objects read per endpoint (a server that
 	// never ends); 5,000,000 when 0.
 	MaxObjects int
+	// Progress, when set, is called after each page with the objects
+	// read and the objects known to come (the counts the endpoints read
+	// so far give; it grows as each endpoint's first page arrives), from
+	// the calling goroutine.
+	Progress func(done, total int)
 }
 
 // authorization returns the Authorization header for the token: "Bearer"
@@ -255,10 +260,12 @@ func (c *Client) Fetch(ctx context.Context) (*Inventory, error) {
 	}
 	inv := &Inventory{Sources: []string{base.String()}}
 	var errs ErrorList
+	read, known := 0, 0 // objects read, and announced, over all endpoints
 	for _, ep := range endpoints {
 		next := fmt.Sprintf("%s/api/dcim/%s/?limit=%d", base.String(), ep, size)
 		seen := map[string]bool{}
 		total := 0
+		counted := false
 		for next != "" {
 			if seen[next] {
 				errs = append(errs, &Error{Source: next, Msg: "the pages loop: this next link was already read"})
@@ -293,6 +300,13 @@ func (c *Client) Fetch(ctx context.Context) (*Inventory, error) {
 			default:
 				inv.add(ep, next, data, p, &errs)
 				next = p.Next
+				if !counted {
+					known, counted = known+p.Count, true
+				}
+				read += len(p.Results)
+				if c.Progress != nil && known > 0 {
+					c.Progress(read, known)
+				}
 				continue
 			}
 			break
