@@ -128,3 +128,56 @@ func TestIncidentStreamAndRestart(t *testing.T) {
 		t.Fatalf("batch with a read token: %d %s", code, b)
 	}
 }
+
+// TestLiveBounded: with room for one live estimator, two incidents of one
+// revision posted to in turn evict each other; every batch is still
+// taken once and every ETA (asked twice: the second from the kept
+// document) is what a server that never evicted answers. Closing drops
+// the estimator and the revision they shared.
+func TestLiveBounded(t *testing.T) {
+	e := newEnv(t, Config{MaxLive: 1})
+	c, evs := smallRecovery(t, e)
+	ref := newEnv(t, Config{})
+	smallRecovery(t, ref)
+	for _, env := range []*env{e, ref} {
+		for range 2 {
+			if code, b, _ := env.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T11:00:00Z"}`)); code != http.StatusCreated {
+				t.Fatalf("create: %d %s", code, b)
+			}
+		}
+	}
+	third := len(evs) / 3
+	parts := [][]placement.Event{evs[:third], evs[third : 2*third], evs[2*third:]}
+	for k, part := range parts {
+		for id := 1; id <= 2; id++ {
+			path := fmt.Sprintf("/api/v1/incidents/%d", id)
+			for _, env := range []*env{e, ref} {
+				if code, b, _ := env.do("POST", path+"/events", store.ScopeIngest, batchOf(t, c, part), "Idempotency-Key", fmt.Sprint(k)); code != http.StatusCreated {
+					t.Fatalf("incident %d batch %d: %d %s", id, k, code, b)
+				}
+			}
+			at := fmt.Sprintf("%s/eta?at=%.3f", path, part[len(part)-1].TS+30)
+			_, want, _ := ref.do("GET", at, "", nil)
+			for range 2 {
+				if code, got, _ := e.do("GET", at, "", nil); code != http.StatusOK || !bytes.Equal(got, want) {
+					t.Fatalf("incident %d after batch %d: %d\n%.400s\nwant\n%.400s", id, k, code, got, want)
+				}
+			}
+			if n, revs := e.srv.LiveStats(); n != 1 || revs != 1 {
+				t.Fatalf("after incident %d's batch %d: %d estimators, %d revisions kept; want 1 and 1", id, k, n, revs)
+			}
+		}
+	}
+	for id := 1; id <= 2; id++ {
+		in, err := e.db.GetIncident(context.Background(), int64(id))
+		if err != nil || in.Events != len(evs) {
+			t.Fatalf("incident %d holds %d events, want %d (%v)", id, in.Events, len(evs), err)
+		}
+	}
+	if code, b, _ := e.do("POST", "/api/v1/incidents/2/close", store.ScopeIngest, nil); code != http.StatusOK {
+		t.Fatalf("close: %d %s", code, b)
+	}
+	if n, revs := e.srv.LiveStats(); n != 0 || revs != 0 {
+		t.Fatalf("after closing: %d estimators, %d revisions kept; want none", n, revs)
+	}
+}
