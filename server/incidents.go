@@ -43,10 +43,12 @@ const DefaultMaxLive = 64
 // reader's index of names. refs counts the live estimators using it; at
 // 0 it is dropped.
 type revState struct {
-	c    *placement.Cluster
-	p    *placement.Plan
-	x    *events.Index
-	refs int
+	c     *placement.Cluster
+	p     *placement.Plan
+	x     *events.Index
+	refs  int           // under incidents.mu
+	ready chan struct{} // closed once built (or failed: err)
+	err   error
 }
 
 // live is one incident's live estimator, kept between batches: a batch is
@@ -70,6 +72,10 @@ type live struct {
 	etaN    int
 	etaAt   float64
 	etaJSON []byte
+	// hist is the estimates made from the kept estimator, in time order,
+	// one per events count (the latest at that count): the ETA chart of
+	// the incident page. At most MaxHistory, thinned by halves.
+	hist []estimate.Snapshot
 	// dropped is set (under mu) when the estimator is evicted: a request
 	// holding it asks for the incident's estimator again.
 	dropped bool
@@ -193,28 +199,42 @@ func (s *Server) dropLocked(id int64, lv *live) {
 	lv.changed = make(chan struct{})
 }
 
-// revOf returns the shared state of revision sha of model, built once.
+// revOf returns the shared state of revision sha of model, built once
+// (the incidents asking while it is built wait for it).
 func (s *Server) revOf(ctx context.Context, model, sha string) (*revState, error) {
 	s.inc.mu.Lock()
 	if r := s.inc.revs[sha]; r != nil {
 		r.refs++
 		s.inc.mu.Unlock()
+		<-r.ready
+		if r.err != nil {
+			s.inc.mu.Lock()
+			r.refs--
+			s.inc.mu.Unlock()
+			return nil, r.err
+		}
 		return r, nil
 	}
+	r := &revState{refs: 1, ready: make(chan struct{})}
+	s.inc.revs[sha] = r
 	s.inc.mu.Unlock()
 	m, _, err := s.db.LoadModel(ctx, model, sha)
+	if err == nil {
+		r.c = placement.NewCluster(m)
+		r.p = placement.NewPlan(r.c)
+		r.x = events.NewIndex(r.c)
+	}
+	r.err = err
+	if err != nil {
+		s.inc.mu.Lock()
+		delete(s.inc.revs, sha) // the next asks again
+		r.refs--
+		s.inc.mu.Unlock()
+	}
+	close(r.ready)
 	if err != nil {
 		return nil, err
 	}
-	c := placement.NewCluster(m)
-	r := &revState{c: c, p: placement.NewPlan(c), x: events.NewIndex(c), refs: 1}
-	s.inc.mu.Lock()
-	defer s.inc.mu.Unlock()
-	if had := s.inc.revs[sha]; had != nil { // built meanwhile by another
-		had.refs++
-		return had, nil
-	}
-	s.inc.revs[sha] = r
 	return r, nil
 }
 
@@ -537,9 +557,11 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 			return lv.etaJSON, lv.seq, nil
 		}
 		var b bytes.Buffer
-		if err := analysis.WriteJSON(&b, lv.l.Estimate(t)); err != nil {
+		snap := lv.l.Estimate(t)
+		if err := analysis.WriteJSON(&b, snap); err != nil {
 			return nil, 0, err
 		}
+		lv.remember(snap)
 		lv.etaN, lv.etaAt, lv.etaJSON = lv.n, t, b.Bytes()
 		return lv.etaJSON, lv.seq, nil
 	}
@@ -563,6 +585,44 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 		return nil, 0, err
 	}
 	return b.Bytes(), seq, nil
+}
+
+// MaxHistory bounds the estimates an incident's ETA chart keeps.
+const MaxHistory = 512
+
+// remember adds snap, an estimate from the kept estimator, to the
+// chart's history: it replaces the latest when no event came since (and
+// it is later), and every other one is dropped when the history is full.
+func (lv *live) remember(snap estimate.Snapshot) {
+	if k := len(lv.hist) - 1; k >= 0 && lv.hist[k].Up == snap.Up && lv.etaN == lv.n && lv.etaJSON != nil {
+		if snap.TS >= lv.hist[k].TS {
+			lv.hist[k] = snap
+		}
+		return
+	}
+	if k := len(lv.hist) - 1; k >= 0 && snap.TS < lv.hist[k].TS {
+		return // a look at an earlier time: not in the chart's order
+	}
+	if len(lv.hist) == MaxHistory {
+		kept := lv.hist[:0]
+		for k := range lv.hist {
+			if k%2 == 1 || k == len(lv.hist)-1 {
+				kept = append(kept, lv.hist[k])
+			}
+		}
+		lv.hist = kept
+	}
+	lv.hist = append(lv.hist, snap)
+}
+
+// history returns the incident's estimates so far (see live.hist).
+func (s *Server) history(ctx context.Context, idText string) ([]estimate.Snapshot, error) {
+	lv, err := s.lockLive(ctx, idText)
+	if err != nil {
+		return nil, err
+	}
+	defer lv.mu.Unlock()
+	return append([]estimate.Snapshot(nil), lv.hist...), nil
 }
 
 // clockAt is the server's clock as seconds from the incident's start,

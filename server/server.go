@@ -69,6 +69,9 @@ type Config struct {
 	// least recently is dropped (rebuilt from its events when asked
 	// again).
 	MaxLive int
+	// Echarts, when set, is the content of echarts.min.js (chart.LocateEcharts):
+	// the pages load it from this server (EchartsPath); else from the CDN.
+	Echarts []byte
 	// Now is the clock of token expiry and of the audit log; time.Now
 	// when nil.
 	Now func() time.Time
@@ -85,6 +88,7 @@ type Server struct {
 	mux   *http.ServeMux
 	inc   incidents
 	group groupCommit // event batches committed together
+	sess  sessions    // the pages' sign-ins
 	// done is closed when the server shuts down: streams end.
 	done     chan struct{}
 	doneOnce sync.Once
@@ -149,7 +153,7 @@ func New(cfg Config) *Server {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
-		inc: incidents{m: map[int64]*live{}, revs: map[string]*revState{}, max: cfg.MaxLive}, done: make(chan struct{}), methods: map[string][]string{}}
+		inc: incidents{m: map[int64]*live{}, revs: map[string]*revState{}, max: cfg.MaxLive}, sess: sessions{m: map[string]*session{}}, done: make(chan struct{}), methods: map[string][]string{}}
 	s.routes()
 	return s
 }
