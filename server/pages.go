@@ -160,6 +160,7 @@ func (s *Server) pageRoutes() {
 	s.page("GET /incidents/{id}/panel", s.incidentPanel)
 	s.page("GET /incidents/{id}/stream", func(w http.ResponseWriter, r *http.Request, _ *session) error { return s.stream(w, r) })
 	s.page("POST /incidents/{id}/close", s.closeForm)
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	s.mux.HandleFunc("/signin", s.signin)
 	s.mux.HandleFunc("POST /signout", s.signout)
 	s.mux.HandleFunc("GET "+EchartsPath, func(w http.ResponseWriter, r *http.Request) {
