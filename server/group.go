@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"blackstart/data/store"
 )
@@ -26,6 +27,8 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*pendingBatch
 	leading bool // a poster is committing
+	// commits counts the transactions made (for the figures).
+	commits atomic.Int64
 }
 
 type pendingBatch struct {
@@ -61,6 +64,7 @@ func (g *groupCommit) append(ctx context.Context, db *store.DB, req store.BatchR
 		reqs[k] = p.req
 	}
 	res := db.AppendBatches(ctx, reqs)
+	g.commits.Add(1)
 	g.mu.Lock()
 	if len(g.queue) > 0 {
 		close(g.queue[0].turn)
