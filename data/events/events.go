@@ -1261,9 +1261,13 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		prev = t
 	}
 
+	// Only the instances the events name are named (a batch of a big
+	// cluster names few of them).
 	names := make([]string, len(c.Instances))
-	for i := range names {
-		names[i] = c.Name(i)
+	for _, e := range evs {
+		if names[e.Instance] == "" {
+			names[e.Instance] = c.Name(int(e.Instance))
+		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if format == FormatCSV {
