@@ -223,6 +223,13 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 		return im.res, err
 	}
 	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
+	// A multi-row INSERT keeps a statement journal (to undo half a
+	// statement): in memory it costs no file writes. It holds one
+	// statement's pages, not the transaction's.
+	if _, err := db.w.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+		return im.res, err
+	}
+	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = DEFAULT")
 	if err := im.begin(name); err != nil {
 		return im.res, err
 	}
