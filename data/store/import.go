@@ -243,21 +243,30 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	h := sha256.New()
 	var writeErr error
 	tee := io.TeeReader(r, h)
+	seen := map[elementLine]*elementSeries{}
 	err = readings.Read(name, tee, func(rd *readings.Reading) error {
 		if writeErr != nil {
 			return nil
 		}
-		if err := chk.check(rd); err != nil {
-			return err
+		// One lookup a reading: the element and line checked once, and
+		// their series.
+		key := elementLine{rd.Element, rd.Line}
+		e := seen[key]
+		if e == nil {
+			e = &elementSeries{err: chk.check(rd)}
+			seen[key] = e
+		}
+		if e.err != nil {
+			return e.err
 		}
 		im.res.Readings++
 		im.res.FirstMS = min(im.res.FirstMS, rd.TimeMS)
 		im.res.LastMS = max(im.res.LastMS, rd.TimeMS)
 		if !math.IsNaN(rd.PowerW) {
-			writeErr = im.add(rd, QuantityPower, rd.PowerW)
+			writeErr = im.add(&e.power, rd, QuantityPower, rd.PowerW)
 		}
 		if !math.IsNaN(rd.CurrentA) && writeErr == nil {
-			writeErr = im.add(rd, QuantityCurrent, rd.CurrentA)
+			writeErr = im.add(&e.current, rd, QuantityCurrent, rd.CurrentA)
 		}
 		if writeErr == nil && len(im.inPlace)+len(im.staged) >= o.BatchBlocks {
 			writeErr = im.flush()
@@ -362,17 +371,28 @@ func (im *importer) tryBegin(name string) (bool, error) {
 	return true, tx.Commit()
 }
 
-// add appends one value to its series' open block, closing the block
-// when the hour changes.
-func (im *importer) add(rd *readings.Reading, quantity string, v float64) error {
-	k := seriesKey{rd.Element, rd.Line, quantity}
-	s := im.series[k]
+// elementLine is an element id and line ("" for the whole element).
+type elementLine struct{ element, line string }
+
+// elementSeries is what the import knows of one element and line: the
+// check's verdict and the series of its power and current.
+type elementSeries struct {
+	err            error
+	power, current *seriesState
+}
+
+// add appends one value to its series' open block (*sp, found or made),
+// closing the block when the hour changes.
+func (im *importer) add(sp **seriesState, rd *readings.Reading, quantity string, v float64) error {
+	s := *sp
 	if s == nil {
+		k := seriesKey{rd.Element, rd.Line, quantity}
 		var err error
 		if s, err = im.newSeries(k); err != nil {
 			return err
 		}
 		im.series[k] = s
+		*sp = s
 	}
 	hour := rd.TimeMS - rd.TimeMS%HourMS
 	if hour != s.hour {
