@@ -17,14 +17,17 @@ import (
 
 	"blackstart/data/readings"
 	"blackstart/topology"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // How an import stores a file whole or not at all (schema version 5):
 //
 //   - One import at a time per database: an import begins by inserting its
 //     row in state 'staging' only when no other live import is staging
-//     (others wait); imports that stopped committing for staleImportMS are
-//     taken for abandoned and their rows removed first.
+//     (others wait); imports whose process stopped marking them alive for
+//     staleImportMS are taken for abandoned and their rows removed first.
 //   - Hours of a series that hold nothing yet (the common case: PDUs
 //     export in time order, each file after the last) are written in
 //     place, raw block and rollups, tagged with the import's id, in
@@ -42,10 +45,15 @@ import (
 //     the import's rows are removed by range, in small transactions, by
 //     the import itself or by the next one.
 
-// staleImportMS is how long an import may go without committing a batch
-// before another import, a prune or a check takes it for abandoned (its
-// process died) and removes its rows, ms.
-const staleImportMS = 10 * 60 * 1000
+// staleImportMS is how long an import may go without a heartbeat (its
+// process marks it alive every heartbeatEvery, and at each batch) before
+// another import, a prune or a check takes it for abandoned (its process
+// died) and removes its rows, ms. A process killed mid-import holds up
+// the next import that long.
+const staleImportMS = 60 * 1000
+
+// heartbeatEvery is how often a running import marks itself alive.
+const heartbeatEvery = 5 * time.Second
 
 // importCacheKiB is the writer's page cache during an import, KiB.
 const importCacheKiB = 64 << 10
@@ -240,6 +248,8 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 			db.dropImport(context.WithoutCancel(ctx), im.id)
 		}
 	}()
+	stopBeat := im.heartbeat()
+	defer stopBeat()
 	h := sha256.New()
 	var writeErr error
 	tee := io.TeeReader(r, h)
@@ -325,6 +335,9 @@ func (im *importer) begin(name string) error {
 			return err
 		}
 		ok, err := im.tryBegin(name)
+		if isBusy(err) {
+			ok, err = false, nil // a long merge of another process: wait
+		}
 		if err != nil || ok {
 			return err
 		}
@@ -334,6 +347,37 @@ func (im *importer) begin(name string) error {
 		case <-time.After(importWait):
 		}
 	}
+}
+
+// heartbeat marks the import alive every heartbeatEvery until the
+// returned function is called (while a batch or the merge holds the
+// writer connection, the beat waits for it: a write transaction of
+// another process cannot take the import for abandoned meanwhile
+// either). An import being removed is left alone.
+func (im *importer) heartbeat() (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				im.db.w.ExecContext(context.WithoutCancel(im.ctx), "UPDATE import SET updated_ms = ? WHERE id = ? AND state = 'staging' AND updated_ms != ?",
+					im.db.now().UnixMilli(), im.id, removingMS)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// isBusy: SQLite could not take a lock within the busy timeout.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func (im *importer) tryBegin(name string) (bool, error) {
