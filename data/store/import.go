@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"blackstart/data/readings"
@@ -79,8 +81,9 @@ type ImportOptions struct {
 	// BatchBlocks is how many hour blocks one transaction writes before
 	// the last; 16384 when 0 (with one reading a minute, about 12 MB).
 	BatchBlocks int
-	// Progress, when set, is called after each batch with the readings
-	// read so far.
+	// Progress, when set, is called after each batch is committed, with
+	// the readings read when it was handed to the writer, from the
+	// goroutine that writes the batches.
 	Progress func(readings int)
 }
 
@@ -250,6 +253,11 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	}()
 	stopBeat := im.heartbeat()
 	defer stopBeat()
+	// Reading and writing overlap: this goroutine parses, checks and
+	// encodes the next batch while another writes the last one (the two
+	// cores each take a half). Stopped before the rows are dropped.
+	wr := im.startWriter()
+	defer wr.finish()
 	h := sha256.New()
 	var writeErr error
 	tee := io.TeeReader(r, h)
@@ -279,11 +287,14 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 			writeErr = im.add(&e.current, rd, QuantityCurrent, rd.CurrentA)
 		}
 		if writeErr == nil && len(im.inPlace)+len(im.staged) >= o.BatchBlocks {
-			writeErr = im.flush()
+			writeErr = wr.send(im.takeBatch())
 		}
 		return nil
 	})
 	if writeErr != nil {
+		if err := wr.finish(); err != nil {
+			return im.res, err
+		}
 		return im.res, writeErr
 	}
 	if err != nil {
@@ -302,7 +313,10 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	for _, k := range keys {
 		im.closeBlock(im.series[k])
 	}
-	if err := im.flush(); err != nil {
+	if err := wr.send(im.takeBatch()); err != nil {
+		return im.res, err
+	}
+	if err := wr.finish(); err != nil {
 		return im.res, err
 	}
 	im.res.Series = len(im.series)
@@ -504,11 +518,77 @@ func (im *importer) closeBlock(s *seriesState) {
 
 func cmpSample(a, b sample) int { return int(a.off) - int(b.off) }
 
-// flush writes the queued blocks in one transaction: the in-place ones
-// with their rollups, the others to the staging table; and marks the
-// import alive.
-func (im *importer) flush() error {
-	if len(im.inPlace) == 0 && len(im.staged) == 0 {
+// batch is the blocks one transaction writes.
+type batch struct {
+	inPlace, staged []block
+	// first, last bound the hours of every row written in place so far,
+	// this batch's included, Unix ms (0, 0: none).
+	first, last int64
+	readings    int // read so far, for Progress
+}
+
+// takeBatch hands the queued blocks over as a batch.
+func (im *importer) takeBatch() *batch {
+	b := &batch{inPlace: im.inPlace, staged: im.staged, readings: im.res.Readings}
+	if im.minHour <= im.maxHour {
+		b.first, b.last = im.minHour, im.maxHour+HourMS-1
+	}
+	im.inPlace, im.staged = nil, nil
+	return b
+}
+
+// writer writes batches on its own goroutine, one at a time, while the
+// next is read.
+type writer struct {
+	ch     chan *batch
+	done   chan struct{}
+	failed atomic.Bool
+	err    error // set when failed; read after done
+	once   sync.Once
+}
+
+func (im *importer) startWriter() *writer {
+	w := &writer{ch: make(chan *batch, 1), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for b := range w.ch {
+			if w.failed.Load() {
+				continue // drain
+			}
+			if err := im.flush(b); err != nil {
+				w.err = err
+				w.failed.Store(true)
+			}
+		}
+	}()
+	return w
+}
+
+// errWriter stands for the writer's error until finish returns it.
+var errWriter = errors.New("the batch writer failed")
+
+// send queues a batch, waiting while one is being written and another
+// queued; it fails once a batch has failed.
+func (w *writer) send(b *batch) error {
+	if w.failed.Load() {
+		return errWriter
+	}
+	w.ch <- b
+	return nil
+}
+
+// finish waits for the queued batches and returns the first error.
+func (w *writer) finish() error {
+	w.once.Do(func() { close(w.ch) })
+	<-w.done
+	return w.err
+}
+
+// flush writes a batch in one transaction: the in-place blocks with
+// their rollups, the others to the staging table; and marks the import
+// alive. It runs on the writer's goroutine.
+func (im *importer) flush(bt *batch) error {
+	if len(bt.inPlace) == 0 && len(bt.staged) == 0 {
 		return nil
 	}
 	db, ctx := im.db, im.ctx
@@ -519,19 +599,15 @@ func (im *importer) flush() error {
 	defer tx.Rollback()
 	// The import row first: it bounds the rows written below when this
 	// commits, and it must still be this process's.
-	first, last := int64(0), int64(0)
-	if im.minHour <= im.maxHour {
-		first, last = im.minHour, im.maxHour+HourMS-1
-	}
 	r, err := tx.ExecContext(ctx, "UPDATE import SET updated_ms = ?, first_ms = ?, last_ms = ? WHERE id = ? AND state = 'staging' AND updated_ms != ?",
-		db.now().UnixMilli(), first, last, im.id, removingMS)
+		db.now().UnixMilli(), bt.first, bt.last, im.id, removingMS)
 	if err != nil {
 		return err
 	}
 	if n, _ := r.RowsAffected(); n != 1 {
 		return errAbandoned
 	}
-	slices.SortFunc(im.inPlace, func(a, b block) int {
+	slices.SortFunc(bt.inPlace, func(a, b block) int {
 		if c := cmpInt(a.series, b.series); c != 0 {
 			return c
 		}
@@ -542,7 +618,7 @@ func (im *importer) flush() error {
 	roll := newMultiInsert(tx, "INSERT INTO rollup_5m (series_id, bucket_ms, n, min, mean, max, p95, import_id) VALUES ", 8, 120)
 	defer roll.close()
 	var vals []float64
-	for _, b := range im.inPlace {
+	for _, b := range bt.inPlace {
 		if err := raw.add(ctx, b.series, b.hour, len(b.s), encodeBlock(make([]byte, 0, len(b.s)*readingBytes), b.s), im.id); err != nil {
 			return err
 		}
@@ -557,10 +633,10 @@ func (im *importer) flush() error {
 	if err := roll.flush(ctx); err != nil {
 		return err
 	}
-	if len(im.staged) > 0 {
+	if len(bt.staged) > 0 {
 		st := newMultiInsert(tx, "INSERT INTO staging (import_id, series_id, hour_ms, data) VALUES ", 4, 64)
 		defer st.close()
-		for _, b := range im.staged {
+		for _, b := range bt.staged {
 			if err := st.add(ctx, im.id, b.series, b.hour, encodeBlock(make([]byte, 0, len(b.s)*readingBytes), b.s)); err != nil {
 				return err
 			}
@@ -572,9 +648,8 @@ func (im *importer) flush() error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	im.inPlace, im.staged = im.inPlace[:0], im.staged[:0]
 	if im.o.Progress != nil {
-		im.o.Progress(im.res.Readings)
+		im.o.Progress(bt.readings)
 	}
 	return nil
 }
