@@ -331,6 +331,9 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 		return im.res, err
 	}
 	published = true
+	if err := db.clearStaging(ctx); err != nil {
+		return im.res, fmt.Errorf("readings stored; removing their staged copy: %w", err)
+	}
 	im.res.Added, im.res.PastRetention = im.added, im.past
 	im.res.Duplicates = im.res.Values - im.added - im.past
 	if _, err := db.Prune(ctx, model); err != nil {
@@ -864,9 +867,8 @@ func (im *importer) publish(sum string, cutoff int64) error {
 	if err := roll.flush(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM staging WHERE import_id = ?", im.id); err != nil {
-		return err
-	}
+	// The staged blocks are left to clearStaging, after the commit:
+	// deleting them here would write every page of them to the log.
 	res := &im.res
 	first, last := res.FirstMS, res.LastMS
 	if res.Readings == 0 {
@@ -907,8 +909,14 @@ func (db *DB) dropImport(ctx context.Context, importID int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.w.ExecContext(ctx, "DELETE FROM staging WHERE import_id = ?", importID); err != nil {
-		return err
+	for { // a few thousand blocks a transaction: the log stays small
+		r, err := db.w.ExecContext(ctx, "DELETE FROM staging WHERE rowid IN (SELECT rowid FROM staging WHERE import_id = ? LIMIT 4096)", importID)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			break
+		}
 	}
 	if last > 0 {
 		rows, err := db.w.QueryContext(ctx, "SELECT id FROM series WHERE model_id = (SELECT model_id FROM import WHERE id = ?) ORDER BY id", importID)
@@ -950,9 +958,30 @@ func (db *DB) dropImport(ctx context.Context, importID int64) error {
 	return err
 }
 
+// clearStaging removes the staged blocks of published imports (merged,
+// and read by nothing), a few thousand a transaction so that the log
+// stays small; a process killed meanwhile leaves the rest to the next
+// import or prune.
+func (db *DB) clearStaging(ctx context.Context) error {
+	for {
+		r, err := db.w.ExecContext(ctx, `DELETE FROM staging WHERE rowid IN (SELECT s.rowid FROM staging s JOIN import i ON i.id = s.import_id
+			WHERE i.state = 'done' LIMIT 4096)`)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil
+		}
+	}
+}
+
 // removeAbandoned drops the imports left in staging by a process that
-// died: those that committed no batch for staleImportMS.
+// died: those that committed no batch for staleImportMS, and the staged
+// copies of published imports.
 func (db *DB) removeAbandoned(ctx context.Context) error {
+	if err := db.clearStaging(ctx); err != nil {
+		return err
+	}
 	rows, err := db.w.QueryContext(ctx, "SELECT id FROM import WHERE state = 'staging' AND updated_ms < ?", db.now().UnixMilli()-staleImportMS)
 	if err != nil {
 		return err
