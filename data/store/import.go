@@ -254,8 +254,8 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	stopBeat := im.heartbeat()
 	defer stopBeat()
 	// Reading and writing overlap: this goroutine parses, checks and
-	// encodes the next batch while another writes the last one (the two
-	// cores each take a half). Stopped before the rows are dropped.
+	// encodes the next batch while another writes the last one (on two
+	// cores, each can have one). Stopped before the rows are dropped.
 	wr := im.startWriter()
 	defer wr.finish()
 	h := sha256.New()
@@ -313,9 +313,7 @@ func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reade
 	for _, k := range keys {
 		im.closeBlock(im.series[k])
 	}
-	if err := wr.send(im.takeBatch()); err != nil {
-		return im.res, err
-	}
+	wr.send(im.takeBatch()) // a failed writer's error is finish's
 	if err := wr.finish(); err != nil {
 		return im.res, err
 	}
