@@ -26,6 +26,18 @@ type File struct {
 // model. On failure the error is an ErrorList holding every problem found
 // in every file, sorted.
 func Load(paths ...string) (*Model, error) {
+	files, err := ReadFiles(paths...)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(files...)
+}
+
+// ReadFiles reads model files as Load does, without parsing them: at most
+// MaxModelBytes in all (a larger file, or a device such as /dev/zero, is
+// read no further), no file twice. On failure the error is an ErrorList
+// naming each file.
+func ReadFiles(paths ...string) ([]File, error) {
 	var errs ErrorList
 	files := make([]File, 0, len(paths))
 	seen := map[string]bool{}
@@ -58,7 +70,7 @@ func Load(paths ...string) (*Model, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return Parse(files...)
+	return files, nil
 }
 
 var errTooBig = errors.New("too big")

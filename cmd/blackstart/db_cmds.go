@@ -258,13 +258,15 @@ func dbCommit(c *cli.Context) error {
 	if c.String("message") == "" {
 		return badInput("db commit: -m MESSAGE is required: say why the model changed")
 	}
+	// Read as every command reads a model: bounded (/dev/zero is not read
+	// forever), each file once.
+	read, err := topology.ReadFiles(c.Args().Slice()...)
+	if err != nil {
+		return err
+	}
 	var files []store.File
-	for _, p := range c.Args().Slice() {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return badInput("%s: cannot read model: %v", p, errors.Unwrap(err))
-		}
-		files = append(files, store.File{Name: p, Data: data})
+	for _, f := range read {
+		files = append(files, store.File{Name: f.Name, Data: f.Data})
 	}
 	// Validate before the database is opened: a model that does not load
 	// creates nothing.

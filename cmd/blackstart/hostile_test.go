@@ -177,6 +177,12 @@ func hostileCases() []hostileCase {
 	add(hostileCase{name: "model/a directory", files: map[string]string{"d": "@dir"}, args: args("validate", "d"), code: exitBadInput, want: []string{"d: cannot read model"}})
 	add(hostileCase{name: "model/given twice", files: map[string]string{"m.toml": miniModel}, args: args("validate", "m.toml", "m.toml"), code: exitBadInput, want: []string{"m.toml: model file given twice"}})
 	add(hostileCase{name: "model/dev zero", args: args("validate", "/dev/zero"), code: exitBadInput, want: []string{"/dev/zero: the model is more than the limit of 67108864 bytes"}})
+	add(hostileCase{name: "model/db commit of dev zero", args: args("db", "commit", "--db", "h.db", "-m", "x", "/dev/zero"), code: exitBadInput, want: []string{"/dev/zero: the model is more than the limit of 67108864 bytes"},
+		check: func(t *testing.T, dir string) {
+			if _, err := os.Stat(filepath.Join(dir, "h.db")); err == nil {
+				t.Error("a refused commit created the database")
+			}
+		}})
 	add(hostileCase{name: "events/dev zero", files: map[string]string{"m.toml": miniModel}, args: args("estimate", "live", "--events", "/dev/zero", "m.toml"), code: exitBadInput, want: []string{"/dev/zero:1:65537: line longer than 65536 bytes"}})
 	// Every bad model of the loader's own tests: the first line of its
 	// golden error list.
