@@ -137,8 +137,29 @@ func TestGenerateNetBox(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "80 feeds (1 uncabled), 40 racks, 79 PDUs, 160 devices; 4 PSUs with no path to a feed") {
 		t.Errorf("import of a generated inventory: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if code, _, stderr := runCLI(t, "generate", "--netbox", dir, "--racks", "2"); code != exitBadInput || !strings.Contains(stderr, "is not empty") {
-		t.Errorf("generating into a used folder: exit %d, %s", code, stderr)
+	// Generating again replaces the earlier inventory, as a report -o
+	// does, and keeps a file the user added; a folder it did not write
+	// is refused.
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "generate", "--netbox", dir, "--racks", "2"); code != 0 {
+		t.Errorf("generating again into its own folder: exit %d, %s", code, stderr)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Errorf("the user's notes.txt after generating again: %q, %v", b, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "racks.json")); !strings.Contains(string(b), `"count":2`) {
+		t.Errorf("racks.json after generating 2 racks: %.100s", b)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(other, "x.json"), []byte("{}"), 0o644)
+	if code, _, stderr := runCLI(t, "generate", "--netbox", other, "--racks", "2"); code != exitBadInput || !strings.Contains(stderr, "is not a blackstart report or output folder") {
+		t.Errorf("generating into a folder it did not write: exit %d, %s", code, stderr)
 	}
 }
 
