@@ -68,10 +68,10 @@ type fits struct {
 		tau   float64
 		postM []float64
 	}
-	seen  int // events counted towards the next checkpoint
-	every int // events between checkpoints: fitEvery (tests set fewer)
-	termOff      []int32    // per node: its first term in terms; one more entry at the end
-	z            []float64  // per node and projection: a standard normal draw, fixed
+	seen    int       // events counted towards the next checkpoint
+	every   int       // events between checkpoints: fitEvery (tests set fewer)
+	termOff []int32   // per node: its first term in terms; one more entry at the end
+	z       []float64 // per node and projection: a standard normal draw, fixed
 }
 
 // distInfo is a start distribution and its lognormal match: log median and
