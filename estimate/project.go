@@ -403,7 +403,11 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	p.att = resize(p.att, len(c.Instances))
 	copy(p.att, l.fails)
 	p.lost = 0
-	p.ev = append(p.ev[:0], sh.later...) // sorted by time: a heap already
+	// The heap holds only the events the projection makes: the running
+	// starts' ends (below) and the back-offs under way at now (sh.later)
+	// are sorted once and merged with it.
+	p.ev = p.ev[:0]
+	later, nextLater := sh.later, 0
 	ups := p.ups[:0]
 	// Running starts hold a slot until their projected end. They are many
 	// when nodes herded (hundreds per node): sorted once, they are merged
@@ -436,13 +440,26 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		l.place(p, i, l.c.Instances[i].Service, stale)
 	}
 	l.dispatch(p, now, kind, speed)
-	for len(p.ev) > 0 || next < len(p.run) {
+	for len(p.ev) > 0 || next < len(p.run) || nextLater < len(later) {
+		// The earliest of the three.
 		var e finishEv
-		if next < len(p.run) && (len(p.ev) == 0 || p.run[next].less(p.ev[0])) {
-			e = p.run[next]
+		src := 0 // 0 heap, 1 running, 2 later
+		if len(p.ev) > 0 {
+			e = p.ev[0]
+		}
+		if next < len(p.run) && (src == 0 && len(p.ev) == 0 || p.run[next].less(e)) {
+			e, src = p.run[next], 1
+		}
+		if nextLater < len(later) && (src == 0 && len(p.ev) == 0 || later[nextLater].less(e)) {
+			e, src = later[nextLater], 2
+		}
+		switch src {
+		case 0:
+			p.ev.pop()
+		case 1:
 			next++
-		} else {
-			e = p.ev.pop()
+		default:
+			nextLater++
 		}
 		i, t := e.inst, e.t
 		s := c.Instances[i].Service
