@@ -294,8 +294,8 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 			// A faulted PSU behind a transfer switch: the switch moves the
 			// fault with the load, and the device protecting the new input
 			// opens too, until the fault has no supply.
-			for psuDev >= 0 {
-				p := s.liveProtector(m.Devices[psuDev].Feeds[psuK])
+			for {
+				p := s.faultFollows(psuDev, psuK)
 				if p < 0 {
 					break
 				}
@@ -313,7 +313,7 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
-			if !certain {
+			if !certain && !s.skipPickups {
 				sc.Pickups = s.pickups()
 			}
 			changed = s.candidates()
@@ -401,6 +401,34 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 	return sc
 }
 
+// faultFollows returns the protective device that opens next when PSU
+// psuK of device psuDev is faulted and a transfer switch has moved its
+// feed onto a live input (the fault follows the load): the device
+// protecting the feed's present path; -1 when there is none (or no PSU
+// fault).
+func (s *Sim) faultFollows(psuDev, psuK int32) int32 {
+	if psuDev < 0 {
+		return -1
+	}
+	return s.liveProtector(s.n.M.Devices[psuDev].Feeds[psuK])
+}
+
+// pickupsAfter lists the pickups of a scenario (Scenario.Pickups: the elements
+// whose load the failure raises, right after it) without running its
+// cascade: fail, psuDev and psuK are as for Run. Run lists the same unless
+// the sweep asked it not to.
+func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
+	opened := append([]int32(nil), fail...)
+	if psuDev >= 0 {
+		opened = append(opened, s.n.FaultTarget(int(psuDev), int(psuK)))
+	}
+	s.apply(opened, psuDev, psuK)
+	for p := s.faultFollows(psuDev, psuK); p >= 0; p = s.faultFollows(psuDev, psuK) {
+		s.step([]int32{p}, -1, -1)
+	}
+	return s.pickups()
+}
+
 // candidates lists the elements whose load may have changed, plus those
 // already overloaded in normal operation.
 func (s *Sim) candidates() []int32 {
@@ -459,9 +487,18 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 		sc.Overloads = []Overload{}
 	}
 	slices.Sort(s.region) // topological order
+	dead := 0
 	for _, e := range s.region {
 		if !s.cur.Live[e] {
-			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
+			dead++
+		}
+	}
+	if dead > 0 {
+		sc.Dark.Elements = make([]string, 0, dead)
+		for _, e := range s.region {
+			if !s.cur.Live[e] {
+				sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
+			}
 		}
 	}
 	var darkDevs []int32
@@ -474,6 +511,9 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	}
 	slices.Sort(darkDevs)
 	var racks []int32
+	if len(darkDevs) > 0 {
+		sc.Dark.Devices = make([]string, 0, len(darkDevs))
+	}
 	for _, d := range darkDevs {
 		sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
 		r := m.Devices[d].Rack

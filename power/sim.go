@@ -36,6 +36,10 @@ type Sim struct {
 
 	faultDev int32 // device with a faulted PSU, -1 for none
 	faultK   int32 // its faulted PSU
+
+	// skipPickups leaves Scenario.Pickups nil in Run (the sweep lists
+	// them, with Pickups, only for the scenarios it keeps).
+	skipPickups bool
 }
 
 // NewSim returns a simulator over n.

@@ -37,7 +37,9 @@ type SweepOptions struct {
 	// Keep, when set, says which scenarios the report lists: the summary
 	// counts every scenario, but only those kept are held and ranked, so
 	// that the sweep of a large site holds no more than what will be
-	// shown. Nil keeps them all.
+	// shown. Nil keeps them all. Keep sees each scenario before its
+	// Pickups are listed (they are nil then): the sweep lists them only
+	// for the scenarios kept.
 	Keep func(*Scenario) bool
 }
 
@@ -105,19 +107,44 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	if o.Keep == nil {
 		rep.Scenarios = make([]Scenario, 0, total)
 	}
+	// With Keep, the pickups (a list per scenario, most of them never
+	// shown) are listed only for the scenarios kept, by putting the
+	// simulator back in the state right after the failure.
+	s.skipPickups = o.Keep != nil
 	t := newTally()
-	add := func(sc Scenario) {
-		t.add(&sc)
-		if o.Keep == nil || o.Keep(&sc) {
-			rep.Scenarios = append(rep.Scenarios, sc)
+	// add counts sc and holds it when kept; fail, psuDev and psuK are its
+	// failure, as for Sim.Run, or, for a PSU fault that is the same as the
+	// scenario of the element it opens, target is that element (its
+	// pickups are the target's); -1 otherwise.
+	add := func(sc *Scenario, target int32, fail []int32, psuDev, psuK int32) {
+		t.add(sc)
+		if o.Keep == nil {
+			rep.Scenarios = append(rep.Scenarios, *sc)
+			return
 		}
+		if !o.Keep(sc) {
+			return
+		}
+		if sc.Pickups == nil {
+			if target >= 0 {
+				if byElem[target].Pickups == nil {
+					byElem[target].Pickups = s.pickupsAfter([]int32{target}, -1, -1)
+				}
+				sc.Pickups = byElem[target].Pickups
+			} else {
+				sc.Pickups = s.pickupsAfter(fail, psuDev, psuK)
+			}
+		}
+		rep.Scenarios = append(rep.Scenarios, *sc)
 	}
+	one := make([]int32, 1)
 	for e := range m.Elements {
 		if o.Stop != nil && o.Stop() {
 			return SweepReport{Stopped: true}
 		}
-		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
-		add(byElem[e])
+		one[0] = int32(e)
+		byElem[e] = s.Run(one, -1, -1, o.HorizonS)
+		add(&byElem[e], -1, one, -1, -1)
 		tick()
 	}
 	for d := range m.Devices {
@@ -126,7 +153,8 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
 				// The feed survives the opening (a transfer switch moved
 				// it): the faulted PSU is one more loss.
-				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
+				sc := s.Run(nil, int32(d), int32(k), o.HorizonS)
+				add(&sc, -1, nil, int32(d), int32(k))
 				tick()
 				continue
 			}
@@ -136,7 +164,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			sc.Kind = "psu"
 			sc.Opens = m.Elements[target].ID
 			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			add(sc)
+			add(&sc, target, nil, -1, -1)
 			tick()
 		}
 	}
