@@ -313,8 +313,12 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
-			if !certain && !s.skipPickups {
-				sc.Pickups = s.pickups()
+			switch {
+			case certain:
+			case s.skipPickups:
+				s.snapshot()
+			default:
+				sc.Pickups = s.pickups(&s.cur, s.touched)
 			}
 			changed = s.candidates()
 		}
@@ -426,8 +430,28 @@ func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
 	for p := s.faultFollows(psuDev, psuK); p >= 0; p = s.faultFollows(psuDev, psuK) {
 		s.step([]int32{p}, -1, -1)
 	}
-	return s.pickups()
+	return s.pickups(&s.cur, s.touched)
 }
+
+// snapshot keeps the live elements the failure touched, with their
+// currents and powers right after it, for snapPickups: the pickups of the
+// last scenario Run ran, listed after the sweep decides to keep it.
+func (s *Sim) snapshot() {
+	if s.snap.Live == nil {
+		s.snap = newFlow(len(s.n.M.Elements))
+	}
+	s.snapList = s.snapList[:0]
+	for _, e := range s.touched {
+		if s.cur.Live[e] {
+			s.snap.Live[e], s.snap.Cur[e], s.snap.P[e], s.snap.Q[e] = true, s.cur.Cur[e], s.cur.P[e], s.cur.Q[e]
+			s.snapList = append(s.snapList, e)
+		}
+	}
+}
+
+// snapPickups lists the pickups of the last scenario Run ran with
+// skipPickups set (Scenario.Pickups, as Run lists them without it).
+func (s *Sim) snapPickups() []Pickup { return s.pickups(&s.snap, s.snapList) }
 
 // candidates lists the elements whose load may have changed, plus those
 // already overloaded in normal operation.
@@ -555,24 +579,25 @@ func (s *Sim) changed(e int32) bool {
 // unchanged (rounding of the incremental sums).
 const pickupTol = 1e-6
 
-// pickups lists the elements whose current the present state raises above
-// normal operation, worst verdict first, then by load over rating.
-func (s *Sim) pickups() []Pickup {
+// pickups lists the elements among elems (those a failure touched) whose
+// current flow f raises above normal operation, worst verdict first, then
+// by load over rating.
+func (s *Sim) pickups(f *Flow, elems []int32) []Pickup {
 	n := s.n
 	m := n.M
 	out := make([]Pickup, 0, 8)
-	for _, e := range s.touched {
-		if !s.cur.Live[e] {
+	for _, e := range elems {
+		if !f.Live[e] {
 			continue
 		}
-		before, after := n.Base.CurrentA(int(e)), s.cur.CurrentA(int(e))
+		before, after := n.Base.CurrentA(int(e)), f.CurrentA(int(e))
 		if after <= before*(1+pickupTol)+1e-9 {
 			continue
 		}
 		el := &m.Elements[e]
-		a := n.assess(&s.cur, int(e))
+		a := n.assess(f, int(e))
 		b := n.assess(&n.Base, int(e))
-		p := Pickup{Element: el.ID, Kind: el.Kind.String(), BeforeA: r3(before), AfterA: r3(after), BeforeW: r3(n.Base.P[e]), AfterW: r3(s.cur.P[e]),
+		p := Pickup{Element: el.ID, Kind: el.Kind.String(), BeforeA: r3(before), AfterA: r3(after), BeforeW: r3(n.Base.P[e]), AfterW: r3(f.P[e]),
 			RatingA: r3(a.RatingA), BeforePct: round(b.Ratio*100, 2), AfterPct: round(a.Ratio*100, 2), Verdict: a.Verdict}
 		if el.RatingA == 0 {
 			p.CapacityKW = el.CapacityW / 1000

@@ -37,9 +37,13 @@ type Sim struct {
 	faultDev int32 // device with a faulted PSU, -1 for none
 	faultK   int32 // its faulted PSU
 
-	// skipPickups leaves Scenario.Pickups nil in Run (the sweep lists
-	// them, with Pickups, only for the scenarios it keeps).
+	// skipPickups leaves Scenario.Pickups nil in Run, which instead keeps
+	// in snap the live elements the failure touched (snapList) with their
+	// state right after it: the sweep lists the pickups (snapPickups)
+	// only for the scenarios it keeps.
 	skipPickups bool
+	snap        Flow
+	snapList    []int32
 }
 
 // NewSim returns a simulator over n.

@@ -103,27 +103,30 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			o.Progress(done, total)
 		}
 	}
-	var rep SweepReport
-	if o.Keep == nil {
-		rep.Scenarios = make([]Scenario, 0, total)
-	}
 	// With Keep, the pickups (a list per scenario, most of them never
-	// shown) are listed only for the scenarios kept, by putting the
-	// simulator back in the state right after the failure.
+	// shown) are listed only for the scenarios kept, from the state the
+	// simulator keeps of the last failure it ran (or, for a PSU fault
+	// whose element's scenario was not kept, by putting the simulator back
+	// in the state right after that element's failure).
 	s.skipPickups = o.Keep != nil
 	t := newTally()
-	// add counts sc and holds it when kept; fail, psuDev and psuK are its
-	// failure, as for Sim.Run, or, for a PSU fault that is the same as the
-	// scenario of the element it opens, target is that element (its
-	// pickups are the target's); -1 otherwise.
-	add := func(sc *Scenario, target int32, fail []int32, psuDev, psuK int32) {
+	// The scenarios kept, by reference: the report's list is built at the
+	// end, in one allocation of the size it needs.
+	var refs []keptRef
+	var own []Scenario // PSU faults run on their own
+	if o.Keep == nil {
+		refs = make([]keptRef, 0, total)
+	}
+	// keep counts sc and notes it when kept: sc is the scenario s ran
+	// last, or, when target >= 0, a PSU fault whose scenario is that of
+	// element target (whose pickups it shares).
+	keep := func(sc *Scenario, target int32) bool {
 		t.add(sc)
 		if o.Keep == nil {
-			rep.Scenarios = append(rep.Scenarios, *sc)
-			return
+			return true
 		}
 		if !o.Keep(sc) {
-			return
+			return false
 		}
 		if sc.Pickups == nil {
 			if target >= 0 {
@@ -132,10 +135,10 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 				}
 				sc.Pickups = byElem[target].Pickups
 			} else {
-				sc.Pickups = s.pickupsAfter(fail, psuDev, psuK)
+				sc.Pickups = s.snapPickups() // sc is the scenario Run just ran
 			}
 		}
-		rep.Scenarios = append(rep.Scenarios, *sc)
+		return true
 	}
 	one := make([]int32, 1)
 	for e := range m.Elements {
@@ -144,37 +147,62 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		}
 		one[0] = int32(e)
 		byElem[e] = s.Run(one, -1, -1, o.HorizonS)
-		add(&byElem[e], -1, one, -1, -1)
+		if keep(&byElem[e], -1) {
+			refs = append(refs, keptRef{e: int32(e), own: -1})
+		}
 		tick()
 	}
+	var psu Scenario // one PSU fault's scenario at a time
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
 			target := n.FaultTarget(d, k)
 			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
 				// The feed survives the opening (a transfer switch moved
 				// it): the faulted PSU is one more loss.
-				sc := s.Run(nil, int32(d), int32(k), o.HorizonS)
-				add(&sc, -1, nil, int32(d), int32(k))
+				psu = s.Run(nil, int32(d), int32(k), o.HorizonS)
+				if keep(&psu, -1) {
+					refs = append(refs, keptRef{e: -1, own: int32(len(own))})
+					own = append(own, psu)
+				}
 				tick()
 				continue
 			}
-			sc := byElem[target] // same outcome: the fault opens target
-			name := PSUName(m, d, k)
-			sc.Failed = []string{name}
-			sc.Kind = "psu"
-			sc.Opens = m.Elements[target].ID
-			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			add(&sc, target, nil, -1, -1)
+			psu = byElem[target] // same outcome: the fault opens target
+			psu.Failed = []string{PSUName(m, d, k)}
+			psu.Kind = "psu"
+			psu.Opens = m.Elements[target].ID
+			psu.SameAs = psu.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+			if keep(&psu, target) {
+				refs = append(refs, keptRef{e: target, own: -1, failed: psu.Failed})
+			}
 			tick()
 		}
 	}
-	if rep.Scenarios == nil {
-		rep.Scenarios = []Scenario{}
+	rep := SweepReport{Scenarios: make([]Scenario, len(refs))}
+	for i, r := range refs {
+		switch {
+		case r.own >= 0:
+			rep.Scenarios[i] = own[r.own]
+		case r.failed == nil:
+			rep.Scenarios[i] = byElem[r.e]
+		default:
+			sc := &rep.Scenarios[i]
+			*sc = byElem[r.e]
+			sc.Failed, sc.Kind, sc.Opens, sc.SameAs = r.failed, "psu", m.Elements[r.e].ID, m.Elements[r.e].ID
+		}
 	}
 	rankScenarios(rep.Scenarios)
 	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
 	rep.Summary.cannotJudge(m)
 	return rep
+}
+
+// keptRef names a scenario a sweep keeps: own[own] when own >= 0 (a PSU
+// fault run on its own), else element e's scenario, as the failure of PSU
+// failed[0] when failed is set (a PSU fault that opens e).
+type keptRef struct {
+	e, own int32
+	failed []string
 }
 
 // switchedBetween reports whether an element with two inputs lies on the
