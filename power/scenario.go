@@ -218,7 +218,9 @@ type heat struct {
 // It runs two cascades (see Scenario): the worst case, whose timeline,
 // overloads and pickups the scenario reports, and the certain one, needed
 // only when the worst case trips something (without a trip both end in
-// the same state: a must-trip time is never before a may-trip one).
+// the same state: a must-trip time is never before a may-trip one). The
+// certain cascade starts from the state the worst case checkpointed right
+// after the failure (the same state, not recomputed).
 func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	sc := s.run(fail, psuDev, psuK, horizonS, false)
 	c := Certain{Tripped: sc.Tripped, Trips: []Event{}, Dark: sc.Dark}
@@ -289,7 +291,13 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 				before[e] = s.cur.CurrentA(int(e))
 			}
 		}
-		if iter == 0 {
+		if iter == 0 && certain {
+			// The same failure as the worst case's, whose state right
+			// after it Run checkpointed: the certain cascade starts from
+			// there (its fail and transfer events are not reported).
+			s.restore()
+			opened = append(opened[:0], s.ck.opened...)
+		} else if iter == 0 {
 			s.apply(opened, psuDev, psuK)
 			// A faulted PSU behind a transfer switch: the switch moves the
 			// fault with the load, and the device protecting the new input
@@ -313,12 +321,11 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
-			switch {
-			case certain:
-			case s.skipPickups:
-				s.snapshot()
-			default:
-				sc.Pickups = s.pickups(&s.cur, s.touched)
+			if !certain {
+				s.checkpoint(opened)
+				if !s.skipPickups {
+					sc.Pickups = s.pickups(&s.cur, s.touched)
+				}
 			}
 			changed = s.candidates()
 		}
@@ -433,25 +440,54 @@ func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
 	return s.pickups(&s.cur, s.touched)
 }
 
-// snapshot keeps the live elements the failure touched, with their
-// currents and powers right after it, for snapPickups: the pickups of the
-// last scenario Run ran, listed after the sweep decides to keep it.
-func (s *Sim) snapshot() {
-	if s.snap.Live == nil {
-		s.snap = newFlow(len(s.n.M.Elements))
+// checkpoint keeps the present state, right after a failure that opened
+// the elements opened, in s.ck.
+func (s *Sim) checkpoint(opened []int32) {
+	ck := &s.ck
+	if ck.flow.Live == nil {
+		ck.flow = newFlow(len(s.n.M.Elements))
 	}
-	s.snapList = s.snapList[:0]
 	for _, e := range s.touched {
-		if s.cur.Live[e] {
-			s.snap.Live[e], s.snap.Cur[e], s.snap.P[e], s.snap.Q[e] = true, s.cur.Cur[e], s.cur.P[e], s.cur.Q[e]
-			s.snapList = append(s.snapList, e)
-		}
+		ck.flow.Live[e], ck.flow.Active[e], ck.flow.Cur[e], ck.flow.P[e], ck.flow.Q[e] = s.cur.Live[e], s.cur.Active[e], s.cur.Cur[e], s.cur.P[e], s.cur.Q[e]
 	}
+	ck.touched = append(ck.touched[:0], s.touched...)
+	ck.region = append(ck.region[:0], s.region...)
+	ck.devs = append(ck.devs[:0], s.devs...)
+	ck.opened = append(ck.opened[:0], opened...)
+	ck.faultDev, ck.faultK = s.faultDev, s.faultK
 }
 
-// snapPickups lists the pickups of the last scenario Run ran with
-// skipPickups set (Scenario.Pickups, as Run lists them without it).
-func (s *Sim) snapPickups() []Pickup { return s.pickups(&s.snap, s.snapList) }
+// restore puts the simulator back in the state s.ck kept.
+func (s *Sim) restore() {
+	s.reset()
+	ck := &s.ck
+	for _, e := range ck.touched {
+		s.isTouched[e] = true
+		s.cur.Live[e], s.cur.Active[e], s.cur.Cur[e], s.cur.P[e], s.cur.Q[e] = ck.flow.Live[e], ck.flow.Active[e], ck.flow.Cur[e], ck.flow.P[e], ck.flow.Q[e]
+	}
+	s.touched = append(s.touched, ck.touched...)
+	for _, e := range ck.region {
+		s.inRegion[e] = true
+	}
+	s.region = append(s.region, ck.region...)
+	for _, e := range ck.opened {
+		s.open[e] = true
+	}
+	for _, d := range ck.devs {
+		s.devMark[d] = true
+	}
+	s.devs = append(s.devs, ck.devs...)
+	s.faultDev, s.faultK = ck.faultDev, ck.faultK
+	s.fresh = s.fresh[:0] // no step has run since
+}
+
+// snapPickups lists the pickups of the last scenario Run ran (with
+// skipPickups set: Scenario.Pickups, as Run lists them without it), from
+// its checkpoint.
+func (s *Sim) snapPickups() []Pickup {
+	s.restore()
+	return s.pickups(&s.cur, s.touched)
+}
 
 // candidates lists the elements whose load may have changed, plus those
 // already overloaded in normal operation.
