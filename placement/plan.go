@@ -112,10 +112,11 @@ type heapItem struct {
 	node int32
 }
 
-// The heap's operations are typed (container/heap's algorithm, without
-// boxing every item in an interface): the planner pops and pushes a node
-// for every instance it places. Items are totally ordered (key, then node),
-// so any heap pops them in the same order.
+// The heap's operations are typed (no boxing of every item in an
+// interface, as container/heap would) and the heap is 4-ary (half the
+// levels of a binary heap over a large pool): the planner pops and pushes
+// a node for every instance it places. Items are totally ordered (key,
+// then node), so any heap pops them in the same order.
 
 func (h *nodeHeap) Len() int { return len(h.list) }
 
@@ -127,7 +128,7 @@ func (a heapItem) less(b heapItem) bool {
 }
 
 func (h *nodeHeap) init() {
-	for i := len(h.list)/2 - 1; i >= 0; i-- {
+	for i := (len(h.list) - 2) / 4; i >= 0; i-- {
 		h.down(i)
 	}
 }
@@ -137,13 +138,14 @@ func (h *nodeHeap) push(it heapItem) {
 	l := h.list
 	j := len(l) - 1
 	for j > 0 {
-		i := (j - 1) / 2
-		if !l[j].less(l[i]) {
+		i := (j - 1) / 4
+		if !it.less(l[i]) {
 			break
 		}
-		l[i], l[j] = l[j], l[i]
+		l[j] = l[i]
 		j = i
 	}
+	l[j] = it
 }
 
 func (h *nodeHeap) pop() heapItem {
@@ -159,20 +161,28 @@ func (h *nodeHeap) pop() heapItem {
 func (h *nodeHeap) down(i int) {
 	l := h.list
 	n := len(l)
-	for {
-		j := 2*i + 1
-		if j >= n || j < 0 {
-			return
-		}
-		if r := j + 1; r < n && l[r].less(l[j]) {
-			j = r
-		}
-		if !l[j].less(l[i]) {
-			return
-		}
-		l[i], l[j] = l[j], l[i]
-		i = j
+	if i >= n {
+		return
 	}
+	x := l[i]
+	for {
+		j := 4*i + 1
+		if j >= n {
+			break
+		}
+		best := j
+		for k := j + 1; k < min(j+4, n); k++ {
+			if l[k].less(l[best]) {
+				best = k
+			}
+		}
+		if !l[best].less(x) {
+			break
+		}
+		l[i] = l[best]
+		i = best
+	}
+	l[i] = x
 }
 
 // svcQueue orders services ready to plan by release time, then longest
