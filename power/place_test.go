@@ -213,3 +213,83 @@ func TestPlaceBoundLarge(t *testing.T) {
 	}
 	t.Logf("50 racks, 400 × %s: placement %.4f (worst: %s), LP bound %.4f, gap %.2f %% (%d variables, %d rows)", adds[0].Model, got, p.WorstAfter, bound.Ratio, 100*(got/bound.Ratio-1), bound.Vars, bound.Rows)
 }
+
+// fullVerify is the dumb reference of verifySweep: both sweeps in full,
+// every failure after compared with the same failure before (a new PSU's
+// fault with the element it opens).
+func fullVerify(before, after *Network) PlaceVerification {
+	sb := before.Sweep(SweepOptions{})
+	sa := after.Sweep(SweepOptions{})
+	was := map[string]Verdict{}
+	for i := range sb.Scenarios {
+		was[strings.Join(sb.Scenarios[i].Failed, "+")] = sb.Scenarios[i].Outcome
+	}
+	v := PlaceVerification{Scenarios: len(sa.Scenarios), Worse: []string{}}
+	worstA, worstB := OK, OK
+	for i := range sa.Scenarios {
+		sc := &sa.Scenarios[i]
+		worstA = max(worstA, sc.Outcome)
+		key := strings.Join(sc.Failed, "+")
+		prev, ok := was[key]
+		if !ok && sc.Opens != "" {
+			prev = was[sc.Opens]
+		}
+		if sc.Outcome > OK {
+			worstB = max(worstB, prev)
+		}
+		if sc.Outcome > prev {
+			v.Worse = append(v.Worse, fmt.Sprintf("%s: %s (was %s)", key, sc.Outcome, prev))
+		}
+	}
+	slices.Sort(v.Worse)
+	v.OutcomeBefore, v.OutcomeAfter, v.OK = worstB.String(), worstA.String(), len(v.Worse) == 0
+	return v
+}
+
+// TestVerifySweepMatchesFull: verifySweep runs only the failures that are
+// not ok after on the model before; it finds what comparing both full
+// sweeps finds, on placements and on additions that make failures worse
+// (a third server on each incident breaker pair, new servers on every
+// small-dc rack).
+func TestVerifySweepMatchesFull(t *testing.T) {
+	cases := map[string]struct {
+		files []string
+		extra func(m *topology.Model) []topology.Device
+	}{
+		"incident": {[]string{"../examples/incident-2019.toml"}, nil},
+		"small-dc": {smallDC, nil},
+	}
+	for name, c := range cases {
+		m := loadFiles(t, c.files...)
+		// New devices: a copy of every third device (same rack, feeds and
+		// model), which loads what is already loaded.
+		var add []topology.Device
+		for d := 0; d < len(m.Devices); d += 3 {
+			nd := m.Devices[d]
+			nd.ID = fmt.Sprintf("%s-copy", nd.ID)
+			add = append(add, nd)
+		}
+		m2, err := m.WithDevices(add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after := NewNetwork(m, BasisConservative), NewNetwork(m2, BasisConservative)
+		got, want := verifySweep(before, after), fullVerify(before, after)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
+		}
+		if name == "small-dc" && got.OK {
+			t.Errorf("%s: a copy of every third device makes no failure worse: the case tests nothing", name)
+		}
+		// And a placement.
+		p, err := Place(before, PlaceOptions{Add: []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after = NewNetwork(p.Model(), BasisConservative)
+		got, want = verifySweep(before, after), fullVerify(before, after)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s placement: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
+		}
+	}
+}

@@ -39,6 +39,9 @@ type SweepOptions struct {
 	// that the sweep of a large site holds no more than what will be
 	// shown. Nil keeps them all.
 	Keep func(*Scenario) bool
+	// each, when set, is called with every scenario and the failure it
+	// simulates, before Keep.
+	each func(failure, *Scenario)
 }
 
 // SweepSummary counts the outcome of a sweep.
@@ -106,7 +109,10 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		rep.Scenarios = make([]Scenario, 0, total)
 	}
 	t := newTally()
-	add := func(sc Scenario) {
+	add := func(f failure, sc Scenario) {
+		if o.each != nil {
+			o.each(f, &sc)
+		}
 		t.add(&sc)
 		if o.Keep == nil || o.Keep(&sc) {
 			rep.Scenarios = append(rep.Scenarios, sc)
@@ -117,26 +123,13 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			return SweepReport{Stopped: true}
 		}
 		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
-		add(byElem[e])
+		add(failure{elem: e, psu: -1}, byElem[e])
 		tick()
 	}
+	elem := func(e int32) Scenario { return byElem[e] }
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
-			target := n.FaultTarget(d, k)
-			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
-				// The feed survives the opening (a transfer switch moved
-				// it): the faulted PSU is one more loss.
-				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
-				tick()
-				continue
-			}
-			sc := byElem[target] // same outcome: the fault opens target
-			name := PSUName(m, d, k)
-			sc.Failed = []string{name}
-			sc.Kind = "psu"
-			sc.Opens = m.Elements[target].ID
-			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			add(sc)
+			add(failure{elem: -1, dev: d, psu: k}, n.psuScenario(s, d, k, elem, o.HorizonS))
 			tick()
 		}
 	}
@@ -147,6 +140,58 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
 	rep.Summary.cannotJudge(m)
 	return rep
+}
+
+// psuScenario is the failure of PSU k of device d: the fault opens the
+// protective device above it (FaultTarget), so the scenario is that
+// element's (elem returns it, as run by s) under the PSU's name; when the
+// feed survives the opening, through a transfer switch, the faulted PSU is
+// one more loss and its own scenario is run.
+func (n *Network) psuScenario(s *Sim, d, k int, elem func(int32) Scenario, horizonS float64) Scenario {
+	m := n.M
+	target := n.FaultTarget(d, k)
+	if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
+		return s.Run(nil, int32(d), int32(k), horizonS)
+	}
+	sc := elem(target) // same outcome: the fault opens target
+	sc.Failed = []string{PSUName(m, d, k)}
+	sc.Kind = "psu"
+	sc.Opens = m.Elements[target].ID
+	sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+	return sc
+}
+
+// failure names one single failure of a sweep: element elem (psu < 0),
+// or PSU psu of device dev (indices into the model).
+type failure struct {
+	elem, dev, psu int
+}
+
+// outcomes runs only the given single failures, each exactly as Sweep
+// runs it, and returns their outcomes in the same order.
+func (n *Network) outcomes(fs []failure, horizonS float64) []Verdict {
+	if horizonS <= 0 {
+		horizonS = DefaultHorizonS
+	}
+	s := NewSim(n)
+	ran := map[int32]Scenario{}
+	elem := func(e int32) Scenario {
+		sc, ok := ran[e]
+		if !ok {
+			sc = s.Run([]int32{e}, -1, -1, horizonS)
+			ran[e] = sc
+		}
+		return sc
+	}
+	out := make([]Verdict, len(fs))
+	for i, f := range fs {
+		if f.psu < 0 {
+			out[i] = elem(int32(f.elem)).Outcome
+			continue
+		}
+		out[i] = n.psuScenario(s, f.dev, f.psu, elem, horizonS).Outcome
+	}
+	return out
 }
 
 // switchedBetween reports whether an element with two inputs lies on the
