@@ -216,6 +216,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		return 0
 	})
 	b := NewBudget(n)
+	pr := b.NewProber()
 	load := b.Load(n.DrawW)
 	p.WorstBefore = load.Worst()
 	before := load.Clone()
@@ -245,7 +246,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		unit := make([]phasors, len(b.elems))
 		same := make([]bool, len(b.elems))
 		for i, s := range slots {
-			probes[i] = b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
+			probes[i] = pr.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
 			for _, t := range probes[i].terms {
 				if reach[t.g] == 0 {
 					unit[t.g], same[t.g] = t.unit, true

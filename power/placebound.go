@@ -71,6 +71,7 @@ type lpEnt struct {
 func PlaceLowerBound(n *Network, o PlaceOptions) (PlaceBound, error) {
 	m := n.M
 	b := NewBudget(n)
+	pr := b.NewProber()
 	load := b.Load(n.DrawW)
 	sides := rackSides(m)
 	allowed := make([]bool, len(m.Racks))
@@ -105,7 +106,7 @@ func PlaceLowerBound(n *Network, o PlaceOptions) (PlaceBound, error) {
 				continue
 			}
 			for _, s := range slotsOf(r, sides[r], dm.PSUs) {
-				p := b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
+				p := pr.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
 				if ok, _ := load.FitsProbe(p, w); ok {
 					cols = append(cols, col{req: ri, p: p, w: w})
 				}
