@@ -62,6 +62,9 @@ func Headroom(rep power.HeadroomReport, top int) *Chart {
 		if !r.Safe {
 			h.Value = 0
 			h.ItemStyle = &opts.ItemStyle{Color: "#c23531"}
+			// A 0 kW bar draws nothing: the rack says it in words.
+			h.Label = map[string]any{"show": true, "position": "top", "rotate": 90, "align": "left", "verticalAlign": "middle",
+				"formatter": "NOT N-1-safe", "color": "#c23531", "fontWeight": "bold"}
 		}
 		head[i] = h
 		l := headroomBar{Safe: r.Safe, Unlimited: r.LargestDeviceW == nil}
@@ -121,4 +124,5 @@ type headroomBar struct {
 	LoadA     float64         `json:"load_a,omitempty"`  // its failover-case load, A
 	LimitA    float64         `json:"limit_a,omitempty"` // its limit, A
 	ItemStyle *opts.ItemStyle `json:"itemStyle,omitempty"`
+	Label     map[string]any  `json:"label,omitempty"` // on a rack not N-1-safe: says so (echarts' label keys)
 }
