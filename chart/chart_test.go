@@ -272,6 +272,9 @@ func TestHeadroomData(t *testing.T) {
 	if bar["value"].(float64) != 0 || bar["safe"] != false || bar["binding"] != "breaker-a" || bar["itemStyle"].(map[string]any)["color"] != "#c23531" {
 		t.Errorf("incident rack bar = %v, want 0 kW, not safe, breaker-a, red", bar)
 	}
+	if ma, _ := json.Marshal(series(o)[0]["markArea"]); !strings.Contains(string(ma), `[{"xAxis":"rack-1"},{"xAxis":"rack-1"}]`) {
+		t.Errorf("the unsafe rack's column is not shaded: markArea %s", ma)
+	}
 	if sum := Headroom(rep, 0).Summary; !strings.HasPrefix(sum, "1 of 1 racks not N-1-safe") {
 		t.Errorf("summary %q", sum)
 	}

@@ -20,7 +20,8 @@ const DefaultTop = 40
 // still be added with no single failure taking a breaker past its
 // continuous limit or a UPS past its rating, and the largest single new
 // device, in kW, with the element that binds each rack in the tooltip. A
-// rack that is not N-1-safe now has 0 kW and a red bar. Racks come least
+// rack that is not N-1-safe now has 0 kW, a red label and a red-shaded
+// column. Racks come least
 // headroom first (those not safe, then by headroom, then by id); at most
 // top of them (DefaultTop when top <= 0). A rack with nothing limited
 // above it (null headroom) comes last, at 0 kW, marked unlimited.
@@ -88,6 +89,17 @@ func Headroom(rep power.HeadroomReport, top int) *Chart {
 	bar.MultiSeries = append(bar.MultiSeries,
 		charts.SingleSeries{Name: "N-1-safe headroom", Type: "bar", Data: head, Color: "#5470c6"},
 		charts.SingleSeries{Name: "largest single device", Type: "bar", Data: largest, Color: "#9dd1b9"})
+	// A rack not N-1-safe has a 0 kW bar: its whole column is shaded red.
+	var unsafe []any
+	for _, r := range racks {
+		if !r.Safe {
+			unsafe = append(unsafe, []any{map[string]any{"xAxis": r.Rack}, map[string]any{"xAxis": r.Rack}})
+		}
+	}
+	if len(unsafe) > 0 {
+		bar.MultiSeries[0].MarkAreas = &opts.MarkAreas{Data: unsafe, MarkAreaStyle: opts.MarkAreaStyle{
+			ItemStyle: &opts.ItemStyle{Color: "rgba(194, 53, 49, 0.18)"}, Label: &opts.Label{Show: opts.Bool(false)}}}
+	}
 	bar.Tooltip = opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: js(`function (ps) {
   var out = ps.length ? ps[0].name : '';
   ps.forEach(function (p) {
