@@ -41,6 +41,9 @@ type SweepOptions struct {
 	// Pickups are listed (they are nil then): the sweep lists them only
 	// for the scenarios kept.
 	Keep func(*Scenario) bool
+	// each, when set, is called with every scenario and the failure it
+	// simulates, before Keep.
+	each func(failure, *Scenario)
 }
 
 // SweepSummary counts the outcome of a sweep.
@@ -120,7 +123,10 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	// keep counts sc and notes it when kept: sc is the scenario s ran
 	// last, or, when target >= 0, a PSU fault whose scenario is that of
 	// element target (whose pickups it shares).
-	keep := func(sc *Scenario, target int32) bool {
+	keep := func(f failure, sc *Scenario, target int32) bool {
+		if o.each != nil {
+			o.each(f, sc)
+		}
 		t.add(sc)
 		if o.Keep == nil {
 			return true
@@ -147,33 +153,22 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		}
 		one[0] = int32(e)
 		byElem[e] = s.Run(one, -1, -1, o.HorizonS)
-		if keep(&byElem[e], -1) {
+		if keep(failure{elem: e, psu: -1}, &byElem[e], -1) {
 			refs = append(refs, keptRef{e: int32(e), own: -1})
 		}
 		tick()
 	}
-	var psu Scenario // one PSU fault's scenario at a time
+	elem := func(e int32) Scenario { return byElem[e] }
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
-			target := n.FaultTarget(d, k)
-			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
-				// The feed survives the opening (a transfer switch moved
-				// it): the faulted PSU is one more loss.
-				psu = s.Run(nil, int32(d), int32(k), o.HorizonS)
-				if keep(&psu, -1) {
+			psu, target := n.psuScenario(s, d, k, elem, o.HorizonS)
+			if keep(failure{elem: -1, dev: d, psu: k}, &psu, target) {
+				if target < 0 {
 					refs = append(refs, keptRef{e: -1, own: int32(len(own))})
 					own = append(own, psu)
+				} else {
+					refs = append(refs, keptRef{e: target, own: -1, failed: psu.Failed})
 				}
-				tick()
-				continue
-			}
-			psu = byElem[target] // same outcome: the fault opens target
-			psu.Failed = []string{PSUName(m, d, k)}
-			psu.Kind = "psu"
-			psu.Opens = m.Elements[target].ID
-			psu.SameAs = psu.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			if keep(&psu, target) {
-				refs = append(refs, keptRef{e: target, own: -1, failed: psu.Failed})
 			}
 			tick()
 		}
@@ -203,6 +198,61 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 type keptRef struct {
 	e, own int32
 	failed []string
+}
+
+// psuScenario is the failure of PSU k of device d: the fault opens the
+// protective device above it (FaultTarget), so the scenario is that
+// element's (elem returns it, as run by s) under the PSU's name; when the
+// feed survives the opening, through a transfer switch, the faulted PSU is
+// one more loss and its own scenario is run. shared is the element whose
+// scenario it is, or -1 when it was run on its own (then it is the last
+// scenario s ran).
+func (n *Network) psuScenario(s *Sim, d, k int, elem func(int32) Scenario, horizonS float64) (sc Scenario, shared int32) {
+	m := n.M
+	target := n.FaultTarget(d, k)
+	if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
+		return s.Run(nil, int32(d), int32(k), horizonS), -1
+	}
+	sc = elem(target) // same outcome: the fault opens target
+	sc.Failed = []string{PSUName(m, d, k)}
+	sc.Kind = "psu"
+	sc.Opens = m.Elements[target].ID
+	sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+	return sc, target
+}
+
+// failure names one single failure of a sweep: element elem (psu < 0),
+// or PSU psu of device dev (indices into the model).
+type failure struct {
+	elem, dev, psu int
+}
+
+// outcomes runs only the given single failures, each exactly as Sweep
+// runs it, and returns their outcomes in the same order.
+func (n *Network) outcomes(fs []failure, horizonS float64) []Verdict {
+	if horizonS <= 0 {
+		horizonS = DefaultHorizonS
+	}
+	s := NewSim(n)
+	ran := map[int32]Scenario{}
+	elem := func(e int32) Scenario {
+		sc, ok := ran[e]
+		if !ok {
+			sc = s.Run([]int32{e}, -1, -1, horizonS)
+			ran[e] = sc
+		}
+		return sc
+	}
+	out := make([]Verdict, len(fs))
+	for i, f := range fs {
+		if f.psu < 0 {
+			out[i] = elem(int32(f.elem)).Outcome
+			continue
+		}
+		sc, _ := n.psuScenario(s, f.dev, f.psu, elem, horizonS)
+		out[i] = sc.Outcome
+	}
+	return out
 }
 
 // switchedBetween reports whether an element with two inputs lies on the
