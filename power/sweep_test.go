@@ -256,3 +256,29 @@ func TestSweepKeep(t *testing.T) {
 		t.Errorf("kept %v, want the %d risky scenarios %v", got, len(want), want)
 	}
 }
+
+// TestSweepSmallDCMatchesReference: every single failure of
+// examples/small-dc (what the goldens summarize) cascades as the
+// reference cascade says, in the worst case and the certain one: the
+// timelines the one-line golden only counts are checked in full here.
+func TestSweepSmallDCMatchesReference(t *testing.T) {
+	n := NewNetwork(loadFiles(t, smallDC...), BasisConservative)
+	m, s := n.M, NewSim(n)
+	check := func(fail []int32, dev, k int) {
+		t.Helper()
+		sc := s.Run(fail, int32(dev), int32(k), DefaultHorizonS)
+		what := fmt.Sprintf("small-dc %v", sc.Failed)
+		worst, sure := refCascade(n, fail, dev, k, DefaultHorizonS, false), refCascade(n, fail, dev, k, DefaultHorizonS, true)
+		sameCascade(t, what, sc, worst)
+		sameCertain(t, what, sc, sure)
+		sameOutcome(t, what, sc, worst, sure)
+	}
+	for e := range m.Elements {
+		check([]int32{int32(e)}, -1, -1)
+	}
+	for d := range m.Devices {
+		for k := range m.Devices[d].Feeds {
+			check(nil, d, k)
+		}
+	}
+}
