@@ -57,7 +57,7 @@ for p in "${pkgs[@]}"; do
   go clean -testcache
   start=$(date +%s)
   status=complete
-  if ! timeout "$budget" nice -n 19 "$gremlins" unleash --workers "$workers" \
+  if ! timeout -k 2m "$budget" nice -n 19 "$gremlins" unleash --workers "$workers" \
       --timeout-coefficient "$coef" "./$p" >"$log" 2>&1; then
     status=partial
   fi
