@@ -236,3 +236,23 @@ func (v rawVisitor) Visit(obj map[string]any) {
 func setRaw(bc *charts.BaseConfiguration, raw map[string]any) {
 	bc.Accept(rawVisitor{raw: raw})
 }
+
+// Embed writes the chart for a page that loads echarts itself: the body
+// of the page HTML writes (the chart's container and the script that
+// draws it), without the document around it. The script declares the
+// chart's variables with let: a page that draws the chart again runs it
+// inside a block.
+func (c *Chart) Embed(w io.Writer) error {
+	var page bytes.Buffer
+	if err := c.HTML(&page, Render{}); err != nil {
+		return err
+	}
+	s := page.String()
+	i := strings.Index(s, "<body>")
+	j := strings.LastIndex(s, "</body>")
+	if i < 0 || j < i {
+		return fmt.Errorf("%s chart: the page has no body", c.Kind)
+	}
+	_, err := io.WriteString(w, s[i+len("<body>"):j])
+	return err
+}

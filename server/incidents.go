@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"blackstart/analysis"
 	"blackstart/data/events"
 	"blackstart/data/store"
 	"blackstart/estimate"
@@ -31,13 +32,33 @@ const MaxBatchBytes = 16 << 20
 // came (the ETA moves with the clock: nodes go stale).
 const StreamRefresh = 10 * time.Second
 
+// DefaultMaxLive bounds the live estimators kept in memory when
+// Config.MaxLive is 0: an incident past it that was not asked about for
+// the longest is dropped, and rebuilt from its stored events when asked
+// again.
+const DefaultMaxLive = 64
+
+// revState is what every incident of one model revision shares, built
+// once and read-only: the cluster, the restart plan, and the events
+// reader's index of names. refs counts the live estimators using it; at
+// 0 it is dropped.
+type revState struct {
+	c     *placement.Cluster
+	p     *placement.Plan
+	x     *events.Index
+	refs  int           // under incidents.mu
+	ready chan struct{} // closed once built (or failed: err)
+	err   error
+}
+
 // live is one incident's live estimator, kept between batches: a batch is
 // observed once, never re-read. mu serialises its batches and estimates.
 type live struct {
 	mu    sync.Mutex
 	in    store.Incident
-	c     *placement.Cluster
-	p     *placement.Plan
+	rev   *revState
+	c     *placement.Cluster // = rev.c
+	p     *placement.Plan    // = rev.p
 	l     *estimate.Live
 	n     int     // events observed (= acknowledged)
 	lastT float64 // the latest event's time, s from the start
@@ -45,16 +66,32 @@ type live struct {
 	// changed is closed (and replaced) when a batch is acknowledged or the
 	// incident is closed: /stream waits on it.
 	changed chan struct{}
+	// The last ETA document answered (JSON, as estimate live prints it)
+	// and what it is of: the events observed and the time asked, s. The
+	// estimate is a function of these alone.
+	etaN    int
+	etaAt   float64
+	etaJSON []byte
+	// hist is the estimates made from the kept estimator, in time order,
+	// one per events count (the latest at that count): the ETA chart of
+	// the incident page. At most MaxHistory, thinned by halves.
+	hist []estimate.Snapshot
+	// dropped is set (under mu) when the estimator is evicted: a request
+	// holding it asks for the incident's estimator again.
+	dropped bool
+	used    uint64 // when it was last asked for (incidents.clock)
 }
 
-// incidents holds the live estimators of the incidents asked about.
+// incidents holds the live estimators of the incidents asked about, at
+// most max of them, and the revisions they share.
 type incidents struct {
-	mu sync.Mutex
-	m  map[int64]*live
+	mu    sync.Mutex
+	m     map[int64]*live
+	revs  map[string]*revState // by revision hash
+	max   int
+	clock uint64
 }
 
-// liveOf returns the live estimator of incident id, building it once from
-// the stored events (after a restart).
 // incidentID parses an incident id of a route's path: a number from 1,
 // else 404.
 func incidentID(text string) (int64, error) {
@@ -65,36 +102,140 @@ func incidentID(text string) (int64, error) {
 	return id, nil
 }
 
+// liveOf returns the live estimator of incident id, building it once from
+// the stored events (after a restart, or after it was evicted). The
+// caller takes lv.mu and, finding lv.dropped, asks again (lockLive does).
 func (s *Server) liveOf(ctx context.Context, idText string) (*live, error) {
 	id, err := incidentID(idText)
 	if err != nil {
 		return nil, err
 	}
-	s.inc.mu.Lock()
-	lv := s.inc.m[id]
-	if lv == nil {
-		lv = &live{changed: make(chan struct{})}
-		lv.mu.Lock() // built below, outside the map's lock
-		s.inc.m[id] = lv
-		s.inc.mu.Unlock()
-		err := s.buildLive(ctx, id, lv)
-		lv.mu.Unlock()
-		if err != nil {
-			s.inc.mu.Lock()
-			delete(s.inc.m, id)
+	for {
+		s.inc.mu.Lock()
+		s.inc.clock++
+		lv := s.inc.m[id]
+		if lv == nil {
+			lv = &live{changed: make(chan struct{}), used: s.inc.clock}
+			lv.mu.Lock() // built below, outside the map's lock
+			s.inc.m[id] = lv
+			s.evictLocked(lv)
 			s.inc.mu.Unlock()
+			err := s.buildLive(ctx, id, lv)
+			if err != nil {
+				lv.dropped = true
+				lv.mu.Unlock()
+				s.inc.mu.Lock()
+				if s.inc.m[id] == lv {
+					delete(s.inc.m, id)
+				}
+				s.inc.mu.Unlock()
+				return nil, err
+			}
+			lv.mu.Unlock()
+			return lv, nil
+		}
+		lv.used = s.inc.clock
+		s.inc.mu.Unlock()
+		lv.mu.Lock()
+		ok := !lv.dropped
+		lv.mu.Unlock()
+		if ok {
+			return lv, nil
+		}
+		// its build failed or it was evicted meanwhile: again
+	}
+}
+
+// lockLive is liveOf with the estimator locked: the caller unlocks it.
+func (s *Server) lockLive(ctx context.Context, idText string) (*live, error) {
+	for {
+		lv, err := s.liveOf(ctx, idText)
+		if err != nil {
 			return nil, err
 		}
-		return lv, nil
+		lv.mu.Lock()
+		if !lv.dropped {
+			return lv, nil
+		}
+		lv.mu.Unlock()
 	}
+}
+
+// evictLocked drops the estimators asked about least recently while more
+// than the bound are kept, sparing keep and any in use (locked). Called
+// with s.inc.mu held.
+func (s *Server) evictLocked(keep *live) {
+	for len(s.inc.m) > s.inc.max {
+		var victim *live
+		var vid int64
+		for id, lv := range s.inc.m {
+			if lv != keep && (victim == nil || lv.used < victim.used) {
+				victim, vid = lv, id
+			}
+		}
+		if victim == nil || !victim.mu.TryLock() {
+			return // all in use: over the bound until one is free
+		}
+		s.dropLocked(vid, victim)
+		victim.mu.Unlock()
+	}
+}
+
+// dropLocked forgets incident id's estimator lv (locked by the caller,
+// s.inc.mu held) and releases its revision.
+func (s *Server) dropLocked(id int64, lv *live) {
+	lv.dropped = true
+	lv.etaJSON = nil
+	if s.inc.m[id] == lv {
+		delete(s.inc.m, id)
+	}
+	if r := lv.rev; r != nil {
+		lv.rev = nil
+		if r.refs--; r.refs == 0 {
+			delete(s.inc.revs, lv.in.Revision)
+		}
+	}
+	close(lv.changed) // streams on it look again
+	lv.changed = make(chan struct{})
+}
+
+// revOf returns the shared state of revision sha of model, built once
+// (the incidents asking while it is built wait for it).
+func (s *Server) revOf(ctx context.Context, model, sha string) (*revState, error) {
+	s.inc.mu.Lock()
+	if r := s.inc.revs[sha]; r != nil {
+		r.refs++
+		s.inc.mu.Unlock()
+		<-r.ready
+		if r.err != nil {
+			s.inc.mu.Lock()
+			r.refs--
+			s.inc.mu.Unlock()
+			return nil, r.err
+		}
+		return r, nil
+	}
+	r := &revState{refs: 1, ready: make(chan struct{})}
+	s.inc.revs[sha] = r
 	s.inc.mu.Unlock()
-	lv.mu.Lock()
-	ok := lv.l != nil
-	lv.mu.Unlock()
-	if !ok { // its build failed: try again
-		return s.liveOf(ctx, idText)
+	m, _, err := s.db.LoadModel(ctx, model, sha)
+	if err == nil {
+		r.c = placement.NewCluster(m)
+		r.p = placement.NewPlan(r.c)
+		r.x = events.NewIndex(r.c)
 	}
-	return lv, nil
+	r.err = err
+	if err != nil {
+		s.inc.mu.Lock()
+		delete(s.inc.revs, sha) // the next asks again
+		r.refs--
+		s.inc.mu.Unlock()
+	}
+	close(r.ready)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
@@ -103,29 +244,50 @@ func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
 	if err != nil {
 		return err
 	}
-	m, _, err := s.db.LoadModel(ctx, in.Model, in.Revision)
+	r, err := s.revOf(ctx, in.Model, in.Revision)
 	if err != nil {
 		return err
 	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
+	lv.in, lv.rev = in, r // released by dropLocked from here on
 	body, seq, err := s.db.IncidentEvents(ctx, id, 1)
 	if err != nil {
+		s.releaseRev(lv)
 		return err
 	}
-	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c, events.Options{AllowEmpty: true})
+	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), r.c, events.Options{AllowEmpty: true, Index: r.x})
 	if err != nil {
+		s.releaseRev(lv)
 		return fmt.Errorf("incident %d: its stored events do not read back: %w", id, err)
 	}
-	l := estimate.NewLive(c, p)
+	l := estimate.NewLive(r.c, r.p)
 	for _, e := range evs {
 		l.Observe(e)
 	}
-	lv.in, lv.c, lv.p, lv.l, lv.n, lv.seq = in, c, p, l, len(evs), seq
+	lv.c, lv.p, lv.l, lv.n, lv.seq = r.c, r.p, l, len(evs), seq
 	if len(evs) > 0 {
 		lv.lastT = evs[len(evs)-1].TS
 	}
 	return nil
+}
+
+// releaseRev gives back lv's revision after a failed build.
+func (s *Server) releaseRev(lv *live) {
+	s.inc.mu.Lock()
+	defer s.inc.mu.Unlock()
+	if r := lv.rev; r != nil {
+		lv.rev = nil
+		if r.refs--; r.refs == 0 {
+			delete(s.inc.revs, lv.in.Revision)
+		}
+	}
+}
+
+// LiveStats returns the live estimators kept and the revisions they
+// share (cluster, plan and index each).
+func (s *Server) LiveStats() (incidents, revisions int) {
+	s.inc.mu.Lock()
+	defer s.inc.mu.Unlock()
+	return len(s.inc.m), len(s.inc.revs)
 }
 
 // incidentRequest is the body of POST /api/v1/incidents.
@@ -204,11 +366,10 @@ func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
 	if err := noQuery(r); err != nil {
 		return err
 	}
-	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	lv, err := s.lockLive(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	lv.mu.Lock()
 	defer lv.mu.Unlock()
 	in, err := s.db.CloseIncident(context.WithoutCancel(r.Context()), lv.in.ID)
 	if err != nil {
@@ -216,8 +377,11 @@ func (s *Server) closeIncident(w http.ResponseWriter, r *http.Request) error {
 	}
 	auditOf(r).model, auditOf(r).revision = in.Model, in.Revision
 	lv.in = in
-	close(lv.changed)
-	lv.changed = make(chan struct{})
+	// A closed incident's estimator is not kept: asked again, it is
+	// rebuilt from the stored events (and counts against the bound).
+	s.inc.mu.Lock()
+	s.dropLocked(in.ID, lv)
+	s.inc.mu.Unlock()
 	s.writeJSON(w, http.StatusOK, in)
 	return nil
 }
@@ -262,12 +426,11 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		return errorf(http.StatusBadRequest, "request body: %v", err)
 	}
-	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	lv, err := s.lockLive(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	ctx := context.WithoutCancel(r.Context())
-	lv.mu.Lock()
 	defer lv.mu.Unlock()
 	info := auditOf(r)
 	info.model, info.revision = lv.in.Model, lv.in.Revision
@@ -285,7 +448,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusConflict, "incident %d is closed", lv.in.ID)
 	}
 	evs, err := events.ReadWith("batch", bytes.NewReader(body), lv.c,
-		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true})
+		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true, Index: lv.rev.x})
 	if err != nil {
 		return refused(err)
 	}
@@ -302,7 +465,8 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The batch and its audit are one transaction.
 	info.entry = &store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tokenOf(r).ID, Method: r.Method, Route: r.URL.Path, Remote: r.RemoteAddr}
-	b, err := s.db.AppendBatch(ctx, lv.in.ID, key, body, lv.n, canon.Bytes(), len(evs), lastMS, info.entry)
+	b, err := s.group.append(ctx, s.db, store.BatchRequest{Incident: lv.in.ID, Key: key, Body: body, WantEvents: lv.n,
+		Events: canon.Bytes(), Count: len(evs), LastTMS: lastMS, Audit: info.entry})
 	if err != nil {
 		info.entry = nil // rolled back: the route audits the refusal
 		if errors.Is(err, store.ErrClosed) {
@@ -375,32 +539,98 @@ func (s *Server) atParam(q *query, in store.Incident) (float64, error) {
 	return t.Sub(start).Seconds(), nil
 }
 
-// estimateAt is the live estimate at at (s from the start): the kept
-// estimator's when at is at or after the latest event, else the events up
-// to at replayed into a new one (a look back, as estimate live --at does).
-func (s *Server) estimateAt(ctx context.Context, lv *live, at float64) (estimate.Snapshot, int, error) {
-	lv.mu.Lock()
-	if at >= lv.lastT || lv.n == 0 {
-		snap, seq := lv.l.Estimate(at), lv.seq
-		lv.mu.Unlock()
-		return snap, seq, nil
+// etaAt is the live estimate at at (s from the start) as the JSON
+// estimate live --format json prints: the kept estimator's when at is at
+// or after the latest event (the last document answered again when
+// neither the events nor at changed), else the events up to at replayed
+// into a new one (a look back, as estimate live --at does). seq is the
+// latest batch the estimate is after.
+func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64) float64) (doc []byte, seq int, err error) {
+	lv, err := s.lockLive(ctx, idText)
+	if err != nil {
+		return nil, 0, err
 	}
-	c, p, id, seq := lv.c, lv.p, lv.in.ID, lv.seq
+	t := at(lv.lastT)
+	if t >= lv.lastT || lv.n == 0 {
+		defer lv.mu.Unlock()
+		if lv.etaJSON != nil && lv.etaN == lv.n && lv.etaAt == t {
+			return lv.etaJSON, lv.seq, nil
+		}
+		var b bytes.Buffer
+		snap := lv.l.Estimate(t)
+		if err := analysis.WriteJSON(&b, snap); err != nil {
+			return nil, 0, err
+		}
+		lv.remember(snap)
+		lv.etaN, lv.etaAt, lv.etaJSON = lv.n, t, b.Bytes()
+		return lv.etaJSON, lv.seq, nil
+	}
+	c, p, x, id, seq := lv.c, lv.p, lv.rev.x, lv.in.ID, lv.seq
 	lv.mu.Unlock()
 	body, _, err := s.db.IncidentEvents(ctx, id, 1)
 	if err != nil {
-		return estimate.Snapshot{}, 0, err
+		return nil, 0, err
 	}
-	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c, events.Options{AllowEmpty: true})
+	evs, err := events.ReadWith(fmt.Sprintf("incident %d", id), bytes.NewReader(body), c, events.Options{AllowEmpty: true, Index: x})
 	if err != nil {
-		return estimate.Snapshot{}, 0, err
+		return nil, 0, err
 	}
 	k := 0
-	for k < len(evs) && evs[k].TS <= at {
+	for k < len(evs) && evs[k].TS <= t {
 		k++
 	}
-	snaps := estimate.History(estimate.NewLive(c, p), evs[:k], 0, at)
-	return snaps[len(snaps)-1], seq, nil
+	snaps := estimate.History(estimate.NewLive(c, p), evs[:k], 0, t)
+	var b bytes.Buffer
+	if err := analysis.WriteJSON(&b, snaps[len(snaps)-1]); err != nil {
+		return nil, 0, err
+	}
+	return b.Bytes(), seq, nil
+}
+
+// MaxHistory bounds the estimates an incident's ETA chart keeps.
+const MaxHistory = 512
+
+// remember adds snap, an estimate from the kept estimator, to the
+// chart's history: it replaces the latest when no event came since (and
+// it is later), and every other one is dropped when the history is full.
+func (lv *live) remember(snap estimate.Snapshot) {
+	if k := len(lv.hist) - 1; k >= 0 && lv.hist[k].Up == snap.Up && lv.etaN == lv.n && lv.etaJSON != nil {
+		if snap.TS >= lv.hist[k].TS {
+			lv.hist[k] = snap
+		}
+		return
+	}
+	if k := len(lv.hist) - 1; k >= 0 && snap.TS < lv.hist[k].TS {
+		return // a look at an earlier time: not in the chart's order
+	}
+	if len(lv.hist) == MaxHistory {
+		kept := lv.hist[:0]
+		for k := range lv.hist {
+			if k%2 == 1 || k == len(lv.hist)-1 {
+				kept = append(kept, lv.hist[k])
+			}
+		}
+		lv.hist = kept
+	}
+	lv.hist = append(lv.hist, snap)
+}
+
+// history returns the incident's estimates so far (see live.hist).
+func (s *Server) history(ctx context.Context, idText string) ([]estimate.Snapshot, error) {
+	lv, err := s.lockLive(ctx, idText)
+	if err != nil {
+		return nil, err
+	}
+	defer lv.mu.Unlock()
+	return append([]estimate.Snapshot(nil), lv.hist...), nil
+}
+
+// clockAt is the server's clock as seconds from the incident's start,
+// to the whole second (so that the requests of one second share one
+// estimate), and never before the latest event taken.
+func (s *Server) clockAt(startMS int64, lastT float64) float64 {
+	now := s.cfg.Now().Sub(time.UnixMilli(startMS)).Seconds()
+	return max(0, math.Floor(now), lastT)
 }
 
 // getETA answers what estimate live --format json --start prints for the
@@ -410,29 +640,47 @@ func (s *Server) getETA(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
+	id, err := incidentID(r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	lv.mu.Lock()
-	in, lastT := lv.in, lv.lastT
-	lv.mu.Unlock()
+	in, err := s.incidentOf(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	given := q.v.Get("at") != ""
 	at, err := s.atParam(q, in)
 	if err != nil {
 		return err
 	}
-	if q.v.Get("at") == "" {
-		at = max(at, lastT) // now, and never before an event already taken
-	}
 	if err := q.done(); err != nil {
 		return err
 	}
-	snap, _, err := s.estimateAt(r.Context(), lv, at)
+	doc, _, err := s.etaAt(r.Context(), r.PathValue("id"), func(lastT float64) float64 {
+		if given {
+			return at
+		}
+		return s.clockAt(in.StartMS, lastT) // now, and never before an event already taken
+	})
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, http.StatusOK, snap)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(doc)
 	return nil
+}
+
+// incidentOf is incident id as its live estimator knows it (the store's
+// when it has none yet).
+func (s *Server) incidentOf(ctx context.Context, id int64) (store.Incident, error) {
+	lv, err := s.lockLive(ctx, strconv.FormatInt(id, 10))
+	if err != nil {
+		return store.Incident{}, err
+	}
+	defer lv.mu.Unlock()
+	return lv.in, nil
 }
 
 // stream pushes the incident's estimate as Server-Sent Events: one now,
@@ -443,8 +691,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if err := noQuery(r); err != nil {
 		return err
 	}
-	lv, err := s.liveOf(r.Context(), r.PathValue("id"))
-	if err != nil {
+	id := r.PathValue("id")
+	if _, err := s.liveOf(r.Context(), id); err != nil {
 		return err
 	}
 	fl, ok := w.(http.Flusher)
@@ -471,20 +719,23 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	defer tick.Stop()
 	var buf bytes.Buffer
 	for {
-		lv.mu.Lock()
-		ch, seq, start, lastT := lv.changed, lv.seq, time.UnixMilli(lv.in.StartMS), lv.lastT
+		lv, err := s.lockLive(r.Context(), id)
+		if err != nil {
+			return nil // headers are out: end the stream
+		}
+		ch, seq, startMS := lv.changed, lv.seq, lv.in.StartMS
 		lv.mu.Unlock()
 		if seq != last {
-			snap, seq, err := s.estimateAt(r.Context(), lv, max(lastT, s.cfg.Now().Sub(start).Seconds()))
+			doc, seq, err := s.etaAt(r.Context(), id, func(lastT float64) float64 { return s.clockAt(startMS, lastT) })
 			if err != nil {
 				return nil // headers are out: end the stream
 			}
 			buf.Reset()
 			fmt.Fprintf(&buf, "id: %d\nevent: eta\ndata: ", seq)
-			if err := jsonLine(&buf, snap); err != nil {
+			if err := json.Compact(&buf, doc); err != nil {
 				return nil
 			}
-			buf.WriteString("\n")
+			buf.WriteString("\n\n")
 			rc.SetWriteDeadline(time.Now().Add(ReadTimeout))
 			if _, err := w.Write(buf.Bytes()); err != nil {
 				return nil
@@ -507,9 +758,4 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// jsonLine writes v as one line of JSON (an SSE data field).
-func jsonLine(w io.Writer, v any) error {
-	return json.NewEncoder(w).Encode(v)
 }

@@ -128,3 +128,119 @@ func TestIncidentStreamAndRestart(t *testing.T) {
 		t.Fatalf("batch with a read token: %d %s", code, b)
 	}
 }
+
+// TestLiveBounded: with room for one live estimator, two incidents of one
+// revision posted to in turn evict each other; every batch is still
+// taken once and every ETA (asked twice: the second from the kept
+// document) is what a server that never evicted answers. Closing drops
+// the estimator and the revision they shared.
+func TestLiveBounded(t *testing.T) {
+	e := newEnv(t, Config{MaxLive: 1})
+	c, evs := smallRecovery(t, e)
+	ref := newEnv(t, Config{})
+	smallRecovery(t, ref)
+	for _, env := range []*env{e, ref} {
+		for range 2 {
+			if code, b, _ := env.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T11:00:00Z"}`)); code != http.StatusCreated {
+				t.Fatalf("create: %d %s", code, b)
+			}
+		}
+	}
+	third := len(evs) / 3
+	parts := [][]placement.Event{evs[:third], evs[third : 2*third], evs[2*third:]}
+	for k, part := range parts {
+		for id := 1; id <= 2; id++ {
+			path := fmt.Sprintf("/api/v1/incidents/%d", id)
+			for _, env := range []*env{e, ref} {
+				if code, b, _ := env.do("POST", path+"/events", store.ScopeIngest, batchOf(t, c, part), "Idempotency-Key", fmt.Sprint(k)); code != http.StatusCreated {
+					t.Fatalf("incident %d batch %d: %d %s", id, k, code, b)
+				}
+			}
+			at := fmt.Sprintf("%s/eta?at=%.3f", path, part[len(part)-1].TS+30)
+			_, want, _ := ref.do("GET", at, "", nil)
+			for range 2 {
+				if code, got, _ := e.do("GET", at, "", nil); code != http.StatusOK || !bytes.Equal(got, want) {
+					t.Fatalf("incident %d after batch %d: %d\n%.400s\nwant\n%.400s", id, k, code, got, want)
+				}
+			}
+			if n, revs := e.srv.LiveStats(); n != 1 || revs != 1 {
+				t.Fatalf("after incident %d's batch %d: %d estimators, %d revisions kept; want 1 and 1", id, k, n, revs)
+			}
+		}
+	}
+	for id := 1; id <= 2; id++ {
+		in, err := e.db.GetIncident(context.Background(), int64(id))
+		if err != nil || in.Events != len(evs) {
+			t.Fatalf("incident %d holds %d events, want %d (%v)", id, in.Events, len(evs), err)
+		}
+	}
+	if code, b, _ := e.do("POST", "/api/v1/incidents/2/close", store.ScopeIngest, nil); code != http.StatusOK {
+		t.Fatalf("close: %d %s", code, b)
+	}
+	if n, revs := e.srv.LiveStats(); n != 0 || revs != 0 {
+		t.Fatalf("after closing: %d estimators, %d revisions kept; want none", n, revs)
+	}
+}
+
+// TestGroupCommitConcurrent: 8 clients post 3 batches each to their own
+// incident at once (group commit), and 8 more post the same batches again
+// under the same keys meanwhile (retries): every incident holds its
+// batches once each, in order, and every answer said so.
+func TestGroupCommitConcurrent(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, evs := smallRecovery(t, e)
+	const clients, batches = 8, 3
+	for range clients {
+		if code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T11:00:00Z"}`)); code != http.StatusCreated {
+			t.Fatalf("create: %d %s", code, b)
+		}
+	}
+	n := len(evs) / batches
+	bodies := make([][]byte, batches)
+	for k := range bodies {
+		bodies[k] = batchOf(t, c, evs[k*n:(k+1)*n])
+	}
+	errs := make(chan error, 2*clients)
+	done := make(chan struct{})
+	for k := range 2 * clients {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			id := k%clients + 1
+			for j, body := range bodies {
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/incidents/%d/events", e.ts.URL, id), bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+e.tokens[store.ScopeIngest])
+				req.Header.Set("Idempotency-Key", fmt.Sprint(j))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var a batchAnswer
+				err = json.NewDecoder(res.Body).Decode(&a)
+				res.Body.Close()
+				if err != nil || (res.StatusCode != http.StatusCreated && res.StatusCode != http.StatusOK) || a.Batch.Seq != j+1 || a.Batch.Replayed != (res.StatusCode == http.StatusOK) {
+					errs <- fmt.Errorf("incident %d batch %d: %d %+v %v", id, j, res.StatusCode, a, err)
+					return
+				}
+			}
+		}()
+	}
+	for range 2 * clients {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var want bytes.Buffer
+	for _, b := range bodies {
+		want.Write(b)
+	}
+	for id := int64(1); id <= clients; id++ {
+		got, last, err := e.db.IncidentEvents(context.Background(), id, 1)
+		if err != nil || last != batches || !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("incident %d: %d batches, events equal to the batches once each: %v (%v)", id, last, bytes.Equal(got, want.Bytes()), err)
+		}
+	}
+	t.Logf("%d batches taken in %d transactions", clients*batches, e.srv.group.commits.Load())
+}

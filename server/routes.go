@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/incidents/{id}/stream", read, s.stream)
 	s.handle("GET /api/v1/audit", route{need: store.ScopeAdmin}, s.audit)
 	s.methodNotAllowed()
+	s.pageRoutes()
 	s.handle("/", route{}, func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "no route %s %s (see docs/api.md)", r.Method, r.URL.Path)
 	})
@@ -573,11 +574,27 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	body, err := s.result(r.Context(), key, sha, false, compute)
+	if err != nil {
+		return err
+	}
+	if err := writeStored(w, r, body, etag); err != nil && r.Context().Err() == nil {
+		s.cfg.Log.Printf("writing %s: %v", r.URL.Path, err)
+	}
+	return nil
+}
+
+// result returns the result under key as kept (gzip from 64 KiB: see
+// pack): from the cache, or computed once under the bound on analyses
+// running (errBusy past it) while ctx waits; once no request waits, a
+// computation that can stop does. wait: past the bound, wait for a
+// slot rather than answer errBusy (the pages).
+func (s *Server) result(ctx context.Context, key, sha string, wait bool, compute func(stop func() bool) ([]byte, error)) ([]byte, error) {
 	body, ok := s.cache.get(key)
 	if !ok && s.cfg.PersistResults {
 		var err error
-		if body, ok, err = s.db.Result(r.Context(), sha, key, s.cfg.Version); err != nil {
-			return err
+		if body, ok, err = s.db.Result(ctx, sha, key, s.cfg.Version); err != nil {
+			return nil, err
 		}
 		if ok {
 			s.cache.put(key, body)
@@ -588,11 +605,20 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 	for !ok {
 		f, start := s.cache.join(key)
 		if start {
-			select {
-			case s.sem <- struct{}{}:
-			default:
-				s.cache.finish(key, f, nil, errBusy)
-				return errBusy
+			if wait { // a page: its reader waits for a slot
+				select {
+				case s.sem <- struct{}{}:
+				case <-ctx.Done():
+					s.cache.finish(key, f, nil, ctx.Err())
+					return nil, ctx.Err()
+				}
+			} else {
+				select {
+				case s.sem <- struct{}{}:
+				default:
+					s.cache.finish(key, f, nil, errBusy)
+					return nil, errBusy
+				}
 			}
 			go func() {
 				defer func() { <-s.sem }()
@@ -610,22 +636,19 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, key, sha st
 		}
 		select {
 		case <-f.done:
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			s.cache.leave(f)
-			return r.Context().Err()
+			return nil, ctx.Err()
 		}
 		switch {
 		case errors.Is(f.err, analysis.ErrStopped):
 			continue
 		case f.err != nil:
-			return f.err
+			return nil, f.err
 		}
 		body, ok = f.body, true
 	}
-	if err := writeStored(w, r, body, etag); err != nil && r.Context().Err() == nil {
-		s.cfg.Log.Printf("writing %s: %v", r.URL.Path, err)
-	}
-	return nil
+	return body, nil
 }
 
 var errBusy = &apiError{status: http.StatusTooManyRequests, msg: "too many analyses running; retry later", retry: true}
@@ -669,33 +692,44 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 	if err := q.done(); err != nil {
 		return err
 	}
-	model := r.PathValue("model")
-	newRev, err := s.db.Resolve(r.Context(), model, newRef)
+	key, _, newRev, compute, err := s.diffOf(r.Context(), r.PathValue("model"), oldRef, newRef, b, bs, h)
 	if err != nil {
 		return err
+	}
+	return s.serveResult(w, r, key, newRev.SHA256, compute)
+}
+
+// diffOf resolves the two revisions of a diff of model (new: the latest
+// when ""; old: new's parent when "") and returns the key of blackstart
+// diff --format json of them and its computation.
+func (s *Server) diffOf(ctx context.Context, model, oldRef, newRef string, b power.Basis, bs string, h float64) (key string, oldRev, newRev store.Revision, compute func(stop func() bool) ([]byte, error), err error) {
+	newRev, err = s.db.Resolve(ctx, model, newRef)
+	if err != nil {
+		return
 	}
 	if oldRef == "" {
 		if newRev.ParentSeq == 0 {
-			return errorf(http.StatusBadRequest, "diff: %s is the model's first revision: name the old side (old=REV)", analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256))
+			err = errorf(http.StatusBadRequest, "diff: %s is the model's first revision: name the old side (old=REV)", analysis.RevisionLabel(newRev.Model, newRev.Seq, newRev.SHA256))
+			return
 		}
 		oldRef = "@" + strconv.Itoa(newRev.ParentSeq)
 	}
-	oldRev, err := s.db.Resolve(r.Context(), model, oldRef)
+	oldRev, err = s.db.Resolve(ctx, model, oldRef)
 	if err != nil {
-		return err
+		return
 	}
 	canon := url.Values{"basis": {bs}, "horizon": {strconv.FormatFloat(h, 'g', -1, 64)}}
 	// The labels name the model and the revisions' numbers: they are part
 	// of the key.
-	key := oldRev.SHA256 + " " + newRev.SHA256 + " diff?" + canon.Encode() + "&model=" + url.QueryEscape(model) +
+	key = oldRev.SHA256 + " " + newRev.SHA256 + " diff?" + canon.Encode() + "&model=" + url.QueryEscape(model) +
 		"&seqs=" + strconv.Itoa(oldRev.Seq) + "," + strconv.Itoa(newRev.Seq)
-	return s.serveResult(w, r, key, newRev.SHA256, func(stop func() bool) ([]byte, error) {
-		ctx := context.WithoutCancel(r.Context())
-		om, _, err := s.db.LoadModel(ctx, model, oldRev.Name())
+	compute = func(stop func() bool) ([]byte, error) {
+		cctx := context.WithoutCancel(ctx)
+		om, _, err := s.db.LoadModel(cctx, model, oldRev.Name())
 		if err != nil {
 			return nil, err
 		}
-		nm, _, err := s.db.LoadModel(ctx, model, newRev.Name())
+		nm, _, err := s.db.LoadModel(cctx, model, newRev.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -707,5 +741,6 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) error {
 		var buf bytes.Buffer
 		err = analysis.WriteJSON(&buf, rep)
 		return buf.Bytes(), err
-	})
+	}
+	return key, oldRev, newRev, compute, nil
 }

@@ -64,6 +64,14 @@ type Config struct {
 	// so that a restarted server does not compute them again. Only
 	// sensible for a released build whose Version names its code.
 	PersistResults bool
+	// MaxLive bounds the incidents whose live estimators are kept in
+	// memory, >= 1; DefaultMaxLive when 0. Past it the one asked about
+	// least recently is dropped (rebuilt from its events when asked
+	// again).
+	MaxLive int
+	// Echarts, when set, is the content of echarts.min.js (chart.LocateEcharts):
+	// the pages load it from this server (EchartsPath); else from the CDN.
+	Echarts []byte
 	// Now is the clock of token expiry and of the audit log; time.Now
 	// when nil.
 	Now func() time.Time
@@ -79,6 +87,8 @@ type Server struct {
 	sem   chan struct{} // one token per analysis running
 	mux   *http.ServeMux
 	inc   incidents
+	group groupCommit // event batches committed together
+	sess  sessions    // the pages' sign-ins
 	// done is closed when the server shuts down: streams end.
 	done     chan struct{}
 	doneOnce sync.Once
@@ -133,6 +143,9 @@ func New(cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = BuildVersion()
 	}
+	if cfg.MaxLive <= 0 {
+		cfg.MaxLive = DefaultMaxLive
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -140,7 +153,7 @@ func New(cfg Config) *Server {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
-		inc: incidents{m: map[int64]*live{}}, done: make(chan struct{}), methods: map[string][]string{}}
+		inc: incidents{m: map[int64]*live{}, revs: map[string]*revState{}, max: cfg.MaxLive}, sess: sessions{m: map[string]*session{}}, done: make(chan struct{}), methods: map[string][]string{}}
 	s.routes()
 	return s
 }

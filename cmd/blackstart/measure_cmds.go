@@ -177,8 +177,12 @@ func measureImport(c *cli.Context) error {
 		}
 		results = append(results, res)
 		if format == "table" {
-			fmt.Fprintf(w, "%s: %d readings (%d values) of %d series, %s .. %s, checked against %s%s: %d added, %d already stored\n",
-				res.File, res.Readings, res.Values, res.Series, utc(res.FirstMS), utc(res.LastMS), res.Model, res.Revision, res.Added, res.Duplicates)
+			past := ""
+			if res.PastRetention > 0 {
+				past = fmt.Sprintf(", %d older than the raw retention (rolled up only)", res.PastRetention)
+			}
+			fmt.Fprintf(w, "%s: %d readings (%d values) of %d series, %s .. %s, checked against %s%s: %d added, %d already stored%s\n",
+				res.File, res.Readings, res.Values, res.Series, utc(res.FirstMS), utc(res.LastMS), res.Model, res.Revision, res.Added, res.Duplicates, past)
 		}
 	}
 	if format == "json" {

@@ -263,11 +263,38 @@ func TestMeasureImportCrash(t *testing.T) {
 		default:
 			t.Errorf("kill %d at WAL %d bytes: %d of %d readings stored", k, at, got, total)
 		}
+		// The next import, once the killed one is abandoned (a minute
+		// later: the clock is moved on), removes what it left and stores
+		// the file whole, or adds nothing when it was already there.
+		if got := importLater(t, db, readings); got.Added+got.Duplicates != total || storedReadings(t, db) != int64(total) {
+			t.Errorf("kill %d: the import after it: %+v; want all %d readings stored", k, got, total)
+		}
 	}
 	t.Logf("an import takes %v, its WAL reaches %d bytes; %d kills: %v", took.Round(time.Millisecond), maxWAL, kills, outcomes)
 	if killed < kills/2 {
 		t.Errorf("only %d of %d runs were killed after writing had begun, want %d or more: %v", killed, kills, kills/2, outcomes)
 	}
+}
+
+// importLater imports file into the database at path as a process
+// started two minutes from now would (the model is small-dc).
+func importLater(t *testing.T, path, file string) store.ImportResult {
+	t.Helper()
+	db, err := store.Open(path, store.Options{Now: func() time.Time { return time.Now().Add(2 * time.Minute) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := db.ImportReadings(context.Background(), "small-dc", file, f, store.ImportOptions{})
+	if err != nil {
+		t.Fatalf("importing after the kill: %v", err)
+	}
+	return res
 }
 
 // storedReadings opens the database as blackstart would, checks it, and

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"blackstart/chart"
 	"blackstart/data/store"
 	"blackstart/server"
 
@@ -38,6 +39,8 @@ Example:
 			&cli.BoolFlag{Name: "require-token", Usage: "reads need a token even from loopback (behind a reverse proxy every client looks local)"},
 			&cli.IntFlag{Name: "max-analyses", Usage: "analyses computed at once, past it 429 (default: half the processors, at least 1)"},
 			&cli.Int64Flag{Name: "cache-mb", Value: server.DefaultCacheBytes >> 20, Usage: "analysis results kept in memory, MiB"},
+			&cli.BoolFlag{Name: "offline", EnvVars: []string{"BLACKSTART_OFFLINE"}, Usage: "the pages load echarts " + chart.EchartsVersion + " from this server (a local copy, see --echarts-js), not from the CDN"},
+			&cli.StringFlag{Name: "echarts-js", Usage: "local echarts.min.js `PATH` for --offline (default $" + chart.EchartsEnv + ", else ./" + chart.DefaultEchartsPath + " here or above)"},
 		},
 		OnUsageError: usageError,
 		Action:       serveAction,
@@ -55,6 +58,16 @@ func serveAction(c *cli.Context) error {
 		return badInput("--max-analyses must be >= 0, got %d", c.Int("max-analyses"))
 	}
 	addr := c.String("addr")
+	var echarts []byte
+	if c.Bool("offline") {
+		js, _, err := chart.LocateEcharts(c.String("echarts-js"))
+		if err != nil {
+			return badInput("--offline: %v", err)
+		}
+		echarts = js
+	} else if c.IsSet("echarts-js") {
+		return badInput("--echarts-js is for --offline")
+	}
 	// The address is checked before anything is created.
 	if err := server.CheckListen(addr, c.Bool("allow-remote"), 1); err != nil {
 		return badInput("%v", err)
@@ -88,7 +101,7 @@ func serveAction(c *cli.Context) error {
 	}
 	version := server.BuildVersion()
 	s := server.New(server.Config{DB: db, Remote: !server.IsLoopback(addr) || c.Bool("require-token"), MaxAnalyses: c.Int("max-analyses"), CacheBytes: c.Int64("cache-mb") << 20,
-		Version: version, PersistResults: server.Persistable(version)})
+		Version: version, PersistResults: server.Persistable(version), Echarts: echarts})
 	fmt.Fprintf(c.App.ErrWriter, "blackstart %s serving %s on http://%s (Ctrl-C stops)\n", version, db.Path(), ln.Addr())
 	if err := s.Serve(ctx, ln); err != nil {
 		return err

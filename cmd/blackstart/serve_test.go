@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,14 @@ func TestServeRefusesRemote(t *testing.T) {
 	code, _, errOut = runCLI(t, "serve", "--addr", "nonsense")
 	if code != 2 || !strings.Contains(errOut, "HOST:PORT") {
 		t.Errorf("serve --addr nonsense: exit %d, %q; want 2", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "serve", "--offline", "--echarts-js", filepath.Join(t.TempDir(), "none.js"))
+	if code != 2 || !strings.Contains(errOut, "--offline") || !strings.Contains(errOut, "none.js") {
+		t.Errorf("serve --offline with a missing echarts: exit %d, %q; want 2 naming the file", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "serve", "--echarts-js", "x.js")
+	if code != 2 || !strings.Contains(errOut, "--echarts-js is for --offline") {
+		t.Errorf("serve --echarts-js without --offline: exit %d, %q; want 2", code, errOut)
 	}
 }
 

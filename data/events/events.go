@@ -82,11 +82,53 @@ type Options struct {
 	// AllowEmpty: input without events is no error (a batch of an
 	// incident that brings nothing new); otherwise it is refused.
 	AllowEmpty bool
+	// Index, when given, is NewIndex of the cluster read against: a
+	// caller reading many batches against one cluster builds it once
+	// (building it names every instance).
+	Index *Index
+}
+
+// Index is what reading events needs of a cluster: its instances,
+// services and devices by name. Read-only once built; safe to share.
+type Index struct {
+	c     *placement.Cluster
+	inst  map[string]int32 // "service#index" → index into c.Instances
+	svc   map[string]int32 // service id → index into c.M.Services
+	first []int32          // per service: index of its first instance
+	dev   map[string]int32 // device id → index into c.M.Devices
+}
+
+// NewIndex indexes cluster c for ReadWith (Options.Index).
+func NewIndex(c *placement.Cluster) *Index {
+	m := c.M
+	x := &Index{c: c,
+		inst:  make(map[string]int32, len(c.Instances)),
+		svc:   make(map[string]int32, len(m.Services)),
+		first: make([]int32, len(m.Services)),
+		dev:   make(map[string]int32, len(m.Devices))}
+	for s := range m.Services {
+		x.svc[m.Services[s].ID] = int32(s)
+		x.first[s] = -1
+	}
+	for i, in := range c.Instances {
+		x.inst[c.Name(i)] = int32(i)
+		if x.first[in.Service] < 0 || int32(i) < x.first[in.Service] {
+			x.first[in.Service] = int32(i)
+		}
+	}
+	for d := range m.Devices {
+		x.dev[m.Devices[d].ID] = int32(d)
+	}
+	return x
 }
 
 // ReadWith is Read with o's start and ordering.
 func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]placement.Event, error) {
-	er := newEventReader(name, c)
+	x := o.Index
+	if x == nil || x.c != c {
+		x = NewIndex(c)
+	}
+	er := newEventReader(name, x)
 	if !o.Start.IsZero() {
 		er.haveT0, er.t0 = true, o.Start
 		er.startRaw = o.Start.Format(time.RFC3339Nano)
@@ -286,27 +328,8 @@ type eventReader struct {
 	after     float64 // Options.After
 }
 
-func newEventReader(name string, c *placement.Cluster) *eventReader {
-	m := c.M
-	r := &eventReader{name: name, c: c,
-		inst:  make(map[string]int32, len(c.Instances)),
-		svc:   make(map[string]int32, len(m.Services)),
-		first: make([]int32, len(m.Services)),
-		dev:   make(map[string]int32, len(m.Devices))}
-	for s := range m.Services {
-		r.svc[m.Services[s].ID] = int32(s)
-		r.first[s] = -1
-	}
-	for i, in := range c.Instances {
-		r.inst[c.Name(i)] = int32(i)
-		if r.first[in.Service] < 0 || int32(i) < r.first[in.Service] {
-			r.first[in.Service] = int32(i)
-		}
-	}
-	for d := range m.Devices {
-		r.dev[m.Devices[d].ID] = int32(d)
-	}
-	return r
+func newEventReader(name string, x *Index) *eventReader {
+	return &eventReader{name: name, c: x.c, inst: x.inst, svc: x.svc, first: x.first, dev: x.dev}
 }
 
 func (r *eventReader) errorf(line, col int, format string, args ...any) {
@@ -1238,9 +1261,13 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		prev = t
 	}
 
+	// Only the instances the events name are named (a batch of a big
+	// cluster names few of them).
 	names := make([]string, len(c.Instances))
-	for i := range names {
-		names[i] = c.Name(i)
+	for _, e := range evs {
+		if names[e.Instance] == "" {
+			names[e.Instance] = c.Name(int(e.Instance))
+		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if format == FormatCSV {

@@ -94,6 +94,11 @@ type parser struct {
 	errs topology.ErrorList
 	n    int // readings passed to fn
 	rd   Reading
+	// CSV: the header's columns, once read, and its field count.
+	headerRead bool
+	cols       columns
+	nhead      int
+	slowCSV    bool // read all CSV with encoding/csv (tests compare the two)
 }
 
 func (p *parser) fail(line, col int, format string, args ...any) error {
@@ -127,20 +132,115 @@ var headerNames = map[string]string{
 	"power_w": "power_w", "current_a": "current_a", "line": "line",
 }
 
-func (p *parser) csv(r io.Reader) error {
+// csv reads a CSV file. Lines without a double quote, the shape PDUs
+// export, are split here (a line a time, one string per line); from the
+// first line that holds a quote on (or is longer than the buffer), the
+// rest goes to encoding/csv, which knows quoted fields across lines. Both
+// give the same readings and positions (TestFastCSVAsEncodingCSV).
+func (p *parser) csv(br *bufio.Reader) error {
+	if p.slowCSV {
+		return p.csvSlow(br, 0, false)
+	}
+	var fields []string
+	var starts []int
+	line := 0
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull || bytes.IndexByte(b, '"') >= 0 {
+			rest := io.MultiReader(bytes.NewReader(bytes.Clone(b)), br)
+			return p.csvSlow(rest, line, p.headerRead)
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if len(b) == 0 && err == io.EOF {
+			return nil
+		}
+		line++
+		// As encoding/csv: \r\n ends a line as \n does; empty lines and
+		// lines that begin with # are skipped.
+		b = bytes.TrimSuffix(b, []byte{'\n'})
+		b = bytes.TrimSuffix(b, []byte{'\r'})
+		if len(b) > 0 && b[0] != '#' {
+			str := string(b)
+			fields, starts = fields[:0], starts[:0]
+			for i := 0; ; {
+				j := strings.IndexByte(str[i:], ',')
+				starts = append(starts, i+1)
+				if j < 0 {
+					fields = append(fields, str[i:])
+					break
+				}
+				fields = append(fields, str[i:i+j])
+				i += j + 1
+			}
+			pos := func(i int) (int, int) { return line, starts[i] }
+			if !p.headerRead {
+				if done, e := p.header(fields, pos); done || e != nil {
+					return e
+				}
+			} else if e := p.record(fields, pos); e != nil {
+				return e
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// csvSlow reads CSV with encoding/csv; r begins at line lines+1 of the
+// file, after the header when headerRead.
+func (p *parser) csvSlow(r io.Reader, lines int, headerRead bool) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	cr.Comment = '#'
-	head, err := cr.Read()
-	if err != nil {
-		return p.csvErr(err)
+	pos := func(i int) (int, int) {
+		l, c := cr.FieldPos(i)
+		return l + lines, c
 	}
+	if !headerRead {
+		head, err := cr.Read()
+		if err != nil {
+			return p.csvErr(err, lines)
+		}
+		if done, e := p.header(head, pos); done || e != nil {
+			return e
+		}
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if e := p.csvErr(err, lines); e != nil {
+				return e
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
+				return nil // the rest of a broken file is not worth reading
+			}
+			continue
+		}
+		if e := p.record(rec, pos); e != nil {
+			return e
+		}
+	}
+}
+
+// header reads the header's fields (pos gives a field's line and column)
+// into p.cols. done is set when the file is not worth reading further
+// (the header is wrong: its problems are recorded).
+func (p *parser) header(head []string, pos func(int) (int, int)) (done bool, err error) {
+	p.headerRead = true
+	p.nhead = len(head)
 	cols := columns{-1, -1, -1, -1, -1}
-	hline, _ := cr.FieldPos(0)
+	hline, _ := pos(0)
 	for i, h := range head {
 		h = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(h)), "\ufeff")
-		_, col := cr.FieldPos(i)
+		_, col := pos(i)
 		name, ok := headerNames[h]
 		if !ok {
 			hint := ""
@@ -151,80 +251,71 @@ func (p *parser) csv(r io.Reader) error {
 				hint = " (current is current_a, in amperes)"
 			}
 			if err := p.fail(hline, col, "unknown column %q%s: the columns are time, element, power_w, current_a, line", h, hint); err != nil {
-				return err
+				return true, err
 			}
 			continue
 		}
 		idx := map[string]*int{"time": &cols.time, "element": &cols.element, "power_w": &cols.power, "current_a": &cols.current, "line": &cols.line}[name]
 		if *idx >= 0 {
 			if err := p.fail(hline, col, "column %q given twice", name); err != nil {
-				return err
+				return true, err
 			}
 		}
 		*idx = i
 	}
+	p.cols = cols
 	if cols.time < 0 || cols.element < 0 || (cols.power < 0 && cols.current < 0) {
-		return p.fail(hline, 1, "the header must name the columns time, element and power_w and/or current_a (got %s)", strings.Join(head, ","))
+		return true, p.fail(hline, 1, "the header must name the columns time, element and power_w and/or current_a (got %s)", strings.Join(head, ","))
 	}
-	if len(p.errs) > 0 {
-		return nil
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			if e := p.csvErr(err); e != nil {
-				return e
-			}
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrFieldCount) {
-				return nil // the rest of a broken file is not worth reading
-			}
-			continue
-		}
-		line, col := cr.FieldPos(0)
-		if len(rec) != len(head) {
-			if err := p.fail(line, col, "%d fields, the header has %d", len(rec), len(head)); err != nil {
-				return err
-			}
-			continue
-		}
-		rd := &p.rd
-		*rd = Reading{PowerW: math.NaN(), CurrentA: math.NaN(), Pos: topology.Pos{File: p.name, Line: line, Col: col}}
-		ok := true
-		field := func(i int, set func(string) error) {
-			if i < 0 || !ok {
-				return
-			}
-			if err := set(rec[i]); err != nil {
-				l, c := cr.FieldPos(i)
-				ok = false
-				p.fail(l, c, "%v", err) // MaxErrors is checked below
-			}
-		}
-		field(cols.element, func(s string) error { return setElement(rd, s) })
-		field(cols.time, func(s string) error { return setTime(rd, s) })
-		field(cols.line, func(s string) error { return setLine(rd, s) })
-		field(cols.power, func(s string) error { return setValue(&rd.PowerW, s, "power_w", "W") })
-		field(cols.current, func(s string) error { return setValue(&rd.CurrentA, s, "current_a", "A") })
-		if len(p.errs) >= MaxErrors {
-			return errTooMany
-		}
-		if !ok {
-			continue
-		}
-		if err := p.emit(); err != nil {
-			return err
-		}
-	}
+	return len(p.errs) > 0, nil
 }
 
-func (p *parser) csvErr(err error) error {
+// record reads one row after the header.
+func (p *parser) record(rec []string, pos func(int) (int, int)) error {
+	line, col := pos(0)
+	if len(rec) != p.nhead {
+		return p.fail(line, col, "%d fields, the header has %d", len(rec), p.nhead)
+	}
+	rd := &p.rd
+	*rd = Reading{PowerW: math.NaN(), CurrentA: math.NaN(), Pos: topology.Pos{File: p.name, Line: line, Col: col}}
+	ok := true
+	field := func(i int, err error) {
+		if err != nil && ok {
+			l, c := pos(i)
+			ok = false
+			p.fail(l, c, "%v", err) // MaxErrors is checked below
+		}
+	}
+	cols := &p.cols
+	if cols.element >= 0 {
+		field(cols.element, setElement(rd, rec[cols.element]))
+	}
+	if cols.time >= 0 && ok {
+		field(cols.time, setTime(rd, rec[cols.time]))
+	}
+	if cols.line >= 0 && ok {
+		field(cols.line, setLine(rd, rec[cols.line]))
+	}
+	if cols.power >= 0 && ok {
+		field(cols.power, setValue(&rd.PowerW, rec[cols.power], "power_w", "W"))
+	}
+	if cols.current >= 0 && ok {
+		field(cols.current, setValue(&rd.CurrentA, rec[cols.current], "current_a", "A"))
+	}
+	if len(p.errs) >= MaxErrors {
+		return errTooMany
+	}
+	if !ok {
+		return nil
+	}
+	return p.emit()
+}
+
+// csvErr records an encoding/csv error; lines is the line r began after.
+func (p *parser) csvErr(err error, lines int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return p.fail(pe.Line, pe.Column, "%v", pe.Err)
+		return p.fail(pe.Line+lines, pe.Column, "%v", pe.Err)
 	}
 	if err == io.EOF {
 		return nil

@@ -1,8 +1,10 @@
 package readings
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -161,5 +163,57 @@ func FuzzRead(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// readBoth reads src with the CSV fast path and with encoding/csv alone
+// and returns what each gave: the readings and the error, as text.
+func readBoth(src []byte) (fast, slow string) {
+	run := func(slowCSV bool) string {
+		var b strings.Builder
+		p := parser{name: "f", slowCSV: slowCSV, fn: func(r *Reading) error {
+			fmt.Fprintf(&b, "%+v\n", *r)
+			return nil
+		}}
+		br := bufio.NewReaderSize(bytes.NewReader(src), 1<<16)
+		err := p.csv(br)
+		fmt.Fprintf(&b, "err %v\nproblems %v\n", err, p.errs)
+		return b.String()
+	}
+	return run(false), run(true)
+}
+
+// TestFastCSVAsEncodingCSV: the fast path reads what encoding/csv reads,
+// with the same positions, on the shapes it takes and those it hands on.
+func TestFastCSVAsEncodingCSV(t *testing.T) {
+	long := strings.Repeat("x", 70_000)
+	for name, src := range map[string]string{
+		"plain":         "time,element,power_w,current_a,line\n1793491200,a,1,2,L1\n1793491260,b,,3,\n",
+		"crlf and bom":  "\ufefftime,element,power_w\r\n1793491200,a,1\r\n\r\n# note\r\n1793491260,a,2",
+		"bad rows":      "time,element,power_w,line\nyesterday,a,1,\n1793491200,a,3 kW,\n1,a\n1793491200,,5,\n1793491200,a,5,L4\n",
+		"quote later":   "time,element,power_w\n1793491200,a,1\n\"1793491260\",\"b\"\"c\",2\n1793491320,a,\"3\n\"\n1793491380,a,4\n",
+		"quote header":  "\"time\",element,power_w\n1793491200,a,1\n",
+		"bare quote":    "time,element,power_w\n1793491200,a,1\n17934912\"00,a,1\n1793491200,a,2\n",
+		"long line":     "time,element,power_w\n1793491200," + long + ",1\n1793491200,a,1\n",
+		"bad header":    "time,elemnt,power_kw\n1,a,1\n",
+		"cr in a field": "time,element,power_w\n1793491200,a\r,1\n1793491200,a,1\r",
+		"spaces":        "time , element,power_w\n 1793491200 , a , 1 \n   \n",
+	} {
+		fast, slow := readBoth([]byte(src))
+		if fast != slow {
+			t.Errorf("%s: the fast path read\n%s\nencoding/csv read\n%s", name, fast, slow)
+		}
+	}
+}
+
+// FuzzFastCSV: on any bytes the fast path and encoding/csv agree.
+func FuzzFastCSV(f *testing.F) {
+	f.Add([]byte("time,element,power_w,current_a,line\n1793491200,a,1,2,L1\n"))
+	f.Add([]byte("time,element,power_w\r\n1793491200,a,1\r\n\r\n#x\n\"1\",\"a\"\"b\",1e3\n"))
+	f.Add([]byte("time,element,power_w\n1,a\n\n2,b,3\r"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if fast, slow := readBoth(data); fast != slow {
+			t.Errorf("the fast path read\n%s\nencoding/csv read\n%s", fast, slow)
+		}
 	})
 }

@@ -163,22 +163,85 @@ func (db *DB) BatchKey(ctx context.Context, id int64, key string) (b Batch, body
 // the audit log in the same transaction (status 201), so that an
 // acknowledged batch is always audited and costs one sync to disk.
 func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte, wantEvents int, events []byte, count int, lastTMS int64, audit *AuditEntry) (Batch, error) {
+	res := db.AppendBatches(ctx, []BatchRequest{{Incident: id, Key: key, Body: body, WantEvents: wantEvents, Events: events, Count: count, LastTMS: lastTMS, Audit: audit}})
+	return res[0].Batch, res[0].Err
+}
+
+// BatchRequest is one checked batch for AppendBatches; the fields are
+// AppendBatch's arguments.
+type BatchRequest struct {
+	Incident   int64
+	Key        string // the client's idempotency key, 1 to MaxIdempotencyKey bytes
+	Body       []byte // the request as posted
+	WantEvents int    // the incident's events the batch was checked against
+	Events     []byte // the batch in the events file format
+	Count      int    // events in it, >= 0
+	LastTMS    int64  // its latest event's time, ms from the start
+	Audit      *AuditEntry
+}
+
+// BatchResult is the outcome of one BatchRequest: its batch, or why it
+// was not taken.
+type BatchResult struct {
+	Batch Batch
+	Err   error
+}
+
+// AppendBatches appends several batches in one transaction, one sync to
+// disk for all of them (group commit): each is checked and written as
+// AppendBatch does, inside its own savepoint, so that a batch refused
+// (ErrConflict, ErrClosed, ErrNoIncident) takes nothing of it and leaves
+// the others; every batch taken is durable when AppendBatches returns, and
+// none is when the commit fails (each result then holds that error).
+// Batches of the same incident are taken in the order given.
+func (db *DB) AppendBatches(ctx context.Context, reqs []BatchRequest) []BatchResult {
+	out := make([]BatchResult, len(reqs))
+	fail := func(err error) []BatchResult {
+		for k := range out {
+			out[k] = BatchResult{Err: err}
+		}
+		return out
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	for k, r := range reqs {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+			return fail(err)
+		}
+		b, err := db.appendTx(ctx, tx, r)
+		if err != nil {
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO batch"); rerr != nil {
+				return fail(rerr)
+			}
+		}
+		if _, rerr := tx.ExecContext(ctx, "RELEASE batch"); rerr != nil {
+			return fail(rerr)
+		}
+		out[k] = BatchResult{Batch: b, Err: err}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return out
+}
+
+// appendTx is one batch of AppendBatches, in tx.
+func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, error) {
+	id, key := r.Incident, r.Key
 	if key == "" || len(key) > MaxIdempotencyKey {
 		return Batch{}, fmt.Errorf("%w: an idempotency key of 1 to %d bytes is required", ErrInvalid, MaxIdempotencyKey)
 	}
 	if err := checkText("idempotency key", key, MaxIdempotencyKey); err != nil {
 		return Batch{}, err
 	}
-	sum := sha256.Sum256(body)
+	sum := sha256.Sum256(r.Body)
 	bodySHA := hex.EncodeToString(sum[:])
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return Batch{}, err
-	}
-	defer tx.Rollback()
 	var b Batch
 	var had string
-	err = tx.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
+	err := tx.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
 		Scan(&b.Seq, &b.First, &b.Count, &b.Key, &had)
 	switch {
 	case err == nil:
@@ -200,31 +263,31 @@ func (db *DB) AppendBatch(ctx context.Context, id int64, key string, body []byte
 	if in.ClosedMS != 0 {
 		return Batch{}, fmt.Errorf("%w: incident %d was closed", ErrClosed, id)
 	}
-	if in.Events != wantEvents {
-		return Batch{}, fmt.Errorf("%w: incident %d holds %d events, the batch was checked against %d", ErrConflict, id, in.Events, wantEvents)
+	if in.Events != r.WantEvents {
+		return Batch{}, fmt.Errorf("%w: incident %d holds %d events, the batch was checked against %d", ErrConflict, id, in.Events, r.WantEvents)
 	}
 	var seq int
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM incident_batch WHERE incident_id = ?", id).Scan(&seq); err != nil {
 		return Batch{}, err
 	}
-	b = Batch{Seq: seq, First: in.Events, Count: count, Key: key}
+	b = Batch{Seq: seq, First: in.Events, Count: r.Count, Key: key}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		id, seq, key, bodySHA, b.First, count, events, db.now().UnixMilli()); err != nil {
+		id, seq, key, bodySHA, b.First, r.Count, r.Events, db.now().UnixMilli()); err != nil {
 		return Batch{}, err
 	}
 	last := in.LastTMS
-	if count > 0 {
-		last = max(last, lastTMS)
+	if r.Count > 0 {
+		last = max(last, r.LastTMS)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", count, last, id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", r.Count, last, id); err != nil {
 		return Batch{}, err
 	}
-	if audit != nil {
-		if err := auditTx(ctx, tx, audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
+	if r.Audit != nil {
+		if err := auditTx(ctx, tx, r.Audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
 			return Batch{}, err
 		}
 	}
-	return b, tx.Commit()
+	return b, nil
 }
 
 // IncidentEvents returns the events of incident id from its fromSeq-th

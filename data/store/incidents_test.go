@@ -76,3 +76,45 @@ func TestIncidentBatches(t *testing.T) {
 		t.Fatalf("check %+v, %v", rep, err)
 	}
 }
+
+// TestAppendBatchesGroup: batches of several incidents in one transaction;
+// one refused in the middle (checked against a stale count) takes nothing
+// and leaves the others, which are all there, each once, with their
+// audit entries; a later group of the same incidents goes on from them.
+func TestAppendBatchesGroup(t *testing.T) {
+	db, _ := newDB(t)
+	commit(t, db, "", "the incident rack", readFiles(t, incident)...)
+	var ids []int64
+	for range 3 {
+		in, err := db.CreateIncident(ctx, "incident-2019", "", "", 1_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, in.ID)
+	}
+	a := []byte("{\"t_s\":1,\"instance\":\"a#0\",\"node\":\"n\",\"state\":\"up\"}\n")
+	req := func(id int64, key string, want int) BatchRequest {
+		return BatchRequest{Incident: id, Key: key, Body: a, WantEvents: want, Events: a, Count: 1, LastTMS: 1000,
+			Audit: &AuditEntry{Method: "POST", Route: "/events"}}
+	}
+	res := db.AppendBatches(ctx, []BatchRequest{req(ids[0], "k", 0), req(ids[1], "k", 5), req(ids[2], "k", 0), req(99, "k", 0)})
+	for k, want := range []error{nil, ErrConflict, nil, ErrNoIncident} {
+		if !errors.Is(res[k].Err, want) || (want == nil && res[k].Batch.Seq != 1) {
+			t.Errorf("batch %d: got %+v, %v; want seq 1 or %v", k, res[k].Batch, res[k].Err, want)
+		}
+	}
+	for k, want := range []int{1, 0, 1} {
+		in, err := db.GetIncident(ctx, ids[k])
+		if err != nil || in.Events != want {
+			t.Errorf("incident %d holds %d events, want %d (%v)", ids[k], in.Events, want, err)
+		}
+	}
+	_, n, err := db.AuditLog(ctx, 10, 0)
+	if err != nil || n != 2 {
+		t.Errorf("audit log holds %d entries, want the 2 batches taken (%v)", n, err)
+	}
+	res = db.AppendBatches(ctx, []BatchRequest{req(ids[0], "k2", 1), req(ids[1], "k", 0), req(ids[0], "k", 2)})
+	if res[0].Err != nil || res[0].Batch.Seq != 2 || res[1].Err != nil || res[1].Batch.Seq != 1 || res[2].Err != nil || !res[2].Batch.Replayed {
+		t.Errorf("second group: %+v", res)
+	}
+}

@@ -2,19 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
-	"sort"
-	"strings"
 
-	"blackstart/data/readings"
 	"blackstart/power"
 	"blackstart/topology"
 
@@ -37,465 +29,10 @@ const (
 // readingBytes is the size of one stored reading: uint32 offset + float64.
 const readingBytes = 12
 
-// staleImportMS is how long an import may go without committing a batch
-// before another import, a prune or a check takes it for abandoned (its
-// process died) and removes its staging rows, ms.
-const staleImportMS = 10 * 60 * 1000
-
-// importCacheKiB is the writer's page cache during an import, KiB.
-const importCacheKiB = 64 << 10
-
-// ErrReadings is wrapped by ImportReadings when the file's readings fail
-// their checks (the topology.ErrorList says where); nothing was stored.
-var ErrReadings = errors.New("bad readings")
-
-// ImportOptions tune ImportReadings.
-type ImportOptions struct {
-	// BatchBlocks is how many hour blocks one staging transaction writes;
-	// 2048 when 0.
-	BatchBlocks int
-	// Progress, when set, is called after each staging batch with the
-	// readings read so far.
-	Progress func(readings int)
-}
-
-// ImportResult says what an import did.
-type ImportResult struct {
-	File       string `json:"file"`
-	Model      string `json:"model"`
-	Revision   string `json:"revision"`      // the revision whose elements the readings were checked against, @N
-	Readings   int    `json:"readings"`      // rows read (a row with power and current counts once)
-	Values     int    `json:"values"`        // values read: power and current of a row count apart
-	Added      int    `json:"added"`         // values not already stored
-	Duplicates int    `json:"duplicates"`    // values already stored (or repeated in the file), not added again
-	Series     int    `json:"series"`        // distinct series (element, line, quantity) in the file
-	FirstMS    int64  `json:"first_time_ms"` // earliest reading, Unix ms
-	LastMS     int64  `json:"last_time_ms"`  // latest reading, Unix ms
-}
-
-// seriesKey names a series within a model.
-type seriesKey struct {
-	element, line, quantity string
-}
-
-// openBlock is the current hour of one series while staging.
-type openBlock struct {
-	id   int64
-	hour int64
-	buf  []byte
-}
-
-// elementChecker says which ids and lines of a model take readings.
-type elementChecker struct {
-	rev   string
-	kinds map[string]string // id → "device" or the element kind
-	three map[string]bool   // ids of three-phase elements
-}
-
-func newChecker(m *topology.Model, rev string) *elementChecker {
-	c := &elementChecker{rev: rev, kinds: map[string]string{}, three: map[string]bool{}}
-	for i := range m.Devices {
-		c.kinds[m.Devices[i].ID] = "device"
-	}
-	for i := range m.Elements {
-		e := &m.Elements[i]
-		c.kinds[e.ID] = e.Kind.String()
-		if e.Phases == 3 {
-			c.three[e.ID] = true
-		}
-	}
-	return c
-}
-
-// measurable element kinds (topology.Kind names) besides devices.
-var measurable = map[string]bool{"device": true, "rack_pdu": true, "bank": true, "circuit": true, "breaker": true}
-
-func (c *elementChecker) check(rd *readings.Reading) error {
-	kind, ok := c.kinds[rd.Element]
-	if !ok {
-		return fmt.Errorf("unknown element %q: no device or power element of %s has that id", rd.Element, c.rev)
-	}
-	if !measurable[kind] {
-		return fmt.Errorf("element %q is a %s: readings are of devices, rack PDUs, banks, circuits and breakers", rd.Element, strings.ReplaceAll(kind, "_", " "))
-	}
-	if rd.Line != "" && !c.three[rd.Element] {
-		return fmt.Errorf("line %s on %q: per-line readings are for three-phase elements, %q is not one", rd.Line, rd.Element, rd.Element)
-	}
-	return nil
-}
-
-// ImportReadings stores the readings file r (named name) for model: every
-// reading is checked against the model's latest revision (element ids,
-// lines) and the file is stored whole or not at all. The readings go to
-// a staging table in batches of small transactions; one last transaction
-// merges them into the raw blocks and rollups, where a value already
-// stored for the same series and time is kept and not added twice. A
-// file that fails its checks wraps ErrReadings around a
-// topology.ErrorList and leaves nothing behind.
-func (db *DB) ImportReadings(ctx context.Context, model, name string, r io.Reader, o ImportOptions) (ImportResult, error) {
-	if o.BatchBlocks <= 0 {
-		o.BatchBlocks = 2048
-	}
-	m, rev, err := db.LoadModel(ctx, model, "")
-	if err != nil {
-		return ImportResult{}, err
-	}
-	res := ImportResult{File: name, Model: model, Revision: rev.Name(), FirstMS: math.MaxInt64, LastMS: math.MinInt64}
-	chk := newChecker(m, model+rev.Name())
-	modelID, err := db.modelID(ctx, db.r, model)
-	if err != nil {
-		return res, err
-	}
-	if err := db.removeAbandoned(ctx); err != nil {
-		return res, err
-	}
-	// A large page cache keeps the merge from spilling pages to the WAL
-	// and reading them back; it is the writer connection's own.
-	if _, err := db.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
-		return res, err
-	}
-	// Staging batches are not acknowledged to anyone: they need not reach
-	// the disk at their commit (synchronous NORMAL is still safe in WAL
-	// mode). The publishing commit is FULL, which syncs them too.
-	if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
-		return res, err
-	}
-	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
-	h := sha256.New()
-	now := db.now().UnixMilli()
-	var importID int64
-	if err := db.w.QueryRowContext(ctx, `INSERT INTO import (model_id, file, sha256, state, readings, added, first_ms, last_ms, started_ms, updated_ms)
-		VALUES (?, ?, ?, 'staging', 0, 0, 0, 0, ?, ?) RETURNING id`, modelID, name, strings.Repeat("0", 64), now, now).Scan(&importID); err != nil {
-		return res, err
-	}
-	// Whatever goes wrong from here, the staging rows go.
-	published := false
-	defer func() {
-		if !published {
-			db.dropImport(context.WithoutCancel(ctx), importID)
-		}
-	}()
-
-	series := map[seriesKey]*openBlock{}
-	var batch []stagedBlock
-	var writeErr error
-	flushBatch := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := db.stage(ctx, importID, batch)
-		batch = batch[:0]
-		if err == nil && o.Progress != nil {
-			o.Progress(res.Readings)
-		}
-		return err
-	}
-	closeBlock := func(b *openBlock) {
-		batch = append(batch, stagedBlock{series: b.id, hour: b.hour, data: b.buf})
-		b.buf = nil
-	}
-	add := func(rd *readings.Reading, quantity string, v float64) error {
-		k := seriesKey{rd.Element, rd.Line, quantity}
-		b := series[k]
-		if b == nil {
-			id, err := db.seriesID(ctx, modelID, k)
-			if err != nil {
-				return err
-			}
-			b = &openBlock{id: id, hour: -1}
-			series[k] = b
-		}
-		hour := rd.TimeMS - rd.TimeMS%HourMS
-		if hour != b.hour {
-			if len(b.buf) > 0 {
-				closeBlock(b)
-			}
-			b.hour = hour
-		}
-		b.buf = binary.LittleEndian.AppendUint32(b.buf, uint32(rd.TimeMS-hour))
-		b.buf = binary.LittleEndian.AppendUint64(b.buf, math.Float64bits(v))
-		res.Values++
-		return nil
-	}
-	tee := io.TeeReader(r, h)
-	err = readings.Read(name, tee, func(rd *readings.Reading) error {
-		if writeErr != nil {
-			return nil
-		}
-		if err := chk.check(rd); err != nil {
-			return err
-		}
-		res.Readings++
-		res.FirstMS = min(res.FirstMS, rd.TimeMS)
-		res.LastMS = max(res.LastMS, rd.TimeMS)
-		if !math.IsNaN(rd.PowerW) {
-			writeErr = add(rd, QuantityPower, rd.PowerW)
-		}
-		if !math.IsNaN(rd.CurrentA) && writeErr == nil {
-			writeErr = add(rd, QuantityCurrent, rd.CurrentA)
-		}
-		if len(batch) >= o.BatchBlocks && writeErr == nil {
-			writeErr = flushBatch()
-		}
-		return nil
-	})
-	if writeErr != nil {
-		return res, writeErr
-	}
-	if err != nil {
-		var el topology.ErrorList
-		if errors.As(err, &el) {
-			return res, fmt.Errorf("%w: %w", ErrReadings, err)
-		}
-		return res, err
-	}
-	io.Copy(io.Discard, tee) // the hash covers the whole file
-	keys := make([]seriesKey, 0, len(series))
-	for k := range series {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
-	for _, k := range keys {
-		if b := series[k]; len(b.buf) > 0 {
-			closeBlock(b)
-		}
-	}
-	if err := flushBatch(); err != nil {
-		return res, err
-	}
-	res.Series = len(series)
-	if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
-		return res, err
-	}
-	added, err := db.publish(ctx, importID, hex.EncodeToString(h.Sum(nil)), res)
-	if err != nil {
-		return res, err
-	}
-	published = true
-	res.Added = added
-	res.Duplicates = res.Values - added
-	if _, err := db.Prune(ctx, model); err != nil {
-		return res, fmt.Errorf("readings stored; prune after import: %w", err)
-	}
-	return res, nil
-}
-
-func lessKey(a, b seriesKey) bool {
-	if a.element != b.element {
-		return a.element < b.element
-	}
-	if a.line != b.line {
-		return a.line < b.line
-	}
-	return a.quantity < b.quantity
-}
-
-type stagedBlock struct {
-	series, hour int64
-	data         []byte
-}
-
-// seriesID returns the id of series k of the model, creating it.
-func (db *DB) seriesID(ctx context.Context, modelID int64, k seriesKey) (int64, error) {
-	var id int64
-	err := db.w.QueryRowContext(ctx, `INSERT INTO series (model_id, element, line, quantity) VALUES (?, ?, ?, ?)
-		ON CONFLICT (model_id, element, line, quantity) DO UPDATE SET element = excluded.element RETURNING id`,
-		modelID, k.element, k.line, k.quantity).Scan(&id)
-	return id, err
-}
-
-// stage writes one batch of blocks in one transaction and marks the
-// import alive.
-func (db *DB) stage(ctx context.Context, importID int64, batch []stagedBlock) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx, "INSERT INTO staging (import_id, series_id, hour_ms, data) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, b := range batch {
-		if _, err := st.ExecContext(ctx, importID, b.series, b.hour, b.data); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE import SET updated_ms = ? WHERE id = ?", db.now().UnixMilli(), importID); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// dropImport removes an unpublished import and its staging rows.
-func (db *DB) dropImport(ctx context.Context, importID int64) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM staging WHERE import_id = ?", importID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM import WHERE id = ? AND state = 'staging'", importID); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// removeAbandoned drops the imports left in staging by a process that
-// died: those that committed no batch for staleImportMS.
-func (db *DB) removeAbandoned(ctx context.Context) error {
-	rows, err := db.w.QueryContext(ctx, "SELECT id FROM import WHERE state = 'staging' AND updated_ms < ?", db.now().UnixMilli()-staleImportMS)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := db.dropImport(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// publish merges an import's staged blocks into the raw blocks and the
-// rollups, in one transaction, and returns the values added.
-func (db *DB) publish(ctx context.Context, importID int64, sum string, res ImportResult) (int, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	get, err := tx.PrepareContext(ctx, "SELECT data FROM reading_hour WHERE series_id = ? AND hour_ms = ?")
-	if err != nil {
-		return 0, err
-	}
-	defer get.Close()
-	put, err := tx.PrepareContext(ctx, "INSERT OR REPLACE INTO reading_hour (series_id, hour_ms, n, data) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return 0, err
-	}
-	defer put.Close()
-	roll := newRollupWriter(tx)
-	defer roll.close()
-	// Merge in (series, hour) order: each series' blocks and rollups are
-	// then written in key order, touching few B-tree pages at a time.
-	type ref struct{ row, sid, hour int64 }
-	var refs []ref
-	rows, err := tx.QueryContext(ctx, "SELECT rowid, series_id, hour_ms FROM staging WHERE import_id = ?", importID)
-	if err != nil {
-		return 0, err
-	}
-	for rows.Next() {
-		var r ref
-		if err := rows.Scan(&r.row, &r.sid, &r.hour); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		refs = append(refs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	slices.SortFunc(refs, func(a, b ref) int {
-		switch {
-		case a.sid != b.sid:
-			return cmpInt(a.sid, b.sid)
-		case a.hour != b.hour:
-			return cmpInt(a.hour, b.hour)
-		}
-		return cmpInt(a.row, b.row)
-	})
-	data, err := tx.PrepareContext(ctx, "SELECT data FROM staging WHERE rowid = ?")
-	if err != nil {
-		return 0, err
-	}
-	defer data.Close()
-	added := 0
-	var old, merged, fresh []sample
-	var blob []byte
-	for i := 0; i < len(refs); {
-		// Every staged block of one series and hour (several when the file
-		// is not in time order) is merged at once.
-		sid, hour := refs[i].sid, refs[i].hour
-		fresh = fresh[:0]
-		for ; i < len(refs) && refs[i].sid == sid && refs[i].hour == hour; i++ {
-			if err := data.QueryRowContext(ctx, refs[i].row).Scan(&blob); err != nil {
-				return 0, err
-			}
-			fresh = decodeBlock(fresh, blob)
-		}
-		var cur []byte
-		switch err := get.QueryRowContext(ctx, sid, hour).Scan(&cur); {
-		case errors.Is(err, sql.ErrNoRows):
-			cur = nil
-		case err != nil:
-			return 0, err
-		}
-		old = decodeBlock(old[:0], cur)
-		var n int
-		var touched uint16 // bit b: bucket b of the hour got a reading
-		merged, n, touched = mergeBlock(merged[:0], old, fresh)
-		if n == 0 {
-			continue
-		}
-		added += n
-		enc := encodeBlock(make([]byte, 0, len(merged)*readingBytes), merged)
-		if _, err := put.ExecContext(ctx, sid, hour, len(merged), enc); err != nil {
-			return 0, err
-		}
-		if err := roll.write(ctx, sid, hour, merged, touched); err != nil {
-			return 0, err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM staging WHERE import_id = ?", importID); err != nil {
-		return 0, err
-	}
-	first, last := res.FirstMS, res.LastMS
-	if res.Readings == 0 {
-		first, last = 0, 0
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE import SET state = 'done', sha256 = ?, readings = ?, added = ?, first_ms = ?, last_ms = ?, updated_ms = ? WHERE id = ?`,
-		sum, res.Readings, added, first, last, db.now().UnixMilli(), importID); err != nil {
-		return 0, err
-	}
-	return added, tx.Commit()
-}
-
 // sample is one stored reading: its offset in the hour and its value.
 type sample struct {
 	off uint32  // ms since the hour, < HourMS
 	v   float64 // W or A
-}
-
-func decodeBlock(dst []sample, data []byte) []sample {
-	for i := 0; i+readingBytes <= len(data); i += readingBytes {
-		dst = append(dst, sample{binary.LittleEndian.Uint32(data[i:]), math.Float64frombits(binary.LittleEndian.Uint64(data[i+4:]))})
-	}
-	return dst
-}
-
-func encodeBlock(dst []byte, s []sample) []byte {
-	for _, x := range s {
-		dst = binary.LittleEndian.AppendUint32(dst, x.off)
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(x.v))
-	}
-	return dst
 }
 
 // mergeBlock merges fresh readings into a stored block (sorted, no offset
@@ -549,66 +86,6 @@ func Summarize(values []float64) Rollup {
 	}
 	return Rollup{N: len(values), Min: values[0], Max: values[len(values)-1], Mean: sum / float64(len(values)),
 		P95: stat.Quantile(0.95, stat.Empirical, values, nil)}
-}
-
-// rollupWriter writes the rollups of the touched buckets of one hour with
-// one multi-row statement.
-type rollupWriter struct {
-	tx    *sql.Tx
-	stmts [13]*sql.Stmt // by row count
-	vals  []float64
-	args  []any
-}
-
-func newRollupWriter(tx *sql.Tx) *rollupWriter { return &rollupWriter{tx: tx} }
-
-func (w *rollupWriter) close() {
-	for _, s := range w.stmts {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-func (w *rollupWriter) write(ctx context.Context, sid, hour int64, merged []sample, touched uint16) error {
-	w.args = w.args[:0]
-	rows := 0
-	i := 0
-	for b := uint32(0); b < HourMS/BucketMS; b++ {
-		lo, hi := b*BucketMS, (b+1)*BucketMS
-		for i < len(merged) && merged[i].off < lo {
-			i++
-		}
-		j := i
-		for j < len(merged) && merged[j].off < hi {
-			j++
-		}
-		if touched&(1<<b) != 0 && j > i {
-			w.vals = w.vals[:0]
-			for _, s := range merged[i:j] {
-				w.vals = append(w.vals, s.v)
-			}
-			r := Summarize(w.vals)
-			w.args = append(w.args, sid, hour+int64(lo), r.N, r.Min, r.Mean, r.Max, r.P95)
-			rows++
-		}
-		i = j
-	}
-	if rows == 0 {
-		return nil
-	}
-	st := w.stmts[rows]
-	if st == nil {
-		q := "INSERT OR REPLACE INTO rollup_5m (series_id, bucket_ms, n, min, mean, max, p95) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
-		var err error
-		if st, err = w.tx.PrepareContext(ctx, q); err != nil {
-			return err
-		}
-		w.stmts[rows] = st
-	}
-	_, err := st.ExecContext(ctx, w.args...)
-	return err
 }
 
 // Retention is how long readings are kept, counted back from the model's
@@ -818,12 +295,12 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 	if err := rows.Err(); err != nil {
 		return nil, w, err
 	}
-	raw, err := tx.PrepareContext(ctx, "SELECT hour_ms, data FROM reading_hour WHERE series_id = ? AND hour_ms > ? AND hour_ms <= ? ORDER BY hour_ms")
+	raw, err := tx.PrepareContext(ctx, "SELECT hour_ms, data FROM reading_hour WHERE series_id = ? AND hour_ms > ? AND hour_ms <= ? AND "+visible+" ORDER BY hour_ms")
 	if err != nil {
 		return nil, w, err
 	}
 	defer raw.Close()
-	rolls, err := tx.PrepareContext(ctx, "SELECT bucket_ms, n, mean, max, p95 FROM rollup_5m WHERE series_id = ? AND bucket_ms > ? AND bucket_ms <= ? ORDER BY bucket_ms")
+	rolls, err := tx.PrepareContext(ctx, "SELECT bucket_ms, n, mean, max, p95 FROM rollup_5m WHERE series_id = ? AND bucket_ms > ? AND bucket_ms <= ? AND "+visible+" ORDER BY bucket_ms")
 	if err != nil {
 		return nil, w, err
 	}
@@ -954,7 +431,7 @@ func cmpFloat(a, b float64) int {
 func (db *DB) Rollups(ctx context.Context, model, element, line, quantity string, fromMS, toMS int64) ([]Rollup, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT r.bucket_ms, r.n, r.min, r.mean, r.max, r.p95 FROM rollup_5m r
 		JOIN series s ON s.id = r.series_id JOIN model m ON m.id = s.model_id
-		WHERE m.name = ? AND s.element = ? AND s.line = ? AND s.quantity = ? AND r.bucket_ms >= ? AND r.bucket_ms < ? ORDER BY r.bucket_ms`,
+		WHERE m.name = ? AND s.element = ? AND s.line = ? AND s.quantity = ? AND r.bucket_ms >= ? AND r.bucket_ms < ? AND r.`+visible+` ORDER BY r.bucket_ms`,
 		model, element, line, quantity, fromMS, toMS)
 	if err != nil {
 		return nil, err
@@ -992,10 +469,11 @@ func measureSizes(ctx context.Context, q querier) (MeasureSizes, error) {
 		dest  []any
 	}{
 		{"SELECT count(*) FROM series", []any{&s.Series}},
-		{"SELECT count(*), coalesce(sum(n), 0), coalesce(sum(length(data)), 0) FROM reading_hour", []any{&s.RawBlocks, &s.Readings, &s.RawBytes}},
-		{"SELECT count(*) FROM rollup_5m", []any{&s.Rollups}},
+		{"SELECT count(*), coalesce(sum(n), 0), coalesce(sum(length(data)), 0) FROM reading_hour WHERE " + visible, []any{&s.RawBlocks, &s.Readings, &s.RawBytes}},
+		{"SELECT count(*) FROM rollup_5m WHERE " + visible, []any{&s.Rollups}},
 		{"SELECT count(*) FROM import WHERE state = 'done'", []any{&s.Imports}},
-		{"SELECT count(DISTINCT import_id), coalesce(sum(length(data)), 0) FROM staging", []any{&s.StagingImports, &s.StagingBytes}},
+		{"SELECT count(*) FROM import WHERE state = 'staging'", []any{&s.StagingImports}},
+		{"SELECT (SELECT coalesce(sum(length(data)), 0) FROM staging) + (SELECT coalesce(sum(length(data)), 0) FROM reading_hour WHERE NOT " + visible + ")", []any{&s.StagingBytes}},
 		{"PRAGMA page_count", []any{&pages}},
 		{"PRAGMA page_size", []any{&pageSize}},
 	} {
@@ -1014,12 +492,12 @@ func measureSizes(ctx context.Context, q querier) (MeasureSizes, error) {
 // check holds one hour of one series in memory at a time.
 func checkReadings(ctx context.Context, q querier, add func(inv, format string, args ...any)) error {
 	rows, err := q.QueryContext(ctx, `SELECT s.element, s.line, s.quantity, r.series_id, r.hour_ms, r.n, r.data FROM reading_hour r
-		JOIN series s ON s.id = r.series_id ORDER BY r.series_id, r.hour_ms`)
+		JOIN series s ON s.id = r.series_id WHERE r.`+visible+` ORDER BY r.series_id, r.hour_ms`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	rr, err := q.QueryContext(ctx, `SELECT series_id, bucket_ms, n, min, mean, max, p95 FROM rollup_5m ORDER BY series_id, bucket_ms`)
+	rr, err := q.QueryContext(ctx, `SELECT series_id, bucket_ms, n, min, mean, max, p95 FROM rollup_5m WHERE `+visible+` ORDER BY series_id, bucket_ms`)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"blackstart/data/generate"
 )
@@ -40,8 +42,9 @@ func benchReadings(b *testing.B, dir string, racks, count int) (model []byte, re
 }
 
 // BenchmarkImport imports readings files in time order, parsing and
-// checks included, into a new database each time: readings/s and the
-// database's bytes per reading are reported. The 10M case is the README's
+// checks included, into a new database each time: readings/s, the
+// database's bytes per reading and the write-ahead log's peak size
+// (sampled every 2 ms) are reported. The 10M case is the README's
 // figure (go test ./data/store -run XXX -bench 'Import/readings=10000000'
 // -benchtime 1x).
 func BenchmarkImport(b *testing.B) {
@@ -64,9 +67,30 @@ func BenchmarkImport(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				// The write-ahead log's largest size during the import.
+				stop, peak := make(chan struct{}), make(chan int64)
+				go func() {
+					var most int64
+					tick := time.NewTicker(2 * time.Millisecond)
+					defer tick.Stop()
+					for {
+						var st syscall.Stat_t
+						if syscall.Stat(dbPath+"-wal", &st) == nil {
+							most = max(most, st.Size)
+						}
+						select {
+						case <-stop:
+							peak <- most
+							return
+						case <-tick.C:
+						}
+					}
+				}()
 				b.StartTimer()
 				res, err := db.ImportReadings(ctx, "generated-100x10-seed1", "readings.csv", f, ImportOptions{})
 				b.StopTimer()
+				close(stop)
+				b.ReportMetric(float64(<-peak)/1e6, "wal_peak_MB")
 				f.Close()
 				if err != nil || res.Added != count {
 					b.Fatalf("import: %+v, %v; want %d readings added", res, err, count)

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"blackstart/topology"
 )
@@ -286,5 +288,122 @@ func TestAbandonedImportRemoved(t *testing.T) {
 	rep, _ = db.Check(ctx, CheckOptions{SkipModels: true})
 	if rep.Measurements.StagingImports != 0 || rep.Measurements.Imports != 1 {
 		t.Errorf("after the next import: %+v", rep.Measurements)
+	}
+}
+
+// TestAddedIsWhatIsKept: an import's added count is the raw readings it
+// leaves in the store, also when part of the file lies past the raw
+// retention (those values are only rolled up), and importing the same
+// file again adds nothing, though its old hours are no longer stored raw.
+func TestAddedIsWhatIsKept(t *testing.T) {
+	db, _ := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Three days, one reading an hour, then two hours met again (out of
+	// time order): hour 2, past the retention once the file is read, and
+	// hour 70, within it.
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,15\n%d,app-03,35\n", t0+2*3600+60, t0+70*3600+60)
+	file := b.String()
+	sizes := func() MeasureSizes {
+		t.Helper()
+		rep, err := db.Check(ctx, CheckOptions{SkipModels: true})
+		if err != nil || len(rep.Problems) != 0 {
+			t.Fatalf("check: %v %v", rep.Problems, err)
+		}
+		return rep.Measurements
+	}
+	// Newest reading t0+71 h: raw hours that end by t0+47 h are past the
+	// retention (47 hours, 48 values with the second reading of hour 2);
+	// hours 47..71 are kept (25 values and the second of hour 70).
+	first := mustImport(t, db, "3d.csv", file)
+	if first.Values != 74 || first.Added != 26 || first.PastRetention != 48 || first.Duplicates != 0 {
+		t.Errorf("first import: added %d, past retention %d, duplicates %d of %d values; want 26, 48, 0 of 74",
+			first.Added, first.PastRetention, first.Duplicates, first.Values)
+	}
+	m := sizes()
+	if m.Readings != int64(first.Added) || m.Rollups != 72 || m.StagingImports != 0 || m.StagingBytes != 0 {
+		t.Errorf("after the first import: %+v; want %d readings (as added) and 72 rollups", m, first.Added)
+	}
+	// The rollup of hour 2's first bucket holds both of its readings.
+	rs, err := db.Rollups(ctx, "small-dc", "app-03", "", QuantityPower, (t0+2*3600)*1000, (t0+2*3600+300)*1000)
+	if err != nil || len(rs) != 1 || rs[0].N != 2 || rs[0].Max != 15 || rs[0].Min != 10 {
+		t.Errorf("rollup of hour 2: %+v, %v; want n 2, min 10 W, max 15 W", rs, err)
+	}
+	again := mustImport(t, db, "3d.csv", file)
+	if again.Added != 0 || again.Duplicates != 26 || again.PastRetention != 48 {
+		t.Errorf("the same file again: added %d, duplicates %d, past retention %d; want 0, 26, 48", again.Added, again.Duplicates, again.PastRetention)
+	}
+	m.Imports++ // the one more import is all that changed
+	if m2 := sizes(); m2 != m {
+		t.Errorf("the same file again changed the store:\n got %+v\nwant %+v", m2, m)
+	}
+	// One more day: its 24 values are added and kept, the oldest kept
+	// day goes (pruned, not this import's).
+	b.Reset()
+	b.WriteString("time,element,power_w\n")
+	for h := 72; h < 96; h++ {
+		fmt.Fprintf(&b, "%d,app-03,40\n", t0+3600*h)
+	}
+	next := mustImport(t, db, "day4.csv", b.String())
+	if next.Added != 24 || next.PastRetention != 0 {
+		t.Errorf("day 4: %+v; want 24 added", next)
+	}
+	// Kept: hours 71..95 (hour 71 ends inside the retained day).
+	if m := sizes(); m.Readings != 25 || m.Rollups != 96 {
+		t.Errorf("after day 4: %+v; want 25 readings, 96 rollups", m)
+	}
+}
+
+// TestImportInvisibleUntilPublished: while an import is between batches,
+// its rows are in the tables but nothing reads them, the database checks
+// clean, and another import waits for it.
+func TestImportInvisibleUntilPublished(t *testing.T) {
+	db, _ := smallDB(t)
+	mustImport(t, db, "hand.csv", handReadings())
+	before, _ := db.Check(ctx, CheckOptions{SkipModels: true})
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 1; h <= 40; h++ {
+		fmt.Fprintf(&b, "%d,app-01,50\n%d,app-02,60\n", t0+3600*h, t0+3600*h)
+	}
+	batches := 0
+	res, err := db.ImportReadings(ctx, "small-dc", "more.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: 8, Progress: func(int) {
+		batches++
+		rep, err := db.Check(ctx, CheckOptions{SkipModels: true})
+		if err != nil || len(rep.Problems) != 0 {
+			t.Errorf("check between batches: %v %v", rep.Problems, err)
+		}
+		m := rep.Measurements
+		if m.Readings != before.Measurements.Readings || m.Rollups != before.Measurements.Rollups || m.StagingImports != 1 || m.StagingBytes == 0 {
+			t.Errorf("between batches: %+v; want the readings before it (%d) and one import staging", m, before.Measurements.Readings)
+		}
+		st, _, err := db.Stats(ctx, "small-dc", 400*86_400_000, 0)
+		if err != nil || len(st) != 1 || st[0].N != 23 {
+			t.Errorf("stats between batches: %+v, %v; want app-01's 23 readings only", st, err)
+		}
+		if batches == 1 {
+			// Another import now waits until this one is done.
+			ctx2, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			defer cancel()
+			if _, err := db.ImportReadings(ctx2, "small-dc", "other.csv", strings.NewReader(handReadings()), ImportOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("a second import during the first: %v, want it to wait (deadline exceeded)", err)
+			}
+		}
+	}})
+	if err != nil || res.Added != 80 {
+		t.Fatalf("import: %+v, %v; want 80 added", res, err)
+	}
+	if batches < 5 {
+		t.Errorf("%d batches, want several", batches)
+	}
+	rep, _ := db.Check(ctx, CheckOptions{SkipModels: true})
+	if m := rep.Measurements; m.Readings != 23+80 || m.StagingImports != 0 || m.StagingBytes != 0 || len(rep.Problems) != 0 {
+		t.Errorf("after the import: %+v, %v", m, rep.Problems)
 	}
 }
