@@ -202,3 +202,34 @@ func TestClimatology(t *testing.T) {
 		}
 	}
 }
+
+// TestFind: an evaluation's score is found by all four keys, each of
+// which tells scores apart; a key that matches none finds nothing.
+func TestFind(t *testing.T) {
+	e := &Evaluation{}
+	for _, sc := range []string{ScenarioPerturbed, ScenarioCalm} {
+		for _, est := range []string{EstimatorThroughput, EstimatorRAM} {
+			for _, pt := range []string{PointInstances, PointDuration} {
+				for _, p := range []float64{0.25, 0.5} {
+					e.Scores = append(e.Scores, Score{Scenario: sc, Estimator: est, Point: pt, Progress: p, Samples: len(e.Scores)})
+				}
+			}
+		}
+	}
+	k := 0
+	for _, sc := range []string{ScenarioPerturbed, ScenarioCalm} {
+		for _, est := range []string{EstimatorThroughput, EstimatorRAM} {
+			for _, pt := range []string{PointInstances, PointDuration} {
+				for _, p := range []float64{0.25, 0.5} {
+					if got := e.Find(sc, est, pt, p); got == nil || got.Samples != k {
+						t.Errorf("Find(%s, %s, %s, %g) = %+v, want score %d", sc, est, pt, p, got, k)
+					}
+					k++
+				}
+			}
+		}
+	}
+	if got := e.Find(ScenarioCalm, EstimatorReplay, PointInstances, 0.25); got != nil {
+		t.Errorf("Find of an estimator not scored = %+v, want nil", got)
+	}
+}
