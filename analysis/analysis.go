@@ -169,7 +169,7 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 	if err := CheckHorizon(o.HorizonS); err != nil {
 		return nil, err
 	}
-	host := hosting(m)
+	host := hosting(n)
 	var draws []power.DrawSource
 	if o.Readings != nil {
 		draws = n.DrawSources()
@@ -191,7 +191,11 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 			keep = func(*power.Scenario) bool { return true }
 		}
 	}
-	rep := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop, Keep: keep})
+	so := power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop, Keep: keep}
+	if o.All && o.Keep == nil {
+		so.Keep = nil // every scenario: the sweep lists each one's pickups as it runs it
+	}
+	rep := n.Sweep(so)
 	if rep.Stopped {
 		return nil, ErrStopped
 	}
@@ -213,14 +217,14 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 }
 
 // hosting starts the restart plan that says which instances run on which
-// device, in the background, and returns a function that waits for it
-// (nil when the model has no workloads).
-func hosting(m *topology.Model) func() *placement.Hosting {
-	if len(m.Services) == 0 {
+// device of n's model, in the background, and returns a function that
+// waits for it (nil when the model has no workloads).
+func hosting(n *power.Network) func() *placement.Hosting {
+	if len(n.M.Services) == 0 {
 		return func() *placement.Hosting { return nil }
 	}
 	ch := make(chan *placement.Hosting, 1)
-	go func() { ch <- placement.NewHosting(placement.NewCluster(m)) }()
+	go func() { ch <- placement.NewHosting(placement.NewClusterOn(n)) }()
 	var h *placement.Hosting
 	return func() *placement.Hosting {
 		if h == nil {

@@ -37,7 +37,9 @@ type SweepOptions struct {
 	// Keep, when set, says which scenarios the report lists: the summary
 	// counts every scenario, but only those kept are held and ranked, so
 	// that the sweep of a large site holds no more than what will be
-	// shown. Nil keeps them all.
+	// shown. Nil keeps them all. Keep sees each scenario before its
+	// Pickups are listed (they are nil then): the sweep lists them only
+	// for the scenarios kept.
 	Keep func(*Scenario) bool
 }
 
@@ -101,52 +103,106 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			o.Progress(done, total)
 		}
 	}
-	var rep SweepReport
-	if o.Keep == nil {
-		rep.Scenarios = make([]Scenario, 0, total)
-	}
+	// With Keep, the pickups (a list per scenario, most of them never
+	// shown) are listed only for the scenarios kept, from the state the
+	// simulator keeps of the last failure it ran (or, for a PSU fault
+	// whose element's scenario was not kept, by putting the simulator back
+	// in the state right after that element's failure).
+	s.skipPickups = o.Keep != nil
 	t := newTally()
-	add := func(sc Scenario) {
-		t.add(&sc)
-		if o.Keep == nil || o.Keep(&sc) {
-			rep.Scenarios = append(rep.Scenarios, sc)
-		}
+	// The scenarios kept, by reference: the report's list is built at the
+	// end, in one allocation of the size it needs.
+	var refs []keptRef
+	var own []Scenario // PSU faults run on their own
+	if o.Keep == nil {
+		refs = make([]keptRef, 0, total)
 	}
+	// keep counts sc and notes it when kept: sc is the scenario s ran
+	// last, or, when target >= 0, a PSU fault whose scenario is that of
+	// element target (whose pickups it shares).
+	keep := func(sc *Scenario, target int32) bool {
+		t.add(sc)
+		if o.Keep == nil {
+			return true
+		}
+		if !o.Keep(sc) {
+			return false
+		}
+		if sc.Pickups == nil {
+			if target >= 0 {
+				if byElem[target].Pickups == nil {
+					byElem[target].Pickups = s.pickupsAfter([]int32{target}, -1, -1)
+				}
+				sc.Pickups = byElem[target].Pickups
+			} else {
+				sc.Pickups = s.snapPickups() // sc is the scenario Run just ran
+			}
+		}
+		return true
+	}
+	one := make([]int32, 1)
 	for e := range m.Elements {
 		if o.Stop != nil && o.Stop() {
 			return SweepReport{Stopped: true}
 		}
-		byElem[e] = s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
-		add(byElem[e])
+		one[0] = int32(e)
+		byElem[e] = s.Run(one, -1, -1, o.HorizonS)
+		if keep(&byElem[e], -1) {
+			refs = append(refs, keptRef{e: int32(e), own: -1})
+		}
 		tick()
 	}
+	var psu Scenario // one PSU fault's scenario at a time
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
 			target := n.FaultTarget(d, k)
 			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
 				// The feed survives the opening (a transfer switch moved
 				// it): the faulted PSU is one more loss.
-				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
+				psu = s.Run(nil, int32(d), int32(k), o.HorizonS)
+				if keep(&psu, -1) {
+					refs = append(refs, keptRef{e: -1, own: int32(len(own))})
+					own = append(own, psu)
+				}
 				tick()
 				continue
 			}
-			sc := byElem[target] // same outcome: the fault opens target
-			name := PSUName(m, d, k)
-			sc.Failed = []string{name}
-			sc.Kind = "psu"
-			sc.Opens = m.Elements[target].ID
-			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			add(sc)
+			psu = byElem[target] // same outcome: the fault opens target
+			psu.Failed = []string{PSUName(m, d, k)}
+			psu.Kind = "psu"
+			psu.Opens = m.Elements[target].ID
+			psu.SameAs = psu.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+			if keep(&psu, target) {
+				refs = append(refs, keptRef{e: target, own: -1, failed: psu.Failed})
+			}
 			tick()
 		}
 	}
-	if rep.Scenarios == nil {
-		rep.Scenarios = []Scenario{}
+	rep := SweepReport{Scenarios: make([]Scenario, len(refs))}
+	for i, r := range refs {
+		switch {
+		case r.own >= 0:
+			rep.Scenarios[i] = own[r.own]
+		case r.failed == nil:
+			rep.Scenarios[i] = byElem[r.e]
+		default:
+			sc := &rep.Scenarios[i]
+			*sc = byElem[r.e]
+			sc.Failed, sc.Kind, sc.Opens, sc.SameAs = r.failed, "psu", m.Elements[r.e].ID, m.Elements[r.e].ID
+		}
 	}
 	rankScenarios(rep.Scenarios)
 	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
 	rep.Summary.cannotJudge(m)
 	return rep
+}
+
+// keptRef names a scenario a sweep keeps: own[own] when own >= 0 (a PSU
+// fault run on its own), else element e's scenario, as the failure of PSU
+// failed[0] when failed is set (a PSU fault that opens e).
+type keptRef struct {
+	e, own int32
+	failed []string
 }
 
 // switchedBetween reports whether an element with two inputs lies on the

@@ -232,7 +232,8 @@ func TestSweepSmallDCSummary(t *testing.T) {
 
 // TestSweepKeep: a sweep that keeps only the risky scenarios counts the
 // same summary and lists exactly the risky scenarios of the full sweep,
-// in the same order.
+// in the same order, each the same to the byte in JSON (their pickups,
+// listed only for the scenarios kept, included).
 func TestSweepKeep(t *testing.T) {
 	n := NewNetwork(loadFiles(t, smallDC...), BasisConservative)
 	all := n.Sweep(SweepOptions{})
@@ -254,6 +255,74 @@ func TestSweepKeep(t *testing.T) {
 	}
 	if len(want) != 37 || !slices.Equal(got, want) {
 		t.Errorf("kept %v, want the %d risky scenarios %v", got, len(want), want)
+	}
+	sameKept(t, all, some)
+}
+
+// TestSweepKeepPickups: the pickups of the scenarios a Keep holds are
+// those of the full sweep, also for PSU faults whose scenario is that of
+// an element the Keep does not hold (the pickups are the element's), and
+// for PSU faults behind a transfer switch (run on their own).
+func TestSweepKeepPickups(t *testing.T) {
+	for name, files := range map[string][]string{"small-dc": smallDC, "transfer": {"testdata/ats.toml"}} {
+		t.Run(name, func(t *testing.T) {
+			n := NewNetwork(loadFiles(t, files...), BasisConservative)
+			all := n.Sweep(SweepOptions{})
+			psus := n.Sweep(SweepOptions{Keep: func(sc *Scenario) bool { return sc.Kind == "psu" }})
+			var withPickups, same, own int
+			for _, sc := range psus.Scenarios {
+				if sc.Pickups == nil {
+					t.Fatalf("%v: pickups not listed", sc.Failed)
+				}
+				if len(sc.Pickups) > 0 {
+					withPickups++
+				}
+				if sc.SameAs != "" {
+					same++
+				} else {
+					own++
+				}
+			}
+			if withPickups == 0 || same == 0 {
+				t.Fatalf("%d PSU scenarios kept, %d with pickups, %d the same as an element's: the case is not tested", len(psus.Scenarios), withPickups, same)
+			}
+			if name == "transfer" && own == 0 {
+				t.Fatalf("no PSU fault behind a transfer switch run on its own")
+			}
+			sameKept(t, all, psus)
+			for _, sc := range psus.Scenarios {
+				if sc.Kind != "psu" {
+					t.Errorf("%v (kind %s) kept", sc.Failed, sc.Kind)
+				}
+			}
+		})
+	}
+}
+
+// sameKept checks that every scenario of some is, in JSON, the scenario
+// of all with the same failure, and that some keeps all's order.
+func sameKept(t *testing.T, all, some SweepReport) {
+	t.Helper()
+	byName := map[string]int{}
+	for i, sc := range all.Scenarios {
+		byName[strings.Join(sc.Failed, "+")] = i
+	}
+	last := -1
+	for _, sc := range some.Scenarios {
+		key := strings.Join(sc.Failed, "+")
+		i, ok := byName[key]
+		if !ok {
+			t.Fatalf("%s kept, not in the full sweep", key)
+		}
+		if i < last {
+			t.Errorf("%s kept out of the full sweep's order", key)
+		}
+		last = i
+		got, _ := json.Marshal(sc)
+		want, _ := json.Marshal(all.Scenarios[i])
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s kept:\n%s\nin the full sweep:\n%s", key, got, want)
+		}
 	}
 }
 
