@@ -179,7 +179,7 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 			return nil, err
 		}
 		if len(sc.Dark.Devices) > 0 || len(sc.Certain.Dark.Devices) > 0 {
-			if h := hosting(m); h != nil {
+			if h := hosting(n); h != nil {
 				h.FillDark(&sc)
 			}
 		}
@@ -192,7 +192,11 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 			keep = func(*power.Scenario) bool { return true }
 		}
 	}
-	rep := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop, Keep: keep})
+	so := power.SweepOptions{HorizonS: o.HorizonS, Progress: o.Progress, Stop: o.Stop, Keep: keep}
+	if o.All && o.Keep == nil {
+		so.Keep = nil // every scenario: the sweep lists each one's pickups as it runs it
+	}
+	rep := n.Sweep(so)
 	if rep.Stopped {
 		return nil, ErrStopped
 	}
@@ -208,7 +212,7 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 		sc := &rep.Scenarios[i]
 		if sc.SameAs == "" && (len(sc.Dark.Devices) > 0 || len(sc.Certain.Dark.Devices) > 0) {
 			if h == nil {
-				if h = hosting(m); h == nil {
+				if h = hosting(n); h == nil {
 					break
 				}
 			}
@@ -219,12 +223,12 @@ func Failover(m *topology.Model, n *power.Network, o FailoverOptions) (*Failover
 }
 
 // hosting makes the restart plan that says which instances run on which
-// device (nil when the model has no workloads).
-func hosting(m *topology.Model) *placement.Hosting {
-	if len(m.Services) == 0 {
+// device of n's model (nil when the model has no workloads).
+func hosting(n *power.Network) *placement.Hosting {
+	if len(n.M.Services) == 0 {
 		return nil
 	}
-	return placement.NewHosting(placement.NewCluster(m))
+	return placement.NewHosting(placement.NewClusterOn(n))
 }
 
 // Scenario resolves fail ids (elements or DEVICE/psuN, at most one PSU)

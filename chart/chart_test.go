@@ -2,11 +2,13 @@ package chart
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden option files in test
 type fixture struct {
 	m     *topology.Model
 	load  power.LoadReport
+	head  power.HeadroomReport
 	sweep power.SweepReport
 	plan  *placement.Plan
 	plans map[string]*placement.Result
@@ -40,6 +43,9 @@ func smallDC(t testing.TB) *fixture {
 	n := power.NewNetwork(m, power.BasisConservative)
 	f := &fixture{m: m, load: n.Load(), sweep: n.Sweep(power.SweepOptions{}), plans: map[string]*placement.Result{}}
 	f.gap = n.Gap(gapReadings(n))
+	if f.head, err = power.Headroom(n, power.HeadroomOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	cl := placement.NewCluster(m)
 	f.plan = placement.NewPlan(cl)
 	var evs []placement.Event
@@ -68,7 +74,7 @@ func smallDC(t testing.TB) *fixture {
 // all builds every chart kind, in Kinds order.
 func (f *fixture) all() []*Chart {
 	return []*Chart{
-		Headroom(f.load, 0),
+		Headroom(f.head, 0),
 		RiskMap(f.sweep, 0),
 		Cascade(f.sweep.Scenarios[0]),
 		Flow(f.m, f.load),
@@ -161,7 +167,7 @@ func TestByteIdentical(t *testing.T) {
 }
 
 func TestOnlineAndOffline(t *testing.T) {
-	c := Headroom(smallDC(t).load, 0)
+	c := Headroom(smallDC(t).head, 0)
 	var online bytes.Buffer
 	if err := c.HTML(&online, Render{}); err != nil {
 		t.Fatal(err)
@@ -216,44 +222,61 @@ func TestLocateEcharts(t *testing.T) {
 
 func TestHeadroomData(t *testing.T) {
 	f := smallDC(t)
-	o := option(t, Headroom(f.load, 2))
+	o := option(t, Headroom(f.head, 2))
+	// Least headroom first: the two racks with the least, from the same
+	// report `power headroom` prints.
+	racks := slices.Clone(f.head.Racks)
+	slices.SortStableFunc(racks, func(a, b power.RackHeadroom) int {
+		ka, kb := -1.0, -1.0
+		if a.Safe && a.HeadroomW != nil {
+			ka = *a.HeadroomW
+		}
+		if b.Safe && b.HeadroomW != nil {
+			kb = *b.HeadroomW
+		}
+		if ka != kb {
+			return cmp.Compare(ka, kb)
+		}
+		return cmp.Compare(a.Rack, b.Rack)
+	})
 	x := o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)
-	if len(x) != 2 || x[0] != f.load.Racks[0].ID || x[1] != f.load.Racks[1].ID {
-		t.Errorf("racks = %v, want the 2 worst: %s, %s", x, f.load.Racks[0].ID, f.load.Racks[1].ID)
+	if len(x) != 2 || x[0] != racks[0].Rack || x[1] != racks[1].Rack {
+		t.Errorf("racks = %v, want the 2 with the least headroom: %s, %s", x, racks[0].Rack, racks[1].Rack)
 	}
 	s := series(o)
-	if len(s) != 4 {
-		t.Fatalf("%d series, want A/B × normal/failover", len(s))
+	if len(s) != 2 || s[0]["name"] != "N-1-safe headroom" || s[1]["name"] != "largest single device" {
+		t.Fatalf("series %v, want headroom and largest device", s)
 	}
-	// small-dc mixes breaker ratings: the axis is % of In.
-	r := f.load.Racks[0].Sides[1]
-	bar := s[3]["data"].([]any)[0].(map[string]any)
-	if got := bar["value"].(float64); math.Abs(got-r.FailoverPct) > 0.01 || bar["feed"] != r.Feed || bar["breaker"] != r.Breaker || s[3]["name"] != "side 2 failover" {
-		t.Errorf("side 2 failover of %s = %v (%v), want %.2f %% of In on %s, %s", f.load.Racks[0].ID, got, bar, r.FailoverPct, r.Feed, r.Breaker)
-	}
-	ml := s[0]["markLine"].(map[string]any)["data"].([]any)
-	if ml[0].(map[string]any)["yAxis"].(float64) != 100 {
-		t.Errorf("rating mark line = %v, want 100 %% of In", ml[0])
+	for i, r := range racks[:2] {
+		bar := s[0]["data"].([]any)[i].(map[string]any)
+		want := 0.0
+		if r.Safe && r.HeadroomW != nil {
+			want = *r.HeadroomW / 1000
+		}
+		if got := bar["value"].(float64); math.Abs(got-want) > 0.001 || bar["safe"] != r.Safe || r.Binding != nil && bar["binding"] != r.Binding.Element {
+			t.Errorf("%s: bar %v, want %.3f kW, safe %v, bound by %v", r.Rack, bar, want, r.Safe, r.Binding)
+		}
 	}
 
-	// The incident rack has one rating: the axis is in A with both lines.
+	// The incident rack is not N-1-safe: 0 kW, red, over on breaker-a.
 	m, err := topology.Load("../examples/incident-2019.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := power.NewNetwork(m, power.BasisConservative).Load()
+	rep, err := power.Headroom(power.NewNetwork(m, power.BasisConservative), power.HeadroomOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	o = option(t, Headroom(rep, 0))
-	s = series(o)
-	ml = s[0]["markLine"].(map[string]any)["data"].([]any)
-	if len(ml) != 2 || ml[0].(map[string]any)["yAxis"].(float64) != 16 || ml[1].(map[string]any)["yAxis"].(float64) != 12.8 {
-		t.Errorf("mark lines = %v, want In 16 A and continuous limit 12.8 A", ml)
+	bar := series(o)[0]["data"].([]any)[0].(map[string]any)
+	if bar["value"].(float64) != 0 || bar["safe"] != false || bar["binding"] != "breaker-a" || bar["itemStyle"].(map[string]any)["color"] != "#c23531" {
+		t.Errorf("incident rack bar = %v, want 0 kW, not safe, breaker-a, red", bar)
 	}
-	if got := s[1]["data"].([]any)[0].(map[string]any)["value"].(float64); got != 24.35 {
-		t.Errorf("side 1 failover = %v A, want 24.35 A (the incident)", got)
+	if ma, _ := json.Marshal(series(o)[0]["markArea"]); !strings.Contains(string(ma), `[{"xAxis":"rack-1"},{"xAxis":"rack-1"}]`) {
+		t.Errorf("the unsafe rack's column is not shaded: markArea %s", ma)
 	}
-	// The axis reaches the rating line even when the load is far below it.
-	if max := o["yAxis"].([]any)[0].(map[string]any)["max"].(string); !strings.Contains(max, "16.8") {
-		t.Errorf("y axis max %q does not reach 1.05 × In", max)
+	if sum := Headroom(rep, 0).Summary; !strings.HasPrefix(sum, "1 of 1 racks not N-1-safe") {
+		t.Errorf("summary %q", sum)
 	}
 }
 
@@ -390,7 +413,7 @@ func TestReportBundle(t *testing.T) {
 	f := smallDC(t)
 	dir := filepath.Join(t.TempDir(), "pm")
 	rep := Report{Title: "small-dc", Headline: "h", Risks: []string{"risk <b>one</b>"}, Plan: []string{"plan line"},
-		Charts: f.all(), Data: map[string]any{"headroom": f.load.Racks},
+		Charts: f.all(), Data: map[string]any{"headroom": f.head},
 		Accuracy: &estimate.Evaluation{Runs: 3, Scores: []estimate.Score{
 			{Scenario: estimate.ScenarioPerturbed, Estimator: "throughput", Point: estimate.PointInstances, Progress: 0.25, MedianAbsError: estimate.Interval{Value: 0.1}},
 			{Scenario: estimate.ScenarioPerturbed, Estimator: "ram", Point: estimate.PointInstances, Progress: 0.25, MedianAbsError: estimate.Interval{Value: 0.5}}}}}
@@ -411,7 +434,7 @@ func TestReportBundle(t *testing.T) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "headroom.json")); err != nil || !strings.Contains(string(b), `"failover_a"`) {
+	if b, err := os.ReadFile(filepath.Join(dir, "headroom.json")); err != nil || !strings.Contains(string(b), `"headroom_w"`) {
 		t.Errorf("headroom.json: %v", err)
 	}
 	// A second report replaces the first; a foreign directory is refused.
@@ -454,7 +477,11 @@ func TestBigSite(t *testing.T) {
 	if len(nodes) > 2*MaxFlowNodes || !strings.Contains(o["title"].(map[string]any)["subtext"].(string), "rack groups per panel") {
 		t.Errorf("flow of 1,000 racks: %d nodes, %q", len(nodes), o["title"].(map[string]any)["subtext"])
 	}
-	o = option(t, Headroom(rep, 0))
+	head, err := power.Headroom(power.NewNetwork(m, power.BasisConservative), power.HeadroomOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = option(t, Headroom(head, 0))
 	if n := len(o["xAxis"].([]any)[0].(map[string]any)["data"].([]any)); n != DefaultTop {
 		t.Errorf("headroom shows %d racks, want %d", n, DefaultTop)
 	}
@@ -514,7 +541,11 @@ func TestFlowOddWiring(t *testing.T) {
 
 // An id that contains "</script>" cannot end the page's script early.
 func TestScriptEscape(t *testing.T) {
-	_, rep := incidentVariant(t, `"rack-1"`, `"r</script><b>x</b>"`)
+	m, _ := incidentVariant(t, `"rack-1"`, `"r</script><b>x</b>"`)
+	rep, err := power.Headroom(power.NewNetwork(m, power.BasisConservative), power.HeadroomOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var page bytes.Buffer
 	if err := Headroom(rep, 0).HTML(&page, Render{}); err != nil {
 		t.Fatal(err)

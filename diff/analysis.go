@@ -107,20 +107,43 @@ type RackChange struct {
 	New    *RackFailover `json:"new"`     // null for a removed rack
 }
 
+// RackHeadroom is one side's N-1-safe headroom of a rack.
+type RackHeadroom struct {
+	Safe bool `json:"n1_safe"` // every limited element above the rack within its limit in its failover case
+	// HeadroomW is the power that can still be added, W (0 when not
+	// safe); null when nothing above the rack is limited.
+	HeadroomW *float64 `json:"headroom_w"`
+	// Binding is the element that binds the rack (when not safe: the one
+	// furthest over), "" when none.
+	Binding string `json:"binding"`
+}
+
+// HeadroomChange is a rack whose N-1-safe headroom moved.
+type HeadroomChange struct {
+	Rack   string        `json:"rack"`
+	DeltaW float64       `json:"delta_w"` // new minus old headroom, W (0 when a side is missing or unlimited)
+	Old    *RackHeadroom `json:"old"`     // null for a new rack
+	New    *RackHeadroom `json:"new"`     // null for a removed rack
+}
+
 // Analysis is what a change did to the N-1 picture.
 type Analysis struct {
 	// Stopped is set when Options.Stop ended the sweeps early: the rest of
 	// the Analysis is incomplete and must not be used.
-	Stopped      bool               `json:"-"`
-	Basis        string             `json:"basis"`
-	HorizonS     float64            `json:"horizon_s"`
-	OldSummary   power.SweepSummary `json:"old_summary"`
-	NewSummary   power.SweepSummary `json:"new_summary"`
-	Scenarios    []ScenarioChange   `json:"scenarios"` // adding risk first, then the rest; within a group by scenario
-	Racks        []RackChange       `json:"racks"`     // largest |delta_a| first
-	AddsRisk     bool               `json:"adds_risk"`
-	RiskyAdded   int                `json:"risky_added"`   // scenarios that add risk
-	RiskyRemoved int                `json:"risky_removed"` // scenarios that became safe or were removed while risky
+	Stopped    bool               `json:"-"`
+	Basis      string             `json:"basis"`
+	HorizonS   float64            `json:"horizon_s"`
+	OldSummary power.SweepSummary `json:"old_summary"`
+	NewSummary power.SweepSummary `json:"new_summary"`
+	Scenarios  []ScenarioChange   `json:"scenarios"` // adding risk first, then the rest; within a group by scenario
+	Racks      []RackChange       `json:"racks"`     // largest |delta_a| first
+	// Headroom lists the racks whose N-1-safe headroom (power.Headroom,
+	// the figures of `power headroom`) moved by at least 1 W, became safe
+	// or unsafe, or is bound by another element; largest |delta_w| first.
+	Headroom     []HeadroomChange `json:"headroom"`
+	AddsRisk     bool             `json:"adds_risk"`
+	RiskyAdded   int              `json:"risky_added"`   // scenarios that add risk
+	RiskyRemoved int              `json:"risky_removed"` // scenarios that became safe or were removed while risky
 }
 
 // Options say how to run the analysis.
@@ -152,7 +175,11 @@ func Analyze(old, new *topology.Model, o Options) Analysis {
 		sw := n.Sweep(power.SweepOptions{HorizonS: o.HorizonS, Stop: o.Stop})
 		stopped[k] = sw.Stopped
 		// Keep what the comparison needs, not the sweep's timelines.
-		return summarizeSide(sw, n.Load())
+		sd := summarizeSide(sw, n.Load())
+		if !sw.Stopped {
+			sd.headroom = rackHeadrooms(n)
+		}
+		return sd
 	}
 	var a, b side
 	var wg sync.WaitGroup
@@ -173,6 +200,24 @@ type side struct {
 	outcomes  map[string]Outcome
 	racks     []string // rack ids, in the load report's order
 	failovers map[string]RackFailover
+	headroom  map[string]RackHeadroom
+}
+
+// rackHeadrooms returns every rack's N-1-safe headroom, by rack id.
+func rackHeadrooms(n *power.Network) map[string]RackHeadroom {
+	rep, err := power.Headroom(n, power.HeadroomOptions{})
+	out := map[string]RackHeadroom{}
+	if err != nil { // only a device model not in the model fails; none is asked
+		return out
+	}
+	for _, r := range rep.Racks {
+		h := RackHeadroom{Safe: r.Safe, HeadroomW: r.HeadroomW}
+		if r.Binding != nil {
+			h.Binding = r.Binding.Element
+		}
+		out[r.Rack] = h
+	}
+	return out
 }
 
 func summarizeSide(sw power.SweepReport, load power.LoadReport) side {
@@ -290,7 +335,58 @@ func compareSides(oldSide, newSide side, o Options) Analysis {
 		}
 		return x.Rack < y.Rack
 	})
+	an.Headroom = compareHeadroom(oldSide, newSide)
 	return an
+}
+
+// compareHeadroom lists the racks whose N-1-safe headroom moved by at
+// least 1 W, whose safety or binding element changed, or that were added
+// or removed.
+func compareHeadroom(oldSide, newSide side) []HeadroomChange {
+	out := []HeadroomChange{}
+	w := func(h RackHeadroom) float64 {
+		if h.HeadroomW == nil {
+			return math.Inf(1)
+		}
+		return *h.HeadroomW
+	}
+	for _, id := range oldSide.racks {
+		if oh, ok := oldSide.headroom[id]; ok {
+			if _, still := newSide.headroom[id]; !still {
+				out = append(out, HeadroomChange{Rack: id, Old: &oh})
+			}
+		}
+	}
+	for _, id := range newSide.racks {
+		nh, ok := newSide.headroom[id]
+		if !ok {
+			continue
+		}
+		oh, existed := oldSide.headroom[id]
+		if !existed {
+			out = append(out, HeadroomChange{Rack: id, New: &nh})
+			continue
+		}
+		a, b := w(oh), w(nh)
+		delta := 0.0
+		if !math.IsInf(a, 0) && !math.IsInf(b, 0) {
+			delta = b - a
+		}
+		if math.Abs(delta) < 1 && oh.Safe == nh.Safe && oh.Binding == nh.Binding && math.IsInf(a, 0) == math.IsInf(b, 0) {
+			continue
+		}
+		out = append(out, HeadroomChange{Rack: id, DeltaW: math.Round(delta*100) / 100, Old: &oh, New: &nh})
+	}
+	sortStable(out, func(x, y HeadroomChange) bool {
+		if (x.Old == nil || x.New == nil) != (y.Old == nil || y.New == nil) {
+			return x.Old != nil && x.New != nil
+		}
+		if ax, ay := math.Abs(x.DeltaW), math.Abs(y.DeltaW); ax != ay {
+			return ax > ay
+		}
+		return x.Rack < y.Rack
+	})
+	return out
 }
 
 // compareOutcomes says whether b is worse or better than a, both risky.
@@ -346,6 +442,7 @@ func headline(r Report) string {
 		a.RiskyAdded, plural(a.RiskyAdded, "failure", "failures"), a.RiskyRemoved))
 	parts = append(parts, fmt.Sprintf("risky failures %d → %d", a.OldSummary.RiskyScenarios, a.NewSummary.RiskyScenarios))
 	parts = append(parts, fmt.Sprintf("%d %s worst failover load moved", len(a.Racks), plural(len(a.Racks), "rack's", "racks'")))
+	parts = append(parts, fmt.Sprintf("%d %s N-1-safe headroom moved", len(a.Headroom), plural(len(a.Headroom), "rack's", "racks'")))
 	return strings.Join(parts, "; ")
 }
 

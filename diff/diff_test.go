@@ -107,12 +107,28 @@ func TestAnalyzeIncidentFix(t *testing.T) {
 		math.Abs(a.Racks[0].Old.FailoverA-24.35) > 0.01 || a.Racks[0].Old.RatingA != 16 || a.Racks[0].New.RatingA != 32 {
 		t.Errorf("racks: %+v", a.Racks)
 	}
+	// N-1-safe headroom: rack-1 goes from 0 W, over on breaker-a, to what
+	// power headroom says of the fixed model.
+	head, err := power.Headroom(power.NewNetwork(fixed, o.Basis), power.HeadroomOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := head.Racks[0]
+	if len(a.Headroom) != 1 || a.Headroom[0].Rack != "rack-1" || a.Headroom[0].Old.Safe || a.Headroom[0].Old.Binding != "breaker-a" ||
+		*a.Headroom[0].Old.HeadroomW != 0 || !a.Headroom[0].New.Safe || *a.Headroom[0].New.HeadroomW != *want.HeadroomW ||
+		a.Headroom[0].New.Binding != want.Binding.Element || a.Headroom[0].DeltaW != math.Round(*want.HeadroomW*100)/100 {
+		t.Errorf("headroom: %+v, want rack-1 from 0 W (over: breaker-a) to %v W bound by %s", a.Headroom, *want.HeadroomW, want.Binding.Element)
+	} else if got := *a.Headroom[0].New.HeadroomW; math.Abs(got-(0.8*32-24.348)*230) > 1 {
+		// By hand: 32 A × 0.8 = 25.6 A of continuous limit, 24.348 A on
+		// failover now, 230 V, power factor 1: 1.25 A × 230 V ≈ 288 W.
+		t.Errorf("rack-1 headroom after the fix %.2f W, want ≈ 288 W by hand", got)
+	}
 	undo := Analyze(fixed, old, o)
 	if !undo.AddsRisk || undo.RiskyAdded != 48 || undo.Scenarios[0].Change != BecameRisky {
 		t.Errorf("undoing the fix: adds risk %v, %d added", undo.AddsRisk, undo.RiskyAdded)
 	}
 	same := Analyze(old, old, o)
-	if same.AddsRisk || len(same.Scenarios) != 0 || len(same.Racks) != 0 {
+	if same.AddsRisk || len(same.Scenarios) != 0 || len(same.Racks) != 0 || len(same.Headroom) != 0 {
 		t.Errorf("a model against itself: %+v", same)
 	}
 }

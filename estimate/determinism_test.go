@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -78,5 +79,67 @@ func TestReplayNotTheFuture(t *testing.T) {
 	}
 	if got, want := len(ev.Scores), 2*4*8; got != want {
 		t.Errorf("%d scores, want %d (2 scenario sets × 4 estimators × 8 points)", got, want)
+	}
+}
+
+// An estimate is a function of the events and its time alone: the speed
+// fit starts from checkpoints every so many events, not from the previous
+// estimate, so the same events give the same estimates however often
+// estimates were asked for in between (as the service answers GET eta
+// after batches of any size, and estimate live once at the end).
+func TestEstimateIndependentOfBatching(t *testing.T) {
+	const nn = 20
+	c := nodesDrawing(t, 3, nn, 5, `
+[[service]]
+id = "pod"
+instances = 200
+start = { dist = "lognormal", median_s = 20, p90_s = 60 }
+timeout_s = 90
+`)
+	p := placement.NewPlan(c)
+	r := rand.New(rand.NewPCG(7, 12))
+	speed := make([]float64, nn)
+	for d := range speed {
+		speed[d] = math.Exp(0.5 * r.NormFloat64())
+	}
+	var evs []placement.Event
+	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 7, Speed: speed,
+		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+		t.Fatal(err)
+	}
+	const every, at = 25, 53 // checkpoints every 25 events; compared every 53
+	// history estimates after every batch-th event and returns those
+	// after every at-th.
+	history := func(batch int) []Snapshot {
+		l := NewLive(c, p)
+		l.fits.every = every
+		var out []Snapshot
+		for k, e := range evs {
+			l.Observe(e)
+			if (k+1)%batch == 0 || (k+1)%at == 0 {
+				s := l.Estimate(e.TS)
+				if (k+1)%at == 0 {
+					out = append(out, s)
+				}
+			}
+		}
+		if !l.fits.warm.ok {
+			t.Fatalf("%d events: no checkpoint of the fit", len(evs))
+		}
+		return out
+	}
+	want := history(at) // only at the moments compared
+	if len(want) < 3 {
+		t.Fatalf("only %d events", len(evs))
+	}
+	for _, batch := range []int{2, 7} {
+		if got := history(batch); !reflect.DeepEqual(got, want) {
+			for k := range got {
+				if !reflect.DeepEqual(got[k], want[k]) {
+					t.Errorf("estimates after every %d events: at event %d ETA %.9g s, estimated only there %.9g s", batch, (k+1)*at, got[k].ETAAllS, want[k].ETAAllS)
+					break
+				}
+			}
+		}
 	}
 }

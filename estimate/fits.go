@@ -58,8 +58,20 @@ type fits struct {
 	mu           []float64
 	tau          float64
 	terms        []censTerm // the censored observations at the latest estimate, node by node
-	termOff      []int32    // per node: its first term in terms; one more entry at the end
-	z            []float64  // per node and projection: a standard normal draw, fixed
+	// warm is the fit at the latest checkpoint (every fitEvery events,
+	// see checkpoint): each fit starts from it, so that a fit is a
+	// function of the events and of now alone, however often estimates
+	// were asked for, and starts near where it ends.
+	warm struct {
+		ok    bool
+		mu    []float64
+		tau   float64
+		postM []float64
+	}
+	seen    int       // events counted towards the next checkpoint
+	every   int       // events between checkpoints: fitEvery (tests set fewer)
+	termOff []int32   // per node: its first term in terms; one more entry at the end
+	z       []float64 // per node and projection: a standard normal draw, fixed
 }
 
 // distInfo is a start distribution and its lognormal match: log median and
@@ -107,6 +119,7 @@ type runStart struct {
 func (f *fits) init(c *placement.Cluster) {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	f.c = c
+	f.every = fitEvery
 	f.distOf = make([]int32, len(c.M.Services))
 	seen := map[topology.Dist]int32{}
 	for s := range c.M.Services {
@@ -252,24 +265,75 @@ func (f *fits) logA(dist int32, dur float64) float64 {
 }
 
 // emSteps bounds the EM steps that refit μ and τ at each estimate, from
-// the previous estimate's values; they stop once neither moves by emTol.
+// the latest checkpoint's values; they stop once neither moves by emTol.
 const (
 	emSteps = 200
 	emTol   = 1e-4
 )
 
+// fitEvery is how many events apart the fit's checkpoints are (see
+// checkpoint).
+const fitEvery = 2048
+
+// observed counts one event towards the fit's next checkpoint; now is the
+// time of the latest event, s.
+func (f *fits) observed(now float64) {
+	if f.seen++; f.seen >= f.every {
+		f.seen = 0
+		f.checkpoint(now)
+	}
+}
+
+// checkpoint fits at now, from the previous checkpoint, and keeps the fit
+// as the next fits' starting point. The checkpoints fall every fitEvery
+// events, whenever estimates are asked for, so a fit (which converges only
+// to within emTol, to a point that depends on where it started) is a
+// function of the events and now alone: the service's ETA, asked any
+// number of times and after events sent in any batches, equals estimate
+// live's on the same events. Starting cold at every estimate took about
+// ten EM steps each on a big recovery; from a checkpoint, two to four.
+func (f *fits) checkpoint(now float64) {
+	f.fit(now)
+	f.warm.ok = true
+	f.warm.mu = append(f.warm.mu[:0], f.mu...)
+	f.warm.postM = append(f.warm.postM[:0], f.postM...)
+	f.warm.tau = f.tau
+}
+
 // speeds fits the fleet and every node's posterior (see fits) and returns,
 // for each projection k, every node's drawn speed.
 func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	nn := len(f.node)
+	f.fit(now)
+	if len(out) != Samples {
+		out = make([][]float64, Samples)
+	}
+	for k := range out {
+		if len(out[k]) != nn {
+			out[k] = make([]float64, nn)
+		}
+		for d := 0; d < nn; d++ {
+			x := f.postM[d] + math.Sqrt(f.postV[d])*f.z[d*Samples+k]
+			out[k][d] = math.Exp(min(max(x, logSpeedMin), logSpeedMax))
+		}
+	}
+	return out
+}
+
+// fit sets μ, τ and every node's posterior at now by EM from the latest
+// checkpoint (cold before the first: μ 0, τ tauStart).
+func (f *fits) fit(now float64) {
+	nn := len(f.node)
 	f.censored(now)
-	// The fit starts cold every time, so that an estimate is a function of
-	// the events and now alone, not of the estimates asked for before (a
-	// warm start converges only to within emTol): the service's ETA, asked
-	// any number of times, equals estimate live's on the same events.
-	clear(f.mu)
-	clear(f.postM) // Newton's starting points (see posterior)
-	f.tau = tauStart
+	if f.warm.ok {
+		copy(f.mu, f.warm.mu)
+		copy(f.postM, f.warm.postM) // Newton's starting points (see posterior)
+		f.tau = f.warm.tau
+	} else {
+		clear(f.mu)
+		clear(f.postM)
+		f.tau = tauStart
+	}
 	for it := 0; it < emSteps; it++ {
 		oldTau, moved := f.tau, 0.0
 		// Every node that started something informs the fit, the ones
@@ -314,19 +378,6 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 			f.postM[d], f.postV[d] = f.mu[f.role[d]], f.tau*f.tau
 		}
 	}
-	if len(out) != Samples {
-		out = make([][]float64, Samples)
-	}
-	for k := range out {
-		if len(out[k]) != nn {
-			out[k] = make([]float64, nn)
-		}
-		for d := 0; d < nn; d++ {
-			x := f.postM[d] + math.Sqrt(f.postV[d])*f.z[d*Samples+k]
-			out[k][d] = math.Exp(min(max(x, logSpeedMin), logSpeedMax))
-		}
-	}
-	return out
 }
 
 // The range of log speeds a node is given: 1/50 to 50 times its expected

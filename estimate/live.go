@@ -96,6 +96,13 @@ func (l *Live) Observe(e placement.Event) {
 	if i < 0 || int(i) >= len(l.state) {
 		return
 	}
+	l.observe(e)
+	l.fits.observed(l.lastT)
+}
+
+// observe counts event e, of a known instance, in.
+func (l *Live) observe(e placement.Event) {
+	i := e.Instance
 	l.lastT = max(l.lastT, e.TS)
 	l.ram.Observe(e)
 	if e.Node >= 0 && int(e.Node) < len(l.lastSeen) {

@@ -180,3 +180,75 @@ start = { dist = "fixed", s = 10 }
 		t.Fatalf("pinned to n31: got unplaced %+v, draw %g W; want placed at 2,300 W", p.Unplaced, p.DrawW[2])
 	}
 }
+
+// TestNewClusterOn: a cluster built on a network the caller already has
+// (NewClusterOn, as the failover's naming of dark instances does) is the
+// cluster NewCluster builds, whatever the network's basis and draws: the
+// budget's failover loads agree on every element to the bit, and the plan
+// places every instance on the same node, with the same reasons for those
+// it cannot place.
+func TestNewClusterOn(t *testing.T) {
+	models := map[string]*topology.Model{
+		"spread-shared-budget": loadTestdata(t, "spread-shared-budget.toml"),
+		"platform-2019":        loadTestdata(t, "../../examples/platform-2019.toml"),
+	}
+	sm, err := topology.Load("../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	models["small-dc"] = sm
+	for seed := uint64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewPCG(seed, 0x6f6e))
+		name := fmt.Sprintf("random-%d", seed)
+		models[name] = parseModel(t, name, randomPlatform(r))
+	}
+	budgeted := 0 // loaded elements the budgets test, over every model
+	for name, m := range models {
+		want := NewCluster(m)
+		wantPlan := NewPlan(want)
+		odd := make([]float64, len(m.Devices)) // draws no basis gives
+		for d := range odd {
+			odd[d] = float64(d%7) * 113
+		}
+		nets := map[string]*power.Network{
+			"conservative": power.NewNetwork(m, power.BasisConservative),
+			"typical":      power.NewNetwork(m, power.BasisTypical),
+			"odd draws":    power.NewNetworkDraws(m, power.BasisNameplate, odd),
+		}
+		for nn, n := range nets {
+			got := NewClusterOn(n)
+			if (got.budget == nil) != (want.budget == nil) {
+				t.Fatalf("%s on %s: budget %v, NewCluster's %v", name, nn, got.budget != nil, want.budget != nil)
+			}
+			if want.budget != nil {
+				peak := make([]float64, len(m.Devices))
+				for d := range peak {
+					peak[d] = want.nodes[d].peakW
+				}
+				gl, wl := got.budget.Load(peak), want.budget.Load(peak)
+				for e := range m.Elements {
+					g, gok := gl.Headroom(e)
+					w, wok := wl.Headroom(e)
+					if g != w || gok != wok {
+						t.Fatalf("%s on %s: element %s at peak draws %v (%v), NewCluster's %v (%v)", name, nn, m.Elements[e].ID, g, gok, w, wok)
+					}
+					if wok && w > 0 && nn == "conservative" {
+						budgeted++
+					}
+				}
+			}
+			p := NewPlan(got)
+			for i := range p.Assign {
+				if p.Assign[i] != wantPlan.Assign[i] {
+					t.Fatalf("%s on %s: instance %s on %+v, NewCluster's plan %+v", name, nn, got.Name(i), p.Assign[i], wantPlan.Assign[i])
+				}
+			}
+			if fmt.Sprint(p.Unplaced) != fmt.Sprint(wantPlan.Unplaced) {
+				t.Fatalf("%s on %s: unplaced %v, NewCluster's plan %v", name, nn, p.Unplaced, wantPlan.Unplaced)
+			}
+		}
+	}
+	if budgeted < 10 {
+		t.Errorf("the budgets test %d loaded elements: the budget's part is not exercised", budgeted)
+	}
+}

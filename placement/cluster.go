@@ -68,15 +68,26 @@ func (c *Cluster) Name(i int) string {
 }
 
 // NewCluster prepares model m for planning and simulation.
-func NewCluster(m *topology.Model) *Cluster {
-	c := &Cluster{M: m, pools: map[string][]int32{}, deps: make([][]int32, len(m.Services))}
+func NewCluster(m *topology.Model) *Cluster { return newCluster(m, nil) }
+
+// NewClusterOn is NewCluster for n's model, its power budget built on n
+// rather than on a network of its own: a budget counts what each watt of
+// a device adds to the elements above it (the model's wiring and power
+// factors), whatever n's draw basis and draws, so the cluster is the same.
+// It spares a caller that has a network building a second one.
+func NewClusterOn(n *power.Network) *Cluster { return newCluster(n.M, n) }
+
+// newCluster is NewCluster with its budget built on n (nil: on a network
+// of m's on the conservative basis).
+func newCluster(m *topology.Model, n *power.Network) *Cluster {
+	c := &Cluster{M: m, pools: map[string][]int32{}, deps: make([][]int32, len(m.Services)), nodes: make([]node, 0, len(m.Devices))}
 	for s := range m.Services {
 		for _, d := range m.Services[s].DependsOn {
 			c.deps[d] = append(c.deps[d], int32(s))
 		}
 	}
 	panelSets := map[string]int32{}
-	var peakW []float64
+	peakW := make([]float64, 0, len(m.Devices))
 	for d := range m.Devices {
 		dev := &m.Devices[d]
 		dm := &m.DeviceModels[dev.Model]
@@ -123,7 +134,10 @@ func NewCluster(m *topology.Model) *Cluster {
 	if len(m.Elements) > 0 {
 		// A node never draws more than its peak: elements that every node
 		// at its peak cannot put over their limit need no test.
-		c.budget = power.NewBudget(power.NewNetwork(m, power.BasisConservative)).Reachable(peakW)
+		if n == nil {
+			n = power.NewNetwork(m, power.BasisConservative)
+		}
+		c.budget = power.NewBudget(n).Reachable(peakW)
 	}
 	for s := range m.Services {
 		sv := &m.Services[s]

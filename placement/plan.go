@@ -1,7 +1,6 @@
 package placement
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -113,10 +112,11 @@ type heapItem struct {
 	node int32
 }
 
-// The heap's operations are typed (container/heap's algorithm, without
-// boxing every item in an interface): the planner pops and pushes a node
-// for every instance it places. Items are totally ordered (key, then node),
-// so any heap pops them in the same order.
+// The heap's operations are typed (no boxing of every item in an
+// interface, as container/heap would) and the heap is 4-ary (half the
+// levels of a binary heap over a large pool): the planner pops and pushes
+// a node for every instance it places. Items are totally ordered (key,
+// then node), so any heap pops them in the same order.
 
 func (h *nodeHeap) Len() int { return len(h.list) }
 
@@ -128,7 +128,7 @@ func (a heapItem) less(b heapItem) bool {
 }
 
 func (h *nodeHeap) init() {
-	for i := len(h.list)/2 - 1; i >= 0; i-- {
+	for i := (len(h.list) - 2) / 4; i >= 0; i-- {
 		h.down(i)
 	}
 }
@@ -138,13 +138,14 @@ func (h *nodeHeap) push(it heapItem) {
 	l := h.list
 	j := len(l) - 1
 	for j > 0 {
-		i := (j - 1) / 2
-		if !l[j].less(l[i]) {
+		i := (j - 1) / 4
+		if !it.less(l[i]) {
 			break
 		}
-		l[i], l[j] = l[j], l[i]
+		l[j] = l[i]
 		j = i
 	}
+	l[j] = it
 }
 
 func (h *nodeHeap) pop() heapItem {
@@ -160,24 +161,33 @@ func (h *nodeHeap) pop() heapItem {
 func (h *nodeHeap) down(i int) {
 	l := h.list
 	n := len(l)
-	for {
-		j := 2*i + 1
-		if j >= n || j < 0 {
-			return
-		}
-		if r := j + 1; r < n && l[r].less(l[j]) {
-			j = r
-		}
-		if !l[j].less(l[i]) {
-			return
-		}
-		l[i], l[j] = l[j], l[i]
-		i = j
+	if i >= n {
+		return
 	}
+	x := l[i]
+	for {
+		j := 4*i + 1
+		if j >= n {
+			break
+		}
+		best := j
+		for k := j + 1; k < min(j+4, n); k++ {
+			if l[k].less(l[best]) {
+				best = k
+			}
+		}
+		if !l[best].less(x) {
+			break
+		}
+		l[i] = l[best]
+		i = best
+	}
+	l[i] = x
 }
 
 // svcQueue orders services ready to plan by release time, then longest
-// chain behind them (bottom level), then index.
+// chain behind them (bottom level), then index: a total order, so its
+// typed binary heap pops them as container/heap would.
 type svcQueue []svcItem
 
 type svcItem struct {
@@ -185,23 +195,51 @@ type svcItem struct {
 	svc         int32
 }
 
-func (q svcQueue) Len() int { return len(q) }
-func (q svcQueue) Less(i, j int) bool {
-	if q[i].est != q[j].est {
-		return q[i].est < q[j].est
+func (a *svcItem) less(b *svcItem) bool {
+	if a.est != b.est {
+		return a.est < b.est
 	}
-	if q[i].negDur != q[j].negDur {
-		return q[i].negDur < q[j].negDur
+	if a.negDur != b.negDur {
+		return a.negDur < b.negDur
 	}
-	return q[i].svc < q[j].svc
+	return a.svc < b.svc
 }
-func (q svcQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *svcQueue) Push(x any)   { *q = append(*q, x.(svcItem)) }
-func (q *svcQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+
+func (q *svcQueue) push(x svcItem) {
+	h := append(*q, x)
+	for j := len(h) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !h[j].less(&h[i]) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+	*q = h
+}
+
+func (q *svcQueue) pop() svcItem {
+	h := *q
+	n := len(h) - 1
+	top := h[0]
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h[r].less(&h[j]) {
+			j = r
+		}
+		if !h[j].less(&h[i]) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	*q = h
+	return top
 }
 
 // maxPops bounds the heap search for one instance before a full scan.
@@ -344,11 +382,11 @@ func place(c *Cluster, hint []float64) *Plan {
 	sq := &svcQueue{}
 	for s := range m.Services {
 		if left[s] == 0 {
-			heap.Push(sq, svcItem{0, -bl[s], int32(s)})
+			sq.push(svcItem{0, -bl[s], int32(s)})
 		}
 	}
-	for sq.Len() > 0 {
-		si := heap.Pop(sq).(svcItem)
+	for len(*sq) > 0 {
+		si := sq.pop()
 		s := int(si.svc)
 		sv := &m.Services[s]
 		est := si.est
@@ -472,7 +510,7 @@ func place(c *Cluster, hint []float64) *Plan {
 				for _, dep := range m.Services[d].DependsOn {
 					e = max(e, ready[dep])
 				}
-				heap.Push(sq, svcItem{e, -bl[d], d})
+				sq.push(svcItem{e, -bl[d], d})
 			}
 		}
 	}
@@ -548,20 +586,48 @@ func (c *Cluster) dispatchRank(p *Plan, bl []float64) []int32 {
 	return rank
 }
 
-// rankHeap is a node's released instances, lowest rank first.
+// rankHeap is a node's released instances, lowest rank first (ranks are
+// distinct: a typed binary heap pops them as container/heap would).
 type rankHeap struct {
 	list []int32
 	rank []int32
 }
 
-func (h *rankHeap) Len() int           { return len(h.list) }
-func (h *rankHeap) Less(i, j int) bool { return h.rank[h.list[i]] < h.rank[h.list[j]] }
-func (h *rankHeap) Swap(i, j int)      { h.list[i], h.list[j] = h.list[j], h.list[i] }
-func (h *rankHeap) Push(x any)         { h.list = append(h.list, x.(int32)) }
-func (h *rankHeap) Pop() any {
-	x := h.list[len(h.list)-1]
-	h.list = h.list[:len(h.list)-1]
-	return x
+func (h *rankHeap) push(x int32) {
+	l := append(h.list, x)
+	for j := len(l) - 1; j > 0; {
+		i := (j - 1) / 2
+		if h.rank[l[j]] >= h.rank[l[i]] {
+			break
+		}
+		l[i], l[j] = l[j], l[i]
+		j = i
+	}
+	h.list = l
+}
+
+func (h *rankHeap) pop() int32 {
+	l := h.list
+	n := len(l) - 1
+	top := l[0]
+	l[0] = l[n]
+	l = l[:n]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h.rank[l[r]] < h.rank[l[j]] {
+			j = r
+		}
+		if h.rank[l[j]] >= h.rank[l[i]] {
+			break
+		}
+		l[i], l[j] = l[j], l[i]
+		i = j
+	}
+	h.list = l
+	return top
 }
 
 // dryRun times the placed instances as the plan policy runs them, on
@@ -592,13 +658,13 @@ func (p *Plan) dryRun() (float64, []float64) {
 	now, last := 0.0, 0.0
 	fill := func(n int32) {
 		h := &queued[n]
-		for h.Len() > 0 && running[n] < c.nodes[n].c {
-			i := heap.Pop(h).(int32)
+		for len(h.list) > 0 && running[n] < c.nodes[n].c {
+			i := h.pop()
 			running[n]++
 			dur := c.meanS[c.Instances[i].Service]
 			p.Assign[i].StartS, p.Assign[i].UpS = now, now+dur
 			seq++
-			heap.Push(done, simEvent{t: now + dur, seq: seq, id: i})
+			done.push(simEvent{t: now + dur, seq: seq, id: i})
 		}
 	}
 	var touched []int32
@@ -606,7 +672,7 @@ func (p *Plan) dryRun() (float64, []float64) {
 		for k := 0; k < m.Services[s].Instances; k++ {
 			i := c.first[s] + int32(k)
 			if n := p.Assign[i].Node; n >= 0 {
-				heap.Push(&queued[n], i)
+				queued[n].push(i)
 				touched = append(touched, n)
 			}
 		}
@@ -621,15 +687,15 @@ func (p *Plan) dryRun() (float64, []float64) {
 			fill(n)
 		}
 		touched = touched[:0]
-		if done.Len() == 0 {
+		if len(*done) == 0 {
 			break
 		}
 		// Every start ending now, and every release they make, before
 		// the freed slots are filled.
 		now = (*done)[0].t
 		last = now
-		for done.Len() > 0 && (*done)[0].t == now {
-			i := heap.Pop(done).(simEvent).id
+		for len(*done) > 0 && (*done)[0].t == now {
+			i := done.pop().id
 			n := p.Assign[i].Node
 			running[n]--
 			touched = append(touched, n)

@@ -591,3 +591,45 @@ func TestGPUPackable(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeHeapOrder: the planner's 4-ary node heap pops, under random
+// pushes and pops (keys with many ties, as slot times have), exactly the
+// smallest (key, node) held each time, as a sorted list does.
+func TestNodeHeapOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := range 200 {
+		h := &nodeHeap{}
+		var ref []heapItem
+		for range r.IntN(50) {
+			it := heapItem{float64(r.IntN(8)), int32(r.IntN(1000))}
+			h.list = append(h.list, it)
+			ref = append(ref, it)
+		}
+		h.init()
+		for step := range 300 {
+			if len(ref) > 0 && r.IntN(3) == 0 {
+				slices.SortFunc(ref, func(a, b heapItem) int {
+					if a.less(b) {
+						return -1
+					}
+					if b.less(a) {
+						return 1
+					}
+					return 0
+				})
+				got := h.pop()
+				if got != ref[0] {
+					t.Fatalf("round %d, step %d: popped %+v, want %+v", round, step, got, ref[0])
+				}
+				ref = ref[1:]
+				continue
+			}
+			it := heapItem{float64(r.IntN(8)), int32(r.IntN(1000))}
+			h.push(it)
+			ref = append(ref, it)
+		}
+		if h.Len() != len(ref) {
+			t.Fatalf("round %d: heap holds %d, want %d", round, h.Len(), len(ref))
+		}
+	}
+}

@@ -136,15 +136,6 @@ type simEvent struct {
 
 type eventQueue []simEvent
 
-func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
-	if q[i].t != q[j].t {
-		return q[i].t < q[j].t
-	}
-	return q[i].seq < q[j].seq
-}
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-
 // before orders events by time, then by the order they were queued: a
 // total order, so every heap pops them in the same sequence.
 func (a *simEvent) before(b *simEvent) bool {
@@ -197,13 +188,6 @@ func (q *eventQueue) pop() simEvent {
 	}
 	*q = h
 	return top
-}
-func (q *eventQueue) Push(x any) { *q = append(*q, x.(simEvent)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
 }
 
 // simNode is a node's dynamic state: its running starts under processor
@@ -319,7 +303,7 @@ func (s *sim) run() {
 
 // runUntil handles the events due by limit (s).
 func (s *sim) runUntil(limit float64) {
-	for s.q.Len() > 0 {
+	for len(s.q) > 0 {
 		if s.q[0].t > limit || s.q[0].t > s.o.HorizonS {
 			return
 		}

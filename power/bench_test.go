@@ -69,7 +69,8 @@ func genModel(tb testing.TB, racks, perRack int) *topology.Model {
 // BenchmarkCapacity times, on the generated 1,000-rack × 40-device model,
 // one after the other in each round (run with -count to alternate them on a
 // shared machine): the N-1 sweep, Headroom, and Place of 1,000 new devices
-// without and with the verification sweeps (before and after). The model
+// without and with the verification sweeps (before and after), and the
+// LP bound of that placement with the gap to it. The model
 // is parsed outside the timer; each case builds its Network inside it.
 func BenchmarkCapacity(b *testing.B) {
 	m := genModel(b, 1000, 40)
@@ -97,6 +98,27 @@ func BenchmarkCapacity(b *testing.B) {
 		for b.Loop() {
 			Place(NewNetwork(m, BasisConservative), PlaceOptions{Add: adds})
 		}
+	})
+	// The LP bound of the same 1,000 devices: the placement's worst
+	// failover load on the elements they can reach over the bound, less
+	// one (gap_pct), and the Lagrangian bound of the LP alone (lp_ratio).
+	b.Run("bound-1000", func(b *testing.B) {
+		n := NewNetwork(m, BasisConservative)
+		var bd PlaceBound
+		for b.Loop() {
+			var err error
+			if bd, err = PlaceLowerBound(n, PlaceOptions{Add: adds}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		got := WorstOver(NewNetwork(p.Model(), BasisConservative), bd.Elements)
+		if bd.Ratio > got+1e-9 {
+			b.Fatalf("bound %.4f above the placement's %.4f", bd.Ratio, got)
+		}
+		b.ReportMetric(100*(got/bd.Ratio-1), "gap_pct")
+		b.ReportMetric(bd.Ratio, "bound")
+		b.ReportMetric(bd.LPRatio, "lp_ratio")
+		b.ReportMetric(got, "placed")
 	})
 	b.Run("place-1000-verified", func(b *testing.B) {
 		b.ReportAllocs()

@@ -260,7 +260,10 @@ func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limit
 	for k := range c {
 		c[k] += dv[k]
 	}
-	loadA = max(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2]))
+	// One square root of the largest squared magnitude (math.Hypot,
+	// behind cmplx.Abs, guards against overflow that currents never reach
+	// and is the planner's hottest call).
+	loadA = math.Sqrt(max(abs2(c[0]), abs2(c[1]), abs2(c[2])))
 	if el.RatingA > 0 {
 		limitA = el.ContinuousLimit * el.RatingA
 		return loadA / limitA, loadA, limitA
@@ -399,6 +402,92 @@ func (b *Budget) Probe(feeds []int32, pf float64) Probe {
 	return Probe{terms: b.termsFor(feeds, units, math.Tan(math.Acos(pf)), b.index)}
 }
 
+// Prober prepares many probes of one budget: the walk of each feed point
+// up to the sources (at a power factor) is done once and shared by every
+// slot that uses it, then merged per probe exactly as termsFor merges
+// (TestProberMatchesProbe). Not safe for concurrent use.
+type Prober struct {
+	b     *Budget
+	walks map[proberKey][]walkStep
+}
+
+type proberKey struct {
+	f  int32
+	pf float64
+}
+
+// walkStep is one budgeted element a PSU's walk reaches, with the line
+// currents there per watt.
+type walkStep struct {
+	e int32
+	v phasors
+}
+
+// NewProber returns a Prober over b.
+func (b *Budget) NewProber() *Prober { return &Prober{b: b, walks: map[proberKey][]walkStep{}} }
+
+// walk returns the budgeted elements above feed f, in the order termsFor's
+// walk visits them, with a PSU's line currents per watt at power factor pf.
+func (pr *Prober) walk(f int32, pf float64) []walkStep {
+	k := proberKey{f, pf}
+	if w, ok := pr.walks[k]; ok {
+		return w
+	}
+	b, m, n := pr.b, pr.b.n.M, pr.b.n
+	var steps []walkStep
+	var visited []int32
+	var up func(e int32, v phasors)
+	up = func(e int32, v phasors) {
+		if slices.Contains(visited, e) {
+			return
+		}
+		visited = append(visited, e)
+		if b.index[e] >= 0 {
+			steps = append(steps, walkStep{e, v})
+		}
+		for _, p := range m.Elements[e].Inputs {
+			up(p, n.lift(e, p, v))
+		}
+	}
+	up(f, n.psuPhasors(f, 1, pf))
+	pr.walks[k] = steps
+	return steps
+}
+
+// Probe is Budget.Probe with the feeds' walks shared.
+func (pr *Prober) Probe(feeds []int32, pf float64) Probe {
+	type acc struct {
+		e    int32
+		dirs []phasors
+	}
+	var seen []acc
+	for _, f := range feeds {
+		for _, st := range pr.walk(f, pf) {
+			i := slices.IndexFunc(seen, func(a acc) bool { return a.e == st.e })
+			if i < 0 {
+				i = len(seen)
+				seen = append(seen, acc{e: st.e})
+			}
+			if !slices.ContainsFunc(seen[i].dirs, func(u phasors) bool { return samePhasors(u, st.v) }) {
+				seen[i].dirs = append(seen[i].dirs, st.v)
+			}
+		}
+	}
+	slices.SortFunc(seen, func(a, b acc) int { return int(a.e - b.e) })
+	q := math.Tan(math.Acos(pf))
+	terms := make([]budTerm, 0, len(seen))
+	for _, a := range seen {
+		var unit phasors
+		for _, u := range a.dirs {
+			for l := range unit {
+				unit[l] += u[l]
+			}
+		}
+		terms = append(terms, budTerm{g: pr.b.index[a.e], unit: unit, q: q})
+	}
+	return Probe{terms: terms}
+}
+
 // Elements returns the model element indices of the budgeted elements a
 // probe's draw reaches, in element order.
 func (b *Budget) Elements(p Probe) []int {
@@ -412,7 +501,15 @@ func (b *Budget) Elements(p Probe) []int {
 // FitsProbe is Fits for a hypothetical device: whether it can draw w
 // watts on top of l with every budgeted element within its limit in its
 // failover case, and the element furthest over when not.
-func (l *BudgetLoad) FitsProbe(p Probe, w float64) (bool, Binding) { return l.fitsTerms(p.terms, w) }
+func (l *BudgetLoad) FitsProbe(p Probe, w float64) (bool, Binding) {
+	if l.fitsFast(p.terms, w) {
+		return true, Binding{}
+	}
+	return l.fitsTerms(p.terms, w)
+}
+
+// abs2 is |z|².
+func abs2(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
 
 // AddProbe adds a hypothetical device drawing w watts (negative: removes
 // it) to l.

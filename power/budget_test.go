@@ -3,7 +3,10 @@ package power
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
+
+	"blackstart/topology"
 )
 
 // TestBudgetPhasorCase: DESIGN.md's 208 V wye case (L1-L2 3,000 W, L2-L3
@@ -198,6 +201,39 @@ func TestTermsForMatchesNewBudget(t *testing.T) {
 		}
 		if checked == 0 {
 			t.Fatalf("%s: no budget terms compared", name)
+		}
+	}
+}
+
+// TestProberMatchesProbe: the Prober's probes, built from shared walks,
+// are Budget.Probe's exactly, for every slot of every rack (one to three
+// PSUs) on the examples and a generated site.
+func TestProberMatchesProbe(t *testing.T) {
+	for name, m := range map[string]*topology.Model{
+		"incident": loadFiles(t, "../examples/incident-2019.toml"),
+		"small-dc": loadFiles(t, smallDC...),
+		"gen-20":   genModel(t, 20, 10),
+	} {
+		n := NewNetwork(m, BasisConservative)
+		b := NewBudget(n)
+		pr := b.NewProber()
+		sides := rackSides(m)
+		count := 0
+		for r := range m.Racks {
+			for psus := 1; psus <= 3; psus++ {
+				for _, s := range slotsOf(r, sides[r], psus) {
+					for _, pf := range []float64{1, 0.95} {
+						want, got := b.Probe(s.Feeds, pf), pr.Probe(s.Feeds, pf)
+						if !reflect.DeepEqual(want, got) {
+							t.Fatalf("%s: slot %v at pf %g: Prober %+v, Probe %+v", name, s.Feeds, pf, got, want)
+						}
+						count++
+					}
+				}
+			}
+		}
+		if count == 0 {
+			t.Errorf("%s: no slot compared", name)
 		}
 	}
 }

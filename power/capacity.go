@@ -242,6 +242,7 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 		rep.DeviceModel, rep.DeviceW = dm.ID, modelDraw(m, k, n.Basis)
 	}
 	b := NewBudget(n)
+	pr := b.NewProber()
 	load := b.Load(n.DrawW)
 	sides := rackSides(m)
 	used := rackUnits(m)
@@ -259,7 +260,7 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 		slots := slotsOf(r, sides[r], psus)
 		probes := make([]Probe, len(slots))
 		for i, s := range slots {
-			probes[i] = b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
+			probes[i] = pr.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
 		}
 		// Per feed point and the largest device.
 		feedW := map[int32]float64{}

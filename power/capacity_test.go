@@ -152,20 +152,3 @@ func TestHeadroomProgress(t *testing.T) {
 		t.Error("the report with progress differs from the one without")
 	}
 }
-
-// Place reports the progress of its two verifying sweeps as one count:
-// every scenario of the sweep before, then of the sweep after.
-func TestPlaceProgress(t *testing.T) {
-	m := loadFiles(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
-	n := NewNetwork(m, BasisConservative)
-	var calls [][2]int
-	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 2}}, Verify: true, Progress: recordProgress(&calls)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Verify == nil {
-		t.Fatal("no verification")
-	}
-	before := n.sweepSize()
-	checkProgress(t, "place", calls, before+p.Verify.Scenarios)
-}

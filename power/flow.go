@@ -145,6 +145,11 @@ func newNetwork(m *topology.Model, b Basis, drawW []float64) *Network {
 		}
 		n.angle[i] = a
 	}
+	psus := 0
+	for d := range m.Devices {
+		psus += len(m.Devices[d].Feeds)
+	}
+	n.qf, n.psuOff, n.psuUnit = make([]float64, 0, len(m.Devices)), make([]int32, 0, len(m.Devices)), make([]phasors, 0, psus)
 	for d := range m.Devices {
 		dev := &m.Devices[d]
 		n.DrawW[d], n.DrawBasis[d] = Draw(m, dev, b)

@@ -197,6 +197,11 @@ func abs(x float64) float64 {
 	return x
 }
 
+// RackLoads returns the racks of the load report (LoadReport.Racks, worst
+// failover first) without the rest of it: for a caller that needs only
+// each rack's sides.
+func (n *Network) RackLoads() []RackLoad { return n.rackSides() }
+
 // rackSides computes, for each rack, each feed's normal load and the load
 // it carries when the rack's other feeds are lost.
 func (n *Network) rackSides() []RackLoad {

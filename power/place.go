@@ -27,11 +27,7 @@ type PlaceOptions struct {
 	Add   []PlaceRequest
 	Racks []string // rack ids the new devices may go to; empty: any rack
 	// Verify runs the full N-1 sweep before and after and compares them.
-	Verify bool
-	// Progress, when set, is called as the verifying sweeps advance with
-	// the scenarios done and the total of both sweeps, from the calling
-	// goroutine.
-	Progress   func(done, total int)
+	Verify     bool
 	skipVerify bool
 }
 
@@ -78,11 +74,14 @@ type RackChange struct {
 
 // PlaceVerification compares the full N-1 sweep before and after.
 type PlaceVerification struct {
-	Scenarios     int      `json:"scenarios"`      // single failures simulated after
-	OutcomeBefore string   `json:"outcome_before"` // worst scenario outcome before
-	OutcomeAfter  string   `json:"outcome_after"`  // and after
-	Worse         []string `json:"worse"`          // failures whose outcome is worse after
-	OK            bool     `json:"ok"`             // no failure ends worse
+	Scenarios int `json:"scenarios"` // single failures simulated after
+	// OutcomeBefore is the worst outcome, before, of the failures that are
+	// not ok after (the only ones that can end worse; the failures ok after
+	// are not run before).
+	OutcomeBefore string   `json:"outcome_before"`
+	OutcomeAfter  string   `json:"outcome_after"` // and after
+	Worse         []string `json:"worse"`         // failures whose outcome is worse after
+	OK            bool     `json:"ok"`            // no failure ends worse
 }
 
 // Placement is where new devices go and what it does.
@@ -217,6 +216,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		return 0
 	})
 	b := NewBudget(n)
+	pr := b.NewProber()
 	load := b.Load(n.DrawW)
 	p.WorstBefore = load.Worst()
 	before := load.Clone()
@@ -246,7 +246,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		unit := make([]phasors, len(b.elems))
 		same := make([]bool, len(b.elems))
 		for i, s := range slots {
-			probes[i] = b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
+			probes[i] = pr.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
 			for _, t := range probes[i].terms {
 				if reach[t.g] == 0 {
 					unit[t.g], same[t.g] = t.unit, true
@@ -409,7 +409,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	p.model = m2
 	p.Racks = rackChanges(m, b, before, load, sides, touched, p.Placed)
 	if o.Verify && !o.skipVerify {
-		v := verifySweep(n, NewNetwork(m2, n.Basis), o.Progress)
+		v := verifySweep(n, NewNetwork(m2, n.Basis))
 		p.Verify = &v
 	}
 	return p, nil
@@ -494,36 +494,52 @@ func rackChanges(m *topology.Model, b *Budget, before, after *BudgetLoad, sides 
 	return out
 }
 
-// verifySweep runs the full N-1 sweep on the network before and after a
-// change and lists the failures that end worse after (a new PSU's fault is
-// compared with the failure of the element it opens).
-func verifySweep(before, after *Network, progress func(done, total int)) PlaceVerification {
-	var pb, pa func(done, total int)
-	if progress != nil {
-		nb, na := before.sweepSize(), after.sweepSize()
-		pb = func(done, _ int) { progress(done, nb+na) }
-		pa = func(done, _ int) { progress(nb+done, nb+na) }
+// verifySweep runs the full N-1 sweep on the network after a change and
+// lists the failures that end worse than before (a new PSU's fault is
+// compared with the failure of the element it opens). Only a failure that
+// is not ok after can end worse: those, and only those, are run on the
+// network before (as the sweep runs them).
+func verifySweep(before, after *Network) PlaceVerification {
+	type risk struct {
+		name string
+		out  Verdict
 	}
-	sb := before.Sweep(SweepOptions{Progress: pb})
-	sa := after.Sweep(SweepOptions{Progress: pa})
-	was := map[string]Verdict{}
-	worstB, worstA := OK, OK
-	for i := range sb.Scenarios {
-		sc := &sb.Scenarios[i]
-		was[strings.Join(sc.Failed, "+")] = sc.Outcome
-		worstB = max(worstB, sc.Outcome)
-	}
-	v := PlaceVerification{Scenarios: len(sa.Scenarios), Worse: []string{}}
-	for i := range sa.Scenarios {
-		sc := &sa.Scenarios[i]
+	var risks []risk
+	var fs []failure // before: the failure each risk is compared with, elem -2 when none
+	worstA := OK
+	sa := after.Sweep(SweepOptions{Keep: func(*Scenario) bool { return false }, each: func(f failure, sc *Scenario) {
 		worstA = max(worstA, sc.Outcome)
-		key := strings.Join(sc.Failed, "+")
-		prev, ok := was[key]
-		if !ok && sc.Opens != "" {
-			prev = was[sc.Opens]
+		if sc.Outcome == OK {
+			return
 		}
-		if sc.Outcome > prev {
-			v.Worse = append(v.Worse, fmt.Sprintf("%s: %s (was %s)", key, sc.Outcome, prev))
+		risks = append(risks, risk{strings.Join(sc.Failed, "+"), sc.Outcome})
+		switch {
+		case f.psu < 0 || f.dev < len(before.M.Devices):
+			fs = append(fs, f)
+		case sc.SameAs != "":
+			fs = append(fs, failure{elem: int(after.FaultTarget(f.dev, f.psu)), psu: -1})
+		default:
+			fs = append(fs, failure{elem: -2}) // a new PSU whose feed survives: nothing before
+		}
+	}})
+	var run []failure
+	var at []int
+	for i, f := range fs {
+		if f.elem != -2 {
+			run = append(run, f)
+			at = append(at, i)
+		}
+	}
+	prev := make([]Verdict, len(fs)) // OK where nothing compares
+	for j, v := range before.outcomes(run, 0) {
+		prev[at[j]] = v
+	}
+	v := PlaceVerification{Scenarios: sa.Summary.Scenarios, Worse: []string{}}
+	worstB := OK
+	for i, r := range risks {
+		worstB = max(worstB, prev[i])
+		if r.out > prev[i] {
+			v.Worse = append(v.Worse, fmt.Sprintf("%s: %s (was %s)", r.name, r.out, prev[i]))
 		}
 	}
 	slices.Sort(v.Worse)

@@ -3,6 +3,7 @@ package power
 import (
 	"fmt"
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -212,4 +213,203 @@ func TestPlaceBoundLarge(t *testing.T) {
 		t.Errorf("LP bound %.4f above the placement's %.4f: not a lower bound", bound.Ratio, got)
 	}
 	t.Logf("50 racks, 400 × %s: placement %.4f (worst: %s), LP bound %.4f, gap %.2f %% (%d variables, %d rows)", adds[0].Model, got, p.WorstAfter, bound.Ratio, 100*(got/bound.Ratio-1), bound.Vars, bound.Rows)
+}
+
+// fullVerify is the dumb reference of verifySweep: both sweeps in full,
+// every failure after compared with the same failure before (a new PSU's
+// fault with the element it opens).
+func fullVerify(before, after *Network) PlaceVerification {
+	sb := before.Sweep(SweepOptions{})
+	sa := after.Sweep(SweepOptions{})
+	was := map[string]Verdict{}
+	for i := range sb.Scenarios {
+		was[strings.Join(sb.Scenarios[i].Failed, "+")] = sb.Scenarios[i].Outcome
+	}
+	v := PlaceVerification{Scenarios: len(sa.Scenarios), Worse: []string{}}
+	worstA, worstB := OK, OK
+	for i := range sa.Scenarios {
+		sc := &sa.Scenarios[i]
+		worstA = max(worstA, sc.Outcome)
+		key := strings.Join(sc.Failed, "+")
+		prev, ok := was[key]
+		if !ok && sc.Opens != "" {
+			prev = was[sc.Opens]
+		}
+		if sc.Outcome > OK {
+			worstB = max(worstB, prev)
+		}
+		if sc.Outcome > prev {
+			v.Worse = append(v.Worse, fmt.Sprintf("%s: %s (was %s)", key, sc.Outcome, prev))
+		}
+	}
+	slices.Sort(v.Worse)
+	v.OutcomeBefore, v.OutcomeAfter, v.OK = worstB.String(), worstA.String(), len(v.Worse) == 0
+	return v
+}
+
+// TestVerifySweepMatchesFull: verifySweep runs only the failures that are
+// not ok after on the model before; it finds what comparing both full
+// sweeps finds, on placements and on additions that make failures worse
+// (a third server on each incident breaker pair, new servers on every
+// small-dc rack).
+func TestVerifySweepMatchesFull(t *testing.T) {
+	cases := map[string]struct {
+		files []string
+		extra func(m *topology.Model) []topology.Device
+	}{
+		"incident": {[]string{"../examples/incident-2019.toml"}, nil},
+		"small-dc": {smallDC, nil},
+	}
+	for name, c := range cases {
+		m := loadFiles(t, c.files...)
+		// New devices: a copy of every third device (same rack, feeds and
+		// model), which loads what is already loaded.
+		var add []topology.Device
+		for d := 0; d < len(m.Devices); d += 3 {
+			nd := m.Devices[d]
+			nd.ID = fmt.Sprintf("%s-copy", nd.ID)
+			add = append(add, nd)
+		}
+		m2, err := m.WithDevices(add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after := NewNetwork(m, BasisConservative), NewNetwork(m2, BasisConservative)
+		got, want := verifySweep(before, after), fullVerify(before, after)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
+		}
+		if name == "small-dc" && got.OK {
+			t.Errorf("%s: a copy of every third device makes no failure worse: the case tests nothing", name)
+		}
+		// And a placement.
+		p, err := Place(before, PlaceOptions{Add: []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after = NewNetwork(p.Model(), BasisConservative)
+		got, want = verifySweep(before, after), fullVerify(before, after)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s placement: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
+		}
+	}
+}
+
+// TestPlaceBoundGeneration: on the seeded small sites, the row and column
+// generation closes on the optimum of the whole LP, solved at once (every
+// slot, every row) by the same simplex, and the bound is at most the
+// exhaustive optimum.
+func TestPlaceBoundGeneration(t *testing.T) {
+	for seed := range uint64(40) {
+		src, adds := smallSiteTOML(seed)
+		m, err := topology.Parse(topology.File{Name: fmt.Sprintf("small-%d.toml", seed), Data: []byte(src)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := NewNetwork(m, BasisTypical)
+		got, err := PlaceLowerBound(n, PlaceOptions{Add: adds})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if !got.Closed {
+			t.Errorf("seed %d: the generation did not close: LP between %.6f and %.6f after %d iterations", seed, got.LPRatio, got.LPUpper, got.Iterations)
+		}
+		whole := wholeLP(t, n, adds)
+		if !near(got.LPRatio, whole, 1e-6) {
+			t.Errorf("seed %d: generated LP bound %.6f, the whole LP %.6f", seed, got.LPRatio, whole)
+		}
+		if opt, ok := exhaustivePlace(n, adds); ok && got.Ratio > opt+1e-9 {
+			t.Errorf("seed %d: bound %.6f above the exhaustive optimum %.6f", seed, got.Ratio, opt)
+		}
+	}
+}
+
+// wholeLP solves PlaceLowerBound's LP with every slot and every row in
+// one simplex: the reference the generation must reach.
+func wholeLP(t *testing.T, n *Network, adds []PlaceRequest) float64 {
+	t.Helper()
+	m := n.M
+	b := NewBudget(n)
+	load := b.Load(n.DrawW)
+	sides := rackSides(m)
+	type key struct {
+		g    int32
+		line int
+	}
+	type col struct {
+		req  int
+		ents map[key]float64
+	}
+	var cols []col
+	var counts []float64
+	rowCur := map[key]float64{}
+	dirs := map[key]complex128{}
+	for ri, a := range adds {
+		k := slices.IndexFunc(m.DeviceModels, func(x topology.DeviceModel) bool { return x.ID == a.Model })
+		dm := &m.DeviceModels[k]
+		w := modelDraw(m, k, n.Basis)
+		counts = append(counts, float64(a.Count))
+		for r := range m.Racks {
+			for _, s := range slotsOf(r, sides[r], dm.PSUs) {
+				p := b.Probe(s.Feeds, devicePF(m, dm, s.Feeds[0]))
+				if ok, _ := load.FitsProbe(p, w); !ok {
+					continue
+				}
+				c := col{req: ri, ents: map[key]float64{}}
+				for _, tm := range p.terms {
+					el := &m.Elements[b.elems[tm.g]]
+					if el.RatingA == 0 {
+						continue // the small sites have no UPS limits
+					}
+					lim := el.ContinuousLimit * el.RatingA
+					for l := range 3 {
+						u := tm.unit[l]
+						if cmplx.Abs(u) <= 1e-15 {
+							continue
+						}
+						kk := key{tm.g, l}
+						if _, ok := dirs[kk]; !ok {
+							dirs[kk] = u / complex(cmplx.Abs(u), 0)
+							rowCur[kk] = real(cmplx.Conj(dirs[kk])*load.cur[tm.g][l]) / lim
+						}
+						c.ents[kk] = real(cmplx.Conj(dirs[kk])*u) * w / lim
+					}
+				}
+				cols = append(cols, c)
+			}
+		}
+	}
+	var keys []key
+	for k := range rowCur {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int { return int(a.g-b.g)*4 + a.line - b.line })
+	idx := map[key]int{}
+	var R, C []int
+	for i, k := range keys {
+		idx[k] = i
+		R = append(R, i)
+	}
+	ents := make([][]lpEnt, len(cols))
+	for ci, c := range cols {
+		C = append(C, ci)
+		for k, a := range c.ents {
+			ents[ci] = append(ents[ci], lpEnt{int32(idx[k]), a})
+		}
+	}
+	y, err := restrictedPrimal(len(adds), counts, C, R, func(ci int) int { return cols[ci].req }, func(ci int) []lpEnt { return ents[ci] }, func(ri int) float64 { return rowCur[keys[ri]] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	acc := make([]float64, len(keys))
+	for ci, v := range y {
+		for _, e := range ents[ci] {
+			acc[e.i] += e.a * v
+		}
+	}
+	for i, k := range keys {
+		worst = max(worst, rowCur[k]+acc[i])
+	}
+	return worst
 }

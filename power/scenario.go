@@ -218,7 +218,9 @@ type heat struct {
 // It runs two cascades (see Scenario): the worst case, whose timeline,
 // overloads and pickups the scenario reports, and the certain one, needed
 // only when the worst case trips something (without a trip both end in
-// the same state: a must-trip time is never before a may-trip one).
+// the same state: a must-trip time is never before a may-trip one). The
+// certain cascade starts from the state the worst case checkpointed right
+// after the failure (the same state, not recomputed).
 func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	sc := s.run(fail, psuDev, psuK, horizonS, false)
 	c := Certain{Tripped: sc.Tripped, Trips: []Event{}, Dark: sc.Dark}
@@ -289,13 +291,19 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 				before[e] = s.cur.CurrentA(int(e))
 			}
 		}
-		if iter == 0 {
+		if iter == 0 && certain {
+			// The same failure as the worst case's, whose state right
+			// after it Run checkpointed: the certain cascade starts from
+			// there (its fail and transfer events are not reported).
+			s.restore()
+			opened = append(opened[:0], s.ck.opened...)
+		} else if iter == 0 {
 			s.apply(opened, psuDev, psuK)
 			// A faulted PSU behind a transfer switch: the switch moves the
 			// fault with the load, and the device protecting the new input
 			// opens too, until the fault has no supply.
-			for psuDev >= 0 {
-				p := s.liveProtector(m.Devices[psuDev].Feeds[psuK])
+			for {
+				p := s.faultFollows(psuDev, psuK)
 				if p < 0 {
 					break
 				}
@@ -314,7 +322,10 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		changed := s.stepTouched
 		if iter == 0 {
 			if !certain {
-				sc.Pickups = s.pickups()
+				s.checkpoint(opened)
+				if !s.skipPickups {
+					sc.Pickups = s.pickups(&s.cur, s.touched)
+				}
 			}
 			changed = s.candidates()
 		}
@@ -401,6 +412,83 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 	return sc
 }
 
+// faultFollows returns the protective device that opens next when PSU
+// psuK of device psuDev is faulted and a transfer switch has moved its
+// feed onto a live input (the fault follows the load): the device
+// protecting the feed's present path; -1 when there is none (or no PSU
+// fault).
+func (s *Sim) faultFollows(psuDev, psuK int32) int32 {
+	if psuDev < 0 {
+		return -1
+	}
+	return s.liveProtector(s.n.M.Devices[psuDev].Feeds[psuK])
+}
+
+// pickupsAfter lists the pickups of a scenario (Scenario.Pickups: the elements
+// whose load the failure raises, right after it) without running its
+// cascade: fail, psuDev and psuK are as for Run. Run lists the same unless
+// the sweep asked it not to.
+func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
+	opened := append([]int32(nil), fail...)
+	if psuDev >= 0 {
+		opened = append(opened, s.n.FaultTarget(int(psuDev), int(psuK)))
+	}
+	s.apply(opened, psuDev, psuK)
+	for p := s.faultFollows(psuDev, psuK); p >= 0; p = s.faultFollows(psuDev, psuK) {
+		s.step([]int32{p}, -1, -1)
+	}
+	return s.pickups(&s.cur, s.touched)
+}
+
+// checkpoint keeps the present state, right after a failure that opened
+// the elements opened, in s.ck.
+func (s *Sim) checkpoint(opened []int32) {
+	ck := &s.ck
+	if ck.flow.Live == nil {
+		ck.flow = newFlow(len(s.n.M.Elements))
+	}
+	for _, e := range s.touched {
+		ck.flow.Live[e], ck.flow.Active[e], ck.flow.Cur[e], ck.flow.P[e], ck.flow.Q[e] = s.cur.Live[e], s.cur.Active[e], s.cur.Cur[e], s.cur.P[e], s.cur.Q[e]
+	}
+	ck.touched = append(ck.touched[:0], s.touched...)
+	ck.region = append(ck.region[:0], s.region...)
+	ck.devs = append(ck.devs[:0], s.devs...)
+	ck.opened = append(ck.opened[:0], opened...)
+	ck.faultDev, ck.faultK = s.faultDev, s.faultK
+}
+
+// restore puts the simulator back in the state s.ck kept.
+func (s *Sim) restore() {
+	s.reset()
+	ck := &s.ck
+	for _, e := range ck.touched {
+		s.isTouched[e] = true
+		s.cur.Live[e], s.cur.Active[e], s.cur.Cur[e], s.cur.P[e], s.cur.Q[e] = ck.flow.Live[e], ck.flow.Active[e], ck.flow.Cur[e], ck.flow.P[e], ck.flow.Q[e]
+	}
+	s.touched = append(s.touched, ck.touched...)
+	for _, e := range ck.region {
+		s.inRegion[e] = true
+	}
+	s.region = append(s.region, ck.region...)
+	for _, e := range ck.opened {
+		s.open[e] = true
+	}
+	for _, d := range ck.devs {
+		s.devMark[d] = true
+	}
+	s.devs = append(s.devs, ck.devs...)
+	s.faultDev, s.faultK = ck.faultDev, ck.faultK
+	s.fresh = s.fresh[:0] // no step has run since
+}
+
+// snapPickups lists the pickups of the last scenario Run ran (with
+// skipPickups set: Scenario.Pickups, as Run lists them without it), from
+// its checkpoint.
+func (s *Sim) snapPickups() []Pickup {
+	s.restore()
+	return s.pickups(&s.cur, s.touched)
+}
+
 // candidates lists the elements whose load may have changed, plus those
 // already overloaded in normal operation.
 func (s *Sim) candidates() []int32 {
@@ -459,9 +547,18 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 		sc.Overloads = []Overload{}
 	}
 	slices.Sort(s.region) // topological order
+	dead := 0
 	for _, e := range s.region {
 		if !s.cur.Live[e] {
-			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
+			dead++
+		}
+	}
+	if dead > 0 {
+		sc.Dark.Elements = make([]string, 0, dead)
+		for _, e := range s.region {
+			if !s.cur.Live[e] {
+				sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
+			}
 		}
 	}
 	var darkDevs []int32
@@ -474,6 +571,9 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	}
 	slices.Sort(darkDevs)
 	var racks []int32
+	if len(darkDevs) > 0 {
+		sc.Dark.Devices = make([]string, 0, len(darkDevs))
+	}
 	for _, d := range darkDevs {
 		sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
 		r := m.Devices[d].Rack
@@ -515,24 +615,25 @@ func (s *Sim) changed(e int32) bool {
 // unchanged (rounding of the incremental sums).
 const pickupTol = 1e-6
 
-// pickups lists the elements whose current the present state raises above
-// normal operation, worst verdict first, then by load over rating.
-func (s *Sim) pickups() []Pickup {
+// pickups lists the elements among elems (those a failure touched) whose
+// current flow f raises above normal operation, worst verdict first, then
+// by load over rating.
+func (s *Sim) pickups(f *Flow, elems []int32) []Pickup {
 	n := s.n
 	m := n.M
 	out := make([]Pickup, 0, 8)
-	for _, e := range s.touched {
-		if !s.cur.Live[e] {
+	for _, e := range elems {
+		if !f.Live[e] {
 			continue
 		}
-		before, after := n.Base.CurrentA(int(e)), s.cur.CurrentA(int(e))
+		before, after := n.Base.CurrentA(int(e)), f.CurrentA(int(e))
 		if after <= before*(1+pickupTol)+1e-9 {
 			continue
 		}
 		el := &m.Elements[e]
-		a := n.assess(&s.cur, int(e))
+		a := n.assess(f, int(e))
 		b := n.assess(&n.Base, int(e))
-		p := Pickup{Element: el.ID, Kind: el.Kind.String(), BeforeA: r3(before), AfterA: r3(after), BeforeW: r3(n.Base.P[e]), AfterW: r3(s.cur.P[e]),
+		p := Pickup{Element: el.ID, Kind: el.Kind.String(), BeforeA: r3(before), AfterA: r3(after), BeforeW: r3(n.Base.P[e]), AfterW: r3(f.P[e]),
 			RatingA: r3(a.RatingA), BeforePct: round(b.Ratio*100, 2), AfterPct: round(a.Ratio*100, 2), Verdict: a.Verdict}
 		if el.RatingA == 0 {
 			p.CapacityKW = el.CapacityW / 1000

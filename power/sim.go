@@ -36,6 +36,26 @@ type Sim struct {
 
 	faultDev int32 // device with a faulted PSU, -1 for none
 	faultK   int32 // its faulted PSU
+
+	// skipPickups leaves Scenario.Pickups nil in Run: the sweep lists
+	// them (snapPickups, from the checkpoint) only for the scenarios it
+	// keeps.
+	skipPickups bool
+	// ck is the state right after the failure of the last scenario Run
+	// ran, before any cascade trip (see checkpoint).
+	ck checkpoint
+}
+
+// checkpoint is a Sim's state right after a failure (every element the
+// failure opened, the fault followed through transfer switches), kept so
+// that the certain cascade and the pickups start from it instead of
+// recomputing it: restoring copies what the failure touched, where
+// recomputing reroutes every device below the failure.
+type checkpoint struct {
+	flow                  Flow    // the touched elements' state, by element index
+	touched, region, devs []int32 // Sim's lists at that point, in order
+	opened                []int32 // the elements opened, in order
+	faultDev, faultK      int32
 }
 
 // NewSim returns a simulator over n.

@@ -37,8 +37,13 @@ type SweepOptions struct {
 	// Keep, when set, says which scenarios the report lists: the summary
 	// counts every scenario, but only those kept are held and ranked, so
 	// that the sweep of a large site holds no more than what will be
-	// shown. Nil keeps them all.
+	// shown. Nil keeps them all. Keep sees each scenario before its
+	// Pickups are listed (they are nil then): the sweep lists them only
+	// for the scenarios kept.
 	Keep func(*Scenario) bool
+	// each, when set, is called with every scenario and the failure it
+	// simulates, before Keep.
+	each func(failure, *Scenario)
 }
 
 // SweepSummary counts the outcome of a sweep.
@@ -88,18 +93,10 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	}
 	m := n.M
 	s := NewSim(n)
-	// byElem holds the scenario of each element a PSU fault opens (a
-	// PSU fault that ends as that failure shares it); the others are
-	// dropped once tallied unless kept, so that the sweep does not hold
-	// every element's timeline and pickups at once.
 	byElem := make([]Scenario, len(m.Elements))
-	target := make([]bool, len(m.Elements))
 	total := len(m.Elements)
-	for d := range m.Devices {
-		total += len(m.Devices[d].Feeds)
-		for k := range m.Devices[d].Feeds {
-			target[n.FaultTarget(d, k)] = true
-		}
+	for _, d := range m.Devices {
+		total += len(d.Feeds)
 	}
 	step := max(total/100, 1)
 	done := 0
@@ -109,50 +106,85 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 			o.Progress(done, total)
 		}
 	}
-	var rep SweepReport
-	if o.Keep == nil {
-		rep.Scenarios = make([]Scenario, 0, total)
-	}
+	// With Keep, the pickups (a list per scenario, most of them never
+	// shown) are listed only for the scenarios kept, from the state the
+	// simulator keeps of the last failure it ran (or, for a PSU fault
+	// whose element's scenario was not kept, by putting the simulator back
+	// in the state right after that element's failure).
+	s.skipPickups = o.Keep != nil
 	t := newTally()
-	add := func(sc Scenario) {
-		t.add(&sc)
-		if o.Keep == nil || o.Keep(&sc) {
-			rep.Scenarios = append(rep.Scenarios, sc)
-		}
+	// The scenarios kept, by reference: the report's list is built at the
+	// end, in one allocation of the size it needs.
+	var refs []keptRef
+	var own []Scenario // PSU faults run on their own
+	if o.Keep == nil {
+		refs = make([]keptRef, 0, total)
 	}
+	// keep counts sc and notes it when kept: sc is the scenario s ran
+	// last, or, when target >= 0, a PSU fault whose scenario is that of
+	// element target (whose pickups it shares).
+	keep := func(f failure, sc *Scenario, target int32) bool {
+		if o.each != nil {
+			o.each(f, sc)
+		}
+		t.add(sc)
+		if o.Keep == nil {
+			return true
+		}
+		if !o.Keep(sc) {
+			return false
+		}
+		if sc.Pickups == nil {
+			if target >= 0 {
+				if byElem[target].Pickups == nil {
+					byElem[target].Pickups = s.pickupsAfter([]int32{target}, -1, -1)
+				}
+				sc.Pickups = byElem[target].Pickups
+			} else {
+				sc.Pickups = s.snapPickups() // sc is the scenario Run just ran
+			}
+		}
+		return true
+	}
+	one := make([]int32, 1)
 	for e := range m.Elements {
 		if o.Stop != nil && o.Stop() {
 			return SweepReport{Stopped: true}
 		}
-		sc := s.Run([]int32{int32(e)}, -1, -1, o.HorizonS)
-		if target[e] {
-			byElem[e] = sc
+		one[0] = int32(e)
+		byElem[e] = s.Run(one, -1, -1, o.HorizonS)
+		if keep(failure{elem: e, psu: -1}, &byElem[e], -1) {
+			refs = append(refs, keptRef{e: int32(e), own: -1})
 		}
-		add(sc)
 		tick()
 	}
+	elem := func(e int32) Scenario { return byElem[e] }
 	for d := range m.Devices {
 		for k := range m.Devices[d].Feeds {
-			target := n.FaultTarget(d, k)
-			if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
-				// The feed survives the opening (a transfer switch moved
-				// it): the faulted PSU is one more loss.
-				add(s.Run(nil, int32(d), int32(k), o.HorizonS))
-				tick()
-				continue
+			psu, target := n.psuScenario(s, d, k, elem, o.HorizonS)
+			if keep(failure{elem: -1, dev: d, psu: k}, &psu, target) {
+				if target < 0 {
+					refs = append(refs, keptRef{e: -1, own: int32(len(own))})
+					own = append(own, psu)
+				} else {
+					refs = append(refs, keptRef{e: target, own: -1, failed: psu.Failed})
+				}
 			}
-			sc := byElem[target] // same outcome: the fault opens target
-			name := PSUName(m, d, k)
-			sc.Failed = []string{name}
-			sc.Kind = "psu"
-			sc.Opens = m.Elements[target].ID
-			sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
-			add(sc)
 			tick()
 		}
 	}
-	if rep.Scenarios == nil {
-		rep.Scenarios = []Scenario{}
+	rep := SweepReport{Scenarios: make([]Scenario, len(refs))}
+	for i, r := range refs {
+		switch {
+		case r.own >= 0:
+			rep.Scenarios[i] = own[r.own]
+		case r.failed == nil:
+			rep.Scenarios[i] = byElem[r.e]
+		default:
+			sc := &rep.Scenarios[i]
+			*sc = byElem[r.e]
+			sc.Failed, sc.Kind, sc.Opens, sc.SameAs = r.failed, "psu", m.Elements[r.e].ID, m.Elements[r.e].ID
+		}
 	}
 	rankScenarios(rep.Scenarios)
 	rep.Summary = t.summary(n.Basis.String(), o.HorizonS)
@@ -160,14 +192,67 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 	return rep
 }
 
-// sweepSize is the number of single failures Sweep simulates: every
-// element and every PSU.
-func (n *Network) sweepSize() int {
-	total := len(n.M.Elements)
-	for d := range n.M.Devices {
-		total += len(n.M.Devices[d].Feeds)
+// keptRef names a scenario a sweep keeps: own[own] when own >= 0 (a PSU
+// fault run on its own), else element e's scenario, as the failure of PSU
+// failed[0] when failed is set (a PSU fault that opens e).
+type keptRef struct {
+	e, own int32
+	failed []string
+}
+
+// psuScenario is the failure of PSU k of device d: the fault opens the
+// protective device above it (FaultTarget), so the scenario is that
+// element's (elem returns it, as run by s) under the PSU's name; when the
+// feed survives the opening, through a transfer switch, the faulted PSU is
+// one more loss and its own scenario is run. shared is the element whose
+// scenario it is, or -1 when it was run on its own (then it is the last
+// scenario s ran).
+func (n *Network) psuScenario(s *Sim, d, k int, elem func(int32) Scenario, horizonS float64) (sc Scenario, shared int32) {
+	m := n.M
+	target := n.FaultTarget(d, k)
+	if feed := m.Devices[d].Feeds[k]; n.switchedBetween(feed, target) && s.feedSurvives(target, feed) {
+		return s.Run(nil, int32(d), int32(k), horizonS), -1
 	}
-	return total
+	sc = elem(target) // same outcome: the fault opens target
+	sc.Failed = []string{PSUName(m, d, k)}
+	sc.Kind = "psu"
+	sc.Opens = m.Elements[target].ID
+	sc.SameAs = sc.Opens // Events, Overloads, Pickups, Dark and Certain are target's, shared
+	return sc, target
+}
+
+// failure names one single failure of a sweep: element elem (psu < 0),
+// or PSU psu of device dev (indices into the model).
+type failure struct {
+	elem, dev, psu int
+}
+
+// outcomes runs only the given single failures, each exactly as Sweep
+// runs it, and returns their outcomes in the same order.
+func (n *Network) outcomes(fs []failure, horizonS float64) []Verdict {
+	if horizonS <= 0 {
+		horizonS = DefaultHorizonS
+	}
+	s := NewSim(n)
+	ran := map[int32]Scenario{}
+	elem := func(e int32) Scenario {
+		sc, ok := ran[e]
+		if !ok {
+			sc = s.Run([]int32{e}, -1, -1, horizonS)
+			ran[e] = sc
+		}
+		return sc
+	}
+	out := make([]Verdict, len(fs))
+	for i, f := range fs {
+		if f.psu < 0 {
+			out[i] = elem(int32(f.elem)).Outcome
+			continue
+		}
+		sc, _ := n.psuScenario(s, f.dev, f.psu, elem, horizonS)
+		out[i] = sc.Outcome
+	}
+	return out
 }
 
 // switchedBetween reports whether an element with two inputs lies on the

@@ -262,8 +262,18 @@ func (s *Server) revisionPage(w http.ResponseWriter, r *http.Request, ss *sessio
 	if len(risks) > TopRisks {
 		risks = risks[:TopRisks]
 	}
+	// The headroom chart draws power headroom's figures (the same cached
+	// analysis the power/headroom route answers).
+	hj, err := s.analysisJSON(r.Context(), rev, "power/headroom", url.Values{})
+	if err != nil {
+		return err
+	}
+	var head power.HeadroomReport
+	if err := json.Unmarshal(hj, &head); err != nil {
+		return err
+	}
 	var ch bytes.Buffer
-	if err := chart.Headroom(load, 0).Embed(&ch); err != nil {
+	if err := chart.Headroom(head, 0).Embed(&ch); err != nil {
 		return err
 	}
 	s.renderPage(w, r, http.StatusOK, "revision", ss, map[string]any{"Rev": rev, "Revisions": revs, "Load": load, "Summary": sweep.Summary,

@@ -447,6 +447,91 @@ var analyses = []analysisRoute{
 			return buf.Bytes(), err
 		}, nil
 	}},
+	{"power/headroom", func(q *query) (string, runFunc, error) {
+		b, bs, err := basisParam(q)
+		if err != nil {
+			return "", nil, err
+		}
+		dm, err := q.str("device-model", "")
+		if err != nil {
+			return "", nil, err
+		}
+		canon := url.Values{"basis": {bs}, "device-model": {dm}}
+		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+			n, err := analysis.Network(m, b)
+			if err != nil {
+				return nil, err
+			}
+			rep, err := analysis.Headroom(n, dm)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			err = analysis.WriteJSON(&buf, rep)
+			return buf.Bytes(), err
+		}, nil
+	}},
+	{"power/place", func(q *query) (string, runFunc, error) {
+		b, bs, err := basisParam(q)
+		if err != nil {
+			return "", nil, err
+		}
+		add := q.list("add")
+		adds, err := analysis.ParseAdds(add)
+		if err != nil {
+			return "", nil, err
+		}
+		racks := q.list("rack")
+		noVerify, err := q.bool("no-verify")
+		if err != nil {
+			return "", nil, err
+		}
+		canon := url.Values{"basis": {bs}, "add": add, "rack": racks, "no-verify": {strconv.FormatBool(noVerify)}}
+		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+			n, err := analysis.Network(m, b)
+			if err != nil {
+				return nil, err
+			}
+			p, err := analysis.Place(n, adds, racks, !noVerify)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			err = analysis.WriteJSON(&buf, p)
+			return buf.Bytes(), err
+		}, nil
+	}},
+	{"power/balance", func(q *query) (string, runFunc, error) {
+		b, bs, err := basisParam(q)
+		if err != nil {
+			return "", nil, err
+		}
+		moves, err := q.int("max-moves", 5)
+		if err != nil {
+			return "", nil, err
+		}
+		imb, err := q.float("imbalance", power.DefaultImbalancePct)
+		if err != nil {
+			return "", nil, err
+		}
+		if moves < 1 || !(imb > 0) {
+			return "", nil, errorf(http.StatusBadRequest, "max-moves must be at least 1 and imbalance above 0")
+		}
+		canon := url.Values{"basis": {bs}, "max-moves": {strconv.Itoa(moves)}, "imbalance": {strconv.FormatFloat(imb, 'g', -1, 64)}}
+		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
+			n, err := analysis.Network(m, b)
+			if err != nil {
+				return nil, err
+			}
+			rep, err := analysis.Balance(n, moves, imb)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			err = analysis.WriteJSON(&buf, rep)
+			return buf.Bytes(), err
+		}, nil
+	}},
 	{"plan/restart", func(q *query) (string, runFunc, error) {
 		return "", func(m *topology.Model, _ func() bool) ([]byte, error) {
 			var buf bytes.Buffer

@@ -500,6 +500,10 @@ func (b *builder) capacity(e *Element, r *rawElement, a at) {
 	}
 	sort.SliceStable(e.Overload, func(i, j int) bool { return e.Overload[i].LoadPct < e.Overload[j].LoadPct })
 	for k := 1; k < len(e.Overload); k++ {
+		if e.Overload[k].LoadPct == e.Overload[k-1].LoadPct {
+			b.errorf(a, "overload", e.ID, "two overload steps at %g %%: give one time per load", e.Overload[k].LoadPct)
+			break
+		}
 		if e.Overload[k].TimeS >= e.Overload[k-1].TimeS {
 			b.errorf(a, "overload", e.ID, "overload tolerance must shorten as load rises: %g %% for %g s, then %g %% for %g s",
 				e.Overload[k-1].LoadPct, e.Overload[k-1].TimeS, e.Overload[k].LoadPct, e.Overload[k].TimeS)

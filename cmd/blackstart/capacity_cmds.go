@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/analysis"
 	"blackstart/power"
 
 	"github.com/urfave/cli/v2"
@@ -109,7 +110,7 @@ func powerBalance(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := power.Balance(n, power.BalanceOptions{MaxMoves: c.Int("max-moves"), ImbalancePct: c.Float64("imbalance")})
+	rep, err := analysis.Balance(n, c.Int("max-moves"), c.Float64("imbalance"))
 	if err != nil {
 		return err
 	}
@@ -176,9 +177,9 @@ func powerHeadroom(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: c.String("device-model"), Progress: progress(c.App.ErrWriter, "headroom (racks)")})
+	rep, err := analysis.Headroom(n, c.String("device-model"))
 	if err != nil {
-		return badInput("--device-model: %v", err)
+		return badInput("--device-model: %s", analysis.Message(err))
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	if format == "json" {
@@ -296,10 +297,9 @@ func powerPlace(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: c.StringSlice("rack"), Verify: !c.Bool("no-verify"),
-		Progress: progress(c.App.ErrWriter, "place: sweeps before and after (scenarios)")})
+	p, err := analysis.Place(n, adds, c.StringSlice("rack"), !c.Bool("no-verify"))
 	if err != nil {
-		return badInput("%v", err)
+		return badInput("%s", analysis.Message(err))
 	}
 	if out != "" {
 		if err := writeNew(out, p.TOML()); err != nil {

@@ -43,7 +43,7 @@ func chartCommand() *cli.Command {
 		Usage:     "draw one chart as an HTML page (echarts)",
 		ArgsUsage: "KIND MODEL.toml [MORE.toml...]",
 		Description: `Kinds:
-   headroom   per rack: A and B load, normal and failover, against the breaker rating and continuous limit
+   headroom   per rack: the N-1-safe headroom (kW, as power headroom computes it) and the element that binds
    risk       the N-1 risk map: single failures × the elements they overload, coloured by load / rating
    cascade    one failure's cascade in time (--fail ID, default the worst single failure)
    flow       the power flow, sources → UPS → panels → circuits → racks, in kW (sankey)
@@ -357,11 +357,16 @@ func (in *chartInputs) build(kind string) (*chart.Chart, any, error) {
 	top := in.c.Int("top")
 	switch kind {
 	case "headroom":
-		rep, err := in.loadReport()
+		n, err := in.network()
 		if err != nil {
 			return nil, nil, err
 		}
-		return chart.Headroom(rep, top), map[string]any{"basis": rep.Basis, "racks": rep.Racks}, nil
+		// The same function and figures as `power headroom --format json`.
+		rep, err := power.Headroom(n, power.HeadroomOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return chart.Headroom(rep, top), rep, nil
 	case "risk":
 		rep, err := in.sweep()
 		if err != nil {

@@ -222,11 +222,34 @@ func writeDiff(w io.Writer, format string, rep diff.Report) error {
 		}
 		fmt.Fprintf(w, "  %s: %s → %s\n", r.Rack, failoverText(r.Old), failoverText(r.New))
 	}
+	fmt.Fprintf(w, "\nracks whose N-1-safe headroom moved: %d\n", len(a.Headroom))
+	for i, r := range a.Headroom {
+		if i == tableLines {
+			fmt.Fprintf(w, "  … %d more (--format json or csv lists all)\n", len(a.Headroom)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s → %s\n", r.Rack, headroomText(r.Old), headroomText(r.New))
+	}
 	fmt.Fprintf(w, "\n%s\n", rep.Headline)
 	if rep.AddsRisk {
 		fmt.Fprintln(w, "the new side adds a risk (exit 3)")
 	}
 	return nil
+}
+
+// headroomText says one side of a rack's N-1-safe headroom.
+func headroomText(h *diff.RackHeadroom) string {
+	switch {
+	case h == nil:
+		return "(no such rack)"
+	case !h.Safe:
+		return "0 W, NOT N-1-safe (over: " + h.Binding + ")"
+	case h.HeadroomW == nil:
+		return "unlimited"
+	case h.Binding == "":
+		return num2(*h.HeadroomW) + " W"
+	}
+	return num2(*h.HeadroomW) + " W (bound by " + h.Binding + ")"
 }
 
 func orNone(s string) string {
@@ -308,6 +331,29 @@ func writeDiffCSV(w io.Writer, rep diff.Report) error {
 		}
 		cw.Write([]string{"rack", change, "rack", r.Rack, "failover_a", f(r.Old), f(r.New)})
 		cw.Write([]string{"rack", change, "rack", r.Rack, "failover_verdict", v(r.Old), v(r.New)})
+	}
+	for _, r := range rep.Analysis.Headroom {
+		f := func(x *diff.RackHeadroom) string {
+			if x == nil || x.HeadroomW == nil {
+				return ""
+			}
+			return num2(*x.HeadroomW)
+		}
+		b := func(x *diff.RackHeadroom) string {
+			if x == nil {
+				return ""
+			}
+			return x.Binding
+		}
+		change := "moved"
+		switch {
+		case r.Old == nil:
+			change = "added"
+		case r.New == nil:
+			change = "removed"
+		}
+		cw.Write([]string{"rack", change, "rack", r.Rack, "headroom_w", f(r.Old), f(r.New)})
+		cw.Write([]string{"rack", change, "rack", r.Rack, "headroom_binding", b(r.Old), b(r.New)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -160,6 +160,17 @@ func importNetBox(c *cli.Context) error {
 		return inputErr(err)
 	}
 	inv = nil // the responses are no longer needed: the collector may take them while the model loads
+	// The mapping is encoded on the other core while the model is loaded
+	// and judged (Judge reads and writes only the report).
+	type encoded struct {
+		data []byte
+		err  error
+	}
+	mapCh := make(chan encoded, 1)
+	go func() {
+		b, err := json.MarshalIndent(res.Mapping, "", "  ")
+		mapCh <- encoded{b, err}
+	}()
 	if _, err := res.Judge(out, upstream...); err != nil {
 		var list topology.ErrorList
 		if errors.As(err, &list) && len(upstream) == 0 && len(res.Report.UpstreamElements) > 0 {
@@ -182,11 +193,11 @@ func importNetBox(c *cli.Context) error {
 			return storeError(err)
 		}
 	}
-	mapJSON, err := json.MarshalIndent(res.Mapping, "", "  ")
-	if err != nil {
-		return err
+	enc := <-mapCh
+	if enc.err != nil {
+		return enc.err
 	}
-	mapJSON = append(mapJSON, '\n')
+	mapJSON := append(enc.data, '\n')
 	if err := ownedOrAbsent(out, []byte(netbox.ModelHeader)); err != nil {
 		return err
 	}

@@ -25,10 +25,9 @@ func (r *Result) Judge(name string, upstream ...topology.File) (*topology.Model,
 	if err != nil {
 		return nil, err
 	}
-	load := power.NewNetwork(m, power.BasisConservative).Load()
 	sides := map[string]power.SideLoad{}
 	racks := map[string]power.RackLoad{}
-	for _, rl := range load.Racks {
+	for _, rl := range power.NewNetwork(m, power.BasisConservative).RackLoads() {
 		racks[rl.ID] = rl
 		for _, s := range rl.Sides {
 			sides[s.Feed] = s

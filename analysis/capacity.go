@@ -1,0 +1,59 @@
+package analysis
+
+import (
+	"strconv"
+	"strings"
+
+	"blackstart/power"
+)
+
+// Capacity planning, one path for the CLI (`power headroom`, `power
+// place`, `power balance`) and the API (routes of the same names): the
+// options are checked here, the answers are power's.
+
+// Headroom is power.Headroom with an unknown device model reported as
+// ErrInvalid.
+func Headroom(n *power.Network, deviceModel string) (power.HeadroomReport, error) {
+	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: deviceModel})
+	if err != nil {
+		return rep, invalid("%v", err)
+	}
+	return rep, nil
+}
+
+// ParseAdds reads placement requests written MODEL=N (N >= 1), as `power
+// place --add` and the API's add parameter take them; none is ErrInvalid.
+func ParseAdds(vals []string) ([]power.PlaceRequest, error) {
+	var out []power.PlaceRequest
+	for _, v := range vals {
+		id, num, ok := strings.Cut(v, "=")
+		k, err := strconv.Atoi(num)
+		if !ok || id == "" || err != nil || k < 1 {
+			return nil, invalid("add %q: want MODEL=N with N >= 1", v)
+		}
+		out = append(out, power.PlaceRequest{Model: id, Count: k})
+	}
+	if len(out) == 0 {
+		return nil, invalid("give at least one add MODEL=N")
+	}
+	return out, nil
+}
+
+// Place is power.Place with an unknown model or rack reported as
+// ErrInvalid; verify runs the full sweep before and after.
+func Place(n *power.Network, adds []power.PlaceRequest, racks []string, verify bool) (power.Placement, error) {
+	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: racks, Verify: verify})
+	if err != nil {
+		return p, invalid("%v", err)
+	}
+	return p, nil
+}
+
+// Balance is power.Balance with its options checked: maxMoves >= 1 and
+// imbalancePct > 0 (ErrInvalid otherwise).
+func Balance(n *power.Network, maxMoves int, imbalancePct float64) (power.BalanceReport, error) {
+	if maxMoves < 1 || !(imbalancePct > 0) {
+		return power.BalanceReport{}, invalid("max-moves must be at least 1 and imbalance above 0")
+	}
+	return power.Balance(n, power.BalanceOptions{MaxMoves: maxMoves, ImbalancePct: imbalancePct})
+}
