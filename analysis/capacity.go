@@ -12,9 +12,11 @@ import (
 // options are checked here, the answers are power's.
 
 // Headroom is power.Headroom with an unknown device model reported as
-// ErrInvalid.
-func Headroom(n *power.Network, deviceModel string) (power.HeadroomReport, error) {
-	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: deviceModel})
+// ErrInvalid. progress, when not nil, is called from the calling
+// goroutine after each rack (power.HeadroomOptions.Progress); it never
+// changes the report.
+func Headroom(n *power.Network, deviceModel string, progress func(done, total int)) (power.HeadroomReport, error) {
+	rep, err := power.Headroom(n, power.HeadroomOptions{DeviceModel: deviceModel, Progress: progress})
 	if err != nil {
 		return rep, invalid("%v", err)
 	}
@@ -40,9 +42,12 @@ func ParseAdds(vals []string) ([]power.PlaceRequest, error) {
 }
 
 // Place is power.Place with an unknown model or rack reported as
-// ErrInvalid; verify runs the full sweep before and after.
-func Place(n *power.Network, adds []power.PlaceRequest, racks []string, verify bool) (power.Placement, error) {
-	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: racks, Verify: verify})
+// ErrInvalid; verify runs the full sweep before and after. progress,
+// when not nil, is called from the calling goroutine as the placement
+// and the verification advance (power.PlaceOptions.Progress); it never
+// changes the placement.
+func Place(n *power.Network, adds []power.PlaceRequest, racks []string, verify bool, progress func(done, total int)) (power.Placement, error) {
+	p, err := power.Place(n, power.PlaceOptions{Add: adds, Racks: racks, Verify: verify, Progress: progress})
 	if err != nil {
 		return p, invalid("%v", err)
 	}

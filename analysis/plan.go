@@ -90,8 +90,10 @@ func Ratio(a, b float64) float64 {
 }
 
 // RestartPlan plans the cold restart of the model (plan restart).
-func RestartPlan(m *topology.Model) Plan {
-	return PlanDocument(placement.NewPlan(placement.NewCluster(m)))
+// progress, when not nil, is called from the calling goroutine as the
+// planner advances (placement.PlanOptions); it never changes the plan.
+func RestartPlan(m *topology.Model, progress func(done, total int)) Plan {
+	return PlanDocument(placement.NewPlanWith(placement.NewCluster(m), placement.PlanOptions{Progress: progress}))
 }
 
 // PlanDocument is the document of a plan already made.

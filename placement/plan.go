@@ -286,20 +286,67 @@ func (c *Cluster) shortage(p *Plan, s int32) Shortage {
 // placement assumed. A second placement takes the dry run's release
 // times; NewPlan keeps it when it places as many instances and its dry
 // run ends sooner.
-func NewPlan(c *Cluster) *Plan {
-	p := placements(c)
+func NewPlan(c *Cluster) *Plan { return NewPlanWith(c, PlanOptions{}) }
+
+// PlanOptions are NewPlanWith's options; none changes the plan.
+type PlanOptions struct {
+	// Progress, when set, is called from the calling goroutine as the
+	// planning advances, with the work done and its total, in units of
+	// one instance placed (or found unplaceable) in each of the two
+	// placement passes, plus one for the tiers and the lower bound:
+	// done rises monotonically to total = 2 × instances + 1. It never
+	// changes the plan.
+	Progress func(done, total int)
+}
+
+// NewPlanWith is NewPlan reporting its progress (see PlanOptions).
+func NewPlanWith(c *Cluster, o PlanOptions) *Plan {
+	pr := newTicker(o.Progress, 2*len(c.Instances)+1)
+	p := placementsTick(c, pr)
 	p.finish()
 	p.bound()
+	pr.add(1)
 	return p
+}
+
+// ticker reports units of work done to a progress callback, about once
+// per percent and always at the end; a nil ticker or callback does
+// nothing.
+type ticker struct {
+	f                 func(done, total int)
+	done, total, step int
+}
+
+func newTicker(f func(done, total int), total int) *ticker {
+	if f == nil {
+		return nil
+	}
+	return &ticker{f: f, total: total, step: max(total/100, 1)}
+}
+
+// add marks k more units done.
+func (t *ticker) add(k int) {
+	if t == nil || k <= 0 {
+		return
+	}
+	prev := t.done
+	t.done = min(t.done+k, t.total)
+	if t.done/t.step != prev/t.step || t.done == t.total {
+		t.f(t.done, t.total)
+	}
 }
 
 // placements is NewPlan without finish and the lower bound (LowerBoundS
 // is 0, Tiers and TimeoutRisk empty, each node's Order in planning
 // order): the same assignments, for callers that only need to know where
 // instances run (Hosting).
-func placements(c *Cluster) *Plan {
-	p := place(c, nil)
-	if q := place(c, p.readyS); len(q.Unplaced) <= len(p.Unplaced) && q.MakespanS < p.MakespanS {
+func placements(c *Cluster) *Plan { return placementsTick(c, nil) }
+
+// placementsTick is placements reporting each instance of both passes to
+// pr (nil: none).
+func placementsTick(c *Cluster, pr *ticker) *Plan {
+	p := place(c, nil, pr)
+	if q := place(c, p.readyS, pr); len(q.Unplaced) <= len(p.Unplaced) && q.MakespanS < p.MakespanS {
 		return q
 	}
 	return p
@@ -317,8 +364,9 @@ func (p *Plan) bound() {
 
 // place plans every instance of c as NewPlan says. When hint is set, a
 // service's dependents are released at hint[s] (the time a quorum of s
-// is up) instead of the time the placement computes.
-func place(c *Cluster, hint []float64) *Plan {
+// is up) instead of the time the placement computes. Each instance
+// placed or found unplaceable is one unit done on pr (nil: none).
+func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 	m := c.M
 	p := &Plan{C: c, Assign: make([]Assignment, len(c.Instances)), Order: make([][]int32, len(c.nodes)), hint: hint}
 	u := newUsage(c)
@@ -476,6 +524,7 @@ func place(c *Cluster, hint []float64) *Plan {
 			}
 			if n < 0 {
 				p.Unplaced = append(p.Unplaced, Unplaced{Instance: i, Reason: reason})
+				pr.add(1)
 				continue
 			}
 			u.add(n, i)
@@ -488,6 +537,7 @@ func place(c *Cluster, hint []float64) *Plan {
 			used = append(used, c.domain(n, sv.Spread))
 			ups = append(ups, start+dur)
 			p.MakespanS = max(p.MakespanS, start+dur)
+			pr.add(1)
 		}
 		if short {
 			p.SpreadShort++

@@ -152,3 +152,51 @@ func TestHeadroomProgress(t *testing.T) {
 		t.Error("the report with progress differs from the one without")
 	}
 }
+
+// Place reports its progress in two phases — devices decided of those
+// requested (placed or found not to fit), then the verification sweep's
+// scenarios — each rising to its total, and the placement is the same
+// with or without it.
+func TestPlaceProgress(t *testing.T) {
+	m := loadFiles(t, "../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml")
+	n := NewNetwork(m, BasisConservative)
+	// Far more than fit: some are placed one by one, the rest are
+	// decided at once as not fitting.
+	adds := []PlaceRequest{{Model: "poweredge-r640", Count: 3}, {Model: "ex-switch-single", Count: 5000}}
+	var calls [][2]int
+	with, err := Place(n, PlaceOptions{Add: adds, Verify: true, Progress: recordProgress(&calls)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(with.Unplaced) == 0 || len(with.Placed) == 0 || with.Verify == nil {
+		t.Fatalf("want some placed, some unplaced and a verification; got %d placed, %d unplaced", len(with.Placed), len(with.Unplaced))
+	}
+	split := 0
+	for split < len(calls) && calls[split][1] == 5003 {
+		split++
+	}
+	checkProgress(t, "place: devices", calls[:split], 5003)
+	scenarios := len(with.model.Elements)
+	for _, d := range with.model.Devices {
+		scenarios += len(d.Feeds)
+	}
+	checkProgress(t, "place: verification sweep", calls[split:], scenarios)
+	without, _ := Place(n, PlaceOptions{Add: adds, Verify: true})
+	if !reflect.DeepEqual(with, without) {
+		t.Error("the placement with progress differs from the one without")
+	}
+
+	// "As many as fit" has no known total: only the sweep is reported.
+	calls = nil
+	if _, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "poweredge-r640", Count: -1}}, Verify: true, Progress: recordProgress(&calls)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 || calls[0][1] == 0 {
+		t.Fatal("place as many as fit: no sweep progress")
+	}
+	for _, c := range calls {
+		if c[1] != calls[0][1] {
+			t.Fatalf("place as many as fit: totals %d and %d; want only the sweep's", calls[0][1], c[1])
+		}
+	}
+}

@@ -27,7 +27,15 @@ type PlaceOptions struct {
 	Add   []PlaceRequest
 	Racks []string // rack ids the new devices may go to; empty: any rack
 	// Verify runs the full N-1 sweep before and after and compares them.
-	Verify     bool
+	Verify bool
+	// Progress, when set, is called from the calling goroutine in two
+	// phases. First, when every request has a count (none is -1), with
+	// the devices decided (placed, or found not to fit) and the devices
+	// requested, after each one. Then, with Verify, with the
+	// verification sweep's scenarios done and its total
+	// (SweepOptions.Progress). Within a phase done rises monotonically
+	// to the phase's total. It never changes the placement.
+	Progress   func(done, total int)
 	skipVerify bool
 }
 
@@ -196,6 +204,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		w     float64
 	}
 	var reqs []req
+	requested := 0 // devices asked for; -1 when a request places as many as fit
 	for _, a := range o.Add {
 		k := slices.IndexFunc(m.DeviceModels, func(x topology.DeviceModel) bool { return x.ID == a.Model })
 		if k < 0 {
@@ -205,6 +214,18 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 			return p, fmt.Errorf("--add %s=%d: the count must be at least 1", a.Model, a.Count)
 		}
 		reqs = append(reqs, req{k, a.Count, modelDraw(m, k, n.Basis)})
+		if a.Count < 0 || requested < 0 {
+			requested = -1
+		} else {
+			requested += a.Count
+		}
+	}
+	decided := 0 // devices placed or found not to fit, for o.Progress
+	tick := func(k int) {
+		if o.Progress != nil && requested > 0 && k > 0 {
+			decided += k
+			o.Progress(decided, requested)
+		}
 	}
 	slices.SortStableFunc(reqs, func(a, b req) int {
 		switch {
@@ -291,6 +312,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 			load.AddProbe(probes[top.i], rq.w)
 			used[s.Rack] += u
 			placed++
+			tick(1)
 			picks = append(picks, pick{ri, top.i})
 			heap.Push(&h, slotItem{i: top.i, key: slices.Clone(fresh)})
 		}
@@ -300,6 +322,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 				reason = "no feed point in the allowed racks"
 			}
 			p.Unplaced = append(p.Unplaced, Unplaced{Model: dm.ID, Count: rq.count - placed, Reason: reason})
+			tick(rq.count - placed)
 		}
 	}
 	// Local search: move a new device off the most loaded element while
@@ -409,7 +432,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	p.model = m2
 	p.Racks = rackChanges(m, b, before, load, sides, touched, p.Placed)
 	if o.Verify && !o.skipVerify {
-		v := verifySweep(n, NewNetwork(m2, n.Basis))
+		v := verifySweep(n, NewNetwork(m2, n.Basis), o.Progress)
 		p.Verify = &v
 	}
 	return p, nil
@@ -499,7 +522,7 @@ func rackChanges(m *topology.Model, b *Budget, before, after *BudgetLoad, sides 
 // compared with the failure of the element it opens). Only a failure that
 // is not ok after can end worse: those, and only those, are run on the
 // network before (as the sweep runs them).
-func verifySweep(before, after *Network) PlaceVerification {
+func verifySweep(before, after *Network, progress func(done, total int)) PlaceVerification {
 	type risk struct {
 		name string
 		out  Verdict
@@ -507,7 +530,7 @@ func verifySweep(before, after *Network) PlaceVerification {
 	var risks []risk
 	var fs []failure // before: the failure each risk is compared with, elem -2 when none
 	worstA := OK
-	sa := after.Sweep(SweepOptions{Keep: func(*Scenario) bool { return false }, each: func(f failure, sc *Scenario) {
+	sa := after.Sweep(SweepOptions{Progress: progress, Keep: func(*Scenario) bool { return false }, each: func(f failure, sc *Scenario) {
 		worstA = max(worstA, sc.Outcome)
 		if sc.Outcome == OK {
 			return

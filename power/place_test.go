@@ -275,7 +275,7 @@ func TestVerifySweepMatchesFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		before, after := NewNetwork(m, BasisConservative), NewNetwork(m2, BasisConservative)
-		got, want := verifySweep(before, after), fullVerify(before, after)
+		got, want := verifySweep(before, after, nil), fullVerify(before, after)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
 		}
@@ -288,7 +288,7 @@ func TestVerifySweepMatchesFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		after = NewNetwork(p.Model(), BasisConservative)
-		got, want = verifySweep(before, after), fullVerify(before, after)
+		got, want = verifySweep(before, after, nil), fullVerify(before, after)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s placement: verifySweep = %+v\nwant (both sweeps in full) %+v", name, got, want)
 		}

@@ -462,7 +462,7 @@ var analyses = []analysisRoute{
 			if err != nil {
 				return nil, err
 			}
-			rep, err := analysis.Headroom(n, dm)
+			rep, err := analysis.Headroom(n, dm, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -492,7 +492,7 @@ var analyses = []analysisRoute{
 			if err != nil {
 				return nil, err
 			}
-			p, err := analysis.Place(n, adds, racks, !noVerify)
+			p, err := analysis.Place(n, adds, racks, !noVerify, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -535,7 +535,7 @@ var analyses = []analysisRoute{
 	{"plan/restart", func(q *query) (string, runFunc, error) {
 		return "", func(m *topology.Model, _ func() bool) ([]byte, error) {
 			var buf bytes.Buffer
-			err := analysis.WriteJSON(&buf, analysis.RestartPlan(m))
+			err := analysis.WriteJSON(&buf, analysis.RestartPlan(m, nil))
 			return buf.Bytes(), err
 		}, nil
 	}},

@@ -177,7 +177,7 @@ func powerHeadroom(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := analysis.Headroom(n, c.String("device-model"))
+	rep, err := analysis.Headroom(n, c.String("device-model"), progress(c.App.ErrWriter, "power headroom (racks)"))
 	if err != nil {
 		return badInput("--device-model: %s", analysis.Message(err))
 	}
@@ -297,7 +297,7 @@ func powerPlace(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := analysis.Place(n, adds, c.StringSlice("rack"), !c.Bool("no-verify"))
+	p, err := analysis.Place(n, adds, c.StringSlice("rack"), !c.Bool("no-verify"), progress(c.App.ErrWriter, "power place (devices, then scenarios)"))
 	if err != nil {
 		return badInput("%s", analysis.Message(err))
 	}

@@ -120,7 +120,7 @@ func planRestart(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pj := analysis.RestartPlan(m)
+	pj := analysis.RestartPlan(m, progress(c.App.ErrWriter, "plan restart (instances)"))
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":

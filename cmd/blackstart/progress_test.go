@@ -72,3 +72,41 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressCapacityAndRestart: power headroom, power place and plan
+// restart draw their labelled bar on a terminal (the commands pass the
+// callback through analysis to the core), print the same answer as
+// without a terminal, and draw nothing on a non-terminal stderr.
+func TestProgressCapacityAndRestart(t *testing.T) {
+	cases := []struct {
+		label string
+		args  []string
+	}{
+		{"power headroom (racks)", []string{"power", "headroom", "--basis", "typical", "--device-model", "poweredge-r640", smallPow, smallWl}},
+		{"power place (devices, then scenarios)", []string{"power", "place", "--basis", "typical", "--add", "poweredge-r640=4", smallPow, smallWl}},
+		{"plan restart (instances)", []string{"plan", "restart", smallPow, smallWl}},
+	}
+	for _, tc := range cases {
+		tty, master := openPTY(t)
+		var out bytes.Buffer
+		code := run(append([]string{"blackstart"}, tc.args...), &out, tty)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, want 0", tc.args, code)
+		}
+		// The terminal closed, the read returns what was drawn (or
+		// nothing) instead of waiting for more.
+		tty.Close()
+		got := make([]byte, 1<<16)
+		n, _ := master.Read(got)
+		if shown := string(got[:n]); !strings.Contains(shown, tc.label) || !strings.Contains(shown, "%") {
+			t.Errorf("%v: terminal shows %q, want a bar labelled %q", tc.args, shown, tc.label)
+		}
+		code2, out2, errOut := runCLI(t, tc.args...)
+		if code2 != 0 || out2 != out.String() {
+			t.Errorf("%v: the output with a terminal differs from the one without", tc.args)
+		}
+		if errOut != "" {
+			t.Errorf("%v: stderr not a terminal, got %q; want nothing", tc.args, errOut)
+		}
+	}
+}
