@@ -57,7 +57,14 @@ func openBrowser(t *testing.T, browser string) *devtools {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append(chart.BrowserArgs(filepath.Join(t.TempDir(), "profile")), "--remote-debugging-pipe", "about:blank")
+	// The profile is removed best-effort after the browser is killed:
+	// Chromium's helper processes may still be writing to it for a moment,
+	// which made t.TempDir's strict cleanup fail the test.
+	profile, err := os.MkdirTemp("", "blackstart-browser-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append(chart.BrowserArgs(filepath.Join(profile, "profile")), "--remote-debugging-pipe", "about:blank")
 	cmd := exec.Command(browser, args...)
 	cmd.ExtraFiles = []*os.File{toBrowser, fromBrowser}
 	if err := cmd.Start(); err != nil {
@@ -70,6 +77,7 @@ func openBrowser(t *testing.T, browser string) *devtools {
 		ours.Close()
 		cmd.Process.Kill()
 		cmd.Wait()
+		os.RemoveAll(profile)
 	})
 	go d.read(bufio.NewReader(theirs))
 	var target struct {
