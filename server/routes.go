@@ -457,19 +457,9 @@ var analyses = []analysisRoute{
 			return "", nil, err
 		}
 		canon := url.Values{"basis": {bs}, "device-model": {dm}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
-			n, err := analysis.Network(m, b)
-			if err != nil {
-				return nil, err
-			}
-			rep, err := analysis.Headroom(n, dm, nil)
-			if err != nil {
-				return nil, err
-			}
-			var buf bytes.Buffer
-			err = analysis.WriteJSON(&buf, rep)
-			return buf.Bytes(), err
-		}, nil
+		return canon.Encode(), onNetwork(b, func(n *power.Network) (any, error) {
+			return analysis.Headroom(n, dm, nil)
+		}), nil
 	}},
 	{"power/place", func(q *query) (string, runFunc, error) {
 		b, bs, err := basisParam(q)
@@ -487,19 +477,9 @@ var analyses = []analysisRoute{
 			return "", nil, err
 		}
 		canon := url.Values{"basis": {bs}, "add": add, "rack": racks, "no-verify": {strconv.FormatBool(noVerify)}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
-			n, err := analysis.Network(m, b)
-			if err != nil {
-				return nil, err
-			}
-			p, err := analysis.Place(n, adds, racks, !noVerify, nil)
-			if err != nil {
-				return nil, err
-			}
-			var buf bytes.Buffer
-			err = analysis.WriteJSON(&buf, p)
-			return buf.Bytes(), err
-		}, nil
+		return canon.Encode(), onNetwork(b, func(n *power.Network) (any, error) {
+			return analysis.Place(n, adds, racks, !noVerify, nil)
+		}), nil
 	}},
 	{"power/balance", func(q *query) (string, runFunc, error) {
 		b, bs, err := basisParam(q)
@@ -518,19 +498,9 @@ var analyses = []analysisRoute{
 			return "", nil, errorf(http.StatusBadRequest, "max-moves must be at least 1 and imbalance above 0")
 		}
 		canon := url.Values{"basis": {bs}, "max-moves": {strconv.Itoa(moves)}, "imbalance": {strconv.FormatFloat(imb, 'g', -1, 64)}}
-		return canon.Encode(), func(m *topology.Model, _ func() bool) ([]byte, error) {
-			n, err := analysis.Network(m, b)
-			if err != nil {
-				return nil, err
-			}
-			rep, err := analysis.Balance(n, moves, imb)
-			if err != nil {
-				return nil, err
-			}
-			var buf bytes.Buffer
-			err = analysis.WriteJSON(&buf, rep)
-			return buf.Bytes(), err
-		}, nil
+		return canon.Encode(), onNetwork(b, func(n *power.Network) (any, error) {
+			return analysis.Balance(n, moves, imb)
+		}), nil
 	}},
 	{"plan/restart", func(q *query) (string, runFunc, error) {
 		return "", func(m *topology.Model, _ func() bool) ([]byte, error) {
@@ -828,4 +798,23 @@ func (s *Server) diffOf(ctx context.Context, model, oldRef, newRef string, b pow
 		return buf.Bytes(), err
 	}
 	return key, oldRev, newRev, compute, nil
+}
+
+// onNetwork is the runFunc of a route that answers from the model's power
+// network at basis b: it builds the network as the CLI does and writes
+// what f returns as the CLI's --format json bytes.
+func onNetwork(b power.Basis, f func(*power.Network) (any, error)) runFunc {
+	return func(m *topology.Model, _ func() bool) ([]byte, error) {
+		n, err := analysis.Network(m, b)
+		if err != nil {
+			return nil, err
+		}
+		v, err := f(n)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = analysis.WriteJSON(&buf, v)
+		return buf.Bytes(), err
+	}
 }
