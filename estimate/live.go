@@ -185,10 +185,6 @@ func (l *Live) stale(n int32, now float64) bool {
 	return false
 }
 
-// bandPs are the band's and the ETA's quantiles of the finish: the band
-// is the 10th to the 90th percentile, the ETA the median.
-var bandPs = []float64{0.1, 0.5, 0.9}
-
 // staleAfter is how long a node with work may stay silent, s.
 const staleAfter = 900.0
 
@@ -310,13 +306,8 @@ func (l *Live) Estimate(now float64) Snapshot {
 		alls[k], nineties[k] = pr.all, pr.ninety
 	}
 	last := prs[0]
-	q9 := quantiles(nineties)
-	base := make([]float64, len(prs))
-	for k, pr := range prs {
-		base[k] = pr.base
-	}
-	qa := l.summary(prs, now, -1, base, bandPs)
-	s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS = qa[1], qa[0], qa[2]
+	qa, q9 := quantiles(alls), quantiles(nineties)
+	s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS = qa.P50, qa.P10, qa.P90
 	s.ETA90S, s.ETA90LowS, s.ETA90HighS = q9.P50, q9.P10, q9.P90
 	if s.Up < s.Total {
 		// Something is still to come up (or at risk): not in the past.

@@ -14,10 +14,6 @@ type projection struct {
 	all, ninety float64
 	atRisk      int
 	tiers       []TierStatus
-	// base is the latest up time, s, of the instances up already and of
-	// those whose start is not free (see freeStarts): what the
-	// projection's finish is at least, whatever its free starts take.
-	base float64
 }
 
 // Samples is the number of Monte-Carlo projections behind each estimate.
@@ -39,10 +35,8 @@ type shape struct {
 	// write disjoint parts.
 	draws      []float64
 	drawStride int
-	// free: per projection, its free starts (see summary.go).
-	free   [][]freeStart
-	nRetry int // retry draws per instance and projection: MaxAttempts − 1
-	svc    []svcInfo
+	nRetry     int // retry draws per instance and projection: MaxAttempts − 1
+	svc        []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -96,16 +90,6 @@ type projector struct {
 	tmp       []finishEv  // radixByTime's working memory
 	ups       []float64   // projected up times, finite
 	sel       []float64   // kthLarge's working memory
-
-	// What freeStarts needs to tell the free starts from the others.
-	upI      []int32   // per projected up (as ups): its instance
-	s0       []float64 // per instance: when its first start from now on began, s
-	el       []float64 // per instance: how long that start had run at now (0: began after now), s
-	waitLast []float64 // per node: latest time an instance that had waited on it started, or its pool was weighed by mostFree
-	fullEnd  []float64 // per node: latest time a slot freed on it when it had none free
-	blocked  []bool    // per node: instances wait on it (all its slots busy)
-	quorumT  []float64 // per service: when its quorum was projected up (-Inf before now, +Inf never)
-	clock    float64   // time of the event being projected
 }
 
 func (l *Live) prepare() {
@@ -419,7 +403,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	p.att = resize(p.att, len(c.Instances))
 	copy(p.att, l.fails)
 	p.lost = 0
-	l.resetFree(p, now)
 	// The heap holds only the events the projection makes: the running
 	// starts' ends (below) and the back-offs under way at now (sh.later)
 	// are sorted once and merged with it.
@@ -437,7 +420,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		rest, up := l.attempt(int(r.inst), kind, 0, speed[r.node], r.elapsed)
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
-		p.s0[r.inst], p.el[r.inst] = now-r.elapsed, r.elapsed
 		p.run = append(p.run, finishEv{t: now + rest, inst: r.inst, kind: endKind(up)})
 	}
 	p.tmp = radixByTime(p.run, p.tmp)
@@ -480,7 +462,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			nextLater++
 		}
 		i, t := e.inst, e.t
-		p.clock = t
 		s := c.Instances[i].Service
 		if e.kind == evReady {
 			l.place(p, i, s, stale)
@@ -490,9 +471,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		n := p.startNode[i]
 		if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
-			if p.free[n] == 1 {
-				p.fullEnd[n] = t
-			}
 		}
 		if e.kind == evFail {
 			p.att[i]++
@@ -505,13 +483,11 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			continue
 		}
 		ups = append(ups, t)
-		p.upI = append(p.upI, i)
 		pr.all = max(pr.all, t)
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
-			p.quorumT[s] = t
 			for _, d := range c.Dependents(int(s)) {
 				if p.left[d]--; p.left[d] == 0 {
 					l.release(p, d, t, stale)
@@ -521,7 +497,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		l.dispatch(p, t, kind, speed)
 	}
 	p.ups = ups
-	pr.base = l.freeStarts(p, kind, speed)
 	pr.atRisk = len(c.Instances) - l.nUp - len(ups) - sh.gaveUp - p.lost
 	switch k := ninetyK(len(c.Instances)); {
 	case k < 0:
@@ -590,9 +565,6 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 	for _, n := range p.touched {
 		q := &p.waiting[n]
 		now := sh.atNow[n]
-		if p.blocked[n] && p.free[n] > 0 {
-			p.waitLast[n] = t // an instance that waited starts now
-		}
 		for p.free[n] > 0 && (len(*q) > 0 || p.head[n] < int32(len(now))) {
 			var i int32
 			if p.head[n] < int32(len(now)) && (len(*q) == 0 || now[p.head[n]].less((*q)[0])) {
@@ -604,12 +576,8 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), speed[n], 0)
 			p.free[n]--
 			p.startNode[i] = n
-			if p.att[i] == l.fails[i] {
-				p.s0[i], p.el[i] = t, 0 // its first start from now on
-			}
 			p.ev.push(finishEv{t: t + d, inst: i, kind: endKind(up)})
 		}
-		p.blocked[n] = len(*q) > 0 || p.head[n] < int32(len(now))
 	}
 	p.touched = p.touched[:0]
 }
@@ -623,7 +591,6 @@ func (l *Live) mostFree(p *projector, s int32, stale []bool) int32 {
 		if stale[n] {
 			continue
 		}
-		p.waitLast[n] = max(p.waitLast[n], p.clock) // its starts' ends weigh here
 		if best < 0 || l.room(p, n) > l.room(p, best) {
 			best = n
 		}
