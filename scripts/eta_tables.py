@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Print one scenario set of an `estimate evaluate --format json` output as
+the README's accuracy table: eta_tables.py EVAL.json perturbed|calm"""
+import json
+import sys
+
+
+def interval(x, signed=False):
+    if x is None or x["value"] is None:
+        return "n/a"
+    f = "%+.2f" if signed else "%.2f"
+    return (f + " [" + f + ", " + f + "]") % (x["value"], x["ci95_low"], x["ci95_high"])
+
+
+def main():
+    ev = json.load(open(sys.argv[1]))
+    scen = sys.argv[2]
+    print("| at | throughput median \\|error\\| | p90 | bias | coverage (80 %) "
+          "| RAM median | replay median | climatology median |")
+    print("|---|---|---|---|---|---|---|---|")
+    for point, label in (("instances", "up"), ("duration", "of time")):
+        for progress in (0.1, 0.25, 0.5, 0.75):
+            d = {s["estimator"]: s for s in ev["scores"]
+                 if s["scenario"] == scen and s["point"] == point and s["progress"] == progress}
+            t = d["throughput"]
+            print("| %d %% %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                round(progress * 100), label,
+                interval(t["median_abs_error"]), interval(t["p90_abs_error"]),
+                interval(t["median_signed_error"], True), interval(t["coverage"]),
+                interval(d["ram"]["median_abs_error"]),
+                interval(d["replay"]["median_abs_error"]),
+                interval(d["climatology"]["median_abs_error"])))
+
+
+if __name__ == "__main__":
+    main()
