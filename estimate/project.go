@@ -26,17 +26,19 @@ type shape struct {
 	slotOff []int32 // per node: its first slot in a projector's slots; one more entry at the end
 	projs   []projector
 	ready   bool
-	// Each instance's draws per projection (see drawAll), in one block
-	// of drawStride values from (k·instances + i)·drawStride: the first
-	// start's (-1 until drawn), the least of its retries', then the
-	// retries' (MaxAttempts−1 of them). One block, so that a projected
-	// start or failure reads one place in memory, not three: the
-	// projections' time went mostly to waiting on memory. Projections
-	// write disjoint parts.
-	draws      []float64
-	drawStride int
-	nRetry     int // retry draws per instance and projection: MaxAttempts − 1
-	svc        []svcInfo
+	// Each instance's draws per projection (see drawFirst and
+	// drawRetries): in heads, at k·instances + i, the first start's and
+	// the least of its retries' (-1 until drawn); in retries, from
+	// (k·instances + i)·nRetry, the retries' (MaxAttempts−1 of them). Nearly every projected start or
+	// failure reads only its head, 16 bytes: with the retries' draws in
+	// the same block (248 bytes an instance for 30 attempts, 4 MB a
+	// projection) the projections' time went mostly to waiting on
+	// memory. Projections write disjoint parts.
+	heads   []drawHead
+	retries []float64
+	nRetry  int       // retry draws per instance and projection: MaxAttempts − 1
+	timeout []float64 // per instance: its service's timeout per attempt, s
+	svc     []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -107,11 +109,11 @@ func (l *Live) prepare() {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
-	sh.drawStride = sh.nRetry + 2
-	sh.draws = make([]float64, len(c.Instances)*Samples*sh.drawStride)
-	for j := 0; j < len(sh.draws); j += sh.drawStride {
-		sh.draws[j] = -1
+	sh.heads = make([]drawHead, len(c.Instances)*Samples)
+	for j := range sh.heads {
+		sh.heads[j] = drawHead{first: -1, minRetry: -1}
 	}
+	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -120,6 +122,10 @@ func (l *Live) prepare() {
 			timeout = placement.DefaultTimeoutS
 		}
 		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(max(sv.ReadyQuorum, 1))}
+	}
+	sh.timeout = make([]float64, len(c.Instances))
+	for i, in := range c.Instances {
+		sh.timeout[i] = sh.svc[in.Service].timeout
 	}
 	sh.tierTot = make([]int32, sh.maxTier+1)
 	for _, t := range sh.tier {
@@ -277,15 +283,16 @@ func uniform(r *rand.PCG) float64 {
 // exactly the distribution given what is done.
 func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool) {
 	sh := &l.shape
-	dr := sh.draws[(k*len(l.c.Instances)+i)*sh.drawStride:][:sh.drawStride]
+	ki := k*len(l.c.Instances) + i
+	h := &sh.heads[ki]
 	sp := max(speed, 1e-3)
-	x := dr[0]
+	x := h.first
 	if x < 0 {
-		l.drawAll(i, k)
-		x = dr[0]
+		l.drawFirst(i, k)
+		x = h.first
 	}
 	if q > 0 {
-		x = dr[1+min(q, sh.nRetry)]
+		x = l.retryDraw(i, k, q)
 		elapsed = 0
 	} else if elapsed > 0 {
 		if done := elapsed * sp; x <= done { // work done so far
@@ -298,28 +305,69 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 	} else {
 		elapsed = 0
 	}
-	timeout := sh.svc[l.c.Instances[i].Service].timeout
+	timeout := sh.timeout[i]
 	if x <= timeout*sp { // the work an attempt does before its timeout
 		return max(x/sp-elapsed, 0), true
 	}
 	return max(timeout-elapsed, 0), false
 }
 
-// drawAll draws instance i's starts for projection k, as start durations
-// at full speed, from its generator (fixed seed, instance, projection):
-// the first start's into first, the retries' into retries.
-func (l *Live) drawAll(i, k int) {
+// drawHead is an instance's first start draw in one projection and the
+// least of its retries' (+Inf with none); each -1 until drawn.
+type drawHead struct {
+	first, minRetry float64
+}
+
+// minRetry is the least of instance i's retry draws in projection k.
+func (l *Live) minRetry(i, k int) float64 {
+	h := &l.shape.heads[k*len(l.c.Instances)+i]
+	if h.minRetry < 0 {
+		l.drawRetries(i, k)
+	}
+	return h.minRetry
+}
+
+// retryDraw is instance i's draw, in projection k, of its q-th start from
+// now on (q >= 1; past the last retry, the last's).
+func (l *Live) retryDraw(i, k, q int) float64 {
 	sh := &l.shape
-	dr := sh.draws[(k*len(l.c.Instances)+i)*sh.drawStride:][:sh.drawStride]
+	m := l.minRetry(i, k)
+	if sh.nRetry == 0 {
+		return m
+	}
+	return sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry+min(q, sh.nRetry)-1]
+}
+
+// drawFirst draws instance i's first start for projection k, as a start
+// duration at full speed, from its generator (fixed seed, instance,
+// projection).
+func (l *Live) drawFirst(i, k int) {
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
-	dr[0] = placement.Quantile(d, min(uniform(&r), 1-1e-9))
-	dr[1] = math.Inf(1)
-	for j := range dr[2:] {
+	l.shape.heads[k*len(l.c.Instances)+i].first = placement.Quantile(d, min(uniform(&r), 1-1e-9))
+}
+
+// drawRetries draws instance i's retries for projection k, from the same
+// generator as its first start (after it), and their least. They are
+// drawn only when a projection first fails one of the instance's starts:
+// most instances never fail, and drawing every retry of every instance
+// up front made an incident's first estimate several times as costly as
+// the next.
+func (l *Live) drawRetries(i, k int) {
+	sh := &l.shape
+	ki := k*len(l.c.Instances) + i
+	h := &sh.heads[ki]
+	rs := sh.retries[ki*sh.nRetry:][:sh.nRetry]
+	var r rand.PCG
+	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+	r.Uint64() // the first start's
+	d := l.c.M.Services[l.c.Instances[i].Service].Start
+	h.minRetry = math.Inf(1)
+	for j := range rs {
 		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
-		dr[2+j] = x
-		dr[1] = min(dr[1], x)
+		rs[j] = x
+		h.minRetry = min(h.minRetry, x)
 	}
 }
 
@@ -335,17 +383,16 @@ func (l *Live) drawAll(i, k int) {
 // a hundred times slower; the slot time they hold is left out.
 func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
 	sh := &l.shape
-	dr := sh.draws[(k*len(l.c.Instances)+i)*sh.drawStride:][:sh.drawStride]
-	timeout := sh.svc[l.c.Instances[i].Service].timeout
+	timeout := sh.timeout[i]
 	limit := timeout * max(speed, 1e-3)
-	if dr[1] > limit {
+	if l.minRetry(i, k) > limit {
 		return 0, false // no retry draw ends before the timeout
 	}
 	at := t
 	for l.retry.Again(int(p.att[i])) {
 		at += l.retry.Backoff(int(p.att[i]))
 		q := int(p.att[i] - l.fails[i]) // the next start's index from now on
-		if q > sh.nRetry || dr[1+q] <= limit {
+		if q > sh.nRetry || l.retryDraw(i, k, q) <= limit {
 			return at, true
 		}
 		at += timeout // it outlasts its timeout: one more failure
