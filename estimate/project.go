@@ -27,18 +27,20 @@ type shape struct {
 	projs   []projector
 	ready   bool
 	// Each instance's draws per projection (see drawFirst and
-	// drawRetries): in heads, at k·instances + i, the first start's and
-	// the least of its retries' (-1 until drawn); in retries, from
-	// (k·instances + i)·nRetry, the retries' (MaxAttempts−1 of them). Nearly every projected start or
-	// failure reads only its head, 16 bytes: with the retries' draws in
-	// the same block (248 bytes an instance for 30 attempts, 4 MB a
-	// projection) the projections' time went mostly to waiting on
+	// drawRetries): in firsts, at k·instances + i, its first start's (-1
+	// until drawn); in retries, in a block of retryStride values from
+	// (k·instances + i)·retryStride, the least of its retries' (0, not
+	// −0, until drawn) then the retries' (MaxAttempts−1 of them). A
+	// projected start reads 8 bytes and a failure one block: with every
+	// draw of an instance in one block (248 bytes for 30 attempts, 4 MB
+	// a projection) the projections' time went mostly to waiting on
 	// memory. Projections write disjoint parts.
-	heads   []drawHead
-	retries []float64
-	nRetry  int       // retry draws per instance and projection: MaxAttempts − 1
-	timeout []float64 // per instance: its service's timeout per attempt, s
-	svc     []svcInfo
+	firsts      []float64
+	retries     []float64
+	retryStride int
+	nRetry      int       // retry draws per instance and projection: MaxAttempts − 1
+	timeout     []float64 // per instance: its service's timeout per attempt, s
+	svc         []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -109,11 +111,14 @@ func (l *Live) prepare() {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
-	sh.heads = make([]drawHead, len(c.Instances)*Samples)
-	for j := range sh.heads {
-		sh.heads[j] = drawHead{first: -1, minRetry: -1}
+	sh.firsts = make([]float64, len(c.Instances)*Samples)
+	for j := range sh.firsts {
+		sh.firsts[j] = -1
 	}
-	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
+	sh.retryStride = sh.nRetry + 1
+	// Left zero (not drawn): memory the system supplies zeroed and pages
+	// in only where a projection fails a start.
+	sh.retries = make([]float64, len(c.Instances)*Samples*sh.retryStride)
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -284,12 +289,10 @@ func uniform(r *rand.PCG) float64 {
 func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool) {
 	sh := &l.shape
 	ki := k*len(l.c.Instances) + i
-	h := &sh.heads[ki]
 	sp := max(speed, 1e-3)
-	x := h.first
+	x := sh.firsts[ki]
 	if x < 0 {
-		l.drawFirst(i, k)
-		x = h.first
+		x = l.drawFirst(i, k)
 	}
 	if q > 0 {
 		x = l.retryDraw(i, k, q)
@@ -312,19 +315,15 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 	return max(timeout-elapsed, 0), false
 }
 
-// drawHead is an instance's first start draw in one projection and the
-// least of its retries' (+Inf with none); each -1 until drawn.
-type drawHead struct {
-	first, minRetry float64
-}
-
-// minRetry is the least of instance i's retry draws in projection k.
+// minRetry is the least of instance i's retry draws in projection k
+// (+Inf with none).
 func (l *Live) minRetry(i, k int) float64 {
-	h := &l.shape.heads[k*len(l.c.Instances)+i]
-	if h.minRetry < 0 {
-		l.drawRetries(i, k)
+	sh := &l.shape
+	m := sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride]
+	if m == 0 && !math.Signbit(m) {
+		m = l.drawRetries(i, k)
 	}
-	return h.minRetry
+	return m
 }
 
 // retryDraw is instance i's draw, in projection k, of its q-th start from
@@ -335,40 +334,46 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 	if sh.nRetry == 0 {
 		return m
 	}
-	return sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry+min(q, sh.nRetry)-1]
+	return sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride+min(q, sh.nRetry)]
 }
 
 // drawFirst draws instance i's first start for projection k, as a start
 // duration at full speed, from its generator (fixed seed, instance,
-// projection).
-func (l *Live) drawFirst(i, k int) {
+// projection), and returns it.
+func (l *Live) drawFirst(i, k int) float64 {
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
-	l.shape.heads[k*len(l.c.Instances)+i].first = placement.Quantile(d, min(uniform(&r), 1-1e-9))
+	x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
+	l.shape.firsts[k*len(l.c.Instances)+i] = x
+	return x
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
-// generator as its first start (after it), and their least. They are
-// drawn only when a projection first fails one of the instance's starts:
-// most instances never fail, and drawing every retry of every instance
-// up front made an incident's first estimate several times as costly as
-// the next.
-func (l *Live) drawRetries(i, k int) {
+// generator as its first start (after it), and returns their least. They
+// are drawn only when a projection first fails one of the instance's
+// starts: most instances never fail, and drawing every retry of every
+// instance up front made an incident's first estimate several times as
+// costly as the next. A least draw of 0 is kept as −0, so that 0 means
+// not drawn.
+func (l *Live) drawRetries(i, k int) float64 {
 	sh := &l.shape
-	ki := k*len(l.c.Instances) + i
-	h := &sh.heads[ki]
-	rs := sh.retries[ki*sh.nRetry:][:sh.nRetry]
+	blk := sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride:][:sh.retryStride]
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	r.Uint64() // the first start's
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
-	h.minRetry = math.Inf(1)
-	for j := range rs {
+	m := math.Inf(1)
+	for j := range blk[1:] {
 		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
-		rs[j] = x
-		h.minRetry = min(h.minRetry, x)
+		blk[1+j] = x
+		m = min(m, x)
 	}
+	if m == 0 {
+		m = math.Copysign(0, -1)
+	}
+	blk[0] = m
+	return m
 }
 
 // nextUp is, for instance i whose start failed at t (p.att[i] counting
