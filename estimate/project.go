@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"weak"
 
 	"blackstart/placement"
 )
@@ -26,9 +27,9 @@ type shape struct {
 	slotOff []int32 // per node: its first slot in a projector's slots; one more entry at the end
 	projs   []projector
 	ready   bool
-	// Each instance's draws per projection (see drawFirst and
-	// drawRetries): in firsts, at k·instances + i, its first start's (-1
-	// until drawn); in retries, in a block of retryStride values from
+	// Each instance's draws per projection: in firsts, at k·instances +
+	// i, its first start's (shared by every estimator of the cluster, see
+	// firstsOf); in retries (see drawRetries), in a block of retryStride values from
 	// (k·instances + i)·retryStride, the least of its retries' (0, not
 	// −0, until drawn) then the retries' (MaxAttempts−1 of them). A
 	// projected start reads 8 bytes and a failure one block: with every
@@ -111,10 +112,7 @@ func (l *Live) prepare() {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
-	sh.firsts = make([]float64, len(c.Instances)*Samples)
-	for j := range sh.firsts {
-		sh.firsts[j] = -1
-	}
+	sh.firsts = firstsOf(c)
 	sh.retryStride = sh.nRetry + 1
 	// Left zero (not drawn): memory the system supplies zeroed and pages
 	// in only where a projection fails a start.
@@ -291,9 +289,6 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 	ki := k*len(l.c.Instances) + i
 	sp := max(speed, 1e-3)
 	x := sh.firsts[ki]
-	if x < 0 {
-		x = l.drawFirst(i, k)
-	}
 	if q > 0 {
 		x = l.retryDraw(i, k, q)
 		elapsed = 0
@@ -337,16 +332,56 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 	return sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride+min(q, sh.nRetry)]
 }
 
-// drawFirst draws instance i's first start for projection k, as a start
-// duration at full speed, from its generator (fixed seed, instance,
-// projection), and returns it.
-func (l *Live) drawFirst(i, k int) float64 {
-	var r rand.PCG
-	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
-	d := l.c.M.Services[l.c.Instances[i].Service].Start
-	x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
-	l.shape.firsts[k*len(l.c.Instances)+i] = x
-	return x
+// firstsOf returns the first-start draws of cluster c's instances, at
+// k·instances + i for projection k: instance i's start duration at full
+// speed from its generator (fixed seed, instance, projection). They are a
+// function of the cluster alone, so they are drawn once per cluster and
+// shared, read-only, by all its estimators: a service keeps an estimator
+// per incident, most of one model revision, and drawing them took about a
+// third of each incident's first estimate on the platform (149,247
+// quantiles). The cluster (and its model) must not change afterwards, as
+// everywhere else. The entry goes when the cluster is collected.
+func firstsOf(c *placement.Cluster) []float64 {
+	key := weak.Make(c)
+	firstDraws.mu.Lock()
+	e := firstDraws.of[key]
+	if e == nil {
+		if firstDraws.of == nil {
+			firstDraws.of = map[weak.Pointer[placement.Cluster]]*sharedFirsts{}
+		}
+		e = &sharedFirsts{}
+		firstDraws.of[key] = e
+		runtime.AddCleanup(c, func(key weak.Pointer[placement.Cluster]) {
+			firstDraws.mu.Lock()
+			delete(firstDraws.of, key)
+			firstDraws.mu.Unlock()
+		}, key)
+	}
+	firstDraws.mu.Unlock()
+	e.once.Do(func() {
+		n := len(c.Instances)
+		e.x = make([]float64, n*Samples)
+		for k := 0; k < Samples; k++ {
+			for i, in := range c.Instances {
+				var r rand.PCG
+				r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+				e.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
+			}
+		}
+	})
+	return e.x
+}
+
+// firstDraws holds firstsOf's draws per cluster.
+var firstDraws struct {
+	mu sync.Mutex
+	of map[weak.Pointer[placement.Cluster]]*sharedFirsts
+}
+
+// sharedFirsts is one cluster's first draws, made once.
+type sharedFirsts struct {
+	once sync.Once
+	x    []float64
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
