@@ -27,21 +27,21 @@ type shape struct {
 	slotOff []int32 // per node: its first slot in a projector's slots; one more entry at the end
 	projs   []projector
 	ready   bool
-	// Each instance's draws per projection: in firsts, at k·instances +
-	// i, its first start's (shared by every estimator of the cluster, see
-	// firstsOf); in retries (see drawRetries), in a block of retryStride values from
-	// (k·instances + i)·retryStride, the least of its retries' (0, not
-	// −0, until drawn) then the retries' (MaxAttempts−1 of them). A
-	// projected start reads 8 bytes and a failure one block: with every
-	// draw of an instance in one block (248 bytes for 30 attempts, 4 MB
-	// a projection) the projections' time went mostly to waiting on
-	// memory. Projections write disjoint parts.
-	firsts      []float64
-	retries     []float64
-	retryStride int
-	nRetry      int       // retry draws per instance and projection: MaxAttempts − 1
-	timeout     []float64 // per instance: its service's timeout per attempt, s
-	svc         []svcInfo
+	// Each instance's draws per projection, at ki = k·instances + i: in
+	// heads[ki], its first start's (the cluster's, see firstsOf) and the
+	// least of its retries' (see drawRetries); from retries[ki·nRetry]
+	// the retries' (MaxAttempts−1 of them). A projected start reads 16
+	// bytes, and its failure the same 16 (and the retries' only when one
+	// of them ends before the timeout): with every draw of an instance in
+	// one block (248 bytes for 30 attempts, 4 MB a projection) the
+	// projections' time went mostly to waiting on memory; with the least
+	// retry's apart from the first's, a failure waited on memory twice.
+	// Projections write disjoint parts.
+	heads   []drawHead
+	retries []float64
+	nRetry  int       // retry draws per instance and projection: MaxAttempts − 1
+	timeout []float64 // per instance: its service's timeout per attempt, s
+	svc     []svcInfo
 
 	// What every projection of one estimate shares: the running starts
 	// (instance order), and per tier the instances, those up and the
@@ -112,11 +112,13 @@ func (l *Live) prepare() {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
-	sh.firsts = firstsOf(c)
-	sh.retryStride = sh.nRetry + 1
-	// Left zero (not drawn): memory the system supplies zeroed and pages
-	// in only where a projection fails a start.
-	sh.retries = make([]float64, len(c.Instances)*Samples*sh.retryStride)
+	sh.heads = make([]drawHead, len(c.Instances)*Samples)
+	for ki, x := range firstsOf(c) {
+		sh.heads[ki].first = x // least left 0: not drawn
+	}
+	// Left zero: memory the system supplies zeroed and pages in only where
+	// a projection fails a start.
+	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -288,7 +290,7 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 	sh := &l.shape
 	ki := k*len(l.c.Instances) + i
 	sp := max(speed, 1e-3)
-	x := sh.firsts[ki]
+	x := sh.heads[ki].first
 	if q > 0 {
 		x = l.retryDraw(i, k, q)
 		elapsed = 0
@@ -310,11 +312,18 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 	return max(timeout-elapsed, 0), false
 }
 
+// drawHead is what a projected start and its failure read of an
+// instance's draws in one projection: its first start's, and the least of
+// its retries' (+Inf with none; 0 until drawn, so a least of 0 is kept as
+// −0).
+type drawHead struct {
+	first, least float64
+}
+
 // minRetry is the least of instance i's retry draws in projection k
 // (+Inf with none).
 func (l *Live) minRetry(i, k int) float64 {
-	sh := &l.shape
-	m := sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride]
+	m := l.shape.heads[k*len(l.c.Instances)+i].least
 	if m == 0 && !math.Signbit(m) {
 		m = l.drawRetries(i, k)
 	}
@@ -329,7 +338,7 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 	if sh.nRetry == 0 {
 		return m
 	}
-	return sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride+min(q, sh.nRetry)]
+	return sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry+min(q, sh.nRetry)-1]
 }
 
 // firstsOf returns the first-start draws of cluster c's instances, at
@@ -389,25 +398,25 @@ type sharedFirsts struct {
 // are drawn only when a projection first fails one of the instance's
 // starts: most instances never fail, and drawing every retry of every
 // instance up front made an incident's first estimate several times as
-// costly as the next. A least draw of 0 is kept as −0, so that 0 means
-// not drawn.
+// costly as the next.
 func (l *Live) drawRetries(i, k int) float64 {
 	sh := &l.shape
-	blk := sh.retries[(k*len(l.c.Instances)+i)*sh.retryStride:][:sh.retryStride]
+	ki := k*len(l.c.Instances) + i
+	rs := sh.retries[ki*sh.nRetry:][:sh.nRetry]
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	r.Uint64() // the first start's
 	d := l.c.M.Services[l.c.Instances[i].Service].Start
 	m := math.Inf(1)
-	for j := range blk[1:] {
+	for j := range rs {
 		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
-		blk[1+j] = x
+		rs[j] = x
 		m = min(m, x)
 	}
 	if m == 0 {
 		m = math.Copysign(0, -1)
 	}
-	blk[0] = m
+	sh.heads[ki].least = m
 	return m
 }
 
