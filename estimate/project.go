@@ -427,26 +427,30 @@ func (l *Live) drawRetries(i, k int) float64 {
 // for each start before that one that would outlast its timeout, its
 // timeout and the back-off after it; those futile starts are counted in
 // p.att[i]. false when no start left can come up: the instance is given
-// up. Projecting each futile start through the queue of its node made an
+// up. A failure none of whose retries can end before the timeout is known
+// when the start is projected (endKind: evLost) and never comes here.
+// Projecting each futile start through the queue of its node made an
 // estimate of a herded recovery, whose slow nodes fail most starts, up to
 // a hundred times slower; the slot time they hold is left out.
 func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
 	sh := &l.shape
 	timeout := sh.timeout[i]
 	limit := timeout * max(speed, 1e-3)
-	if l.minRetry(i, k) > limit {
-		return 0, false // no retry draw ends before the timeout
-	}
+	l.minRetry(i, k) // the retries drawn
+	rs := sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry:][:sh.nRetry]
 	at := t
-	for l.retry.Again(int(p.att[i])) {
-		at += l.retry.Backoff(int(p.att[i]))
-		q := int(p.att[i] - l.fails[i]) // the next start's index from now on
-		if q > sh.nRetry || l.retryDraw(i, k, q) <= limit {
+	a := p.att[i]
+	for l.retry.Again(int(a)) {
+		at += l.retry.Backoff(int(a))
+		q := int(a - l.fails[i]) // the next start's index from now on (>= 1)
+		if q > sh.nRetry || rs[q-1] <= limit {
+			p.att[i] = a
 			return at, true
 		}
 		at += timeout // it outlasts its timeout: one more failure
-		p.att[i]++
+		a++
 	}
+	p.att[i] = a
 	return 0, false
 }
 
@@ -516,7 +520,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		rest, up := l.attempt(int(r.inst), kind, 0, speed[r.node], r.elapsed)
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
-		p.run = append(p.run, finishEv{t: now + rest, inst: r.inst, kind: endKind(up)})
+		p.run = append(p.run, finishEv{t: now + rest, inst: r.inst, kind: l.endKind(int(r.inst), kind, up, speed[r.node])})
 	}
 	p.tmp = radixByTime(p.run, p.tmp)
 	next := 0
@@ -568,9 +572,11 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
 		}
-		if e.kind == evFail {
+		if e.kind != evUp {
 			p.att[i]++
-			if at, ok := l.nextUp(p, int(i), kind, t, speed[n]); ok {
+			if e.kind == evLost {
+				p.lost++
+			} else if at, ok := l.nextUp(p, int(i), kind, t, speed[n]); ok {
 				p.ev.push(finishEv{t: at, inst: i, kind: evReady})
 			} else {
 				p.lost++
@@ -610,14 +616,24 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 // Kinds of projected events.
 const (
 	evUp    = iota // a start ends with the instance up
-	evFail         // a start ends at its timeout
+	evFail         // a start ends at its timeout, to be retried
+	evLost         // a start ends at its timeout, and no retry can come up
 	evReady        // an instance's back-off is over: it queues again
 )
 
-// endKind is the kind of a start's end.
-func endKind(up bool) uint8 {
-	if up {
+// endKind is the kind of the end of instance i's start in projection k
+// on a node of the given speed: up; failed at its timeout, to be retried;
+// or failed with none of its retries' draws ending before the timeout
+// there, so that it is given up (the retry rule's first test, made here
+// while the instance's draws are at hand: in a herded recovery nearly
+// every failure is of this kind, and testing it when the failure was
+// popped waited on memory again).
+func (l *Live) endKind(i, k int, up bool, speed float64) uint8 {
+	switch {
+	case up:
 		return evUp
+	case l.minRetry(i, k) > l.shape.timeout[i]*max(speed, 1e-3):
+		return evLost
 	}
 	return evFail
 }
@@ -672,7 +688,7 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), speed[n], 0)
 			p.free[n]--
 			p.startNode[i] = n
-			p.ev.push(finishEv{t: t + d, inst: i, kind: endKind(up)})
+			p.ev.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, speed[n])})
 		}
 	}
 	p.touched = p.touched[:0]
@@ -748,7 +764,7 @@ func (l *Live) room(p *projector, n int32) int32 {
 type finishEv struct {
 	t    float64
 	inst int32
-	kind uint8 // evUp, evFail or evReady
+	kind uint8 // evUp, evFail, evLost or evReady
 }
 
 // compare orders two items by their less, for slices.SortFunc.
