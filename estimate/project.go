@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -90,7 +91,7 @@ type projector struct {
 	att       []uint8     // per instance: failed attempts, observed and projected
 	lost      int         // instances the projection gives up
 	head      []int32     // per node: the next of shape.atNow to start
-	ev        finishQueue // projected ends of the starts the projection makes
+	ev        radixQueue  // projected ends of the starts the projection makes, and back-offs
 	run       []finishEv  // projected ends of the running starts, sorted
 	tmp       []finishEv  // radixByTime's working memory
 	ups       []float64   // projected up times, finite
@@ -506,7 +507,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	// The heap holds only the events the projection makes: the running
 	// starts' ends (below) and the back-offs under way at now (sh.later)
 	// are sorted once and merged with it.
-	p.ev = p.ev[:0]
+	p.ev.reset()
 	later, nextLater := sh.later, 0
 	ups := p.ups[:0]
 	// Running starts hold a slot until their projected end. They are many
@@ -540,17 +541,17 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		l.place(p, i, l.c.Instances[i].Service, stale)
 	}
 	l.dispatch(p, now, kind, speed)
-	for len(p.ev) > 0 || next < len(p.run) || nextLater < len(later) {
+	for p.ev.n > 0 || next < len(p.run) || nextLater < len(later) {
 		// The earliest of the three.
 		var e finishEv
 		src := 0 // 0 heap, 1 running, 2 later
-		if len(p.ev) > 0 {
-			e = p.ev[0]
+		if p.ev.n > 0 {
+			e = p.ev.peek()
 		}
-		if next < len(p.run) && (src == 0 && len(p.ev) == 0 || p.run[next].less(e)) {
+		if next < len(p.run) && (src == 0 && p.ev.n == 0 || p.run[next].less(e)) {
 			e, src = p.run[next], 1
 		}
-		if nextLater < len(later) && (src == 0 && len(p.ev) == 0 || later[nextLater].less(e)) {
+		if nextLater < len(later) && (src == 0 && p.ev.n == 0 || later[nextLater].less(e)) {
 			e, src = later[nextLater], 2
 		}
 		switch src {
@@ -778,64 +779,101 @@ func compare[T interface{ less(T) bool }](a, b T) int {
 	return 0
 }
 
-// finishQueue is a 4-ary min-heap of finish events by time, then instance.
-// It and rankQueue (and placement's eventQueue) are written out for their
-// types: a generic heap's method calls through its type parameter made
-// BenchmarkLive 30 % slower. Measured again (Go 1.26, a heap of 4,000
-// finish events, a pop and a push per op, medians of 3 runs alternated on
-// a shared machine): written out 566 ns, generic with the order as the
-// element's method 1,261 ns, generic with the order as a function value
-// 589 ns but noisy (509–1,164 ns); not worth one shared heap.
-type finishQueue []finishEv
-
-func (a finishEv) less(b finishEv) bool { return a.t < b.t || a.t == b.t && a.inst < b.inst }
-
-func (q *finishQueue) push(x finishEv) {
-	h := append(*q, x)
-	j := len(h) - 1
-	for j > 0 {
-		up := (j - 1) / 4
-		if !h[j].less(h[up]) {
-			break
-		}
-		h[j], h[up] = h[up], h[j]
-		j = up
-	}
-	*q = h
+// radixQueue is a monotone priority queue of finish events by time, then
+// instance: a radix heap on the bits of the times (all >= 0, so their bits
+// order as they do). A projection pushes only events at or after the one
+// it is at, so an event sits in the bucket of the highest bit in which its
+// time differs from that of the latest popped (bucket 0: the same time);
+// a pop takes the least of the lowest bucket and spreads the rest of that
+// bucket over the buckets below. An event moves down a few buckets in
+// all, where a binary or 4-ary heap moves it up and down its whole depth
+// at every push and pop: the 4-ary heap it replaces (written out for its
+// type: a generic heap's calls through its type parameter made
+// BenchmarkLive 30 % slower) took about a third of the projections' time
+// in a herded recovery. peek leaves the queue as it is, so that events
+// from other sources may still be pushed at earlier times than its least.
+type radixQueue struct {
+	last    uint64 // time bits of the latest pop (every event's are >= last)
+	n       int
+	buckets [65][]finishEv
+	// The least event, once found: buckets[minB][minJ]; minB -1 when not
+	// known.
+	minB, minJ int
 }
 
-// pop removes the earliest event; the heap is 4-ary (shallower, and a
-// node's children share a cache line).
-func (q *finishQueue) pop() finishEv {
-	h := *q
-	top := h[0]
-	last := len(h) - 1
-	x := h[last]
-	h = h[:last]
-	j := 0
-	for {
-		a := 4*j + 1
-		if a >= len(h) {
-			break
+// timeKey is the bits of a time >= 0, ordered as the times are.
+func timeKey(t float64) uint64 {
+	if t == 0 {
+		return 0 // −0 too
+	}
+	return math.Float64bits(t)
+}
+
+// reset empties q.
+func (q *radixQueue) reset() {
+	for b := range q.buckets {
+		q.buckets[b] = q.buckets[b][:0]
+	}
+	q.last, q.n, q.minB = 0, 0, -1
+}
+
+// push adds x, whose time is at or after the latest popped's.
+func (q *radixQueue) push(x finishEv) {
+	b := bits.Len64(timeKey(x.t) ^ q.last)
+	q.buckets[b] = append(q.buckets[b], x)
+	q.n++
+	if q.minB >= 0 && x.less(q.buckets[q.minB][q.minJ]) {
+		q.minB, q.minJ = b, len(q.buckets[b])-1
+	}
+}
+
+// peek returns the least event; q is not empty.
+func (q *radixQueue) peek() finishEv {
+	if q.minB < 0 {
+		b := 0
+		for len(q.buckets[b]) == 0 {
+			b++
 		}
-		best := a
-		for b := a + 1; b < min(a+4, len(h)); b++ {
-			if h[b].less(h[best]) {
-				best = b
+		bk := q.buckets[b]
+		j := 0
+		for k := 1; k < len(bk); k++ {
+			if bk[k].less(bk[j]) {
+				j = k
 			}
 		}
-		if !h[best].less(x) {
-			break
-		}
-		h[j] = h[best]
-		j = best
+		q.minB, q.minJ = b, j
 	}
-	if len(h) > 0 {
-		h[j] = x
-	}
-	*q = h
-	return top
+	return q.buckets[q.minB][q.minJ]
 }
+
+// pop removes and returns the least event; q is not empty.
+func (q *radixQueue) pop() finishEv {
+	x := q.peek()
+	b, j := q.minB, q.minJ
+	bk := q.buckets[b]
+	if b == 0 {
+		last := len(bk) - 1
+		bk[j] = bk[last]
+		q.buckets[0] = bk[:last]
+	} else {
+		// The rest of bucket b goes below: every time in it differs from
+		// x's first at a lower bit than at b.
+		q.last = timeKey(x.t)
+		q.buckets[b] = bk[:0]
+		for k, y := range bk {
+			if k != j {
+				nb := bits.Len64(timeKey(y.t) ^ q.last)
+				q.buckets[nb] = append(q.buckets[nb], y)
+			}
+		}
+	}
+	q.n--
+	q.minB = -1
+	return x
+}
+
+// less orders finish events by time, then instance.
+func (a finishEv) less(b finishEv) bool { return a.t < b.t || a.t == b.t && a.inst < b.inst }
 
 // rankItem is an instance waiting on a node.
 type rankItem struct {
