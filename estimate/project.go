@@ -855,20 +855,27 @@ func (q *radixQueue) pop() finishEv {
 		last := len(bk) - 1
 		bk[j] = bk[last]
 		q.buckets[0] = bk[:last]
-	} else {
-		// The rest of bucket b goes below: every time in it differs from
-		// x's first at a lower bit than at b.
-		q.last = timeKey(x.t)
-		q.buckets[b] = bk[:0]
-		for k, y := range bk {
-			if k != j {
-				nb := bits.Len64(timeKey(y.t) ^ q.last)
-				q.buckets[nb] = append(q.buckets[nb], y)
-			}
+		q.n--
+		q.minB = -1
+		return x
+	}
+	// The rest of bucket b goes below: every time in it differs from x's
+	// first at a lower bit than at b. The buckets below were empty, so the
+	// least of the rest is the queue's next.
+	q.last = timeKey(x.t)
+	q.buckets[b] = bk[:0]
+	q.minB = -1
+	for k, y := range bk {
+		if k == j {
+			continue
+		}
+		nb := bits.Len64(timeKey(y.t) ^ q.last)
+		q.buckets[nb] = append(q.buckets[nb], y)
+		if q.minB < 0 || y.less(q.buckets[q.minB][q.minJ]) {
+			q.minB, q.minJ = nb, len(q.buckets[nb])-1
 		}
 	}
 	q.n--
-	q.minB = -1
 	return x
 }
 
