@@ -30,16 +30,20 @@ type shape struct {
 	ready   bool
 	// Each instance's draws per projection, at ki = k·instances + i: in
 	// heads[ki], its first start's (the cluster's, see firstsOf) and the
-	// least of its retries' (see drawRetries); from retries[ki·nRetry]
-	// the retries' (MaxAttempts−1 of them). A projected start reads 16
+	// least of its retries' (see drawRetries); in retryBlock(i, k) the
+	// retries' (MaxAttempts−1 of them). A projected start reads 16
 	// bytes, and its failure the same 16 (and the retries' only when one
 	// of them ends before the timeout): with every draw of an instance in
 	// one block (248 bytes for 30 attempts, 4 MB a projection) the
 	// projections' time went mostly to waiting on memory; with the least
 	// retry's apart from the first's, a failure waited on memory twice.
 	// Projections write disjoint parts.
-	heads   []drawHead
-	retries []float64
+	heads []drawHead
+	// retries[k][i/retryChunk] holds the retries' draws of retryChunk
+	// instances in projection k, allocated at the first failure among
+	// them: where little fails (an incident's start) an estimator does
+	// not clear megabytes it never reads.
+	retries [Samples][][]float64
 	nRetry  int       // retry draws per instance and projection: MaxAttempts − 1
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
@@ -117,9 +121,9 @@ func (l *Live) prepare() {
 	for ki, x := range firstsOf(c) {
 		sh.heads[ki].first = x // least left 0: not drawn
 	}
-	// Left zero: memory the system supplies zeroed and pages in only where
-	// a projection fails a start.
-	sh.retries = make([]float64, len(c.Instances)*Samples*sh.nRetry)
+	for k := range sh.retries {
+		sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
+	}
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -339,8 +343,22 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 	if sh.nRetry == 0 {
 		return m
 	}
-	return sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry+min(q, sh.nRetry)-1]
+	return l.retryBlock(i, k)[min(q, sh.nRetry)-1]
 }
+
+// retryBlock is where instance i's retry draws in projection k are kept
+// (drawn or not: see minRetry).
+func (l *Live) retryBlock(i, k int) []float64 {
+	sh := &l.shape
+	c := &sh.retries[k][i/retryChunk]
+	if *c == nil {
+		*c = make([]float64, retryChunk*sh.nRetry)
+	}
+	return (*c)[(i%retryChunk)*sh.nRetry:][:sh.nRetry]
+}
+
+// retryChunk is how many instances' retry draws are allocated together.
+const retryChunk = 256
 
 // firstsOf returns the first-start draws of cluster c's instances, at
 // k·instances + i for projection k: instance i's start duration at full
@@ -403,7 +421,7 @@ type sharedFirsts struct {
 func (l *Live) drawRetries(i, k int) float64 {
 	sh := &l.shape
 	ki := k*len(l.c.Instances) + i
-	rs := sh.retries[ki*sh.nRetry:][:sh.nRetry]
+	rs := l.retryBlock(i, k)
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	r.Uint64() // the first start's
@@ -438,7 +456,7 @@ func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) 
 	timeout := sh.timeout[i]
 	limit := timeout * max(speed, 1e-3)
 	l.minRetry(i, k) // the retries drawn
-	rs := sh.retries[(k*len(l.c.Instances)+i)*sh.nRetry:][:sh.nRetry]
+	rs := l.retryBlock(i, k)
 	at := t
 	a := p.att[i]
 	for l.retry.Again(int(a)) {
