@@ -143,8 +143,9 @@ func refCascade(n *Network, fail []int32, psuDev, psuK int, horizonS float64, ce
 	}
 	// The worst case: the darkest of the cascades that take, at each step,
 	// any element whose earliest trip is within the horizon and no later
-	// than every element's latest; the earliest first, then the others,
-	// depth first from the last choice, at most worstSearchCascades.
+	// than every element's latest (explored only when the element ends
+	// closed and energized); the earliest first, then the others, depth
+	// first from the last choice, at most worstSearchCascades.
 	best, stack := refRun(n, fail, psuDev, psuK, horizonS, false, nil)
 	for runs := 1; len(stack) > 0 && runs < worstSearchCascades; runs++ {
 		path := stack[len(stack)-1]
@@ -318,7 +319,14 @@ func refRun(n *Network, fail []int32, psuDev, psuK int, horizonS float64, certai
 			out.darkElements = append(out.darkElements, m.Elements[e].ID)
 		}
 	}
-	return out, branches
+	// Only choices of an element that ends closed and energized.
+	var keep [][]string
+	for _, p := range branches {
+		if u, _ := m.ElementIndex(p[len(p)-1]); !open[u] && f.Live[u] {
+			keep = append(keep, p)
+		}
+	}
+	return out, keep
 }
 
 // dueIn is the time until an element with band b and accumulated heat

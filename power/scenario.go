@@ -363,6 +363,7 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 	}
 	var due []dueTrip
 	var chosen []int32 // the worst case's trips so far
+	var alts []branch  // its choices not taken
 	t := 0.0
 	for iter := 0; iter <= len(m.Elements); iter++ {
 		before := s.before
@@ -481,7 +482,7 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 						p := make([]int32, k+1)
 						copy(p, chosen)
 						p[k] = c.e
-						s.branches = append(s.branches, branch{p})
+						alts = append(alts, branch{p})
 					}
 				}
 			}
@@ -510,6 +511,14 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		sc.Tripped++
 		delete(hot, next)
 		opened = append(opened, next)
+	}
+	// A choice matters only when the element it trips first ends this
+	// cascade closed and energized: one that trips anyway, or goes dark
+	// with what is above it, changes nothing the search looks for.
+	for _, b := range alts {
+		if u := b.path[len(b.path)-1]; !s.open[u] && s.cur.Live[u] {
+			s.branches = append(s.branches, b)
+		}
 	}
 	s.finish(&sc, psuDev, psuK)
 	return sc
