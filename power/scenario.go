@@ -97,10 +97,11 @@ type Certain struct {
 
 // Scenario is the outcome of one failure and the cascade that follows.
 //
-// Two cascades are run: the worst case (every element that may trip trips
-// at the earliest time of its band; Events, Tripped and Dark) and the
-// certain one (only what must trip trips, at the latest time of its band;
-// Certain). Outcome grades the scenario: Trip when dark load or a trip is
+// Two cascades are reported: the worst case (the darkest outcome the trip
+// bands allow: elements trip at the earliest time of their band, in the
+// order, where bands overlap, that darkens most; Events, Tripped and Dark)
+// and the certain one (only what must trip trips, at the latest time of
+// its band; Certain). Outcome grades the scenario: Trip when dark load or a trip is
 // certain, MayTrip when they come only in the worst case, else the worst
 // element verdict the failure causes.
 type Scenario struct {
@@ -231,8 +232,9 @@ func (h *heat) dueMax() float64 {
 // the fault of PSU psuK of device psuDev, which opens FaultTarget) and the
 // cascade that follows, up to horizonS seconds. Trip times integrate
 // 1/t(I) over the piecewise-constant current, so heat accumulated before a
-// later trip counts; the cascade takes the earliest trip of each band (the
-// worst case) and reports the latest beside it.
+// later trip counts; the worst case takes the earliest trip of each band,
+// in the order that darkens most where bands overlap (see worstCase), and
+// reports the latest beside it.
 //
 // It runs two cascades (see Scenario): the worst case, whose timeline,
 // overloads and pickups the scenario reports, and the certain one, needed
@@ -284,10 +286,13 @@ type branch struct{ path []int32 }
 // also feeds), which then never trips. So at each step every element whose
 // earliest trip comes, within the horizon, no later than every other's
 // latest is a possible next trip, at its earliest time; the search follows
-// the earliest first (the model's order on ties), then each other choice,
-// up to worstSearchCascades cascades, and keeps the darkest end: the most
-// dark devices, then the most de-energized elements, then the first found.
-// Without overlapping bands it is the one cascade of earliest times.
+// the earliest first (the model's order on ties), then, depth first, each
+// other choice whose element that cascade leaves closed and energized (one
+// that trips anyway or goes dark with what is above it cannot darken
+// more), up to worstSearchCascades cascades, and keeps the darkest end:
+// the most dark devices, then the most de-energized elements, then the
+// first found. Without overlapping bands it is the one cascade of earliest
+// times.
 func (s *Sim) worstCase(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	s.branches = s.branches[:0]
 	best := s.run(fail, psuDev, psuK, horizonS, false, nil)
@@ -512,9 +517,8 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		delete(hot, next)
 		opened = append(opened, next)
 	}
-	// A choice matters only when the element it trips first ends this
-	// cascade closed and energized: one that trips anyway, or goes dark
-	// with what is above it, changes nothing the search looks for.
+	// A choice is explored only when this cascade leaves its element
+	// closed and energized (see worstCase).
 	for _, b := range alts {
 		if u := b.path[len(b.path)-1]; !s.open[u] && s.cur.Live[u] {
 			s.branches = append(s.branches, b)
