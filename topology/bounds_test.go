@@ -187,8 +187,9 @@ pinned_cycle = ["d1", "d2", "d3"]
 // TestOutOfRangeMessages pins the messages of values just past a limit
 // that another check would also catch: an int below the int32 range is
 // out of range (not a negative tier), a dependency's tier names the first
-// of two dependencies of the same tier, and a start whose dist is of the
-// wrong type is reported once.
+// of two dependencies of the same tier, a group of one device is named by
+// its member, an entry of pinned_cycle that no instance reaches is checked,
+// and a start whose dist is of the wrong type is reported once.
 func TestOutOfRangeMessages(t *testing.T) {
 	head := "[[source]]\nid = \"u\"\nvoltage_v = 230\n"
 	for _, c := range []struct{ text, want string }{
@@ -196,6 +197,10 @@ func TestOutOfRangeMessages(t *testing.T) {
 		{"[[service]]\nid = \"s\"\ntier = -2147483648\n", "tier must be >= 0, got -2147483648"},
 		{"[[service]]\nid = \"s\"\ntier = 2147483648\n", "tier: integer 2147483648 is out of range"},
 		{"[[service]]\nid = \"x\"\n[[service]]\nid = \"y\"\n[[service]]\nid = \"s\"\ndepends_on = [\"x\", \"y\"]\ntier = 0\n", `tier = 0, but "s" depends on "x" of tier 0`},
+		// An entry of pinned_cycle that no instance reaches is checked too.
+		{"[[rack]]\nid = \"r\"\n[[service]]\nid = \"s\"\npinned_cycle = [\"d1\", \"r\"]\n", `pinned node "r" is a rack, not a device`},
+		// A group of one is named by its member, not its pattern.
+		{"[[circuit]]\nid = \"c\"\ninput = \"u\"\n[[device_model]]\nid = \"m\"\ntypical_w = 10\n[[device]]\nid = \"n-%d\"\ncount = 1\nmodel = \"m\"\nfeeds = [\"c\"]\n", `device "n-1" must name its rack`},
 	} {
 		_, err := Parse(File{Name: "m.toml", Data: []byte(head + c.text)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -224,5 +229,41 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(k, fields); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", k, got, want)
 		}
+	}
+}
+
+// TestPinnedCycleAtTheLimit: a pinned_cycle may pin exactly MaxInstances
+// instances in all (5 members of 100,000), one more is refused
+// (testdata/bad/pinned-cycle-huge.toml).
+func TestPinnedCycleAtTheLimit(t *testing.T) {
+	m := parse(t, `
+[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "m"
+typical_w = 10
+[[device]]
+id = "d1"
+rack = "r"
+model = "m"
+feeds = ["c"]
+[[service]]
+id = "s-%d"
+count = 5
+instances = 100000
+pinned_cycle = ["d1"]
+`)
+	pins := 0
+	for _, s := range m.Services {
+		pins += len(s.Pinned)
+	}
+	if pins != MaxInstances || MaxInstances != 500_000 {
+		t.Errorf("got %d pins (MaxInstances %d), want 500000", pins, MaxInstances)
 	}
 }
