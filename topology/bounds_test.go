@@ -15,7 +15,8 @@ import (
 // and a share of one GPU, gpu_milli 1000 with two GPUs, a uniform start with
 // min = max, a lognormal one with p90 = median, and the largest int32.
 // It also pins what a device inherits from its model and what it
-// overrides, the order of services inside a tier and the pins a
+// overrides, the order of elements (topological, ties in the order
+// order) and of services inside a tier, and the pins a
 // pinned_cycle gives each member of a group.
 func TestAcceptedAtTheLimits(t *testing.T) {
 	m := parse(t, `
@@ -121,6 +122,16 @@ count = 2
 instances = 2
 pinned_cycle = ["d1", "d2", "d3"]
 `)
+	// Elements in topological order, ties in the order read (kind by kind:
+	// sources, UPSes, panels, breakers, circuits, transfer switches, rack
+	// PDUs; each in definition order).
+	var els []string
+	for _, e := range m.Elements {
+		els = append(els, e.ID)
+	}
+	if got := strings.Join(els, " "); got != "u1 u2 ups c c2 ats pdu" {
+		t.Errorf("element order: got %s, want u1 u2 ups c c2 ats pdu", got)
+	}
 	models := map[string]DeviceModel{}
 	for _, dm := range m.DeviceModels {
 		models[dm.ID] = dm
