@@ -8,7 +8,7 @@ import (
 // TestAcceptedAtTheLimits loads a model that sits exactly on every
 // inclusive limit of the loader (the bad-input cases pin the other side):
 // psus 1 and 16 with psus_required = psus, idle_w = peak_w, u_height 1 and
-// 100, a UPS whose kW equals its kVA, a voltage 2 % off its supply, a
+// 100, a UPS whose kW equals its kVA and one with kW alone, a voltage 2 % off its supply, a
 // transfer switch whose inputs differ by 2 %, a two-input rack PDU,
 // draw_unknown without figures, ready_quorum 1 and = instances, min_spread
 // 0 and = instances, written tier 0 and = its dependency's + 1, gpu_milli 1
@@ -16,7 +16,7 @@ import (
 // min = max, a lognormal one with p90 = median, and the largest int32.
 // It also pins what a device inherits from its model and what it
 // overrides, the order of elements (topological, ties in the order
-// order) and of services inside a tier, and the pins a
+// read) and of services inside a tier, and the pins a
 // pinned_cycle gives each member of a group.
 func TestAcceptedAtTheLimits(t *testing.T) {
 	m := parse(t, `
@@ -33,6 +33,10 @@ id = "ups"
 input = "u1"
 capacity_kva = 10
 capacity_kw = 10
+[[ups]]
+id = "ups-kw"
+input = "u2"
+capacity_kw = 8
 [[ats]]
 id = "ats"
 inputs = ["u1", "u2"]
@@ -129,8 +133,8 @@ pinned_cycle = ["d1", "d2", "d3"]
 	for _, e := range m.Elements {
 		els = append(els, e.ID)
 	}
-	if got := strings.Join(els, " "); got != "u1 u2 ups c c2 ats pdu" {
-		t.Errorf("element order: got %s, want u1 u2 ups c c2 ats pdu", got)
+	if got := strings.Join(els, " "); got != "u1 u2 ups ups-kw c c2 ats pdu" {
+		t.Errorf("element order: got %s, want u1 u2 ups ups-kw c c2 ats pdu", got)
 	}
 	models := map[string]DeviceModel{}
 	for _, dm := range m.DeviceModels {
@@ -147,6 +151,9 @@ pinned_cycle = ["d1", "d2", "d3"]
 	}
 	if e := element(t, m, "ups"); e.CapacityVA != 10000 || e.CapacityW != 10000 {
 		t.Errorf("ups: got %g VA, %g W; want 10000, 10000", e.CapacityVA, e.CapacityW)
+	}
+	if e := element(t, m, "ups-kw"); e.CapacityVA != 0 || e.CapacityW != 8000 {
+		t.Errorf("ups-kw: got %g VA, %g W; want 0 (not given), 8000", e.CapacityVA, e.CapacityW)
 	}
 	if e := element(t, m, "pdu"); len(e.Inputs) != 2 {
 		t.Errorf("pdu: got %d inputs, want 2", len(e.Inputs))
