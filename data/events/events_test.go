@@ -85,6 +85,18 @@ func TestReadEventsErrors(t *testing.T) {
 		{"csv after more blank lines than a read buffer", "events.csv",
 			strings.Repeat("\n", 70000) + "t_s,instance,node,state\n0,web#0,x,up\n",
 			[]string{`events.csv:70002:9: node "x" is not a device of the model`}},
+		{"only blank lines, more than a read buffer", "events.jsonl",
+			strings.Repeat("\n", 70000),
+			[]string{`events.jsonl:1:1: the file holds no progress events`}},
+		{"a NUL byte first: read as CSV", "events.csv",
+			"\x00abc\n",
+			[]string{`events.csv:1:1: missing header line: the first line must name the columns, such as t_s,instance,node,state`}},
+		{"a line of exactly MaxLineBytes is read", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"x","state":"up"` + strings.Repeat(" ", MaxLineBytes-52) + "}\n",
+			[]string{`events.jsonl:1:1: node "x" is not a device of the model`}},
+		{"white space without a newline past the read buffer", "events.jsonl",
+			strings.Repeat(" ", 70000) + "\n" + `{"t_s":0,"instance":"web#0","node":"x","state":"up"}`,
+			[]string{`events.jsonl:1:65537: line longer than 65536 bytes: not a progress event (reading stopped here)`}},
 		{"jsonl bad state", "events.jsonl",
 			`{"t_s":0,"instance":"web#0","node":"app-01","state":"running"}`,
 			[]string{`events.jsonl:1:1: state must be scheduled, started, up or failed, got "running"`}},
@@ -245,6 +257,42 @@ func TestReadEventsErrors(t *testing.T) {
 				t.Errorf("errors:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(tt.want, "\n     "))
 			}
 		})
+	}
+}
+
+// TestReadWithOtherIndex: an Index built for another cluster is not used:
+// the names resolve against the cluster read against.
+func TestReadWithOtherIndex(t *testing.T) {
+	c := smallDC(t)
+	m, err := topology.Parse(topology.File{Name: "other.toml", Data: []byte(`
+[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "m"
+typical_w = 10
+ram_gib = 8
+cpu_cores = 8
+[[device]]
+id = "n1"
+rack = "r"
+model = "m"
+feeds = ["c"]
+[[service]]
+id = "db"
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := NewIndex(placement.NewCluster(m))
+	evs, err := ReadWith("events.jsonl", strings.NewReader(`{"t_s":0,"instance":"web#1","node":"app-01","state":"up"}`+"\n"), c, Options{Index: other})
+	if err != nil || len(evs) != 1 || evs[0].Instance != instanceIndex(t, c, "web#1") || evs[0].Node != deviceIndex(t, c, "app-01") {
+		t.Fatalf("got %+v, %v; want web#1 up on app-01 of small-dc", evs, err)
 	}
 }
 
