@@ -97,6 +97,13 @@ func TestReadEventsErrors(t *testing.T) {
 		{"white space without a newline past the read buffer", "events.jsonl",
 			strings.Repeat(" ", 70000) + "\n" + `{"t_s":0,"instance":"web#0","node":"x","state":"up"}`,
 			[]string{`events.jsonl:1:65537: line longer than 65536 bytes: not a progress event (reading stopped here)`}},
+		{"a value of exactly 64 bytes is quoted whole", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"` + strings.Repeat("n", 64) + `","state":"up"}`,
+			[]string{`events.jsonl:1:1: node "` + strings.Repeat("n", 64) + `" is not a device of the model`}},
+		{"out of order, times in full", "events.jsonl",
+			`{"t_s":15.75,"instance":"web#0","node":"app-01","state":"started"}` + "\n" +
+				`{"t_s":12.25,"instance":"web#0","node":"app-01","state":"up"}` + "\n",
+			[]string{`events.jsonl:2:1: time 12.25 s is before the previous event's 15.75 s: events must be in time order`}},
 		{"jsonl bad state", "events.jsonl",
 			`{"t_s":0,"instance":"web#0","node":"app-01","state":"running"}`,
 			[]string{`events.jsonl:1:1: state must be scheduled, started, up or failed, got "running"`}},
@@ -409,6 +416,12 @@ func TestEventsTimeBounds(t *testing.T) {
 		if err := Write(&b, c, over, format); err == nil || !strings.Contains(err.Error(), "want 0 to 1e+07 s") {
 			t.Errorf("%s: writing a time past the bound: %v", format, err)
 		}
+	}
+	// RFC 3339 times exactly MaxTimeS apart are read.
+	got, err := Read("bound", strings.NewReader(`{"time":"2026-01-01T00:00:00Z","instance":"web#0","node":"app-01","state":"up"}`+"\n"+
+		`{"time":"2026-04-26T17:46:40Z","instance":"web#1","node":"app-01","state":"up"}`+"\n"), c)
+	if err != nil || len(got) != 2 || got[1].TS != MaxTimeS {
+		t.Errorf("RFC 3339 times 1e7 s apart: got %v, %v; want the second at 1e7 s", got, err)
 	}
 	cases := []struct{ name, in, want string }{
 		{"t_s 1e308", `{"t_s":1e308,"instance":"web#0","node":"app-01","state":"up"}`, `huge:1:1: bad time "1e308": t_s must be a number of seconds from 0 to 1e+07`},
