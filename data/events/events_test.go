@@ -677,3 +677,28 @@ func smallDC(t testing.TB) *placement.Cluster {
 	}
 	return placement.NewCluster(m)
 }
+
+// TestReadAfter: with Options.After, an event at the previous batch's
+// latest time is taken, one a millisecond before it is refused.
+func TestReadAfter(t *testing.T) {
+	c := smallDC(t)
+	o := Options{After: 10, HaveAfter: true}
+	evs, err := ReadWith("batch.jsonl", strings.NewReader(`{"t_s":10,"instance":"web#0","node":"app-01","state":"up"}`+"\n"), c, o)
+	if err != nil || len(evs) != 1 || evs[0].TS != 10 {
+		t.Errorf("event at After: got %v, %v; want it taken", evs, err)
+	}
+	_, err = ReadWith("batch.jsonl", strings.NewReader(`{"t_s":9.999,"instance":"web#0","node":"app-01","state":"up"}`+"\n"), c, o)
+	want := []string{"batch.jsonl:1:1: time 9.999 s is before the incident's latest event at 10 s: events must be in time order"}
+	if got := errorStrings(t, err); !slices.Equal(got, want) {
+		t.Errorf("event before After: got %v, want %v", got, want)
+	}
+}
+
+// TestIsDecimal pins what a plain decimal number is.
+func TestIsDecimal(t *testing.T) {
+	for s, want := range map[string]bool{"": false, "-": false, "1": true, "+1.5": true, "-2e3": true, "1e": false, ".5": true, "5.": true, "0x10": false, "1_000": false, "inf": false} {
+		if got := isDecimal(s); got != want {
+			t.Errorf("isDecimal(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
