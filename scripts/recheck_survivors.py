@@ -7,8 +7,9 @@ LOG is gremlins' output for PACKAGE (scripts/mutation.sh -l DIR keeps it);
 every "LIVED <TYPE> at <file>:<line>:<col>" mutant is planted again, one at
 a time, in a copy of REV (default HEAD, taken with git archive, so the work
 tree is never touched), and PACKAGE's tests are run (go test -count=1; the
-environment's GOFLAGS apply). It prints KILLED or LIVED per mutant and the
-counts, so a fix for the survivors can be checked without a whole gremlins
+environment's GOFLAGS apply; RECHECK_TIMEOUT, default 5m, is go test's
+-timeout: a mutant that makes the tests hang is TIMED OUT). It prints
+KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant and the counts, so a fix for the survivors can be checked without a whole gremlins
 run (minutes instead of one per package). The mutations are gremlins
 v0.6.0's: CONDITIONALS_BOUNDARY (< <=, > >=), CONDITIONALS_NEGATION (== !=,
 < >=, > <=), ARITHMETIC_BASE (+ -, * /, % *), INCREMENT_DECREMENT (++ --)
@@ -27,6 +28,7 @@ SWAP = {
     "INCREMENT_DECREMENT": {"++": "--", "--": "++"},
     "INVERT_NEGATIVES": {"-": ""},
 }
+TIMEOUT = os.environ.get("RECHECK_TIMEOUT", "5m")  # go test -timeout per mutant
 TOKENS = ["++", "--", "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "%"]
 
 
@@ -52,7 +54,7 @@ def main():
         m = re.match(r"\s*LIVED (\S+) at (\S+):(\d+):(\d+)", line)
         if m:
             lived.append((m.group(1), m.group(2), int(m.group(3)), int(m.group(4))))
-    killed = 0
+    killed = timed_out = 0
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
@@ -66,7 +68,18 @@ def main():
                 print(f"SKIPPED {kind} at {f}:{ln}:{col} ({e})")
                 continue
             open(path, "w").write("\n".join(src))
-            r = subprocess.run(["go", "test", "-count=1", "./" + pkg], cwd=tmp, capture_output=True, text=True)
+            try:
+                r = subprocess.run(["go", "test", "-count=1", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
+            except subprocess.TimeoutExpired:
+                r = None
+            if r is not None and "panic: test timed out" in r.stdout + r.stderr:
+                r = None
+            if r is None:
+                src[ln - 1] = orig
+                open(path, "w").write("\n".join(src))
+                timed_out += 1
+                print(f"TIMED OUT {kind} at {f}:{ln}:{col}", flush=True)
+                continue
             src[ln - 1] = orig
             open(path, "w").write("\n".join(src))
             if r.returncode != 0 and ("build failed" in r.stdout + r.stderr or "setup failed" in r.stdout + r.stderr):
@@ -75,7 +88,7 @@ def main():
             status = "LIVED" if r.returncode == 0 else "KILLED"
             killed += r.returncode != 0
             print(f"{status} {kind} at {f}:{ln}:{col}", flush=True)
-    print(f"{killed} killed, {len(lived) - killed} lived of {len(lived)} survivors")
+    print(f"{killed} killed, {timed_out} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors")
 
 
 if __name__ == "__main__":

@@ -217,3 +217,15 @@ func FuzzFastCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestReadLeadingWhiteSpace: up to 4,097 bytes of white space (or byte
+// order mark bytes) before the first line are skipped when sniffing the
+// format.
+func TestReadLeadingWhiteSpace(t *testing.T) {
+	for _, n := range []int{1, 4097} {
+		got, err := readAll(t, "r.csv", strings.Repeat(" ", n)+"time,element,power_w\n1793491200,a,1\n")
+		if err != nil || len(got) != 1 || got[0].PowerW != 1 {
+			t.Errorf("%d spaces first: got %+v, %v; want one reading of 1 W", n, got, err)
+		}
+	}
+}
