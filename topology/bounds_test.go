@@ -9,7 +9,7 @@ import (
 // inclusive limit of the loader (the bad-input cases pin the other side):
 // psus 1 and 16 with psus_required = psus, idle_w = peak_w, u_height 1 and
 // 100, a UPS whose kW equals its kVA and one with kW alone, a voltage 2 % off its supply, a
-// transfer switch whose inputs differ by 2 %, a two-input rack PDU,
+// transfer switch whose inputs differ by 2 % (either preferred), a two-input rack PDU,
 // draw_unknown without figures, ready_quorum 1 and = instances, min_spread
 // 0 and = instances, written tier 0 and = its dependency's + 1, gpu_milli 1
 // and a share of one GPU, gpu_milli 1000 with two GPUs, a uniform start with
@@ -40,6 +40,10 @@ capacity_kw = 8
 [[ats]]
 id = "ats"
 inputs = ["u1", "u2"]
+[[ats]]
+id = "ats-2"
+inputs = ["u1", "u2"]
+preferred = "u2"
 [[circuit]]
 id = "c"
 input = "u1"
@@ -133,8 +137,8 @@ pinned_cycle = ["d1", "d2", "d3"]
 	for _, e := range m.Elements {
 		els = append(els, e.ID)
 	}
-	if got := strings.Join(els, " "); got != "u1 u2 ups ups-kw c c2 ats pdu" {
-		t.Errorf("element order: got %s, want u1 u2 ups ups-kw c c2 ats pdu", got)
+	if got := strings.Join(els, " "); got != "u1 u2 ups ups-kw c c2 ats ats-2 pdu" {
+		t.Errorf("element order: got %s, want u1 u2 ups ups-kw c c2 ats ats-2 pdu", got)
 	}
 	models := map[string]DeviceModel{}
 	for _, dm := range m.DeviceModels {
@@ -154,6 +158,9 @@ pinned_cycle = ["d1", "d2", "d3"]
 	}
 	if e := element(t, m, "ups-kw"); e.CapacityVA != 0 || e.CapacityW != 8000 {
 		t.Errorf("ups-kw: got %g VA, %g W; want 0 (not given), 8000", e.CapacityVA, e.CapacityW)
+	}
+	if e := element(t, m, "ats-2"); e.Preferred != 1 || e.VoltageV != 408 {
+		t.Errorf("ats-2: got preferred input %d at %g V, want 1 (u2) at 408 V", e.Preferred, e.VoltageV)
 	}
 	if e := element(t, m, "pdu"); len(e.Inputs) != 2 {
 		t.Errorf("pdu: got %d inputs, want 2", len(e.Inputs))
