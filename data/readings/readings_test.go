@@ -239,7 +239,8 @@ func TestReadColumnFirst(t *testing.T) {
 		"line,current_a,time,element\nL2,3,1793491200,a\n",
 	} {
 		got, err := readAll(t, "r.csv", src)
-		if err != nil || len(got) != 1 || got[0].Element != "a" || got[0].TimeMS != 1793491200000 || got[0].PowerW != 2 && got[0].CurrentA != 3 {
+		if err != nil || len(got) != 1 || got[0].Element != "a" || got[0].TimeMS != 1793491200000 || got[0].PowerW != 2 && got[0].CurrentA != 3 ||
+			strings.HasPrefix(src, "line") && got[0].Line != "L2" {
 			t.Errorf("%q: got %+v, %v; want one reading of a at 1793491200 s", src, got, err)
 		}
 	}
@@ -269,6 +270,7 @@ func TestReadHeaderErrorsCapped(t *testing.T) {
 func TestParseTime(t *testing.T) {
 	for s, want := range map[string]int64{
 		"1": 1000, "253402300799": 253402300799000, "0.001": 1, "1.5": 1500, "253402300799.999": 253402300799999,
+		"9.5": 9500, ".5": 500, "+1.5": 1500, "0.5": 500,
 		"1970-01-01T00:00:00.001Z": 1, "9999-12-31T23:59:59.999Z": 253402300799999, "2026-11-01T01:00:00+01:00": 1793491200000,
 	} {
 		if got, err := ParseTime(s); err != nil || got != want {
@@ -278,6 +280,18 @@ func TestParseTime(t *testing.T) {
 	for _, s := range []string{"", "0", "-1", "253402300800", "0.0", "-0.5", "253402300800.001", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "yesterday", "NaN"} {
 		if got, err := ParseTime(s); err == nil {
 			t.Errorf("ParseTime(%q) = %d, want an error", s, got)
+		}
+	}
+	for s, want := range map[string]string{
+		"0":                    `time "0": Unix seconds out of range (1 .. 253402300799)`,
+		"-0.5":                 `time "-0.5": not Unix seconds > 0 or an RFC 3339 time`,
+		".":                    `time ".": not Unix seconds > 0 or an RFC 3339 time`,
+		"+x":                   `time "+x": not Unix seconds > 0 or an RFC 3339 time`,
+		"1969-12-31T23:59:59Z": `time "1969-12-31T23:59:59Z": before 1970 or after 9999`,
+		"yesterday":            `time "yesterday": not Unix seconds or an RFC 3339 time (2026-11-02T10:00:00Z)`,
+	} {
+		if _, err := ParseTime(s); err == nil || err.Error() != want {
+			t.Errorf("ParseTime(%q): got %v, want %q", s, err, want)
 		}
 	}
 }
