@@ -75,3 +75,29 @@ func TestPerturbStallsOneRunInFour(t *testing.T) {
 	}
 	t.Logf("%d of 400 runs stall a role; the others' mean log speed %.3f; %d of 36000 nodes die", stalled, freeMean, dying)
 }
+
+// TestDiesAt: a node's death moment is its share of the run's duration,
+// at least 1 ms; -1 is never.
+func TestDiesAt(t *testing.T) {
+	got := perturbation{dieAt: []float64{-1, 0.25, 0, 0.49}}.diesAt(100)
+	want := []float64{0, 25, 1e-3, 49}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Errorf("diesAt(100 s)[%d] = %g s, want %g s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestEvaluateRunsBounds: 1 to MaxRuns runs.
+func TestEvaluateRunsBounds(t *testing.T) {
+	c := twoNodes(t)
+	p := placement.NewPlan(c)
+	for _, runs := range []int{0, MaxRuns + 1} {
+		if _, err := Evaluate(c, p, EvaluateOptions{Runs: runs, Seed: 1}); err == nil || !strings.Contains(err.Error(), "runs must be 1 to 10000") {
+			t.Errorf("%d runs: got %v, want the runs bound", runs, err)
+		}
+	}
+	if ev, err := Evaluate(c, p, EvaluateOptions{Runs: 1, Seed: 1}); err != nil || ev == nil {
+		t.Errorf("1 run: got %v, want an evaluation", err)
+	}
+}
