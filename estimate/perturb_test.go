@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -88,7 +89,7 @@ func TestDiesAt(t *testing.T) {
 	}
 }
 
-// TestEvaluateRunsBounds: 1 to MaxRuns runs.
+// TestEvaluateRunsBounds: 1 to MaxRuns runs; no Replays is the default.
 func TestEvaluateRunsBounds(t *testing.T) {
 	c := twoNodes(t)
 	p := placement.NewPlan(c)
@@ -99,5 +100,12 @@ func TestEvaluateRunsBounds(t *testing.T) {
 	}
 	if ev, err := Evaluate(c, p, EvaluateOptions{Runs: 1, Seed: 1}); err != nil || ev == nil {
 		t.Errorf("1 run: got %v, want an evaluation", err)
+	}
+	e0, err0 := Evaluate(c, p, EvaluateOptions{Runs: 2, Seed: 3})
+	eD, errD := Evaluate(c, p, EvaluateOptions{Runs: 2, Seed: 3, Replays: DefaultReplays})
+	j0, _ := json.Marshal(e0)
+	jD, _ := json.Marshal(eD)
+	if err0 != nil || errD != nil || string(j0) != string(jD) {
+		t.Errorf("Replays 0 and %d differ: %v, %v", DefaultReplays, err0, errD)
 	}
 }
