@@ -89,7 +89,8 @@ func TestDiesAt(t *testing.T) {
 	}
 }
 
-// TestEvaluateRunsBounds: 1 to MaxRuns runs; no Replays is the default.
+// TestEvaluateRunsBounds: 1 to MaxRuns runs; no Replays, no Bootstrap is
+// the default.
 func TestEvaluateRunsBounds(t *testing.T) {
 	c := twoNodes(t)
 	p := placement.NewPlan(c)
@@ -107,5 +108,10 @@ func TestEvaluateRunsBounds(t *testing.T) {
 	jD, _ := json.Marshal(eD)
 	if err0 != nil || errD != nil || string(j0) != string(jD) {
 		t.Errorf("Replays 0 and %d differ: %v, %v", DefaultReplays, err0, errD)
+	}
+	eB, errB := Evaluate(c, p, EvaluateOptions{Runs: 2, Seed: 3, Bootstrap: DefaultBootstrap})
+	jB, _ := json.Marshal(eB)
+	if errB != nil || string(j0) != string(jB) {
+		t.Errorf("Bootstrap 0 and %d differ: %v", DefaultBootstrap, errB)
 	}
 }
