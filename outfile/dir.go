@@ -58,12 +58,22 @@ func CheckDir(dir string, inputs ...string) error {
 	if !fi.IsDir() {
 		return pathErr(dir, nil, "is %s, not a folder blackstart can write its output into (choose another path)", article(fi.Mode()))
 	}
+	// The new folder is made beside dir and renamed over it: the folder
+	// dir is in must be writable.
+	if err := checkParent(filepath.Clean(dir)); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return classify(dir, err)
 	}
 	if len(ents) == 0 {
 		return nil
+	}
+	// The earlier report's files are removed from dir and the entries a
+	// user added moved out of it: dir must be writable too.
+	if err := writable(dir); err != nil {
+		return pathErr(dir, err, "cannot write: the folder is not writable (%s)", reason(err))
 	}
 	isReport, names, err := owned(dir)
 	if err != nil {

@@ -137,7 +137,8 @@ func Check(path string, inputs ...string) error {
 	return checkParent(path)
 }
 
-// checkParent requires the directory path will be written in to exist.
+// checkParent requires the directory path will be written in to exist and
+// to be writable.
 func checkParent(path string) error {
 	dir := filepath.Dir(path)
 	di, err := os.Stat(dir)
@@ -149,6 +150,11 @@ func checkParent(path string) error {
 	}
 	if !di.IsDir() {
 		return pathErr(path, nil, "cannot write: %s is not a directory", dir)
+	}
+	// A read-only directory is found here, before any work, not when the
+	// output is created at the end.
+	if err := writable(dir); err != nil {
+		return pathErr(path, err, "cannot write: the directory %s is not writable (%s)", dir, reason(err))
 	}
 	return nil
 }
