@@ -594,7 +594,7 @@ func dbBackup(c *cli.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	fmt.Fprintf(c.App.Writer, "backed up %s to %s: %d models, %d revisions, checked\n", db.Path(), dst, rep.Models, rep.Revisions)
+	fmt.Fprintf(c.App.Writer, "backed up %s to %s: %s, %s, checked\n", db.Path(), dst, count(rep.Models, "model", "models"), count(rep.Revisions, "revision", "revisions"))
 	return nil
 }
 
@@ -614,7 +614,7 @@ func dbRestore(c *cli.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	fmt.Fprintf(c.App.Writer, "restored %s from %s: %d models, %d revisions, checked\n", dst, src, rep.Models, rep.Revisions)
+	fmt.Fprintf(c.App.Writer, "restored %s from %s: %s, %s, checked\n", dst, src, count(rep.Models, "model", "models"), count(rep.Revisions, "revision", "revisions"))
 	if aside != "" {
 		fmt.Fprintf(c.App.Writer, "the database it replaced is kept as %s\n", aside)
 	}

@@ -354,6 +354,6 @@ func generateNetBox(c *cli.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %d racks × %d servers into %s\n", o.Racks, per, dir)
+	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %s × %s into %s\n", count(o.Racks, "rack", "racks"), count(per, "server", "servers"), dir)
 	return nil
 }
