@@ -23,8 +23,11 @@ import (
 
 func importCommand() *cli.Command {
 	return &cli.Command{
-		Name:         "import",
-		Usage:        "bring an inventory in as a blackstart model",
+		Name:      "import",
+		Usage:     "bring an inventory in as a blackstart model",
+		UsageText: "blackstart import netbox [options] -o MODEL.toml",
+		Description: `Example:
+   blackstart import netbox --url https://netbox.example.com --token-file ~/.netbox-token -o dc1.toml`,
 		OnUsageError: usageError,
 		Action:       group,
 		Subcommands: []*cli.Command{{

@@ -68,6 +68,11 @@ func measureCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "measured loads: import PDU and meter readings into a database, prune old ones",
+		UsageText:    "blackstart measure import|generate|prune [options] ...",
+		Description: `Examples:
+   blackstart measure import --db site.db examples/small-dc/readings.csv
+   blackstart measure generate examples/small-dc/power.toml -o readings.csv
+   blackstart measure prune --db site.db`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "import",

@@ -31,6 +31,14 @@ func powerCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "load flow, N-1 failover sweep and cascade simulation",
+		UsageText:    "blackstart power load|failover|gap|headroom|place|balance [options] MODEL.toml [MORE.toml...]",
+		Description: `Examples:
+   blackstart power load examples/incident-2019.toml
+   blackstart power failover examples/small-dc/power.toml
+   blackstart power headroom examples/small-dc/power.toml
+   blackstart power place --add poweredge-r640=4 examples/small-dc/power.toml
+   blackstart power balance examples/incident-2019.toml
+   blackstart power gap --db site.db --window 30d`,
 		Subcommands: append([]*cli.Command{
 			{
 				Name:      "load",
