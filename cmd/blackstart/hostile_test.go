@@ -159,6 +159,7 @@ func hostileCases() []hostileCase {
 	model("dependency cycle", withMini("[[service]]\nid = \"a\"\ndepends_on = [\"b\"]\n[[service]]\nid = \"b\"\ndepends_on = [\"a\"]\n"), "m.toml:", "cycle")
 	model("instances 1e9", withMini("[[service]]\nid = \"big\"\ninstances = 1000000000\n"), "m.toml:34:1:", `service "big"`, "instances must be 1 to 100000")
 	model("instances of a model", withMini("[[service]]\nid = \"w-%d\"\ncount = 6\ninstances = 100000\n"), "m.toml:", "more than 500000 instances in all")
+	model("a lognormal start with a mean of 5e151 s", withMini("[[service]]\nid = \"slow\"\nstart = { dist = \"lognormal\", median_s = 1e-6, p90_s = 1e9 }\n"), "m.toml:34:48:", `service "slow"`, "mean of 5.29e+151 s, more than 1e+07 s")
 	model("count too large", withMini("[[service]]\nid = \"w-%d\"\ncount = 2000000\n"), "m.toml:", "m.toml:", "count 2000000 is more than 1,000,000")
 	model("nested inline tables (40 KB)", "a = "+strings.Repeat("{b = ", 8000)+"1"+strings.Repeat("}", 8000), "m.toml:1:85:", "nest more than 16 deep")
 	model("nested arrays", "a = "+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), "m.toml:1:21:", "nest more than 16 deep")
@@ -488,6 +489,12 @@ func TestHostileInputs(t *testing.T) {
 	cases := hostileCases()
 	if len(cases) < 100 {
 		t.Fatalf("%d hostile cases, want at least 100", len(cases))
+	}
+	for _, c := range cases {
+		// A refused input must be named: a case asserts the message too.
+		if c.code != exitOK && c.code != exitRisk && len(c.want) == 0 {
+			t.Errorf("%s: exit %d asserted without the message", c.name, c.code)
+		}
 	}
 	topoDir, _ := filepath.Abs("../../topology")
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
