@@ -73,8 +73,10 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 	}
 }
 
-// TestProgressCapacityAndRestart: power headroom, power place and plan
-// restart draw their labelled bar on a terminal (the commands pass the
+// TestProgressLongCommands: every command that can run past ~2 s (power
+// headroom, power place, plan restart, the failover sweep, plan compare
+// and simulate, estimate plan and evaluate, report, generate) draws its
+// labelled bar on a terminal (the commands pass the
 // callback through analysis to the core), print the same answer as
 // without a terminal, and draw nothing on a non-terminal stderr.
 func TestProgressLongCommands(t *testing.T) {
