@@ -118,11 +118,13 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	if err != nil {
 		return classify(dir, err)
 	}
+	track(tmp)
 	ok := false
 	defer func() {
 		if !ok {
 			os.RemoveAll(tmp) // holds only what fill wrote
 		}
+		untrack(tmp)
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return classify(dir, err)
@@ -177,10 +179,13 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	// Swap: the earlier report is moved aside, the new one in place, then
 	// the entries the user added are moved into the new one and the
 	// earlier report's own files removed. Nothing else is ever removed.
+	// An interrupt waits for the two renames (RemoveTemps takes the lock).
+	temps.Lock()
 	old := ""
 	if exists(clean) {
 		old = tmp + ".old"
 		if err := os.Rename(clean, old); err != nil {
+			temps.Unlock()
 			return classify(dir, err)
 		}
 	}
@@ -188,9 +193,12 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 		if old != "" {
 			os.Rename(old, clean)
 		}
+		temps.Unlock()
 		return classify(dir, err)
 	}
 	ok = true
+	delete(temps.paths, tmp)
+	temps.Unlock()
 	if old == "" {
 		return nil
 	}

@@ -19,8 +19,48 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
+
+// temps holds the temporary files and folders of the writes under way, so
+// that an interrupted command removes them (RemoveTemps) rather than leave
+// them beside its outputs. The lock is also held while a folder is swapped
+// in place, so that an interrupt waits for the swap to complete.
+var temps struct {
+	sync.Mutex
+	paths map[string]bool
+}
+
+func track(p string) {
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.paths == nil {
+		temps.paths = map[string]bool{}
+	}
+	temps.paths[p] = true
+}
+
+func untrack(p string) {
+	temps.Lock()
+	defer temps.Unlock()
+	delete(temps.paths, p)
+}
+
+// RemoveTemps removes the temporary files and folders of the writes under
+// way and returns how many there were; the destinations stay as they were.
+// A command interrupted by a signal calls it before it exits. Writes must
+// not continue after it.
+func RemoveTemps() int {
+	temps.Lock()
+	defer temps.Unlock()
+	n := len(temps.paths)
+	for p := range temps.paths {
+		os.RemoveAll(p)
+		delete(temps.paths, p)
+	}
+	return n
+}
 
 // PathError is a problem with an output path that the user caused and can
 // fix; the command reports it with exit code 2. Path is the path as given.
@@ -172,11 +212,13 @@ func Write(path string, inputs []string, write func(io.Writer) error) error {
 		return classify(path, err)
 	}
 	tmp := f.Name()
+	track(tmp)
 	done := false
 	defer func() {
 		if !done {
 			os.Remove(tmp)
 		}
+		untrack(tmp)
 	}()
 	if err := write(f); err != nil {
 		f.Close()

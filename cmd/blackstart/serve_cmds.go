@@ -77,6 +77,7 @@ func serveAction(c *cli.Context) error {
 		return err
 	}
 	defer db.Close()
+	signal.Reset(syscall.SIGINT, syscall.SIGTERM) // the graceful shutdown below, not main's exit
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if !server.IsLoopback(addr) {
