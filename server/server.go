@@ -153,7 +153,7 @@ func New(cfg Config) *Server {
 		cfg.Log = log.Default()
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, cache: newCache(cfg.CacheBytes), sem: make(chan struct{}, cfg.MaxAnalyses), mux: http.NewServeMux(),
-		inc: incidents{m: map[int64]*live{}, revs: map[string]*revState{}, max: cfg.MaxLive}, sess: sessions{m: map[string]*session{}}, done: make(chan struct{}), methods: map[string][]string{}}
+		inc: incidents{m: map[int64]*live{}, revs: map[string]*revState{}, max: cfg.MaxLive, estimating: make(chan struct{}, runtime.GOMAXPROCS(0))}, sess: sessions{m: map[string]*session{}}, done: make(chan struct{}), methods: map[string][]string{}}
 	s.routes()
 	return s
 }
