@@ -114,11 +114,10 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	}
 	clean := filepath.Clean(dir)
 	parent := filepath.Dir(clean)
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(clean)+".tmp-")
+	tmp, err := tracked(func() (string, error) { return os.MkdirTemp(parent, "."+filepath.Base(clean)+".tmp-") })
 	if err != nil {
 		return classify(dir, err)
 	}
-	track(tmp)
 	ok := false
 	defer func() {
 		if !ok {

@@ -29,16 +29,30 @@ import (
 // in place, so that an interrupt waits for the swap to complete.
 var temps struct {
 	sync.Mutex
-	paths map[string]bool
+	paths   map[string]bool
+	stopped bool // RemoveTemps ran: no new temporary entry
 }
 
-func track(p string) {
+// errInterrupted is returned by a write begun after RemoveTemps.
+var errInterrupted = errors.New("interrupted")
+
+// tracked makes a temporary entry with create and records it, under the
+// lock, so that an interrupt never finds it made but not recorded.
+func tracked(create func() (string, error)) (string, error) {
 	temps.Lock()
 	defer temps.Unlock()
+	if temps.stopped {
+		return "", errInterrupted
+	}
+	p, err := create()
+	if err != nil {
+		return "", err
+	}
 	if temps.paths == nil {
 		temps.paths = map[string]bool{}
 	}
 	temps.paths[p] = true
+	return p, nil
 }
 
 func untrack(p string) {
@@ -54,6 +68,7 @@ func untrack(p string) {
 func RemoveTemps() int {
 	temps.Lock()
 	defer temps.Unlock()
+	temps.stopped = true
 	n := len(temps.paths)
 	for p := range temps.paths {
 		os.RemoveAll(p)
@@ -207,12 +222,18 @@ func Write(path string, inputs []string, write func(io.Writer) error) error {
 	if err := Check(path, inputs...); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	var f *os.File
+	tmp, err := tracked(func() (string, error) {
+		var err error
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+		if err != nil {
+			return "", err
+		}
+		return f.Name(), nil
+	})
 	if err != nil {
 		return classify(path, err)
 	}
-	tmp := f.Name()
-	track(tmp)
 	done := false
 	defer func() {
 		if !done {

@@ -205,6 +205,13 @@ func TestRemoveTemps(t *testing.T) {
 	if !errors.Is(err, stop) {
 		t.Fatalf("got %v", err)
 	}
+	// After the interrupt no write begins (the command is exiting).
+	if err := Write(filepath.Join(dir, "late.html"), nil, writeString("x")); err == nil {
+		t.Error("a write after RemoveTemps succeeded")
+	}
+	temps.Lock()
+	temps.stopped = false // the rest of the test interrupts a report
+	temps.Unlock()
 	pm := filepath.Join(dir, "pm")
 	if err := WriteDir(pm, nil, fill("index.html")); err != nil {
 		t.Fatal(err)
@@ -236,4 +243,7 @@ func TestRemoveTemps(t *testing.T) {
 	if RemoveTemps() != 0 {
 		t.Error("entries left tracked after the writes returned")
 	}
+	temps.Lock()
+	temps.stopped = false
+	temps.Unlock()
 }
