@@ -27,12 +27,18 @@ ram_gib = 1024
 cpu_cores = 1024
 `)
 	for k, n := range nodes {
-		fmt.Fprintf(&b, "[[device]]\nid = %q\nrack = \"r\"\nmodel = \"srv\"\nfeeds = [\"c\"]\n", strings.TrimPrefix(n, "p:"))
+		role, id, ok := strings.Cut(n, ":") // "p:n1": role db; "a:n1": role a
+		if !ok {
+			role, id = "", n
+		} else if role == "p" {
+			role = "db"
+		}
+		fmt.Fprintf(&b, "[[device]]\nid = %q\nrack = \"r\"\nmodel = \"srv\"\nfeeds = [\"c\"]\n", id)
 		if conc[k] > 0 {
 			fmt.Fprintf(&b, "start_concurrency = %d\n", conc[k])
 		}
-		if strings.HasPrefix(n, "p:") {
-			b.WriteString("role = \"db\"\n")
+		if role != "" {
+			fmt.Fprintf(&b, "role = %q\n", role)
 		}
 	}
 	b.WriteString(services)
@@ -125,6 +131,51 @@ func TestLowerBoundTerms(t *testing.T) {
 		if opt := optimalMakespan(c, dur); !approxEq(opt, tt.want) {
 			t.Errorf("%s: setup: optimum %g s, want %g s (the bound is tight here)", tt.name, opt, tt.want)
 		}
+	}
+}
+
+// TestLowerBoundGatedTerm pins the gated term of LowerBound on a case
+// where it alone decides the bound. Node n0 (c = 1) hosts three pinned
+// single-instance services: q (5 s) and p (10 s) from t = 0, and b (2 s)
+// after p, so b is up at 12 s at the earliest. Behind them, on the role
+// pool n1 (c = 2): 1 × 5 s of work behind q, 4 × 1 s behind p, 40 × 1 s
+// behind b. The other terms give 32 s: released at 12 s, b's 40 s of work
+// over 2 slots (12 + 20), or at 10 s, p's and b's (10 + 44/2); the
+// critical path is 13 s, n0's own work with its tail 18 s.
+//
+// The gated term sees that n0 cannot have run q and all of p before
+// 15 s: by t in [10, 12) it has run at most t s of them, q first (the
+// better ratio of work released per second, 1 against 0.4), so p's work
+// not yet released is 4 × (1 − (t − 5)/10), and b's 40 s is not released
+// before 12 s: t + (40 + 4 − 0.4 (t − 5))/2. It samples t every
+// 1.5 × 32/256 = 0.1875 s, and the last sample before 12 s,
+// 11.8125 s, gives 11.8125 + (40 + 1.275)/2 = 32.45 s. Without the term
+// the bound is 32 s; the plan's makespan is above both.
+func TestLowerBoundGatedTerm(t *testing.T) {
+	c := boundModel(t, []string{"n0", "a:n1"}, []int{1, 2},
+		"[[service]]\nid = \"q\"\npinned = [\"n0\"]\nstart = { dist = \"fixed\", s = 5 }\n"+
+			"[[service]]\nid = \"p\"\npinned = [\"n0\"]\nstart = { dist = \"fixed\", s = 10 }\n"+
+			"[[service]]\nid = \"b\"\npinned = [\"n0\"]\ndepends_on = [\"p\"]\nstart = { dist = \"fixed\", s = 2 }\n"+
+			"[[service]]\nid = \"app-q\"\nrole = \"a\"\ndepends_on = [\"q\"]\nstart = { dist = \"fixed\", s = 5 }\n"+
+			"[[service]]\nid = \"app-p\"\nrole = \"a\"\ninstances = 4\ndepends_on = [\"p\"]\nstart = { dist = \"fixed\", s = 1 }\n"+
+			"[[service]]\nid = \"app-b\"\nrole = \"a\"\ninstances = 40\ndepends_on = [\"b\"]\nstart = { dist = \"fixed\", s = 1 }\n")
+	dur := make([]float64, len(c.Instances))
+	take := make([]bool, len(c.Instances))
+	for i, in := range c.Instances {
+		dur[i], take[i] = c.M.Services[in.Service].Start.S, true
+	}
+	if got := c.LowerBound(dur, dur, take); !approxEq(got, 32.45) {
+		t.Errorf("LowerBound = %g s, want 32.45 s (the gated term; 32 s without it)", got)
+	}
+	est, ready, lb := c.releases(dur, take)
+	if got := c.gatedBound(est, ready, dur, take, 32); !approxEq(got, 32.45) {
+		t.Errorf("gatedBound(horizon 32 s) = %g s, want 32.45 s", got)
+	}
+	if lb != 13 {
+		t.Errorf("setup: critical path %g s, want 13 s", lb)
+	}
+	if p := NewPlan(c); p.MakespanS < 32.45 {
+		t.Errorf("setup: planned makespan %g s below the bound 32.45 s", p.MakespanS)
 	}
 }
 

@@ -289,3 +289,16 @@ feeds = ["c-own"]
 		}
 	}
 }
+
+// TestBasisNames: every basis up to measured reads back from its name; a
+// value past the names is "unknown".
+func TestBasisNames(t *testing.T) {
+	for b := Basis(0); b <= BasisMeasured; b++ {
+		if got, err := ParseBasis(b.String()); err != nil || got != b {
+			t.Errorf("ParseBasis(%q) = %v, %v; want %v", b.String(), got, err, b)
+		}
+	}
+	if got := Basis(len(basisNames)).String(); got != "unknown" {
+		t.Errorf("Basis(%d).String() = %q, want unknown", len(basisNames), got)
+	}
+}

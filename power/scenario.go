@@ -1,6 +1,7 @@
 package power
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -96,10 +97,11 @@ type Certain struct {
 
 // Scenario is the outcome of one failure and the cascade that follows.
 //
-// Two cascades are run: the worst case (every element that may trip trips
-// at the earliest time of its band; Events, Tripped and Dark) and the
-// certain one (only what must trip trips, at the latest time of its band;
-// Certain). Outcome grades the scenario: Trip when dark load or a trip is
+// Two cascades are reported: the worst case (the darkest outcome the trip
+// bands allow: elements trip at the earliest time of their band, in the
+// order, where bands overlap, that darkens most; Events, Tripped and Dark)
+// and the certain one (only what must trip trips, at the latest time of
+// its band; Certain). Outcome grades the scenario: Trip when dark load or a trip is
 // certain, MayTrip when they come only in the worst case, else the worst
 // element verdict the failure causes.
 type Scenario struct {
@@ -208,12 +210,31 @@ type heat struct {
 	band     Band // the band at the element's present load
 }
 
+// dueMin is the time from now to the element's earliest trip under its
+// present load, seconds (+Inf: it holds).
+func (h *heat) dueMin() float64 {
+	if h.band.MinS == inf {
+		return inf
+	}
+	return max(0, 1-h.min) * h.band.MinS
+}
+
+// dueMax is the time from now by which the element must have tripped under
+// its present load, seconds (+Inf: it may hold).
+func (h *heat) dueMax() float64 {
+	if h.band.MaxS == inf {
+		return inf
+	}
+	return max(0, 1-h.max) * h.band.MaxS
+}
+
 // Run simulates the failure of the elements fail (and, when psuDev >= 0,
 // the fault of PSU psuK of device psuDev, which opens FaultTarget) and the
 // cascade that follows, up to horizonS seconds. Trip times integrate
 // 1/t(I) over the piecewise-constant current, so heat accumulated before a
-// later trip counts; the cascade takes the earliest trip of each band (the
-// worst case) and reports the latest beside it.
+// later trip counts; the worst case takes the earliest trip of each band,
+// in the order that darkens most where bands overlap (see worstCase), and
+// reports the latest beside it.
 //
 // It runs two cascades (see Scenario): the worst case, whose timeline,
 // overloads and pickups the scenario reports, and the certain one, needed
@@ -222,11 +243,11 @@ type heat struct {
 // certain cascade starts from the state the worst case checkpointed right
 // after the failure (the same state, not recomputed).
 func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
-	sc := s.run(fail, psuDev, psuK, horizonS, false)
+	sc := s.worstCase(fail, psuDev, psuK, horizonS)
 	c := Certain{Tripped: sc.Tripped, Trips: []Event{}, Dark: sc.Dark}
 	certainV := sc.Verdict
 	if sc.Tripped > 0 {
-		cs := s.run(fail, psuDev, psuK, horizonS, true)
+		cs := s.run(fail, psuDev, psuK, horizonS, true, nil)
 		c = Certain{Tripped: cs.Tripped, Trips: []Event{}, Dark: cs.Dark}
 		for _, e := range cs.Events {
 			if e.Event == "trip" {
@@ -248,13 +269,68 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	return sc
 }
 
+// worstSearchCascades caps the cascades the worst case explores per
+// scenario (see worstCase).
+const worstSearchCascades = 64
+
+// branch is a choice the worst-case search has yet to explore: the trips
+// of a cascade up to a point (path), the last one an alternative to the
+// earliest.
+type branch struct{ path []int32 }
+
+// worstCase runs the worst-case cascade: the darkest outcome the trip
+// bands allow. A cascade that takes every band at its earliest time is not
+// always the darkest: when two elements' bands overlap (one can trip no
+// later than the other must), the first to trip may relieve the other (a
+// device below the other, or one whose trip darkens devices that the other
+// also feeds), which then never trips. So at each step every element whose
+// earliest trip comes, within the horizon, no later than every other's
+// latest is a possible next trip, at its earliest time; the search follows
+// the earliest first (the model's order on ties), then, depth first, each
+// other choice whose element that cascade leaves closed and energized (one
+// that trips anyway or goes dark with what is above it cannot darken
+// more), up to worstSearchCascades cascades, and keeps the darkest end:
+// the most dark devices, then the most de-energized elements, then the
+// first found. Without overlapping bands it is the one cascade of earliest
+// times.
+func (s *Sim) worstCase(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
+	s.branches = s.branches[:0]
+	best := s.run(fail, psuDev, psuK, horizonS, false, nil)
+	if len(s.branches) == 0 {
+		return best
+	}
+	base := best
+	base.Events = base.Events[:s.ck.events]
+	for runs := 1; len(s.branches) > 0 && runs < worstSearchCascades; runs++ {
+		b := s.branches[len(s.branches)-1]
+		s.branches = s.branches[:len(s.branches)-1]
+		sc := s.run(fail, psuDev, psuK, horizonS, false, b.path, &base)
+		if darker(&sc, &best) {
+			best = sc
+		}
+	}
+	return best
+}
+
+// darker reports whether a leaves more devices dark than b, or as many and
+// more elements de-energized.
+func darker(a, b *Scenario) bool {
+	if len(a.Dark.Devices) != len(b.Dark.Devices) {
+		return len(a.Dark.Devices) > len(b.Dark.Devices)
+	}
+	return len(a.Dark.Elements) > len(b.Dark.Elements)
+}
+
 // run is one cascade: the worst case (every element trips at the earliest
-// time of its band) or, when certain, only the elements that must trip, at
-// the latest time of their band.
-func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bool) Scenario {
+// time of its band; path, when given, names the first trips, and the
+// choices it did not take are left in s.branches) or, when certain, only
+// the elements that must trip, at the latest time of their band. A replay
+// (base given) starts from the checkpoint, with base's events up to it.
+func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bool, path []int32, base ...*Scenario) Scenario {
 	n := s.n
 	m := n.M
 	var sc Scenario
+	replaying := len(base) > 0
 	opened := append([]int32(nil), fail...)
 	if psuDev >= 0 {
 		sc.Failed = []string{PSUName(m, int(psuDev), int(psuK))}
@@ -273,6 +349,10 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		c := n.Base.CurrentA(int(e))
 		sc.Events = append(sc.Events, Event{Element: m.Elements[e].ID, Event: "fail", CurrentA: r3(c), BeforeA: r3(c)})
 	}
+	if replaying {
+		sc.Events = append(sc.Events[:0], base[0].Events...)
+		sc.Pickups = base[0].Pickups
+	}
 	if s.hot == nil {
 		s.hot, s.worst, s.reported, s.transferred, s.before = map[int32]*heat{}, map[int32]worstLoad{}, map[int32]Verdict{}, map[int32]bool{}, map[int32]float64{}
 	}
@@ -281,7 +361,14 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 	clear(s.reported)
 	clear(s.transferred)
 	hot, worst, reported, transferred := s.hot, s.worst, s.reported, s.transferred
+	if replaying {
+		for _, e := range s.ck.transferred {
+			transferred[e] = true
+		}
+	}
 	var due []dueTrip
+	var chosen []int32 // the worst case's trips so far
+	var alts []branch  // its choices not taken
 	t := 0.0
 	for iter := 0; iter <= len(m.Elements); iter++ {
 		before := s.before
@@ -291,7 +378,7 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 				before[e] = s.cur.CurrentA(int(e))
 			}
 		}
-		if iter == 0 && certain {
+		if iter == 0 && (certain || replaying) {
 			// The same failure as the worst case's, whose state right
 			// after it Run checkpointed: the certain cascade starts from
 			// there (its fail and transfer events are not reported).
@@ -321,8 +408,8 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		s.noteTransfers(&sc, transferred, t)
 		changed := s.stepTouched
 		if iter == 0 {
-			if !certain {
-				s.checkpoint(opened)
+			if !certain && !replaying {
+				s.checkpoint(opened, len(sc.Events), transferred)
 				if !s.skipPickups {
 					sc.Pickups = s.pickups(&s.cur, s.touched)
 				}
@@ -365,12 +452,14 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		var next int32 = -1
 		nextDT := inf
 		due = due[:0]
+		mustBy := inf // the worst case: the earliest latest trip
 		for e, h := range hot {
 			switch {
 			case !certain && h.band.MinS < inf:
-				due = append(due, dueTrip{e, (1 - h.min) * h.band.MinS})
+				due = append(due, dueTrip{e, h.dueMin()})
+				mustBy = min(mustBy, h.dueMax())
 			case certain && h.band.MaxS < inf:
-				due = append(due, dueTrip{e, max(0, 1-h.max) * h.band.MaxS})
+				due = append(due, dueTrip{e, h.dueMax()})
 			default:
 				continue
 			}
@@ -383,6 +472,26 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		}
 		if next < 0 || t+nextDT > horizonS {
 			break
+		}
+		if !certain {
+			// Every other element that can trip first: its earliest trip,
+			// within the horizon, no later than any must.
+			k := len(chosen)
+			if k < len(path) {
+				next = path[k]
+				nextDT = hot[next].dueMin()
+			} else {
+				slices.SortFunc(due, func(a, b dueTrip) int { return cmp.Compare(a.e, b.e) })
+				for _, c := range due {
+					if c.e != next && c.dt <= mustBy*(1+tieTol) && t+c.dt <= horizonS {
+						p := make([]int32, k+1)
+						copy(p, chosen)
+						p[k] = c.e
+						alts = append(alts, branch{p})
+					}
+				}
+			}
+			chosen = append(chosen, next)
 		}
 		// Advance every hot element's heat to the trip.
 		for _, h := range hot {
@@ -407,6 +516,13 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		sc.Tripped++
 		delete(hot, next)
 		opened = append(opened, next)
+	}
+	// A choice is explored only when this cascade leaves its element
+	// closed and energized (see worstCase).
+	for _, b := range alts {
+		if u := b.path[len(b.path)-1]; !s.open[u] && s.cur.Live[u] {
+			s.branches = append(s.branches, b)
+		}
 	}
 	s.finish(&sc, psuDev, psuK)
 	return sc
@@ -442,7 +558,7 @@ func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
 
 // checkpoint keeps the present state, right after a failure that opened
 // the elements opened, in s.ck.
-func (s *Sim) checkpoint(opened []int32) {
+func (s *Sim) checkpoint(opened []int32, events int, transferred map[int32]bool) {
 	ck := &s.ck
 	if ck.flow.Live == nil {
 		ck.flow = newFlow(len(s.n.M.Elements))
@@ -455,6 +571,11 @@ func (s *Sim) checkpoint(opened []int32) {
 	ck.devs = append(ck.devs[:0], s.devs...)
 	ck.opened = append(ck.opened[:0], opened...)
 	ck.faultDev, ck.faultK = s.faultDev, s.faultK
+	ck.events = events
+	ck.transferred = ck.transferred[:0]
+	for e := range transferred {
+		ck.transferred = append(ck.transferred, e)
+	}
 }
 
 // restore puts the simulator back in the state s.ck kept.

@@ -44,6 +44,8 @@ type Sim struct {
 	// ck is the state right after the failure of the last scenario Run
 	// ran, before any cascade trip (see checkpoint).
 	ck checkpoint
+	// branches are the worst-case search's choices yet to explore.
+	branches []branch
 }
 
 // checkpoint is a Sim's state right after a failure (every element the
@@ -56,6 +58,8 @@ type checkpoint struct {
 	touched, region, devs []int32 // Sim's lists at that point, in order
 	opened                []int32 // the elements opened, in order
 	faultDev, faultK      int32
+	events                int     // the worst case's events up to it
+	transferred           []int32 // transfer switches moved by then
 }
 
 // NewSim returns a simulator over n.

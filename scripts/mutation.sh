@@ -2,31 +2,35 @@
 # Mutation testing of the core packages with gremlins (not part of CI: one
 # package takes about 10 minutes on 2 idle cores, more on a shared machine).
 #
-#   scripts/mutation.sh [-b BUDGET] [-w WORKERS] [-k COEFFICIENT] [-o REPORT] [PACKAGE...]
+#   scripts/mutation.sh [-b BUDGET] [-w WORKERS] [-k COEFFICIENT] [-n NICE] [-o REPORT] [-l LOGDIR] [PACKAGE...]
 #
 # PACKAGE defaults to the core: topology power placement estimate and the
 # sub-packages of data. For each package it clears the test cache (with a
 # warm cache gremlins' timing pass is too fast and nearly every mutant
 # times out), runs gremlins v0.6.0 (installed with `go install` when
-# missing) under nice with WORKERS workers (default 1) and the timeout
+# missing) under nice -n NICE (default 19) with WORKERS workers (default 1) and the timeout
 # coefficient (default 10) for at most BUDGET (default 30m, as `timeout`
 # takes it), and writes REPORT (default mutation-report.md): per package
 # the mutants killed, lived, timed out, not viable and not covered, the
 # score (killed over killed + lived), the mutant coverage ((killed + lived)
 # over every mutant found) and the timed-out share, with every survivor.
 # A package stopped by its budget is reported from the results it had,
-# marked "partial". Raise -k when the timed-out share is 5 % or more.
+# marked "partial". Raise -k when the timed-out share is 5 % or more (on a
+# loaded machine -k 20 or more). With -l, gremlins' own log of each package
+# is kept in LOGDIR (default: a temporary directory, removed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=30m workers=1 coef=10 report=mutation-report.md
-while getopts "b:w:k:o:" opt; do
+budget=30m workers=1 coef=10 niceness=19 report=mutation-report.md logdir=""
+while getopts "b:w:k:n:o:l:" opt; do
   case $opt in
     b) budget=$OPTARG ;;
     w) workers=$OPTARG ;;
     k) coef=$OPTARG ;;
+    n) niceness=$OPTARG ;;
     o) report=$OPTARG ;;
-    *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+    l) logdir=$OPTARG ;;
+    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -41,12 +45,17 @@ if ! [ -x "$gremlins" ] || ! go version -m "$gremlins" | grep -q "gremlins[[:spa
   go install "github.com/go-gremlins/gremlins/cmd/gremlins@${version}"
 fi
 
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+if [ -n "$logdir" ]; then
+  mkdir -p "$logdir"
+  logs=$logdir
+else
+  logs=$(mktemp -d)
+  trap 'rm -rf "$logs"' EXIT
+fi
 {
   echo "# Mutation testing ($(date -u +%Y-%m-%dT%H:%MZ), gremlins ${version}, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
   echo
-  echo "workers ${workers}, timeout coefficient ${coef}, budget ${budget} per package, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "workers ${workers}, timeout coefficient ${coef}, nice ${niceness}, budget ${budget} per package, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| package | killed | lived | timed out | not viable | not covered | score | mutant coverage | timed out % | run |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -57,7 +66,7 @@ for p in "${pkgs[@]}"; do
   go clean -testcache
   start=$(date +%s)
   status=complete
-  if ! timeout -k 2m "$budget" nice -n 19 "$gremlins" unleash --workers "$workers" \
+  if ! timeout -k 2m "$budget" nice -n "$niceness" "$gremlins" unleash --workers "$workers" \
       --timeout-coefficient "$coef" "./$p" >"$log" 2>&1; then
     status=partial
   fi

@@ -24,7 +24,7 @@ MUTANTS = [
  ("lower bound: tail term dropped", "placement/plan.go", "lb = max(lb, it.est+work/cp+theta)", "lb = max(lb, it.est+work/cp)", "placement", "TestLowerBoundTerms|TestLowerBoundBruteForce"),
  ("lower bound: pinned-node pools dropped", "placement/plan.go", "			pools[key] = append(pools[key], it)\n			capOf[key]", "			_ = key\n			capOf[key]", "placement", "TestLowerBoundTerms|TestLowerBoundBruteForce"),
  ("lower bound: quorum ignored (all instances)", "placement/plan.go", "		if q := sv.ReadyQuorum; q > 0 && q <= len(ds) {\n			ready[s] = est[s] + ds[q-1]", "		if q := sv.ReadyQuorum; false && q > 0 && q <= len(ds) {\n			ready[s] = est[s] + ds[q-1]", "placement", "TestLowerBoundTerms|TestLowerBoundBruteForce"),
- ("lower bound: gated term dropped", "placement/plan.go", "	return max(lb, c.gatedBound(est, ready, work, take, lb))", "	return lb", "placement", "TestLowerBoundTerms|TestLowerBoundBruteForce"),
+ ("lower bound: gated term dropped", "placement/plan.go", "	return max(lb, c.gatedBound(est, ready, work, take, lb))", "	return lb", "placement", "TestLowerBoundTerms|TestLowerBoundGatedTerm|TestLowerBoundBruteForce"),
  ("back-off cap 300 -> 600 s", "placement/cluster.go", "MaxBackoffS        = 300.0", "MaxBackoffS        = 600.0", "placement", "TestRetryRule|TestSimulatorDefaults"),
  ("projection back-off cap (estimate) 300 -> 600 s", "placement/cluster.go", "MaxBackoffS        = 300.0", "MaxBackoffS        = 600.0", "estimate", "TestProjectionBackoffCap|TestStaleThresholds"),
  ("stale after 900 -> 1200 s", "estimate/live.go", "const staleAfter = 900.0", "const staleAfter = 1200.0", "estimate", "TestStaleThresholds"),

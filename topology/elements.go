@@ -42,7 +42,7 @@ func (b *builder) checkKeys(r *rawElement, kind Kind, a at, id string) {
 	allowed := allowedKeys[kind]
 	for i := 0; i < t.NumField(); i++ {
 		f := v.Field(i)
-		if f.IsNil() || (f.Kind() == reflect.Slice && f.Len() == 0 && f.IsNil()) {
+		if f.IsNil() {
 			continue
 		}
 		tag := t.Field(i).Tag.Get("toml")

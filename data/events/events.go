@@ -160,7 +160,7 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(er.errs) == 0 && len(er.evs) == 0 && !o.AllowEmpty {
-		er.errorf(skipped+1, 1, "the file holds no progress events")
+		er.errorf(1, 1, "the file holds no progress events") // the file's problem: at its first line
 	}
 	if len(er.errs) > 0 {
 		er.errs.Sort()

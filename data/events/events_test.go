@@ -85,6 +85,25 @@ func TestReadEventsErrors(t *testing.T) {
 		{"csv after more blank lines than a read buffer", "events.csv",
 			strings.Repeat("\n", 70000) + "t_s,instance,node,state\n0,web#0,x,up\n",
 			[]string{`events.csv:70002:9: node "x" is not a device of the model`}},
+		{"only blank lines, more than a read buffer", "events.jsonl",
+			strings.Repeat("\n", 70000),
+			[]string{`events.jsonl:1:1: the file holds no progress events`}},
+		{"a NUL byte first: read as CSV", "events.csv",
+			"\x00abc\n",
+			[]string{`events.csv:1:1: missing header line: the first line must name the columns, such as t_s,instance,node,state`}},
+		{"a line of exactly MaxLineBytes is read", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"x","state":"up"` + strings.Repeat(" ", MaxLineBytes-52) + "}\n",
+			[]string{`events.jsonl:1:1: node "x" is not a device of the model`}},
+		{"white space without a newline past the read buffer", "events.jsonl",
+			strings.Repeat(" ", 70000) + "\n" + `{"t_s":0,"instance":"web#0","node":"x","state":"up"}`,
+			[]string{`events.jsonl:1:65537: line longer than 65536 bytes: not a progress event (reading stopped here)`}},
+		{"a value of exactly 64 bytes is quoted whole", "events.jsonl",
+			`{"t_s":0,"instance":"web#0","node":"` + strings.Repeat("n", 64) + `","state":"up"}`,
+			[]string{`events.jsonl:1:1: node "` + strings.Repeat("n", 64) + `" is not a device of the model`}},
+		{"out of order, times in full", "events.jsonl",
+			`{"t_s":15.75,"instance":"web#0","node":"app-01","state":"started"}` + "\n" +
+				`{"t_s":12.25,"instance":"web#0","node":"app-01","state":"up"}` + "\n",
+			[]string{`events.jsonl:2:1: time 12.25 s is before the previous event's 15.75 s: events must be in time order`}},
 		{"jsonl bad state", "events.jsonl",
 			`{"t_s":0,"instance":"web#0","node":"app-01","state":"running"}`,
 			[]string{`events.jsonl:1:1: state must be scheduled, started, up or failed, got "running"`}},
@@ -248,6 +267,42 @@ func TestReadEventsErrors(t *testing.T) {
 	}
 }
 
+// TestReadWithOtherIndex: an Index built for another cluster is not used:
+// the names resolve against the cluster read against.
+func TestReadWithOtherIndex(t *testing.T) {
+	c := smallDC(t)
+	m, err := topology.Parse(topology.File{Name: "other.toml", Data: []byte(`
+[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "m"
+typical_w = 10
+ram_gib = 8
+cpu_cores = 8
+[[device]]
+id = "n1"
+rack = "r"
+model = "m"
+feeds = ["c"]
+[[service]]
+id = "db"
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := NewIndex(placement.NewCluster(m))
+	evs, err := ReadWith("events.jsonl", strings.NewReader(`{"t_s":0,"instance":"web#1","node":"app-01","state":"up"}`+"\n"), c, Options{Index: other})
+	if err != nil || len(evs) != 1 || evs[0].Instance != instanceIndex(t, c, "web#1") || evs[0].Node != deviceIndex(t, c, "app-01") {
+		t.Fatalf("got %+v, %v; want web#1 up on app-01 of small-dc", evs, err)
+	}
+}
+
 // Past 100 problems the list stops and a last error counts the rest.
 func TestReadEventsErrorCap(t *testing.T) {
 	c := smallDC(t)
@@ -361,6 +416,12 @@ func TestEventsTimeBounds(t *testing.T) {
 		if err := Write(&b, c, over, format); err == nil || !strings.Contains(err.Error(), "want 0 to 1e+07 s") {
 			t.Errorf("%s: writing a time past the bound: %v", format, err)
 		}
+	}
+	// RFC 3339 times exactly MaxTimeS apart are read.
+	got, err := Read("bound", strings.NewReader(`{"time":"2026-01-01T00:00:00Z","instance":"web#0","node":"app-01","state":"up"}`+"\n"+
+		`{"time":"2026-04-26T17:46:40Z","instance":"web#1","node":"app-01","state":"up"}`+"\n"), c)
+	if err != nil || len(got) != 2 || got[1].TS != MaxTimeS {
+		t.Errorf("RFC 3339 times 1e7 s apart: got %v, %v; want the second at 1e7 s", got, err)
 	}
 	cases := []struct{ name, in, want string }{
 		{"t_s 1e308", `{"t_s":1e308,"instance":"web#0","node":"app-01","state":"up"}`, `huge:1:1: bad time "1e308": t_s must be a number of seconds from 0 to 1e+07`},
@@ -615,4 +676,29 @@ func smallDC(t testing.TB) *placement.Cluster {
 		t.Fatal(err)
 	}
 	return placement.NewCluster(m)
+}
+
+// TestReadAfter: with Options.After, an event at the previous batch's
+// latest time is taken, one a millisecond before it is refused.
+func TestReadAfter(t *testing.T) {
+	c := smallDC(t)
+	o := Options{After: 10, HaveAfter: true}
+	evs, err := ReadWith("batch.jsonl", strings.NewReader(`{"t_s":10,"instance":"web#0","node":"app-01","state":"up"}`+"\n"), c, o)
+	if err != nil || len(evs) != 1 || evs[0].TS != 10 {
+		t.Errorf("event at After: got %v, %v; want it taken", evs, err)
+	}
+	_, err = ReadWith("batch.jsonl", strings.NewReader(`{"t_s":9.999,"instance":"web#0","node":"app-01","state":"up"}`+"\n"), c, o)
+	want := []string{"batch.jsonl:1:1: time 9.999 s is before the incident's latest event at 10 s: events must be in time order"}
+	if got := errorStrings(t, err); !slices.Equal(got, want) {
+		t.Errorf("event before After: got %v, want %v", got, want)
+	}
+}
+
+// TestIsDecimal pins what a plain decimal number is.
+func TestIsDecimal(t *testing.T) {
+	for s, want := range map[string]bool{"": false, "-": false, "1": true, "+1.5": true, "-2e3": true, "1e": false, ".5": true, "5.": true, "0x10": false, "1_000": false, "inf": false} {
+		if got := isDecimal(s); got != want {
+			t.Errorf("isDecimal(%q) = %v, want %v", s, got, want)
+		}
+	}
 }

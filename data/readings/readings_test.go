@@ -217,3 +217,81 @@ func FuzzFastCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestReadLeadingWhiteSpace: up to 4,097 bytes of white space (or byte
+// order mark bytes) before the first line are skipped when sniffing the
+// format.
+func TestReadLeadingWhiteSpace(t *testing.T) {
+	for _, n := range []int{1, 4097} {
+		got, err := readAll(t, "r.csv", strings.Repeat(" ", n)+"time,element,power_w\n1793491200,a,1\n")
+		if err != nil || len(got) != 1 || got[0].PowerW != 1 {
+			t.Errorf("%d spaces first: got %+v, %v; want one reading of 1 W", n, got, err)
+		}
+	}
+}
+
+// TestReadColumnFirst: each column may come first in the header.
+func TestReadColumnFirst(t *testing.T) {
+	for _, src := range []string{
+		"element,time,power_w\na,1793491200,2\n",
+		"power_w,element,time\n2,a,1793491200\n",
+		"current_a,time,element\n3,1793491200,a\n",
+		"line,current_a,time,element\nL2,3,1793491200,a\n",
+	} {
+		got, err := readAll(t, "r.csv", src)
+		if err != nil || len(got) != 1 || got[0].Element != "a" || got[0].TimeMS != 1793491200000 || got[0].PowerW != 2 && got[0].CurrentA != 3 ||
+			strings.HasPrefix(src, "line") && got[0].Line != "L2" {
+			t.Errorf("%q: got %+v, %v; want one reading of a at 1793491200 s", src, got, err)
+		}
+	}
+	_, err := readAll(t, "r.csv", "time,time,element,power_w\n1,1,a,1\n")
+	if err == nil || !strings.Contains(err.Error(), `r.csv:1:6: column "time" given twice`) {
+		t.Errorf("time twice: got %v", err)
+	}
+}
+
+// TestReadHeaderErrorsCapped: a header of 60 unknown columns stops at
+// MaxErrors problems and says so.
+func TestReadHeaderErrorsCapped(t *testing.T) {
+	var cols []string
+	for i := range 60 {
+		cols = append(cols, fmt.Sprintf("c%d", i))
+	}
+	_, err := readAll(t, "r.csv", strings.Join(cols, ",")+"\n")
+	var list topology.ErrorList
+	if !errors.As(err, &list) || len(list) != MaxErrors+1 || !strings.Contains(list[MaxErrors].Msg, "more than 50 problems") {
+		t.Errorf("got %d problems, want %d and the last 'more than 50 problems': %v", len(list), MaxErrors+1, err)
+	}
+}
+
+// TestParseTime pins the time forms and their bounds: Unix seconds 1 to
+// 253402300799 (9999-12-31T23:59:59Z), fractional seconds to the
+// millisecond, RFC 3339 from 1 ms after the epoch to the end of 9999.
+func TestParseTime(t *testing.T) {
+	for s, want := range map[string]int64{
+		"1": 1000, "253402300799": 253402300799000, "0.001": 1, "1.5": 1500, "253402300799.999": 253402300799999,
+		"9.5": 9500, ".5": 500, "+1.5": 1500, "0.5": 500,
+		"1970-01-01T00:00:00.001Z": 1, "9999-12-31T23:59:59.999Z": 253402300799999, "2026-11-01T01:00:00+01:00": 1793491200000,
+	} {
+		if got, err := ParseTime(s); err != nil || got != want {
+			t.Errorf("ParseTime(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "0", "-1", "253402300800", "0.0", "-0.5", "253402300800.001", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "yesterday", "NaN"} {
+		if got, err := ParseTime(s); err == nil {
+			t.Errorf("ParseTime(%q) = %d, want an error", s, got)
+		}
+	}
+	for s, want := range map[string]string{
+		"0":                    `time "0": Unix seconds out of range (1 .. 253402300799)`,
+		"-0.5":                 `time "-0.5": not Unix seconds > 0 or an RFC 3339 time`,
+		".":                    `time ".": not Unix seconds > 0 or an RFC 3339 time`,
+		"+x":                   `time "+x": not Unix seconds > 0 or an RFC 3339 time`,
+		"1969-12-31T23:59:59Z": `time "1969-12-31T23:59:59Z": before 1970 or after 9999`,
+		"yesterday":            `time "yesterday": not Unix seconds or an RFC 3339 time (2026-11-02T10:00:00Z)`,
+	} {
+		if _, err := ParseTime(s); err == nil || err.Error() != want {
+			t.Errorf("ParseTime(%q): got %v, want %q", s, err, want)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Re-run the survivors of a gremlins run against the present tests.
+
+    scripts/recheck_survivors.py LOG PACKAGE [REV]
+
+LOG is gremlins' output for PACKAGE (scripts/mutation.sh -l DIR keeps it);
+every "LIVED <TYPE> at <file>:<line>:<col>" mutant is planted again, one at
+a time, in a copy of REV (default HEAD, taken with git archive, so the work
+tree is never touched), and PACKAGE's tests are run (go test -count=1; the
+environment's GOFLAGS apply; RECHECK_TIMEOUT, default 5m, is go test's
+-timeout: a mutant that makes the tests hang is TIMED OUT). It prints
+KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant and the counts, so a fix for the survivors can be checked without a whole gremlins
+run (minutes instead of one per package). The mutations are gremlins
+v0.6.0's: CONDITIONALS_BOUNDARY (< <=, > >=), CONDITIONALS_NEGATION (== !=,
+< >=, > <=), ARITHMETIC_BASE (+ -, * /, % *), INCREMENT_DECREMENT (++ --)
+and INVERT_NEGATIVES (unary - dropped).
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SWAP = {
+    "CONDITIONALS_BOUNDARY": {"<": "<=", "<=": "<", ">": ">=", ">=": ">"},
+    "CONDITIONALS_NEGATION": {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"},
+    "ARITHMETIC_BASE": {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*"},
+    "INCREMENT_DECREMENT": {"++": "--", "--": "++"},
+    "INVERT_NEGATIVES": {"-": ""},
+}
+TIMEOUT = os.environ.get("RECHECK_TIMEOUT", "5m")  # go test -timeout per mutant
+TOKENS = ["++", "--", "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "%"]
+
+
+def mutate(line, col, kind):
+    """Returns line with the operator at 1-based byte column col mutated."""
+    b = line.encode()
+    i = col - 1
+    for tok in TOKENS:
+        if b[i:i + len(tok)].decode(errors="replace") == tok and tok in SWAP[kind]:
+            return (b[:i] + SWAP[kind][tok].encode() + b[i + len(tok):]).decode()
+    raise ValueError(f"no {kind} operator at column {col}: {line.strip()}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    log, pkg = sys.argv[1], sys.argv[2].strip("./")
+    rev = sys.argv[3] if len(sys.argv) > 3 else "HEAD"
+    root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+    lived = []
+    for line in open(log):
+        m = re.match(r"\s*LIVED (\S+) at (\S+):(\d+):(\d+)", line)
+        if m:
+            lived.append((m.group(1), m.group(2), int(m.group(3)), int(m.group(4))))
+    killed = timed_out = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        for kind, f, ln, col in lived:
+            path = os.path.join(tmp, pkg, f)
+            src = open(path).read().split("\n")
+            orig = src[ln - 1]
+            try:
+                src[ln - 1] = mutate(orig, col, kind)
+            except ValueError as e:
+                print(f"SKIPPED {kind} at {f}:{ln}:{col} ({e})")
+                continue
+            open(path, "w").write("\n".join(src))
+            try:
+                r = subprocess.run(["go", "test", "-count=1", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
+            except subprocess.TimeoutExpired:
+                r = None
+            if r is not None and "panic: test timed out" in r.stdout + r.stderr:
+                r = None
+            if r is None:
+                src[ln - 1] = orig
+                open(path, "w").write("\n".join(src))
+                timed_out += 1
+                print(f"TIMED OUT {kind} at {f}:{ln}:{col}", flush=True)
+                continue
+            src[ln - 1] = orig
+            open(path, "w").write("\n".join(src))
+            if r.returncode != 0 and ("build failed" in r.stdout + r.stderr or "setup failed" in r.stdout + r.stderr):
+                print(f"NOT VIABLE {kind} at {f}:{ln}:{col}", flush=True)
+                continue
+            status = "LIVED" if r.returncode == 0 else "KILLED"
+            killed += r.returncode != 0
+            print(f"{status} {kind} at {f}:{ln}:{col}", flush=True)
+    print(f"{killed} killed, {timed_out} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors")
+
+
+if __name__ == "__main__":
+    main()
