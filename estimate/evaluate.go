@@ -87,13 +87,14 @@ type Interval struct {
 	Value, Low, High float64
 }
 
-// MarshalJSON writes {"value", "ci95_low", "ci95_high"}, non-finite as null.
+// MarshalJSON writes {"value", "ci95_low", "ci95_high"} rounded to 4
+// decimals (as the CSV shows them), non-finite as null.
 func (v Interval) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Value *float64 `json:"value"`
 		Low   *float64 `json:"ci95_low"`
 		High  *float64 `json:"ci95_high"`
-	}{finitePtr(v.Value), finitePtr(v.Low), finitePtr(v.High)})
+	}{roundedPtr(v.Value, 4), roundedPtr(v.Low, 4), roundedPtr(v.High, 4)})
 }
 
 // Score is how one estimator's all-up ETA fared at one progress point of

@@ -228,20 +228,23 @@ type TierStatus struct {
 	projected int     // instances a projection brings up
 }
 
-// MarshalJSON writes an infinite ETA as null.
+// MarshalJSON writes the ETA rounded to 0.1 s (as the CSV shows it), an
+// infinite one as null.
 func (t TierStatus) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Tier  int      `json:"tier"`
 		Up    int      `json:"up"`
 		Total int      `json:"total"`
 		ETAS  *float64 `json:"eta_s"`
-	}{t.Tier, t.Up, t.Total, finitePtr(t.ETAS)})
+	}{t.Tier, t.Up, t.Total, roundedPtr(t.ETAS, 1)})
 }
 
-// MarshalJSON writes infinite times (no RAM back yet, nothing that can
-// come up) as null.
+// MarshalJSON writes the figures rounded as the CSV shows them (ETAs to
+// 0.1 s, fractions to 4 decimals; t_s as given), infinite times (no RAM
+// back yet, nothing that can come up) as null.
 func (s Snapshot) MarshalJSON() ([]byte, error) {
 	type plain Snapshot
+	s.Fraction, s.RAMFraction = roundTo(s.Fraction, 4), roundTo(s.RAMFraction, 4)
 	return json.Marshal(struct {
 		plain
 		ETAAllS     *float64 `json:"eta_all_s"`
@@ -252,8 +255,23 @@ func (s Snapshot) MarshalJSON() ([]byte, error) {
 		ETA90HighS  *float64 `json:"eta_90_high_s"`
 		RAMETAAllS  *float64 `json:"ram_eta_all_s"`
 		RAMETA90S   *float64 `json:"ram_eta_90_s"`
-	}{plain(s), finitePtr(s.ETAAllS), finitePtr(s.ETAAllLowS), finitePtr(s.ETAAllHighS), finitePtr(s.ETA90S),
-		finitePtr(s.ETA90LowS), finitePtr(s.ETA90HighS), finitePtr(s.RAMETAAllS), finitePtr(s.RAMETA90S)})
+	}{plain(s), roundedPtr(s.ETAAllS, 1), roundedPtr(s.ETAAllLowS, 1), roundedPtr(s.ETAAllHighS, 1), roundedPtr(s.ETA90S, 1),
+		roundedPtr(s.ETA90LowS, 1), roundedPtr(s.ETA90HighS, 1), roundedPtr(s.RAMETAAllS, 1), roundedPtr(s.RAMETA90S, 1)})
+}
+
+// roundTo rounds v to decimals places; NaN and infinities stay.
+func roundTo(v float64, decimals int) float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	p := math.Pow10(decimals)
+	return math.Round(v*p) / p
+}
+
+// roundedPtr is v rounded to decimals places, nil (null in JSON) when v is
+// not finite.
+func roundedPtr(v float64, decimals int) *float64 {
+	return finitePtr(roundTo(v, decimals))
 }
 
 func finitePtr(v float64) *float64 {

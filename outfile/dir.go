@@ -58,12 +58,22 @@ func CheckDir(dir string, inputs ...string) error {
 	if !fi.IsDir() {
 		return pathErr(dir, nil, "is %s, not a folder blackstart can write its output into (choose another path)", article(fi.Mode()))
 	}
+	// The new folder is made beside dir and renamed over it: the folder
+	// dir is in must be writable.
+	if err := checkParent(filepath.Clean(dir)); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return classify(dir, err)
 	}
 	if len(ents) == 0 {
 		return nil
+	}
+	// The earlier report's files are removed from dir and the entries a
+	// user added moved out of it: dir must be writable too.
+	if err := writable(dir); err != nil {
+		return pathErr(dir, err, "cannot write: the folder is not writable (%s)", reason(err))
 	}
 	isReport, names, err := owned(dir)
 	if err != nil {
@@ -104,7 +114,7 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	}
 	clean := filepath.Clean(dir)
 	parent := filepath.Dir(clean)
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(clean)+".tmp-")
+	tmp, err := tracked(func() (string, error) { return os.MkdirTemp(parent, "."+filepath.Base(clean)+".tmp-") })
 	if err != nil {
 		return classify(dir, err)
 	}
@@ -113,6 +123,7 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 		if !ok {
 			os.RemoveAll(tmp) // holds only what fill wrote
 		}
+		untrack(tmp)
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return classify(dir, err)
@@ -167,10 +178,13 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	// Swap: the earlier report is moved aside, the new one in place, then
 	// the entries the user added are moved into the new one and the
 	// earlier report's own files removed. Nothing else is ever removed.
+	// An interrupt waits for the two renames (RemoveTemps takes the lock).
+	temps.Lock()
 	old := ""
 	if exists(clean) {
 		old = tmp + ".old"
 		if err := os.Rename(clean, old); err != nil {
+			temps.Unlock()
 			return classify(dir, err)
 		}
 	}
@@ -178,9 +192,12 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 		if old != "" {
 			os.Rename(old, clean)
 		}
+		temps.Unlock()
 		return classify(dir, err)
 	}
 	ok = true
+	delete(temps.paths, tmp)
+	temps.Unlock()
 	if old == "" {
 		return nil
 	}

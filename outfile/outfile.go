@@ -19,8 +19,63 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
+
+// temps holds the temporary files and folders of the writes under way, so
+// that an interrupted command removes them (RemoveTemps) rather than leave
+// them beside its outputs. The lock is also held while a folder is swapped
+// in place, so that an interrupt waits for the swap to complete.
+var temps struct {
+	sync.Mutex
+	paths   map[string]bool
+	stopped bool // RemoveTemps ran: no new temporary entry
+}
+
+// errInterrupted is returned by a write begun after RemoveTemps.
+var errInterrupted = errors.New("interrupted")
+
+// tracked makes a temporary entry with create and records it, under the
+// lock, so that an interrupt never finds it made but not recorded.
+func tracked(create func() (string, error)) (string, error) {
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.stopped {
+		return "", errInterrupted
+	}
+	p, err := create()
+	if err != nil {
+		return "", err
+	}
+	if temps.paths == nil {
+		temps.paths = map[string]bool{}
+	}
+	temps.paths[p] = true
+	return p, nil
+}
+
+func untrack(p string) {
+	temps.Lock()
+	defer temps.Unlock()
+	delete(temps.paths, p)
+}
+
+// RemoveTemps removes the temporary files and folders of the writes under
+// way and returns how many there were; the destinations stay as they were.
+// A command interrupted by a signal calls it before it exits. Writes must
+// not continue after it.
+func RemoveTemps() int {
+	temps.Lock()
+	defer temps.Unlock()
+	temps.stopped = true
+	n := len(temps.paths)
+	for p := range temps.paths {
+		os.RemoveAll(p)
+		delete(temps.paths, p)
+	}
+	return n
+}
 
 // PathError is a problem with an output path that the user caused and can
 // fix; the command reports it with exit code 2. Path is the path as given.
@@ -137,7 +192,8 @@ func Check(path string, inputs ...string) error {
 	return checkParent(path)
 }
 
-// checkParent requires the directory path will be written in to exist.
+// checkParent requires the directory path will be written in to exist and
+// to be writable.
 func checkParent(path string) error {
 	dir := filepath.Dir(path)
 	di, err := os.Stat(dir)
@@ -150,6 +206,11 @@ func checkParent(path string) error {
 	if !di.IsDir() {
 		return pathErr(path, nil, "cannot write: %s is not a directory", dir)
 	}
+	// A read-only directory is found here, before any work, not when the
+	// output is created at the end.
+	if err := writable(dir); err != nil {
+		return pathErr(path, err, "cannot write: the directory %s is not writable (%s)", dir, reason(err))
+	}
 	return nil
 }
 
@@ -161,16 +222,24 @@ func Write(path string, inputs []string, write func(io.Writer) error) error {
 	if err := Check(path, inputs...); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	var f *os.File
+	tmp, err := tracked(func() (string, error) {
+		var err error
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+		if err != nil {
+			return "", err
+		}
+		return f.Name(), nil
+	})
 	if err != nil {
 		return classify(path, err)
 	}
-	tmp := f.Name()
 	done := false
 	defer func() {
 		if !done {
 			os.Remove(tmp)
 		}
+		untrack(tmp)
 	}()
 	if err := write(f); err != nil {
 		f.Close()

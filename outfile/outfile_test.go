@@ -186,3 +186,64 @@ func TestCheckDirRefuses(t *testing.T) {
 		t.Error("the foreign folder was touched")
 	}
 }
+
+// TestRemoveTemps: an interrupt during a write (RemoveTemps, as the
+// command's signal handler calls it) removes the temporary file or folder
+// and leaves the destination as it was.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.html")
+	os.WriteFile(out, []byte("old"), 0o644)
+	stop := errors.New("interrupted")
+	err := Write(out, nil, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		if n := RemoveTemps(); n != 1 {
+			t.Errorf("RemoveTemps during a write removed %d entries, want 1", n)
+		}
+		return stop
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("got %v", err)
+	}
+	// After the interrupt no write begins (the command is exiting).
+	if err := Write(filepath.Join(dir, "late.html"), nil, writeString("x")); err == nil {
+		t.Error("a write after RemoveTemps succeeded")
+	}
+	temps.Lock()
+	temps.stopped = false // the rest of the test interrupts a report
+	temps.Unlock()
+	pm := filepath.Join(dir, "pm")
+	if err := WriteDir(pm, nil, fill("index.html")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pm, "notes.txt"), []byte("mine"), 0o644)
+	err = WriteDir(pm, nil, func(tmp string) ([]string, error) {
+		os.WriteFile(filepath.Join(tmp, "index.html"), []byte("new"), 0o644)
+		if n := RemoveTemps(); n != 1 {
+			t.Errorf("RemoveTemps during a report removed %d entries, want 1", n)
+		}
+		if _, err := os.Stat(tmp); err == nil {
+			t.Error("the report's temporary folder is still there")
+		}
+		return nil, stop
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("got %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Errorf("%d entries in the folder, want out.html and pm only", len(ents))
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old" {
+		t.Errorf("out.html = %q, want it as it was", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(pm, "notes.txt")); string(b) != "mine" {
+		t.Errorf("pm/notes.txt = %q", b)
+	}
+	if RemoveTemps() != 0 {
+		t.Error("entries left tracked after the writes returned")
+	}
+	temps.Lock()
+	temps.stopped = false
+	temps.Unlock()
+}

@@ -835,7 +835,11 @@ func (c *Cluster) whyNot(pool []int32, i int, u *usage) string {
 	})
 	parts := make([]string, len(list))
 	for k, e := range list {
-		parts[k] = fmt.Sprintf("%d nodes: %s", e.v, e.k)
+		noun := "nodes"
+		if e.v == 1 {
+			noun = "node"
+		}
+		parts[k] = fmt.Sprintf("%d %s: %s", e.v, noun, e.k)
 	}
 	return reasonNoNodes + " (" + strings.Join(parts, "; ") + ")"
 }

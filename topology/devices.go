@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -537,6 +538,21 @@ func (b *builder) dist(r *rawDist, a at, id string, report bool) Dist {
 		need("mean_s")
 	default:
 		errorf("dist", "dist must be fixed, uniform, lognormal or exponential, got %q", kind)
+	}
+	// The mean, bounded (in logarithms: a lognormal's can pass 1e300).
+	switch {
+	case kind == "lognormal" && d.MedianS > 0 && d.P90S > d.MedianS:
+		sigma := math.Log(d.P90S/d.MedianS) / 1.2815515655446004 // z of the 90th percentile
+		if lnMean := math.Log(d.MedianS) + sigma*sigma/2; lnMean > math.Log(MaxStartMeanS) {
+			errorf("p90_s", "a lognormal start with median_s = %g s and p90_s = %g s has a mean of %.3g s, more than %g s (115 days): bring p90_s closer to median_s",
+				d.MedianS, d.P90S, math.Exp(lnMean), float64(MaxStartMeanS))
+		}
+	case kind == "fixed" && d.S > MaxStartMeanS:
+		errorf("s", "s = %g s is more than %g s (115 days)", d.S, float64(MaxStartMeanS))
+	case kind == "uniform" && (d.MinS+d.MaxS)/2 > MaxStartMeanS:
+		errorf("max_s", "a uniform start from %g s to %g s has a mean of %g s, more than %g s (115 days)", d.MinS, d.MaxS, (d.MinS+d.MaxS)/2, float64(MaxStartMeanS))
+	case kind == "exponential" && d.MeanS > MaxStartMeanS:
+		errorf("mean_s", "mean_s = %g s is more than %g s (115 days)", d.MeanS, float64(MaxStartMeanS))
 	}
 	return d
 }

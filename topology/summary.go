@@ -1,6 +1,9 @@
 package topology
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // ProtectedBy returns the index of the nearest protective device (an element
 // with a trip standard) at or above element e, following the preferred input
@@ -98,7 +101,7 @@ type RackSummary struct {
 type FeedSummary struct {
 	ID               string  `json:"id"`
 	Kind             string  `json:"kind"`
-	VoltageV         float64 `json:"voltage_v"`
+	VoltageV         float64 `json:"voltage_v"` // V, rounded to 3 decimals as power load's
 	Phases           int     `json:"phases"`
 	Breaker          string  `json:"breaker"` // protective device, "" if none
 	RatingA          float64 `json:"rating_a"`
@@ -131,7 +134,7 @@ func Summarize(m *Model) Summary {
 	row := func(i int32) *FeedSummary {
 		if feedRow[i] == 0 {
 			e := &m.Elements[i]
-			f := FeedSummary{ID: e.ID, Kind: e.Kind.String(), VoltageV: e.VoltageV, Phases: e.Phases}
+			f := FeedSummary{ID: e.ID, Kind: e.Kind.String(), VoltageV: math.Round(e.VoltageV*1000) / 1000, Phases: e.Phases}
 			if b := m.ProtectedBy(int(i)); b >= 0 {
 				be := &m.Elements[b]
 				f.Breaker, f.RatingA, f.Standard = be.ID, be.RatingA, be.Standard.String()

@@ -216,7 +216,8 @@ func bindWords(b *power.Binding) string {
 func headroomTable(w io.Writer, rep power.HeadroomReport, feeds bool) {
 	fmt.Fprintf(w, "N-1-safe headroom, basis %s: every limited element within its limit in its failover case.\n", rep.Basis)
 	if rep.UnsafeRacks > 0 {
-		fmt.Fprintf(w, "%d of %d racks are NOT N-1-safe now: 0 W headroom until they are rebalanced.\n", rep.UnsafeRacks, len(rep.Racks))
+		fmt.Fprintf(w, "%d of %s %s NOT N-1-safe now: 0 W headroom until %s rebalanced.\n", rep.UnsafeRacks, count(len(rep.Racks), "rack", "racks"),
+			plural(rep.UnsafeRacks, "is", "are"), plural(rep.UnsafeRacks, "it is", "they are"))
 	}
 	if rep.DeviceModel != "" {
 		fmt.Fprintf(w, "Device model %s, %s each", rep.DeviceModel, fw(rep.DeviceW))

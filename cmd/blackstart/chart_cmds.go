@@ -597,15 +597,16 @@ func reportAction(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		rep.Plan = append(rep.Plan, fmt.Sprintf("planned makespan %s against a lower bound of %s: %.2f× (%d instances, %d unplaced)",
-			durS(p.MakespanS), durS(p.LowerBoundS), ratio(p.MakespanS, p.LowerBoundS), len(p.Assign), len(p.Unplaced)))
+		rep.Plan = append(rep.Plan, fmt.Sprintf("planned makespan %s against a lower bound of %s: %.2f× (%s, %d unplaced)",
+			durS(p.MakespanS), durS(p.LowerBoundS), ratio(p.MakespanS, p.LowerBoundS), count(len(p.Assign), "instance", "instances"), len(p.Unplaced)))
 		for _, pol := range []string{placement.PolicyPlan, placement.PolicyStale} {
 			res, err := in.simulate(pol, nil)
 			if err != nil {
 				return err
 			}
-			rep.Plan = append(rep.Plan, fmt.Sprintf("%s, simulated (seed %d): all up at %s, %.2f× its lower bound on the drawn durations; %d timeouts, %d retries, peak %d concurrent starts on %s (c = %d)",
-				pol, res.Seed, durS(res.MakespanS), ratio(res.MakespanS, res.LowerBoundS), res.Timeouts, res.Retries, res.PeakConcurrent, res.PeakNode, res.PeakC))
+			rep.Plan = append(rep.Plan, fmt.Sprintf("%s, simulated (seed %d): all up at %s, %.2f× its lower bound on the drawn durations; %s, %s, peak %s on %s (c = %d)",
+				pol, res.Seed, durS(res.MakespanS), ratio(res.MakespanS, res.LowerBoundS), count(res.Timeouts, "timeout", "timeouts"), count(res.Retries, "retry", "retries"),
+				count(res.PeakConcurrent, "concurrent start", "concurrent starts"), res.PeakNode, res.PeakC))
 		}
 		if runs := c.Int("runs"); runs > 0 {
 			acc, err := estimate.Evaluate(in.cluster(), p, estimate.EvaluateOptions{Runs: runs, Seed: c.Uint64("seed"),
@@ -646,7 +647,7 @@ func reportAction(c *cli.Context) error {
 		}
 		return &exitError{code: exitInternal, err: fmt.Errorf("report: %v", err)}
 	}
-	fmt.Fprintf(c.App.Writer, "wrote %s/index.html and %d charts\n", strings.TrimSuffix(out, "/"), len(rep.Charts))
+	fmt.Fprintf(c.App.Writer, "wrote %s/index.html and %s\n", strings.TrimSuffix(out, "/"), count(len(rep.Charts), "chart", "charts"))
 	return nil
 }
 

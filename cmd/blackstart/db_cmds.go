@@ -148,7 +148,12 @@ func dbCommand() *cli.Command {
 		Description: `One SQLite file keeps every revision of each model: --db FILE, else $BLACKSTART_DB,
 else ./blackstart.db. Commands that only read never create it. A revision is
 named @N (the Nth of the model), @-K (K before the latest) or by a prefix of
-its hash (4 hex digits or more); the default is the latest. See docs/store.md.`,
+its hash (4 hex digits or more); the default is the latest. See docs/store.md.
+
+Examples:
+   blackstart db commit --db site.db -m "first version" examples/small-dc/power.toml
+   blackstart db log --db site.db
+   blackstart db checkout --db site.db @1 -o small-dc-v1`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "commit",
@@ -170,15 +175,19 @@ Example:
 				Action:       dbCommit,
 			},
 			{
-				Name:         "log",
-				Usage:        "the revisions of a model, newest first",
+				Name:  "log",
+				Usage: "the revisions of a model, newest first",
+				Description: `Example:
+   blackstart db log --db site.db --model small-dc`,
 				Flags:        []cli.Flag{dbFlag(), modelFlag(), format()},
 				OnUsageError: usageError,
 				Action:       dbLog,
 			},
 			{
-				Name:         "models",
-				Usage:        "the models of the database",
+				Name:  "models",
+				Usage: "the models of the database",
+				Description: `Example:
+   blackstart db models --db site.db`,
 				Flags:        []cli.Flag{dbFlag(), format()},
 				OnUsageError: usageError,
 				Action:       dbModels,
@@ -188,16 +197,23 @@ Example:
 				Usage:     "print a revision's files, byte for byte",
 				ArgsUsage: "[REV]",
 				Description: `A revision of one file prints that file; with several, each is preceded by a
-line "==> NAME <==" unless --file picks one.`,
+line "==> NAME <==" unless --file picks one.
+
+Examples:
+   blackstart db show --db site.db @-1
+   blackstart db show --db site.db --model small-dc --file power.toml @2`,
 				Flags:        []cli.Flag{dbFlag(), modelFlag(), &cli.StringFlag{Name: "file", Usage: "print only this file of the revision"}},
 				OnUsageError: usageError,
 				Action:       dbShow,
 			},
 			{
-				Name:         "checkout",
-				Usage:        "write a revision's files into a new directory",
-				ArgsUsage:    "[REV] -o DIR",
-				Description:  `DIR must not exist, or be empty; it is filled beside and moved in place when complete.`,
+				Name:      "checkout",
+				Usage:     "write a revision's files into a new directory",
+				ArgsUsage: "[REV] -o DIR",
+				Description: `DIR must not exist, or be empty; it is filled beside and moved in place when complete.
+
+Example:
+   blackstart db checkout --db site.db @1 -o small-dc-v1`,
 				Flags:        []cli.Flag{dbFlag(), modelFlag(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "directory to create (required)"}},
 				OnUsageError: usageError,
 				Action:       dbCheckout,
@@ -207,7 +223,10 @@ line "==> NAME <==" unless --file picks one.`,
 				Usage:     "write a checked, consistent copy of the database to a new file",
 				ArgsUsage: "FILE",
 				Description: `The copy is made with VACUUM INTO while the database stays in use, checked
-(as db check) and only then put at FILE, which must not exist.`,
+(as db check) and only then put at FILE, which must not exist.
+
+Example:
+   blackstart db backup --db site.db site-backup.db`,
 				Flags:        []cli.Flag{dbFlag(), &cli.BoolFlag{Name: "skip-models", Usage: "do not load every revision while checking the copy"}},
 				OnUsageError: usageError,
 				Action:       dbBackup,
@@ -219,7 +238,10 @@ line "==> NAME <==" unless --file picks one.`,
 				Description: `FILE is copied, migrated to this version and checked (as db check); a copy
 with any problem is refused (exit 2) and nothing changes. The database it
 replaces is kept beside it, renamed DB.before-restore-XXXX. Stop other
-blackstart processes using the database first.`,
+blackstart processes using the database first.
+
+Example:
+   blackstart db restore --db site.db site-backup.db`,
 				Flags:        []cli.Flag{dbFlag(), &cli.BoolFlag{Name: "skip-models", Usage: "do not load every revision while checking"}},
 				OnUsageError: usageError,
 				Action:       dbRestore,
@@ -229,7 +251,10 @@ blackstart processes using the database first.`,
 				Usage: "SQLite's integrity check and the store's own invariants",
 				Description: `Runs PRAGMA integrity_check and foreign_key_check, then every invariant of
 docs/store.md (hashes of blobs and revisions, parent chains ending at a root,
-the schema, every revision loading as a model). Exit 2 when any fails.`,
+the schema, every revision loading as a model). Exit 2 when any fails.
+
+Example:
+   blackstart db check --db site.db`,
 				Flags:        []cli.Flag{dbFlag(), formatFlag("table", "json"), &cli.BoolFlag{Name: "skip-models", Usage: "do not load every revision (the slow part)"}},
 				OnUsageError: usageError,
 				Action:       dbCheck,
@@ -594,7 +619,7 @@ func dbBackup(c *cli.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	fmt.Fprintf(c.App.Writer, "backed up %s to %s: %d models, %d revisions, checked\n", db.Path(), dst, rep.Models, rep.Revisions)
+	fmt.Fprintf(c.App.Writer, "backed up %s to %s: %s, %s, checked\n", db.Path(), dst, count(rep.Models, "model", "models"), count(rep.Revisions, "revision", "revisions"))
 	return nil
 }
 
@@ -614,7 +639,7 @@ func dbRestore(c *cli.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
-	fmt.Fprintf(c.App.Writer, "restored %s from %s: %d models, %d revisions, checked\n", dst, src, rep.Models, rep.Revisions)
+	fmt.Fprintf(c.App.Writer, "restored %s from %s: %s, %s, checked\n", dst, src, count(rep.Models, "model", "models"), count(rep.Revisions, "revision", "revisions"))
 	if aside != "" {
 		fmt.Fprintf(c.App.Writer, "the database it replaced is kept as %s\n", aside)
 	}

@@ -332,7 +332,7 @@ func TestDBBackupRestore(t *testing.T) {
 	mustRun(t, exitOK, "db", "commit", "-m", "one", incident)
 	bk := filepath.Join(dir, "backup.db")
 	out := mustRun(t, exitOK, "db", "backup", bk)
-	if !strings.Contains(out, "1 models, 1 revisions, checked") {
+	if !strings.Contains(out, "1 model, 1 revision, checked") {
 		t.Errorf("db backup printed %q", out)
 	}
 	before, _ := os.ReadFile(bk)

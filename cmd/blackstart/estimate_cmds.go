@@ -163,7 +163,7 @@ func estimatePlan(c *cli.Context) error {
 		}
 		tw.Flush()
 		if e.NeverUp > 0 {
-			fmt.Fprintf(w, "\nup to %d instances never came up in a run (given up after their attempts)\n", e.NeverUp)
+			fmt.Fprintf(w, "\nup to %s never came up in a run (given up after their attempts)\n", count(e.NeverUp, "instance", "instances"))
 		}
 	}
 	if err != nil {
@@ -296,7 +296,7 @@ func liveTable(w io.Writer, s estimate.Snapshot) {
 	}
 	tw.Flush()
 	if len(s.StaleNodes) > 0 {
-		fmt.Fprintf(w, "\nnodes that stopped reporting: %s (%d instances at risk, not projected)\n", listOrNone(s.StaleNodes), s.AtRisk)
+		fmt.Fprintf(w, "\nnodes that stopped reporting: %s (%s at risk, not projected)\n", listOrNone(s.StaleNodes), count(s.AtRisk, "instance", "instances"))
 	}
 }
 
@@ -320,7 +320,7 @@ func estimateEvaluate(c *cli.Context) error {
 	w := bufio.NewWriter(c.App.Writer)
 	switch format {
 	case "json":
-		err = writeJSON(w, roundEvaluation(ev))
+		err = writeJSON(w, ev) // Interval writes its figures rounded as the CSV
 	case "csv":
 		cw := csv.NewWriter(w)
 		head := []string{"scenario", "estimator", "point", "progress", "samples"}
@@ -405,25 +405,4 @@ func readEvents(path string, f *os.File, cl *placement.Cluster, o events.Options
 		return nil, badInput("cannot read events: %v", err)
 	}
 	return evs, err
-}
-
-// roundEvaluation rounds the scores' figures to 4 decimals, as the CSV
-// shows them; NaN and infinity stay (null in JSON).
-func roundEvaluation(ev *estimate.Evaluation) *estimate.Evaluation {
-	out := *ev
-	out.Scores = append([]estimate.Score(nil), ev.Scores...)
-	r := func(v *float64) {
-		if !math.IsNaN(*v) && !math.IsInf(*v, 0) {
-			*v = analysis.Round4(*v)
-		}
-	}
-	for k := range out.Scores {
-		s := &out.Scores[k]
-		for _, iv := range []*estimate.Interval{&s.MedianAbsError, &s.P90AbsError, &s.MedianSignedError, &s.Coverage} {
-			r(&iv.Value)
-			r(&iv.Low)
-			r(&iv.High)
-		}
-	}
-	return &out
 }

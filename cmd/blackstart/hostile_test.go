@@ -54,7 +54,9 @@ func binary(t *testing.T) string {
 }
 
 // hostileCase is one hostile input: files to lay out in a fresh folder
-// (name → content; "@fifo", "@dir" and "@link:TARGET" make special files,
+// (name → content; "@fifo", "@dir", "@rodir" (a read-only folder) and
+// "@link:TARGET" make special files, "@ro" makes a folder laid out by the
+// other entries read-only,
 // "@netbox N" a generated NetBox inventory of N racks, "@db" a history
 // database),
 // the command line (run in that folder; "$R" is the repository root), the
@@ -71,6 +73,10 @@ type hostileCase struct {
 	stdout func(t *testing.T, out string)
 	// timeout, when set, replaces the two minutes a case may run.
 	timeout time.Duration
+	// unprivileged runs the case as user nobody when the suite runs as
+	// root, so that a read-only folder ("@rodir") refuses it as it refuses
+	// a user.
+	unprivileged bool
 }
 
 const incidentPath = "$R/examples/incident-2019.toml"
@@ -153,6 +159,7 @@ func hostileCases() []hostileCase {
 	model("dependency cycle", withMini("[[service]]\nid = \"a\"\ndepends_on = [\"b\"]\n[[service]]\nid = \"b\"\ndepends_on = [\"a\"]\n"), "m.toml:", "cycle")
 	model("instances 1e9", withMini("[[service]]\nid = \"big\"\ninstances = 1000000000\n"), "m.toml:34:1:", `service "big"`, "instances must be 1 to 100000")
 	model("instances of a model", withMini("[[service]]\nid = \"w-%d\"\ncount = 6\ninstances = 100000\n"), "m.toml:", "more than 500000 instances in all")
+	model("a lognormal start with a mean of 5e151 s", withMini("[[service]]\nid = \"slow\"\nstart = { dist = \"lognormal\", median_s = 1e-6, p90_s = 1e9 }\n"), "m.toml:34:48:", `service "slow"`, "mean of 5.29e+151 s, more than 1e+07 s")
 	model("count too large", withMini("[[service]]\nid = \"w-%d\"\ncount = 2000000\n"), "m.toml:", "m.toml:", "count 2000000 is more than 1,000,000")
 	model("nested inline tables (40 KB)", "a = "+strings.Repeat("{b = ", 8000)+"1"+strings.Repeat("}", 8000), "m.toml:1:85:", "nest more than 16 deep")
 	model("nested arrays", "a = "+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), "m.toml:1:21:", "nest more than 16 deep")
@@ -316,6 +323,30 @@ func hostileCases() []hostileCase {
 	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
 	out("power place --output /dev/null", nil, args("power", "place", "--add", "x=1", "--output", "/dev/null", "m.toml"), "--output: /dev/null: is a character device")
 	out("power place --output the model", nil, args("power", "place", "--add", "x=1", "--output", "m.toml", "m.toml"), "--output: m.toml: is one of this command's inputs")
+	// A read-only folder is refused before any work: the model does not
+	// even parse, and the path is what the message names.
+	ro := func(name string, a []string, want ...string) {
+		add(hostileCase{name: "output/" + name, files: map[string]string{"m.toml": "[[rack]\n", "ro": "@rodir", "nb": "@netbox 1"}, args: a, code: exitBadInput, want: want, unprivileged: true,
+			check: func(t *testing.T, dir string) {
+				if ents, err := os.ReadDir(filepath.Join(dir, "ro")); err != nil || len(ents) > 0 {
+					t.Errorf("the read-only folder holds %d entries (%v), want none", len(ents), err)
+				}
+			}})
+	}
+	ro("-o in a read-only folder", args("chart", "headroom", "m.toml", "-o", "ro/x.html"), "ro/x.html: cannot write: the directory ro is not writable (permission denied)")
+	ro("report -o in a read-only folder", args("report", "--runs", "0", "m.toml", "-o", "ro/pm"), "ro/pm: cannot write: the directory ro is not writable (permission denied)")
+	add(hostileCase{name: "output/report -o a read-only earlier report", unprivileged: true,
+		files: map[string]string{"m.toml": "[[rack]\n", "pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm": "@ro"},
+		args:  args("report", "--runs", "0", "m.toml", "-o", "pm"), code: exitBadInput, want: []string{"pm: cannot write: the folder is not writable (permission denied)"},
+		check: func(t *testing.T, dir string) {
+			if b, err := os.ReadFile(filepath.Join(dir, "pm", "index.html")); err != nil || string(b) != "old" {
+				t.Errorf("the earlier report's index.html: %q, %v; want it kept", b, err)
+			}
+		}})
+	ro("--events-out in a read-only folder", args("plan", "simulate", "--events-out", "ro/e.csv", "m.toml"), "--events-out: ro/e.csv: cannot write: the directory ro is not writable")
+	ro("generate -o in a read-only folder", args("generate", "--racks", "2", "-o", "ro/g.toml"), "ro/g.toml: cannot write: the directory ro is not writable")
+	ro("import netbox -o in a read-only folder", args("import", "netbox", "--from", "nb", "-o", "ro/x.toml"), "ro/x.toml: cannot write: the directory ro is not writable")
+	ro("measure generate -o in a read-only folder", args("measure", "generate", "m.toml", "-o", "ro/r.csv"), "ro/r.csv: cannot write: the directory ro is not writable")
 	// db backup and restore, generate --netbox and import netbox's --from
 	// files follow the same rules.
 	out("db backup into a missing folder", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "no/such/b.db"), "no/such/b.db: cannot write: the directory no/such does not exist")
@@ -396,6 +427,9 @@ func layout(t *testing.T, dir string, files map[string]string) {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
+			if content == "@ro" {
+				continue
+			}
 			isLink := strings.HasPrefix(content, "@link:") || strings.HasPrefix(content, "@hardlink:") || strings.HasPrefix(content, "@netbox ") || content == "@db"
 			if (pass == 0) == isLink {
 				continue
@@ -404,6 +438,8 @@ func layout(t *testing.T, dir string, files map[string]string) {
 			switch {
 			case content == "@dir":
 				err = os.MkdirAll(p, 0o755)
+			case content == "@rodir":
+				err = os.MkdirAll(p, 0o555)
 			case content == "@fifo":
 				err = syscall.Mkfifo(p, 0o644)
 			case strings.HasPrefix(content, "@link:"):
@@ -431,6 +467,13 @@ func layout(t *testing.T, dir string, files map[string]string) {
 			}
 		}
 	}
+	for name, content := range files {
+		if content == "@ro" {
+			if err := os.Chmod(filepath.Join(dir, name), 0o555); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 func TestHostileInputs(t *testing.T) {
@@ -446,6 +489,12 @@ func TestHostileInputs(t *testing.T) {
 	cases := hostileCases()
 	if len(cases) < 100 {
 		t.Fatalf("%d hostile cases, want at least 100", len(cases))
+	}
+	for _, c := range cases {
+		// A refused input must be named: a case asserts the message too.
+		if c.code != exitOK && c.code != exitRisk && len(c.want) == 0 {
+			t.Errorf("%s: exit %d asserted without the message", c.name, c.code)
+		}
 	}
 	topoDir, _ := filepath.Abs("../../topology")
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -482,6 +531,20 @@ func TestHostileInputs(t *testing.T) {
 				cmd.Dir = topoDir // the goldens name the files from there
 			}
 			cmd.Env = append(os.Environ(), "BLACKSTART_CHROMIUM=/nonexistent", "BLACKSTART_ECHARTS_JS=")
+			if c.unprivileged && os.Geteuid() == 0 {
+				// As nobody: the binary's folder and the case's must be
+				// reachable, the case's own files stay as laid out.
+				for _, d := range []string{filepath.Dir(bin), filepath.Dir(dir)} {
+					if err := os.Chmod(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := os.Chmod(dir, 0o777); err != nil { // writable: only what the case makes read-only is
+					t.Fatal(err)
+				}
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+				cmd.Env = append(cmd.Env, "HOME="+dir)
+			}
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()

@@ -23,8 +23,11 @@ import (
 
 func importCommand() *cli.Command {
 	return &cli.Command{
-		Name:         "import",
-		Usage:        "bring an inventory in as a blackstart model",
+		Name:      "import",
+		Usage:     "bring an inventory in as a blackstart model",
+		UsageText: "blackstart import netbox [options] -o MODEL.toml",
+		Description: `Example:
+   blackstart import netbox --url https://netbox.example.com --token-file ~/.netbox-token -o dc1.toml`,
 		OnUsageError: usageError,
 		Action:       group,
 		Subcommands: []*cli.Command{{
@@ -354,6 +357,6 @@ func generateNetBox(c *cli.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %d racks × %d servers into %s\n", o.Racks, per, dir)
+	fmt.Fprintf(c.App.Writer, "wrote a NetBox inventory of %s × %s into %s\n", count(o.Racks, "rack", "racks"), count(per, "server", "servers"), dir)
 	return nil
 }

@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"blackstart/outfile"
 	"blackstart/topology"
@@ -37,6 +39,7 @@ const (
 
 func main() {
 	boundHeap()
+	removeTempsOnInterrupt()
 	// BLACKSTART_CPUPROFILE=FILE writes a CPU profile of the whole run
 	// (a diagnostic for measuring the commands, not a user feature).
 	if p := os.Getenv("BLACKSTART_CPUPROFILE"); p != "" && outfile.Check(p) == nil {
@@ -51,6 +54,26 @@ func main() {
 		}
 	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// removeTempsOnInterrupt makes an interrupt (Ctrl-C, SIGTERM) remove the
+// temporary files of the outputs being written before blackstart exits
+// (128 + the signal), so that nothing is left beside them; the outputs
+// themselves stay as they were. serve replaces it with its own graceful
+// shutdown.
+func removeTempsOnInterrupt() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		outfile.RemoveTemps()
+		fmt.Fprintln(os.Stderr, "blackstart: interrupted; no output was changed")
+		code := 130
+		if sig, ok := s.(syscall.Signal); ok {
+			code = 128 + int(sig)
+		}
+		os.Exit(code)
+	}()
 }
 
 // exitError carries an exit code with the message printed on stderr.

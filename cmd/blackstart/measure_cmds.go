@@ -68,6 +68,11 @@ func measureCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "measured loads: import PDU and meter readings into a database, prune old ones",
+		UsageText:    "blackstart measure import|generate|prune [options] ...",
+		Description: `Examples:
+   blackstart measure import --db site.db examples/small-dc/readings.csv
+   blackstart measure generate examples/small-dc/power.toml -o readings.csv
+   blackstart measure prune --db site.db`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "import",
@@ -181,8 +186,8 @@ func measureImport(c *cli.Context) error {
 			if res.PastRetention > 0 {
 				past = fmt.Sprintf(", %d older than the raw retention (rolled up only)", res.PastRetention)
 			}
-			fmt.Fprintf(w, "%s: %d readings (%d values) of %d series, %s .. %s, checked against %s%s: %d added, %d already stored%s\n",
-				res.File, res.Readings, res.Values, res.Series, utc(res.FirstMS), utc(res.LastMS), res.Model, res.Revision, res.Added, res.Duplicates, past)
+			fmt.Fprintf(w, "%s: %s (%s) of %d series, %s .. %s, checked against %s%s: %d added, %d already stored%s\n",
+				res.File, count(res.Readings, "reading", "readings"), count(res.Values, "value", "values"), res.Series, utc(res.FirstMS), utc(res.LastMS), res.Model, res.Revision, res.Added, res.Duplicates, past)
 		}
 	}
 	if format == "json" {

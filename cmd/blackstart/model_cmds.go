@@ -115,8 +115,8 @@ func writeSummary(out io.Writer, s topology.Summary) {
 		count(e["source"], "source", "sources"), e["ups"], count(e["panel"], "panel", "panels"), count(e["breaker"], "breaker", "breakers"),
 		count(e["circuit"], "circuit", "circuits"), count(e["ats"], "transfer switch", "transfer switches"),
 		count(e["rack_pdu"], "rack PDU", "rack PDUs"), count(e["bank"], "bank", "banks"))
-	fmt.Fprintf(out, "racks: %d   device models: %d   devices: %d   services: %d (%d instances, %d tiers)\n",
-		s.Racks, s.DeviceModels, s.Devices, s.Services, s.Instances, s.Tiers)
+	fmt.Fprintf(out, "racks: %d   device models: %d   devices: %d   services: %d (%s, %s)\n",
+		s.Racks, s.DeviceModels, s.Devices, s.Services, count(s.Instances, "instance", "instances"), count(s.Tiers, "tier", "tiers"))
 	fmt.Fprintf(out, "total draw: nameplate %s, typical %s\n\n", total(s.TotalNameplateW), total(s.TotalTypicalW))
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)

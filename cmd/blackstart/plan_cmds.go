@@ -167,12 +167,12 @@ func planTable(w io.Writer, p planJSON, top int) {
 	tw.Flush()
 	if len(p.TimeoutRisk) > 0 {
 		worst := p.TimeoutRisk[0]
-		fmt.Fprintf(w, "\n%d services can outlast their start timeout even on an idle node (expected %.1f timeouts whatever the placement);\n"+
+		fmt.Fprintf(w, "\n%s even on an idle node (expected %.1f timeouts whatever the placement);\n"+
 			"worst: %s, %.2f %% of starts exceed %s — lengthen the timeout or shorten the start\n",
-			len(p.TimeoutRisk), p.ExpectedTimeouts, worst.Service, 100*worst.Probability, dur(secs(worst.TimeoutS)))
+			plural(len(p.TimeoutRisk), "1 service can outlast its start timeout", fmt.Sprintf("%d services can outlast their start timeout", len(p.TimeoutRisk))), p.ExpectedTimeouts, worst.Service, 100*worst.Probability, dur(secs(worst.TimeoutS)))
 	}
 	if len(p.Unplaced) > 0 {
-		fmt.Fprintf(w, "\n%d instances cannot be placed:\n", len(p.Unplaced))
+		fmt.Fprintf(w, "\n%s:\n", plural(len(p.Unplaced), "1 instance cannot be placed", fmt.Sprintf("%d instances cannot be placed", len(p.Unplaced))))
 		for k, u := range p.Unplaced {
 			if top > 0 && k == top {
 				fmt.Fprintf(w, "  … %d more\n", len(p.Unplaced)-top)

@@ -31,6 +31,14 @@ func powerCommand() *cli.Command {
 		Action:       group,
 		OnUsageError: usageError,
 		Usage:        "load flow, N-1 failover sweep and cascade simulation",
+		UsageText:    "blackstart power load|failover|gap|headroom|place|balance [options] MODEL.toml [MORE.toml...]",
+		Description: `Examples:
+   blackstart power load examples/incident-2019.toml
+   blackstart power failover examples/small-dc/power.toml
+   blackstart power headroom examples/small-dc/power.toml
+   blackstart power place --add poweredge-r640=4 examples/small-dc/power.toml
+   blackstart power balance examples/incident-2019.toml
+   blackstart power gap --db site.db --window 30d`,
 		Subcommands: append([]*cli.Command{
 			{
 				Name:      "load",
@@ -488,10 +496,11 @@ func darkLine(d power.Dark) string {
 	if len(d.Devices) == 0 && len(d.Elements) == 0 {
 		return "nothing"
 	}
-	s := fmt.Sprintf("%d elements, %d %s, %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"), len(d.Instances))
+	elements, instances := count(len(d.Elements), "element", "elements"), count(len(d.Instances), "workload instance", "workload instances")
+	s := fmt.Sprintf("%s, %d %s, %s", elements, len(d.Devices), plural(len(d.Devices), "device", "devices"), instances)
 	if len(d.Devices) > 0 {
-		s = fmt.Sprintf("%d elements, %d %s (%s), %d workload instances", len(d.Elements), len(d.Devices), plural(len(d.Devices), "device", "devices"),
-			power.Cut(d.Devices, 8), len(d.Instances))
+		s = fmt.Sprintf("%s, %d %s (%s), %s", elements, len(d.Devices), plural(len(d.Devices), "device", "devices"),
+			power.Cut(d.Devices, 8), instances)
 	}
 	if len(d.Racks) > 0 {
 		s += "; " + plural(len(d.Racks), "rack ", "racks ") + power.Cut(d.Racks, 8)
@@ -501,10 +510,10 @@ func darkLine(d power.Dark) string {
 
 func scenarioTable(w io.Writer, sc power.Scenario) {
 	fmt.Fprintf(w, "scenario: failure of %s — outcome %s\n", strings.Join(sc.Failed, " + "), outcomeWords(sc))
-	fmt.Fprintf(w, "worst case (every element that may trip trips at the earliest time of its band): %d %s, %d devices dark\n",
-		sc.Tripped, plural(sc.Tripped, "trip", "trips"), len(sc.Dark.Devices))
-	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %d devices dark\n",
-		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), len(sc.Certain.Dark.Devices))
+	fmt.Fprintf(w, "worst case (every element that may trip trips at the earliest time of its band): %d %s, %s dark\n",
+		sc.Tripped, plural(sc.Tripped, "trip", "trips"), count(len(sc.Dark.Devices), "device", "devices"))
+	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %s dark\n",
+		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), count(len(sc.Certain.Dark.Devices), "device", "devices"))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "T\tELEMENT\tEVENT\tLOAD BEFORE → AFTER\tNOTE")

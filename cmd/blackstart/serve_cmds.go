@@ -77,6 +77,7 @@ func serveAction(c *cli.Context) error {
 		return err
 	}
 	defer db.Close()
+	signal.Reset(syscall.SIGINT, syscall.SIGTERM) // the graceful shutdown below, not main's exit
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if !server.IsLoopback(addr) {
@@ -118,11 +119,18 @@ func tokenCommand() *cli.Command {
 		OnUsageError: usageError,
 		Description: `A token is printed once, when it is made: bst_<id>_<secret>. The database keeps
 only an HMAC-SHA256 of the secret. Scopes: read (GET routes), ingest (read and
-measurements), write (read and commits), admin (everything, the audit log).`,
+measurements), write (read and commits), admin (everything, the audit log).
+
+Examples:
+   blackstart token create --db site.db --scope read --name dashboard
+   blackstart token list --db site.db
+   blackstart token revoke --db site.db ae2606443d65`,
 		Subcommands: []*cli.Command{
 			{
 				Name:  "create",
 				Usage: "make a token and print its secret (once)",
+				Description: `Example:
+   blackstart token create --db site.db --scope ingest --expires 90d --name pdu-poller`,
 				Flags: []cli.Flag{dbFlag(),
 					&cli.StringFlag{Name: "scope", Usage: "read, write, ingest or admin (required)"},
 					&cli.StringFlag{Name: "expires", Usage: "lifetime, e.g. 90d, 12h (default: never)"},
@@ -131,15 +139,19 @@ measurements), write (read and commits), admin (everything, the audit log).`,
 				Action:       tokenCreate,
 			},
 			{
-				Name:         "list",
-				Usage:        "the tokens: id, scope, name, created, expires, revoked",
+				Name:  "list",
+				Usage: "the tokens: id, scope, name, created, expires, revoked",
+				Description: `Example:
+   blackstart token list --db site.db --format json`,
 				Flags:        []cli.Flag{dbFlag(), formatFlag("table", "json")},
 				OnUsageError: usageError,
 				Action:       tokenList,
 			},
 			{
-				Name:         "revoke",
-				Usage:        "revoke a token by its id",
+				Name:  "revoke",
+				Usage: "revoke a token by its id",
+				Description: `Example:
+   blackstart token revoke --db site.db ae2606443d65`,
 				ArgsUsage:    "ID",
 				Flags:        []cli.Flag{dbFlag()},
 				OnUsageError: usageError,

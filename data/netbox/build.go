@@ -941,7 +941,8 @@ func (b *build) run() (*Result, error) {
 				for _, o := range noInlet {
 					outletWhy[o.ID] = fmt.Sprintf("%s: the outlet names no inlet, and the PDU has %d fed inlets", label, len(fedInlets))
 				}
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d outlets name no inlet among %d fed inlets; their PSUs are unfed", label, len(noInlet), len(fedInlets)))
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %s no inlet among %d fed inlets; %s unfed", label,
+					plural(len(noInlet), "1 outlet names", fmt.Sprintf("%d outlets name", len(noInlet))), len(fedInlets), plural(len(noInlet), "its PSU is", "their PSUs are")))
 				continue
 			}
 			unit(d, pid, label, []string{circuitOf[f0.ID], circuitOf[f1.ID]}, []*Feed{f0, f1}, noInlet, "outlets that name no inlet, switched between the first two")
@@ -1196,8 +1197,9 @@ func (b *build) run() (*Result, error) {
 	b.fixDefaultCounts(len(keptFeeds), devices2)
 	sort.Strings(rep.UpstreamElements)
 	rep.UpstreamElements = dedupe(rep.UpstreamElements)
-	rep.Headline = fmt.Sprintf("%d feeds (%d uncabled), %d racks, %d PDUs, %d devices; %d PSUs with no path to a feed, %d ports without a draw figure, %d objects skipped",
-		len(keptFeeds), len(rep.UncabledFeeds), len(keptRacks), pduCount, devices2, len(rep.UnfedPSUs), len(rep.PortsWithoutDraw), len(rep.Skipped))
+	rep.Headline = fmt.Sprintf("%s (%d uncabled), %s, %s, %s; %s with no path to a feed, %s without a draw figure, %s skipped",
+		counted(len(keptFeeds), "feed"), len(rep.UncabledFeeds), counted(len(keptRacks), "rack"), counted(pduCount, "PDU"), counted(devices2, "device"),
+		counted(len(rep.UnfedPSUs), "PSU"), counted(len(rep.PortsWithoutDraw), "port"), counted(len(rep.Skipped), "object"))
 	sort.Slice(b.mp, func(i, j int) bool { return b.mp[i].ID < b.mp[j].ID })
 	res := &Result{Model: []byte(w.String()), Mapping: Mapping{Generator: MappingGenerator, Sources: inv.Sources, Elements: b.mp}, Report: *rep}
 	nilToEmpty(&res.Report)

@@ -58,7 +58,7 @@ func (r *Result) Judge(name string, upstream ...topology.File) (*topology.Model,
 		a, b := racks[r.Report.Racks[i].ID], racks[r.Report.Racks[j].ID]
 		return a.Worst > b.Worst
 	})
-	r.Report.Headline += fmt.Sprintf("; %d of %d racks cannot be judged", r.Report.CannotJudgeRacks, len(r.Report.Racks))
+	r.Report.Headline += fmt.Sprintf("; %d of %s cannot be judged", r.Report.CannotJudgeRacks, counted(len(r.Report.Racks), "rack"))
 	return m, nil
 }
 
@@ -181,4 +181,9 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// counted writes n and the noun, in the plural unless n is 1.
+func counted(n int, noun string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, noun, noun+"s"))
 }
