@@ -178,13 +178,15 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 	// Swap: the earlier report is moved aside, the new one in place, then
 	// the entries the user added are moved into the new one and the
 	// earlier report's own files removed. Nothing else is ever removed.
-	// An interrupt waits for the two renames (RemoveTemps takes the lock).
+	// An interrupt waits for the whole swap, the user's entries moved back
+	// included (RemoveTemps takes the lock), so that none is stranded in
+	// the hidden folder of the earlier report.
 	temps.Lock()
+	defer temps.Unlock()
 	old := ""
 	if exists(clean) {
 		old = tmp + ".old"
 		if err := os.Rename(clean, old); err != nil {
-			temps.Unlock()
 			return classify(dir, err)
 		}
 	}
@@ -192,12 +194,10 @@ func WriteDir(dir string, inputs []string, fill func(tmp string) ([]string, erro
 		if old != "" {
 			os.Rename(old, clean)
 		}
-		temps.Unlock()
 		return classify(dir, err)
 	}
 	ok = true
 	delete(temps.paths, tmp)
-	temps.Unlock()
 	if old == "" {
 		return nil
 	}

@@ -55,6 +55,30 @@ func tracked(create func() (string, error)) (string, error) {
 	return p, nil
 }
 
+// Temp makes a temporary file or folder by other means than this
+// package's writers (create returns its path; it may also only choose an
+// unused name for an entry made later) and records it, with the files a
+// database beside it may have (path-journal, path-wal, path-shm), so that
+// an interrupted command removes them too (RemoveTemps). Call forget once
+// the entry is gone or in its place. After RemoveTemps it makes nothing
+// and returns an error.
+func Temp(create func() (string, error)) (path string, forget func(), err error) {
+	p, err := tracked(create)
+	if err != nil {
+		return "", nil, err
+	}
+	temps.Lock()
+	for _, s := range []string{"-journal", "-wal", "-shm"} {
+		temps.paths[p+s] = true
+	}
+	temps.Unlock()
+	return p, func() {
+		for _, s := range []string{"", "-journal", "-wal", "-shm"} {
+			untrack(p + s)
+		}
+	}, nil
+}
+
 func untrack(p string) {
 	temps.Lock()
 	defer temps.Unlock()
@@ -71,7 +95,14 @@ func RemoveTemps() int {
 	temps.stopped = true
 	n := len(temps.paths)
 	for p := range temps.paths {
-		os.RemoveAll(p)
+		// Renamed first: a write still under way into a folder then finds
+		// its path gone instead of adding a file while RemoveAll empties
+		// it (which would leave the folder behind).
+		rm := p
+		if os.Rename(p, p+".removing") == nil {
+			rm = p + ".removing"
+		}
+		os.RemoveAll(rm)
 		delete(temps.paths, p)
 	}
 	return n

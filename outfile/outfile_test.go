@@ -191,6 +191,8 @@ func TestCheckDirRefuses(t *testing.T) {
 // command's signal handler calls it) removes the temporary file or folder
 // and leaves the destination as it was.
 func TestRemoveTemps(t *testing.T) {
+	// Whatever happens below, later tests in the package may write again.
+	t.Cleanup(func() { temps.Lock(); temps.stopped = false; temps.Unlock() })
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.html")
 	os.WriteFile(out, []byte("old"), 0o644)
@@ -243,7 +245,40 @@ func TestRemoveTemps(t *testing.T) {
 	if RemoveTemps() != 0 {
 		t.Error("entries left tracked after the writes returned")
 	}
-	temps.Lock()
-	temps.stopped = false
-	temps.Unlock()
+}
+
+// TestTempRemovedOnInterrupt: an entry made through Temp (a database copy
+// of db backup, a folder of db checkout), and the journal files beside it,
+// are removed by RemoveTemps; once forgotten, they are not.
+func TestTempRemovedOnInterrupt(t *testing.T) {
+	t.Cleanup(func() { temps.Lock(); temps.stopped = false; temps.Unlock() })
+	dir := t.TempDir()
+	kept, forget, err := Temp(func() (string, error) { return os.MkdirTemp(dir, ".kept-*") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	forget()
+	p, _, err := Temp(func() (string, error) { return filepath.Join(dir, ".db.backup-1"), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "-wal"} {
+		if err := os.WriteFile(p+s, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := RemoveTemps(); n != 4 {
+		t.Errorf("RemoveTemps removed %d entries, want 4 (the copy and its -journal, -wal, -shm)", n)
+	}
+	for _, s := range []string{"", "-wal"} {
+		if _, err := os.Lstat(p + s); err == nil {
+			t.Errorf("%s is still there", p+s)
+		}
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("a forgotten entry was removed: %v", err)
+	}
+	if _, _, err := Temp(func() (string, error) { return filepath.Join(dir, "late"), nil }); err == nil {
+		t.Error("Temp after RemoveTemps succeeded")
+	}
 }

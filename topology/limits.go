@@ -26,7 +26,7 @@ const (
 	// MaxStartMeanS bounds the mean of a service's start distribution,
 	// seconds (115 days, as progress event times): a lognormal whose p90_s
 	// is far above its median_s has a mean that dwarfs both (median_s =
-	// 1e-6 s, p90_s = 1e9 s: about 1e151 s), and plans in such units
+	// 1e-6 s, p90_s = 1e9 s: about 5e151 s), and plans in such units
 	// are no answer.
 	MaxStartMeanS = 1e7
 	// MaxIDEcho is how many characters of an id or other quoted text a

@@ -570,10 +570,11 @@ func dbCheckout(c *cli.Context) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return badInput("db checkout: %v", err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".checkout-*")
+	tmp, forget, err := outfile.Temp(func() (string, error) { return os.MkdirTemp(parent, "."+filepath.Base(dir)+".checkout-*") })
 	if err != nil {
 		return badInput("db checkout: %v", err)
 	}
+	defer forget()
 	defer os.RemoveAll(tmp)
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(tmp, f.Name), f.Data, 0o644); err != nil {

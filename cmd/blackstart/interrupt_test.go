@@ -33,7 +33,10 @@ func TestInterruptLeavesNothing(t *testing.T) {
 					t.Error("r.csv was written by an interrupted command")
 				}
 			}},
-		{"report -o over an earlier report", map[string]string{"pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},
+		// Interrupted during its 10,000 runs, before its folder is made: the
+		// earlier report and the user's file stay. A report interrupted while
+		// its folder is being filled is outfile's TestRemoveTemps.
+		{"report -o over an earlier report, during its runs", map[string]string{"pm/.blackstart-report": "blackstart report\nfile index.html\n", "pm/index.html": "old", "pm/notes.txt": "mine"},
 			append([]string{"report", "--runs", "10000", "-o", "pm"}, small...), "",
 			func(t *testing.T, dir string) {
 				for name, want := range map[string]string{"index.html": "old", "notes.txt": "mine"} {

@@ -67,7 +67,7 @@ func removeTempsOnInterrupt() {
 	go func() {
 		s := <-sigs
 		outfile.RemoveTemps()
-		fmt.Fprintln(os.Stderr, "blackstart: interrupted; no output was changed")
+		fmt.Fprintln(os.Stderr, "blackstart: interrupted; its temporary files are removed, its outputs left as they were")
 		code := 130
 		if sig, ok := s.(syscall.Signal); ok {
 			code = 128 + int(sig)

@@ -510,7 +510,7 @@ func darkLine(d power.Dark) string {
 
 func scenarioTable(w io.Writer, sc power.Scenario) {
 	fmt.Fprintf(w, "scenario: failure of %s — outcome %s\n", strings.Join(sc.Failed, " + "), outcomeWords(sc))
-	fmt.Fprintf(w, "worst case (every element that may trip trips at the earliest time of its band): %d %s, %s dark\n",
+	fmt.Fprintf(w, "worst case (the darkest outcome the trip bands allow, each trip at the earliest time of its band): %d %s, %s dark\n",
 		sc.Tripped, plural(sc.Tripped, "trip", "trips"), count(len(sc.Dark.Devices), "device", "devices"))
 	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %s dark\n",
 		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), count(len(sc.Certain.Dark.Devices), "device", "devices"))

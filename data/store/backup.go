@@ -1,6 +1,7 @@
 package store
 
 import (
+	"blackstart/outfile"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -105,10 +106,11 @@ func (db *DB) Backup(ctx context.Context, dst string, o CheckOptions) (CheckRepo
 	if _, err := os.Lstat(dst); err == nil {
 		return CheckReport{}, fmt.Errorf("%s: %w: a backup never replaces a file", dst, ErrExists)
 	}
-	tmp, err := tempBeside(dst, "backup")
+	tmp, forget, err := outfile.Temp(func() (string, error) { return tempBeside(dst, "backup") })
 	if err != nil {
 		return CheckReport{}, err
 	}
+	defer forget()
 	defer removeDB(tmp)
 	if err := vacuumInto(ctx, db.path, tmp); err != nil {
 		return CheckReport{}, fmt.Errorf("backup to %s: %w", dst, err)
@@ -138,10 +140,11 @@ func Restore(ctx context.Context, src, dst string, o CheckOptions) (CheckReport,
 	if dstErr != nil && !errors.Is(dstErr, ErrNoDatabase) {
 		return CheckReport{}, "", fmt.Errorf("restore: %w", dstErr)
 	}
-	tmp, err := tempBeside(dst, "restore")
+	tmp, forget, err := outfile.Temp(func() (string, error) { return tempBeside(dst, "restore") })
 	if err != nil {
 		return CheckReport{}, "", err
 	}
+	defer forget()
 	defer removeDB(tmp)
 	if err := vacuumInto(ctx, src, tmp); err != nil {
 		return CheckReport{}, "", fmt.Errorf("%s: %w: %v", src, ErrNotDatabase, err)
