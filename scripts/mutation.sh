@@ -2,7 +2,7 @@
 # Mutation testing of the core packages with gremlins (not part of CI: one
 # package takes about 10 minutes on 2 idle cores, more on a shared machine).
 #
-#   scripts/mutation.sh [-b BUDGET] [-w WORKERS] [-k COEFFICIENT] [-n NICE] [-o REPORT] [-l LOGDIR] [PACKAGE...]
+#   scripts/mutation.sh [-s] [-b BUDGET] [-w WORKERS] [-k COEFFICIENT] [-n NICE] [-o REPORT] [-l LOGDIR] [PACKAGE...]
 #
 # PACKAGE defaults to the core: topology power placement estimate and the
 # sub-packages of data. For each package it clears the test cache (with a
@@ -18,25 +18,38 @@
 # marked "partial". Raise -k when the timed-out share is 5 % or more (on a
 # loaded machine -k 20 or more). With -l, gremlins' own log of each package
 # is kept in LOGDIR (default: a temporary directory, removed at the end).
+#
+# -s is stage 1 of the two-stage run: every mutant meets the package's
+# fast subset (GOFLAGS=-short; the slow tests shorten under testing.Short()).
+# Stage 2 re-plants every LIVED and TIMED OUT mutant of that run one at a
+# time against the whole suite: scripts/recheck_survivors.py LOGDIR/PKG.log
+# PKG. A mutant the subset kills, the whole suite kills too, so the final
+# figures are the whole suite's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 budget=30m workers=1 coef=10 niceness=19 report=mutation-report.md logdir=""
-while getopts "b:w:k:n:o:l:" opt; do
+short=""
+while getopts "sb:w:k:n:o:l:" opt; do
   case $opt in
+    s) short=1 ;;
     b) budget=$OPTARG ;;
     w) workers=$OPTARG ;;
     k) coef=$OPTARG ;;
     n) niceness=$OPTARG ;;
     o) report=$OPTARG ;;
     l) logdir=$OPTARG ;;
-    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,29p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 pkgs=("$@")
 if [ ${#pkgs[@]} -eq 0 ]; then
   pkgs=(topology power placement estimate data/events data/readings data/generate data/alibaba data/netbox data/store)
+fi
+
+if [ -n "$short" ]; then
+  export GOFLAGS="${GOFLAGS:+$GOFLAGS }-short"
 fi
 
 version=v0.6.0
@@ -55,7 +68,7 @@ fi
 {
   echo "# Mutation testing ($(date -u +%Y-%m-%dT%H:%MZ), gremlins ${version}, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
   echo
-  echo "workers ${workers}, timeout coefficient ${coef}, nice ${niceness}, budget ${budget} per package, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "workers ${workers}, timeout coefficient ${coef}, nice ${niceness}, budget ${budget} per package, tests: ${short:+stage 1, GOFLAGS=$GOFLAGS}${short:-the whole suite}, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| package | killed | lived | timed out | not viable | not covered | score | mutant coverage | timed out % | run |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
