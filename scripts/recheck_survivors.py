@@ -4,13 +4,19 @@
     scripts/recheck_survivors.py LOG PACKAGE [REV]
 
 LOG is gremlins' output for PACKAGE (scripts/mutation.sh -l DIR keeps it);
-every "LIVED <TYPE> at <file>:<line>:<col>" mutant is planted again, one at
-a time, in a copy of REV (default HEAD, taken with git archive, so the work
-tree is never touched), and PACKAGE's tests are run (go test -count=1; the
-environment's GOFLAGS apply; RECHECK_TIMEOUT, default 5m, is go test's
--timeout: a mutant that makes the tests hang is TIMED OUT). It prints
-KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant and the counts, so a fix for the survivors can be checked without a whole gremlins
-run (minutes instead of one per package). The mutations are gremlins
+every "LIVED <TYPE> at <file>:<line>:<col>" mutant, and every TIMED OUT
+one, is planted again, one at a time, in a copy of REV (default HEAD, taken
+with git archive, so the work tree is never touched), and PACKAGE's tests
+are run (go test -count=1; the environment's GOFLAGS apply; RECHECK_TIMEOUT,
+default 5m, is go test's -timeout: a mutant that makes the tests hang is
+TIMED OUT). It prints KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant,
+what it was in LOG, the mutated line of a survivor, and the counts.
+
+This is stage 2 of the two-stage run: stage 1 (scripts/mutation.sh -s)
+runs every mutant against the package's fast subset (GOFLAGS=-short); run
+this with GOFLAGS free of -short, so that what the subset let through or
+could not finish meets the whole suite. It also checks a fix for the
+survivors without a whole gremlins run. The mutations are gremlins
 v0.6.0's: CONDITIONALS_BOUNDARY (< <=, > >=), CONDITIONALS_NEGATION (== !=,
 < >=, > <=), ARITHMETIC_BASE (+ -, * /, % *), INCREMENT_DECREMENT (++ --)
 and INVERT_NEGATIVES (unary - dropped).
@@ -51,21 +57,21 @@ def main():
     root = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
     lived = []
     for line in open(log):
-        m = re.match(r"\s*LIVED (\S+) at (\S+):(\d+):(\d+)", line)
+        m = re.match(r"\s*(LIVED|TIMED OUT) (\S+) at (\S+):(\d+):(\d+)", line)
         if m:
-            lived.append((m.group(1), m.group(2), int(m.group(3)), int(m.group(4))))
+            lived.append((m.group(2), m.group(3), int(m.group(4)), int(m.group(5)), m.group(1)))
     killed = timed_out = 0
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        for kind, f, ln, col in lived:
+        for kind, f, ln, col, was in lived:
             path = os.path.join(tmp, pkg, f)
             src = open(path).read().split("\n")
             orig = src[ln - 1]
             try:
                 src[ln - 1] = mutate(orig, col, kind)
             except ValueError as e:
-                print(f"SKIPPED {kind} at {f}:{ln}:{col} ({e})")
+                print(f"SKIPPED {kind} at {f}:{ln}:{col} ({e}; was {was})")
                 continue
             open(path, "w").write("\n".join(src))
             try:
@@ -78,17 +84,19 @@ def main():
                 src[ln - 1] = orig
                 open(path, "w").write("\n".join(src))
                 timed_out += 1
-                print(f"TIMED OUT {kind} at {f}:{ln}:{col}", flush=True)
+                print(f"TIMED OUT {kind} at {f}:{ln}:{col} (was {was})", flush=True)
                 continue
             src[ln - 1] = orig
             open(path, "w").write("\n".join(src))
             if r.returncode != 0 and ("build failed" in r.stdout + r.stderr or "setup failed" in r.stdout + r.stderr):
-                print(f"NOT VIABLE {kind} at {f}:{ln}:{col}", flush=True)
+                print(f"NOT VIABLE {kind} at {f}:{ln}:{col} (was {was})", flush=True)
                 continue
             status = "LIVED" if r.returncode == 0 else "KILLED"
             killed += r.returncode != 0
-            print(f"{status} {kind} at {f}:{ln}:{col}", flush=True)
-    print(f"{killed} killed, {timed_out} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors")
+            print(f"{status} {kind} at {f}:{ln}:{col} (was {was})", flush=True)
+            if status == "LIVED":
+                print(f"    {mutate(orig, col, kind).strip()}", flush=True)
+    print(f"{killed} killed, {timed_out} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors and timed-out mutants")
 
 
 if __name__ == "__main__":
