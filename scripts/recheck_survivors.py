@@ -7,7 +7,7 @@ LOG is gremlins' output for PACKAGE (scripts/mutation.sh -l DIR keeps it);
 every "LIVED <TYPE> at <file>:<line>:<col>" mutant, and every TIMED OUT
 one, is planted again, one at a time, in a copy of REV (default HEAD, taken
 with git archive, so the work tree is never touched), and PACKAGE's tests
-are run (go test -count=1; the environment's GOFLAGS apply; RECHECK_TIMEOUT,
+are run (go test -count=1 -vet=off; the environment's GOFLAGS apply; RECHECK_TIMEOUT,
 default 5m, is go test's -timeout: a mutant that makes the tests hang is
 TIMED OUT). It prints KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant,
 what it was in LOG, the mutated line of a survivor, and the counts.
@@ -75,7 +75,7 @@ def main():
                 continue
             open(path, "w").write("\n".join(src))
             try:
-                r = subprocess.run(["go", "test", "-count=1", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
+                r = subprocess.run(["go", "test", "-count=1", "-vet=off", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
             except subprocess.TimeoutExpired:
                 r = None
             if r is not None and "panic: test timed out" in r.stdout + r.stderr:
