@@ -1,0 +1,130 @@
+package store
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// rollupsOf returns the element's power rollups as "bucket start - t0 in
+// ms: n min mean max p95" lines.
+func rollupsOf(t *testing.T, db *DB, element string) []string {
+	t.Helper()
+	rs, err := db.Rollups(ctx, "small-dc", element, "", QuantityPower, 0, math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rs {
+		out = append(out, fmt.Sprintf("%d: %d %g %g %g %g", r.BucketMS-t0*1000, r.N, r.Min, r.Mean, r.Max, r.P95))
+	}
+	return out
+}
+
+func sizesOf(t *testing.T, db *DB) MeasureSizes {
+	t.Helper()
+	rep, err := db.Check(ctx, CheckOptions{SkipModels: true})
+	if err != nil || len(rep.Problems) != 0 {
+		t.Fatalf("check: %v %v", rep.Problems, err)
+	}
+	return rep.Measurements
+}
+
+// TestImportHourAndBucketEdges: readings on the last and first
+// millisecond of hours and 5-minute buckets land in the block and the
+// rollup they belong to (hour = time - time mod 3,600,000 ms; bucket =
+// offset / 300,000 ms).
+func TestImportHourAndBucketEdges(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "edges.csv", "time,element,power_w\n"+
+		"1793491199.999,app-01,1\n"+ // the previous hour's last ms
+		"1793491200,app-01,2\n"+ // t0: bucket 0's first ms
+		"1793491499.999,app-01,3\n"+ // bucket 0's last ms
+		"1793491500,app-01,4\n"+ // bucket 1's first ms
+		"1793494799.999,app-01,5\n") // the hour's last ms, bucket 11
+	if res.Added != 5 || res.Series != 1 || res.FirstMS != t0*1000-1 || res.LastMS != t0*1000+3_599_999 {
+		t.Errorf("import: %+v", res)
+	}
+	want := []string{
+		"-300000: 1 1 1 1 1", // bucket 11 of the previous hour: its reading is 1 ms before t0
+		"0: 2 2 2.5 3 3",
+		"300000: 1 4 4 4 4",
+		"3300000: 1 5 5 5 5",
+	}
+	if got := rollupsOf(t, db, "app-01"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rollups:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if m := sizesOf(t, db); m.RawBlocks != 2 || m.Readings != 5 || m.Rollups != 4 {
+		t.Errorf("sizes %+v; want 2 raw blocks (two hours), 5 readings, 4 rollups", m)
+	}
+}
+
+// TestImportHoursMetAgain: a file that goes back to hours it has left
+// (hour 0, 1, 0, 1) keeps every reading once: the first value of a time
+// given twice, whether the repeat is in the same block or a later one.
+func TestImportHoursMetAgain(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "again.csv", fmt.Sprintf("time,element,power_w\n"+
+		"%d,app-01,1\n%d,app-01,9\n%d,app-01,2\n"+ // hour 0: t0, t0 again (9 dropped), t0+60
+		"%d,app-01,3\n"+ // hour 1
+		"%d,app-01,4\n%d,app-01,8\n"+ // hour 0 again: t0+120, t0 a third time (8 dropped)
+		"%d,app-01,5\n%d,app-01,7\n", // hour 1 again: t0+3660, t0+3600 again (7 dropped)
+		t0, t0, t0+60, t0+3600, t0+120, t0, t0+3660, t0+3600))
+	if res.Values != 8 || res.Added != 5 || res.Duplicates != 3 || res.PastRetention != 0 {
+		t.Errorf("import: %+v; want 8 values, 5 added, 3 duplicates", res)
+	}
+	want := []string{"0: 3 1 2.3333333333333335 4 4", "3600000: 2 3 4 5 5"}
+	if got := rollupsOf(t, db, "app-01"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rollups:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if m := sizesOf(t, db); m.RawBlocks != 2 || m.Readings != 5 {
+		t.Errorf("sizes %+v; want 2 raw blocks, 5 readings", m)
+	}
+}
+
+// TestImportRetentionEdge: with 1 day of raw readings, an hour is past
+// the retention when it ends at or before the newest reading minus 24 h:
+// a file whose newest reading is 25 h after t0 keeps hour 0 as rollups
+// only; 1 ms earlier, hour 0 is kept raw. Hour 0 is written while the
+// file is read (in place) when the next hour comes, so the file that
+// ends 25 h after t0 trims it afterwards; when the file's first reading
+// already puts it past, it is never written raw.
+func TestImportRetentionEdge(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		times        []string // seconds after t0
+		added, past  int
+		raw, rollups int64
+	}{
+		{"trimmed at the edge", []string{"0", "3600", "90000"}, 2, 1, 2, 3},
+		{"kept 1 ms inside", []string{"0", "3600", "89999.999"}, 3, 0, 3, 3},
+		{"past when read", []string{"90000", "0"}, 1, 1, 1, 2},
+		{"kept when read 1 ms inside", []string{"89999.999", "0"}, 2, 0, 2, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db, _ := smallDB(t)
+			if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			b.WriteString("time,element,power_w\n")
+			for i, s := range c.times {
+				whole, frac, _ := strings.Cut(s, ".")
+				var n int
+				fmt.Sscan(whole, &n)
+				if frac != "" {
+					frac = "." + frac
+				}
+				fmt.Fprintf(&b, "%d%s,app-01,%d\n", t0+n, frac, i+1)
+			}
+			res := mustImport(t, db, "r.csv", b.String())
+			if res.Added != c.added || res.PastRetention != c.past || res.Duplicates != 0 {
+				t.Errorf("added %d, past retention %d, duplicates %d; want %d, %d, 0", res.Added, res.PastRetention, res.Duplicates, c.added, c.past)
+			}
+			if m := sizesOf(t, db); m.Readings != c.raw || m.Rollups != c.rollups {
+				t.Errorf("sizes %+v; want %d raw readings, %d rollups", m, c.raw, c.rollups)
+			}
+		})
+	}
+}
