@@ -451,8 +451,14 @@ func TestSimulateLowerBound(t *testing.T) {
 		return true
 	}
 
+	// -short (stage 1 of a mutation run) takes a tenth of the seeds and
+	// leaves platform-2019 to TestPlatform2019.
+	retrySeeds, randomSeeds := uint64(300), uint64(400)
+	if testing.Short() {
+		retrySeeds, randomSeeds = 30, 40
+	}
 	c := NewCluster(loadTestdata(t, "lb-retry.toml"))
-	for seed := uint64(1); seed <= 300; seed++ {
+	for seed := uint64(1); seed <= retrySeeds; seed++ {
 		for _, pol := range Policies {
 			check(fmt.Sprintf("lb-retry seed %d %s", seed, pol), c, nil, SimOptions{Policy: pol, Seed: seed})
 		}
@@ -472,7 +478,7 @@ func TestSimulateLowerBound(t *testing.T) {
 	}
 
 	checked := 0
-	for seed := uint64(1); seed <= 400; seed++ {
+	for seed := uint64(1); seed <= randomSeeds; seed++ {
 		r := rand.New(rand.NewPCG(seed, 0x73696d))
 		c := NewCluster(parseModel(t, "random", randomPlatform(r)))
 		for _, pol := range Policies[1:] {
@@ -484,10 +490,14 @@ func TestSimulateLowerBound(t *testing.T) {
 	}
 	t.Logf("random platforms: %d recoveries with every instance up checked", checked)
 
-	for _, files := range [][]string{
+	examples := [][]string{
 		{"../examples/small-dc/power.toml", "../examples/small-dc/workloads.toml"},
 		{"../examples/platform-2019.toml"},
-	} {
+	}
+	if testing.Short() {
+		examples = examples[:1]
+	}
+	for _, files := range examples {
 		m, err := topology.Load(files...)
 		if err != nil {
 			t.Fatal(err)
