@@ -1,0 +1,80 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBackupRestore: a backup is a checked, self-contained copy (no WAL
+// beside it) that never replaces a file; a restore puts it in place and
+// keeps the database it replaced aside (none when there was none); a copy
+// that fails its check is refused, naming the invariant, and nothing
+// changes.
+func TestBackupRestore(t *testing.T) {
+	tp := newCheckTemplate(t)
+	dir := t.TempDir()
+	db := reopen(t, tp.path)
+	bk := filepath.Join(dir, "backup.db")
+	rep, err := db.Backup(ctx, bk, CheckOptions{SkipModels: true})
+	if err != nil || rep.Models != 1 || rep.Revisions != 2 || rep.Blobs != 3 || rep.Measurements.Readings != 23 {
+		t.Fatalf("Backup = %+v, %v; want 1 model, 2 revisions, 3 blobs, 23 readings", rep, err)
+	}
+	if _, err := os.Stat(bk + "-wal"); err == nil {
+		t.Errorf("a WAL beside the backup")
+	}
+	before, _ := os.ReadFile(bk)
+	if _, err := db.Backup(ctx, bk, CheckOptions{}); !errors.Is(err, ErrExists) {
+		t.Errorf("a backup onto a file: %v, want ErrExists", err)
+	}
+	if after, _ := os.ReadFile(bk); !bytes.Equal(before, after) {
+		t.Errorf("a refused backup changed the file")
+	}
+	db.Close()
+
+	// Restore onto nothing: no database kept aside.
+	fresh := filepath.Join(dir, "fresh.db")
+	rep, aside, err := Restore(ctx, bk, fresh, CheckOptions{})
+	if err != nil || aside != "" || rep.Revisions != 2 {
+		t.Fatalf("Restore onto nothing = %+v, %q, %v; want 2 revisions, nothing aside", rep, aside, err)
+	}
+	// Restore over a database: it is kept aside, whole.
+	other, _ := newDB(t)
+	commit(t, other, "", "incident", readFiles(t, incident)...)
+	otherPath := other.path
+	other.Close()
+	rep, aside, err = Restore(ctx, bk, otherPath, CheckOptions{})
+	if err != nil || rep.Revisions != 2 || !strings.HasPrefix(filepath.Base(aside), "blackstart.db.before-restore-") {
+		t.Fatalf("Restore over a database = %+v, %q, %v", rep, aside, err)
+	}
+	for path, want := range map[string]string{otherPath: "small-dc", aside: "incident-2019"} {
+		d := reopen(t, path)
+		ms, err := d.Models(ctx)
+		d.Close()
+		if err != nil || len(ms) != 1 || ms[0].Name != want {
+			t.Errorf("%s holds %+v, %v; want %s", filepath.Base(path), ms, err, want)
+		}
+	}
+	// A backup that fails its check: refused, the target untouched.
+	broken := filepath.Join(dir, "broken.db")
+	data, _ := os.ReadFile(bk)
+	os.WriteFile(broken, data, 0o600)
+	raw := rawDB(t, broken)
+	exec(t, raw, "UPDATE model SET created_ms = 0")
+	raw.Close()
+	target, _ := os.ReadFile(otherPath)
+	if _, _, err := Restore(ctx, broken, otherPath, CheckOptions{SkipModels: true}); !errors.Is(err, ErrCheck) || !strings.Contains(err.Error(), `times: model "small-dc" created at 0 ms`) {
+		t.Errorf("Restore of a broken backup: %v, want ErrCheck naming the times invariant", err)
+	}
+	if after, _ := os.ReadFile(otherPath); !bytes.Equal(target, after) {
+		t.Errorf("a refused restore changed the database")
+	}
+	// Not checked here: ErrInUse (a target whose log another connection
+	// keeps from being emptied), which waits out the busy timeout first.
+	if _, _, err := Restore(ctx, smallPow, otherPath, CheckOptions{}); !errors.Is(err, ErrNotDatabase) {
+		t.Errorf("Restore from a TOML file: %v, want ErrNotDatabase", err)
+	}
+}
