@@ -292,3 +292,58 @@ pinned_cycle = ["d1"]
 		t.Errorf("got %d pins (MaxInstances %d), want 500000", pins, MaxInstances)
 	}
 }
+
+// TestElementFieldsRead: a source's and a UPS's capacities (kVA and kW to
+// VA and W), a transfer switch's transfer_ms, and a breaker's poles at
+// both ends of 1..4 are read into the model as written (0 ms when
+// transfer_ms is not given).
+func TestElementFieldsRead(t *testing.T) {
+	m := parse(t, `
+[[source]]
+id = "u"
+voltage_v = 400
+phases = 3
+capacity_kva = 500
+capacity_kw = 400
+[[ups]]
+id = "ups"
+input = "u"
+capacity_kva = 20
+capacity_kw = 18
+[[ats]]
+id = "ats"
+inputs = ["u", "ups"]
+transfer_ms = 16
+[[ats]]
+id = "ats-0"
+inputs = ["u", "ups"]
+[[breaker]]
+id = "b1"
+input = "ats"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+poles = 1
+[[breaker]]
+id = "b4"
+input = "ats-0"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+poles = 4
+`)
+	for _, c := range []struct {
+		id    string
+		va, w float64
+		ms    float64
+		poles int
+	}{{"u", 500_000, 400_000, 0, 0}, {"ups", 20_000, 18_000, 0, 0}, {"ats", 0, 0, 16, 0}, {"ats-0", 0, 0, 0, 0}} {
+		e := element(t, m, c.id)
+		if e.CapacityVA != c.va || e.CapacityW != c.w || e.TransferMS != c.ms {
+			t.Errorf("%s: capacity %g VA, %g W, transfer %g ms; want %g VA, %g W, %g ms", c.id, e.CapacityVA, e.CapacityW, e.TransferMS, c.va, c.w, c.ms)
+		}
+	}
+	if p1, p4 := element(t, m, "b1").Poles, element(t, m, "b4").Poles; p1 != 1 || p4 != 4 {
+		t.Errorf("poles %d and %d, want 1 and 4 as written", p1, p4)
+	}
+}
