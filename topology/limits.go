@@ -85,8 +85,10 @@ func CheckNesting(name string, data []byte) *Error {
 					// up to two more quotes may belong to the string
 					for i+3 < len(data) && data[i+3] == q {
 						i++
+						col++
 					}
 					i += 2
+					col += 2
 					break
 				}
 			}

@@ -82,3 +82,42 @@ func TestModelSizeLimit(t *testing.T) {
 		t.Errorf("got %v, want the size limit", err)
 	}
 }
+
+// TestNestingScanPositions: CheckNesting ends each string, comment and
+// table header where TOML does and counts lines and columns through
+// them: the first bracket 17 deep after each is found at its own line and
+// column (1-based, bytes), and brackets that close, or close nothing,
+// leave the depth right.
+func TestNestingScanPositions(t *testing.T) {
+	deep := strings.Repeat("[", 17)
+	for _, c := range []struct {
+		name, src, want string // want "line:col" or "" for none
+	}{
+		{"plain", "a = " + deep, "1:21"},
+		{"16 deep is fine", "a = " + strings.Repeat("[", 16), ""},
+		{"after a basic string", `a = "[[[" ` + deep, "1:27"},
+		{"an escaped quote does not end it", `a = "\"` + deep + `"`, ""},
+		{"an escaped backslash does", `a = "\\" ` + deep, "1:26"},
+		{"a literal string ends at its quote", `a = 'x\' ` + deep, "1:26"},
+		{"after a multi-line basic string", "a = \"\"\"\n[[[\n\"\"\"\nb = " + deep, "4:21"},
+		{"after a multi-line literal string", "a = '''[[\n[[[ '''  " + deep, "2:26"},
+		{"two more quotes close a multi-line string", "a = \"\"\"x\"\"\"\"\"\nb = " + deep, "2:21"},
+		{"... and count as columns", "a = \"\"\"x\"\"\"\"\" " + deep, "1:31"},
+		{"one quote inside a multi-line string", "a = \"\"\"x\"y\"\"\" " + deep, "1:31"},
+		{"after a comment", "a = 1 # " + deep + "\nb = " + deep, "2:21"},
+		{"a comment at the end", "# " + deep, ""},
+		{"table headers do not nest", "[[a]]\n  [[b]] # [[[\n[c]\nd = " + deep, "4:21"},
+		{"brackets close", "a = " + strings.Repeat("[", 16) + strings.Repeat("]", 16) + "\nb = " + strings.Repeat("[", 16), ""},
+		{"braces close", "a = " + strings.Repeat("{b = ", 16) + "1" + strings.Repeat("}", 16) + "\nc = " + strings.Repeat("[", 16), ""},
+		{"closing nothing", "a = ]]}}\nb = " + deep, "2:21"},
+		{"a carriage return and a tab count as columns", "a =\r\t" + deep, "1:22"},
+	} {
+		got := ""
+		if err := CheckNesting("m.toml", []byte(c.src)); err != nil {
+			got = fmt.Sprintf("%d:%d", err.Pos.Line, err.Pos.Col)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q: error at %q, want %q", c.name, c.src, got, c.want)
+		}
+	}
+}
