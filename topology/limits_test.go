@@ -1,7 +1,10 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -119,5 +122,42 @@ func TestNestingScanPositions(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s: %q: error at %q, want %q", c.name, c.src, got, c.want)
 		}
+	}
+}
+
+// TestClipEdges: a quoted string of exactly MaxIDEcho (80) characters is
+// left whole, 81 are clipped; an escaped quote does not end a string;
+// escapes count as the characters they stand for.
+func TestClipEdges(t *testing.T) {
+	a80, a81 := strings.Repeat("a", 80), strings.Repeat("a", 81)
+	for _, c := range []struct{ in, want string }{
+		{fmt.Sprintf("id %q is fine", a80), fmt.Sprintf("id %q is fine", a80)},
+		{fmt.Sprintf("id %q is long", a81), `id "` + a80 + `…" (81 characters) is long`},
+		// 79 a's, a quote and an a: 81 characters, the escaped quote inside
+		{fmt.Sprintf("id %q and %q", a80[1:]+`"`+"a", "b"), `id "` + a80[1:] + `\"…" (81 characters) and "b"`},
+		{fmt.Sprintf("id %q and %q", a80[2:]+`\`, "b"+a80), `id "` + a80[2:] + `\\" and "b` + a80[:79] + `…" (81 characters)`},
+	} {
+		if got := Clip(c.in); got != c.want {
+			t.Errorf("Clip(%q)\n = %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestReadFilesEdges: a file given twice is named; a file of exactly the
+// limit is read whole, one byte more is too big.
+func TestReadFilesEdges(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.toml")
+	if err := os.WriteFile(p, []byte("0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFiles(p, p); err == nil || err.Error() != p+": model file given twice" {
+		t.Errorf("a file given twice: %v", err)
+	}
+	if data, err := readBounded(p, 10); err != nil || string(data) != "0123456789" {
+		t.Errorf("10 bytes with a limit of 10: %q, %v; want them all", data, err)
+	}
+	if _, err := readBounded(p, 9); !errors.Is(err, errTooBig) {
+		t.Errorf("10 bytes with a limit of 9: %v, want errTooBig", err)
 	}
 }
