@@ -148,3 +148,72 @@ func TestGraphNodeRange(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadEdges: the rules of the loader at their edges: a model of one
+// source and one rack, of one source and one service, or of as many
+// devices as elements and racks defines something; an element named like a device's PSU 1..PSUs is refused,
+// psu0 and psu3 of a 2-PSU device are not; devices that fill a rack's u
+// exactly fit, the first one past it is named once; transfer_ms 0 is
+// accepted; a group pattern's width is 0 to 9; articles.
+func TestLoadEdges(t *testing.T) {
+	for _, src := range []string{
+		"[[source]]\nid = \"u\"\nvoltage_v = 230\n[[rack]]\nid = \"r\"\n",
+		"[[source]]\nid = \"u\"\nvoltage_v = 230\n[[service]]\nid = \"s\"\n",
+		// 2 elements and 1 rack, 3 devices: as many devices as the rest
+		"[[source]]\nid = \"u\"\nvoltage_v = 230\n[[circuit]]\nid = \"c\"\ninput = \"u\"\n[[rack]]\nid = \"r\"\n[[device_model]]\nid = \"m\"\ntypical_w = 10\n" +
+			"[[device]]\nid = \"d-%d\"\ncount = 3\nrack = \"r\"\nmodel = \"m\"\nfeeds = [\"c\"]\n",
+	} {
+		parse(t, src)
+	}
+	const base = `
+[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+u = 2
+[[device_model]]
+id = "m"
+psus = 2
+typical_w = 10
+[[device]]
+id = "d1"
+rack = "r"
+model = "m"
+feeds = ["c", "c"]
+[[device]]
+id = "d2"
+rack = "r"
+model = "m"
+feeds = ["c", "c"]
+`
+	m := parse(t, base+"[[circuit]]\nid = \"d1/psu0\"\ninput = \"u\"\n[[circuit]]\nid = \"d1/psu3\"\ninput = \"u\"\n"+
+		"[[source]]\nid = \"u2\"\nvoltage_v = 230\n[[ats]]\nid = \"ats\"\ninputs = [\"u\", \"u2\"]\ntransfer_ms = 0\n")
+	if e := element(t, m, "ats"); e.TransferMS != 0 {
+		t.Errorf("transfer_ms 0 read as %g", e.TransferMS)
+	}
+	for _, c := range []struct{ add, want string }{
+		{"[[circuit]]\nid = \"d1/psu1\"\ninput = \"u\"\n", `element id "d1/psu1" collides with the name of PSU 1 of device "d1"`},
+		{"[[circuit]]\nid = \"d2/psu2\"\ninput = \"u\"\n", `element id "d2/psu2" collides with the name of PSU 2 of device "d2"`},
+		{"[[device]]\nid = \"d3\"\nrack = \"r\"\nmodel = \"m\"\nfeeds = [\"c\", \"c\"]\n[[device]]\nid = \"d4\"\nrack = \"r\"\nmodel = \"m\"\nfeeds = [\"c\", \"c\"]\n",
+			`rack "r" has 2 U: its devices up to "d3" need 3 U`},
+	} {
+		_, err := Parse(File{Name: "m.toml", Data: []byte(base + c.add)})
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Count(err.Error(), "\n") != 0 {
+			t.Errorf("got %v, want one error containing %q", err, c.want)
+		}
+	}
+	for p, want := range map[string]bool{"s-%d": true, "s-%0d": true, "s-%9d": true, "s-%09d": true, "s-%10d": false, "s-%x": false, "s-%d-%d": false} {
+		if got := percentVerb(p); got != want {
+			t.Errorf("percentVerb(%q) = %v, want %v", p, got, want)
+		}
+	}
+	for what, want := range map[string]string{"ats": "an ats", "UPS": "a UPS", "rack": "a rack", "": "a "} {
+		if got := article(what); got != want {
+			t.Errorf("article(%q) = %q, want %q", what, got, want)
+		}
+	}
+}
