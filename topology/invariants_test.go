@@ -206,7 +206,7 @@ feeds = ["c", "c"]
 			t.Errorf("got %v, want one error containing %q", err, c.want)
 		}
 	}
-	for p, want := range map[string]bool{"s-%d": true, "s-%0d": true, "s-%9d": true, "s-%09d": true, "s-%10d": false, "s-%x": false, "s-%d-%d": false} {
+	for p, want := range map[string]bool{"s-%d": true, "s-%0d": true, "s-%9d": true, "s-%09d": true, "s-%10d": false, "s-%x": false, "s-%d-%d": false, "s-%": false, "s-%5": false} {
 		if got := percentVerb(p); got != want {
 			t.Errorf("percentVerb(%q) = %v, want %v", p, got, want)
 		}
