@@ -217,3 +217,19 @@ feeds = ["c", "c"]
 		}
 	}
 }
+
+// TestPosIndexEveryPrefix: the position scanner never panics and always
+// ends, on every prefix of a model (a file may end inside a header, a
+// comment, a key, a string), and finds the keys of a complete one.
+func TestPosIndexEveryPrefix(t *testing.T) {
+	src := "# c\n[site] # s\nname = \"x\" # n\n[[source]]\nid = 'u'\nvoltage_v = 230\ntags = [\"a\", {b = 1}]\n[[source]]\nid = \"v\"\n[site.sub]\nk = \"\"\"m\nl\"\"\"\n[last]"
+	for n := 0; n <= len(src); n++ {
+		buildPosIndex("m.toml", []byte(src[:n]))
+	}
+	ix := buildPosIndex("m.toml", []byte(src))
+	for path, want := range map[string]string{"site.name": "m.toml:3:1", "source[0].voltage_v": "m.toml:6:1", "source[1].id": "m.toml:9:1", "last": "m.toml:13:1"} {
+		if got := ix.m[path].String(); got != want {
+			t.Errorf("%s at %s, want %s", path, got, want)
+		}
+	}
+}
