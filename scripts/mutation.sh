@@ -50,8 +50,10 @@ if [ ${#pkgs[@]} -eq 0 ]; then
   pkgs=(topology power placement estimate data/events data/readings data/generate data/alibaba data/netbox data/store)
 fi
 
+tests="the whole suite"
 if [ -n "$short" ]; then
   export GOFLAGS="${GOFLAGS:+$GOFLAGS }-short -vet=off -ldflags=-w"
+  tests="stage 1, GOFLAGS=$GOFLAGS"
 fi
 
 version=v0.6.0
@@ -70,7 +72,7 @@ fi
 {
   echo "# Mutation testing ($(date -u +%Y-%m-%dT%H:%MZ), gremlins ${version}, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
   echo
-  echo "workers ${workers}, timeout coefficient ${coef}, nice ${niceness}, budget ${budget} per package, tests: ${short:+stage 1, GOFLAGS=$GOFLAGS}${short:-the whole suite}, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "workers ${workers}, timeout coefficient ${coef}, nice ${niceness}, budget ${budget} per package, tests: ${tests}, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| package | killed | lived | timed out | not viable | not covered | score | mutant coverage | timed out % | run |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
