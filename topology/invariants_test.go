@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -230,6 +231,43 @@ func TestPosIndexEveryPrefix(t *testing.T) {
 	for path, want := range map[string]string{"site.name": "m.toml:3:1", "source[0].voltage_v": "m.toml:6:1", "source[1].id": "m.toml:9:1", "last": "m.toml:13:1"} {
 		if got := ix.m[path].String(); got != want {
 			t.Errorf("%s at %s, want %s", path, got, want)
+		}
+	}
+}
+
+// TestPosIndexPositions: the position of every key and array element,
+// found past quoted and dotted keys, bare keys of every character class,
+// inline tables, arrays, and basic, literal and multi-line strings with
+// escapes and trailing quotes: each is "line:col" where the key starts.
+func TestPosIndexPositions(t *testing.T) {
+	src := strings.Join([]string{
+		`[t]`,                                    // 1
+		`"q.k" = 1`,                              // 2: a quoted key holding a dot
+		`'l' . "m\u0041" = 2`,                    // 3: literal and escaped keys, dotted with spaces
+		`azAZ09_- = 3`,                           // 4: every class of bare character
+		`s = "a\"b" ; x = 4`,                     // 5: an escaped quote; the rest of the line is skipped
+		`m = """x\"""y"""""`,                     // 6: a multi-line string with an escaped quote and two trailing quotes
+		`after_m = 5`,                            // 7
+		`n = '''a''b'''`,                         // 8
+		`after_n = 6`,                            // 9
+		`i = { a = 1, b = { c = [1, "]", 3] } }`, // 10: an inline table, nested, with an array
+		`[[arr]]`,                                // 11
+		`v = [ [1], 2 ]`,                         // 12
+		`[[arr]]`,                                // 13
+		`[arr.sub]`,                              // 14
+		`w = 1`,                                  // 15
+	}, "\n") + "\n"
+	ix := buildPosIndex("m.toml", []byte(src))
+	for path, want := range map[string]string{
+		"t.q.k": "2:1", "t.l.mA": "3:1", "t.azAZ09_-": "4:1", "t.s": "5:1", "t.m": "6:1",
+		"t.after_m": "7:1", "t.n": "8:1", "t.after_n": "9:1",
+		"t.i": "10:1", "t.i.a": "10:7", "t.i.b": "10:14", "t.i.b.c": "10:20", "t.i.b.c[0]": "10:25", "t.i.b.c[1]": "10:28", "t.i.b.c[2]": "10:33",
+		"arr[0]": "11:1", "arr[0].v": "12:1", "arr[0].v[0]": "12:7", "arr[0].v[0][0]": "12:8", "arr[0].v[1]": "12:12",
+		"arr[1]": "13:1", "arr[1].sub": "14:1", "arr[1].sub.w": "15:1",
+	} {
+		p, ok := ix.m[path]
+		if got := fmt.Sprintf("%d:%d", p.Line, p.Col); !ok || got != want {
+			t.Errorf("%s at %s (found %v), want %s", path, got, ok, want)
 		}
 	}
 }
