@@ -9,7 +9,8 @@ one, is planted again, one at a time, in a copy of REV (default HEAD, taken
 with git archive, so the work tree is never touched), and PACKAGE's tests
 are run (go test -count=1 -vet=off; the environment's GOFLAGS apply; RECHECK_TIMEOUT,
 default 5m, is go test's -timeout: a mutant that makes the tests hang is
-TIMED OUT). It prints KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant,
+TIMED OUT; RECHECK_JOBS, default 1, mutants at a time, each in a copy of
+its own). It prints KILLED, LIVED, TIMED OUT or NOT VIABLE per mutant,
 what it was in LOG, the mutated line of a survivor, and the counts.
 
 This is stage 2 of the two-stage run: stage 1 (scripts/mutation.sh -s)
@@ -21,11 +22,14 @@ v0.6.0's: CONDITIONALS_BOUNDARY (< <=, > >=), CONDITIONALS_NEGATION (== !=,
 < >=, > <=), ARITHMETIC_BASE (+ -, * /, % *), INCREMENT_DECREMENT (++ --)
 and INVERT_NEGATIVES (unary - dropped).
 """
+import concurrent.futures
 import os
+import queue
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 SWAP = {
     "CONDITIONALS_BOUNDARY": {"<": "<=", "<=": "<", ">": ">=", ">=": ">"},
@@ -60,43 +64,57 @@ def main():
         m = re.match(r"\s*(LIVED|TIMED OUT) (\S+) at (\S+):(\d+):(\d+)", line)
         if m:
             lived.append((m.group(2), m.group(3), int(m.group(4)), int(m.group(5)), m.group(1)))
-    killed = timed_out = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        for kind, f, ln, col, was in lived:
-            path = os.path.join(tmp, pkg, f)
-            src = open(path).read().split("\n")
-            orig = src[ln - 1]
-            try:
-                src[ln - 1] = mutate(orig, col, kind)
-            except ValueError as e:
-                print(f"SKIPPED {kind} at {f}:{ln}:{col} ({e}; was {was})")
-                continue
-            open(path, "w").write("\n".join(src))
-            try:
-                r = subprocess.run(["go", "test", "-count=1", "-vet=off", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
-            except subprocess.TimeoutExpired:
-                r = None
-            if r is not None and "panic: test timed out" in r.stdout + r.stderr:
-                r = None
-            if r is None:
-                src[ln - 1] = orig
-                open(path, "w").write("\n".join(src))
-                timed_out += 1
-                print(f"TIMED OUT {kind} at {f}:{ln}:{col} (was {was})", flush=True)
-                continue
-            src[ln - 1] = orig
-            open(path, "w").write("\n".join(src))
-            if r.returncode != 0 and ("build failed" in r.stdout + r.stderr or "setup failed" in r.stdout + r.stderr):
-                print(f"NOT VIABLE {kind} at {f}:{ln}:{col} (was {was})", flush=True)
-                continue
-            status = "LIVED" if r.returncode == 0 else "KILLED"
-            killed += r.returncode != 0
-            print(f"{status} {kind} at {f}:{ln}:{col} (was {was})", flush=True)
-            if status == "LIVED":
-                print(f"    {mutate(orig, col, kind).strip()}", flush=True)
-    print(f"{killed} killed, {timed_out} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors and timed-out mutants")
+    archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True, check=True).stdout
+    jobs = max(1, int(os.environ.get("RECHECK_JOBS", "1")))
+    dirs = queue.Queue()
+    tmps = [tempfile.TemporaryDirectory() for _ in range(jobs)]
+    for t in tmps:
+        subprocess.run(["tar", "-x", "-C", t.name], input=archive, check=True)
+        dirs.put(t.name)
+    lock = threading.Lock()
+    counts = {"KILLED": 0, "TIMED OUT": 0}
+
+    def one(m):
+        tmp = dirs.get()
+        try:
+            status, lines = replant(tmp, pkg, *m)
+        finally:
+            dirs.put(tmp)
+        with lock:
+            counts[status] = counts.get(status, 0) + 1
+            for line in lines:
+                print(line, flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        list(ex.map(one, lived))
+    for t in tmps:
+        t.cleanup()
+    print(f"{counts['KILLED']} killed, {counts['TIMED OUT']} timed out (the tests hang: a mutant that loops) of {len(lived)} survivors and timed-out mutants")
+
+
+def replant(tmp, pkg, kind, f, ln, col, was):
+    """Plants one mutant in the copy at tmp, runs pkg's tests, restores the file."""
+    path = os.path.join(tmp, pkg, f)
+    src = open(path).read().split("\n")
+    orig = src[ln - 1]
+    try:
+        src[ln - 1] = mutate(orig, col, kind)
+    except ValueError as e:
+        return "SKIPPED", [f"SKIPPED {kind} at {f}:{ln}:{col} ({e}; was {was})"]
+    open(path, "w").write("\n".join(src))
+    try:
+        r = subprocess.run(["go", "test", "-count=1", "-vet=off", "-failfast", "-timeout=" + TIMEOUT, "./" + pkg], cwd=tmp, capture_output=True, text=True)
+    finally:
+        src[ln - 1] = orig
+        open(path, "w").write("\n".join(src))
+    out = r.stdout + r.stderr
+    if "panic: test timed out" in out:
+        return "TIMED OUT", [f"TIMED OUT {kind} at {f}:{ln}:{col} (was {was})"]
+    if r.returncode != 0 and ("build failed" in out or "setup failed" in out):
+        return "NOT VIABLE", [f"NOT VIABLE {kind} at {f}:{ln}:{col} (was {was})"]
+    if r.returncode != 0:
+        return "KILLED", [f"KILLED {kind} at {f}:{ln}:{col} (was {was})"]
+    return "LIVED", [f"LIVED {kind} at {f}:{ln}:{col} (was {was})", f"    {mutate(orig, col, kind).strip()}"]
 
 
 if __name__ == "__main__":
