@@ -8,8 +8,9 @@ import (
 
 // invariantsModel is a valid model at the accepted edge of each
 // invariant: a transfer switch with 2 inputs and its second preferred, PF
-// 1, a source without rating (0 A), every PSU required, a quorum of all
-// instances, a pin per instance, a dependency one tier down.
+// 1, a source without rating (0 A), every PSU required, a 1-PSU model, a
+// quorum of all instances, a pin per instance, a dependency one tier down,
+// two services in one tier.
 const invariantsModel = `
 [site]
 power_factor = 1
@@ -51,6 +52,12 @@ pinned = ["d1", "d2"]
 [[service]]
 id = "b"
 depends_on = ["a"]
+[[service]]
+id = "b2"
+depends_on = ["a"]
+[[device_model]]
+id = "m1"
+typical_w = 10
 `
 
 // TestCheckInvariantsEdges: CheckInvariants accepts a model at the edge of
@@ -79,8 +86,8 @@ func TestCheckInvariantsEdges(t *testing.T) {
 		{"PF 0", func(m *Model) { m.Elements[3].PowerFactor = 0 }, `element "c": power factor 0`},
 		{"a negative rating", func(m *Model) { m.Elements[3].RatingA = -1 }, `element "c": rating -1 A`},
 		{"an element indexed elsewhere", func(m *Model) { m.Elements[3].ID = "u1" }, `ElementIndex("u1") = 0, true; want 3`},
-		{"a model index past the end", func(m *Model) { m.Devices[1].Model = 1 }, `device "d2": model index 1 of 1`},
-		{"a negative model index", func(m *Model) { m.Devices[1].Model = -1 }, `device "d2": model index -1 of 1`},
+		{"a model index past the end", func(m *Model) { m.Devices[1].Model = 2 }, `device "d2": model index 2 of 2`},
+		{"a negative model index", func(m *Model) { m.Devices[1].Model = -1 }, `device "d2": model index -1 of 2`},
 		{"a rack index past the end", func(m *Model) { m.Devices[1].Rack = 1 }, `device "d2": rack index 1 of 1`},
 		{"a negative rack index", func(m *Model) { m.Devices[1].Rack = -1 }, `device "d2": rack index -1 of 1`},
 		{"a feed missing", func(m *Model) { m.Devices[1].Feeds = m.Devices[1].Feeds[:1] }, `device "d2": 1 feeds, want 2 (PSUs of "m")`},
@@ -90,8 +97,8 @@ func TestCheckInvariantsEdges(t *testing.T) {
 		{"a device indexed elsewhere", func(m *Model) { m.Devices[1].ID = "d1" }, `DeviceIndex("d1") = 0, true; want 1`},
 		{"more PSUs required than there are", func(m *Model) { m.DeviceModels[0].PSUsRequired = 3; m.DeviceModels[0].PSUs = 2 }, `device model "m": 3 of 2 PSUs required`},
 		{"no PSU required", func(m *Model) { m.DeviceModels[0].PSUsRequired = 0 }, `device model "m": 0 of 2 PSUs required`},
-		{"a dependency past the end", func(m *Model) { m.Services[1].DependsOn = []int32{2} }, `service "b": dependency index 2 of 2`},
-		{"a negative dependency", func(m *Model) { m.Services[1].DependsOn = []int32{-1} }, `service "b": dependency index -1 of 2`},
+		{"a dependency past the end", func(m *Model) { m.Services[1].DependsOn = []int32{3} }, `service "b": dependency index 3 of 3`},
+		{"a negative dependency", func(m *Model) { m.Services[1].DependsOn = []int32{-1} }, `service "b": dependency index -1 of 3`},
 		{"a dependency in the same tier", func(m *Model) { m.Services[1].Tier = 0 }, `service "b" (tier 0) depends on "a" (tier 0)`},
 		{"services out of tier order", func(m *Model) { m.Services[1].DependsOn = nil; m.Services[0].Tier = 2 }, `services not in tier order at "b"`},
 		{"a pin short", func(m *Model) { m.Services[0].Pinned = m.Services[0].Pinned[:1] }, `service "a": 1 pins for 2 instances`},

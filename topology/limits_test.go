@@ -113,6 +113,9 @@ func TestNestingScanPositions(t *testing.T) {
 		{"brackets close", "a = " + strings.Repeat("[", 16) + strings.Repeat("]", 16) + "\nb = " + strings.Repeat("[", 16), ""},
 		{"braces close", "a = " + strings.Repeat("{b = ", 16) + "1" + strings.Repeat("}", 16) + "\nc = " + strings.Repeat("[", 16), ""},
 		{"closing nothing", "a = ]]}}\nb = " + deep, "2:21"},
+		{"a multi-line string, then a bracket", "a = \"\"\"x\"\"\" " + deep, "1:29"},
+		{"an empty string at the end", "a = \"\"", ""},
+		{"a multi-line string at the end", "a = \"\"\"x\"\"\"", ""},
 		{"a carriage return and a tab count as columns", "a =\r\t" + deep, "1:22"},
 	} {
 		got := ""
