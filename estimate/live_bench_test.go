@@ -1,6 +1,8 @@
 package estimate
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"testing"
 
 	"blackstart/placement"
@@ -21,7 +23,7 @@ const (
 // nodes, a stalled role or dying nodes) and up to 30 attempts per
 // instance, so the recovery runs long and retries a lot: its first
 // 1,000,000 progress events.
-func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []placement.Event) {
+func herdingRecovery(b testing.TB) (*placement.Cluster, *placement.Plan, []placement.Event) {
 	b.Helper()
 	m, err := topology.Load("../examples/platform-2019.toml")
 	if err != nil {
@@ -54,19 +56,34 @@ func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []place
 func BenchmarkLive(b *testing.B) {
 	c, p, evs := herdingRecovery(b)
 	var last Snapshot
+	snaps := make([]Snapshot, 0, len(evs)/benchLiveBatch)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		snaps = snaps[:0]
 		l := NewLive(c, p)
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		for k, e := range evs {
 			l.Observe(e)
 			if (k+1)%benchLiveBatch == 0 {
 				last = l.Estimate(e.TS)
+				snaps = append(snaps, last)
 			}
 		}
 	}
 	b.StopTimer()
+	// The estimates' checksum: a change meant to be only faster must leave
+	// it as it was (scripts/bench-live.sh prints it).
+	h := sha256.New()
+	for _, s := range snaps {
+		j, err := json.Marshal(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Write(j)
+		h.Write([]byte{'\n'})
+	}
+	b.Logf("estimates sha256 %x (%d estimates)", h.Sum(nil), len(snaps))
 	if last.Up <= 0 || last.Up >= last.Total || !(last.ETAAllS > last.TS) {
 		b.Fatalf("last estimate: %d of %d up, ETA %g s at %g s; want some up, some left, an ETA ahead", last.Up, last.Total, last.ETAAllS, last.TS)
 	}
