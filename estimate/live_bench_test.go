@@ -3,6 +3,8 @@ package estimate
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"blackstart/placement"
@@ -22,31 +24,46 @@ const (
 // starts time out), with the evaluation's perturbations of seed 1 (slow
 // nodes, a stalled role or dying nodes) and up to 30 attempts per
 // instance, so the recovery runs long and retries a lot: its first
-// 1,000,000 progress events.
-func herdingRecovery(b testing.TB) (*placement.Cluster, *placement.Plan, []placement.Event) {
-	b.Helper()
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		b.Fatal(err)
+// 1,000,000 progress events. It is simulated once per test process and
+// shared, read-only.
+func herdingRecovery(tb testing.TB) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	tb.Helper()
+	h := &herded
+	h.once.Do(func() {
+		m, err := topology.Load("../examples/platform-2019.toml")
+		if err != nil {
+			h.err = err
+			return
+		}
+		c := placement.NewCluster(m)
+		p := placement.NewPlan(c)
+		pt := perturb(c, 1)
+		evs := make([]placement.Event, 0, benchLiveEvents)
+		_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
+			Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
+			OnEvent: func(e placement.Event) {
+				if len(evs) < benchLiveEvents {
+					evs = append(evs, e)
+				}
+			}})
+		if err == nil && len(evs) != benchLiveEvents {
+			err = fmt.Errorf("setup: the recovery made %d events, want %d", len(evs), benchLiveEvents)
+		}
+		h.c, h.p, h.evs, h.err = c, p, evs, err
+	})
+	if h.err != nil {
+		tb.Fatal(h.err)
 	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	pt := perturb(c, 1)
-	evs := make([]placement.Event, 0, benchLiveEvents)
-	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
-		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
-		OnEvent: func(e placement.Event) {
-			if len(evs) < benchLiveEvents {
-				evs = append(evs, e)
-			}
-		}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(evs) != benchLiveEvents {
-		b.Fatalf("setup: the recovery made %d events, want %d", len(evs), benchLiveEvents)
-	}
-	return c, p, evs
+	return h.c, h.p, h.evs
+}
+
+// herded is herdingRecovery's stream, once made.
+var herded struct {
+	once sync.Once
+	c    *placement.Cluster
+	p    *placement.Plan
+	evs  []placement.Event
+	err  error
 }
 
 // BenchmarkLive ingests a big recovery's 1,000,000 progress events into

@@ -741,9 +741,64 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
 			continue
 		}
+		if l.doomed(run, later, sh.atNow[n], kind, speed[n]) {
+			p.lost += len(run) + len(later) + len(sh.atNow[n])
+			continue
+		}
 		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], run, later, ups)
 	}
 	return ups
+}
+
+// doomed reports whether no start on a node of the given speed can come
+// up in projection k: not its running starts (run), not the next start or
+// any retry left of the instances waiting on it (atNow) or waiting out a
+// back-off (later), nor the retries left of those whose running start
+// fails. Whether an instance's starts come up depends on its draws, the
+// node's speed and its attempts left, never on when they are dispatched,
+// so every instance there then ends given up, one each, and projecting
+// the node changes nothing but that count. In a herded recovery's late
+// estimates the slowest nodes are so, and held up to a fifth of a
+// projection's events.
+func (l *Live) doomed(run, later []finishEv, atNow []rankItem, k int, speed float64) bool {
+	sh := &l.shape
+	sp := max(speed, 1e-3)
+	// retries reports whether one of instance i's retries left can end
+	// before its timeout, limit·(1/sp): nextUp's search from its next
+	// failure on (a retry past the last draw is reached only when none
+	// of the draws can).
+	retries := func(i int32, limit float64) bool {
+		if l.minRetry(int(i), k) > limit {
+			return false // endKind: evLost
+		}
+		rs := l.retryBlock(int(i), k)
+		for a := int(l.fails[i]) + 1; l.retry.Again(a); a++ {
+			if q := a - int(l.fails[i]); q > sh.nRetry || rs[q-1] <= limit {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range run {
+		if e.kind == evUp || e.kind == evFail && retries(e.inst, sh.timeout[e.inst]*sp) {
+			return false
+		}
+	}
+	waiting := func(i int32) bool {
+		limit := sh.timeout[i] * sp // as attempt and endKind compare
+		return sh.heads[k*len(l.c.Instances)+int(i)].first <= limit || retries(i, limit)
+	}
+	for _, e := range later {
+		if waiting(e.inst) {
+			return false
+		}
+	}
+	for _, r := range atNow {
+		if waiting(r.inst) {
+			return false
+		}
+	}
+	return true
 }
 
 // projectNode projects node n on its own from now (see projectLocal):
