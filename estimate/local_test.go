@@ -2,6 +2,9 @@ package estimate
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
 	"blackstart/placement"
@@ -47,17 +50,18 @@ func TestLocalProjectionSame(t *testing.T) {
 	}
 }
 
-// TestDoomedExact: a node is found doomed (projectLocal skips it,
-// counting its instances given up) exactly when projecting it brings
-// nothing up, and then every instance on it is given up once; checked on
-// every node of every projection at points of BenchmarkLive's herded
-// recovery where the projections run node by node.
-func TestDoomedExact(t *testing.T) {
+// TestHopefulExact: hopeful counts exactly the instances that projecting
+// a node brings up, and a node's projection stopped once they are up (or
+// skipped when there are none) brings up the same, at the same times, and
+// gives up the same count as projecting it to the end; checked on every
+// node of every projection at points of BenchmarkLive's herded recovery
+// where the projections run node by node.
+func TestHopefulExact(t *testing.T) {
 	c, p, evs := herdingRecovery(t)
 	l := NewLive(c, p)
 	l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 	sh := &l.shape
-	doomed, alive := 0, 0
+	doomed, alive, cut := 0, 0, 0
 	at := map[int]bool{600_000: true, 800_000: true, 1_000_000: true}
 	for k, e := range evs {
 		l.Observe(e)
@@ -82,28 +86,40 @@ func TestDoomedExact(t *testing.T) {
 				if stale[n] || len(run)+len(later)+len(sh.atNow[n]) == 0 {
 					continue
 				}
-				copy(pj.att, l.fails)
 				sp := l.speedBuf[kind][n]
-				d := l.doomed(run, later, sh.atNow[n], kind, sp)
-				pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
-				lost := pj.lost
-				ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, run, later, nil)
-				if d != (len(ups) == 0) {
-					t.Fatalf("after %d events, projection %d, node %d: doomed %v, but projecting it brings %d up", k+1, kind, n, d, len(ups))
+				hope := l.hopeful(run, later, sh.atNow[n], kind, sp)
+				node := func(hope int) ([]float64, projection, int) {
+					copy(pj.att, l.fails)
+					pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
+					lost := pj.lost
+					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, run, later, hope, nil)
+					return ups, pr, pj.lost - lost
 				}
-				if d {
+				ups, pr, lost := node(-1) // to the end
+				where := fmt.Sprintf("after %d events, projection %d, node %d", k+1, kind, n)
+				if hope != len(ups) {
+					t.Fatalf("%s: hopeful %d, but projecting it brings %d up", where, hope, len(ups))
+				}
+				if got, want := lost, len(run)+len(later)+len(sh.atNow[n])-len(ups); got != want {
+					t.Fatalf("%s: %d given up, want %d", where, got, want)
+				}
+				if hope == 0 {
 					doomed++
-					if got, want := pj.lost-lost, len(run)+len(later)+len(sh.atNow[n]); got != want {
-						t.Fatalf("after %d events, projection %d, node %d (doomed): %d given up, want %d", k+1, kind, n, got, want)
-					}
-				} else {
-					alive++
+					continue
+				}
+				alive++
+				cupS, cpr, clost := node(hope)
+				if !slices.Equal(cupS, ups) || !reflect.DeepEqual(cpr, pr) || clost != lost {
+					t.Fatalf("%s: stopped at its last hopeful instance: ups %v, %+v, %d given up; to the end %v, %+v, %d", where, cupS, cpr, clost, ups, pr, lost)
+				}
+				if pj.nodeEv != nil && len(pj.nodeEv) > 0 {
+					cut++ // stopped with events left
 				}
 			}
 		}
 	}
-	if doomed == 0 || alive == 0 {
-		t.Fatalf("%d nodes doomed, %d not: want both", doomed, alive)
+	if doomed == 0 || alive == 0 || cut == 0 {
+		t.Fatalf("%d nodes doomed, %d not, %d stopped early: want each", doomed, alive, cut)
 	}
-	t.Logf("%d nodes doomed, %d not", doomed, alive)
+	t.Logf("%d nodes doomed, %d not, %d stopped early", doomed, alive, cut)
 }

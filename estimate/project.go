@@ -741,26 +741,28 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
 			continue
 		}
-		if l.doomed(run, later, sh.atNow[n], kind, speed[n]) {
-			p.lost += len(run) + len(later) + len(sh.atNow[n])
+		hope := l.hopeful(run, later, sh.atNow[n], kind, speed[n])
+		if hope == 0 {
+			p.lost += len(run) + len(later) + len(sh.atNow[n]) // each given up, once
 			continue
 		}
-		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], run, later, ups)
+		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], run, later, hope, ups)
 	}
 	return ups
 }
 
-// doomed reports whether no start on a node of the given speed can come
-// up in projection k: not its running starts (run), not the next start or
-// any retry left of the instances waiting on it (atNow) or waiting out a
-// back-off (later), nor the retries left of those whose running start
-// fails. Whether an instance's starts come up depends on its draws, the
-// node's speed and its attempts left, never on when they are dispatched,
-// so every instance there then ends given up, one each, and projecting
-// the node changes nothing but that count. In a herded recovery's late
-// estimates the slowest nodes are so, and held up to a fifth of a
-// projection's events.
-func (l *Live) doomed(run, later []finishEv, atNow []rankItem, k int, speed float64) bool {
+// hopeful counts the instances on a node of the given speed that come up
+// in projection k: those whose running start comes up, or one of whose
+// retries left can (for a running start that fails), and those waiting on
+// it (atNow) or waiting out a back-off (later) whose next start or one of
+// whose retries left can. Whether an instance's starts come up depends on
+// its draws, the node's speed and its attempts left, never on when they
+// are dispatched, so the others all end given up, one each. A node with
+// none is not projected (in a herded recovery's late estimates such nodes
+// held up to a fifth of a projection's events), and a node's projection
+// stops once its last hopeful instance is up (the starts it would still
+// dispatch hold slots only for instances given up).
+func (l *Live) hopeful(run, later []finishEv, atNow []rankItem, k int, speed float64) int {
 	sh := &l.shape
 	sp := max(speed, 1e-3)
 	// retries reports whether one of instance i's retries left can end
@@ -779,9 +781,10 @@ func (l *Live) doomed(run, later []finishEv, atNow []rankItem, k int, speed floa
 		}
 		return false
 	}
+	hope := 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && retries(e.inst, sh.timeout[e.inst]*sp) {
-			return false
+			hope++
 		}
 	}
 	waiting := func(i int32) bool {
@@ -790,24 +793,32 @@ func (l *Live) doomed(run, later []finishEv, atNow []rankItem, k int, speed floa
 	}
 	for _, e := range later {
 		if waiting(e.inst) {
-			return false
+			hope++
 		}
 	}
 	for _, r := range atNow {
 		if waiting(r.inst) {
-			return false
+			hope++
 		}
 	}
-	return true
+	return hope
 }
 
 // projectNode projects node n on its own from now (see projectLocal):
 // its running starts end as run says (sorted), the instances released
 // already wait on it (shape.atNow), those waiting out a back-off queue at
 // the times later says (sorted), and its free slots start the waiting by
-// rank, as dispatch does.
-func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, ups []float64) []float64 {
+// rank, as dispatch does. It stops once hope instances came up (see
+// hopeful; -1: at the end), counting the others given up.
+func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, hope int, ups []float64) []float64 {
 	sh := &l.shape
+	up0, lost0 := len(ups), p.lost
+	defer func() {
+		if hope >= 0 {
+			// Every instance on the node ends up or given up, once.
+			p.lost = lost0 + len(run) + len(later) + len(sh.atNow[n]) - (len(ups) - up0)
+		}
+	}()
 	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(run))
 	q := &p.waiting[n]
 	*q = (*q)[:0]
@@ -878,6 +889,9 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
+		if len(ups)-up0 == hope {
+			break // the node's last hopeful instance is up
+		}
 		start(t)
 	}
 	return ups
