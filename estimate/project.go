@@ -278,13 +278,13 @@ func (l *Live) view(now float64, stale []bool) {
 		slices.SortFunc(sh.atNow[n], compare[rankItem])
 	}
 	slices.SortFunc(sh.later, compare[finishEv])
-	l.layOutLocal(stale)
+	l.layOutLocal()
 }
 
 // layOutLocal decides whether the projections at this estimate may run
 // node by node (shape.local) and, if so, lays the running starts and the
 // back-offs under way out by node.
-func (l *Live) layOutLocal(stale []bool) {
+func (l *Live) layOutLocal() {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	sh.local = !sh.noLocal && len(sh.unplacedNow) == 0
