@@ -65,6 +65,10 @@ func TestBudgetFailoverCase(t *testing.T) {
 	if safe || len(over) < 2 || over[0].Kind != "breaker" || !near(over[0].LoadA, 24.35, 0.01) || over[0].LimitA != 12.8 {
 		t.Fatalf("incident: got safe %v, %v; want unsafe, both breakers at 24.35 A against 12.8 A", safe, over)
 	}
+	// What binds, in words: the ratio as a percentage (24.35 / 12.8 = 190 %).
+	if got, want := over[0].String(), "breaker breaker-a would carry 24.35 A on failover against its limit of 12.80 A (190 %)"; got != want {
+		t.Errorf("Binding.String:\n got %s\nwant %s", got, want)
+	}
 	half := make([]float64, len(m.Devices))
 	for d := range half {
 		half[d] = -n.DrawW[d] / 2
@@ -82,7 +86,7 @@ func TestBudgetFailoverCase(t *testing.T) {
 // allows only loads that stay within every limit on failover.
 func TestPropertyBudget(t *testing.T) {
 	added, compared := 0, 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		base := NewNetwork(m, basisFor(seed))
 		idle := make([]float64, len(m.Devices))
@@ -132,7 +136,7 @@ func TestPropertyBudget(t *testing.T) {
 		}
 	}
 	t.Logf("%d extra draws accepted, %d scenarios compared", added, compared)
-	if added < 1500 {
+	if added < perModels(1500) {
 		t.Errorf("only %d extra draws accepted: the property is not exercised", added)
 	}
 }
@@ -142,7 +146,7 @@ func TestPropertyBudget(t *testing.T) {
 // any draws within that maximum.
 func TestPropertyReachable(t *testing.T) {
 	dropped := 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, basisFor(seed))
 		full := NewBudget(n)
