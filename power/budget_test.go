@@ -241,3 +241,62 @@ func TestProberMatchesProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetedByKind: what the budget keeps and each limit's ratio. At PF
+// 0.8, four dual-corded 1,000 W servers put all 4,000 W on either UPS on
+// failover (3,000 var, 5,000 VA): a UPS rated in kW alone is at 4,000 /
+// 10,000 W = 0.4, one rated in kVA alone at 5,000 / 10,000 VA = 0.5; a
+// source without a capacity and a rack PDU without a rating have no limit
+// and are not budgeted.
+func TestBudgetedByKind(t *testing.T) {
+	m := parseText(t, "kinds.toml", `[site]
+power_factor = 0.8
+[[source]]
+id = "grid"
+voltage_v = 230
+[[ups]]
+id = "ups-w"
+input = "grid"
+capacity_kw = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[ups]]
+id = "ups-va"
+input = "grid"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[rack]]
+id = "r1"
+[[rack_pdu]]
+id = "pdu-w"
+rack = "r1"
+input = "ups-w"
+[[rack_pdu]]
+id = "pdu-va"
+rack = "r1"
+input = "ups-va"
+[[device_model]]
+id = "srv"
+psus = 2
+psus_required = 1
+typical_w = 1000
+[[device]]
+id = "s%d"
+count = 4
+rack = "r1"
+model = "srv"
+feeds = ["pdu-w", "pdu-va"]
+`)
+	n := NewNetwork(m, BasisTypical)
+	l := NewBudget(n).Load(n.DrawW)
+	for _, c := range []struct {
+		id       string
+		budgeted bool
+		ratio    float64
+	}{{"grid", false, 0}, {"ups-w", true, 0.4}, {"ups-va", true, 0.5}, {"pdu-w", false, 0}, {"pdu-va", false, 0}} {
+		e, _ := m.ElementIndex(c.id)
+		r, ok := l.Headroom(e)
+		if ok != c.budgeted || !near(r, c.ratio, 1e-9) {
+			t.Errorf("%s: got budgeted %v, ratio %.6f; want %v, %g", c.id, ok, r, c.budgeted, c.ratio)
+		}
+	}
+}
