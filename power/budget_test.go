@@ -300,3 +300,83 @@ feeds = ["pdu-w", "pdu-va"]
 		}
 	}
 }
+
+// TestFitsAtTheLimit: a load exactly at a limit fits, a watt more does
+// not, for each kind of limit (PF 1, 230 V, one PSU per device, 1,000 W
+// each): a 16 A breaker's 12.8 A is 2,944 W, so 1,944 W more fits and
+// 1,945 W does not; a 10 kW UPS and a 10 kVA UPS take 9,000 W more, not
+// 9,001. Fits (the planner's squared test) and Why agree.
+func TestFitsAtTheLimit(t *testing.T) {
+	m := parseText(t, "limits.toml", `[site]
+power_factor = 1
+[[source]]
+id = "grid"
+voltage_v = 230
+[[breaker]]
+id = "brk"
+input = "grid"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "c-brk"
+input = "brk"
+[[ups]]
+id = "ups-w"
+input = "grid"
+capacity_kw = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[circuit]]
+id = "c-w"
+input = "ups-w"
+[[ups]]
+id = "ups-va"
+input = "grid"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[circuit]]
+id = "c-va"
+input = "ups-va"
+[[rack]]
+id = "r1"
+[[device_model]]
+id = "srv"
+typical_w = 1000
+[[device]]
+id = "on-brk"
+rack = "r1"
+model = "srv"
+feeds = ["c-brk"]
+[[device]]
+id = "on-w"
+rack = "r1"
+model = "srv"
+feeds = ["c-w"]
+[[device]]
+id = "on-va"
+rack = "r1"
+model = "srv"
+feeds = ["c-va"]
+`)
+	n := NewNetwork(m, BasisTypical)
+	l := NewBudget(n).Load(n.DrawW)
+	for _, c := range []struct {
+		dev     string
+		fits    float64
+		binding string
+	}{{"on-brk", 1944, "brk"}, {"on-w", 9000, "ups-w"}, {"on-va", 9000, "ups-va"}} {
+		d := device(t, m, c.dev)
+		if !l.Fits(d, c.fits) {
+			t.Errorf("%s + %g W (exactly at %s's limit): Fits false, want true", c.dev, c.fits, c.binding)
+		}
+		if ok, w := l.Why(d, c.fits); !ok {
+			t.Errorf("%s + %g W: Why says over (%v), want within", c.dev, c.fits, w)
+		}
+		if l.Fits(d, c.fits+1) {
+			t.Errorf("%s + %g W (1 W over %s's limit): Fits true, want false", c.dev, c.fits+1, c.binding)
+		}
+		if ok, w := l.Why(d, c.fits+1); ok || w.Element != c.binding {
+			t.Errorf("%s + %g W: Why got ok %v, %v; want %s over", c.dev, c.fits+1, ok, w, c.binding)
+		}
+	}
+}
