@@ -1,9 +1,11 @@
 package power
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"blackstart/topology"
@@ -378,5 +380,23 @@ feeds = ["c-va"]
 		if ok, w := l.Why(d, c.fits+1); ok || w.Element != c.binding {
 			t.Errorf("%s + %g W: Why got ok %v, %v; want %s over", c.dev, c.fits+1, ok, w, c.binding)
 		}
+	}
+	// N1Safe: exactly at every limit is safe; over, the elements are
+	// listed furthest over first: ups-w at 11,000 / 10,000 W = 1.1, ups-va
+	// 10,500 / 10,000 VA = 1.05, brk 3,000 W / 230 V = 13.04 A of 12.8 A =
+	// 1.0190.
+	add := make([]float64, len(m.Devices))
+	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 1944, 9000, 9000
+	if safe, over := n.N1Safe(add); !safe {
+		t.Errorf("N1Safe exactly at every limit: got over %v, want safe", over)
+	}
+	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 2000, 10000, 9500
+	safe, over := n.N1Safe(add)
+	var got []string
+	for _, b := range over {
+		got = append(got, fmt.Sprintf("%s %.4f", b.Element, b.Ratio))
+	}
+	if want := "ups-w 1.1000, ups-va 1.0500, brk 1.0190"; safe || strings.Join(got, ", ") != want {
+		t.Errorf("N1Safe over the limits: got safe %v, %s; want %s", safe, strings.Join(got, ", "), want)
 	}
 }
