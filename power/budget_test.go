@@ -307,7 +307,8 @@ feeds = ["pdu-w", "pdu-va"]
 // not, for each kind of limit (PF 1, 230 V, one PSU per device, 1,000 W
 // each): a 16 A breaker's 12.8 A is 2,944 W, so 1,944 W more fits and
 // 1,945 W does not; a 10 kW UPS and a 10 kVA UPS take 9,000 W more, not
-// 9,001. Fits (the planner's squared test) and Why agree.
+// 9,001. Fits (the planner's squared test) and Why agree. MaxProbe
+// finds the same 1,944 W, and no limit where nothing above is budgeted.
 func TestFitsAtTheLimit(t *testing.T) {
 	m := parseText(t, "limits.toml", `[site]
 power_factor = 1
@@ -339,6 +340,9 @@ overload = [{ load_pct = 110, time_s = 600 }]
 [[circuit]]
 id = "c-va"
 input = "ups-va"
+[[circuit]]
+id = "c-free"
+input = "grid"
 [[rack]]
 id = "r1"
 [[device_model]]
@@ -379,6 +383,19 @@ feeds = ["c-va"]
 		}
 		if ok, w := l.Why(d, c.fits+1); ok || w.Element != c.binding {
 			t.Errorf("%s + %g W: Why got ok %v, %v; want %s over", c.dev, c.fits+1, ok, w, c.binding)
+		}
+	}
+	// MaxProbe: a new device on c-brk can draw the 1,944 W left under
+	// brk's limit; on c-free (nothing budgeted above) without limit.
+	b := NewBudget(n)
+	for _, c := range []struct {
+		feed, binding string
+		w             float64
+	}{{"c-brk", "brk", 1944}, {"c-free", "", math.Inf(1)}} {
+		e, _ := m.ElementIndex(c.feed)
+		w, bind := l.MaxProbe(b.Probe([]int32{int32(e)}, 1))
+		if !near(w, c.w, 1e-6) && w != c.w || bind.Element != c.binding {
+			t.Errorf("MaxProbe on %s: got %g W, %+v; want %g W, binding %q", c.feed, w, bind, c.w, c.binding)
 		}
 	}
 	// N1Safe: exactly at every limit is safe; over, the elements are
