@@ -308,7 +308,8 @@ feeds = ["pdu-w", "pdu-va"]
 // each): a 16 A breaker's 12.8 A is 2,944 W, so 1,944 W more fits and
 // 1,945 W does not; a 10 kW UPS and a 10 kVA UPS take 9,000 W more, not
 // 9,001. Fits (the planner's squared test) and Why agree. MaxProbe
-// finds the same 1,944 W, and no limit where nothing above is budgeted.
+// finds the same 1,944 W, and no limit where nothing above is budgeted;
+// Worst names the highest ratio even below every limit.
 func TestFitsAtTheLimit(t *testing.T) {
 	m := parseText(t, "limits.toml", `[site]
 power_factor = 1
@@ -384,6 +385,20 @@ feeds = ["c-va"]
 		if ok, w := l.Why(d, c.fits+1); ok || w.Element != c.binding {
 			t.Errorf("%s + %g W: Why got ok %v, %v; want %s over", c.dev, c.fits+1, ok, w, c.binding)
 		}
+	}
+	// Worst: the highest ratio even when all are within their limits
+	// (brk: 1,000 W / 230 V = 4.3478 A of 12.8 A = 0.3397; the UPSes 0.1);
+	// LineCurrents: brk's 4.3478 A on its one line, none for the source.
+	if w := l.Worst(); w.Element != "brk" || !near(w.Ratio, 0.3397, 1e-9) {
+		t.Errorf("Worst: got %+v, want brk at 0.3397", w)
+	}
+	brk, _ := m.ElementIndex("brk")
+	grid, _ := m.ElementIndex("grid")
+	if a, ok := l.LineCurrents(brk); !ok || !near(a[0], 1000.0/230, 1e-9) || a[1] != 0 || a[2] != 0 {
+		t.Errorf("LineCurrents(brk): got %v, %v; want [4.3478 0 0], true", a, ok)
+	}
+	if _, ok := l.LineCurrents(grid); ok {
+		t.Errorf("LineCurrents(grid): budgeted, want not (a source without capacity)")
 	}
 	// MaxProbe: a new device on c-brk can draw the 1,944 W left under
 	// brk's limit; on c-free (nothing budgeted above) without limit.
