@@ -29,7 +29,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{339, false}, {341, true}} {
+	}{{339, false}, {340, false}, {341, true}} { // stale after more than
 		if got := len(l.Estimate(tt.at).StaleNodes) == 1; got != tt.stale {
 			t.Errorf("start at 10 s, default timeout: stale at %g s = %v, want %v", tt.at, got, tt.stale)
 		}
@@ -49,7 +49,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{909, false}, {911, true}} {
+	}{{909, false}, {910, false}, {911, true}} {
 		if got := len(l.Estimate(tt.at).StaleNodes) == 1; got != tt.stale {
 			t.Errorf("silent since 10 s with a start under way: stale at %g s = %v, want %v (900 s)", tt.at, got, tt.stale)
 		}
@@ -59,7 +59,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{10 + 479, false}, {10 + 481, true}} {
+	}{{10 + 479, false}, {10 + 480, false}, {10 + 481, true}} {
 		l = NewLive(c, nil)
 		l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
 		l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Failed})
