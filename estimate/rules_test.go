@@ -233,3 +233,27 @@ func TestFind(t *testing.T) {
 		t.Errorf("Find of an estimator not scored = %+v, want nil", got)
 	}
 }
+
+// TestDependencyMetByUps: a service whose dependency is already up starts
+// at once in the projection: a (fixed 10 s) up at 10 s, b depends on a
+// (fixed 10 s): every ETA point is 20 s.
+func TestDependencyMetByUps(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "a"
+instances = 1
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "b"
+instances = 1
+depends_on = ["a"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Up})
+	s := l.Estimate(10)
+	if s.ETAAllS != 20 || s.ETAAllLowS != 20 || s.ETAAllHighS != 20 {
+		t.Errorf("b after a, a up at 10 s: ETA %g s [%g, %g], want 20 s [20, 20]", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
