@@ -426,9 +426,11 @@ feeds = ["c-va"]
 	safe, over := n.N1Safe(add)
 	var got []string
 	for _, b := range over {
-		got = append(got, fmt.Sprintf("%s %.4f", b.Element, b.Ratio))
+		got = append(got, fmt.Sprintf("%s %.4f %.2f/%.2f A", b.Element, b.Ratio, b.LoadA, b.LimitA))
 	}
-	if want := "ups-w 1.1000, ups-va 1.0500, brk 1.0190"; safe || strings.Join(got, ", ") != want {
+	// A UPS's limit in amps is the current at its rating: 10 kW (10 kVA at
+	// PF 1) / 230 V = 43.48 A.
+	if want := "ups-w 1.1000 47.83/43.48 A, ups-va 1.0500 45.65/43.48 A, brk 1.0190 13.04/12.80 A"; safe || strings.Join(got, ", ") != want {
 		t.Errorf("N1Safe over the limits: got safe %v, %s; want %s", safe, strings.Join(got, ", "), want)
 	}
 }
