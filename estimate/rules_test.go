@@ -257,3 +257,40 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("b after a, a up at 10 s: ETA %g s [%g, %g], want 20 s [20, 20]", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
 	}
 }
+
+// TestPlannedRunSeeds: Planned's run k uses seed Seed+k and there are
+// exactly Runs of them: with 2 runs from seed 7, the all-up quantiles are
+// those of the single runs from seeds 7 and 8 (which differ), and the
+// progress ends at 2 of 2.
+func TestPlannedRunSeeds(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "app"
+instances = 4
+start = { dist = "lognormal", median_s = 20, p90_s = 60 }
+`)
+	p := placement.NewPlan(c)
+	one := func(seed uint64) float64 {
+		t.Helper()
+		e, err := Planned(c, p, PlannedOptions{Runs: 1, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.AllUpS.P10 != e.AllUpS.P90 {
+			t.Fatalf("1 run from seed %d: all-up quantiles %+v, want one value", seed, e.AllUpS)
+		}
+		return e.AllUpS.P50
+	}
+	a7, a8 := one(7), one(8)
+	if a7 == a8 {
+		t.Fatalf("setup: seeds 7 and 8 give the same all-up time %g s", a7)
+	}
+	var last [2]int
+	e, err := Planned(c, p, PlannedOptions{Runs: 2, Seed: 7, Progress: func(d, n int) { last = [2]int{d, n} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := quantiles([]float64{a7, a8}); e.AllUpS != want || last != [2]int{2, 2} {
+		t.Errorf("2 runs from seed 7: all-up %+v, progress %v; want %+v (seeds 7 and 8: %g, %g s), 2 of 2", e.AllUpS, last, want, a7, a8)
+	}
+}
