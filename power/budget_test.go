@@ -406,11 +406,28 @@ feeds = ["c-va"]
 	for _, c := range []struct {
 		feed, binding string
 		w             float64
-	}{{"c-brk", "brk", 1944}, {"c-free", "", math.Inf(1)}} {
+	}{{"c-brk", "brk", 1944}, {"c-w", "ups-w", 9000}, {"c-va", "ups-va", 9000}, {"c-free", "", math.Inf(1)}} {
 		e, _ := m.ElementIndex(c.feed)
 		w, bind := l.MaxProbe(b.Probe([]int32{int32(e)}, 1))
 		if !near(w, c.w, 1e-6) && w != c.w || bind.Element != c.binding {
 			t.Errorf("MaxProbe on %s: got %g W, %+v; want %g W, binding %q", c.feed, w, bind, c.w, c.binding)
+		}
+	}
+	// Reachable keeps the elements the devices' largest draws could put
+	// over: none at exactly 2,944, 10,000 and 10,000 W, all three a watt
+	// above.
+	for _, c := range []struct {
+		maxW float64
+		kept bool
+	}{{0, false}, {1, true}} {
+		maxW := make([]float64, len(m.Devices))
+		maxW[device(t, m, "on-brk")], maxW[device(t, m, "on-w")], maxW[device(t, m, "on-va")] = 2944+c.maxW, 10000+c.maxW, 10000+c.maxW
+		rb := b.Reachable(maxW)
+		for _, feed := range []string{"c-brk", "c-w", "c-va"} {
+			e, _ := m.ElementIndex(feed)
+			if got := len(rb.Elements(rb.Probe([]int32{int32(e)}, 1))) == 1; got != c.kept {
+				t.Errorf("Reachable at %+g W over the limits: the element above %s kept %v, want %v", c.maxW, feed, got, c.kept)
+			}
 		}
 	}
 	// N1Safe: exactly at every limit is safe; over, the elements are
