@@ -431,15 +431,15 @@ feeds = ["c-va"]
 		}
 	}
 	// N1Safe: exactly at every limit is safe; over, the elements are
-	// listed furthest over first: ups-w at 11,000 / 10,000 W = 1.1, ups-va
-	// 10,500 / 10,000 VA = 1.05, brk 3,000 W / 230 V = 13.04 A of 12.8 A =
-	// 1.0190.
+	// listed furthest over first (the reverse of the model's order): ups-va
+	// at 13,000 / 10,000 VA = 1.3, ups-w 11,500 / 10,000 W = 1.15, brk
+	// 3,000 W / 230 V = 13.04 A of 12.8 A = 1.0190.
 	add := make([]float64, len(m.Devices))
 	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 1944, 9000, 9000
 	if safe, over := n.N1Safe(add); !safe {
 		t.Errorf("N1Safe exactly at every limit: got over %v, want safe", over)
 	}
-	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 2000, 10000, 9500
+	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 2000, 10500, 12000
 	safe, over := n.N1Safe(add)
 	var got []string
 	for _, b := range over {
@@ -447,7 +447,7 @@ feeds = ["c-va"]
 	}
 	// A UPS's limit in amps is the current at its rating: 10 kW (10 kVA at
 	// PF 1) / 230 V = 43.48 A.
-	if want := "ups-w 1.1000 47.83/43.48 A, ups-va 1.0500 45.65/43.48 A, brk 1.0190 13.04/12.80 A"; safe || strings.Join(got, ", ") != want {
+	if want := "ups-va 1.3000 56.52/43.48 A, ups-w 1.1500 50.00/43.48 A, brk 1.0190 13.04/12.80 A"; safe || strings.Join(got, ", ") != want {
 		t.Errorf("N1Safe over the limits: got safe %v, %s; want %s", safe, strings.Join(got, ", "), want)
 	}
 }
