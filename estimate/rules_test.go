@@ -294,3 +294,25 @@ start = { dist = "lognormal", median_s = 20, p90_s = 60 }
 		t.Errorf("2 runs from seed 7: all-up %+v, progress %v; want %+v (seeds 7 and 8: %g, %g s), 2 of 2", e.AllUpS, last, want, a7, a8)
 	}
 }
+
+// TestStaleAfterFailureWithPlannedWork: the work left that makes a quiet
+// node stale 480 s after a failed start includes the instances the plan
+// puts on it that have not started (twoNodes' plan: 10 on n1; instance 0
+// fails at 10 s, the other 9 still planned there): stale at 491 s, not at
+// 489 s.
+func TestStaleAfterFailureWithPlannedWork(t *testing.T) {
+	c := twoNodes(t)
+	p := placement.NewPlan(c)
+	for _, tt := range []struct {
+		at    float64
+		stale bool
+	}{{10 + 479, false}, {10 + 481, true}} {
+		l := NewLive(c, p)
+		l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Failed})
+		got := strings.Join(l.Estimate(tt.at).StaleNodes, ",")
+		if (got == "n1") != tt.stale || got != "" && got != "n1" {
+			t.Errorf("failed at 10 s, 9 planned instances left on n1: stale nodes at %g s %q, want n1 %v", tt.at, got, tt.stale)
+		}
+	}
+}
