@@ -388,15 +388,18 @@ feeds = ["c-va"]
 	}
 	// Worst: the highest ratio even when all are within their limits
 	// (brk: 1,000 W / 230 V = 4.3478 A of 12.8 A = 0.3397; the UPSes 0.1);
-	// LineCurrents: brk's 4.3478 A on its one line, none for the source.
+	// LineCurrents: 4.3478 A on the one line of brk and of each UPS, none
+	// for the source.
 	if w := l.Worst(); w.Element != "brk" || !near(w.Ratio, 0.3397, 1e-9) {
 		t.Errorf("Worst: got %+v, want brk at 0.3397", w)
 	}
-	brk, _ := m.ElementIndex("brk")
-	grid, _ := m.ElementIndex("grid")
-	if a, ok := l.LineCurrents(brk); !ok || !near(a[0], 1000.0/230, 1e-9) || a[1] != 0 || a[2] != 0 {
-		t.Errorf("LineCurrents(brk): got %v, %v; want [4.3478 0 0], true", a, ok)
+	for _, id := range []string{"brk", "ups-w", "ups-va"} {
+		e, _ := m.ElementIndex(id)
+		if a, ok := l.LineCurrents(e); !ok || !near(a[0], 1000.0/230, 1e-9) || a[1] != 0 || a[2] != 0 {
+			t.Errorf("LineCurrents(%s): got %v, %v; want [4.3478 0 0], true", id, a, ok)
+		}
 	}
+	grid, _ := m.ElementIndex("grid")
 	if _, ok := l.LineCurrents(grid); ok {
 		t.Errorf("LineCurrents(grid): budgeted, want not (a source without capacity)")
 	}
