@@ -1,7 +1,13 @@
 package estimate
 
 import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"blackstart/placement"
 	"blackstart/topology"
@@ -20,31 +26,46 @@ const (
 // starts time out), with the evaluation's perturbations of seed 1 (slow
 // nodes, a stalled role or dying nodes) and up to 30 attempts per
 // instance, so the recovery runs long and retries a lot: its first
-// 1,000,000 progress events.
-func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []placement.Event) {
-	b.Helper()
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		b.Fatal(err)
+// 1,000,000 progress events. It is simulated once per test process and
+// shared, read-only.
+func herdingRecovery(tb testing.TB) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	tb.Helper()
+	h := &herded
+	h.once.Do(func() {
+		m, err := topology.Load("../examples/platform-2019.toml")
+		if err != nil {
+			h.err = err
+			return
+		}
+		c := placement.NewCluster(m)
+		p := placement.NewPlan(c)
+		pt := perturb(c, 1)
+		evs := make([]placement.Event, 0, benchLiveEvents)
+		_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
+			Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
+			OnEvent: func(e placement.Event) {
+				if len(evs) < benchLiveEvents {
+					evs = append(evs, e)
+				}
+			}})
+		if err == nil && len(evs) != benchLiveEvents {
+			err = fmt.Errorf("setup: the recovery made %d events, want %d", len(evs), benchLiveEvents)
+		}
+		h.c, h.p, h.evs, h.err = c, p, evs, err
+	})
+	if h.err != nil {
+		tb.Fatal(h.err)
 	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	pt := perturb(c, 1)
-	evs := make([]placement.Event, 0, benchLiveEvents)
-	_, err = placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts,
-		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS), // the deaths as the code before issue 12 drew them, so the stream is the same
-		OnEvent: func(e placement.Event) {
-			if len(evs) < benchLiveEvents {
-				evs = append(evs, e)
-			}
-		}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(evs) != benchLiveEvents {
-		b.Fatalf("setup: the recovery made %d events, want %d", len(evs), benchLiveEvents)
-	}
-	return c, p, evs
+	return h.c, h.p, h.evs
+}
+
+// herded is herdingRecovery's stream, once made.
+var herded struct {
+	once sync.Once
+	c    *placement.Cluster
+	p    *placement.Plan
+	evs  []placement.Event
+	err  error
 }
 
 // BenchmarkLive ingests a big recovery's 1,000,000 progress events into
@@ -54,21 +75,81 @@ func herdingRecovery(b *testing.B) (*placement.Cluster, *placement.Plan, []place
 func BenchmarkLive(b *testing.B) {
 	c, p, evs := herdingRecovery(b)
 	var last Snapshot
+	snaps := make([]Snapshot, 0, len(evs)/benchLiveBatch)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		snaps = snaps[:0]
 		l := NewLive(c, p)
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		for k, e := range evs {
 			l.Observe(e)
 			if (k+1)%benchLiveBatch == 0 {
 				last = l.Estimate(e.TS)
+				snaps = append(snaps, last)
 			}
 		}
 	}
 	b.StopTimer()
+	// The estimates' checksum: a change meant to be only faster must leave
+	// it as it was (scripts/bench-live.sh prints it).
+	h := sha256.New()
+	for _, s := range snaps {
+		j, err := json.Marshal(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Write(j)
+		h.Write([]byte{'\n'})
+	}
+	b.Logf("estimates sha256 %x (%d estimates)", h.Sum(nil), len(snaps))
 	if last.Up <= 0 || last.Up >= last.Total || !(last.ETAAllS > last.TS) {
 		b.Fatalf("last estimate: %d of %d up, ETA %g s at %g s; want some up, some left, an ETA ahead", last.Up, last.Total, last.ETAAllS, last.TS)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(evs)/benchLiveBatch), "ns/batch")
+}
+
+// BenchmarkLiveByNode measures what projecting node by node (shape.local,
+// with the nodes that bring nothing more up cut short) saves over the
+// projection-wide loop alone, in one process, so that a shared machine's
+// load falls on both alike: BenchmarkLive's stream fed to two estimators,
+// one held to the projection-wide loop, each asked for every estimate
+// in turn (which goes first alternates). Reported: the estimates' time of
+// each (s, summed over the 1,000 estimates; the events' ingest left out)
+// and their ratio. The estimates must be equal.
+func BenchmarkLiveByNode(b *testing.B) {
+	c, p, evs := herdingRecovery(b)
+	var local, global time.Duration
+	for b.Loop() {
+		local, global = 0, 0
+		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
+		ls[1].shape.noLocal = true
+		for _, l := range ls {
+			l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+		}
+		for k, e := range evs {
+			ls[0].Observe(e)
+			ls[1].Observe(e)
+			if (k+1)%benchLiveBatch != 0 {
+				continue
+			}
+			var snaps [2]Snapshot
+			for j := range 2 {
+				w := (j + k/benchLiveBatch) % 2
+				t0 := time.Now()
+				snaps[w] = ls[w].Estimate(e.TS)
+				if w == 0 {
+					local += time.Since(t0)
+				} else {
+					global += time.Since(t0)
+				}
+			}
+			if !reflect.DeepEqual(snaps[0], snaps[1]) {
+				b.Fatalf("after %d events the estimates differ:\n%+v\n%+v", k+1, snaps[0], snaps[1])
+			}
+		}
+	}
+	b.ReportMetric(local.Seconds(), "s-by-node")
+	b.ReportMetric(global.Seconds(), "s-projection-wide")
+	b.ReportMetric(local.Seconds()/global.Seconds(), "ratio")
 }

@@ -159,9 +159,9 @@ func refCascade(n *Network, fail []int32, psuDev, psuK int, horizonS float64, ce
 	// any element whose earliest trip is within the horizon and no later
 	// than every element's latest (explored only when the element ends
 	// closed and energized); the earliest first, then the others, depth
-	// first from the last choice, at most worstSearchCascades.
+	// first from the last choice, at most WorstSearchCascades.
 	best, stack := refRun(n, fail, psuDev, psuK, horizonS, false, nil)
-	for runs := 1; len(stack) > 0 && runs < worstSearchCascades; runs++ {
+	for runs := 1; len(stack) > 0 && runs < WorstSearchCascades; runs++ {
 		path := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		out, more := refRun(n, fail, psuDev, psuK, horizonS, false, path)

@@ -121,7 +121,12 @@ type Scenario struct {
 	Pickups   []Pickup   `json:"pickups"`   // every element whose load the failure raises, worst verdict first
 	Dark      Dark       `json:"dark"`      // what the worst case leaves without power
 	Certain   Certain    `json:"certain"`   // the cascade of certain trips only
-	worst     float64    // largest ratio, for ranking
+	// WorstSearchCapped is set when the worst case's search over
+	// overlapping trip bands stopped at its cap (WorstSearchCascades
+	// cascades) with orders of trips left unexplored: Dark is then the
+	// darkest outcome found, not proved the darkest the bands allow.
+	WorstSearchCapped bool    `json:"worst_search_capped,omitempty"`
+	worst             float64 // largest ratio, for ranking
 }
 
 // DefaultHorizonS is the cascade horizon, seconds.
@@ -269,9 +274,10 @@ func (s *Sim) Run(fail []int32, psuDev, psuK int32, horizonS float64) Scenario {
 	return sc
 }
 
-// worstSearchCascades caps the cascades the worst case explores per
-// scenario (see worstCase).
-const worstSearchCascades = 64
+// WorstSearchCascades caps the cascades the worst case explores per
+// scenario (see worstCase); a scenario that reaches it says so
+// (Scenario.WorstSearchCapped).
+const WorstSearchCascades = 64
 
 // branch is a choice the worst-case search has yet to explore: the trips
 // of a cascade up to a point (path), the last one an alternative to the
@@ -289,7 +295,7 @@ type branch struct{ path []int32 }
 // the earliest first (the model's order on ties), then, depth first, each
 // other choice whose element that cascade leaves closed and energized (one
 // that trips anyway or goes dark with what is above it cannot darken
-// more), up to worstSearchCascades cascades, and keeps the darkest end:
+// more), up to WorstSearchCascades cascades, and keeps the darkest end:
 // the most dark devices, then the most de-energized elements, then the
 // first found. Without overlapping bands it is the one cascade of earliest
 // times.
@@ -301,7 +307,11 @@ func (s *Sim) worstCase(fail []int32, psuDev, psuK int32, horizonS float64) Scen
 	}
 	base := best
 	base.Events = base.Events[:s.ck.events]
-	for runs := 1; len(s.branches) > 0 && runs < worstSearchCascades; runs++ {
+	limit := WorstSearchCascades
+	if s.searchCap > 0 {
+		limit = s.searchCap
+	}
+	for runs := 1; len(s.branches) > 0 && runs < limit; runs++ {
 		b := s.branches[len(s.branches)-1]
 		s.branches = s.branches[:len(s.branches)-1]
 		sc := s.run(fail, psuDev, psuK, horizonS, false, b.path, &base)
@@ -309,6 +319,7 @@ func (s *Sim) worstCase(fail []int32, psuDev, psuK int32, horizonS float64) Scen
 			best = sc
 		}
 	}
+	best.WorstSearchCapped = len(s.branches) > 0
 	return best
 }
 

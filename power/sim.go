@@ -46,6 +46,8 @@ type Sim struct {
 	ck checkpoint
 	// branches are the worst-case search's choices yet to explore.
 	branches []branch
+	// searchCap, when above 0, replaces WorstSearchCascades (tests only).
+	searchCap int
 }
 
 // checkpoint is a Sim's state right after a failure (every element the

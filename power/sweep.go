@@ -57,6 +57,9 @@ type SweepSummary struct {
 	MayTripScenarios int `json:"may_trip_scenarios"`
 	DarkScenarios    int `json:"dark_scenarios"`         // failures leaving a device dark in the worst case
 	CertainDark      int `json:"certain_dark_scenarios"` // failures leaving a device dark in the certain cascade
+	// WorstSearchCapped counts the failures whose worst-case search
+	// stopped at its cap (Scenario.WorstSearchCapped).
+	WorstSearchCapped int `json:"worst_search_capped_scenarios,omitempty"`
 	// DarkRacks counts the racks that go entirely dark in the worst case
 	// of at least one scenario; CertainDarkRackIDs those that do in a
 	// certain cascade.
@@ -351,6 +354,9 @@ func (t *tally) add(sc *Scenario) {
 	}
 	if len(sc.Certain.Dark.Devices) > 0 {
 		s.CertainDark++
+	}
+	if sc.WorstSearchCapped {
+		s.WorstSearchCapped++
 	}
 	for _, r := range sc.Dark.Racks {
 		if !t.racks[r] {

@@ -171,3 +171,48 @@ func TestWorstCaseOracle(t *testing.T) {
 		t.Errorf("got %d scenarios checked, want at least 200: the models must exercise the oracle", scenarios)
 	}
 }
+
+// TestWorstSearchCapReported checks that a scenario whose worst-case
+// search stops at its cap says so, and only then: on the random models,
+// a cap of 1 cascade marks exactly the scenarios with overlapping bands
+// (a choice left unexplored), whose worst case the full search may
+// darken; below the cap nothing is marked, and the sweep counts the
+// marked scenarios.
+func TestWorstSearchCapReported(t *testing.T) {
+	var capped, plain int
+	for seed := range uint64(20) {
+		m := randomModel(t, seed)
+		n := NewNetwork(m, basisFor(seed))
+		full, one := NewSim(n), NewSim(n)
+		one.searchCap = 1
+		for e := range m.Elements {
+			f := full.Run([]int32{int32(e)}, -1, -1, DefaultHorizonS)
+			o := one.Run([]int32{int32(e)}, -1, -1, DefaultHorizonS)
+			if f.WorstSearchCapped {
+				t.Errorf("seed %d, %s fails: marked capped on a small model (%d cascades allowed)", seed, m.Elements[e].ID, WorstSearchCascades)
+			}
+			if o.WorstSearchCapped {
+				capped++
+				if len(o.Dark.Devices) > len(f.Dark.Devices) {
+					t.Errorf("seed %d, %s fails: one cascade leaves %d devices dark, the full search %d", seed, m.Elements[e].ID, len(o.Dark.Devices), len(f.Dark.Devices))
+				}
+				continue
+			}
+			plain++
+			if len(o.Dark.Devices) != len(f.Dark.Devices) || o.Tripped != f.Tripped {
+				t.Errorf("seed %d, %s fails: no choice to explore, yet one cascade gives %d dark / %d trips and the search %d / %d",
+					seed, m.Elements[e].ID, len(o.Dark.Devices), o.Tripped, len(f.Dark.Devices), f.Tripped)
+			}
+		}
+	}
+	if capped == 0 || plain == 0 {
+		t.Fatalf("got %d capped and %d plain scenarios: the models must have both", capped, plain)
+	}
+	tl := newTally()
+	tl.add(&Scenario{WorstSearchCapped: true})
+	tl.add(&Scenario{})
+	tl.add(&Scenario{WorstSearchCapped: true})
+	if got := tl.summary("peak", DefaultHorizonS).WorstSearchCapped; got != 2 {
+		t.Errorf("sweep summary counts %d capped scenarios, want 2", got)
+	}
+}

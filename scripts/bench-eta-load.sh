@@ -18,23 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pairs=3
-while getopts "n:" opt; do
-  case $opt in
-    n) pairs=$OPTARG ;;
-    *) sed -n '2,17p' "$0" >&2; exit 2 ;;
-  esac
-done
-shift $((OPTIND - 1))
-base=${1:-6be5a83}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/base"
-git archive "$base" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./server)
-go test -c -o "$tmp/head.test" ./server
-echo "load average before: $(cat /proc/loadavg)"
+. scripts/bench-pair.lib.sh
+bench_setup server 6be5a83 "$@"
 
 run() { # which dir
   local out
@@ -56,8 +41,4 @@ run() { # which dir
     }' <<<"$out"
 }
 
-for _ in $(seq "$pairs"); do
-  run base "$tmp/base"
-  run head "$PWD"
-done
-echo "load average after: $(cat /proc/loadavg)"
+bench_alternate run

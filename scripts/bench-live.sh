@@ -18,23 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pairs=3
-while getopts "n:" opt; do
-  case $opt in
-    n) pairs=$OPTARG ;;
-    *) sed -n '2,17p' "$0" >&2; exit 2 ;;
-  esac
-done
-shift $((OPTIND - 1))
-base=${1:-1413e0b}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/base"
-git archive "$base" | tar -x -C "$tmp/base"
-(cd "$tmp/base" && go test -c -o "$tmp/base.test" ./estimate)
-go test -c -o "$tmp/head.test" ./estimate
-echo "load average before: $(cat /proc/loadavg)"
+. scripts/bench-pair.lib.sh
+bench_setup estimate 1413e0b "$@"
 
 run() { # which dir
   local out
@@ -52,11 +37,7 @@ run() { # which dir
   echo "$1 $ns" >>"$tmp/results"
 }
 
-for _ in $(seq "$pairs"); do
-  run base "$tmp/base"
-  run head "$PWD"
-done
-echo "load average after: $(cat /proc/loadavg)"
+bench_alternate run
 awk '{v[$1] = v[$1] " " $2}
   END {
     for (k in v) {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"blackstart/analysis"
@@ -91,8 +92,9 @@ type incidents struct {
 	max   int
 	clock uint64
 	// estimating holds a token per estimate being computed (see
-	// estimateGate).
+	// estimateGate); gateWaits counts the requests waiting for one.
 	estimating chan struct{}
+	gateWaits  atomic.Int32
 }
 
 // estimateGate admits an estimate: at most GOMAXPROCS are computed at
@@ -103,6 +105,13 @@ type incidents struct {
 // each) on 2 cores' caches; the estimates are the same either way. It
 // returns the release, or the context's error.
 func (s *Server) estimateGate(ctx context.Context) (func(), error) {
+	select {
+	case s.inc.estimating <- struct{}{}:
+		return func() { <-s.inc.estimating }, nil
+	default:
+	}
+	s.inc.gateWaits.Add(1)
+	defer s.inc.gateWaits.Add(-1)
 	select {
 	case s.inc.estimating <- struct{}{}:
 		return func() { <-s.inc.estimating }, nil
@@ -564,23 +573,38 @@ func (s *Server) atParam(q *query, in store.Incident) (float64, error) {
 // neither the events nor at changed), else the events up to at replayed
 // into a new one (a look back, as estimate live --at does). seq is the
 // latest batch the estimate is after.
+//
+// A request that has an estimate to compute waits for the estimate gate
+// without the incident's lock (held, it kept the incident's batches
+// waiting behind other incidents' estimates), then takes the lock again
+// and works from the events taken by then: the time asked is worked out
+// from them again, and the estimate covers exactly them (seq says up to
+// which batch).
 func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64) float64) (doc []byte, seq int, err error) {
 	lv, err := s.lockLive(ctx, idText)
 	if err != nil {
 		return nil, 0, err
 	}
+	if t := at(lv.lastT); lv.kept(t) {
+		defer lv.mu.Unlock()
+		return lv.etaJSON, lv.seq, nil
+	}
+	lv.mu.Unlock()
+	release, err := s.estimateGate(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { release() }()
+	if lv, err = s.lockLive(ctx, idText); err != nil {
+		return nil, 0, err
+	}
 	t := at(lv.lastT)
 	if t >= lv.lastT || lv.n == 0 {
 		defer lv.mu.Unlock()
-		if lv.etaJSON != nil && lv.etaN == lv.n && lv.etaAt == t {
-			return lv.etaJSON, lv.seq, nil
-		}
-		release, err := s.estimateGate(ctx)
-		if err != nil {
-			return nil, 0, err
+		if lv.kept(t) {
+			return lv.etaJSON, lv.seq, nil // computed while this request waited
 		}
 		snap := lv.l.Estimate(t)
-		release()
 		var b bytes.Buffer
 		if err := analysis.WriteJSON(&b, snap); err != nil {
 			return nil, 0, err
@@ -589,8 +613,11 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 		lv.etaN, lv.etaAt, lv.etaJSON = lv.n, t, b.Bytes()
 		return lv.etaJSON, lv.seq, nil
 	}
+	// A look back: the events are read without the lock or a token.
 	c, p, x, id, seq := lv.c, lv.p, lv.rev.x, lv.in.ID, lv.seq
 	lv.mu.Unlock()
+	release()
+	release = func() {}
 	body, _, err := s.db.IncidentEvents(ctx, id, 1)
 	if err != nil {
 		return nil, 0, err
@@ -603,17 +630,24 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 	for k < len(evs) && evs[k].TS <= t {
 		k++
 	}
-	release, err := s.estimateGate(ctx)
-	if err != nil {
+	if release, err = s.estimateGate(ctx); err != nil {
+		release = func() {}
 		return nil, 0, err
 	}
 	snaps := estimate.History(estimate.NewLive(c, p), evs[:k], 0, t)
-	release()
 	var b bytes.Buffer
 	if err := analysis.WriteJSON(&b, snaps[len(snaps)-1]); err != nil {
 		return nil, 0, err
 	}
 	return b.Bytes(), seq, nil
+}
+
+// kept reports whether the last document answered is the estimate at t
+// (s from the start) of the kept estimator: no event came since, t is
+// the time it was asked at, and at or after the latest event. Called with
+// lv.mu held.
+func (lv *live) kept(t float64) bool {
+	return lv.etaJSON != nil && lv.etaN == lv.n && lv.etaAt == t && (t >= lv.lastT || lv.n == 0)
 }
 
 // MaxHistory bounds the estimates an incident's ETA chart keeps.

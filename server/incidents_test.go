@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -243,4 +244,92 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}
 	}
 	t.Logf("%d batches taken in %d transactions", clients*batches, e.srv.group.commits.Load())
+}
+
+// TestBatchNotBehindGate: an ETA request waiting for the estimate gate
+// (every token taken by other incidents' estimates) does not hold its
+// incident's lock, so the incident's batches are taken meanwhile; once
+// admitted, it estimates from every event taken by then, exactly as a
+// server that got the batches first answers.
+func TestBatchNotBehindGate(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, evs := smallRecovery(t, e)
+	if code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`)); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	base := e.ts.URL + "/api/v1/incidents/1"
+	half := len(evs) / 2
+	if code, b, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, evs[:half]), "Idempotency-Key", "one"); code != http.StatusCreated {
+		t.Fatalf("batch: %d %s", code, b)
+	}
+	type answer struct {
+		code int
+		body []byte
+		err  error
+	}
+	send := func(method, url string, body []byte, header ...string) <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			req, err := http.NewRequest(method, url, bytes.NewReader(body))
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			ch <- answer{res.StatusCode, b, err}
+		}()
+		return ch
+	}
+	// Other incidents' estimates hold every token of the gate.
+	for range cap(e.srv.inc.estimating) {
+		e.srv.inc.estimating <- struct{}{}
+	}
+	released := false
+	releaseGate := func() {
+		if !released {
+			released = true
+			for range cap(e.srv.inc.estimating) {
+				<-e.srv.inc.estimating
+			}
+		}
+	}
+	defer releaseGate()
+	at := evs[len(evs)-1].TS + 60
+	eta := send("GET", fmt.Sprintf("%s/eta?at=%g", base, at), nil)
+	for deadline := time.Now().Add(20 * time.Second); e.srv.inc.gateWaits.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the ETA request never waited for the gate")
+		}
+	}
+	post := send("POST", base+"/events", batchOf(t, c, evs[half:]), "Authorization", "Bearer "+e.tokens[store.ScopeIngest], "Idempotency-Key", "two")
+	select {
+	case a := <-post:
+		if a.err != nil || a.code != http.StatusCreated {
+			t.Fatalf("batch 2: %d %s %v", a.code, a.body, a.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("batch 2 not taken in 20 s while an ETA request of its incident waited for the estimate gate")
+	}
+	releaseGate()
+	a := <-eta
+	if a.err != nil || a.code != http.StatusOK {
+		t.Fatalf("eta: %d %s %v", a.code, a.body, a.err)
+	}
+	// A server that took both batches before the question answers the same.
+	ref := newEnv(t, Config{})
+	smallRecovery(t, ref)
+	ref.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`))
+	ref.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, evs), "Idempotency-Key", "all")
+	if _, want, _ := ref.do("GET", fmt.Sprintf("/api/v1/incidents/1/eta?at=%g", at), "", nil); string(a.body) != string(want) {
+		t.Fatalf("the ETA after waiting:\n%.600s\nwant (both batches taken first)\n%.600s", a.body, want)
+	}
 }

@@ -514,6 +514,9 @@ func scenarioTable(w io.Writer, sc power.Scenario) {
 		sc.Tripped, plural(sc.Tripped, "trip", "trips"), count(len(sc.Dark.Devices), "device", "devices"))
 	fmt.Fprintf(w, "certain (only what must trip trips, at the latest time of its band): %d %s, %s dark\n",
 		sc.Certain.Tripped, plural(sc.Certain.Tripped, "trip", "trips"), count(len(sc.Certain.Dark.Devices), "device", "devices"))
+	if sc.WorstSearchCapped {
+		fmt.Fprintf(w, "note: the worst case's search over overlapping trip bands stopped at its cap of %d cascades: it is the darkest outcome found, not proved the darkest\n", power.WorstSearchCascades)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "T\tELEMENT\tEVENT\tLOAD BEFORE → AFTER\tNOTE")
@@ -622,6 +625,10 @@ func sweepTable(w io.Writer, rep power.SweepReport, top int) {
 			ids, more = ids[:20], fmt.Sprintf(", … (%d more; --format json lists them)", len(s.CannotJudgeRackIDs)-20)
 		}
 		fmt.Fprintf(w, "racks that cannot be judged (power load says why): %s%s\n", strings.Join(ids, ", "), more)
+	}
+	if s.WorstSearchCapped > 0 {
+		fmt.Fprintf(w, "note: in %s the worst case's search over overlapping trip bands stopped at its cap of %d cascades: the darkest outcome found, not proved the darkest (worst_search_capped in --format json)\n",
+			count(s.WorstSearchCapped, "scenario", "scenarios"), power.WorstSearchCascades)
 	}
 	fmt.Fprintln(w, "outcome: trip = dark load or a trip is certain; may-trip = only in the worst case of the trip bands (both exit 3)")
 	// A PSU fault that ends as the element it opens is shown once, under

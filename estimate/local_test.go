@@ -1,0 +1,125 @@
+package estimate
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// TestLocalProjectionSame: once every service is released, the
+// projections run node by node (shape.local); their estimates must be
+// exactly those of the projection-wide event loop. Checked along
+// BenchmarkLive's herded recovery (retries, back-offs under way, nodes
+// with hundreds of starts running, stale nodes), before and after the
+// last release.
+func TestLocalProjectionSame(t *testing.T) {
+	c, p, evs := herdingRecovery(t)
+	local, global := NewLive(c, p), NewLive(c, p)
+	global.shape.noLocal = true
+	for _, l := range []*Live{local, global} {
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+	}
+	at := map[int]bool{300_000: false, 550_000: true, 1_000_000: true} // whether node by node
+	for k, e := range evs {
+		local.Observe(e)
+		global.Observe(e)
+		want, ok := at[k+1]
+		if !ok {
+			continue
+		}
+		for _, now := range []float64{e.TS, e.TS + 400} { // and with the back-offs under way over
+			a, err := json.Marshal(local.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if local.shape.local != want {
+				t.Fatalf("after %d events: node by node %v, want %v", k+1, local.shape.local, want)
+			}
+			b, err := json.Marshal(global.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(a) != string(b) {
+				t.Fatalf("after %d events, at %g s: node by node\n%s\nprojection-wide\n%s", k+1, now, a, b)
+			}
+		}
+	}
+}
+
+// TestHopefulExact: hopeful counts exactly the instances that projecting
+// a node brings up, and a node's projection stopped once they are up (or
+// skipped when there are none) brings up the same, at the same times, and
+// gives up the same count as projecting it to the end; checked on every
+// node of every projection at points of BenchmarkLive's herded recovery
+// where the projections run node by node.
+func TestHopefulExact(t *testing.T) {
+	c, p, evs := herdingRecovery(t)
+	l := NewLive(c, p)
+	l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+	sh := &l.shape
+	doomed, alive, cut := 0, 0, 0
+	at := map[int]bool{600_000: true, 800_000: true, 1_000_000: true}
+	for k, e := range evs {
+		l.Observe(e)
+		if !at[k+1] {
+			continue
+		}
+		now := e.TS
+		l.Estimate(now)
+		if !sh.local {
+			t.Fatalf("after %d events: not node by node", k+1)
+		}
+		stale := make([]bool, len(c.M.Devices))
+		for n := range stale {
+			stale[n] = l.stale(int32(n), now)
+		}
+		for kind := 0; kind < Samples; kind++ {
+			var pj projector
+			l.project(&pj, now, stale, kind, l.speedBuf[kind]) // lays the running starts out by node
+			for n := range c.M.Devices {
+				run := pj.runNode[sh.runOff[n]:sh.runOff[n+1]]
+				later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
+				if stale[n] || len(run)+len(later)+len(sh.atNow[n]) == 0 {
+					continue
+				}
+				sp := l.speedBuf[kind][n]
+				hope := l.hopeful(run, later, sh.atNow[n], kind, sp)
+				node := func(hope int) ([]float64, projection, int) {
+					copy(pj.att, l.fails)
+					pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
+					lost := pj.lost
+					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, run, later, hope, nil)
+					return ups, pr, pj.lost - lost
+				}
+				ups, pr, lost := node(-1) // to the end
+				where := fmt.Sprintf("after %d events, projection %d, node %d", k+1, kind, n)
+				if hope != len(ups) {
+					t.Fatalf("%s: hopeful %d, but projecting it brings %d up", where, hope, len(ups))
+				}
+				if got, want := lost, len(run)+len(later)+len(sh.atNow[n])-len(ups); got != want {
+					t.Fatalf("%s: %d given up, want %d", where, got, want)
+				}
+				if hope == 0 {
+					doomed++
+					continue
+				}
+				alive++
+				cupS, cpr, clost := node(hope)
+				if !slices.Equal(cupS, ups) || !reflect.DeepEqual(cpr, pr) || clost != lost {
+					t.Fatalf("%s: stopped at its last hopeful instance: ups %v, %+v, %d given up; to the end %v, %+v, %d", where, cupS, cpr, clost, ups, pr, lost)
+				}
+				if pj.nodeEv != nil && len(pj.nodeEv) > 0 {
+					cut++ // stopped with events left
+				}
+			}
+		}
+	}
+	if doomed == 0 || alive == 0 || cut == 0 {
+		t.Fatalf("%d nodes doomed, %d not, %d stopped early: want each", doomed, alive, cut)
+	}
+	t.Logf("%d nodes doomed, %d not, %d stopped early", doomed, alive, cut)
+}
