@@ -230,6 +230,8 @@ func TestObserveOutOfRange(t *testing.T) {
 	for _, e := range []placement.Event{
 		{TS: 1, Instance: n, Node: 0, State: placement.Up},
 		{TS: 1, Instance: -1, Node: 0, State: placement.Up},
+		{TS: 1, Instance: 0, Node: int32(len(c.M.Devices)), State: placement.Started}, // a node past the model's
+		{TS: 1, Instance: 1, Node: -2, State: placement.Started},
 	} {
 		l.Observe(e)
 		r.Observe(e)
