@@ -39,6 +39,32 @@ const (
 	MaxBootstrap     = 100_000
 )
 
+// withDefaults returns o with its defaults filled in (policy "plan",
+// DefaultReplays, DefaultBootstrap), or an error naming the first count
+// out of its bounds (runs 1 to MaxRuns, replays to MaxReplays, bootstrap
+// resamples to MaxBootstrap, each bound included).
+func (o EvaluateOptions) withDefaults() (EvaluateOptions, error) {
+	if o.Policy == "" {
+		o.Policy = placement.PolicyPlan
+	}
+	if o.Runs < 1 || o.Runs > MaxRuns {
+		return o, fmt.Errorf("runs must be 1 to %d, got %d", MaxRuns, o.Runs)
+	}
+	if o.Replays <= 0 {
+		o.Replays = DefaultReplays
+	}
+	if o.Bootstrap <= 0 {
+		o.Bootstrap = DefaultBootstrap
+	}
+	if o.Replays > MaxReplays {
+		return o, fmt.Errorf("replays must be 1 to %d, got %d", MaxReplays, o.Replays)
+	}
+	if o.Bootstrap > MaxBootstrap {
+		return o, fmt.Errorf("bootstrap resamples must be at most %d, got %d", MaxBootstrap, o.Bootstrap)
+	}
+	return o, nil
+}
+
 // Scenario sets an evaluation scores.
 const (
 	// ScenarioPerturbed: each run perturbs the recovery (see perturb).
@@ -247,23 +273,9 @@ type runResult struct {
 // band's coverage, each with a bootstrap 95 % interval. Runs are spread
 // over the processors; the result is the same whatever their number.
 func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) (*Evaluation, error) {
-	if o.Policy == "" {
-		o.Policy = placement.PolicyPlan
-	}
-	if o.Runs < 1 || o.Runs > MaxRuns {
-		return nil, fmt.Errorf("runs must be 1 to %d, got %d", MaxRuns, o.Runs)
-	}
-	if o.Replays <= 0 {
-		o.Replays = DefaultReplays
-	}
-	if o.Bootstrap <= 0 {
-		o.Bootstrap = DefaultBootstrap
-	}
-	if o.Replays > MaxReplays {
-		return nil, fmt.Errorf("replays must be 1 to %d, got %d", MaxReplays, o.Replays)
-	}
-	if o.Bootstrap > MaxBootstrap {
-		return nil, fmt.Errorf("bootstrap resamples must be at most %d, got %d", MaxBootstrap, o.Bootstrap)
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	if p == nil {
 		p = placement.NewPlan(c)

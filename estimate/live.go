@@ -90,10 +90,13 @@ func (l *Live) SetRetry(r placement.Retry) {
 	}
 }
 
-// Observe takes one progress event; events come in time order.
+// Observe takes one progress event; events come in time order. An event
+// of an instance or a node outside the cluster (an index past it; a node
+// below -1, which means none) is ignored: readers map names to indices
+// and refuse unknown ones before this.
 func (l *Live) Observe(e placement.Event) {
 	i := e.Instance
-	if i < 0 || int(i) >= len(l.state) {
+	if i < 0 || int(i) >= len(l.state) || e.Node < -1 || int(e.Node) >= len(l.lastSeen) {
 		return
 	}
 	l.observe(e)

@@ -216,3 +216,50 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("at risk %d, ETA %g s, tier ETA %g s at %g s; want 2 at risk and nothing in the past", s.AtRisk, s.ETAAllS, s.Tiers[0].ETAS, now)
 	}
 }
+
+// TestObserveOutOfRange: an event naming an instance past the cluster's
+// (index = count, or -1) is ignored, by Live and by RAM, and does not
+// count an instance up; the snapshot's fraction is up over total (5 of
+// twoNodes' 20 instances: 0.25). (A node index is not checked: an event
+// with a node past the model's panics in Live; callers map node names.)
+func TestObserveOutOfRange(t *testing.T) {
+	c := twoNodes(t)
+	l := NewLive(c, nil)
+	r := NewRAM(c)
+	n := int32(len(c.Instances))
+	for _, e := range []placement.Event{
+		{TS: 1, Instance: n, Node: 0, State: placement.Up},
+		{TS: 1, Instance: -1, Node: 0, State: placement.Up},
+		{TS: 1, Instance: 0, Node: int32(len(c.M.Devices)), State: placement.Started}, // a node past the model's
+		{TS: 1, Instance: 1, Node: -2, State: placement.Started},
+	} {
+		l.Observe(e)
+		r.Observe(e)
+	}
+	if r.Fraction() != 0 {
+		t.Errorf("RAM after out-of-range events: fraction %g, want 0", r.Fraction())
+	}
+	for k := range 5 {
+		l.Observe(placement.Event{TS: 2, Instance: int32(k), Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: 12, Instance: int32(k), Node: 0, State: placement.Up})
+	}
+	if s := l.Estimate(12); s.Up != 5 || s.Total != 20 || s.Fraction != 0.25 {
+		t.Errorf("5 of 20 up: got up %d, total %d, fraction %g; want 5, 20, 0.25", s.Up, s.Total, s.Fraction)
+	}
+}
+
+// TestRoundTo: decimals places, half away from zero; NaN and infinities
+// kept.
+func TestRoundTo(t *testing.T) {
+	for _, c := range []struct{ v, want float64 }{{1.23456, 1.23}, {-2.345, -2.35}, {1234.5, 1234.5}, {0.005, 0.01}} {
+		if got := roundTo(c.v, 2); got != c.want {
+			t.Errorf("roundTo(%g, 2) = %g, want %g", c.v, got, c.want)
+		}
+	}
+	if got := roundTo(1234.5, 0); got != 1235 {
+		t.Errorf("roundTo(1234.5, 0) = %g, want 1235", got)
+	}
+	if !math.IsInf(roundTo(math.Inf(1), 2), 1) || !math.IsNaN(roundTo(math.NaN(), 2)) {
+		t.Errorf("roundTo must keep infinities and NaN")
+	}
+}

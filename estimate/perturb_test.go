@@ -115,3 +115,69 @@ func TestEvaluateRunsBounds(t *testing.T) {
 		t.Errorf("Bootstrap 0 and %d differ: %v", DefaultBootstrap, errB)
 	}
 }
+
+// TestEvaluateOptionsBounds: each count's bound is accepted and one past
+// it refused with its message (checked on the options, before any run:
+// 10,000 runs would take minutes); 0 replays and resamples take the
+// defaults (Samples and 1,000), an empty policy "plan".
+func TestEvaluateOptionsBounds(t *testing.T) {
+	o, err := EvaluateOptions{Runs: MaxRuns, Replays: MaxReplays, Bootstrap: MaxBootstrap}.withDefaults()
+	if err != nil || o.Runs != 10_000 || o.Replays != 10_000 || o.Bootstrap != 100_000 || o.Policy != placement.PolicyPlan {
+		t.Errorf("at the bounds (10,000 runs, 10,000 replays, 100,000 resamples): got %+v, %v; want them kept, policy plan", o, err)
+	}
+	if o, err := (EvaluateOptions{Runs: 1}).withDefaults(); err != nil || o.Replays != Samples || o.Bootstrap != 1000 {
+		t.Errorf("defaults: got %d replays, %d resamples, %v; want %d and 1000", o.Replays, o.Bootstrap, err, Samples)
+	}
+	for _, c := range []struct {
+		o    EvaluateOptions
+		want string
+	}{
+		{EvaluateOptions{Runs: 0}, "runs must be 1 to 10000, got 0"},
+		{EvaluateOptions{Runs: MaxRuns + 1}, "runs must be 1 to 10000, got 10001"},
+		{EvaluateOptions{Runs: 1, Replays: MaxReplays + 1}, "replays must be 1 to 10000, got 10001"},
+		{EvaluateOptions{Runs: 1, Bootstrap: MaxBootstrap + 1}, "bootstrap resamples must be at most 100000, got 100001"},
+	} {
+		if _, err := c.o.withDefaults(); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: got %v, want %q", c.o, err, c.want)
+		}
+	}
+}
+
+// TestEvaluateUsesTheGivenPlan: Evaluate simulates the plan it is given
+// (here NewPlan's with the two nodes' instances swapped: the seeded
+// perturbations slow other instances), and NewPlan's when given none.
+func TestEvaluateUsesTheGivenPlan(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "long"
+instances = 4
+start = { dist = "lognormal", median_s = 100, p90_s = 150 }
+[[service]]
+id = "short"
+instances = 4
+start = { dist = "lognormal", median_s = 5, p90_s = 8 }
+`)
+	p := placement.NewPlan(c)
+	q := placement.NewPlan(c) // the two nodes' instances swapped
+	for i := range q.Assign {
+		q.Assign[i].Node = 1 - q.Assign[i].Node
+	}
+	q.Order[0], q.Order[1] = q.Order[1], q.Order[0]
+	o := EvaluateOptions{Runs: 2, Seed: 1, Replays: 20, Bootstrap: 10}
+	js := func(p *placement.Plan) string {
+		t.Helper()
+		ev, err := Evaluate(c, p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(ev)
+		return string(b)
+	}
+	ep, eq, en := js(p), js(q), js(nil)
+	if ep == eq {
+		t.Errorf("the plan with its nodes swapped evaluates as NewPlan's: the given plan is not the one simulated")
+	}
+	if en != ep {
+		t.Errorf("no plan: the evaluation differs from NewPlan's")
+	}
+}

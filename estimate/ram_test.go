@@ -28,6 +28,11 @@ func TestRAMBaseline(t *testing.T) {
 		t.Errorf("ETA with nothing up")
 	}
 	for i, in := range c.Instances {
+		if c.M.Services[in.Service].Kind != "database" { // started, not up: no RAM yet
+			r.Observe(placement.Event{TS: 500, Instance: int32(i), State: placement.Started})
+		}
+	}
+	for i, in := range c.Instances {
 		if c.M.Services[in.Service].Kind == "database" {
 			e := placement.Event{TS: 600, Instance: int32(i), State: placement.Up}
 			r.Observe(e)
@@ -37,6 +42,12 @@ func TestRAMBaseline(t *testing.T) {
 	}
 	if got, want := r.Fraction(), 512.0/704; math.Abs(got-want) > 1e-12 {
 		t.Errorf("fraction %g, want %g", got, want)
+	}
+	// The first instance counts like any other.
+	r0 := NewRAM(c)
+	r0.Observe(placement.Event{TS: 1, Instance: 0, State: placement.Up})
+	if got, want := r0.Fraction(), c.M.Services[c.Instances[0].Service].RAMGiB/704; got != want || want == 0 {
+		t.Errorf("instance 0 up: fraction %g, want %g", got, want)
 	}
 	all, _ := r.ETA(600, 1)
 	ninety, _ := r.ETA(600, 0.9)

@@ -29,7 +29,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{339, false}, {341, true}} {
+	}{{339, false}, {340, false}, {341, true}} { // stale after more than
 		if got := len(l.Estimate(tt.at).StaleNodes) == 1; got != tt.stale {
 			t.Errorf("start at 10 s, default timeout: stale at %g s = %v, want %v", tt.at, got, tt.stale)
 		}
@@ -49,7 +49,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{909, false}, {911, true}} {
+	}{{909, false}, {910, false}, {911, true}} {
 		if got := len(l.Estimate(tt.at).StaleNodes) == 1; got != tt.stale {
 			t.Errorf("silent since 10 s with a start under way: stale at %g s = %v, want %v (900 s)", tt.at, got, tt.stale)
 		}
@@ -59,7 +59,7 @@ start = { dist = "fixed", s = 10 }
 	for _, tt := range []struct {
 		at    float64
 		stale bool
-	}{{10 + 479, false}, {10 + 481, true}} {
+	}{{10 + 479, false}, {10 + 480, false}, {10 + 481, true}} {
 		l = NewLive(c, nil)
 		l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
 		l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Failed})
@@ -231,5 +231,88 @@ func TestFind(t *testing.T) {
 	}
 	if got := e.Find(ScenarioCalm, EstimatorReplay, PointInstances, 0.25); got != nil {
 		t.Errorf("Find of an estimator not scored = %+v, want nil", got)
+	}
+}
+
+// TestDependencyMetByUps: a service whose dependency is already up starts
+// at once in the projection: a (fixed 10 s) up at 10 s, b depends on a
+// (fixed 10 s): every ETA point is 20 s.
+func TestDependencyMetByUps(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "a"
+instances = 1
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "b"
+instances = 1
+depends_on = ["a"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Up})
+	s := l.Estimate(10)
+	if s.ETAAllS != 20 || s.ETAAllLowS != 20 || s.ETAAllHighS != 20 {
+		t.Errorf("b after a, a up at 10 s: ETA %g s [%g, %g], want 20 s [20, 20]", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
+
+// TestPlannedRunSeeds: Planned's run k uses seed Seed+k and there are
+// exactly Runs of them: with 2 runs from seed 7, the all-up quantiles are
+// those of the single runs from seeds 7 and 8 (which differ), and the
+// progress ends at 2 of 2.
+func TestPlannedRunSeeds(t *testing.T) {
+	c := oneNode(t, 2, `
+[[service]]
+id = "app"
+instances = 4
+start = { dist = "lognormal", median_s = 20, p90_s = 60 }
+`)
+	p := placement.NewPlan(c)
+	one := func(seed uint64) float64 {
+		t.Helper()
+		e, err := Planned(c, p, PlannedOptions{Runs: 1, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.AllUpS.P10 != e.AllUpS.P90 {
+			t.Fatalf("1 run from seed %d: all-up quantiles %+v, want one value", seed, e.AllUpS)
+		}
+		return e.AllUpS.P50
+	}
+	a7, a8 := one(7), one(8)
+	if a7 == a8 {
+		t.Fatalf("setup: seeds 7 and 8 give the same all-up time %g s", a7)
+	}
+	var last [2]int
+	e, err := Planned(c, p, PlannedOptions{Runs: 2, Seed: 7, Progress: func(d, n int) { last = [2]int{d, n} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := quantiles([]float64{a7, a8}); e.AllUpS != want || last != [2]int{2, 2} {
+		t.Errorf("2 runs from seed 7: all-up %+v, progress %v; want %+v (seeds 7 and 8: %g, %g s), 2 of 2", e.AllUpS, last, want, a7, a8)
+	}
+}
+
+// TestStaleAfterFailureWithPlannedWork: the work left that makes a quiet
+// node stale 480 s after a failed start includes the instances the plan
+// puts on it that have not started (twoNodes' plan: 10 on n1; instance 0
+// fails at 10 s, the other 9 still planned there): stale at 491 s, not at
+// 489 s.
+func TestStaleAfterFailureWithPlannedWork(t *testing.T) {
+	c := twoNodes(t)
+	p := placement.NewPlan(c)
+	for _, tt := range []struct {
+		at    float64
+		stale bool
+	}{{10 + 479, false}, {10 + 481, true}} {
+		l := NewLive(c, p)
+		l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: 10, Instance: 0, Node: 0, State: placement.Failed})
+		got := strings.Join(l.Estimate(tt.at).StaleNodes, ",")
+		if (got == "n1") != tt.stale || got != "" && got != "n1" {
+			t.Errorf("failed at 10 s, 9 planned instances left on n1: stale nodes at %g s %q, want n1 %v", tt.at, got, tt.stale)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package power
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -80,7 +81,8 @@ type balancer struct {
 	three  []bool  // per budgeted element: three-phase with a rating
 	rscr   []float64
 	bscr   []float64
-	cache  map[string]Probe // device and feeds → its contribution
+	cache  map[string]Probe // device and feeds (4 bytes each) → its contribution
+	kscr   []byte
 }
 
 // newBalancer sets up the search state of n's model as it is.
@@ -104,11 +106,14 @@ func newBalancer(n *Network, o BalanceOptions) *balancer {
 
 // probe returns device d's contribution with its PSUs on feeds.
 func (s *balancer) probe(d int, feeds []int32) Probe {
-	key := fmt.Sprint(d, feeds)
-	p, ok := s.cache[key]
+	s.kscr = binary.LittleEndian.AppendUint32(s.kscr[:0], uint32(d))
+	for _, f := range feeds {
+		s.kscr = binary.LittleEndian.AppendUint32(s.kscr, uint32(f))
+	}
+	p, ok := s.cache[string(s.kscr)] // no allocation on a hit
 	if !ok {
 		p = s.b.Probe(feeds, s.n.pf[d])
-		s.cache[key] = p
+		s.cache[string(s.kscr)] = p
 	}
 	return p
 }

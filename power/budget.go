@@ -80,11 +80,8 @@ func NewBudget(n *Network) *Budget {
 		if el := &m.Elements[e]; budgeted(el) {
 			index[e] = int32(len(b.elems))
 			b.elems = append(b.elems, int32(e))
-			var lim2 float64
-			if el.RatingA > 0 {
-				lim2 = el.ContinuousLimit * el.RatingA * el.ContinuousLimit * el.RatingA
-			}
-			b.limA2 = append(b.limA2, lim2)
+			lim := el.ContinuousLimit * el.RatingA // 0 without a rating
+			b.limA2 = append(b.limA2, lim*lim)
 			b.capW = append(b.capW, el.CapacityW)
 			b.capVA2 = append(b.capVA2, el.CapacityVA*el.CapacityVA)
 		}
@@ -136,9 +133,7 @@ func NewBudget(n *Network) *Budget {
 			}
 			terms[i] = budTerm{g: index[e], unit: unit, q: n.qf[d]}
 		}
-		if len(terms) > 0 {
-			b.terms[d] = terms
-		}
+		b.terms[d] = terms // read by range and len only: empty and nil alike
 	}
 	return b
 }

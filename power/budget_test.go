@@ -1,9 +1,11 @@
 package power
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"blackstart/topology"
@@ -65,6 +67,10 @@ func TestBudgetFailoverCase(t *testing.T) {
 	if safe || len(over) < 2 || over[0].Kind != "breaker" || !near(over[0].LoadA, 24.35, 0.01) || over[0].LimitA != 12.8 {
 		t.Fatalf("incident: got safe %v, %v; want unsafe, both breakers at 24.35 A against 12.8 A", safe, over)
 	}
+	// What binds, in words: the ratio as a percentage (24.35 / 12.8 = 190 %).
+	if got, want := over[0].String(), "breaker breaker-a would carry 24.35 A on failover against its limit of 12.80 A (190 %)"; got != want {
+		t.Errorf("Binding.String:\n got %s\nwant %s", got, want)
+	}
 	half := make([]float64, len(m.Devices))
 	for d := range half {
 		half[d] = -n.DrawW[d] / 2
@@ -82,7 +88,7 @@ func TestBudgetFailoverCase(t *testing.T) {
 // allows only loads that stay within every limit on failover.
 func TestPropertyBudget(t *testing.T) {
 	added, compared := 0, 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		base := NewNetwork(m, basisFor(seed))
 		idle := make([]float64, len(m.Devices))
@@ -132,7 +138,7 @@ func TestPropertyBudget(t *testing.T) {
 		}
 	}
 	t.Logf("%d extra draws accepted, %d scenarios compared", added, compared)
-	if added < 1500 {
+	if added < perModels(1500) {
 		t.Errorf("only %d extra draws accepted: the property is not exercised", added)
 	}
 }
@@ -142,7 +148,7 @@ func TestPropertyBudget(t *testing.T) {
 // any draws within that maximum.
 func TestPropertyReachable(t *testing.T) {
 	dropped := 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, basisFor(seed))
 		full := NewBudget(n)
@@ -235,5 +241,216 @@ func TestProberMatchesProbe(t *testing.T) {
 		if count == 0 {
 			t.Errorf("%s: no slot compared", name)
 		}
+	}
+}
+
+// TestBudgetedByKind: what the budget keeps and each limit's ratio. At PF
+// 0.8, four dual-corded 1,000 W servers put all 4,000 W on either UPS on
+// failover (3,000 var, 5,000 VA): a UPS rated in kW alone is at 4,000 /
+// 10,000 W = 0.4, one rated in kVA alone at 5,000 / 10,000 VA = 0.5; a
+// source without a capacity and a rack PDU without a rating have no limit
+// and are not budgeted.
+func TestBudgetedByKind(t *testing.T) {
+	m := parseText(t, "kinds.toml", `[site]
+power_factor = 0.8
+[[source]]
+id = "grid"
+voltage_v = 230
+[[ups]]
+id = "ups-w"
+input = "grid"
+capacity_kw = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[ups]]
+id = "ups-va"
+input = "grid"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[rack]]
+id = "r1"
+[[rack_pdu]]
+id = "pdu-w"
+rack = "r1"
+input = "ups-w"
+[[rack_pdu]]
+id = "pdu-va"
+rack = "r1"
+input = "ups-va"
+[[device_model]]
+id = "srv"
+psus = 2
+psus_required = 1
+typical_w = 1000
+[[device]]
+id = "s%d"
+count = 4
+rack = "r1"
+model = "srv"
+feeds = ["pdu-w", "pdu-va"]
+`)
+	n := NewNetwork(m, BasisTypical)
+	l := NewBudget(n).Load(n.DrawW)
+	for _, c := range []struct {
+		id       string
+		budgeted bool
+		ratio    float64
+	}{{"grid", false, 0}, {"ups-w", true, 0.4}, {"ups-va", true, 0.5}, {"pdu-w", false, 0}, {"pdu-va", false, 0}} {
+		e, _ := m.ElementIndex(c.id)
+		r, ok := l.Headroom(e)
+		if ok != c.budgeted || !near(r, c.ratio, 1e-9) {
+			t.Errorf("%s: got budgeted %v, ratio %.6f; want %v, %g", c.id, ok, r, c.budgeted, c.ratio)
+		}
+	}
+}
+
+// TestFitsAtTheLimit: a load exactly at a limit fits, a watt more does
+// not, for each kind of limit (PF 1, 230 V, one PSU per device, 1,000 W
+// each): a 16 A breaker's 12.8 A is 2,944 W, so 1,944 W more fits and
+// 1,945 W does not; a 10 kW UPS and a 10 kVA UPS take 9,000 W more, not
+// 9,001. Fits (the planner's squared test) and Why agree. MaxProbe
+// finds the same 1,944 W, and no limit where nothing above is budgeted;
+// Worst names the highest ratio even below every limit.
+func TestFitsAtTheLimit(t *testing.T) {
+	m := parseText(t, "limits.toml", `[site]
+power_factor = 1
+[[source]]
+id = "grid"
+voltage_v = 230
+[[breaker]]
+id = "brk"
+input = "grid"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "c-brk"
+input = "brk"
+[[ups]]
+id = "ups-w"
+input = "grid"
+capacity_kw = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[circuit]]
+id = "c-w"
+input = "ups-w"
+[[ups]]
+id = "ups-va"
+input = "grid"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }]
+[[circuit]]
+id = "c-va"
+input = "ups-va"
+[[circuit]]
+id = "c-free"
+input = "grid"
+[[rack]]
+id = "r1"
+[[device_model]]
+id = "srv"
+typical_w = 1000
+[[device]]
+id = "on-brk"
+rack = "r1"
+model = "srv"
+feeds = ["c-brk"]
+[[device]]
+id = "on-w"
+rack = "r1"
+model = "srv"
+feeds = ["c-w"]
+[[device]]
+id = "on-va"
+rack = "r1"
+model = "srv"
+feeds = ["c-va"]
+`)
+	n := NewNetwork(m, BasisTypical)
+	l := NewBudget(n).Load(n.DrawW)
+	for _, c := range []struct {
+		dev     string
+		fits    float64
+		binding string
+	}{{"on-brk", 1944, "brk"}, {"on-w", 9000, "ups-w"}, {"on-va", 9000, "ups-va"}} {
+		d := device(t, m, c.dev)
+		if !l.Fits(d, c.fits) {
+			t.Errorf("%s + %g W (exactly at %s's limit): Fits false, want true", c.dev, c.fits, c.binding)
+		}
+		if ok, w := l.Why(d, c.fits); !ok {
+			t.Errorf("%s + %g W: Why says over (%v), want within", c.dev, c.fits, w)
+		}
+		if l.Fits(d, c.fits+1) {
+			t.Errorf("%s + %g W (1 W over %s's limit): Fits true, want false", c.dev, c.fits+1, c.binding)
+		}
+		if ok, w := l.Why(d, c.fits+1); ok || w.Element != c.binding {
+			t.Errorf("%s + %g W: Why got ok %v, %v; want %s over", c.dev, c.fits+1, ok, w, c.binding)
+		}
+	}
+	// Worst: the highest ratio even when all are within their limits
+	// (brk: 1,000 W / 230 V = 4.3478 A of 12.8 A = 0.3397; the UPSes 0.1);
+	// LineCurrents: 4.3478 A on the one line of brk and of each UPS, none
+	// for the source.
+	if w := l.Worst(); w.Element != "brk" || !near(w.Ratio, 0.3397, 1e-9) {
+		t.Errorf("Worst: got %+v, want brk at 0.3397", w)
+	}
+	for _, id := range []string{"brk", "ups-w", "ups-va"} {
+		e, _ := m.ElementIndex(id)
+		if a, ok := l.LineCurrents(e); !ok || !near(a[0], 1000.0/230, 1e-9) || a[1] != 0 || a[2] != 0 {
+			t.Errorf("LineCurrents(%s): got %v, %v; want [4.3478 0 0], true", id, a, ok)
+		}
+	}
+	grid, _ := m.ElementIndex("grid")
+	if _, ok := l.LineCurrents(grid); ok {
+		t.Errorf("LineCurrents(grid): budgeted, want not (a source without capacity)")
+	}
+	// MaxProbe: a new device on c-brk can draw the 1,944 W left under
+	// brk's limit; on c-free (nothing budgeted above) without limit.
+	b := NewBudget(n)
+	for _, c := range []struct {
+		feed, binding string
+		w             float64
+	}{{"c-brk", "brk", 1944}, {"c-w", "ups-w", 9000}, {"c-va", "ups-va", 9000}, {"c-free", "", math.Inf(1)}} {
+		e, _ := m.ElementIndex(c.feed)
+		w, bind := l.MaxProbe(b.Probe([]int32{int32(e)}, 1))
+		if !near(w, c.w, 1e-6) && w != c.w || bind.Element != c.binding {
+			t.Errorf("MaxProbe on %s: got %g W, %+v; want %g W, binding %q", c.feed, w, bind, c.w, c.binding)
+		}
+	}
+	// Reachable keeps the elements the devices' largest draws could put
+	// over: none at exactly 2,944, 10,000 and 10,000 W, all three a watt
+	// above.
+	for _, c := range []struct {
+		maxW float64
+		kept bool
+	}{{0, false}, {1, true}} {
+		maxW := make([]float64, len(m.Devices))
+		maxW[device(t, m, "on-brk")], maxW[device(t, m, "on-w")], maxW[device(t, m, "on-va")] = 2944+c.maxW, 10000+c.maxW, 10000+c.maxW
+		rb := b.Reachable(maxW)
+		for _, feed := range []string{"c-brk", "c-w", "c-va"} {
+			e, _ := m.ElementIndex(feed)
+			if got := len(rb.Elements(rb.Probe([]int32{int32(e)}, 1))) == 1; got != c.kept {
+				t.Errorf("Reachable at %+g W over the limits: the element above %s kept %v, want %v", c.maxW, feed, got, c.kept)
+			}
+		}
+	}
+	// N1Safe: exactly at every limit is safe; over, the elements are
+	// listed furthest over first (the reverse of the model's order): ups-va
+	// at 13,000 / 10,000 VA = 1.3, ups-w 11,500 / 10,000 W = 1.15, brk
+	// 3,000 W / 230 V = 13.04 A of 12.8 A = 1.0190.
+	add := make([]float64, len(m.Devices))
+	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 1944, 9000, 9000
+	if safe, over := n.N1Safe(add); !safe {
+		t.Errorf("N1Safe exactly at every limit: got over %v, want safe", over)
+	}
+	add[device(t, m, "on-brk")], add[device(t, m, "on-w")], add[device(t, m, "on-va")] = 2000, 10500, 12000
+	safe, over := n.N1Safe(add)
+	var got []string
+	for _, b := range over {
+		got = append(got, fmt.Sprintf("%s %.4f %.2f/%.2f A", b.Element, b.Ratio, b.LoadA, b.LimitA))
+	}
+	// A UPS's limit in amps is the current at its rating: 10 kW (10 kVA at
+	// PF 1) / 230 V = 43.48 A.
+	if want := "ups-va 1.3000 56.52/43.48 A, ups-w 1.1500 50.00/43.48 A, brk 1.0190 13.04/12.80 A"; safe || strings.Join(got, ", ") != want {
+		t.Errorf("N1Safe over the limits: got safe %v, %s; want %s", safe, strings.Join(got, ", "), want)
 	}
 }

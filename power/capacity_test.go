@@ -74,7 +74,7 @@ func TestHeadroomHand(t *testing.T) {
 // fits at that draw and not at a hair more.
 func TestPropertyMaxProbe(t *testing.T) {
 	checked := 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, BasisConservative)
 		b := NewBudget(n)
@@ -109,7 +109,7 @@ func TestPropertyMaxProbe(t *testing.T) {
 			}
 		}
 	}
-	if checked < 100 {
+	if checked < perModels(100) {
 		t.Fatalf("only %d slots checked; the random models should give hundreds", checked)
 	}
 }

@@ -98,7 +98,7 @@ func TestNeutralHandCase(t *testing.T) {
 // nothing); delta elements report null.
 func TestPropertyNeutral(t *testing.T) {
 	checked := 0
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		b := basisFor(seed)
 		n := NewNetwork(m, b)
@@ -129,7 +129,7 @@ func TestPropertyNeutral(t *testing.T) {
 			checked++
 		}
 	}
-	if checked < 200 {
+	if checked < perModels(200) {
 		t.Fatalf("only %d wye elements checked: the generator no longer makes enough", checked)
 	}
 }

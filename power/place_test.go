@@ -127,7 +127,10 @@ func exhaustivePlace(n *Network, adds []PlaceRequest) (best float64, ok bool) {
 // device exists, Place finds one, and its worst failover load is within
 // 5 % of the optimum's.
 func TestPlaceOptimal(t *testing.T) {
-	const sites = 200
+	sites := 200
+	if testing.Short() {
+		sites = 50 // mutation testing's fast first stage; the default run is whole
+	}
 	exact, worstGap, hard, boundGap := 0, 0.0, 0, 0.0
 	for seed := range uint64(sites) {
 		src, adds := smallSiteTOML(seed)
@@ -300,7 +303,11 @@ func TestVerifySweepMatchesFull(t *testing.T) {
 // slot, every row) by the same simplex, and the bound is at most the
 // exhaustive optimum.
 func TestPlaceBoundGeneration(t *testing.T) {
-	for seed := range uint64(40) {
+	sites := 40
+	if testing.Short() {
+		sites = 10 // mutation testing's fast first stage; the default run is whole
+	}
+	for seed := range uint64(sites) {
 		src, adds := smallSiteTOML(seed)
 		m, err := topology.Parse(topology.File{Name: fmt.Sprintf("small-%d.toml", seed), Data: []byte(src)})
 		if err != nil {

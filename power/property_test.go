@@ -19,7 +19,21 @@ import (
 // seeds so that a failure names its model: rerun with -run and read the
 // TOML that randomTOML(seed) writes.
 
-const propertyModels = 400
+const propertyModelsFull = 400
+
+// propertyModels is how many random models each property test runs:
+// propertyModelsFull, or a quarter of them under -short (the fast first
+// stage of mutation testing, README "Testing"; the default run is whole).
+func propertyModels() int {
+	if testing.Short() {
+		return propertyModelsFull / 4
+	}
+	return propertyModelsFull
+}
+
+// perModels scales a minimum count of what the random models must
+// exercise, given per 400 models, to the models run.
+func perModels(per400 int) int { return per400 * propertyModels() / propertyModelsFull }
 
 // basisFor alternates the draw basis over the seeds: nameplate-heavy
 // conservative figures on even seeds, typical ones on odd seeds.
@@ -70,7 +84,7 @@ func faultTarget(m *topology.Model, d, k int) int {
 // device it opens) and some double failures, Sim.apply gives the flow
 // fullFlow computes from scratch.
 func TestPropertyIncrementalFlow(t *testing.T) {
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, basisFor(seed))
 		s := NewSim(n)
@@ -481,7 +495,7 @@ func sameOutcome(t testing.TB, what string, sc Scenario, worst, sure refOutcome)
 func TestPropertyCascade(t *testing.T) {
 	horizons := []float64{DefaultHorizonS, 600, 20}
 	var trips, cascades, transfers, dark, mayOnly int
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, basisFor(seed))
 		s := NewSim(n)
@@ -532,9 +546,10 @@ func TestPropertyCascade(t *testing.T) {
 		}
 	}
 	// The models must exercise what is compared.
-	t.Logf("%d models: %d trips, %d cascades of two trips or more, %d transfers, %d scenarios with dark devices, %d whose certain cascade does less than the worst case", propertyModels, trips, cascades, transfers, dark, mayOnly)
-	if trips < 2000 || cascades < 500 || transfers < 500 || dark < 2000 || mayOnly < 100 {
-		t.Errorf("random models: got %d trips, %d cascades, %d transfers, %d scenarios with dark devices, %d certain < worst; want at least 2000, 500, 500, 2000, 100", trips, cascades, transfers, dark, mayOnly)
+	t.Logf("%d models: %d trips, %d cascades of two trips or more, %d transfers, %d scenarios with dark devices, %d whose certain cascade does less than the worst case", propertyModels(), trips, cascades, transfers, dark, mayOnly)
+	at := perModels
+	if trips < at(2000) || cascades < at(500) || transfers < at(500) || dark < at(2000) || mayOnly < at(100) {
+		t.Errorf("random models: got %d trips, %d cascades, %d transfers, %d scenarios with dark devices, %d certain < worst; want at least %d, %d, %d, %d, %d", trips, cascades, transfers, dark, mayOnly, at(2000), at(500), at(500), at(2000), at(100))
 	}
 }
 
@@ -543,7 +558,7 @@ func TestPropertyCascade(t *testing.T) {
 // scenario Run gives for that failure; a sweep that keeps some scenarios
 // (and lists the pickups of those only) lists them as the full sweep does.
 func TestPropertySweepMatchesRun(t *testing.T) {
-	for seed := range uint64(propertyModels) {
+	for seed := range uint64(propertyModels()) {
 		m := randomModel(t, seed)
 		n := NewNetwork(m, basisFor(seed))
 		rep := n.Sweep(SweepOptions{})
