@@ -676,17 +676,26 @@ func (s *Server) result(ctx context.Context, key, sha string, wait bool, compute
 				}
 			}
 			go func() {
-				defer func() { <-s.sem }()
-				b, err := compute(func() bool { return s.cache.isStopped(f) })
-				if err == nil {
-					b, err = pack(b)
-				}
-				if err == nil && s.cfg.PersistResults {
-					if perr := s.db.PutResult(context.Background(), sha, key, s.cfg.Version, b); perr != nil {
-						s.cfg.Log.Printf("keeping result %s: %v", key, perr)
+				// The slot is given back before the waiters hear of the
+				// result: a client that sends its next request as soon as
+				// it has this one's answer must find the slot free.
+				b, err := func() ([]byte, error) {
+					defer func() { <-s.sem }()
+					b, err := compute(func() bool { return s.cache.isStopped(f) })
+					if err == nil {
+						b, err = pack(b)
 					}
-				}
+					if err == nil && s.cfg.PersistResults {
+						if perr := s.db.PutResult(context.Background(), sha, key, s.cfg.Version, b); perr != nil {
+							s.cfg.Log.Printf("keeping result %s: %v", key, perr)
+						}
+					}
+					return b, err
+				}()
 				s.cache.finish(key, f, b, err)
+				if s.resultHook != nil {
+					s.resultHook(s)
+				}
 			}()
 		}
 		select {

@@ -85,10 +85,13 @@ type Server struct {
 	db    *store.DB
 	cache *cache
 	sem   chan struct{} // one token per analysis running
-	mux   *http.ServeMux
-	inc   incidents
-	group groupCommit // event batches committed together
-	sess  sessions    // the pages' sign-ins
+	// resultHook, when set (tests only, before any request), runs right
+	// after a computed result is handed to its waiters.
+	resultHook func(*Server)
+	mux        *http.ServeMux
+	inc        incidents
+	group      groupCommit // event batches committed together
+	sess       sessions    // the pages' sign-ins
 	// done is closed when the server shuts down: streams end.
 	done     chan struct{}
 	doneOnce sync.Once

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -615,5 +616,30 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Errorf("the server still accepts connections after shutdown")
+	}
+}
+
+// TestSequentialNotBusy: with one analysis slot, a client that sends each
+// request once it has the previous answer is never told 429: the slot is
+// given back before the waiters hear of the result. (It was given back
+// after, so on a loaded machine a quick next request could find it still
+// taken: TestCommitAndRead failed once that way.) Server.resultHook runs right
+// after the waiters are told, and checks the slot is free by then.
+func TestSequentialNotBusy(t *testing.T) {
+	e := newEnv(t, Config{MaxAnalyses: 1})
+	var held atomic.Int32
+	e.srv.resultHook = func(s *Server) {
+		if len(s.sem) != 0 {
+			held.Add(1)
+		}
+	}
+	for h := 1; h <= 50; h++ {
+		path := fmt.Sprintf("/api/v1/models/incident-2019/revisions/@1/power/failover?horizon=%d", h)
+		if got, out, _ := e.do("GET", path, "", nil); got != 200 {
+			t.Fatalf("request %d of 50, each sent after the last answer: %d %s, want 200", h, got, out)
+		}
+	}
+	if n := held.Load(); n > 0 {
+		t.Errorf("%d of 50 results were told to their waiters while the analysis slot was still held", n)
 	}
 }
