@@ -692,10 +692,10 @@ func (s *Server) result(ctx context.Context, key, sha string, wait bool, compute
 					}
 					return b, err
 				}()
-				s.cache.finish(key, f, b, err)
 				if s.resultHook != nil {
 					s.resultHook(s)
 				}
+				s.cache.finish(key, f, b, err)
 			}()
 		}
 		select {

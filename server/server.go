@@ -86,7 +86,7 @@ type Server struct {
 	cache *cache
 	sem   chan struct{} // one token per analysis running
 	// resultHook, when set (tests only, before any request), runs right
-	// after a computed result is handed to its waiters.
+	// before a computed result is handed to its waiters.
 	resultHook func(*Server)
 	mux        *http.ServeMux
 	inc        incidents

@@ -624,7 +624,8 @@ func TestGracefulShutdown(t *testing.T) {
 // given back before the waiters hear of the result. (It was given back
 // after, so on a loaded machine a quick next request could find it still
 // taken: TestCommitAndRead failed once that way.) Server.resultHook runs right
-// after the waiters are told, and checks the slot is free by then.
+// before the waiters are told, and checks the slot is free by then (no
+// other request can hold it: the only client waits for this answer).
 func TestSequentialNotBusy(t *testing.T) {
 	e := newEnv(t, Config{MaxAnalyses: 1})
 	var held atomic.Int32
@@ -640,6 +641,6 @@ func TestSequentialNotBusy(t *testing.T) {
 		}
 	}
 	if n := held.Load(); n > 0 {
-		t.Errorf("%d of 50 results were told to their waiters while the analysis slot was still held", n)
+		t.Errorf("%d of 50 results were about to be told to their waiters while the analysis slot was still held", n)
 	}
 }
