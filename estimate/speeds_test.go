@@ -17,18 +17,7 @@ import (
 // fitted spread is within a fifth of the drawn one and the fitted speeds
 // follow the drawn ones.
 func TestSpeedsLearnt(t *testing.T) {
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	pt := perturb(c, 1)
-	var evs []placement.Event
-	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, Speed: pt.speed,
-		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
-		t.Fatal(err)
-	}
+	c, p, pt, evs := perturbedPlatformRecovery(t)
 	l := NewLive(c, p)
 	up := 0
 	for _, e := range evs {
@@ -42,7 +31,7 @@ func TestSpeedsLearnt(t *testing.T) {
 		}
 	}
 	var sx, sy, sxx, syy, sxy, n float64
-	for d := range m.Devices {
+	for d := range c.M.Devices {
 		x, y := math.Log(pt.speed[d]), l.postM[d]
 		sx, sy, sxx, syy, sxy, n = sx+x, sy+y, sxx+x*x, syy+y*y, sxy+x*y, n+1
 	}
@@ -280,18 +269,7 @@ start = { dist = "lognormal", median_s = 20, p90_s = 60 }
 // collapses onto a few speeds, gave 1.27 and 1.22 here) makes the band
 // too narrow; a biased one, the ETA early or late.
 func TestSpeedsCalibrated(t *testing.T) {
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
-	pt := perturb(c, 1)
-	var evs []placement.Event
-	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, Speed: pt.speed,
-		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
-		t.Fatal(err)
-	}
+	c, p, pt, evs := perturbedPlatformRecovery(t)
 	l := NewLive(c, p)
 	up, next := 0, 0
 	points := []float64{0.10, 0.25}
@@ -305,7 +283,7 @@ func TestSpeedsCalibrated(t *testing.T) {
 		}
 		l.Estimate(e.TS)
 		var s, ss, n float64
-		for d := range m.Devices {
+		for d := range c.M.Devices {
 			if l.fits.node[d].n == 0 || l.postV[d] == 0 {
 				continue
 			}
@@ -324,4 +302,25 @@ func TestSpeedsCalibrated(t *testing.T) {
 	if next < len(points) {
 		t.Fatalf("the recovery never reached %.0f %% up", 100*points[next])
 	}
+}
+
+// perturbedPlatformRecovery is the incident-scale platform's recovery by
+// its plan (seed 1) with the evaluation's perturbation of seed 1 (node
+// speeds drawn lognormally, a tenth at half speed): the cluster, the plan,
+// the perturbation (its true speeds) and every progress event.
+func perturbedPlatformRecovery(t *testing.T) (*placement.Cluster, *placement.Plan, perturbation, []placement.Event) {
+	t.Helper()
+	m, err := topology.Load("../examples/platform-2019.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	pt := perturb(c, 1)
+	var evs []placement.Event
+	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, Speed: pt.speed,
+		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+		t.Fatal(err)
+	}
+	return c, p, pt, evs
 }
