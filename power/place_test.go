@@ -129,7 +129,7 @@ func exhaustivePlace(n *Network, adds []PlaceRequest) (best float64, ok bool) {
 func TestPlaceOptimal(t *testing.T) {
 	sites := 200
 	if testing.Short() {
-		sites = 50 // mutation testing's fast first stage; the default run is whole
+		sites = 15 // mutation testing's fast first stage; the default run is whole
 	}
 	exact, worstGap, hard, boundGap := 0, 0.0, 0, 0.0
 	for seed := range uint64(sites) {
@@ -193,13 +193,17 @@ func TestPlaceOptimal(t *testing.T) {
 	t.Logf("%d sites: %d placed at the exhaustive optimum, largest gap %.2f %%; in %d the new devices set the worst load; the optimum is at most %.2f %% above the LP bound", sites, exact, 100*worstGap, hard, 100*boundGap)
 }
 
-// TestPlaceBoundLarge places 400 devices on a generated 50-rack site and
+// TestPlaceBoundLarge places 400 devices on a generated 50-rack site (160 on 20 racks under -short) and
 // compares the placement's worst failover load on the elements the devices
 // can reach with the LP relaxation's bound: the bound never exceeds it.
 func TestPlaceBoundLarge(t *testing.T) {
-	m := genModel(t, 50, 20)
+	racks, count := 50, 400
+	if testing.Short() {
+		racks, count = 20, 160 // mutation testing's fast first stage; the default run is whole
+	}
+	m := genModel(t, racks, 20)
 	n := NewNetwork(m, BasisTypical)
-	adds := []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: 400}}
+	adds := []PlaceRequest{{Model: m.DeviceModels[0].ID, Count: count}}
 	bound, err := PlaceLowerBound(n, PlaceOptions{Add: adds})
 	if err != nil {
 		t.Fatal(err)
@@ -208,14 +212,14 @@ func TestPlaceBoundLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Placed) != 400 {
-		t.Fatalf("setup: placed %d of 80 (%+v)", len(p.Placed), p.Unplaced)
+	if len(p.Placed) != count {
+		t.Fatalf("setup: placed %d of %d (%+v)", len(p.Placed), count, p.Unplaced)
 	}
 	got := WorstOver(NewNetwork(p.Model(), BasisTypical), bound.Elements)
 	if bound.Ratio > got+1e-6 {
 		t.Errorf("LP bound %.4f above the placement's %.4f: not a lower bound", bound.Ratio, got)
 	}
-	t.Logf("50 racks, 400 × %s: placement %.4f (worst: %s), LP bound %.4f, gap %.2f %% (%d variables, %d rows)", adds[0].Model, got, p.WorstAfter, bound.Ratio, 100*(got/bound.Ratio-1), bound.Vars, bound.Rows)
+	t.Logf("%d racks, %d × %s: placement %.4f (worst: %s), LP bound %.4f, gap %.2f %% (%d variables, %d rows)", racks, count, adds[0].Model, got, p.WorstAfter, bound.Ratio, 100*(got/bound.Ratio-1), bound.Vars, bound.Rows)
 }
 
 // fullVerify is the dumb reference of verifySweep: both sweeps in full,
@@ -305,7 +309,7 @@ func TestVerifySweepMatchesFull(t *testing.T) {
 func TestPlaceBoundGeneration(t *testing.T) {
 	sites := 40
 	if testing.Short() {
-		sites = 10 // mutation testing's fast first stage; the default run is whole
+		sites = 5 // mutation testing's fast first stage; the default run is whole
 	}
 	for seed := range uint64(sites) {
 		src, adds := smallSiteTOML(seed)

@@ -22,11 +22,11 @@ import (
 const propertyModelsFull = 400
 
 // propertyModels is how many random models each property test runs:
-// propertyModelsFull, or a quarter of them under -short (the fast first
+// propertyModelsFull, or an eighth of them under -short (the fast first
 // stage of mutation testing, README "Testing"; the default run is whole).
 func propertyModels() int {
 	if testing.Short() {
-		return propertyModelsFull / 4
+		return propertyModelsFull / 8
 	}
 	return propertyModelsFull
 }
