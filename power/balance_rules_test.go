@@ -1,0 +1,151 @@
+package power
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"blackstart/topology"
+)
+
+// oneRackTOML is a rack with two three-phase rack PDUs (sides a and b,
+// 400 V wye: 230.94 V line to neutral, power factor 0.95), a 10 A bank
+// per line (8 A continuous) behind a 16 A 3-pole breaker per side
+// (12.8 A continuous), and dual-corded servers of the given draws,
+// each cord on the bank of the line given (devs: id, watts, line a,
+// line b). With ups, side a's breaker is behind a three-phase 10 kVA UPS.
+func oneRackTOML(devs []balDev, ups bool) string {
+	var sb strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	p("[site]\nname = \"one-rack\"\npower_factor = 0.95\n")
+	for _, s := range []string{"a", "b"} {
+		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
+	}
+	p("\n[[device_model]]\nid = \"srv\"\npsus = 2\npsus_required = 1\ntypical_w = 100\n")
+	p("\n[[rack]]\nid = \"r1\"\n")
+	if ups {
+		p("\n[[ups]]\nid = \"ups-a\"\ninput = \"grid-a\"\ncapacity_kva = 10\n")
+	}
+	for _, s := range []string{"a", "b"} {
+		in := "grid-" + s
+		if ups && s == "a" {
+			in = "ups-a"
+		}
+		p("\n[[breaker]]\nid = \"brk-%s\"\ninput = \"%s\"\nstandard = \"iec60898\"\ncurve = \"C\"\nrating_a = 16\npoles = 3\n", s, in)
+		p("\n[[rack_pdu]]\nid = \"pdu-%s\"\nrack = \"r1\"\ninput = \"brk-%s\"\n", s, s)
+		for k := 1; k <= 3; k++ {
+			p("  [[rack_pdu.bank]]\n  id = \"pdu-%s-l%d\"\n  line = \"L%d\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = 10\n", s, k, k)
+		}
+	}
+	for _, d := range devs {
+		p("\n[[device]]\nid = \"%s\"\nrack = \"r1\"\nmodel = \"srv\"\nmeasured_w = %d\nfeeds = [\"pdu-a-l%d\", \"pdu-b-l%d\"]\n", d.id, d.w, d.la, d.lb)
+	}
+	return sb.String()
+}
+
+type balDev struct {
+	id     string
+	w      int
+	la, lb int
+}
+
+func oneRack(t *testing.T, devs []balDev, ups bool) *Network {
+	t.Helper()
+	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(oneRackTOML(devs, ups))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewNetwork(m, BasisMeasured)
+}
+
+// balanceSummary says a report in one line: search, moves (each with its
+// steps, what it fixed and the worst element after it, amps), what was
+// wrong before and after, and whether it balanced.
+func balanceSummary(rep BalanceReport) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s %.0f%%;", rep.Search, rep.ImbalancePct)
+	for _, mv := range rep.Moves {
+		fmt.Fprintf(&sb, " %s (%d steps, fixed %v, worst %.3f A of %g A);", mv, mv.Steps, mv.Fixed, mv.WorstAfter.LoadA, mv.WorstAfter.LimitA)
+	}
+	state := func(st BalanceState) string {
+		var parts []string
+		for _, b := range st.Over {
+			parts = append(parts, fmt.Sprintf("%s %.3f A over %g A", b.Element, b.LoadA, b.LimitA))
+		}
+		for _, l := range st.Imbalanced {
+			parts = append(parts, fmt.Sprintf("%s spread %.1f %%", l.Element, l.SpreadPct))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	fmt.Fprintf(&sb, " before %s after %s balanced %v", state(rep.Before), state(rep.After), rep.Balanced)
+	return sb.String()
+}
+
+// TestBalanceHandCases pins Balance's work list on one rack whose
+// numbers are checked by hand. A server of W watts draws W / (230.94 V ×
+// 0.95) on its line: 400 W 1.823 A, 700 W 3.191 A. In a side's failover
+// case the other side's servers are on it too, so every bank of a line
+// carries every server of that line; a bank's limit is 8 A, a 3-pole
+// breaker's 12.8 A, and its line spread is (largest − smallest line
+// current) / 12.8 A.
+//
+//   - two 400 W servers on L1: 3.646 A on L1, 0 on L2 and L3, a spread
+//     of 28.5 % on both breakers: over a 20 % (and a 28 %) threshold, not
+//     29 % or 40 %. One device move, its two cords one at a time, puts s1
+//     on L2 on both sides: 1.823 A on L1 and L2, spread 14.2 %. A UPS in
+//     kVA ahead of side a's breaker (three-phase, no rating in amps) has
+//     no line spread to check: the same work list.
+//   - three 700 W servers on L1: 9.572 A on each L1 bank, over its 8 A
+//     (119.7 %), spread 74.8 %. One move (s1 to L2) brings the banks
+//     within (6.381 A), spread 49.9 % (L3 still at 0): not balanced in 1
+//     move, and the best single move is the one given. Two moves (s2 to
+//     L3 as well) leave 3.191 A on every line: balanced. The greedy search
+//     (a search limit of 1 state) finds the same.
+func TestBalanceHandCases(t *testing.T) {
+	two400 := []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}}
+	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
+	const (
+		moveS1 = "move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l2, pdu-b-l2"
+		moveS2 = "move device s2 from pdu-a-l1, pdu-b-l1 to pdu-a-l3, pdu-b-l3"
+	)
+	cases := []struct {
+		name string
+		devs []balDev
+		ups  bool
+		o    BalanceOptions
+		want string
+	}{
+		{"two 400 W, 20 %", two400, false, BalanceOptions{MaxMoves: 3, ImbalancePct: 20},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 28.5 %, brk-b spread 28.5 %] after [] balanced true"},
+		{"two 400 W, the default threshold", two400, false, BalanceOptions{MaxMoves: 3},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 28.5 %, brk-b spread 28.5 %] after [] balanced true"},
+		{"two 400 W, 28 %", two400, false, BalanceOptions{MaxMoves: 3, ImbalancePct: 28},
+			"exhaustive 28%; " + moveS1 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 28.5 %, brk-b spread 28.5 %] after [] balanced true"},
+		{"two 400 W, 29 %", two400, false, BalanceOptions{MaxMoves: 3, ImbalancePct: 29},
+			"exhaustive 29%; before [] after [] balanced true"},
+		{"two 400 W, 40 %", two400, false, BalanceOptions{MaxMoves: 3, ImbalancePct: 40},
+			"exhaustive 40%; before [] after [] balanced true"},
+		{"two 400 W behind a UPS", two400, true, BalanceOptions{MaxMoves: 3, ImbalancePct: 20},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 28.5 %, brk-b spread 28.5 %] after [] balanced true"},
+		{"three 700 W, 1 move", three700, false, BalanceOptions{MaxMoves: 1, ImbalancePct: 20},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [brk-a spread 49.9 %, brk-b spread 49.9 %] balanced false"},
+		{"three 700 W, 2 moves", three700, false, BalanceOptions{MaxMoves: 2, ImbalancePct: 20},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [] balanced true"},
+		{"three 700 W, greedy", three700, false, BalanceOptions{MaxMoves: 2, ImbalancePct: 20, SearchLimit: 1},
+			"greedy 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [] balanced true"},
+		{"three 700 W, greedy, 1 move", three700, false, BalanceOptions{MaxMoves: 1, ImbalancePct: 20, SearchLimit: 1},
+			"greedy 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [brk-a spread 49.9 %, brk-b spread 49.9 %] balanced false"},
+	}
+	for _, c := range cases {
+		rep, err := Balance(oneRack(t, c.devs, c.ups), c.o)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := balanceSummary(rep); got != c.want {
+			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
+		}
+	}
+	if _, err := Balance(oneRack(t, two400, false), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
+		t.Errorf("MaxMoves 0: got error %v, want --max-moves must be at least 1, got 0", err)
+	}
+}
