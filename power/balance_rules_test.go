@@ -13,15 +13,16 @@ import (
 // per line (8 A continuous) behind a 16 A 3-pole breaker per side
 // (12.8 A continuous), and dual-corded servers of the given draws,
 // each cord on the bank of the line given (devs: id, watts, line a,
-// line b). With ups, side a's breaker is behind a three-phase 10 kVA UPS.
-func oneRackTOML(devs []balDev, ups bool) string {
+// line b), of which required PSUs must run (psus_required). With ups,
+// side a's breaker is behind a three-phase 10 kVA UPS.
+func oneRackTOML(devs []balDev, ups bool, required int) string {
 	var sb strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
 	p("[site]\nname = \"one-rack\"\npower_factor = 0.95\n")
 	for _, s := range []string{"a", "b"} {
 		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
 	}
-	p("\n[[device_model]]\nid = \"srv\"\npsus = 2\npsus_required = 1\ntypical_w = 100\n")
+	p("\n[[device_model]]\nid = \"srv\"\npsus = 2\npsus_required = %d\ntypical_w = 100\n", required)
 	p("\n[[rack]]\nid = \"r1\"\n")
 	if ups {
 		p("\n[[ups]]\nid = \"ups-a\"\ninput = \"grid-a\"\ncapacity_kva = 10\n")
@@ -49,9 +50,9 @@ type balDev struct {
 	la, lb int
 }
 
-func oneRack(t *testing.T, devs []balDev, ups bool) *Network {
+func oneRack(t *testing.T, devs []balDev, ups bool, required int) *Network {
 	t.Helper()
-	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(oneRackTOML(devs, ups))})
+	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(oneRackTOML(devs, ups, required))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,14 @@ func balanceSummary(rep BalanceReport) string {
 //     within (6.381 A), spread 49.9 % (L3 still at 0): not balanced in 1
 //     move, and the best single move is the one given. Two moves (s2 to
 //     L3 as well) leave 3.191 A on every line: balanced. The greedy search
-//     (a search limit of 1 state) finds the same.
+//     (a search limit of 1 state) finds the same. Servers that need
+//     both PSUs cannot have a cord out: no move.
+//   - three 400 W servers on L1 but s3's cord b on L2: side a's breaker
+//     carries 5.469 A on L1 (spread 42.7 %), side b's 3.646 and 1.823 A
+//     (28.5 %), listed worst first (and the other way round with s3's
+//     cord a on L2). Every single move leaves a side with two servers on
+//     a line and none on another (28.5 %): two moves, the first a cord of
+//     s1 (1 step), the second s2 to L3 (each line 1.823 A, spread 0).
 func TestBalanceHandCases(t *testing.T) {
 	two400 := []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}}
 	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
@@ -135,9 +143,13 @@ func TestBalanceHandCases(t *testing.T) {
 			"greedy 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [] balanced true"},
 		{"three 700 W, greedy, 1 move", three700, false, BalanceOptions{MaxMoves: 1, ImbalancePct: 20, SearchLimit: 1},
 			"greedy 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit pdu-b-l1 within its limit], worst 6.381 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %] after [brk-a spread 49.9 %, brk-b spread 49.9 %] balanced false"},
+		{"three 400 W, s3 on L2 of side b", []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}, {"s3", 400, 1, 2}}, false, BalanceOptions{MaxMoves: 3},
+			"exhaustive 20%; move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l2, pdu-b-l1 (1 steps, fixed [], worst 3.646 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 42.7 %, brk-b spread 28.5 %] after [] balanced true"},
+		{"three 400 W, s3 on L2 of side a", []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}, {"s3", 400, 2, 1}}, false, BalanceOptions{MaxMoves: 3},
+			"exhaustive 20%; move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l1, pdu-b-l2 (1 steps, fixed [], worst 3.646 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-b spread 42.7 %, brk-a spread 28.5 %] after [] balanced true"},
 	}
 	for _, c := range cases {
-		rep, err := Balance(oneRack(t, c.devs, c.ups), c.o)
+		rep, err := Balance(oneRack(t, c.devs, c.ups, 1), c.o)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -145,7 +157,15 @@ func TestBalanceHandCases(t *testing.T) {
 			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
 		}
 	}
-	if _, err := Balance(oneRack(t, two400, false), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
+	if _, err := Balance(oneRack(t, two400, false, 1), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
 		t.Errorf("MaxMoves 0: got error %v, want --max-moves must be at least 1, got 0", err)
+	}
+	// Servers that need both PSUs (psus_required = 2) cannot have a cord
+	// out, so no move is safe: nothing moves, and the report says what
+	// stays wrong.
+	rep, err := Balance(oneRack(t, three700, false, 2), BalanceOptions{MaxMoves: 2})
+	const stuck = "[pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %]"
+	if want := "exhaustive 20%; before " + stuck + " after " + stuck + " balanced false"; err != nil || balanceSummary(rep) != want {
+		t.Errorf("psus_required 2: got %s (error %v)\nwant %s", balanceSummary(rep), err, want)
 	}
 }
