@@ -157,6 +157,43 @@ func TestBalanceHandCases(t *testing.T) {
 			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
 		}
 	}
+	// When no single move balances, the one kept leaves the least excess
+	// (the sum over elements of ratio − 1 over a limit and spread − 20 %
+	// over the threshold), exhaustive and greedy alike. In watts (219.39 W
+	// an amp): a bank's limit is 1,755 W, 20 % of a breaker's 2,808 W.
+	//   - s1 300 W (L1, L3), s2 600 W (L1, L3), s3 300 W (L2, L2), s4
+	//     600 W (L1, L1): side a 1,500, 300, 0 W (53.4 %), side b 600, 300,
+	//     900 W (21.4 %). s2 to L3 and L2 leaves 21.4 % on both (excess
+	//     0.027); s1 to L3 and L2 would balance side b but leave side a at
+	//     1,200, 300, 300 W (32.0 %: excess 0.120). A move that clears an
+	//     element is worth its excess only, not the threshold too.
+	//   - s1 300 W (L3, L2), s2 400 W (L3, L2), s3 600 W (L1, L3), s4 300 W
+	//     (L1, L2), s5 700 W (L1, L2), s6 800 W (L2, L2): side b's L2 bank
+	//     2,500 W (11.395 A over 8 A, spread 89.0 %), side a 1,600, 800,
+	//     700 W (32.0 %). s5 to L3 and L1 leaves 1,800 W (8.204 A, 2.6 %
+	//     over) and spreads of 42.7 and 21.4 %: excess 0.267; s6 to L2 and
+	//     L1 would bring the bank within (1,700 W) but leave 39.2 and 32.0 %:
+	//     0.312. Clearing an over element is worth its excess, no more.
+	partial := []struct {
+		devs []balDev
+		want string
+	}{
+		{[]balDev{{"s1", 300, 1, 3}, {"s2", 600, 1, 3}, {"s3", 300, 2, 2}, {"s4", 600, 1, 1}},
+			"move device s2 from pdu-a-l1, pdu-b-l3 to pdu-a-l3, pdu-b-l2 (2 steps, fixed [], worst 4.102 A of 8 A); before [brk-a spread 53.4 %, brk-b spread 21.4 %] after [brk-a spread 21.4 %, brk-b spread 21.4 %] balanced false"},
+		{[]balDev{{"s1", 300, 3, 2}, {"s2", 400, 3, 2}, {"s3", 600, 1, 3}, {"s4", 300, 1, 2}, {"s5", 700, 1, 2}, {"s6", 800, 2, 2}},
+			"move device s5 from pdu-a-l1, pdu-b-l2 to pdu-a-l3, pdu-b-l1 (2 steps, fixed [], worst 8.204 A of 8 A); before [pdu-b-l2 11.395 A over 8 A, brk-b spread 89.0 %, brk-a spread 32.0 %] after [pdu-b-l2 8.204 A over 8 A, brk-b spread 42.7 %, brk-a spread 21.4 %] balanced false"},
+	}
+	for i, c := range partial {
+		for _, o := range []BalanceOptions{{MaxMoves: 1}, {MaxMoves: 1, SearchLimit: 1}} {
+			rep, err := Balance(oneRack(t, c.devs, false, 1), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := balanceSummary(rep), map[bool]string{false: "exhaustive", true: "greedy"}[o.SearchLimit == 1]+" 20%; "+c.want; got != want {
+				t.Errorf("partial case %d, search limit %d:\ngot  %s\nwant %s", i+1, o.SearchLimit, got, want)
+			}
+		}
+	}
 	if _, err := Balance(oneRack(t, two400, false, 1), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
 		t.Errorf("MaxMoves 0: got error %v, want --max-moves must be at least 1, got 0", err)
 	}
