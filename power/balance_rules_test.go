@@ -39,7 +39,11 @@ func oneRackTOML(devs []balDev, ups bool, required int) string {
 		}
 	}
 	for _, d := range devs {
-		p("\n[[device]]\nid = \"%s\"\nrack = \"r1\"\nmodel = \"srv\"\nmeasured_w = %d\nfeeds = [\"pdu-a-l%d\", \"pdu-b-l%d\"]\n", d.id, d.w, d.la, d.lb)
+		side, lb := "b", d.lb
+		if lb < 0 {
+			side, lb = "a", -lb
+		}
+		p("\n[[device]]\nid = \"%s\"\nrack = \"r1\"\nmodel = \"srv\"\nmeasured_w = %d\nfeeds = [\"pdu-a-l%d\", \"pdu-%s-l%d\"]\n", d.id, d.w, d.la, side, lb)
 	}
 	return sb.String()
 }
@@ -47,7 +51,7 @@ func oneRackTOML(devs []balDev, ups bool, required int) string {
 type balDev struct {
 	id     string
 	w      int
-	la, lb int
+	la, lb int // the lines of cords a and b; lb < 0: cord b on side a's line −lb
 }
 
 func oneRack(t *testing.T, devs []balDev, ups bool, required int) *Network {
@@ -109,6 +113,10 @@ func balanceSummary(rep BalanceReport) string {
 //     cord a on L2). Every single move leaves a side with two servers on
 //     a line and none on another (28.5 %): two moves, the first a cord of
 //     s1 (1 step), the second s2 to L3 (each line 1.823 A, spread 0).
+//   - three 700 W servers, s3 with both cords on side a (L1, L2): side
+//     a's L1 bank carries all three (9.572 A, over), side b only s1 and
+//     s2 (6.381 A on L1: 49.9 %). s1 to L2, then s3 to a slot of one cord
+//     a side (L3 of each): 3.191 A on every line of side a.
 func TestBalanceHandCases(t *testing.T) {
 	two400 := []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}}
 	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
@@ -147,6 +155,8 @@ func TestBalanceHandCases(t *testing.T) {
 			"exhaustive 20%; move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l2, pdu-b-l1 (1 steps, fixed [], worst 3.646 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-a spread 42.7 %, brk-b spread 28.5 %] after [] balanced true"},
 		{"three 400 W, s3 on L2 of side a", []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}, {"s3", 400, 2, 1}}, false, BalanceOptions{MaxMoves: 3},
 			"exhaustive 20%; move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l1, pdu-b-l2 (1 steps, fixed [], worst 3.646 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-b spread 42.7 %, brk-a spread 28.5 %] after [] balanced true"},
+		{"s3 with both cords on side a", []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, -2}}, false, BalanceOptions{MaxMoves: 3},
+			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit], worst 6.381 A of 8 A); move device s3 from pdu-a-l1, pdu-a-l2 to pdu-a-l3, pdu-b-l3 (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 49.9 %] after [] balanced true"},
 	}
 	for _, c := range cases {
 		rep, err := Balance(oneRack(t, c.devs, c.ups, 1), c.o)
