@@ -216,3 +216,103 @@ func TestBalanceHandCases(t *testing.T) {
 		t.Errorf("psus_required 2: got %s (error %v)\nwant %s", balanceSummary(rep), err, want)
 	}
 }
+
+// TestHeadroomOneRack checks Headroom on oneRack's rack by hand. A bank
+// takes 8 A × 219.39 W/A = 1,755.14 W of new draw in its failover case
+// (a new dual-corded device is wholly on one side when the other fails;
+// the breakers' 12.8 A per line never bind first); new devices of model
+// srv draw 100 W (its typical draw: no measured figure).
+//
+//   - two 400 W servers on L1: 800 W on each L1 bank leaves 955.14 W
+//     there, 1,755.14 W on L2 and L3 (the largest device); filled
+//     greedily the rack takes 1,755.14 on L2, 1,755.14 on L3 and 955.14
+//     on L1: 4,465.43 W. srv fits 9 + 17 + 17 = 43 times (a side's three
+//     banks), in the rack and in the site.
+//   - three 700 W servers on L1: the L1 banks are over (9.572 A, 119.65
+//     %): the rack is not N-1-safe, binds on pdu-a-l1, and takes new
+//     draw only where nothing is over: 2 × 1,755.14 = 3,510.28 W, srv
+//     17 + 17 = 34 times.
+func TestHeadroomOneRack(t *testing.T) {
+	cases := []struct {
+		name         string
+		devs         []balDev
+		safe         bool
+		headroom, l1 float64
+		binding      string
+		bindingA     float64
+		fit, usedU   int
+	}{
+		{"two 400 W on L1", []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}}, true, 4465.43, 955.14, "pdu-a-l2", 8, 43, 2},
+		{"three 700 W on L1", []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}, false, 3510.28, 0, "pdu-a-l1", 9.572, 34, 3},
+	}
+	for _, c := range cases {
+		n := oneRack(t, c.devs, false, 1)
+		for _, model := range []string{"", "srv"} {
+			rep, err := Headroom(n, HeadroomOptions{DeviceModel: model})
+			if err != nil {
+				t.Fatal(err)
+			}
+			unsafe := 0
+			if !c.safe {
+				unsafe = 1
+			}
+			if rep.Basis != "measured" || rep.UnsafeRacks != unsafe || len(rep.Racks) != 1 {
+				t.Fatalf("%s: got basis %s, %d unsafe of %d racks; want measured, %d of 1", c.name, rep.Basis, rep.UnsafeRacks, len(rep.Racks), unsafe)
+			}
+			r := rep.Racks[0]
+			if r.Safe != c.safe || r.HeadroomW == nil || *r.HeadroomW != c.headroom || r.LargestDeviceW == nil || *r.LargestDeviceW != 1755.14 || r.PSUs != 2 || r.UsedU != c.usedU {
+				t.Errorf("%s: got safe %v, headroom %v W, largest %v W, %d PSUs, %d U used; want %v, %.2f W, 1755.14 W, 2, %d", c.name, r.Safe, fmtPtr(r.HeadroomW), fmtPtr(r.LargestDeviceW), r.PSUs, r.UsedU, c.safe, c.headroom, c.usedU)
+			}
+			if r.Binding == nil || r.Binding.Element != c.binding || r.Binding.LoadA != c.bindingA || r.Binding.LimitA != 8 {
+				t.Errorf("%s: got binding %+v, want %s at %g A of 8 A", c.name, r.Binding, c.binding, c.bindingA)
+			}
+			want := map[string]float64{"pdu-a-l1": c.l1, "pdu-a-l2": 1755.14, "pdu-a-l3": 1755.14, "pdu-b-l1": c.l1, "pdu-b-l2": 1755.14, "pdu-b-l3": 1755.14}
+			var got []string
+			for _, f := range r.Feeds {
+				got = append(got, f.Side+" "+f.Feed+" "+f.Line)
+				if f.HeadroomW == nil || *f.HeadroomW != want[f.Feed] {
+					t.Errorf("%s: feed %s: got %v W, want %.2f W", c.name, f.Feed, fmtPtr(f.HeadroomW), want[f.Feed])
+				}
+			}
+			if fmt.Sprint(got) != "[pdu-a pdu-a-l1 L1 pdu-a pdu-a-l2 L2 pdu-a pdu-a-l3 L3 pdu-b pdu-b-l1 L1 pdu-b pdu-b-l2 L2 pdu-b pdu-b-l3 L3]" {
+				t.Errorf("%s: got feeds %v, want each bank of pdu-a then pdu-b with its line", c.name, got)
+			}
+			if model == "" {
+				if r.Fit != nil || rep.FitTotal != nil || rep.DeviceModel != "" || rep.DeviceW != 0 {
+					t.Errorf("%s: without a device model got fit %v, total %v, model %q, %g W", c.name, fmtIntPtr(r.Fit), fmtIntPtr(rep.FitTotal), rep.DeviceModel, rep.DeviceW)
+				}
+				continue
+			}
+			if rep.DeviceModel != "srv" || rep.DeviceW != 100 || r.Fit == nil || *r.Fit != c.fit || r.FitLimit != "power" || rep.FitTotal == nil || *rep.FitTotal != c.fit {
+				t.Errorf("%s: got %s at %g W, fit %v (%s), in the site %v; want srv at 100 W, %d (power), %d", c.name, rep.DeviceModel, rep.DeviceW, fmtIntPtr(r.Fit), r.FitLimit, fmtIntPtr(rep.FitTotal), c.fit, c.fit)
+			}
+		}
+	}
+	// The rack empty: new devices are assumed to have one PSU a side (2),
+	// and each side's three banks take 3 × 1,755.14 W: 5,265.43 W, srv 51
+	// times.
+	rep, err := Headroom(oneRack(t, nil, false, 1), HeadroomOptions{DeviceModel: "srv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Racks[0]; r.PSUs != 2 || fmtPtr(r.HeadroomW) != "5265.43" || fmtIntPtr(r.Fit) != "51" {
+		t.Errorf("the rack empty: got %d PSUs, %s W, fit %s; want 2, 5265.43 W, 51", r.PSUs, fmtPtr(r.HeadroomW), fmtIntPtr(r.Fit))
+	}
+	if _, err := Headroom(oneRack(t, nil, false, 1), HeadroomOptions{DeviceModel: "nope"}); err == nil || err.Error() != `device model "nope" is not in the model` {
+		t.Errorf("an unknown device model: got error %v", err)
+	}
+}
+
+func fmtPtr(p *float64) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
+}
+
+func fmtIntPtr(p *int) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
+}
