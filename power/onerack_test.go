@@ -13,16 +13,17 @@ import (
 // per line (8 A continuous) behind a 16 A 3-pole breaker per side
 // (12.8 A continuous), and dual-corded servers of the given draws,
 // each cord on the bank of the line given (devs: id, watts, line a,
-// line b), of which required PSUs must run (psus_required). With ups,
-// side a's breaker is behind a three-phase 10 kVA UPS.
-func oneRackTOML(devs []balDev, ups bool, required int) string {
+// line b); model adds to the device model srv (2 PSUs, typical 100 W)
+// its psus_required and other fields. With ups, side a's breaker is behind
+// a three-phase 10 kVA UPS.
+func oneRackTOML(devs []balDev, ups bool, model string) string {
 	var sb strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
 	p("[site]\nname = \"one-rack\"\npower_factor = 0.95\n")
 	for _, s := range []string{"a", "b"} {
 		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
 	}
-	p("\n[[device_model]]\nid = \"srv\"\npsus = 2\npsus_required = %d\ntypical_w = 100\n", required)
+	p("\n[[device_model]]\nid = \"srv\"\npsus = 2\n%s\ntypical_w = 100\n", model)
 	p("\n[[rack]]\nid = \"r1\"\n")
 	if ups {
 		p("\n[[ups]]\nid = \"ups-a\"\ninput = \"grid-a\"\ncapacity_kva = 10\n")
@@ -54,9 +55,12 @@ type balDev struct {
 	la, lb int // the lines of cords a and b; lb < 0: cord b on side a's line −lb
 }
 
-func oneRack(t *testing.T, devs []balDev, ups bool, required int) *Network {
+// srv1 is srv on one PSU of two: psus_required = 1.
+const srv1 = "psus_required = 1"
+
+func oneRack(t *testing.T, devs []balDev, ups bool, model string) *Network {
 	t.Helper()
-	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(oneRackTOML(devs, ups, required))})
+	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(oneRackTOML(devs, ups, model))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,12 +163,21 @@ func TestBalanceHandCases(t *testing.T) {
 			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit], worst 6.381 A of 8 A); move device s3 from pdu-a-l1, pdu-a-l2 to pdu-a-l3, pdu-b-l3 (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 49.9 %] after [] balanced true"},
 	}
 	for _, c := range cases {
-		rep, err := Balance(oneRack(t, c.devs, c.ups, 1), c.o)
+		rep, err := Balance(oneRack(t, c.devs, c.ups, srv1), c.o)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		if got := balanceSummary(rep); got != c.want {
 			t.Errorf("%s:\ngot  %s\nwant %s", c.name, got, c.want)
+		}
+		if c.name != "three 700 W, 2 moves" {
+			continue
+		}
+		// A PSU rated exactly the server's 700 W carries it alone while the
+		// other cord is out: the same work list.
+		rep, err = Balance(oneRack(t, c.devs, c.ups, srv1+"\npsu_rating_w = 700"), c.o)
+		if got := balanceSummary(rep); err != nil || got != c.want {
+			t.Errorf("%s, PSUs of 700 W:\ngot  %s (error %v)\nwant %s", c.name, got, err, c.want)
 		}
 	}
 	// When no single move balances, the one kept leaves the least excess
@@ -195,7 +208,7 @@ func TestBalanceHandCases(t *testing.T) {
 	}
 	for i, c := range partial {
 		for _, o := range []BalanceOptions{{MaxMoves: 1}, {MaxMoves: 1, SearchLimit: 1}} {
-			rep, err := Balance(oneRack(t, c.devs, false, 1), o)
+			rep, err := Balance(oneRack(t, c.devs, false, srv1), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,13 +217,13 @@ func TestBalanceHandCases(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Balance(oneRack(t, two400, false, 1), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
+	if _, err := Balance(oneRack(t, two400, false, srv1), BalanceOptions{MaxMoves: 0}); err == nil || err.Error() != "--max-moves must be at least 1, got 0" {
 		t.Errorf("MaxMoves 0: got error %v, want --max-moves must be at least 1, got 0", err)
 	}
 	// Servers that need both PSUs (psus_required = 2) cannot have a cord
 	// out, so no move is safe: nothing moves, and the report says what
 	// stays wrong.
-	rep, err := Balance(oneRack(t, three700, false, 2), BalanceOptions{MaxMoves: 2})
+	rep, err := Balance(oneRack(t, three700, false, "psus_required = 2"), BalanceOptions{MaxMoves: 2})
 	const stuck = "[pdu-a-l1 9.572 A over 8 A, pdu-b-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 74.8 %]"
 	if want := "exhaustive 20%; before " + stuck + " after " + stuck + " balanced false"; err != nil || balanceSummary(rep) != want {
 		t.Errorf("psus_required 2: got %s (error %v)\nwant %s", balanceSummary(rep), err, want)
@@ -246,7 +259,7 @@ func TestHeadroomOneRack(t *testing.T) {
 		{"three 700 W on L1", []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}, false, 3510.28, 0, "pdu-a-l1", 9.572, 34, 3},
 	}
 	for _, c := range cases {
-		n := oneRack(t, c.devs, false, 1)
+		n := oneRack(t, c.devs, false, srv1)
 		for _, model := range []string{"", "srv"} {
 			rep, err := Headroom(n, HeadroomOptions{DeviceModel: model})
 			if err != nil {
@@ -291,14 +304,14 @@ func TestHeadroomOneRack(t *testing.T) {
 	// The rack empty: new devices are assumed to have one PSU a side (2),
 	// and each side's three banks take 3 × 1,755.14 W: 5,265.43 W, srv 51
 	// times.
-	rep, err := Headroom(oneRack(t, nil, false, 1), HeadroomOptions{DeviceModel: "srv"})
+	rep, err := Headroom(oneRack(t, nil, false, srv1), HeadroomOptions{DeviceModel: "srv"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := rep.Racks[0]; r.PSUs != 2 || fmtPtr(r.HeadroomW) != "5265.43" || fmtIntPtr(r.Fit) != "51" {
 		t.Errorf("the rack empty: got %d PSUs, %s W, fit %s; want 2, 5265.43 W, 51", r.PSUs, fmtPtr(r.HeadroomW), fmtIntPtr(r.Fit))
 	}
-	if _, err := Headroom(oneRack(t, nil, false, 1), HeadroomOptions{DeviceModel: "nope"}); err == nil || err.Error() != `device model "nope" is not in the model` {
+	if _, err := Headroom(oneRack(t, nil, false, srv1), HeadroomOptions{DeviceModel: "nope"}); err == nil || err.Error() != `device model "nope" is not in the model` {
 		t.Errorf("an unknown device model: got error %v", err)
 	}
 }
