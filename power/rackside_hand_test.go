@@ -7,7 +7,9 @@ import (
 	"blackstart/topology"
 )
 
-// sidesTOML has a rack with rack PDUs (r1) and one without (r2).
+// sidesTOML has a rack with rack PDUs (r1: two devices of 2 PSUs, one
+// of 1), one without (r2: two of 1 PSU, then two of 2; the first device
+// on cir-y) and an empty one (r3).
 const sidesTOML = `[site]
 name = "sides"
 
@@ -32,6 +34,14 @@ id = "r1"
 
 [[rack]]
 id = "r2"
+
+[[rack]]
+id = "r3"
+
+[[device_model]]
+id = "one"
+psus = 1
+typical_w = 100
 
 [[circuit]]
 id = "cir-x"
@@ -76,6 +86,24 @@ model = "srv"
 feeds = ["pdu-a-l2", "cir-y"]
 
 [[device]]
+id = "d5"
+rack = "r1"
+model = "one"
+feeds = ["pdu-a-l1"]
+
+[[device]]
+id = "d6"
+rack = "r2"
+model = "one"
+feeds = ["cir-y"]
+
+[[device]]
+id = "d7"
+rack = "r2"
+model = "one"
+feeds = ["cir-x"]
+
+[[device]]
 id = "d3"
 rack = "r2"
 model = "srv"
@@ -112,7 +140,27 @@ func TestRackSidesHand(t *testing.T) {
 		}
 		got = append(got, fmt.Sprint(m.Racks[r].ID, " ", out))
 	}
-	if want := "[r1 [[pdu-a-l1 pdu-a-l2] [pdu-b]] r2 [[cir-x] [cir-y]]]"; fmt.Sprint(got) != want {
+	if want := "[r1 [[pdu-a-l1 pdu-a-l2] [pdu-b]] r2 [[cir-x] [cir-y]] r3 []]"; fmt.Sprint(got) != want {
 		t.Errorf("got sides %v, want %s", got, want)
+	}
+}
+
+// TestRackPSUsHand: without a device model, new devices of a rack are
+// assumed to have its devices' most common PSU count: 2 in r1 (two of 2,
+// one of 1), the smaller on a tie: 1 in r2 (two of each, the 2-PSU ones
+// last). In a rack
+// without devices, one a side up to two: 1 without sides, 2 with 2 or 3.
+func TestRackPSUsHand(t *testing.T) {
+	m, err := topology.Parse(topology.File{Name: "sides.toml", Data: []byte(sidesTOML)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs := make([][]int, len(m.Racks))
+	for d := range m.Devices {
+		devs[m.Devices[d].Rack] = append(devs[m.Devices[d].Rack], d)
+	}
+	got := []int{rackPSUs(m, devs[0], 2), rackPSUs(m, devs[1], 2), rackPSUs(m, devs[2], 0), rackPSUs(m, devs[2], 2), rackPSUs(m, devs[2], 3)}
+	if fmt.Sprint(got) != "[2 1 1 2 2]" {
+		t.Errorf("got PSUs %v for r1, r2, r3 without sides, with 2 and 3; want [2 1 1 2 2]", got)
 	}
 }
