@@ -121,6 +121,12 @@ func balanceSummary(rep BalanceReport) string {
 //     a's L1 bank carries all three (9.572 A, over), side b only s1 and
 //     s2 (6.381 A on L1: 49.9 %). s1 to L2, then s3 to a slot of one cord
 //     a side (L3 of each): 3.191 A on every line of side a.
+//   - s1 600 W (L2, L2), s2 500 W (L2, L1), s3 700 W (L1, L1), s4 700 W
+//     (L1, L3): side a 1,400, 1,100, 0 W (49.9 %), side b 1,200, 600,
+//     700 W (21.4 %). s2's cord b to L2 balances side b alone (700,
+//     1,100, 700 W: 14.2 %; side a's L1 at 6.381 A the worst), then s3's
+//     cord a to L3 side a (the same 14.2 %; 5.014 A). Each move lists
+//     only the element it fixed.
 func TestBalanceHandCases(t *testing.T) {
 	two400 := []balDev{{"s1", 400, 1, 1}, {"s2", 400, 1, 1}}
 	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
@@ -161,6 +167,8 @@ func TestBalanceHandCases(t *testing.T) {
 			"exhaustive 20%; move device s1 from pdu-a-l1, pdu-b-l1 to pdu-a-l1, pdu-b-l2 (1 steps, fixed [], worst 3.646 A of 8 A); " + moveS2 + " (2 steps, fixed [brk-a balanced brk-b balanced], worst 1.823 A of 8 A); before [brk-b spread 42.7 %, brk-a spread 28.5 %] after [] balanced true"},
 		{"s3 with both cords on side a", []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, -2}}, false, BalanceOptions{MaxMoves: 3},
 			"exhaustive 20%; " + moveS1 + " (2 steps, fixed [pdu-a-l1 within its limit], worst 6.381 A of 8 A); move device s3 from pdu-a-l1, pdu-a-l2 to pdu-a-l3, pdu-b-l3 (2 steps, fixed [brk-a balanced brk-b balanced], worst 3.191 A of 8 A); before [pdu-a-l1 9.572 A over 8 A, brk-a spread 74.8 %, brk-b spread 49.9 %] after [] balanced true"},
+		{"one side at a time", []balDev{{"s1", 600, 2, 2}, {"s2", 500, 2, 1}, {"s3", 700, 1, 1}, {"s4", 700, 1, 3}}, false, BalanceOptions{MaxMoves: 3},
+			"exhaustive 20%; move device s2 from pdu-a-l2, pdu-b-l1 to pdu-a-l2, pdu-b-l2 (1 steps, fixed [brk-b balanced], worst 6.381 A of 8 A); move device s3 from pdu-a-l1, pdu-b-l1 to pdu-a-l3, pdu-b-l1 (1 steps, fixed [brk-a balanced], worst 5.014 A of 8 A); before [brk-a spread 49.9 %, brk-b spread 21.4 %] after [] balanced true"},
 	}
 	for _, c := range cases {
 		rep, err := Balance(oneRack(t, c.devs, c.ups, srv1), c.o)
