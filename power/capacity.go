@@ -232,13 +232,12 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 	m := n.M
 	rep := HeadroomReport{Basis: n.Basis.String()}
 	var dm *topology.DeviceModel
-	dmIndex := -1
 	if o.DeviceModel != "" {
 		k := slices.IndexFunc(m.DeviceModels, func(x topology.DeviceModel) bool { return x.ID == o.DeviceModel })
 		if k < 0 {
 			return rep, fmt.Errorf("device model %q is not in the model", o.DeviceModel)
 		}
-		dm, dmIndex = &m.DeviceModels[k], k
+		dm = &m.DeviceModels[k]
 		rep.DeviceModel, rep.DeviceW = dm.ID, modelDraw(m, k, n.Basis)
 	}
 	b := NewBudget(n)
@@ -332,7 +331,6 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 		}
 		total := len(p.Placed)
 		rep.FitTotal = &total
-		_ = dmIndex
 	}
 	return rep, nil
 }
