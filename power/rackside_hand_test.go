@@ -2,6 +2,7 @@ package power
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"blackstart/topology"
@@ -162,5 +163,41 @@ func TestRackPSUsHand(t *testing.T) {
 	got := []int{rackPSUs(m, devs[0], 2), rackPSUs(m, devs[1], 2), rackPSUs(m, devs[2], 0), rackPSUs(m, devs[2], 2), rackPSUs(m, devs[2], 3)}
 	if fmt.Sprint(got) != "[2 1 1 2 2]" {
 		t.Errorf("got PSUs %v for r1, r2, r3 without sides, with 2 and 3; want [2 1 1 2 2]", got)
+	}
+}
+
+// TestHeadroomUnlimited: Headroom on sidesTOML (typical draws, 100 W a
+// device; 400 V wye, PF 1: 230.94 V, a 16 A bank's 12.8 A is 2,956.04
+// W). r1's banks carry 200 W (d1 when pdu-b fails, and d5) and 100 W (d2
+// when cir-y fails): a new device on a bank and pdu-b (unrated) takes
+// 2,756.03 and 2,856.03 W, 5,612.06 W the two (each figure rounded
+// down). r2 hangs on circuits and sources without a rating or capacity:
+// nothing limits it (null, not 0); its new devices have 1 PSU (the tie),
+// so only its first side, cir-x, is a feed point. r3 has no feed point
+// at all: null, no feeds, no binding.
+func TestHeadroomUnlimited(t *testing.T) {
+	m, err := topology.Parse(topology.File{Name: "sides.toml", Data: []byte(sidesTOML)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Headroom(NewNetwork(m, BasisTypical), HeadroomOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rep.Racks {
+		line := fmt.Sprintf("%s: %s W, largest %s W, binding %v, %d PSUs;", r.Rack, fmtPtr(r.HeadroomW), fmtPtr(r.LargestDeviceW), r.Binding != nil, r.PSUs)
+		for _, f := range r.Feeds {
+			line += fmt.Sprintf(" %s %s W", f.Feed, fmtPtr(f.HeadroomW))
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"r1: 5612.06 W, largest 2856.03 W, binding true, 2 PSUs; pdu-a-l1 2756.03 W pdu-a-l2 2856.03 W pdu-b 2856.03 W",
+		"r2: null W, largest null W, binding false, 1 PSUs; cir-x null W",
+		"r3: null W, largest null W, binding false, 1 PSUs;",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
