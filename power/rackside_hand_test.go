@@ -167,7 +167,7 @@ func TestRackPSUsHand(t *testing.T) {
 }
 
 // TestHeadroomUnlimited: Headroom on sidesTOML (typical draws, 100 W a
-// device; 400 V wye, PF 1: 230.94 V, a 16 A bank's 12.8 A is 2,956.04
+// device; 400 V wye, PF 1: 230.94 V, a 16 A bank's 12.8 A is 2,956.03
 // W). r1's banks carry 200 W (d1 when pdu-b fails, and d5) and 100 W (d2
 // when cir-y fails): a new device on a bank and pdu-b (unrated) takes
 // 2,756.03 and 2,856.03 W, 5,612.06 W the two (each figure rounded
