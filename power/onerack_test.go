@@ -294,6 +294,15 @@ func TestHeadroomOneRack(t *testing.T) {
 				if f.HeadroomW == nil || *f.HeadroomW != want[f.Feed] {
 					t.Errorf("%s: feed %s: got %v W, want %.2f W", c.name, f.Feed, fmtPtr(f.HeadroomW), want[f.Feed])
 				}
+				// What binds a feed point is a bank at its limit (the L1 ones
+				// over it in the unsafe rack): on side a the feed point's own.
+				limitA := 8.0
+				if f.Line == "L1" && !c.safe {
+					limitA = c.bindingA
+				}
+				if b := f.Binding; b == nil || b.Kind != "bank" || b.LoadA != limitA || f.Side == "pdu-a" && b.Element != f.Feed {
+					t.Errorf("%s: feed %s: got binding %+v, want a bank at %g A (its own on side a)", c.name, f.Feed, b, limitA)
+				}
 			}
 			if fmt.Sprint(got) != "[pdu-a pdu-a-l1 L1 pdu-a pdu-a-l2 L2 pdu-a pdu-a-l3 L3 pdu-b pdu-b-l1 L1 pdu-b pdu-b-l2 L2 pdu-b pdu-b-l3 L3]" {
 				t.Errorf("%s: got feeds %v, want each bank of pdu-a then pdu-b with its line", c.name, got)
@@ -309,10 +318,24 @@ func TestHeadroomOneRack(t *testing.T) {
 			}
 		}
 	}
+	// A rack of 12 U with the two 400 W servers (1 U each) takes 10 srv,
+	// exactly filling it: the units stop the 11th, not the power.
+	src := strings.Replace(oneRackTOML(cases[0].devs, false, srv1), "[[rack]]\nid = \"r1\"\n", "[[rack]]\nid = \"r1\"\nu = 12\n", 1)
+	m, err := topology.Parse(topology.File{Name: "one-rack.toml", Data: []byte(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Headroom(NewNetwork(m, BasisMeasured), HeadroomOptions{DeviceModel: "srv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Racks[0]; r.U != 12 || fmtIntPtr(r.Fit) != "10" || r.FitLimit != "units" {
+		t.Errorf("a 12 U rack: got %d U, fit %s (%s); want 12 U, 10 (units)", r.U, fmtIntPtr(r.Fit), r.FitLimit)
+	}
 	// The rack empty: new devices are assumed to have one PSU a side (2),
 	// and each side's three banks take 3 × 1,755.14 W: 5,265.43 W, srv 51
 	// times.
-	rep, err := Headroom(oneRack(t, nil, false, srv1), HeadroomOptions{DeviceModel: "srv"})
+	rep, err = Headroom(oneRack(t, nil, false, srv1), HeadroomOptions{DeviceModel: "srv"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,7 +171,7 @@ func TestRackPSUsHand(t *testing.T) {
 // W). r1's banks carry 200 W (d1 when pdu-b fails, and d5) and 100 W (d2
 // when cir-y fails): a new device on a bank and pdu-b (unrated) takes
 // 2,756.03 and 2,856.03 W, 5,612.06 W the two (each figure rounded
-// down). r2 hangs on circuits and sources without a rating or capacity:
+// down); pdu-b's best is beside pdu-a-l2, which binds it. r2 hangs on circuits and sources without a rating or capacity:
 // nothing limits it (null, not 0); its new devices have 1 PSU (the tie),
 // so only its first side, cir-x, is a feed point. r3 has no feed point
 // at all: null, no feeds, no binding.
@@ -188,13 +188,17 @@ func TestHeadroomUnlimited(t *testing.T) {
 	for _, r := range rep.Racks {
 		line := fmt.Sprintf("%s: %s W, largest %s W, binding %v, %d PSUs;", r.Rack, fmtPtr(r.HeadroomW), fmtPtr(r.LargestDeviceW), r.Binding != nil, r.PSUs)
 		for _, f := range r.Feeds {
-			line += fmt.Sprintf(" %s %s W", f.Feed, fmtPtr(f.HeadroomW))
+			bind := "nothing"
+			if f.Binding != nil {
+				bind = f.Binding.Element
+			}
+			line += fmt.Sprintf(" %s %s W (%s)", f.Feed, fmtPtr(f.HeadroomW), bind)
 		}
 		got = append(got, line)
 	}
 	want := []string{
-		"r1: 5612.06 W, largest 2856.03 W, binding true, 2 PSUs; pdu-a-l1 2756.03 W pdu-a-l2 2856.03 W pdu-b 2856.03 W",
-		"r2: null W, largest null W, binding false, 1 PSUs; cir-x null W",
+		"r1: 5612.06 W, largest 2856.03 W, binding true, 2 PSUs; pdu-a-l1 2756.03 W (pdu-a-l1) pdu-a-l2 2856.03 W (pdu-a-l2) pdu-b 2856.03 W (pdu-a-l2)",
+		"r2: null W, largest null W, binding false, 1 PSUs; cir-x null W (nothing)",
 		"r3: null W, largest null W, binding false, 1 PSUs;",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
