@@ -27,6 +27,11 @@ func TestBackupRestore(t *testing.T) {
 		t.Errorf("a WAL beside the backup")
 	}
 	before, _ := os.ReadFile(bk)
+	// Out of WAL mode: the file format's write and read versions (header
+	// bytes 18 and 19) are 1 for a rollback journal, 2 for WAL.
+	if len(before) < 100 || before[18] != 1 || before[19] != 1 {
+		t.Errorf("the backup's header bytes 18, 19 = %v, want 1, 1 (not in WAL mode)", before[18:20])
+	}
 	if _, err := db.Backup(ctx, bk, CheckOptions{}); !errors.Is(err, ErrExists) {
 		t.Errorf("a backup onto a file: %v, want ErrExists", err)
 	}
