@@ -167,10 +167,7 @@ func Restore(ctx context.Context, src, dst string, o CheckOptions) (CheckReport,
 		if err := old.Close(); err != nil {
 			return rep, "", err
 		}
-		// The last connection to close a database in WAL mode removes its
-		// log; a log still there, even an empty one, is another
-		// connection's, which would go on writing to the file kept aside.
-		if _, err := os.Stat(dst + "-wal"); err == nil {
+		if _, err := os.Stat(dst + "-wal"); err == nil { // the last connection to close removes the log: one left, even empty, is another's
 			return rep, "", fmt.Errorf("%s: %w: another process has it open (stop it first)", dst, ErrInUse)
 		}
 		aside, err = tempBeside(dst, "before-restore")
