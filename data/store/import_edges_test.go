@@ -128,3 +128,26 @@ func TestImportRetentionEdge(t *testing.T) {
 		})
 	}
 }
+
+// TestImportDefaultBatch: BatchBlocks 0 (or below) is the default of
+// 16,384 blocks a batch, so 80 hour blocks are one batch: Progress is
+// called once, with all 80 readings; with BatchBlocks 8, ten times.
+func TestImportDefaultBatch(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 1; h <= 40; h++ {
+		fmt.Fprintf(&b, "%d,app-01,50\n%d,app-02,60\n", t0+3600*h, t0+3600*h)
+	}
+	for _, c := range []struct{ batch, calls int }{{0, 1}, {-1, 1}, {8, 10}} {
+		db, _ := smallDB(t)
+		var calls []int
+		res, err := db.ImportReadings(ctx, "small-dc", "more.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: c.batch, Progress: func(n int) { calls = append(calls, n) }})
+		if err != nil || res.Added != 80 {
+			t.Fatalf("BatchBlocks %d: %+v, %v; want 80 added", c.batch, res, err)
+		}
+		if len(calls) != c.calls || calls[len(calls)-1] != 80 {
+			t.Errorf("BatchBlocks %d: Progress called with %v; want %d calls, the last with 80 readings", c.batch, calls, c.calls)
+		}
+		db.Close()
+	}
+}
