@@ -151,3 +151,34 @@ func TestImportDefaultBatch(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestImportPowerAndCurrent: a row with power and current stores both
+// (two values, two series), per-line current on a three-phase rack PDU a
+// series of its own: 3 readings, 4 values.
+func TestImportPowerAndCurrent(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "both.csv", "time,element,power_w,current_a,line\n"+
+		"1793491200,app-01,100,0.5,\n"+
+		"1793491260,app-01,120,,\n"+
+		"1793491200,pdu-r1-01-a,,4.5,L2\n")
+	if res.Readings != 3 || res.Values != 4 || res.Added != 4 || res.Series != 3 {
+		t.Errorf("import: %+v; want 3 readings, 4 values added, 3 series", res)
+	}
+	for _, c := range []struct {
+		element, line, quantity string
+		want                    string
+	}{
+		{"app-01", "", QuantityPower, "2 100 110 120"},
+		{"app-01", "", QuantityCurrent, "1 0.5 0.5 0.5"},
+		{"pdu-r1-01-a", "L2", QuantityCurrent, "1 4.5 4.5 4.5"},
+	} {
+		rs, err := db.Rollups(ctx, "small-dc", c.element, c.line, c.quantity, 0, math.MaxInt64)
+		got := ""
+		if len(rs) == 1 && rs[0].BucketMS == t0*1000 {
+			got = fmt.Sprintf("%d %g %g %g", rs[0].N, rs[0].Min, rs[0].Mean, rs[0].Max)
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s %s %s: rollups %+v, %v; want one at t0: %s", c.element, c.line, c.quantity, rs, err, c.want)
+		}
+	}
+}
