@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // rollupsOf returns the element's power rollups as "bucket start - t0 in
@@ -180,5 +182,21 @@ func TestImportPowerAndCurrent(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s %s %s: rollups %+v, %v; want one at t0: %s", c.element, c.line, c.quantity, rs, err, c.want)
 		}
+	}
+}
+
+// TestImportStartFails: an SQLite error other than "busy" while an import
+// starts (here a trigger refusing its row) is returned at once; only a
+// busy database is waited for.
+func TestImportStartFails(t *testing.T) {
+	db, path := smallDB(t)
+	raw := rawDB(t, path)
+	exec(t, raw, "CREATE TRIGGER no_import BEFORE INSERT ON import BEGIN SELECT RAISE(ABORT, 'imports refused'); END")
+	raw.Close()
+	ctx2, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := db.ImportReadings(ctx2, "small-dc", "hand.csv", strings.NewReader(handReadings()), ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "imports refused") {
+		t.Errorf("import with its row refused: %v, want the trigger's error at once", err)
 	}
 }
