@@ -133,7 +133,8 @@ func TestImportRetentionEdge(t *testing.T) {
 
 // TestImportDefaultBatch: BatchBlocks 0 (or below) is the default of
 // 16,384 blocks a batch, so 80 hour blocks are one batch: Progress is
-// called once, with all 80 readings; with BatchBlocks 8, ten times.
+// called once, with all 80 readings; with BatchBlocks 8, ten times,
+// whether the blocks are written in place or staged (imported again).
 func TestImportDefaultBatch(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("time,element,power_w\n")
@@ -149,6 +150,16 @@ func TestImportDefaultBatch(t *testing.T) {
 		}
 		if len(calls) != c.calls || calls[len(calls)-1] != 80 {
 			t.Errorf("BatchBlocks %d: Progress called with %v; want %d calls, the last with 80 readings", c.batch, calls, c.calls)
+		}
+		// Again: every hour now holds its values, so every block is
+		// staged for the merge; the batches are as many.
+		calls = nil
+		res, err = db.ImportReadings(ctx, "small-dc", "again.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: c.batch, Progress: func(n int) { calls = append(calls, n) }})
+		if err != nil || res.Added != 0 || res.Duplicates != 80 {
+			t.Fatalf("BatchBlocks %d, again: %+v, %v; want 80 duplicates", c.batch, res, err)
+		}
+		if len(calls) != c.calls || calls[len(calls)-1] != 80 {
+			t.Errorf("BatchBlocks %d, again: Progress called with %v; want %d calls, the last with 80 readings", c.batch, calls, c.calls)
 		}
 		db.Close()
 	}
