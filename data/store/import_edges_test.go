@@ -211,3 +211,19 @@ func TestImportStartFails(t *testing.T) {
 		t.Errorf("import with its row refused: %v, want the trigger's error at once", err)
 	}
 }
+
+// TestImportOutOfOrderInAnHour: readings of one hour given out of order
+// are sorted before a time given twice is found: t0 (1 W), t0+60 s (2 W),
+// t0 again (9 W, dropped), t0+30 s (3 W) keep 3 values (1, 3, 2 W in time
+// order): mean 2 W, and one duplicate.
+func TestImportOutOfOrderInAnHour(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "order.csv", fmt.Sprintf("time,element,power_w\n%d,app-01,1\n%d,app-01,2\n%d,app-01,9\n%d,app-01,3\n",
+		t0, t0+60, t0, t0+30))
+	if res.Values != 4 || res.Added != 3 || res.Duplicates != 1 {
+		t.Errorf("import: %+v; want 4 values, 3 added, 1 duplicate", res)
+	}
+	if got := strings.Join(rollupsOf(t, db, "app-01"), "\n"); got != "0: 3 1 2 3 3" {
+		t.Errorf("rollups %s, want 0: 3 1 2 3 3", got)
+	}
+}
