@@ -248,6 +248,12 @@ func TestReadColumnFirst(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `r.csv:1:6: column "time" given twice`) {
 		t.Errorf("time twice: got %v", err)
 	}
+	// The header goes on after a column given twice: the next problem is
+	// named too.
+	_, err = readAll(t, "r.csv", "time,element,power_w,power_w,watts\n1,a,1,1,1\n")
+	if err == nil || !strings.Contains(err.Error(), `r.csv:1:22: column "power_w" given twice`) || !strings.Contains(err.Error(), `r.csv:1:30: unknown column "watts"`) {
+		t.Errorf("power_w twice, then watts: got %v; want both named", err)
+	}
 }
 
 // TestReadHeaderErrorsCapped: a header of 60 unknown columns stops at
