@@ -301,3 +301,15 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// TestReadZeroAccepted: 0 W and 0 A are readings (a device off); below 0
+// is refused.
+func TestReadZeroAccepted(t *testing.T) {
+	got, err := readAll(t, "r.csv", "time,element,power_w,current_a\n1793491200,a,0,0\n")
+	if err != nil || len(got) != 1 || got[0].PowerW != 0 || got[0].CurrentA != 0 {
+		t.Errorf("0 W, 0 A: got %+v, %v; want one reading of 0 W and 0 A", got, err)
+	}
+	if _, err := readAll(t, "r.csv", "time,element,power_w\n1793491200,a,-0.001\n"); err == nil || !strings.Contains(err.Error(), "power_w -0.001: must be a finite number of W >= 0") {
+		t.Errorf("-0.001 W: got %v, want refused", err)
+	}
+}
