@@ -83,6 +83,11 @@ type shape struct {
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
+	// anyUnplaced: an instance a projection may still start has no node
+	// (it is placed by mostFree, which reads the other nodes' free slots:
+	// holdOver is not used then). noHold turns holdOver off (tests).
+	anyUnplaced bool
+	noHold      bool
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -117,6 +122,7 @@ type projector struct {
 	sel       []float64   // kthLarge's working memory
 	runNode   []finishEv  // the running starts' ends by node, each node's in time order (local projections)
 	cur       []int32     // per node: a cursor into runNode
+	over      []int32     // per node: running starts beyond its slots whose ends are still to be held (holdOver)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 }
 
@@ -206,6 +212,7 @@ func (l *Live) view(now float64, stale []bool) {
 	}
 	sh.upLast, sh.gaveUp = 0, 0
 	sh.upT = sh.upT[:0]
+	sh.anyUnplaced = false
 	for i, st := range l.state {
 		switch st {
 		case stUp:
@@ -217,6 +224,12 @@ func (l *Live) view(now float64, stale []bool) {
 		case stPending:
 			if l.givenUp(i) {
 				sh.gaveUp++
+			} else if l.node[i] < 0 {
+				sh.anyUnplaced = true
+			}
+		case stScheduled:
+			if l.node[i] < 0 {
+				sh.anyUnplaced = true
 			}
 		case stStarted:
 			n := l.node[i]
@@ -612,6 +625,9 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		ups = l.projectLocal(p, &pr, now, stale, kind, speed, ups)
 		return l.finish(p, pr, ups)
 	}
+	if !sh.noHold && !sh.anyUnplaced {
+		l.holdOver(p)
+	}
 	next := 0
 	p.upCnt = resize(p.upCnt, len(m.Services))
 	p.left = resize(p.left, len(m.Services))
@@ -658,7 +674,9 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			continue
 		}
 		n := p.startNode[i]
-		if p.free[n]++; p.free[n] > 0 {
+		if e.held {
+			// A start beyond the node's slots: no slot frees (see holdOver).
+		} else if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
 		}
 		if e.kind != evUp {
@@ -688,6 +706,50 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		l.dispatch(p, t, kind, speed)
 	}
 	return l.finish(p, pr, ups)
+}
+
+// holdOver takes out of the running starts' ends (p.run, sorted) those
+// that change nothing but their node's count of free slots, for the
+// projection-wide loop. A node running r starts with c slots (r > c, as
+// when nodes herded: hundreds each) has no free slot until the (r−c)-th of
+// their ends, whichever they are, and the only effect of each of those
+// ends on the node is that count: nothing starts there before it, and
+// nothing else reads the count (mostFree's room does, for an instance
+// with no node: holdOver is used only when there is none, see
+// shape.anyUnplaced). So the node starts at 0 free slots, the first r−c
+// ends are marked held (they free none), and those of them that end given
+// up (evLost: no retry, no release) are counted lost here and left out:
+// early in a herded recovery they were about half of a projection's
+// events. The others (up: they count towards releases; failed: their
+// back-off) stay, in their place. Every other event sees the same state
+// as without holdOver, so the projection is the same.
+func (l *Live) holdOver(p *projector) {
+	p.over = resize(p.over, len(p.free))
+	held := false
+	for n, f := range p.free {
+		p.over[n] = 0
+		if f < 0 {
+			p.over[n], p.free[n] = -f, 0
+			held = true
+		}
+	}
+	if !held {
+		return
+	}
+	w := 0
+	for _, e := range p.run {
+		if n := p.startNode[e.inst]; p.over[n] > 0 {
+			p.over[n]--
+			if e.kind == evLost {
+				p.lost++ // given up, never started again: its att is read no more
+				continue
+			}
+			e.held = true
+		}
+		p.run[w] = e
+		w++
+	}
+	p.run = p.run[:w]
 }
 
 // finish completes projection pr from its up times ups: the instances at
@@ -1091,6 +1153,7 @@ type finishEv struct {
 	t    float64
 	inst int32
 	kind uint8 // evUp, evFail, evLost or evReady
+	held bool  // a running start's end that frees no slot (see holdOver)
 }
 
 // compare orders two items by their less, for slices.SortFunc.
