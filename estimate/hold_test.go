@@ -19,6 +19,7 @@ func TestHoldOverSame(t *testing.T) {
 	plain.shape.noHold = true
 	for _, l := range []*Live{hold, plain} {
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+		l.shape.noMixed = true // every node in the projection-wide loop
 	}
 	at := map[int]bool{20_000: true, 100_000: true, 250_000: true, 350_000: true}
 	dropped := 0
@@ -33,8 +34,8 @@ func TestHoldOverSame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if hold.shape.local || hold.shape.anyUnplaced {
-				t.Fatalf("after %d events: local %v, an instance with no node %v; want the projection-wide loop with holdOver", k+1, hold.shape.local, hold.shape.anyUnplaced)
+			if hold.shape.local || hold.shape.mixed || hold.shape.anyUnplaced {
+				t.Fatalf("after %d events: local %v, mixed %v, an instance with no node %v; want the projection-wide loop with holdOver", k+1, hold.shape.local, hold.shape.mixed, hold.shape.anyUnplaced)
 			}
 			b, err := json.Marshal(plain.Estimate(now))
 			if err != nil {

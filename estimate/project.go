@@ -80,6 +80,16 @@ type shape struct {
 	runOff    []int32
 	laterOff  []int32
 	laterNode []finishEv
+	// mixed: not every service is released, but no instance lacks a node
+	// (anyUnplaced false): the nodes that hold no instance a release would
+	// queue (open false) are projected on their own as in local, the
+	// others by the projection-wide loop, which learns of the closed
+	// nodes' ups that count towards a release (quorumOpen) from them (see
+	// projectMixed). laterOpen is sh.later on the open nodes.
+	mixed      bool
+	open       []bool
+	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
+	laterOpen  []finishEv
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
@@ -88,6 +98,7 @@ type shape struct {
 	// holdOver is not used then). noHold turns holdOver off (tests).
 	anyUnplaced bool
 	noHold      bool
+	noMixed     bool // every projection before the last release takes the global path (tests)
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -123,6 +134,7 @@ type projector struct {
 	runNode   []finishEv  // the running starts' ends by node, each node's in time order (local projections)
 	cur       []int32     // per node: a cursor into runNode
 	over      []int32     // per node: running starts beyond its slots whose ends are still to be held (holdOver)
+	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 }
 
@@ -256,6 +268,12 @@ func (l *Live) view(now float64, stale []bool) {
 	sh.unplacedNow = sh.unplacedNow[:0]
 	sh.later = sh.later[:0]
 	sh.left = resize(sh.left, len(m.Services))
+	sh.open = resize(sh.open, nn)
+	clear(sh.open)
+	sh.quorumOpen = resize(sh.quorumOpen, len(m.Services))
+	for s := range m.Services {
+		sh.quorumOpen[s] = l.upBy[s] < sh.svc[s].quorum && len(l.c.Dependents(s)) > 0
+	}
 	for s := range m.Services {
 		left := int32(0)
 		for _, d := range m.Services[s].DependsOn {
@@ -265,6 +283,15 @@ func (l *Live) view(now float64, stale []bool) {
 		}
 		sh.left[s] = left
 		if left > 0 {
+			first := l.c.First(s)
+			for i := first; i < first+m.Services[s].Instances; i++ {
+				if st := l.state[i]; st == stUp || st == stStarted || l.givenUp(i) {
+					continue
+				}
+				if n := l.node[i]; n >= 0 {
+					sh.open[n] = true // a release queues it there
+				}
+			}
 			continue
 		}
 		first := l.c.First(s)
@@ -301,9 +328,11 @@ func (l *Live) layOutLocal() {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	sh.local = !sh.noLocal && len(sh.unplacedNow) == 0
+	released := true
 	for _, left := range sh.left {
 		if left > 0 {
 			sh.local = false // a release would reach other nodes
+			released = false
 		}
 	}
 	for _, e := range sh.later {
@@ -311,8 +340,17 @@ func (l *Live) layOutLocal() {
 			sh.local = false // placed where there is most room, at its time
 		}
 	}
-	if !sh.local {
+	sh.mixed = !sh.noLocal && !sh.noMixed && !released && !sh.anyUnplaced
+	if !sh.local && !sh.mixed {
 		return
+	}
+	if sh.mixed {
+		sh.laterOpen = sh.laterOpen[:0]
+		for _, e := range sh.later {
+			if sh.open[l.node[e.inst]] {
+				sh.laterOpen = append(sh.laterOpen, e)
+			}
+		}
 	}
 	sh.runOff = resize(sh.runOff, nn+1)
 	clear(sh.runOff)
@@ -605,7 +643,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	// starts' ends (below) and the back-offs under way at now (sh.later)
 	// are sorted once and merged with it.
 	p.ev.reset()
-	later, nextLater := sh.later, 0
+	nextLater := 0
 	ups := p.ups[:0]
 	// Running starts hold a slot until their projected end. They are many
 	// when nodes herded (hundreds per node): sorted once, they are merged
@@ -625,6 +663,11 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		ups = l.projectLocal(p, &pr, now, stale, kind, speed, ups)
 		return l.finish(p, pr, ups)
 	}
+	later := sh.later
+	if sh.mixed {
+		ups = l.projectMixed(p, &pr, now, stale, kind, speed, ups)
+		later = sh.laterOpen
+	}
 	if !sh.noHold && !sh.anyUnplaced {
 		l.holdOver(p)
 	}
@@ -637,7 +680,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	p.head = resize(p.head, nn)
 	for n := 0; n < nn; n++ {
 		p.head[n] = 0
-		if len(sh.atNow[n]) > 0 {
+		if len(sh.atNow[n]) > 0 && (!sh.mixed || sh.open[n]) {
 			p.touched = append(p.touched, int32(n))
 		}
 	}
@@ -668,6 +711,19 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		}
 		i, t := e.inst, e.t
 		s := c.Instances[i].Service
+		if e.remote {
+			// An up on a closed node (projectMixed): it counts towards
+			// its service's quorum, the rest was done there.
+			if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
+				for _, d := range c.Dependents(int(s)) {
+					if p.left[d]--; p.left[d] == 0 {
+						l.release(p, d, t, stale)
+					}
+				}
+			}
+			l.dispatch(p, t, kind, speed)
+			continue
+		}
 		if e.kind == evReady {
 			l.place(p, i, s, stale)
 			l.dispatch(p, t, kind, speed)
@@ -708,6 +764,43 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	return l.finish(p, pr, ups)
 }
 
+// projectMixed projects the closed nodes (shape.mixed: no instance on
+// them waits for a release) each on its own, as projectLocal does, and
+// leaves in p.run only the open nodes' running starts, merged with the
+// closed nodes' ups that count towards a release (marked remote). The
+// projection-wide loop then takes the open nodes' events and those ups:
+// a closed node's events change no other node but by the releases its ups
+// make (its slots and queue are its own, and mostFree, which reads other
+// nodes' slots, places nothing: no instance lacks a node), and nothing on
+// another node changes it (a release queues nothing on it), so each node
+// sees the same events in the same order as in the projection-wide loop
+// alone, and the releases come at the same (time, instance). Early in a
+// herded recovery the closed nodes held about a third of the projections'
+// events, mostly starts given up, which projectLocal's hopeful skips.
+func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
+	sh := &l.shape
+	p.remote = p.remote[:0]
+	ups = l.projectLocal(p, pr, now, stale, kind, speed, ups)
+	slices.SortFunc(p.remote, compare[finishEv])
+	// The open nodes' running starts (in order), merged with the remote
+	// ups, in p.tmp; then swapped into p.run.
+	out := p.tmp[:0]
+	j := 0
+	for _, e := range p.run {
+		if !sh.open[p.startNode[e.inst]] {
+			continue
+		}
+		for j < len(p.remote) && p.remote[j].less(e) {
+			out = append(out, p.remote[j])
+			j++
+		}
+		out = append(out, e)
+	}
+	out = append(out, p.remote[j:]...)
+	p.run, p.tmp = out, p.run
+	return ups
+}
+
 // holdOver takes out of the running starts' ends (p.run, sorted) those
 // that change nothing but their node's count of free slots, for the
 // projection-wide loop. A node running r starts with c slots (r > c, as
@@ -738,7 +831,7 @@ func (l *Live) holdOver(p *projector) {
 	}
 	w := 0
 	for _, e := range p.run {
-		if n := p.startNode[e.inst]; p.over[n] > 0 {
+		if n := p.startNode[e.inst]; !e.remote && p.over[n] > 0 {
 			p.over[n]--
 			if e.kind == evLost {
 				p.lost++ // given up, never started again: its att is read no more
@@ -795,8 +888,8 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 		p.cur[n]++
 	}
 	for n := 0; n < nn; n++ {
-		if stale[n] {
-			continue // nothing starts there: its back-offs end at risk
+		if stale[n] || sh.mixed && sh.open[n] {
+			continue // nothing starts there: its back-offs end at risk; or left to the projection-wide loop
 		}
 		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
 		later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
@@ -951,6 +1044,9 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
+		if sh.mixed && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
 		if len(ups)-up0 == hope {
 			break // the node's last hopeful instance is up
 		}
@@ -1154,6 +1250,9 @@ type finishEv struct {
 	inst int32
 	kind uint8 // evUp, evFail, evLost or evReady
 	held bool  // a running start's end that frees no slot (see holdOver)
+	// remote: an up projected on a closed node, for the projection-wide
+	// loop's release count (see projectMixed).
+	remote bool
 }
 
 // compare orders two items by their less, for slices.SortFunc.
