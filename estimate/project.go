@@ -90,6 +90,11 @@ type shape struct {
 	open       []bool
 	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
 	laterOpen  []finishEv
+	// pendOff/pendInst: per open node (pendOff one more entry at the
+	// end), the instances a release will queue there.
+	pendOff  []int32
+	pendInst []int32
+	cursor   []int32 // view's working memory
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
@@ -135,6 +140,7 @@ type projector struct {
 	cur       []int32     // per node: a cursor into runNode
 	over      []int32     // per node: running starts beyond its slots whose ends are still to be held (holdOver)
 	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
+	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 }
 
@@ -270,6 +276,8 @@ func (l *Live) view(now float64, stale []bool) {
 	sh.left = resize(sh.left, len(m.Services))
 	sh.open = resize(sh.open, nn)
 	clear(sh.open)
+	sh.pendOff = resize(sh.pendOff, nn+1)
+	clear(sh.pendOff)
 	sh.quorumOpen = resize(sh.quorumOpen, len(m.Services))
 	for s := range m.Services {
 		sh.quorumOpen[s] = l.upBy[s] < sh.svc[s].quorum && len(l.c.Dependents(s)) > 0
@@ -290,6 +298,7 @@ func (l *Live) view(now float64, stale []bool) {
 				}
 				if n := l.node[i]; n >= 0 {
 					sh.open[n] = true // a release queues it there
+					sh.pendOff[n+1]++
 				}
 			}
 			continue
@@ -316,8 +325,28 @@ func (l *Live) view(now float64, stale []bool) {
 	}
 	for n := 0; n < nn; n++ {
 		slices.SortFunc(sh.atNow[n], compare[rankItem])
+		sh.pendOff[n+1] += sh.pendOff[n]
 	}
 	slices.SortFunc(sh.later, compare[finishEv])
+	// The instances a release will queue, by node (counted above).
+	sh.pendInst = resize(sh.pendInst, int(sh.pendOff[nn]))
+	fill := append(sh.cursor[:0], sh.pendOff[:nn]...)
+	sh.cursor = fill
+	for s := range m.Services {
+		if sh.left[s] == 0 {
+			continue
+		}
+		first := l.c.First(s)
+		for i := first; i < first+m.Services[s].Instances; i++ {
+			if st := l.state[i]; st == stUp || st == stStarted || l.givenUp(i) {
+				continue
+			}
+			if n := l.node[i]; n >= 0 {
+				sh.pendInst[fill[n]] = int32(i)
+				fill[n]++
+			}
+		}
+	}
 	l.layOutLocal()
 }
 
@@ -635,6 +664,8 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		p.free[n] = sh.slotOff[n+1] - sh.slotOff[n]
 		p.waiting[n] = p.waiting[n][:0]
 	}
+	p.doomed = resize(p.doomed, nn)
+	clear(p.doomed)
 	p.startNode = resize(p.startNode, len(c.Instances))
 	p.att = resize(p.att, len(c.Instances))
 	copy(p.att, l.fails)
@@ -680,7 +711,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	p.head = resize(p.head, nn)
 	for n := 0; n < nn; n++ {
 		p.head[n] = 0
-		if len(sh.atNow[n]) > 0 && (!sh.mixed || sh.open[n]) {
+		if len(sh.atNow[n]) > 0 && (!sh.mixed || sh.open[n] && !p.doomed[n]) {
 			p.touched = append(p.touched, int32(n))
 		}
 	}
@@ -782,12 +813,39 @@ func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []b
 	p.remote = p.remote[:0]
 	ups = l.projectLocal(p, pr, now, stale, kind, speed, ups)
 	slices.SortFunc(p.remote, compare[finishEv])
+	// An open node none of whose instances can come up (running, waiting,
+	// after a back-off, or to be released: whether one can depends on its
+	// draws, the node's speed and its attempts left, never on when it
+	// starts) changes no other node: its running and waiting instances
+	// are counted given up, one each, and so are those queued there
+	// later (place), each when it would have been.
+	for n := range sh.open {
+		if !sh.open[n] || stale[n] {
+			continue
+		}
+		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
+		if l.hopeful(run, sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]], sh.atNow[n], kind, speed[n]) > 0 {
+			continue
+		}
+		sp := max(speed[n], 1e-3)
+		doomed := true
+		for _, i := range sh.pendInst[sh.pendOff[n]:sh.pendOff[n+1]] {
+			if l.waitingCan(i, kind, sp) {
+				doomed = false
+				break
+			}
+		}
+		if doomed {
+			p.doomed[n] = true
+			p.lost += len(run) + len(sh.atNow[n])
+		}
+	}
 	// The open nodes' running starts (in order), merged with the remote
 	// ups, in p.tmp; then swapped into p.run.
 	out := p.tmp[:0]
 	j := 0
 	for _, e := range p.run {
-		if !sh.open[p.startNode[e.inst]] {
+		if n := p.startNode[e.inst]; !sh.open[n] || p.doomed[n] {
 			continue
 		}
 		for j < len(p.remote) && p.remote[j].less(e) {
@@ -920,43 +978,48 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 func (l *Live) hopeful(run, later []finishEv, atNow []rankItem, k int, speed float64) int {
 	sh := &l.shape
 	sp := max(speed, 1e-3)
-	// retries reports whether one of instance i's retries left can end
-	// before its timeout, limit·(1/sp): nextUp's search from its next
-	// failure on (a retry past the last draw is reached only when none
-	// of the draws can).
-	retries := func(i int32, limit float64) bool {
-		if l.minRetry(int(i), k) > limit {
-			return false // endKind: evLost
-		}
-		rs := l.retryBlock(int(i), k)
-		for a := int(l.fails[i]) + 1; l.retry.Again(a); a++ {
-			if q := a - int(l.fails[i]); q > sh.nRetry || rs[q-1] <= limit {
-				return true
-			}
-		}
-		return false
-	}
 	hope := 0
 	for _, e := range run {
-		if e.kind == evUp || e.kind == evFail && retries(e.inst, sh.timeout[e.inst]*sp) {
+		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
 		}
 	}
-	waiting := func(i int32) bool {
-		limit := sh.timeout[i] * sp // as attempt and endKind compare
-		return sh.heads[k*len(l.c.Instances)+int(i)].first <= limit || retries(i, limit)
-	}
 	for _, e := range later {
-		if waiting(e.inst) {
+		if l.waitingCan(e.inst, k, sp) {
 			hope++
 		}
 	}
 	for _, r := range atNow {
-		if waiting(r.inst) {
+		if l.waitingCan(r.inst, k, sp) {
 			hope++
 		}
 	}
 	return hope
+}
+
+// retriesCan reports whether one of instance i's retries left can end
+// before its timeout in projection k, limit·(1/sp) on a node of speed sp:
+// nextUp's search from its next failure on (a retry past the last draw is
+// reached only when none of the draws can).
+func (l *Live) retriesCan(i int32, k int, limit float64) bool {
+	if l.minRetry(int(i), k) > limit {
+		return false // endKind: evLost
+	}
+	rs := l.retryBlock(int(i), k)
+	for a := int(l.fails[i]) + 1; l.retry.Again(a); a++ {
+		if q := a - int(l.fails[i]); q > l.shape.nRetry || rs[q-1] <= limit {
+			return true
+		}
+	}
+	return false
+}
+
+// waitingCan reports whether instance i, not running, comes up in
+// projection k on a node of speed sp (>= 1e-3) once it starts there: its
+// next start, or one of its retries left, ends before its timeout.
+func (l *Live) waitingCan(i int32, k int, sp float64) bool {
+	limit := l.shape.timeout[i] * sp // as attempt and endKind compare
+	return l.shape.heads[k*len(l.c.Instances)+int(i)].first <= limit || l.retriesCan(i, k, limit)
 }
 
 // projectNode projects node n on its own from now (see projectLocal):
@@ -1148,6 +1211,10 @@ func (l *Live) place(p *projector, i, s int32, stale []bool) {
 		n = l.mostFree(p, s, stale)
 	}
 	if n < 0 || stale[n] {
+		return
+	}
+	if p.doomed[n] {
+		p.lost++ // it would start there, and fail, in its time
 		return
 	}
 	p.waiting[n].push(rankItem{l.rank(int(i)), i})
