@@ -66,8 +66,9 @@ type shape struct {
 	left        []int32
 	// later: released instances waiting out a back-off, ready at t;
 	// gaveUp the instances out of attempts.
-	later  []finishEv
-	gaveUp int
+	later    []finishEv
+	laterTmp []finishEv // radixByTime's working memory for later
+	gaveUp   int
 
 	// local: every service is released (no dependency left below its
 	// quorum) and every instance a projection can start has its node, so
@@ -328,7 +329,9 @@ func (l *Live) view(now float64, stale []bool) {
 		slices.SortFunc(sh.atNow[n], compare[rankItem])
 		sh.pendOff[n+1] += sh.pendOff[n]
 	}
-	slices.SortFunc(sh.later, compare[finishEv])
+	// In instance order (services' instances are consecutive, in service
+	// order), so radixByTime sorts them by time, then instance.
+	sh.laterTmp = radixByTime(sh.later, sh.laterTmp)
 	// The instances a release will queue, by node (counted above).
 	sh.pendInst = resize(sh.pendInst, int(sh.pendOff[nn]))
 	fill := append(sh.cursor[:0], sh.pendOff[:nn]...)
