@@ -141,8 +141,7 @@ type projector struct {
 	cur       []int32     // per node: a cursor into runNode
 	over      []int32     // per node: running starts beyond its slots whose ends are still to be held (holdOver)
 	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
-	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed), or no more
-	hopeLeft  []int32     // per open node: its instances that can come up and are not up yet (projectMixed)
+	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 }
 
@@ -670,7 +669,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	}
 	p.doomed = resize(p.doomed, nn)
 	clear(p.doomed)
-	p.hopeLeft = resize(p.hopeLeft, nn)
 	p.startNode = resize(p.startNode, len(c.Instances))
 	p.att = resize(p.att, len(c.Instances))
 	copy(p.att, l.fails)
@@ -766,9 +764,8 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			continue
 		}
 		n := p.startNode[i]
-		if e.held || p.doomed[n] {
-			// A start beyond the node's slots: no slot frees (see
-			// holdOver); or nothing more can come up on the node.
+		if e.held {
+			// A start beyond the node's slots: no slot frees (see holdOver).
 		} else if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
 		}
@@ -789,11 +786,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		tr := &pr.tiers[sh.tier[i]]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
-		if sh.mixed {
-			if p.hopeLeft[n]--; p.hopeLeft[n] == 0 {
-				l.doom(p, n)
-			}
-		}
 		if p.upCnt[s]++; p.upCnt[s] == sh.svc[s].quorum {
 			for _, d := range c.Dependents(int(s)) {
 				if p.left[d]--; p.left[d] == 0 {
@@ -804,20 +796,6 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		l.dispatch(p, t, kind, speed)
 	}
 	return l.finish(p, pr, ups)
-}
-
-// doom marks open node n, whose last instance that can come up just came
-// up, doomed: what waits on it is counted given up (each would start
-// there and fail, or be given up after a back-off, in its time), and so is
-// everything still to end or to be queued there, as it comes (the
-// projection-wide loop frees no slot and starts nothing on it any more).
-// Nothing else reads the node's state, so the projection is the same, with
-// none of those starts.
-func (l *Live) doom(p *projector, n int32) {
-	p.doomed[n] = true
-	p.lost += len(p.waiting[n]) + len(l.shape.atNow[n]) - int(p.head[n])
-	p.waiting[n] = p.waiting[n][:0]
-	p.head[n] = int32(len(l.shape.atNow[n]))
 }
 
 // projectMixed projects the closed nodes (shape.mixed: no instance on
@@ -849,15 +827,18 @@ func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []b
 			continue
 		}
 		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
-		hope := int32(l.hopeful(run, sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]], sh.atNow[n], kind, speed[n]))
+		if l.hopefulUpTo(run, sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]], sh.atNow[n], kind, speed[n], 1) > 0 {
+			continue
+		}
 		sp := max(speed[n], 1e-3)
+		doomed := true
 		for _, i := range sh.pendInst[sh.pendOff[n]:sh.pendOff[n+1]] {
 			if l.waitingCan(i, kind, sp) {
-				hope++
+				doomed = false
+				break
 			}
 		}
-		p.hopeLeft[n] = hope
-		if hope == 0 {
+		if doomed {
 			p.doomed[n] = true
 			p.lost += len(run) + len(sh.atNow[n])
 		}
@@ -998,22 +979,33 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 // stops once its last hopeful instance is up (the starts it would still
 // dispatch hold slots only for instances given up).
 func (l *Live) hopeful(run, later []finishEv, atNow []rankItem, k int, speed float64) int {
+	return l.hopefulUpTo(run, later, atNow, k, speed, math.MaxInt)
+}
+
+// hopefulUpTo is hopeful, counting no further than most.
+func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, k int, speed float64, most int) int {
 	sh := &l.shape
 	sp := max(speed, 1e-3)
 	hope := 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
-			hope++
+			if hope++; hope == most {
+				return hope
+			}
 		}
 	}
 	for _, e := range later {
 		if l.waitingCan(e.inst, k, sp) {
-			hope++
+			if hope++; hope == most {
+				return hope
+			}
 		}
 	}
 	for _, r := range atNow {
 		if l.waitingCan(r.inst, k, sp) {
-			hope++
+			if hope++; hope == most {
+				return hope
+			}
 		}
 	}
 	return hope
