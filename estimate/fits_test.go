@@ -273,3 +273,43 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("a fixed 10-s start failed at 20 s: posterior N(%.5f, %.6f); want N(-0.77606, 0.011115)", m, v)
 	}
 }
+
+// The fit's checkpoints fall every fitEvery (2,048) events, counted from
+// the last: none after 2,047, one at the 2,048th, the next at 4,096.
+func TestCheckpointEvery(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "a"
+instances = 3000
+start = { dist = "fixed", s = 1 }
+`)
+	l := NewLive(c, nil)
+	at := 0.0
+	n := 0
+	ev := func() {
+		// Starts and ups in turn, one a second.
+		l.Observe(placement.Event{TS: at, Instance: int32(n / 2), Node: 0, State: placement.State(1 + n%2)})
+		n++
+		at++
+	}
+	for n < 2047 {
+		ev()
+	}
+	if l.fits.warm.ok {
+		t.Fatalf("a checkpoint after %d events; want the first at 2,048", n)
+	}
+	ev()
+	if !l.fits.warm.ok || l.fits.seen != 0 {
+		t.Fatalf("after 2,048 events: checkpoint %v, %d counted since; want one, 0", l.fits.warm.ok, l.fits.seen)
+	}
+	for n < 4095 {
+		ev()
+	}
+	if l.fits.seen != 2047 {
+		t.Fatalf("after 4,095 events: %d counted since the checkpoint; want 2,047", l.fits.seen)
+	}
+	ev()
+	if l.fits.seen != 0 {
+		t.Errorf("after 4,096 events: %d counted since the checkpoint; want 0 (a checkpoint)", l.fits.seen)
+	}
+}
