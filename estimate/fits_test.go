@@ -3,6 +3,7 @@ package estimate
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -311,5 +312,52 @@ start = { dist = "fixed", s = 1 }
 	ev()
 	if l.fits.seen != 0 {
 		t.Errorf("after 4,096 events: %d counted since the checkpoint; want 0 (a checkpoint)", l.fits.seen)
+	}
+}
+
+// The posteriors are split over the processors by their censored terms
+// (a worker per 2,000): with 9,000 running starts over 60 nodes and 4
+// processors, four workers compute every node once, each exactly as
+// posterior alone does, whichever worker takes it.
+func TestPosteriorsSplit(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	const nn = 60
+	c := nodes(t, 200, nn, `
+[[service]]
+id = "a"
+instances = 9000
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 10, p90_s = 30 }
+`)
+	l := NewLive(c, nil)
+	for i := range 9000 {
+		// Uneven: node n gets a share growing with n.
+		n := int32(math.Sqrt(float64(i)/9000) * nn)
+		l.Observe(placement.Event{TS: float64(i % 7), Instance: int32(i), Node: n, State: placement.Started})
+	}
+	f := &l.fits
+	f.censored(40)
+	if len(f.terms) != 9000 {
+		t.Fatalf("setup: %d censored terms, want 9000", len(f.terms))
+	}
+	f.mu[0], f.tau = -0.2, 0.4
+	for d := range f.postM {
+		f.postM[d], f.postV[d] = 7, 7 // not a posterior: each must be overwritten
+	}
+	f.posteriors()
+	for d := range nn {
+		if f.node[d].n == 0 {
+			if f.postM[d] != 7 {
+				t.Errorf("node %d started nothing: posterior set to %g", d, f.postM[d])
+			}
+			continue
+		}
+		keep := f.postM[d]
+		f.postM[d] = 7 // the same Newton start as the workers had
+		m, v := f.posterior(d, -0.2, 0.4)
+		f.postM[d] = keep
+		if keep != m || f.postV[d] != v {
+			t.Errorf("node %d: split posterior N(%g, %g), alone N(%g, %g)", d, keep, f.postV[d], m, v)
+		}
 	}
 }
