@@ -1,0 +1,112 @@
+package estimate
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// A dependent is released when its dependency has exactly its quorum up,
+// not before and not only when all are: a's three 10-s starts run one
+// after another on n1 from 2 s (up at 12, 22, 32 s); b (5 s on n2)
+// depends on a, so with a quorum of 1, 2 or 3 b is up at 17, 27 or 37 s,
+// and all are up at 32, 32 or 37 s. Both nodes' speeds are pinned at 1 by
+// a fixed 2-s start each.
+func TestQuorumReleases(t *testing.T) {
+	for q, want := range map[int]struct{ b, all float64 }{1: {17, 32}, 2: {27, 32}, 3: {37, 37}} {
+		c := nodes(t, 1, 2, fmt.Sprintf(`
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "a"
+instances = 3
+ready_quorum = %d
+pinned = ["n1", "n1", "n1"]
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "b"
+instances = 1
+depends_on = ["a"]
+pinned = ["n2"]
+start = { dist = "fixed", s = 5 }
+`, q))
+		l := NewLive(c, placement.NewPlan(c))
+		for n := range int32(2) {
+			l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+			l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+		}
+		s := l.Estimate(2)
+		if len(s.Tiers) != 2 || math.Abs(s.Tiers[1].ETAS-want.b) > 1e-9 || math.Abs(s.ETAAllS-want.all) > 1e-9 {
+			t.Errorf("quorum %d of 3: b's tier at %+v, all up at %g s; want b up at %g s, all at %g s", q, s.Tiers, s.ETAAllS, want.b, want.all)
+		}
+	}
+}
+
+// After a failed start the projection queues an instance again when its
+// next start that can come up is due: the back-off after the failure and,
+// for each start before it that would outlast its timeout, that timeout
+// and the back-off after it (counted as failures). Starts of 1–100 s
+// (uniform) with a 50-s timeout on a node of speed 1, first failure at
+// 1,000 s: a first retry that can come up is queued at 1,010 s (back-off
+// 10 s); a futile first retry and a good second at 1,010 + 50 + 20 =
+// 1,080 s, with 2 attempts counted; two futile at 1,080 + 50 + 40 =
+// 1,170 s; at speed 2 the limit is 100 s of work, so every retry can.
+// After 9 failures of 10 attempts: due at 1,300 s (the 300-s cap) if the
+// last start can come up, else given up.
+func TestNextUpSkipsFutileStarts(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "u"
+instances = 200
+timeout_s = 50
+start = { dist = "uniform", min_s = 1, max_s = 100 }
+`)
+	l := NewLive(c, nil)
+	l.Estimate(0) // lays the draws out
+	var p projector
+	p.att = make([]uint8, len(c.Instances))
+	found := map[int]int{}
+	for i := range c.Instances {
+		for k := range Samples {
+			l.minRetry(i, k)
+			rs := l.retryBlock(i, k)
+			futile := 0
+			for futile < len(rs) && rs[futile] > 50 {
+				futile++
+			}
+			if futile > 2 {
+				continue
+			}
+			found[futile]++
+			p.att[i] = 1
+			at, ok := l.nextUp(&p, i, k, 1000, 1)
+			want := []float64{1010, 1080, 1170}[futile]
+			if !ok || at != want || p.att[i] != uint8(1+futile) {
+				t.Fatalf("instance %d, projection %d, retries %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 1+futile)
+			}
+			p.att[i] = 1
+			if at, ok := l.nextUp(&p, i, k, 1000, 2); !ok || at != 1010 || p.att[i] != 1 {
+				t.Fatalf("instance %d, projection %d, speed 2: queued at %g s (%v), %d attempts; want 1010 s, 1", i, k, at, ok, p.att[i])
+			}
+			// After the 9th failure of 10 attempts one start is left: due
+			// after the capped 300-s back-off if it can come up, else the
+			// instance is given up with all 10 counted.
+			p.att[i] = 9
+			at, ok = l.nextUp(&p, i, k, 1000, 1)
+			if can := rs[8] <= 50; ok != can || can && (at != 1300 || p.att[i] != 9) || !can && p.att[i] != 10 {
+				t.Fatalf("instance %d, projection %d, 9 failures, last draw %g s: queued at %g s (%v), %d attempts", i, k, rs[8], at, ok, p.att[i])
+			}
+			if !ok {
+				found[-1]++
+			}
+		}
+	}
+	if found[0] == 0 || found[1] == 0 || found[2] == 0 || found[-1] == 0 {
+		t.Fatalf("cases with 0, 1, 2 futile retries, and given up (-1): %v; want each", found)
+	}
+}
