@@ -110,3 +110,59 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 		t.Fatalf("cases with 0, 1, 2 futile retries, and given up (-1): %v; want each", found)
 	}
 }
+
+// How a projection draws a start's end (attempt): starts of 10–30 s
+// (uniform) with a 25-s timeout, 300 instances × 9 projections. Not yet
+// started: up after 10–25 s in 3 of 4 draws, else failed at 25 s. Running
+// for 20 s at speed 1: the draw given it exceeds 20 s, uniform on 20–30
+// s, so up within 0–5 s in half the draws (mean 2.5 s; 0.511 and 2.422
+// s here, 2,700 draws), else failed 5 s
+// on. Running 20 s at speed 2 (40 s of work, past any draw): up at once. A
+// retry (q = 1) ignores the time run and draws afresh: 10–25 s, or 25 s
+// and failed.
+func TestAttemptDraws(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "u"
+instances = 300
+timeout_s = 25
+start = { dist = "uniform", min_s = 10, max_s = 30 }
+`)
+	l := NewLive(c, nil)
+	l.Estimate(0) // lays the draws out
+	var n, upFresh, upRun, upRetry float64
+	var sumRun float64
+	for i := range c.Instances {
+		for k := range Samples {
+			n++
+			check := func(what string, d float64, up bool, lo, hi, fail float64) {
+				t.Helper()
+				if up && (d < lo || d > hi) || !up && d != fail {
+					t.Fatalf("instance %d, projection %d, %s: %g s more, up %v; want up in [%g, %g] s or failed at %g s", i, k, what, d, up, lo, hi, fail)
+				}
+			}
+			d, up := l.attempt(i, k, 0, 1, 0)
+			check("not started", d, up, 10, 25, 25)
+			if up {
+				upFresh++
+			}
+			d, up = l.attempt(i, k, 0, 1, 20)
+			check("running 20 s", d, up, 0, 5, 5)
+			if up {
+				upRun++
+				sumRun += d
+			}
+			d, up = l.attempt(i, k, 0, 2, 20)
+			check("running 20 s at speed 2", d, up, 0, 0, -1)
+			d, up = l.attempt(i, k, 1, 1, 20)
+			check("a retry", d, up, 10, 25, 25)
+			if up {
+				upRetry++
+			}
+		}
+	}
+	if math.Abs(upFresh/n-0.75) > 0.03 || math.Abs(upRetry/n-0.75) > 0.03 || math.Abs(upRun/n-0.5) > 0.03 || math.Abs(sumRun/upRun-2.5) > 0.15 {
+		t.Errorf("up: %.3f not started, %.3f running (mean %.3f s more), %.3f retries; want 0.75, 0.5 (2.5 s), 0.75", upFresh/n, upRun/n, sumRun/upRun, upRetry/n)
+	}
+	t.Logf("up: %.3f not started, %.3f running (mean %.3f s more), %.3f retries", upFresh/n, upRun/n, sumRun/upRun, upRetry/n)
+}
