@@ -166,3 +166,30 @@ start = { dist = "uniform", min_s = 10, max_s = 30 }
 	}
 	t.Logf("up: %.3f not started, %.3f running (mean %.3f s more), %.3f retries", upFresh/n, upRun/n, sumRun/upRun, upRetry/n)
 }
+
+// An instance no plan or event placed goes, when released, to the node of
+// its pool with the most room (free slots less those waiting; the first
+// node on ties): two nodes of 2 slots at speed 1, n1 running x's first
+// start (0–10 s); at 2 s the other three go to n2, n1 and n2, all start at
+// once: all up at 12 s (piled on n1 they would end at 22 s).
+func TestUnplacedMostRoom(t *testing.T) {
+	c := nodes(t, 2, 2, `
+[[service]]
+id = "pin"
+instances = 2
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 4
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	for n := range int32(2) {
+		l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+		l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+	}
+	l.Observe(placement.Event{TS: 0, Instance: 2, Node: 0, State: placement.Started})
+	if s := l.Estimate(2); math.Abs(s.ETAAllS-12) > 1e-9 || math.Abs(s.ETAAllHighS-12) > 1e-9 {
+		t.Errorf("ETA of all up %g s [%g, %g]; want 12 s", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
