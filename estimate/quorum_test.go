@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"blackstart/placement"
+	"blackstart/topology"
 )
 
 // A dependent is released when its dependency has exactly its quorum up,
@@ -191,5 +192,59 @@ start = { dist = "fixed", s = 10 }
 	l.Observe(placement.Event{TS: 0, Instance: 2, Node: 0, State: placement.Started})
 	if s := l.Estimate(2); math.Abs(s.ETAAllS-12) > 1e-9 || math.Abs(s.ETAAllHighS-12) > 1e-9 {
 		t.Errorf("ETA of all up %g s [%g, %g]; want 12 s", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
+
+// A node whose model gives no start_concurrency starts placement's
+// default, 4, at a time: eight fixed 10-s starts from 2 s (the node's
+// speed pinned at 1 by a fixed 2-s start) are all up at 22 s.
+func TestDefaultConcurrency(t *testing.T) {
+	m, err := topology.Parse(topology.File{Name: "one.toml", Data: []byte(`
+[[source]]
+id = "grid"
+voltage_v = 230
+[[breaker]]
+id = "brk"
+input = "grid"
+standard = "iec60898"
+curve = "C"
+rating_a = 32
+[[rack]]
+id = "r1"
+[[rack_pdu]]
+id = "pdu"
+rack = "r1"
+input = "brk"
+[[device_model]]
+id = "box"
+typical_w = 100
+ram_gib = 1000
+cpu_cores = 1000
+[[device]]
+id = "n1"
+rack = "r1"
+model = "box"
+feeds = ["pdu"]
+[[service]]
+id = "pin"
+instances = 1
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 8
+start = { dist = "fixed", s = 10 }
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Devices[0].StartConcurrency != 0 {
+		t.Fatalf("setup: start concurrency %d, want 0 (not given)", m.Devices[0].StartConcurrency)
+	}
+	c := placement.NewCluster(m)
+	l := NewLive(c, placement.NewPlan(c))
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
+	if s := l.Estimate(2); math.Abs(s.ETAAllS-22) > 1e-9 {
+		t.Errorf("8 starts of 10 s, 4 at a time from 2 s: ETA of all up %g s, want 22 s", s.ETAAllS)
 	}
 }
