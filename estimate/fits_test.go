@@ -225,7 +225,7 @@ start = { dist = "fixed", s = 10 }
 // z = 8, 2.6e-10 at 20; the last term kept is 15/(8 z⁶), 18 times more at
 // 8); and erfcHazard, the table and the series above
 // z = 10, against 2/√π·exp(−z²)/erfc(z) within 1e-6 × max(λ, 0.01) (the
-// table) and 1e-8 × λ (the series, from 10 to 25), and 0 below −6.
+// table) and 1e-8 × λ (the series, from 10 to 25; at exactly 10 too), and 0 below −6.
 func TestErfcTails(t *testing.T) {
 	for _, z := range []float64{-3, 0, 2.5, 7.9, 8, 9, 10, 12, 15, 20, 25} {
 		want := math.Log(math.Erfc(z))
@@ -238,7 +238,11 @@ func TestErfcTails(t *testing.T) {
 			t.Errorf("logErfc(%g) = %.12g, want %.12g", z, got, want)
 		}
 	}
+	zs := []float64{hazardLo, hazardHi} // exactly at the table's ends
 	for z := -7.0; z <= 25; z += 0.0371 {
+		zs = append(zs, z)
+	}
+	for _, z := range zs {
 		got := erfcHazard(z)
 		want := 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
 		if z < -6 {
