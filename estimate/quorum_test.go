@@ -248,3 +248,35 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("8 starts of 10 s, 4 at a time from 2 s: ETA of all up %g s, want 22 s", s.ETAAllS)
 	}
 }
+
+// The 90 % point of 10 instances is the 9th up: with 8 up (the index of
+// the 9th equal to the count up) it is projected, not before now; with 9
+// up it is now (nothing is reported in the past while one is down); all
+// up, it is the 9th's observed time (19 s) and all up the 10th's (20 s).
+func TestNinetyObserved(t *testing.T) {
+	c := oneNode(t, 10, `
+[[service]]
+id = "a"
+instances = 10
+timeout_s = 100000
+start = { dist = "lognormal", median_s = 15, p90_s = 30 }
+`)
+	l := NewLive(c, nil)
+	for i := range int32(10) {
+		l.Observe(placement.Event{TS: 0, Instance: i, Node: 0, State: placement.Started})
+	}
+	for i := range int32(8) {
+		l.Observe(placement.Event{TS: float64(11 + i), Instance: i, Node: 0, State: placement.Up})
+	}
+	if s := l.Estimate(18.5); s.Up != 8 || !(s.ETA90LowS >= 18.5) || !(s.ETA90S >= s.ETA90LowS) {
+		t.Errorf("8 of 10 up at 18.5 s: 90 %% up at %g s [%g, %g]; want projected, not before now", s.ETA90S, s.ETA90LowS, s.ETA90HighS)
+	}
+	l.Observe(placement.Event{TS: 19, Instance: 8, Node: 0, State: placement.Up})
+	if s := l.Estimate(19.5); s.ETA90S != 19.5 || s.ETA90LowS != 19.5 {
+		t.Errorf("9 of 10 up, the 9th at 19 s: 90 %% up at %g s [%g, %g]; want now, 19.5 s (while one is down, no ETA is before now)", s.ETA90S, s.ETA90LowS, s.ETA90HighS)
+	}
+	l.Observe(placement.Event{TS: 20, Instance: 9, Node: 0, State: placement.Up})
+	if s := l.Estimate(25); s.ETA90S != 19 || s.ETA90LowS != 19 || s.ETA90HighS != 19 || s.ETAAllS != 20 {
+		t.Errorf("all 10 up, the 9th at 19 s, the 10th at 20 s: 90 %% up at %g s [%g, %g], all at %g s; want 19 s and 20 s", s.ETA90S, s.ETA90LowS, s.ETA90HighS, s.ETAAllS)
+	}
+}
