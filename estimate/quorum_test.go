@@ -252,7 +252,8 @@ start = { dist = "fixed", s = 10 }
 // The 90 % point of 10 instances is the 9th up: with 8 up (the index of
 // the 9th equal to the count up) it is projected, not before now; with 9
 // up it is now (nothing is reported in the past while one is down); all
-// up, it is the 9th's observed time (19 s) and all up the 10th's (20 s).
+// up, it is the 9th's observed time (19 s), all up and the tier's the
+// 10th's (20 s). One instance up at 7 s: both at 7 s.
 func TestNinetyObserved(t *testing.T) {
 	c := oneNode(t, 10, `
 [[service]]
@@ -276,7 +277,20 @@ start = { dist = "lognormal", median_s = 15, p90_s = 30 }
 		t.Errorf("9 of 10 up, the 9th at 19 s: 90 %% up at %g s [%g, %g]; want now, 19.5 s (while one is down, no ETA is before now)", s.ETA90S, s.ETA90LowS, s.ETA90HighS)
 	}
 	l.Observe(placement.Event{TS: 20, Instance: 9, Node: 0, State: placement.Up})
-	if s := l.Estimate(25); s.ETA90S != 19 || s.ETA90LowS != 19 || s.ETA90HighS != 19 || s.ETAAllS != 20 {
-		t.Errorf("all 10 up, the 9th at 19 s, the 10th at 20 s: 90 %% up at %g s [%g, %g], all at %g s; want 19 s and 20 s", s.ETA90S, s.ETA90LowS, s.ETA90HighS, s.ETAAllS)
+	if s := l.Estimate(25); s.ETA90S != 19 || s.ETA90LowS != 19 || s.ETA90HighS != 19 || s.ETAAllS != 20 || len(s.Tiers) != 1 || s.Tiers[0].Up != 10 || s.Tiers[0].ETAS != 20 {
+		t.Errorf("all 10 up, the 9th at 19 s, the 10th at 20 s: 90 %% up at %g s [%g, %g], all at %g s, tiers %+v; want 19 s and 20 s, the tier's 10 up at 20 s", s.ETA90S, s.ETA90LowS, s.ETA90HighS, s.ETAAllS, s.Tiers)
+	}
+	// One instance: its 90 % point (index 0) is its own up.
+	c = oneNode(t, 1, `
+[[service]]
+id = "a"
+instances = 1
+start = { dist = "fixed", s = 7 }
+`)
+	l = NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 7, Instance: 0, Node: 0, State: placement.Up})
+	if s := l.Estimate(9); s.ETA90S != 7 || s.ETAAllS != 7 {
+		t.Errorf("one instance up at 7 s: 90 %% up at %g s, all at %g s; want 7 s", s.ETA90S, s.ETAAllS)
 	}
 }
