@@ -118,7 +118,9 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 // for 20 s at speed 1: the draw given it exceeds 20 s, uniform on 20–30
 // s, so up within 0–5 s in half the draws (mean 2.5 s; 0.511 and 2.422
 // s here, 2,700 draws), else failed 5 s
-// on. Running 20 s at speed 2 (40 s of work, past any draw): up at once. A
+// on. Running 20 s at speed 2 (40 s of work, past any draw): up at once;
+// at speed 0.5 (10 s of work: no draw is below it) up within 5 s when the
+// draw is at most 12.5 s, 1 in 8, else failed at the timeout. A
 // retry (q = 1) ignores the time run and draws afresh: 10–25 s, or 25 s
 // and failed.
 func TestAttemptDraws(t *testing.T) {
@@ -131,7 +133,7 @@ start = { dist = "uniform", min_s = 10, max_s = 30 }
 `)
 	l := NewLive(c, nil)
 	l.Estimate(0) // lays the draws out
-	var n, upFresh, upRun, upRetry float64
+	var n, upFresh, upRun, upRetry, upSlow float64
 	var sumRun float64
 	for i := range c.Instances {
 		for k := range Samples {
@@ -155,12 +157,20 @@ start = { dist = "uniform", min_s = 10, max_s = 30 }
 			}
 			d, up = l.attempt(i, k, 0, 2, 20)
 			check("running 20 s at speed 2", d, up, 0, 0, -1)
+			d, up = l.attempt(i, k, 0, 0.5, 20)
+			check("running 20 s at speed 0.5", d, up, 0, 5, 5)
+			if up {
+				upSlow++
+			}
 			d, up = l.attempt(i, k, 1, 1, 20)
 			check("a retry", d, up, 10, 25, 25)
 			if up {
 				upRetry++
 			}
 		}
+	}
+	if math.Abs(upSlow/n-0.125) > 0.02 {
+		t.Errorf("running 20 s at speed 0.5: %.3f up; want 0.125", upSlow/n)
 	}
 	if math.Abs(upFresh/n-0.75) > 0.03 || math.Abs(upRetry/n-0.75) > 0.03 || math.Abs(upRun/n-0.5) > 0.03 || math.Abs(sumRun/upRun-2.5) > 0.15 {
 		t.Errorf("up: %.3f not started, %.3f running (mean %.3f s more), %.3f retries; want 0.75, 0.5 (2.5 s), 0.75", upFresh/n, upRun/n, sumRun/upRun, upRetry/n)
@@ -292,5 +302,28 @@ start = { dist = "fixed", s = 7 }
 	l.Observe(placement.Event{TS: 7, Instance: 0, Node: 0, State: placement.Up})
 	if s := l.Estimate(9); s.ETA90S != 7 || s.ETAAllS != 7 {
 		t.Errorf("one instance up at 7 s: 90 %% up at %g s, all at %g s; want 7 s", s.ETA90S, s.ETAAllS)
+	}
+}
+
+// A start that takes exactly its timeout comes up, as the simulator counts
+// it (work <= timeout): a fixed 10-s start with a 10-s timeout on a node of
+// speed 1 from 2 s is up at 12 s.
+func TestStartAtItsTimeout(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "pin"
+instances = 1
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 1
+timeout_s = 10
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
+	if s := l.Estimate(2); s.ETAAllS != 12 || s.AtRisk != 0 {
+		t.Errorf("a 10-s start with a 10-s timeout from 2 s: ETA of all up %g s, %d at risk; want 12 s, none", s.ETAAllS, s.AtRisk)
 	}
 }
