@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 // invariantsModel is a valid model at the accepted edge of each
@@ -242,6 +244,48 @@ func TestPosIndexEveryPrefix(t *testing.T) {
 	}
 }
 
+// TestPosIndexStringContents: what is inside a string is never read as a
+// key. A multi-line string's lines (basic and literal) hold no keys; a
+// multi-line string closed by four quotes (content ending in a quote)
+// ends there, so the keys after it on its line are found; a basic
+// string's escaped quote does not end it, and a literal string's
+// backslash is not an escape. The text is valid TOML (checked), as it is
+// when the scanner runs.
+func TestPosIndexStringContents(t *testing.T) {
+	src := strings.Join([]string{
+		`[t]`,                         // 1
+		`k = """`,                     // 2
+		`fake = 1`,                    // 3: inside the string
+		`"""`,                         // 4
+		`l = '''`,                     // 5
+		`fake2 = 1`,                   // 6: inside the string
+		`'''`,                         // 7
+		`after = 2`,                   // 8
+		`i = { m = """x"""", n = 1 }`, // 9: content x", closed by """
+		`j = { s = "a\"b", u = 1, l = 'c\', v = 2 }`, // 10
+	}, "\n") + "\n"
+	var v map[string]any
+	if _, err := toml.Decode(src, &v); err != nil {
+		t.Fatalf("the test's text is not valid TOML: %v", err)
+	}
+	ix := buildPosIndex("m.toml", []byte(src))
+	for _, path := range []string{"t.fake", "t.fake2"} {
+		if p, ok := ix.m[path]; ok {
+			t.Errorf("%s found at %d:%d, inside a string", path, p.Line, p.Col)
+		}
+	}
+	for path, want := range map[string]string{
+		"t.k": "2:1", "t.l": "5:1", "t.after": "8:1",
+		"t.i": "9:1", "t.i.m": "9:7", "t.i.n": "9:21",
+		"t.j": "10:1", "t.j.s": "10:7", "t.j.u": "10:19", "t.j.l": "10:26", "t.j.v": "10:36",
+	} {
+		p, ok := ix.m[path]
+		if got := fmt.Sprintf("%d:%d", p.Line, p.Col); !ok || got != want {
+			t.Errorf("%s at %s (found %v), want %s", path, got, ok, want)
+		}
+	}
+}
+
 // TestPosIndexPositions: the position of every key and array element,
 // found past quoted and dotted keys, bare keys of every character class,
 // inline tables, arrays, and basic, literal and multi-line strings with
@@ -275,6 +319,36 @@ func TestPosIndexPositions(t *testing.T) {
 		p, ok := ix.m[path]
 		if got := fmt.Sprintf("%d:%d", p.Line, p.Col); !ok || got != want {
 			t.Errorf("%s at %s (found %v), want %s", path, got, ok, want)
+		}
+	}
+}
+
+// TestLoadRejectedCountAndSameLine: a group whose count has the wrong type
+// gets that one error, not also "holds a pattern but no count" (the count
+// was given, only refused); and of two definitions of one id on one line
+// (inline tables) the message sits at the later column and points at the
+// earlier.
+func TestLoadRejectedCountAndSameLine(t *testing.T) {
+	base := "[[source]]\nid = \"u\"\nvoltage_v = 230\n[[circuit]]\nid = \"c\"\ninput = \"u\"\n[[rack]]\nid = \"r\"\n[[device_model]]\nid = \"m\"\ntypical_w = 10\n"
+	for src, want := range map[string]string{
+		base + "[[device]]\nid = \"d-%d\"\ncount = \"3\"\nrack = \"r\"\nmodel = \"m\"\nfeeds = [\"c\"]\n": `m.toml:14:1: device "d-%d": count must be an integer, got string "3"`,
+		base + "[[service]]\nid = \"s-%d\"\ncount = \"3\"\n":                                              `m.toml:14:1: service "s-%d": count must be an integer, got string "3"`,
+		"rack = [{id = \"r\"}, {id = \"r\"}]\n[[source]]\nid = \"u\"\nvoltage_v = 230\n":                  `m.toml:1:22: duplicate id "r" for a rack: already defined as a rack at m.toml:1:10`,
+	} {
+		_, err := Parse(File{Name: "m.toml", Data: []byte(src)})
+		if err == nil || err.Error() != want {
+			t.Errorf("%q:\n got %v\nwant %s", src, err, want)
+		}
+	}
+}
+
+// TestLineToLine: the three line-to-line connections (L1-L2, L2-L3,
+// L3-L1) are line to line; none, all three lines and the single lines are
+// not.
+func TestLineToLine(t *testing.T) {
+	for l, want := range map[Line]bool{LineNone: false, LineAll: false, LineL1: false, LineL2: false, LineL3: false, LineL1L2: true, LineL2L3: true, LineL3L1: true} {
+		if got := l.LineToLine(); got != want {
+			t.Errorf("%s.LineToLine() = %v, want %v", l, got, want)
 		}
 	}
 }

@@ -117,6 +117,13 @@ func TestNestingScanPositions(t *testing.T) {
 		{"an empty string at the end", "a = \"\"", ""},
 		{"a multi-line string at the end", "a = \"\"\"x\"\"\"", ""},
 		{"a carriage return and a tab count as columns", "a =\r\t" + deep, "1:22"},
+		{"a table header at the very end", "[a]", ""},
+		{"an array-of-tables header at the very end", "x = 1\n[[a]]", ""},
+		{"the rest of a header's line is the header's (the parser refuses it)", "[a] " + deep, ""},
+		{"... up to a comment", "[[a]] # " + deep + "\nb = " + deep, "2:21"},
+		{"a multi-line string left open, ending in one quote", "a = \"\"\"x\"", ""},
+		{"... and in two", "a = \"\"\"x\"\"", ""},
+		{"a literal one, ending in two", "a = '''x''", ""},
 	} {
 		got := ""
 		if err := CheckNesting("m.toml", []byte(c.src)); err != nil {

@@ -1,0 +1,61 @@
+package estimate
+
+import (
+	"encoding/json"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// TestHoldOverSame: the projection-wide loop with the ends of the starts
+// beyond their nodes' slots held (holdOver) gives exactly the estimates it
+// gives without, along the first half of BenchmarkLive's herded recovery
+// (services still being released, nodes running hundreds of starts, retries
+// and back-offs under way), at the latest event's time and later; and
+// holdOver does take ends out there.
+func TestHoldOverSame(t *testing.T) {
+	c, p, evs := herdingRecovery(t)
+	hold, plain := NewLive(c, p), NewLive(c, p)
+	plain.shape.noHold = true
+	for _, l := range []*Live{hold, plain} {
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+		l.shape.noMixed = true // every node in the projection-wide loop
+	}
+	at := map[int]bool{20_000: true, 100_000: true, 250_000: true, 350_000: true}
+	dropped := 0
+	for k, e := range evs[:350_000] {
+		hold.Observe(e)
+		plain.Observe(e)
+		if !at[k+1] {
+			continue
+		}
+		for _, now := range []float64{e.TS, e.TS + 400} {
+			a, err := json.Marshal(hold.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hold.shape.local || hold.shape.mixed || hold.shape.anyUnplaced {
+				t.Fatalf("after %d events: local %v, mixed %v, an instance with no node %v; want the projection-wide loop with holdOver", k+1, hold.shape.local, hold.shape.mixed, hold.shape.anyUnplaced)
+			}
+			b, err := json.Marshal(plain.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(a) != string(b) {
+				t.Fatalf("after %d events, at %g s: with holdOver\n%s\nwithout\n%s", k+1, now, a, b)
+			}
+			running := 0
+			for _, r := range hold.shape.running {
+				if r.node >= 0 {
+					running++
+				}
+			}
+			pj := &hold.shape.projs[0]
+			dropped += running - len(pj.run)
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("holdOver took no running start's end out: the comparison tests nothing")
+	}
+	t.Logf("%d ends taken out of projection 0's running starts over the estimates compared", dropped)
+}

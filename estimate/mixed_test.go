@@ -1,0 +1,68 @@
+package estimate
+
+import (
+	"encoding/json"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// TestMixedProjectionSame: before the last release, the nodes no release
+// queues anything on are projected on their own and the others by the
+// projection-wide loop (shape.mixed); the estimates must be exactly those
+// of the projection-wide loop alone. Checked along the first half of
+// BenchmarkLive's herded recovery (nodes running hundreds of starts,
+// retries and back-offs under way), at the latest event's time and later,
+// where some nodes are closed and some open.
+func TestMixedProjectionSame(t *testing.T) {
+	c, p, evs := herdingRecovery(t)
+	mixed, global := NewLive(c, p), NewLive(c, p)
+	global.shape.noMixed = true
+	for _, l := range []*Live{mixed, global} {
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+	}
+	at := map[int]bool{20_000: true, 150_000: true, 300_000: true, 350_000: true, 420_000: true}
+	doomed := 0 // open nodes a projection found nothing on can come up
+	for k, e := range evs[:420_000] {
+		mixed.Observe(e)
+		global.Observe(e)
+		if !at[k+1] {
+			continue
+		}
+		for _, now := range []float64{e.TS, e.TS + 400} {
+			a, err := json.Marshal(mixed.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh := &mixed.shape
+			open := 0
+			for _, o := range sh.open {
+				if o {
+					open++
+				}
+			}
+			if !sh.mixed || open == 0 || open == len(sh.open) {
+				t.Fatalf("after %d events: mixed %v with %d of %d nodes open; want some open, some closed", k+1, sh.mixed, open, len(sh.open))
+			}
+			b, err := json.Marshal(global.Estimate(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if global.shape.mixed {
+				t.Fatal("noMixed: the projection-wide loop alone, want no mixed")
+			}
+			if string(a) != string(b) {
+				t.Fatalf("after %d events, at %g s (%d of %d nodes open): mixed\n%s\nprojection-wide\n%s", k+1, now, open, len(sh.open), a, b)
+			}
+			for _, d := range sh.projs[0].doomed {
+				if d {
+					doomed++
+				}
+			}
+		}
+	}
+	if doomed == 0 {
+		t.Fatal("no open node was found doomed: that part is not compared")
+	}
+	t.Logf("%d open nodes doomed in projection 0's last runs", doomed)
+}
