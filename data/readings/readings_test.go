@@ -248,6 +248,12 @@ func TestReadColumnFirst(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `r.csv:1:6: column "time" given twice`) {
 		t.Errorf("time twice: got %v", err)
 	}
+	// The header goes on after a column given twice: the next problem is
+	// named too.
+	_, err = readAll(t, "r.csv", "time,element,power_w,power_w,watts\n1,a,1,1,1\n")
+	if err == nil || !strings.Contains(err.Error(), `r.csv:1:22: column "power_w" given twice`) || !strings.Contains(err.Error(), `r.csv:1:30: unknown column "watts"`) {
+		t.Errorf("power_w twice, then watts: got %v; want both named", err)
+	}
 }
 
 // TestReadHeaderErrorsCapped: a header of 60 unknown columns stops at
@@ -293,5 +299,17 @@ func TestParseTime(t *testing.T) {
 		if _, err := ParseTime(s); err == nil || err.Error() != want {
 			t.Errorf("ParseTime(%q): got %v, want %q", s, err, want)
 		}
+	}
+}
+
+// TestReadZeroAccepted: 0 W and 0 A are readings (a device off); below 0
+// is refused.
+func TestReadZeroAccepted(t *testing.T) {
+	got, err := readAll(t, "r.csv", "time,element,power_w,current_a\n1793491200,a,0,0\n")
+	if err != nil || len(got) != 1 || got[0].PowerW != 0 || got[0].CurrentA != 0 {
+		t.Errorf("0 W, 0 A: got %+v, %v; want one reading of 0 W and 0 A", got, err)
+	}
+	if _, err := readAll(t, "r.csv", "time,element,power_w\n1793491200,a,-0.001\n"); err == nil || !strings.Contains(err.Error(), "power_w -0.001: must be a finite number of W >= 0") {
+		t.Errorf("-0.001 W: got %v, want refused", err)
 	}
 }

@@ -167,7 +167,7 @@ func Restore(ctx context.Context, src, dst string, o CheckOptions) (CheckReport,
 		if err := old.Close(); err != nil {
 			return rep, "", err
 		}
-		if st, err := os.Stat(dst + "-wal"); err == nil && st.Size() > 0 {
+		if _, err := os.Stat(dst + "-wal"); err == nil { // the last connection to close removes the log: one left, even empty, is another's
 			return rep, "", fmt.Errorf("%s: %w: another process has it open (stop it first)", dst, ErrInUse)
 		}
 		aside, err = tempBeside(dst, "before-restore")

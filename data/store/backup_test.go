@@ -27,6 +27,11 @@ func TestBackupRestore(t *testing.T) {
 		t.Errorf("a WAL beside the backup")
 	}
 	before, _ := os.ReadFile(bk)
+	// Out of WAL mode: the file format's write and read versions (header
+	// bytes 18 and 19) are 1 for a rollback journal, 2 for WAL.
+	if len(before) < 100 || before[18] != 1 || before[19] != 1 {
+		t.Errorf("the backup's header bytes 18, 19 = %v, want 1, 1 (not in WAL mode)", before[18:20])
+	}
 	if _, err := db.Backup(ctx, bk, CheckOptions{}); !errors.Is(err, ErrExists) {
 		t.Errorf("a backup onto a file: %v, want ErrExists", err)
 	}
@@ -72,9 +77,36 @@ func TestBackupRestore(t *testing.T) {
 	if after, _ := os.ReadFile(otherPath); !bytes.Equal(target, after) {
 		t.Errorf("a refused restore changed the database")
 	}
-	// Not checked here: ErrInUse (a target whose log another connection
-	// keeps from being emptied), which waits out the busy timeout first.
+	// ErrInUse: TestRestoreOverAnOpenDatabase.
 	if _, _, err := Restore(ctx, smallPow, otherPath, CheckOptions{}); !errors.Is(err, ErrNotDatabase) {
 		t.Errorf("Restore from a TOML file: %v, want ErrNotDatabase", err)
+	}
+}
+
+// TestRestoreOverAnOpenDatabase: a restore never renames a database that
+// another connection has open (its writes would go to the file kept
+// aside): ErrInUse, and the database stays where it was, whole.
+func TestRestoreOverAnOpenDatabase(t *testing.T) {
+	tp := newCheckTemplate(t)
+	dir := t.TempDir()
+	bk := filepath.Join(dir, "backup.db")
+	db := reopen(t, tp.path)
+	if _, err := db.Backup(ctx, bk, CheckOptions{SkipModels: true}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	other, _ := newDB(t)
+	commit(t, other, "", "incident", readFiles(t, incident)...)
+	defer other.Close()
+	_, aside, err := Restore(ctx, bk, other.path, CheckOptions{SkipModels: true})
+	if !errors.Is(err, ErrInUse) || aside != "" {
+		t.Fatalf("Restore over an open database = %q, %v; want ErrInUse", aside, err)
+	}
+	ms, err := other.Models(ctx)
+	if err != nil || len(ms) != 1 || ms[0].Name != "incident-2019" {
+		t.Errorf("the open database holds %+v, %v; want incident-2019", ms, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(other.path)); len(ents) > 3 {
+		t.Errorf("files beside the database: %v", ents)
 	}
 }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // rollupsOf returns the element's power rollups as "bucket start - t0 in
@@ -126,5 +128,102 @@ func TestImportRetentionEdge(t *testing.T) {
 				t.Errorf("sizes %+v; want %d raw readings, %d rollups", m, c.raw, c.rollups)
 			}
 		})
+	}
+}
+
+// TestImportDefaultBatch: BatchBlocks 0 (or below) is the default of
+// 16,384 blocks a batch, so 80 hour blocks are one batch: Progress is
+// called once, with all 80 readings; with BatchBlocks 8, ten times,
+// whether the blocks are written in place or staged (imported again).
+func TestImportDefaultBatch(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 1; h <= 40; h++ {
+		fmt.Fprintf(&b, "%d,app-01,50\n%d,app-02,60\n", t0+3600*h, t0+3600*h)
+	}
+	for _, c := range []struct{ batch, calls int }{{0, 1}, {-1, 1}, {8, 10}} {
+		db, _ := smallDB(t)
+		var calls []int
+		res, err := db.ImportReadings(ctx, "small-dc", "more.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: c.batch, Progress: func(n int) { calls = append(calls, n) }})
+		if err != nil || res.Added != 80 {
+			t.Fatalf("BatchBlocks %d: %+v, %v; want 80 added", c.batch, res, err)
+		}
+		if len(calls) != c.calls || calls[len(calls)-1] != 80 {
+			t.Errorf("BatchBlocks %d: Progress called with %v; want %d calls, the last with 80 readings", c.batch, calls, c.calls)
+		}
+		// Again: every hour now holds its values, so every block is
+		// staged for the merge; the batches are as many.
+		calls = nil
+		res, err = db.ImportReadings(ctx, "small-dc", "again.csv", strings.NewReader(b.String()), ImportOptions{BatchBlocks: c.batch, Progress: func(n int) { calls = append(calls, n) }})
+		if err != nil || res.Added != 0 || res.Duplicates != 80 {
+			t.Fatalf("BatchBlocks %d, again: %+v, %v; want 80 duplicates", c.batch, res, err)
+		}
+		if len(calls) != c.calls || calls[len(calls)-1] != 80 {
+			t.Errorf("BatchBlocks %d, again: Progress called with %v; want %d calls, the last with 80 readings", c.batch, calls, c.calls)
+		}
+		db.Close()
+	}
+}
+
+// TestImportPowerAndCurrent: a row with power and current stores both
+// (two values, two series), per-line current on a three-phase rack PDU a
+// series of its own: 3 readings, 4 values.
+func TestImportPowerAndCurrent(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "both.csv", "time,element,power_w,current_a,line\n"+
+		"1793491200,app-01,100,0.5,\n"+
+		"1793491260,app-01,120,,\n"+
+		"1793491200,pdu-r1-01-a,,4.5,L2\n")
+	if res.Readings != 3 || res.Values != 4 || res.Added != 4 || res.Series != 3 {
+		t.Errorf("import: %+v; want 3 readings, 4 values added, 3 series", res)
+	}
+	for _, c := range []struct {
+		element, line, quantity string
+		want                    string
+	}{
+		{"app-01", "", QuantityPower, "2 100 110 120"},
+		{"app-01", "", QuantityCurrent, "1 0.5 0.5 0.5"},
+		{"pdu-r1-01-a", "L2", QuantityCurrent, "1 4.5 4.5 4.5"},
+	} {
+		rs, err := db.Rollups(ctx, "small-dc", c.element, c.line, c.quantity, 0, math.MaxInt64)
+		got := ""
+		if len(rs) == 1 && rs[0].BucketMS == t0*1000 {
+			got = fmt.Sprintf("%d %g %g %g", rs[0].N, rs[0].Min, rs[0].Mean, rs[0].Max)
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s %s %s: rollups %+v, %v; want one at t0: %s", c.element, c.line, c.quantity, rs, err, c.want)
+		}
+	}
+}
+
+// TestImportStartFails: an SQLite error other than "busy" while an import
+// starts (here a trigger refusing its row) is returned at once; only a
+// busy database is waited for.
+func TestImportStartFails(t *testing.T) {
+	db, path := smallDB(t)
+	raw := rawDB(t, path)
+	exec(t, raw, "CREATE TRIGGER no_import BEFORE INSERT ON import BEGIN SELECT RAISE(ABORT, 'imports refused'); END")
+	raw.Close()
+	ctx2, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := db.ImportReadings(ctx2, "small-dc", "hand.csv", strings.NewReader(handReadings()), ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "imports refused") {
+		t.Errorf("import with its row refused: %v, want the trigger's error at once", err)
+	}
+}
+
+// TestImportOutOfOrderInAnHour: readings of one hour given out of order
+// are sorted before a time given twice is found: t0 (1 W), t0+60 s (2 W),
+// t0 again (9 W, dropped), t0+30 s (3 W) keep 3 values (1, 3, 2 W in time
+// order): mean 2 W, and one duplicate.
+func TestImportOutOfOrderInAnHour(t *testing.T) {
+	db, _ := smallDB(t)
+	res := mustImport(t, db, "order.csv", fmt.Sprintf("time,element,power_w\n%d,app-01,1\n%d,app-01,2\n%d,app-01,9\n%d,app-01,3\n",
+		t0, t0+60, t0, t0+30))
+	if res.Values != 4 || res.Added != 3 || res.Duplicates != 1 {
+		t.Errorf("import: %+v; want 4 values, 3 added, 1 duplicate", res)
+	}
+	if got := strings.Join(rollupsOf(t, db, "app-01"), "\n"); got != "0: 3 1 2 3 3" {
+		t.Errorf("rollups %s, want 0: 3 1 2 3 3", got)
 	}
 }
