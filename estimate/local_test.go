@@ -17,13 +17,22 @@ import (
 // with hundreds of starts running, stale nodes), before and after the
 // last release.
 func TestLocalProjectionSame(t *testing.T) {
-	c, p, evs := herdingRecovery(t)
+	var c *placement.Cluster
+	var p *placement.Plan
+	var evs []placement.Event
+	var at map[int]bool // whether node by node after so many events
+	if testing.Short() {
+		c, p, evs = herdingShort(t)
+		at = map[int]bool{500: false, 10_000: true, 38_000: true, 44_000: true}
+	} else {
+		c, p, evs = herdingRecovery(t)
+		at = map[int]bool{300_000: false, 550_000: true, 1_000_000: true}
+	}
 	local, global := NewLive(c, p), NewLive(c, p)
 	global.shape.noLocal = true
 	for _, l := range []*Live{local, global} {
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 	}
-	at := map[int]bool{300_000: false, 550_000: true, 1_000_000: true} // whether node by node
 	for k, e := range evs {
 		local.Observe(e)
 		global.Observe(e)
@@ -57,12 +66,21 @@ func TestLocalProjectionSame(t *testing.T) {
 // node of every projection at points of BenchmarkLive's herded recovery
 // where the projections run node by node.
 func TestHopefulExact(t *testing.T) {
-	c, p, evs := herdingRecovery(t)
+	var c *placement.Cluster
+	var p *placement.Plan
+	var evs []placement.Event
+	var at map[int]bool
+	if testing.Short() {
+		c, p, evs = herdingShort(t)
+		at = map[int]bool{38_000: true, 41_000: true, 43_000: true, 44_000: true}
+	} else {
+		c, p, evs = herdingRecovery(t)
+		at = map[int]bool{600_000: true, 800_000: true, 1_000_000: true}
+	}
 	l := NewLive(c, p)
 	l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 	sh := &l.shape
 	doomed, alive, cut := 0, 0, 0
-	at := map[int]bool{600_000: true, 800_000: true, 1_000_000: true}
 	for k, e := range evs {
 		l.Observe(e)
 		if !at[k+1] {
@@ -122,4 +140,44 @@ func TestHopefulExact(t *testing.T) {
 		t.Fatalf("%d nodes doomed, %d not, %d stopped early: want each", doomed, alive, cut)
 	}
 	t.Logf("%d nodes doomed, %d not, %d stopped early", doomed, alive, cut)
+}
+
+// herdingShort is herdingRecovery's stand-in under -short (mutation
+// testing's fast first stage): 48 nodes starting 6 at a time, 48 base
+// instances that must all be up before 480 app instances are released,
+// starts (median 20 s, p90 70 s) that time out at 60 s, restarted by the
+// stale-metrics policy with the evaluation's perturbation of seed 1 (one
+// node dies) and every sixth node at a tenth of its speed besides, and up
+// to benchAttempts attempts: the app's starts herd onto the slow nodes,
+// time out, back off and retry until most give up, 44,436 events in all,
+// simulated in well under a second (the platform's 1,000,000 take
+// seconds).
+func herdingShort(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	t.Helper()
+	c := nodesDrawing(t, 6, 48, 5, `
+[[service]]
+id = "base"
+instances = 48
+ready_quorum = 48
+timeout_s = 60
+start = { dist = "lognormal", median_s = 20, p90_s = 70 }
+[[service]]
+id = "app"
+instances = 480
+depends_on = ["base"]
+timeout_s = 60
+start = { dist = "lognormal", median_s = 20, p90_s = 70 }
+`)
+	p := placement.NewPlan(c)
+	pt := perturb(c, 1)
+	for n := 0; n < len(pt.speed); n += 6 {
+		pt.speed[n] *= 0.1 // stalled: their starts time out, and the stale policy herds onto them
+	}
+	var evs []placement.Event
+	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts, NoBound: true,
+		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS),
+		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+		t.Fatal(err)
+	}
+	return c, p, evs
 }
