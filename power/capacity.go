@@ -147,7 +147,10 @@ type RackHeadroom struct {
 	// Fit is, with a device model, how many of it fit in this rack alone
 	// (the others as they are), limited by power and rack units.
 	Fit *int `json:"fit,omitempty"`
-	// FitLimit says what stops one more: "power", "units" or "no feed".
+	// FitLimit says what stops one more: "power", "units" or "no feed";
+	// "unlimited" when the rack has no u and a feed point with nothing
+	// rated above it (Fit is then null: any number fits); "count cap" when
+	// more than fitCap fit and counting stopped there.
 	FitLimit string `json:"fit_limit,omitempty"`
 }
 
@@ -163,6 +166,10 @@ type HeadroomReport struct {
 	// together (placed one by one as power place does): at most the sum
 	// of the racks' Fit, less when they share a panel or UPS.
 	FitTotal *int `json:"fit_total,omitempty"`
+	// FitUnlimited is true, with a device model, when some rack's Fit is
+	// unlimited (see FitLimit): then the site takes any number and
+	// FitTotal is null.
+	FitUnlimited bool `json:"fit_unlimited,omitempty"`
 }
 
 // HeadroomOptions select what Headroom computes.
@@ -317,14 +324,19 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 		}
 		if dm != nil {
 			fit, why := fitRack(m, load, probes, slots, rep.DeviceW, dm, r, used[r])
-			rh.Fit, rh.FitLimit = &fit, why
+			rh.FitLimit = why
+			if fit >= 0 {
+				rh.Fit = &fit
+			} else {
+				rep.FitUnlimited = true
+			}
 		}
 		rep.Racks = append(rep.Racks, rh)
 		if o.Progress != nil {
 			o.Progress(r+1, len(m.Racks))
 		}
 	}
-	if dm != nil {
+	if dm != nil && !rep.FitUnlimited {
 		p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: dm.ID, Count: -1}}, skipVerify: true})
 		if err != nil {
 			return rep, err
@@ -373,13 +385,21 @@ func fillRack(load *BudgetLoad, probes []Probe, ws []float64) float64 {
 	return total
 }
 
+// fitCap bounds the devices fitRack counts in one rack.
+const fitCap = 10000
+
 // fitRack counts how many devices of model dm (drawing w each) fit in
 // rack r alone, placed one by one on the slot that keeps the rack's
-// elements least loaded, and says what stops the next. load is left as
-// it was.
+// elements least loaded, and says what stops the next. It returns -1,
+// "unlimited" when the rack has no u and a slot with nothing rated above
+// it, and fitCap+1, "count cap" when more than fitCap fit. load is left
+// as it was.
 func fitRack(m *topology.Model, load *BudgetLoad, probes []Probe, slots []Slot, w float64, dm *topology.DeviceModel, r, usedU int) (int, string) {
 	if len(slots) == 0 {
 		return 0, "no feed"
+	}
+	if m.Racks[r].U <= 0 && unlimitedSlot(load, probes) >= 0 {
+		return -1, "unlimited"
 	}
 	u := max(1, dm.UHeight)
 	var added []int
@@ -405,7 +425,8 @@ func fitRack(m *topology.Model, load *BudgetLoad, probes []Probe, slots []Slot, 
 		}
 		load.AddProbe(probes[bi], w)
 		added = append(added, bi)
-		if len(added) > 10000 {
+		if len(added) > fitCap {
+			why = "count cap"
 			break
 		}
 	}
@@ -441,4 +462,15 @@ func lexLess(a, b []float64) bool {
 		}
 	}
 	return len(a) < len(b)
+}
+
+// unlimitedSlot returns the index of a probe with nothing rated above it
+// (any draw fits on load), or -1.
+func unlimitedSlot(load *BudgetLoad, probes []Probe) int {
+	for i := range probes {
+		if w, _ := load.MaxProbe(probes[i]); math.IsInf(w, 1) {
+			return i
+		}
+	}
+	return -1
 }

@@ -277,6 +277,18 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 				reach[t.g]++
 			}
 		}
+		if rq.count < 0 {
+			// As many as fit: unbounded when a slot has nothing rated
+			// above it in a rack without u.
+			for i, s := range slots {
+				if m.Racks[s.Rack].U > 0 {
+					continue
+				}
+				if w, _ := load.MaxProbe(probes[i]); math.IsInf(w, 1) {
+					return p, fmt.Errorf("as many %s as fit: no bound, rack %q has no u and nothing rated above its feed point %s", dm.ID, m.Racks[s.Rack].ID, m.Elements[s.Feeds[0]].ID)
+				}
+			}
+		}
 		universal := make([]bool, len(b.elems))
 		for g := range reach {
 			universal[g] = len(slots) > 1 && reach[g] == len(slots) && same[g]

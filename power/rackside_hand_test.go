@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"blackstart/topology"
 )
@@ -203,5 +204,52 @@ func TestHeadroomUnlimited(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestHeadroomFitUnlimited: with a device model, a rack without u that has
+// a feed point with nothing rated above it (r2's cir-x) takes any number:
+// its fit is null and "unlimited", the site's total is null with
+// fit_unlimited set, and Headroom returns (it used to count forever in
+// Place). Place's "as many as fit" refuses such a site, naming the rack
+// and feed point. r3 has no feed point: 0, "no feed".
+func TestHeadroomFitUnlimited(t *testing.T) {
+	m, err := topology.Parse(topology.File{Name: "sides.toml", Data: []byte(sidesTOML)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := NewNetwork(m, BasisTypical)
+	type result struct {
+		rep HeadroomReport
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := Headroom(n, HeadroomOptions{DeviceModel: "one"})
+		done <- result{rep, err}
+	}()
+	var rep HeadroomReport
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		rep = r.rep
+	case <-time.After(2 * time.Minute):
+		t.Fatal("Headroom with a device model did not return in 2 minutes")
+	}
+	if !rep.FitUnlimited || rep.FitTotal != nil {
+		t.Errorf("fit_unlimited %v, fit_total %v; want true and null", rep.FitUnlimited, rep.FitTotal)
+	}
+	got := map[string]string{}
+	for _, r := range rep.Racks {
+		got[r.Rack] = fmt.Sprintf("%s %s", fmtIntPtr(r.Fit), r.FitLimit)
+	}
+	if got["r2"] != "null unlimited" || got["r3"] != "0 no feed" || strings.HasPrefix(got["r1"], "null") {
+		t.Errorf("fits %v; want r2 null unlimited, r3 0 no feed, r1 a count", got)
+	}
+	_, err = Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "one", Count: -1}}})
+	if err == nil || !strings.Contains(err.Error(), `rack "r2" has no u and nothing rated above its feed point cir-x`) {
+		t.Errorf("Place as many as fit: %v; want the unbounded rack named", err)
 	}
 }

@@ -223,6 +223,8 @@ func headroomTable(w io.Writer, rep power.HeadroomReport, feeds bool) {
 		fmt.Fprintf(w, "Device model %s, %s each", rep.DeviceModel, fw(rep.DeviceW))
 		if rep.FitTotal != nil {
 			fmt.Fprintf(w, ": %d fit in the site together", *rep.FitTotal)
+		} else if rep.FitUnlimited {
+			fmt.Fprint(w, ": no bound in the site (a rack without u has a feed point with nothing rated above it)")
 		}
 		fmt.Fprintln(w, ".")
 	}
@@ -245,6 +247,8 @@ func headroomTable(w io.Writer, rep power.HeadroomReport, feeds bool) {
 		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", r.Rack, safe, optW(r.HeadroomW), optW(r.LargestDeviceW), bindWords(r.Binding), u)
 		if r.Fit != nil {
 			line += fmt.Sprintf("\t%d (%s)", *r.Fit, r.FitLimit)
+		} else if r.FitLimit != "" {
+			line += "\t" + r.FitLimit
 		}
 		fmt.Fprintln(tw, line)
 		if feeds {
