@@ -18,7 +18,7 @@ func oneNode(t *testing.T, c int, services string) *placement.Cluster {
 }
 
 // nodes is a model with nodes n1…nN in one rack, each of c concurrent
-// starts, and the given services (TOML).
+// starts (c 0: start_concurrency not given), and the given services (TOML).
 func nodes(t *testing.T, c, n int, services string) *placement.Cluster {
 	t.Helper()
 	return nodesDrawing(t, c, n, 100, services)
@@ -31,6 +31,10 @@ func nodesDrawing(t *testing.T, c, n int, w float64, services string) *placement
 	var devs strings.Builder
 	for k := 1; k <= n; k++ {
 		fmt.Fprintf(&devs, "[[device]]\nid = \"n%d\"\nrack = \"r1\"\nmodel = \"box\"\nfeeds = [\"pdu\"]\n", k)
+	}
+	concurrency := ""
+	if c > 0 {
+		concurrency = fmt.Sprintf("start_concurrency = %d\n", c)
 	}
 	text := fmt.Sprintf(`
 [[source]]
@@ -53,8 +57,7 @@ id = "box"
 typical_w = %g
 ram_gib = 1000
 cpu_cores = 1000
-start_concurrency = %d
-%s%s`, w, c, devs.String(), services)
+%s%s%s`, w, concurrency, devs.String(), services)
 	m, err := topology.Parse(topology.File{Name: "nodes.toml", Data: []byte(text)})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"blackstart/placement"
-	"blackstart/topology"
 )
 
 // A dependent is released when its dependency has exactly its quorum up,
@@ -209,32 +208,7 @@ start = { dist = "fixed", s = 10 }
 // default, 4, at a time: eight fixed 10-s starts from 2 s (the node's
 // speed pinned at 1 by a fixed 2-s start) are all up at 22 s.
 func TestDefaultConcurrency(t *testing.T) {
-	m, err := topology.Parse(topology.File{Name: "one.toml", Data: []byte(`
-[[source]]
-id = "grid"
-voltage_v = 230
-[[breaker]]
-id = "brk"
-input = "grid"
-standard = "iec60898"
-curve = "C"
-rating_a = 32
-[[rack]]
-id = "r1"
-[[rack_pdu]]
-id = "pdu"
-rack = "r1"
-input = "brk"
-[[device_model]]
-id = "box"
-typical_w = 100
-ram_gib = 1000
-cpu_cores = 1000
-[[device]]
-id = "n1"
-rack = "r1"
-model = "box"
-feeds = ["pdu"]
+	c := nodes(t, 0, 1, `
 [[service]]
 id = "pin"
 instances = 1
@@ -243,14 +217,11 @@ start = { dist = "fixed", s = 2 }
 id = "x"
 instances = 8
 start = { dist = "fixed", s = 10 }
-`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
+	m := c.M
 	if m.Devices[0].StartConcurrency != 0 {
 		t.Fatalf("setup: start concurrency %d, want 0 (not given)", m.Devices[0].StartConcurrency)
 	}
-	c := placement.NewCluster(m)
 	l := NewLive(c, placement.NewPlan(c))
 	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
 	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
