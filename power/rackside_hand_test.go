@@ -212,7 +212,10 @@ func TestHeadroomUnlimited(t *testing.T) {
 // its fit is null and "unlimited", the site's total is null with
 // fit_unlimited set, and Headroom returns (it used to count forever in
 // Place). Place's "as many as fit" refuses such a site, naming the rack
-// and feed point. r3 has no feed point: 0, "no feed".
+// and feed point. r3 has no feed point: 0, "no feed". r1 takes 55 of
+// the 100-W single-PSU model on its first side's banks (see
+// TestHeadroomUnlimited): 27 under pdu-a-l1's 2,756.03 W and 28 under
+// pdu-a-l2's 2,856.03 W, then power stops the next.
 func TestHeadroomFitUnlimited(t *testing.T) {
 	m, err := topology.Parse(topology.File{Name: "sides.toml", Data: []byte(sidesTOML)})
 	if err != nil {
@@ -245,8 +248,8 @@ func TestHeadroomFitUnlimited(t *testing.T) {
 	for _, r := range rep.Racks {
 		got[r.Rack] = fmt.Sprintf("%s %s", fmtIntPtr(r.Fit), r.FitLimit)
 	}
-	if got["r2"] != "null unlimited" || got["r3"] != "0 no feed" || strings.HasPrefix(got["r1"], "null") {
-		t.Errorf("fits %v; want r2 null unlimited, r3 0 no feed, r1 a count", got)
+	if got["r2"] != "null unlimited" || got["r3"] != "0 no feed" || got["r1"] != "55 power" {
+		t.Errorf("fits %v; want r1 55 power, r2 null unlimited, r3 0 no feed", got)
 	}
 	_, err = Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "one", Count: -1}}})
 	if err == nil || !strings.Contains(err.Error(), `rack "r2" has no u and nothing rated above its feed point cir-x`) {
