@@ -323,7 +323,7 @@ func Headroom(n *Network, o HeadroomOptions) (HeadroomReport, error) {
 			rh.Binding = &over
 		}
 		if dm != nil {
-			fit, why := fitRack(m, load, probes, slots, rep.DeviceW, dm, r, used[r])
+			fit, why := fitRack(m, load, probes, ws, slots, rep.DeviceW, dm, r, used[r])
 			rh.FitLimit = why
 			if fit >= 0 {
 				rh.Fit = &fit
@@ -390,15 +390,15 @@ const fitCap = 10000
 
 // fitRack counts how many devices of model dm (drawing w each) fit in
 // rack r alone, placed one by one on the slot that keeps the rack's
-// elements least loaded, and says what stops the next. It returns -1,
-// "unlimited" when the rack has no u and a slot with nothing rated above
-// it, and fitCap+1, "count cap" when more than fitCap fit. load is left
+// elements least loaded, and says what stops the next; ws holds each
+// slot's MaxProbe on load, W. It returns -1, "unlimited" when the rack
+// has no u and a slot with nothing rated above it (ws +Inf), and fitCap+1, "count cap" when more than fitCap fit. load is left
 // as it was.
-func fitRack(m *topology.Model, load *BudgetLoad, probes []Probe, slots []Slot, w float64, dm *topology.DeviceModel, r, usedU int) (int, string) {
+func fitRack(m *topology.Model, load *BudgetLoad, probes []Probe, ws []float64, slots []Slot, w float64, dm *topology.DeviceModel, r, usedU int) (int, string) {
 	if len(slots) == 0 {
 		return 0, "no feed"
 	}
-	if m.Racks[r].U <= 0 && unlimitedSlot(load, probes) >= 0 {
+	if m.Racks[r].U <= 0 && slices.ContainsFunc(ws, func(x float64) bool { return math.IsInf(x, 1) }) {
 		return -1, "unlimited"
 	}
 	u := max(1, dm.UHeight)
@@ -462,15 +462,4 @@ func lexLess(a, b []float64) bool {
 		}
 	}
 	return len(a) < len(b)
-}
-
-// unlimitedSlot returns the index of a probe with nothing rated above it
-// (any draw fits on load), or -1.
-func unlimitedSlot(load *BudgetLoad, probes []Probe) int {
-	for i := range probes {
-		if w, _ := load.MaxProbe(probes[i]); math.IsInf(w, 1) {
-			return i
-		}
-	}
-	return -1
 }
