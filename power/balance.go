@@ -125,7 +125,7 @@ func (s *balancer) badness() float64 {
 	s.rscr = s.load.Ratios(s.rscr[:0])
 	v := 0.0
 	for g, r := range s.rscr {
-		if r > 1+budgetTol {
+		if overLimit(r) {
 			v += r - 1
 		}
 		if s.three[g] {
@@ -188,7 +188,7 @@ func (s *balancer) candidates() []cand {
 	s.rscr = s.load.Ratios(s.rscr[:0])
 	bad := make([]bool, len(s.b.elems))
 	for g, r := range s.rscr {
-		bad[g] = r > 1+budgetTol || s.three[g] && s.spread(int32(g)) > s.thr+1e-9
+		bad[g] = overLimit(r) || s.three[g] && s.spread(int32(g)) > s.thr+1e-9
 	}
 	var out []cand
 	for d := range m.Devices {

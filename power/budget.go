@@ -62,9 +62,15 @@ type Binding struct {
 	Ratio   float64 `json:"ratio"`   // load over limit; > 1 means over
 }
 
-// String says what binds in words.
+// String says what binds in words. The percentage is whole, but an
+// element over its limit never reads 100 %: a hair over shows two
+// decimals (100.01 %).
 func (b Binding) String() string {
-	return fmt.Sprintf("%s %s would carry %.2f A on failover against its limit of %.2f A (%.0f %%)", b.Kind, b.Element, b.LoadA, b.LimitA, b.Ratio*100)
+	pct := fmt.Sprintf("%.0f", b.Ratio*100)
+	if b.Ratio > 1 && pct == "100" {
+		pct = fmt.Sprintf("%.2f", b.Ratio*100)
+	}
+	return fmt.Sprintf("%s %s would carry %.2f A on failover against its limit of %.2f A (%s %%)", b.Kind, b.Element, b.LoadA, b.LimitA, pct)
 }
 
 // NewBudget prepares the budget of n's model. It walks every PSU's feed up
@@ -244,8 +250,32 @@ func (l *BudgetLoad) addTerms(terms []budTerm, w float64) {
 }
 
 // budgetTol absorbs the rounding of the sums: a load exactly at a limit
-// is within it.
+// is within it. overLimit is the one place it is applied.
 const budgetTol = 1e-9
+
+// overLimit is the budget's one verdict on a load: over its limit when its
+// ratio (load over limit, as BudgetLoad.ratio computes it) exceeds
+// 1 + budgetTol; at the limit (to rounding) it is within. Fits, FitsProbe,
+// Why, Over, N1Safe, MaxProbe and Balance all decide with it, and a
+// Binding's Ratio shows its verdict (ratioFigure), so none can call a load
+// over that another calls within.
+func overLimit(r float64) bool { return r > 1+budgetTol }
+
+// fitsFast decides on squared magnitudes only where they are farther than
+// fastMargin (relative) from the squared limit; nearer, the squares and
+// ratio's square root and division could round apart, and it asks ratio.
+// The rounding of either is a few 1e-16.
+const fastMargin = 1e-12
+
+// The limits of fitsFast's sure verdicts, relative to an element's limit:
+// on a linear figure (real power) and on a squared one (line current,
+// apparent power).
+const (
+	sureIn1   = (1 + budgetTol) * (1 - fastMargin)
+	sureOver1 = (1 + budgetTol) * (1 + fastMargin)
+	sureIn2   = (1 + budgetTol) * (1 + budgetTol) * (1 - fastMargin)
+	sureOver2 = (1 + budgetTol) * (1 + budgetTol) * (1 + fastMargin)
+)
 
 // ratio returns budgeted element g's load over its limit with extra
 // phasors dv and powers dp, dq on top of what it holds.
@@ -279,31 +309,49 @@ func (l *BudgetLoad) ratio(g int32, dv phasors, dp, dq float64) (r, loadA, limit
 // Fits reports whether adding w watts to device d keeps every budgeted
 // element above it within its limit in its failover case. It is the
 // planner's inner test: squared magnitudes, no allocation; Why says what
-// binds.
+// binds. Its answer is always Why's (both are overLimit's).
 func (l *BudgetLoad) Fits(d int, w float64) bool { return l.fitsFast(l.b.terms[d], w) }
 
+// fitsFast is fitsTerms' verdict without its Binding: on the squared
+// magnitudes wherever they are clearly within or over (fastMargin), by
+// overLimit on ratio near a limit.
 func (l *BudgetLoad) fitsFast(terms []budTerm, w float64) bool {
 	b := l.b
-	tol := 1 + 2*budgetTol
 	for i := range terms {
 		t := &terms[i]
 		g := t.g
+		near := false
 		if lim2 := b.limA2[g]; lim2 > 0 {
 			c := &l.cur[g]
 			for k := range 3 {
 				re, im := real(c[k])+real(t.unit[k])*w, imag(c[k])+imag(t.unit[k])*w
-				if re*re+im*im > lim2*tol {
+				s := re*re + im*im
+				if s > lim2*sureOver2 {
 					return false
 				}
+				near = near || s > lim2*sureIn2
 			}
-			continue
+		} else {
+			p, q := l.p[g]+w, l.q[g]+w*t.q
+			if cw := b.capW[g]; cw > 0 {
+				if p > cw*sureOver1 {
+					return false
+				}
+				near = p > cw*sureIn1
+			}
+			if va2 := b.capVA2[g]; va2 > 0 {
+				s := p*p + q*q
+				if s > va2*sureOver2 {
+					return false
+				}
+				near = near || s > va2*sureIn2
+			}
 		}
-		p, q := l.p[g]+w, l.q[g]+w*t.q
-		if cw := b.capW[g]; cw > 0 && p > cw*(1+budgetTol) {
-			return false
-		}
-		if va2 := b.capVA2[g]; va2 > 0 && p*p+q*q > va2*tol {
-			return false
+		if near {
+			k := complex(w, 0)
+			if r, _, _ := l.ratio(g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q); overLimit(r) {
+				return false
+			}
 		}
 	}
 	return true
@@ -321,7 +369,7 @@ func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (ok bool, worst Bindi
 	for _, t := range terms {
 		k := complex(w, 0)
 		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
-		if r > 1+budgetTol && r > worst.Ratio {
+		if overLimit(r) && r > worst.Ratio {
 			ok, worst = false, l.binding(t.g, r, a, lim)
 		}
 	}
@@ -330,7 +378,21 @@ func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (ok bool, worst Bindi
 
 func (l *BudgetLoad) binding(g int32, r, a, lim float64) Binding {
 	el := &l.b.n.M.Elements[l.b.elems[g]]
-	return Binding{Element: el.ID, Kind: el.Kind.String(), LoadA: r3(a), LimitA: r3(lim), Ratio: round(r, 4)}
+	return Binding{Element: el.ID, Kind: el.Kind.String(), LoadA: r3(a), LimitA: r3(lim), Ratio: ratioFigure(r)}
+}
+
+// ratioFigure is a load-over-limit ratio as a Binding shows it: rounded to
+// 4 decimals, on the side of 1 that overLimit puts it. A ratio within the
+// limit (at most 1 + budgetTol) rounds to 1 or less by itself; one over
+// it that would round to 1 (up to 1.00005) reads 1.0001, so that a
+// Binding's Ratio is above 1 exactly when the budget calls the element
+// over.
+func ratioFigure(r float64) float64 {
+	f := round(r, 4)
+	if overLimit(r) && f <= 1 {
+		f = 1.0001
+	}
+	return f
 }
 
 // Over lists every budgeted element over its limit in its failover case,
@@ -338,7 +400,7 @@ func (l *BudgetLoad) binding(g int32, r, a, lim float64) Binding {
 func (l *BudgetLoad) Over() []Binding {
 	var out []Binding
 	for g := range l.b.elems {
-		if r, a, lim := l.ratio(int32(g), phasors{}, 0, 0); r > 1+budgetTol {
+		if r, a, lim := l.ratio(int32(g), phasors{}, 0, 0); overLimit(r) {
 			out = append(out, l.binding(int32(g), r, a, lim))
 		}
 	}
