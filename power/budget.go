@@ -366,11 +366,12 @@ func (l *BudgetLoad) Why(d int, w float64) (ok bool, worst Binding) {
 // fitsTerms is Why for any contribution terms.
 func (l *BudgetLoad) fitsTerms(terms []budTerm, w float64) (ok bool, worst Binding) {
 	ok = true
+	wr := 0.0 // worst's ratio before rounding
 	for _, t := range terms {
 		k := complex(w, 0)
 		r, a, lim := l.ratio(t.g, phasors{t.unit[0] * k, t.unit[1] * k, t.unit[2] * k}, w, w*t.q)
-		if overLimit(r) && r > worst.Ratio {
-			ok, worst = false, l.binding(t.g, r, a, lim)
+		if overLimit(r) && r > wr {
+			ok, worst, wr = false, l.binding(t.g, r, a, lim), r
 		}
 	}
 	return ok, worst
