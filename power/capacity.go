@@ -17,16 +17,21 @@ import (
 // Slot is one way to plug a new device into a rack: the feed element of
 // each of its PSUs. PSU k goes to side k mod S of the rack's S sides (a
 // side is a rack PDU; its banks, or the PDU itself when it has none, are
-// the feed points).
+// the feed points; in a rack without rack PDUs, an element its devices
+// plug into: see rackSides).
 type Slot struct {
 	Rack  int     // index into Model.Racks
 	Feeds []int32 // per PSU: index into Model.Elements, a feed point of the rack
 }
 
-// rackSides returns the feed points of every rack, grouped by side: a
-// side is a rack PDU of the rack (its banks are its feed points, or the
-// PDU itself when it has none), in element order. A rack without rack
-// PDUs has one side per distinct element its devices plug into.
+// rackSides returns the feed points of every rack, grouped by side. A
+// rack with rack PDUs has those as its sides and no other, in element
+// order: a PDU's banks are its feed points, or the PDU itself when it has
+// none. A device's cord into an element outside such a rack (a circuit,
+// a transfer switch) adds no side, whichever of its cords it is: a new
+// device there is cabled to the rack's PDUs, and a cord is not moved to
+// the outside element. A rack without rack PDUs has one side per distinct
+// element its devices plug into, in element order.
 func rackSides(m *topology.Model) [][][]int32 {
 	sides := make([][][]int32, len(m.Racks))
 	hasBanks := make([]bool, len(m.Elements))
@@ -58,9 +63,13 @@ func rackSides(m *topology.Model) [][][]int32 {
 	for r := range sides {
 		sides[r] = slices.DeleteFunc(sides[r], func(p []int32) bool { return len(p) == 0 })
 	}
+	pdus := make([]bool, len(m.Racks)) // the rack has rack PDUs (with feed points)
+	for r := range sides {
+		pdus[r] = len(sides[r]) > 0
+	}
 	for d := range m.Devices {
 		dev := &m.Devices[d]
-		if len(sides[dev.Rack]) > 0 && m.Elements[dev.Feeds[0]].Rack == dev.Rack {
+		if pdus[dev.Rack] {
 			continue
 		}
 		for _, f := range dev.Feeds {

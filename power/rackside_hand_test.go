@@ -9,8 +9,9 @@ import (
 	"blackstart/topology"
 )
 
-// sidesTOML has a rack with rack PDUs (r1: two devices of 2 PSUs, one
-// of 1), one without (r2: two of 1 PSU, then two of 2; the first device
+// sidesTOML has a rack with rack PDUs (r1: three devices of 2 PSUs, one
+// of 1; d2 has its second cord, d8 its first, in a circuit outside the
+// rack), one without (r2: two of 1 PSU, then two of 2; the first device
 // on cir-y) and an empty one (r3).
 const sidesTOML = `[site]
 name = "sides"
@@ -88,6 +89,12 @@ model = "srv"
 feeds = ["pdu-a-l2", "cir-y"]
 
 [[device]]
+id = "d8"
+rack = "r1"
+model = "srv"
+feeds = ["cir-x", "pdu-b"]
+
+[[device]]
 id = "d5"
 rack = "r1"
 model = "one"
@@ -120,11 +127,13 @@ feeds = ["cir-x", "cir-y"]
 
 // TestRackSidesHand: a rack's sides are its rack PDUs in element order,
 // each with its banks as feed points (pdu-a: L1, L2) or, without banks,
-// the PDU itself (pdu-b); a device's cord into an element outside (d2's
-// cir-y, its second cord) adds no side to a rack that has rack PDUs. A
-// rack without rack PDUs (r2) has one side per distinct element its
-// devices plug into (cir-x and cir-y, each once though both devices use
-// both, in element order whatever the cords' order).
+// the PDU itself (pdu-b). A rack with rack PDUs has only those: a
+// device's cord into an element outside adds no side, whichever cord it
+// is (d2's cir-y, its second; d8's cir-x, its first: the rule once
+// depended on that and gave r1 a side cir-x). A rack without rack PDUs
+// (r2) has one side per distinct element its devices plug into (cir-x
+// and cir-y, each once though both devices use both, in element order
+// whatever the cords' order).
 func TestRackSidesHand(t *testing.T) {
 	m, err := topology.Parse(topology.File{Name: "sides.toml", Data: []byte(sidesTOML)})
 	if err != nil {
@@ -148,8 +157,8 @@ func TestRackSidesHand(t *testing.T) {
 }
 
 // TestRackPSUsHand: without a device model, new devices of a rack are
-// assumed to have its devices' most common PSU count: 2 in r1 (two of 2,
-// one of 1), the smaller on a tie: 1 in r2 (two of each, the 2-PSU ones
+// assumed to have its devices' most common PSU count: 2 in r1 (three of
+// 2, one of 1), the smaller on a tie: 1 in r2 (two of each, the 2-PSU ones
 // last). In a rack
 // without devices, one a side up to two: 1 without sides, 2 with 2 or 3.
 func TestRackPSUsHand(t *testing.T) {
