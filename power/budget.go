@@ -323,14 +323,20 @@ func (l *BudgetLoad) fitsFast(terms []budTerm, w float64) bool {
 		near := false
 		if lim2 := b.limA2[g]; lim2 > 0 {
 			c := &l.cur[g]
+			s := 0.0 // the largest squared line current
 			for k := range 3 {
 				re, im := real(c[k])+real(t.unit[k])*w, imag(c[k])+imag(t.unit[k])*w
-				s := re*re + im*im
-				if s > lim2*sureOver2 {
-					return false
+				if v := re*re + im*im; v > s {
+					s = v
 				}
-				near = near || s > lim2*sureIn2
 			}
+			if s <= lim2*sureIn2 {
+				continue
+			}
+			if s > lim2*sureOver2 {
+				return false
+			}
+			near = true
 		} else {
 			p, q := l.p[g]+w, l.q[g]+w*t.q
 			if cw := b.capW[g]; cw > 0 {
