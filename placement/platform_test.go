@@ -46,19 +46,23 @@ func TestPlatform2019(t *testing.T) {
 		starts := map[int32]int{}
 		caused := 0
 		events = events[:0]
-		// Only the plan's lower bound is read.
-		r, err := Simulate(c, p, SimOptions{Policy: policy, Seed: 1, NoBound: policy != PolicyPlan, OnEvent: func(e Event) {
-			events = append(events, e)
-			switch e.State {
-			case Started:
-				starts[e.Instance]++
-			case Failed:
-				timeout := m.Services[c.Instances[e.Instance].Service].TimeoutS
-				if starts[e.Instance] > 0 && c.Work(1, int(e.Instance), starts[e.Instance]-1) <= timeout {
-					caused++ // this start would have made it at full speed
+		// Only the plan's lower bound, events and timeouts caused are read.
+		opt := SimOptions{Policy: policy, Seed: 1, NoBound: policy != PolicyPlan}
+		if policy == PolicyPlan {
+			opt.OnEvent = func(e Event) {
+				events = append(events, e)
+				switch e.State {
+				case Started:
+					starts[e.Instance]++
+				case Failed:
+					timeout := m.Services[c.Instances[e.Instance].Service].TimeoutS
+					if starts[e.Instance] > 0 && c.Work(1, int(e.Instance), starts[e.Instance]-1) <= timeout {
+						caused++ // this start would have made it at full speed
+					}
 				}
 			}
-		}})
+		}
+		r, err := Simulate(c, p, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
