@@ -1,0 +1,103 @@
+package estimate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// TestEvaluateRunPoints pins where a run is scored (evaluateRun): fixed
+// 10-s starts one at a time on one node, calm, come up at 10, 20, 30 and
+// 40 s (each up followed at the same instant by the next start). The
+// instance points (10, 25, 50, 75 % of 4 up: 1, 1, 2, 3 instances) are
+// scored at 10, 10, 20 and 30 s, after every event of that instant (the
+// last of which is a start: they were scored late, at a later up that
+// ended its instant, before this test); the duration points at 4, 10,
+// 20 and 30 s (10 ... 75 % of the actual 40 s). Every moment after the
+// first up sees the rest exactly: the throughput ETA and the replays'
+// median and band are 40 s. With 2 instances (up at 10 and 20 s) the
+// 75 % point needs both up, which only happens at the actual finish: it
+// is not scored (there is nothing left to estimate).
+func TestEvaluateRunPoints(t *testing.T) {
+	for _, tt := range []struct {
+		n      int
+		actual float64
+		inst   []float64 // the instance points' times, by point
+		dur    []float64
+	}{
+		{4, 40, []float64{10, 10, 20, 30}, []float64{4, 10, 20, 30}},
+		{2, 20, []float64{10, 10, 10}, []float64{2, 5, 10, 15}},
+	} {
+		c := oneNode(t, 1, fmt.Sprintf(`
+[[service]]
+id = "a"
+instances = %d
+start = { dist = "fixed", s = 10 }
+`, tt.n))
+		p := placement.NewPlan(c)
+		o, err := EvaluateOptions{Runs: 1, Seed: 1, Replays: 3, Bootstrap: 10}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := evaluateRun(c, p, o, ScenarioCalm, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rr.actual != tt.actual {
+			t.Fatalf("%d instances: actual finish %g s, want %g s", tt.n, rr.actual, tt.actual)
+		}
+		var inst, dur []float64
+		for _, m := range rr.moments {
+			if m.point < len(Progress) {
+				if m.point != len(inst) {
+					t.Errorf("%d instances: instance point %d scored after point %d", tt.n, m.point, len(inst)-1)
+				}
+				inst = append(inst, m.now)
+			} else {
+				dur = append(dur, m.now)
+			}
+			if m.now >= 10 && (m.eta[0] != tt.actual || m.eta[2] != tt.actual || m.lo[2] != tt.actual || m.hi[2] != tt.actual) {
+				t.Errorf("%d instances, point %d at %g s: throughput ETA %g s, replays %g s [%g, %g]; want %g s", tt.n, m.point, m.now, m.eta[0], m.eta[2], m.lo[2], m.hi[2], tt.actual)
+			}
+		}
+		slices.Sort(dur)
+		if !slices.Equal(inst, tt.inst) || !slices.Equal(dur, tt.dur) {
+			t.Errorf("%d instances: instance points at %v s, duration points at %v s; want %v and %v", tt.n, inst, dur, tt.inst, tt.dur)
+		}
+	}
+}
+
+// TestBootstrapInterval pins bootstrap: the value is f of the sample
+// itself (which it leaves in its order), the interval the 2.5th and
+// 97.5th percentiles of f over resamples drawn with replacement: a
+// constant sample gives [c, c]; the mean of {0, 1} is 0.5, and of 1,000
+// resamples about a quarter have mean 0 and a quarter 1, so the interval
+// is [0, 1]; of {0, 1, 1, 1} the median is 1, its interval [0, 1] (a
+// resample has at least 2 zeros in 4 one time in 4.5); no sample: NaN.
+func TestBootstrapInterval(t *testing.T) {
+	med := func(xs []float64) float64 { return quantile(xs, 0.5) }
+	for _, tt := range []struct {
+		xs               []float64
+		f                func([]float64) float64
+		value, low, high float64
+	}{
+		{[]float64{3, 3, 3}, mean, 3, 3, 3},
+		{[]float64{0, 1}, mean, 0.5, 0, 1},
+		{[]float64{1, 0, 1, 1}, med, 1, 0, 1},
+	} {
+		xs := slices.Clone(tt.xs)
+		v := bootstrap(xs, tt.f, 1000, 7)
+		if v.Value != tt.value || v.Low != tt.low || v.High != tt.high {
+			t.Errorf("%v: %g [%g, %g], want %g [%g, %g]", tt.xs, v.Value, v.Low, v.High, tt.value, tt.low, tt.high)
+		}
+		if !slices.Equal(xs, tt.xs) {
+			t.Errorf("bootstrap reordered its sample: %v, was %v", xs, tt.xs)
+		}
+	}
+	if v := bootstrap(nil, mean, 1000, 7); !math.IsNaN(v.Value) || !math.IsNaN(v.Low) || !math.IsNaN(v.High) {
+		t.Errorf("no sample: %+v, want NaN", v)
+	}
+}
