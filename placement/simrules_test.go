@@ -1,0 +1,63 @@
+package placement
+
+import (
+	"math"
+	"testing"
+)
+
+// TestSimSpeedDeathQuantiles pins three rules of the simulator by hand on
+// one node of fixed 10-s starts (ps-one-node): a node's speed multiplies
+// its throughput (at 0.5, the plan's two waves of 2 on c = 2 end at 20
+// and 40 s; stale's four at once share c = 2 at 0.5 × 2/4: all up at 40
+// s); a node that dies fails its running starts (one node death) and
+// gives up its queue, and a retry due on a dead node is given up (c = 1,
+// three starts, death at 15 s: the first up at 10 s, the second failed at
+// 15 s and retried once, the third given up with it: 2 never up, makespan
+// 10 s); the result's p50 and p95 are nearest-rank quantiles of the up
+// times (the rank 0.5 n and 0.95 n rounded): of twenty instances only 16
+// fit the node's 16 cores, so the plan places 16, started one at a time
+// and up at 10, 20, … 160 s: the 8th, 80 s, and the 15th (15.2
+// rounded), 150 s; the 4 the plan could not place are unplaced, not
+// "never up".
+func TestSimSpeedDeathQuantiles(t *testing.T) {
+	for _, tc := range []struct {
+		policy string
+		want   []float64
+	}{
+		{PolicyPlan, []float64{20, 20, 40, 40}},
+		{PolicyStale, []float64{40, 40, 40, 40}},
+	} {
+		res, err := Simulate(oneNode(t, 2, 4, 10, 300), nil, SimOptions{Policy: tc.policy, Seed: 1, Speed: []float64{0.5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !approxSlice(res.UpS, tc.want) {
+			t.Errorf("%s at speed 0.5: up at %v s, want %v s", tc.policy, res.UpS, tc.want)
+		}
+	}
+
+	var failed []float64
+	res, err := Simulate(oneNode(t, 1, 3, 10, 300), nil, SimOptions{Policy: PolicyPlan, Seed: 1, DiesAtS: []float64{15},
+		OnEvent: func(e Event) {
+			if e.State == Failed {
+				failed = append(failed, e.TS)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !approxSlice(res.UpS, []float64{10, -1, -1}) || res.NodeDeaths != 1 || res.Retries != 1 || res.Timeouts != 0 ||
+		res.NeverUp != 2 || res.MakespanS != 10 || len(failed) != 1 || failed[0] != 15 {
+		t.Errorf("death at 15 s: up at %v s, %d deaths, %d retries, %d timeouts, %d never up, makespan %g s, failed at %v s; want [10 -1 -1], 1, 1, 0, 2, 10 s, [15]",
+			res.UpS, res.NodeDeaths, res.Retries, res.Timeouts, res.NeverUp, res.MakespanS, failed)
+	}
+
+	res, err = Simulate(oneNode(t, 1, 20, 10, 300), nil, SimOptions{Policy: PolicyPlan, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.P50UpS != 80 || res.P95UpS != 150 || res.MakespanS != 160 || math.Abs(res.LowerBoundS-160) > 1e-9 || res.NeverUp != 0 || len(res.Unplaced) != 4 {
+		t.Errorf("16 of 20 placed, 10-s starts one at a time: p50 %g s, p95 %g s, makespan %g s, bound %g s, %d never up, %d unplaced; want 80, 150, 160, 160, 0, 4",
+			res.P50UpS, res.P95UpS, res.MakespanS, res.LowerBoundS, res.NeverUp, len(res.Unplaced))
+	}
+}
