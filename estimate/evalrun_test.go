@@ -70,6 +70,30 @@ start = { dist = "fixed", s = 10 }
 	}
 }
 
+// TestEvaluateRunNothingUp: a run in which nothing comes up (fixed 100-s
+// starts with a 50-s timeout, every attempt fails) has an actual finish
+// of 0 and is scored nowhere: no moment (the time left would be 0 − now).
+func TestEvaluateRunNothingUp(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "a"
+instances = 2
+timeout_s = 50
+start = { dist = "fixed", s = 100 }
+`)
+	o, err := EvaluateOptions{Runs: 1, Seed: 1, Replays: 3, Bootstrap: 10}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := evaluateRun(c, placement.NewPlan(c), o, ScenarioCalm, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.actual != 0 || len(rr.moments) != 0 {
+		t.Errorf("nothing up: actual %g s, %d moments; want 0 s and none", rr.actual, len(rr.moments))
+	}
+}
+
 // TestBootstrapInterval pins bootstrap: the value is f of the sample
 // itself (which it leaves in its order), the interval the 2.5th and
 // 97.5th percentiles of f over resamples drawn with replacement: a
