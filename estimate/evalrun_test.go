@@ -20,23 +20,42 @@ import (
 // first up sees the rest exactly: the throughput ETA and the replays'
 // median and band are 40 s. With 2 instances (up at 10 and 20 s) the
 // 75 % point needs both up, which only happens at the actual finish: it
-// is not scored (there is nothing left to estimate).
+// is not scored (there is nothing left to estimate). Three starts of 10,
+// 20 and 30 s at once on 3 slots, each up the last event of its instant:
+// the points at 10, 10 and 20 s, the duration points at 3, 7.5, 15 and
+// 22.5 s.
 func TestEvaluateRunPoints(t *testing.T) {
+	fixed := func(n int) string {
+		return fmt.Sprintf("[[service]]\nid = \"a\"\ninstances = %d\nstart = { dist = \"fixed\", s = 10 }\n", n)
+	}
 	for _, tt := range []struct {
-		n      int
-		actual float64
-		inst   []float64 // the instance points' times, by point
-		dur    []float64
+		n        int
+		services string
+		slots    int
+		actual   float64
+		inst     []float64 // the instance points' times, by point
+		dur      []float64
 	}{
-		{4, 40, []float64{10, 10, 20, 30}, []float64{4, 10, 20, 30}},
-		{2, 20, []float64{10, 10, 10}, []float64{2, 5, 10, 15}},
-	} {
-		c := oneNode(t, 1, fmt.Sprintf(`
+		{4, fixed(4), 1, 40, []float64{10, 10, 20, 30}, []float64{4, 10, 20, 30}},
+		{2, fixed(2), 1, 20, []float64{10, 10, 10}, []float64{2, 5, 10, 15}},
+		// Three starts at once, of 10, 20 and 30 s: each up ends its
+		// instant.
+		{3, `
 [[service]]
 id = "a"
-instances = %d
+instances = 1
 start = { dist = "fixed", s = 10 }
-`, tt.n))
+[[service]]
+id = "b"
+instances = 1
+start = { dist = "fixed", s = 20 }
+[[service]]
+id = "c"
+instances = 1
+start = { dist = "fixed", s = 30 }
+`, 3, 30, []float64{10, 10, 20}, []float64{3, 7.5, 15, 22.5}},
+	} {
+		c := oneNode(t, tt.slots, tt.services)
 		p := placement.NewPlan(c)
 		o, err := EvaluateOptions{Runs: 1, Seed: 1, Replays: 3, Bootstrap: 10}.withDefaults()
 		if err != nil {

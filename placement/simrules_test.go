@@ -13,7 +13,8 @@ import (
 // gives up its queue, and a retry due on a dead node is given up (c = 1,
 // three starts, death at 15 s: the first up at 10 s, the second failed at
 // 15 s and retried once, the third given up with it: 2 never up, makespan
-// 10 s); the result's p50 and p95 are nearest-rank quantiles of the up
+// 10 s; a death time of 0 is never, one at the horizon is not simulated);
+// the result's p50 and p95 are nearest-rank quantiles of the up
 // times (the rank 0.5 n and 0.95 n rounded): of twenty instances only 16
 // fit the node's 16 cores, so the plan places 16, started one at a time
 // and up at 10, 20, … 160 s: the 8th, 80 s, and the 15th (15.2
@@ -50,6 +51,18 @@ func TestSimSpeedDeathQuantiles(t *testing.T) {
 		res.NeverUp != 2 || res.MakespanS != 10 || len(failed) != 1 || failed[0] != 15 {
 		t.Errorf("death at 15 s: up at %v s, %d deaths, %d retries, %d timeouts, %d never up, makespan %g s, failed at %v s; want [10 -1 -1], 1, 1, 0, 2, 10 s, [15]",
 			res.UpS, res.NodeDeaths, res.Retries, res.Timeouts, res.NeverUp, res.MakespanS, failed)
+	}
+
+	// A death time of 0 is never; one at the horizon or past it is not
+	// simulated (c = 1, horizon 15 s: the second start still running then).
+	for _, dies := range []float64{0, 15, 16} {
+		res, err = Simulate(oneNode(t, 1, 3, 10, 300), nil, SimOptions{Policy: PolicyPlan, Seed: 1, HorizonS: 15, DiesAtS: []float64{dies}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !approxSlice(res.UpS, []float64{10, -1, -1}) || res.NodeDeaths != 0 || res.Retries != 0 {
+			t.Errorf("horizon 15 s, death at %g s: up at %v s, %d deaths, %d retries; want [10 -1 -1], none", dies, res.UpS, res.NodeDeaths, res.Retries)
+		}
 	}
 
 	res, err = Simulate(oneNode(t, 1, 20, 10, 300), nil, SimOptions{Policy: PolicyPlan, Seed: 1})
