@@ -1,6 +1,7 @@
 package placement
 
 import (
+	"maps"
 	"math"
 	"testing"
 )
@@ -72,5 +73,53 @@ func TestSimSpeedDeathQuantiles(t *testing.T) {
 	if res.P50UpS != 80 || res.P95UpS != 150 || res.MakespanS != 160 || math.Abs(res.LowerBoundS-160) > 1e-9 || res.NeverUp != 0 || len(res.Unplaced) != 4 {
 		t.Errorf("16 of 20 placed, 10-s starts one at a time: p50 %g s, p95 %g s, makespan %g s, bound %g s, %d never up, %d unplaced; want 80, 150, 160, 160, 0, 4",
 			res.P50UpS, res.P95UpS, res.MakespanS, res.LowerBoundS, res.NeverUp, len(res.Unplaced))
+	}
+}
+
+// TestDispatchRank pins the plan's dispatch priority: the 99th percentile
+// of an instance's own start plus the expected chain behind it, highest
+// first, ties by index, unplaced last. Keys: b (fixed 5 s, tail's 100 s
+// behind it) 5 + 100 = 105; tail 100; d (lognormal, median 10 s, p90 30
+// s: σ = ln 3 / 1.28155 = 0.85725, p99 = 10 · e^(2.32635 σ) = 10 ·
+// e^1.99427 = 73.47 s); a and e (fixed 10 s) 10 each, a first by index; f
+// needs more RAM than any node (2,000 GiB of 1,024) and is unplaced:
+// ranks b 0, tail 1, d 2, a 3, e 4, f 5.
+func TestDispatchRank(t *testing.T) {
+	c := boundModel(t, []string{"n1"}, []int{4}, `
+[[service]]
+id = "a"
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "b"
+start = { dist = "fixed", s = 5 }
+[[service]]
+id = "tail"
+depends_on = ["b"]
+start = { dist = "fixed", s = 100 }
+[[service]]
+id = "d"
+start = { dist = "lognormal", median_s = 10, p90_s = 30 }
+[[service]]
+id = "e"
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "f"
+ram_gib = 2000
+start = { dist = "fixed", s = 1 }
+`)
+	p := NewPlan(c)
+	rank := map[string]int32{}
+	for i := range c.Instances {
+		sv := &c.M.Services[c.Instances[i].Service]
+		rank[sv.ID] = p.Rank(i)
+		if sv.ID == "d" {
+			if p99 := Quantile(sv.Start, 0.99); math.Abs(p99-73.47) > 0.01 {
+				t.Fatalf("setup: d's p99 %g s, want 73.47 s", p99)
+			}
+		}
+	}
+	want := map[string]int32{"b": 0, "tail": 1, "d": 2, "a": 3, "e": 4, "f": 5}
+	if !maps.Equal(rank, want) || len(p.Unplaced) != 1 {
+		t.Errorf("ranks %v (%d unplaced); want %v (f unplaced)", rank, len(p.Unplaced), want)
 	}
 }
