@@ -144,3 +144,33 @@ func TestBootstrapInterval(t *testing.T) {
 		t.Errorf("no sample: %+v, want NaN", v)
 	}
 }
+
+// TestCoverageBounds: a band covers the actual finish with both ends
+// included: of four runs finishing at 100 s, bands [100, 120], [80, 100],
+// [100.5, 120] and [80, 99.5] cover two: coverage 0.5.
+func TestCoverageBounds(t *testing.T) {
+	var runs []runResult
+	for _, b := range [][2]float64{{100, 120}, {80, 100}, {100.5, 120}, {80, 99.5}} {
+		m := moment{point: 0, now: 50}
+		for e := range m.eta {
+			m.eta[e], m.lo[e], m.hi[e] = 100, b[0], b[1]
+		}
+		runs = append(runs, runResult{actual: 100, moments: []moment{m}})
+	}
+	for _, s := range score(ScenarioCalm, runs, EvaluateOptions{Seed: 1, Bootstrap: 100}) {
+		if s.Point == PointInstances && s.Progress == Progress[0] && s.Estimator == EstimatorThroughput && (s.Coverage.Value != 0.5 || s.Samples != 4) {
+			t.Errorf("coverage %g of %d samples; want 0.5 of 4 (both ends of a band included)", s.Coverage.Value, s.Samples)
+		}
+	}
+}
+
+// TestClimatologyOneRun: with a single run there are no other runs to
+// take the climatology from: its ETA and band are NaN, not
+// the time of the moment.
+func TestClimatologyOneRun(t *testing.T) {
+	runs := []runResult{{actual: 100, moments: []moment{{now: 50}}}}
+	climatology(runs)
+	if m := runs[0].moments[0]; !math.IsNaN(m.eta[3]) || !math.IsNaN(m.lo[3]) || !math.IsNaN(m.hi[3]) {
+		t.Errorf("one run: climatology %g [%g, %g], want NaN", m.eta[3], m.lo[3], m.hi[3])
+	}
+}
