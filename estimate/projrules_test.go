@@ -97,3 +97,110 @@ start = { dist = "fixed", s = 100 }
 		}
 	}
 }
+
+// TestNextUpAfterObservedFailures: the retry draws a projection reads are
+// counted from now on: an instance that failed once before now (observed)
+// and once in the projection (p.att 2) next starts with its first draw
+// from now on. Starts of 1–100 s (uniform), 50-s timeout, speed 1, the
+// projected failure at 1,000 s: due at 1,000 + 20 s (the back-off after a
+// 2nd failure) when that draw can come up, else after it fails too at
+// 1,020 + 50 + 40 = 1,110 s (3 attempts), and so on.
+func TestNextUpAfterObservedFailures(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "u"
+instances = 100
+timeout_s = 50
+start = { dist = "uniform", min_s = 1, max_s = 100 }
+`)
+	l := NewLive(c, nil)
+	for i := range int32(100) {
+		l.Observe(placement.Event{TS: 0, Instance: i, Node: 0, State: placement.Started})
+		l.Observe(placement.Event{TS: 50, Instance: i, Node: 0, State: placement.Failed})
+	}
+	l.Estimate(50) // lays the draws out
+	var p projector
+	p.att = make([]uint8, len(c.Instances))
+	found := map[int]int{}
+	for i := range c.Instances {
+		for k := range Samples {
+			l.minRetry(i, k)
+			rs := l.retryBlock(i, k)
+			futile := 0
+			for futile < len(rs) && rs[futile] > 50 {
+				futile++
+			}
+			if futile > 1 {
+				continue
+			}
+			found[futile]++
+			p.att[i] = 2
+			at, ok := l.nextUp(&p, i, k, 1000, 1)
+			if want := []float64{1020, 1110}[futile]; !ok || at != want || p.att[i] != uint8(2+futile) {
+				t.Fatalf("instance %d, projection %d, draws from now on %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 2+futile)
+			}
+		}
+	}
+	if found[0] == 0 || found[1] == 0 {
+		t.Fatalf("cases with 0 and 1 futile retries: %v; want each", found)
+	}
+}
+
+// TestRetryAtExactlyTheTimeout: a retry whose start takes exactly its
+// timeout can come up (as the first start can: TestStartAtItsTimeout), so
+// a failure is not given up for it: fixed 50-s starts with a 50-s timeout
+// at speed 1: a failed start ends as a failure (not lost), its next start
+// is due after the first back-off, at 1,010 s.
+func TestRetryAtExactlyTheTimeout(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "u"
+instances = 1
+timeout_s = 50
+start = { dist = "fixed", s = 50 }
+`)
+	l := NewLive(c, nil)
+	l.Estimate(0) // lays the draws out
+	var p projector
+	p.att = make([]uint8, 1)
+	for k := range Samples {
+		if kind := l.endKind(0, k, false, 1); kind != evFail {
+			t.Fatalf("projection %d: a failed start's end kind %d, want evFail (%d): its retries can come up", k, kind, evFail)
+		}
+		p.att[0] = 1
+		if at, ok := l.nextUp(&p, 0, k, 1000, 1); !ok || at != 1010 || p.att[0] != 1 {
+			t.Fatalf("projection %d: queued at %g s (%v), %d attempts; want 1010 s, 1", k, at, ok, p.att[0])
+		}
+	}
+}
+
+// TestNinetyProjectedAtTheCount: when as many are up as the 90 % point's
+// index, the point is the first projected up, not an observed one: 10
+// instances on one slot (pin 2 s, then nine 10-s starts of a, speed 1);
+// at 72 s, 8 are up (pin and a#0 … a#6) and a#7 is running: the 9th up
+// (the 90 % point) is a#7's at 82 s, all up at 92 s.
+func TestNinetyProjectedAtTheCount(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "pin"
+instances = 1
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "a"
+instances = 9
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
+	for k := range int32(8) {
+		t0 := 2 + 10*float64(k)
+		l.Observe(placement.Event{TS: t0, Instance: 1 + k, Node: 0, State: placement.Started})
+		if k < 7 {
+			l.Observe(placement.Event{TS: t0 + 10, Instance: 1 + k, Node: 0, State: placement.Up})
+		}
+	}
+	if s := l.Estimate(72); s.Up != 8 || s.ETA90S != 82 || s.ETAAllS != 92 {
+		t.Errorf("8 of 10 up at 72 s: %d up, 90 %% at %g s, all at %g s; want 8, 82 s, 92 s", s.Up, s.ETA90S, s.ETAAllS)
+	}
+}
