@@ -204,3 +204,39 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("8 of 10 up at 72 s: %d up, 90 %% at %g s, all at %g s; want 8, 82 s, 92 s", s.Up, s.ETA90S, s.ETAAllS)
 	}
 }
+
+// TestOwnSlotsBeforeRelease: before the last release each node runs at
+// most its own start_concurrency (here 1) in the projection-wide loop
+// too: on n2, a's two fixed 10-s starts from 2 s run one after the other
+// (12, 22 s), then z, released by a's quorum of 2 and queued on n2, runs
+// 22–32 s: all up at 32 s (with a slot more, 22 s). Speeds pinned at 1 by
+// a fixed 2-s start on each node.
+func TestOwnSlotsBeforeRelease(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "a"
+instances = 2
+ready_quorum = 2
+pinned = ["n2", "n2"]
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "z"
+instances = 1
+depends_on = ["a"]
+pinned = ["n2"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, placement.NewPlan(c))
+	for n := range int32(2) {
+		l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+		l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+	}
+	if s := l.Estimate(2); s.ETAAllS != 32 || len(s.Tiers) != 2 || s.Tiers[0].ETAS != 22 {
+		t.Errorf("all up at %g s, tiers %+v; want 32 s, a's tier at 22 s", s.ETAAllS, s.Tiers)
+	}
+}
