@@ -240,3 +240,30 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("all up at %g s, tiers %+v; want 32 s, a's tier at 22 s", s.ETAAllS, s.Tiers)
 	}
 }
+
+// TestMostFreeTieFirstNode: an instance with no node goes, on a tie in
+// room, to the first node of its pool in model order: n1 (speed 1, its
+// fixed 2-s start up at 2 s) and n2 (speed 0.5: up at 4 s), one slot
+// each, both free at 4 s; x (fixed 10 s) goes to n1: up at 14 s (on n2 it
+// would be 24 s).
+func TestMostFreeTieFirstNode(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 1
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	for n := range int32(2) {
+		l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+		l.Observe(placement.Event{TS: 2 + 2*float64(n), Instance: n, Node: n, State: placement.Up})
+	}
+	if s := l.Estimate(4); s.ETAAllS != 14 || s.ETAAllLowS != 14 || s.ETAAllHighS != 14 {
+		t.Errorf("x up at %g s [%g, %g]; want 14 s (n1, the first node on a tie)", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
