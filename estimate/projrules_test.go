@@ -267,3 +267,37 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("x up at %g s [%g, %g]; want 14 s (n1, the first node on a tie)", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
 	}
 }
+
+// TestMostFreeCountsQueued: an instance's room on a node counts the
+// instances already released there and waiting (free slots less those
+// waiting): n1 and n2 with one slot each; w's two instances scheduled on
+// n1 at 2 s wait there, x (no node) goes to n2: x up at 12 s, w at 12 and
+// 22 s, all up at 22 s (on n1, behind w, x would be up at 32 s).
+func TestMostFreeCountsQueued(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "w"
+instances = 2
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "x"
+instances = 1
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	for n := range int32(2) {
+		l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+		l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+	}
+	for i := int32(2); i < 4; i++ {
+		l.Observe(placement.Event{TS: 2, Instance: i, Node: 0, State: placement.Scheduled})
+	}
+	if s := l.Estimate(2); s.ETAAllS != 22 || s.ETAAllHighS != 22 {
+		t.Errorf("all up at %g s [%g, %g]; want 22 s (x on n2)", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
+	}
+}
