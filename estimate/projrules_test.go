@@ -301,3 +301,61 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("all up at %g s [%g, %g]; want 22 s (x on n2)", s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS)
 	}
 }
+
+// TestMostFreeAfterQueueStarted: a placement later in the projection
+// counts, of the instances released on a node before now, only those
+// not yet started. Two nodes of 2 slots at speed 1; on n1, w's three
+// 10-s instances are scheduled: two start at 2 s, one waits; on n2 gate
+// (5 s) and long (100 s) run from 2 s and y's three 10-s instances wait.
+// At 7 s gate is up and releases x (no node): n1's room is 0 free less 1
+// waiting, n2's 1 free less 3 waiting, so x goes to n1 and starts beside
+// w's last at 12 s: x's tier is up at 22 s (on n2, after y's, 47 s).
+func TestMostFreeAfterQueueStarted(t *testing.T) {
+	c := nodes(t, 2, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "gate"
+instances = 1
+start = { dist = "fixed", s = 5 }
+[[service]]
+id = "long"
+instances = 1
+start = { dist = "fixed", s = 100 }
+[[service]]
+id = "w"
+instances = 3
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "y"
+instances = 3
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "x"
+instances = 1
+depends_on = ["gate"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, nil)
+	ev := func(ts float64, i, n int32, st placement.State) {
+		l.Observe(placement.Event{TS: ts, Instance: i, Node: n, State: st})
+	}
+	for n := range int32(2) {
+		ev(0, n, n, placement.Started)
+		ev(2, n, n, placement.Up)
+	}
+	ev(2, 2, 1, placement.Started) // gate
+	ev(2, 3, 1, placement.Started) // long
+	for i := int32(4); i < 7; i++ {
+		ev(2, i, 0, placement.Scheduled) // w on n1
+	}
+	for i := int32(7); i < 10; i++ {
+		ev(2, i, 1, placement.Scheduled) // y on n2
+	}
+	if s := l.Estimate(2); len(s.Tiers) != 2 || s.Tiers[1].ETAS != 22 || s.ETAAllS != 102 {
+		t.Errorf("all up at %g s, tiers %+v; want 102 s, x's tier at 22 s (x on n1)", s.ETAAllS, s.Tiers)
+	}
+}
