@@ -359,3 +359,55 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("all up at %g s, tiers %+v; want 102 s, x's tier at 22 s (x on n1)", s.ETAAllS, s.Tiers)
 	}
 }
+
+// TestOwnSlotsNodeByNode: once everything is released the nodes are
+// projected one by one (shape.local), each with its own slots: a's two
+// fixed 10-s starts on n2 (1 slot) from 2 s are up at 12 and 22 s (with
+// a slot more, both at 12 s).
+func TestOwnSlotsNodeByNode(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "a"
+instances = 2
+pinned = ["n2", "n2"]
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, placement.NewPlan(c))
+	for n := range int32(2) {
+		l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+		l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+	}
+	if s := l.Estimate(2); !l.shape.local || s.ETAAllS != 22 {
+		t.Errorf("node by node %v, all up at %g s; want true, 22 s", l.shape.local, s.ETAAllS)
+	}
+}
+
+// TestLastAttemptAtTheLimit: with one attempt (no retry), an instance
+// whose only start takes exactly its timeout can still come up, node by
+// node too: fixed 50-s start, 50-s timeout, speed 1, waiting at 2 s: up
+// at 52 s, not given up.
+func TestLastAttemptAtTheLimit(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "pin"
+instances = 1
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 1
+timeout_s = 50
+start = { dist = "fixed", s = 50 }
+`)
+	l := NewLive(c, placement.NewPlan(c))
+	l.SetRetry(placement.Retry{MaxAttempts: 1})
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
+	if s := l.Estimate(2); !l.shape.local || s.ETAAllS != 52 || len(s.Tiers) != 1 || s.Tiers[0].ETAS != 52 {
+		t.Errorf("node by node %v, all up at %g s, tiers %+v; want true, 52 s", l.shape.local, s.ETAAllS, s.Tiers)
+	}
+}
