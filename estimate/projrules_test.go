@@ -411,3 +411,28 @@ start = { dist = "fixed", s = 50 }
 		t.Errorf("node by node %v, all up at %g s, tiers %+v; want true, 52 s", l.shape.local, s.ETAAllS, s.Tiers)
 	}
 }
+
+// TestBackoffAloneNodeByNode: node by node, a node whose only work is an
+// instance waiting out a back-off is projected too: x (fixed 10 s) failed
+// at 10 s on n1, due again after the 10-s back-off at 20 s; at 12 s
+// nothing runs: x up at 30 s.
+func TestBackoffAloneNodeByNode(t *testing.T) {
+	c := oneNode(t, 1, `
+[[service]]
+id = "pin"
+instances = 1
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "x"
+instances = 1
+start = { dist = "fixed", s = 10 }
+`)
+	l := NewLive(c, placement.NewPlan(c))
+	l.Observe(placement.Event{TS: 0, Instance: 0, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 2, Instance: 0, Node: 0, State: placement.Up})
+	l.Observe(placement.Event{TS: 2, Instance: 1, Node: 0, State: placement.Started})
+	l.Observe(placement.Event{TS: 10, Instance: 1, Node: 0, State: placement.Failed})
+	if s := l.Estimate(12); !l.shape.local || s.ETAAllS != 30 {
+		t.Errorf("node by node %v, all up at %g s; want true, 30 s", l.shape.local, s.ETAAllS)
+	}
+}
