@@ -376,11 +376,11 @@ func evaluateRun(c *placement.Cluster, p *placement.Plan, o EvaluateOptions, sce
 			nextDur++
 		}
 		l.Observe(e)
-		if nextInst >= len(Progress) || e.State != placement.Up {
+		if nextInst >= len(Progress) {
 			continue
 		}
 		if j+1 < len(evs) && evs[j+1].TS == e.TS {
-			continue // score after every event of this instant
+			continue // score after every event of this instant (the last may be a start)
 		}
 		for nextInst < len(Progress) && float64(l.nUp) >= Progress[nextInst]*float64(total) {
 			if e.TS < rr.actual {

@@ -14,16 +14,29 @@ import (
 // and back-offs under way), at the latest event's time and later; and
 // holdOver does take ends out there.
 func TestHoldOverSame(t *testing.T) {
-	c, p, evs := herdingRecovery(t)
+	var c *placement.Cluster
+	var p *placement.Plan
+	var evs []placement.Event
+	var at map[int]bool // estimates compared after so many events
+	if testing.Short() {
+		c, p, evs = herdingShortHeld(t)
+		at = map[int]bool{2_000: true, 8_000: true, 20_000: true, 44_000: true}
+	} else {
+		c, p, evs = herdingRecovery(t)
+		at = map[int]bool{20_000: true, 100_000: true, 250_000: true, 350_000: true}
+	}
+	last := 0
+	for k := range at {
+		last = max(last, k)
+	}
 	hold, plain := NewLive(c, p), NewLive(c, p)
 	plain.shape.noHold = true
 	for _, l := range []*Live{hold, plain} {
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		l.shape.noMixed = true // every node in the projection-wide loop
 	}
-	at := map[int]bool{20_000: true, 100_000: true, 250_000: true, 350_000: true}
 	dropped := 0
-	for k, e := range evs[:350_000] {
+	for k, e := range evs[:last] {
 		hold.Observe(e)
 		plain.Observe(e)
 		if !at[k+1] {

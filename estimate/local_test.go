@@ -154,6 +154,32 @@ func TestHopefulExact(t *testing.T) {
 // seconds).
 func herdingShort(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
 	t.Helper()
+	return herdingShortOf(t, "")
+}
+
+// herdingShortHeld is herdingShort with a release still to come: the app
+// needs all 480 instances up (ready_quorum 480, which the recovery never
+// reaches) before a "tail" service of 6 instances (on 6 of the 48 nodes)
+// is released. The stream is herdingShort's, the same 44,436 events (tail
+// never starts), but every estimate along it is before the last release:
+// nodes run more starts than their slots (holdOver takes ends out), and
+// the 6 nodes a release would queue tail on are open, the other 42 closed.
+// It stands in for the first half of herdingRecovery under -short.
+func herdingShortHeld(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	t.Helper()
+	return herdingShortOf(t, `ready_quorum = 480
+[[service]]
+id = "tail"
+instances = 6
+depends_on = ["app"]
+start = { dist = "fixed", s = 10 }
+`)
+}
+
+// herdingShortOf builds herdingShort's recovery with more appended to its
+// services (the app's table is the last one open).
+func herdingShortOf(t *testing.T, more string) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	t.Helper()
 	c := nodesDrawing(t, 6, 48, 5, `
 [[service]]
 id = "base"
@@ -167,7 +193,7 @@ instances = 480
 depends_on = ["base"]
 timeout_s = 60
 start = { dist = "lognormal", median_s = 20, p90_s = 70 }
-`)
+`+more)
 	p := placement.NewPlan(c)
 	pt := perturb(c, 1)
 	for n := 0; n < len(pt.speed); n += 6 {

@@ -13,17 +13,31 @@ import (
 // of the projection-wide loop alone. Checked along the first half of
 // BenchmarkLive's herded recovery (nodes running hundreds of starts,
 // retries and back-offs under way), at the latest event's time and later,
-// where some nodes are closed and some open.
+// where some nodes are closed and some open. Under -short: along
+// herdingShortHeld's recovery (6 nodes open, 42 closed).
 func TestMixedProjectionSame(t *testing.T) {
-	c, p, evs := herdingRecovery(t)
+	var c *placement.Cluster
+	var p *placement.Plan
+	var evs []placement.Event
+	var at map[int]bool // estimates compared after so many events
+	if testing.Short() {
+		c, p, evs = herdingShortHeld(t)
+		at = map[int]bool{2_000: true, 8_000: true, 20_000: true, 44_000: true}
+	} else {
+		c, p, evs = herdingRecovery(t)
+		at = map[int]bool{20_000: true, 150_000: true, 300_000: true, 350_000: true, 420_000: true}
+	}
+	last := 0
+	for k := range at {
+		last = max(last, k)
+	}
 	mixed, global := NewLive(c, p), NewLive(c, p)
 	global.shape.noMixed = true
 	for _, l := range []*Live{mixed, global} {
 		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 	}
-	at := map[int]bool{20_000: true, 150_000: true, 300_000: true, 350_000: true, 420_000: true}
 	doomed := 0 // open nodes a projection found nothing on can come up
-	for k, e := range evs[:420_000] {
+	for k, e := range evs[:last] {
 		mixed.Observe(e)
 		global.Observe(e)
 		if !at[k+1] {

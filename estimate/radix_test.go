@@ -9,8 +9,21 @@ import (
 // radixByTime orders as a comparison sort by (time, instance) does, ties
 // and zeros included.
 func TestRadixByTime(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
 	var tmp []finishEv
+	// The smallest sizes by hand: two out of order, three with a tie.
+	for _, ts := range [][]float64{{}, {5}, {7, 3}, {3, 7}, {4, 1, 4}} {
+		xs := make([]finishEv, len(ts))
+		for i, v := range ts {
+			xs[i] = finishEv{t: v, inst: int32(i)}
+		}
+		want := slices.Clone(xs)
+		slices.SortFunc(want, compare[finishEv])
+		tmp = radixByTime(xs, tmp)
+		if !slices.Equal(xs, want) {
+			t.Fatalf("times %v: radix order %v, want %v", ts, xs, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 200; trial++ {
 		n := r.IntN(300)
 		xs := make([]finishEv, n)

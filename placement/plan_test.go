@@ -247,7 +247,10 @@ func checkPlan(t *testing.T, name string, c *Cluster, p *Plan, st *planStats) {
 		sv := &m.Services[s]
 		first := int(c.first[s])
 		pool := rm.pools[sv.Role]
-		before := now.clone()
+		var before *refState // what earlier services hold, for the brute-force spread check
+		if !st.noBrute {
+			before = now.clone()
+		}
 		used := map[int]bool{}
 		frag := false
 		// refusedByFit says whether node x rightly refuses instance i now:

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"reflect"
+	"sync"
 	"testing"
 
 	"blackstart/topology"
@@ -13,12 +14,7 @@ import (
 // finishes within 1.10× the lower bound on the drawn durations and at
 // least twice as soon. Same seed, same result.
 func TestPlatform2019(t *testing.T) {
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewCluster(m)
-	p := NewPlan(c)
+	m, c, p := platform2019(t)
 	if len(p.Unplaced) != 0 {
 		t.Fatalf("%d instances not placed, first: %s: %s", len(p.Unplaced), c.Name(p.Unplaced[0].Instance), p.Unplaced[0].Reason)
 	}
@@ -46,19 +42,23 @@ func TestPlatform2019(t *testing.T) {
 		starts := map[int32]int{}
 		caused := 0
 		events = events[:0]
-		// Only the plan's lower bound is read.
-		r, err := Simulate(c, p, SimOptions{Policy: policy, Seed: 1, NoBound: policy != PolicyPlan, OnEvent: func(e Event) {
-			events = append(events, e)
-			switch e.State {
-			case Started:
-				starts[e.Instance]++
-			case Failed:
-				timeout := m.Services[c.Instances[e.Instance].Service].TimeoutS
-				if starts[e.Instance] > 0 && c.Work(1, int(e.Instance), starts[e.Instance]-1) <= timeout {
-					caused++ // this start would have made it at full speed
+		// Only the plan's lower bound, events and timeouts caused are read.
+		opt := SimOptions{Policy: policy, Seed: 1, NoBound: policy != PolicyPlan}
+		if policy == PolicyPlan {
+			opt.OnEvent = func(e Event) {
+				events = append(events, e)
+				switch e.State {
+				case Started:
+					starts[e.Instance]++
+				case Failed:
+					timeout := m.Services[c.Instances[e.Instance].Service].TimeoutS
+					if starts[e.Instance] > 0 && c.Work(1, int(e.Instance), starts[e.Instance]-1) <= timeout {
+						caused++ // this start would have made it at full speed
+					}
 				}
 			}
-		}})
+		}
+		r, err := Simulate(c, p, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,4 +94,32 @@ func TestPlatform2019(t *testing.T) {
 	if !reflect.DeepEqual(plan, again) {
 		t.Errorf("two runs with seed 1 differ")
 	}
+}
+
+// platform2019 is examples/platform-2019.toml loaded, its cluster and its
+// plan, made once per test process and shared read-only by the tests on
+// it (one that changes the model changes a copy).
+func platform2019(t *testing.T) (*topology.Model, *Cluster, *Plan) {
+	t.Helper()
+	pf := &sharedPlatform
+	pf.once.Do(func() {
+		pf.m, pf.err = topology.Load("../examples/platform-2019.toml")
+		if pf.err == nil {
+			pf.c = NewCluster(pf.m)
+			pf.p = NewPlan(pf.c)
+		}
+	})
+	if pf.err != nil {
+		t.Fatal(pf.err)
+	}
+	return pf.m, pf.c, pf.p
+}
+
+// sharedPlatform is platform2019's model, cluster and plan, once made.
+var sharedPlatform struct {
+	once sync.Once
+	m    *topology.Model
+	c    *Cluster
+	p    *Plan
+	err  error
 }

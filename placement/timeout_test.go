@@ -3,6 +3,7 @@ package placement
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"blackstart/topology"
@@ -52,11 +53,7 @@ func TestExceeds(t *testing.T) {
 // least at the start's p99.99, so none is at risk and a whole restart
 // expects well under one timeout no placement could avoid.
 func TestTimeoutRisk(t *testing.T) {
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := NewPlan(NewCluster(m))
+	m, _, p := platform2019(t)
 	inherent := 0.0
 	for s := range m.Services {
 		sv := &m.Services[s]
@@ -68,6 +65,9 @@ func TestTimeoutRisk(t *testing.T) {
 	t.Logf("generated timeouts: %.3f inherent timeouts expected per restart", inherent)
 
 	fixed := map[string]float64{"etcd": 600, "service": 600, "database": 900, "app": 300}
+	own := *m // the shared model stays as loaded
+	own.Services = slices.Clone(m.Services)
+	m = &own
 	for s := range m.Services {
 		m.Services[s].TimeoutS = fixed[m.Services[s].Kind]
 	}
