@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -171,6 +172,46 @@ func (c *coverage) covering(m *Mutant) ([]string, time.Duration) {
 		}
 	}
 	return names, d
+}
+
+// phase is a set of covering tests run in one process.
+type phase struct {
+	names []string
+	d     time.Duration
+}
+
+// phases splits m's covering tests in two: the quickest ones, which take
+// at most a quarter of their whole time (one test at least), then the
+// rest. A mutant that the quick ones kill never waits for the slow ones,
+// which the test binary would otherwise run in source order; one that
+// lives meets them all, as in one run.
+func (c *coverage) phases(m *Mutant) []phase {
+	var ts []*testCover
+	var total time.Duration
+	for _, t := range c.Tests {
+		for _, b := range t.blocks[m.File] {
+			if b.covers(m.Line, m.Col) {
+				ts = append(ts, t)
+				total += t.Duration
+				break
+			}
+		}
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Duration < ts[j].Duration })
+	var out []phase
+	var cur phase
+	for i, t := range ts {
+		if len(out) == 0 && i > 0 && cur.d+t.Duration > total/4 {
+			out = append(out, cur)
+			cur = phase{}
+		}
+		cur.names = append(cur.names, t.Name)
+		cur.d += t.Duration
+	}
+	if len(cur.names) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // runPattern is the -test.run pattern selecting exactly the named tests.

@@ -314,8 +314,7 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 			return
 		}
 		r.Tests = tests
-		timeout := time.Duration(o.coef*float64(d)) + o.margin
-		r.TimeoutS = seconds(timeout)
+		r.TimeoutS = seconds(time.Duration(o.coef*float64(d)) + o.margin)
 		bin, id := schemaBin, r.ID
 		if r.SlowPath {
 			bin, id = slowBins[r.ID], 0
@@ -324,10 +323,18 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 				return
 			}
 		}
-		st, took, err := execTests(bin, dir, id, tests, short, timeout)
-		if err != nil {
-			fail(fmt.Sprintf("%s %s: %v", r.Type, r.Pos(), err))
-			return
+		var st string
+		var took time.Duration
+		for _, ph := range cov.phases(&r.Mutant) {
+			s, t, err := execTests(bin, dir, id, ph.names, short, time.Duration(o.coef*float64(ph.d))+o.margin)
+			if err != nil {
+				fail(fmt.Sprintf("%s %s: %v", r.Type, r.Pos(), err))
+				return
+			}
+			st, took = s, took+t
+			if st != Lived {
+				break
+			}
 		}
 		r.Status, r.RunS = st, seconds(took)
 		if n := done.Add(1); n%100 == 0 {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +92,33 @@ func TestBlockCovers(t *testing.T) {
 	one := block{7, 4, 7, 9}
 	if one.covers(7, 3) || !one.covers(7, 9) || one.covers(7, 10) {
 		t.Error("single-line block 7.4,7.9")
+	}
+}
+
+// TestPhases pins the split of a mutant's covering tests: the quickest
+// within a quarter of their time first (here 1 + 2 s of 16 s), then the
+// rest; a test that does not cover the mutant is in neither.
+func TestPhases(t *testing.T) {
+	all := []block{{1, 1, 9, 1}}
+	c := &coverage{Tests: []*testCover{
+		{Name: "TestSlow", Duration: 10 * time.Second, blocks: map[string][]block{"a.go": all}},
+		{Name: "TestB", Duration: 2 * time.Second, blocks: map[string][]block{"a.go": all}},
+		{Name: "TestOther", Duration: time.Second, blocks: map[string][]block{"b.go": all}},
+		{Name: "TestC", Duration: 3 * time.Second, blocks: map[string][]block{"a.go": all}},
+		{Name: "TestA", Duration: time.Second, blocks: map[string][]block{"a.go": all}},
+	}}
+	show := func(ps []phase) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%v %s", p.names, p.d))
+		}
+		return strings.Join(out, "; ")
+	}
+	got := show(c.phases(&Mutant{File: "a.go", Line: 3, Col: 1}))
+	if want := "[TestA TestB] 3s; [TestC TestSlow] 13s"; got != want {
+		t.Errorf("phases %s, want %s", got, want)
+	}
+	if got := show(c.phases(&Mutant{File: "b.go", Line: 3, Col: 1})); got != "[TestOther] 1s" {
+		t.Errorf("one test: phases %s, want [TestOther] 1s", got)
 	}
 }
