@@ -30,11 +30,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -54,8 +56,11 @@ type options struct {
 // Result is one mutant's outcome, as the JSON log holds it.
 type Result struct {
 	Mutant
-	SlowPath bool     `json:"slow_path"`
-	Stage1   string   `json:"stage1,omitempty"`
+	SlowPath bool   `json:"slow_path"`
+	Stage1   string `json:"stage1,omitempty"`
+	// Stage2 tells whether a stage-1 survivor met the whole suite (false
+	// when the run was cut first: it keeps its stage-1 verdict).
+	Stage2   bool     `json:"stage2_run,omitempty"`
 	Status   string   `json:"status"`
 	Tests    []string `json:"tests,omitempty"`
 	TimeoutS float64  `json:"timeout_s,omitempty"`
@@ -64,16 +69,22 @@ type Result struct {
 
 // PackageResult is one package's run.
 type PackageResult struct {
-	Package    string   `json:"package"`
-	Commit     string   `json:"commit"`
-	Started    string   `json:"started"`
-	LoadAvg    string   `json:"load_average_at_start"`
-	Flags      string   `json:"flags"`
-	Killed     int      `json:"killed"`
-	Lived      int      `json:"lived"`
-	TimedOut   int      `json:"timed_out"`
-	NotViable  int      `json:"not_viable"`
-	NotCovered int      `json:"not_covered"`
+	Package    string `json:"package"`
+	Commit     string `json:"commit"`
+	Started    string `json:"started"`
+	LoadAvg    string `json:"load_average_at_start"`
+	Flags      string `json:"flags"`
+	Killed     int    `json:"killed"`
+	Lived      int    `json:"lived"`
+	TimedOut   int    `json:"timed_out"`
+	NotViable  int    `json:"not_viable"`
+	NotCovered int    `json:"not_covered"`
+	// NotRun counts the covered mutants a cut run (SIGUSR1, SIGINT,
+	// SIGTERM) left unrun; Stage2Left the stage-1 survivors it left
+	// without their whole-suite run.
+	NotRun     int      `json:"not_run"`
+	Stage2Left int      `json:"stage2_left"`
+	Partial    bool     `json:"partial"`
 	SlowPath   int      `json:"slow_path_covered"`
 	Tests      int      `json:"tests"`
 	RunS       float64  `json:"run_s"`
@@ -117,7 +128,19 @@ func main() {
 		time.Now().UTC().Format("2006-01-02T15:04Z"), commit(root), o.workers, o.coef, o.margin, stagesText(o), loadAvg())
 	var rows, survivors []string
 	status := 0
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		for x := range sig {
+			fmt.Fprintf(os.Stderr, "mutschema: %v: cutting the package under way\n", x)
+			cut.cut(x != syscall.SIGUSR1)
+		}
+	}()
 	for _, pkg := range flag.Args() {
+		if _, quit := cut.isCut(); quit {
+			break
+		}
+		cut.next()
 		pkg = strings.TrimSuffix(strings.TrimPrefix(pkg, "./"), "/")
 		res, err := runPackage(o, pkg)
 		if err != nil {
@@ -187,8 +210,12 @@ func summary(r *PackageResult) (string, []string) {
 		}
 		return fmt.Sprintf("%.1f %%", 100*float64(a)/float64(b))
 	}
-	row := fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %s | %s | %s | complete, %.0f s, %d tests, %d on the slow path |",
-		r.Package, k, l, t, v, n, pct(k, k+l), pct(k+l, k+l+t+v+n), pct(t, k+l+t), r.RunS, r.Tests, r.SlowPath)
+	state := "complete"
+	if r.Partial {
+		state = fmt.Sprintf("partial (cut: %d not run, %d stage-1 survivors not re-run)", r.NotRun, r.Stage2Left)
+	}
+	row := fmt.Sprintf("| %s | %d | %d | %d | %d | %d | %s | %s | %s | %s, %.0f s, %d tests, %d on the slow path |",
+		r.Package, k, l, t, v, n, pct(k, k+l), pct(k+l, k+l+t+v+n), pct(t, k+l+t), state, r.RunS, r.Tests, r.SlowPath)
 	var surv []string
 	for _, m := range r.Mutants {
 		if m.Status == Lived || m.Status == TimedOut {
@@ -307,6 +334,9 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 	}
 	var done atomic.Int64
 	run := func(r *Result, cov *coverage, short bool) {
+		if c, _ := cut.isCut(); c {
+			return
+		}
 		tests, d := cov.covering(&r.Mutant)
 		if len(tests) == 0 {
 			fail(fmt.Sprintf("%s %s: covered, but by no single test", r.Type, r.Pos()))
@@ -336,6 +366,10 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 				break
 			}
 		}
+		if st == "" {
+			return // cut: the verdict it had stays
+		}
+		r.Stage2 = !short && o.short
 		r.Status, r.RunS = st, seconds(took)
 		if n := done.Add(1); n%100 == 0 {
 			logf("%d mutants run (%s)", n, time.Since(start).Round(time.Second))
@@ -408,10 +442,28 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 				}
 			}
 		}
+		// Stage 1's verdicts are kept now, marked as waiting for stage 2.
+		if err := finish(o, res, results, errs, start); err != nil {
+			return nil, err
+		}
+		logf("stage 2: %d mutants to re-run against the whole suite", len(stage2))
 		parallel(len(stage2), o.workers, func(j int) { run(&results[stage2[j]], covFull, false) })
 		logf("stage 2 done: %d mutants re-run (%s)", len(stage2), time.Since(start).Round(time.Second))
 	}
+	if err := finish(o, res, results, errs, start); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("%d mutants could not be run: %s", len(errs), strings.Join(errs, "; "))
+	}
+	return res, nil
+}
+
+// finish counts the verdicts and writes the package's JSON and survivor
+// list (after stage 1 too, so that a run stopped in stage 2 leaves them).
+func finish(o options, res *PackageResult, results []Result, errs []string, start time.Time) error {
 	res.Errors = errs
+	res.Killed, res.Lived, res.TimedOut, res.NotViable, res.NotCovered, res.NotRun, res.Stage2Left = 0, 0, 0, 0, 0, 0, 0
 	for _, r := range results {
 		switch r.Status {
 		case Killed:
@@ -424,24 +476,25 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 			res.NotViable++
 		case NotCovered:
 			res.NotCovered++
+		case "":
+			res.NotRun++
+		}
+		if o.short && o.stage2 && (r.Stage1 == Lived || r.Stage1 == TimedOut) && !r.Stage2 {
+			res.Stage2Left++
 		}
 	}
+	c, _ := cut.isCut()
+	res.Partial = c
 	res.Mutants = results
 	res.RunS = seconds(time.Since(start))
-	name := strings.ReplaceAll(pkg, "/", "_")
+	name := strings.ReplaceAll(res.Package, "/", "_")
 	b, err := json.MarshalIndent(res, "", " ")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(o.logdir, name+".json"), b, 0o644); err != nil {
-		return nil, err
+		return err
 	}
 	_, surv := summary(res)
-	if err := os.WriteFile(filepath.Join(o.logdir, name+".survivors.txt"), []byte(strings.Join(surv, "\n")+"\n"), 0o644); err != nil {
-		return nil, err
-	}
-	if len(errs) > 0 {
-		return res, fmt.Errorf("%d mutants could not be run: %s", len(errs), strings.Join(errs, "; "))
-	}
-	return res, nil
+	return os.WriteFile(filepath.Join(o.logdir, name+".survivors.txt"), []byte(strings.Join(surv, "\n")+"\n"), 0o644)
 }

@@ -94,6 +94,60 @@ func execTests(bin, dir string, id int, tests []string, short bool, timeout time
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 		return TimedOut, time.Since(start), nil
+	case <-cut.ch():
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return "", time.Since(start), nil
+	}
+}
+
+// cutter ends the package under way early: SIGUSR1 stops its remaining
+// mutants (the package is reported as partial and the next one starts),
+// SIGINT and SIGTERM do so and end the run after its report is written.
+type cutter struct {
+	mu   sync.Mutex
+	c    chan struct{}
+	quit bool
+}
+
+var cut = &cutter{c: make(chan struct{})}
+
+// ch is closed when the package under way is cut.
+func (c *cutter) ch() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.c
+}
+
+// cut closes the package's channel (once); quit ends the run too.
+func (c *cutter) cut(quit bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.c:
+	default:
+		close(c.c)
+	}
+	c.quit = c.quit || quit
+}
+
+// next opens a new channel for the next package.
+func (c *cutter) next() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.c = make(chan struct{})
+}
+
+// isCut reports whether the package under way was cut, and whether the
+// run should end.
+func (c *cutter) isCut() (bool, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.c:
+		return true, c.quit
+	default:
+		return false, c.quit
 	}
 }
 
