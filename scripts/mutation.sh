@@ -22,7 +22,9 @@
 # without -s one stage runs the whole suite. LOGDIR (default
 # mutation-logs, git-ignored) gets PKG.json (every mutant, its verdict and
 # covering tests) and PKG.survivors.txt. BUDGET (default none) bounds the
-# whole run, as `timeout` takes it.
+# whole run, as `timeout` takes it (the package under way is then
+# reported as partial); `kill -USR1` on the mutschema process cuts the
+# package under way and goes on with the next.
 #
 # -g runs gremlins' own runner instead (one compile and the package's
 # whole test run a mutant: about 10 minutes a package on 2 idle cores,
@@ -52,7 +54,7 @@ while getopts "gsb:w:k:n:o:l:" opt; do
     n) niceness=$OPTARG ;;
     o) report=$OPTARG ;;
     l) logdir=$OPTARG ;;
-    *) sed -n '2,45p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,47p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
