@@ -54,7 +54,7 @@ while getopts "gsb:w:k:n:o:l:" opt; do
     n) niceness=$OPTARG ;;
     o) report=$OPTARG ;;
     l) logdir=$OPTARG ;;
-    *) sed -n '2,47p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,41p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
