@@ -1,7 +1,7 @@
 #!/bin/sh
 # The ETA accuracy goals of issue 12: `estimate evaluate` on the platform
 # example and on the Alibaba restart, RUNS runs per scenario set (default
-# 200), JSON into OUT (default ./eta-accuracy), then the README's tables
+# 200), JSON into OUT (default ./eta-accuracy), then docs/eta-accuracy.md's tables
 # printed from it (scripts/eta_tables.py). Run from the repository root:
 #   scripts/eta_accuracy.sh [RUNS] [OUT]
 set -eu

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Print one scenario set of an `estimate evaluate --format json` output as
-the README's accuracy table: eta_tables.py EVAL.json perturbed|calm"""
+docs/eta-accuracy.md's accuracy table: eta_tables.py EVAL.json perturbed|calm"""
 import json
 import sys
 

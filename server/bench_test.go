@@ -21,7 +21,7 @@ import (
 )
 
 // site1000 is the generated 1,000-rack site (40 devices a rack, seed 1),
-// the model of the README's figures.
+// the model of docs/performance.md's figures.
 var site1000 = sync.OnceValue(func() []byte {
 	var b bytes.Buffer
 	if err := generate.Site(&b, generate.SiteOptions{Racks: 1000, PerRack: 40, Seed: 1}); err != nil {

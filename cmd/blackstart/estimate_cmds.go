@@ -54,7 +54,7 @@ Example:
 				Name:      "live",
 				Usage:     "live ETA from a recovery's progress events, beside the RAM extrapolation",
 				ArgsUsage: "MODEL.toml [MORE.toml...]",
-				Description: `Events: JSON Lines or CSV (t_s, instance, node, state; see README.md).
+				Description: `Events: JSON Lines or CSV (t_s, instance, node, state; see docs/events.md).
 --at estimates as of that time (default: the last event); --history prints the
 ETA as it would have been announced after each batch of events. --start gives
 the incident's start: RFC 3339 event times count from it (default: from the

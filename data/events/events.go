@@ -50,7 +50,7 @@ const keysHelp = "t_s or time, instance or service and index, node, state"
 // Read reads the progress events of a recovery of cluster c from r,
 // a JSON Lines or CSV file called name (used in error positions). The
 // format is JSON Lines when the first non-blank byte is '{', CSV with a
-// header line otherwise; the README's "Progress event files" section
+// header line otherwise; docs/events.md
 // describes both.
 //
 // The events come back in file order with TS in seconds from power-on

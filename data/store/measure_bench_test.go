@@ -44,7 +44,7 @@ func benchReadings(b *testing.B, dir string, racks, count int) (model []byte, re
 // BenchmarkImport imports readings files in time order, parsing and
 // checks included, into a new database each time: readings/s, the
 // database's bytes per reading and the write-ahead log's peak size
-// (sampled every 2 ms) are reported. The 10M case is the README's
+// (sampled every 2 ms) are reported. The 10M case is docs/performance.md's
 // figure (go test ./data/store -run XXX -bench 'Import/readings=10000000'
 // -benchtime 1x).
 func BenchmarkImport(b *testing.B) {
