@@ -1,0 +1,107 @@
+package power
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// heatTOML: three 10 kVA UPSes (PF 1, so 10 kW) behind one source. ua
+// tolerates up to 110 % for 20 s; ub and uc up to 110 % for 600 s and
+// 125 % for 60 s. Devices of two PSUs (one needed): dab (3,000 W) on ua
+// and ub, dac (9,300 W) on ua and uc, dbc (9,000 W) on ub and uc.
+const heatTOML = `[site]
+power_factor = 1
+[[source]]
+id = "u"
+voltage_v = 230
+[[ups]]
+id = "ua"
+input = "u"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 20 }]
+[[ups]]
+id = "ub"
+input = "u"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 125, time_s = 60 }]
+[[ups]]
+id = "uc"
+input = "u"
+capacity_kva = 10
+overload = [{ load_pct = 110, time_s = 600 }, { load_pct = 125, time_s = 60 }]
+[[circuit]]
+id = "ca"
+input = "ua"
+[[circuit]]
+id = "cb"
+input = "ub"
+[[circuit]]
+id = "cc"
+input = "uc"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "w3000"
+psus = 2
+psus_required = 1
+nameplate_w = 3000
+[[device_model]]
+id = "w9300"
+psus = 2
+psus_required = 1
+nameplate_w = 9300
+[[device_model]]
+id = "w9000"
+psus = 2
+psus_required = 1
+nameplate_w = 9000
+[[device]]
+id = "dab"
+rack = "r"
+model = "w3000"
+feeds = ["ca", "cb"]
+[[device]]
+id = "dac"
+rack = "r"
+model = "w9300"
+feeds = ["ca", "cc"]
+[[device]]
+id = "dbc"
+rack = "r"
+model = "w9000"
+feeds = ["cb", "cc"]
+`
+
+// TestOverloadHeat pins the trip times of an overload that rises after
+// heat has built up, and of the trip that ends it (worst case). uc fails:
+// ua carries 1,500 + 9,300 W (108 %: may drop the load from 20 s), ub
+// 1,500 + 9,000 W (105 %: from 600 s). ua drops at 20 s, when ub has used
+// 20/600 of its earliest time; dab moves to ub, now 12,000 W (120 %: band
+// 60–600 s), so ub's overload event says 20 + (1 − 1/30) × 60 = 78 s at
+// the earliest and 20 + 600 = 620 s at the latest (its latest time was
+// +Inf until then: nothing of it used). ub drops at 78 s; by then it has
+// used 58/600 of its latest time, so its latest trip stays 78 + (1 −
+// 58/600) × 600 = 620 s.
+func TestOverloadHeat(t *testing.T) {
+	n := NewNetwork(parseText(t, "heat.toml", heatTOML), BasisConservative)
+	sc := NewSim(n).Run(ids(t, n.M, "uc"), -1, -1, DefaultHorizonS)
+	var got []string
+	for _, e := range sc.Events {
+		got = append(got, fmt.Sprintf("%g %s %s %s %g %g", float64(e.TS), e.Element, e.Event, e.Verdict, float64(e.TripMinS), float64(e.TripMaxS)))
+	}
+	want := []string{
+		"0 uc fail  0 0",
+		"0 ua overload may-trip 20 +Inf",
+		"0 ub overload may-trip 600 +Inf",
+		"20 ua trip  20 +Inf",
+		"20 ub overload trip 78 620",
+		"78 ub trip  78 620",
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("events:\n%s\nwant:\n%s", g, w)
+	}
+	if fmt.Sprint(sc.Dark.Devices) != "[dab dac dbc]" {
+		t.Errorf("dark %v, want [dab dac dbc]", sc.Dark.Devices)
+	}
+}
