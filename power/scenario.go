@@ -385,7 +385,10 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		before := s.before
 		clear(before)
 		if iter > 0 {
-			for e := range hot {
+			// What every element the scenario has changed so far carries
+			// just before this step (an overload event's BeforeA); the
+			// others still carry their normal-operation current.
+			for _, e := range s.touched {
 				before[e] = s.cur.CurrentA(int(e))
 			}
 		}

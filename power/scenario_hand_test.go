@@ -105,3 +105,94 @@ func TestOverloadHeat(t *testing.T) {
 		t.Errorf("dark %v, want [dab dac dbc]", sc.Dark.Devices)
 	}
 }
+
+// beforeTOML: three 16 A IEC 60898 C breakers bx, by, bz (230 V, PF 1)
+// feed circuits cx, cy, cz; devices of two PSUs (one needed): dxy
+// (1,104 W = 4.8 A) on cx and cy, dyz (3,864 W = 16.8 A) on cy and cz,
+// dxz (2,760 W = 12 A) on cx and cz.
+const beforeTOML = `[site]
+power_factor = 1
+[[source]]
+id = "u"
+voltage_v = 230
+[[breaker]]
+id = "bx"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "by"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "bz"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "cx"
+input = "bx"
+[[circuit]]
+id = "cy"
+input = "by"
+[[circuit]]
+id = "cz"
+input = "bz"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "m1"
+psus = 2
+psus_required = 1
+nameplate_w = 1104
+[[device_model]]
+id = "m2"
+psus = 2
+psus_required = 1
+nameplate_w = 3864
+[[device_model]]
+id = "m3"
+psus = 2
+psus_required = 1
+nameplate_w = 2760
+[[device]]
+id = "dxy"
+rack = "r"
+model = "m1"
+feeds = ["cx", "cy"]
+[[device]]
+id = "dyz"
+rack = "r"
+model = "m2"
+feeds = ["cy", "cz"]
+[[device]]
+id = "dxz"
+rack = "r"
+model = "m3"
+feeds = ["cx", "cz"]
+`
+
+// TestOverloadEventBefore: an overload event's BeforeA is the current just
+// before the step that raised the load, for an element that cannot trip
+// too. bz fails: bx carries 2.4 + 12 = 14.4 A (0.9 In: over-continuous,
+// from 8.4 A), by 2.4 + 16.8 = 19.2 A (1.2 In: may trip). When by trips,
+// dxy moves to bx: 16.8 A (1.05 In: over-rating, no trip band), and the
+// event says it rose from 14.4 A (it once said 8.4 A, the current before
+// the failure, for an element without a trip band).
+func TestOverloadEventBefore(t *testing.T) {
+	n := NewNetwork(parseText(t, "before.toml", beforeTOML), BasisConservative)
+	sc := NewSim(n).Run(ids(t, n.M, "bz"), -1, -1, DefaultHorizonS)
+	var got []string
+	for _, e := range sc.Events {
+		if e.Element == "bx" {
+			got = append(got, fmt.Sprintf("%s %s %g→%g A", e.Event, e.Verdict, e.BeforeA, e.AfterA))
+		}
+	}
+	if g, w := strings.Join(got, "; "), "overload over-continuous 8.4→14.4 A; overload over-rating 14.4→16.8 A"; g != w {
+		t.Errorf("bx: %s, want %s", g, w)
+	}
+}
