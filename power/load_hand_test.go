@@ -361,3 +361,42 @@ feeds = ["c"]
 		t.Errorf("lines: %s, want %s", g, w)
 	}
 }
+
+// TestUnknownDrawRack: a rack whose only device's draw is unknown (0 W in
+// the flow) has a side with no share of nothing (0 %, not NaN), and its
+// measured power has no gap to a 0 W model (0 %, not NaN): both reports
+// still encode as JSON.
+func TestUnknownDrawRack(t *testing.T) {
+	const src = `[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "m"
+draw_unknown = true
+[[device]]
+id = "d"
+rack = "r"
+model = "m"
+feeds = ["c"]
+`
+	n := NewNetwork(parseText(t, "unknown.toml", src), BasisConservative)
+	rep := n.Load()
+	if len(rep.Racks) != 1 || len(rep.Racks[0].Sides) != 1 || rep.Racks[0].Sides[0].SharePct != 0 {
+		t.Fatalf("racks: %+v, want one side with a 0 %% share", rep.Racks)
+	}
+	if _, err := json.Marshal(rep); err != nil {
+		t.Errorf("load report: %v", err)
+	}
+	gap := n.Gap([]Metered{{Element: "d", Quantity: "power_w", Readings: 2, P95: 50, Max: 60}})
+	if len(gap.Racks) != 1 || gap.Racks[0].ModelW != 0 || gap.Racks[0].P95GapPct != 0 || gap.Racks[0].PeakGapPct != 0 || !gap.Racks[0].PeakExceedsModel {
+		t.Errorf("gap racks: %+v, want r: model 0 W, no gap, peak exceeds", gap.Racks)
+	}
+	if _, err := json.Marshal(gap); err != nil {
+		t.Errorf("gap report: %v", err)
+	}
+}
