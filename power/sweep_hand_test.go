@@ -108,3 +108,26 @@ func TestPSUFaultEventCurrent(t *testing.T) {
 		t.Errorf("first event %+v, want d/psu2's psu-fault at 1 A", sc.Events)
 	}
 }
+
+// TestSweepKeepPSUOnSource: with Keep, a kept PSU fault whose scenario is
+// that of an element not kept gets that element's pickups. On the
+// two-source site nothing protects the circuits, so d/psu1's fault opens
+// source ua (the model's first element): d's whole 460 W moves to ub and
+// cb (1 → 2 A; unrated, so in id order); d/psu2's opens ub, and ca
+// and ua pick up.
+func TestSweepKeepPSUOnSource(t *testing.T) {
+	n := NewNetwork(parseText(t, "two.toml", twoSourcesTOML), BasisConservative)
+	rep := n.Sweep(SweepOptions{Keep: func(sc *Scenario) bool { return sc.Kind == "psu" }})
+	var got []string
+	for _, sc := range rep.Scenarios {
+		line := fmt.Sprintf("%v opens %s same as %s:", sc.Failed, sc.Opens, sc.SameAs)
+		for _, p := range sc.Pickups {
+			line += fmt.Sprintf(" %s %g→%g A", p.Element, p.BeforeA, p.AfterA)
+		}
+		got = append(got, line)
+	}
+	want := "[d/psu1] opens ua same as ua: cb 1→2 A ub 1→2 A\n[d/psu2] opens ub same as ub: ca 1→2 A ua 1→2 A"
+	if g := strings.Join(got, "\n"); g != want {
+		t.Errorf("kept scenarios:\n%s\nwant:\n%s", g, want)
+	}
+}
