@@ -131,3 +131,74 @@ func TestSweepKeepPSUOnSource(t *testing.T) {
 		t.Errorf("kept scenarios:\n%s\nwant:\n%s", g, want)
 	}
 }
+
+// TestPSUFaultBehindTransfer: a PSU fault below a transfer switch is its
+// own scenario. Rack PDU p hangs off transfer switch ats (preferred input
+// ca behind breaker ba, other cb behind bb); d and d2 (one PSU each) plug
+// into p. d's PSU fault opens ba, the switch moves p to cb, the fault
+// follows and bb opens: both devices go dark (ba's own failure darkens
+// nothing: the switch moves the load).
+func TestPSUFaultBehindTransfer(t *testing.T) {
+	const src = `[site]
+power_factor = 1
+[[source]]
+id = "u"
+voltage_v = 230
+[[breaker]]
+id = "ba"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "bb"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "ca"
+input = "ba"
+[[circuit]]
+id = "cb"
+input = "bb"
+[[ats]]
+id = "ats"
+inputs = ["ca", "cb"]
+preferred = "ca"
+transfer_ms = 8
+[[rack]]
+id = "r"
+[[rack_pdu]]
+id = "p"
+rack = "r"
+input = "ats"
+[[device_model]]
+id = "m"
+nameplate_w = 460
+[[device]]
+id = "d"
+rack = "r"
+model = "m"
+feeds = ["p"]
+[[device]]
+id = "d2"
+rack = "r"
+model = "m"
+feeds = ["p"]
+`
+	n := NewNetwork(parseText(t, "ats.toml", src), BasisConservative)
+	got := map[string]string{}
+	for _, sc := range n.Sweep(SweepOptions{}).Scenarios {
+		got[strings.Join(sc.Failed, "+")] = fmt.Sprintf("opens %q same as %q dark %v", sc.Opens, sc.SameAs, sc.Dark.Devices)
+	}
+	want := map[string]string{
+		"d/psu1": `opens "ba" same as "" dark [d d2]`,
+		"ba":     `opens "" same as "" dark []`,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %s, want %s", k, got[k], w)
+		}
+	}
+}
