@@ -54,3 +54,20 @@ feeds = [""]
 		t.Errorf("unfed device: %d feeds, %g W, PF %g; want 0, 100 W, PF 1", len(n.M.Devices[0].Feeds), n.DrawW[0], n.pf[0])
 	}
 }
+
+// TestUL489EarliestTrip: UL 489 sets no lower bound; the earliest trip is
+// a tenth of the latest on the same log-log line. A 20 A breaker must trip
+// within 1 h at 1.35 In and 120 s at 2.00 In: its band is [360, 3600] s at
+// 1.35 In and [12, 120] s at 2.00 In.
+func TestUL489EarliestTrip(t *testing.T) {
+	c, ok := CurveFor(breaker("ul489", 0, 20))
+	if !ok {
+		t.Fatal("no curve for a UL 489 breaker")
+	}
+	for _, tt := range []struct{ m, minS, maxS float64 }{{1.35, 360, 3600}, {2.00, 12, 120}} {
+		b := c.At(tt.m)
+		if !near(b.MinS, tt.minS, 1e-6) || !near(b.MaxS, tt.maxS, 1e-6) {
+			t.Errorf("at %g In: [%g, %g] s, want [%g, %g] s", tt.m, b.MinS, b.MaxS, tt.minS, tt.maxS)
+		}
+	}
+}
