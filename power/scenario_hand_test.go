@@ -196,3 +196,28 @@ func TestOverloadEventBefore(t *testing.T) {
 		t.Errorf("bx: %s, want %s", g, w)
 	}
 }
+
+// TestWorstCaseHorizon: the heat site with one more device on ub and uc
+// (d100, 100 W: ub carries 106 % after uc's failure, 121 % after ua
+// drops). Within a 50 s horizon uc's failure trips ua at 20 s only (ub's
+// trip, due at 78 s, is past it): dac goes dark. ub may drop before ua
+// only at 600 s, also past the horizon, so that is no choice to explore
+// (it would darken dbc and d100, two devices).
+func TestWorstCaseHorizon(t *testing.T) {
+	src := heatTOML + `[[device_model]]
+id = "w100"
+psus = 2
+psus_required = 1
+nameplate_w = 100
+[[device]]
+id = "d100"
+rack = "r"
+model = "w100"
+feeds = ["cb", "cc"]
+`
+	n := NewNetwork(parseText(t, "heat-100.toml", src), BasisConservative)
+	sc := NewSim(n).Run(ids(t, n.M, "uc"), -1, -1, 50)
+	if sc.Tripped != 1 || fmt.Sprint(sc.Dark.Devices) != "[dac]" || sc.WorstSearchCapped {
+		t.Errorf("%d trips, dark %v, capped %v; want 1 trip (ua), dark [dac], not capped", sc.Tripped, sc.Dark.Devices, sc.WorstSearchCapped)
+	}
+}
