@@ -234,3 +234,45 @@ func TestTripAtTheHorizon(t *testing.T) {
 		t.Errorf("%d trips, dark %v; want ua's trip at 20 s, dark [dac]", sc.Tripped, sc.Dark.Devices)
 	}
 }
+
+// TestPickupsIdleTransfer: a transfer switch with nothing below it moves
+// to its other input when ba fails, but carries 0 A before and after: no
+// pickup.
+func TestPickupsIdleTransfer(t *testing.T) {
+	const src = `[[source]]
+id = "u"
+voltage_v = 230
+[[breaker]]
+id = "ba"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "bb"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "ca"
+input = "ba"
+[[circuit]]
+id = "cb"
+input = "bb"
+[[ats]]
+id = "ats"
+inputs = ["ca", "cb"]
+preferred = "ca"
+transfer_ms = 8
+`
+	n := NewNetwork(parseText(t, "idle.toml", src), BasisConservative)
+	sc := NewSim(n).Run(ids(t, n.M, "ba"), -1, -1, DefaultHorizonS)
+	transferred := false
+	for _, e := range sc.Events {
+		transferred = transferred || e.Element == "ats" && e.Event == "transfer"
+	}
+	if !transferred || len(sc.Pickups) != 0 {
+		t.Errorf("transfer %v, pickups %+v; want the switch to transfer, no pickup", transferred, sc.Pickups)
+	}
+}
