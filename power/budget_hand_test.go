@@ -101,3 +101,24 @@ feeds = ["c2"]
 		t.Errorf("worst binding %+v, want b1 at 5 A of 12.8 A", w)
 	}
 }
+
+// TestBindingStringAtTheLimit: a binding exactly at its limit reads
+// 100 % with two decimals on its currents; a hair over, the percentage
+// gets two decimals and the currents as many (up to six) as it takes to
+// tell them apart, no more.
+func TestBindingStringAtTheLimit(t *testing.T) {
+	tests := []struct {
+		b    Binding
+		want string
+	}{
+		{Binding{Element: "b", Kind: "breaker", LoadA: 12.8, LimitA: 12.8, Ratio: 1},
+			"breaker b would carry 12.80 A on failover against its limit of 12.80 A (100 %)"},
+		{Binding{Element: "b", Kind: "breaker", LoadA: 12.8000001, LimitA: 12.8, Ratio: 12.8000001 / 12.8},
+			"breaker b would carry 12.800000 A on failover against its limit of 12.800000 A (100.00 %)"},
+	}
+	for _, tt := range tests {
+		if got := tt.b.String(); got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+	}
+}
