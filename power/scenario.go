@@ -365,7 +365,7 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 		sc.Pickups = base[0].Pickups
 	}
 	if s.hot == nil {
-		s.hot, s.worst, s.reported, s.transferred, s.before = map[int32]*heat{}, map[int32]worstLoad{}, map[int32]Verdict{}, map[int32]bool{}, map[int32]float64{}
+		s.hot, s.worst, s.reported, s.transferred = map[int32]*heat{}, map[int32]worstLoad{}, map[int32]Verdict{}, map[int32]bool{}
 	}
 	clear(s.hot)
 	clear(s.worst)
@@ -382,16 +382,6 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 	var alts []branch  // its choices not taken
 	t := 0.0
 	for iter := 0; iter <= len(m.Elements); iter++ {
-		before := s.before
-		clear(before)
-		if iter > 0 {
-			// What every element the scenario has changed so far carries
-			// just before this step (an overload event's BeforeA); the
-			// others still carry their normal-operation current.
-			for _, e := range s.touched {
-				before[e] = s.cur.CurrentA(int(e))
-			}
-		}
 		if iter == 0 && (certain || replaying) {
 			// The same failure as the worst case's, whose state right
 			// after it Run checkpointed: the certain cascade starts from
@@ -449,9 +439,13 @@ func (s *Sim) run(fail []int32, psuDev, psuK int32, horizonS float64, certain bo
 			}
 			if reported[e] < a.Verdict && (a.Verdict >= MayTrip || s.changed(e)) {
 				reported[e] = a.Verdict
-				b, ok := before[e]
-				if !ok {
-					b = n.Base.CurrentA(int(e))
+				// Just before: normal operation at the failure; after a
+				// trip, the currents before its step (every element
+				// looked at then was touched by that step).
+				b := n.Base.CurrentA(int(e))
+				if iter > 0 && s.touchStep[e] == s.stamp {
+					c := &s.preCur[e]
+					b = max(cmplx.Abs(c[0]), cmplx.Abs(c[1]), cmplx.Abs(c[2]))
 				}
 				ev := Event{TS: Seconds(t), Element: m.Elements[e].ID, Event: "overload", Verdict: a.Verdict.String(),
 					CurrentA: r3(a.CurrentA), BeforeA: r3(b), AfterA: r3(a.CurrentA), TripMinS: Seconds(inf), TripMaxS: Seconds(inf)}

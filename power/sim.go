@@ -32,7 +32,7 @@ type Sim struct {
 	worst       map[int32]worstLoad
 	reported    map[int32]Verdict
 	transferred map[int32]bool
-	before      map[int32]float64
+	preCur      []phasors // per element: its line currents before the step that touched it (valid where touchStep is the step's stamp)
 
 	faultDev int32 // device with a faulted PSU, -1 for none
 	faultK   int32 // its faulted PSU
@@ -68,7 +68,7 @@ type checkpoint struct {
 func NewSim(n *Network) *Sim {
 	ne, nd := len(n.M.Elements), len(n.M.Devices)
 	s := &Sim{n: n, cur: newFlow(ne), isTouched: make([]bool, ne), open: make([]bool, ne),
-		inRegion: make([]bool, ne), devMark: make([]bool, nd), seen: make([]uint32, ne), touchStep: make([]uint32, ne), batchMark: make([]bool, nd), faultDev: -1, faultK: -1}
+		inRegion: make([]bool, ne), devMark: make([]bool, nd), seen: make([]uint32, ne), touchStep: make([]uint32, ne), batchMark: make([]bool, nd), faultDev: -1, faultK: -1, preCur: make([]phasors, ne)}
 	copy(s.cur.Live, n.Base.Live)
 	copy(s.cur.Active, n.Base.Active)
 	copy(s.cur.Cur, n.Base.Cur)
@@ -82,8 +82,8 @@ func (s *Sim) touch(e int32) {
 		s.isTouched[e] = true
 		s.touched = append(s.touched, e)
 	}
-	if s.touchStep[e] != s.stamp {
-		s.touchStep[e] = s.stamp
+	if s.touchStep[e] != s.stamp { // first touched in this step: its currents are still the step's starting ones
+		s.touchStep[e], s.preCur[e] = s.stamp, s.cur.Cur[e]
 		s.stepTouched = append(s.stepTouched, e)
 	}
 }
