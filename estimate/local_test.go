@@ -106,11 +106,12 @@ func TestHopefulExact(t *testing.T) {
 				}
 				sp := l.speedBuf[kind][n]
 				hope := l.hopeful(run, later, sh.atNow[n], kind, sp)
+				held, rest := pj.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
 				node := func(hope int) ([]float64, projection, int) {
 					copy(pj.att, l.fails)
 					pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
 					lost := pj.lost
-					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, run, later, hope, nil)
+					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, held, rest, later, hope, nil)
 					return ups, pr, pj.lost - lost
 				}
 				ups, pr, lost := node(-1) // to the end
