@@ -105,6 +105,7 @@ type shape struct {
 	anyUnplaced bool
 	noHold      bool
 	noMixed     bool // every projection before the last release takes the global path (tests)
+	noSplit     bool // every running start's end sorted, none held, as before splitHeld (benchmarks)
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -703,7 +704,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
 		e := finishEv{t: now + rest, inst: r.inst, kind: l.endKind(int(r.inst), kind, up, speed[r.node])}
-		if byNode {
+		if byNode && !sh.noSplit {
 			p.runNode[p.cur[r.node]] = e
 			p.cur[r.node]++
 			if !sh.mixed || !sh.open[r.node] {
@@ -713,6 +714,14 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		p.run = append(p.run, e)
 	}
 	p.tmp = radixByTime(p.run, p.tmp)
+	if byNode && sh.noSplit {
+		// As before splitHeld: all sorted, then laid out by node in order.
+		for _, e := range p.run {
+			n := p.startNode[e.inst]
+			p.runNode[p.cur[n]] = e
+			p.cur[n]++
+		}
+	}
 	if sh.local {
 		ups = l.projectLocal(p, &pr, now, stale, kind, speed, ups)
 		return l.finish(p, pr, ups)
@@ -977,7 +986,10 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 			p.lost += len(run) + len(later) + len(sh.atNow[n]) // each given up, once
 			continue
 		}
-		held, run := p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		var held []finishEv
+		if !sh.noSplit {
+			held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		}
 		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], held, run, later, hope, ups)
 	}
 	return ups
