@@ -197,3 +197,55 @@ func TestPlaceSwap(t *testing.T) {
 		}
 	}
 }
+
+// upsSiteTOML is oneRackTOML's rack behind a three-phase UPS of kva kVA
+// on side a, and two more racks on the grids alone (breakers and rack
+// PDUs as r1's): r2 with a 150 W server on each line, r3 with a 650 W
+// one on L1 (both cords on that line).
+func upsSiteTOML(kva int) string {
+	var sb strings.Builder
+	sb.WriteString(strings.Replace(oneRackTOML(nil, true, srv1), "capacity_kva = 10", fmt.Sprintf("capacity_kva = %d", kva), 1))
+	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	for r, watts := range [][]int{{150, 150, 150}, {650}} {
+		p("\n[[rack]]\nid = \"r%d\"\n", r+2)
+		for _, s := range []string{"a", "b"} {
+			p("\n[[breaker]]\nid = \"brk%d-%s\"\ninput = \"grid-%s\"\nstandard = \"iec60898\"\ncurve = \"C\"\nrating_a = 16\npoles = 3\n", r+2, s, s)
+			p("\n[[rack_pdu]]\nid = \"pdu%d-%s\"\nrack = \"r%d\"\ninput = \"brk%d-%s\"\n", r+2, s, r+2, r+2, s)
+			for k := 1; k <= 3; k++ {
+				p("  [[rack_pdu.bank]]\n  id = \"pdu%d-%s-l%d\"\n  line = \"L%d\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = 10\n", r+2, s, k, k)
+			}
+		}
+		for k, w := range watts {
+			p("\n[[device]]\nid = \"o%d-%d\"\nrack = \"r%d\"\nmodel = \"srv\"\nmeasured_w = %d\nfeeds = [\"pdu%d-a-l%d\", \"pdu%d-b-l%d\"]\n", r+2, k+1, r+2, w, r+2, k+1, r+2, k+1)
+		}
+	}
+	return sb.String()
+}
+
+// TestPlaceUnderUPS: a slot's key counts a UPS in kVA at the new
+// device's apparent power. One srv (100 W at PF 0.95: 105.26 VA) on
+// upsSiteTOML(2), in r1 or r2: in r1 it puts its banks at 0.455806 / 8 =
+// 5.7 % and the 2 kVA UPS at 5.26 %; in r2 its bank at (0.683709 +
+// 0.455806) / 8 = 14.24 %. r1 is the better rack. (Counted at W / tan φ
+// instead of W × tan φ, the UPS would seem at 16 % and r2 would win; the
+// local search would not undo it, as r3's L1 bank, 2.963 A / 8 A = 37 %,
+// stays the worst element.)
+func TestPlaceUnderUPS(t *testing.T) {
+	n := parseNet(t, "ups-site.toml", upsSiteTOML(2))
+	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "srv", Count: 1}}, Racks: []string{"r1", "r2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(p.Placed); got != "[{srv-new-1 srv r1 [pdu-a-l1 pdu-b-l1] 100}]" {
+		t.Errorf("got %s, want srv-new-1 in r1 on pdu-a-l1 and pdu-b-l1", got)
+	}
+	var ups ElementChange
+	for _, e := range p.Racks[0].Elements {
+		if e.Element == "ups-a" {
+			ups = e
+		}
+	}
+	if ups.AfterPct != 5.26 || ups.BeforePct != 0 || p.WorstAfter.Element != "pdu3-a-l1" {
+		t.Errorf("got ups-a %+v, worst %s; want ups-a 0 → 5.26 %%, worst pdu3-a-l1", ups, p.WorstAfter.Element)
+	}
+}
