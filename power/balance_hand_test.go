@@ -39,7 +39,10 @@ func TestBalanceSpreadAtThreshold(t *testing.T) {
 // cord moves would leave a server on one side), then 92 in the second
 // round before the first pair that balances. With a limit of 116 it is
 // exhaustive; with 115 it gives up and the greedy search answers (the
-// same two moves here).
+// same two moves here). Three 700 W servers that need both PSUs have
+// the same 24 candidate moves and none is safe: one move's search
+// examines exactly 24 states and, within a limit of 24, ends exhaustive
+// with no move; with 23 the greedy answers.
 func TestBalanceSearchLimit(t *testing.T) {
 	n := oneRack(t, []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}, false, srv1)
 	for _, c := range []struct {
@@ -49,6 +52,16 @@ func TestBalanceSearchLimit(t *testing.T) {
 		rep, err := Balance(n, BalanceOptions{MaxMoves: 2, SearchLimit: c.limit})
 		if err != nil || rep.Search != c.want || len(rep.Moves) != 2 || !rep.Balanced {
 			t.Errorf("search limit %d: got %s (error %v), want %s, 2 moves, balanced", c.limit, balanceSummary(rep), err, c.want)
+		}
+	}
+	stuck := oneRack(t, []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}, false, "psus_required = 2")
+	for _, c := range []struct {
+		limit int
+		want  string
+	}{{24, "exhaustive"}, {23, "greedy"}} {
+		rep, err := Balance(stuck, BalanceOptions{MaxMoves: 1, SearchLimit: c.limit})
+		if err != nil || rep.Search != c.want || len(rep.Moves) != 0 || rep.Balanced {
+			t.Errorf("servers on both PSUs, search limit %d: got %s (error %v), want %s, no move", c.limit, balanceSummary(rep), err, c.want)
 		}
 	}
 }

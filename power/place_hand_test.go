@@ -229,7 +229,9 @@ func upsSiteTOML(kva int) string {
 // 0.455806) / 8 = 14.24 %. r1 is the better rack. (Counted at W / tan φ
 // instead of W × tan φ, the UPS would seem at 16 % and r2 would win; the
 // local search would not undo it, as r3's L1 bank, 2.963 A / 8 A = 37 %,
-// stays the worst element.)
+// stays the worst element.) The UPS's limit in amps is its rating over
+// the one line the device loads: 2,000 VA / 230.94 V = 8.66 A (taken from
+// after the placement, as before it carries nothing).
 func TestPlaceUnderUPS(t *testing.T) {
 	n := parseNet(t, "ups-site.toml", upsSiteTOML(2))
 	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "srv", Count: 1}}, Racks: []string{"r1", "r2"}})
@@ -245,7 +247,7 @@ func TestPlaceUnderUPS(t *testing.T) {
 			ups = e
 		}
 	}
-	if ups.AfterPct != 5.26 || ups.BeforePct != 0 || p.WorstAfter.Element != "pdu3-a-l1" {
-		t.Errorf("got ups-a %+v, worst %s; want ups-a 0 → 5.26 %%, worst pdu3-a-l1", ups, p.WorstAfter.Element)
+	if ups.AfterPct != 5.26 || ups.BeforePct != 0 || ups.LimitA != 8.66 || p.WorstAfter.Element != "pdu3-a-l1" {
+		t.Errorf("got ups-a %+v, worst %s; want ups-a 0 → 5.26 %% of 8.66 A, worst pdu3-a-l1", ups, p.WorstAfter.Element)
 	}
 }
