@@ -54,7 +54,8 @@ const bigModel = "\n[[device_model]]\nid = \"big\"\npsus = 2\npsus_required = 1\
 //     its three line rows are the breaker's and are kept once: still 13
 //     rows, the same bound, pdu-a among the elements.
 //   - Two models: 7 srv and 2 big (600 W) beside the 300 W server: 2,200
-//     W, 10.0276 A, levelled over three banks: 0.417819.
+//     W, 10.0276 A, levelled over three banks: 0.417819; and 1 big and
+//     20 srv, big asked first: 2,900 W, 13.2184 A, 0.550762.
 func TestPlaceLowerBoundTerms(t *testing.T) {
 	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
 	s300 := []balDev{{"s1", 300, 1, 1}}
@@ -81,6 +82,7 @@ func TestPlaceLowerBoundTerms(t *testing.T) {
 		{"identical rows", strings.Replace(oneRackTOML(nil, false, srv1), "id = \"pdu-a\"\nrack = \"r1\"\ninput = \"brk-a\"\n", "id = \"pdu-a\"\nrack = \"r1\"\ninput = \"brk-a\"\nrating_a = 16\n", 1), srv7, 0.132943, 0.132943,
 			"[brk-a brk-b pdu-a pdu-a-l1 pdu-a-l2 pdu-a-l3 pdu-b-l1 pdu-b-l2 pdu-b-l3]", [5]int{10, 13, 2, 8, 13}},
 		{"two models", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "srv", Count: 7}, {Model: "big", Count: 2}}, 0.417819, 0.417819, oneRackElems, [5]int{19, 14, 2, 15, 14}},
+		{"two models, big first", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "big", Count: 1}, {Model: "srv", Count: 20}}, 0.550762, 0.550762, oneRackElems, [5]int{19, 14, 2, 15, 14}},
 	}
 	for _, c := range cases {
 		n := parseNet(t, "one-rack.toml", c.src)
