@@ -48,7 +48,8 @@ const bigModel = "\n[[device_model]]\nid = \"big\"\npsus = 2\npsus_required = 1\
 //     PF 0.95, 1,052.63 VA: 0.526316 (the banks' level is (1.367418 +
 //     3.190642) / 3 / 8 = 0.189919).
 //   - The UPS's real power: the same UPS rated 1.2 kW too: 1,000 W /
-//     1,200 W = 0.833333.
+//     1,200 W = 0.833333; rated 1.2 kW alone, the same, with no row for
+//     apparent power.
 //   - Rows that are one constraint: pdu-a rated 16 A like the breaker
 //     ahead of it carries the same currents against the same 12.8 A, so
 //     its three line rows are the breaker's and are kept once: still 13
@@ -81,6 +82,7 @@ func TestPlaceLowerBoundTerms(t *testing.T) {
 		{"UPS kW", ups("capacity_kva = 2\ncapacity_kw = 1.2"), srv7, 0.833333, 0.833333, upsElems, [5]int{10, 15, 1, 5, 13}},
 		{"identical rows", strings.Replace(oneRackTOML(nil, false, srv1), "id = \"pdu-a\"\nrack = \"r1\"\ninput = \"brk-a\"\n", "id = \"pdu-a\"\nrack = \"r1\"\ninput = \"brk-a\"\nrating_a = 16\n", 1), srv7, 0.132943, 0.132943,
 			"[brk-a brk-b pdu-a pdu-a-l1 pdu-a-l2 pdu-a-l3 pdu-b-l1 pdu-b-l2 pdu-b-l3]", [5]int{10, 13, 2, 8, 13}},
+		{"UPS kW alone", ups("capacity_kw = 1.2"), srv7, 0.833333, 0.833333, upsElems, [5]int{10, 14, 1, 5, 12}},
 		{"two models", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "srv", Count: 7}, {Model: "big", Count: 2}}, 0.417819, 0.417819, oneRackElems, [5]int{19, 14, 2, 15, 14}},
 		{"two models, big first", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "big", Count: 1}, {Model: "srv", Count: 20}}, 0.550762, 0.550762, oneRackElems, [5]int{19, 14, 2, 15, 14}},
 	}
