@@ -104,3 +104,122 @@ func mustElem(t *testing.T, n *Network, id string) int32 {
 	}
 	return int32(e)
 }
+
+// threeSidesTOML is one rack with three sides (400 V wye, PF 0.95): pdu-a
+// behind a 16 A 3-pole breaker with a single 10 A bank on L1, pdu-b on
+// grid-b with nothing rated, and pdu-c behind another 16 A 3-pole breaker
+// with a 10 A bank per line; two 400 W servers with cord a on pdu-a-l1
+// and cord b on pdu-b.
+const threeSidesTOML = `[site]
+name = "three-sides"
+power_factor = 0.95
+
+[[source]]
+id = "grid-a"
+voltage_v = 400
+phases = 3
+wiring = "wye"
+
+[[source]]
+id = "grid-b"
+voltage_v = 400
+phases = 3
+wiring = "wye"
+
+[[device_model]]
+id = "srv"
+psus = 2
+psus_required = 1
+typical_w = 100
+
+[[rack]]
+id = "r1"
+
+[[breaker]]
+id = "brk-a"
+input = "grid-a"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+poles = 3
+
+[[breaker]]
+id = "brk-c"
+input = "grid-b"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+poles = 3
+
+[[rack_pdu]]
+id = "pdu-a"
+rack = "r1"
+input = "brk-a"
+  [[rack_pdu.bank]]
+  id = "pdu-a-l1"
+  line = "L1"
+  standard = "iec60898"
+  curve = "C"
+  rating_a = 10
+
+[[rack_pdu]]
+id = "pdu-b"
+rack = "r1"
+input = "grid-b"
+
+[[rack_pdu]]
+id = "pdu-c"
+rack = "r1"
+input = "brk-c"
+  [[rack_pdu.bank]]
+  id = "pdu-c-l1"
+  line = "L1"
+  standard = "iec60898"
+  curve = "C"
+  rating_a = 10
+  [[rack_pdu.bank]]
+  id = "pdu-c-l2"
+  line = "L2"
+  standard = "iec60898"
+  curve = "C"
+  rating_a = 10
+  [[rack_pdu.bank]]
+  id = "pdu-c-l3"
+  line = "L3"
+  standard = "iec60898"
+  curve = "C"
+  rating_a = 10
+
+[[device]]
+id = "d1"
+rack = "r1"
+model = "srv"
+measured_w = 400
+feeds = ["pdu-a-l1", "pdu-b"]
+
+[[device]]
+id = "d2"
+rack = "r1"
+model = "srv"
+measured_w = 400
+feeds = ["pdu-a-l1", "pdu-b"]
+`
+
+// TestBalanceCordToThirdSide: in threeSidesTOML's rack, brk-a carries
+// both servers on L1 in its failover case, 3.646 A and nothing on L2 and
+// L3: a spread of 28.5 %. A device move cannot help (a 2-PSU device's
+// slots put its first PSU on side a, whose one feed point is pdu-a-l1),
+// nor can cord b (to side a it would leave the server on one side; to
+// side c, brk-a still carries it when c fails). Moving d1's first cord
+// to side c keeps its two sides and leaves 1.823 A on brk-a's L1 and on
+// brk-c's (14.2 %): one move, a cord move of PSU 1.
+func TestBalanceCordToThirdSide(t *testing.T) {
+	rep, err := Balance(parseNet(t, "three-sides.toml", threeSidesTOML), BalanceOptions{MaxMoves: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "exhaustive 20%; move cord of d1/psu1 from pdu-a-l1 to pdu-c-l1 (1 steps, fixed [brk-a balanced], worst 1.823 A of 8 A); before [brk-a spread 28.5 %] after [] balanced true"
+	if got := balanceSummary(rep); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
