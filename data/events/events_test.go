@@ -702,3 +702,29 @@ func TestIsDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerEveryPrefix: the flat-object scanner on every prefix of flat
+// objects that hold each kind of value (negative, fraction, exponent
+// with and without a sign, an exponent of 9, escapes, a surrogate pair, null, true, an
+// empty object): no index past the line, only valid JSON accepted, every
+// whole line accepted with the strings encoding/json decodes.
+func TestScannerEveryPrefix(t *testing.T) {
+	for _, line := range []string{
+		`{"t_s":-1.5e+3,"instance":"w\u00e9b\ud83d\ude00#0","node":null,"state":"up","x":true}`,
+		`{"t_s":0,"index":12E-2,"service":"a\"\\\/\b\f\n\r\t","node":"n","state":"failed","y":1e5,"z":3e9}`,
+		`{ "t_s" : 10.25 , "instance" : "web#0" }`,
+		`{ }`,
+	} {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("setup: %q is not JSON", line)
+		}
+		var sc jsonScanner
+		var rec record
+		if !sc.object(line, &rec) {
+			t.Errorf("scanner refuses the flat object %q", line)
+		}
+		for n := 0; n <= len(line); n++ {
+			checkScanner(t, []byte(line[:n]))
+		}
+	}
+}
