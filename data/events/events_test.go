@@ -728,3 +728,22 @@ func TestScannerEveryPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestReadIndexPair: a service and index pair names instance index of the
+// service, by its decimal digits: web 1 and web 5 are web#1 and web#5
+// (the sixth of six), web 6 and web 10 are past them.
+func TestReadIndexPair(t *testing.T) {
+	c := smallDC(t)
+	text := `{"t_s":0,"service":"web","index":1,"node":"app-01","state":"up"}` + "\n" +
+		`{"t_s":1,"service":"web","index":5,"node":"app-01","state":"up"}` + "\n"
+	evs, err := Read("pair.jsonl", strings.NewReader(text), c)
+	if err != nil || len(evs) != 2 || evs[0].Instance != instanceIndex(t, c, "web#1") || evs[1].Instance != instanceIndex(t, c, "web#5") {
+		t.Fatalf("web 1 and 5: got %+v, %v; want web#1, web#5", evs, err)
+	}
+	for _, k := range []string{"6", "10"} {
+		_, err = Read("pair.jsonl", strings.NewReader(`{"t_s":0,"service":"web","index":`+k+`,"node":"app-01","state":"up"}`+"\n"), c)
+		if err == nil {
+			t.Errorf("web %s of 6 instances: no error", k)
+		}
+	}
+}
