@@ -1,0 +1,44 @@
+package placement
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"blackstart/topology"
+)
+
+// TestDistQuantileMean pins each start distribution's quantile, mean and
+// draw by hand: uniform 10–20 s has its quarter point at 12.5 s and mean
+// 15 s; lognormal of median 10 s and 90th percentile 20 s has σ = ln 2 /
+// 1.28155 = 0.540866, its 90th percentile 20 s, median 10 s and mean
+// 10·e^(σ²/2) = 11.57506 s, and a draw is the median times e^(σ·N) for
+// the generator's normal N; one of median 0 (or of 90th percentile equal
+// to the median) has σ 0: mean 0 (10 s); exponential of mean 10 s has
+// its median at 10·ln 2 = 6.931472 s; fixed 7 s is 7 s.
+func TestDistQuantileMean(t *testing.T) {
+	uni := topology.Dist{Kind: "uniform", MinS: 10, MaxS: 20}
+	logn := topology.Dist{Kind: "lognormal", MedianS: 10, P90S: 20}
+	exp := topology.Dist{Kind: "exponential", MeanS: 10}
+	fixed := topology.Dist{Kind: "fixed", S: 7}
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if !(math.Abs(got-want) <= 1e-5*math.Max(1, math.Abs(want))) {
+			t.Errorf("%s = %.7g, want %.7g", what, got, want)
+		}
+	}
+	near("uniform quantile 0.25", Quantile(uni, 0.25), 12.5)
+	near("uniform mean", Mean(uni), 15)
+	near("lognormal quantile 0.9", Quantile(logn, 0.9), 20)
+	near("lognormal quantile 0.5", Quantile(logn, 0.5), 10)
+	near("lognormal mean", Mean(logn), 11.57506)
+	near("lognormal of median 0, mean", Mean(topology.Dist{Kind: "lognormal", P90S: 5}), 0)
+	near("lognormal of p90 = median, mean", Mean(topology.Dist{Kind: "lognormal", MedianS: 10, P90S: 10}), 10)
+	near("exponential quantile 0.5", Quantile(exp, 0.5), 6.931472)
+	near("exponential mean", Mean(exp), 10)
+	near("fixed quantile", Quantile(fixed, 0.3), 7)
+	r1, r2 := rand.New(rand.NewPCG(7, 8)), rand.New(rand.NewPCG(7, 8))
+	for range 5 {
+		near("lognormal draw", Sample(logn, r1), 10*math.Exp(0.5408656*r2.NormFloat64()))
+	}
+}
