@@ -42,3 +42,21 @@ func TestDistQuantileMean(t *testing.T) {
 		near("lognormal draw", Sample(logn, r1), 10*math.Exp(0.5408656*r2.NormFloat64()))
 	}
 }
+
+// TestIdleDrawDefault: a device model that gives no idle draw idles at
+// half its peak: peak_w 100 W, idle 50 W (and a node draws its idle power
+// before anything runs on it).
+func TestIdleDrawDefault(t *testing.T) {
+	c := boundModel(t, []string{"n1"}, []int{0}, `
+[[service]]
+id = "a"
+instances = 1
+start = { dist = "fixed", s = 1 }
+`)
+	if nd := c.nodes[0]; nd.peakW != 100 || nd.idleW != 50 {
+		t.Errorf("peak %g W, idle %g W; want 100 W, 50 W", nd.peakW, nd.idleW)
+	}
+	if u := newUsage(c); u.drawW[0] != 50 {
+		t.Errorf("an idle node draws %g W, want 50 W", u.drawW[0])
+	}
+}
