@@ -60,3 +60,37 @@ start = { dist = "fixed", s = 1 }
 		t.Errorf("an idle node draws %g W, want 50 W", u.drawW[0])
 	}
 }
+
+// TestNoCoresNoExtraDraw: a node whose model gives no CPU cores draws its
+// idle power whatever runs on it (no share of cores to scale the draw by):
+// peak 100 W, idle 50 W, 50 W with an instance placed.
+func TestNoCoresNoExtraDraw(t *testing.T) {
+	m := parseModel(t, "nocores.toml", `[[source]]
+id = "u"
+voltage_v = 230
+[[circuit]]
+id = "c"
+input = "u"
+[[rack]]
+id = "r"
+[[device_model]]
+id = "srv"
+peak_w = 100
+ram_gib = 64
+[[device]]
+id = "n1"
+rack = "r"
+model = "srv"
+feeds = ["c"]
+[[service]]
+id = "a"
+instances = 1
+start = { dist = "fixed", s = 1 }
+`)
+	c := NewCluster(m)
+	u := newUsage(c)
+	u.add(0, 0)
+	if u.drawW[0] != 50 {
+		t.Errorf("with an instance on a node of no cores: %g W, want 50 W", u.drawW[0])
+	}
+}
