@@ -3,6 +3,7 @@ package placement
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"blackstart/topology"
@@ -92,5 +93,30 @@ start = { dist = "fixed", s = 1 }
 	u.add(0, 0)
 	if u.drawW[0] != 50 {
 		t.Errorf("with an instance on a node of no cores: %g W, want 50 W", u.drawW[0])
+	}
+}
+
+// TestPickGPUs: a share of one GPU goes to the fullest GPU that still has
+// it (free 1000, 300, 600 milli-GPUs: 250 goes to the 300), an exact fit
+// included (250 of 250 free), the first of equals (300, 300: the first);
+// whole GPUs take entirely free ones (2 of 1000, 999, 1000: the first and
+// third), nil when too few.
+func TestPickGPUs(t *testing.T) {
+	for _, c := range []struct {
+		free  []int32
+		count int
+		milli int32
+		want  []int
+	}{
+		{[]int32{1000, 300, 600}, 1, 250, []int{1}},
+		{[]int32{1000, 250}, 1, 250, []int{1}},
+		{[]int32{300, 300}, 1, 250, []int{0}},
+		{[]int32{200, 100}, 1, 250, nil},
+		{[]int32{1000, 999, 1000}, 2, 1000, []int{0, 2}},
+		{[]int32{1000, 999}, 2, 1000, nil},
+	} {
+		if got := pickGPUs(c.free, c.count, c.milli); !slices.Equal(got, c.want) {
+			t.Errorf("pickGPUs(%v, %d, %d) = %v, want %v", c.free, c.count, c.milli, got, c.want)
+		}
 	}
 }
