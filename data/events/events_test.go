@@ -747,3 +747,16 @@ func TestReadIndexPair(t *testing.T) {
 		}
 	}
 }
+
+// TestReadEmptyStringAbsent: in JSON lines an empty string leaves the
+// field absent, as null and an empty CSV field do: a failed event with
+// node "" has no node (−1), as with node null.
+func TestReadEmptyStringAbsent(t *testing.T) {
+	c := smallDC(t)
+	for _, v := range []string{`""`, `null`} {
+		evs, err := Read("empty.jsonl", strings.NewReader(`{"t_s":0,"instance":"web#0","node":`+v+`,"state":"failed"}`+"\n"), c)
+		if err != nil || len(evs) != 1 || evs[0].Node != -1 {
+			t.Errorf("node %s: got %+v, %v; want one event with node -1", v, evs, err)
+		}
+	}
+}
