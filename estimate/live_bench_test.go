@@ -118,12 +118,29 @@ func BenchmarkLive(b *testing.B) {
 // each (s, summed over the 1,000 estimates; the events' ingest left out)
 // and their ratio. The estimates must be equal.
 func BenchmarkLiveByNode(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noLocal = true }, "s-by-node", "s-projection-wide")
+}
+
+// BenchmarkLiveSplitHeld measures what splitHeld saves, as
+// BenchmarkLiveByNode does: the node-by-node projections of one
+// estimator take only their c latest running starts' ends in order, the
+// other's all of them (sorted).
+func BenchmarkLiveSplitHeld(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noSplit = true }, "s-split", "s-all-sorted")
+}
+
+// benchLivePair feeds BenchmarkLive's stream to two estimators, the
+// second set up by other, asks each for every estimate in turn (which
+// goes first alternates), wants their estimates equal, and reports the
+// estimates' time of each (s, summed; the events' ingest left out) under
+// the names given, and their ratio.
+func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 	c, p, evs := herdingRecovery(b)
 	var local, global time.Duration
 	for b.Loop() {
 		local, global = 0, 0
 		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
-		ls[1].shape.noLocal = true
+		other(ls[1])
 		for _, l := range ls {
 			l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		}
@@ -149,7 +166,7 @@ func BenchmarkLiveByNode(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(local.Seconds(), "s-by-node")
-	b.ReportMetric(global.Seconds(), "s-projection-wide")
+	b.ReportMetric(local.Seconds(), name0)
+	b.ReportMetric(global.Seconds(), name1)
 	b.ReportMetric(local.Seconds()/global.Seconds(), "ratio")
 }

@@ -62,9 +62,11 @@ func TestLocalProjectionSame(t *testing.T) {
 // TestHopefulExact: hopeful counts exactly the instances that projecting
 // a node brings up, and a node's projection stopped once they are up (or
 // skipped when there are none) brings up the same, at the same times, and
-// gives up the same count as projecting it to the end; checked on every
-// node of every projection at points of BenchmarkLive's herded recovery
-// where the projections run node by node.
+// gives up the same count as projecting it to the end; and that taking
+// the ends splitHeld holds first, in any order, brings up and gives up
+// the same as taking every running start's end in time order; checked on
+// every node of every projection at points of BenchmarkLive's herded
+// recovery where the projections run node by node.
 func TestHopefulExact(t *testing.T) {
 	var c *placement.Cluster
 	var p *placement.Plan
@@ -80,7 +82,7 @@ func TestHopefulExact(t *testing.T) {
 	l := NewLive(c, p)
 	l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 	sh := &l.shape
-	doomed, alive, cut := 0, 0, 0
+	doomed, alive, cut, splitNodes := 0, 0, 0, 0
 	for k, e := range evs {
 		l.Observe(e)
 		if !at[k+1] {
@@ -106,15 +108,28 @@ func TestHopefulExact(t *testing.T) {
 				}
 				sp := l.speedBuf[kind][n]
 				hope := l.hopeful(run, later, sh.atNow[n], kind, sp)
-				node := func(hope int) ([]float64, projection, int) {
+				// The reference: every running start's end in order, none
+				// held (as before splitHeld).
+				sorted := slices.Clone(run)
+				slices.SortFunc(sorted, compare[finishEv])
+				held, rest := pj.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+				nodeOf := func(held, rest []finishEv, hope int) ([]float64, projection, int) {
 					copy(pj.att, l.fails)
 					pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
 					lost := pj.lost
-					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, run, later, hope, nil)
+					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, held, rest, later, hope, nil)
 					return ups, pr, pj.lost - lost
 				}
+				node := func(hope int) ([]float64, projection, int) { return nodeOf(held, rest, hope) }
 				ups, pr, lost := node(-1) // to the end
 				where := fmt.Sprintf("after %d events, projection %d, node %d", k+1, kind, n)
+				rups, rpr, rlost := nodeOf(nil, sorted, -1)
+				if len(held) > 0 {
+					splitNodes++
+				}
+				if !slices.Equal(slices.Sorted(slices.Values(rups)), slices.Sorted(slices.Values(ups))) || !reflect.DeepEqual(rpr, pr) || rlost != lost {
+					t.Fatalf("%s: with %d ends held: ups %v, %+v, %d given up; all in order %v, %+v, %d", where, len(held), ups, pr, lost, rups, rpr, rlost)
+				}
 				if hope != len(ups) {
 					t.Fatalf("%s: hopeful %d, but projecting it brings %d up", where, hope, len(ups))
 				}
@@ -136,10 +151,10 @@ func TestHopefulExact(t *testing.T) {
 			}
 		}
 	}
-	if doomed == 0 || alive == 0 || cut == 0 {
-		t.Fatalf("%d nodes doomed, %d not, %d stopped early: want each", doomed, alive, cut)
+	if doomed == 0 || alive == 0 || cut == 0 || splitNodes == 0 {
+		t.Fatalf("%d nodes doomed, %d not, %d stopped early, %d with ends held: want each", doomed, alive, cut, splitNodes)
 	}
-	t.Logf("%d nodes doomed, %d not, %d stopped early", doomed, alive, cut)
+	t.Logf("%d nodes doomed, %d not, %d stopped early, %d with ends held", doomed, alive, cut, splitNodes)
 }
 
 // herdingShort is herdingRecovery's stand-in under -short (mutation

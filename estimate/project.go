@@ -105,6 +105,7 @@ type shape struct {
 	anyUnplaced bool
 	noHold      bool
 	noMixed     bool // every projection before the last release takes the global path (tests)
+	noSplit     bool // every running start's end sorted, none held, as before splitHeld (benchmarks)
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -137,7 +138,8 @@ type projector struct {
 	tmp       []finishEv  // radixByTime's working memory
 	ups       []float64   // projected up times, finite
 	sel       []float64   // kthLarge's working memory
-	runNode   []finishEv  // the running starts' ends by node, each node's in time order (local projections)
+	runNode   []finishEv  // the running starts' ends by node, each node's in instance order, then as splitHeld leaves them (local projections)
+	tops      []finishEv  // splitHeld's working memory
 	cur       []int32     // per node: a cursor into runNode
 	over      []int32     // per node: running starts beyond its slots whose ends are still to be held (holdOver)
 	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
@@ -320,12 +322,12 @@ func (l *Live) view(now float64, stale []bool) {
 			case n < 0:
 				sh.unplacedNow = append(sh.unplacedNow, int32(i))
 			case !stale[n]:
-				sh.atNow[n] = append(sh.atNow[n], rankItem{l.rank(i), int32(i)})
+				sh.atNow[n] = append(sh.atNow[n], mkRank(l.rank(i), int32(i)))
 			}
 		}
 	}
 	for n := 0; n < nn; n++ {
-		slices.SortFunc(sh.atNow[n], compare[rankItem])
+		slices.Sort(sh.atNow[n])
 		sh.pendOff[n+1] += sh.pendOff[n]
 	}
 	// In instance order (services' instances are consecutive, in service
@@ -681,8 +683,19 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	ups := p.ups[:0]
 	// Running starts hold a slot until their projected end. They are many
 	// when nodes herded (hundreds per node): sorted once, they are merged
-	// with the heap of the starts the projection makes.
+	// with the heap of the starts the projection makes. When nodes are
+	// projected on their own (shape.local, and the closed nodes of
+	// shape.mixed), each node's are laid out by node (p.runNode, in
+	// instance order) and ordered there only as far as needed (see
+	// splitHeld); only the others (all, or the open nodes') go to p.run
+	// and are sorted.
 	p.run = p.run[:0]
+	byNode := sh.local || sh.mixed
+	if byNode {
+		p.runNode = resize(p.runNode, int(sh.runOff[nn]))
+		p.cur = resize(p.cur, nn)
+		copy(p.cur, sh.runOff[:nn])
+	}
 	for _, r := range sh.running {
 		if r.node < 0 {
 			continue
@@ -690,9 +703,25 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		rest, up := l.attempt(int(r.inst), kind, 0, speed[r.node], r.elapsed)
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
-		p.run = append(p.run, finishEv{t: now + rest, inst: r.inst, kind: l.endKind(int(r.inst), kind, up, speed[r.node])})
+		e := finishEv{t: now + rest, inst: r.inst, kind: l.endKind(int(r.inst), kind, up, speed[r.node])}
+		if byNode && !sh.noSplit {
+			p.runNode[p.cur[r.node]] = e
+			p.cur[r.node]++
+			if !sh.mixed || !sh.open[r.node] {
+				continue
+			}
+		}
+		p.run = append(p.run, e)
 	}
 	p.tmp = radixByTime(p.run, p.tmp)
+	if byNode && sh.noSplit {
+		// As before splitHeld: all sorted, then laid out by node in order.
+		for _, e := range p.run {
+			n := p.startNode[e.inst]
+			p.runNode[p.cur[n]] = e
+			p.cur[n]++
+		}
+	}
 	if sh.local {
 		ups = l.projectLocal(p, &pr, now, stale, kind, speed, ups)
 		return l.finish(p, pr, ups)
@@ -943,15 +972,6 @@ func (l *Live) finish(p *projector, pr projection, ups []float64) projection {
 func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
-	// The running starts' ends, sorted, bucketed by node in order.
-	p.runNode = resize(p.runNode, len(p.run))
-	p.cur = resize(p.cur, nn)
-	copy(p.cur, sh.runOff[:nn])
-	for _, e := range p.run {
-		n := p.startNode[e.inst]
-		p.runNode[p.cur[n]] = e
-		p.cur[n]++
-	}
 	for n := 0; n < nn; n++ {
 		if stale[n] || sh.mixed && sh.open[n] {
 			continue // nothing starts there: its back-offs end at risk; or left to the projection-wide loop
@@ -966,7 +986,11 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 			p.lost += len(run) + len(later) + len(sh.atNow[n]) // each given up, once
 			continue
 		}
-		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], run, later, hope, ups)
+		var held []finishEv
+		if !sh.noSplit {
+			held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		}
+		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], held, run, later, hope, ups)
 	}
 	return ups
 }
@@ -1006,7 +1030,7 @@ func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, k int, speed
 		}
 	}
 	for _, r := range atNow {
-		if l.waitingCan(r.inst, k, sp) {
+		if l.waitingCan(r.inst(), k, sp) {
 			if hope++; hope == most {
 				return hope
 			}
@@ -1041,41 +1065,80 @@ func (l *Live) waitingCan(i int32, k int, sp float64) bool {
 }
 
 // projectNode projects node n on its own from now (see projectLocal):
-// its running starts end as run says (sorted), the instances released
-// already wait on it (shape.atNow), those waiting out a back-off queue at
-// the times later says (sorted), and its free slots start the waiting by
-// rank, as dispatch does. It stops once hope instances came up (see
+// its running starts end as held (the ends that free no slot to start
+// anything in, see splitHeld; in any order) and run (the others, sorted)
+// say, the instances released already wait on it (shape.atNow), those
+// waiting out a back-off queue at the times later says (sorted), and its
+// free slots start the waiting by rank, as dispatch does. It stops once hope instances came up (see
 // hopeful; -1: at the end), counting the others given up.
-func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, hope int, ups []float64) []float64 {
+func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, hope int, ups []float64) []float64 {
 	sh := &l.shape
 	up0, lost0 := len(ups), p.lost
 	defer func() {
 		if hope >= 0 {
 			// Every instance on the node ends up or given up, once.
-			p.lost = lost0 + len(run) + len(later) + len(sh.atNow[n]) - (len(ups) - up0)
+			p.lost = lost0 + len(held) + len(run) + len(later) + len(sh.atNow[n]) - (len(ups) - up0)
 		}
 	}()
-	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(run))
+	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
 	q := &p.waiting[n]
 	*q = (*q)[:0]
 	atNow := sh.atNow[n]
 	head := 0
 	h := &p.nodeEv
 	*h = (*h)[:0]
+	// cameUp counts instance i up at t.
+	cameUp := func(i int32, t float64) {
+		ups = append(ups, t)
+		pr.all = max(pr.all, t)
+		tr := &pr.tiers[sh.tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if sh.mixed && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+	}
+	// failed counts instance i's start failed at t, and queues its next
+	// start that can come up when its back-off is over.
+	failed := func(i int32, t float64, ek uint8) {
+		p.att[i]++
+		if ek == evLost {
+			p.lost++
+		} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
+			h.push(finishEv{t: at, inst: i, kind: evReady})
+		} else {
+			p.lost++
+		}
+	}
 	// start starts, at t, the waiting instances by rank while a slot is
 	// free.
 	start := func(t float64) {
 		for free > 0 && (len(*q) > 0 || head < len(atNow)) {
 			var i int32
 			if head < len(atNow) && (len(*q) == 0 || atNow[head].less((*q)[0])) {
-				i = atNow[head].inst
+				i = atNow[head].inst()
 				head++
 			} else {
-				i = q.pop().inst
+				i = q.pop().inst()
 			}
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), sp, 0)
 			free--
 			h.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, sp)})
+		}
+	}
+	// The held ends come first, in any order: each frees a slot that
+	// the running starts beyond the node's slots still hold (free stays
+	// at most 0), so none starts anything, and whatever else happens
+	// before the last of them (back-offs ending, as pushes to the rank
+	// queue) has the same effect after them.
+	for _, e := range held {
+		free++
+		if e.kind != evUp {
+			failed(e.inst, e.t, e.kind)
+			continue
+		}
+		if cameUp(e.inst, e.t); len(ups)-up0 == hope {
+			return ups // the node's last hopeful instance is up
 		}
 	}
 	start(now)
@@ -1103,37 +1166,95 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		}
 		i, t := e.inst, e.t
 		if e.kind == evReady {
-			q.push(rankItem{l.rank(int(i)), i})
+			q.push(mkRank(l.rank(int(i)), i))
 			start(t)
 			continue
 		}
 		free++
 		if e.kind != evUp {
-			p.att[i]++
-			if e.kind == evLost {
-				p.lost++
-			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
-				h.push(finishEv{t: at, inst: i, kind: evReady})
-			} else {
-				p.lost++
-			}
+			failed(i, t, e.kind)
 			start(t)
 			continue
 		}
-		ups = append(ups, t)
-		pr.all = max(pr.all, t)
-		tr := &pr.tiers[sh.tier[i]]
-		tr.ETAS = max(tr.ETAS, t)
-		tr.projected++
-		if sh.mixed && sh.quorumOpen[l.c.Instances[i].Service] {
-			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
-		}
-		if len(ups)-up0 == hope {
+		if cameUp(i, t); len(ups)-up0 == hope {
 			break // the node's last hopeful instance is up
 		}
 		start(t)
 	}
 	return ups
+}
+
+// splitHeld orders a node's running starts' ends run (each instance's
+// once, in any order) as far as its projection needs them with c slots:
+// when it runs more starts than c, the first len(run)−c ends (by time,
+// then instance) free no slot to start anything in (the node's free
+// slots only come back to 0), so held is those, in any order, and run
+// the c latest, in order. A herded node runs hundreds of starts on 4–6
+// slots: its ends were sorted in every projection (a radix sort of all
+// the projection's running starts and their layout by node, about 8 % of
+// BenchmarkLive's time), where only the latest c need be.
+func (p *projector) splitHeld(run []finishEv, c int32) (held, rest []finishEv) {
+	r := len(run)
+	if c <= 0 {
+		return run, run[:0]
+	}
+	if int32(r) <= c || c > splitMaxSlots {
+		sortEvents(run)
+		if int32(r) <= c {
+			return run[:0], run
+		}
+		return run[:r-int(c)], run[r-int(c):]
+	}
+	// The c latest so far in tops, in order; the others to the front of
+	// run (w never passes the one being read).
+	tops := p.tops[:0]
+	w := 0
+	for _, e := range run {
+		if len(tops) < int(c) {
+			j := len(tops)
+			tops = append(tops, e)
+			for ; j > 0 && e.less(tops[j-1]); j-- {
+				tops[j] = tops[j-1]
+			}
+			tops[j] = e
+			continue
+		}
+		if !tops[0].less(e) {
+			run[w] = e
+			w++
+			continue
+		}
+		run[w] = tops[0]
+		w++
+		j := 1
+		for ; j < len(tops) && tops[j].less(e); j++ {
+			tops[j-1] = tops[j]
+		}
+		tops[j-1] = e
+	}
+	copy(run[w:], tops)
+	p.tops = tops
+	return run[:w], run[w:]
+}
+
+// splitMaxSlots is the most slots for which splitHeld keeps the latest
+// ends by insertion; a node with more has all its ends sorted.
+const splitMaxSlots = 16
+
+// sortEvents sorts xs by time, then instance.
+func sortEvents(xs []finishEv) {
+	if len(xs) > 12 {
+		slices.SortFunc(xs, compare[finishEv])
+		return
+	}
+	for k := 1; k < len(xs); k++ {
+		e := xs[k]
+		j := k
+		for ; j > 0 && e.less(xs[j-1]); j-- {
+			xs[j] = xs[j-1]
+		}
+		xs[j] = e
+	}
 }
 
 // evHeap is a binary min-heap of events by time, then instance. Its push
@@ -1148,12 +1269,13 @@ func (h *evHeap) push(x finishEv) {
 	j := len(a) - 1
 	for j > 0 {
 		up := (j - 1) / 2
-		if !a[j].less(a[up]) {
+		if !x.less(a[up]) {
 			break
 		}
-		a[j], a[up] = a[up], a[j]
+		a[j] = a[up]
 		j = up
 	}
+	a[j] = x
 	*h = a
 }
 
@@ -1161,22 +1283,25 @@ func (h *evHeap) pop() finishEv {
 	a := *h
 	top := a[0]
 	last := len(a) - 1
-	a[0] = a[last]
+	x := a[last]
 	a = a[:last]
 	j := 0
 	for {
 		c := 2*j + 1
-		if c >= len(a) {
+		if c >= last {
 			break
 		}
-		if d := c + 1; d < len(a) && a[d].less(a[c]) {
+		if d := c + 1; d < last && a[d].less(a[c]) {
 			c = d
 		}
-		if !a[c].less(a[j]) {
+		if !a[c].less(x) {
 			break
 		}
-		a[j], a[c] = a[c], a[j]
+		a[j] = a[c]
 		j = c
+	}
+	if last > 0 {
+		a[j] = x
 	}
 	*h = a
 	return top
@@ -1239,7 +1364,7 @@ func (l *Live) place(p *projector, i, s int32, stale []bool) {
 		p.lost++ // it would start there, and fail, in its time
 		return
 	}
-	p.waiting[n].push(rankItem{l.rank(int(i)), i})
+	p.waiting[n].push(mkRank(l.rank(int(i)), i))
 	p.touched = append(p.touched, n)
 }
 
@@ -1253,10 +1378,10 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 		for p.free[n] > 0 && (len(*q) > 0 || p.head[n] < int32(len(now))) {
 			var i int32
 			if p.head[n] < int32(len(now)) && (len(*q) == 0 || now[p.head[n]].less((*q)[0])) {
-				i = now[p.head[n]].inst
+				i = now[p.head[n]].inst()
 				p.head[n]++
 			} else {
-				i = q.pop().inst
+				i = q.pop().inst()
 			}
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), speed[n], 0)
 			p.free[n]--
@@ -1458,29 +1583,37 @@ func (q *radixQueue) pop() finishEv {
 // less orders finish events by time, then instance.
 func (a finishEv) less(b finishEv) bool { return a.t < b.t || a.t == b.t && a.inst < b.inst }
 
-// rankItem is an instance waiting on a node.
-type rankItem struct {
-	rank, inst int32
-}
+// rankItem is an instance waiting on a node: its dispatch rank (>= 0) in
+// the high 32 bits, the instance in the low, so that one comparison
+// orders two by rank, then instance (ranks are distinct but for the
+// unplaced, which share the last). A heap of them sifted by one
+// comparison took BenchmarkLive's projections' rank queues about a third
+// less time than one of (rank, instance) pairs.
+type rankItem uint64
+
+// mkRank is instance i of dispatch rank rank waiting.
+func mkRank(rank, i int32) rankItem { return rankItem(uint64(uint32(rank))<<32 | uint64(uint32(i))) }
+
+// inst is the waiting instance.
+func (a rankItem) inst() int32 { return int32(uint32(a)) }
+
+func (a rankItem) less(b rankItem) bool { return a < b }
 
 // rankQueue is a min-heap of waiting instances by rank, then instance.
 type rankQueue []rankItem
-
-func (a rankItem) less(b rankItem) bool {
-	return a.rank < b.rank || a.rank == b.rank && a.inst < b.inst
-}
 
 func (q *rankQueue) push(x rankItem) {
 	h := append(*q, x)
 	j := len(h) - 1
 	for j > 0 {
 		up := (j - 1) / 2
-		if !h[j].less(h[up]) {
+		if h[up] <= x {
 			break
 		}
-		h[j], h[up] = h[up], h[j]
+		h[j] = h[up]
 		j = up
 	}
+	h[j] = x
 	*q = h
 }
 
@@ -1488,22 +1621,25 @@ func (q *rankQueue) pop() rankItem {
 	h := *q
 	top := h[0]
 	last := len(h) - 1
-	h[0] = h[last]
+	x := h[last]
 	h = h[:last]
 	j := 0
 	for {
 		a := 2*j + 1
-		if a >= len(h) {
+		if a >= last {
 			break
 		}
-		if b := a + 1; b < len(h) && h[b].less(h[a]) {
+		if b := a + 1; b < last && h[b] < h[a] {
 			a = b
 		}
-		if !h[a].less(h[j]) {
+		if x <= h[a] {
 			break
 		}
-		h[j], h[a] = h[a], h[j]
+		h[j] = h[a]
 		j = a
+	}
+	if last > 0 {
+		h[j] = x
 	}
 	*q = h
 	return top

@@ -124,6 +124,7 @@ const (
 	evTimeout         // an attempt's timeout (versioned by attempt)
 	evDispatch        // rate-limited dispatcher tick
 	evDeath           // node dies
+	evFill            // plan policy: fill the slots freed this instant, after every other event of it
 )
 
 type simEvent struct {
@@ -217,6 +218,8 @@ type sim struct {
 	o        SimOptions
 	q        eventQueue
 	seq      uint64
+	toFill   []int32
+	marked   []bool
 	now      float64
 	nodes    []simNode
 	inst     []simInst
@@ -327,6 +330,14 @@ func (s *sim) runUntil(limit float64) {
 			s.dispatchPending()
 		case evDeath:
 			s.death(ev.id)
+		case evFill:
+			// Every end and release of this instant is in: fill the
+			// slots (in the order the nodes were marked).
+			for _, n := range s.toFill {
+				s.marked[n] = false
+				s.fillSlots(n)
+			}
+			s.toFill = s.toFill[:0]
 		}
 	}
 }
@@ -346,7 +357,7 @@ func (s *sim) ready(i int32) {
 		}
 		s.emit(i, n, Scheduled)
 		s.enqueue(n, i)
-		s.fillSlots(n)
+		s.markFill(n)
 		return
 	}
 	if s.o.DispatchPerS > 0 {
@@ -590,8 +601,29 @@ func (s *sim) complete(n int32) {
 	}
 	s.reschedule(n)
 	if s.o.Policy == PolicyPlan {
-		s.fillSlots(n)
+		s.markFill(n)
 	}
+}
+
+// markFill queues node n's slot filling (plan policy) for the end of this
+// instant: its event's seq has the top bit set, so it pops after every
+// other event at the same time, including the ready events that ends at
+// this instant release. Starts ending together and the instances they
+// release thus compete for the freed slots by rank, as in the plan's
+// timing (Plan.dryRun).
+func (s *sim) markFill(n int32) {
+	if s.marked == nil {
+		s.marked = make([]bool, len(s.nodes))
+	}
+	if s.marked[n] {
+		return
+	}
+	s.marked[n] = true
+	if len(s.toFill) == 0 {
+		s.seq++
+		s.q.push(simEvent{t: s.now, seq: s.seq | 1<<63, kind: evFill})
+	}
+	s.toFill = append(s.toFill, n)
 }
 
 func (s *sim) up(i, n int32) {

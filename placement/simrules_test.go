@@ -130,11 +130,47 @@ start = { dist = "fixed", s = 1 }
 // at 10 s too and releases q (on n1, key 10 + 100 s of z behind it) ahead
 // of a#1 (key 10): q runs 10–20 s, z (n2) 20–120 s, a#1 20–30 s; the plan
 // ends at 120 s (filling first would give a#1 the slot: 130 s). The
-// simulator's plan policy does fill first here: it handles one node's
-// ends at a time, and the release arrives after a#1 took the slot, so the
-// simulated recovery of this plan takes 130 s (a finding: docs/mutation.md).
+// simulator's plan policy follows the same rule (TestSimEndsBeforeFills).
 func TestDryRunEndsBeforeFills(t *testing.T) {
-	c := boundModel(t, []string{"n1", "n2"}, []int{1, 1}, `
+	c := endsBeforeFillsModel(t)
+	p := NewPlan(c)
+	start := map[string]float64{}
+	for i := range c.Instances {
+		start[c.Name(i)] = p.Assign[i].StartS
+	}
+	want := map[string]float64{"a#0": 0, "a#1": 20, "p#0": 0, "q#0": 10, "z#0": 20}
+	if !maps.Equal(start, want) || p.MakespanS != 120 {
+		t.Errorf("planned starts %v, makespan %g s; want %v, 120 s", start, p.MakespanS, want)
+	}
+}
+
+// TestSimEndsBeforeFills: the simulator's plan policy fills the slots
+// freed at an instant only after every end and release of that instant,
+// as the plan's timing does, so the simulated recovery of
+// TestDryRunEndsBeforeFills's plan (fixed durations) starts each instance
+// when the plan says and ends at its 120 s. Before, the simulator filled
+// n1's slot as a#0 ended, before p's end at the same instant released q:
+// a#1 took the slot and the recovery took 130 s.
+func TestSimEndsBeforeFills(t *testing.T) {
+	c := endsBeforeFillsModel(t)
+	p := NewPlan(c)
+	res, err := Simulate(c, p, SimOptions{Policy: PolicyPlan, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Instances {
+		if res.UpS[i] != p.Assign[i].UpS {
+			t.Errorf("%s up at %g s, planned %g s", c.Name(i), res.UpS[i], p.Assign[i].UpS)
+		}
+	}
+	if res.MakespanS != 120 {
+		t.Errorf("simulated makespan %g s, want the plan's 120 s", res.MakespanS)
+	}
+}
+
+func endsBeforeFillsModel(t *testing.T) *Cluster {
+	t.Helper()
+	return boundModel(t, []string{"n1", "n2"}, []int{1, 1}, `
 [[service]]
 id = "a"
 instances = 2
@@ -155,13 +191,4 @@ depends_on = ["q"]
 pinned = ["n2"]
 start = { dist = "fixed", s = 100 }
 `)
-	p := NewPlan(c)
-	start := map[string]float64{}
-	for i := range c.Instances {
-		start[c.Name(i)] = p.Assign[i].StartS
-	}
-	want := map[string]float64{"a#0": 0, "a#1": 20, "p#0": 0, "q#0": 10, "z#0": 20}
-	if !maps.Equal(start, want) || p.MakespanS != 120 {
-		t.Errorf("planned starts %v, makespan %g s; want %v, 120 s", start, p.MakespanS, want)
-	}
 }

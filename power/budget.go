@@ -64,13 +64,19 @@ type Binding struct {
 
 // String says what binds in words. The percentage is whole, but an
 // element over its limit never reads 100 %: a hair over shows two
-// decimals (100.01 %).
+// decimals (100.01 %). The currents have two decimals, more (up to six)
+// when a load over its limit would otherwise read equal to it
+// (16.0006 A against 16.0000 A).
 func (b Binding) String() string {
 	pct := fmt.Sprintf("%.0f", b.Ratio*100)
 	if b.Ratio > 1 && pct == "100" {
 		pct = fmt.Sprintf("%.2f", b.Ratio*100)
 	}
-	return fmt.Sprintf("%s %s would carry %.2f A on failover against its limit of %.2f A (%s %%)", b.Kind, b.Element, b.LoadA, b.LimitA, pct)
+	prec := 2
+	for b.Ratio > 1 && prec < 6 && fmt.Sprintf("%.*f", prec, b.LoadA) == fmt.Sprintf("%.*f", prec, b.LimitA) {
+		prec++
+	}
+	return fmt.Sprintf("%s %s would carry %.*f A on failover against its limit of %.*f A (%s %%)", b.Kind, b.Element, prec, b.LoadA, prec, b.LimitA, pct)
 }
 
 // NewBudget prepares the budget of n's model. It walks every PSU's feed up

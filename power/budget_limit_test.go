@@ -201,8 +201,9 @@ func TestBudgetSeed216(t *testing.T) {
 	if w := l.Worst(); w != want {
 		t.Errorf("Worst: %s, want %s", fields(w), fields(want))
 	}
-	if s := want.String(); !strings.HasSuffix(s, "against its limit of 16.00 A (100.01 %)") {
-		t.Errorf("in words: %q; want 100.01 %%", s)
+	// The load reads 16.001 A, not 16.00 A against 16.00 A.
+	if s := want.String(); !strings.HasSuffix(s, "would carry 16.001 A on failover against its limit of 16.000 A (100.01 %)") {
+		t.Errorf("in words: %q; want 16.001 A against 16.000 A, 100.01 %%", s)
 	}
 
 	rep, err := Headroom(n, HeadroomOptions{})
