@@ -13,15 +13,16 @@ import (
 // (rank, inst) of what was pushed and not yet popped.
 func TestRankQueueOrder(t *testing.T) {
 	var q rankQueue
-	for _, x := range []rankItem{{2, 7}, {1, 9}, {2, 3}, {0, 5}, {1, 4}} {
-		q.push(x)
+	for _, x := range [][2]int32{{2, 7}, {1, 9}, {2, 3}, {0, 5}, {1, 4}} {
+		q.push(mkRank(x[0], x[1]))
 	}
-	var got []rankItem
+	var got [][2]int32
 	for len(q) > 0 {
-		got = append(got, q.pop())
+		x := q.pop()
+		got = append(got, [2]int32{int32(uint64(x) >> 32), x.inst()})
 	}
-	if want := []rankItem{{0, 5}, {1, 4}, {1, 9}, {2, 3}, {2, 7}}; !slices.Equal(got, want) {
-		t.Errorf("popped %v, want %v", got, want)
+	if want := [][2]int32{{0, 5}, {1, 4}, {1, 9}, {2, 3}, {2, 7}}; !slices.Equal(got, want) {
+		t.Errorf("popped (rank, instance) %v, want %v", got, want)
 	}
 
 	r := rand.New(rand.NewPCG(5, 6))
@@ -30,7 +31,7 @@ func TestRankQueueOrder(t *testing.T) {
 		var ref []rankItem
 		for step := 0; step < 200; step++ {
 			if len(ref) == 0 || r.IntN(3) > 0 {
-				x := rankItem{rank: int32(r.IntN(8)), inst: int32(r.IntN(1000))}
+				x := mkRank(int32(r.IntN(8)), int32(r.IntN(1000)))
 				q.push(x)
 				ref = append(ref, x)
 				continue
