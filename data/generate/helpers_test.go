@@ -1,0 +1,54 @@
+package generate
+
+import "testing"
+
+// TestSizingHelpers pins the generator's sizing helpers by hand. A device
+// of a amperes draws a·230.94·0.95 W. genBranchFor: the smallest
+// three-phase branch (16, 32, 63 A) whose worst line (⌈m/3⌉ devices) and
+// worst bank (⌈m/(3(i+1))⌉ devices on 16-A banks) stay within 80 %: 36
+// devices of 1 A: 12 A on a line and a bank, the 16-A branch; 40 of 1 A:
+// 14 A, the 32-A one; 13 of 5 A: 25 A fits a 32-A branch's line but its
+// banks carry 15 A, so the 63-A one (banks 10 A); 9 of 20 A: 60 A, none.
+// genSingleFor: the smallest single-phase branch carrying m·a within
+// 80 %: 10 A on 16 A, 14 A on 20 A, 51 A on none (63 A carries 50.4 A).
+// genPSUFor: the smallest PSU at or above 1.3 × peak (400 W: 550 W; above
+// the largest: 2,000 W). genCeilDiv, genSlug, genPad.
+func TestSizingHelpers(t *testing.T) {
+	w := func(a float64) float64 { return a * genVLN * genPF }
+	for _, c := range []struct {
+		m    int
+		a    float64
+		want int
+	}{{36, 1, 0}, {40, 1, 1}, {13, 5, 2}, {9, 20, -1}} {
+		if got := genBranchFor(c.m, w(c.a)); got != c.want {
+			t.Errorf("genBranchFor(%d devices of %g A) = %d, want %d", c.m, c.a, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		m    int
+		a    float64
+		want int
+	}{{10, 1, 0}, {14, 1, 1}, {51, 1, -1}} {
+		if got := genSingleFor(c.m, w(c.a)); got != c.want {
+			t.Errorf("genSingleFor(%d devices of %g A) = %d, want %d", c.m, c.a, got, c.want)
+		}
+	}
+	for peak, want := range map[float64]float64{400: 550, 2000: 2000} {
+		if got := genPSUFor(peak); got != want {
+			t.Errorf("genPSUFor(%g W) = %g W, want %g W", peak, got, want)
+		}
+	}
+	for _, c := range [][3]int{{6, 3, 2}, {7, 3, 3}, {1, 3, 1}} {
+		if got := genCeilDiv(c[0], c[1]); got != c[2] {
+			t.Errorf("genCeilDiv(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+	for s, want := range map[string]string{"Dell PowerEdge R620": "dell-poweredge-r620", " (a) Xeon--E5 9z ": "a-xeon-e5-9z", "R0a": "r0a"} {
+		if got := genSlug(s); got != want {
+			t.Errorf("genSlug(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if got := genPad(7, 4) + " " + genPad(12345, 4); got != "0007 12345" {
+		t.Errorf("genPad: %q, want \"0007 12345\"", got)
+	}
+}
