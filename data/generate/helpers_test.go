@@ -1,6 +1,9 @@
 package generate
 
-import "testing"
+import (
+	"math/rand/v2"
+	"testing"
+)
 
 // TestSizingHelpers pins the generator's sizing helpers by hand. A device
 // of a amperes draws a·230.94·0.95 W. genBranchFor: the smallest
@@ -50,5 +53,34 @@ func TestSizingHelpers(t *testing.T) {
 	}
 	if got := genPad(7, 4) + " " + genPad(12345, 4); got != "0007 12345" {
 		t.Errorf("genPad: %q, want \"0007 12345\"", got)
+	}
+}
+
+// TestSiteRoles: a site's racks by role in exact proportions: about 5 %
+// internal ((n + 10) / 20, at least one), 10 % db ((n + 5) / 10, at least
+// one from two racks), the rest app; one rack in ten ((n + 5) / 10)
+// sized the naive way. 100 racks: 5 internal, 10 db, 10 naive; 40: 2, 4,
+// 4; 2: 1, 1, 0; 1: 1, 0, 0.
+func TestSiteRoles(t *testing.T) {
+	for _, c := range []struct{ n, internal, db, naive int }{{100, 5, 10, 10}, {40, 2, 4, 4}, {2, 1, 1, 0}, {1, 1, 0, 0}} {
+		g := &generator{o: SiteOptions{Racks: c.n, PerRack: 10, Seed: 3}, rng: rand.New(rand.NewPCG(3, 0x626c61636b737461))}
+		if err := g.plan(); err != nil {
+			t.Fatalf("%d racks: %v", c.n, err)
+		}
+		var internal, db, naive int
+		for _, r := range g.racks {
+			switch r.role {
+			case roleInternal:
+				internal++
+			case roleDB:
+				db++
+			}
+			if r.naive {
+				naive++
+			}
+		}
+		if internal != c.internal || db != c.db || naive != c.naive {
+			t.Errorf("%d racks: %d internal, %d db, %d naive; want %d, %d, %d", c.n, internal, db, naive, c.internal, c.db, c.naive)
+		}
 	}
 }
