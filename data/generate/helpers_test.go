@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"bufio"
+	"bytes"
 	"math/rand/v2"
 	"testing"
 )
@@ -82,5 +84,32 @@ func TestSiteRoles(t *testing.T) {
 		if internal != c.internal || db != c.db || naive != c.naive {
 			t.Errorf("%d racks: %d internal, %d db, %d naive; want %d, %d, %d", c.n, internal, db, naive, c.internal, c.db, c.naive)
 		}
+	}
+}
+
+// TestStartDistAndCount: a generated service's timeout is three times its
+// p90 rounded up to the minute, at least the minimum: median 40 s, p90
+// 2.5 × = 100 s: 300 s; median 10 s, p90 20 s: 60 s, so the 120-s minimum;
+// median 70 s, p90 140 s: 420 s. count writes one in the singular.
+func TestStartDistAndCount(t *testing.T) {
+	for _, c := range []struct {
+		med, x float64
+		want   string
+	}{
+		{40, 2.5, "timeout_s = 300\nstart = { dist = \"lognormal\", median_s = 40, p90_s = 100 }\n"},
+		{10, 2, "timeout_s = 120\nstart = { dist = \"lognormal\", median_s = 10, p90_s = 20 }\n"},
+		{70, 2, "timeout_s = 420\nstart = { dist = \"lognormal\", median_s = 70, p90_s = 140 }\n"},
+	} {
+		var b bytes.Buffer
+		g := &generator{}
+		g.w = genWriter{w: bufio.NewWriter(&b)}
+		g.startDist(c.med, c.x, 120)
+		g.w.w.Flush()
+		if b.String() != c.want {
+			t.Errorf("startDist(%g, %g, 120):\n%s\nwant\n%s", c.med, c.x, b.String(), c.want)
+		}
+	}
+	if got := count(1, "rack") + ", " + count(2, "rack") + ", " + count(0, "row"); got != "1 rack, 2 racks, 0 rows" {
+		t.Errorf("count: %q", got)
 	}
 }
