@@ -760,3 +760,22 @@ func TestReadEmptyStringAbsent(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVBlankLines: blank lines before the header count in CSV error
+// positions, also past the 64-KiB read buffer (2 or 70,000 of them put a bare
+// quote of the CSV's line 2 at line 4 or 70,002, column 5), and a line of
+// white space among the rows is skipped.
+func TestReadCSVBlankLines(t *testing.T) {
+	c := smallDC(t)
+	for _, n := range []int{2, 70000} {
+		_, err := Read("events.csv", strings.NewReader(strings.Repeat("\n", n)+"t_s,instance,node,state\n0,we\"b#0,app-01,up\n"), c)
+		want := []string{fmt.Sprintf(`events.csv:%d:5: bad CSV: bare " in non-quoted-field`, n+2)}
+		if got := errorStrings(t, err); !slices.Equal(got, want) {
+			t.Errorf("after %d blank lines: got %v, want %v", n, got, want)
+		}
+	}
+	evs, err := Read("events.csv", strings.NewReader("t_s,instance,node,state\n   \n0,web#0,app-01,up\n"), c)
+	if err != nil || len(evs) != 1 {
+		t.Errorf("a line of white space among the rows: got %v, %v; want one event", evs, err)
+	}
+}
