@@ -446,3 +446,21 @@ start = { dist = "lognormal", median_s = 10, p90_s = 30 }
 		}
 	}
 }
+
+// TestPostMomentsManyStarts: the quadrature of a node's posterior is taken
+// relative to its mode's density, so a node with thousands of starts does
+// not overflow it. With no censored terms the log posterior x·(B − P·x/2)
+// is N(B/P, 1/P): P = 8,000 (2,000 starts of σ 0.5), B = 2,400 gives
+// N(0.3, 1.25e-4), whose density at the mode is e^360 (e^720 overflows a
+// float64).
+func TestPostMomentsManyStarts(t *testing.T) {
+	for _, c := range []struct{ P, B, m, v float64 }{
+		{8000, 2400, 0.3, 1.25e-4},
+		{4, 2, 0.5, 0.25},
+	} {
+		m, v := postMoments(nil, c.P, c.B, c.B/c.P, 1/c.P)
+		if !(math.Abs(m-c.m) <= 1e-9) || !(math.Abs(v-c.v) <= 1e-9*c.v) { // NaN fails too
+			t.Errorf("P %g, B %g: N(%g, %g), want N(%g, %g)", c.P, c.B, m, v, c.m, c.v)
+		}
+	}
+}

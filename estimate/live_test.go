@@ -249,6 +249,12 @@ func TestObserveOutOfRange(t *testing.T) {
 	if s := l.Estimate(12); s.Up != 5 || s.Total != 20 || s.Fraction != 0.25 {
 		t.Errorf("5 of 20 up: got up %d, total %d, fraction %g; want 5, 20, 0.25", s.Up, s.Total, s.Fraction)
 	}
+	// Node −1 means none, and is taken: an up of instance 5 without a
+	// node makes 6 of 20.
+	l.Observe(placement.Event{TS: 13, Instance: 5, Node: -1, State: placement.Up})
+	if s := l.Estimate(13); s.Up != 6 {
+		t.Errorf("an up with node -1: %d up, want 6", s.Up)
+	}
 }
 
 // TestRoundTo: decimals places, half away from zero; NaN and infinities

@@ -436,3 +436,59 @@ start = { dist = "fixed", s = 10 }
 		t.Errorf("node by node %v, all up at %g s; want true, 30 s", l.shape.local, s.ETAAllS)
 	}
 }
+
+// TestReleaseOntoFirstNode: a node that a release will queue an instance
+// on is open (projected by the projection-wide loop), the first node too,
+// and is not doomed while that instance can come up: z waits on a's
+// quorum of 2 and is pinned to n1 (node 0), which runs nothing now; a's
+// two fixed 10-s starts on n2 run 2–12 and 12–22 s (one slot), z then runs
+// on n1 22–32 s: all that can come up is up at 32 s, z's tier at 32 s, as
+// the projection-wide loop alone gives (counting n1 doomed gives 22 s and
+// no tier 1). x (instance 0, on n3) outlasts its 50-s timeout at every
+// attempt, so it never comes up. Speeds pinned at 1 by a fixed 2-s start
+// on n1 and n2.
+func TestReleaseOntoFirstNode(t *testing.T) {
+	c := nodes(t, 1, 3, `
+[[service]]
+id = "x"
+instances = 1
+pinned = ["n3"]
+start = { dist = "fixed", s = 100 }
+timeout_s = 50
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "a"
+instances = 2
+ready_quorum = 2
+pinned = ["n2", "n2"]
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "z"
+instances = 1
+depends_on = ["a"]
+pinned = ["n1"]
+start = { dist = "fixed", s = 10 }
+`)
+	p := placement.NewPlan(c)
+	mixed, global := NewLive(c, p), NewLive(c, p)
+	global.shape.noMixed = true
+	for _, l := range []*Live{mixed, global} {
+		for n := range int32(2) {
+			l.Observe(placement.Event{TS: 0, Instance: n + 1, Node: n, State: placement.Started})
+			l.Observe(placement.Event{TS: 2, Instance: n + 1, Node: n, State: placement.Up})
+		}
+	}
+	s, g := mixed.Estimate(2), global.Estimate(2)
+	if !mixed.shape.mixed || !mixed.shape.open[0] {
+		t.Fatalf("mixed %v, open %v: want mixed with n1 open", mixed.shape.mixed, mixed.shape.open)
+	}
+	for _, e := range []Snapshot{s, g} {
+		if e.ETAAllS != 32 || e.Up != 2 || len(e.Tiers) != 2 || e.Tiers[1].ETAS != 32 {
+			t.Errorf("all up at %g s, %d up, tiers %+v; want 32 s, 2 up, tier 1 at 32 s", e.ETAAllS, e.Up, e.Tiers)
+		}
+	}
+}

@@ -47,3 +47,27 @@ func TestRadixQueueOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRadixQueueTieAfterPeek: an event pushed at the time of the latest
+// pop, with a lower instance than the least already known (peeked), is
+// the next: pop (5 s, #1), push (5 s, #9), peek #9, push (5 s, #4), pop
+// gives #4, then #9. (The random test pushes instances in increasing
+// order, so it never meets this.)
+func TestRadixQueueTieAfterPeek(t *testing.T) {
+	var q radixQueue
+	q.reset()
+	q.push(finishEv{t: 5, inst: 1})
+	if x := q.pop(); x.inst != 1 {
+		t.Fatalf("pop #%d, want #1", x.inst)
+	}
+	q.push(finishEv{t: 5, inst: 9})
+	if x := q.peek(); x.inst != 9 {
+		t.Fatalf("peek #%d, want #9", x.inst)
+	}
+	q.push(finishEv{t: 5, inst: 4})
+	for _, want := range []int32{4, 9} {
+		if x := q.pop(); x.inst != want || x.t != 5 {
+			t.Errorf("pop (%g s, #%d), want (5 s, #%d)", x.t, x.inst, want)
+		}
+	}
+}

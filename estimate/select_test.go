@@ -9,8 +9,9 @@ import (
 // kth and kthLarge return the k-th smallest (0-based) as sorting puts it,
 // with duplicates and without, at the ends, the median and the 90 %
 // point, on both sides of kth's 16-value cut and kthLarge's 2,048-value
-// one; and kthLarge when its sample misses the k-th (every 8th value 1000,
-// the rest below: the sample sees only 1000s).
+// one; and kthLarge when its sample misses the k-th (every 16th value
+// 1000, the rest below: the sample sees only 1000s; and every 16th 0, the
+// rest above).
 func TestKth(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var p projector
@@ -46,6 +47,20 @@ func TestKth(t *testing.T) {
 	for _, k := range []int{0, 2048, 3686, 4095} {
 		if got := p.kthLarge(slices.Clone(xs), k); got != sorted[k] {
 			t.Errorf("kthLarge, the sample missing the k-th, k = %d: %g, want %g", k, got, sorted[k])
+		}
+	}
+	// Missing above: every 16th value 0, the rest 1 to 1,000; the sample
+	// sees only 0s, so the k-th lies past what it collects.
+	for j := range xs {
+		xs[j] = float64(1 + r.IntN(1000))
+		if j%16 == 0 {
+			xs[j] = 0
+		}
+	}
+	sorted = slices.Sorted(slices.Values(xs))
+	for _, k := range []int{0, 255, 256, 2048, 3686, 4095} {
+		if got := p.kthLarge(slices.Clone(xs), k); got != sorted[k] {
+			t.Errorf("kthLarge, the sample below the k-th, k = %d: %g, want %g", k, got, sorted[k])
 		}
 	}
 }

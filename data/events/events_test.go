@@ -702,3 +702,80 @@ func TestIsDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestScannerEveryPrefix: the flat-object scanner on every prefix of flat
+// objects that hold each kind of value (negative, fraction, exponent
+// with and without a sign, an exponent of 9, escapes, a surrogate pair, null, true, an
+// empty object): no index past the line, only valid JSON accepted, every
+// whole line accepted with the strings encoding/json decodes.
+func TestScannerEveryPrefix(t *testing.T) {
+	for _, line := range []string{
+		`{"t_s":-1.5e+3,"instance":"w\u00e9b\ud83d\ude00#0","node":null,"state":"up","x":true}`,
+		`{"t_s":0,"index":12E-2,"service":"a\"\\\/\b\f\n\r\t","node":"n","state":"failed","y":1e5,"z":3e9}`,
+		`{ "t_s" : 10.25 , "instance" : "web#0" }`,
+		`{ }`,
+	} {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("setup: %q is not JSON", line)
+		}
+		var sc jsonScanner
+		var rec record
+		if !sc.object(line, &rec) {
+			t.Errorf("scanner refuses the flat object %q", line)
+		}
+		for n := 0; n <= len(line); n++ {
+			checkScanner(t, []byte(line[:n]))
+		}
+	}
+}
+
+// TestReadIndexPair: a service and index pair names instance index of the
+// service, by its decimal digits: web 1 and web 5 are web#1 and web#5
+// (the sixth of six), web 6 and web 10 are past them.
+func TestReadIndexPair(t *testing.T) {
+	c := smallDC(t)
+	text := `{"t_s":0,"service":"web","index":1,"node":"app-01","state":"up"}` + "\n" +
+		`{"t_s":1,"service":"web","index":5,"node":"app-01","state":"up"}` + "\n"
+	evs, err := Read("pair.jsonl", strings.NewReader(text), c)
+	if err != nil || len(evs) != 2 || evs[0].Instance != instanceIndex(t, c, "web#1") || evs[1].Instance != instanceIndex(t, c, "web#5") {
+		t.Fatalf("web 1 and 5: got %+v, %v; want web#1, web#5", evs, err)
+	}
+	for _, k := range []string{"6", "10"} {
+		_, err = Read("pair.jsonl", strings.NewReader(`{"t_s":0,"service":"web","index":`+k+`,"node":"app-01","state":"up"}`+"\n"), c)
+		if err == nil {
+			t.Errorf("web %s of 6 instances: no error", k)
+		}
+	}
+}
+
+// TestReadEmptyStringAbsent: in JSON lines an empty string leaves the
+// field absent, as null and an empty CSV field do: a failed event with
+// node "" has no node (−1), as with node null.
+func TestReadEmptyStringAbsent(t *testing.T) {
+	c := smallDC(t)
+	for _, v := range []string{`""`, `null`} {
+		evs, err := Read("empty.jsonl", strings.NewReader(`{"t_s":0,"instance":"web#0","node":`+v+`,"state":"failed"}`+"\n"), c)
+		if err != nil || len(evs) != 1 || evs[0].Node != -1 {
+			t.Errorf("node %s: got %+v, %v; want one event with node -1", v, evs, err)
+		}
+	}
+}
+
+// TestReadCSVBlankLines: blank lines before the header count in CSV error
+// positions, also past the 64-KiB read buffer (2 or 70,000 of them put a bare
+// quote of the CSV's line 2 at line 4 or 70,002, column 5), and a line of
+// white space among the rows is skipped.
+func TestReadCSVBlankLines(t *testing.T) {
+	c := smallDC(t)
+	for _, n := range []int{2, 70000} {
+		_, err := Read("events.csv", strings.NewReader(strings.Repeat("\n", n)+"t_s,instance,node,state\n0,we\"b#0,app-01,up\n"), c)
+		want := []string{fmt.Sprintf(`events.csv:%d:5: bad CSV: bare " in non-quoted-field`, n+2)}
+		if got := errorStrings(t, err); !slices.Equal(got, want) {
+			t.Errorf("after %d blank lines: got %v, want %v", n, got, want)
+		}
+	}
+	evs, err := Read("events.csv", strings.NewReader("t_s,instance,node,state\n   \n0,web#0,app-01,up\n"), c)
+	if err != nil || len(evs) != 1 {
+		t.Errorf("a line of white space among the rows: got %v, %v; want one event", evs, err)
+	}
+}

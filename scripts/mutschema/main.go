@@ -252,6 +252,9 @@ func runPackage(o options, pkg string) (*PackageResult, error) {
 			return nil, err
 		}
 	}
+	if err := linkBeside(o.modRoot, tmp); err != nil {
+		return nil, err
+	}
 	logf := func(format string, a ...any) {
 		fmt.Fprintf(os.Stderr, "%s %s: %s\n", time.Now().UTC().Format("15:04:05"), pkg, fmt.Sprintf(format, a...))
 	}

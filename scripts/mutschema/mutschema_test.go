@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,5 +121,46 @@ func TestPhases(t *testing.T) {
 	}
 	if got := show(c.phases(&Mutant{File: "b.go", Line: 3, Col: 1})); got != "[TestOther] 1s" {
 		t.Errorf("one test: phases %s, want [TestOther] 1s", got)
+	}
+}
+
+// TestLinkBeside: a copy made in tmp/run finds the directory beside the
+// module root that the tests read (../shared from the root) at the same
+// relative path; nothing is linked when there is none.
+func TestLinkBeside(t *testing.T) {
+	root := t.TempDir()
+	mod := filepath.Join(root, "mod")
+	for _, d := range []string{mod, filepath.Join(root, "shared", "data")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "shared", "data", "x.csv"), []byte("a,b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	if err := linkBeside(mod, tmp); err != nil {
+		t.Fatal(err)
+	}
+	// A test of package p in the copy tmp/run reads ../../shared.
+	b, err := os.ReadFile(filepath.Join(tmp, "run", "p", "..", "..", "shared", "data", "x.csv"))
+	if err == nil && string(b) != "a,b\n" {
+		err = fmt.Errorf("read %q", b)
+	}
+	if err != nil {
+		// filepath.Join cleans the path: tmp/shared/data/x.csv, which the
+		// link must provide.
+		t.Errorf("the copy's ../shared: %v", err)
+	}
+	bare := t.TempDir()
+	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(bare, "mod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := linkBeside(filepath.Join(bare, "mod"), other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(other, "shared")); !os.IsNotExist(err) {
+		t.Errorf("no shared beside the module: want nothing linked, got %v", err)
 	}
 }

@@ -28,6 +28,35 @@ const (
 	NotCovered = "NOT COVERED"
 )
 
+// besideModule names the directories beside the module root that its
+// tests read by relative path: placement's and data's tests read the
+// shared data (the Alibaba trace, the NetBox demo) at ../shared from the
+// repository root.
+var besideModule = []string{"shared"}
+
+// linkBeside links each directory of besideModule found beside the module
+// root modRoot into tmp, beside the copies made there (tmp/run,
+// tmp/schema, tmp/slow-N), so that the copies' tests, and gremlins' dry
+// run in tmp/run, find it at the same relative path as the original's.
+// Without it those tests fail in the copies: gremlins' dry run of
+// placement stopped at TestRestartAlibaba.
+func linkBeside(modRoot, tmp string) error {
+	abs, err := filepath.Abs(modRoot)
+	if err != nil {
+		return err
+	}
+	for _, name := range besideModule {
+		src := filepath.Join(filepath.Dir(abs), name)
+		if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+			continue
+		}
+		if err := os.Symlink(src, filepath.Join(tmp, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // copyModule copies the module at src to dst (regular files only; .git and
 // the mutation logs are left out).
 func copyModule(src, dst string) error {
