@@ -486,9 +486,8 @@ func (g *generator) writeRack(row *genRow, r *genRack) {
 	for _, side := range []string{"a", "b"} {
 		p := r.id + "-" + side
 		w.blank()
-		if r.undersized && side == "a" {
-			w.line("# Naive sizing: each side holds the rack's normal half-load, not the whole rack.")
-		}
+		// No naive-sizing mark here: only naive racks are undersized, and
+		// writeNaiveRack writes them.
 		w.line("[[breaker]]")
 		w.str("id", p+"-brk")
 		w.str("input", row.id+"-"+side+"-panel")
