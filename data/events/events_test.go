@@ -730,6 +730,7 @@ func TestScannerEveryPrefix(t *testing.T) {
 		`{"t_s":-1.5e+3,"instance":"w\u00e9b\ud83d\ude00#0","node":null,"state":"up","x":true}`,
 		`{"t_s":0,"index":12E-2,"service":"a\"\\\/\b\f\n\r\t","node":"n","state":"failed","y":1e5,"z":3e9}`,
 		`{ "t_s" : 10.25 , "instance" : "web#0" }`,
+		`{"t_s":1,"service":"a\"b\\c\/d","index":2,"node":"n\u0041\"","state":"up"}`, // escapes, read without a problem
 		`{ }`,
 	} {
 		if !json.Valid([]byte(line)) {

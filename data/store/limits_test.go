@@ -129,3 +129,16 @@ func TestAuditEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeBlockUnsorted: fresh readings out of order are sorted before
+// the merge. Stored: 100 ms (1 W). Fresh: 300 ms (3 W), 50 ms (0.5 W),
+// 100 ms (9 W: already stored, dropped), 300 ms (4 W: repeated, the first
+// kept). Merged: 50, 100, 300 ms with 0.5, 1, 3 W; 2 added, both in the
+// first 5-minute bucket.
+func TestMergeBlockUnsorted(t *testing.T) {
+	got, added, touched := mergeBlock(nil, []sample{{100, 1}}, []sample{{300, 3}, {50, 0.5}, {100, 9}, {300, 4}})
+	want := []sample{{50, 0.5}, {100, 1}, {300, 3}}
+	if fmt.Sprint(got) != fmt.Sprint(want) || added != 2 || touched != 1 {
+		t.Errorf("mergeBlock = %v, %d added, buckets %b; want %v, 2, 1", got, added, touched, want)
+	}
+}
