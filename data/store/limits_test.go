@@ -142,3 +142,17 @@ func TestMergeBlockUnsorted(t *testing.T) {
 		t.Errorf("mergeBlock = %v, %d added, buckets %b; want %v, 2, 1", got, added, touched, want)
 	}
 }
+
+// TestStatsWindowAndSizes: a window of 0 ms is refused (windows are
+// > 0); a new database's file is its page count × page size: at least
+// one page of 4,096 bytes, a whole number of pages.
+func TestStatsWindowAndSizes(t *testing.T) {
+	db, _ := newDB(t)
+	if _, _, err := db.Stats(ctx, "x", 0, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Stats with a 0-ms window: %v, want %v", err, ErrInvalid)
+	}
+	s, err := measureSizes(ctx, db.r)
+	if err != nil || s.FileBytes < 4096 || s.FileBytes%4096 != 0 {
+		t.Errorf("measureSizes: %d bytes (%v), want whole 4,096-byte pages", s.FileBytes, err)
+	}
+}
