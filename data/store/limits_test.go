@@ -78,7 +78,8 @@ func TestTextLimits(t *testing.T) {
 // keeps it; a token id is kept, none stays none; ids count from 1. The
 // same through Audit and through a batch's audit entry (AppendBatches).
 // An empty batch (0 events) leaves the incident's latest event time as it
-// was, whatever LastTMS it carries.
+// was, whatever LastTMS it carries; asked for its events from batch 3 on,
+// the incident has none and its last batch is 2.
 func TestAuditEntries(t *testing.T) {
 	at := time.Date(2019, 6, 4, 9, 30, 0, 0, time.UTC)
 	const now = 1_559_640_600_000
@@ -114,6 +115,11 @@ func TestAuditEntries(t *testing.T) {
 	}
 	if got, err := db.GetIncident(ctx, in.ID); err != nil || got.Events != 1 || got.LastTMS != 1000 {
 		t.Errorf("after a batch of one event at 1,000 ms and an empty one: %d events, latest at %d ms (%v); want 1, 1,000 ms", got.Events, got.LastTMS, err)
+	}
+	// The incident's batches are 1 and 2: from 3 on there are none, and
+	// the last batch is still 2.
+	if evs, last, err := db.IncidentEvents(ctx, in.ID, 3); err != nil || len(evs) != 0 || last != 2 {
+		t.Errorf("IncidentEvents from batch 3: %d bytes, last batch %d (%v); want none, 2", len(evs), last, err)
 	}
 	log, n, err := db.AuditLog(ctx, 10, 0)
 	if err != nil || n < 4 {
