@@ -21,7 +21,8 @@ import (
 // maximum_draw 1.5 × allocated_draw (150–450 W); 41 × 48 = 1,968
 // outlets; racks in rows of 20 (location Row 1 to Row 3); cables: 82 + 246
 // less rack R0040's B feed to PDU B and its first server's PSU1 = 326. The
-// inventory imports to a model that loads.
+// inventory imports to a model that loads, every object in it but R0040's
+// PDU B (no path to a feed), its inlet and its 24 outlets.
 func TestGenerateInventory(t *testing.T) {
 	const base = "https://netbox.example.com/api/dcim/"
 	gen, err := Generate(GenerateOptions{Racks: 41, PerRack: 3, Seed: 7})
@@ -160,7 +161,18 @@ func TestGenerateInventory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	importJudged(t, readDirs(t, dir), Options{})
+	// Imported: everything but rack R0040's PDU B (its inlet uncabled,
+	// so no path to a feed), that inlet and its 24 outlets.
+	res := importJudged(t, readDirs(t, dir), Options{})
+	var counts []string
+	for _, c := range res.Report.Counts {
+		counts = append(counts, fmt.Sprintf("%s %d/%d", c.Endpoint, c.Imported, c.Read))
+	}
+	want := "power-panels 4/4, power-feeds 82/82, racks 41/41, devices 204/205, device-types 5/5, power-port-templates 9/9, " +
+		"power-outlet-templates 24/24, power-ports 327/328, power-outlets 1944/1968, cables 326/326"
+	if got := strings.Join(counts, ", "); got != want {
+		t.Errorf("imported/read:\n%s\nwant\n%s", got, want)
+	}
 }
 
 // TestGenerateOptions: racks 1 to 100,000 and 1 to 24 servers a rack
