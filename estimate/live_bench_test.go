@@ -170,3 +170,12 @@ func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 	b.ReportMetric(global.Seconds(), name1)
 	b.ReportMetric(local.Seconds()/global.Seconds(), "ratio")
 }
+
+// BenchmarkLiveFast measures what the node-by-node projections' fast path
+// saves (the waiting in a rankSet, the starts of instances that cannot
+// come up made without their draws), as BenchmarkLiveByNode does: the
+// other estimator is held to rankQueues and attempt for every start
+// (shape.noFast).
+func BenchmarkLiveFast(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noFast = true }, "s-fast", "s-reference")
+}
