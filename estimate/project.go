@@ -1240,6 +1240,26 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	start(now)
 	ri, li := 0, 0
 	for len(*h) > 0 || ri < len(run) || li < len(later) {
+		if fast && free <= 0 && li < len(later) {
+			// Back-offs that end while no slot is free only queue their
+			// instances (start would start none): taken in one go, up to
+			// the next of the other events.
+			var nx finishEv
+			has := len(*h) > 0
+			if has {
+				nx = (*h)[0]
+			}
+			if ri < len(run) && (!has || run[ri].less(nx)) {
+				nx, has = run[ri], true
+			}
+			for li < len(later) && (!has || later[li].less(nx)) {
+				ws.push(sh.rankPos[later[li].inst])
+				li++
+			}
+			if !has {
+				break
+			}
+		}
 		// The earliest of the three, as project takes them.
 		var e finishEv
 		src := 0 // 0 heap, 1 running, 2 later
