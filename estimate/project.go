@@ -1871,6 +1871,8 @@ func (s *rankSet) reset(n int) {
 	nw := (n + 63) / 64
 	if len(s.words) != nw {
 		s.words, s.sum = make([]uint64, nw), make([]uint64, (nw+63)/64)
+	} else if s.n > 0 {
+		s.clear()
 	}
 	s.n = 0
 }
