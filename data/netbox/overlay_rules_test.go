@@ -1,6 +1,7 @@
 package netbox
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,24 @@ func TestOverlayRules(t *testing.T) {
 			t.Errorf("%q: %v, want it taken", c.overlay, err)
 		case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
 			t.Errorf("%q: %v, want %q", c.overlay, err, c.refused)
+		}
+	}
+}
+
+// TestProblemCap: a response lists at most 100 problems (maxProblems)
+// and then how many more: 100 panels whose name is a number give 100
+// errors and no more; 101 give 100 and "… and 1 more problems in this
+// response".
+func TestProblemCap(t *testing.T) {
+	for n, want := range map[int]string{100: `field "name" is a JSON number`, 101: "… and 1 more problems in this response"} {
+		objs := make([]string, n)
+		for i := range objs {
+			objs[i] = fmt.Sprintf(`{"id": %d, "name": 5, "site": {"id": 1}}`, i+1)
+		}
+		data := []byte(fmt.Sprintf(`{"count": %d, "next": null, "previous": null, "results": [%s]}`, n, strings.Join(objs, ",")))
+		_, errs := slowRead(t, "power-panels", data)
+		if len(errs) != min(n, 101) || !strings.Contains(errs[len(errs)-1].Error(), want) {
+			t.Errorf("%d bad panels: %d errors, the last %v; want %d, the last saying %q", n, len(errs), errs[len(errs)-1], min(n, 101), want)
 		}
 	}
 }
