@@ -1,0 +1,153 @@
+package netbox
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSlugAndNamer pins the model's id-making by hand: slug keeps a–z,
+// 0–9, '.' and '_' (the ends of each range included) and makes every
+// other run one '-', never a leading or trailing one; the namer prefixes
+// a name used twice with its site, and adds kind and NetBox id when that
+// is still ambiguous; unique counts on from base-2.
+func TestSlugAndNamer(t *testing.T) {
+	for in, want := range map[string]string{
+		"az09":        "az09",
+		"A.b_Z":       "a.b_z",
+		"--Rack A/1 ": "rack-a-1",
+		"é9":          "9",
+		"r0":          "r0",
+		"":            "",
+	} {
+		if got := slug(in); got != want {
+			t.Errorf("slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	n := newNamer()
+	n.want("rack", 1, "R1", "Lab")     // R1 twice, two sites: lab-r1, hall-r1
+	n.want("rack", 2, "R1", "Hall")    //
+	n.want("device", 3, "web", "Lab")  // web twice in one site: kind and id added
+	n.want("device", 4, "web", "Lab")  //
+	n.want("device", 5, "Lab DB", "x") // lab-db, its own name: kept
+	n.want("device", 6, "db", "Lab")   // db twice → lab-db, taken by device 5's own name
+	n.want("device", 7, "db", "Lab 2") // lab-2-db
+	n.want("device", 8, "", "Lab")     // no name: device-8
+	n.want("device", 9, "solo", "Lab") // once: its slug
+	n.assign()
+	for k, want := range map[nameKey]string{
+		{"rack", 1}: "lab-r1", {"rack", 2}: "hall-r1",
+		{"device", 3}: "lab-web-device3", {"device", 4}: "lab-web-device4",
+		{"device", 5}: "lab-db", {"device", 6}: "lab-db-device6", {"device", 7}: "lab-2-db",
+		{"device", 8}: "device-8", {"device", 9}: "solo",
+	} {
+		if got := n.id(k.kind, k.id); got != want {
+			t.Errorf("%s %d: id %q, want %q", k.kind, k.id, got, want)
+		}
+	}
+	n.reserve("brk")
+	for _, want := range []string{"brk-2", "brk-3", "solo-2", "x"} {
+		base := strings.TrimSuffix(strings.TrimSuffix(want, "-2"), "-3")
+		if got := n.unique(base); got != want {
+			t.Errorf("unique(%q) = %q, want %q", base, got, want)
+		}
+	}
+}
+
+// TestReportHelpers pins dedupe (sorted runs made one), contains and
+// nilToEmpty (nil lists made empty, given ones kept).
+func TestReportHelpers(t *testing.T) {
+	if got := dedupe([]string{"a", "a", "b", "c", "c", "c"}); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("dedupe = %q, want [a b c]", got)
+	}
+	if !contains([]string{"x", "y"}, "y") || contains([]string{"x", "y"}, "z") {
+		t.Error("contains: y is in [x y], z is not")
+	}
+	r := Report{Defaults: []Default{{Setting: "s"}}, Warnings: []string{"w"}}
+	nilToEmpty(&r)
+	if len(r.Defaults) != 1 || len(r.Warnings) != 1 || r.Feeds == nil || r.Racks == nil || r.Skipped == nil || r.UnfedPSUs == nil {
+		t.Errorf("nilToEmpty: %+v", r)
+	}
+	var e Report
+	nilToEmpty(&e)
+	if e.Defaults == nil || e.Warnings == nil || e.DevicesWithoutPSU == nil {
+		t.Errorf("nilToEmpty left nil lists: %+v", e)
+	}
+}
+
+var sectionID = regexp.MustCompile(`(?m)^\[\[(\w+)\]\]\nid = "([^"]*)"`)
+
+// sections lists the model's [[kind]] ids in order, "kind:id".
+func sections(model []byte) string {
+	var l []string
+	for _, m := range sectionID.FindAllSubmatch(model, -1) {
+		l = append(l, string(m[1])+":"+string(m[2]))
+	}
+	return strings.Join(l, " ")
+}
+
+// reverseInventory reverses every list NetBox returned, so that an
+// order that holds must come from the importer's own sorting by id.
+func reverseInventory(inv *Inventory) {
+	slices.Reverse(inv.Panels)
+	slices.Reverse(inv.Feeds)
+	slices.Reverse(inv.Racks)
+	slices.Reverse(inv.Devices)
+	slices.Reverse(inv.DeviceTypes)
+	slices.Reverse(inv.Ports)
+	slices.Reverse(inv.Outlets)
+	slices.Reverse(inv.PortTemplates)
+	slices.Reverse(inv.Cables)
+}
+
+// TestImportOrder: testdata/cabled (panels A, B, C with one feed each;
+// rack R1 with PDUs A and B on A-1 and B-1, twelve 1U servers srv-01…12 of
+// 150 W allocated and five GPU boxes of 700 W; rack R2 with a three-phase
+// PDU on C-1 and three servers of 400 W) read with every list reversed
+// imports in NetBox id order all the same: the model's sections, the
+// mapping (sorted by blackstart id) and the report's defaults (sorted by
+// setting), each with the count of elements using it.
+func TestImportOrder(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	reverseInventory(inv)
+	res := importJudged(t, inv, Options{})
+	want := "source:src-panel-a panel:panel-a breaker:brk-a-1 circuit:a-1 " +
+		"source:src-panel-b panel:panel-b breaker:brk-b-1 circuit:b-1 " +
+		"source:src-panel-c panel:panel-c breaker:brk-c-1 circuit:c-1 " +
+		"rack:r1 rack:r2 rack_pdu:r1-pdu-a rack_pdu:r1-pdu-b rack_pdu:r2-pdu " +
+		"circuit:r2-pdu-l1 circuit:r2-pdu-l2 circuit:r2-pdu-l3 " +
+		"device_model:srv-1u device_model:gpu-2u device_model:srv-r2 " +
+		"device:srv-01 device:srv-02 device:srv-03 device:srv-04 device:srv-05 device:srv-06 device:srv-07 device:srv-08 " +
+		"device:srv-09 device:srv-10 device:srv-11 device:srv-12 device:gpu-01 device:gpu-02 device:gpu-03 device:gpu-04 device:gpu-05 " +
+		"device:srv-r2-1 device:srv-r2-2 device:srv-r2-3"
+	if got := sections(res.Model); got != want {
+		t.Errorf("model sections\n%s\nwant\n%s", got, want)
+	}
+	if !strings.Contains(string(res.Model), "[site]\nname = \"lab\"\n") {
+		t.Errorf("the model's site is not the one site imported, lab:\n%.200s", res.Model)
+	}
+	var ids []string
+	for _, e := range res.Mapping.Elements {
+		ids = append(ids, e.ID)
+	}
+	if !slices.IsSorted(ids) || len(ids) != 43 || ids[0] != "a-1" || ids[42] != "srv-r2-3" {
+		t.Errorf("mapping ids %q: want 43, sorted, a-1 … srv-r2-3", ids)
+	}
+	var defs []string
+	for _, d := range res.Report.Defaults {
+		defs = append(defs, fmt.Sprintf("%s=%d", d.Setting, d.Elements))
+	}
+	// 3 feeds (breaker, frequency, panels' sources, PDUs' inputs and
+	// banks), one three-phase PDU, 20 devices, 2 device models of two PSUs.
+	wantDefs := "PDU bank breaker=3 PDU input rating=3 feed breaker standard=3 feed leg connection=1 port draw reading=20 " +
+		"power_factor=20 psus_required=2 site frequency_hz=3 source above each panel=3"
+	if got := strings.Join(defs, " "); got != wantDefs {
+		t.Errorf("defaults %s\nwant %s", got, wantDefs)
+	}
+	if h := res.Report.Headline; !strings.HasPrefix(h, "3 feeds (0 uncabled), 2 racks, 3 PDUs, 20 devices; 0 PSUs") {
+		t.Errorf("headline %q", h)
+	}
+}
