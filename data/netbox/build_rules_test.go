@@ -151,3 +151,121 @@ func TestImportOrder(t *testing.T) {
 		t.Errorf("headline %q", h)
 	}
 }
+
+// TestSiteFilter: with --site, a rack or panel is kept when its site's
+// slug or name is the one asked for; the model's site is that name, and
+// without --site the one site imported (lab); an unknown site is an error
+// listing the sites there are.
+func TestSiteFilter(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	other := &Ref{ID: 2, Name: "Other", Slug: "other"}
+	for i := range inv.Racks {
+		if inv.Racks[i].Name == "R2" {
+			inv.Racks[i].Site = other
+		}
+	}
+	for i := range inv.Devices { // NetBox keeps a device in its rack's site
+		if d := &inv.Devices[i]; d.Rack != nil && d.Rack.ID == 2 {
+			d.Site = other
+		}
+	}
+	for i := range inv.Panels {
+		if inv.Panels[i].Name == "Panel C" {
+			inv.Panels[i].Site = other
+		}
+	}
+	for _, c := range []struct{ site, name, sections string }{
+		{"Lab", "Lab", "panel:panel-a panel:panel-b rack:r1 rack_pdu:r1-pdu-a rack_pdu:r1-pdu-b"},
+		{"other", "other", "panel:panel-c rack:r2 rack_pdu:r2-pdu"},
+		{"", "netbox", "panel:panel-a panel:panel-b panel:panel-c rack:r1 rack:r2 rack_pdu:r1-pdu-a rack_pdu:r1-pdu-b rack_pdu:r2-pdu"},
+	} {
+		res := importJudged(t, inv, Options{Site: c.site})
+		var l []string
+		for _, s := range strings.Fields(sections(res.Model)) {
+			if k, _, _ := strings.Cut(s, ":"); k == "panel" || k == "rack" || k == "rack_pdu" {
+				l = append(l, s)
+			}
+		}
+		if got := strings.Join(l, " "); got != c.sections {
+			t.Errorf("site %q: %s, want %s", c.site, got, c.sections)
+		}
+		if want := "[site]\nname = \"" + c.name + "\"\n"; !strings.Contains(string(res.Model), want) {
+			t.Errorf("site %q: the model's site is not %q:\n%.200s", c.site, c.name, res.Model)
+		}
+	}
+	_, err := Import(inv, Options{Site: "nowhere"})
+	if want := `no rack or power panel in site "nowhere"; sites: lab, other`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("site nowhere: %v, want %q", err, want)
+	}
+}
+
+// TestFeedFigureChecks: a feed of 0 A or at a max_utilization of 0 % or
+// above 100 % is skipped as impossible, one at 100 % imported; a
+// three-phase feed at 220, 230 or 240 V is warned about as likely
+// line-to-neutral, one at 400 V (C-1) not; ports without a draw figure
+// are listed and their device's draw unknown, a zero figure counting as
+// none.
+func TestFeedFigureChecks(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	f := func(v float64) *float64 { return &v }
+	lab := &Ref{ID: 1, Name: "Lab", Slug: "lab"}
+	for i := 0; i < 4; i++ {
+		inv.Panels = append(inv.Panels, Panel{ID: 10 + i, Name: fmt.Sprintf("P%d", 10+i), Site: lab})
+	}
+	single, three := &Choice{Value: "single-phase"}, &Choice{Value: "three-phase"}
+	inv.Feeds = append(inv.Feeds,
+		Feed{ID: 20, Name: "zero-A", PowerPanel: &IDRef{ID: 10}, Phase: single, Voltage: f(230), Amperage: f(0), MaxUtilization: f(80)},
+		Feed{ID: 21, Name: "zero-util", PowerPanel: &IDRef{ID: 10}, Phase: single, Voltage: f(230), Amperage: f(16), MaxUtilization: f(0)},
+		Feed{ID: 22, Name: "over-util", PowerPanel: &IDRef{ID: 10}, Phase: single, Voltage: f(230), Amperage: f(16), MaxUtilization: f(100.5)},
+		Feed{ID: 23, Name: "full-util", PowerPanel: &IDRef{ID: 10}, Phase: single, Voltage: f(230), Amperage: f(16), MaxUtilization: f(100)},
+		Feed{ID: 24, Name: "T220", PowerPanel: &IDRef{ID: 11}, Phase: three, Voltage: f(220), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 25, Name: "T230", PowerPanel: &IDRef{ID: 12}, Phase: three, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)},
+		Feed{ID: 26, Name: "T240", PowerPanel: &IDRef{ID: 13}, Phase: three, Voltage: f(-240), Amperage: f(16), MaxUtilization: f(80)})
+	byDevice := map[int]string{}
+	for _, d := range inv.Devices {
+		byDevice[d.ID] = nameOf(&d)
+	}
+	for i := range inv.Ports {
+		switch p := &inv.Ports[i]; byDevice[p.Device.ID] {
+		case "srv-r2-3": // nameplate only: made 0
+			p.MaximumDraw = f(0)
+		case "srv-12": // allocated only: made 0
+			p.AllocatedDraw = f(0)
+		}
+	}
+	res := importJudged(t, inv, Options{})
+	rep := res.Report
+	var skipped []string
+	for _, s := range rep.Skipped {
+		skipped = append(skipped, s.Object)
+	}
+	if got, want := strings.Join(skipped, ", "), `power feed "zero-A", power feed "zero-util", power feed "over-util"`; got != want {
+		t.Errorf("skipped %s, want %s", got, want)
+	}
+	if !strings.Contains(string(res.Model), "[[circuit]]\nid = \"full-util\"") {
+		t.Error("the feed at 100 % max_utilization was not imported")
+	}
+	var warned []string
+	for _, w := range rep.Warnings {
+		if name, ok := strings.CutPrefix(w, "three-phase power feed "); ok {
+			warned = append(warned, strings.Fields(name)[0])
+		}
+	}
+	if got, want := strings.Join(warned, " "), `"T220" "T230" "T240"`; got != want || len(rep.Warnings) != 3 {
+		t.Errorf("warned about %s (%q), want %s and nothing else", got, rep.Warnings, want)
+	}
+	var noDraw []string
+	for _, p := range rep.PortsWithoutDraw {
+		noDraw = append(noDraw, p.Object)
+	}
+	if got, want := strings.Join(noDraw, ", "), `device "srv-12" PSU0, device "srv-12" PSU1, device "srv-r2-3" PSU`; got != want {
+		t.Errorf("ports without draw: %s, want %s", got, want)
+	}
+	for _, s := range []string{"id = \"srv-1u~2psu-0-0\"\nmanufacturer = \"Acme\"\npsus = 2\ndraw_unknown = true\n",
+		"id = \"srv-r2~1psu-0-0\"\nmanufacturer = \"Acme\"\npsus = 1\ndraw_unknown = true\n",
+		"id = \"srv-12\"\nrack = \"r1\"\nmodel = \"srv-1u~2psu-0-0\""} {
+		if !strings.Contains(string(res.Model), s) {
+			t.Errorf("model lacks %q", s)
+		}
+	}
+}
