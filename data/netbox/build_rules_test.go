@@ -150,6 +150,25 @@ func TestImportOrder(t *testing.T) {
 	if h := res.Report.Headline; !strings.HasPrefix(h, "3 feeds (0 uncabled), 2 racks, 3 PDUs, 20 devices; 0 PSUs") {
 		t.Errorf("headline %q", h)
 	}
+	for _, s := range []string{"id = \"srv-1u\"\nmanufacturer = \"Acme\"\npsus = 2\nallocated_w = 150\n\n",
+		"id = \"gpu-2u\"\nmanufacturer = \"Acme\"\npsus = 2\nnameplate_w = 700\n\n"} {
+		if !strings.Contains(string(res.Model), s) {
+			t.Errorf("model lacks %q", s)
+		}
+	}
+
+	// Every server offline: no device, so no port draw reading is used.
+	for i := range inv.Devices {
+		if d := &inv.Devices[i]; d.Role != nil && d.Role.Slug == "server" {
+			d.Status = &Choice{Value: "offline"}
+		}
+	}
+	res = importJudged(t, inv, Options{})
+	for _, d := range res.Report.Defaults {
+		if d.Setting == "port draw reading" {
+			t.Errorf("no device imported, yet the default %q is used by %d", d.Setting, d.Elements)
+		}
+	}
 }
 
 // TestSiteFilter: with --site, a rack or panel is kept when its site's
