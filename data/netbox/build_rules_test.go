@@ -288,3 +288,53 @@ func TestFeedFigureChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestPDUWithoutInlets: a PDU whose inlet has no cable is skipped as
+// having no inlet cabled to a feed (r1-pdu-b, its cable to B-1 removed),
+// one with outlets and no power port as such (r2-pdu, its inlet
+// removed); a rack without feeds has no feeds line and no utilization.
+func TestPDUWithoutInlets(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	gone := map[int]bool{}
+	var ports []Port
+	for _, p := range inv.Ports {
+		if p.Device.ID == 20 { // r2-pdu
+			gone[p.ID] = true
+		} else {
+			ports = append(ports, p)
+		}
+	}
+	inv.Ports = ports
+	for i := range inv.Outlets {
+		if o := &inv.Outlets[i]; o.PowerPort != nil && gone[o.PowerPort.ID] {
+			o.PowerPort = nil
+		}
+	}
+	var cables []Cable
+	for _, c := range inv.Cables {
+		if c.ID != 2 && !(c.A[0].ObjectType == "dcim.powerport" && gone[c.A[0].ObjectID]) { // 2: r1-pdu-b's Input to B-1
+			cables = append(cables, c)
+		}
+	}
+	inv.Cables = cables
+	inv.Racks = append(inv.Racks, Rack{ID: 30, Name: "R30", Site: &Ref{ID: 1, Name: "Lab", Slug: "lab"}})
+	res := importJudged(t, inv, Options{})
+	var skipped []string
+	for _, s := range res.Report.Skipped {
+		skipped = append(skipped, s.Object+": "+s.Reason)
+	}
+	if got, want := strings.Join(skipped, "; "), `device "r1-pdu-b" (PDU): no inlet cabled to a feed; device "r2-pdu" (PDU): outlets but no power port`; got != want {
+		t.Errorf("skipped %s\nwant %s", got, want)
+	}
+	if !strings.Contains(string(res.Model), "[[rack]]\nid = \"r30\"\nroom = \"Lab\"\n\n[[") {
+		t.Error("rack R30, without feeds, is not written with its room and no feeds")
+	}
+	if !strings.Contains(string(res.Model), "[[rack]]\nid = \"r1\"\nrow = \"Hall 1\"\nroom = \"Lab\"\nfeeds = [\"a-1\", \"b-1\"]\n") {
+		t.Error("rack R1 is not written with its row, room and feeds")
+	}
+	for _, r := range res.Report.Racks {
+		if r.Rack == "R30" && (r.Feeds != 0 || r.AvailablePowerVA != 0 || r.NetBoxUtilizationPct != 0) {
+			t.Errorf("rack R30 without feeds: %+v", r)
+		}
+	}
+}
