@@ -1446,7 +1446,7 @@ func (n *namer) assign() {
 	}
 	for i, r := range n.reqs {
 		id := base[i]
-		if second[id] > 1 || (count[id] > 0 && second[id] > 0 && count[id] == 1 && slug(r.name) != id) {
+		if second[id] > 1 || (second[id] > 0 && count[id] == 1 && slug(r.name) != id) {
 			id = fmt.Sprintf("%s-%s%d", id, r.kind, r.id)
 		}
 		n.ids[nameKey{r.kind, r.id}] = id

@@ -1,6 +1,7 @@
 package netbox
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -146,6 +147,11 @@ func TestImportOrder(t *testing.T) {
 		"power_factor=20 psus_required=2 site frequency_hz=3 source above each panel=3"
 	if got := strings.Join(defs, " "); got != wantDefs {
 		t.Errorf("defaults %s\nwant %s", got, wantDefs)
+	}
+	for _, d := range res.Report.Defaults {
+		if d.Setting == "port draw reading" && !strings.HasPrefix(d.Value, "device: the whole device's draw, on every port") {
+			t.Errorf("port draw reading %q, want device's", d.Value)
+		}
 	}
 	if h := res.Report.Headline; !strings.HasPrefix(h, "3 feeds (0 uncabled), 2 racks, 3 PDUs, 20 devices; 0 PSUs") {
 		t.Errorf("headline %q", h)
@@ -336,5 +342,40 @@ func TestPDUWithoutInlets(t *testing.T) {
 		if r.Rack == "R30" && (r.Feeds != 0 || r.AvailablePowerVA != 0 || r.NetBoxUtilizationPct != 0) {
 			t.Errorf("rack R30 without feeds: %+v", r)
 		}
+	}
+}
+
+// TestDanglingAndDataCables: a data cable (interface to interface) is
+// read and not imported; a reference to an object not in the inventory is
+// an error naming the file it was read from, or its endpoint when it was
+// not read from a file.
+func TestDanglingAndDataCables(t *testing.T) {
+	inv := readDirs(t, cabledDir)
+	inv.Cables = append(inv.Cables, Cable{ID: 100, Status: &Choice{Value: "connected"},
+		A: []Termination{{"dcim.interface", 1}}, B: []Termination{{"dcim.interface", 2}}})
+	res := importJudged(t, inv, Options{})
+	for _, c := range res.Report.Counts {
+		if c.Endpoint == "cables" && (c.Read != 41 || c.Imported != 40) {
+			t.Errorf("cables: %d read, %d imported; want 41 and 40 (the data cable not imported)", c.Read, c.Imported)
+		}
+	}
+
+	inv = readDirs(t, cabledDir)
+	inv.Outlets[0].PowerPort = &IDRef{ID: 999}
+	f := func(v float64) *float64 { return &v }
+	inv.Feeds = append(inv.Feeds, Feed{ID: 77, Name: "X", PowerPanel: &IDRef{ID: 99}, Phase: &Choice{Value: "single-phase"}, Voltage: f(230), Amperage: f(16), MaxUtilization: f(80)})
+	_, err := Import(inv, Options{})
+	var l ErrorList
+	if !errors.As(err, &l) {
+		t.Fatalf("dangling references: %v, want an ErrorList", err)
+	}
+	var got []string
+	for _, e := range l {
+		got = append(got, e.Source+": "+e.Msg)
+	}
+	want := []string{`power-feeds: power feed 77 "X": power_panel 99 is not among the power panels`,
+		fmt.Sprintf(`testdata/cabled/power-outlets.json: power outlet %d %q: power_port 999 is not among the power ports`, inv.Outlets[0].ID, inv.Outlets[0].Name)}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
