@@ -298,7 +298,8 @@ func TestFeedFigureChecks(t *testing.T) {
 // TestPDUWithoutInlets: a PDU whose inlet has no cable is skipped as
 // having no inlet cabled to a feed (r1-pdu-b, its cable to B-1 removed),
 // one with outlets and no power port as such (r2-pdu, its inlet
-// removed); a rack without feeds has no feeds line and no utilization.
+// removed); a rack without feeds has no feeds line and no utilization;
+// a panel without feeds takes no name (feed A-1 stays a-1).
 func TestPDUWithoutInlets(t *testing.T) {
 	inv := readDirs(t, cabledDir)
 	gone := map[int]bool{}
@@ -323,13 +324,14 @@ func TestPDUWithoutInlets(t *testing.T) {
 		}
 	}
 	inv.Cables = cables
+	inv.Panels = append(inv.Panels, Panel{ID: 40, Name: "A-1", Site: &Ref{ID: 1, Name: "Lab", Slug: "lab"}}) // no feeds: no name taken
 	inv.Racks = append(inv.Racks, Rack{ID: 30, Name: "R30", Site: &Ref{ID: 1, Name: "Lab", Slug: "lab"}})
 	res := importJudged(t, inv, Options{})
 	var skipped []string
 	for _, s := range res.Report.Skipped {
 		skipped = append(skipped, s.Object+": "+s.Reason)
 	}
-	if got, want := strings.Join(skipped, "; "), `device "r1-pdu-b" (PDU): no inlet cabled to a feed; device "r2-pdu" (PDU): outlets but no power port`; got != want {
+	if got, want := strings.Join(skipped, "; "), `power panel "A-1": no feeds imported; device "r1-pdu-b" (PDU): no inlet cabled to a feed; device "r2-pdu" (PDU): outlets but no power port`; got != want {
 		t.Errorf("skipped %s\nwant %s", got, want)
 	}
 	if !strings.Contains(string(res.Model), "[[rack]]\nid = \"r30\"\nroom = \"Lab\"\n\n[[") {
@@ -353,7 +355,20 @@ func TestDanglingAndDataCables(t *testing.T) {
 	inv := readDirs(t, cabledDir)
 	inv.Cables = append(inv.Cables, Cable{ID: 100, Status: &Choice{Value: "connected"},
 		A: []Termination{{"dcim.interface", 1}}, B: []Termination{{"dcim.interface", 2}}})
+	// 16 power ports (srv-01, 14 added) are modelled, 17 (srv-02) not.
+	for k := 2; k < 16; k++ {
+		inv.Ports = append(inv.Ports, Port{ID: 1000 + k, Device: &IDRef{ID: 3}, Name: fmt.Sprintf("PSU%d", k)})
+	}
+	for k := 2; k < 17; k++ {
+		inv.Ports = append(inv.Ports, Port{ID: 2000 + k, Device: &IDRef{ID: 4}, Name: fmt.Sprintf("PSU%d", k)})
+	}
 	res := importJudged(t, inv, Options{})
+	if len(res.Report.Skipped) != 1 || res.Report.Skipped[0].Object != `device "srv-02"` || res.Report.Skipped[0].Reason != "17 power ports: blackstart models at most 16 PSUs" {
+		t.Errorf("skipped %+v, want srv-02 alone, of 17 ports", res.Report.Skipped)
+	}
+	if !strings.Contains(string(res.Model), "id = \"srv-1u\"\nmanufacturer = \"Acme\"\npsus = 16\n") || !strings.Contains(string(res.Model), "id = \"srv-01\"\nrack = \"r1\"\nmodel = \"srv-1u\"") {
+		t.Error("srv-01, of 16 power ports, is not modelled with 16 PSUs")
+	}
 	for _, c := range res.Report.Counts {
 		if c.Endpoint == "cables" && (c.Read != 41 || c.Imported != 40) {
 			t.Errorf("cables: %d read, %d imported; want 41 and 40 (the data cable not imported)", c.Read, c.Imported)
