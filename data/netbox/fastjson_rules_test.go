@@ -24,7 +24,7 @@ const fastPanelsPage = `{"count": 3, "next": null, "previous": null, "results": 
 // more often would pass every other test, only slower), shares one copy
 // of a string repeated in nested objects (its intern table), gives up on
 // every truncation of the page without panicking, on a key that differs
-// from a known one only in case, on a page without count or results or with text after it, sizes
+// from a known one only in case, on invalid UTF-8, on a page without count or results or with text after it, sizes
 // its slice by count only when the page can hold that many, and nests 9,000 levels deep but not 9,001.
 func TestFastReaderAccepts(t *testing.T) {
 	count, next, ps, err := fastPage([]byte(fastPanelsPage), panelKeys, fastPanel)
@@ -55,6 +55,7 @@ func TestFastReaderAccepts(t *testing.T) {
 	}
 	for name, page := range map[string]string{
 		"a key in another case": `{"count": 1, "next": null, "results": [{"id": 1, "NAME": "P1"}]}`,
+		"invalid UTF-8":         "{\"count\": 1, \"next\": null, \"results\": [{\"id\": 1, \"name\": \"P\xff\"}]}",
 		"no count":              `{"next": null, "results": [{"id": 1}]}`,
 		"no results":            `{"count": 0, "next": null}`,
 		"text after":            `{"count": 0, "next": null, "results": []} x`,
