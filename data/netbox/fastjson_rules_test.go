@@ -24,8 +24,9 @@ const fastPanelsPage = `{"count": 3, "next": null, "previous": null, "results": 
 // more often would pass every other test, only slower), shares one copy
 // of a string repeated in nested objects (its intern table), gives up on
 // every truncation of the page without panicking, on a key that differs
-// from a known one only in case, on invalid UTF-8, on a page without count or results or with text after it, sizes
-// its slice by count only when the page can hold that many, and nests 9,000 levels deep but not 9,001.
+// from a known one only in case, on invalid UTF-8, on a page without
+// count or results or with text after it, sizes its slice by count only
+// when the page can hold that many, and nests 9,000 levels deep but not 9,001.
 func TestFastReaderAccepts(t *testing.T) {
 	count, next, ps, err := fastPage([]byte(fastPanelsPage), panelKeys, fastPanel)
 	if err != nil || count != 3 || next != nil || len(ps) != 3 {
