@@ -322,7 +322,7 @@ func (s *sim) runUntil(limit float64) {
 			}
 		case evTimeout:
 			in := &s.inst[ev.id]
-			if in.state == 2 && in.attempt == ev.ver {
+			if in.state == 2 && in.attempt == ev.ver && !s.endsBy(ev.id) {
 				s.res.Timeouts++
 				s.fail(ev.id, true)
 			}
@@ -340,6 +340,21 @@ func (s *sim) runUntil(limit float64) {
 			s.toFill = s.toFill[:0]
 		}
 	}
+}
+
+// endsBy reports whether instance i's running start has done its work by
+// now: a start that ends exactly at its timeout is up, not timed out (its
+// completion is due at the same instant, queued after the timeout), as
+// Exceeds, the lower bound's attempts and the estimate's projection count
+// it. It computes the node's progress as advance would, changing nothing.
+func (s *sim) endsBy(i int32) bool {
+	in := &s.inst[i]
+	nd := &s.nodes[in.node]
+	v := nd.v
+	if k := len(nd.running); k > 0 {
+		v += (s.now - nd.lastT) * s.rate(in.node, k)
+	}
+	return in.vEnd <= v+1e-9
 }
 
 // ready handles an instance whose dependencies are met (or whose retry is due).
