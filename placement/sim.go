@@ -234,9 +234,8 @@ type sim struct {
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
 
-	snapT    float64   // time of the stale snapshot
-	snapFree []float64 // per node: free RAM in the snapshot, GiB
-	snapCPU  []float64
+	snapT    float64            // time of the stale snapshot
+	snapFree []float64          // per node: free RAM in the snapshot, GiB
 	snapSort map[string][]int32 // per role: nodes by snapshot free RAM, most first
 
 	res *Result
@@ -505,11 +504,9 @@ func (s *sim) snapshot() {
 	s.snapT = at
 	if s.snapFree == nil {
 		s.snapFree = make([]float64, len(s.c.nodes))
-		s.snapCPU = make([]float64, len(s.c.nodes))
 	}
 	for n := range s.c.nodes {
 		s.snapFree[n] = s.c.nodes[n].ramGiB - s.u.ram[n]
-		s.snapCPU[n] = s.c.nodes[n].cpu - s.u.cpu[n]
 	}
 	s.snapSort = map[string][]int32{}
 }
