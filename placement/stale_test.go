@@ -58,5 +58,10 @@ start = { dist = "fixed", s = 10 }
 		if res.Placement[0] != 0 || res.Placement[1] != tc.want || res.MakespanS != 20 {
 			t.Errorf("refreshed every %g s: a on node %d, b on %d, makespan %g s; want 0, %d, 20 s", tc.refreshS, res.Placement[0], res.Placement[1], res.MakespanS, tc.want)
 		}
+		// One start at a time on any node: the peak names the first node
+		// to reach it, n1.
+		if res.PeakConcurrent != 1 || res.PeakNode != "n1" || res.PeakC != DefaultConcurrency {
+			t.Errorf("refreshed every %g s: peak %d on %q (c = %d), want 1 on n1 (c = %d)", tc.refreshS, res.PeakConcurrent, res.PeakNode, res.PeakC, DefaultConcurrency)
+		}
 	}
 }
