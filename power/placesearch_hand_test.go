@@ -2,6 +2,7 @@ package power
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,4 +33,62 @@ func TestPlaceSearchLeavesOffWorst(t *testing.T) {
 	if got := fmt.Sprint(p.Placed); got != "[{srv-new-1 srv r1 [pdu-a-l3 pdu-b-l3] 100}]" || p.WorstAfter.Element != "pdu-a-l1" || p.WorstAfter.LoadA != 5.925 || l2.AfterA != 0.456 {
 		t.Errorf("got %s, worst %s %g A, pdu-a-l2 %g A; want srv-new-1 on pdu-a-l3 and pdu-b-l3, worst pdu-a-l1 5.925 A, pdu-a-l2 0.456 A", got, p.WorstAfter.Element, p.WorstAfter.LoadA, l2.AfterA)
 	}
+}
+
+// TestPlaceSearchRackUnits: the local search moves a device only to a
+// rack with room for it. On twoRackTOML (a 100 W device draws 0.455806 A
+// on its bank, whose limit is 8 A), one b (300 W, 1 U) and two s (200 W,
+// 2 U): the greedy puts b in empty r1 (1.367 A there against 2.735 A in
+// r2, beside the old 300 W server), and the two s in r1 too, r2 having
+// less than 2 U free: r1's banks carry 700 W, 3.191 A (39.88 %), the
+// worst. With u = 2, r2 has exactly b's 1 U free: b moves there (r2 at
+// 600 W, 2.735 A, 34.19 %, the worst after). With u = 1, r2 is full and b
+// stays in r1.
+func TestPlaceSearchRackUnits(t *testing.T) {
+	for _, c := range []struct {
+		u2    int
+		rack  string
+		worst string
+	}{{2, "r2", "pdu2-a-l1 2.735 A"}, {1, "r1", "pdu1-a-l1 3.191 A"}} {
+		n := parseNet(t, "two-racks.toml", twoRackTOML(c.u2))
+		p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "b", Count: 1}, {Model: "s", Count: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprintf("b in %s, s in %s %s, worst %s %.3f A", p.Placed[0].Rack, p.Placed[1].Rack, p.Placed[2].Rack, p.WorstAfter.Element, p.WorstAfter.LoadA)
+		if want := fmt.Sprintf("b in %s, s in r1 r1, worst %s", c.rack, c.worst); got != want || len(p.Unplaced) != 0 {
+			t.Errorf("r2 with u = %d: got %s, unplaced %v; want %s", c.u2, got, p.Unplaced, want)
+		}
+	}
+}
+
+// twoRackTOML is a site of two racks, r1 and r2, each with one
+// single-bank rack PDU a side (10 A bank on L1 behind a 16 A three-pole
+// breaker, 400Y/230 V, power factor 0.95), and three device models of two
+// PSUs either of which carries the device: b (300 W, 1 U), s (200 W, 2 U)
+// and old (1 U). r2 holds a 300 W old server and has u2 rack units; r1 is
+// empty and has no u.
+func twoRackTOML(u2 int) string {
+	var sb strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	p("[site]\nname = \"two-racks\"\npower_factor = 0.95\n")
+	for _, s := range []string{"a", "b"} {
+		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
+	}
+	p("\n[[device_model]]\nid = \"b\"\npsus = 2\npsus_required = 1\ntypical_w = 300\nu_height = 1\n")
+	p("\n[[device_model]]\nid = \"s\"\npsus = 2\npsus_required = 1\ntypical_w = 200\nu_height = 2\n")
+	p("\n[[device_model]]\nid = \"old\"\npsus = 2\npsus_required = 1\ntypical_w = 300\n")
+	for r := 1; r <= 2; r++ {
+		p("\n[[rack]]\nid = \"r%d\"\n", r)
+		if r == 2 {
+			p("u = %d\n", u2)
+		}
+		for _, s := range []string{"a", "b"} {
+			p("\n[[breaker]]\nid = \"brk%d-%s\"\ninput = \"grid-%s\"\nstandard = \"iec60898\"\ncurve = \"C\"\nrating_a = 16\npoles = 3\n", r, s, s)
+			p("\n[[rack_pdu]]\nid = \"pdu%d-%s\"\nrack = \"r%d\"\ninput = \"brk%d-%s\"\n", r, s, r, r, s)
+			p("  [[rack_pdu.bank]]\n  id = \"pdu%d-%s-l1\"\n  line = \"L1\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = 10\n", r, s)
+		}
+	}
+	p("\n[[device]]\nid = \"o1\"\nrack = \"r2\"\nmodel = \"old\"\nmeasured_w = 300\nfeeds = [\"pdu2-a-l1\", \"pdu2-b-l1\"]\n")
+	return sb.String()
 }
