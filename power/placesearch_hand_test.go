@@ -92,3 +92,81 @@ func twoRackTOML(u2 int) string {
 	p("\n[[device]]\nid = \"o1\"\nrack = \"r2\"\nmodel = \"old\"\nmeasured_w = 300\nfeeds = [\"pdu2-a-l1\", \"pdu2-b-l1\"]\n")
 	return sb.String()
 }
+
+// swapSiteTOML is a row of two racks, r1 and r2, each with one
+// single-bank rack PDU a side (10 A bank on L1 behind a 32 A three-pole
+// breaker, 400Y/230 V, power factor 0.95: a bank's limit is 8 A, and 100
+// W draw 0.455806 A), an old 200 W server in r1 or r2 (old), and two
+// device models of two PSUs either of which carries the device: x (500 W,
+// xh U) and y (400 W, 1 U); u[r] > 0 gives rack r+1 that many units.
+func swapSiteTOML(old int, xh int, u [2]int) string {
+	var sb strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
+	p("[site]\nname = \"swap\"\npower_factor = 0.95\n")
+	for _, s := range []string{"a", "b"} {
+		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
+	}
+	p("\n[[device_model]]\nid = \"x\"\npsus = 2\npsus_required = 1\ntypical_w = 500\nu_height = %d\n", xh)
+	p("\n[[device_model]]\nid = \"y\"\npsus = 2\npsus_required = 1\ntypical_w = 400\nu_height = 1\n")
+	p("\n[[device_model]]\nid = \"old\"\npsus = 2\npsus_required = 1\ntypical_w = 200\n")
+	for r := 1; r <= 2; r++ {
+		p("\n[[rack]]\nid = \"r%d\"\n", r)
+		if u[r-1] > 0 {
+			p("u = %d\n", u[r-1])
+		}
+		for _, s := range []string{"a", "b"} {
+			p("\n[[breaker]]\nid = \"brk%d-%s\"\ninput = \"grid-%s\"\nstandard = \"iec60898\"\ncurve = \"C\"\nrating_a = 32\npoles = 3\n", r, s, s)
+			p("\n[[rack_pdu]]\nid = \"pdu%d-%s\"\nrack = \"r%d\"\ninput = \"brk%d-%s\"\n", r, s, r, r, s)
+			p("  [[rack_pdu.bank]]\n  id = \"pdu%d-%s-l1\"\n  line = \"L1\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = 10\n", r, s)
+		}
+	}
+	p("\n[[device]]\nid = \"o1\"\nrack = \"r%d\"\nmodel = \"old\"\nmeasured_w = 200\nfeeds = [\"pdu%d-a-l1\", \"pdu%d-b-l1\"]\n", old, old, old)
+	return sb.String()
+}
+
+// TestPlaceSearchSwaps: the local search swaps two new devices of
+// different models on different slots when that lowers the worst
+// failover load, and only where rack units allow it. One x (500 W) and
+// two y (400 W) on swapSiteTOML, the old 200 W server in r1: the greedy
+// puts x in empty r2 (500 W there against 700 W in r1), the first y in r1
+// (600 W against 900 W), the second in r2 (900 W against 1,000 W): r2's
+// banks carry 900 W, 4.102 A (0.5128), the worst. Moving x to r1 would
+// put 1,100 W there; swapping it with r1's y leaves r1 at 700 W and r2 at
+// 800 W, 3.646 A (0.4558). The same with the old server in r2 is the
+// mirror: x in r1 (500 W against 700 W), a y in r2 (600 W against 900
+// W), the other in r1 (900 W against 1,000 W); x swaps with r2's y. In
+// the first x goes to the first slot of its list (r1), in the second y
+// does.
+//
+// Swapping devices of different heights changes the units each rack
+// uses: with x of 2 U it is done where neither rack has a u, and not
+// when either has one, however many units are free (here 10); devices
+// of one height swap in racks with u.
+func TestPlaceSearchSwaps(t *testing.T) {
+	const swapped, kept = "x r1, y r2, y r2, worst pdu2-a-l1 3.646 A", "x r2, y r1, y r2, worst pdu2-a-l1 4.102 A"
+	for _, c := range []struct {
+		name string
+		old  int
+		xh   int
+		u    [2]int
+		want string
+	}{
+		{"x into the first slot", 1, 1, [2]int{}, swapped},
+		{"y into the first slot", 2, 1, [2]int{}, "x r2, y r1, y r1, worst pdu1-a-l1 3.646 A"},
+		{"one height, r2 with u", 1, 1, [2]int{0, 10}, swapped},
+		{"one height, r1 with u", 1, 1, [2]int{10, 0}, swapped},
+		{"x of 2 U, no u", 1, 2, [2]int{}, swapped},
+		{"x of 2 U, r2 with u", 1, 2, [2]int{0, 10}, kept},
+		{"x of 2 U, r1 with u", 1, 2, [2]int{10, 0}, kept},
+	} {
+		n := parseNet(t, "swap.toml", swapSiteTOML(c.old, c.xh, c.u))
+		p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "x", Count: 1}, {Model: "y", Count: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprintf("x %s, y %s, y %s, worst %s %.3f A", p.Placed[0].Rack, p.Placed[1].Rack, p.Placed[2].Rack, p.WorstAfter.Element, p.WorstAfter.LoadA)
+		if got != c.want || len(p.Unplaced) != 0 {
+			t.Errorf("%s: got %s, unplaced %v; want %s", c.name, got, p.Unplaced, c.want)
+		}
+	}
+}
