@@ -93,41 +93,49 @@ func twoRackTOML(u2 int) string {
 	return sb.String()
 }
 
-// swapSiteTOML is a row of two racks, r1 and r2, each with one
-// single-bank rack PDU a side (10 A bank on L1 behind a 32 A three-pole
-// breaker, 400Y/230 V, power factor 0.95: a bank's limit is 8 A, and 100
-// W draw 0.455806 A), an old 200 W server in r1 or r2 (old), and two
-// device models of two PSUs either of which carries the device: x (500 W,
-// xh U) and y (400 W, 1 U); u[r] > 0 gives rack r+1 that many units.
-func swapSiteTOML(old int, xh int, u [2]int) string {
+// rowRack is one rack of rowSiteTOML: its banks' rating (A), the draw of
+// an old server in it (W; 0: none) and its rack units (0: no u).
+type rowRack struct{ bankA, oldW, u int }
+
+// rowSiteTOML is a row of racks r1, r2, …, each with one single-bank
+// rack PDU a side (a bank on L1 behind a 32 A three-pole breaker,
+// 400Y/230 V, power factor 0.95: a 10 A bank's limit is 8 A, a 16 A
+// one's 12.8 A, and 100 W draw 0.455806 A), an old server where asked,
+// and two device models of two PSUs either of which carries the device:
+// x (xw W, xh U) and y (yw W, 1 U).
+func rowSiteTOML(racks []rowRack, xw, yw, xh int) string {
 	var sb strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&sb, format, a...) }
-	p("[site]\nname = \"swap\"\npower_factor = 0.95\n")
+	p("[site]\nname = \"row\"\npower_factor = 0.95\n")
 	for _, s := range []string{"a", "b"} {
 		p("\n[[source]]\nid = \"grid-%s\"\nvoltage_v = 400\nphases = 3\nwiring = \"wye\"\n", s)
 	}
-	p("\n[[device_model]]\nid = \"x\"\npsus = 2\npsus_required = 1\ntypical_w = 500\nu_height = %d\n", xh)
-	p("\n[[device_model]]\nid = \"y\"\npsus = 2\npsus_required = 1\ntypical_w = 400\nu_height = 1\n")
+	p("\n[[device_model]]\nid = \"x\"\npsus = 2\npsus_required = 1\ntypical_w = %d\nu_height = %d\n", xw, xh)
+	p("\n[[device_model]]\nid = \"y\"\npsus = 2\npsus_required = 1\ntypical_w = %d\nu_height = 1\n", yw)
 	p("\n[[device_model]]\nid = \"old\"\npsus = 2\npsus_required = 1\ntypical_w = 200\n")
-	for r := 1; r <= 2; r++ {
+	for i, rk := range racks {
+		r := i + 1
 		p("\n[[rack]]\nid = \"r%d\"\n", r)
-		if u[r-1] > 0 {
-			p("u = %d\n", u[r-1])
+		if rk.u > 0 {
+			p("u = %d\n", rk.u)
 		}
 		for _, s := range []string{"a", "b"} {
 			p("\n[[breaker]]\nid = \"brk%d-%s\"\ninput = \"grid-%s\"\nstandard = \"iec60898\"\ncurve = \"C\"\nrating_a = 32\npoles = 3\n", r, s, s)
 			p("\n[[rack_pdu]]\nid = \"pdu%d-%s\"\nrack = \"r%d\"\ninput = \"brk%d-%s\"\n", r, s, r, r, s)
-			p("  [[rack_pdu.bank]]\n  id = \"pdu%d-%s-l1\"\n  line = \"L1\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = 10\n", r, s)
+			p("  [[rack_pdu.bank]]\n  id = \"pdu%d-%s-l1\"\n  line = \"L1\"\n  standard = \"iec60898\"\n  curve = \"C\"\n  rating_a = %d\n", r, s, rk.bankA)
+		}
+		if rk.oldW > 0 {
+			p("\n[[device]]\nid = \"o%d\"\nrack = \"r%d\"\nmodel = \"old\"\nmeasured_w = %d\nfeeds = [\"pdu%d-a-l1\", \"pdu%d-b-l1\"]\n", r, r, rk.oldW, r, r)
 		}
 	}
-	p("\n[[device]]\nid = \"o1\"\nrack = \"r%d\"\nmodel = \"old\"\nmeasured_w = 200\nfeeds = [\"pdu%d-a-l1\", \"pdu%d-b-l1\"]\n", old, old, old)
 	return sb.String()
 }
 
 // TestPlaceSearchSwaps: the local search swaps two new devices of
 // different models on different slots when that lowers the worst
 // failover load, and only where rack units allow it. One x (500 W) and
-// two y (400 W) on swapSiteTOML, the old 200 W server in r1: the greedy
+// two y (400 W) on two racks of rowSiteTOML with 10 A banks, an old 200
+// W server in r1: the greedy
 // puts x in empty r2 (500 W there against 700 W in r1), the first y in r1
 // (600 W against 900 W), the second in r2 (900 W against 1,000 W): r2's
 // banks carry 900 W, 4.102 A (0.5128), the worst. Moving x to r1 would
@@ -159,7 +167,9 @@ func TestPlaceSearchSwaps(t *testing.T) {
 		{"x of 2 U, r2 with u", 1, 2, [2]int{0, 10}, kept},
 		{"x of 2 U, r1 with u", 1, 2, [2]int{10, 0}, kept},
 	} {
-		n := parseNet(t, "swap.toml", swapSiteTOML(c.old, c.xh, c.u))
+		racks := []rowRack{{10, 0, c.u[0]}, {10, 0, c.u[1]}}
+		racks[c.old-1].oldW = 200
+		n := parseNet(t, "row.toml", rowSiteTOML(racks, 500, 400, c.xh))
 		p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "x", Count: 1}, {Model: "y", Count: 2}}})
 		if err != nil {
 			t.Fatal(err)
@@ -168,5 +178,33 @@ func TestPlaceSearchSwaps(t *testing.T) {
 		if got != c.want || len(p.Unplaced) != 0 {
 			t.Errorf("%s: got %s, unplaced %v; want %s", c.name, got, p.Unplaced, c.want)
 		}
+	}
+}
+
+// TestPlaceSearchNoTieSwap: a swap is made only when it lowers the worst
+// failover load. On rowSiteTOML's r1 (16 A banks, an old 200 W server),
+// r2 (10 A, an old 300 W one) and r3 (10 A, empty), two x (500 W) and
+// three y (300 W): the greedy puts the first x in r1 (700 W, 3.191 A of
+// 12.8 A, 0.249, against 0.456 in r2 and 0.285 in r3), the second in r3,
+// the first y in r2 (600 W, 0.342), the second in r1 (1,000 W, 0.356),
+// the third in r3: 800 W, 3.646 A of 8 A (0.4558), the worst. Moving the
+// x in r3 to r1 or r2 puts 1,500 W (0.534) or 1,100 W (0.627) there.
+// Swapping it with r2's y leaves r2 at 800 W, exactly the worst: not
+// made. With r1's y: r1 at 1,200 W, 5.470 A (0.4273), r3 at 600 W: made,
+// and the worst is r1's. (Were the first swap made, it and its reverse
+// would fill the search's even number of rounds and end where it began,
+// at 0.4558.)
+func TestPlaceSearchNoTieSwap(t *testing.T) {
+	n := parseNet(t, "row.toml", rowSiteTOML([]rowRack{{16, 200, 0}, {10, 300, 0}, {10, 0, 0}}, 500, 300, 1))
+	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "x", Count: 2}, {Model: "y", Count: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var racks []string
+	for _, d := range p.Placed {
+		racks = append(racks, d.Model+" "+d.Rack)
+	}
+	if got := fmt.Sprintf("%v, worst %s %.3f A (%.4f)", racks, p.WorstAfter.Element, p.WorstAfter.LoadA, p.WorstAfter.Ratio); got != "[x r1 x r1 y r2 y r3 y r3], worst pdu1-a-l1 5.470 A (0.4273)" {
+		t.Errorf("got %s; want [x r1 x r1 y r2 y r3 y r3], worst pdu1-a-l1 5.470 A (0.4273)", got)
 	}
 }
