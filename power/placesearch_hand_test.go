@@ -182,29 +182,50 @@ func TestPlaceSearchSwaps(t *testing.T) {
 }
 
 // TestPlaceSearchNoTieSwap: a swap is made only when it lowers the worst
-// failover load. On rowSiteTOML's r1 (16 A banks, an old 200 W server),
-// r2 (10 A, an old 300 W one) and r3 (10 A, empty), two x (500 W) and
-// three y (300 W): the greedy puts the first x in r1 (700 W, 3.191 A of
-// 12.8 A, 0.249, against 0.456 in r2 and 0.285 in r3), the second in r3,
-// the first y in r2 (600 W, 0.342), the second in r1 (1,000 W, 0.356),
-// the third in r3: 800 W, 3.646 A of 8 A (0.4558), the worst. Moving the
-// x in r3 to r1 or r2 puts 1,500 W (0.534) or 1,100 W (0.627) there.
-// Swapping it with r2's y leaves r2 at 800 W, exactly the worst: not
-// made. With r1's y: r1 at 1,200 W, 5.470 A (0.4273), r3 at 600 W: made,
-// and the worst is r1's. (Were the first swap made, it and its reverse
-// would fill the search's even number of rounds and end where it began,
-// at 0.4558.)
+// failover load, on both devices' new slots.
+//
+//   - On rowSiteTOML's r1 (16 A banks, an old 200 W server), r2 (10 A, an
+//     old 300 W one) and r3 (10 A, empty), two x (500 W) and three y (300
+//     W): the greedy puts the first x in r1 (700 W, 3.191 A of 12.8 A,
+//     0.249, against 0.456 in r2 and 0.285 in r3), the second in r3, the
+//     first y in r2 (600 W, 0.342), the second in r1 (1,000 W, 0.356), the
+//     third in r3: 800 W, 3.646 A of 8 A (0.4558), the worst. Moving the x
+//     in r3 to r1 or r2 puts 1,500 W (0.534) or 1,100 W (0.627) there.
+//     Swapping it with r2's y puts r2 at 800 W, exactly the worst: not
+//     made. With r1's y: r1 at 1,200 W, 5.470 A (0.4273), r3 at 600 W:
+//     made, and the worst is r1's.
+//   - On three 10 A racks, the old 300 W server in r2, one x and one y of
+//     500 W each and two z of 400 W: the greedy puts x in r1 (500 W; r3
+//     ties, the lower rack wins), y in r3, the first z in r2 (700 W), the
+//     second in r1: 900 W, 4.102 A (0.5128), the worst. x cannot move
+//     alone (1,200 W in r2, 1,000 W in r3). Swapping it with y (in r3)
+//     leaves r1 at 900 W, y's 500 W in x's place: not made. With r2's z:
+//     r2 and r1 at 800 W, 3.646 A (0.4558): made.
+//
+// (Were either tie swap made, it and its reverse would fill the search's
+// even number of rounds and end where it began, at 0.4558 and 0.5128.)
 func TestPlaceSearchNoTieSwap(t *testing.T) {
-	n := parseNet(t, "row.toml", rowSiteTOML([]rowRack{{16, 200, 0}, {10, 300, 0}, {10, 0, 0}}, 500, 300, 1))
-	p, err := Place(n, PlaceOptions{Add: []PlaceRequest{{Model: "x", Count: 2}, {Model: "y", Count: 3}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var racks []string
-	for _, d := range p.Placed {
-		racks = append(racks, d.Model+" "+d.Rack)
-	}
-	if got := fmt.Sprintf("%v, worst %s %.3f A (%.4f)", racks, p.WorstAfter.Element, p.WorstAfter.LoadA, p.WorstAfter.Ratio); got != "[x r1 x r1 y r2 y r3 y r3], worst pdu1-a-l1 5.470 A (0.4273)" {
-		t.Errorf("got %s; want [x r1 x r1 y r2 y r3 y r3], worst pdu1-a-l1 5.470 A (0.4273)", got)
+	const z = "\n[[device_model]]\nid = \"z\"\npsus = 2\npsus_required = 1\ntypical_w = 400\n"
+	for _, c := range []struct {
+		src  string
+		adds []PlaceRequest
+		want string
+	}{
+		{rowSiteTOML([]rowRack{{16, 200, 0}, {10, 300, 0}, {10, 0, 0}}, 500, 300, 1), []PlaceRequest{{Model: "x", Count: 2}, {Model: "y", Count: 3}},
+			"[x r1 x r1 y r2 y r3 y r3], worst pdu1-a-l1 5.470 A (0.4273)"},
+		{rowSiteTOML([]rowRack{{10, 0, 0}, {10, 300, 0}, {10, 0, 0}}, 500, 500, 1) + z, []PlaceRequest{{Model: "x", Count: 1}, {Model: "y", Count: 1}, {Model: "z", Count: 2}},
+			"[x r2 y r3 z r1 z r1], worst pdu2-a-l1 3.646 A (0.4558)"},
+	} {
+		p, err := Place(parseNet(t, "row.toml", c.src), PlaceOptions{Add: c.adds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var racks []string
+		for _, d := range p.Placed {
+			racks = append(racks, d.Model+" "+d.Rack)
+		}
+		if got := fmt.Sprintf("%v, worst %s %.3f A (%.4f)", racks, p.WorstAfter.Element, p.WorstAfter.LoadA, p.WorstAfter.Ratio); got != c.want {
+			t.Errorf("%v: got %s; want %s", c.adds, got, c.want)
+		}
 	}
 }
