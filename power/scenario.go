@@ -548,19 +548,13 @@ func (s *Sim) faultFollows(psuDev, psuK int32) int32 {
 	return s.liveProtector(s.n.M.Devices[psuDev].Feeds[psuK])
 }
 
-// pickupsAfter lists the pickups of a scenario (Scenario.Pickups: the elements
-// whose load the failure raises, right after it) without running its
-// cascade: fail, psuDev and psuK are as for Run. Run lists the same unless
-// the sweep asked it not to.
-func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
-	opened := append([]int32(nil), fail...)
-	if psuDev >= 0 {
-		opened = append(opened, s.n.FaultTarget(int(psuDev), int(psuK)))
-	}
-	s.apply(opened, psuDev, psuK)
-	for p := s.faultFollows(psuDev, psuK); p >= 0; p = s.faultFollows(psuDev, psuK) {
-		s.step([]int32{p}, -1, -1)
-	}
+// pickupsAfter lists the pickups of the failure of the elements fail
+// (Scenario.Pickups: the elements whose load the failure raises, right
+// after it) without running its cascade. Run lists the same unless the
+// sweep asked it not to. A PSU fault's pickups are not asked for: the
+// sweep keeps those of the scenario it has just run (snapPickups).
+func (s *Sim) pickupsAfter(fail []int32) []Pickup {
+	s.apply(fail, -1, -1)
 	return s.pickups(&s.cur, s.touched)
 }
 
