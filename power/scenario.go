@@ -665,7 +665,7 @@ func (s *Sim) noteOverload(sc *Scenario, worst map[int32]worstLoad, e int32, a A
 func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	n := s.n
 	m := n.M
-	sc.Dark = Dark{Elements: []string{}, Racks: []string{}, Devices: []string{}, Instances: []string{}}
+	sc.Dark = Dark{Racks: []string{}, Instances: []string{}} // Elements and Devices below: empty, not nil, when none
 	if sc.Overloads == nil {
 		sc.Overloads = []Overload{}
 	}
@@ -676,12 +676,10 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 			dead++
 		}
 	}
-	if dead > 0 {
-		sc.Dark.Elements = make([]string, 0, dead)
-		for _, e := range s.region {
-			if !s.cur.Live[e] {
-				sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
-			}
+	sc.Dark.Elements = make([]string, 0, dead)
+	for _, e := range s.region {
+		if !s.cur.Live[e] {
+			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
 		}
 	}
 	var darkDevs []int32
@@ -694,9 +692,7 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	}
 	slices.Sort(darkDevs)
 	var racks []int32
-	if len(darkDevs) > 0 {
-		sc.Dark.Devices = make([]string, 0, len(darkDevs))
-	}
+	sc.Dark.Devices = make([]string, 0, len(darkDevs))
 	for _, d := range darkDevs {
 		sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
 		r := m.Devices[d].Rack
