@@ -133,12 +133,14 @@ func BenchmarkLiveSplitHeld(b *testing.B) {
 // second set up by other, asks each for every estimate in turn (which
 // goes first alternates), wants their estimates equal, and reports the
 // estimates' time of each (s, summed; the events' ingest left out) under
-// the names given, and their ratio.
+// the names given, and their ratio; and the same in the process's CPU
+// time (cpu-…; the garbage collector's work for either is charged to
+// whichever estimate it ran in), the figure to go by on a shared machine.
 func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 	c, p, evs := herdingRecovery(b)
-	var local, global time.Duration
+	var local, global, cpu0, cpu1 time.Duration
 	for b.Loop() {
-		local, global = 0, 0
+		local, global, cpu0, cpu1 = 0, 0, 0, 0
 		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
 		other(ls[1])
 		for _, l := range ls {
@@ -153,12 +155,14 @@ func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 			var snaps [2]Snapshot
 			for j := range 2 {
 				w := (j + k/benchLiveBatch) % 2
-				t0 := time.Now()
+				t0, c0 := time.Now(), processCPU()
 				snaps[w] = ls[w].Estimate(e.TS)
 				if w == 0 {
 					local += time.Since(t0)
+					cpu0 += processCPU() - c0
 				} else {
 					global += time.Since(t0)
+					cpu1 += processCPU() - c0
 				}
 			}
 			if !reflect.DeepEqual(snaps[0], snaps[1]) {
@@ -169,4 +173,18 @@ func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 	b.ReportMetric(local.Seconds(), name0)
 	b.ReportMetric(global.Seconds(), name1)
 	b.ReportMetric(local.Seconds()/global.Seconds(), "ratio")
+	if cpu1 > 0 {
+		b.ReportMetric(cpu0.Seconds(), "cpu-"+name0)
+		b.ReportMetric(cpu1.Seconds(), "cpu-"+name1)
+		b.ReportMetric(cpu0.Seconds()/cpu1.Seconds(), "cpu-ratio")
+	}
+}
+
+// BenchmarkLiveFast measures what the node-by-node projections' fast path
+// saves (the waiting in a rankSet, the starts of instances that cannot
+// come up made without their draws), as BenchmarkLiveByNode does: the
+// other estimator is held to rankQueues and attempt for every start
+// (shape.noFast).
+func BenchmarkLiveFast(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noFast = true }, "s-fast", "s-reference")
 }

@@ -107,7 +107,7 @@ func TestHopefulExact(t *testing.T) {
 					continue
 				}
 				sp := l.speedBuf[kind][n]
-				hope := l.hopeful(run, later, sh.atNow[n], kind, sp)
+				hope := l.hopeful(&pj, run, later, sh.atNow[n], kind, sp)
 				// The reference: every running start's end in order, none
 				// held (as before splitHeld).
 				sorted := slices.Clone(run)
@@ -123,6 +123,14 @@ func TestHopefulExact(t *testing.T) {
 				node := func(hope int) ([]float64, projection, int) { return nodeOf(held, rest, hope) }
 				ups, pr, lost := node(-1) // to the end
 				where := fmt.Sprintf("after %d events, projection %d, node %d", k+1, kind, n)
+				// The fast path against the reference (rankQueues, every
+				// start through attempt): the same ups in the same order.
+				sh.noFast = true
+				fups, fpr, flost := node(-1)
+				sh.noFast = false
+				if !slices.Equal(fups, ups) || !reflect.DeepEqual(fpr, pr) || flost != lost {
+					t.Fatalf("%s: fast path ups %v, %+v, %d given up; reference %v, %+v, %d", where, ups, pr, lost, fups, fpr, flost)
+				}
 				rups, rpr, rlost := nodeOf(nil, sorted, -1)
 				if len(held) > 0 {
 					splitNodes++

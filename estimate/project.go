@@ -106,6 +106,15 @@ type shape struct {
 	noHold      bool
 	noMixed     bool // every projection before the last release takes the global path (tests)
 	noSplit     bool // every running start's end sorted, none held, as before splitHeld (benchmarks)
+	// noFast: projectNode queues the waiting in rankQueues and starts
+	// every instance through attempt, as before rankSet and the hopeless
+	// marks (tests and benchmarks compare the two).
+	noFast bool
+	// rankPos: per instance, its place in the order of the instances by
+	// dispatch rank, then instance (mkRank's order: fixed, as the plan
+	// is); rankInst the instance at each place.
+	rankPos  []int32
+	rankInst []int32
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -145,6 +154,24 @@ type projector struct {
 	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
 	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
+	waitSet   rankSet     // a node's waiting instances by rank (projectNode)
+	// hopeless[i] == stamp: instance i, waiting on the node being
+	// projected, cannot come up (hopeful marks them; stamp is new at each
+	// hopeful call, so the marks need no clearing).
+	hopeless []uint32
+	stamp    uint32
+}
+
+// markStart starts a new set of hopeless marks for n instances.
+func (p *projector) markStart(n int) {
+	if len(p.hopeless) != n {
+		p.hopeless, p.stamp = make([]uint32, n), 0
+	}
+	p.stamp++
+	if p.stamp == 0 { // wrapped: old marks would read as new
+		clear(p.hopeless)
+		p.stamp = 1
+	}
 }
 
 func (l *Live) prepare() {
@@ -177,6 +204,16 @@ func (l *Live) prepare() {
 			timeout = placement.DefaultTimeoutS
 		}
 		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(max(sv.ReadyQuorum, 1))}
+	}
+	sh.rankPos = make([]int32, len(c.Instances))
+	sh.rankInst = make([]int32, len(c.Instances))
+	order := make([]rankItem, len(c.Instances))
+	for i := range order {
+		order[i] = mkRank(l.rank(i), int32(i))
+	}
+	slices.Sort(order)
+	for pos, r := range order {
+		sh.rankPos[r.inst()], sh.rankInst[pos] = int32(pos), r.inst()
 	}
 	sh.timeout = make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
@@ -981,7 +1018,7 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
 			continue
 		}
-		hope := l.hopeful(run, later, sh.atNow[n], kind, speed[n])
+		hope := l.hopeful(p, run, later, sh.atNow[n], kind, speed[n])
 		if hope == 0 {
 			p.lost += len(run) + len(later) + len(sh.atNow[n]) // each given up, once
 			continue
@@ -1006,11 +1043,41 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 // held up to a fifth of a projection's events), and a node's projection
 // stops once its last hopeful instance is up (the starts it would still
 // dispatch hold slots only for instances given up).
-func (l *Live) hopeful(run, later []finishEv, atNow []rankItem, k int, speed float64) int {
-	return l.hopefulUpTo(run, later, atNow, k, speed, math.MaxInt)
+//
+// With p, it also marks in p the waiting instances (later, atNow) that
+// cannot come up (see projector.hopeless): projectNode starts them without
+// reading their draws again.
+func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, k int, speed float64) int {
+	if p == nil || l.shape.noFast {
+		return l.hopefulUpTo(run, later, atNow, k, speed, math.MaxInt)
+	}
+	p.markStart(len(l.c.Instances))
+	sh := &l.shape
+	sp := max(speed, 1e-3)
+	hope := 0
+	for _, e := range run {
+		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
+			hope++
+		}
+	}
+	for _, e := range later {
+		if l.waitingCan(e.inst, k, sp) {
+			hope++
+		} else {
+			p.hopeless[e.inst] = p.stamp
+		}
+	}
+	for _, r := range atNow {
+		if i := r.inst(); l.waitingCan(i, k, sp) {
+			hope++
+		} else {
+			p.hopeless[i] = p.stamp
+		}
+	}
+	return hope
 }
 
-// hopefulUpTo is hopeful, counting no further than most.
+// hopefulUpTo is hopeful without p, counting no further than most.
 func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, k int, speed float64, most int) int {
 	sh := &l.shape
 	sp := max(speed, 1e-3)
@@ -1087,6 +1154,22 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	head := 0
 	h := &p.nodeEv
 	*h = (*h)[:0]
+	// The fast path (not shape.noFast): the waiting instances in a set of
+	// their places in the rank order (rankSet), atNow's among them from
+	// the start, and the instances hopeful marked as never coming up
+	// started without their draws: such a start is the instance's last
+	// (its only one from now on), holds its slot for its timeout, and ends
+	// given up, which is what attempt and endKind make of it.
+	fast := !sh.noFast
+	ws := &p.waitSet
+	if fast {
+		ws.reset(len(l.c.Instances))
+		for _, r := range atNow {
+			ws.push(sh.rankPos[r.inst()])
+		}
+		head = len(atNow)
+		defer ws.clear()
+	}
 	// cameUp counts instance i up at t.
 	cameUp := func(i int32, t float64) {
 		ups = append(ups, t)
@@ -1113,6 +1196,19 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	// start starts, at t, the waiting instances by rank while a slot is
 	// free.
 	start := func(t float64) {
+		if fast {
+			for free > 0 && ws.n > 0 {
+				i := sh.rankInst[ws.pop()]
+				free--
+				if p.hopeless[i] == p.stamp {
+					h.push(finishEv{t: t + sh.timeout[i], inst: i, kind: evLost})
+					continue
+				}
+				d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), sp, 0)
+				h.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, sp)})
+			}
+			return
+		}
 		for free > 0 && (len(*q) > 0 || head < len(atNow)) {
 			var i int32
 			if head < len(atNow) && (len(*q) == 0 || atNow[head].less((*q)[0])) {
@@ -1144,6 +1240,26 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	start(now)
 	ri, li := 0, 0
 	for len(*h) > 0 || ri < len(run) || li < len(later) {
+		if fast && free <= 0 && li < len(later) {
+			// Back-offs that end while no slot is free only queue their
+			// instances (start would start none): taken in one go, up to
+			// the next of the other events.
+			var nx finishEv
+			has := len(*h) > 0
+			if has {
+				nx = (*h)[0]
+			}
+			if ri < len(run) && (!has || run[ri].less(nx)) {
+				nx, has = run[ri], true
+			}
+			for li < len(later) && (!has || later[li].less(nx)) {
+				ws.push(sh.rankPos[later[li].inst])
+				li++
+			}
+			if !has {
+				break
+			}
+		}
 		// The earliest of the three, as project takes them.
 		var e finishEv
 		src := 0 // 0 heap, 1 running, 2 later
@@ -1166,7 +1282,11 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		}
 		i, t := e.inst, e.t
 		if e.kind == evReady {
-			q.push(mkRank(l.rank(int(i)), i))
+			if fast {
+				ws.push(sh.rankPos[i])
+			} else {
+				q.push(mkRank(l.rank(int(i)), i))
+			}
 			start(t)
 			continue
 		}
@@ -1731,4 +1851,63 @@ func (p *projector) kthLarge(xs []float64, k int) float64 {
 		return kth(mid, k-below)
 	}
 	return kth(xs, k)
+}
+
+// rankSet is a set of places in the rank order (shape.rankPos) that gives
+// up its least first: the waiting instances of the node being projected
+// (projectNode), as a rankQueue of them would, by rank, then instance. A
+// bit per place and a bit per non-empty word: a push sets two bits, a pop
+// finds the least in a few words, where the heap's pop sifted through
+// hundreds of waiting instances (in a herded recovery's late estimates, a
+// node's queue holds most of its instances waiting out back-offs).
+type rankSet struct {
+	words []uint64 // bit b of words[w]: place 64·w + b is in the set
+	sum   []uint64 // bit b of sum[j]: words[64·j + b] is not 0
+	n     int      // places in the set
+}
+
+// reset makes s an empty set of places below n, reusing its storage.
+func (s *rankSet) reset(n int) {
+	nw := (n + 63) / 64
+	if len(s.words) != nw {
+		s.words, s.sum = make([]uint64, nw), make([]uint64, (nw+63)/64)
+	} else if s.n > 0 {
+		s.clear()
+	}
+	s.n = 0
+}
+
+// push adds place x (not in s).
+func (s *rankSet) push(x int32) {
+	w := x >> 6
+	s.words[w] |= 1 << (x & 63)
+	s.sum[w>>6] |= 1 << (w & 63)
+	s.n++
+}
+
+// pop removes and returns the least place; s is not empty.
+func (s *rankSet) pop() int32 {
+	j := 0
+	for s.sum[j] == 0 {
+		j++
+	}
+	w := j<<6 + bits.TrailingZeros64(s.sum[j])
+	b := bits.TrailingZeros64(s.words[w])
+	if s.words[w] &^= 1 << b; s.words[w] == 0 {
+		s.sum[j] &^= 1 << (w & 63)
+	}
+	s.n--
+	return int32(w<<6 + b)
+}
+
+// clear empties s, clearing only the words in use.
+func (s *rankSet) clear() {
+	for j, m := range s.sum {
+		for m != 0 {
+			s.words[j<<6+bits.TrailingZeros64(m)] = 0
+			m &= m - 1
+		}
+		s.sum[j] = 0
+	}
+	s.n = 0
 }

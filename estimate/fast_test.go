@@ -1,0 +1,150 @@
+package estimate
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"blackstart/placement"
+)
+
+// TestFastProjectionSame: the node-by-node projections' fast path (the
+// waiting in a rankSet, the instances hopeful marks as never coming up
+// started without their draws) gives exactly the estimates of the
+// reference (shape.noFast: rankQueues, attempt and endKind for every
+// start). Checked along herded recoveries where nodes are projected on
+// their own: all of them (after the last release) and the closed ones of
+// a mixed projection (before it), at the latest event's time and later.
+func TestFastProjectionSame(t *testing.T) {
+	type stream struct {
+		name string
+		make func(*testing.T) (*placement.Cluster, *placement.Plan, []placement.Event)
+		at   []int
+	}
+	var streams []stream
+	if testing.Short() {
+		streams = []stream{{"herdingShort", herdingShort, []int{10_000, 38_000, 44_000}},
+			{"herdingShortHeld", herdingShortHeld, []int{8_000, 20_000, 44_000}}}
+	} else {
+		streams = []stream{{"herdingRecovery", func(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) { return herdingRecovery(t) }, []int{150_000, 350_000, 600_000, 1_000_000}}}
+	}
+	for _, st := range streams {
+		c, p, evs := st.make(t)
+		fast, ref := NewLive(c, p), NewLive(c, p)
+		ref.shape.noFast = true
+		for _, l := range []*Live{fast, ref} {
+			l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+		}
+		byNode, marked := 0, 0
+		next := 0
+		for k, e := range evs {
+			fast.Observe(e)
+			ref.Observe(e)
+			if next == len(st.at) || k+1 != st.at[next] {
+				continue
+			}
+			next++
+			for _, now := range []float64{e.TS, e.TS + 400} {
+				a, err := json.Marshal(fast.Estimate(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := json.Marshal(ref.Estimate(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(a) != string(b) {
+					t.Fatalf("%s after %d events, at %g s: fast path\n%s\nreference\n%s", st.name, k+1, now, a, b)
+				}
+				if fast.shape.local || fast.shape.mixed {
+					byNode++
+				}
+				for _, pj := range fast.shape.projs {
+					for _, m := range pj.hopeless {
+						if m != 0 {
+							marked++
+							break
+						}
+					}
+				}
+			}
+		}
+		if next != len(st.at) || byNode == 0 || marked == 0 {
+			t.Fatalf("%s: %d of %d points reached, %d estimates node by node, %d projectors with hopeless marks: want all, and some", st.name, next, len(st.at), byNode, marked)
+		}
+	}
+}
+
+// TestRankSetOrder: a rankSet gives up its least place first, as a
+// rankQueue of the same instances (by rank, then instance) would: random
+// pushes and pops over places spanning several summary words, against a
+// sorted reference; and clear leaves it empty for the next use.
+func TestRankSetOrder(t *testing.T) {
+	var s rankSet
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 50; trial++ {
+		n := 1 + r.IntN(10_000)
+		s.reset(n)
+		in := make([]bool, n)
+		var ref []int32
+		for step := 0; step < 600; step++ {
+			if len(ref) == 0 || r.IntN(3) > 0 {
+				x := int32(r.IntN(n))
+				if in[x] {
+					continue
+				}
+				in[x] = true
+				s.push(x)
+				ref = append(ref, x)
+				continue
+			}
+			slices.Sort(ref)
+			if got := s.pop(); got != ref[0] {
+				t.Fatalf("trial %d (%d places) step %d: pop %d, want %d", trial, n, step, got, ref[0])
+			}
+			in[ref[0]] = false
+			ref = ref[1:]
+		}
+		if s.n != len(ref) {
+			t.Fatalf("trial %d: %d in the set, want %d", trial, s.n, len(ref))
+		}
+		s.clear()
+		if s.n != 0 || slices.ContainsFunc(s.words, func(w uint64) bool { return w != 0 }) || slices.ContainsFunc(s.sum, func(w uint64) bool { return w != 0 }) {
+			t.Fatalf("trial %d: not empty after clear", trial)
+		}
+	}
+	// By hand: places 130, 5, 64, 4,095 leave as 5, 64, 130, 4,095.
+	s.reset(5000)
+	for _, x := range []int32{130, 5, 64, 4095} {
+		s.push(x)
+	}
+	var got []int32
+	for s.n > 0 {
+		got = append(got, s.pop())
+	}
+	if want := []int32{5, 64, 130, 4095}; !slices.Equal(got, want) {
+		t.Errorf("popped %v, want %v", got, want)
+	}
+}
+
+// TestRankPosOrder: rankPos and rankInst are inverse, and ordering
+// instances by rankPos orders them by dispatch rank, then instance, as
+// mkRank does.
+func TestRankPosOrder(t *testing.T) {
+	c, p, _ := herdingShort(t)
+	l := NewLive(c, p)
+	l.prepare()
+	sh := &l.shape
+	for i := range c.Instances {
+		if sh.rankInst[sh.rankPos[i]] != int32(i) {
+			t.Fatalf("instance %d at place %d, which holds %d", i, sh.rankPos[i], sh.rankInst[sh.rankPos[i]])
+		}
+	}
+	for pos := 1; pos < len(sh.rankInst); pos++ {
+		a, b := sh.rankInst[pos-1], sh.rankInst[pos]
+		if !mkRank(l.rank(int(a)), a).less(mkRank(l.rank(int(b)), b)) {
+			t.Fatalf("places %d, %d hold instances %d (rank %d), %d (rank %d): out of order", pos-1, pos, a, l.rank(int(a)), b, l.rank(int(b)))
+		}
+	}
+}
