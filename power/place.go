@@ -565,7 +565,7 @@ func verifySweep(before, after *Network, progress func(done, total int)) PlaceVe
 		}
 	}
 	prev := make([]Verdict, len(fs)) // OK where nothing compares
-	for j, v := range before.outcomes(run, 0) {
+	for j, v := range before.outcomes(run) {
 		prev[at[j]] = v
 	}
 	v := PlaceVerification{Scenarios: sa.Summary.Scenarios, Worse: []string{}}

@@ -143,14 +143,10 @@ func Import(dir string, o Options) (*topology.Model, error) {
 	im.m.Services = make([]topology.Service, 0, np)
 	im.names = make(map[string]alibabaName, nn+np)
 	if okNodes {
-		var records int
-		im.typesKnown, records = im.read(nodes, nodeData, alibabaNodeHeader, im.node)
-		if records == 0 {
-			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: nodes, Line: 1, Col: 1}, Msg: "the trace holds no node"})
-		}
+		im.typesKnown = im.read(nodes, nodeData, alibabaNodeHeader, im.node, "the trace holds no node")
 	}
 	if okPods {
-		im.read(pods, podData, alibabaPodHeader, im.pod)
+		im.read(pods, podData, alibabaPodHeader, im.pod, "")
 	}
 	im.syntheticIDs()
 	if len(im.errs) == 0 {
@@ -227,9 +223,9 @@ func (im *alibabaImport) readFile(path string) ([]byte, bool) {
 // read parses a CSV file: checks its header, then calls fn with every
 // record of the right length. fn reports whether the record gave what the
 // import needs from every record (see node). read reports whether every
-// record did, and how many records follow the header (-1 when the header
-// is wrong or missing).
-func (im *alibabaImport) read(path string, data []byte, header []string, fn func(a *alibabaRecord) bool) (complete bool, records int) {
+// record did. When the header is right and no record follows it, a
+// non-empty none is reported as an error at the file's line 1.
+func (im *alibabaImport) read(path string, data []byte, header []string, fn func(a *alibabaRecord) bool, none string) (complete bool) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1 // checked here, with a clearer message
 	r.ReuseRecord = true
@@ -240,10 +236,10 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	switch {
 	case err == io.EOF:
 		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: 1, Col: 1}, Msg: "the file is empty: want the header " + want})
-		return false, -1
+		return false
 	case err != nil:
 		im.csvError(path, err)
-		return false, -1
+		return false
 	}
 	if len(rec) > 0 {
 		rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a byte-order mark
@@ -251,7 +247,7 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	a.rec = rec
 	if len(rec) != len(header) {
 		im.errs = append(im.errs, &topology.Error{Pos: a.pos(0), Msg: fmt.Sprintf("the header has %d columns, want %d: %s", len(rec), len(header), want)})
-		return false, -1
+		return false
 	}
 	headerOK := true
 	for i, name := range rec {
@@ -261,20 +257,22 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 		}
 	}
 	if !headerOK {
-		return false, -1
+		return false
 	}
 
 	complete = true
-	for {
+	for first := true; ; first = false {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return complete, records
+			if first && none != "" {
+				im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: 1, Col: 1}, Msg: none})
+			}
+			return complete
 		}
-		records++
 		if err != nil {
 			complete = false
 			if !im.csvError(path, err) {
-				return false, records
+				return false
 			}
 			continue
 		}

@@ -1283,11 +1283,8 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 			}
 			cw.Write(rec)
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-		return bw.Flush()
+		cw.Flush() // cw writes through bw itself (bufio.NewWriter returns bw), so this flushes bw
+		return cw.Error()
 	}
 	var b []byte
 	for _, e := range evs {
@@ -1313,9 +1310,9 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 // holds no fraction of a millisecond, and t stays as it is.
 func roundMS(t float64) float64 {
 	if math.Abs(t) >= 1<<52/1000 || math.IsNaN(t) {
-		return t + 0
+		return t // never −0: |−0| is below the bound
 	}
-	return math.Round(t*1000)/1000 + 0
+	return math.Round(t*1000)/1000 + 0 // + 0 turns −0 into 0
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and

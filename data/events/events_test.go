@@ -249,6 +249,23 @@ func TestReadEventsErrors(t *testing.T) {
 				`events.csv:3:1: bad time "0x10p0"`,
 				`events.csv:4:1: bad time "1e999": t_s must be a number of seconds from 0 to 1e+07`,
 			}},
+		// instance with index alone (no service column) is the pair half
+		// given: index is dropped, instance read.
+		{"csv instance and index columns", "events.csv",
+			"t_s,instance,index,node,state\n0,web#0,7,app-01,up\n",
+			[]string{`events.csv:1:14: both instance and index columns: use instance "service#index" or the pair service and index`}},
+		// time then t_s: t_s, the later column, is dropped and time read,
+		// so its "x" is no error.
+		{"csv time and t_s columns", "events.csv",
+			"time,t_s,instance,node,state\n2019-06-04T09:30:00Z,x,web#0,app-01,up\n",
+			[]string{`events.csv:1:6: both t_s and time columns: a file must not mix t_s and time`}},
+		{"csv t_s and time columns", "events.csv",
+			"t_s,time,instance,node,state\n0,y,web#0,app-01,up\n",
+			[]string{`events.csv:1:5: both t_s and time columns: a file must not mix t_s and time`}},
+		// "#3" names index 3 of the service "" (the text before the last #).
+		{"jsonl instance of no service", "events.jsonl",
+			`{"t_s":0,"instance":"#3","node":"app-01","state":"up"}`,
+			[]string{`events.jsonl:1:1: unknown service ""`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -713,6 +730,7 @@ func TestScannerEveryPrefix(t *testing.T) {
 		`{"t_s":-1.5e+3,"instance":"w\u00e9b\ud83d\ude00#0","node":null,"state":"up","x":true}`,
 		`{"t_s":0,"index":12E-2,"service":"a\"\\\/\b\f\n\r\t","node":"n","state":"failed","y":1e5,"z":3e9}`,
 		`{ "t_s" : 10.25 , "instance" : "web#0" }`,
+		`{"t_s":1,"service":"a\"b\\c\/d","index":2,"node":"n\u0041\"","state":"up"}`, // escapes, read without a problem
 		`{ }`,
 	} {
 		if !json.Valid([]byte(line)) {
@@ -777,5 +795,31 @@ func TestReadCSVBlankLines(t *testing.T) {
 	evs, err := Read("events.csv", strings.NewReader("t_s,instance,node,state\n   \n0,web#0,app-01,up\n"), c)
 	if err != nil || len(evs) != 1 {
 		t.Errorf("a line of white space among the rows: got %v, %v; want one event", evs, err)
+	}
+}
+
+// TestWriteEventsText pins what Write puts in a file: CSV under its header
+// with FormatCSV, one JSON object a line with FormatJSONL, times rounded to
+// the millisecond (1.23456 s is written 1.235), and a time that rounds to
+// −0 (−0.0004 s) written 0, never "-0".
+func TestWriteEventsText(t *testing.T) {
+	c := smallDC(t)
+	evs := []placement.Event{
+		{TS: -0.0004, Instance: 0, Node: 0, State: placement.Scheduled},
+		{TS: 1.23456, Instance: 1, Node: -1, State: placement.Failed},
+	}
+	web0, web1, node := c.Name(0), c.Name(1), c.M.Devices[0].ID
+	for format, want := range map[string]string{
+		FormatCSV: "t_s,instance,node,state\n0," + web0 + "," + node + ",scheduled\n1.235," + web1 + ",,failed\n",
+		FormatJSONL: `{"t_s":0,"instance":"` + web0 + `","node":"` + node + `","state":"scheduled"}` + "\n" +
+			`{"t_s":1.235,"instance":"` + web1 + `","state":"failed"}` + "\n",
+	} {
+		var b bytes.Buffer
+		if err := Write(&b, c, evs, format); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		if b.String() != want {
+			t.Errorf("%s:\n%s\nwant\n%s", format, b.String(), want)
+		}
 	}
 }

@@ -225,7 +225,6 @@ type platRack struct {
 // platService is one internal service.
 type platService struct {
 	id       string
-	layer    int      // 1..3
 	deps     []string // besides etcd
 	ram, cpu platDraw
 	medS     float64
@@ -390,13 +389,7 @@ func (p *platform) plan() error {
 			}
 		}
 		row.worstA = max(lineW[0], lineW[1], lineW[2]) / (genVLN * genPF)
-		row.mainA = genFrameA[len(genFrameA)-1]
-		for _, in := range genFrameA {
-			if row.worstA <= genLimit*in {
-				row.mainA = in
-				break
-			}
-		}
+		row.mainA = genFrameFor(row.worstA)
 		p.rows = append(p.rows, row)
 	}
 	return p.planWorkloads()
@@ -429,7 +422,7 @@ func (p *platform) planWorkloads() error {
 	var all []string
 	for layer, names := range platServiceNames {
 		for _, name := range names {
-			s := platService{id: name, layer: layer + 1}
+			s := platService{id: name}
 			if layer > 0 {
 				prev := platServiceNames[layer-1]
 				first := genDraw(p.rng, prev)

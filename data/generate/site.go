@@ -193,7 +193,7 @@ func (g *generator) plan() error {
 	if n >= 2 {
 		nDB = max(1, nDB)
 	}
-	nDB = min(nDB, n-nInternal)
+	// nInternal + nDB <= n from one rack up (TestSiteRoles), so no cap is needed.
 	perm := g.rng.Perm(n)
 	for k, i := range perm {
 		switch {
@@ -280,13 +280,7 @@ func (g *generator) plan() error {
 			}
 		}
 		row.worstA = max(lineW[0], lineW[1], lineW[2]) / (genVLN * genPF)
-		row.mainA = genFrameA[len(genFrameA)-1]
-		for _, in := range genFrameA {
-			if row.worstA <= genLimit*in {
-				row.mainA = in
-				break
-			}
-		}
+		row.mainA = genFrameFor(row.worstA)
 		g.rows = append(g.rows, row)
 	}
 
@@ -357,6 +351,18 @@ func genPad(n, width int) string {
 	return s
 }
 
+// genFrameFor returns the smallest frame rating of genFrameA (A) that
+// carries worstA amperes within the continuous limit, or the largest one
+// when none does.
+func genFrameFor(worstA float64) float64 {
+	for _, in := range genFrameA {
+		if worstA <= genLimit*in {
+			return in
+		}
+	}
+	return genFrameA[len(genFrameA)-1]
+}
+
 // genPSUFor returns the smallest standard PSU rating at or above 1.3 × peak.
 func genPSUFor(peakW float64) float64 {
 	for _, w := range genPSUW {
@@ -417,9 +423,7 @@ func (g *generator) write() {
 		w.num("typical_w", sp.LoadW[specTypical])
 		w.num("idle_w", sp.IdleW)
 		w.num("peak_w", sp.LoadW[specPeak])
-		if ram > 0 {
-			w.num("ram_gib", ram)
-		}
+		w.num("ram_gib", ram) // > 0: plan draws only systems of known memory
 		if cores > 0 {
 			w.num("cpu_cores", cores)
 		}
@@ -482,9 +486,8 @@ func (g *generator) writeRack(row *genRow, r *genRack) {
 	for _, side := range []string{"a", "b"} {
 		p := r.id + "-" + side
 		w.blank()
-		if r.undersized && side == "a" {
-			w.line("# Naive sizing: each side holds the rack's normal half-load, not the whole rack.")
-		}
+		// No naive-sizing mark here: only naive racks are undersized, and
+		// writeNaiveRack writes them.
 		w.line("[[breaker]]")
 		w.str("id", p+"-brk")
 		w.str("input", row.id+"-"+side+"-panel")
@@ -715,11 +718,8 @@ func (g *generator) writeWorkloads() {
 		w.str("kind", "app")
 		w.int("instances", 2)
 		w.str("role", "app")
-		if nDB > 0 {
-			w.line(`depends_on = ["` + dbID(1+g.rng.IntN(nDB)) + `", "` + svcID(1+g.rng.IntN(nSvc)) + `"]`)
-		} else {
-			w.line(`depends_on = ["` + svcID(1+g.rng.IntN(nSvc)) + `"]`)
-		}
+		// App nodes need three racks or more, so there is a database (nDB >= 1).
+		w.line(`depends_on = ["` + dbID(1+g.rng.IntN(nDB)) + `", "` + svcID(1+g.rng.IntN(nSvc)) + `"]`)
 		w.str("spread", "rack")
 		w.num("ram_gib", genDraw(g.rng, genAppRAM[:]))
 		w.num("cpu_cores", genDraw(g.rng, genAppCPU[:]))

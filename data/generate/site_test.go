@@ -39,6 +39,7 @@ func TestGenerateLoads(t *testing.T) {
 		{Racks: 2, PerRack: 3, Seed: 7},
 		{Racks: 3, PerRack: 40, Seed: 2},
 		{Racks: 12, PerRack: 10, Seed: 7},
+		{Racks: 3, PerRack: 51, Seed: 1}, // 51 app nodes: a second app group of one
 		{Racks: 37, PerRack: 99, Seed: 3},
 		{Racks: 100, PerRack: 40, Seed: 1},
 		{Racks: 250, PerRack: 24, Seed: 42},
