@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -116,8 +117,9 @@ func newCluster(m *topology.Model, n *power.Network) *Cluster {
 				e = int(el.Inputs[el.Preferred])
 			}
 		}
+		// A set: two PSUs under the same panel count it once.
 		sort.Strings(panels)
-		key := strings.Join(panels, "+")
+		key := strings.Join(slices.Compact(panels), "+")
 		f, ok := panelSets[key]
 		if !ok {
 			f = int32(len(panelSets))

@@ -470,7 +470,6 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 			default:
 				h := heapFor(sv.Role)
 				wantNew := sv.Spread != topology.DomainNone && len(used) < domains
-				var fallback int32 = -1
 				aside = aside[:0]
 				pops := 0
 				for h.Len() > 0 && pops < maxPops {
@@ -487,9 +486,6 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 						continue
 					}
 					if wantNew && containsInt32(used, c.domain(it.node, sv.Spread)) {
-						if fallback < 0 {
-							fallback = it.node
-						}
 						aside = append(aside, it)
 						continue
 					}
@@ -500,11 +496,12 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 					h.push(it)
 				}
 				if n < 0 { // the heap's head is full or same-domain: scan the pool
+					var fallback int32 // the earliest fit in a used domain (-1: none)
 					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew)
 					fromScan = true // the chosen node's heap entry stays, corrected when popped
-				}
-				if n < 0 && fallback >= 0 {
-					n, fromScan = fallback, true
+					if n < 0 {
+						n = fallback
+					}
 				}
 				// In a domain the service uses already: no unused domain
 				// has a node with room, or the pool has no domain left.

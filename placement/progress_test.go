@@ -50,3 +50,20 @@ func TestPlanProgress(t *testing.T) {
 		t.Error("no case had an unplaced instance: the unplaced path is not exercised")
 	}
 }
+
+// TestPlanProgressEveryPercent: progress is reported about once per
+// percent. 100 instances make 2 × 100 + 1 = 201 units, a step of 2: a
+// call at 2, 4, …, 200 units and one at 201, 101 calls.
+func TestPlanProgressEveryPercent(t *testing.T) {
+	c := boundModel(t, []string{"n1"}, []int{4}, "[[service]]\nid = \"app\"\ninstances = 100\nstart = { dist = \"fixed\", s = 10 }\n")
+	var calls []int
+	NewPlanWith(c, PlanOptions{Progress: func(done, total int) {
+		if total != 201 {
+			t.Fatalf("total %d units, want 201", total)
+		}
+		calls = append(calls, done)
+	}})
+	if len(calls) != 101 || calls[0] != 2 || calls[99] != 200 || calls[100] != 201 {
+		t.Errorf("%d calls (first %v, last %v), want 101: at 2, 4, …, 200 and 201 units", len(calls), calls[:min(3, len(calls))], calls[max(len(calls)-2, 0):])
+	}
+}

@@ -102,7 +102,7 @@ func (s *sim) clone() *sim {
 	r.u = &u
 	r.depsLeft, r.upCount = slices.Clone(s.depsLeft), slices.Clone(s.upCount)
 	r.pending = slices.Clone(s.pending)
-	r.snapFree, r.snapCPU = slices.Clone(s.snapFree), slices.Clone(s.snapCPU)
+	r.snapFree = slices.Clone(s.snapFree)
 	snap := make(map[string][]int32, len(s.snapSort))
 	for k, v := range s.snapSort {
 		snap[k] = v // sorted lists are never written

@@ -234,9 +234,8 @@ type sim struct {
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
 
-	snapT    float64   // time of the stale snapshot
-	snapFree []float64 // per node: free RAM in the snapshot, GiB
-	snapCPU  []float64
+	snapT    float64            // time of the stale snapshot
+	snapFree []float64          // per node: free RAM in the snapshot, GiB
 	snapSort map[string][]int32 // per role: nodes by snapshot free RAM, most first
 
 	res *Result
@@ -322,7 +321,7 @@ func (s *sim) runUntil(limit float64) {
 			}
 		case evTimeout:
 			in := &s.inst[ev.id]
-			if in.state == 2 && in.attempt == ev.ver {
+			if in.state == 2 && in.attempt == ev.ver && !s.endsBy(ev.id) {
 				s.res.Timeouts++
 				s.fail(ev.id, true)
 			}
@@ -340,6 +339,21 @@ func (s *sim) runUntil(limit float64) {
 			s.toFill = s.toFill[:0]
 		}
 	}
+}
+
+// endsBy reports whether instance i's running start has done its work by
+// now: a start that ends exactly at its timeout is up, not timed out (its
+// completion is due at the same instant, queued after the timeout), as
+// Exceeds, the lower bound's attempts and the estimate's projection count
+// it. It computes the node's progress as advance would, changing nothing.
+func (s *sim) endsBy(i int32) bool {
+	in := &s.inst[i]
+	nd := &s.nodes[in.node]
+	v := nd.v
+	if k := len(nd.running); k > 0 {
+		v += (s.now - nd.lastT) * s.rate(in.node, k)
+	}
+	return in.vEnd <= v+1e-9
 }
 
 // ready handles an instance whose dependencies are met (or whose retry is due).
@@ -490,11 +504,9 @@ func (s *sim) snapshot() {
 	s.snapT = at
 	if s.snapFree == nil {
 		s.snapFree = make([]float64, len(s.c.nodes))
-		s.snapCPU = make([]float64, len(s.c.nodes))
 	}
 	for n := range s.c.nodes {
 		s.snapFree[n] = s.c.nodes[n].ramGiB - s.u.ram[n]
-		s.snapCPU[n] = s.c.nodes[n].cpu - s.u.cpu[n]
 	}
 	s.snapSort = map[string][]int32{}
 }

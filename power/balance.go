@@ -386,19 +386,15 @@ func Balance(n *Network, o BalanceOptions) (BalanceReport, error) {
 func (s *balancer) exhaustive(k, limit int) []cand {
 	seen := 0
 	bestV, best := s.badness(), []cand(nil)
-	found := false
 	var path []cand
+	// rec is entered with seen <= limit (checked before each call).
 	var rec func(depth int) bool
 	rec = func(depth int) bool {
-		if seen > limit {
-			return false
-		}
 		v := s.badness()
 		if v < bestV-1e-12 {
 			bestV, best = v, slices.Clone(path)
 		}
 		if v <= 0 {
-			found = true
 			return true
 		}
 		if depth == 0 {
@@ -432,7 +428,6 @@ func (s *balancer) exhaustive(k, limit int) []cand {
 			return nil
 		}
 	}
-	_ = found
 	if best == nil {
 		best = []cand{}
 	}
@@ -445,11 +440,9 @@ func (s *balancer) greedy(k int) []cand {
 	var seq []cand
 	var froms [][]int32
 	for range k {
-		v0 := s.badness()
-		if v0 <= 0 {
-			break
-		}
-		bi, bv := -1, v0
+		// Balanced (badness 0, a sum of excesses): no element is bad, so
+		// there is no candidate and the loop ends below.
+		bi, bv := -1, s.badness()
 		cs := s.candidates()
 		for i, c := range cs {
 			from := slices.Clone(s.feeds[c.d])

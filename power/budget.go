@@ -602,7 +602,7 @@ func (l *BudgetLoad) ProbeRatios(dst []float64, p Probe, w float64) []float64 {
 // and the element that binds (at that draw, its ratio is 1; when l is
 // already over, the element furthest over, and 0 W). It is +Inf, with a
 // zero Binding, when no budgeted element lies above p's feeds. The figure
-// solves the limits of ratio for w and is checked with FitsProbe.
+// solves the limits of ratio for w in closed form (maxTerm).
 func (l *BudgetLoad) MaxProbe(p Probe) (float64, Binding) {
 	if ok, over := l.fitsTerms(p.terms, 0); !ok {
 		return 0, over
@@ -617,19 +617,13 @@ func (l *BudgetLoad) MaxProbe(p Probe) (float64, Binding) {
 	if bg < 0 {
 		return best, Binding{}
 	}
+	// The closed form puts the binding term at ratio 1 to a few ulps (one
+	// cancellation at most, in maxTerm's root) and every other term at
+	// most there (each line's current is convex in w and within its limit
+	// at 0 W and at its own root); a negative root means 0 W, which fits.
+	// That is far inside overLimit's tolerance of 1e-9, so the figure
+	// fits as it is (TestPropertyMaxProbe, TestBudgetOneVerdict).
 	best = max(best, 0)
-	// The closed form lands on the limit up to rounding; step back until
-	// the predicate agrees (a few ulps at most).
-	for i := 0; i < 60; i++ {
-		if ok, _ := l.fitsTerms(p.terms, best); ok {
-			break
-		}
-		best -= max(best*1e-12, 1e-9) * float64(int(1)<<min(i, 40))
-		if best <= 0 {
-			best = 0
-			break
-		}
-	}
 	k := complex(best, 0)
 	for _, t := range p.terms {
 		if t.g == bg {

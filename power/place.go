@@ -172,10 +172,7 @@ func slotKey(dst []float64, load *BudgetLoad, p Probe, w float64, universal []bo
 		dst = append(dst, r)
 	}
 	dst = sortDesc(dst)
-	if len(dst) > keyLen {
-		dst = dst[:keyLen]
-	}
-	return dst
+	return dst[:min(len(dst), keyLen)]
 }
 
 // Place chooses racks, banks and lines for new devices so the site stays
@@ -221,8 +218,11 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		}
 	}
 	decided := 0 // devices placed or found not to fit, for o.Progress
+	// tick counts k >= 1 more decided: one placed, or a request's unplaced
+	// rest; with a request for as many as fit (requested -1) there is no
+	// total and no progress.
 	tick := func(k int) {
-		if o.Progress != nil && requested > 0 && k > 0 {
+		if o.Progress != nil && requested > 0 {
 			decided += k
 			o.Progress(decided, requested)
 		}
@@ -262,7 +262,8 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		// An element every slot reaches the same way (same lines, same
 		// angles: a single-phase UPS above everything) cannot tell slots
 		// apart: it stays out of the keys, though every add is checked
-		// against it.
+		// against it. (With one slot, that is every element it reaches:
+		// its key is empty, and the slot is taken while it fits.)
 		reach := make([]int, len(b.elems))
 		unit := make([]phasors, len(b.elems))
 		same := make([]bool, len(b.elems))
@@ -291,7 +292,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 		}
 		universal := make([]bool, len(b.elems))
 		for g := range reach {
-			universal[g] = len(slots) > 1 && reach[g] == len(slots) && same[g]
+			universal[g] = reach[g] == len(slots) && same[g]
 		}
 		h := make(slotHeap, 0, len(slots))
 		for i := range slots {
@@ -362,7 +363,7 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 				continue
 			}
 			load.AddProbe(pr[pk.slot], -rq.w)
-			from := slots0(reqSlots[pk.rq], pk.slot)
+			from := reqSlots[pk.rq][pk.slot]
 			u := max(1, m.DeviceModels[rq.dm].UHeight)
 			used[from.Rack] -= u
 			for si := range pr {
@@ -449,8 +450,6 @@ func Place(n *Network, o PlaceOptions) (Placement, error) {
 	}
 	return p, nil
 }
-
-func slots0(s []Slot, i int) Slot { return s[i] }
 
 // newDeviceID returns the next free id "MODEL-new-N".
 func newDeviceID(m *topology.Model, model string, next map[string]int) string {
@@ -566,7 +565,7 @@ func verifySweep(before, after *Network, progress func(done, total int)) PlaceVe
 		}
 	}
 	prev := make([]Verdict, len(fs)) // OK where nothing compares
-	for j, v := range before.outcomes(run, 0) {
+	for j, v := range before.outcomes(run) {
 		prev[at[j]] = v
 	}
 	v := PlaceVerification{Scenarios: sa.Summary.Scenarios, Worse: []string{}}

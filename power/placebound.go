@@ -413,10 +413,7 @@ func restrictedPrimal(models int, counts []float64, C, R []int, req func(int) in
 	rhs := make([]float64, nr)
 	for j, ri := range R {
 		// a·y − t + s = −cur, written with a non-negative right side.
-		sign := 1.0
-		if cur(ri) > 0 {
-			sign = -1
-		}
+		sign := signOf(cur(ri))
 		A.Set(j, len(C), -sign)
 		A.Set(j, len(C)+1+j, sign)
 		rhs[j] = -sign * cur(ri)

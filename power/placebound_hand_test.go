@@ -57,6 +57,16 @@ const bigModel = "\n[[device_model]]\nid = \"big\"\npsus = 2\npsus_required = 1\
 //   - Two models: 7 srv and 2 big (600 W) beside the 300 W server: 2,200
 //     W, 10.0276 A, levelled over three banks: 0.417819; and 1 big and
 //     20 srv, big asked first: 2,900 W, 13.2184 A, 0.550762.
+//   - A slot priced in: two 100 W servers on pdu-a-l2 (one to pdu-b-l1,
+//     one to pdu-b-l3) and 7 srv: each side's three banks level at (7 +
+//     2) / 3 = 3 srv: 3 × 0.455806 / 8 = 0.170927. The restricted
+//     program starts with the 4 slots with the lowest worst row after one
+//     device, none on pdu-a-l2 (3 srv there after it, at most 2
+//     elsewhere); the level needs one new device there, and the second
+//     round prices such slots in at the first round's duals (below μ, the
+//     least price of a slot in the program). Were μ read less a row's
+//     dual, none would price in, the generation would stop at once and
+//     the bound fall to the load now, pdu-a-l2's 0.911612 A, 0.113951.
 func TestPlaceLowerBoundTerms(t *testing.T) {
 	three700 := []balDev{{"s1", 700, 1, 1}, {"s2", 700, 1, 1}, {"s3", 700, 1, 1}}
 	s300 := []balDev{{"s1", 300, 1, 1}}
@@ -84,6 +94,7 @@ func TestPlaceLowerBoundTerms(t *testing.T) {
 			"[brk-a brk-b pdu-a pdu-a-l1 pdu-a-l2 pdu-a-l3 pdu-b-l1 pdu-b-l2 pdu-b-l3]", [5]int{10, 13, 2, 8, 13}},
 		{"UPS kW alone", ups("capacity_kw = 1.2"), srv7, 0.833333, 0.833333, upsElems, [5]int{10, 14, 1, 5, 12}},
 		{"two models", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "srv", Count: 7}, {Model: "big", Count: 2}}, 0.417819, 0.417819, oneRackElems, [5]int{19, 14, 2, 15, 14}},
+		{"a slot priced in", oneRackTOML([]balDev{{"s1", 100, 2, 1}, {"s2", 100, 2, 3}}, false, srv1), srv7, 0.170927, 0.170927, oneRackElems, [5]int{10, 13, 2, 8, 13}},
 		{"two models, big first", oneRackTOML(s300, false, srv1) + bigModel, []PlaceRequest{{Model: "big", Count: 1}, {Model: "srv", Count: 20}}, 0.550762, 0.550762, oneRackElems, [5]int{19, 14, 2, 15, 14}},
 	}
 	for _, c := range cases {

@@ -548,19 +548,13 @@ func (s *Sim) faultFollows(psuDev, psuK int32) int32 {
 	return s.liveProtector(s.n.M.Devices[psuDev].Feeds[psuK])
 }
 
-// pickupsAfter lists the pickups of a scenario (Scenario.Pickups: the elements
-// whose load the failure raises, right after it) without running its
-// cascade: fail, psuDev and psuK are as for Run. Run lists the same unless
-// the sweep asked it not to.
-func (s *Sim) pickupsAfter(fail []int32, psuDev, psuK int32) []Pickup {
-	opened := append([]int32(nil), fail...)
-	if psuDev >= 0 {
-		opened = append(opened, s.n.FaultTarget(int(psuDev), int(psuK)))
-	}
-	s.apply(opened, psuDev, psuK)
-	for p := s.faultFollows(psuDev, psuK); p >= 0; p = s.faultFollows(psuDev, psuK) {
-		s.step([]int32{p}, -1, -1)
-	}
+// pickupsAfter lists the pickups of the failure of the elements fail
+// (Scenario.Pickups: the elements whose load the failure raises, right
+// after it) without running its cascade. Run lists the same unless the
+// sweep asked it not to. A PSU fault's pickups are not asked for: the
+// sweep keeps those of the scenario it has just run (snapPickups).
+func (s *Sim) pickupsAfter(fail []int32) []Pickup {
+	s.apply(fail, -1, -1)
 	return s.pickups(&s.cur, s.touched)
 }
 
@@ -671,7 +665,7 @@ func (s *Sim) noteOverload(sc *Scenario, worst map[int32]worstLoad, e int32, a A
 func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	n := s.n
 	m := n.M
-	sc.Dark = Dark{Elements: []string{}, Racks: []string{}, Devices: []string{}, Instances: []string{}}
+	sc.Dark = Dark{Racks: []string{}, Instances: []string{}} // Elements and Devices below: empty, not nil, when none
 	if sc.Overloads == nil {
 		sc.Overloads = []Overload{}
 	}
@@ -682,12 +676,10 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 			dead++
 		}
 	}
-	if dead > 0 {
-		sc.Dark.Elements = make([]string, 0, dead)
-		for _, e := range s.region {
-			if !s.cur.Live[e] {
-				sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
-			}
+	sc.Dark.Elements = make([]string, 0, dead)
+	for _, e := range s.region {
+		if !s.cur.Live[e] {
+			sc.Dark.Elements = append(sc.Dark.Elements, m.Elements[e].ID)
 		}
 	}
 	var darkDevs []int32
@@ -700,9 +692,7 @@ func (s *Sim) finish(sc *Scenario, psuDev, psuK int32) {
 	}
 	slices.Sort(darkDevs)
 	var racks []int32
-	if len(darkDevs) > 0 {
-		sc.Dark.Devices = make([]string, 0, len(darkDevs))
-	}
+	sc.Dark.Devices = make([]string, 0, len(darkDevs))
 	for _, d := range darkDevs {
 		sc.Dark.Devices = append(sc.Dark.Devices, m.Devices[d].ID)
 		r := m.Devices[d].Rack

@@ -140,7 +140,7 @@ func (n *Network) Sweep(o SweepOptions) SweepReport {
 		if sc.Pickups == nil {
 			if target >= 0 {
 				if byElem[target].Pickups == nil {
-					byElem[target].Pickups = s.pickupsAfter([]int32{target}, -1, -1)
+					byElem[target].Pickups = s.pickupsAfter([]int32{target})
 				}
 				sc.Pickups = byElem[target].Pickups
 			} else {
@@ -231,11 +231,10 @@ type failure struct {
 }
 
 // outcomes runs only the given single failures, each exactly as Sweep
-// runs it, and returns their outcomes in the same order.
-func (n *Network) outcomes(fs []failure, horizonS float64) []Verdict {
-	if horizonS <= 0 {
-		horizonS = DefaultHorizonS
-	}
+// runs it at the default horizon (DefaultHorizonS), and returns their
+// outcomes in the same order.
+func (n *Network) outcomes(fs []failure) []Verdict {
+	horizonS := float64(DefaultHorizonS)
 	s := NewSim(n)
 	ran := map[int32]Scenario{}
 	elem := func(e int32) Scenario {

@@ -22,11 +22,11 @@ var inf = math.Inf(1)
 // anchors of two inverse-time curves, interpolated log-log between them:
 // the minimum (earliest) trip time and the maximum (latest) trip time.
 type Curve struct {
-	NoTripX   float64      // conventional non-tripping current, multiples of In: holds at or below it
-	MustTripX float64      // conventional tripping current: trips within the conventional time above it
-	InstX     [2]float64   // instantaneous band: may trip instantly from InstX[0], must from InstX[1]
-	minPts    [][2]float64 // (m, seconds) anchors of the earliest-trip curve, ascending m
-	maxPts    [][2]float64 // (m, seconds) anchors of the latest-trip curve, ascending m
+	NoTripX   float64       // conventional non-tripping current, multiples of In: holds at or below it
+	MustTripX float64       // conventional tripping current: trips within the conventional time above it
+	InstX     [2]float64    // instantaneous band: may trip instantly from InstX[0], must from InstX[1]
+	minPts    [2][2]float64 // (m, seconds): the two anchors of the earliest-trip curve, ascending m
+	maxPts    [2][2]float64 // (m, seconds): the two anchors of the latest-trip curve, ascending m
 }
 
 // Times used in the instantaneous region, seconds.
@@ -75,8 +75,8 @@ func CurveFor(e *topology.Element) (Curve, bool) {
 		default:
 			c.InstX = [2]float64{5, 10}
 		}
-		c.minPts = [][2]float64{{1.13, conv}, {2.55, 1}}
-		c.maxPts = [][2]float64{{1.45, conv}, {2.55, t255}}
+		c.minPts = [2][2]float64{{1.13, conv}, {2.55, 1}}
+		c.maxPts = [2][2]float64{{1.45, conv}, {2.55, t255}}
 	case topology.StdIEC60947:
 		if in > 63 {
 			conv = 7200
@@ -86,8 +86,8 @@ func CurveFor(e *topology.Element) (Curve, bool) {
 		if e.InstantaneousX[1] > 0 {
 			c.InstX = e.InstantaneousX
 		}
-		c.minPts = [][2]float64{{1.05, conv}, {c.InstX[0], instantMaxS}}
-		c.maxPts = [][2]float64{{1.30, conv}, {c.InstX[1], instantMaxS}}
+		c.minPts = [2][2]float64{{1.05, conv}, {c.InstX[0], instantMaxS}}
+		c.maxPts = [2][2]float64{{1.30, conv}, {c.InstX[1], instantMaxS}}
 	case topology.StdUL489:
 		if in > 50 {
 			conv = 7200
@@ -104,28 +104,21 @@ func CurveFor(e *topology.Element) (Curve, bool) {
 		if e.InstantaneousX[1] > 0 {
 			c.InstX = e.InstantaneousX
 		}
-		c.maxPts = [][2]float64{{1.35, conv}, {2.00, t200}}
+		c.maxPts = [2][2]float64{{1.35, conv}, {2.00, t200}}
 		// Earliest = latest / 10 on the same line, extended down to just
 		// above In (where the latest is extrapolated).
 		lo := 1.0 + 1e-9
-		c.minPts = [][2]float64{{lo, loglog(c.maxPts, lo) / 10}, {2.00, t200 / 10}}
+		c.minPts = [2][2]float64{{lo, loglog(c.maxPts, lo) / 10}, {2.00, t200 / 10}}
 	default:
 		return Curve{}, false
 	}
 	return c, true
 }
 
-// loglog interpolates (or extrapolates along the end segments) the anchors
-// at m on log-log axes.
-func loglog(pts [][2]float64, m float64) float64 {
-	if len(pts) == 1 {
-		return pts[0][1]
-	}
-	k := 1
-	for k < len(pts)-1 && m > pts[k][0] {
-		k++
-	}
-	a, b := pts[k-1], pts[k]
+// loglog interpolates (or extrapolates) the line through two anchors at
+// m on log-log axes.
+func loglog(pts [2][2]float64, m float64) float64 {
+	a, b := pts[0], pts[1]
 	slope := math.Log(b[1]/a[1]) / math.Log(b[0]/a[0])
 	return a[1] * math.Exp(slope*math.Log(m/a[0]))
 }
