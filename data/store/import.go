@@ -747,6 +747,11 @@ func (im *importer) publish(sum string, cutoff int64) error {
 		return err
 	}
 	defer have.Close()
+	pruned, err := tx.PrepareContext(ctx, "SELECT EXISTS (SELECT 1 FROM rollup_5m WHERE series_id = ? AND bucket_ms >= ? AND bucket_ms < ?)")
+	if err != nil {
+		return err
+	}
+	defer pruned.Close()
 	roll := newMultiInsert(tx, "INSERT OR REPLACE INTO rollup_5m (series_id, bucket_ms, n, min, mean, max, p95, import_id) VALUES ", 8, 120)
 	defer roll.close()
 	// Merge in (series, hour) order: each series' blocks and rollups are
@@ -807,6 +812,17 @@ func (im *importer) publish(sum string, cutoff int64) error {
 			return err
 		}
 		past := hour+HourMS <= cutoff
+		if !found && !past {
+			// An hour whose raw block is gone but whose rollups stay (it
+			// was pruned, and a raised retention holds it again) is
+			// taken as past too: a raw hour is then always whole, which
+			// Stats relies on.
+			var gone bool
+			if err := pruned.QueryRowContext(ctx, sid, hour, hour+HourMS).Scan(&gone); err != nil {
+				return err
+			}
+			past = gone
+		}
 		if past && !found {
 			// The raw hour is gone (pruned) or was never kept: the values
 			// only fill the rollups of buckets that hold none.

@@ -311,7 +311,7 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 	for _, s := range all {
 		st := SeriesStats{Element: s.k.element, Line: s.k.line, Quantity: s.k.quantity, FirstMS: math.MaxInt64, LastMS: math.MinInt64, Max: math.Inf(-1)}
 		vals, wts = vals[:0], wts[:0]
-		hours := map[int64]bool{}
+		var hours []int64 // the series' raw hours read, ascending
 		sum := 0.0
 		rr, err := raw.QueryContext(ctx, s.id, w.StartMS-HourMS, w.EndMS)
 		if err != nil {
@@ -324,7 +324,7 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 				rr.Close()
 				return nil, w, err
 			}
-			hours[hour] = true
+			hours = append(hours, hour)
 			buf = decodeBlock(buf[:0], data)
 			for _, x := range buf {
 				t := hour + int64(x.off)
@@ -343,40 +343,50 @@ func (db *DB) Stats(ctx context.Context, model string, windowMS, endMS int64) ([
 			return nil, w, err
 		}
 		n := len(vals)
-		// Buckets whose raw hour is gone (pruned) count through their
-		// rollups. Prune removes the oldest hours first: only buckets
-		// before the series' first raw hour in the window can lack one.
-		rollEnd := w.EndMS
-		for h := range hours {
-			rollEnd = min(rollEnd, h-1)
-		}
-		rq, err := rolls.QueryContext(ctx, s.id, w.StartMS-BucketMS, rollEnd)
-		if err != nil {
-			return nil, w, err
-		}
+		// Buckets whose raw hour is gone (pruned, or past the retention
+		// when imported) count through their rollups: those in the gaps
+		// of (start, end] between the raw hours just read. A raw hour is
+		// whole (an import into an hour whose raw block is gone only fills
+		// rollups), so no rollup inside one is read. Pruned hours usually
+		// come first, but raising the retention can let an import put a
+		// raw hour before them, so every gap is read.
 		type rw struct{ v, n float64 }
 		var fromRoll []rw
-		for rq.Next() {
-			var b int64
-			var cnt int
-			var mean, mx, p95 float64
-			if err := rq.Scan(&b, &cnt, &mean, &mx, &p95); err != nil {
-				rq.Close()
+		from := w.StartMS // the gap's exclusive start
+		gap := func(to int64) error {
+			rq, err := rolls.QueryContext(ctx, s.id, from, to)
+			if err != nil {
+				return err
+			}
+			defer rq.Close()
+			for rq.Next() {
+				var b int64
+				var cnt int
+				var mean, mx, p95 float64
+				if err := rq.Scan(&b, &cnt, &mean, &mx, &p95); err != nil {
+					return err
+				}
+				fromRoll = append(fromRoll, rw{p95, float64(cnt)})
+				sum += mean * float64(cnt)
+				n += cnt
+				st.Max = max(st.Max, mx)
+				st.FirstMS = min(st.FirstMS, b)
+				st.LastMS = max(st.LastMS, b)
+			}
+			return rq.Err()
+		}
+		for _, h := range hours {
+			if h-1 > from {
+				if err := gap(h - 1); err != nil {
+					return nil, w, err
+				}
+			}
+			from = max(from, h+HourMS-1)
+		}
+		if w.EndMS > from {
+			if err := gap(w.EndMS); err != nil {
 				return nil, w, err
 			}
-			if hours[b-b%HourMS] || b <= w.StartMS {
-				continue
-			}
-			fromRoll = append(fromRoll, rw{p95, float64(cnt)})
-			sum += mean * float64(cnt)
-			n += cnt
-			st.Max = max(st.Max, mx)
-			st.FirstMS = min(st.FirstMS, b)
-			st.LastMS = max(st.LastMS, b)
-		}
-		rq.Close()
-		if err := rq.Err(); err != nil {
-			return nil, w, err
 		}
 		if n == 0 {
 			continue
