@@ -1,7 +1,9 @@
 package placement
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -109,4 +111,33 @@ func equalTries(a, b []try) bool {
 		}
 	}
 	return true
+}
+
+// TestSimultaneousEventsInQueueOrder pins the simulator's order of events
+// at one instant: the order they were queued (simEvent.before). Three
+// nodes of c = 2, each running x (fixed 5 s) and y (10 s) from 0 s under
+// the plan: at 5 s the three completions, queued n0, n1, n2 as the
+// nodes' starts were filled, pop in that order, and each queues its
+// node's next completion (y, at 10 s) in turn; so both instants come up
+// n0, n1, n2. A sequence counter that went back when the plan's slot
+// filling was queued gave two of the 10 s completions the same number,
+// and the heap then brought up n1's y before n0's.
+func TestSimultaneousEventsInQueueOrder(t *testing.T) {
+	c := boundModel(t, []string{"n0", "n1", "n2"}, []int{2, 2, 2},
+		"[[service]]\nid = \"x\"\ninstances = 3\npinned = [\"n0\", \"n1\", \"n2\"]\nstart = { dist = \"fixed\", s = 5 }\n"+
+			"[[service]]\nid = \"y\"\ninstances = 3\npinned = [\"n0\", \"n1\", \"n2\"]\nstart = { dist = \"fixed\", s = 10 }\n")
+	var ups []string
+	o := SimOptions{Policy: PolicyPlan, Seed: 1, OnEvent: func(e Event) {
+		if e.State == Up {
+			in := c.Instances[e.Instance]
+			ups = append(ups, fmt.Sprintf("%g s %s on %s", e.TS, c.M.Services[in.Service].ID, c.M.Devices[e.Node].ID))
+		}
+	}}
+	if _, err := Simulate(c, NewPlan(c), o); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"5 s x on n0", "5 s x on n1", "5 s x on n2", "10 s y on n0", "10 s y on n1", "10 s y on n2"}
+	if !slices.Equal(ups, want) {
+		t.Errorf("up events %q, want %q", ups, want)
+	}
 }
