@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// fixedTimes is every instance of c with its service's fixed start as
+// boundFixedTimes is every instance of c with its service's fixed start as
 // path and work, all taking part.
-func fixedTimes(c *Cluster) (dur []float64, take []bool) {
+func boundFixedTimes(c *Cluster) (dur []float64, take []bool) {
 	dur = make([]float64, len(c.Instances))
 	take = make([]bool, len(c.Instances))
 	for i, in := range c.Instances {
@@ -45,9 +45,9 @@ func tailModel(t *testing.T, services ...string) *Cluster {
 	return boundModel(t, []string{"p:n1", "a:n2"}, []int{1, 8}, strings.Join(services, ""))
 }
 
-// svc writes a service: id, instances, fixed start (s), role, the ids it
+// tailSvc writes a service: id, instances, fixed start (s), role, the ids it
 // depends on, and its ready quorum (0: not written).
-func svc(id string, instances int, s float64, role string, quorum int, deps ...string) string {
+func tailSvc(id string, instances int, s float64, role string, quorum int, deps ...string) string {
 	var b strings.Builder
 	b.WriteString("[[service]]\nid = \"" + id + "\"\n")
 	if instances != 1 {
@@ -84,7 +84,7 @@ func TestLowerBoundTailTerms(t *testing.T) {
 			// db 0–20, api 20–70, app 70–120.
 			"tail through two levels",
 			boundModel(t, []string{"n1"}, []int{2},
-				svc("db", 4, 10, "", 4)+svc("api", 1, 50, "", 0, "db")+svc("app", 1, 50, "", 0, "api")),
+				tailSvc("db", 4, 10, "", 4)+tailSvc("api", 1, 50, "", 0, "db")+tailSvc("app", 1, 50, "", 0, "api")),
 			120,
 		},
 		{
@@ -96,8 +96,8 @@ func TestLowerBoundTailTerms(t *testing.T) {
 			// tails would skip 95 s (index 30 of 0–31 in steps of 31/16).
 			// db1 0–10, db2 10–20, app1 10–110, app2 20–115.
 			"zero tails not sampled",
-			tailModel(t, svc("db1", 1, 10, "db", 0), svc("db2", 1, 10, "db", 0), svc("filler", 30, 0.01, "db", 0),
-				svc("app1", 1, 100, "a", 0, "db1"), svc("app2", 1, 95, "a", 0, "db2")),
+			tailModel(t, tailSvc("db1", 1, 10, "db", 0), tailSvc("db2", 1, 10, "db", 0), tailSvc("filler", 30, 0.01, "db", 0),
+				tailSvc("app1", 1, 100, "a", 0, "db1"), tailSvc("app2", 1, 95, "a", 0, "db2")),
 			115,
 		},
 		{
@@ -109,13 +109,13 @@ func TestLowerBoundTailTerms(t *testing.T) {
 			// path is 110 s. dbA 0–10, dbB 10–20, appA 10–110, appB
 			// 20–120.
 			"largest tail sampled",
-			tailModel(t, svc("dbA", 1, 10, "db", 0), svc("dbB", 1, 10, "db", 0), svc("small", 16, 0.01, "db", 16),
-				svc("appA", 1, 100, "a", 0, "dbA"), svc("appB", 1, 100, "a", 0, "dbB"), svc("smallapp", 1, 1, "a", 0, "small")),
+			tailModel(t, tailSvc("dbA", 1, 10, "db", 0), tailSvc("dbB", 1, 10, "db", 0), tailSvc("small", 16, 0.01, "db", 16),
+				tailSvc("appA", 1, 100, "a", 0, "dbA"), tailSvc("appB", 1, 100, "a", 0, "dbB"), tailSvc("smallapp", 1, 1, "a", 0, "small")),
 			120,
 		},
 	}
 	for _, tt := range tests {
-		dur, take := fixedTimes(tt.c)
+		dur, take := boundFixedTimes(tt.c)
 		if got := tt.c.LowerBound(dur, dur, take); !approxEq(got, tt.want) {
 			t.Errorf("%s: LowerBound = %g s, want %g s", tt.name, got, tt.want)
 		}
@@ -192,7 +192,7 @@ func TestLowerBoundGatedChoices(t *testing.T) {
 		if tt.c.M.Services[0].ID != "q" && tt.c.M.Services[0].ID != "boot" {
 			t.Fatalf("%s: setup: service 0 is %q, want q (the first gate app-q names) or boot", tt.name, tt.c.M.Services[0].ID)
 		}
-		dur, take := fixedTimes(tt.c)
+		dur, take := boundFixedTimes(tt.c)
 		if got := tt.c.LowerBound(dur, dur, take); !approxEq(got, tt.want) {
 			t.Errorf("%s: LowerBound = %g s, want %g s", tt.name, got, tt.want)
 		}
