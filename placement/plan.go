@@ -542,11 +542,11 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		}
 		placed[s] = len(ups)
 		sort.Float64s(ups)
+		// Ready when its quorum is up (the last placed instance when
+		// fewer are placed; its release time when none is).
 		ready[s] = est
-		if q := sv.ReadyQuorum; q > 0 && q <= len(ups) {
-			ready[s] = ups[q-1]
-		} else if len(ups) > 0 {
-			ready[s] = ups[len(ups)-1]
+		if k := min(max(sv.ReadyQuorum, 1), len(ups)); k > 0 {
+			ready[s] = ups[k-1]
 		}
 		if hint != nil && placed[s] >= max(sv.ReadyQuorum, 1) {
 			ready[s] = hint[s]
