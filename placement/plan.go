@@ -542,11 +542,11 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		}
 		placed[s] = len(ups)
 		sort.Float64s(ups)
+		// Ready when its quorum is up (the last placed instance when
+		// fewer are placed; its release time when none is).
 		ready[s] = est
-		if q := sv.ReadyQuorum; q > 0 && q <= len(ups) {
-			ready[s] = ups[q-1]
-		} else if len(ups) > 0 {
-			ready[s] = ups[len(ups)-1]
+		if k := min(max(sv.ReadyQuorum, 1), len(ups)); k > 0 {
+			ready[s] = ups[k-1]
 		}
 		if hint != nil && placed[s] >= max(sv.ReadyQuorum, 1) {
 			ready[s] = hint[s]
@@ -927,11 +927,11 @@ func (c *Cluster) releases(dur []float64, take []bool) (est, ready []float64, cp
 			}
 		}
 		sort.Float64s(ds)
+		// A quorum is up at the quorum-th least path; with fewer
+		// instances taking part than the quorum, when the last of them is.
 		ready[s] = est[s]
-		if q := sv.ReadyQuorum; q > 0 && q <= len(ds) {
-			ready[s] = est[s] + ds[q-1]
-		} else if len(ds) > 0 {
-			ready[s] = est[s] + ds[len(ds)-1]
+		if k := min(max(sv.ReadyQuorum, 1), len(ds)); k > 0 {
+			ready[s] = est[s] + ds[k-1]
 		}
 	}
 	return est, ready, lb
