@@ -407,3 +407,27 @@ func TestImportInvisibleUntilPublished(t *testing.T) {
 		t.Errorf("after the import: %+v, %v", m, rep.Problems)
 	}
 }
+
+// TestPruneCountsOnlyStaleImports: Prune reports the staging imports it
+// removed as abandoned, those without a heartbeat for a minute
+// (staleImportMS): one last updated at 1 ms, not one updated 30 s after
+// the test clock's start (2026-01-02 03:04:35 UTC), which stays staged.
+func TestPruneCountsOnlyStaleImports(t *testing.T) {
+	db, path := smallDB(t)
+	db.Close()
+	raw := rawDB(t, path)
+	live := time.Date(2026, 1, 2, 3, 4, 35, 0, time.UTC).UnixMilli()
+	exec(t, raw, fmt.Sprintf(`INSERT INTO import (model_id, file, sha256, state, readings, added, first_ms, last_ms, started_ms, updated_ms)
+			VALUES (1, 'died.csv', '%s', 'staging', 0, 0, 0, 0, 1, 1), (1, 'live.csv', '%s', 'staging', 0, 0, 0, 0, %d, %d)`,
+		strings.Repeat("0", 64), strings.Repeat("1", 64), live, live))
+	raw.Close()
+	db = reopen(t, path)
+	defer db.Close()
+	pr, err := db.Prune(ctx, "small-dc")
+	if err != nil || pr.AbandonedImports != 1 {
+		t.Errorf("prune: %+v, %v; want 1 abandoned import removed", pr, err)
+	}
+	if rep, _ := db.Check(ctx, CheckOptions{SkipModels: true}); rep.Measurements.StagingImports != 1 {
+		t.Errorf("staging imports after the prune: %d, want the live one", rep.Measurements.StagingImports)
+	}
+}
