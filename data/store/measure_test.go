@@ -431,3 +431,40 @@ func TestPruneCountsOnlyStaleImports(t *testing.T) {
 		t.Errorf("staging imports after the prune: %d, want the live one", rep.Measurements.StagingImports)
 	}
 }
+
+// TestStatsThroughRollupsEdges: Stats over hours kept only as rollups (1
+// day of raw; 72 hourly readings t0 … t0+71 h of 10, 20 and 30 W a day,
+// plus 40 W at t0+60 s, in the bucket of t0, and 20 W at t0+46 h 30 min,
+// the last pruned hour's half): a window starting a minute before t0
+// counts every reading, 74, the bucket at t0 as 2 of mean 25 W (sum 1,500
+// W: mean 1,500 / 74 = 20.270 W); one starting exactly at t0 leaves that
+// bucket out, as its raw readings would be (72, sum 1,450 W).
+func TestStatsThroughRollupsEdges(t *testing.T) {
+	db, _ := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,40\n%d,app-03,20\n", t0+60, t0+46*3600+1800)
+	mustImport(t, db, "edges.csv", b.String())
+	for _, c := range []struct {
+		windowMS int64
+		n        int
+		mean     float64
+	}{
+		{71*3_600_000 + 60_000, 74, 1500.0 / 74},
+		{71 * 3_600_000, 72, 1450.0 / 72},
+	} {
+		st, _, err := db.Stats(ctx, "small-dc", c.windowMS, 0)
+		if err != nil || len(st) != 1 {
+			t.Fatal(st, err)
+		}
+		if s := st[0]; s.N != c.n || math.Abs(s.Mean-c.mean) > 1e-9 || !s.FromRollups {
+			t.Errorf("window %d ms: %d readings, mean %.6f W, from rollups %v; want %d, %.6f W, true", c.windowMS, s.N, s.Mean, s.FromRollups, c.n, c.mean)
+		}
+	}
+}
