@@ -468,3 +468,30 @@ func TestStatsThroughRollupsEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckBlockAfterPrunedHours: with hours kept only as rollups (1 day
+// of raw) before it, a raw block whose second reading has the first's
+// offset (a time twice) is named, as out of order.
+func TestCheckBlockAfterPrunedHours(t *testing.T) {
+	db, path := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,35\n", t0+71*3600+60)
+	mustImport(t, db, "twice.csv", b.String())
+	db.Close()
+	raw := rawDB(t, path)
+	exec(t, raw, fmt.Sprintf("UPDATE reading_hour SET data = CAST(substr(data, 1, 12) || substr(data, 1, 12) AS BLOB) WHERE hour_ms = %d", (t0+71*3600)*1000))
+	raw.Close()
+	db = reopen(t, path)
+	defer db.Close()
+	rep, err := db.Check(ctx, CheckOptions{SkipModels: true})
+	if err != nil || len(rep.Problems) == 0 || rep.Problems[0].Invariant != InvReadingBlocks || !strings.Contains(rep.Problems[0].Message, "reading 1 (offset 0 ms, value 30) out of order") {
+		t.Errorf("a time twice in a block: %v, %v", rep.Problems, err)
+	}
+}
