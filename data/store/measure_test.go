@@ -495,3 +495,32 @@ func TestCheckBlockAfterPrunedHours(t *testing.T) {
 		t.Errorf("a time twice in a block: %v, %v", rep.Problems, err)
 	}
 }
+
+// TestImportIntoPrunedHour: readings imported into an hour already kept
+// only as rollups (1 day of raw; 72 hourly readings of 10, 20 and 30 W a
+// day and 10 W at t0+10 h 10 min, 1,450 W in all) fill the rollup of a
+// bucket that holds none (50 W at t0+10 h 20 min) and leave those that
+// hold one as they are (90 W at t0+10 h 1 min, beside the 10 W of t0+10
+// h, and 70 W at t0+10 h 11 min, beside that of 10 h 10 min): 74 readings
+// over the three days, mean 1,500 / 74 W.
+func TestImportIntoPrunedHour(t *testing.T) {
+	db, _ := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,10\n", t0+10*3600+600)
+	mustImport(t, db, "base.csv", b.String())
+	mustImport(t, db, "late.csv", fmt.Sprintf("time,element,power_w\n%d,app-03,50\n%d,app-03,90\n%d,app-03,70\n", t0+10*3600+1200, t0+10*3600+60, t0+10*3600+660))
+	st, _, err := db.Stats(ctx, "small-dc", 72*3_600_000, 0)
+	if err != nil || len(st) != 1 {
+		t.Fatal(st, err)
+	}
+	if s := st[0]; s.N != 74 || math.Abs(s.Mean-1500.0/74) > 1e-9 {
+		t.Errorf("after the late file: %d readings, mean %.6f W; want 74, %.6f W", s.N, s.Mean, 1500.0/74)
+	}
+}
