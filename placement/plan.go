@@ -926,11 +926,11 @@ func (c *Cluster) releases(dur []float64, take []bool) (est, ready []float64, cp
 			}
 		}
 		sort.Float64s(ds)
+		// A quorum is up at the quorum-th least path; with fewer
+		// instances taking part than the quorum, when the last of them is.
 		ready[s] = est[s]
-		if q := sv.ReadyQuorum; q > 0 && q <= len(ds) {
-			ready[s] = est[s] + ds[q-1]
-		} else if len(ds) > 0 {
-			ready[s] = est[s] + ds[len(ds)-1]
+		if k := min(max(sv.ReadyQuorum, 1), len(ds)); k > 0 {
+			ready[s] = est[s] + ds[k-1]
 		}
 	}
 	return est, ready, lb
