@@ -181,3 +181,54 @@ start = { dist = "lognormal", median_s = 5, p90_s = 8 }
 		t.Errorf("no plan: the evaluation differs from NewPlan's")
 	}
 }
+
+// TestEvaluateRunSeeds: run k of an evaluation simulates seed Seed + k:
+// Evaluate's scores with Seed 5 and two runs are those rebuilt from the
+// runs of seeds 5 and 6, for both scenario sets, and not those of seeds 5
+// and 4.
+func TestEvaluateRunSeeds(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "long"
+instances = 4
+start = { dist = "lognormal", median_s = 100, p90_s = 150 }
+[[service]]
+id = "short"
+instances = 4
+start = { dist = "lognormal", median_s = 5, p90_s = 8 }
+`)
+	p := placement.NewPlan(c)
+	o, err := EvaluateOptions{Runs: 2, Seed: 5, Replays: 20, Bootstrap: 10}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Evaluate(c, p, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuild := func(seeds ...uint64) string {
+		t.Helper()
+		var scores []Score
+		for _, scen := range []string{ScenarioPerturbed, ScenarioCalm} {
+			var runs []runResult
+			for _, s := range seeds {
+				r, err := evaluateRun(c, p, o, scen, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				runs = append(runs, r)
+			}
+			climatology(runs)
+			scores = append(scores, score(scen, runs, o)...)
+		}
+		b, _ := json.Marshal(scores)
+		return string(b)
+	}
+	got, _ := json.Marshal(ev.Scores)
+	if string(got) != rebuild(5, 6) {
+		t.Error("Evaluate's scores are not those of the runs of seeds 5 and 6")
+	}
+	if rebuild(5, 6) == rebuild(5, 4) {
+		t.Error("seeds 5, 6 and 5, 4 score alike: the test cannot tell them apart")
+	}
+}

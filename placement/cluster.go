@@ -301,11 +301,9 @@ func newUsage(c *Cluster) *usage {
 		gpuOf: make([][]int, len(c.Instances))}
 	for n := range c.nodes {
 		nd := &c.nodes[n]
-		if nd.gpus > 0 {
-			u.gpuFree[n] = make([]int32, nd.gpus)
-			for g := range u.gpuFree[n] {
-				u.gpuFree[n][g] = 1000
-			}
+		u.gpuFree[n] = make([]int32, nd.gpus) // empty without GPUs
+		for g := range u.gpuFree[n] {
+			u.gpuFree[n][g] = 1000
 		}
 		u.drawW[n] = nd.idleW
 	}
@@ -381,11 +379,12 @@ func containsString(s []string, x string) bool {
 	return false
 }
 
-// pickGPUs chooses the GPUs an instance takes: for a share of one GPU, the
-// fullest GPU that still has it (best fit, to keep whole GPUs free); for
-// whole GPUs, that many entirely free ones. nil when impossible.
+// pickGPUs chooses the GPUs an instance takes: for one GPU (a share or a
+// whole one), the fullest GPU that still has its share (best fit, to keep
+// whole GPUs free; for a whole GPU, the first entirely free one); for
+// several whole GPUs, that many entirely free ones. nil when impossible.
 func pickGPUs(free []int32, count int, milli int32) []int {
-	if count == 1 && milli < 1000 {
+	if count == 1 {
 		best := -1
 		for g, f := range free {
 			if f >= milli && (best < 0 || f < free[best]) {

@@ -506,7 +506,8 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 				// In a domain the service uses already: no unused domain
 				// has a node with room, or the pool has no domain left.
 				if n >= 0 && sv.Spread != topology.DomainNone && containsInt32(used, c.domain(n, sv.Spread)) {
-					if sv.MinSpread > 0 && distinct(used)+sv.Instances-k-1 < sv.MinSpread {
+					// (Never with min_spread 0: one domain at least is used.)
+					if distinct(used)+sv.Instances-k-1 < sv.MinSpread {
 						if !fromScan { // popped from the heap: put it back
 							h.push(heapItem{sl.earliest(n), n})
 						}
@@ -515,11 +516,11 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 						short = true
 					}
 				}
-				if n < 0 && reason == "" {
-					reason = c.whyNot(pool, i, u)
-				}
 			}
 			if n < 0 {
+				if reason == "" { // no node of the pool takes it
+					reason = c.whyNot(pool, i, u)
+				}
 				p.Unplaced = append(p.Unplaced, Unplaced{Instance: i, Reason: reason})
 				pr.add(1)
 				continue
@@ -533,7 +534,6 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 			p.Order[n] = append(p.Order[n], int32(i))
 			used = append(used, c.domain(n, sv.Spread))
 			ups = append(ups, start+dur)
-			p.MakespanS = max(p.MakespanS, start+dur)
 			pr.add(1)
 		}
 		if short {
@@ -682,7 +682,8 @@ func (h *rankHeap) pop() int32 {
 // each dependency is up; each node runs at most c starts, taking its
 // released instances by rank. It sets each placement's StartS and UpS and
 // returns the last up time and, per service, the time a quorum of it is up
-// (the planned time for those never at quorum).
+// (0 for those never at quorum: NewPlan reads it only for services placed
+// up to their quorum, which reach it).
 func (p *Plan) dryRun() (float64, []float64) {
 	c := p.C
 	m := c.M
@@ -697,11 +698,10 @@ func (p *Plan) dryRun() (float64, []float64) {
 	running := make([]int, len(c.nodes))
 	upCount := make([]int, len(m.Services))
 	readyS := make([]float64, len(m.Services))
-	for s := range readyS {
-		readyS[s] = -1
-	}
-	done := &eventQueue{} // id: instance up at t
-	var seq uint64
+	// id: instance up at t. Ends at the same time are handled together
+	// before any slot is filled, and ranks are distinct, so their order
+	// (seq, left 0) changes nothing.
+	done := &eventQueue{}
 	now, last := 0.0, 0.0
 	fill := func(n int32) {
 		h := &queued[n]
@@ -710,8 +710,7 @@ func (p *Plan) dryRun() (float64, []float64) {
 			running[n]++
 			dur := c.meanS[c.Instances[i].Service]
 			p.Assign[i].StartS, p.Assign[i].UpS = now, now+dur
-			seq++
-			done.push(simEvent{t: now + dur, seq: seq, id: i})
+			done.push(simEvent{t: now + dur, id: i})
 		}
 	}
 	var touched []int32

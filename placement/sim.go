@@ -203,7 +203,7 @@ type simNode struct {
 }
 
 type simInst struct {
-	node    int32
+	node    int32   // its node, set when a start begins (read only while starting)
 	attempt int32   // attempts so far: starts and rejections
 	starts  int32   // starts so far: the k-th start draws Work(seed, i, k), whatever was rejected before
 	vBeg    float64 // virtual time its start began
@@ -234,7 +234,7 @@ type sim struct {
 	pending      []int32 // baselines: instances waiting for the rate-limited dispatcher
 	nextDispatch float64
 
-	snapT    float64            // time of the stale snapshot
+	snapK    int64              // the stale snapshot's refresh: now / RefreshS rounded down (-1: none yet)
 	snapFree []float64          // per node: free RAM in the snapshot, GiB
 	snapSort map[string][]int32 // per role: nodes by snapshot free RAM, most first
 
@@ -246,12 +246,11 @@ func newSim(c *Cluster, p *Plan, o SimOptions) *sim {
 	s := &sim{c: c, p: p, o: o, nodes: make([]simNode, len(c.nodes)), inst: make([]simInst, len(c.Instances)),
 		u: newUsage(c), rng: rand.New(rand.NewPCG(o.Seed, 0x5eed^uint64(len(o.Policy)))),
 		depsLeft: make([]int32, len(m.Services)), upCount: make([]int32, len(m.Services)),
-		snapT: -1, drawSeed: o.Seed,
+		snapK: -1, drawSeed: o.Seed,
 		res: &Result{Policy: o.Policy, Seed: o.Seed, UpS: make([]float64, len(c.Instances)), Placement: make([]int32, len(c.Instances))}}
 	for i := range s.res.UpS {
 		s.res.UpS[i] = -1
 		s.res.Placement[i] = -1
-		s.inst[i].node = -1
 	}
 	for sv := range m.Services {
 		s.depsLeft[sv] = int32(len(m.Services[sv].DependsOn))
@@ -356,12 +355,12 @@ func (s *sim) endsBy(i int32) bool {
 	return in.vEnd <= v+1e-9
 }
 
-// ready handles an instance whose dependencies are met (or whose retry is due).
+// ready handles an instance whose dependencies are met (or whose retry is
+// due). It is waiting (state 0): an instance has one ready event at a
+// time, queued by its service's release (once) or by retry (after its
+// attempt ended).
 func (s *sim) ready(i int32) {
 	in := &s.inst[i]
-	if in.state >= 2 {
-		return
-	}
 	in.state = 1
 	if s.o.Policy == PolicyPlan {
 		n := s.p.Assign[i].Node
@@ -496,12 +495,11 @@ func (s *sim) choose(i int32) int32 {
 
 // snapshot refreshes the stale metrics at each multiple of RefreshS.
 func (s *sim) snapshot() {
-	period := s.o.RefreshS
-	at := float64(int64(s.now/period)) * period
-	if at == s.snapT {
+	k := int64(s.now / s.o.RefreshS)
+	if k == s.snapK {
 		return
 	}
-	s.snapT = at
+	s.snapK = k
 	if s.snapFree == nil {
 		s.snapFree = make([]float64, len(s.c.nodes))
 	}
@@ -646,11 +644,8 @@ func (s *sim) up(i, n int32) {
 	s.emit(i, n, Up)
 	sv := s.c.Instances[i].Service
 	s.upCount[sv]++
-	q := int32(s.c.M.Services[sv].ReadyQuorum)
-	if q <= 0 {
-		q = 1
-	}
-	if s.upCount[sv] == q {
+	// At its quorum-th up, as NewPlan counts quorums.
+	if s.upCount[sv] == int32(max(s.c.M.Services[sv].ReadyQuorum, 1)) {
 		for _, d := range s.c.Dependents(int(sv)) {
 			s.depsLeft[d]--
 			if s.depsLeft[d] == 0 {
@@ -850,13 +845,14 @@ func (c *Cluster) attemptTimes(o SimOptions, placed func(int) bool) (path, work 
 	return path, work, take, tries
 }
 
-// quantile returns the q-quantile of sorted xs (nearest rank), 0 if empty.
+// quantile returns the q-quantile (0 ≤ q ≤ 1) of sorted xs (nearest rank),
+// 0 if empty. The rank is at most len(xs) − 1 there.
 func quantile(xs []float64, q float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
 	k := int(q*float64(len(xs))+0.5) - 1
-	return xs[max(0, min(k, len(xs)-1))]
+	return xs[max(0, k)]
 }
 
 func (s *sim) result() *Result { return s.res }

@@ -276,3 +276,105 @@ transfer_ms = 8
 		t.Errorf("transfer %v, pickups %+v; want the switch to transfer, no pickup", transferred, sc.Pickups)
 	}
 }
+
+// TestOverloadBeforeFaultFollows: a PSU fault that follows a transfer
+// takes two steps at the failure, and an overload event then still says
+// the current before the failure. d's PSU (on rack PDU p, behind transfer
+// switch ats: preferred ca behind ba, other cb behind bb below bx) faults:
+// ba opens (10.522 A: d and d2, 460 W each, and half of dd's 3,000 W, at
+// 230 V, PF 1), ats moves p's 8.522 A (d's PSU no longer draws) onto bb,
+// so bx carries 8.522 + 6.522 = 15.043 A between the steps; the fault
+// follows and bb opens, d and d2 go dark, and dd draws all 13.043 A
+// through q, cq, bq and bx: bx is over its continuous limit (12.8 A of 16
+// A) and rose from 6.522 A, its current before the failure, not from the
+// 15.043 A between the two steps.
+func TestOverloadBeforeFaultFollows(t *testing.T) {
+	const src = `[site]
+power_factor = 1
+[[source]]
+id = "u"
+voltage_v = 230
+[[breaker]]
+id = "bx"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "ba"
+input = "u"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "bb"
+input = "bx"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[breaker]]
+id = "bq"
+input = "bx"
+standard = "iec60898"
+curve = "C"
+rating_a = 16
+[[circuit]]
+id = "ca"
+input = "ba"
+[[circuit]]
+id = "cb"
+input = "bb"
+[[circuit]]
+id = "cq"
+input = "bq"
+[[ats]]
+id = "ats"
+inputs = ["ca", "cb"]
+preferred = "ca"
+transfer_ms = 8
+[[rack]]
+id = "r"
+[[rack_pdu]]
+id = "p"
+rack = "r"
+input = "ats"
+[[rack_pdu]]
+id = "q"
+rack = "r"
+input = "cq"
+[[device_model]]
+id = "m"
+nameplate_w = 460
+[[device_model]]
+id = "m2"
+psus = 2
+psus_required = 1
+nameplate_w = 3000
+[[device]]
+id = "d"
+rack = "r"
+model = "m"
+feeds = ["p"]
+[[device]]
+id = "d2"
+rack = "r"
+model = "m"
+feeds = ["p"]
+[[device]]
+id = "dd"
+rack = "r"
+model = "m2"
+feeds = ["p", "q"]
+`
+	n := NewNetwork(parseText(t, "follows.toml", src), BasisConservative)
+	sc := NewSim(n).Run(nil, 0, 0, DefaultHorizonS)
+	var got []string
+	for _, e := range sc.Events {
+		if e.Element == "bx" || e.Event == "fail" {
+			got = append(got, fmt.Sprintf("%s %s %s %g→%g A", e.Element, e.Event, e.Verdict, e.BeforeA, e.AfterA))
+		}
+	}
+	if g, w := strings.Join(got, "; "), "ba fail  10.522→0 A; bb fail  8.522→0 A; bx overload over-continuous 6.522→13.043 A"; g != w {
+		t.Errorf("events: %s, want %s (all: %+v)", g, w, sc.Events)
+	}
+}

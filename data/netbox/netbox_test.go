@@ -538,6 +538,16 @@ func TestTwoInletPDU(t *testing.T) {
 			t.Errorf("model lacks %q", s)
 		}
 	}
+	// Every outlet names an inlet: no unit for outlets naming none, so no
+	// PDU of the plain id and no dual-input switch default.
+	if bytes.Contains(res.Model, []byte("id = \"r1-pdu-a\"\n")) {
+		t.Error("model holds a unit r1-pdu-a for outlets that name no inlet, though every outlet names one")
+	}
+	for _, d := range res.Report.Defaults {
+		if d.Setting == "dual-input PDU switch" {
+			t.Errorf("default %q used, but no outlet switches between inlets", d.Setting)
+		}
+	}
 	found := false
 	for _, u := range res.Report.UnfedPSUs {
 		found = found || u.Object == `device "gpu-05" PSU0` && strings.Contains(u.Reason, `its inlet "Input 3" is not cabled to a feed`)

@@ -407,3 +407,120 @@ func TestImportInvisibleUntilPublished(t *testing.T) {
 		t.Errorf("after the import: %+v, %v", m, rep.Problems)
 	}
 }
+
+// TestPruneCountsOnlyStaleImports: Prune reports the staging imports it
+// removed as abandoned, those without a heartbeat for a minute
+// (staleImportMS): one last updated at 1 ms, not one updated 30 s after
+// the test clock's start (2026-01-02 03:04:35 UTC), which stays staged.
+func TestPruneCountsOnlyStaleImports(t *testing.T) {
+	db, path := smallDB(t)
+	db.Close()
+	raw := rawDB(t, path)
+	live := time.Date(2026, 1, 2, 3, 4, 35, 0, time.UTC).UnixMilli()
+	exec(t, raw, fmt.Sprintf(`INSERT INTO import (model_id, file, sha256, state, readings, added, first_ms, last_ms, started_ms, updated_ms)
+			VALUES (1, 'died.csv', '%s', 'staging', 0, 0, 0, 0, 1, 1), (1, 'live.csv', '%s', 'staging', 0, 0, 0, 0, %d, %d)`,
+		strings.Repeat("0", 64), strings.Repeat("1", 64), live, live))
+	raw.Close()
+	db = reopen(t, path)
+	defer db.Close()
+	pr, err := db.Prune(ctx, "small-dc")
+	if err != nil || pr.AbandonedImports != 1 {
+		t.Errorf("prune: %+v, %v; want 1 abandoned import removed", pr, err)
+	}
+	if rep, _ := db.Check(ctx, CheckOptions{SkipModels: true}); rep.Measurements.StagingImports != 1 {
+		t.Errorf("staging imports after the prune: %d, want the live one", rep.Measurements.StagingImports)
+	}
+}
+
+// TestStatsThroughRollupsEdges: Stats over hours kept only as rollups (1
+// day of raw; 72 hourly readings t0 … t0+71 h of 10, 20 and 30 W a day,
+// plus 40 W at t0+60 s, in the bucket of t0, and 20 W at t0+46 h 30 min,
+// the last pruned hour's half): a window starting a minute before t0
+// counts every reading, 74, the bucket at t0 as 2 of mean 25 W (sum 1,500
+// W: mean 1,500 / 74 = 20.270 W); one starting exactly at t0 leaves that
+// bucket out, as its raw readings would be (72, sum 1,450 W).
+func TestStatsThroughRollupsEdges(t *testing.T) {
+	db, _ := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,40\n%d,app-03,20\n", t0+60, t0+46*3600+1800)
+	mustImport(t, db, "edges.csv", b.String())
+	for _, c := range []struct {
+		windowMS int64
+		n        int
+		mean     float64
+	}{
+		{71*3_600_000 + 60_000, 74, 1500.0 / 74},
+		{71 * 3_600_000, 72, 1450.0 / 72},
+	} {
+		st, _, err := db.Stats(ctx, "small-dc", c.windowMS, 0)
+		if err != nil || len(st) != 1 {
+			t.Fatal(st, err)
+		}
+		if s := st[0]; s.N != c.n || math.Abs(s.Mean-c.mean) > 1e-9 || !s.FromRollups {
+			t.Errorf("window %d ms: %d readings, mean %.6f W, from rollups %v; want %d, %.6f W, true", c.windowMS, s.N, s.Mean, s.FromRollups, c.n, c.mean)
+		}
+	}
+}
+
+// TestCheckBlockAfterPrunedHours: with hours kept only as rollups (1 day
+// of raw) before it, a raw block whose second reading has the first's
+// offset (a time twice) is named, as out of order.
+func TestCheckBlockAfterPrunedHours(t *testing.T) {
+	db, path := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,35\n", t0+71*3600+60)
+	mustImport(t, db, "twice.csv", b.String())
+	db.Close()
+	raw := rawDB(t, path)
+	exec(t, raw, fmt.Sprintf("UPDATE reading_hour SET data = CAST(substr(data, 1, 12) || substr(data, 1, 12) AS BLOB) WHERE hour_ms = %d", (t0+71*3600)*1000))
+	raw.Close()
+	db = reopen(t, path)
+	defer db.Close()
+	rep, err := db.Check(ctx, CheckOptions{SkipModels: true})
+	if err != nil || len(rep.Problems) == 0 || rep.Problems[0].Invariant != InvReadingBlocks || !strings.Contains(rep.Problems[0].Message, "reading 1 (offset 0 ms, value 30) out of order") {
+		t.Errorf("a time twice in a block: %v, %v", rep.Problems, err)
+	}
+}
+
+// TestImportIntoPrunedHour: readings imported into an hour already kept
+// only as rollups (1 day of raw; 72 hourly readings of 10, 20 and 30 W a
+// day and 10 W at t0+10 h 10 min, 1,450 W in all) fill the rollup of a
+// bucket that holds none (50 W at t0+10 h 20 min) and leave those that
+// hold one as they are (90 W at t0+10 h 1 min, beside the 10 W of t0+10
+// h, and 70 W at t0+10 h 11 min, beside that of 10 h 10 min): 74 readings
+// over the three days, mean 1,500 / 74 W.
+func TestImportIntoPrunedHour(t *testing.T) {
+	db, _ := smallDB(t)
+	if _, err := db.SetRetention(ctx, Retention{RawDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("time,element,power_w\n")
+	for h := 0; h < 72; h++ {
+		fmt.Fprintf(&b, "%d,app-03,%d\n", t0+3600*h, 10*(1+h/24))
+	}
+	fmt.Fprintf(&b, "%d,app-03,10\n", t0+10*3600+600)
+	mustImport(t, db, "base.csv", b.String())
+	mustImport(t, db, "late.csv", fmt.Sprintf("time,element,power_w\n%d,app-03,50\n%d,app-03,90\n%d,app-03,70\n", t0+10*3600+1200, t0+10*3600+60, t0+10*3600+660))
+	st, _, err := db.Stats(ctx, "small-dc", 72*3_600_000, 0)
+	if err != nil || len(st) != 1 {
+		t.Fatal(st, err)
+	}
+	if s := st[0]; s.N != 74 || math.Abs(s.Mean-1500.0/74) > 1e-9 {
+		t.Errorf("after the late file: %d readings, mean %.6f W; want 74, %.6f W", s.N, s.Mean, 1500.0/74)
+	}
+}

@@ -27,14 +27,14 @@ func prunedDB(t *testing.T) *DB {
 	return db
 }
 
-// TestImportIntoPrunedHour: readings imported into a raw hour already
+// TestImportIntoPrunedHourBuckets: readings imported into a raw hour already
 // pruned fill only the 5-minute buckets that hold no rollup: hour 0's
 // bucket 0 keeps its 10 W (99 W given again is not taken), bucket 2
 // (t0+610 s and t0+620 s) gets 20 W and 40 W (n 2, mean 30 W), bucket 11
 // (t0+3,300 s) 30 W; a second file's 50 W in bucket 2 is not taken
 // either. Stats over 72 h 1 min (from 1 min before t0) then counts 75
 // readings: (240 + 480 + 720 + 60 + 30) / 75 = 20.4 W.
-func TestImportIntoPrunedHour(t *testing.T) {
+func TestImportIntoPrunedHourBuckets(t *testing.T) {
 	db := prunedDB(t)
 	res := mustImport(t, db, "late.csv", fmt.Sprintf("time,element,power_w\n%d,app-03,99\n%d,app-03,20\n%d,app-03,40\n%d,app-03,30\n", t0, t0+610, t0+620, t0+3300))
 	if res.PastRetention != 4 || res.Added != 0 {
