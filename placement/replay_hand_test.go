@@ -50,9 +50,14 @@ func TestReplayByHand(t *testing.T) {
 	if len(c.M.Elements) != 0 || c.budget != nil {
 		t.Fatalf("the case wants no power elements (%d) and no budget", len(c.M.Elements))
 	}
+	// A draw falls in 20–25 s with probability 1/4: the first 100 seeds
+	// hold one unless the draw is broken (a bounded search fails instead
+	// of hanging).
 	seed := uint64(1)
 	for w := c.Work(seed, 1, 0); w <= 20 || w >= 25; w = c.Work(seed, 1, 0) {
-		seed++
+		if seed++; seed > 100 {
+			t.Fatalf("no seed of 1–100 draws b's work in 20–25 s (uniform 10–30 s): the draw is broken")
+		}
 	}
 	o := SimOptions{Policy: PolicyPlan, Seed: seed, Speed: []float64{0.5}}
 	res, err := Simulate(c, nil, o)
