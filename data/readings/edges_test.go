@@ -72,7 +72,7 @@ func TestReadJSONLinesShapes(t *testing.T) {
 		t.Fatalf("got %d readings, %v; want 2: %d-byte a at 2 W, b at 3 W on line 2", len(got), err, len(long))
 	}
 	n, text := problems(t, `{"time": 1793491200, "power_w": -1}`+"\n"+`{"time": 1793491200, "element": "a", "power_w": 1}`+"\n")
-	want := "f:1:1: no element\nf:1:22: power_w -1: must be a finite number of W >= 0\n"
+	want := "f:1:1: no element\nf:1:22: power_w -1: must be a finite number of W >= 0 and at most 1e+09\n"
 	if n != 1 || text != want {
 		t.Errorf("got %d readings and\n%swant 1 and\n%s", n, text, want)
 	}

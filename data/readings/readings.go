@@ -391,7 +391,13 @@ func setLine(rd *Reading, s string) error {
 	return fmt.Errorf("line %q: must be L1, L2 or L3 (or empty for the whole element)", s)
 }
 
-// setValue reads a number of the unit unit; "" leaves *v NaN.
+// MaxValue bounds a reading's value, W or A: the bound the model's own
+// numbers have (topology), far above any real PDU or meter, and small
+// enough that sums of millions of readings stay finite.
+const MaxValue = 1e9
+
+// setValue reads a number of the unit unit, 0 to MaxValue; "" leaves *v
+// NaN.
 func setValue(v *float64, s, field, unit string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -404,8 +410,8 @@ func setValue(v *float64, s, field, unit string) error {
 		}
 		return fmt.Errorf("%s %q: not a number", field, s)
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-		return fmt.Errorf("%s %s: must be a finite number of %s >= 0", field, s, unit)
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxValue {
+		return fmt.Errorf("%s %s: must be a finite number of %s >= 0 and at most %g", field, s, unit, float64(MaxValue))
 	}
 	*v = f
 	return nil
