@@ -190,6 +190,8 @@ func hostileCases() []hostileCase {
 				t.Error("a refused commit created the database")
 			}
 		}})
+	add(hostileCase{name: "readings/a directory", files: map[string]string{"h.db": "@db", "d": "@dir"}, args: args("measure", "import", "--db", "h.db", "d"), code: exitBadInput, want: []string{"d: cannot read readings: is a directory"}})
+	add(hostileCase{name: "readings/dev zero", files: map[string]string{"h.db": "@db"}, args: args("measure", "import", "--db", "h.db", "/dev/zero"), code: exitBadInput, want: []string{"/dev/zero:1:1: a line longer than 1 MiB"}, timeout: 30 * time.Second})
 	add(hostileCase{name: "events/dev zero", files: map[string]string{"m.toml": miniModel}, args: args("estimate", "live", "--events", "/dev/zero", "m.toml"), code: exitBadInput, want: []string{"/dev/zero:1:65537: line longer than 65536 bytes"}})
 	// Every bad model of the loader's own tests: the first line of its
 	// golden error list.

@@ -168,6 +168,10 @@ func measureImport(c *cli.Context) error {
 		if err != nil {
 			return badInput("%s: cannot read readings: %v", path, err)
 		}
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			f.Close()
+			return badInput("%s: cannot read readings: is a directory", path)
+		}
 		res, err := db.ImportReadings(context.Background(), model, path, f, store.ImportOptions{})
 		f.Close()
 		if err != nil {
