@@ -494,8 +494,8 @@ var analyses = []analysisRoute{
 		if err != nil {
 			return "", nil, err
 		}
-		if moves < 1 || !(imb > 0) {
-			return "", nil, errorf(http.StatusBadRequest, "max-moves must be at least 1 and imbalance above 0")
+		if err := analysis.CheckBalance(moves, imb); err != nil {
+			return "", nil, err // ErrInvalid: 400
 		}
 		canon := url.Values{"basis": {bs}, "max-moves": {strconv.Itoa(moves)}, "imbalance": {strconv.FormatFloat(imb, 'g', -1, 64)}}
 		return canon.Encode(), onNetwork(b, func(n *power.Network) (any, error) {

@@ -301,6 +301,8 @@ func TestCommitAndRead(t *testing.T) {
 		{"/api/v1/models/incident-2019/revisions/@1/power/place?add=server-280w=1&rack=nope", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/power/balance?max-moves=0", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=-1", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=NaN", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=inf", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/estimate/plan?runs=0", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/plan/compare?refresh=0", 400},
 		{"/api/v1/models/incident-2019/diff?old=@1&new=@2", 200},

@@ -103,8 +103,8 @@ func powerBalance(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Int("max-moves") < 1 || c.Float64("imbalance") <= 0 {
-		return badInput("--max-moves must be at least 1 and --imbalance above 0")
+	if err := analysis.CheckBalance(c.Int("max-moves"), c.Float64("imbalance")); err != nil {
+		return analysisError(err)
 	}
 	_, n, _, err := network(c)
 	if err != nil {
@@ -112,7 +112,7 @@ func powerBalance(c *cli.Context) error {
 	}
 	rep, err := analysis.Balance(n, c.Int("max-moves"), c.Float64("imbalance"))
 	if err != nil {
-		return err
+		return analysisError(err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	if format == "json" {
