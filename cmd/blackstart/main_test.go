@@ -105,6 +105,12 @@ func TestBadInputExitCodes(t *testing.T) {
 		inStderr string
 	}{
 		{"no file", []string{"validate"}, exitBadInput, "validate: no model file given"},
+		// A subcommand's usage names it whole: "blackstart failover" or
+		// "blackstart plan" (for estimate plan) is another command or none.
+		{"no file, power failover", []string{"power", "failover"}, exitBadInput, "power failover: no model file given (usage: blackstart power failover MODEL.toml"},
+		{"no file, estimate plan", []string{"estimate", "plan"}, exitBadInput, "estimate plan: no model file given (usage: blackstart estimate plan MODEL.toml"},
+		{"no file, measure generate", []string{"measure", "generate"}, exitBadInput, "(usage: blackstart measure generate MODEL.toml"},
+		{"files and a revision", []string{"power", "load", "--rev", "@1", incident}, exitBadInput, "power load: give model files or a stored revision"},
 		{"missing file", []string{"validate", filepath.Join(dir, "nope.toml")}, exitBadInput, "nope.toml: cannot read model: no such file or directory"},
 		{"typo", []string{"validate", bad}, exitBadInput, bad + `:3:1: unknown key "ratting_a" in breaker "b" (did you mean "rating_a"?)`},
 		{"unknown command", []string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
