@@ -348,12 +348,14 @@ func hostileCases() []hostileCase {
 				t.Errorf("the earlier report's index.html: %q, %v; want it kept", b, err)
 			}
 		}})
+	ro("db commit --db in a read-only folder", args("db", "commit", "--db", "ro/h.db", "-m", "x", incidentPath), "ro/h.db: no database: cannot create it: the directory ro is not writable")
 	ro("--events-out in a read-only folder", args("plan", "simulate", "--events-out", "ro/e.csv", "m.toml"), "--events-out: ro/e.csv: cannot write: the directory ro is not writable")
 	ro("generate -o in a read-only folder", args("generate", "--racks", "2", "-o", "ro/g.toml"), "ro/g.toml: cannot write: the directory ro is not writable")
 	ro("import netbox -o in a read-only folder", args("import", "netbox", "--from", "nb", "-o", "ro/x.toml"), "ro/x.toml: cannot write: the directory ro is not writable")
 	ro("measure generate -o in a read-only folder", args("measure", "generate", "m.toml", "-o", "ro/r.csv"), "ro/r.csv: cannot write: the directory ro is not writable")
 	// db backup and restore, generate --netbox and import netbox's --from
 	// files follow the same rules.
+	out("db commit --db in a missing folder", nil, args("db", "commit", "--db", "no/such/h.db", "-m", "x", incidentPath), "no/such/h.db: no database: cannot create it: the directory no/such does not exist")
 	out("db backup into a missing folder", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "no/such/b.db"), "no/such/b.db: cannot write: the directory no/such does not exist")
 	out("db backup onto the database", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "h.db"), "h.db: is one of this command's inputs")
 	out("db backup to a FIFO", map[string]string{"h.db": "@db", "p": "@fifo"}, args("db", "backup", "--db", "h.db", "p"), "p: is a named pipe (FIFO)")
