@@ -72,7 +72,7 @@ func classify(err error) *apiError {
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%v", err)
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
-		return errorf(http.StatusBadRequest, "%v", err)
+		return errorf(http.StatusBadRequest, "%s", store.Message(err))
 	case errors.Is(err, analysis.ErrInvalid):
 		return errorf(http.StatusBadRequest, "%s", analysis.Message(err))
 	case errors.Is(err, context.Canceled), errors.Is(err, analysis.ErrStopped):

@@ -71,7 +71,7 @@ func storeError(err error) error {
 	for _, s := range []error{store.ErrNoDatabase, store.ErrNotDatabase, store.ErrNewer, store.ErrNoModel, store.ErrNoRevision,
 		store.ErrAmbiguous, store.ErrInvalid, store.ErrConflict, store.ErrExists, store.ErrCheck, store.ErrInUse} {
 		if errors.Is(err, s) {
-			return &exitError{code: exitBadInput, err: err}
+			return &exitError{code: exitBadInput, err: errors.New(store.Message(err))}
 		}
 	}
 	return err

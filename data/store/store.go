@@ -47,6 +47,12 @@ var (
 	ErrInUse       = errors.New("database in use") // a restore target another process has open
 )
 
+// Message is err's text without the leading "invalid input: " of
+// ErrInvalid, which says nothing the rest does not: the text a user reads.
+func Message(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+}
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
