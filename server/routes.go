@@ -388,7 +388,7 @@ func basisParam(q *query) (power.Basis, string, error) {
 	}
 	b, err := power.ParseBasis(s)
 	if err != nil {
-		return 0, "", errorf(http.StatusBadRequest, "basis: %v", err)
+		return 0, "", errorf(http.StatusBadRequest, "query parameter %v", err) // "basis must be …"
 	}
 	return b, s, nil
 }

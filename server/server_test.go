@@ -313,6 +313,10 @@ func TestCommitAndRead(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want %d", c.path, got, out, c.want)
 		}
 	}
+	// The parameter is named once, as the other parameters are.
+	if _, out, _ := e.do("GET", "/api/v1/models/incident-2019/revisions/@1/power/load?basis=wrong", "", nil); !strings.Contains(string(out), `"error": "query parameter basis must be nameplate, allocated, typical, peak, measured or conservative, got \"wrong\""`) {
+		t.Errorf("basis=wrong: %s", out)
+	}
 }
 
 // TestMethods: a route asked with a method it does not take is 405 with
