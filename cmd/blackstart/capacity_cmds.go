@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"blackstart/analysis"
+	"blackstart/outfile"
 	"blackstart/power"
 
 	"github.com/urfave/cli/v2"
@@ -290,8 +291,8 @@ func powerPlace(c *cli.Context) error {
 	if out != "" {
 		// outfile's checks (no device, FIFO, symlink or directory, not an
 		// input, its folder exists), and a file that exists is never
-		// replaced.
-		if err := checkOutput(c, out); err != nil {
+		// replaced, not even an earlier placement.
+		if err := outfile.Check(out, inputsOf(c)...); err != nil {
 			return fmt.Errorf("--output: %w", err)
 		}
 		if _, err := os.Lstat(out); err == nil {

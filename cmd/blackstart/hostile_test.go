@@ -328,6 +328,53 @@ func hostileCases() []hostileCase {
 	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
 	out("power place --output /dev/null", nil, args("power", "place", "--add", "x=1", "--output", "/dev/null", "m.toml"), "--output: /dev/null: is a character device")
 	out("power place --output the model", nil, args("power", "place", "--add", "x=1", "--output", "m.toml", "m.toml"), "--output: m.toml: is one of this command's inputs")
+	// A user's file at an output path is not replaced (nothing blackstart
+	// writes destroys a file it did not create): refused before any work,
+	// named, kept byte for byte. An empty file, or one blackstart wrote, is.
+	mine := func(name, file string, a []string, want string) {
+		add(hostileCase{name: "output/" + name, files: map[string]string{"m.toml": miniModel, file: "mine: a year of notes\n"}, args: a, code: exitBadInput,
+			want: []string{want + ": exists and was not written by blackstart: not replaced (remove it or choose another path)"},
+			check: func(t *testing.T, dir string) {
+				if b, err := os.ReadFile(filepath.Join(dir, file)); err != nil || string(b) != "mine: a year of notes\n" {
+					t.Errorf("the user's %s holds %.40q (%v), want it kept", file, b, err)
+				}
+			}})
+	}
+	mine("chart -o a user's file", "notes.html", args("chart", "headroom", "m.toml", "-o", "notes.html"), "notes.html")
+	mine("chart --format option -o a user's file", "notes.json", args("chart", "risk", "--format", "option", "m.toml", "-o", "notes.json"), "notes.json")
+	mine("chart --png beside a user's file", "x.png", args("chart", "headroom", "--png", "m.toml", "-o", "x.html"), "x.png")
+	mine("generate -o a user's file", "notes.toml", args("generate", "--racks", "1", "-o", "notes.toml"), "notes.toml")
+	mine("measure generate -o a user's file", "r.csv", args("measure", "generate", "m.toml", "-o", "r.csv"), "r.csv")
+	mine("--events-out a user's file", "e.jsonl", args("plan", "simulate", "--events-out", "e.jsonl", "m.toml"), "--events-out: e.jsonl")
+	for _, c := range []struct {
+		name string
+		a    []string
+	}{
+		{"chart", args("chart", "headroom", "m.toml", "-o", "o")},
+		{"chart --format option", args("chart", "headroom", "--format", "option", "m.toml", "-o", "o")},
+		{"generate", args("generate", "--racks", "1", "-o", "o")},
+		{"generate --platform", args("generate", "--platform", "-o", "o")},
+		{"measure generate", args("measure", "generate", "m.toml", "-o", "o")},
+		{"plan simulate --events-out (JSON Lines)", args("plan", "simulate", "--events-out", "o", "m.toml")},
+		{"plan simulate --events-out (CSV)", args("plan", "simulate", "--events-out", "o.csv", "m.toml")},
+	} {
+		out := c.a[len(c.a)-1]
+		if c.a[len(c.a)-2] != "-o" {
+			out = c.a[3]
+		}
+		add(hostileCase{name: "output/" + c.name + " twice, and over an empty file", files: map[string]string{"m.toml": miniModel, out: ""}, args: c.a, code: exitOK,
+			check: func(t *testing.T, dir string) {
+				first, err := os.ReadFile(filepath.Join(dir, out))
+				if err != nil || len(first) == 0 {
+					t.Fatalf("the output over an empty file: %d bytes, %v", len(first), err)
+				}
+				again := exec.Command(binary(t), c.a...)
+				again.Dir = dir
+				if b, err := again.CombinedOutput(); err != nil {
+					t.Errorf("the same command over its own output: %v %s", err, b)
+				}
+			}})
+	}
 	// A read-only folder is refused before any work: the model does not
 	// even parse, and the path is what the message names.
 	ro := func(name string, a []string, want ...string) {
