@@ -281,6 +281,8 @@ func hostileCases() []hostileCase {
 	flag("generate --racks 0", args("generate", "--racks", "0"), "--racks must be 1 to 25000, got 0")
 	flag("generate --racks 30000", args("generate", "--racks", "30000"), "--racks must be 1 to 25000, got 30000")
 	flag("generate --per-rack 100", args("generate", "--per-rack", "100"), "--per-rack must be 1 to 99, got 100")
+	flag("generate --netbox --racks 0", args("generate", "--netbox", "nb", "--racks", "0"), "blackstart: --racks must be 1 to 100000, got 0")
+	flag("generate --netbox --per-rack 25", args("generate", "--netbox", "nb", "--racks", "1", "--per-rack", "25"), "blackstart: --per-rack must be 1 to 24 (a PDU has 24 outlets), got 25")
 	flag("generate too many devices", args("generate", "--racks", "25000", "--per-rack", "99"), "at most 1000000 devices")
 	flag("unknown command", args("frobnicate", "m.toml"), `unknown command "frobnicate"`)
 	flag("unknown subcommand", args("power", "melt", "m.toml"), `unknown subcommand "melt"`)
