@@ -163,6 +163,10 @@ func hostileCases() []hostileCase {
 	model("count too large", withMini("[[service]]\nid = \"w-%d\"\ncount = 2000000\n"), "m.toml:", "m.toml:", "count 2000000 is more than 1,000,000")
 	model("nested inline tables (40 KB)", "a = "+strings.Repeat("{b = ", 8000)+"1"+strings.Repeat("}", 8000), "m.toml:1:85:", "nest more than 16 deep")
 	model("nested arrays", "a = "+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), "m.toml:1:21:", "nest more than 16 deep")
+	// A key of many dotted parts makes a table per part: 400 KB took 6 GB
+	// and more than a minute before the parser saw it bounded.
+	model("a key of 200,000 dotted parts (400 KB)", "a."+strings.Repeat("b.", 199999)+"b = 1", "m.toml:1:32: a key of more than 16 dotted parts here")
+	model("a table header of 200,000 parts (400 KB)", "["+strings.Repeat("b.", 200000)+"b]\nx = 1\n", "m.toml:1:33: a key of more than 16 dotted parts here")
 	model("empty file", "", "m.toml: the file is empty")
 	model("comments only", "# a model\n# to come\n", "m.toml: the file is empty")
 	model("site only", "[site]\nname = \"x\"\n", "m.toml: the model defines no power elements, racks, devices or services")
