@@ -504,6 +504,9 @@ var analyses = []analysisRoute{
 	}},
 	{"plan/restart", func(q *query) (string, runFunc, error) {
 		return "", func(m *topology.Model, _ func() bool) ([]byte, error) {
+			if err := analysis.Workloads(m); err != nil {
+				return nil, err // ErrInvalid: 400
+			}
 			var buf bytes.Buffer
 			err := analysis.WriteJSON(&buf, analysis.RestartPlan(m, nil))
 			return buf.Bytes(), err

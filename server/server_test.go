@@ -305,6 +305,11 @@ func TestCommitAndRead(t *testing.T) {
 		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=inf", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/estimate/plan?runs=0", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/plan/compare?refresh=0", 400},
+		// The incident rack has no workloads: nothing to plan (400), not a
+		// plan of zeros.
+		{"/api/v1/models/incident-2019/revisions/@1/plan/restart", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/plan/compare", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/estimate/plan?runs=2", 400},
 		{"/api/v1/models/incident-2019/diff?old=@1&new=@2", 200},
 		{"/api/v1/models/incident-2019/diff?new=@1", 400},
 		{"/api/v1/nothing", 404},

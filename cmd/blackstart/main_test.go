@@ -413,6 +413,14 @@ func TestPlanBadInput(t *testing.T) {
 		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir", smallPow}, "--from-alibaba takes no model files"},
 		{[]string{"plan", "compare", "--refresh", "0", smallPow, smallWl}, "--refresh must be 0.1 to 86400 s, got 0"},
 		{[]string{"generate", "--platform", "--racks", "3"}, "--racks does not apply to --platform"},
+		// A model without workloads has nothing to plan: said, as chart
+		// gantt says it, not a table of zeros (0 of 0 instances, 0.00×).
+		{[]string{"plan", "restart", incident}, incident + ": the model has no workloads (services) to plan"},
+		{[]string{"plan", "simulate", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"plan", "compare", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"estimate", "plan", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"estimate", "evaluate", "--runs", "2", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"chart", "gantt", incident, "-o", filepath.Join(t.TempDir(), "g.html")}, "the model has no workloads (services) to plan"},
 	}
 	for _, c := range cases {
 		code, out, errOut := runCLI(t, c.args...)
