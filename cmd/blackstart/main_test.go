@@ -516,7 +516,7 @@ func TestEstimateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"estimate", "live", smallPow, smallWl}, "live: --events FILE is required"},
+		{[]string{"estimate", "live", smallPow, smallWl}, "blackstart: estimate live: --events FILE is required"},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + `:2:1: unknown instance "web#9" (service "web" has 6 instances)`},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + ":2:1: time 3 s is before the previous event's 5 s"},
 		{[]string{"estimate", "plan", "--runs", "0", smallPow, smallWl}, "--runs must be 1 to 10000, got 0"},
