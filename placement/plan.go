@@ -440,7 +440,7 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		est := si.est
 		blocked := "" // a dependency short of its quorum: no instance can ever start
 		for _, d := range sv.DependsOn {
-			if q := max(m.Services[d].ReadyQuorum, 1); placed[d] < q {
+			if q := m.Services[d].Quorum(); placed[d] < q {
 				blocked = fmt.Sprintf("%s: %q has %d of %d instances placed", reasonQuorum, m.Services[d].ID, placed[d], q)
 				break
 			}
@@ -545,10 +545,10 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		// Ready when its quorum is up (the last placed instance when
 		// fewer are placed; its release time when none is).
 		ready[s] = est
-		if k := min(max(sv.ReadyQuorum, 1), len(ups)); k > 0 {
+		if k := min(sv.Quorum(), len(ups)); k > 0 {
 			ready[s] = ups[k-1]
 		}
-		if hint != nil && placed[s] >= max(sv.ReadyQuorum, 1) {
+		if hint != nil && placed[s] >= sv.Quorum() {
 			ready[s] = hint[s]
 		}
 		for _, d := range c.Dependents(s) {
@@ -747,7 +747,7 @@ func (p *Plan) dryRun() (float64, []float64) {
 			touched = append(touched, n)
 			s := c.Instances[i].Service
 			upCount[s]++
-			if upCount[s] == max(m.Services[s].ReadyQuorum, 1) {
+			if upCount[s] == m.Services[s].Quorum() {
 				readyS[s] = now
 				for _, d := range c.Dependents(int(s)) {
 					if left[d]--; left[d] == 0 {
@@ -929,7 +929,7 @@ func (c *Cluster) releases(dur []float64, take []bool) (est, ready []float64, cp
 		// A quorum is up at the quorum-th least path; with fewer
 		// instances taking part than the quorum, when the last of them is.
 		ready[s] = est[s]
-		if k := min(max(sv.ReadyQuorum, 1), len(ds)); k > 0 {
+		if k := min(sv.Quorum(), len(ds)); k > 0 {
 			ready[s] = est[s] + ds[k-1]
 		}
 	}
@@ -958,7 +958,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 		if len(ds) > 0 {
 			maxPath[s] = ds[len(ds)-1]
 		}
-		if q := max(sv.ReadyQuorum, 1); q <= len(ds) {
+		if q := sv.Quorum(); q <= len(ds) {
 			qPath[s] = ds[q-1]
 		}
 	}
@@ -969,7 +969,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 				continue
 			}
 			a := maxPath[s]
-			if max(m.Services[s].ReadyQuorum, 1) <= taken[s] {
+			if m.Services[s].Quorum() <= taken[s] {
 				a = max(a, qPath[s]+after[s])
 			}
 			after[d] = max(after[d], a)
@@ -989,7 +989,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 		}
 		sv := &m.Services[in.Service]
 		it := item{est[in.Service], work[i], 0}
-		if max(sv.ReadyQuorum, 1) >= taken[in.Service] { // every instance of it up before its dependents start
+		if sv.Quorum() >= taken[in.Service] { // every instance of it up before its dependents start
 			it.tail = after[in.Service]
 		}
 		pools["role:"] = append(pools["role:"], it)
