@@ -62,6 +62,10 @@ type Plan struct {
 	placeUpS []float64
 	hint     []float64 // per service: the release time of its dependents the placement took, or nil (see place)
 	readyS   []float64 // per service: when a quorum of it is up in the dry run
+	// scans counts the instances for which the placement scanned the
+	// whole pool (the heaps' search gave up): the same plan either way,
+	// but O(pool) each; tests hold the heaps to finding the rest.
+	scans int
 }
 
 // TimeoutRisk is a service whose own start-time distribution exceeds its
@@ -560,6 +564,7 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 				if n < 0 { // the heap's head is full or same-domain: scan the pool
 					var fallback int32 // the earliest fit in a used domain (-1: none)
 					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew, mine)
+					p.scans++
 					fromScan = true // the chosen node's heap entry stays, corrected when popped
 					if n < 0 {
 						n = fallback
@@ -594,11 +599,7 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 					mineNodes = append(mineNodes, n)
 				}
 				mine[n]++
-				switch {
-				case fromScan: // its entry stays where it is, corrected when popped
-				case k == sv.Instances-1: // the service's last: back to the pool
-					heapFor(sv.Role).push(heapItem{key: sl.earliest(n), node: n})
-				default:
+				if !fromScan { // a scan's choice keeps its entry, corrected when popped
 					own.push(heapItem{sl.earliest(n), mine[n], n})
 				}
 			}

@@ -170,9 +170,10 @@ func TestPlanSpreadFallback(t *testing.T) {
 }
 
 // tieModel: racks A (n0, n1) and B (n2, n3), nodes of 8 GiB with two
-// starts at a time; s (3 instances, 4 GiB, 5 s) spread by rack. With busy,
-// w (4 instances, 1 GiB, 10 s, placed first) is pinned twice to n1 and
-// twice to n3, filling their slots until 10 s.
+// starts at a time; s (3 instances, 4 GiB, 5 s) spread by rack, then u
+// (5 GiB, 5 s) after s. With busy, w (4 instances, 1 GiB, 10 s, placed
+// first) is pinned twice to n1 and twice to n3, filling their slots
+// until 10 s.
 func tieModel(busy bool) string {
 	var b strings.Builder
 	b.WriteString("[[rack]]\nid = \"A\"\n[[rack]]\nid = \"B\"\n[[device_model]]\nid = \"m\"\npeak_w = 100\nram_gib = 8\ncpu_cores = 16\n")
@@ -183,6 +184,7 @@ func tieModel(busy bool) string {
 		b.WriteString("[[service]]\nid = \"w\"\ninstances = 4\npinned = [\"n1\", \"n1\", \"n3\", \"n3\"]\nram_gib = 1\nstart = { dist = \"fixed\", s = 10 }\n")
 	}
 	b.WriteString("[[service]]\nid = \"s\"\ninstances = 3\nspread = \"rack\"\nram_gib = 4\nstart = { dist = \"fixed\", s = 5 }\n")
+	b.WriteString("[[service]]\nid = \"u\"\ndepends_on = [\"s\"]\nram_gib = 5\nstart = { dist = \"fixed\", s = 5 }\n")
 	return b.String()
 }
 
@@ -197,30 +199,34 @@ func tieModel(busy bool) string {
 // 10 s, n0 and n2 are free earlier: s#2 takes n0's second slot at 0 s.
 // No spread: s#0 n0, s#1 n1 and s#2 n2, all at 0 s; with w, s#1 takes n2
 // (free at 0 s; n1 at 10 s) and s#2 n0 at 0 s rather than n1 at 10 s.
+// u (5 GiB) then fits only a node without s: n3 at 5 s (s's quorum up),
+// or with w n1 at 10 s (n1 and n3 free at 10 s, the lower index; n1, passed
+// over for s#2, is back in the pool).
 // The second placement pass (release times from the dry run) follows the
 // same rule: placing again with the plan's quorum times gives the same
-// nodes.
+// nodes. The heaps find every node: no instance needs a scan of the pool.
 func TestPlanTieFewerInstances(t *testing.T) {
 	for _, tc := range []struct {
 		spread topology.Domain
 		busy   bool
-		want   string
+		want   string // s's instances, then u
 	}{
-		{topology.DomainRack, false, "n0@0 n2@0 n1@0"},
-		{topology.DomainRack, true, "n0@0 n2@0 n0@0"},
-		{topology.DomainNone, false, "n0@0 n1@0 n2@0"},
-		{topology.DomainNone, true, "n0@0 n2@0 n0@0"},
+		{topology.DomainRack, false, "n0@0 n2@0 n1@0 n3@5"},
+		{topology.DomainRack, true, "n0@0 n2@0 n0@0 n1@10"},
+		{topology.DomainNone, false, "n0@0 n1@0 n2@0 n3@5"},
+		{topology.DomainNone, true, "n0@0 n2@0 n0@0 n1@10"},
 	} {
 		m := parseModel(t, "tie.toml", tieModel(tc.busy))
-		s := len(m.Services) - 1
+		s := len(m.Services) - 2
 		m.Services[s].Spread = tc.spread
 		c := NewCluster(m)
+		nodes := func(p *Plan) string { return planNodes(c, p, s) + " " + planNodes(c, p, s+1) }
 		p := NewPlan(c)
-		if got := planNodes(c, p, s); got != tc.want {
-			t.Errorf("spread %q, w %v: got s on %s, want %s", tc.spread, tc.busy, got, tc.want)
+		if got := nodes(p); got != tc.want || p.scans != 0 {
+			t.Errorf("spread %q, w %v: got s, u on %s, %d scans; want %s, 0", tc.spread, tc.busy, got, p.scans, tc.want)
 		}
-		if got := planNodes(c, place(c, p.readyS, nil), s); got != tc.want {
-			t.Errorf("spread %q, w %v, second pass: got s on %s, want %s", tc.spread, tc.busy, got, tc.want)
+		if q := place(c, p.readyS, nil); nodes(q) != tc.want || q.scans != 0 {
+			t.Errorf("spread %q, w %v, second pass: got s, u on %s, %d scans; want %s, 0", tc.spread, tc.busy, nodes(q), q.scans, tc.want)
 		}
 	}
 }
@@ -228,35 +234,39 @@ func TestPlanTieFewerInstances(t *testing.T) {
 // TestPlanTieSearchCut: when the nodes holding the service's instances
 // that are free earlier than the pool's best take more than the heap
 // search's budget (maxPops) to examine, the scan of the pool decides, by
-// the same rule. Rack A holds n00..n64 (6 GiB), n65 (10 GiB) and nb
+// the same rule. Rack A holds n00..n62 (6 GiB), n63 (10 GiB) and nb
 // (16 GiB), two starts at a time; w (2 instances, 1 GiB, 10 s) is pinned
-// to nb, filling its slots until 10 s; s (67 instances, 4 GiB, 5 s) is
+// to nb, filling its slots until 10 s; s (65 instances, 4 GiB, 5 s) is
 // spread by rack (one rack: every later instance is in a used domain);
 // t (1 GiB) keeps the 2 GiB a node has left after one s worth keeping.
-// s#0..s#65 take n00..n65 at 0 s; s#66 fits only n65 (6 GiB left, its
-// second slot free at 0 s) and nb (free at 10 s): n65 at 0 s, found by
-// the scan after 63 of the 66 earlier nodes were examined in vain.
+// s#0..s#63 take n00..n63 at 0 s; s#64 fits only n63 (6 GiB left, its
+// second slot free at 0 s) and nb (free at 10 s). The search pops nb (the
+// pool's best), then n00..n62 in vain: 64 pops, the budget, before n63.
+// The scan, the plan's only one, finds n63 at 0 s.
 func TestPlanTieSearchCut(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("[[rack]]\nid = \"A\"\n[[device_model]]\nid = \"m\"\npeak_w = 100\nram_gib = 6\ncpu_cores = 64\n")
 	dev := func(id, ram string) {
 		fmt.Fprintf(&b, "[[device]]\nid = %q\nrack = \"A\"\nmodel = \"m\"\nfeeds = [\"\"]\nstart_concurrency = 2\nram_gib = %s\n", id, ram)
 	}
-	for n := range 65 {
+	for n := range 63 {
 		dev(fmt.Sprintf("n%02d", n), "6")
 	}
-	dev("n65", "10")
+	dev("n63", "10")
 	dev("nb", "16")
 	b.WriteString("[[service]]\nid = \"w\"\ninstances = 2\npinned = [\"nb\", \"nb\"]\nram_gib = 1\nstart = { dist = \"fixed\", s = 10 }\n")
-	b.WriteString("[[service]]\nid = \"s\"\ninstances = 67\nspread = \"rack\"\nram_gib = 4\nstart = { dist = \"fixed\", s = 5 }\n")
+	b.WriteString("[[service]]\nid = \"s\"\ninstances = 65\nspread = \"rack\"\nram_gib = 4\nstart = { dist = \"fixed\", s = 5 }\n")
 	b.WriteString("[[service]]\nid = \"t\"\nram_gib = 1\nstart = { dist = \"fixed\", s = 1 }\n")
 	c := NewCluster(parseModel(t, "cut.toml", b.String()))
 	p := NewPlan(c)
 	got := strings.Fields(planNodes(c, p, 1))
+	if p.scans != 1 {
+		t.Errorf("got %d scans of the pool, want 1 (s#64)", p.scans)
+	}
 	for k, g := range got {
 		want := fmt.Sprintf("n%02d@0", k)
-		if k == 66 {
-			want = "n65@0"
+		if k == 64 {
+			want = "n63@0"
 		}
 		if g != want {
 			t.Errorf("s#%d: got %s, want %s", k, g, want)
