@@ -203,7 +203,7 @@ func (l *Live) prepare() {
 		if timeout <= 0 {
 			timeout = placement.DefaultTimeoutS
 		}
-		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(max(sv.ReadyQuorum, 1))}
+		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(sv.Quorum())}
 	}
 	sh.rankPos = make([]int32, len(c.Instances))
 	sh.rankInst = make([]int32, len(c.Instances))

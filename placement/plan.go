@@ -62,6 +62,10 @@ type Plan struct {
 	placeUpS []float64
 	hint     []float64 // per service: the release time of its dependents the placement took, or nil (see place)
 	readyS   []float64 // per service: when a quorum of it is up in the dry run
+	// scans counts the instances for which the placement scanned the
+	// whole pool (the heaps' search gave up): the same plan either way,
+	// but O(pool) each; tests hold the heaps to finding the rest.
+	scans int
 }
 
 // TimeoutRisk is a service whose own start-time distribution exceeds its
@@ -102,13 +106,15 @@ func (s *slots) take(n int32, at, dur float64) float64 {
 	return start
 }
 
-// nodeHeap orders a pool's nodes by their earliest free slot, then index.
+// nodeHeap orders nodes by their earliest free slot, then the instances
+// of the service being placed they hold, then index.
 type nodeHeap struct {
 	list []heapItem
 }
 
 type heapItem struct {
-	key  float64
+	key  float64 // the node's earliest free slot, s
+	mine int32   // instances of the service being placed on the node (0 in a pool's heap)
 	node int32
 }
 
@@ -116,13 +122,16 @@ type heapItem struct {
 // interface, as container/heap would) and the heap is 4-ary (half the
 // levels of a binary heap over a large pool): the planner pops and pushes
 // a node for every instance it places. Items are totally ordered (key,
-// then node), so any heap pops them in the same order.
+// mine, then node), so any heap pops them in the same order.
 
 func (h *nodeHeap) Len() int { return len(h.list) }
 
 func (a heapItem) less(b heapItem) bool {
 	if a.key != b.key {
 		return a.key < b.key
+	}
+	if a.mine != b.mine {
+		return a.mine < b.mine
 	}
 	return a.node < b.node
 }
@@ -277,8 +286,11 @@ func (c *Cluster) shortage(p *Plan, s int32) Shortage {
 // NewPlan plans the restart of every instance of c: services in release order,
 // each instance on the node of its pool where it can start earliest (the
 // least busy), among the nodes where it fits and, when the pool allows, in
-// a failure domain its service does not use yet. Durations are the
-// expected ones (the mean of each service's distribution).
+// a failure domain its service does not use yet; among the nodes free
+// equally early, on the one holding fewer instances of its service, then
+// the lowest index (so a service whose domains are all used, or that has
+// none, keeps spreading over nodes rather than filling one node's slots).
+// Durations are the expected ones (the mean of each service's distribution).
 //
 // The plan is carried out by dispatch priority (dispatchRank), not in
 // the order services were placed, so its times are those of a dry run of
@@ -396,7 +408,7 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		if !ok {
 			h = &nodeHeap{}
 			for _, n := range c.pools[role] {
-				h.list = append(h.list, heapItem{0, n})
+				h.list = append(h.list, heapItem{node: n})
 			}
 			h.init()
 			heaps[role] = h
@@ -407,6 +419,16 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 	ready := make([]float64, len(m.Services)) // planned time a quorum of each service is up
 	var aside []heapItem
 	var used []int32
+	// mine counts, per node, the instances of the service being placed
+	// (its nodes listed in mineNodes, reset after each service); own
+	// holds the nodes of its pool's heap that hold one, keyed by that
+	// count: among the nodes free equally early, an instance goes to one
+	// holding fewer instances of its service, then the lowest index.
+	// Nodes holding none stay in the pool's heap (mine 0), so the two
+	// heads compare as one heap's would.
+	mine := make([]int32, len(c.nodes))
+	var mineNodes []int32
+	own := &nodeHeap{}
 	// Services are planned in the order they can start (list scheduling by
 	// release time): a service enters the queue once everything it depends
 	// on is planned, keyed by the time a quorum of each is up; longer starts
@@ -440,7 +462,7 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		est := si.est
 		blocked := "" // a dependency short of its quorum: no instance can ever start
 		for _, d := range sv.DependsOn {
-			if q := max(m.Services[d].ReadyQuorum, 1); placed[d] < q {
+			if q := m.Services[d].Quorum(); placed[d] < q {
 				blocked = fmt.Sprintf("%s: %q has %d of %d instances placed", reasonQuorum, m.Services[d].ID, placed[d], q)
 				break
 			}
@@ -472,10 +494,15 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 				wantNew := sv.Spread != topology.DomainNone && len(used) < domains
 				aside = aside[:0]
 				pops := 0
+				src := h // the heap the chosen node was popped from
 				for h.Len() > 0 && pops < maxPops {
 					it := h.pop()
 					if cur := sl.earliest(it.node); cur != it.key { // stale entry
-						h.push(heapItem{cur, it.node})
+						h.push(heapItem{key: cur, node: it.node})
+						continue
+					}
+					if k := mine[it.node]; k > 0 { // taken by a scan: ranked with the service's nodes
+						own.push(heapItem{it.key, k, it.node})
 						continue
 					}
 					pops++
@@ -495,9 +522,49 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 				for _, it := range aside {
 					h.push(it)
 				}
+				// Without an unused domain to seek, a node holding the
+				// service's instances is chosen only when it is free
+				// strictly earlier than the pool's best (own's items
+				// rank after any with the same key and mine 0).
+				settled := n >= 0 && (wantNew || own.Len() == 0)
+				if n >= 0 && !settled {
+					best := heapItem{key: sl.earliest(n), node: n}
+					aside = aside[:0]
+					for own.Len() > 0 && pops < maxPops {
+						it := own.pop()
+						if cur, k := sl.earliest(it.node), mine[it.node]; cur != it.key || k != it.mine { // stale entry
+							own.push(heapItem{cur, k, it.node})
+							continue
+						}
+						if !it.less(best) {
+							own.push(it)
+							settled = true
+							break
+						}
+						pops++
+						if ok, _ := u.fits(it.node, i); !ok {
+							if !exhausted(it.node, sv.Role) {
+								aside = append(aside, it)
+							}
+							continue
+						}
+						h.push(best) // the pool's best goes back
+						n, src, settled = it.node, own, true
+						break
+					}
+					settled = settled || own.Len() == 0
+					for _, it := range aside {
+						own.push(it)
+					}
+					if !settled { // search cut short: the scan decides
+						h.push(best)
+						n = -1
+					}
+				}
 				if n < 0 { // the heap's head is full or same-domain: scan the pool
 					var fallback int32 // the earliest fit in a used domain (-1: none)
-					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew)
+					n, fallback = c.scan(pool, i, u, sl, used, sv.Spread, wantNew, mine)
+					p.scans++
 					fromScan = true // the chosen node's heap entry stays, corrected when popped
 					if n < 0 {
 						n = fallback
@@ -508,8 +575,8 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 				if n >= 0 && sv.Spread != topology.DomainNone && containsInt32(used, c.domain(n, sv.Spread)) {
 					// (Never with min_spread 0: one domain at least is used.)
 					if distinct(used)+sv.Instances-k-1 < sv.MinSpread {
-						if !fromScan { // popped from the heap: put it back
-							h.push(heapItem{sl.earliest(n), n})
+						if !fromScan { // popped from a heap: put it back
+							src.push(heapItem{sl.earliest(n), mine[n], n})
 						}
 						n, reason = -1, reasonSpread
 					} else {
@@ -527,8 +594,14 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 			}
 			u.add(n, i)
 			start := sl.take(n, est, dur)
-			if len(sv.Pinned) == 0 && !fromScan {
-				heapFor(sv.Role).push(heapItem{sl.earliest(n), n})
+			if len(sv.Pinned) == 0 {
+				if mine[n] == 0 {
+					mineNodes = append(mineNodes, n)
+				}
+				mine[n]++
+				if !fromScan { // a scan's choice keeps its entry, corrected when popped
+					own.push(heapItem{sl.earliest(n), mine[n], n})
+				}
 			}
 			p.Assign[i] = Assignment{Node: n, StartS: start, UpS: start + dur}
 			p.Order[n] = append(p.Order[n], int32(i))
@@ -536,6 +609,16 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 			ups = append(ups, start+dur)
 			pr.add(1)
 		}
+		// The service's nodes go back to its pool's heap, holding none of
+		// the next service's instances.
+		for _, it := range own.list {
+			heapFor(sv.Role).push(heapItem{key: sl.earliest(it.node), node: it.node})
+		}
+		own.list = own.list[:0]
+		for _, n := range mineNodes {
+			mine[n] = 0
+		}
+		mineNodes = mineNodes[:0]
 		if short {
 			p.SpreadShort++
 			p.Shortages = append(p.Shortages, c.shortage(p, int32(s)))
@@ -545,10 +628,10 @@ func place(c *Cluster, hint []float64, pr *ticker) *Plan {
 		// Ready when its quorum is up (the last placed instance when
 		// fewer are placed; its release time when none is).
 		ready[s] = est
-		if k := min(max(sv.ReadyQuorum, 1), len(ups)); k > 0 {
+		if k := min(sv.Quorum(), len(ups)); k > 0 {
 			ready[s] = ups[k-1]
 		}
-		if hint != nil && placed[s] >= max(sv.ReadyQuorum, 1) {
+		if hint != nil && placed[s] >= sv.Quorum() {
 			ready[s] = hint[s]
 		}
 		for _, d := range c.Dependents(s) {
@@ -747,7 +830,7 @@ func (p *Plan) dryRun() (float64, []float64) {
 			touched = append(touched, n)
 			s := c.Instances[i].Service
 			upCount[s]++
-			if upCount[s] == max(m.Services[s].ReadyQuorum, 1) {
+			if upCount[s] == m.Services[s].Quorum() {
 				readyS[s] = now
 				for _, d := range c.Dependents(int(s)) {
 					if left[d]--; left[d] == 0 {
@@ -784,26 +867,26 @@ func (c *Cluster) domains(role string, d topology.Domain, cache map[string]int) 
 
 // scan finds, over the whole pool, the node where instance i starts
 // earliest among those where it fits (in a new domain when wantNew), and a
-// fallback in a used domain.
-func (c *Cluster) scan(pool []int32, i int, u *usage, sl *slots, used []int32, d topology.Domain, wantNew bool) (int32, int32) {
-	var best, fallback int32 = -1, -1
-	var bestKey, fbKey float64
+// fallback in a used domain; on a tie, the node holding fewer instances
+// of i's service (mine), then the lowest index, as the heaps order them.
+func (c *Cluster) scan(pool []int32, i int, u *usage, sl *slots, used []int32, d topology.Domain, wantNew bool, mine []int32) (int32, int32) {
+	best, fallback := heapItem{node: -1}, heapItem{node: -1}
 	for _, n := range pool {
 		if ok, _ := u.fits(n, i); !ok {
 			continue
 		}
-		k := sl.earliest(n)
+		it := heapItem{sl.earliest(n), mine[n], n}
 		if wantNew && containsInt32(used, c.domain(n, d)) {
-			if fallback < 0 || k < fbKey {
-				fallback, fbKey = n, k
+			if fallback.node < 0 || it.less(fallback) {
+				fallback = it
 			}
 			continue
 		}
-		if best < 0 || k < bestKey {
-			best, bestKey = n, k
+		if best.node < 0 || it.less(best) {
+			best = it
 		}
 	}
-	return best, fallback
+	return best.node, fallback.node
 }
 
 // whyNot explains why no node of the pool takes instance i: the reasons,
@@ -929,7 +1012,7 @@ func (c *Cluster) releases(dur []float64, take []bool) (est, ready []float64, cp
 		// A quorum is up at the quorum-th least path; with fewer
 		// instances taking part than the quorum, when the last of them is.
 		ready[s] = est[s]
-		if k := min(max(sv.ReadyQuorum, 1), len(ds)); k > 0 {
+		if k := min(sv.Quorum(), len(ds)); k > 0 {
 			ready[s] = est[s] + ds[k-1]
 		}
 	}
@@ -958,7 +1041,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 		if len(ds) > 0 {
 			maxPath[s] = ds[len(ds)-1]
 		}
-		if q := max(sv.ReadyQuorum, 1); q <= len(ds) {
+		if q := sv.Quorum(); q <= len(ds) {
 			qPath[s] = ds[q-1]
 		}
 	}
@@ -969,7 +1052,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 				continue
 			}
 			a := maxPath[s]
-			if max(m.Services[s].ReadyQuorum, 1) <= taken[s] {
+			if m.Services[s].Quorum() <= taken[s] {
 				a = max(a, qPath[s]+after[s])
 			}
 			after[d] = max(after[d], a)
@@ -989,7 +1072,7 @@ func (c *Cluster) poolBound(dur, work []float64, take []bool, est, ready []float
 		}
 		sv := &m.Services[in.Service]
 		it := item{est[in.Service], work[i], 0}
-		if max(sv.ReadyQuorum, 1) >= taken[in.Service] { // every instance of it up before its dependents start
+		if sv.Quorum() >= taken[in.Service] { // every instance of it up before its dependents start
 			it.tail = after[in.Service]
 		}
 		pools["role:"] = append(pools["role:"], it)

@@ -601,14 +601,14 @@ func TestGPUPackable(t *testing.T) {
 
 // TestNodeHeapOrder: the planner's 4-ary node heap pops, under random
 // pushes and pops (keys with many ties, as slot times have), exactly the
-// smallest (key, node) held each time, as a sorted list does.
+// smallest (key, mine, node) held each time, as a sorted list does.
 func TestNodeHeapOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	for round := range 200 {
 		h := &nodeHeap{}
 		var ref []heapItem
 		for range r.IntN(50) {
-			it := heapItem{float64(r.IntN(8)), int32(r.IntN(1000))}
+			it := heapItem{float64(r.IntN(8)), int32(r.IntN(3)), int32(r.IntN(1000))}
 			h.list = append(h.list, it)
 			ref = append(ref, it)
 		}
@@ -631,7 +631,7 @@ func TestNodeHeapOrder(t *testing.T) {
 				ref = ref[1:]
 				continue
 			}
-			it := heapItem{float64(r.IntN(8)), int32(r.IntN(1000))}
+			it := heapItem{float64(r.IntN(8)), int32(r.IntN(3)), int32(r.IntN(1000))}
 			h.push(it)
 			ref = append(ref, it)
 		}

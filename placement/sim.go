@@ -645,7 +645,7 @@ func (s *sim) up(i, n int32) {
 	sv := s.c.Instances[i].Service
 	s.upCount[sv]++
 	// At its quorum-th up, as NewPlan counts quorums.
-	if s.upCount[sv] == int32(max(s.c.M.Services[sv].ReadyQuorum, 1)) {
+	if s.upCount[sv] == int32(s.c.M.Services[sv].Quorum()) {
 		for _, d := range s.c.Dependents(int(sv)) {
 			s.depsLeft[d]--
 			if s.depsLeft[d] == 0 {

@@ -287,6 +287,13 @@ type Service struct {
 	Pos       Pos
 }
 
+// Quorum returns how many instances of the service must be up before its
+// dependents may start: ReadyQuorum, and at least 1. A loaded model keeps
+// 1 <= ReadyQuorum <= Instances (the loader refuses any other value and
+// CheckInvariants verifies it), so there Quorum is ReadyQuorum; a Service
+// assembled in code with ReadyQuorum 0 (unset) waits for one instance.
+func (s *Service) Quorum() int { return max(s.ReadyQuorum, 1) }
+
 // Site holds model-wide defaults.
 type Site struct {
 	Name            string

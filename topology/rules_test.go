@@ -241,5 +241,19 @@ depends_on = ["api"]
 			t.Errorf("service %s: got kind %s, tier %d, %d instances, quorum %d, spread %v/%d, gpu_milli %d, timeout %g s, start %+v; want %s, %d, %d, %d, node/0, 1000, 0 s, fixed 10 s",
 				s.ID, s.Kind, s.Tier, s.Instances, s.ReadyQuorum, s.Spread, s.MinSpread, s.GPUMilli, s.TimeoutS, s.Start, w.kind, w.tier, w.inst, w.rq)
 		}
+		if s.Quorum() != w.rq {
+			t.Errorf("service %s: Quorum() = %d, want %d (its ready_quorum)", s.ID, s.Quorum(), w.rq)
+		}
+	}
+}
+
+// TestServiceQuorum: Quorum is ReadyQuorum, and 1 for a Service assembled
+// in code with ReadyQuorum unset (0), the one value a loaded model never has.
+func TestServiceQuorum(t *testing.T) {
+	for _, c := range []struct{ rq, inst, want int }{{0, 1, 1}, {0, 3, 1}, {1, 3, 1}, {2, 3, 2}, {3, 3, 3}} {
+		s := Service{Instances: c.inst, ReadyQuorum: c.rq}
+		if got := s.Quorum(); got != c.want {
+			t.Errorf("ReadyQuorum %d of %d instances: Quorum() = %d, want %d", c.rq, c.inst, got, c.want)
+		}
 	}
 }
