@@ -1302,9 +1302,15 @@ func (l *Live) waitingCan(i int32, k int, sp float64) bool {
 // release queues (a sink's: see projectSinks) at the arrivals arr (sorted,
 // by the projection-wide loop's event), and its free slots start the
 // waiting by rank, as dispatch does. It stops once hope instances came up (see
-// hopeful; -1: at the end), counting the others given up.
+// hopeful; -1: at the end), counting the others given up. It is
+// projectNodeFast unless shape.noFast; the reference below queues the
+// waiting in a rankQueue and starts every instance through attempt and
+// endKind (tests compare the two).
 func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
 	sh := &l.shape
+	if !sh.noFast {
+		return l.projectNodeFast(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
+	}
 	up0, lost0 := len(ups), p.lost
 	defer func() {
 		if hope >= 0 {
@@ -1319,22 +1325,6 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	head := 0
 	h := &p.nodeEv
 	*h = (*h)[:0]
-	// The fast path (not shape.noFast): the waiting instances in a set of
-	// their places in the rank order (rankSet), atNow's among them from
-	// the start, and the instances hopeful marked as never coming up
-	// started without their draws: such a start is the instance's last
-	// (its only one from now on), holds its slot for its timeout, and ends
-	// given up, which is what attempt and endKind make of it.
-	fast := !sh.noFast
-	ws := &p.waitSet
-	if fast {
-		ws.reset(len(l.c.Instances))
-		for _, r := range atNow {
-			ws.push(sh.rankPos[r.inst()])
-		}
-		head = len(atNow)
-		defer ws.clear()
-	}
 	// cameUp counts instance i up at t.
 	cameUp := func(i int32, t float64) {
 		ups = append(ups, t)
@@ -1361,19 +1351,6 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	// start starts, at t, the waiting instances by rank while a slot is
 	// free.
 	start := func(t float64) {
-		if fast {
-			for free > 0 && ws.n > 0 {
-				i := sh.rankInst[ws.pop()]
-				free--
-				if p.hopeless[i] == p.stamp {
-					h.push(finishEv{t: t + sh.timeout[i], inst: i, kind: evLost})
-					continue
-				}
-				d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), sp, 0)
-				h.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, sp)})
-			}
-			return
-		}
 		for free > 0 && (len(*q) > 0 || head < len(atNow)) {
 			var i int32
 			if head < len(atNow) && (len(*q) == 0 || atNow[head].less((*q)[0])) {
@@ -1405,30 +1382,6 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	start(now)
 	ri, li, ai := 0, 0, 0
 	for len(*h) > 0 || ri < len(run) || li < len(later) || ai < len(arr) {
-		if fast && free <= 0 && (li < len(later) || ai < len(arr)) {
-			// Back-offs that end, and arrivals that come, while no slot
-			// is free only queue their instances (start would start
-			// none): taken in one go, up to the next of the other events.
-			var nx finishEv
-			has := len(*h) > 0
-			if has {
-				nx = (*h)[0]
-			}
-			if ri < len(run) && (!has || run[ri].less(nx)) {
-				nx, has = run[ri], true
-			}
-			for li < len(later) && (!has || later[li].less(nx)) {
-				ws.push(sh.rankPos[later[li].inst])
-				li++
-			}
-			for ai < len(arr) && (!has || arr[ai].before(nx)) {
-				ws.push(sh.rankPos[arr[ai].inst])
-				ai++
-			}
-			if !has {
-				break
-			}
-		}
 		// The earliest of the four, as project takes them.
 		var e finishEv
 		src := -1 // 0 heap, 1 running, 2 later
@@ -1447,11 +1400,7 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 			// does after it.
 			a := arr[ai]
 			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
-				if i := arr[ai].inst; fast {
-					ws.push(sh.rankPos[i])
-				} else {
-					q.push(mkRank(l.rank(int(i)), i))
-				}
+				q.push(mkRank(l.rank(int(arr[ai].inst)), arr[ai].inst))
 			}
 			start(a.t)
 			continue
@@ -1466,11 +1415,7 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		}
 		i, t := e.inst, e.t
 		if e.kind == evReady {
-			if fast {
-				ws.push(sh.rankPos[i])
-			} else {
-				q.push(mkRank(l.rank(int(i)), i))
-			}
+			q.push(mkRank(l.rank(int(i)), i))
 			start(t)
 			continue
 		}
@@ -2098,4 +2043,190 @@ func (s *rankSet) clear() {
 		s.sum[j] = 0
 	}
 	s.n = 0
+}
+
+// projectNodeFast is projectNode's fast path (not shape.noFast), written
+// out in one loop: the waiting instances in a set of their places in the
+// rank order (rankSet), atNow's among them from the start, and the
+// instances hopeful marked as never coming up started without their
+// draws: such a start is the instance's last (its only one from now on),
+// holds its slot for its timeout, and ends given up, which is what attempt
+// and endKind make of it. Each pass of the loop first starts the waiting
+// by rank while a slot is free, at the time of the event it took last
+// (now at first), then takes the next event.
+func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
+	sh := &l.shape
+	up0, lost0 := len(ups), p.lost
+	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
+	atNow := sh.atNow[n]
+	h := p.nodeEv[:0]
+	ws := &p.waitSet
+	ws.reset(len(l.c.Instances))
+	for _, r := range atNow {
+		ws.push(sh.rankPos[r.inst()])
+	}
+	nInst := len(l.c.Instances)
+	heads := sh.heads[kind*nInst : (kind+1)*nInst]
+	hopeless, stamp := p.hopeless, p.stamp
+	timeout, tier, rankInst, rankPos := sh.timeout, sh.tier, sh.rankInst, sh.rankPos
+	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
+	limitSp := max(sp, 1e-3)
+	tiers := pr.tiers
+	all := pr.all
+	done := false // the node's last hopeful instance is up
+	// The held ends come first, in any order: each frees a slot that
+	// the running starts beyond the node's slots still hold (free stays
+	// at most 0), so none starts anything, and whatever else happens
+	// before the last of them (back-offs ending, as pushes to the rank
+	// set) has the same effect after them.
+	for _, e := range held {
+		free++
+		i, t := e.inst, e.t
+		if e.kind != evUp {
+			p.att[i]++
+			if e.kind == evLost {
+				p.lost++
+			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
+				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else {
+				p.lost++
+			}
+			continue
+		}
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+		if len(ups)-up0 == hope {
+			done = true
+			break
+		}
+	}
+	t := now
+	ri, li, ai := 0, 0, 0
+	for !done {
+		// Start the waiting by rank while a slot is free.
+		for free > 0 && ws.n > 0 {
+			i := rankInst[ws.pop()]
+			free--
+			if hopeless[i] == stamp {
+				h.push(finishEv{t: t + timeout[i], inst: i, kind: evLost})
+				continue
+			}
+			// attempt's and endKind's arithmetic for a start not yet begun.
+			x := heads[i].first
+			if q := int(p.att[i] - l.fails[i]); q > 0 {
+				x = l.retryDraw(int(i), kind, q)
+			}
+			to := timeout[i]
+			if x <= to*limitSp {
+				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
+				continue
+			}
+			ek := uint8(evFail)
+			if l.minRetry(int(i), kind) > to*limitSp {
+				ek = evLost
+			}
+			h.push(finishEv{t: t + max(to, 0), inst: i, kind: ek})
+		}
+		if len(h) == 0 && ri == len(run) && li == len(later) && ai == len(arr) {
+			break
+		}
+		if free <= 0 && (li < len(later) || ai < len(arr)) {
+			// Back-offs that end, and arrivals that come, while no slot
+			// is free only queue their instances (nothing would start):
+			// taken in one go, up to the next of the other events.
+			var nx finishEv
+			has := len(h) > 0
+			if has {
+				nx = h[0]
+			}
+			if ri < len(run) && (!has || run[ri].less(nx)) {
+				nx, has = run[ri], true
+			}
+			for li < len(later) && (!has || later[li].less(nx)) {
+				ws.push(rankPos[later[li].inst])
+				li++
+			}
+			for ai < len(arr) && (!has || arr[ai].before(nx)) {
+				ws.push(rankPos[arr[ai].inst])
+				ai++
+			}
+			if !has {
+				break
+			}
+		}
+		// The earliest of the four, as project takes them.
+		var e finishEv
+		src := -1 // 0 heap, 1 running, 2 later
+		if len(h) > 0 {
+			e, src = h[0], 0
+		}
+		if ri < len(run) && (src < 0 || run[ri].less(e)) {
+			e, src = run[ri], 1
+		}
+		if li < len(later) && (src < 0 || later[li].less(e)) {
+			e, src = later[li], 2
+		}
+		if ai < len(arr) && (src < 0 || arr[ai].before(e)) {
+			// The next arrivals, all those of one event of the
+			// projection-wide loop: queued, then started as dispatch
+			// does after it.
+			a := arr[ai]
+			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
+				ws.push(rankPos[arr[ai].inst])
+			}
+			t = a.t
+			continue
+		}
+		switch src {
+		case 0:
+			h.pop()
+		case 1:
+			ri++
+		default:
+			li++
+		}
+		i := e.inst
+		t = e.t
+		if e.kind == evReady {
+			ws.push(rankPos[i])
+			continue
+		}
+		free++
+		if e.kind != evUp {
+			p.att[i]++
+			if e.kind == evLost {
+				p.lost++
+			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
+				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else {
+				p.lost++
+			}
+			continue
+		}
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+		if len(ups)-up0 == hope {
+			break // the node's last hopeful instance is up
+		}
+	}
+	pr.all = all
+	p.nodeEv = h
+	ws.clear()
+	if hope >= 0 {
+		// Every instance on the node ends up or given up, once.
+		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
+	}
+	return ups
 }
