@@ -168,11 +168,14 @@ type projector struct {
 	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 	waitSet   rankSet     // a node's waiting instances by rank (projectNode)
-	// hopeless[i] == stamp: instance i, waiting on the node being
-	// projected, cannot come up (hopeful marks them; stamp is new at each
-	// hopeful call, so the marks need no clearing).
-	hopeless []uint32
-	stamp    uint32
+	// Bit i%64 of hopeless[i/64]: instance i, waiting on the node being
+	// projected, cannot come up (hopeful marks them, after clearing the
+	// last node's); marks counts the marks made, ever (tests). A bit per
+	// instance (2 KB on the platform) stays in the first-level cache,
+	// where a stamp per instance (66 KB, no clearing) was read from
+	// farther at every start.
+	hopeless []uint64
+	marks    int
 	// at: the event the projection-wide loop is at (its releases queue
 	// instances on sinks as of its time and instance); arr: those
 	// arrivals on sinks, in the loop's order, and arrNode/arrOff the same
@@ -196,17 +199,17 @@ type arrival struct {
 // projection-wide loop's order (time, then instance).
 func (a arrival) before(e finishEv) bool { return a.t < e.t || a.t == e.t && a.src < e.inst }
 
-// markStart starts a new set of hopeless marks for n instances.
+// markStart starts a new set of hopeless marks for n instances, none set.
 func (p *projector) markStart(n int) {
-	if len(p.hopeless) != n {
-		p.hopeless, p.stamp = make([]uint32, n), 0
-	}
-	p.stamp++
-	if p.stamp == 0 { // wrapped: old marks would read as new
+	if nw := (n + 63) / 64; len(p.hopeless) != nw {
+		p.hopeless = make([]uint64, nw)
+	} else {
 		clear(p.hopeless)
-		p.stamp = 1
 	}
 }
+
+// mark marks instance i hopeless (see markStart).
+func (p *projector) mark(i int32) { p.hopeless[i>>6] |= 1 << (i & 63) }
 
 func (l *Live) prepare() {
 	if l.shape.ready {
@@ -1193,7 +1196,7 @@ func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int,
 // stops once its last hopeful instance is up (the starts it would still
 // dispatch hold slots only for instances given up).
 //
-// With p, it also marks in p the waiting instances (later, atNow) that
+// With p, it also marks in p the waiting instances (later, atNow, arr) that
 // cannot come up (see projector.hopeless): projectNode starts them without
 // reading their draws again.
 func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
@@ -1203,7 +1206,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	p.markStart(len(l.c.Instances))
 	sh := &l.shape
 	sp := max(speed, 1e-3)
-	hope := 0
+	hope, marked := 0, 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
@@ -1213,23 +1216,27 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 		if l.waitingCan(e.inst, k, sp) {
 			hope++
 		} else {
-			p.hopeless[e.inst] = p.stamp
+			p.mark(e.inst)
+			marked++
 		}
 	}
 	for _, r := range atNow {
 		if i := r.inst(); l.waitingCan(i, k, sp) {
 			hope++
 		} else {
-			p.hopeless[i] = p.stamp
+			p.mark(i)
+			marked++
 		}
 	}
 	for _, a := range arr {
 		if l.waitingCan(a.inst, k, sp) {
 			hope++
 		} else {
-			p.hopeless[a.inst] = p.stamp
+			p.mark(a.inst)
+			marked++
 		}
 	}
+	p.marks += marked
 	return hope
 }
 
@@ -2067,7 +2074,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	}
 	nInst := len(l.c.Instances)
 	heads := sh.heads[kind*nInst : (kind+1)*nInst]
-	hopeless, stamp := p.hopeless, p.stamp
+	hopeless := p.hopeless
 	timeout, tier, rankInst, rankPos := sh.timeout, sh.tier, sh.rankInst, sh.rankPos
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
@@ -2113,7 +2120,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		for free > 0 && ws.n > 0 {
 			i := rankInst[ws.pop()]
 			free--
-			if hopeless[i] == stamp {
+			if hopeless[i>>6]&(1<<(i&63)) != 0 {
 				h.push(finishEv{t: t + timeout[i], inst: i, kind: evLost})
 				continue
 			}
