@@ -1139,10 +1139,12 @@ func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, ki
 // another node (none of its ups counts towards a release, its slots and
 // queue are its own, and no instance lacks a node), so the loop's events
 // elsewhere and its releases are what they are with the sinks in it, and
-// each sink sees its own events and arrivals in the loop's order. Before
-// the last release of BenchmarkEstimateEarly's new incident, every
-// application node is a sink: the databases' and internal services' nodes
-// are all that is left in the loop.
+// each sink sees its own events and arrivals in the loop's order. On
+// BenchmarkEstimateEarly's new incident every application node is a sink;
+// the databases' and internal services' nodes are left in the loop while
+// their own services wait for a release, and are projected on their own
+// (closed) once those are released, the loop then only turning their ups
+// into the application nodes' arrivals.
 func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int, speed []float64, ups []float64) []float64 {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
