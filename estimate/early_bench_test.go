@@ -1,7 +1,9 @@
 package estimate
 
 import (
+	"reflect"
 	"testing"
+	"time"
 
 	"blackstart/placement"
 	"blackstart/topology"
@@ -12,24 +14,16 @@ import (
 // incident-scale platform takes 4 batches of 1,000 synthetic events
 // (instances scheduled, started and up on their planned nodes in turn, a
 // millisecond apart) and is asked for an estimate after each. One op is
-// the 4 batches and their 4 estimates; ns/estimate is one of them.
+// the 4 batches and their 4 estimates; ns/estimate is one of them, and
+// cpu-ns/estimate the op's CPU time (by getrusage: the process's, on every
+// processor) per estimate, the figure to go by on a shared machine.
 func BenchmarkEstimateEarly(b *testing.B) {
-	m, err := topology.Load("../examples/platform-2019.toml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := placement.NewCluster(m)
-	p := placement.NewPlan(c)
 	const batches, n = 4, 1000
-	evs := make([]placement.Event, batches*n)
-	for x := range evs {
-		i := (x / 3) % len(c.Instances)
-		evs[x] = placement.Event{TS: float64(x) / 1000, Instance: int32(i), Node: p.Assign[i].Node,
-			State: []placement.State{placement.Scheduled, placement.Started, placement.Up}[x%3]}
-	}
+	c, p, evs := earlyStream(b, batches*n)
 	firstsOf(c) // shared by every estimator of the cluster, as in the service
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for b.Loop() {
 		l := NewLive(c, p)
 		for k := range batches {
@@ -42,4 +36,89 @@ func BenchmarkEstimateEarly(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/batches, "ns/estimate")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/batches, "cpu-ns/estimate")
+	}
+}
+
+// earlyStream is the incident-scale platform, its plan, and the first n
+// of the synthetic events BenchmarkEstimateEarly feeds a new incident:
+// instances scheduled, started and up on their planned nodes in turn, a
+// millisecond apart.
+func earlyStream(tb testing.TB, n int) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	tb.Helper()
+	m, err := topology.Load("../examples/platform-2019.toml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	p := placement.NewPlan(c)
+	evs := make([]placement.Event, n)
+	for x := range evs {
+		i := (x / 3) % len(c.Instances)
+		evs[x] = placement.Event{TS: float64(x) / 1000, Instance: int32(i), Node: p.Assign[i].Node,
+			State: []placement.State{placement.Scheduled, placement.Started, placement.Up}[x%3]}
+	}
+	return c, p, evs
+}
+
+// BenchmarkEstimateEarlySink measures what projecting the sinks on their
+// own saves (see projectSinks) on BenchmarkEstimateEarly's new incidents:
+// each op feeds the 4 batches to two new estimators, one held to the
+// projection-wide loop for the sinks (shape.noSink), asks each for the 4
+// estimates in turn (which goes first alternates), and wants them equal.
+// Reported as benchLivePair does: each side's time and CPU time (by
+// getrusage, the figure to go by on a shared machine), summed over the
+// ops, and their ratios.
+func BenchmarkEstimateEarlySink(b *testing.B) {
+	benchEarlyPair(b, func(l *Live) { l.shape.noSink = true }, "s-sinks", "s-reference")
+}
+
+// benchEarlyPair is benchLivePair for BenchmarkEstimateEarly's new
+// incidents. Which of the two estimators is set up by other swaps from
+// op to op, and which estimates first from estimate to estimate: with
+// the roles fixed, two estimators set up alike took 0.94x each other's CPU
+// time (three runs of 40 ops, load 5-6).
+func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
+	const batches, n = 4, 1000
+	c, p, evs := earlyStream(b, batches*n)
+	firstsOf(c)
+	var wall, cpu [2]time.Duration // [0] this code, [1] the other
+	op, turn := 0, 0
+	for b.Loop() {
+		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
+		ref := op % 2 // the one set up by other
+		op++
+		other(ls[ref])
+		for k := range batches {
+			for _, e := range evs[k*n : (k+1)*n] {
+				ls[0].Observe(e)
+				ls[1].Observe(e)
+			}
+			var snaps [2]Snapshot
+			for j := range 2 {
+				w := (j + turn) % 2
+				t0, c0 := time.Now(), processCPU()
+				snaps[w] = ls[w].Estimate(float64((k+1)*n/1000 + 5))
+				role := 0
+				if w == ref {
+					role = 1
+				}
+				wall[role] += time.Since(t0)
+				cpu[role] += processCPU() - c0
+			}
+			turn++
+			if !reflect.DeepEqual(snaps[0], snaps[1]) {
+				b.Fatalf("estimate %d: the estimates differ:\n%+v\n%+v", k, snaps[0], snaps[1])
+			}
+		}
+	}
+	b.ReportMetric(wall[0].Seconds(), name0)
+	b.ReportMetric(wall[1].Seconds(), name1)
+	b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
+	if cpu[1] > 0 {
+		b.ReportMetric(cpu[0].Seconds(), "cpu-"+name0)
+		b.ReportMetric(cpu[1].Seconds(), "cpu-"+name1)
+		b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
+	}
 }

@@ -61,11 +61,8 @@ func TestFastProjectionSame(t *testing.T) {
 					byNode++
 				}
 				for _, pj := range fast.shape.projs {
-					for _, m := range pj.hopeless {
-						if m != 0 {
-							marked++
-							break
-						}
+					if pj.marks > 0 {
+						marked++
 					}
 				}
 			}

@@ -188,3 +188,11 @@ func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
 func BenchmarkLiveFast(b *testing.B) {
 	benchLivePair(b, func(l *Live) { l.shape.noFast = true }, "s-fast", "s-reference")
 }
+
+// BenchmarkLiveSink measures what projecting the sinks of the mixed
+// projections on their own saves (see projectSinks), as
+// BenchmarkLiveByNode does: the other estimator keeps them in the
+// projection-wide loop (shape.noSink).
+func BenchmarkLiveSink(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noSink = true }, "s-sinks", "s-reference")
+}

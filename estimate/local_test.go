@@ -107,7 +107,7 @@ func TestHopefulExact(t *testing.T) {
 					continue
 				}
 				sp := l.speedBuf[kind][n]
-				hope := l.hopeful(&pj, run, later, sh.atNow[n], kind, sp)
+				hope := l.hopeful(&pj, run, later, sh.atNow[n], nil, kind, sp)
 				// The reference: every running start's end in order, none
 				// held (as before splitHeld).
 				sorted := slices.Clone(run)
@@ -117,7 +117,7 @@ func TestHopefulExact(t *testing.T) {
 					copy(pj.att, l.fails)
 					pr := projection{tiers: make([]TierStatus, sh.maxTier+1)}
 					lost := pj.lost
-					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, held, rest, later, hope, nil)
+					ups := l.projectNode(&pj, &pr, int32(n), now, kind, sp, held, rest, later, nil, hope, nil)
 					return ups, pr, pj.lost - lost
 				}
 				node := func(hope int) ([]float64, projection, int) { return nodeOf(held, rest, hope) }

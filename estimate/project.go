@@ -91,6 +91,19 @@ type shape struct {
 	open       []bool
 	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
 	laterOpen  []finishEv
+	// sink: per node, open, reporting, and holding no instance (running,
+	// waiting, waiting out a back-off, or to be released there) of a
+	// service whose ups count towards a release (quorumOpen): what happens
+	// on it changes no other node, and it changes only by the releases
+	// that queue instances on it. In a mixed projection the
+	// projection-wide loop leaves the sinks out but for those releases,
+	// which it records (projector.arr), and each sink is then projected on
+	// its own with them (projectSinks). anySink: some node is a sink.
+	// noSink keeps the sinks in the projection-wide loop (tests and
+	// benchmarks compare the two).
+	sink    []bool
+	anySink bool
+	noSink  bool
 	// pendOff/pendInst: per open node (pendOff one more entry at the
 	// end), the instances a release will queue there.
 	pendOff  []int32
@@ -155,24 +168,48 @@ type projector struct {
 	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 	waitSet   rankSet     // a node's waiting instances by rank (projectNode)
-	// hopeless[i] == stamp: instance i, waiting on the node being
-	// projected, cannot come up (hopeful marks them; stamp is new at each
-	// hopeful call, so the marks need no clearing).
-	hopeless []uint32
-	stamp    uint32
+	// Bit i%64 of hopeless[i/64]: instance i, waiting on the node being
+	// projected, cannot come up (hopeful marks them, after clearing the
+	// last node's); marks counts the marks made, ever (tests). A bit per
+	// instance (2 KB on the platform) stays in the first-level cache,
+	// where a stamp per instance (66 KB, no clearing) was read from
+	// farther at every start.
+	hopeless []uint64
+	marks    int
+	// at: the event the projection-wide loop is at (its releases queue
+	// instances on sinks as of its time and instance); arr: those
+	// arrivals on sinks, in the loop's order, and arrNode/arrOff the same
+	// by node (see projectSinks).
+	at      finishEv
+	arr     []arrival
+	arrNode []arrival
+	arrOff  []int32
 }
 
-// markStart starts a new set of hopeless marks for n instances.
+// arrival is an instance queued on a sink by the projection-wide loop at
+// its event (t, src): the up whose release queued it, or its own back-off's
+// end. A sink's projection takes it in that order among its own events
+// (by time, then instance), as the loop did.
+type arrival struct {
+	t         float64
+	src, inst int32
+}
+
+// before reports whether arrival a comes before event e in the
+// projection-wide loop's order (time, then instance).
+func (a arrival) before(e finishEv) bool { return a.t < e.t || a.t == e.t && a.src < e.inst }
+
+// markStart starts a new set of hopeless marks for n instances, none set.
 func (p *projector) markStart(n int) {
-	if len(p.hopeless) != n {
-		p.hopeless, p.stamp = make([]uint32, n), 0
-	}
-	p.stamp++
-	if p.stamp == 0 { // wrapped: old marks would read as new
+	if nw := (n + 63) / 64; len(p.hopeless) != nw {
+		p.hopeless = make([]uint64, nw)
+	} else {
 		clear(p.hopeless)
-		p.stamp = 1
 	}
 }
+
+// mark marks instance i hopeless (see markStart).
+func (p *projector) mark(i int32) { p.hopeless[i>>6] |= 1 << (i & 63) }
 
 func (l *Live) prepare() {
 	if l.shape.ready {
@@ -389,13 +426,13 @@ func (l *Live) view(now float64, stale []bool) {
 			}
 		}
 	}
-	l.layOutLocal()
+	l.layOutLocal(stale)
 }
 
 // layOutLocal decides whether the projections at this estimate may run
 // node by node (shape.local) and, if so, lays the running starts and the
 // back-offs under way out by node.
-func (l *Live) layOutLocal() {
+func (l *Live) layOutLocal(stale []bool) {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	sh.local = !sh.noLocal && len(sh.unplacedNow) == 0
@@ -416,9 +453,10 @@ func (l *Live) layOutLocal() {
 		return
 	}
 	if sh.mixed {
+		l.findSinks(stale)
 		sh.laterOpen = sh.laterOpen[:0]
 		for _, e := range sh.later {
-			if sh.open[l.node[e.inst]] {
+			if n := l.node[e.inst]; sh.open[n] && !sh.sink[n] {
 				sh.laterOpen = append(sh.laterOpen, e)
 			}
 		}
@@ -447,6 +485,53 @@ func (l *Live) layOutLocal() {
 		n := l.node[e.inst]
 		sh.laterNode[fill[n]] = e
 		fill[n]++
+	}
+}
+
+// findSinks marks the sinks among the open nodes (shape.sink) of a mixed
+// projection: the nodes that hold an instance of a service whose ups count
+// towards a release (quorumOpen: running, waiting, waiting out a back-off,
+// or to be released there) are not, nor are the stale ones.
+func (l *Live) findSinks(stale []bool) {
+	sh := &l.shape
+	nn := len(l.c.M.Devices)
+	sh.sink = resize(sh.sink, nn)
+	sh.anySink = false
+	if sh.noSink {
+		clear(sh.sink)
+		return
+	}
+	for n := range sh.sink {
+		sh.sink[n] = sh.open[n] && !stale[n]
+	}
+	counts := func(i int32) bool { return sh.quorumOpen[l.c.Instances[i].Service] }
+	for _, r := range sh.running {
+		if r.node >= 0 && counts(r.inst) {
+			sh.sink[r.node] = false
+		}
+	}
+	for _, e := range sh.later {
+		if counts(e.inst) {
+			sh.sink[l.node[e.inst]] = false
+		}
+	}
+	for n := 0; n < nn; n++ {
+		if !sh.sink[n] {
+			continue
+		}
+		for _, r := range sh.atNow[n] {
+			if counts(r.inst()) {
+				sh.sink[n] = false
+				break
+			}
+		}
+		for _, i := range sh.pendInst[sh.pendOff[n]:sh.pendOff[n+1]] {
+			if sh.sink[n] && counts(i) {
+				sh.sink[n] = false
+				break
+			}
+		}
+		sh.anySink = sh.anySink || sh.sink[n]
 	}
 }
 
@@ -744,7 +829,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		if byNode && !sh.noSplit {
 			p.runNode[p.cur[r.node]] = e
 			p.cur[r.node]++
-			if !sh.mixed || !sh.open[r.node] {
+			if !sh.mixed || !sh.open[r.node] || sh.sink[r.node] {
 				continue
 			}
 		}
@@ -780,7 +865,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 	p.head = resize(p.head, nn)
 	for n := 0; n < nn; n++ {
 		p.head[n] = 0
-		if len(sh.atNow[n]) > 0 && (!sh.mixed || sh.open[n] && !p.doomed[n]) {
+		if len(sh.atNow[n]) > 0 && (!sh.mixed || sh.open[n] && !p.doomed[n] && !sh.sink[n]) {
 			p.touched = append(p.touched, int32(n))
 		}
 	}
@@ -809,6 +894,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		default:
 			nextLater++
 		}
+		p.at = e
 		i, t := e.inst, e.t
 		s := c.Instances[i].Service
 		if e.remote {
@@ -861,6 +947,9 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		}
 		l.dispatch(p, t, kind, speed)
 	}
+	if sh.mixed && sh.anySink {
+		ups = l.projectSinks(p, &pr, now, kind, speed, ups)
+	}
 	return l.finish(p, pr, ups)
 }
 
@@ -882,6 +971,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
 	sh := &l.shape
 	p.remote = p.remote[:0]
+	p.arr = p.arr[:0]
 	ups = l.projectLocal(p, pr, now, stale, kind, speed, ups)
 	slices.SortFunc(p.remote, compare[finishEv])
 	// An open node none of whose instances can come up (running, waiting,
@@ -895,7 +985,7 @@ func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []b
 			continue
 		}
 		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
-		if l.hopefulUpTo(run, sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]], sh.atNow[n], kind, speed[n], 1) > 0 {
+		if l.hopefulUpTo(run, sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]], sh.atNow[n], nil, kind, speed[n], 1) > 0 {
 			continue
 		}
 		sp := max(speed[n], 1e-3)
@@ -916,7 +1006,7 @@ func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []b
 	out := p.tmp[:0]
 	j := 0
 	for _, e := range p.run {
-		if n := p.startNode[e.inst]; !sh.open[n] || p.doomed[n] {
+		if n := p.startNode[e.inst]; !sh.open[n] || p.doomed[n] || sh.sink[n] {
 			continue
 		}
 		for j < len(p.remote) && p.remote[j].less(e) {
@@ -1018,16 +1108,80 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
 			continue
 		}
-		hope := l.hopeful(p, run, later, sh.atNow[n], kind, speed[n])
-		if hope == 0 {
-			p.lost += len(run) + len(later) + len(sh.atNow[n]) // each given up, once
+		ups = l.projectOwn(p, pr, int32(n), now, kind, speed[n], run, later, nil, ups)
+	}
+	return ups
+}
+
+// projectOwn projects node n on its own (projectNode) with its running
+// starts' ends run (in instance order), its back-offs later and the
+// arrivals arr, once hopeful counted what can come up there (nothing:
+// every instance given up, once).
+func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
+	sh := &l.shape
+	hope := l.hopeful(p, run, later, sh.atNow[n], arr, kind, sp)
+	if hope == 0 {
+		p.lost += len(run) + len(later) + len(sh.atNow[n]) + len(arr) // each given up, once
+		return ups
+	}
+	var held []finishEv
+	if !sh.noSplit {
+		held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+	}
+	return l.projectNode(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
+}
+
+// projectSinks projects each sink of a mixed projection (shape.sink) on
+// its own once the projection-wide loop is over: its running starts, its
+// back-offs and the instances released already, as projectLocal does,
+// and the instances the loop's releases queued there, each at the
+// loop's event that queued it (projector.arr). Nothing a sink does changes
+// another node (none of its ups counts towards a release, its slots and
+// queue are its own, and no instance lacks a node), so the loop's events
+// elsewhere and its releases are what they are with the sinks in it, and
+// each sink sees its own events and arrivals in the loop's order. On
+// BenchmarkEstimateEarly's new incident every application node is a sink;
+// the databases' and internal services' nodes are left in the loop while
+// their own services wait for a release, and are projected on their own
+// (closed) once those are released, the loop then only turning their ups
+// into the application nodes' arrivals.
+func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int, speed []float64, ups []float64) []float64 {
+	sh := &l.shape
+	nn := len(l.c.M.Devices)
+	p.arrOff = resize(p.arrOff, nn+1)
+	clear(p.arrOff)
+	for _, a := range p.arr {
+		p.arrOff[l.node[a.inst]+1]++
+	}
+	for n := 0; n < nn; n++ {
+		p.arrOff[n+1] += p.arrOff[n]
+	}
+	p.arrNode = resize(p.arrNode, len(p.arr))
+	fill := append(p.cur[:0], p.arrOff[:nn]...)
+	p.cur = fill
+	for _, a := range p.arr {
+		n := l.node[a.inst]
+		p.arrNode[fill[n]] = a
+		fill[n]++
+	}
+	for n := 0; n < nn; n++ {
+		if !sh.sink[n] {
 			continue
 		}
-		var held []finishEv
-		if !sh.noSplit {
-			held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
+		if p.doomed[n] {
+			// Its running and waiting instances, and its arrivals, were
+			// counted given up; its back-offs, left out of the loop, are
+			// each given up when they end, as place does.
+			p.lost += len(later)
+			continue
 		}
-		ups = l.projectNode(p, pr, int32(n), now, kind, speed[n], held, run, later, hope, ups)
+		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
+		arr := p.arrNode[p.arrOff[n]:p.arrOff[n+1]]
+		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 && len(arr) == 0 {
+			continue
+		}
+		ups = l.projectOwn(p, pr, int32(n), now, kind, speed[n], run, later, arr, ups)
 	}
 	return ups
 }
@@ -1044,17 +1198,17 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 // stops once its last hopeful instance is up (the starts it would still
 // dispatch hold slots only for instances given up).
 //
-// With p, it also marks in p the waiting instances (later, atNow) that
+// With p, it also marks in p the waiting instances (later, atNow, arr) that
 // cannot come up (see projector.hopeless): projectNode starts them without
 // reading their draws again.
-func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, k int, speed float64) int {
+func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
 	if p == nil || l.shape.noFast {
-		return l.hopefulUpTo(run, later, atNow, k, speed, math.MaxInt)
+		return l.hopefulUpTo(run, later, atNow, arr, k, speed, math.MaxInt)
 	}
 	p.markStart(len(l.c.Instances))
 	sh := &l.shape
 	sp := max(speed, 1e-3)
-	hope := 0
+	hope, marked := 0, 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
@@ -1064,21 +1218,32 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, k 
 		if l.waitingCan(e.inst, k, sp) {
 			hope++
 		} else {
-			p.hopeless[e.inst] = p.stamp
+			p.mark(e.inst)
+			marked++
 		}
 	}
 	for _, r := range atNow {
 		if i := r.inst(); l.waitingCan(i, k, sp) {
 			hope++
 		} else {
-			p.hopeless[i] = p.stamp
+			p.mark(i)
+			marked++
 		}
 	}
+	for _, a := range arr {
+		if l.waitingCan(a.inst, k, sp) {
+			hope++
+		} else {
+			p.mark(a.inst)
+			marked++
+		}
+	}
+	p.marks += marked
 	return hope
 }
 
 // hopefulUpTo is hopeful without p, counting no further than most.
-func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, k int, speed float64, most int) int {
+func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64, most int) int {
 	sh := &l.shape
 	sp := max(speed, 1e-3)
 	hope := 0
@@ -1098,6 +1263,13 @@ func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, k int, speed
 	}
 	for _, r := range atNow {
 		if l.waitingCan(r.inst(), k, sp) {
+			if hope++; hope == most {
+				return hope
+			}
+		}
+	}
+	for _, a := range arr {
+		if l.waitingCan(a.inst, k, sp) {
 			if hope++; hope == most {
 				return hope
 			}
@@ -1135,16 +1307,24 @@ func (l *Live) waitingCan(i int32, k int, sp float64) bool {
 // its running starts end as held (the ends that free no slot to start
 // anything in, see splitHeld; in any order) and run (the others, sorted)
 // say, the instances released already wait on it (shape.atNow), those
-// waiting out a back-off queue at the times later says (sorted), and its
-// free slots start the waiting by rank, as dispatch does. It stops once hope instances came up (see
-// hopeful; -1: at the end), counting the others given up.
-func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, hope int, ups []float64) []float64 {
+// waiting out a back-off queue at the times later says (sorted), those a
+// release queues (a sink's: see projectSinks) at the arrivals arr (sorted,
+// by the projection-wide loop's event), and its free slots start the
+// waiting by rank, as dispatch does. It stops once hope instances came up (see
+// hopeful; -1: at the end), counting the others given up. It is
+// projectNodeFast unless shape.noFast; the reference below queues the
+// waiting in a rankQueue and starts every instance through attempt and
+// endKind (tests compare the two).
+func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
 	sh := &l.shape
+	if !sh.noFast {
+		return l.projectNodeFast(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
+	}
 	up0, lost0 := len(ups), p.lost
 	defer func() {
 		if hope >= 0 {
 			// Every instance on the node ends up or given up, once.
-			p.lost = lost0 + len(held) + len(run) + len(later) + len(sh.atNow[n]) - (len(ups) - up0)
+			p.lost = lost0 + len(held) + len(run) + len(later) + len(sh.atNow[n]) + len(arr) - (len(ups) - up0)
 		}
 	}()
 	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
@@ -1154,22 +1334,6 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	head := 0
 	h := &p.nodeEv
 	*h = (*h)[:0]
-	// The fast path (not shape.noFast): the waiting instances in a set of
-	// their places in the rank order (rankSet), atNow's among them from
-	// the start, and the instances hopeful marked as never coming up
-	// started without their draws: such a start is the instance's last
-	// (its only one from now on), holds its slot for its timeout, and ends
-	// given up, which is what attempt and endKind make of it.
-	fast := !sh.noFast
-	ws := &p.waitSet
-	if fast {
-		ws.reset(len(l.c.Instances))
-		for _, r := range atNow {
-			ws.push(sh.rankPos[r.inst()])
-		}
-		head = len(atNow)
-		defer ws.clear()
-	}
 	// cameUp counts instance i up at t.
 	cameUp := func(i int32, t float64) {
 		ups = append(ups, t)
@@ -1196,19 +1360,6 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	// start starts, at t, the waiting instances by rank while a slot is
 	// free.
 	start := func(t float64) {
-		if fast {
-			for free > 0 && ws.n > 0 {
-				i := sh.rankInst[ws.pop()]
-				free--
-				if p.hopeless[i] == p.stamp {
-					h.push(finishEv{t: t + sh.timeout[i], inst: i, kind: evLost})
-					continue
-				}
-				d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), sp, 0)
-				h.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, sp)})
-			}
-			return
-		}
 		for free > 0 && (len(*q) > 0 || head < len(atNow)) {
 			var i int32
 			if head < len(atNow) && (len(*q) == 0 || atNow[head].less((*q)[0])) {
@@ -1238,39 +1389,30 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		}
 	}
 	start(now)
-	ri, li := 0, 0
-	for len(*h) > 0 || ri < len(run) || li < len(later) {
-		if fast && free <= 0 && li < len(later) {
-			// Back-offs that end while no slot is free only queue their
-			// instances (start would start none): taken in one go, up to
-			// the next of the other events.
-			var nx finishEv
-			has := len(*h) > 0
-			if has {
-				nx = (*h)[0]
-			}
-			if ri < len(run) && (!has || run[ri].less(nx)) {
-				nx, has = run[ri], true
-			}
-			for li < len(later) && (!has || later[li].less(nx)) {
-				ws.push(sh.rankPos[later[li].inst])
-				li++
-			}
-			if !has {
-				break
-			}
-		}
-		// The earliest of the three, as project takes them.
+	ri, li, ai := 0, 0, 0
+	for len(*h) > 0 || ri < len(run) || li < len(later) || ai < len(arr) {
+		// The earliest of the four, as project takes them.
 		var e finishEv
-		src := 0 // 0 heap, 1 running, 2 later
+		src := -1 // 0 heap, 1 running, 2 later
 		if len(*h) > 0 {
-			e = (*h)[0]
+			e, src = (*h)[0], 0
 		}
-		if ri < len(run) && (src == 0 && len(*h) == 0 || run[ri].less(e)) {
+		if ri < len(run) && (src < 0 || run[ri].less(e)) {
 			e, src = run[ri], 1
 		}
-		if li < len(later) && (src == 0 && len(*h) == 0 || later[li].less(e)) {
+		if li < len(later) && (src < 0 || later[li].less(e)) {
 			e, src = later[li], 2
+		}
+		if ai < len(arr) && (src < 0 || arr[ai].before(e)) {
+			// The next arrivals, all those of one event of the
+			// projection-wide loop: queued, then started as dispatch
+			// does after it.
+			a := arr[ai]
+			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
+				q.push(mkRank(l.rank(int(arr[ai].inst)), arr[ai].inst))
+			}
+			start(a.t)
+			continue
 		}
 		switch src {
 		case 0:
@@ -1282,11 +1424,7 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 		}
 		i, t := e.inst, e.t
 		if e.kind == evReady {
-			if fast {
-				ws.push(sh.rankPos[i])
-			} else {
-				q.push(mkRank(l.rank(int(i)), i))
-			}
+			q.push(mkRank(l.rank(int(i)), i))
 			start(t)
 			continue
 		}
@@ -1482,6 +1620,10 @@ func (l *Live) place(p *projector, i, s int32, stale []bool) {
 	}
 	if p.doomed[n] {
 		p.lost++ // it would start there, and fail, in its time
+		return
+	}
+	if l.shape.mixed && l.shape.sink[n] {
+		p.arr = append(p.arr, arrival{t: p.at.t, src: p.at.inst, inst: i}) // projected there later
 		return
 	}
 	p.waiting[n].push(mkRank(l.rank(int(i)), i))
@@ -1910,4 +2052,190 @@ func (s *rankSet) clear() {
 		s.sum[j] = 0
 	}
 	s.n = 0
+}
+
+// projectNodeFast is projectNode's fast path (not shape.noFast), written
+// out in one loop: the waiting instances in a set of their places in the
+// rank order (rankSet), atNow's among them from the start, and the
+// instances hopeful marked as never coming up started without their
+// draws: such a start is the instance's last (its only one from now on),
+// holds its slot for its timeout, and ends given up, which is what attempt
+// and endKind make of it. Each pass of the loop first starts the waiting
+// by rank while a slot is free, at the time of the event it took last
+// (now at first), then takes the next event.
+func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
+	sh := &l.shape
+	up0, lost0 := len(ups), p.lost
+	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
+	atNow := sh.atNow[n]
+	h := p.nodeEv[:0]
+	ws := &p.waitSet
+	ws.reset(len(l.c.Instances))
+	for _, r := range atNow {
+		ws.push(sh.rankPos[r.inst()])
+	}
+	nInst := len(l.c.Instances)
+	heads := sh.heads[kind*nInst : (kind+1)*nInst]
+	hopeless := p.hopeless
+	timeout, tier, rankInst, rankPos := sh.timeout, sh.tier, sh.rankInst, sh.rankPos
+	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
+	limitSp := max(sp, 1e-3)
+	tiers := pr.tiers
+	all := pr.all
+	done := false // the node's last hopeful instance is up
+	// The held ends come first, in any order: each frees a slot that
+	// the running starts beyond the node's slots still hold (free stays
+	// at most 0), so none starts anything, and whatever else happens
+	// before the last of them (back-offs ending, as pushes to the rank
+	// set) has the same effect after them.
+	for _, e := range held {
+		free++
+		i, t := e.inst, e.t
+		if e.kind != evUp {
+			p.att[i]++
+			if e.kind == evLost {
+				p.lost++
+			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
+				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else {
+				p.lost++
+			}
+			continue
+		}
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+		if len(ups)-up0 == hope {
+			done = true
+			break
+		}
+	}
+	t := now
+	ri, li, ai := 0, 0, 0
+	for !done {
+		// Start the waiting by rank while a slot is free.
+		for free > 0 && ws.n > 0 {
+			i := rankInst[ws.pop()]
+			free--
+			if hopeless[i>>6]&(1<<(i&63)) != 0 {
+				h.push(finishEv{t: t + timeout[i], inst: i, kind: evLost})
+				continue
+			}
+			// attempt's and endKind's arithmetic for a start not yet begun.
+			x := heads[i].first
+			if q := int(p.att[i] - l.fails[i]); q > 0 {
+				x = l.retryDraw(int(i), kind, q)
+			}
+			to := timeout[i]
+			if x <= to*limitSp {
+				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
+				continue
+			}
+			ek := uint8(evFail)
+			if l.minRetry(int(i), kind) > to*limitSp {
+				ek = evLost
+			}
+			h.push(finishEv{t: t + max(to, 0), inst: i, kind: ek})
+		}
+		if len(h) == 0 && ri == len(run) && li == len(later) && ai == len(arr) {
+			break
+		}
+		if free <= 0 && (li < len(later) || ai < len(arr)) {
+			// Back-offs that end, and arrivals that come, while no slot
+			// is free only queue their instances (nothing would start):
+			// taken in one go, up to the next of the other events.
+			var nx finishEv
+			has := len(h) > 0
+			if has {
+				nx = h[0]
+			}
+			if ri < len(run) && (!has || run[ri].less(nx)) {
+				nx, has = run[ri], true
+			}
+			for li < len(later) && (!has || later[li].less(nx)) {
+				ws.push(rankPos[later[li].inst])
+				li++
+			}
+			for ai < len(arr) && (!has || arr[ai].before(nx)) {
+				ws.push(rankPos[arr[ai].inst])
+				ai++
+			}
+			if !has {
+				break
+			}
+		}
+		// The earliest of the four, as project takes them.
+		var e finishEv
+		src := -1 // 0 heap, 1 running, 2 later
+		if len(h) > 0 {
+			e, src = h[0], 0
+		}
+		if ri < len(run) && (src < 0 || run[ri].less(e)) {
+			e, src = run[ri], 1
+		}
+		if li < len(later) && (src < 0 || later[li].less(e)) {
+			e, src = later[li], 2
+		}
+		if ai < len(arr) && (src < 0 || arr[ai].before(e)) {
+			// The next arrivals, all those of one event of the
+			// projection-wide loop: queued, then started as dispatch
+			// does after it.
+			a := arr[ai]
+			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
+				ws.push(rankPos[arr[ai].inst])
+			}
+			t = a.t
+			continue
+		}
+		switch src {
+		case 0:
+			h.pop()
+		case 1:
+			ri++
+		default:
+			li++
+		}
+		i := e.inst
+		t = e.t
+		if e.kind == evReady {
+			ws.push(rankPos[i])
+			continue
+		}
+		free++
+		if e.kind != evUp {
+			p.att[i]++
+			if e.kind == evLost {
+				p.lost++
+			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
+				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else {
+				p.lost++
+			}
+			continue
+		}
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[tier[i]]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+		if len(ups)-up0 == hope {
+			break // the node's last hopeful instance is up
+		}
+	}
+	pr.all = all
+	p.nodeEv = h
+	ws.clear()
+	if hope >= 0 {
+		// Every instance on the node ends up or given up, once.
+		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
+	}
+	return ups
 }
