@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -73,6 +74,45 @@ func TestRoutesDocumented(t *testing.T) {
 	}
 	for _, r := range gone {
 		t.Errorf("docs/api.md gives route %s, which the server does not register", r)
+	}
+
+	// The scopes, as api.md's table of scopes gives them: every GET needs
+	// read but the audit log (admin), a commit write, every other POST
+	// ingest; /healthz nothing. A token of each scope is sent to every
+	// route (the stream, which does not end, excepted): 403 exactly when
+	// its scope does not cover the route's.
+	for _, want := range []string{"| `read` | every GET route but the audit log |", "| `ingest` | what read may, and post measured readings",
+		"| `write` | what read may, and commit revisions |", "| `admin` | everything, including `GET /api/v1/audit` |"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/api.md's table of scopes has no row %q", want)
+		}
+	}
+	covers := map[string][]string{store.ScopeRead: {store.ScopeRead}, store.ScopeWrite: {store.ScopeRead, store.ScopeWrite},
+		store.ScopeIngest: {store.ScopeRead, store.ScopeIngest}, store.ScopeAdmin: {store.ScopeRead, store.ScopeWrite, store.ScopeIngest, store.ScopeAdmin}}
+	fillAPI := strings.NewReplacer("{model}", "incident-2019", "{rev}", "@1", "{file}", "incident-2019.toml", "{id}", "1")
+	for r := range registered {
+		method, path, _ := strings.Cut(r, " ")
+		need := store.ScopeRead
+		switch {
+		case path == "/healthz":
+			need = ""
+		case path == "/api/v1/audit":
+			need = store.ScopeAdmin
+		case method == "POST" && path == "/api/v1/models/{model}/revisions":
+			need = store.ScopeWrite
+		case method == "POST":
+			need = store.ScopeIngest
+		}
+		if strings.HasSuffix(path, "/stream") {
+			continue
+		}
+		for scope, has := range covers {
+			allowed := need == "" || slices.Contains(has, need)
+			code, b, _ := e.do(method, fillAPI.Replace(path), scope, nil)
+			if (code == http.StatusForbidden) == allowed {
+				t.Errorf("%s with a %s token: %d, but docs/api.md says it needs scope %q\n%.200s", r, scope, code, need, b)
+			}
+		}
 	}
 
 	// The pages: | `/models/{model}` | … | rows of the table of pages.
