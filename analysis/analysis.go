@@ -294,6 +294,9 @@ func PlannedETA(m *topology.Model, o ETAOptions) (estimate.PlannedETA, error) {
 	if o.Runs < 1 || o.Runs > estimate.MaxRuns {
 		return estimate.PlannedETA{}, invalid("--runs must be 1 to %d, got %d", estimate.MaxRuns, o.Runs)
 	}
+	if err := Workloads(m); err != nil {
+		return estimate.PlannedETA{}, err
+	}
 	cl := placement.NewCluster(m)
 	e, err := estimate.Planned(cl, placement.NewPlan(cl), estimate.PlannedOptions{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed,
 		SlowSigma: estimate.DefaultSlowSigma, Progress: o.Progress, Stop: o.Stop})

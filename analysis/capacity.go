@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -54,11 +55,23 @@ func Place(n *power.Network, adds []power.PlaceRequest, racks []string, verify b
 	return p, nil
 }
 
-// Balance is power.Balance with its options checked: maxMoves >= 1 and
-// imbalancePct > 0 (ErrInvalid otherwise).
+// CheckBalance checks Balance's options, before any model is read:
+// maxMoves >= 1 and imbalancePct a finite percentage > 0 (ErrInvalid,
+// naming the flag and the value, otherwise).
+func CheckBalance(maxMoves int, imbalancePct float64) error {
+	if maxMoves < 1 {
+		return invalid("--max-moves must be at least 1, got %d", maxMoves)
+	}
+	if !(imbalancePct > 0) || math.IsInf(imbalancePct, 0) {
+		return invalid("--imbalance must be a finite percentage above 0, got %g", imbalancePct)
+	}
+	return nil
+}
+
+// Balance is power.Balance with its options checked by CheckBalance.
 func Balance(n *power.Network, maxMoves int, imbalancePct float64) (power.BalanceReport, error) {
-	if maxMoves < 1 || !(imbalancePct > 0) {
-		return power.BalanceReport{}, invalid("max-moves must be at least 1 and imbalance above 0")
+	if err := CheckBalance(maxMoves, imbalancePct); err != nil {
+		return power.BalanceReport{}, err
 	}
 	return power.Balance(n, power.BalanceOptions{MaxMoves: maxMoves, ImbalancePct: imbalancePct})
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"blackstart/placement"
 	"blackstart/topology"
@@ -177,6 +178,16 @@ type SimOptions struct {
 	Progress func(done, total int)
 }
 
+// Workloads reports whether m has workloads to plan: a model without
+// services has none (ErrInvalid), and its restart plan, simulations and
+// ETAs would be tables of zeros.
+func Workloads(m *topology.Model) error {
+	if len(m.Services) == 0 {
+		return invalid("%s: the model has no workloads (services) to plan", strings.Join(m.Files, " + "))
+	}
+	return nil
+}
+
 // Simulate runs the recovery under each policy on the same seeded
 // durations (plan simulate with one, plan compare with all of
 // placement.Policies).
@@ -187,6 +198,9 @@ func Simulate(m *topology.Model, policies []string, o SimOptions) ([]PolicyResul
 		}
 	}
 	if err := CheckSimOptions(o); err != nil {
+		return nil, err
+	}
+	if err := Workloads(m); err != nil {
 		return nil, err
 	}
 	cl := placement.NewCluster(m)

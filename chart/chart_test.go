@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"flag"
+	"image"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -143,6 +145,42 @@ func TestOptionGolden(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s option differs from %s (run go test ./chart -update to accept)", c.Kind, path)
+		}
+	}
+}
+
+// TestWrote: every page, option and marked PNG the package writes is
+// known as blackstart's (an output may replace it); a user's file is not.
+func TestWrote(t *testing.T) {
+	for _, c := range smallDC(t).all() {
+		var page bytes.Buffer
+		if err := c.HTML(&page, Render{}); err != nil {
+			t.Fatal(err)
+		}
+		opt, err := c.Option()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, b := range map[string][]byte{"page": page.Bytes(), "option": opt} {
+			if !Wrote(b[:min(len(b), 4096)]) {
+				t.Errorf("%s %s: not known as blackstart's: %.80q", c.Kind, what, b)
+			}
+		}
+	}
+	var raw bytes.Buffer
+	if err := png.Encode(&raw, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		t.Fatal(err)
+	}
+	marked := markPNG(raw.Bytes())
+	if img, err := png.Decode(bytes.NewReader(marked)); err != nil || img.Bounds().Dx() != 3 {
+		t.Fatalf("the marked PNG does not decode: %v", err)
+	}
+	if !Wrote(marked) || len(marked) != raw.Len()+len(pngMark) {
+		t.Errorf("marked PNG (%d bytes from %d): not known as blackstart's", len(marked), raw.Len())
+	}
+	for _, other := range [][]byte{raw.Bytes(), []byte("my notes"), nil, []byte("<!DOCTYPE html><title>My page</title>"), []byte(`{"animation": false}`), markPNG([]byte("not a png"))} {
+		if Wrote(other) {
+			t.Errorf("Wrote(%.40q) = true, want false", other)
 		}
 	}
 }

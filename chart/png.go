@@ -3,8 +3,10 @@ package chart
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,10 +85,50 @@ func Screenshot(browser string, c *Chart, r Render) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s wrote no screenshot: %s", browser, lastLine(out))
 	}
-	return b, nil
+	return markPNG(b), nil
 }
 
 func lastLine(b []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return lines[len(lines)-1]
+}
+
+// pngSignature begins every PNG file; IHDR, 13 bytes of data, is its first
+// chunk (33 bytes with the signature).
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// pngMark is the tEXt chunk markPNG adds: keyword Software, text
+// blackstart (PNG 1.2, 11.3.4.3), with its length before and CRC after.
+var pngMark = func() []byte {
+	data := []byte("tEXtSoftware\x00blackstart")
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)-4))
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(data))
+}()
+
+// markPNG adds the tEXt chunk "Software: blackstart" after the IHDR chunk
+// of png, so that Wrote knows the file as blackstart's; anything that is
+// not a PNG is returned as it is.
+func markPNG(png []byte) []byte {
+	if len(png) < 33 || string(png[:8]) != pngSignature || string(png[12:16]) != "IHDR" {
+		return png
+	}
+	out := make([]byte, 0, len(png)+len(pngMark))
+	out = append(out, png[:33]...)
+	out = append(out, pngMark...)
+	return append(out, png[33:]...)
+}
+
+// Wrote reports whether the file that begins with head is one this
+// package writes: a chart page (its title begins "blackstart: "), an
+// echarts option (--format option), or a PNG taken by Screenshot (its
+// tEXt chunk), so that blackstart may replace it.
+func Wrote(head []byte) bool {
+	switch {
+	case bytes.HasPrefix(head, []byte(pngSignature)):
+		return len(head) >= 33+len(pngMark) && bytes.Equal(head[33:33+len(pngMark)], pngMark)
+	case bytes.HasPrefix(head, []byte("{\n  \"animation\": ")):
+		return true
+	}
+	return bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("<!DOCTYPE html>")) && bytes.Contains(head, []byte("<title>blackstart: "))
 }

@@ -1,9 +1,10 @@
 // Package outfile writes blackstart's output files and report folders so
 // that nothing it writes destroys a file it did not create: a file is
 // written whole to a temporary file beside its destination and renamed over
-// it only when complete; the destination must be a regular file or not
-// exist (never a device node, FIFO, socket, symbolic link or directory), and
-// must not be one of the command's inputs. A report folder that replaces an
+// it only when complete; the destination must not exist, or be an empty
+// regular file or one blackstart wrote (Owned recognises it), never a
+// device node, FIFO, socket, symbolic link or directory, and must not be
+// one of the command's inputs. A report folder that replaces an
 // earlier report keeps every entry the earlier report did not write.
 //
 // Errors the user caused and can fix (a missing parent directory, a
@@ -223,6 +224,42 @@ func Check(path string, inputs ...string) error {
 	return checkParent(path)
 }
 
+// HeadBytes is how much of an existing file's start an Owned function is
+// given.
+const HeadBytes = 4096
+
+// Owned tells, from the first HeadBytes of a file (fewer when it is
+// shorter), whether blackstart wrote it: a generated model's header
+// comment, a chart page's title, a progress events file's first field.
+type Owned func(head []byte) bool
+
+// CheckOwned is Check, and more: a file that exists at path and is not
+// empty must be one owned recognises as blackstart's, else it is refused
+// (*PathError) and stays as it is. Nothing blackstart writes replaces a
+// file it did not create; a nil owned recognises none.
+func CheckOwned(path string, owned Owned, inputs ...string) error {
+	if err := Check(path, inputs...); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return classify(path, err)
+	}
+	defer f.Close()
+	head := make([]byte, HeadBytes)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return classify(path, err)
+	}
+	if n == 0 || owned != nil && owned(head[:n]) {
+		return nil
+	}
+	return pathErr(path, nil, "exists and was not written by blackstart: not replaced (remove it or choose another path)")
+}
+
 // checkParent requires the directory path will be written in to exist and
 // to be writable.
 func checkParent(path string) error {
@@ -247,10 +284,12 @@ func checkParent(path string) error {
 
 // Write writes a file at path with write, atomically: a temporary file in
 // the same directory is renamed over path once write succeeded, so a
-// failure leaves path as it was. path is checked first as Check does. An
-// error returned by write is returned as it is.
-func Write(path string, inputs []string, write func(io.Writer) error) error {
-	if err := Check(path, inputs...); err != nil {
+// failure leaves path as it was. path is checked first as CheckOwned does
+// (an existing file is replaced only when empty or owned recognises it),
+// and again just before the rename. An error returned by write is
+// returned as it is.
+func Write(path string, owned Owned, inputs []string, write func(io.Writer) error) error {
+	if err := CheckOwned(path, owned, inputs...); err != nil {
 		return err
 	}
 	var f *os.File
@@ -284,7 +323,7 @@ func Write(path string, inputs []string, write func(io.Writer) error) error {
 	}
 	// Checked again right before the rename: what sits at path may have
 	// changed while the output was computed.
-	if err := Check(path, inputs...); err != nil {
+	if err := CheckOwned(path, owned, inputs...); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -43,7 +43,7 @@ func TestWriteRefuses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := Write(c.path, []string{p("model.toml")}, writeString("<html>"))
+			err := Write(c.path, ours, []string{p("model.toml")}, writeString("<html>"))
 			var pe *PathError
 			if !errors.As(err, &pe) {
 				t.Fatalf("Write(%s) = %v, want a *PathError", c.path, err)
@@ -67,6 +67,63 @@ func TestWriteRefuses(t *testing.T) {
 	}
 }
 
+// ours recognises the files these tests write as their own ("old", "new",
+// "<html>"…: anything but a user's).
+func ours(head []byte) bool { return !strings.HasPrefix(string(head), "mine") }
+
+// TestWriteOwned: an existing file is replaced only when it is empty or
+// Owned recognises it; a user's file is refused, named, and left whole,
+// before and after the output is computed.
+func TestWriteOwned(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.WriteFile(p("notes.txt"), []byte("mine: three years of notes"), 0o644)
+	os.WriteFile(p("empty.html"), nil, 0o644)
+	os.WriteFile(p("chart.html"), []byte("old chart"), 0o644)
+	os.WriteFile(p("big.html"), []byte(strings.Repeat("x", 3*HeadBytes)), 0o644)
+	var seen int
+	sees := func(head []byte) bool { seen = len(head); return true }
+	for _, c := range []struct {
+		name  string
+		owned Owned
+		ok    bool
+	}{
+		{"notes.txt", ours, false},
+		{"notes.txt", nil, false},
+		{"empty.html", nil, true},
+		{"chart.html", nil, false},
+		{"chart.html", ours, true},
+		{"new.html", nil, true},
+		{"big.html", sees, true},
+	} {
+		err := Write(p(c.name), c.owned, nil, writeString("new"))
+		b, _ := os.ReadFile(p(c.name))
+		if c.ok && (err != nil || string(b) != "new") {
+			t.Errorf("%s: %v, holds %.20q; want it written", c.name, err, b)
+		}
+		var pe *PathError
+		if !c.ok && (!errors.As(err, &pe) || err.Error() != p(c.name)+": exists and was not written by blackstart: not replaced (remove it or choose another path)" || string(b) == "new") {
+			t.Errorf("%s: %v, holds %.20q; want it refused and kept", c.name, err, b)
+		}
+	}
+	if seen != HeadBytes {
+		t.Errorf("Owned saw %d bytes of a larger file, want HeadBytes", seen)
+	}
+	// Also found just before the rename: a file a user puts there while
+	// the output is computed is kept.
+	err := Write(p("late.html"), ours, nil, func(w io.Writer) error {
+		os.WriteFile(p("late.html"), []byte("mine too"), 0o644)
+		_, err := io.WriteString(w, "new")
+		return err
+	})
+	if b, _ := os.ReadFile(p("late.html")); err == nil || string(b) != "mine too" {
+		t.Errorf("a user's file made during the write: %v, holds %q; want it refused and kept", err, b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 6 {
+		t.Errorf("%d entries, want 6 (no temporary file left)", len(ents))
+	}
+}
+
 // TestWriteAtomic: a write that fails leaves the earlier file whole and no
 // temporary file behind; one that succeeds replaces it.
 func TestWriteAtomic(t *testing.T) {
@@ -74,7 +131,7 @@ func TestWriteAtomic(t *testing.T) {
 	out := filepath.Join(dir, "out.html")
 	os.WriteFile(out, []byte("old"), 0o644)
 	boom := errors.New("boom")
-	err := Write(out, nil, func(w io.Writer) error { io.WriteString(w, "half"); return boom })
+	err := Write(out, ours, nil, func(w io.Writer) error { io.WriteString(w, "half"); return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the writer's error", err)
 	}
@@ -84,7 +141,7 @@ func TestWriteAtomic(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d entries left, want 1 (no temporary file)", len(ents))
 	}
-	if err := Write(out, nil, writeString("new")); err != nil {
+	if err := Write(out, ours, nil, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(out); string(b) != "new" {
@@ -197,7 +254,7 @@ func TestRemoveTemps(t *testing.T) {
 	out := filepath.Join(dir, "out.html")
 	os.WriteFile(out, []byte("old"), 0o644)
 	stop := errors.New("interrupted")
-	err := Write(out, nil, func(w io.Writer) error {
+	err := Write(out, ours, nil, func(w io.Writer) error {
 		io.WriteString(w, "half")
 		if n := RemoveTemps(); n != 1 {
 			t.Errorf("RemoveTemps during a write removed %d entries, want 1", n)
@@ -208,7 +265,7 @@ func TestRemoveTemps(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	// After the interrupt no write begins (the command is exiting).
-	if err := Write(filepath.Join(dir, "late.html"), nil, writeString("x")); err == nil {
+	if err := Write(filepath.Join(dir, "late.html"), ours, nil, writeString("x")); err == nil {
 		t.Error("a write after RemoveTemps succeeded")
 	}
 	temps.Lock()

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -70,7 +72,7 @@ func classify(err error) *apiError {
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%v", err)
 	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrAmbiguous):
-		return errorf(http.StatusBadRequest, "%v", err)
+		return errorf(http.StatusBadRequest, "%s", store.Message(err))
 	case errors.Is(err, analysis.ErrInvalid):
 		return errorf(http.StatusBadRequest, "%s", analysis.Message(err))
 	case errors.Is(err, context.Canceled), errors.Is(err, analysis.ErrStopped):
@@ -378,20 +380,142 @@ func (q *query) done() error {
 	return nil
 }
 
-// decodeJSON reads one JSON value from the body into v, refusing unknown
-// fields and trailing data.
+// decodeJSON reads one JSON object from the body into v, refusing unknown
+// fields and trailing data. A problem is a 400 that says where (line and
+// column of a syntax error) or which field (a wrong type, an unknown
+// field), in the request's terms rather than Go's.
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
 		return errorf(http.StatusBadRequest, "request body: %v", err)
 	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 {
+		return errorf(http.StatusBadRequest, "request body: empty, want a JSON object")
+	} else if t[0] != '{' {
+		var x any
+		if json.Unmarshal(t, &x) == nil {
+			return errorf(http.StatusBadRequest, "request body: want a JSON object, got %s", jsonKind(x))
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+	case errors.As(err, &se):
+		line, col := lineCol(data, se.Offset-1) // the byte that does not fit
+		return errorf(http.StatusBadRequest, "request body:%d:%d: %v", line, col, se)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := lineCol(data, int64(len(data)))
+		return errorf(http.StatusBadRequest, "request body:%d:%d: the JSON ends before its object is closed", line, col)
+	case errors.As(err, &te):
+		line, col := lineCol(data, valueStart(data, te.Offset, te.Value))
+		if te.Field == "" {
+			return errorf(http.StatusBadRequest, "request body:%d:%d: want a JSON object, got %s", line, col, article(te.Value))
+		}
+		return errorf(http.StatusBadRequest, "request body:%d:%d: field %q must be %s, got %s", line, col, te.Field, jsonType(te.Type), article(te.Value))
+	default:
+		// An unknown field: encoding/json says `json: unknown field "x"`.
+		return errorf(http.StatusBadRequest, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
 	if dec.More() {
-		return errorf(http.StatusBadRequest, "request body: data after the JSON value")
+		off := dec.InputOffset()
+		off += int64(len(data[off:]) - len(bytes.TrimLeft(data[off:], " \t\r\n")))
+		line, col := lineCol(data, off)
+		return errorf(http.StatusBadRequest, "request body:%d:%d: data after the JSON object", line, col)
 	}
 	return nil
+}
+
+// lineCol is the line and column (1-based, in bytes) of the byte at
+// offset (0-based) in data; len(data) is just past its end.
+func lineCol(data []byte, offset int64) (line, col int) {
+	offset = min(max(offset, 0), int64(len(data)))
+	before := data[:offset]
+	nl := bytes.LastIndexByte(before, '\n')
+	return bytes.Count(before, []byte{'\n'}) + 1, len(before) - nl
+}
+
+// valueStart is the offset where the JSON value of kind ends before end
+// (encoding/json's offset of an UnmarshalTypeError: just past a number,
+// boolean or string, just past the bracket that opens an array or
+// object) begins.
+func valueStart(data []byte, end int64, kind string) int64 {
+	i := min(max(end-1, 0), int64(len(data)-1))
+	switch {
+	case kind == "string" && i > 0 && data[i] == '"':
+		for i--; i > 0; i-- {
+			if data[i] == '"' {
+				// An escaped quote is preceded by an odd run of backslashes.
+				n := int64(0)
+				for n < i && data[i-1-n] == '\\' {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+			}
+		}
+	case kind == "number" || kind == "bool" || strings.HasPrefix(kind, "number "):
+		for i > 0 && strings.IndexByte("+-.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", data[i-1]) >= 0 {
+			i--
+		}
+	}
+	return max(i, 0)
+}
+
+// jsonKind names the kind of a decoded JSON value, with its article.
+func jsonKind(x any) string {
+	switch x.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	}
+	return "an object"
+}
+
+// article puts an article before the name encoding/json gives a JSON
+// value's kind (number, string, array, object, bool).
+func article(kind string) string {
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "a boolean"
+	case "number", "string":
+		return "a " + kind
+	}
+	return kind
+}
+
+// jsonType names the JSON a Go type takes.
+func jsonType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a " + t.String()
 }

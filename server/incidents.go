@@ -552,8 +552,8 @@ func (s *Server) atParam(q *query, in store.Incident) (float64, error) {
 		return max(0, s.cfg.Now().Sub(start).Seconds()), nil
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-			return 0, errorf(http.StatusBadRequest, "query parameter at: a finite time >= 0 s from the incident's start, got %q", v)
+		if !(f >= 0 && f <= events.MaxTimeS) {
+			return 0, errorf(http.StatusBadRequest, "query parameter at: a time from 0 to %g s from the incident's start, got %q", events.MaxTimeS, v)
 		}
 		return f, nil
 	}
@@ -563,6 +563,10 @@ func (s *Server) atParam(q *query, in store.Incident) (float64, error) {
 	}
 	if t.Before(start) {
 		return 0, errorf(http.StatusBadRequest, "query parameter at: %s is before the incident's start %s", v, start.UTC().Format(time.RFC3339Nano))
+	}
+	// Compared as times: t.Sub saturates past 292 years.
+	if t.After(start.Add(time.Duration(events.MaxTimeS) * time.Second)) {
+		return 0, errorf(http.StatusBadRequest, "query parameter at: %s is more than %g s after the incident's start %s", v, events.MaxTimeS, start.UTC().Format(time.RFC3339Nano))
 	}
 	return t.Sub(start).Seconds(), nil
 }

@@ -122,6 +122,29 @@ func TestIncidentStreamAndRestart(t *testing.T) {
 	if code, b, _ := e.do("GET", "/api/v1/incidents/9/eta", "", nil); code != http.StatusNotFound {
 		t.Fatalf("eta of a missing incident: %d %s", code, b)
 	}
+	// ?at= is refused outside what estimate live --at takes (0 to 1e7 s),
+	// as seconds or as an RFC 3339 time (t.Sub saturates at 292 years).
+	for _, c := range []struct{ at, want string }{
+		{"bogus", `seconds from the incident's start or an RFC 3339 time, got \"bogus\"`},
+		{"NaN", `a time from 0 to 1e+07 s from the incident's start, got \"NaN\"`},
+		{"-5", `a time from 0 to 1e+07 s from the incident's start, got \"-5\"`},
+		{"1e308", `a time from 0 to 1e+07 s from the incident's start, got \"1e308\"`},
+		{"10000000.5", `a time from 0 to 1e+07 s from the incident's start, got \"10000000.5\"`},
+		{"2026-12-01T13:58:59Z", "2026-12-01T13:58:59Z is before the incident's start 2026-12-01T13:59:00Z"},
+		{"2027-03-27T07:45:41Z", "2027-03-27T07:45:41Z is more than 1e+07 s after the incident's start 2026-12-01T13:59:00Z"},
+		{"9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z is more than 1e+07 s after the incident's start"},
+	} {
+		code, b, _ := e.do("GET", base+"/eta?at="+c.at, "", nil)
+		if code != http.StatusBadRequest || !strings.Contains(string(b), "query parameter at: "+c.want) {
+			t.Errorf("eta?at=%s: %d %s; want 400 with %q", c.at, code, b, c.want)
+		}
+	}
+	// The bounds themselves are times to estimate at.
+	for _, at := range []string{"0", "1e7", "2027-03-27T07:45:40Z"} {
+		if code, b, _ := e.do("GET", base+"/eta?at="+at, "", nil); code != http.StatusOK {
+			t.Errorf("eta?at=%s: %d %s; want 200", at, code, b)
+		}
+	}
 	if code, b, _ := e.do("POST", base+"/events", store.ScopeIngest, []byte("{}\n")); code != http.StatusBadRequest || !strings.Contains(string(b), "Idempotency-Key") {
 		t.Fatalf("batch without a key: %d %s", code, b)
 	}

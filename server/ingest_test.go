@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"blackstart/analysis"
 	"blackstart/data/store"
+	"blackstart/topology"
 )
 
 const readingsPath = "/api/v1/models/incident-2019/readings"
@@ -175,8 +175,8 @@ func TestIngestLimit(t *testing.T) {
 // ErrStopped (answered 499, not cached) once its stop function says every
 // client went away.
 func TestETAStops(t *testing.T) {
-	e := newEnv(t, Config{})
-	m, _, err := e.db.LoadModel(context.Background(), "incident-2019", "")
+	// A model with workloads: the incident rack has nothing to plan.
+	m, err := topology.Load(smallPow, smallWl)
 	if err != nil {
 		t.Fatal(err)
 	}

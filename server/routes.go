@@ -388,7 +388,7 @@ func basisParam(q *query) (power.Basis, string, error) {
 	}
 	b, err := power.ParseBasis(s)
 	if err != nil {
-		return 0, "", errorf(http.StatusBadRequest, "basis: %v", err)
+		return 0, "", errorf(http.StatusBadRequest, "query parameter %v", err) // "basis must be …"
 	}
 	return b, s, nil
 }
@@ -494,8 +494,8 @@ var analyses = []analysisRoute{
 		if err != nil {
 			return "", nil, err
 		}
-		if moves < 1 || !(imb > 0) {
-			return "", nil, errorf(http.StatusBadRequest, "max-moves must be at least 1 and imbalance above 0")
+		if err := analysis.CheckBalance(moves, imb); err != nil {
+			return "", nil, err // ErrInvalid: 400
 		}
 		canon := url.Values{"basis": {bs}, "max-moves": {strconv.Itoa(moves)}, "imbalance": {strconv.FormatFloat(imb, 'g', -1, 64)}}
 		return canon.Encode(), onNetwork(b, func(n *power.Network) (any, error) {
@@ -504,6 +504,9 @@ var analyses = []analysisRoute{
 	}},
 	{"plan/restart", func(q *query) (string, runFunc, error) {
 		return "", func(m *topology.Model, _ func() bool) ([]byte, error) {
+			if err := analysis.Workloads(m); err != nil {
+				return nil, err // ErrInvalid: 400
+			}
 			var buf bytes.Buffer
 			err := analysis.WriteJSON(&buf, analysis.RestartPlan(m, nil))
 			return buf.Bytes(), err

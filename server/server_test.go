@@ -301,8 +301,15 @@ func TestCommitAndRead(t *testing.T) {
 		{"/api/v1/models/incident-2019/revisions/@1/power/place?add=server-280w=1&rack=nope", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/power/balance?max-moves=0", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=-1", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=NaN", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/power/balance?imbalance=inf", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/estimate/plan?runs=0", 400},
 		{"/api/v1/models/incident-2019/revisions/@1/plan/compare?refresh=0", 400},
+		// The incident rack has no workloads: nothing to plan (400), not a
+		// plan of zeros.
+		{"/api/v1/models/incident-2019/revisions/@1/plan/restart", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/plan/compare", 400},
+		{"/api/v1/models/incident-2019/revisions/@1/estimate/plan?runs=2", 400},
 		{"/api/v1/models/incident-2019/diff?old=@1&new=@2", 200},
 		{"/api/v1/models/incident-2019/diff?new=@1", 400},
 		{"/api/v1/nothing", 404},
@@ -310,6 +317,10 @@ func TestCommitAndRead(t *testing.T) {
 		if got, out, _ := e.do("GET", c.path, "", nil); got != c.want {
 			t.Errorf("GET %s: %d %s, want %d", c.path, got, out, c.want)
 		}
+	}
+	// The parameter is named once, as the other parameters are.
+	if _, out, _ := e.do("GET", "/api/v1/models/incident-2019/revisions/@1/power/load?basis=wrong", "", nil); !strings.Contains(string(out), `"error": "query parameter basis must be nameplate, allocated, typical, peak, measured or conservative, got \"wrong\""`) {
+		t.Errorf("basis=wrong: %s", out)
 	}
 }
 
@@ -409,22 +420,31 @@ func TestLimitsAndBadBodies(t *testing.T) {
 	if res.StatusCode != 413 {
 		t.Errorf("chunked body past the limit: %d, want 413", res.StatusCode)
 	}
+	// Each refused body is told where or which field, in the request's
+	// terms (not encoding/json's Go names).
 	for _, c := range []struct {
 		body string
 		want int
+		msg  string
 	}{
-		{``, 400},
-		{`{`, 400},
-		{`[]`, 400},
-		{`{"message": "m", "files": []}`, 400},
-		{`{"message": "m", "files": [{"name": "a.toml", "content": "x"}], "extra": 1}`, 400},
-		{`{"message": "m", "files": [{"name": "../a.toml", "content": "x"}]}`, 400},
-		{`{"message": "", "files": [{"name": "a.toml", "content": "[site]\nname = \"x\"\n"}]}`, 400},
-		{`{"message": "m", "files": [{"name": "a.toml", "content": "[site"}]}`, 422},
-		{`{"message": "m", "files": [{"name": "a.toml", "content": "x"}]} {}`, 400},
+		{``, 400, `request body: empty, want a JSON object`},
+		{`{`, 400, `request body:1:2: the JSON ends before its object is closed`},
+		{`[]`, 400, `request body: want a JSON object, got an array`},
+		{`{"message": "m", "files": []}`, 400, `"error": "no model file"`},
+		{`{"message": "m", "files": [{"name": "a.toml", "content": "x"}], "extra": 1}`, 400, `request body: unknown field \"extra\"`},
+		{`{"message": "m", "files": [{"name": "../a.toml", "content": "x"}]}`, 400, `file name \"../a.toml\": a base name`},
+		{`{"message": "", "files": [{"name": "a.toml", "content": "[site]\nname = \"x\"\n"}]}`, 400, `"error": "empty message (say why the model changed)"`},
+		{`{"message": "m", "files": [{"name": "a.toml", "content": "[site"}]}`, 422, `a.toml`},
+		{`{"message": "m", "files": [{"name": "a.toml", "content": "x"}]} {}`, 400, `request body:1:65: data after the JSON object`},
+		{`null`, 400, `request body: want a JSON object, got null`},
+		{`{"message": 5}`, 400, `request body:1:13: field \"message\" must be a string, got a number`},
+		{"{\"message\": \"m\",\n \"files\": [{\"name\": \"a.toml\", \"content\": true}]}", 400, `request body:2:42: field \"files.content\" must be a string, got a boolean`},
+		{`{"message": "m", "files": "a \"b\" c"}`, 400, `request body:1:27: field \"files\" must be an array, got a string`},
+		{`{"message": "m", "files": {}}`, 400, `request body:1:27: field \"files\" must be an array, got an object`},
+		{"{\"message\": \"m\",\n  bad}", 400, `request body:2:3: invalid character 'b' looking for beginning of object key string`},
 	} {
-		if got, out, _ := e.do("POST", path, store.ScopeWrite, []byte(c.body)); got != c.want {
-			t.Errorf("body %q: %d %s, want %d", c.body, got, out, c.want)
+		if got, out, _ := e.do("POST", path, store.ScopeWrite, []byte(c.body)); got != c.want || !strings.Contains(string(out), c.msg) {
+			t.Errorf("body %q: %d %s, want %d with %s", c.body, got, out, c.want, c.msg)
 		}
 	}
 	// Every refused write was audited, with its status.
@@ -436,8 +456,8 @@ func TestLimitsAndBadBodies(t *testing.T) {
 	for _, a := range es {
 		seen[a.Status]++
 	}
-	if n != 11 || seen[413] != 2 || seen[422] != 1 || seen[400] != 8 {
-		t.Errorf("audit of 11 refused writes: %d entries, statuses %v; want 2×413, 1×422, 8×400", n, seen)
+	if n != 17 || seen[413] != 2 || seen[422] != 1 || seen[400] != 14 {
+		t.Errorf("audit of 17 refused writes: %d entries, statuses %v; want 2×413, 1×422, 14×400", n, seen)
 	}
 	// A route that reads no body takes none.
 	if got, out, _ := e.do("GET", failover, "", []byte("x")); got != 413 {

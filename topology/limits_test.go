@@ -124,6 +124,18 @@ func TestNestingScanPositions(t *testing.T) {
 		{"a multi-line string left open, ending in one quote", "a = \"\"\"x\"", ""},
 		{"... and in two", "a = \"\"\"x\"\"", ""},
 		{"a literal one, ending in two", "a = '''x''", ""},
+		// Keys of more than 16 dotted parts: the dot too many.
+		{"a dotted key of 16 parts", strings.Repeat("a.", 15) + "a = 1", ""},
+		{"... of 17", strings.Repeat("a.", 16) + "a = 1", "1:32"},
+		{"... with blanks around the dots", strings.Repeat("a . ", 16) + "a = 1", "1:63"},
+		{"a table header of 17 parts", "[" + strings.Repeat("a.", 16) + "a]", "1:33"},
+		{"an array-of-tables header of 17", "x = 1\n  [[" + strings.Repeat("a.", 16) + "a]]", "2:36"},
+		{"quoted dots are not parts", `"` + strings.Repeat("a.", 20) + `" = 1` + "\n[\"" + strings.Repeat("a.", 20) + `"]`, ""},
+		{"... after a quoted part", `"x".` + strings.Repeat("a.", 15) + "a = 1", "1:34"},
+		{"numbers are values, not keys", "a = 1.5\nb = [" + strings.Repeat("1.5, ", 30) + "]\nc = {d = 2.5, e = [3.5, 4.5]}", ""},
+		{"a multi-line array's lines are values", "a = [\n" + strings.Repeat("1.5, 2.5, 3.5, 4.5, 5.5,\n", 5) + "]", ""},
+		{"a dotted key in an inline table", "a = {" + strings.Repeat("b.", 16) + "c = 1}", "1:37"},
+		{"... after a comma", "a = {x = 1.5, " + strings.Repeat("b.", 16) + "c = 1}", "1:46"},
 	} {
 		got := ""
 		if err := CheckNesting("m.toml", []byte(c.src)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"blackstart/analysis"
+	"blackstart/outfile"
 	"blackstart/power"
 
 	"github.com/urfave/cli/v2"
@@ -103,8 +104,8 @@ func powerBalance(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Int("max-moves") < 1 || c.Float64("imbalance") <= 0 {
-		return badInput("--max-moves must be at least 1 and --imbalance above 0")
+	if err := analysis.CheckBalance(c.Int("max-moves"), c.Float64("imbalance")); err != nil {
+		return analysisError(err)
 	}
 	_, n, _, err := network(c)
 	if err != nil {
@@ -112,7 +113,7 @@ func powerBalance(c *cli.Context) error {
 	}
 	rep, err := analysis.Balance(n, c.Int("max-moves"), c.Float64("imbalance"))
 	if err != nil {
-		return err
+		return analysisError(err)
 	}
 	w := bufio.NewWriter(c.App.Writer)
 	if format == "json" {
@@ -290,8 +291,8 @@ func powerPlace(c *cli.Context) error {
 	if out != "" {
 		// outfile's checks (no device, FIFO, symlink or directory, not an
 		// input, its folder exists), and a file that exists is never
-		// replaced.
-		if err := checkOutput(c, out); err != nil {
+		// replaced, not even an earlier placement.
+		if err := outfile.Check(out, inputsOf(c)...); err != nil {
 			return fmt.Errorf("--output: %w", err)
 		}
 		if _, err := os.Lstat(out); err == nil {

@@ -150,7 +150,7 @@ func (in *chartInputs) noPower() error {
 	return badInput("%s: the model has no power elements to chart", in.files())
 }
 func (in *chartInputs) noWorkloads() error {
-	return badInput("%s: the model has no workloads to plan", in.files())
+	return analysisError(analysis.Workloads(in.m))
 }
 
 func (in *chartInputs) network() (*power.Network, error) {

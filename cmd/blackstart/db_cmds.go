@@ -71,7 +71,7 @@ func storeError(err error) error {
 	for _, s := range []error{store.ErrNoDatabase, store.ErrNotDatabase, store.ErrNewer, store.ErrNoModel, store.ErrNoRevision,
 		store.ErrAmbiguous, store.ErrInvalid, store.ErrConflict, store.ErrExists, store.ErrCheck, store.ErrInUse} {
 		if errors.Is(err, s) {
-			return &exitError{code: exitBadInput, err: err}
+			return &exitError{code: exitBadInput, err: errors.New(store.Message(err))}
 		}
 	}
 	return err
@@ -94,17 +94,27 @@ func storeDefault(c *cli.Context) bool {
 	return fromStore(c) || os.Getenv("BLACKSTART_DB") != "" && hasFlag(c, "rev")
 }
 
+// commandName is the command as a user types it after "blackstart":
+// "power failover", "estimate plan", "validate".
+func commandName(c *cli.Context) string {
+	if h := strings.TrimPrefix(c.Command.HelpName, c.App.Name+" "); h != "" {
+		return h
+	}
+	return c.Command.Name
+}
+
 // loadModelFrom loads the model files args, or the stored revision that
 // --db/--model/--rev (or $BLACKSTART_DB, without files) name.
 func loadModelFrom(c *cli.Context, args []string) (*topology.Model, error) {
 	if len(args) > 0 {
 		if fromStore(c) {
-			return nil, badInput("%s: give model files or a stored revision (--db, --model, --rev), not both", c.Command.Name)
+			return nil, badInput("%s: give model files or a stored revision (--db, --model, --rev), not both", commandName(c))
 		}
 		return topology.Load(args...)
 	}
 	if !storeDefault(c) {
-		return nil, badInput("%s: no model file given (usage: blackstart %s MODEL.toml [MORE.toml...])", c.Command.Name, c.Command.Name)
+		name := commandName(c)
+		return nil, badInput("%s: no model file given (usage: blackstart %s MODEL.toml [MORE.toml...])", name, name)
 	}
 	m, _, err := loadStored(c, c.String("rev"))
 	return m, err

@@ -182,7 +182,7 @@ func estimateLive(c *cli.Context) error {
 	}
 	path := c.String("events")
 	if path == "" {
-		return badInput("live: --events FILE is required (the recovery's progress events)")
+		return badInput("estimate live: --events FILE is required (the recovery's progress events)")
 	}
 	if at := c.Float64("at"); c.IsSet("at") && !(at >= 0 && at <= events.MaxTimeS) {
 		return badInput("--at must be a time from 0 to %g s since power-on, got %g", events.MaxTimeS, at)

@@ -163,6 +163,10 @@ func hostileCases() []hostileCase {
 	model("count too large", withMini("[[service]]\nid = \"w-%d\"\ncount = 2000000\n"), "m.toml:", "m.toml:", "count 2000000 is more than 1,000,000")
 	model("nested inline tables (40 KB)", "a = "+strings.Repeat("{b = ", 8000)+"1"+strings.Repeat("}", 8000), "m.toml:1:85:", "nest more than 16 deep")
 	model("nested arrays", "a = "+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), "m.toml:1:21:", "nest more than 16 deep")
+	// A key of many dotted parts makes a table per part: 400 KB took 6 GB
+	// and more than a minute before the parser saw it bounded.
+	model("a key of 200,000 dotted parts (400 KB)", "a."+strings.Repeat("b.", 199999)+"b = 1", "m.toml:1:32: a key of more than 16 dotted parts here")
+	model("a table header of 200,000 parts (400 KB)", "["+strings.Repeat("b.", 200000)+"b]\nx = 1\n", "m.toml:1:33: a key of more than 16 dotted parts here")
 	model("empty file", "", "m.toml: the file is empty")
 	model("comments only", "# a model\n# to come\n", "m.toml: the file is empty")
 	model("site only", "[site]\nname = \"x\"\n", "m.toml: the model defines no power elements, racks, devices or services")
@@ -190,6 +194,8 @@ func hostileCases() []hostileCase {
 				t.Error("a refused commit created the database")
 			}
 		}})
+	add(hostileCase{name: "readings/a directory", files: map[string]string{"h.db": "@db", "d": "@dir"}, args: args("measure", "import", "--db", "h.db", "d"), code: exitBadInput, want: []string{"d: cannot read readings: is a directory"}})
+	add(hostileCase{name: "readings/dev zero", files: map[string]string{"h.db": "@db"}, args: args("measure", "import", "--db", "h.db", "/dev/zero"), code: exitBadInput, want: []string{"/dev/zero:1:1: a line longer than 1 MiB"}, timeout: 30 * time.Second})
 	add(hostileCase{name: "events/dev zero", files: map[string]string{"m.toml": miniModel}, args: args("estimate", "live", "--events", "/dev/zero", "m.toml"), code: exitBadInput, want: []string{"/dev/zero:1:65537: line longer than 65536 bytes"}})
 	// Every bad model of the loader's own tests: the first line of its
 	// golden error list.
@@ -268,6 +274,9 @@ func hostileCases() []hostileCase {
 	flag("measure generate --interval bogus", args("measure", "generate", "--interval", "bogus", "m.toml"), `--interval must be a span > 0`)
 	flag("measure generate --start bogus", args("measure", "generate", "--start", "bogus", "m.toml"), "--start:")
 	flag("--batch 0", args("estimate", "live", "--events", "e.csv", "--batch", "0", "m.toml"), "--batch must be >= 1, got 0")
+	flag("balance --imbalance NaN", args("power", "balance", "--imbalance", "NaN", "m.toml"), "--imbalance must be a finite percentage above 0, got NaN")
+	flag("balance --imbalance inf", args("power", "balance", "--imbalance", "inf", "m.toml"), "--imbalance must be a finite percentage above 0, got +Inf")
+	flag("balance --max-moves 0", args("power", "balance", "--max-moves", "0", "m.toml"), "--max-moves must be at least 1, got 0")
 	flag("--format xml", args("power", "load", "--format", "xml", "m.toml"), `--format must be table, json or csv, got "xml"`)
 	flag("--basis bogus", args("power", "load", "--basis", "bogus", "m.toml"), "basis", `"bogus"`)
 	flag("--policy bogus", args("plan", "simulate", "--policy", "bogus", "m.toml"), `--policy must be plan, stale, random or p2c, got "bogus"`)
@@ -276,6 +285,8 @@ func hostileCases() []hostileCase {
 	flag("generate --racks 0", args("generate", "--racks", "0"), "--racks must be 1 to 25000, got 0")
 	flag("generate --racks 30000", args("generate", "--racks", "30000"), "--racks must be 1 to 25000, got 30000")
 	flag("generate --per-rack 100", args("generate", "--per-rack", "100"), "--per-rack must be 1 to 99, got 100")
+	flag("generate --netbox --racks 0", args("generate", "--netbox", "nb", "--racks", "0"), "blackstart: --racks must be 1 to 100000, got 0")
+	flag("generate --netbox --per-rack 25", args("generate", "--netbox", "nb", "--racks", "1", "--per-rack", "25"), "blackstart: --per-rack must be 1 to 24 (a PDU has 24 outlets), got 25")
 	flag("generate too many devices", args("generate", "--racks", "25000", "--per-rack", "99"), "at most 1000000 devices")
 	flag("unknown command", args("frobnicate", "m.toml"), `unknown command "frobnicate"`)
 	flag("unknown subcommand", args("power", "melt", "m.toml"), `unknown subcommand "melt"`)
@@ -323,6 +334,53 @@ func hostileCases() []hostileCase {
 	out("db checkout -o a symlink", map[string]string{"d": "@dir", "l": "@link:d"}, args("db", "checkout", "--db", "h.db", "--model", "m", "-o", "l"), "l is not a directory")
 	out("power place --output /dev/null", nil, args("power", "place", "--add", "x=1", "--output", "/dev/null", "m.toml"), "--output: /dev/null: is a character device")
 	out("power place --output the model", nil, args("power", "place", "--add", "x=1", "--output", "m.toml", "m.toml"), "--output: m.toml: is one of this command's inputs")
+	// A user's file at an output path is not replaced (nothing blackstart
+	// writes destroys a file it did not create): refused before any work,
+	// named, kept byte for byte. An empty file, or one blackstart wrote, is.
+	mine := func(name, file string, a []string, want string) {
+		add(hostileCase{name: "output/" + name, files: map[string]string{"m.toml": miniModel, file: "mine: a year of notes\n"}, args: a, code: exitBadInput,
+			want: []string{want + ": exists and was not written by blackstart: not replaced (remove it or choose another path)"},
+			check: func(t *testing.T, dir string) {
+				if b, err := os.ReadFile(filepath.Join(dir, file)); err != nil || string(b) != "mine: a year of notes\n" {
+					t.Errorf("the user's %s holds %.40q (%v), want it kept", file, b, err)
+				}
+			}})
+	}
+	mine("chart -o a user's file", "notes.html", args("chart", "headroom", "m.toml", "-o", "notes.html"), "notes.html")
+	mine("chart --format option -o a user's file", "notes.json", args("chart", "risk", "--format", "option", "m.toml", "-o", "notes.json"), "notes.json")
+	mine("chart --png beside a user's file", "x.png", args("chart", "headroom", "--png", "m.toml", "-o", "x.html"), "x.png")
+	mine("generate -o a user's file", "notes.toml", args("generate", "--racks", "1", "-o", "notes.toml"), "notes.toml")
+	mine("measure generate -o a user's file", "r.csv", args("measure", "generate", "m.toml", "-o", "r.csv"), "r.csv")
+	mine("--events-out a user's file", "e.jsonl", args("plan", "simulate", "--events-out", "e.jsonl", "m.toml"), "--events-out: e.jsonl")
+	for _, c := range []struct {
+		name string
+		a    []string
+	}{
+		{"chart", args("chart", "headroom", "m.toml", "-o", "o")},
+		{"chart --format option", args("chart", "headroom", "--format", "option", "m.toml", "-o", "o")},
+		{"generate", args("generate", "--racks", "1", "-o", "o")},
+		{"generate --platform", args("generate", "--platform", "-o", "o")},
+		{"measure generate", args("measure", "generate", "m.toml", "-o", "o")},
+		{"plan simulate --events-out (JSON Lines)", args("plan", "simulate", "--events-out", "o", "m.toml")},
+		{"plan simulate --events-out (CSV)", args("plan", "simulate", "--events-out", "o.csv", "m.toml")},
+	} {
+		out := c.a[len(c.a)-1]
+		if c.a[len(c.a)-2] != "-o" {
+			out = c.a[3]
+		}
+		add(hostileCase{name: "output/" + c.name + " twice, and over an empty file", files: map[string]string{"m.toml": miniModel, out: ""}, args: c.a, code: exitOK,
+			check: func(t *testing.T, dir string) {
+				first, err := os.ReadFile(filepath.Join(dir, out))
+				if err != nil || len(first) == 0 {
+					t.Fatalf("the output over an empty file: %d bytes, %v", len(first), err)
+				}
+				again := exec.Command(binary(t), c.a...)
+				again.Dir = dir
+				if b, err := again.CombinedOutput(); err != nil {
+					t.Errorf("the same command over its own output: %v %s", err, b)
+				}
+			}})
+	}
 	// A read-only folder is refused before any work: the model does not
 	// even parse, and the path is what the message names.
 	ro := func(name string, a []string, want ...string) {
@@ -343,12 +401,14 @@ func hostileCases() []hostileCase {
 				t.Errorf("the earlier report's index.html: %q, %v; want it kept", b, err)
 			}
 		}})
+	ro("db commit --db in a read-only folder", args("db", "commit", "--db", "ro/h.db", "-m", "x", incidentPath), "ro/h.db: no database: cannot create it: the directory ro is not writable")
 	ro("--events-out in a read-only folder", args("plan", "simulate", "--events-out", "ro/e.csv", "m.toml"), "--events-out: ro/e.csv: cannot write: the directory ro is not writable")
 	ro("generate -o in a read-only folder", args("generate", "--racks", "2", "-o", "ro/g.toml"), "ro/g.toml: cannot write: the directory ro is not writable")
 	ro("import netbox -o in a read-only folder", args("import", "netbox", "--from", "nb", "-o", "ro/x.toml"), "ro/x.toml: cannot write: the directory ro is not writable")
 	ro("measure generate -o in a read-only folder", args("measure", "generate", "m.toml", "-o", "ro/r.csv"), "ro/r.csv: cannot write: the directory ro is not writable")
 	// db backup and restore, generate --netbox and import netbox's --from
 	// files follow the same rules.
+	out("db commit --db in a missing folder", nil, args("db", "commit", "--db", "no/such/h.db", "-m", "x", incidentPath), "no/such/h.db: no database: cannot create it: the directory no/such does not exist")
 	out("db backup into a missing folder", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "no/such/b.db"), "no/such/b.db: cannot write: the directory no/such does not exist")
 	out("db backup onto the database", map[string]string{"h.db": "@db"}, args("db", "backup", "--db", "h.db", "h.db"), "h.db: is one of this command's inputs")
 	out("db backup to a FIFO", map[string]string{"h.db": "@db", "p": "@fifo"}, args("db", "backup", "--db", "h.db", "p"), "p: is a named pipe (FIFO)")

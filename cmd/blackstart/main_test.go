@@ -105,6 +105,12 @@ func TestBadInputExitCodes(t *testing.T) {
 		inStderr string
 	}{
 		{"no file", []string{"validate"}, exitBadInput, "validate: no model file given"},
+		// A subcommand's usage names it whole: "blackstart failover" or
+		// "blackstart plan" (for estimate plan) is another command or none.
+		{"no file, power failover", []string{"power", "failover"}, exitBadInput, "power failover: no model file given (usage: blackstart power failover MODEL.toml"},
+		{"no file, estimate plan", []string{"estimate", "plan"}, exitBadInput, "estimate plan: no model file given (usage: blackstart estimate plan MODEL.toml"},
+		{"no file, measure generate", []string{"measure", "generate"}, exitBadInput, "(usage: blackstart measure generate MODEL.toml"},
+		{"files and a revision", []string{"power", "load", "--rev", "@1", incident}, exitBadInput, "power load: give model files or a stored revision"},
 		{"missing file", []string{"validate", filepath.Join(dir, "nope.toml")}, exitBadInput, "nope.toml: cannot read model: no such file or directory"},
 		{"typo", []string{"validate", bad}, exitBadInput, bad + `:3:1: unknown key "ratting_a" in breaker "b" (did you mean "rating_a"?)`},
 		{"unknown command", []string{"frobnicate"}, exitBadInput, `unknown command "frobnicate"`},
@@ -407,6 +413,14 @@ func TestPlanBadInput(t *testing.T) {
 		{[]string{"plan", "restart", "--from-alibaba", "no/such/dir", smallPow}, "--from-alibaba takes no model files"},
 		{[]string{"plan", "compare", "--refresh", "0", smallPow, smallWl}, "--refresh must be 0.1 to 86400 s, got 0"},
 		{[]string{"generate", "--platform", "--racks", "3"}, "--racks does not apply to --platform"},
+		// A model without workloads has nothing to plan: said, as chart
+		// gantt says it, not a table of zeros (0 of 0 instances, 0.00×).
+		{[]string{"plan", "restart", incident}, incident + ": the model has no workloads (services) to plan"},
+		{[]string{"plan", "simulate", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"plan", "compare", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"estimate", "plan", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"estimate", "evaluate", "--runs", "2", incident}, "the model has no workloads (services) to plan"},
+		{[]string{"chart", "gantt", incident, "-o", filepath.Join(t.TempDir(), "g.html")}, "the model has no workloads (services) to plan"},
 	}
 	for _, c := range cases {
 		code, out, errOut := runCLI(t, c.args...)
@@ -502,7 +516,7 @@ func TestEstimateCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"estimate", "live", smallPow, smallWl}, "live: --events FILE is required"},
+		{[]string{"estimate", "live", smallPow, smallWl}, "blackstart: estimate live: --events FILE is required"},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + `:2:1: unknown instance "web#9" (service "web" has 6 instances)`},
 		{[]string{"estimate", "live", "--events", bad, smallPow, smallWl}, bad + ":2:1: time 3 s is before the previous event's 5 s"},
 		{[]string{"estimate", "plan", "--runs", "0", smallPow, smallWl}, "--runs must be 1 to 10000, got 0"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -167,6 +168,10 @@ func measureImport(c *cli.Context) error {
 		f, err := os.Open(path)
 		if err != nil {
 			return badInput("%s: cannot read readings: %v", path, err)
+		}
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			f.Close()
+			return badInput("%s: cannot read readings: is a directory", path)
 		}
 		res, err := db.ImportReadings(context.Background(), model, path, f, store.ImportOptions{})
 		f.Close()
@@ -477,7 +482,31 @@ func gapValues(r power.GapRow) (model, p95, peak *float64, unit string) {
 	return r.ModelA, r.P95A, r.MaxA, "A"
 }
 
+// trimRight passes lines to w without the blanks that end them: a
+// right-aligned tabwriter pads an empty last column (no flag) with blanks.
+type trimRight struct {
+	w    io.Writer
+	line []byte
+}
+
+func (t *trimRight) Write(b []byte) (int, error) {
+	for _, c := range b {
+		if c != '\n' {
+			t.line = append(t.line, c)
+			continue
+		}
+		t.line = append(bytes.TrimRight(t.line, " "), '\n')
+		if _, err := t.w.Write(t.line); err != nil {
+			return 0, err
+		}
+		t.line = t.line[:0]
+	}
+	return len(b), nil
+}
+
 func gapTable(out io.Writer, rep power.GapReport, win store.Window, top int) {
+	out = &trimRight{w: out} // every line the tabwriters write ends in '\n'
+
 	fmt.Fprintf(out, "%d of %d measured series peak above the model (basis %s); readings over %s\n", rep.Exceeding, len(rep.Rows), rep.Basis, windowText(win))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "element\tkind\track\tline\tquantity\tmodel\tp95\tpeak\tp95 vs model\tpeak vs model\t\t")

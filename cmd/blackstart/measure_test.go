@@ -44,6 +44,14 @@ func TestMeasureQuickStart(t *testing.T) {
 	if !strings.HasPrefix(out, "0 of 39 measured series peak above the model (basis conservative); readings over 30 d to 2026-11-01T11:45:00Z\n") {
 		t.Errorf("gap:\n%s", out)
 	}
+	// No line ends in blanks (a row without the flag was padded to its
+	// width).
+	for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("gap table line %d ends in blanks: %q", i+1, l)
+		}
+	}
+
 	// Typical figures guess: a few devices and two lines peak above them.
 	code, out, _ := runCLI(t, "power", "gap", "--basis", "typical", "--format", "json")
 	if code != exitRisk {

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"blackstart/chart"
 	"blackstart/data/alibaba"
+	"blackstart/data/events"
 	"blackstart/data/generate"
 	"blackstart/outfile"
 	"blackstart/topology"
@@ -218,7 +220,8 @@ Examples:
 // writeOutput writes to stdout, or atomically to path (outfile.Write): a
 // temporary file in the same directory renamed over path once complete, so
 // a failure never leaves a half-written file, and never over anything but a
-// regular file that is none of the command's inputs.
+// regular file that is none of the command's inputs and is empty or one
+// blackstart wrote (wroteIt).
 func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		w := bufio.NewWriter(c.App.Writer)
@@ -227,7 +230,7 @@ func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error
 		}
 		return w.Flush()
 	}
-	return outfile.Write(path, inputsOf(c), func(f io.Writer) error {
+	return outfile.Write(path, wroteIt, inputsOf(c), func(f io.Writer) error {
 		w := bufio.NewWriter(f)
 		if err := write(w); err != nil {
 			return err
@@ -237,12 +240,20 @@ func writeOutput(c *cli.Context, path string, write func(io.Writer) error) error
 }
 
 // checkOutput checks, before any work, that path may be written (see
-// outfile.Check); "" and "-" (stdout) always may.
+// outfile.CheckOwned); "" and "-" (stdout) always may.
 func checkOutput(c *cli.Context, path string) error {
 	if path == "" || path == "-" {
 		return nil
 	}
-	return outfile.Check(path, inputsOf(c)...)
+	return outfile.CheckOwned(path, wroteIt, inputsOf(c)...)
+}
+
+// wroteIt recognises a file blackstart wrote, by its first bytes: a
+// generated model or readings file, a chart page, option or PNG, a
+// progress events file. An output replaces only such a file or an empty
+// one: nothing blackstart writes destroys a file it did not create.
+func wroteIt(head []byte) bool {
+	return generate.Wrote(head) || chart.Wrote(head) || events.Wrote(head)
 }
 
 // inputsOf lists the files the command reads: its arguments (model files),

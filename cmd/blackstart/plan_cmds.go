@@ -83,7 +83,8 @@ Example:
 	}
 }
 
-// restartModel loads the model files, or imports the Alibaba trace.
+// restartModel loads the model files, or imports the Alibaba trace: a
+// model with workloads (analysis.Workloads).
 func restartModel(c *cli.Context) (*topology.Model, error) {
 	if dir := c.String("from-alibaba"); dir != "" {
 		if c.Args().Present() {
@@ -92,9 +93,19 @@ func restartModel(c *cli.Context) (*topology.Model, error) {
 		if fromStore(c) {
 			return nil, badInput("--from-alibaba takes no stored model (--db, --model, --rev)")
 		}
-		return alibaba.Import(dir, alibaba.Options{})
+		m, err := alibaba.Import(dir, alibaba.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return m, analysisError(analysis.Workloads(m))
 	}
-	return loadModel(c)
+	m, err := loadModel(c)
+	if err != nil {
+		return nil, err
+	}
+	// A model without workloads has nothing to plan (its tables would be
+	// zeros): exit 2, as chart gantt says, and the API's 400.
+	return m, analysisError(analysis.Workloads(m))
 }
 
 // The plan's and the simulations' documents are the analysis package's:

@@ -1230,6 +1230,13 @@ func (r *eventReader) noHeader(line int) {
 
 // ── Writing ─────────────────────────────────────────────────────────────
 
+// Wrote reports whether the file that begins with head is a progress
+// events file as Write writes it (JSON Lines whose first key is t_s, or
+// CSV with Write's header), so that blackstart may replace it.
+func Wrote(head []byte) bool {
+	return bytes.HasPrefix(head, []byte(`{"t_s":`)) || bytes.HasPrefix(head, []byte("t_s,instance,node,state\n"))
+}
+
 // Write writes evs, events of a recovery of c in time order, to w as
 // format "jsonl" (JSON Lines) or "csv", in the form Read reads: t_s
 // rounded to the millisecond, instance as "service#index", the node's

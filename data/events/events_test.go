@@ -821,5 +821,15 @@ func TestWriteEventsText(t *testing.T) {
 		if b.String() != want {
 			t.Errorf("%s:\n%s\nwant\n%s", format, b.String(), want)
 		}
+		// blackstart knows what it wrote (an output may replace it) …
+		if !Wrote(b.Bytes()) {
+			t.Errorf("%s: Wrote does not know Write's output", format)
+		}
+	}
+	// … and nothing else: a user's notes, events of another shape.
+	for _, other := range []string{"", "my notes\n", "time,instance,node,state\n", `{"time":"2019-06-04T09:30:00Z"}`, "t_s,instance,node,state,extra\n"} {
+		if Wrote([]byte(other)) {
+			t.Errorf("Wrote(%q) = true, want false", other)
+		}
 	}
 }

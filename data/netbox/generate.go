@@ -23,13 +23,13 @@ type GenerateOptions struct {
 // second PSU uncabled and one feed unused, as real inventories do.
 func Generate(o GenerateOptions) (map[string][]byte, error) {
 	if o.Racks < 1 || o.Racks > 100000 {
-		return nil, fmt.Errorf("racks must be 1 to 100000, got %d", o.Racks)
+		return nil, fmt.Errorf("--racks must be 1 to 100000, got %d", o.Racks)
 	}
 	if o.PerRack == 0 {
 		o.PerRack = 20
 	}
 	if o.PerRack < 1 || o.PerRack > 24 {
-		return nil, fmt.Errorf("per-rack must be 1 to 24 (a PDU has 24 outlets), got %d", o.PerRack)
+		return nil, fmt.Errorf("--per-rack must be 1 to 24 (a PDU has 24 outlets), got %d", o.PerRack)
 	}
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x6e6574626f78))
 	const base = "https://netbox.example.com/api/dcim/"

@@ -313,8 +313,26 @@ psus_required = 2
 	if _, err := res.Judge("import.toml"); err == nil || !strings.Contains(err.Error(), `"ups-a" is not defined`) {
 		t.Errorf("without the upstream file: %v", err)
 	}
-	if _, err := ParseOverlay("bad.toml", []byte("[defaults]\nstandrd = \"ul489\"\n")); err == nil || !strings.Contains(err.Error(), `unknown key "defaults.standrd"`) {
+	if _, err := ParseOverlay("bad.toml", []byte("[defaults]\nstandrd = \"ul489\"\n")); err == nil || !strings.Contains(err.Error(), `bad.toml:2:1: unknown key "defaults.standrd"`) {
 		t.Errorf("a misspelt overlay key: %v", err)
+	}
+	// Each unknown key at its line and column, as a model file's: in an
+	// array of tables, the second of two, a quoted key, an unknown table
+	// (a key in a multi-line string is no key).
+	src := "x = \"\"\"\n[defaults]\nfoo = 1\n\"\"\"\n[defaults]\n  \"powr\" = 2\n[[panel]]\nname = \"a\"\n[[panel]]\nname = \"b\"\nrating = 3\n[defaultz]\n"
+	_, err = ParseOverlay("o.toml", []byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("unknown keys: %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range list {
+		got[e.Error()] = true
+	}
+	for _, w := range []string{`o.toml:1:1: unknown key "x"`, `o.toml:6:3: unknown key "defaults.powr"`, `o.toml:11:1: unknown key "panel.rating"`, `o.toml:12:1: unknown key "defaultz"`} {
+		if !got[w] {
+			t.Errorf("unknown keys: %v; want %s", err, w)
+		}
 	}
 }
 

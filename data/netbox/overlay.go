@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"blackstart/topology"
@@ -116,8 +117,19 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 		return nil, ErrorList{{Source: name, Msg: err.Error()}}
 	}
 	var errs ErrorList
+	keys := keyLines(data)
 	for _, k := range md.Undecoded() {
-		errs = append(errs, &Error{Source: name, Msg: fmt.Sprintf("unknown key %q", k.String())})
+		e := &Error{Source: name, Msg: fmt.Sprintf("unknown key %q", k.String())}
+		// Its line and column: the first key or header of that path not
+		// yet reported (the decoder lists them in the file's order).
+		for i := range keys {
+			if keys[i].path == k.String() && keys[i].line > 0 {
+				e.Line, e.Col = keys[i].line, keys[i].col
+				keys[i].line = 0
+				break
+			}
+		}
+		errs = append(errs, e)
 	}
 	chk := func(where string, b Breaker) {
 		if b.Standard != nil && !validStandard[*b.Standard] {
@@ -177,3 +189,72 @@ func ParseOverlay(name string, data []byte) (*Overlay, error) {
 }
 
 var validStandard = map[string]bool{"iec60898": true, "iec60947-2": true, "ul489": true}
+
+// keyLine is a key (or a table header) of an overlay and where it is
+// written; path is the key's full dotted path as toml.Key.String writes
+// it, without array indices.
+type keyLine struct {
+	path      string
+	line, col int
+}
+
+// keyLines lists the keys that begin a line and the table headers of a
+// TOML document, in order: enough to place an unknown key of an overlay,
+// whose keys are plain (a key inside an inline table is left without a
+// position). data has been parsed: its lines are well formed.
+func keyLines(data []byte) []keyLine {
+	var out []keyLine
+	table := ""
+	inString := false // inside a multi-line string: its lines hold no keys
+	for n, l := range strings.Split(string(data), "\n") {
+		t := strings.TrimLeft(l, " \t")
+		col := len(l) - len(t) + 1
+		if strings.Count(t, `"""`)%2 == 1 || strings.Count(t, "'''")%2 == 1 {
+			inString = !inString
+			if !inString {
+				continue
+			}
+		} else if inString {
+			continue
+		}
+		switch {
+		case t == "" || t[0] == '#':
+		case t[0] == '[':
+			h := strings.TrimLeft(t, "[")
+			if i := strings.Index(h, "]"); i >= 0 {
+				table = normKey(h[:i])
+				out = append(out, keyLine{table, n + 1, col})
+			}
+		default:
+			if i := strings.Index(t, "="); i > 0 {
+				k := normKey(t[:i])
+				if table != "" {
+					k = table + "." + k
+				}
+				out = append(out, keyLine{k, n + 1, col})
+			}
+		}
+	}
+	return out
+}
+
+// normKey writes a dotted key as toml.Key.String does: parts joined by
+// dots without blanks, a part quoted only when it is not a bare key.
+func normKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if u, err := strconv.Unquote(p); err == nil && len(p) > 1 && p[0] == '"' {
+			p = u
+		} else if len(p) > 1 && p[0] == '\'' && p[len(p)-1] == '\'' {
+			p = p[1 : len(p)-1]
+		}
+		if p == "" || strings.IndexFunc(p, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0 {
+			p = strconv.Quote(p)
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ".")
+}

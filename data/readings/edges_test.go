@@ -2,6 +2,7 @@ package readings
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -72,7 +73,7 @@ func TestReadJSONLinesShapes(t *testing.T) {
 		t.Fatalf("got %d readings, %v; want 2: %d-byte a at 2 W, b at 3 W on line 2", len(got), err, len(long))
 	}
 	n, text := problems(t, `{"time": 1793491200, "power_w": -1}`+"\n"+`{"time": 1793491200, "element": "a", "power_w": 1}`+"\n")
-	want := "f:1:1: no element\nf:1:22: power_w -1: must be a finite number of W >= 0\n"
+	want := "f:1:1: no element\nf:1:22: power_w -1: must be a finite number of W >= 0 and at most 1e+09\n"
 	if n != 1 || text != want {
 		t.Errorf("got %d readings and\n%swant 1 and\n%s", n, text, want)
 	}
@@ -93,5 +94,54 @@ func TestReadCSVParseErrorAtTheCap(t *testing.T) {
 	if len(lines) != MaxErrors+1 || !strings.HasPrefix(lines[MaxErrors-1], "f:51:") ||
 		lines[MaxErrors] != "f: more than 50 problems: stopped reading" {
 		t.Errorf("got %d problems, want %d, the 50th at line 51, then the cap:\n%s", len(lines), MaxErrors+1, text)
+	}
+}
+
+// countingReader counts the bytes read from r.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
+}
+
+// TestReadLongCSVLine: a CSV line longer than maxLine (1 MiB) is a
+// problem at its line, and reading stops there rather than gather the
+// line whole (a file of one endless line, /dev/zero, held 4.8 GB for
+// 200 MB): whether the long line is the header, a reading, or follows a
+// quoted field, at most maxLine and a buffer more are read.
+func TestReadLongCSVLine(t *testing.T) {
+	const size = 8 << 20
+	long := strings.Repeat("x", size)
+	for _, c := range []struct{ name, head, want string }{
+		{"header", "", "f:1:1: a line longer than 1 MiB"},
+		{"reading", "time,element,power_w\n1793491200,a,1\n", "f:3:1: a line longer than 1 MiB"},
+		{"after a quote", "time,element,power_w\n1793491200,\"a\",1\n1793491200,a,1\n", "f:4:1: a line longer than 1 MiB"},
+		{"NUL bytes", "", "f:1:1: a line longer than 1 MiB"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := long
+			if c.name == "NUL bytes" {
+				body = strings.Repeat("\x00", size)
+			}
+			src := &countingReader{r: strings.NewReader(c.head + body + "\n")}
+			err := Read("f", src, func(*Reading) error { return nil })
+			var list topology.ErrorList
+			if !errors.As(err, &list) || len(list) != 1 || list[0].Error() != c.want {
+				t.Errorf("got %v, want the one problem %q", err, c.want)
+			}
+			if src.n > len(c.head)+maxLine+1<<17 {
+				t.Errorf("read %d bytes of %d, want at most the line bound and a buffer more", src.n, len(c.head)+size+1)
+			}
+		})
+	}
+	// A line of exactly maxLine bytes is read (a comment here).
+	src := "#" + strings.Repeat("x", maxLine-1) + "\ntime,element,power_w\n1793491200,\"a\",1\n"
+	if got, err := readAll(t, "f", src); err != nil || len(got) != 1 {
+		t.Errorf("a line of maxLine bytes: got %d readings, %v; want 1", len(got), err)
 	}
 }

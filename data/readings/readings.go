@@ -53,6 +53,9 @@ func Read(name string, r io.Reader, fn func(*Reading) error) error {
 	} else {
 		err = p.csv(br)
 	}
+	if errors.Is(err, errStopped) {
+		err = nil
+	}
 	if err != nil && !errors.Is(err, errTooMany) {
 		var el topology.ErrorList
 		if !errors.As(err, &el) {
@@ -69,6 +72,58 @@ func Read(name string, r io.Reader, fn func(*Reading) error) error {
 }
 
 var errTooMany = errors.New("too many problems")
+
+// errStopped stops reading a file whose problem is recorded and whose
+// rest is not worth reading (a line longer than maxLine).
+var errStopped = errors.New("stopped reading")
+
+// maxLine bounds a line of a readings file, bytes: a reading is a few
+// dozen bytes, and a file of one endless line (a device, a broken
+// export) must not be gathered whole in memory.
+const maxLine = 1 << 20
+
+// longLineError is a line longer than maxLine, at line.
+type longLineError struct{ line int }
+
+func (e *longLineError) Error() string {
+	return fmt.Sprintf("line %d: a line longer than %d bytes", e.line, maxLine)
+}
+
+// lineLimit passes r through, counting lines from line, and fails with a
+// *longLineError (then always) at the first line longer than maxLine:
+// encoding/csv gathers a line whole, however long.
+type lineLimit struct {
+	r    io.Reader
+	line int   // the line being read
+	n    int   // its bytes so far
+	err  error // the *longLineError, once found
+}
+
+func (l *lineLimit) Read(b []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(b)
+	for k := 0; k < n; {
+		j := bytes.IndexByte(b[k:n], '\n')
+		if j < 0 {
+			l.n += n - k
+			break
+		}
+		if l.n+j > maxLine {
+			l.n += j
+			break
+		}
+		l.line++
+		l.n = 0
+		k += j + 1
+	}
+	if l.n > maxLine {
+		l.err = &longLineError{line: l.line}
+		return 0, l.err
+	}
+	return n, err
+}
 
 // firstByte peeks at the first byte that is not white space or a UTF-8 BOM.
 func firstByte(br *bufio.Reader) (byte, error) {
@@ -192,7 +247,7 @@ func (p *parser) csv(br *bufio.Reader) error {
 // csvSlow reads CSV with encoding/csv; r begins at line lines+1 of the
 // file, after the header when headerRead.
 func (p *parser) csvSlow(r io.Reader, lines int, headerRead bool) error {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r, line: lines + 1})
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	cr.Comment = '#'
@@ -317,6 +372,13 @@ func (p *parser) csvErr(err error, lines int) error {
 	if errors.As(err, &pe) {
 		return p.fail(pe.Line+lines, pe.Column, "%v", pe.Err)
 	}
+	var le *longLineError
+	if errors.As(err, &le) {
+		if e := p.fail(le.line, 1, "a line longer than 1 MiB"); e != nil {
+			return e
+		}
+		return errStopped
+	}
 	if err == io.EOF {
 		return nil
 	}
@@ -391,7 +453,13 @@ func setLine(rd *Reading, s string) error {
 	return fmt.Errorf("line %q: must be L1, L2 or L3 (or empty for the whole element)", s)
 }
 
-// setValue reads a number of the unit unit; "" leaves *v NaN.
+// MaxValue bounds a reading's value, W or A: the bound the model's own
+// numbers have (topology), far above any real PDU or meter, and small
+// enough that sums of millions of readings stay finite.
+const MaxValue = 1e9
+
+// setValue reads a number of the unit unit, 0 to MaxValue; "" leaves *v
+// NaN.
 func setValue(v *float64, s, field, unit string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -404,8 +472,8 @@ func setValue(v *float64, s, field, unit string) error {
 		}
 		return fmt.Errorf("%s %q: not a number", field, s)
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-		return fmt.Errorf("%s %s: must be a finite number of %s >= 0", field, s, unit)
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxValue {
+		return fmt.Errorf("%s %s: must be a finite number of %s >= 0 and at most %g", field, s, unit, float64(MaxValue))
 	}
 	*v = f
 	return nil

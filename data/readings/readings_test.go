@@ -69,6 +69,8 @@ func TestReadErrors(t *testing.T) {
 			"1793491200,a,3 kW,\n" +
 			"1793491200,a,-5,\n" +
 			"1793491200,a,5,L4\n" +
+			"1793491200,a,1e308,\n" +
+			"1793491200,a,1000000001,\n" +
 			"1793491200,,5,\n" +
 			"1793491200,a,,\n" +
 			"1793491200,a\n",
@@ -76,20 +78,24 @@ func TestReadErrors(t *testing.T) {
 				`f:3:14: power_w "3 kW": a plain number of W, without a unit`,
 				`f:4:14: power_w -5: must be a finite number of W >= 0`,
 				`f:5:16: line "L4": must be L1, L2 or L3`,
-				`f:6:12: empty element id`,
-				`f:7:1: element "a": the reading has neither power_w nor current_a`,
-				`f:8:1: 2 fields, the header has 4`}},
+				`f:6:14: power_w 1e308: must be a finite number of W >= 0 and at most 1e+09`,
+				`f:7:14: power_w 1000000001: must be a finite number of W >= 0 and at most 1e+09`,
+				`f:8:12: empty element id`,
+				`f:9:1: element "a": the reading has neither power_w nor current_a`,
+				`f:10:1: 2 fields, the header has 4`}},
 		{"header", "time,element,power_kw\n1,a,1\n", []string{`f:1:14: unknown column "power_kw" (power is power_w, in watts)`,
 			"f:1:1: the header must name the columns time, element and power_w and/or current_a"}},
 		{"no value column", "time,element\n1,a\n", []string{"f:1:1: the header must name the columns time, element and power_w and/or current_a"}},
 		{"json", `{"time": 1793491200, "element": "a", "power_w": "5"}` + "\n" +
 			`{"time": 1793491200, "element": "a", "powr_w": 5}` + "\n" +
 			`{"time": -3, "element": "a", "power_w": 5}` + "\n" +
+			`{"time": 1793491200, "element": "a", "current_a": 1e300}` + "\n" +
 			`{"time": 1793491200, "element": "a", "power_w": 5` + "\n",
 			[]string{`f:1:38: power_w "5": a JSON number of W, not a string`,
 				`f:2:1: unknown field "powr_w": the fields are time, element, power_w, current_a, line`,
 				`f:3:2: time "-3": Unix seconds out of range`,
-				`f:4:1: unexpected EOF`}},
+				`f:4:38: current_a 1e300: must be a finite number of A >= 0 and at most 1e+09`,
+				`f:5:1: unexpected EOF`}},
 		{"empty", "\n\n", []string{"f: the file holds no readings"}},
 		{"header only", "time,element,power_w\n", []string{"f: the file holds no readings"}},
 	}
@@ -303,7 +309,7 @@ func TestParseTime(t *testing.T) {
 }
 
 // TestReadZeroAccepted: 0 W and 0 A are readings (a device off); below 0
-// is refused.
+// is refused; MaxValue is accepted (above it is refused: TestReadErrors).
 func TestReadZeroAccepted(t *testing.T) {
 	got, err := readAll(t, "r.csv", "time,element,power_w,current_a\n1793491200,a,0,0\n")
 	if err != nil || len(got) != 1 || got[0].PowerW != 0 || got[0].CurrentA != 0 {
@@ -311,5 +317,9 @@ func TestReadZeroAccepted(t *testing.T) {
 	}
 	if _, err := readAll(t, "r.csv", "time,element,power_w\n1793491200,a,-0.001\n"); err == nil || !strings.Contains(err.Error(), "power_w -0.001: must be a finite number of W >= 0") {
 		t.Errorf("-0.001 W: got %v, want refused", err)
+	}
+	// The upper bound, MaxValue, is a reading too.
+	if got, err := readAll(t, "r.csv", "time,element,power_w,current_a\n1793491200,a,1e9,1000000000\n"); err != nil || len(got) != 1 || got[0].PowerW != 1e9 || got[0].CurrentA != 1e9 {
+		t.Errorf("1e9 W, 1e9 A: got %+v, %v; want one reading at the bound", got, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	// modernc.org/libc must be exactly the version modernc.org/sqlite's
@@ -45,6 +46,12 @@ var (
 	ErrCheck       = errors.New("check failed")    // a database that fails Check (restore)
 	ErrInUse       = errors.New("database in use") // a restore target another process has open
 )
+
+// Message is err's text without the leading "invalid input: " of
+// ErrInvalid, which says nothing the rest does not: the text a user reads.
+func Message(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+}
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -264,6 +271,22 @@ func create(path string, migs []migration, now func() time.Time) error {
 		return err
 	}
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+".new-"+hex.EncodeToString(rnd[:]))
+	// The file is made here (SQLite takes an empty file as a new
+	// database), so that a folder that is missing or read-only is named,
+	// not reported as SQLite's "unable to open database file".
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("%s: %w: cannot create it: the directory %s does not exist", path, ErrNoDatabase, dir)
+		case errors.Is(err, syscall.ENOTDIR):
+			return fmt.Errorf("%s: %w: cannot create it: %s is not a directory", path, ErrNoDatabase, dir)
+		case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+			return fmt.Errorf("%s: %w: cannot create it: the directory %s is not writable", path, ErrNoDatabase, dir)
+		}
+		return err
+	}
+	f.Close()
 	defer removeDB(tmp)
 	w, err := sql.Open("sqlite", dsn(tmp, true, true))
 	if err != nil {

@@ -97,6 +97,23 @@ func TestOpenCreatesOnlyWhenAsked(t *testing.T) {
 	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
 		t.Errorf("reopening the database changed its file")
 	}
+	// A database that cannot be created says why, naming the folder
+	// (SQLite alone says "unable to open database file").
+	missing := filepath.Join(dir, "no", "such", "x.db")
+	if _, err := Open(missing, Options{Create: true}); !errors.Is(err, ErrNoDatabase) ||
+		err.Error() != missing+": no database: cannot create it: the directory "+filepath.Dir(missing)+" does not exist" {
+		t.Errorf("Create in a missing folder: %v", err)
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := os.Create(filepath.Join(ro, "probe")); err == nil { // root writes anyway
+		f.Close()
+		t.Log("a read-only folder is writable here (root): its case is not checked")
+	} else if _, err := Open(filepath.Join(ro, "x.db"), Options{Create: true}); !errors.Is(err, ErrNoDatabase) || !strings.HasSuffix(err.Error(), "cannot create it: the directory "+ro+" is not writable") {
+		t.Errorf("Create in a read-only folder: %v", err)
+	}
 }
 
 // rawDB opens path with no blackstart settings, for making odd files.
