@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -128,6 +129,58 @@ func TestRoutesDocumented(t *testing.T) {
 		path := fill.Replace(p[1])
 		if code, b, _ := e.do("GET", path, "", nil); code != http.StatusOK {
 			t.Errorf("page %s (GET %s): %d\n%.300s", p[1], path, code, b)
+		}
+	}
+}
+
+// TestAnalysisParametersDocumented: each analysis route takes exactly
+// the query parameters its row of docs/api.md's table of analyses gives.
+// The route's parser is run on a query holding every documented
+// parameter: it must accept them all, and read no other (what it reads is
+// what it accepts; any other parameter is a 400).
+func TestAnalysisParametersDocumented(t *testing.T) {
+	doc := apiDoc(t)
+	value := map[string]string{"basis": "conservative", "horizon": "600", "fail": "x", "all": "true", "device-model": "m",
+		"add": "m=1", "rack": "r", "no-verify": "true", "max-moves": "3", "imbalance": "20", "seed": "1", "refresh": "30",
+		"dispatch-rate": "0", "runs": "5", "policy": "plan"}
+	paren := regexp.MustCompile(`\([^()]*\)`)
+	rows := map[string]map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z]+/[a-z]+)` \\|[^|]*\\|([^|]*)\\|$").FindAllStringSubmatch(doc, -1) {
+		params := map[string]bool{}
+		for _, p := range regexp.MustCompile("`([a-z-]+)`").FindAllStringSubmatch(paren.ReplaceAllString(m[2], ""), -1) {
+			params[p[1]] = true
+		}
+		rows[m[1]] = params
+	}
+	if len(rows) != len(analyses) {
+		t.Errorf("docs/api.md's table of analyses has %d rows, the server %d analyses", len(rows), len(analyses))
+	}
+	for _, a := range analyses {
+		params, ok := rows[a.path]
+		if !ok {
+			t.Errorf("analysis %s has no row in docs/api.md", a.path)
+			continue
+		}
+		v := url.Values{}
+		for p := range params {
+			val, ok := value[p]
+			if !ok {
+				t.Fatalf("the test has no value for parameter %q of %s", p, a.path)
+			}
+			v.Set(p, val)
+		}
+		q := &query{v: v, used: map[string]bool{}}
+		if _, _, err := a.parse(q); err != nil {
+			t.Errorf("%s?%s: %v", a.path, v.Encode(), err)
+			continue
+		}
+		if err := q.done(); err != nil {
+			t.Errorf("%s?%s: %v", a.path, v.Encode(), err)
+		}
+		for p := range q.used {
+			if !params[p] {
+				t.Errorf("%s takes parameter %q, which docs/api.md does not give", a.path, p)
+			}
 		}
 	}
 }
