@@ -57,6 +57,26 @@ type Live struct {
 	// What the projections need of the cluster, and their working memory
 	// (see project.go).
 	shape shape
+	// shared: the projections' working memory is taken from the
+	// cluster's pool for each estimate (ShareWorkspace), not kept in
+	// shape.projs.
+	shared bool
+}
+
+// ShareWorkspace makes l take its projections' working memory (a
+// projector per processor, some hundreds of kB each on the
+// incident-scale platform, grown during the first estimate) from a pool
+// shared by every estimator of its cluster that does the same, for each
+// estimate, and give it back after, instead of keeping its own. The
+// estimates are the same either way (a projection resets all it reads
+// of its working memory). For a service keeping many estimators of one
+// cluster, a few estimating at once: a new incident's first estimate no
+// longer grows a working memory of its own, and the idle estimators hold
+// none. Call it before the first Estimate.
+func (l *Live) ShareWorkspace() {
+	if !l.shape.ready {
+		l.shared = true
+	}
 }
 
 // NewLive starts a live estimate for cluster c. p, when given, supplies

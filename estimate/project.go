@@ -276,8 +276,26 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 	l.prepare()
 	l.view(now, stale)
 	workers := min(runtime.GOMAXPROCS(0), Samples)
-	if len(l.shape.projs) < workers {
-		l.shape.projs = append(l.shape.projs, make([]projector, workers-len(l.shape.projs))...)
+	projs := make([]*projector, workers)
+	var pool *sharedFirsts
+	if l.shared {
+		pool = sharedOf(l.c)
+		pool.mu.Lock()
+		for w := range projs {
+			if n := len(pool.free); n > 0 {
+				projs[w], pool.free = pool.free[n-1], pool.free[:n-1]
+			} else {
+				projs[w] = new(projector)
+			}
+		}
+		pool.mu.Unlock()
+	} else {
+		if len(l.shape.projs) < workers {
+			l.shape.projs = append(l.shape.projs, make([]projector, workers-len(l.shape.projs))...)
+		}
+		for w := range projs {
+			projs[w] = &l.shape.projs[w]
+		}
 	}
 	out := make([]projection, Samples)
 	var wg sync.WaitGroup
@@ -286,11 +304,16 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 		go func(w int) {
 			defer wg.Done()
 			for k := w; k < Samples; k += workers {
-				out[k] = l.project(&l.shape.projs[w], now, stale, k, speed[k])
+				out[k] = l.project(projs[w], now, stale, k, speed[k])
 			}
 		}(w)
 	}
 	wg.Wait()
+	if pool != nil {
+		pool.mu.Lock()
+		pool.free = append(pool.free, projs...)
+		pool.mu.Unlock()
+	}
 	return out
 }
 
@@ -643,6 +666,25 @@ const retryChunk = 256
 // quantiles). The cluster (and its model) must not change afterwards, as
 // everywhere else. The entry goes when the cluster is collected.
 func firstsOf(c *placement.Cluster) []float64 {
+	e := sharedOf(c)
+	e.once.Do(func() {
+		n := len(c.Instances)
+		e.x = make([]float64, n*Samples)
+		for k := 0; k < Samples; k++ {
+			for i, in := range c.Instances {
+				var r rand.PCG
+				r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+				e.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
+			}
+		}
+	})
+	return e.x
+}
+
+// sharedOf returns what the estimators of cluster c share (see
+// sharedFirsts), made on first use; it goes when the cluster is
+// collected.
+func sharedOf(c *placement.Cluster) *sharedFirsts {
 	key := weak.Make(c)
 	firstDraws.mu.Lock()
 	e := firstDraws.of[key]
@@ -659,18 +701,7 @@ func firstsOf(c *placement.Cluster) []float64 {
 		}, key)
 	}
 	firstDraws.mu.Unlock()
-	e.once.Do(func() {
-		n := len(c.Instances)
-		e.x = make([]float64, n*Samples)
-		for k := 0; k < Samples; k++ {
-			for i, in := range c.Instances {
-				var r rand.PCG
-				r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
-				e.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
-			}
-		}
-	})
-	return e.x
+	return e
 }
 
 // firstDraws holds firstsOf's draws per cluster.
@@ -679,10 +710,14 @@ var firstDraws struct {
 	of map[weak.Pointer[placement.Cluster]]*sharedFirsts
 }
 
-// sharedFirsts is one cluster's first draws, made once.
+// sharedFirsts is what one cluster's estimators share: its first draws,
+// made once, and the projectors not in use of the estimators that share
+// their working memory (Live.ShareWorkspace).
 type sharedFirsts struct {
 	once sync.Once
 	x    []float64
+	mu   sync.Mutex
+	free []*projector
 }
 
 // drawRetries draws instance i's retries for projection k, from the same

@@ -288,6 +288,9 @@ func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
 		return fmt.Errorf("incident %d: its stored events do not read back: %w", id, err)
 	}
 	l := estimate.NewLive(r.c, r.p)
+	// At most GOMAXPROCS estimates run at once (estimateGate): the
+	// incidents of a revision share their projections' working memory.
+	l.ShareWorkspace()
 	for _, e := range evs {
 		l.Observe(e)
 	}
@@ -638,7 +641,9 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 		release = func() {}
 		return nil, 0, err
 	}
-	snaps := estimate.History(estimate.NewLive(c, p), evs[:k], 0, t)
+	back := estimate.NewLive(c, p)
+	back.ShareWorkspace()
+	snaps := estimate.History(back, evs[:k], 0, t)
 	var b bytes.Buffer
 	if err := analysis.WriteJSON(&b, snaps[len(snaps)-1]); err != nil {
 		return nil, 0, err
