@@ -31,11 +31,13 @@ type Plan struct {
 }
 
 // Shortage is a service whose instances share a failure domain for want of
-// room: its spread rule and the nodes that hold the instances sharing one.
+// room: its spread rule, how many of its domains hold more than one of its
+// instances, and the nodes that hold those instances.
 type Shortage struct {
-	Service string   `json:"service"`
-	Spread  string   `json:"spread"`
-	Nodes   []string `json:"nodes"`
+	Service       string   `json:"service"`
+	Spread        string   `json:"spread"`
+	SharedDomains int      `json:"shared_domains"`
+	Nodes         []string `json:"nodes"`
 }
 
 // TimeoutRisk is a service whose start can outlast its timeout.
@@ -106,7 +108,7 @@ func PlanDocument(p *placement.Plan) Plan {
 		Tiers: []Tier{}, Unplaced: []Unplaced{}, Assignments: []Assignment{}, TimeoutRisk: []TimeoutRisk{}, Shortages: []Shortage{}}
 	for _, sh := range p.Shortages {
 		sv := m.Services[sh.Service]
-		j := Shortage{Service: sv.ID, Spread: sv.Spread.String(), Nodes: []string{}}
+		j := Shortage{Service: sv.ID, Spread: sv.Spread.String(), SharedDomains: int(sh.Domains), Nodes: []string{}}
 		for _, n := range sh.Nodes {
 			j.Nodes = append(j.Nodes, m.Devices[n].ID)
 		}

@@ -260,6 +260,9 @@ type Shortage struct {
 	// Nodes are the nodes (indices into Model.Devices, ascending) of its
 	// instances that share a domain with another of its instances.
 	Nodes []int32
+	// Domains is how many of its spread's domains (racks, feeds or nodes)
+	// hold more than one of its instances: at least 1, at most len(Nodes).
+	Domains int32
 }
 
 // shortage lists the nodes of service s's placed instances whose failure
@@ -274,13 +277,15 @@ func (c *Cluster) shortage(p *Plan, s int32) Shortage {
 		}
 	}
 	var nodes []int32
+	var domains int32
 	for _, ns := range byDomain {
 		if len(ns) > 1 {
 			nodes = append(nodes, ns...)
+			domains++
 		}
 	}
 	slices.Sort(nodes)
-	return Shortage{Service: s, Nodes: slices.Compact(nodes)}
+	return Shortage{Service: s, Nodes: slices.Compact(nodes), Domains: domains}
 }
 
 // NewPlan plans the restart of every instance of c: services in release order,

@@ -388,8 +388,10 @@ func checkPlan(t *testing.T, name string, c *Cluster, p *Plan, st *planStats) {
 		if len(sh.Nodes) == 0 {
 			errorf("service %s: a shortage without nodes", sv.ID)
 		}
+		shared := map[int32]bool{}
 		for _, n := range sh.Nodes {
 			d, k := c.domain(n, sv.Spread), 0
+			shared[d] = true
 			for j := 0; j < sv.Instances; j++ {
 				if a := p.Assign[int(c.first[sh.Service])+j]; a.Node >= 0 && c.domain(a.Node, sv.Spread) == d {
 					k++
@@ -398,6 +400,10 @@ func checkPlan(t *testing.T, name string, c *Cluster, p *Plan, st *planStats) {
 			if k < 2 {
 				errorf("service %s: node %s is named as sharing its domain, which holds %d of its instances", sv.ID, m.Devices[n].ID, k)
 			}
+		}
+		// Domains counts the domains those nodes are in.
+		if int(sh.Domains) != len(shared) {
+			errorf("service %s: Domains %d, want %d (the domains of the nodes named)", sv.ID, sh.Domains, len(shared))
 		}
 	}
 }

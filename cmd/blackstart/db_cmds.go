@@ -330,18 +330,11 @@ func dbCommit(c *cli.Context) error {
 		size += f.SizeBytes
 	}
 	fmt.Fprintf(c.App.Writer, "committed %s%s %s (%d %s, %s): %s\n", r.Model, r.Name(), shortHash(r.SHA256),
-		len(r.Files), pluralize(len(r.Files), "file", "files"), byteSize(size), firstLine(r.Message))
+		len(r.Files), plural(len(r.Files), "file", "files"), byteSize(size), firstLine(r.Message))
 	return db.Close()
 }
 
 func shortHash(h string) string { return h[:min(12, len(h))] }
-
-func pluralize(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -424,7 +417,7 @@ func writeLog(w io.Writer, format, name string, revs []store.Revision) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	fmt.Fprintf(w, "model %s: %d %s\n", name, len(revs), pluralize(len(revs), "revision", "revisions"))
+	fmt.Fprintf(w, "model %s: %d %s\n", name, len(revs), plural(len(revs), "revision", "revisions"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rev\thash\ttime (UTC)\tauthor\tfiles\tsize\tmessage")
 	for _, r := range revs {
@@ -599,7 +592,7 @@ func dbCheckout(c *cli.Context) error {
 		return badInput("db checkout: %v", err)
 	}
 	fmt.Fprintf(c.App.Writer, "checked out %s%s %s into %s: %d %s\n", rev.Model, rev.Name(), shortHash(rev.SHA256), dir,
-		len(files), pluralize(len(files), "file", "files"))
+		len(files), plural(len(files), "file", "files"))
 	return nil
 }
 
@@ -685,7 +678,7 @@ func dbCheck(c *cli.Context) error {
 		}
 		verdict := "ok"
 		if len(rep.Problems) > 0 {
-			verdict = fmt.Sprintf("%d %s", len(rep.Problems), pluralize(len(rep.Problems), "problem", "problems"))
+			verdict = fmt.Sprintf("%d %s", len(rep.Problems), plural(len(rep.Problems), "problem", "problems"))
 		}
 		fmt.Fprintf(w, "%s: %s: schema version %d, %d models, %d revisions, %d blobs (%s); %d invariants checked\n",
 			verdict, db.Path(), rep.SchemaVersion, rep.Models, rep.Revisions, rep.Blobs, byteSize(rep.BlobBytes), len(rep.Checked))

@@ -271,10 +271,10 @@ func outcomeText(o *diff.Outcome) string {
 		parts = append(parts, fmt.Sprintf("%d tripped", o.Tripped))
 	}
 	if o.DarkDevices > 0 {
-		parts = append(parts, fmt.Sprintf("%d dark %s", o.DarkDevices, pluralize(o.DarkDevices, "device", "devices")))
+		parts = append(parts, fmt.Sprintf("%d dark %s", o.DarkDevices, plural(o.DarkDevices, "device", "devices")))
 	}
 	if o.DarkRacks > 0 {
-		parts = append(parts, fmt.Sprintf("%d dark %s", o.DarkRacks, pluralize(o.DarkRacks, "rack", "racks")))
+		parts = append(parts, fmt.Sprintf("%d dark %s", o.DarkRacks, plural(o.DarkRacks, "rack", "racks")))
 	}
 	return strings.Join(parts, ", ")
 }

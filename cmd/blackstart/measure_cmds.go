@@ -179,7 +179,7 @@ func measureImport(c *cli.Context) error {
 			var list topology.ErrorList
 			if errors.As(err, &list) {
 				if len(results) > 0 {
-					fmt.Fprintf(c.App.ErrWriter, "blackstart: %d earlier %s stored; %s is not\n", len(results), pluralize(len(results), "file", "files"), path)
+					fmt.Fprintf(c.App.ErrWriter, "blackstart: %d earlier %s stored; %s is not\n", len(results), plural(len(results), "file", "files"), path)
 				}
 				return list
 			}

@@ -166,7 +166,7 @@ func planTable(w io.Writer, p planJSON, top int) {
 				fmt.Fprintf(w, "  … %d more (see --format json)\n", len(p.Shortages)-10)
 				break
 			}
-			fmt.Fprintf(w, "  %s (spread %s): instances share %s on %s\n", sh.Service, sh.Spread, plural(len(sh.Nodes), "a domain", "domains"), firstFew(sh.Nodes, 8))
+			fmt.Fprintf(w, "  %s (spread %s): instances share %d %s, on %s\n", sh.Service, sh.Spread, sh.SharedDomains, plural(sh.SharedDomains, sh.Spread, sh.Spread+"s"), firstFew(sh.Nodes, 8))
 		}
 	}
 	fmt.Fprintln(w)
