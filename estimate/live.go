@@ -67,12 +67,15 @@ type Live struct {
 // projector per processor, some hundreds of kB each on the
 // incident-scale platform, grown during the first estimate) from a pool
 // shared by every estimator of its cluster that does the same, for each
-// estimate, and give it back after, instead of keeping its own. The
-// estimates are the same either way (a projection resets all it reads
-// of its working memory). For a service keeping many estimators of one
-// cluster, a few estimating at once: a new incident's first estimate no
-// longer grows a working memory of its own, and the idle estimators hold
-// none. Call it before the first Estimate.
+// estimate, and give it back after, instead of keeping its own; and
+// read its draws (the heads, 2.4 MB on the platform, and the retries)
+// from a table those estimators share (drawTable), where it filled its
+// own. The estimates are the same either way (a projection resets all
+// it reads of its working memory; the draws are a function of the
+// cluster). For a service keeping many estimators of one cluster, a few
+// estimating at once: a new incident's first estimate no longer grows a
+// working memory or fills draws of its own, and the idle estimators hold
+// neither. Call it before the first Estimate.
 func (l *Live) ShareWorkspace() {
 	if !l.shape.ready {
 		l.shared = true

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"blackstart/placement"
@@ -44,7 +45,10 @@ type shape struct {
 	// them: where little fails (an incident's start) an estimator does
 	// not clear megabytes it never reads.
 	retries [Samples][][]float64
-	nRetry  int       // retry draws per instance and projection: MaxAttempts − 1
+	nRetry  int // retry draws per instance and projection: MaxAttempts − 1
+	// table: the heads and retries of the cluster's estimators that share
+	// them (Live.ShareWorkspace), in place of heads' own and retries.
+	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
 
@@ -226,12 +230,17 @@ func (l *Live) prepare() {
 		sh.tier[i] = int32(m.Services[in.Service].Tier)
 	}
 	sh.nRetry = l.retry.MaxAttempts - 1
-	sh.heads = make([]drawHead, len(c.Instances)*Samples)
-	for ki, x := range firstsOf(c) {
-		sh.heads[ki].first = x // least left 0: not drawn
-	}
-	for k := range sh.retries {
-		sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
+	if l.shared {
+		sh.table = tableOf(c, sh.nRetry)
+		sh.heads = sh.table.heads
+	} else {
+		sh.heads = make([]drawHead, len(c.Instances)*Samples)
+		for ki, x := range firstsOf(c) {
+			sh.heads[ki].first = x // least left 0: not drawn
+		}
+		for k := range sh.retries {
+			sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
+		}
 	}
 	sh.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
@@ -618,13 +627,14 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 // its retries' (+Inf with none; 0 until drawn, so a least of 0 is kept as
 // −0).
 type drawHead struct {
-	first, least float64
+	first float64
+	least atomic.Uint64 // its bits: shared heads are drawn into by estimators at once (drawTable)
 }
 
 // minRetry is the least of instance i's retry draws in projection k
 // (+Inf with none).
 func (l *Live) minRetry(i, k int) float64 {
-	m := l.shape.heads[k*len(l.c.Instances)+i].least
+	m := math.Float64frombits(l.shape.heads[k*len(l.c.Instances)+i].least.Load())
 	if m == 0 && !math.Signbit(m) {
 		m = l.drawRetries(i, k)
 	}
@@ -646,6 +656,9 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 // (drawn or not: see minRetry).
 func (l *Live) retryBlock(i, k int) []float64 {
 	sh := &l.shape
+	if sh.table != nil { // drawn: minRetry comes first
+		return *sh.table.retries[k*len(l.c.Instances)+i].Load()
+	}
 	c := &sh.retries[k][i/retryChunk]
 	if *c == nil {
 		*c = make([]float64, retryChunk*sh.nRetry)
@@ -711,13 +724,14 @@ var firstDraws struct {
 }
 
 // sharedFirsts is what one cluster's estimators share: its first draws,
-// made once, and the projectors not in use of the estimators that share
-// their working memory (Live.ShareWorkspace).
+// made once, and, for the estimators that share their working memory
+// (Live.ShareWorkspace), the projectors not in use and the draw tables.
 type sharedFirsts struct {
-	once sync.Once
-	x    []float64
-	mu   sync.Mutex
-	free []*projector
+	once   sync.Once
+	x      []float64
+	mu     sync.Mutex
+	free   []*projector
+	tables map[int]*drawTable // by retries per instance
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
@@ -729,11 +743,21 @@ type sharedFirsts struct {
 func (l *Live) drawRetries(i, k int) float64 {
 	sh := &l.shape
 	ki := k*len(l.c.Instances) + i
-	rs := l.retryBlock(i, k)
+	if t := sh.table; t != nil {
+		return t.draw(l.c, i, k, sh.nRetry)
+	}
+	m := drawInto(l.c, i, k, l.retryBlock(i, k))
+	sh.heads[ki].least.Store(math.Float64bits(m))
+	return m
+}
+
+// drawInto draws instance i's retries for projection k into rs and
+// returns their least (+Inf with none; a least of 0 as −0).
+func drawInto(c *placement.Cluster, i, k int, rs []float64) float64 {
 	var r rand.PCG
 	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
 	r.Uint64() // the first start's
-	d := l.c.M.Services[l.c.Instances[i].Service].Start
+	d := c.M.Services[c.Instances[i].Service].Start
 	m := math.Inf(1)
 	for j := range rs {
 		x := placement.Quantile(d, min(uniform(&r), 1-1e-9))
@@ -743,7 +767,51 @@ func (l *Live) drawRetries(i, k int) float64 {
 	if m == 0 {
 		m = math.Copysign(0, -1)
 	}
-	sh.heads[ki].least = m
+	return m
+}
+
+// drawTable is the draws of one cluster's estimators that share them
+// (Live.ShareWorkspace) with one number of retries: they are a function
+// of the cluster alone, and an incident's first estimate filled 2.4 MB of
+// heads of its own on the platform and drew its retries again. heads'
+// first are the cluster's (firstsOf); an instance's retries in a
+// projection (retries[k·instances + i]) are drawn, as drawRetries does,
+// when an estimator first needs them and published, then their least in
+// heads, so that an estimator reading a least drawn reads its retries.
+// Two estimators may draw the same at once: the same draws, one kept.
+type drawTable struct {
+	heads   []drawHead
+	retries []atomic.Pointer[[]float64]
+}
+
+// tableOf returns cluster c's drawTable for nRetry retries, made on first
+// use.
+func tableOf(c *placement.Cluster, nRetry int) *drawTable {
+	e := sharedOf(c)
+	firsts := firstsOf(c)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t := e.tables[nRetry]; t != nil {
+		return t
+	}
+	t := &drawTable{heads: make([]drawHead, len(firsts)), retries: make([]atomic.Pointer[[]float64], len(firsts))}
+	for ki, x := range firsts {
+		t.heads[ki].first = x
+	}
+	if e.tables == nil {
+		e.tables = map[int]*drawTable{}
+	}
+	e.tables[nRetry] = t
+	return t
+}
+
+// draw is drawRetries for a shared table.
+func (t *drawTable) draw(c *placement.Cluster, i, k, nRetry int) float64 {
+	ki := k*len(c.Instances) + i
+	rs := make([]float64, nRetry)
+	m := drawInto(c, i, k, rs)
+	t.retries[ki].CompareAndSwap(nil, &rs) // else another estimator's, the same draws
+	t.heads[ki].least.Store(math.Float64bits(m))
 	return m
 }
 

@@ -2,17 +2,18 @@ package estimate
 
 import (
 	"reflect"
+	"sync"
 	"testing"
 
 	"blackstart/placement"
 )
 
 // TestShareWorkspace: estimators of one cluster that share their
-// projections' working memory (ShareWorkspace), asked in turn at
+// projections' working memory and draws (ShareWorkspace), asked in turn at
 // different points of their recoveries, so that each estimate's projectors
 // were last used by the other estimator in another state (before and
 // after releases, with retries and back-offs), give exactly the estimates
-// of estimators that keep their own.
+// of estimators that keep their own; so do two estimating at once.
 func TestShareWorkspace(t *testing.T) {
 	type recovery struct {
 		name string
@@ -54,6 +55,43 @@ func TestShareWorkspace(t *testing.T) {
 						t.Fatalf("step %d, estimator %d (%d events, at %g s): sharing the working memory gives\n%+v\nwant\n%+v", s, j, to, at, got, want)
 					}
 				}
+			}
+			// and two estimating at once, from the start: the draws are
+			// drawn into the shared table by both
+			at := r.evs[len(r.evs)-1].TS + 5
+			two := []*Live{NewLive(r.c, r.p), NewLive(r.c, r.p)}
+			got := make([]Snapshot, 2)
+			var wg sync.WaitGroup
+			for j, l := range two {
+				l.ShareWorkspace()
+				for _, e := range r.evs[:len(r.evs)*(j+1)/3] {
+					l.Observe(e)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[j] = l.Estimate(at)
+				}()
+			}
+			wg.Wait()
+			for j := range two {
+				ref := NewLive(r.c, r.p)
+				for _, e := range r.evs[:len(r.evs)*(j+1)/3] {
+					ref.Observe(e)
+				}
+				if want := ref.Estimate(at); !reflect.DeepEqual(got[j], want) {
+					t.Fatalf("two estimating at once, the %d-th: sharing gives\n%+v\nwant\n%+v", j, got[j], want)
+				}
+			}
+			drawn := 0
+			tab := sharedOf(r.c).tables[shared[0].shape.nRetry]
+			for ki := range tab.retries {
+				if tab.retries[ki].Load() != nil {
+					drawn++
+				}
+			}
+			if drawn == 0 {
+				t.Fatal("no retries drawn into the shared table: the recovery tests nothing of it")
 			}
 			if len(shared[0].shape.projs) != 0 || len(sharedOf(r.c).free) == 0 {
 				t.Fatalf("the shared estimators keep %d projectors of their own, the pool holds %d", len(shared[0].shape.projs), len(sharedOf(r.c).free))
