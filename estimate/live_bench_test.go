@@ -227,3 +227,16 @@ func BenchmarkLiveToEnds(b *testing.B) {
 func BenchmarkLiveHeap(b *testing.B) {
 	benchLivePairSwapped(b, func(l *Live) { l.shape.noToEnds = true }, "s-heap", "s-to-ends")
 }
+
+// BenchmarkLiveQuick measures what hopefulQuick's two passes save, as
+// BenchmarkLiveByNode does: the other estimator decides the waiting
+// instances one by one (shape.noQuick).
+func BenchmarkLiveQuick(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noQuick = true }, "s-quick", "s-one-by-one")
+}
+
+// BenchmarkLiveOneByOne is BenchmarkLiveQuick with the estimators' roles
+// swapped.
+func BenchmarkLiveOneByOne(b *testing.B) {
+	benchLivePairSwapped(b, func(l *Live) { l.shape.noQuick = true }, "s-one-by-one", "s-quick")
+}

@@ -127,6 +127,9 @@ type shape struct {
 	// every instance through attempt, as before rankSet and the hopeless
 	// marks (tests and benchmarks compare the two).
 	noFast bool
+	// noQuick: hopeful decides the waiting instances one by one, as
+	// waitingCan does, not in hopefulQuick's two passes (benchmarks).
+	noQuick bool
 	// noToEnds: projectNodeFast pushes every end into the node's heap,
 	// none into projector.toEnds (benchmarks compare the two).
 	noToEnds bool
@@ -177,6 +180,7 @@ type projector struct {
 	// toEnds: a node's projected ends at a timeout, those pushed in order
 	// (projectNodeFast; the others go to nodeEv).
 	toEnds  []finishEv
+	maybe   []int32 // hopefulQuick's working memory
 	waitSet rankSet // a node's waiting instances by rank (projectNode)
 	// Bit i%64 of hopeless[i/64]: instance i, waiting on the node being
 	// projected, cannot come up (hopeful marks them, after clearing the
@@ -1323,6 +1327,9 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 			hope++
 		}
 	}
+	if !sh.noQuick {
+		return l.hopefulQuick(p, later, atNow, arr, k, sp, hope)
+	}
 	for _, e := range later {
 		if l.waitingCan(e.inst, k, sp) {
 			hope++
@@ -1349,6 +1356,83 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	}
 	p.marks += marked
 	return hope
+}
+
+// hopefulQuick is the rest of hopeful for the waiting instances (later,
+// atNow, arr; hope counted so far) in two passes: the first decides each
+// instance from its head alone, without a branch on the draws: its next
+// start can end in time (first within the limit: hopeful), or none of its
+// retries can (least beyond it: marked hopeless), or it is kept for the
+// second pass, which asks retriesCan (the retries not drawn yet, or the
+// least within the limit). With a branch on each draw the processor
+// waited for each head in turn, its guesses of the comparisons wrong
+// about as often as right; without, it can read the heads of many
+// instances at once.
+func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
+	sh := &l.shape
+	n := len(l.c.Instances)
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], timeout: sh.timeout, sp: sp, hopeless: p.hopeless,
+		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
+	for _, e := range later {
+		q.add(e.inst)
+	}
+	for _, r := range atNow {
+		q.add(r.inst())
+	}
+	for _, a := range arr {
+		q.add(a.inst)
+	}
+	hope += q.hope
+	marked := q.marked
+	for _, i := range q.maybe[:q.n] {
+		if l.retriesCan(i, k, sh.timeout[i]*sp) {
+			hope++
+		} else {
+			p.mark(i)
+			marked++
+		}
+	}
+	p.maybe = q.maybe
+	p.marks += marked
+	return hope
+}
+
+// quickScan is hopefulQuick's first pass.
+type quickScan struct {
+	heads        []drawHead
+	timeout      []float64
+	sp           float64
+	hopeless     []uint64
+	maybe        []int32 // instances for the second pass: maybe[:n]
+	n            int
+	hope, marked int
+}
+
+// add decides waiting instance i from its head (see hopefulQuick).
+func (q *quickScan) add(i int32) {
+	hd := &q.heads[i]
+	limit := q.timeout[i] * q.sp // as waitingCan compares
+	lb := hd.least.Load()
+	// 1 or 0 each, combined without a branch: its next start within the
+	// limit; its least retry within it, or not drawn (0; a least of 0 is
+	// kept as −0).
+	can := b2i(hd.first <= limit)
+	low := b2i(lb == 0) | b2i(math.Float64frombits(lb) <= limit)
+	retry := (1 - can) & low
+	none := (1 - can) & (1 - low)
+	q.hope += can
+	q.marked += none
+	q.hopeless[i>>6] |= uint64(none) << (i & 63)
+	q.maybe[q.n] = i
+	q.n += retry
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // hopefulUpTo is hopeful without p, counting no further than most.
