@@ -347,11 +347,20 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request) error {
 		}
 		start = t
 	}
-	in, err := s.db.CreateIncident(context.WithoutCancel(r.Context()), body.Model, body.Rev, body.Name, start.UnixMilli())
+	ctx := context.WithoutCancel(r.Context())
+	in, err := s.db.CreateIncident(ctx, body.Model, body.Rev, body.Name, start.UnixMilli())
 	if err != nil {
 		return err
 	}
 	info.revision = in.Revision
+	// Its live estimator is built now (and its revision's cluster, plan
+	// and index, unless another incident's estimator holds them), under
+	// the usual bound, so that its first batch and ETA do not wait for
+	// them: the revision took some 200 ms to build on the platform, and
+	// the first batches of incidents created together all waited for it.
+	// A revision that fails to load is answered as before, when the
+	// incident is asked about (the incident is created either way).
+	s.liveOf(ctx, strconv.FormatInt(in.ID, 10))
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%d", in.ID))
 	s.writeJSON(w, http.StatusCreated, in)
 	return nil
