@@ -458,7 +458,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	if key == "" || len(key) > store.MaxIdempotencyKey {
 		return errorf(http.StatusBadRequest, "Idempotency-Key: required, 1 to %d bytes, a new one per batch (a retry sends the same)", store.MaxIdempotencyKey)
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -496,6 +496,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		evs[k].TS = math.Round(evs[k].TS*1000) / 1000
 	}
 	var canon bytes.Buffer
+	canon.Grow(len(body) + len(body)/8) // about its size: not grown from nothing, copied and cleared each doubling
 	if err := events.Write(&canon, lv.c, evs, events.FormatJSONL); err != nil {
 		return err
 	}
@@ -528,6 +529,31 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%d/events", lv.in.ID))
 	s.writeJSON(w, http.StatusCreated, batchAnswer{Batch: b, Events: lv.n, LastTS: lv.lastT})
 	return nil
+}
+
+// readBody reads r's body whole into memory of the size its
+// Content-Length gives (up to MaxBatchBytes; the body's own bound still
+// applies), rather than growing it from 512 bytes by doublings, each
+// copied and the new memory cleared: a 1,000-event batch is about 80 kB.
+func readBody(r *http.Request) ([]byte, error) {
+	n := r.ContentLength
+	if n <= 0 || n > MaxBatchBytes {
+		return io.ReadAll(r.Body)
+	}
+	b := make([]byte, 0, n+1) // the 1: the end is seen without growing
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than it said: grown as io.ReadAll does
+		}
+		m, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // getEvents exports the incident's events in the events file format (JSON
