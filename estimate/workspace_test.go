@@ -137,7 +137,9 @@ func TestSharedFixedShape(t *testing.T) {
 			t.Fatalf("%s: the shared ranks or slots are not the plan's", s.name)
 		}
 	}
-	same := func(a, b *Live) bool { return &a.shape.rankPos[0] == &b.shape.rankPos[0] && &a.shape.tier[0] == &b.shape.tier[0] }
+	same := func(a, b *Live) bool {
+		return &a.shape.rankPos[0] == &b.shape.rankPos[0] && &a.shape.tier[0] == &b.shape.tier[0]
+	}
 	if !same(shared[0], shared[1]) || !same(shared[0], shared[2]) {
 		t.Fatal("estimators of one cluster and plan do not share their fixed shape")
 	}
