@@ -51,68 +51,33 @@ type shape struct {
 	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
+	tierTot []int32 // per tier: its instances
 
-	// What every projection of one estimate shares: the running starts
-	// (instance order), and per tier the instances, those up and the
-	// latest up time (-1 none).
-	running  []runItem
-	tierTot  []int32
-	tierUp   []int32
-	tierUpT  []float64
-	upLast   float64 // latest up time of any instance, 0 none
-	upNinety float64 // the k-th up time when the 90 % point falls among them
-	upT      []float64
-	// atNow: per node, the instances released already, by rank;
-	// unplacedNow those of them with no node; left per service, its
-	// dependencies not yet at quorum (0: released).
-	atNow       [][]rankItem
-	unplacedNow []int32
-	left        []int32
-	// later: released instances waiting out a back-off, ready at t;
-	// gaveUp the instances out of attempts.
-	later    []finishEv
-	laterTmp []finishEv // radixByTime's working memory for later
+	// What every projection of one estimate shares, laid out by view:
+	// the slices in viewMem (see there), and these. upLast: the latest up
+	// time of any instance, 0 none; upNinety: the k-th up time when the
+	// 90 % point falls among them; gaveUp: the instances out of attempts.
+	viewMem
+	upLast   float64
+	upNinety float64
 	gaveUp   int
-
 	// local: every service is released (no dependency left below its
 	// quorum) and every instance a projection can start has its node, so
 	// that nothing a node does changes another's: each node is then
-	// projected on its own (projectNode), with the same result. runOff
-	// (per node: its first running start in node order, one more entry at
-	// the end) and laterOff/laterNode (the back-offs of sh.later by node,
-	// in time order) lay the shared parts out by node.
-	local     bool
-	runOff    []int32
-	laterOff  []int32
-	laterNode []finishEv
+	// projected on its own (projectNode), with the same result; runOff,
+	// laterOff and laterNode lay the shared parts out by node.
+	local bool
 	// mixed: not every service is released, but no instance lacks a node
 	// (anyUnplaced false): the nodes that hold no instance a release would
 	// queue (open false) are projected on their own as in local, the
 	// others by the projection-wide loop, which learns of the closed
 	// nodes' ups that count towards a release (quorumOpen) from them (see
-	// projectMixed). laterOpen is sh.later on the open nodes.
-	mixed      bool
-	open       []bool
-	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
-	laterOpen  []finishEv
-	// sink: per node, open, reporting, and holding no instance (running,
-	// waiting, waiting out a back-off, or to be released there) of a
-	// service whose ups count towards a release (quorumOpen): what happens
-	// on it changes no other node, and it changes only by the releases
-	// that queue instances on it. In a mixed projection the
-	// projection-wide loop leaves the sinks out but for those releases,
-	// which it records (projector.arr), and each sink is then projected on
-	// its own with them (projectSinks). anySink: some node is a sink.
-	// noSink keeps the sinks in the projection-wide loop (tests and
-	// benchmarks compare the two).
-	sink    []bool
+	// projectMixed).
+	mixed bool
+	// anySink: some node is a sink (viewMem.sink); noSink keeps the sinks
+	// in the projection-wide loop (tests and benchmarks compare the two).
 	anySink bool
 	noSink  bool
-	// pendOff/pendInst: per open node (pendOff one more entry at the
-	// end), the instances a release will queue there.
-	pendOff  []int32
-	pendInst []int32
-	cursor   []int32 // view's working memory
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
@@ -132,6 +97,61 @@ type shape struct {
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
+}
+
+// viewMem is what view lays out for the projections of one estimate, and
+// its working memory: every part of it is reset or written whole by view
+// (and layOutLocal, findSinks) before it is read, and read only by the
+// projections of that estimate. An estimator sharing its working memory
+// (Live.ShareWorkspace) takes it from its cluster's pool for each
+// estimate and gives it back after, as its projectors: a new incident's
+// first estimate no longer grows it from nothing (some hundreds of kB on
+// the incident-scale platform, mostly atNow), nor does an idle estimator
+// hold it.
+type viewMem struct {
+	// running: the running starts, in instance order; per tier, tierUp
+	// the instances up and tierUpT the latest up time (-1 none); upT the
+	// up times.
+	running []runItem
+	tierUp  []int32
+	tierUpT []float64
+	upT     []float64
+	// atNow: per node, the instances released already, by rank;
+	// unplacedNow those of them with no node; left per service, its
+	// dependencies not yet at quorum (0: released).
+	atNow       [][]rankItem
+	unplacedNow []int32
+	left        []int32
+	// later: released instances waiting out a back-off, ready at t.
+	later    []finishEv
+	laterTmp []finishEv // radixByTime's working memory for later
+	// runOff (per node: its first running start in node order, one more
+	// entry at the end) and laterOff/laterNode (the back-offs of later by
+	// node, in time order): the shared parts by node (shape.local,
+	// shape.mixed).
+	runOff    []int32
+	laterOff  []int32
+	laterNode []finishEv
+	// open: per node, it holds an instance a release would queue there
+	// (shape.mixed); quorumOpen per service: below its quorum, with
+	// dependents (so none released); laterOpen: later on the open nodes.
+	open       []bool
+	quorumOpen []bool
+	laterOpen  []finishEv
+	// sink: per node, open, reporting, and holding no instance (running,
+	// waiting, waiting out a back-off, or to be released there) of a
+	// service whose ups count towards a release (quorumOpen): what happens
+	// on it changes no other node, and it changes only by the releases
+	// that queue instances on it. In a mixed projection the
+	// projection-wide loop leaves the sinks out but for those releases,
+	// which it records (projector.arr), and each sink is then projected on
+	// its own with them (projectSinks).
+	sink []bool
+	// pendOff/pendInst: per open node (pendOff one more entry at the
+	// end), the instances a release will queue there.
+	pendOff  []int32
+	pendInst []int32
+	cursor   []int32 // view's working memory
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -344,13 +364,15 @@ func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 // projection k is the same whichever worker runs it.
 func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
 	l.prepare()
-	l.view(now, stale)
 	workers := min(runtime.GOMAXPROCS(0), Samples)
 	projs := make([]*projector, workers)
 	var pool *sharedFirsts
 	if l.shared {
 		pool = sharedOf(l.c)
 		pool.mu.Lock()
+		if n := len(pool.views); n > 0 {
+			l.shape.viewMem, pool.views[n-1], pool.views = pool.views[n-1], viewMem{}, pool.views[:n-1]
+		}
 		for w := range projs {
 			if n := len(pool.free); n > 0 {
 				projs[w], pool.free = pool.free[n-1], pool.free[:n-1]
@@ -367,6 +389,7 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 			projs[w] = &l.shape.projs[w]
 		}
 	}
+	l.view(now, stale)
 	out := make([]projection, Samples)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -382,7 +405,9 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 	if pool != nil {
 		pool.mu.Lock()
 		pool.free = append(pool.free, projs...)
+		pool.views = append(pool.views, l.shape.viewMem)
 		pool.mu.Unlock()
+		l.shape.viewMem = viewMem{}
 	}
 	return out
 }
@@ -790,12 +815,14 @@ var firstDraws struct {
 
 // sharedFirsts is what one cluster's estimators share: its first draws,
 // made once, and, for the estimators that share their working memory
-// (Live.ShareWorkspace), the projectors not in use and the draw tables.
+// (Live.ShareWorkspace), the projectors and views not in use, the draw
+// tables and the fixed shapes.
 type sharedFirsts struct {
 	once   sync.Once
 	x      []float64
 	mu     sync.Mutex
 	free   []*projector
+	views  []viewMem          // the views not in use (see viewMem)
 	tables map[int]*drawTable // by retries per instance
 	fixed  map[weak.Pointer[placement.Plan]]*fixedShape
 }

@@ -96,6 +96,9 @@ func TestShareWorkspace(t *testing.T) {
 			if len(shared[0].shape.projs) != 0 || len(sharedOf(r.c).free) == 0 {
 				t.Fatalf("the shared estimators keep %d projectors of their own, the pool holds %d", len(shared[0].shape.projs), len(sharedOf(r.c).free))
 			}
+			if shared[0].shape.atNow != nil || shared[1].shape.upT != nil || len(sharedOf(r.c).views) == 0 {
+				t.Fatalf("the shared estimators keep their views (atNow %d nodes), the pool holds %d", len(shared[0].shape.atNow), len(sharedOf(r.c).views))
+			}
 		})
 	}
 }
