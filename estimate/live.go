@@ -71,12 +71,14 @@ type Live struct {
 // instead of keeping its own; read its draws (the heads, 2.4 MB on the
 // platform, and the retries) from a table those estimators share
 // (drawTable), where it filled its own; and share what it derives from
-// the cluster and plan alone (fixedShape). The estimates are the same either way (a projection resets all
-// it reads of its working memory; the draws are a function of the
-// cluster). For a service keeping many estimators of one cluster, a few
-// estimating at once: a new incident's first estimate no longer grows a
-// working memory or fills draws of its own, and the idle estimators hold
-// neither. Call it before the first Estimate.
+// the cluster and plan alone (fixedShape). The estimates are the same
+// either way (a projection resets all it reads of its working memory,
+// view all it lays out; the draws and the fixed shape are functions of
+// the cluster and plan). For a service keeping many estimators of one
+// cluster, a few estimating at once: a new incident's first estimate no
+// longer grows a working memory, fills draws or sorts the instances by
+// rank of its own, and the idle estimators hold none of these. Call it
+// before the first Estimate.
 func (l *Live) ShareWorkspace() {
 	if !l.shape.ready {
 		l.shared = true
