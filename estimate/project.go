@@ -51,68 +51,33 @@ type shape struct {
 	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
+	tierTot []int32 // per tier: its instances
 
-	// What every projection of one estimate shares: the running starts
-	// (instance order), and per tier the instances, those up and the
-	// latest up time (-1 none).
-	running  []runItem
-	tierTot  []int32
-	tierUp   []int32
-	tierUpT  []float64
-	upLast   float64 // latest up time of any instance, 0 none
-	upNinety float64 // the k-th up time when the 90 % point falls among them
-	upT      []float64
-	// atNow: per node, the instances released already, by rank;
-	// unplacedNow those of them with no node; left per service, its
-	// dependencies not yet at quorum (0: released).
-	atNow       [][]rankItem
-	unplacedNow []int32
-	left        []int32
-	// later: released instances waiting out a back-off, ready at t;
-	// gaveUp the instances out of attempts.
-	later    []finishEv
-	laterTmp []finishEv // radixByTime's working memory for later
+	// What every projection of one estimate shares, laid out by view:
+	// the slices in viewMem (see there), and these. upLast: the latest up
+	// time of any instance, 0 none; upNinety: the k-th up time when the
+	// 90 % point falls among them; gaveUp: the instances out of attempts.
+	viewMem
+	upLast   float64
+	upNinety float64
 	gaveUp   int
-
 	// local: every service is released (no dependency left below its
 	// quorum) and every instance a projection can start has its node, so
 	// that nothing a node does changes another's: each node is then
-	// projected on its own (projectNode), with the same result. runOff
-	// (per node: its first running start in node order, one more entry at
-	// the end) and laterOff/laterNode (the back-offs of sh.later by node,
-	// in time order) lay the shared parts out by node.
-	local     bool
-	runOff    []int32
-	laterOff  []int32
-	laterNode []finishEv
+	// projected on its own (projectNode), with the same result; runOff,
+	// laterOff and laterNode lay the shared parts out by node.
+	local bool
 	// mixed: not every service is released, but no instance lacks a node
 	// (anyUnplaced false): the nodes that hold no instance a release would
 	// queue (open false) are projected on their own as in local, the
 	// others by the projection-wide loop, which learns of the closed
 	// nodes' ups that count towards a release (quorumOpen) from them (see
-	// projectMixed). laterOpen is sh.later on the open nodes.
-	mixed      bool
-	open       []bool
-	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
-	laterOpen  []finishEv
-	// sink: per node, open, reporting, and holding no instance (running,
-	// waiting, waiting out a back-off, or to be released there) of a
-	// service whose ups count towards a release (quorumOpen): what happens
-	// on it changes no other node, and it changes only by the releases
-	// that queue instances on it. In a mixed projection the
-	// projection-wide loop leaves the sinks out but for those releases,
-	// which it records (projector.arr), and each sink is then projected on
-	// its own with them (projectSinks). anySink: some node is a sink.
-	// noSink keeps the sinks in the projection-wide loop (tests and
-	// benchmarks compare the two).
-	sink    []bool
+	// projectMixed).
+	mixed bool
+	// anySink: some node is a sink (viewMem.sink); noSink keeps the sinks
+	// in the projection-wide loop (tests and benchmarks compare the two).
 	anySink bool
 	noSink  bool
-	// pendOff/pendInst: per open node (pendOff one more entry at the
-	// end), the instances a release will queue there.
-	pendOff  []int32
-	pendInst []int32
-	cursor   []int32 // view's working memory
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
@@ -138,6 +103,61 @@ type shape struct {
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
+}
+
+// viewMem is what view lays out for the projections of one estimate, and
+// its working memory: every part of it is reset or written whole by view
+// (and layOutLocal, findSinks) before it is read, and read only by the
+// projections of that estimate. An estimator sharing its working memory
+// (Live.ShareWorkspace) takes it from its cluster's pool for each
+// estimate and gives it back after, as its projectors: a new incident's
+// first estimate no longer grows it from nothing (some hundreds of kB on
+// the incident-scale platform, mostly atNow), nor does an idle estimator
+// hold it.
+type viewMem struct {
+	// running: the running starts, in instance order; per tier, tierUp
+	// the instances up and tierUpT the latest up time (-1 none); upT the
+	// up times.
+	running []runItem
+	tierUp  []int32
+	tierUpT []float64
+	upT     []float64
+	// atNow: per node, the instances released already, by rank;
+	// unplacedNow those of them with no node; left per service, its
+	// dependencies not yet at quorum (0: released).
+	atNow       [][]rankItem
+	unplacedNow []int32
+	left        []int32
+	// later: released instances waiting out a back-off, ready at t.
+	later    []finishEv
+	laterTmp []finishEv // radixByTime's working memory for later
+	// runOff (per node: its first running start in node order, one more
+	// entry at the end) and laterOff/laterNode (the back-offs of later by
+	// node, in time order): the shared parts by node (shape.local,
+	// shape.mixed).
+	runOff    []int32
+	laterOff  []int32
+	laterNode []finishEv
+	// open: per node, it holds an instance a release would queue there
+	// (shape.mixed); quorumOpen per service: below its quorum, with
+	// dependents (so none released); laterOpen: later on the open nodes.
+	open       []bool
+	quorumOpen []bool
+	laterOpen  []finishEv
+	// sink: per node, open, reporting, and holding no instance (running,
+	// waiting, waiting out a back-off, or to be released there) of a
+	// service whose ups count towards a release (quorumOpen): what happens
+	// on it changes no other node, and it changes only by the releases
+	// that queue instances on it. In a mixed projection the
+	// projection-wide loop leaves the sinks out but for those releases,
+	// which it records (projector.arr), and each sink is then projected on
+	// its own with them (projectSinks).
+	sink []bool
+	// pendOff/pendInst: per open node (pendOff one more entry at the
+	// end), the instances a release will queue there.
+	pendOff  []int32
+	pendInst []int32
+	cursor   []int32 // view's working memory
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -230,15 +250,16 @@ func (l *Live) prepare() {
 		return
 	}
 	l.shape.ready = true
-	c, m := l.c, l.c.M
+	c := l.c
 	sh := &l.shape
-	for s := range m.Services {
-		sh.maxTier = max(sh.maxTier, m.Services[s].Tier)
+	var fixed *fixedShape
+	if l.shared {
+		fixed = fixedOf(c, l.p)
+	} else {
+		fixed = newFixedShape(c, l.p)
 	}
-	sh.tier = make([]int32, len(c.Instances))
-	for i, in := range c.Instances {
-		sh.tier[i] = int32(m.Services[in.Service].Tier)
-	}
+	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
+	sh.timeout, sh.tierTot, sh.slotOff = fixed.timeout, fixed.tierTot, fixed.slotOff
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -252,54 +273,116 @@ func (l *Live) prepare() {
 			sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
 		}
 	}
-	sh.svc = make([]svcInfo, len(m.Services))
+}
+
+// fixedShape is the part of shape that depends only on the cluster and
+// the plan (the dispatch ranks), not on the retry rule or the events:
+// read-only once made. Estimators that share their working memory
+// (Live.ShareWorkspace) share it too (fixedOf): it took some 3 ms of an
+// incident's first estimate in the service (a sort of the instances by
+// rank) and 0.3 MB of each estimator on the incident-scale platform.
+type fixedShape struct {
+	maxTier  int
+	tier     []int32   // per instance: its service's tier
+	svc      []svcInfo // per service
+	rankPos  []int32   // see shape.rankPos
+	rankInst []int32
+	timeout  []float64 // per instance: its service's timeout per attempt, s
+	tierTot  []int32   // per tier: its instances
+	slotOff  []int32   // see shape.slotOff
+}
+
+// newFixedShape computes the fixedShape of cluster c with plan p (nil:
+// the instances' indices are their ranks).
+func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
+	m := c.M
+	f := &fixedShape{}
+	for s := range m.Services {
+		f.maxTier = max(f.maxTier, m.Services[s].Tier)
+	}
+	f.tier = make([]int32, len(c.Instances))
+	for i, in := range c.Instances {
+		f.tier[i] = int32(m.Services[in.Service].Tier)
+	}
+	f.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
 		timeout := sv.TimeoutS
 		if timeout <= 0 {
 			timeout = placement.DefaultTimeoutS
 		}
-		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(sv.Quorum())}
+		f.svc[s] = svcInfo{timeout: timeout, quorum: int32(sv.Quorum())}
 	}
-	sh.rankPos = make([]int32, len(c.Instances))
-	sh.rankInst = make([]int32, len(c.Instances))
+	f.rankPos = make([]int32, len(c.Instances))
+	f.rankInst = make([]int32, len(c.Instances))
 	order := make([]rankItem, len(c.Instances))
 	for i := range order {
-		order[i] = mkRank(l.rank(i), int32(i))
+		order[i] = mkRank(rankOf(p, i), int32(i))
 	}
 	slices.Sort(order)
 	for pos, r := range order {
-		sh.rankPos[r.inst()], sh.rankInst[pos] = int32(pos), r.inst()
+		f.rankPos[r.inst()], f.rankInst[pos] = int32(pos), r.inst()
 	}
-	sh.timeout = make([]float64, len(c.Instances))
+	f.timeout = make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
-		sh.timeout[i] = sh.svc[in.Service].timeout
+		f.timeout[i] = f.svc[in.Service].timeout
 	}
-	sh.tierTot = make([]int32, sh.maxTier+1)
-	for _, t := range sh.tier {
-		sh.tierTot[t]++
+	f.tierTot = make([]int32, f.maxTier+1)
+	for _, t := range f.tier {
+		f.tierTot[t]++
 	}
-	sh.slotOff = make([]int32, len(m.Devices)+1)
+	f.slotOff = make([]int32, len(m.Devices)+1)
 	for n := range m.Devices {
 		k := m.Devices[n].StartConcurrency
 		if k <= 0 {
 			k = placement.DefaultConcurrency
 		}
-		sh.slotOff[n+1] = sh.slotOff[n] + int32(k)
+		f.slotOff[n+1] = f.slotOff[n] + int32(k)
 	}
+	return f
+}
+
+// fixedOf returns the fixedShape of cluster c with plan p, made once per
+// cluster and plan and shared by their estimators. It is keyed by the
+// plan itself (weakly: a new plan never takes a collected one's key; the
+// entry goes with the cluster), so that an estimator of another plan of
+// the cluster cannot get another's ranks; nothing in it depends on the
+// retry rule.
+func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
+	e := sharedOf(c)
+	key := weak.Make(p)
+	e.mu.Lock()
+	f := e.fixed[key]
+	e.mu.Unlock()
+	if f != nil {
+		return f
+	}
+	f = newFixedShape(c, p)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if g := e.fixed[key]; g != nil {
+		return g // made meanwhile by another: the same
+	}
+	if e.fixed == nil {
+		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
+	}
+	e.fixed[key] = f
+	return f
 }
 
 // projectAll runs the Samples projections, spread over the processors;
 // projection k is the same whichever worker runs it.
 func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
 	l.prepare()
-	l.view(now, stale)
 	workers := min(runtime.GOMAXPROCS(0), Samples)
 	projs := make([]*projector, workers)
 	var pool *sharedFirsts
 	if l.shared {
 		pool = sharedOf(l.c)
 		pool.mu.Lock()
+		if n := len(pool.views); n > 0 {
+			l.shape.viewMem, pool.views[n-1], pool.views = pool.views[n-1], viewMem{}, pool.views[:n-1]
+		}
 		for w := range projs {
 			if n := len(pool.free); n > 0 {
 				projs[w], pool.free = pool.free[n-1], pool.free[:n-1]
@@ -316,6 +399,7 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 			projs[w] = &l.shape.projs[w]
 		}
 	}
+	l.view(now, stale)
 	out := make([]projection, Samples)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -331,7 +415,9 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 	if pool != nil {
 		pool.mu.Lock()
 		pool.free = append(pool.free, projs...)
+		pool.views = append(pool.views, l.shape.viewMem)
 		pool.mu.Unlock()
+		l.shape.viewMem = viewMem{}
 	}
 	return out
 }
@@ -578,9 +664,13 @@ func (l *Live) findSinks(stale []bool) {
 }
 
 // rank is instance i's dispatch rank: the plan's, or its index without one.
-func (l *Live) rank(i int) int32 {
-	if l.p != nil {
-		return l.p.Rank(i)
+func (l *Live) rank(i int) int32 { return rankOf(l.p, i) }
+
+// rankOf is instance i's dispatch rank in plan p, or its index when p is
+// nil.
+func rankOf(p *placement.Plan, i int) int32 {
+	if p != nil {
+		return p.Rank(i)
 	}
 	return int32(i)
 }
@@ -735,13 +825,16 @@ var firstDraws struct {
 
 // sharedFirsts is what one cluster's estimators share: its first draws,
 // made once, and, for the estimators that share their working memory
-// (Live.ShareWorkspace), the projectors not in use and the draw tables.
+// (Live.ShareWorkspace), the projectors and views not in use, the draw
+// tables and the fixed shapes.
 type sharedFirsts struct {
 	once   sync.Once
 	x      []float64
 	mu     sync.Mutex
 	free   []*projector
+	views  []viewMem          // the views not in use (see viewMem)
 	tables map[int]*drawTable // by retries per instance
+	fixed  map[weak.Pointer[placement.Plan]]*fixedShape
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
