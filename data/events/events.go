@@ -1314,8 +1314,6 @@ func roundMS(t float64) float64 {
 	return math.Round(t*1000)/1000 + 0 // + 0 turns −0 into 0
 }
 
-// appendJSONString appends s as a JSON string: quotes, backslashes and
-// control characters escaped, everything else as is.
 // appendInstanceName appends instance i's name (c.Name) as a JSON
 // string, without building the name: a batch of a big cluster is written
 // without a table of its names.
@@ -1327,6 +1325,8 @@ func appendInstanceName(b []byte, c *placement.Cluster, i int32) []byte {
 	return append(b, '"')
 }
 
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, everything else as is.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
