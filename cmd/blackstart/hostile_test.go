@@ -472,6 +472,17 @@ func hostileCases() []hostileCase {
 		}})
 	add(hostileCase{name: "memory/import netbox --overlay of nested inline tables (48 KB)", files: map[string]string{"nb": "@netbox 2", "ov.toml": "a = " + strings.Repeat("{b = ", 8000) + "1" + strings.Repeat("}", 8000)},
 		args: args("import", "netbox", "--from", "nb", "--overlay", "ov.toml", "-o", "x.toml"), code: exitBadInput, want: []string{"ov.toml:1:85:", "nest more than 16 deep"}})
+	// Many tiny tables within the byte limit: the TOML parser took about
+	// 1.6 KB for each 9-byte [[rack]], and 2.5 million (22.5 MB) ran out
+	// of the address space before any count was checked.
+	add(hostileCase{name: "memory/2.5 million bare [[rack]] tables (22.5 MB)", files: map[string]string{"m.toml": strings.Repeat("[[rack]]\n", 2_500_000)},
+		args: args("validate", "m.toml"), code: exitBadInput, want: []string{"m.toml:800001:1:", "more than 800000 tables, keys and array values"}})
+	var keys strings.Builder
+	for i := range 2_000_000 {
+		fmt.Fprintf(&keys, "k%d = 1\n", i)
+	}
+	add(hostileCase{name: "memory/import netbox --overlay of 2 million keys (22 MB)", files: map[string]string{"nb": "@netbox 2", "ov.toml": keys.String()},
+		args: args("import", "netbox", "--from", "nb", "--overlay", "ov.toml", "-o", "x.toml"), code: exitBadInput, want: []string{"ov.toml:800001:9:", "more than 800000 tables, keys and array values"}})
 	add(hostileCase{name: "memory/estimate plan --runs 10000 refused past", files: map[string]string{"m.toml": miniModel},
 		args: args("estimate", "plan", "--runs", "10001", "m.toml"), code: exitBadInput, want: []string{"--runs must be 1 to 10000"}})
 	return cs
