@@ -1,8 +1,8 @@
 package netbox
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,7 +91,10 @@ type OverlayDeviceType struct {
 
 // ReadOverlay reads an overlay file; unknown keys are errors.
 func ReadOverlay(name string) (*Overlay, error) {
-	data, err := os.ReadFile(name)
+	data, err := readBounded(name, MaxOverlayBytes)
+	if errors.Is(err, errTooBig) {
+		return nil, ErrorList{{Source: name, Msg: tooBigMsg("the overlay is", MaxOverlayBytes)}}
+	}
 	if err != nil {
 		return nil, ErrorList{{Source: name, Msg: "cannot read the overlay: " + unwrapPath(err)}}
 	}
