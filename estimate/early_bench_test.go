@@ -122,3 +122,59 @@ func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
 		b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
 	}
 }
+
+// BenchmarkEstimateFirst is the first round of the service's load test
+// (server.BenchmarkIncidentLoad) as its estimates see it: 32 new
+// estimators of the incident-scale platform, kept at once as the service
+// keeps them, sharing their working memory and draws (ShareWorkspace; the
+// pool and the draw table warm, as after the service's first estimate),
+// each given a batch of 1,000 synthetic events and asked for an estimate
+// in turn, then the same estimate again; then each a second batch and a
+// second estimate. Reported: the CPU time (getrusage, the process's on
+// every processor) of a first estimate, of the same again (the first's
+// extra cost is the difference) and of a second one; building the
+// estimators and observing the events are not counted (the service does
+// them as the batches come).
+func BenchmarkEstimateFirst(b *testing.B) {
+	const clients, n = 32, 1000
+	c, p, evs := earlyStream(b, 2*n)
+	warm := NewLive(c, p)
+	warm.ShareWorkspace()
+	for _, e := range evs[:n] {
+		warm.Observe(e)
+	}
+	warm.Estimate(6)
+	var cpu [3]time.Duration // first, second, first again
+	for b.Loop() {
+		ls := make([]*Live, clients)
+		for j := range ls {
+			ls[j] = NewLive(c, p)
+			ls[j].ShareWorkspace()
+		}
+		for round := range 2 {
+			for _, l := range ls {
+				for _, e := range evs[round*n : (round+1)*n] {
+					l.Observe(e)
+				}
+			}
+			c0 := processCPU()
+			for _, l := range ls {
+				if s := l.Estimate(float64(6 + round)); s.Up == 0 || !(s.ETAAllS > s.TS) {
+					b.Fatalf("estimate %d: %d up, ETA %g s at %g s", round, s.Up, s.ETAAllS, s.TS)
+				}
+			}
+			cpu[round] += processCPU() - c0
+			if round == 0 {
+				// the same estimate again: what a first one costs more
+				c0 := processCPU()
+				for _, l := range ls {
+					l.Estimate(6)
+				}
+				cpu[2] += processCPU() - c0
+			}
+		}
+	}
+	b.ReportMetric(float64(cpu[0].Nanoseconds())/float64(b.N*clients), "cpu-ns/first")
+	b.ReportMetric(float64(cpu[2].Nanoseconds())/float64(b.N*clients), "cpu-ns/again")
+	b.ReportMetric(float64(cpu[1].Nanoseconds())/float64(b.N*clients), "cpu-ns/second")
+}

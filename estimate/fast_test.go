@@ -25,7 +25,7 @@ func TestFastProjectionSame(t *testing.T) {
 	var streams []stream
 	if testing.Short() {
 		streams = []stream{{"herdingShort", herdingShort, []int{10_000, 38_000, 44_000}},
-			{"herdingShortHeld", herdingShortHeld, []int{8_000, 20_000, 44_000}}}
+			{"herdingShortHeld", herdingShortHeld, []int{2_000, 8_000, 20_000, 44_000}}}
 	} else {
 		streams = []stream{{"herdingRecovery", func(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) { return herdingRecovery(t) }, []int{150_000, 350_000, 600_000, 1_000_000}}}
 	}

@@ -588,14 +588,23 @@ var quadX, quadW = func() ([]float64, []float64) {
 	return x, w
 }()
 
-// logErfc is log erfc(z), accurate where erfc underflows.
+// logErfc is log erfc(z), accurate where erfc underflows. Below −6
+// math.Erfc is exactly 2 (it returns 2 there without computing), so its
+// log is log 2 without calling either (about one call in eight of the
+// posteriors' quadrature in a herded recovery).
 func logErfc(z float64) float64 {
+	if z < -6 {
+		return logTwo
+	}
 	if z < 8 {
 		return math.Log(math.Erfc(z))
 	}
 	u := 1 / (2 * z * z)
 	return -z*z - math.Log(z*math.SqrtPi) + math.Log1p(-u*(1-3*u*(1-5*u)))
 }
+
+// logTwo is math.Log(2), as logErfc computed it where math.Erfc is 2.
+var logTwo = math.Log(2)
 
 // newtonTol is the Newton step below which a node's mode is taken as found.
 const newtonTol = 1e-6

@@ -464,3 +464,21 @@ func TestPostMomentsManyStarts(t *testing.T) {
 		}
 	}
 }
+
+// TestLogErfcBelowSix: logErfc's shortcut below −6 gives exactly what it
+// computed there before, log of math.Erfc, down to the most negative
+// floats and up to just below −6; at −6 and above (where −5 is not 2)
+// it computes as before.
+func TestLogErfcBelowSix(t *testing.T) {
+	zs := []float64{math.Nextafter(-6, math.Inf(-1)), -6.000001, -6.5, -7, -8, -27.9, -28, -30, -1e10, -math.MaxFloat64}
+	for _, z := range zs {
+		if got, want := logErfc(z), math.Log(math.Erfc(z)); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("logErfc(%g) = %v, log erfc = %v", z, got, want)
+		}
+	}
+	for _, z := range []float64{-6, -5.999999, -5, 0, 3} {
+		if got, want := logErfc(z), math.Log(math.Erfc(z)); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("logErfc(%g) = %v, log erfc = %v", z, got, want)
+		}
+	}
+}

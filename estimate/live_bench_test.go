@@ -137,12 +137,29 @@ func BenchmarkLiveSplitHeld(b *testing.B) {
 // time (cpu-…; the garbage collector's work for either is charged to
 // whichever estimate it ran in), the figure to go by on a shared machine.
 func benchLivePair(b *testing.B, other func(*Live), name0, name1 string) {
+	benchLivePairOf(b, nil, other, name0, name1)
+}
+
+// benchLivePairSwapped is benchLivePair with the first estimator set up
+// by first and the second as it comes: which one gets the change is
+// swapped.
+func benchLivePairSwapped(b *testing.B, first func(*Live), name0, name1 string) {
+	benchLivePairOf(b, first, nil, name0, name1)
+}
+
+// benchLivePairOf is benchLivePair with each estimator set up by its own
+// function (nil: as it comes).
+func benchLivePairOf(b *testing.B, first, other func(*Live), name0, name1 string) {
 	c, p, evs := herdingRecovery(b)
 	var local, global, cpu0, cpu1 time.Duration
 	for b.Loop() {
 		local, global, cpu0, cpu1 = 0, 0, 0, 0
 		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
-		other(ls[1])
+		for j, set := range []func(*Live){first, other} {
+			if set != nil {
+				set(ls[j])
+			}
+		}
 		for _, l := range ls {
 			l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		}
@@ -195,4 +212,31 @@ func BenchmarkLiveFast(b *testing.B) {
 // projection-wide loop (shape.noSink).
 func BenchmarkLiveSink(b *testing.B) {
 	benchLivePair(b, func(l *Live) { l.shape.noSink = true }, "s-sinks", "s-reference")
+}
+
+// BenchmarkLiveToEnds measures what queueing the node-by-node
+// projections' ends at a timeout in order (projector.toEnds) saves, as
+// BenchmarkLiveByNode does: the other estimator pushes every end into the
+// node's heap (shape.noToEnds).
+func BenchmarkLiveToEnds(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noToEnds = true }, "s-to-ends", "s-heap")
+}
+
+// BenchmarkLiveHeap is BenchmarkLiveToEnds with the estimators' roles
+// swapped (see BenchmarkLiveScan).
+func BenchmarkLiveHeap(b *testing.B) {
+	benchLivePairSwapped(b, func(l *Live) { l.shape.noToEnds = true }, "s-heap", "s-to-ends")
+}
+
+// BenchmarkLiveQuick measures what hopefulQuick's two passes save, as
+// BenchmarkLiveByNode does: the other estimator decides the waiting
+// instances one by one (shape.noQuick).
+func BenchmarkLiveQuick(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noQuick = true }, "s-quick", "s-one-by-one")
+}
+
+// BenchmarkLiveOneByOne is BenchmarkLiveQuick with the estimators' roles
+// swapped.
+func BenchmarkLiveOneByOne(b *testing.B) {
+	benchLivePairSwapped(b, func(l *Live) { l.shape.noQuick = true }, "s-one-by-one", "s-quick")
 }

@@ -153,7 +153,7 @@ func TestHopefulExact(t *testing.T) {
 				if !slices.Equal(cupS, ups) || !reflect.DeepEqual(cpr, pr) || clost != lost {
 					t.Fatalf("%s: stopped at its last hopeful instance: ups %v, %+v, %d given up; to the end %v, %+v, %d", where, cupS, cpr, clost, ups, pr, lost)
 				}
-				if pj.nodeEv != nil && len(pj.nodeEv) > 0 {
+				if len(pj.nodeEv) > 0 || len(pj.toEnds) > 0 {
 					cut++ // stopped with events left
 				}
 			}

@@ -51,68 +51,33 @@ type shape struct {
 	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
+	tierTot []int32 // per tier: its instances
 
-	// What every projection of one estimate shares: the running starts
-	// (instance order), and per tier the instances, those up and the
-	// latest up time (-1 none).
-	running  []runItem
-	tierTot  []int32
-	tierUp   []int32
-	tierUpT  []float64
-	upLast   float64 // latest up time of any instance, 0 none
-	upNinety float64 // the k-th up time when the 90 % point falls among them
-	upT      []float64
-	// atNow: per node, the instances released already, by rank;
-	// unplacedNow those of them with no node; left per service, its
-	// dependencies not yet at quorum (0: released).
-	atNow       [][]rankItem
-	unplacedNow []int32
-	left        []int32
-	// later: released instances waiting out a back-off, ready at t;
-	// gaveUp the instances out of attempts.
-	later    []finishEv
-	laterTmp []finishEv // radixByTime's working memory for later
+	// What every projection of one estimate shares, laid out by view:
+	// the slices in viewMem (see there), and these. upLast: the latest up
+	// time of any instance, 0 none; upNinety: the k-th up time when the
+	// 90 % point falls among them; gaveUp: the instances out of attempts.
+	viewMem
+	upLast   float64
+	upNinety float64
 	gaveUp   int
-
 	// local: every service is released (no dependency left below its
 	// quorum) and every instance a projection can start has its node, so
 	// that nothing a node does changes another's: each node is then
-	// projected on its own (projectNode), with the same result. runOff
-	// (per node: its first running start in node order, one more entry at
-	// the end) and laterOff/laterNode (the back-offs of sh.later by node,
-	// in time order) lay the shared parts out by node.
-	local     bool
-	runOff    []int32
-	laterOff  []int32
-	laterNode []finishEv
+	// projected on its own (projectNode), with the same result; runOff,
+	// laterOff and laterNode lay the shared parts out by node.
+	local bool
 	// mixed: not every service is released, but no instance lacks a node
 	// (anyUnplaced false): the nodes that hold no instance a release would
 	// queue (open false) are projected on their own as in local, the
 	// others by the projection-wide loop, which learns of the closed
 	// nodes' ups that count towards a release (quorumOpen) from them (see
-	// projectMixed). laterOpen is sh.later on the open nodes.
-	mixed      bool
-	open       []bool
-	quorumOpen []bool // per service: below its quorum, with dependents (so none released)
-	laterOpen  []finishEv
-	// sink: per node, open, reporting, and holding no instance (running,
-	// waiting, waiting out a back-off, or to be released there) of a
-	// service whose ups count towards a release (quorumOpen): what happens
-	// on it changes no other node, and it changes only by the releases
-	// that queue instances on it. In a mixed projection the
-	// projection-wide loop leaves the sinks out but for those releases,
-	// which it records (projector.arr), and each sink is then projected on
-	// its own with them (projectSinks). anySink: some node is a sink.
-	// noSink keeps the sinks in the projection-wide loop (tests and
-	// benchmarks compare the two).
-	sink    []bool
+	// projectMixed).
+	mixed bool
+	// anySink: some node is a sink (viewMem.sink); noSink keeps the sinks
+	// in the projection-wide loop (tests and benchmarks compare the two).
 	anySink bool
 	noSink  bool
-	// pendOff/pendInst: per open node (pendOff one more entry at the
-	// end), the instances a release will queue there.
-	pendOff  []int32
-	pendInst []int32
-	cursor   []int32 // view's working memory
 	// noLocal makes every projection take the global path (tests compare
 	// the two).
 	noLocal bool
@@ -127,11 +92,72 @@ type shape struct {
 	// every instance through attempt, as before rankSet and the hopeless
 	// marks (tests and benchmarks compare the two).
 	noFast bool
+	// noQuick: hopeful decides the waiting instances one by one, as
+	// waitingCan does, not in hopefulQuick's two passes (benchmarks).
+	noQuick bool
+	// noToEnds: projectNodeFast pushes every end into the node's heap,
+	// none into projector.toEnds (benchmarks compare the two).
+	noToEnds bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
+}
+
+// viewMem is what view lays out for the projections of one estimate, and
+// its working memory: every part of it is reset or written whole by view
+// (and layOutLocal, findSinks) before it is read, and read only by the
+// projections of that estimate. An estimator sharing its working memory
+// (Live.ShareWorkspace) takes it from its cluster's pool for each
+// estimate and gives it back after, as its projectors: a new incident's
+// first estimate no longer grows it from nothing (some hundreds of kB on
+// the incident-scale platform, mostly atNow), nor does an idle estimator
+// hold it.
+type viewMem struct {
+	// running: the running starts, in instance order; per tier, tierUp
+	// the instances up and tierUpT the latest up time (-1 none); upT the
+	// up times.
+	running []runItem
+	tierUp  []int32
+	tierUpT []float64
+	upT     []float64
+	// atNow: per node, the instances released already, by rank;
+	// unplacedNow those of them with no node; left per service, its
+	// dependencies not yet at quorum (0: released).
+	atNow       [][]rankItem
+	unplacedNow []int32
+	left        []int32
+	// later: released instances waiting out a back-off, ready at t.
+	later    []finishEv
+	laterTmp []finishEv // radixByTime's working memory for later
+	// runOff (per node: its first running start in node order, one more
+	// entry at the end) and laterOff/laterNode (the back-offs of later by
+	// node, in time order): the shared parts by node (shape.local,
+	// shape.mixed).
+	runOff    []int32
+	laterOff  []int32
+	laterNode []finishEv
+	// open: per node, it holds an instance a release would queue there
+	// (shape.mixed); quorumOpen per service: below its quorum, with
+	// dependents (so none released); laterOpen: later on the open nodes.
+	open       []bool
+	quorumOpen []bool
+	laterOpen  []finishEv
+	// sink: per node, open, reporting, and holding no instance (running,
+	// waiting, waiting out a back-off, or to be released there) of a
+	// service whose ups count towards a release (quorumOpen): what happens
+	// on it changes no other node, and it changes only by the releases
+	// that queue instances on it. In a mixed projection the
+	// projection-wide loop leaves the sinks out but for those releases,
+	// which it records (projector.arr), and each sink is then projected on
+	// its own with them (projectSinks).
+	sink []bool
+	// pendOff/pendInst: per open node (pendOff one more entry at the
+	// end), the instances a release will queue there.
+	pendOff  []int32
+	pendInst []int32
+	cursor   []int32 // view's working memory
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -171,7 +197,11 @@ type projector struct {
 	remote    []finishEv  // ups on closed nodes that count towards a release (projectMixed)
 	doomed    []bool      // per node: open, and nothing on it, now or released later, can come up (projectMixed)
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
-	waitSet   rankSet     // a node's waiting instances by rank (projectNode)
+	// toEnds: a node's projected ends at a timeout, those pushed in order
+	// (projectNodeFast; the others go to nodeEv).
+	toEnds  []finishEv
+	maybe   []int32 // hopefulQuick's working memory
+	waitSet rankSet // a node's waiting instances by rank (projectNode)
 	// Bit i%64 of hopeless[i/64]: instance i, waiting on the node being
 	// projected, cannot come up (hopeful marks them, after clearing the
 	// last node's); marks counts the marks made, ever (tests). A bit per
@@ -220,15 +250,16 @@ func (l *Live) prepare() {
 		return
 	}
 	l.shape.ready = true
-	c, m := l.c, l.c.M
+	c := l.c
 	sh := &l.shape
-	for s := range m.Services {
-		sh.maxTier = max(sh.maxTier, m.Services[s].Tier)
+	var fixed *fixedShape
+	if l.shared {
+		fixed = fixedOf(c, l.p)
+	} else {
+		fixed = newFixedShape(c, l.p)
 	}
-	sh.tier = make([]int32, len(c.Instances))
-	for i, in := range c.Instances {
-		sh.tier[i] = int32(m.Services[in.Service].Tier)
-	}
+	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
+	sh.timeout, sh.tierTot, sh.slotOff = fixed.timeout, fixed.tierTot, fixed.slotOff
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -242,54 +273,116 @@ func (l *Live) prepare() {
 			sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
 		}
 	}
-	sh.svc = make([]svcInfo, len(m.Services))
+}
+
+// fixedShape is the part of shape that depends only on the cluster and
+// the plan (the dispatch ranks), not on the retry rule or the events:
+// read-only once made. Estimators that share their working memory
+// (Live.ShareWorkspace) share it too (fixedOf): it took some 3 ms of an
+// incident's first estimate in the service (a sort of the instances by
+// rank) and 0.3 MB of each estimator on the incident-scale platform.
+type fixedShape struct {
+	maxTier  int
+	tier     []int32   // per instance: its service's tier
+	svc      []svcInfo // per service
+	rankPos  []int32   // see shape.rankPos
+	rankInst []int32
+	timeout  []float64 // per instance: its service's timeout per attempt, s
+	tierTot  []int32   // per tier: its instances
+	slotOff  []int32   // see shape.slotOff
+}
+
+// newFixedShape computes the fixedShape of cluster c with plan p (nil:
+// the instances' indices are their ranks).
+func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
+	m := c.M
+	f := &fixedShape{}
+	for s := range m.Services {
+		f.maxTier = max(f.maxTier, m.Services[s].Tier)
+	}
+	f.tier = make([]int32, len(c.Instances))
+	for i, in := range c.Instances {
+		f.tier[i] = int32(m.Services[in.Service].Tier)
+	}
+	f.svc = make([]svcInfo, len(m.Services))
 	for s := range m.Services {
 		sv := &m.Services[s]
 		timeout := sv.TimeoutS
 		if timeout <= 0 {
 			timeout = placement.DefaultTimeoutS
 		}
-		sh.svc[s] = svcInfo{timeout: timeout, quorum: int32(sv.Quorum())}
+		f.svc[s] = svcInfo{timeout: timeout, quorum: int32(sv.Quorum())}
 	}
-	sh.rankPos = make([]int32, len(c.Instances))
-	sh.rankInst = make([]int32, len(c.Instances))
+	f.rankPos = make([]int32, len(c.Instances))
+	f.rankInst = make([]int32, len(c.Instances))
 	order := make([]rankItem, len(c.Instances))
 	for i := range order {
-		order[i] = mkRank(l.rank(i), int32(i))
+		order[i] = mkRank(rankOf(p, i), int32(i))
 	}
 	slices.Sort(order)
 	for pos, r := range order {
-		sh.rankPos[r.inst()], sh.rankInst[pos] = int32(pos), r.inst()
+		f.rankPos[r.inst()], f.rankInst[pos] = int32(pos), r.inst()
 	}
-	sh.timeout = make([]float64, len(c.Instances))
+	f.timeout = make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
-		sh.timeout[i] = sh.svc[in.Service].timeout
+		f.timeout[i] = f.svc[in.Service].timeout
 	}
-	sh.tierTot = make([]int32, sh.maxTier+1)
-	for _, t := range sh.tier {
-		sh.tierTot[t]++
+	f.tierTot = make([]int32, f.maxTier+1)
+	for _, t := range f.tier {
+		f.tierTot[t]++
 	}
-	sh.slotOff = make([]int32, len(m.Devices)+1)
+	f.slotOff = make([]int32, len(m.Devices)+1)
 	for n := range m.Devices {
 		k := m.Devices[n].StartConcurrency
 		if k <= 0 {
 			k = placement.DefaultConcurrency
 		}
-		sh.slotOff[n+1] = sh.slotOff[n] + int32(k)
+		f.slotOff[n+1] = f.slotOff[n] + int32(k)
 	}
+	return f
+}
+
+// fixedOf returns the fixedShape of cluster c with plan p, made once per
+// cluster and plan and shared by their estimators. It is keyed by the
+// plan itself (weakly: a new plan never takes a collected one's key; the
+// entry goes with the cluster), so that an estimator of another plan of
+// the cluster cannot get another's ranks; nothing in it depends on the
+// retry rule.
+func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
+	e := sharedOf(c)
+	key := weak.Make(p)
+	e.mu.Lock()
+	f := e.fixed[key]
+	e.mu.Unlock()
+	if f != nil {
+		return f
+	}
+	f = newFixedShape(c, p)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if g := e.fixed[key]; g != nil {
+		return g // made meanwhile by another: the same
+	}
+	if e.fixed == nil {
+		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
+	}
+	e.fixed[key] = f
+	return f
 }
 
 // projectAll runs the Samples projections, spread over the processors;
 // projection k is the same whichever worker runs it.
 func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
 	l.prepare()
-	l.view(now, stale)
 	workers := min(runtime.GOMAXPROCS(0), Samples)
 	projs := make([]*projector, workers)
 	var pool *sharedFirsts
 	if l.shared {
 		pool = sharedOf(l.c)
 		pool.mu.Lock()
+		if n := len(pool.views); n > 0 {
+			l.shape.viewMem, pool.views[n-1], pool.views = pool.views[n-1], viewMem{}, pool.views[:n-1]
+		}
 		for w := range projs {
 			if n := len(pool.free); n > 0 {
 				projs[w], pool.free = pool.free[n-1], pool.free[:n-1]
@@ -306,6 +399,7 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 			projs[w] = &l.shape.projs[w]
 		}
 	}
+	l.view(now, stale)
 	out := make([]projection, Samples)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -321,7 +415,9 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 	if pool != nil {
 		pool.mu.Lock()
 		pool.free = append(pool.free, projs...)
+		pool.views = append(pool.views, l.shape.viewMem)
 		pool.mu.Unlock()
+		l.shape.viewMem = viewMem{}
 	}
 	return out
 }
@@ -568,9 +664,13 @@ func (l *Live) findSinks(stale []bool) {
 }
 
 // rank is instance i's dispatch rank: the plan's, or its index without one.
-func (l *Live) rank(i int) int32 {
-	if l.p != nil {
-		return l.p.Rank(i)
+func (l *Live) rank(i int) int32 { return rankOf(l.p, i) }
+
+// rankOf is instance i's dispatch rank in plan p, or its index when p is
+// nil.
+func rankOf(p *placement.Plan, i int) int32 {
+	if p != nil {
+		return p.Rank(i)
 	}
 	return int32(i)
 }
@@ -725,13 +825,16 @@ var firstDraws struct {
 
 // sharedFirsts is what one cluster's estimators share: its first draws,
 // made once, and, for the estimators that share their working memory
-// (Live.ShareWorkspace), the projectors not in use and the draw tables.
+// (Live.ShareWorkspace), the projectors and views not in use, the draw
+// tables and the fixed shapes.
 type sharedFirsts struct {
 	once   sync.Once
 	x      []float64
 	mu     sync.Mutex
 	free   []*projector
+	views  []viewMem          // the views not in use (see viewMem)
 	tables map[int]*drawTable // by retries per instance
+	fixed  map[weak.Pointer[placement.Plan]]*fixedShape
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
@@ -1317,6 +1420,9 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 			hope++
 		}
 	}
+	if !sh.noQuick {
+		return l.hopefulQuick(p, later, atNow, arr, k, sp, hope)
+	}
 	for _, e := range later {
 		if l.waitingCan(e.inst, k, sp) {
 			hope++
@@ -1343,6 +1449,83 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	}
 	p.marks += marked
 	return hope
+}
+
+// hopefulQuick is the rest of hopeful for the waiting instances (later,
+// atNow, arr; hope counted so far) in two passes: the first decides each
+// instance from its head alone, without a branch on the draws: its next
+// start can end in time (first within the limit: hopeful), or none of its
+// retries can (least beyond it: marked hopeless), or it is kept for the
+// second pass, which asks retriesCan (the retries not drawn yet, or the
+// least within the limit). With a branch on each draw the processor
+// waited for each head in turn, its guesses of the comparisons wrong
+// about as often as right; without, it can read the heads of many
+// instances at once.
+func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
+	sh := &l.shape
+	n := len(l.c.Instances)
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], timeout: sh.timeout, sp: sp, hopeless: p.hopeless,
+		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
+	for _, e := range later {
+		q.add(e.inst)
+	}
+	for _, r := range atNow {
+		q.add(r.inst())
+	}
+	for _, a := range arr {
+		q.add(a.inst)
+	}
+	hope += q.hope
+	marked := q.marked
+	for _, i := range q.maybe[:q.n] {
+		if l.retriesCan(i, k, sh.timeout[i]*sp) {
+			hope++
+		} else {
+			p.mark(i)
+			marked++
+		}
+	}
+	p.maybe = q.maybe
+	p.marks += marked
+	return hope
+}
+
+// quickScan is hopefulQuick's first pass.
+type quickScan struct {
+	heads        []drawHead
+	timeout      []float64
+	sp           float64
+	hopeless     []uint64
+	maybe        []int32 // instances for the second pass: maybe[:n]
+	n            int
+	hope, marked int
+}
+
+// add decides waiting instance i from its head (see hopefulQuick).
+func (q *quickScan) add(i int32) {
+	hd := &q.heads[i]
+	limit := q.timeout[i] * q.sp // as waitingCan compares
+	lb := hd.least.Load()
+	// 1 or 0 each, combined without a branch: its next start within the
+	// limit; its least retry within it, or not drawn (0; a least of 0 is
+	// kept as −0).
+	can := b2i(hd.first <= limit)
+	low := b2i(lb == 0) | b2i(math.Float64frombits(lb) <= limit)
+	retry := (1 - can) & low
+	none := (1 - can) & (1 - low)
+	q.hope += can
+	q.marked += none
+	q.hopeless[i>>6] |= uint64(none) << (i & 63)
+	q.maybe[q.n] = i
+	q.n += retry
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // hopefulUpTo is hopeful without p, counting no further than most.
@@ -2172,6 +2355,14 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
 	atNow := sh.atNow[n]
 	h := p.nodeEv[:0]
+	// The ends at a timeout (most of a herded node's: the starts given
+	// up) come in the order they are pushed as long as the node's
+	// timeouts are alike: those that do are queued in toEnds from toHead
+	// on, the others in h, and the loop takes the earlier of the two.
+	// A start at t ends at t plus the timeout, in order where its push
+	// and the heap's sift were a fifth of these projections' time.
+	toEnds, toHead := p.toEnds[:0], 0
+	inOrder := !sh.noToEnds
 	ws := &p.waitSet
 	ws.reset(len(l.c.Instances))
 	for _, r := range atNow {
@@ -2226,7 +2417,12 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			i := rankInst[ws.pop()]
 			free--
 			if hopeless[i>>6]&(1<<(i&63)) != 0 {
-				h.push(finishEv{t: t + timeout[i], inst: i, kind: evLost})
+				e := finishEv{t: t + timeout[i], inst: i, kind: evLost}
+				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
+					toEnds = append(toEnds, e)
+				} else {
+					h.push(e)
+				}
 				continue
 			}
 			// attempt's and endKind's arithmetic for a start not yet begun.
@@ -2243,9 +2439,13 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			if l.minRetry(int(i), kind) > to*limitSp {
 				ek = evLost
 			}
-			h.push(finishEv{t: t + max(to, 0), inst: i, kind: ek})
+			if e := (finishEv{t: t + max(to, 0), inst: i, kind: ek}); inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
+				toEnds = append(toEnds, e)
+			} else {
+				h.push(e)
+			}
 		}
-		if len(h) == 0 && ri == len(run) && li == len(later) && ai == len(arr) {
+		if len(h) == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
 			break
 		}
 		if free <= 0 && (li < len(later) || ai < len(arr)) {
@@ -2256,6 +2456,9 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			has := len(h) > 0
 			if has {
 				nx = h[0]
+			}
+			if toHead < len(toEnds) && (!has || toEnds[toHead].less(nx)) {
+				nx, has = toEnds[toHead], true
 			}
 			if ri < len(run) && (!has || run[ri].less(nx)) {
 				nx, has = run[ri], true
@@ -2272,11 +2475,14 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				break
 			}
 		}
-		// The earliest of the four, as project takes them.
+		// The earliest of the five, as project takes them.
 		var e finishEv
-		src := -1 // 0 heap, 1 running, 2 later
+		src := -1 // 0 heap, 1 running, 2 later, 3 toEnds
 		if len(h) > 0 {
 			e, src = h[0], 0
+		}
+		if toHead < len(toEnds) && (src < 0 || toEnds[toHead].less(e)) {
+			e, src = toEnds[toHead], 3
 		}
 		if ri < len(run) && (src < 0 || run[ri].less(e)) {
 			e, src = run[ri], 1
@@ -2300,8 +2506,12 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			h.pop()
 		case 1:
 			ri++
-		default:
+		case 2:
 			li++
+		default:
+			if toHead++; toHead == len(toEnds) {
+				toEnds, toHead = toEnds[:0], 0
+			}
 		}
 		i := e.inst
 		t = e.t
@@ -2334,7 +2544,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 	}
 	pr.all = all
-	p.nodeEv = h
+	p.nodeEv, p.toEnds = h, toEnds
 	ws.clear()
 	if hope >= 0 {
 		// Every instance on the node ends up or given up, once.

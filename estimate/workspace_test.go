@@ -96,6 +96,60 @@ func TestShareWorkspace(t *testing.T) {
 			if len(shared[0].shape.projs) != 0 || len(sharedOf(r.c).free) == 0 {
 				t.Fatalf("the shared estimators keep %d projectors of their own, the pool holds %d", len(shared[0].shape.projs), len(sharedOf(r.c).free))
 			}
+			if shared[0].shape.atNow != nil || shared[1].shape.upT != nil || len(sharedOf(r.c).views) == 0 {
+				t.Fatalf("the shared estimators keep their views (atNow %d nodes), the pool holds %d", len(shared[0].shape.atNow), len(sharedOf(r.c).views))
+			}
 		})
+	}
+}
+
+// TestSharedFixedShape: estimators that share their working memory share
+// what prepare computes of the cluster and plan alone (fixedShape: the
+// ranks, tiers, timeouts, slots), one per cluster and plan: two of one
+// plan the same, one of another retry rule the same too (nothing in it
+// depends on the rule), one without a plan its own (its ranks are the
+// instances' indices); and each estimates exactly what an estimator with
+// its own does.
+func TestSharedFixedShape(t *testing.T) {
+	c, p, evs := earlyStream(t, 3000) // the platform: its plan's ranks are not the instances' order
+	at := evs[len(evs)-1].TS + 5
+	few := placement.Retry{MaxAttempts: 3, BackoffS: placement.DefaultBackoffS}
+	type setup struct {
+		name  string
+		p     *placement.Plan
+		retry *placement.Retry
+	}
+	setups := []setup{{"plan", p, nil}, {"plan again", p, nil}, {"plan, 3 attempts", p, &few}, {"no plan", nil, nil}}
+	shared := make([]*Live, len(setups))
+	for k, s := range setups {
+		own := NewLive(c, s.p)
+		shared[k] = NewLive(c, s.p)
+		shared[k].ShareWorkspace()
+		for _, l := range []*Live{own, shared[k]} {
+			if s.retry != nil {
+				l.SetRetry(*s.retry)
+			}
+			for _, e := range evs {
+				l.Observe(e)
+			}
+		}
+		if got, want := shared[k].Estimate(at), own.Estimate(at); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: the shared estimator gives\n%+v\nwant\n%+v", s.name, got, want)
+		}
+		if ref := newFixedShape(c, s.p); !reflect.DeepEqual(shared[k].shape.rankPos, ref.rankPos) || !reflect.DeepEqual(shared[k].shape.slotOff, ref.slotOff) {
+			t.Fatalf("%s: the shared ranks or slots are not the plan's", s.name)
+		}
+	}
+	same := func(a, b *Live) bool {
+		return &a.shape.rankPos[0] == &b.shape.rankPos[0] && &a.shape.tier[0] == &b.shape.tier[0]
+	}
+	if !same(shared[0], shared[1]) || !same(shared[0], shared[2]) {
+		t.Fatal("estimators of one cluster and plan do not share their fixed shape")
+	}
+	if same(shared[0], shared[3]) {
+		t.Fatal("an estimator without the plan got the plan's fixed shape")
+	}
+	if reflect.DeepEqual(shared[0].shape.rankPos, shared[3].shape.rankPos) {
+		t.Fatal("setup: the plan's ranks are the instances' order: the test cannot tell them apart")
 	}
 }

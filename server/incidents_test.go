@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -354,5 +355,88 @@ func TestBatchNotBehindGate(t *testing.T) {
 	ref.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, evs), "Idempotency-Key", "all")
 	if _, want, _ := ref.do("GET", fmt.Sprintf("/api/v1/incidents/1/eta?at=%g", at), "", nil); string(a.body) != string(want) {
 		t.Fatalf("the ETA after waiting:\n%.600s\nwant (both batches taken first)\n%.600s", a.body, want)
+	}
+}
+
+// TestCreateBuildsLive: creating an incident builds its live estimator
+// and its revision's shared state (so that its first batch and ETA do not
+// wait for them), under the same rules as one built when asked: the
+// incidents of a revision share it, closing or eviction releases it, and
+// a revision that fails to load still creates the incident and gives the
+// load's error when the incident is asked about, every time.
+func TestCreateBuildsLive(t *testing.T) {
+	create := func(e *env, model string) int64 {
+		t.Helper()
+		code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"`+model+`","start":"2026-12-01T11:00:00Z"}`))
+		var in store.Incident
+		if code != http.StatusCreated || json.Unmarshal(b, &in) != nil {
+			t.Fatalf("create %s: %d %s", model, code, b)
+		}
+		return in.ID
+	}
+	stats := func(e *env, wantLive, wantRevs int, when string) {
+		t.Helper()
+		if n, revs := e.srv.LiveStats(); n != wantLive || revs != wantRevs {
+			t.Fatalf("%s: %d estimators, %d revisions kept; want %d and %d", when, n, revs, wantLive, wantRevs)
+		}
+	}
+	e := newEnv(t, Config{})
+	smallRecovery(t, e)
+	stats(e, 0, 0, "before any incident")
+	a := create(e, "small-dc")
+	stats(e, 1, 1, "after creating one incident")
+	b := create(e, "small-dc")
+	stats(e, 2, 1, "after creating a second of the same revision")
+	for k, id := range []int64{a, b} {
+		if code, out, _ := e.do("POST", fmt.Sprintf("/api/v1/incidents/%d/close", id), store.ScopeIngest, nil); code != http.StatusOK {
+			t.Fatalf("close %d: %d %s", id, code, out)
+		}
+		stats(e, 1-k, 1-k, fmt.Sprintf("after closing %d of 2", k+1))
+	}
+
+	// eviction: room for one estimator
+	e = newEnv(t, Config{MaxLive: 1})
+	smallRecovery(t, e)
+	a = create(e, "small-dc")
+	b = create(e, "small-dc")
+	stats(e, 1, 1, "after creating two with room for one")
+	if code, out, _ := e.do("POST", fmt.Sprintf("/api/v1/incidents/%d/close", b), store.ScopeIngest, nil); code != http.StatusOK {
+		t.Fatalf("close %d: %d %s", b, code, out)
+	}
+	stats(e, 0, 0, "after closing the one kept")
+	if code, out, _ := e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/eta?at=10", a), "", nil); code != http.StatusOK {
+		t.Fatalf("eta of the evicted incident %d: %d %s", a, code, out)
+	}
+	stats(e, 1, 1, "after asking the evicted one again")
+
+	// a revision that no longer loads: its blob damaged under the server
+	if _, err := e.db.Commit(context.Background(), store.CommitRequest{Model: "broken", Author: "test", Message: "soon damaged",
+		Files: []store.File{{Name: "power.toml", Data: []byte(readFile(t, smallPow) + "\n# broken\n")}, {Name: "workloads.toml", Data: []byte(readFile(t, smallWl))}}}); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := sql.Open("sqlite", e.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	if _, err := sqlDB.Exec(`DROP TRIGGER blob_immutable`); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := sqlDB.Exec(`UPDATE blob SET data = CAST('[[[ not toml' AS BLOB) WHERE sha256 IN
+		(SELECT f.blob_sha256 FROM revision_file f JOIN revision r ON r.id = f.revision_id JOIN model m ON m.id = r.model_id
+		 WHERE m.name = 'broken' AND f.name = 'power.toml')`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("damaged %d blobs, want 1", n)
+	}
+	c := create(e, "broken")
+	// (room for one: a's estimator made room for it, then its build failed)
+	stats(e, 0, 0, "after creating an incident of a revision that does not load")
+	for range 2 {
+		code, out, _ := e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/eta?at=10", c), "", nil)
+		if code != http.StatusUnprocessableEntity || !bytes.Contains(out, []byte(`"file": "broken@1/power.toml"`)) {
+			t.Fatalf("eta of an incident whose revision does not load: %d %s; want 422 naming broken@1/power.toml", code, out)
+		}
+		stats(e, 0, 0, "after asking about it")
 	}
 }

@@ -1276,14 +1276,6 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		prev = t
 	}
 
-	// Only the instances the events name are named (a batch of a big
-	// cluster names few of them).
-	names := make([]string, len(c.Instances))
-	for _, e := range evs {
-		if names[e.Instance] == "" {
-			names[e.Instance] = c.Name(int(e.Instance))
-		}
-	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if format == FormatCSV {
 		cw := csv.NewWriter(bw)
@@ -1292,7 +1284,7 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		var num []byte
 		for _, e := range evs {
 			num = strconv.AppendFloat(num[:0], roundMS(e.TS), 'f', -1, 64)
-			rec[0], rec[1], rec[2], rec[3] = string(num), names[e.Instance], "", e.State.String()
+			rec[0], rec[1], rec[2], rec[3] = string(num), c.Name(int(e.Instance)), "", e.State.String()
 			if e.Node >= 0 {
 				rec[2] = c.M.Devices[e.Node].ID
 			}
@@ -1306,7 +1298,7 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		b = append(b[:0], `{"t_s":`...)
 		b = strconv.AppendFloat(b, roundMS(e.TS), 'f', -1, 64)
 		b = append(b, `,"instance":`...)
-		b = appendJSONString(b, names[e.Instance])
+		b = appendInstanceName(b, c, e.Instance)
 		if e.Node >= 0 {
 			b = append(b, `,"node":`...)
 			b = appendJSONString(b, c.M.Devices[e.Node].ID)
@@ -1332,6 +1324,17 @@ func roundMS(t float64) float64 {
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and
 // control characters escaped, everything else as is.
+// appendInstanceName appends instance i's name (c.Name) as a JSON
+// string, without building the name: a batch of a big cluster is written
+// without a table of its names.
+func appendInstanceName(b []byte, c *placement.Cluster, i int32) []byte {
+	in := c.Instances[i]
+	b = appendJSONString(b, c.M.Services[in.Service].ID)
+	b = append(b[:len(b)-1], '#') // reopen the string after the service's id
+	b = strconv.AppendInt(b, int64(in.Index), 10)
+	return append(b, '"')
+}
+
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')

@@ -884,3 +884,28 @@ func TestEventsCountLimit(t *testing.T) {
 		t.Errorf("writing %d events: %v (%d bytes written)", len(evs), err, b.Len())
 	}
 }
+
+// TestWriteInstanceNames: Write spells each instance's name as c.Name
+// does, JSON-escaped, without a table of names: every instance of a
+// cluster whose service ids need escaping, and a round trip through Read.
+func TestWriteInstanceNames(t *testing.T) {
+	c := smallDC(t)
+	c.M.Services[0].ID = `we"b\1`
+	for i := range c.Instances {
+		got := string(appendInstanceName([]byte("x"), c, int32(i)))
+		if want := "x" + string(appendJSONString(nil, c.Name(i))); got != want {
+			t.Fatalf("instance %d: %s, want %s", i, got, want)
+		}
+	}
+	evs := []placement.Event{{TS: 1, Instance: 0, Node: 0, State: placement.Scheduled}}
+	var b bytes.Buffer
+	if err := Write(&b, c, evs, FormatJSONL); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"t_s":1,"instance":"we\"b\\1#0","node":"` + c.M.Devices[0].ID + `","state":"scheduled"}` + "\n"; b.String() != want {
+		t.Fatalf("got %s want %s", b.String(), want)
+	}
+	if got, err := Read("names.jsonl", &b, c); err != nil || len(got) != 1 || got[0].Instance != 0 {
+		t.Fatalf("read back: %v %v", got, err)
+	}
+}
