@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -662,5 +663,48 @@ func TestSequentialNotBusy(t *testing.T) {
 	}
 	if n := held.Load(); n > 0 {
 		t.Errorf("%d of 50 results were about to be told to their waiters while the analysis slot was still held", n)
+	}
+}
+
+// TestBodyValuesBounded: a JSON body of many tiny values within the byte
+// limit is refused before it is decoded, cheaply, at the value past the
+// limit; a body that is not an object is named without being decoded.
+// Before, 5,000,000 empty files (15 MB) or 8,000,000 numbers (16 MB)
+// were decoded: the first ran the service out of a 2 GiB address space.
+func TestBodyValuesBounded(t *testing.T) {
+	e := newEnv(t, Config{})
+	path := "/api/v1/models/incident-2019/revisions"
+	files := func(k int) []byte {
+		return []byte(`{"message":"m","files":[` + strings.TrimSuffix(strings.Repeat("{},", k), ",") + `]}`)
+	}
+	// {, ",", [ and then each file's { and the commas between them: 4,999
+	// files are 10,000 values, 5,000 are 10,002.
+	if got, out, _ := e.do("POST", path, store.ScopeWrite, files(4999)); strings.Contains(string(out), "JSON values") {
+		t.Errorf("10,000 values: %d %s, want them counted within the limit", got, out)
+	}
+	want := fmt.Sprintf("request body:1:%d: more than 10000 JSON values (a commit holds at most 100 files)", len(`{"message":"m","files":[`)+3*4999-1+1)
+	if got, out, _ := e.do("POST", path, store.ScopeWrite, files(5000)); got != 400 || !strings.Contains(string(out), want) {
+		t.Errorf("10,002 values: %d %s, want 400 %q", got, out, want)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+		msg  string
+	}{
+		{"5,000,000 empty files", files(5_000_000), "more than 10000 JSON values"},
+		{"8,000,000 numbers", []byte("[" + strings.TrimSuffix(strings.Repeat("1,", 8_000_000), ",") + "]"), "want a JSON object, got an array"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, out, _ := e.do("POST", path, store.ScopeWrite, c.body)
+		runtime.ReadMemStats(&after)
+		if got != 400 || !strings.Contains(string(out), c.msg) {
+			t.Errorf("%s: %d %s, want 400 %q", c.name, got, out, c.msg)
+		}
+		// The body is read (16 MiB at most, in a growing buffer), not
+		// decoded.
+		if n := after.TotalAlloc - before.TotalAlloc; n > 96<<20 {
+			t.Errorf("%s: %d MB allocated, want at most 96", c.name, n>>20)
+		}
 	}
 }

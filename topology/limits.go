@@ -34,14 +34,47 @@ const (
 	MaxIDEcho = 80
 )
 
-// CheckNesting scans a TOML file for arrays and inline tables nested deeper
-// than MaxNesting, and for keys (dotted keys, table headers) of more than
-// MaxNesting dotted parts, outside strings and comments, before the TOML
-// parser (which recurses once per level, and makes a table per part: a
-// 400 KB key of 200,000 parts took 6 GB) sees it. It returns nil or the
-// position of the first bracket too deep or dot too many.
-func CheckNesting(name string, data []byte) *Error {
+// MaxTOMLItems bounds the tables, keys and array values of the model files
+// of one load, all together (see CheckTOML): the TOML parser and the
+// decoder take about 0.5 to 1.2 KB of memory for each, whatever its
+// size in the file (a 9-byte "[[rack]]\n"), so that a file within
+// MaxModelBytes could have taken gigabytes (2.5 million bare [[rack]]
+// tables, 22 MB, ran out of a 2 GiB address space).
+const MaxTOMLItems = 800_000
+
+// TOMLCounts is what CheckTOML counted in the files of one load so far.
+type TOMLCounts struct {
+	// Items counts table headers ([x], [[x]]), inline tables, keys and
+	// array values (an array counts one, and one more for each comma in
+	// it).
+	Items int
+}
+
+// CheckTOML scans a TOML file before the TOML parser sees it, outside
+// strings and comments, for
+//   - arrays and inline tables nested deeper than MaxNesting (the parser
+//     recurses once per level);
+//   - keys (dotted keys, table headers) of more than MaxNesting dotted
+//     parts (the parser makes a table per part: a 400 KB key of 200,000
+//     parts took 6 GB);
+//   - more than MaxTOMLItems tables, keys and array values, counted into
+//     used across the files of one load (nil: this file alone).
+//
+// It returns nil or the position of the first bracket too deep, dot too
+// many or item past the limit. It makes one pass and allocates next to nothing.
+func CheckTOML(name string, data []byte, used *TOMLCounts) *Error {
+	if used == nil {
+		used = &TOMLCounts{}
+	}
 	line, col := 1, 0
+	tooMany := func() *Error {
+		return &Error{Pos: Pos{File: name, Line: line, Col: col},
+			Msg: fmt.Sprintf("more than %d tables, keys and array values in the model's files, all together (the limit: each takes the TOML parser about a kilobyte of memory)", MaxTOMLItems)}
+	}
+	count := func() bool {
+		used.Items++
+		return used.Items > MaxTOMLItems
+	}
 	// open holds the arrays ('[') and inline tables ('{') open here.
 	var open []byte
 	// At the start of a line (after blanks), '[' opens a table header, not
@@ -124,11 +157,17 @@ func CheckNesting(name string, data []byte) *Error {
 				}
 			}
 		case '=':
+			if inKey && count() {
+				return tooMany()
+			}
 			inKey = false
 		case '[':
 			if first && len(open) == 0 {
 				// a table header, [x] or [[x]]: its dotted parts are
 				// counted to its line's end (or a comment)
+				if count() {
+					return tooMany()
+				}
 				dots = 0
 				for i+1 < len(data) && data[i+1] != '\n' && data[i+1] != '#' {
 					i++
@@ -144,8 +183,14 @@ func CheckNesting(name string, data []byte) *Error {
 				}
 				continue
 			}
+			if count() {
+				return tooMany()
+			}
 			open = append(open, '[')
 		case '{':
+			if count() {
+				return tooMany()
+			}
 			open = append(open, '{')
 			keyNext = true
 		case ']', '}':
@@ -154,6 +199,9 @@ func CheckNesting(name string, data []byte) *Error {
 			}
 		case ',':
 			keyNext = len(open) > 0 && open[len(open)-1] == '{'
+			if len(open) > 0 && open[len(open)-1] == '[' && count() {
+				return tooMany()
+			}
 		}
 		if len(open) > MaxNesting {
 			return &Error{Pos: Pos{File: name, Line: line, Col: col},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -86,7 +87,7 @@ func TestModelSizeLimit(t *testing.T) {
 	}
 }
 
-// TestNestingScanPositions: CheckNesting ends each string, comment and
+// TestNestingScanPositions: CheckTOML ends each string, comment and
 // table header where TOML does and counts lines and columns through
 // them: the first bracket 17 deep after each is found at its own line and
 // column (1-based, bytes), and brackets that close, or close nothing,
@@ -138,7 +139,7 @@ func TestNestingScanPositions(t *testing.T) {
 		{"... after a comma", "a = {x = 1.5, " + strings.Repeat("b.", 16) + "c = 1}", "1:46"},
 	} {
 		got := ""
-		if err := CheckNesting("m.toml", []byte(c.src)); err != nil {
+		if err := CheckTOML("m.toml", []byte(c.src), nil); err != nil {
 			got = fmt.Sprintf("%d:%d", err.Pos.Line, err.Pos.Col)
 		}
 		if got != c.want {
@@ -181,5 +182,65 @@ func TestReadFilesEdges(t *testing.T) {
 	}
 	if _, err := readBounded(p, 9); !errors.Is(err, errTooBig) {
 		t.Errorf("10 bytes with a limit of 9: %v, want errTooBig", err)
+	}
+}
+
+// TestTOMLItemLimit: a model of many tiny tables within the byte limit is
+// refused by the scan before the TOML parser, at the item past the limit
+// and cheaply. 1,000,000 bare [[rack]] tables are 9 MB; parsed, they took
+// about 1 GB of allocations (2.5 million, 22.5 MB, ran out of a 2 GiB
+// address space), refused they take next to nothing.
+func TestTOMLItemLimit(t *testing.T) {
+	data := []byte(strings.Repeat("[[rack]]\n", 1_000_000))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Parse(File{Name: "m.toml", Data: data})
+	runtime.ReadMemStats(&after)
+	want := fmt.Sprintf("m.toml:%d:1: more than %d tables, keys and array values", MaxTOMLItems+1, MaxTOMLItems)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got %v, want an error starting %q", err, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("the refusal allocated %d bytes, want at most 1 MiB", n)
+	}
+}
+
+// TestTOMLItemCounts: what counts as an item (table headers, inline
+// tables, keys, an array and each comma in it), what does not (anything in
+// strings and comments), and that the count runs across the files of a
+// load: exactly MaxTOMLItems pass, one more is refused at its position.
+func TestTOMLItemCounts(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want int
+	}{
+		{"[a]\n[[b]]\n[[b]]\n", 3},
+		{"a = 1\nb.c = 2\n\"d\" = 3\n", 3},
+		{"a = [1, 2, 3]\n", 4},
+		{"a = [1, 2, 3,]\n", 5},
+		{"a = []\n", 2},
+		{"a = [[1, 2], [3]]\n", 6},
+		{"a = {b = 1, c = {d = 2}}\n", 6},
+		{"a = [{b = 1}, {}]\n", 6},
+		{"a = \"[x, {y = 1}, z]\" # [b = {c = 1}]\nb = '''\n[[c]]\nd = 1\n'''\n", 2},
+		{"# [a]\n#b = 1\n", 0},
+	} {
+		var n TOMLCounts
+		if err := CheckTOML("m.toml", []byte(c.src), &n); err != nil || n.Items != c.want {
+			t.Errorf("%q: %d items (%v), want %d", c.src, n.Items, err, c.want)
+		}
+	}
+	// Across files: the first holds half the limit, the second the rest.
+	half := strings.Repeat("a = 1\n", MaxTOMLItems/2)
+	var n TOMLCounts
+	if err := CheckTOML("a.toml", []byte(half), &n); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTOML("b.toml", []byte(half), &n); err != nil || n.Items != MaxTOMLItems {
+		t.Fatalf("exactly the limit: %v, %d items", err, n.Items)
+	}
+	err := CheckTOML("c.toml", []byte("x = 1\ny = 2\n"), &n)
+	if err == nil || err.Pos.File != "c.toml" || err.Pos.Line != 1 || err.Pos.Col != 3 {
+		t.Errorf("one past the limit: %v, want it at c.toml:1:3", err)
 	}
 }

@@ -110,9 +110,10 @@ func Parse(files ...File) (*Model, error) {
 		return nil, ErrorList{{Pos: Pos{File: files[len(files)-1].Name}, Msg: fmt.Sprintf("the model is %d bytes, more than the limit of %d (%d MiB)", size, MaxModelBytes, MaxModelBytes>>20)}}
 	}
 	b := &builder{m: &Model{ids: map[string]ref{}}, idPos: map[string]Pos{}, dupIDs: map[string]bool{}, psusUnknown: map[string]bool{}}
+	var used TOMLCounts
 	for _, f := range files {
 		b.m.Files = append(b.m.Files, f.Name)
-		if e := CheckNesting(f.Name, f.Data); e != nil {
+		if e := CheckTOML(f.Name, f.Data, &used); e != nil {
 			b.errs = append(b.errs, e)
 			for t := range b.incomplete {
 				b.incomplete[t] = true

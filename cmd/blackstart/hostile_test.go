@@ -472,6 +472,27 @@ func hostileCases() []hostileCase {
 		}})
 	add(hostileCase{name: "memory/import netbox --overlay of nested inline tables (48 KB)", files: map[string]string{"nb": "@netbox 2", "ov.toml": "a = " + strings.Repeat("{b = ", 8000) + "1" + strings.Repeat("}", 8000)},
 		args: args("import", "netbox", "--from", "nb", "--overlay", "ov.toml", "-o", "x.toml"), code: exitBadInput, want: []string{"ov.toml:1:85:", "nest more than 16 deep"}})
+	// Many tiny tables within the byte limit: the TOML parser took about
+	// 1.6 KB for each 9-byte [[rack]], and 2.5 million (22.5 MB) ran out
+	// of the address space before any count was checked.
+	add(hostileCase{name: "memory/2.5 million bare [[rack]] tables (22.5 MB)", files: map[string]string{"m.toml": strings.Repeat("[[rack]]\n", 2_500_000)},
+		args: args("validate", "m.toml"), code: exitBadInput, want: []string{"m.toml:800001:1:", "more than 800000 tables, keys and array values"}})
+	var keys strings.Builder
+	for i := range 2_000_000 {
+		fmt.Fprintf(&keys, "k%d = 1\n", i)
+	}
+	add(hostileCase{name: "memory/import netbox --overlay of 2 million keys (22 MB)", files: map[string]string{"nb": "@netbox 2", "ov.toml": keys.String()},
+		args: args("import", "netbox", "--from", "nb", "--overlay", "ov.toml", "-o", "x.toml"), code: exitBadInput, want: []string{"ov.toml:800001:9:", "more than 800000 tables, keys and array values"}})
+	// Every file import netbox reads is bounded: each of these read
+	// /dev/zero until the address space ran out.
+	add(hostileCase{name: "memory/import netbox --overlay /dev/zero", files: map[string]string{"nb": "@netbox 2"},
+		args: args("import", "netbox", "--from", "nb", "--overlay", "/dev/zero", "-o", "x.toml"), code: exitBadInput, want: []string{"/dev/zero: the overlay is more than the limit of 67108864 bytes (64 MiB)"}})
+	add(hostileCase{name: "memory/import netbox --upstream /dev/zero", files: map[string]string{"nb": "@netbox 2"},
+		args: args("import", "netbox", "--from", "nb", "--upstream", "/dev/zero", "-o", "x.toml"), code: exitBadInput, want: []string{"/dev/zero: the model is more than the limit of 67108864 bytes"}})
+	add(hostileCase{name: "memory/import netbox --token-file /dev/zero", files: map[string]string{},
+		args: args("import", "netbox", "--url", "http://127.0.0.1:9", "--token-file", "/dev/zero", "-o", "x.toml"), code: exitBadInput, want: []string{"cannot read the token: /dev/zero: more than 65536 bytes: not a token file"}})
+	add(hostileCase{name: "memory/import netbox --from a folder whose devices.json is /dev/zero", files: map[string]string{"nb/devices.json": "@link:/dev/zero"},
+		args: args("import", "netbox", "--from", "nb", "-o", "x.toml"), code: exitBadInput, want: []string{"nb/devices.json: the folder's response files are more than the limit of 268435456 bytes (256 MiB) in all"}})
 	add(hostileCase{name: "memory/estimate plan --runs 10000 refused past", files: map[string]string{"m.toml": miniModel},
 		args: args("estimate", "plan", "--runs", "10001", "m.toml"), code: exitBadInput, want: []string{"--runs must be 1 to 10000"}})
 	return cs

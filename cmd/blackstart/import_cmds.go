@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func importNetBox(c *cli.Context) error {
 		if tf == "" {
 			return badInput("--url needs --token-file FILE holding the API token")
 		}
-		tok, err := os.ReadFile(tf)
+		tok, err := readToken(tf)
 		if err != nil {
 			return badInput("cannot read the token: %v", err)
 		}
@@ -150,13 +151,13 @@ func importNetBox(c *cli.Context) error {
 			return inputErr(err)
 		}
 	}
+	// The upstream files are model files: read within the model's limit
+	// (a device such as /dev/zero is read no further).
 	var upstream []topology.File
-	for _, p := range c.StringSlice("upstream") {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return badInput("cannot read %s: %v", p, err)
+	if ps := c.StringSlice("upstream"); len(ps) > 0 {
+		if upstream, err = topology.ReadFiles(ps...); err != nil {
+			return &exitError{code: exitBadInput, err: err}
 		}
-		upstream = append(upstream, topology.File{Name: p, Data: data})
 	}
 	res, err := netbox.Import(inv, netbox.Options{Site: c.String("site"), IncludePlanned: c.Bool("include-planned"), Overlay: ov})
 	if err != nil {
@@ -250,6 +251,28 @@ func importNetBox(c *cli.Context) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// maxTokenBytes bounds a --token-file: a NetBox token is 40 to about 100
+// bytes.
+const maxTokenBytes = 64 << 10
+
+// readToken reads a token file, at most maxTokenBytes (a device such as
+// /dev/zero is read no further).
+func readToken(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tok, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(tok) > maxTokenBytes {
+		return nil, fmt.Errorf("%s: more than %d bytes: not a token file", path, maxTokenBytes)
+	}
+	return tok, nil
 }
 
 // inputErr turns a NetBox reading error into exit 2 with every problem.

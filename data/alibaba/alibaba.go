@@ -49,6 +49,23 @@ const (
 // podPhases are the Kubernetes pod phases Options.Phases may name.
 var podPhases = []string{"Pending", "Running", "Succeeded", "Failed", "Unknown"}
 
+// Bounds of a trace, documented in docs/limits.md (the published openb
+// trace has 1,523 nodes and 8,152 pods in about 1 MB).
+const (
+	// MaxFileBytes bounds each file of the trace, bytes: a larger one (or
+	// a device such as /dev/zero) is read no further.
+	MaxFileBytes = 64 << 20
+	// MaxNodes bounds the records of the node file (topology.MaxDevices).
+	MaxNodes = topology.MaxDevices
+	// MaxPods bounds the records of the pod file: each is an instance
+	// (topology.MaxInstances).
+	MaxPods = topology.MaxInstances
+	// MaxProblems is how many problems the import lists before it stops
+	// reading: each takes memory, and a file of a million bad records
+	// would list a million.
+	MaxProblems = 100
+)
+
 // Bounds of the numbers in the trace. A resource figure stays far below
 // 2^53 so that cores and GiB are exact in a float64 and distinct node shapes
 // get distinct ids; a count fits an int32.
@@ -138,15 +155,18 @@ func Import(dir string, o Options) (*topology.Model, error) {
 	nodeData, okNodes := im.readFile(nodes)
 	podData, okPods := im.readFile(pods)
 	// Lines bound the records: size the tables once.
-	nn, np := bytes.Count(nodeData, []byte{'\n'})+1, bytes.Count(podData, []byte{'\n'})+1
+	// Presized from the lines, at most 65,536 (a file of blank lines
+	// would otherwise ask for gigabytes at once).
+	nn := min(bytes.Count(nodeData, []byte{'\n'})+1, 1<<16)
+	np := min(bytes.Count(podData, []byte{'\n'})+1, 1<<16)
 	im.m.Devices = make([]topology.Device, 0, nn)
 	im.m.Services = make([]topology.Service, 0, np)
 	im.names = make(map[string]alibabaName, nn+np)
 	if okNodes {
-		im.typesKnown = im.read(nodes, nodeData, alibabaNodeHeader, im.node, "the trace holds no node")
+		im.typesKnown = im.read(nodes, nodeData, alibabaNodeHeader, im.node, "the trace holds no node", MaxNodes, "nodes")
 	}
-	if okPods {
-		im.read(pods, podData, alibabaPodHeader, im.pod, "")
+	if okPods && len(im.errs) < MaxProblems {
+		im.read(pods, podData, alibabaPodHeader, im.pod, "", MaxPods, "pods")
 	}
 	im.syntheticIDs()
 	if len(im.errs) == 0 {
@@ -207,7 +227,11 @@ func (a *alibabaRecord) pos(i int) topology.Pos {
 
 // readFile reads one file of the trace.
 func (im *alibabaImport) readFile(path string) ([]byte, bool) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path, MaxFileBytes)
+	if errors.Is(err, errTooBig) {
+		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path}, Msg: fmt.Sprintf("the file is more than the limit of %d bytes (%d MiB)", MaxFileBytes, MaxFileBytes>>20)})
+		return nil, false
+	}
 	if err != nil {
 		msg := err.Error()
 		var pe *os.PathError
@@ -225,7 +249,7 @@ func (im *alibabaImport) readFile(path string) ([]byte, bool) {
 // import needs from every record (see node). read reports whether every
 // record did. When the header is right and no record follows it, a
 // non-empty none is reported as an error at the file's line 1.
-func (im *alibabaImport) read(path string, data []byte, header []string, fn func(a *alibabaRecord) bool, none string) (complete bool) {
+func (im *alibabaImport) read(path string, data []byte, header []string, fn func(a *alibabaRecord) bool, none string, maxRecords int, what string) (complete bool) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1 // checked here, with a clearer message
 	r.ReuseRecord = true
@@ -261,8 +285,21 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	}
 
 	complete = true
+	records := 0
 	for first := true; ; first = false {
+		if len(im.errs) >= MaxProblems {
+			// at the line of the last problem listed
+			last := im.errs[len(im.errs)-1].Pos
+			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: max(last.Line, 1), Col: max(last.Col, 1)}, Msg: fmt.Sprintf("more than %d problems: stopped reading", MaxProblems)})
+			return false
+		}
 		rec, err := r.Read()
+		if err == nil {
+			if records++; records > maxRecords {
+				im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: mustLine(r), Col: 1}, Msg: fmt.Sprintf("more than %d %s: stopped reading", maxRecords, what)})
+				return false
+			}
+		}
 		if err == io.EOF {
 			if first && none != "" {
 				im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: 1, Col: 1}, Msg: none})
@@ -286,6 +323,36 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 			complete = false
 		}
 	}
+}
+
+// mustLine is the line of the record r read last.
+func mustLine(r *csv.Reader) int {
+	line, _ := r.FieldPos(0)
+	return line
+}
+
+var errTooBig = errors.New("too big")
+
+// readBounded reads the file at path, at most limit bytes: a larger file
+// (or a device such as /dev/zero that never ends) is errTooBig, read no
+// further.
+func readBounded(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
+		return nil, errTooBig
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, errTooBig
+	}
+	return data, nil
 }
 
 // csvError reports a read error; it returns whether reading may go on (a

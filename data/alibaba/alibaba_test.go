@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -575,5 +576,55 @@ func BenchmarkImportAlibaba(b *testing.B) {
 		if _, err := Import(alibabaDir, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestImportAlibabaBounds: a trace is bounded before and while it is
+// read: 5,000,000 blank lines (5 MB) no longer presize 5,000,000 devices
+// and services (880 MB asked for at once, out of a 2 GiB address space),
+// a node file of /dev/zero is refused at 64 MiB, the problems stop at
+// 100, and the pods at 500,000 records.
+func TestImportAlibabaBounds(t *testing.T) {
+	nodes := nodeHeader + "n0,32000,262144,0,\n"
+	blank := strings.Repeat("\n", 5_000_000)
+	dir := writeTrace(t, nodes+blank, podHeader+"p0,1000,1024,0,0,,LS,Running,0,,0\n"+blank)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, err := Import(dir, Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil || len(m.Devices) != 1 || len(m.Services) != 1 {
+		t.Fatalf("blank lines: %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 128<<20 {
+		t.Errorf("blank lines: %d MB allocated, want at most 128 (the files are 10 MB)", n>>20)
+	}
+
+	dir = writeTrace(t, "-", podHeader)
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, NodeFile)); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, NodeFile) + ": the file is more than the limit of 67108864 bytes (64 MiB)"
+	if _, err := Import(dir, Options{}); err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("/dev/zero: %v, want %q", err, want)
+	}
+
+	dir = writeTrace(t, nodes+strings.Repeat("x\n", 1000), podHeader)
+	_, err = Import(dir, Options{})
+	var list topology.ErrorList
+	// The records are lines 3 to 1,002: the 100th problem is at line 102,
+	// and the stop is told there.
+	if !errors.As(err, &list) || len(list) != MaxProblems+1 || !strings.Contains(err.Error(), filepath.Join(dir, NodeFile)+":102:1: more than 100 problems: stopped reading") {
+		t.Errorf("1,000 bad records: %d problems: %v", len(list), err)
+	}
+
+	var pods strings.Builder
+	pods.WriteString(podHeader)
+	for i := range MaxPods + 1 {
+		fmt.Fprintf(&pods, "p%d,0,0,0,0,,,Pending,,,\n", i)
+	}
+	dir = writeTrace(t, nodes, pods.String())
+	want = fmt.Sprintf("%s:%d:1: more than 500000 pods: stopped reading", filepath.Join(dir, PodFile), MaxPods+2)
+	if _, err := Import(dir, Options{}); err == nil || err.Error() != want {
+		t.Errorf("%d pods: %v, want %q", MaxPods+1, err, want)
 	}
 }

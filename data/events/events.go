@@ -38,8 +38,12 @@ const maxQuoted = 64
 // millisecond.
 const MaxTimeS = 1e7
 
-// MaxEvents bounds the events of one file (about 40 bytes each in memory).
-const MaxEvents = 20_000_000
+// MaxEvents bounds the events of one file: 10 for each instance of the
+// largest model (topology.MaxInstances). An event takes 24 bytes in
+// memory, and the slice that holds them grows by copying: 5,000,000 peak
+// at about 270 MB (20,000,000, the limit before, ran out of a 2 GiB
+// address space at 7,000,000, in 15-byte CSV lines, 105 MB).
+const MaxEvents = 5_000_000
 
 // MaxLineBytes bounds a line of an events file; an event takes about 80.
 const MaxLineBytes = 64 << 10
@@ -1241,10 +1245,14 @@ func Wrote(head []byte) bool {
 // format "jsonl" (JSON Lines) or "csv", in the form Read reads: t_s
 // rounded to the millisecond, instance as "service#index", the node's
 // device id (empty, or left out in JSON Lines, for a failed event with no
-// node) and the state. It checks every event before writing any.
+// node) and the state. It checks every event, and that there are at most
+// MaxEvents, before writing any.
 func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format string) error {
 	if format != FormatJSONL && format != FormatCSV {
 		return fmt.Errorf("unknown event format %q (jsonl or csv)", format)
+	}
+	if len(evs) > MaxEvents {
+		return fmt.Errorf("%d events, more than the %d an events file may hold", len(evs), MaxEvents)
 	}
 	prev := 0.0
 	for k, e := range evs {

@@ -834,6 +834,57 @@ func TestWriteEventsText(t *testing.T) {
 	}
 }
 
+// repeatReader yields head, then line n times, without holding them.
+type repeatReader struct {
+	head, line string
+	n          int
+	buf        []byte
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		switch {
+		case r.head != "":
+			r.buf, r.head = []byte(r.head), ""
+		case r.n > 0:
+			k := min(r.n, 4096)
+			r.buf, r.n = []byte(strings.Repeat(r.line, k)), r.n-k
+		default:
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// TestEventsCountLimit: a file of exactly MaxEvents (5,000,000) tiny
+// events is read, one more is refused at its line, and Write refuses to
+// write more than a file may hold. 20,000,000 events of 15 bytes (the
+// limit before) ran out of a 2 GiB address space at 7,000,000: the slice
+// of events grows by copying.
+func TestEventsCountLimit(t *testing.T) {
+	if MaxEvents != 5_000_000 {
+		t.Fatalf("MaxEvents = %d, want 5,000,000 (docs/limits.md)", MaxEvents)
+	}
+	c := smallDC(t)
+	const line = "0,etcd#0,int-01,up\n"
+	_, err := Read("ev.csv", &repeatReader{head: "t_s,instance,node,state\n", line: line, n: MaxEvents + 1}, c)
+	want := fmt.Sprintf("ev.csv:%d:1: more than %d events: split the file (reading stopped here)", MaxEvents+2, MaxEvents)
+	if err == nil || err.Error() != want {
+		t.Fatalf("%d events: got %v, want %q", MaxEvents+1, err, want)
+	}
+	evs, err := Read("ev.csv", &repeatReader{head: "t_s,instance,node,state\n", line: line, n: MaxEvents}, c)
+	if err != nil || len(evs) != MaxEvents {
+		t.Fatalf("exactly %d events: %d read, %v", MaxEvents, len(evs), err)
+	}
+	evs = append(evs, evs[0])
+	var b bytes.Buffer
+	if err := Write(&b, c, evs, FormatCSV); err == nil || err.Error() != "5000001 events, more than the 5000000 an events file may hold" || b.Len() != 0 {
+		t.Errorf("writing %d events: %v (%d bytes written)", len(evs), err, b.Len())
+	}
+}
+
 // TestWriteInstanceNames: Write spells each instance's name as c.Name
 // does, JSON-escaped, without a table of names: every instance of a
 // cluster whose service ids need escaping, and a round trip through Read.

@@ -1,8 +1,8 @@
 package netbox
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,7 +91,10 @@ type OverlayDeviceType struct {
 
 // ReadOverlay reads an overlay file; unknown keys are errors.
 func ReadOverlay(name string) (*Overlay, error) {
-	data, err := os.ReadFile(name)
+	data, err := readBounded(name, MaxOverlayBytes)
+	if errors.Is(err, errTooBig) {
+		return nil, ErrorList{{Source: name, Msg: tooBigMsg("the overlay is", MaxOverlayBytes)}}
+	}
 	if err != nil {
 		return nil, ErrorList{{Source: name, Msg: "cannot read the overlay: " + unwrapPath(err)}}
 	}
@@ -101,9 +104,9 @@ func ReadOverlay(name string) (*Overlay, error) {
 // ParseOverlay reads an overlay held in memory.
 func ParseOverlay(name string, data []byte) (*Overlay, error) {
 	// The TOML parser recurses once per level of nesting: a small file
-	// of nested inline tables would take gigabytes. The model loader's
-	// bound applies.
-	if e := topology.CheckNesting(name, data); e != nil {
+	// of nested inline tables would take gigabytes, as would a few
+	// megabytes of tiny tables or keys. The model loader's bounds apply.
+	if e := topology.CheckTOML(name, data, nil); e != nil {
 		return nil, ErrorList{{Source: name, Line: e.Pos.Line, Col: e.Pos.Col, Msg: e.Msg}}
 	}
 	var o Overlay

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -129,16 +128,27 @@ func ReadDir(dir string) (*Inventory, error) {
 	inv := &Inventory{Sources: []string{dir}}
 	var errs ErrorList
 	datas := make([][]byte, len(endpoints))
+	// The files are bounded before any is decoded: in bytes all together
+	// (a device such as /dev/zero is read no further), and in the objects
+	// of their results.
+	total, objects := 0, 0
 	for i, ep := range endpoints {
 		name := filepath.Join(dir, ep+".json")
-		data, err := os.ReadFile(name)
+		data, err := readBounded(name, MaxFolderBytes-total)
 		if errors.Is(err, fs.ErrNotExist) {
 			inv.Missing = append(inv.Missing, name)
 			continue
 		}
+		if errors.Is(err, errTooBig) {
+			return nil, ErrorList{{Source: name, Msg: tooBigMsg("the folder's response files are", MaxFolderBytes) + " in all: import from a live NetBox (--url), or a smaller site"}}
+		}
 		if err != nil {
 			errs = append(errs, &Error{Source: name, Msg: "cannot read: " + unwrapPath(err)})
 			continue
+		}
+		total += len(data)
+		if line, col := countObjects(data, &objects, MaxFolderObjects); line > 0 {
+			return nil, ErrorList{{Source: name, Line: line, Col: col, Msg: fmt.Sprintf("more than %d objects in the folder's results, all together (the limit: each takes the importer about 230 bytes)", MaxFolderObjects)}}
 		}
 		datas[i] = data
 		inv.originOf(ep) // created here: the decoders below run at once

@@ -162,17 +162,25 @@ func (db *DB) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
 			return nil
 		}},
 		{InvBlobHash, func() error {
-			rows, err := q("SELECT sha256, size_bytes, data FROM blob ORDER BY sha256")
+			// A blob larger than a model may hold is not read (blackstart
+			// never stores one; reading it would take that much memory).
+			rows, err := q("SELECT sha256, size_bytes, CASE WHEN length(data) <= ? THEN data END, length(data) FROM blob ORDER BY sha256", topology.MaxModelBytes)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
 				var h string
-				var size int64
+				var size, n int64
 				var data []byte
-				if err := rows.Scan(&h, &size, &data); err != nil {
+				if err := rows.Scan(&h, &size, &data, &n); err != nil {
 					return err
+				}
+				if n > topology.MaxModelBytes {
+					rep.Blobs++
+					rep.BlobBytes += n
+					add(InvBlobHash, "blob %s holds %d bytes, more than a model may (%d): not read", short(h), n, topology.MaxModelBytes)
+					continue
 				}
 				rep.Blobs++
 				rep.BlobBytes += int64(len(data))
@@ -336,6 +344,17 @@ func (db *DB) checkModels(ctx context.Context, tx *sql.Tx, add func(inv, format 
 		return err
 	}
 	for _, r := range refs {
+		// A revision larger than a model may hold is not copied out
+		// (blackstart never stores one).
+		var size int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(length(b.data)), 0) FROM revision_file f JOIN revision r ON r.id = f.revision_id
+			JOIN model m ON m.id = r.model_id JOIN blob b ON b.sha256 = f.blob_sha256 WHERE m.name = ? AND r.seq = ?`, r.model, r.seq).Scan(&size); err != nil {
+			return err
+		}
+		if size > topology.MaxModelBytes {
+			add(InvRevisionLoads, "%s@%d does not load: its files are %d bytes, more than a model may (%d)", r.model, r.seq, size, topology.MaxModelBytes)
+			continue
+		}
 		frows, err := tx.QueryContext(ctx, `SELECT f.name, b.data FROM revision_file f JOIN revision r ON r.id = f.revision_id
 			JOIN model m ON m.id = r.model_id JOIN blob b ON b.sha256 = f.blob_sha256 WHERE m.name = ? AND r.seq = ? ORDER BY f.pos`, r.model, r.seq)
 		if err != nil {

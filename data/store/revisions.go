@@ -621,6 +621,18 @@ func (db *DB) Files(ctx context.Context, model, ref string) (Revision, []File, e
 	if err != nil {
 		return Revision{}, nil, err
 	}
+	// The files' size first (SQLite knows a blob's length without reading
+	// it): blackstart never stores more than a model may hold, so a larger
+	// revision is a database written by something else, and reading it
+	// would take that much memory.
+	var size int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(length(b.data)), 0) FROM revision_file f JOIN blob b ON b.sha256 = f.blob_sha256
+		WHERE f.revision_id = ?`, id).Scan(&size); err != nil {
+		return Revision{}, nil, err
+	}
+	if size > topology.MaxModelBytes {
+		return Revision{}, nil, fmt.Errorf("%w: revision %s%s holds %d bytes of files, more than a model may (%d, %d MiB)", ErrNotDatabase, rev.Model, rev.Name(), size, topology.MaxModelBytes, topology.MaxModelBytes>>20)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT f.name, b.data FROM revision_file f JOIN blob b ON b.sha256 = f.blob_sha256
 		WHERE f.revision_id = ? ORDER BY f.pos`, id)
 	if err != nil {

@@ -463,3 +463,40 @@ func TestCommitRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizedBlobNotRead: a database whose revision holds more bytes
+// than a model may (blackstart never writes one: this one is forged with
+// the immutability trigger dropped) is refused by Files before its bytes
+// are copied out, and Check names the blob and the revision without
+// copying them. Before, they were copied and parsed (a 700 MB one: 2.07
+// GB peak resident for power failover, 3.45 GB for db check).
+func TestOversizedBlobNotRead(t *testing.T) {
+	db, path := newDB(t)
+	commit(t, db, "inc", "first", readFiles(t, incident)...)
+	db.Close()
+	raw := rawDB(t, path)
+	exec(t, raw, "DROP TRIGGER blob_immutable", fmt.Sprintf("UPDATE blob SET data = zeroblob(%d)", topology.MaxModelBytes+1))
+	raw.Close()
+	db, err := Open(path, Options{Now: clock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, files, err := db.Files(ctx, "inc", "")
+	want := "not a blackstart database: revision inc@1 holds 67108865 bytes of files, more than a model may (67108864, 64 MiB)"
+	if !errors.Is(err, ErrNotDatabase) || err.Error() != want || files != nil {
+		t.Errorf("Files: %d files, %v; want %q", len(files), err, want)
+	}
+	rep, err := db.Check(ctx, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, loads := false, false
+	for _, p := range rep.Problems {
+		found = found || p.Invariant == InvBlobHash && strings.Contains(p.Message, "holds 67108865 bytes, more than a model may (67108864): not read")
+		loads = loads || p.Invariant == InvRevisionLoads && p.Message == "inc@1 does not load: its files are 67108865 bytes, more than a model may (67108864)"
+	}
+	if !found || !loads || rep.BlobBytes != topology.MaxModelBytes+1 {
+		t.Errorf("Check: %d blob bytes, problems %+v; want the blob named, not read", rep.BlobBytes, rep.Problems)
+	}
+}
