@@ -177,11 +177,11 @@ func TestReadFilesEdges(t *testing.T) {
 	if _, err := ReadFiles(p, p); err == nil || err.Error() != p+": model file given twice" {
 		t.Errorf("a file given twice: %v", err)
 	}
-	if data, err := readBounded(p, 10); err != nil || string(data) != "0123456789" {
+	if data, err := ReadBounded(p, 10); err != nil || string(data) != "0123456789" {
 		t.Errorf("10 bytes with a limit of 10: %q, %v; want them all", data, err)
 	}
-	if _, err := readBounded(p, 9); !errors.Is(err, errTooBig) {
-		t.Errorf("10 bytes with a limit of 9: %v, want errTooBig", err)
+	if _, err := ReadBounded(p, 9); !errors.Is(err, ErrTooBig) {
+		t.Errorf("10 bytes with a limit of 9: %v, want ErrTooBig", err)
 	}
 }
 

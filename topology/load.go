@@ -50,9 +50,9 @@ func ReadFiles(paths ...string) ([]File, error) {
 			}
 			seen[abs] = true
 		}
-		data, err := readBounded(p, MaxModelBytes-total)
+		data, err := ReadBounded(p, MaxModelBytes-total)
 		total += len(data)
-		if errors.Is(err, errTooBig) {
+		if errors.Is(err, ErrTooBig) {
 			errs = append(errs, &Error{Pos: Pos{File: p}, Msg: fmt.Sprintf("the model is more than the limit of %d bytes (%d MiB) in all", MaxModelBytes, MaxModelBytes>>20)})
 			continue
 		}
@@ -73,12 +73,16 @@ func ReadFiles(paths ...string) ([]File, error) {
 	return files, nil
 }
 
-var errTooBig = errors.New("too big")
+// ErrTooBig is ReadBounded's error for a file longer than its limit.
+var ErrTooBig = errors.New("too big")
 
-// readBounded reads the file at path, at most limit bytes: a larger file
-// (or a device such as /dev/zero that never ends) is errTooBig, read no
-// further.
-func readBounded(path string, limit int) ([]byte, error) {
+// ReadBounded reads the file at path, at most limit bytes: a larger file
+// (or a device such as /dev/zero that never ends) is ErrTooBig, read no
+// further, and a regular file's size is checked before any of it is read.
+// A directory is an *os.PathError ("is a directory"). Every reader of a
+// user's file (models, overlays, NetBox responses, the Alibaba trace)
+// reads through it, so none can be made to hold more than its bound.
+func ReadBounded(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -86,13 +90,15 @@ func readBounded(path string, limit int) ([]byte, error) {
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, &os.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}
+	} else if err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
+		return nil, ErrTooBig // known without reading it
 	}
 	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > limit {
-		return nil, errTooBig
+		return nil, ErrTooBig
 	}
 	return data, nil
 }

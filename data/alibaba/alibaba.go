@@ -227,8 +227,8 @@ func (a *alibabaRecord) pos(i int) topology.Pos {
 
 // readFile reads one file of the trace.
 func (im *alibabaImport) readFile(path string) ([]byte, bool) {
-	data, err := readBounded(path, MaxFileBytes)
-	if errors.Is(err, errTooBig) {
+	data, err := topology.ReadBounded(path, MaxFileBytes)
+	if errors.Is(err, topology.ErrTooBig) {
 		im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path}, Msg: fmt.Sprintf("the file is more than the limit of %d bytes (%d MiB)", MaxFileBytes, MaxFileBytes>>20)})
 		return nil, false
 	}
@@ -329,30 +329,6 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 func mustLine(r *csv.Reader) int {
 	line, _ := r.FieldPos(0)
 	return line
-}
-
-var errTooBig = errors.New("too big")
-
-// readBounded reads the file at path, at most limit bytes: a larger file
-// (or a device such as /dev/zero that never ends) is errTooBig, read no
-// further.
-func readBounded(path string, limit int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
-		return nil, errTooBig
-	}
-	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > limit {
-		return nil, errTooBig
-	}
-	return data, nil
 }
 
 // csvError reports a read error; it returns whether reading may go on (a

@@ -1,11 +1,6 @@
 package netbox
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-)
+import "fmt"
 
 // Bounds of what an import reads from files, documented in
 // docs/limits.md. The decoders take about 230 bytes for each object
@@ -24,32 +19,6 @@ const (
 	// MaxOverlayBytes bounds an overlay file, bytes (a model's limit).
 	MaxOverlayBytes = 64 << 20
 )
-
-var errTooBig = errors.New("too big")
-
-// readBounded reads the file at name, at most limit bytes: a larger file
-// (or a device such as /dev/zero that never ends) is errTooBig, read no
-// further.
-func readBounded(name string, limit int) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, &os.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
-	} else if err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
-		return nil, errTooBig // known without reading it
-	}
-	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > limit {
-		return nil, errTooBig
-	}
-	return data, nil
-}
 
 // countObjects counts the objects that are elements of an array that is a
 // member of the top-level object (a page's results), outside strings,

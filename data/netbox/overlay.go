@@ -91,8 +91,8 @@ type OverlayDeviceType struct {
 
 // ReadOverlay reads an overlay file; unknown keys are errors.
 func ReadOverlay(name string) (*Overlay, error) {
-	data, err := readBounded(name, MaxOverlayBytes)
-	if errors.Is(err, errTooBig) {
+	data, err := topology.ReadBounded(name, MaxOverlayBytes)
+	if errors.Is(err, topology.ErrTooBig) {
 		return nil, ErrorList{{Source: name, Msg: tooBigMsg("the overlay is", MaxOverlayBytes)}}
 	}
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"blackstart/topology"
 )
 
 // Inventory is the NetBox objects the importer uses, by endpoint, each
@@ -134,12 +136,12 @@ func ReadDir(dir string) (*Inventory, error) {
 	total, objects := 0, 0
 	for i, ep := range endpoints {
 		name := filepath.Join(dir, ep+".json")
-		data, err := readBounded(name, MaxFolderBytes-total)
+		data, err := topology.ReadBounded(name, MaxFolderBytes-total)
 		if errors.Is(err, fs.ErrNotExist) {
 			inv.Missing = append(inv.Missing, name)
 			continue
 		}
-		if errors.Is(err, errTooBig) {
+		if errors.Is(err, topology.ErrTooBig) {
 			return nil, ErrorList{{Source: name, Msg: tooBigMsg("the folder's response files are", MaxFolderBytes) + " in all: import from a live NetBox (--url), or a smaller site"}}
 		}
 		if err != nil {
