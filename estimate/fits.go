@@ -401,18 +401,10 @@ var (
 
 // posteriors sets the posterior of every node that started something
 // under the current μ and τ, the nodes split over the processors (each
-// node's the same whichever computes it). The caller computes the last
-// share itself, and with one share starts no goroutine: a fit calls this
-// at every EM step, and on a busy server a goroutine started for a share
-// waited in the run queue behind other work (several ms each time) while
-// the caller sat idle waiting for it.
+// node's the same whichever computes it).
 func (f *fits) posteriors() {
 	nn := len(f.node)
 	workers := min(runtime.GOMAXPROCS(0), max(len(f.terms)/minTermsPerWorker, 1))
-	if workers == 1 {
-		f.posteriorsOf(0, nn)
-		return
-	}
 	var wg sync.WaitGroup
 	// Worker w takes the nodes from the one where its share of the terms
 	// begins.
@@ -426,28 +418,18 @@ func (f *fits) posteriors() {
 				to++
 			}
 		}
-		if w == workers-1 {
-			f.posteriorsOf(from, to)
-			break
-		}
 		wg.Add(1)
 		go func(from, to int) {
 			defer wg.Done()
-			f.posteriorsOf(from, to)
+			for d := from; d < to; d++ {
+				if f.node[d].n > 0 {
+					f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
+				}
+			}
 		}(from, to)
 		from = to
 	}
 	wg.Wait()
-}
-
-// posteriorsOf sets the posteriors of nodes from to to−1 that started
-// something (see posteriors).
-func (f *fits) posteriorsOf(from, to int) {
-	for d := from; d < to; d++ {
-		if f.node[d].n > 0 {
-			f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
-		}
-	}
 }
 
 // minTermsPerWorker is how many censored terms make another worker worth

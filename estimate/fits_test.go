@@ -370,45 +370,6 @@ start = { dist = "lognormal", median_s = 10, p90_s = 30 }
 	}
 }
 
-// With fewer censored terms than a second worker is worth (2,000), the
-// posteriors are computed by the caller, starting no goroutine: a fit
-// calls posteriors at every EM step, and on the service, busy with other
-// incidents' estimates and batches, a goroutine started for the one share
-// waited in the run queue while the estimate waited for it. Seen as no
-// allocation at all (a goroutine's closure is one): 1,500 running starts
-// over 60 nodes, 4 processors.
-func TestPosteriorsOneShareInline(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	const nn = 60
-	c := nodes(t, 200, nn, `
-[[service]]
-id = "a"
-instances = 1500
-timeout_s = 100000
-start = { dist = "lognormal", median_s = 10, p90_s = 30 }
-`)
-	l := NewLive(c, nil)
-	for i := range 1500 {
-		l.Observe(placement.Event{TS: float64(i % 7), Instance: int32(i), Node: int32(i % nn), State: placement.Started})
-	}
-	f := &l.fits
-	f.censored(40)
-	if len(f.terms) != 1500 {
-		t.Fatalf("setup: %d censored terms, want 1500", len(f.terms))
-	}
-	f.mu[0], f.tau = -0.2, 0.4
-	if a := testing.AllocsPerRun(20, f.posteriors); a != 0 {
-		t.Errorf("posteriors with one share: %g allocations a call, want none (no goroutine)", a)
-	}
-	for d := range nn {
-		keep, keepV := f.postM[d], f.postV[d]
-		m, v := f.posterior(d, -0.2, 0.4) // from its own mode: the Newton steps stop at once
-		if math.Abs(keep-m) > 1e-9 || math.Abs(keepV-v) > 1e-9 {
-			t.Errorf("node %d: posterior N(%g, %g), alone N(%g, %g)", d, keep, keepV, m, v)
-		}
-	}
-}
-
 // A node with few data (at most 5 completed starts and at most 32
 // censored ones) is given its posterior's mean and variance (the
 // posterior is skewed: its mode is faster than its mean); with more, the

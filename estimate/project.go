@@ -371,9 +371,7 @@ func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 }
 
 // projectAll runs the Samples projections, spread over the processors;
-// projection k is the same whichever worker runs it. The caller runs the
-// first worker's share itself rather than waiting idle for a goroutine
-// of its own (see posteriors).
+// projection k is the same whichever worker runs it.
 func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
 	l.prepare()
 	workers := min(runtime.GOMAXPROCS(0), Samples)
@@ -403,20 +401,16 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 	}
 	l.view(now, stale)
 	out := make([]projection, Samples)
-	share := func(w int) {
-		for k := w; k < Samples; k += workers {
-			out[k] = l.project(projs[w], now, stale, k, speed[k])
-		}
-	}
 	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			share(w)
+			for k := w; k < Samples; k += workers {
+				out[k] = l.project(projs[w], now, stale, k, speed[k])
+			}
 		}(w)
 	}
-	share(0)
 	wg.Wait()
 	if pool != nil {
 		pool.mu.Lock()
