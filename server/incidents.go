@@ -95,6 +95,56 @@ type incidents struct {
 	// estimateGate); gateWaits counts the requests waiting for one.
 	estimating chan struct{}
 	gateWaits  atomic.Int32
+	// queued is closed when the last request waiting for the gate is
+	// admitted (nil while none waits; under queuedMu): what a batch
+	// waits for in yieldToEstimates.
+	queuedMu sync.Mutex
+	queued   chan struct{}
+}
+
+// ReadsFirstMax bounds how long a batch waits, before it is read, for the
+// estimates queued at the gate (see yieldToEstimates).
+const ReadsFirstMax = 50 * time.Millisecond
+
+// yieldToEstimates waits while ETA requests wait for the estimate gate,
+// at most ReadsFirstMax, before a batch is read and written out (some 3
+// ms of CPU for 1,000 events): under the 32-client load a round of
+// batches, acknowledged together by one commit, was read all at once on
+// 2 processors while the same round's ETA requests queued at the gate
+// behind other incidents' estimates. An ETA is what everyone watching an
+// incident waits for; a batch is acknowledged when committed, a little
+// later. Nothing waits when no ETA request does, and no batch waits
+// longer than the bound.
+func (s *Server) yieldToEstimates(ctx context.Context) {
+	if s.inc.gateWaits.Load() == 0 {
+		return
+	}
+	s.inc.queuedMu.Lock()
+	ch := s.inc.queued
+	s.inc.queuedMu.Unlock()
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(ReadsFirstMax)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// queue counts a request waiting for the gate (d +1) or no longer (−1).
+func (s *Server) queue(d int32) {
+	s.inc.queuedMu.Lock()
+	defer s.inc.queuedMu.Unlock()
+	switch n := s.inc.gateWaits.Add(d); {
+	case d > 0 && s.inc.queued == nil:
+		s.inc.queued = make(chan struct{})
+	case n == 0 && s.inc.queued != nil:
+		close(s.inc.queued)
+		s.inc.queued = nil
+	}
 }
 
 // estimateGate admits an estimate: at most GOMAXPROCS are computed at
@@ -110,8 +160,8 @@ func (s *Server) estimateGate(ctx context.Context) (func(), error) {
 		return func() { <-s.inc.estimating }, nil
 	default:
 	}
-	s.inc.gateWaits.Add(1)
-	defer s.inc.gateWaits.Add(-1)
+	s.queue(1)
+	defer s.queue(-1)
 	select {
 	case s.inc.estimating <- struct{}{}:
 		return func() { <-s.inc.estimating }, nil
@@ -466,6 +516,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		return errorf(http.StatusBadRequest, "request body: %v", err)
 	}
+	s.yieldToEstimates(r.Context())
 	lv, err := s.lockLive(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err

@@ -358,6 +358,75 @@ func TestBatchNotBehindGate(t *testing.T) {
 	}
 }
 
+// TestBatchYieldsToQueuedEstimates: while an ETA request waits for the
+// estimate gate (every token taken by other incidents' estimates), a
+// batch waits ReadsFirstMax before it is read, then is taken while the
+// request still waits; with nothing queued at the gate it does not wait.
+// Before, the batch was read at once (its 201 in a few ms).
+func TestBatchYieldsToQueuedEstimates(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, evs := smallRecovery(t, e)
+	if code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`)); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	third := len(evs) / 3
+	post := func(key string, part []placement.Event) time.Duration {
+		t.Helper()
+		t0 := time.Now()
+		if code, b, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, part), "Idempotency-Key", key); code != http.StatusCreated {
+			t.Fatalf("batch %s: %d %s", key, code, b)
+		}
+		return time.Since(t0)
+	}
+	post("one", evs[:third])
+	for range cap(e.srv.inc.estimating) {
+		e.srv.inc.estimating <- struct{}{}
+	}
+	released := false
+	releaseGate := func() {
+		if !released {
+			released = true
+			for range cap(e.srv.inc.estimating) {
+				<-e.srv.inc.estimating
+			}
+		}
+	}
+	defer releaseGate()
+	eta := make(chan int, 1)
+	go func() {
+		res, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/1/eta?at=%g", e.ts.URL, evs[len(evs)-1].TS+60))
+		if err != nil {
+			eta <- 0
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		eta <- res.StatusCode
+	}()
+	for deadline := time.Now().Add(20 * time.Second); e.srv.inc.gateWaits.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the ETA request never waited for the gate")
+		}
+	}
+	if d := post("two", evs[third:2*third]); d < ReadsFirstMax {
+		t.Errorf("batch 2 taken in %s while an ETA request waited for the gate; want it to wait %s first", d, ReadsFirstMax)
+	}
+	if e.srv.inc.gateWaits.Load() == 0 {
+		t.Fatal("the ETA request stopped waiting before batch 2 was taken")
+	}
+	releaseGate()
+	if code := <-eta; code != http.StatusOK {
+		t.Fatalf("eta: %d", code)
+	}
+	e.srv.inc.queuedMu.Lock()
+	n, queued := e.srv.inc.gateWaits.Load(), e.srv.inc.queued
+	e.srv.inc.queuedMu.Unlock()
+	if n != 0 || queued != nil {
+		t.Fatalf("nothing waits for the gate, yet %d counted (queued %v)", n, queued)
+	}
+	post("three", evs[2*third:]) // nothing queued: taken at once (not timed: a slow machine may take 50 ms anyway)
+}
+
 // TestCreateBuildsLive: creating an incident builds its live estimator
 // and its revision's shared state (so that its first batch and ETA do not
 // wait for them), under the same rules as one built when asked: the
