@@ -539,7 +539,10 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusConflict, "incident %d is closed", lv.in.ID)
 	}
 	evs, err := events.ReadWith("batch", bytes.NewReader(body), lv.c,
-		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true, Index: lv.rev.x})
+		// Held: an incident holds at most events.MaxEvents, so that its
+		// events read back (when its estimator is built again, and by
+		// estimate live from GET …/events).
+		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true, Index: lv.rev.x, Held: lv.n})
 	if err != nil {
 		return refused(err)
 	}

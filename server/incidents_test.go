@@ -509,3 +509,48 @@ func TestCreateBuildsLive(t *testing.T) {
 		stats(e, 0, 0, "after asking about it")
 	}
 }
+
+// TestIncidentEventsBounded: an incident holds at most events.MaxEvents
+// events, so that what it acknowledged reads back (its estimator built
+// again from the stored events; GET …/events read by estimate live): a
+// batch that would take it past them is refused (422, at the event past
+// the limit), nothing of it taken. Before, each batch was read against
+// the limit alone: 7 batches took 7.8 million events, and the incident's
+// stored events then did not read back.
+func TestIncidentEventsBounded(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, evs := smallRecovery(t, e)
+	if code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`)); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	half := len(evs) / 2
+	if code, b, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, evs[:half]), "Idempotency-Key", "one"); code != http.StatusCreated {
+		t.Fatalf("batch one: %d %s", code, b)
+	}
+	// The incident is made to hold all but one of the limit, in the
+	// store and in its estimator (posting five million events here would
+	// take minutes).
+	sqlDB, err := sql.Open("sqlite", e.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	if _, err := sqlDB.Exec(`UPDATE incident SET events = ? WHERE id = 1`, events.MaxEvents-1); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.inc.mu.Lock()
+	lv := e.srv.inc.m[1]
+	e.srv.inc.mu.Unlock()
+	lv.mu.Lock()
+	lv.n = events.MaxEvents - 1
+	lv.mu.Unlock()
+	code, b, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, batchOf(t, c, evs[half:half+2]), "Idempotency-Key", "two")
+	want := fmt.Sprintf("batch:2:1: more than %d events with the %d taken before", events.MaxEvents, events.MaxEvents-1)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(b), want) {
+		t.Errorf("a batch past the limit: %d %s, want 422 %q", code, b, want)
+	}
+	in, err := e.db.GetIncident(context.Background(), 1)
+	if err != nil || in.Events != events.MaxEvents-1 {
+		t.Errorf("after the refusal the incident holds %d events (%v), want %d", in.Events, err, events.MaxEvents-1)
+	}
+}

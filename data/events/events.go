@@ -90,6 +90,11 @@ type Options struct {
 	// caller reading many batches against one cluster builds it once
 	// (building it names every instance).
 	Index *Index
+	// Held is how many events were taken before these (an incident's
+	// earlier batches): at most MaxEvents − Held more are read, the one
+	// past refused at its line, so that all of them together still read
+	// back as one events file.
+	Held int
 }
 
 // Index is what reading events needs of a cluster: its instances,
@@ -138,6 +143,7 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 		er.startRaw = o.Start.Format(time.RFC3339Nano)
 	}
 	er.haveAfter, er.after = o.HaveAfter, o.After
+	er.held = max(o.Held, 0)
 	ll := &lineLimit{r: r}
 	br := bufio.NewReaderSize(ll, 64<<10)
 	first, skipped, err := sniff(br)
@@ -158,6 +164,8 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 	switch {
 	case errors.As(err, &long):
 		er.errorf(long.line, MaxLineBytes+1, "line longer than %d bytes: not a progress event (reading stopped here)", MaxLineBytes)
+	case errors.As(err, &many) && er.held > 0:
+		er.errorf(many.line, 1, "more than %d events with the %d taken before: all of them would not read back as one events file (reading stopped here)", MaxEvents, er.held)
 	case errors.As(err, &many):
 		er.errorf(many.line, 1, "more than %d events: split the file (reading stopped here)", MaxEvents)
 	case err != nil:
@@ -330,6 +338,7 @@ type eventReader struct {
 	startRaw  string // Options.Start as written, "" when not given
 	haveAfter bool
 	after     float64 // Options.After
+	held      int     // Options.Held
 }
 
 func newEventReader(name string, x *Index) *eventReader {
@@ -465,7 +474,7 @@ func (r *eventReader) add(rec *record) {
 	}
 
 	if ok && len(r.errs) == 0 {
-		if len(r.evs) >= MaxEvents {
+		if len(r.evs)+r.held >= MaxEvents {
 			r.stop = &tooManyError{line: rec.line}
 			return
 		}

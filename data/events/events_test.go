@@ -909,3 +909,23 @@ func TestWriteInstanceNames(t *testing.T) {
 		t.Fatalf("read back: %v %v", got, err)
 	}
 }
+
+// TestReadHeld: Options.Held counts the events taken before a batch
+// against MaxEvents, so that an incident's batches together still read
+// back as one file: with MaxEvents − 3 held, a batch of 3 is read whole;
+// with MaxEvents − 2 held, its third event is refused at its line,
+// naming what was held. Before, every batch was read alone against
+// MaxEvents: an incident took 7.8 million events in 7 batches, which its
+// stored events and GET …/events then could not give back.
+func TestReadHeld(t *testing.T) {
+	c := smallDC(t)
+	batch := "t_s,instance,node,state\n0,etcd#0,int-01,up\n0,etcd#0,int-01,up\n0,etcd#0,int-01,up\n"
+	if evs, err := ReadWith("batch", strings.NewReader(batch), c, Options{Held: MaxEvents - 3}); err != nil || len(evs) != 3 {
+		t.Errorf("3 events with %d held: %d read, %v; want all 3", MaxEvents-3, len(evs), err)
+	}
+	_, err := ReadWith("batch", strings.NewReader(batch), c, Options{Held: MaxEvents - 2})
+	want := fmt.Sprintf("batch:4:1: more than %d events with the %d taken before: all of them would not read back as one events file (reading stopped here)", MaxEvents, MaxEvents-2)
+	if err == nil || err.Error() != want {
+		t.Errorf("3 events with %d held: %v, want %q", MaxEvents-2, err, want)
+	}
+}
