@@ -9,12 +9,13 @@ import "fmt"
 const (
 	// MaxFolderBytes bounds the response files of one --from folder, all
 	// together, bytes (256 MiB: the responses of a generated site of about
-	// 4,000 racks of 24 servers).
+	// 4,000 racks of 20 servers, the default; of about 3,700 of 24).
 	MaxFolderBytes = 256 << 20
 	// MaxFolderObjects bounds the objects of the results arrays of the
 	// response files of one --from folder, all together (the generated
-	// 4,000-rack site holds 628,038 in its 256 MB; 1,500,000 empty ones,
-	// 3 MB, could run out of a 2 GiB address space).
+	// site of 4,000 racks of 20 servers holds 628,038 in its 256 MB;
+	// 1,500,000 empty ones, 3 MB, could run out of a 2 GiB address
+	// space).
 	MaxFolderObjects = 1_000_000
 	// MaxOverlayBytes bounds an overlay file, bytes (a model's limit).
 	MaxOverlayBytes = 64 << 20
