@@ -165,7 +165,7 @@ func Import(dir string, o Options) (*topology.Model, error) {
 	if okNodes {
 		im.typesKnown = im.read(nodes, nodeData, alibabaNodeHeader, im.node, "the trace holds no node", MaxNodes, "nodes")
 	}
-	if okPods && len(im.errs) < MaxProblems {
+	if okPods && len(im.errs) <= MaxProblems { // past it, the stop is told
 		im.read(pods, podData, alibabaPodHeader, im.pod, "", MaxPods, "pods")
 	}
 	im.syntheticIDs()
@@ -287,10 +287,7 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 	complete = true
 	records := 0
 	for first := true; ; first = false {
-		if len(im.errs) >= MaxProblems {
-			// at the line of the last problem listed
-			last := im.errs[len(im.errs)-1].Pos
-			im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: max(last.Line, 1), Col: max(last.Col, 1)}, Msg: fmt.Sprintf("more than %d problems: stopped reading", MaxProblems)})
+		if im.tooManyProblems() {
 			return false
 		}
 		rec, err := r.Read()
@@ -304,7 +301,7 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 			if first && none != "" {
 				im.errs = append(im.errs, &topology.Error{Pos: topology.Pos{File: path, Line: 1, Col: 1}, Msg: none})
 			}
-			return complete
+			return complete && !im.tooManyProblems()
 		}
 		if err != nil {
 			complete = false
@@ -323,6 +320,19 @@ func (im *alibabaImport) read(path string, data []byte, header []string, fn func
 			complete = false
 		}
 	}
+}
+
+// tooManyProblems reports whether more than MaxProblems problems were
+// found: then the first MaxProblems are kept, and where the next one was
+// found reading stopped, which is said there. (Exactly MaxProblems stop
+// nothing: it takes a problem more to know there are more.)
+func (im *alibabaImport) tooManyProblems() bool {
+	if len(im.errs) <= MaxProblems {
+		return false
+	}
+	next := im.errs[MaxProblems].Pos
+	im.errs = append(im.errs[:MaxProblems], &topology.Error{Pos: topology.Pos{File: next.File, Line: max(next.Line, 1), Col: max(next.Col, 1)}, Msg: fmt.Sprintf("more than %d problems: stopped reading", MaxProblems)})
+	return true
 }
 
 // mustLine is the line of the record r read last.

@@ -611,10 +611,23 @@ func TestImportAlibabaBounds(t *testing.T) {
 	dir = writeTrace(t, nodes+strings.Repeat("x\n", 1000), podHeader)
 	_, err = Import(dir, Options{})
 	var list topology.ErrorList
-	// The records are lines 3 to 1,002: the 100th problem is at line 102,
+	// The records are lines 3 to 1,002: the 101st problem is at line 103,
 	// and the stop is told there.
-	if !errors.As(err, &list) || len(list) != MaxProblems+1 || !strings.Contains(err.Error(), filepath.Join(dir, NodeFile)+":102:1: more than 100 problems: stopped reading") {
+	if !errors.As(err, &list) || len(list) != MaxProblems+1 || !strings.Contains(err.Error(), filepath.Join(dir, NodeFile)+":103:1: more than 100 problems: stopped reading") {
 		t.Errorf("1,000 bad records: %d problems: %v", len(list), err)
+	}
+	// Exactly 100 problems are all listed, and no more claimed (before,
+	// "more than 100 problems" was told after the 100th); one more, in
+	// the pod file, is told there.
+	dir = writeTrace(t, nodes+strings.Repeat("x\n", 100), podHeader)
+	_, err = Import(dir, Options{})
+	if !errors.As(err, &list) || len(list) != MaxProblems || strings.Contains(err.Error(), "more than") {
+		t.Errorf("100 bad records: %d problems: %v", len(list), err)
+	}
+	dir = writeTrace(t, nodes+strings.Repeat("x\n", 100), podHeader+"y\n")
+	_, err = Import(dir, Options{})
+	if !errors.As(err, &list) || len(list) != MaxProblems+1 || !strings.HasSuffix(err.Error(), filepath.Join(dir, PodFile)+":2:1: more than 100 problems: stopped reading") {
+		t.Errorf("100 bad records and a bad pod: %d problems: %v", len(list), err)
 	}
 
 	var pods strings.Builder
