@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 
+	"blackstart/topology"
+
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
@@ -120,6 +122,11 @@ func (c *Chart) Option() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// MaxEchartsBytes bounds the echarts script LocateEcharts reads, bytes
+// (echarts.min.js 5.6.0 is about 1 MB): a larger file, or a device such as
+// /dev/zero, is read no further.
+const MaxEchartsBytes = 16 << 20
+
 // LocateEcharts finds the local echarts.min.js for offline pages: path when
 // given, else $BLACKSTART_ECHARTS_JS, else DefaultEchartsPath under the
 // working directory or one of its parents. It reads the script and checks
@@ -149,7 +156,10 @@ func LocateEcharts(path string) ([]byte, string, error) {
 				EchartsVersion, DefaultEchartsPath, EchartsVersion, EchartsEnv)
 		}
 	}
-	b, err := os.ReadFile(path)
+	b, err := topology.ReadBounded(path, MaxEchartsBytes)
+	if errors.Is(err, topology.ErrTooBig) {
+		return nil, "", fmt.Errorf("offline charts: the echarts script (%s) %s is more than the limit of %d bytes (%d MiB): not echarts %s", how, path, MaxEchartsBytes, MaxEchartsBytes>>20, EchartsVersion)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("offline charts: cannot read the echarts script (%s): %v", how, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -631,5 +632,27 @@ func TestGapChart(t *testing.T) {
 	}
 	if red == 0 || red == len(f.gap.Racks) {
 		t.Errorf("%d of %d racks red: the fixture must have both kinds", red, len(f.gap.Racks))
+	}
+}
+
+// TestLocateEchartsBounded: the echarts script is read at most to
+// MaxEchartsBytes: a file one byte larger (sparse) is refused from its
+// size, naming the flag, the path and the limit, and /dev/zero is read no
+// further. Before, the whole file was read (/dev/zero until memory ran
+// out).
+func TestLocateEchartsBounded(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "echarts.min.js")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxEchartsBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("offline charts: the echarts script (--echarts-js) %s is more than the limit of 16777216 bytes (16 MiB): not echarts %s", big, EchartsVersion)
+	if _, _, err := LocateEcharts(big); err == nil || err.Error() != want {
+		t.Fatalf("%d bytes: %v, want %q", MaxEchartsBytes+1, err, want)
+	}
+	if _, _, err := LocateEcharts("/dev/zero"); err == nil || !strings.Contains(err.Error(), "/dev/zero is more than the limit") {
+		t.Errorf("/dev/zero: %v", err)
 	}
 }

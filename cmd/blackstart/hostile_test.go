@@ -493,6 +493,9 @@ func hostileCases() []hostileCase {
 		args: args("import", "netbox", "--url", "http://127.0.0.1:9", "--token-file", "/dev/zero", "-o", "x.toml"), code: exitBadInput, want: []string{"cannot read the token: /dev/zero: more than 65536 bytes: not a token file"}})
 	add(hostileCase{name: "memory/import netbox --from a folder whose devices.json is /dev/zero", files: map[string]string{"nb/devices.json": "@link:/dev/zero"},
 		args: args("import", "netbox", "--from", "nb", "-o", "x.toml"), code: exitBadInput, want: []string{"nb/devices.json: the folder's response files are more than the limit of 268435456 bytes (256 MiB) in all"}})
+	// The echarts script is bounded too: it was read whole (a crash).
+	add(hostileCase{name: "memory/chart --offline --echarts-js /dev/zero", files: map[string]string{"m.toml": miniModel},
+		args: args("chart", "headroom", "m.toml", "--offline", "--echarts-js", "/dev/zero", "-o", "h.html"), code: exitBadInput, want: []string{"the echarts script (--echarts-js) /dev/zero is more than the limit of 16777216 bytes (16 MiB)"}})
 	add(hostileCase{name: "memory/estimate plan --runs 10000 refused past", files: map[string]string{"m.toml": miniModel},
 		args: args("estimate", "plan", "--runs", "10001", "m.toml"), code: exitBadInput, want: []string{"--runs must be 1 to 10000"}})
 	return cs
