@@ -1,12 +1,14 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -182,6 +184,49 @@ func TestReadFilesEdges(t *testing.T) {
 	}
 	if _, err := ReadBounded(p, 9); !errors.Is(err, ErrTooBig) {
 		t.Errorf("10 bytes with a limit of 9: %v, want ErrTooBig", err)
+	}
+}
+
+// TestReadBoundedStream: a stream of unknown length (a FIFO) is read in
+// blocks: 2.5 MiB with a limit of exactly that come back whole and in
+// order, one byte more is ErrTooBig; and reading /dev/zero up to a 64 MiB
+// bound allocates about the bound, not the doubled slice io.ReadAll grows
+// (which asked for twice the bound past it: a 256 MiB bound ran out of a
+// 2 GiB address space in the hostile suite).
+func TestReadBoundedStream(t *testing.T) {
+	want := make([]byte, 5<<19)
+	for i := range want {
+		want[i] = byte(i * 7 / 3)
+	}
+	fifo := func(data []byte) string {
+		p := filepath.Join(t.TempDir(), "fifo")
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatalf("mkfifo: %v", err)
+		}
+		go func() {
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			f.Write(data)
+		}()
+		return p
+	}
+	if got, err := ReadBounded(fifo(want), len(want)); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("a stream of %d bytes at a limit of as many: %d bytes, %v; want them all", len(want), len(got), err)
+	}
+	if _, err := ReadBounded(fifo(want), len(want)-1); !errors.Is(err, ErrTooBig) {
+		t.Errorf("a stream of %d bytes at a limit one less: %v, want ErrTooBig", len(want), err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := ReadBounded("/dev/zero", 64<<20); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("/dev/zero: %v, want ErrTooBig", err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 66<<20 {
+		t.Errorf("/dev/zero to a 64 MiB bound allocated %d MiB, want about 64", got>>20)
 	}
 }
 
