@@ -314,18 +314,7 @@ func TestBatchNotBehindGate(t *testing.T) {
 		return ch
 	}
 	// Other incidents' estimates hold every token of the gate.
-	for range cap(e.srv.inc.estimating) {
-		e.srv.inc.estimating <- struct{}{}
-	}
-	released := false
-	releaseGate := func() {
-		if !released {
-			released = true
-			for range cap(e.srv.inc.estimating) {
-				<-e.srv.inc.estimating
-			}
-		}
-	}
+	releaseGate := holdGate(e)
 	defer releaseGate()
 	at := evs[len(evs)-1].TS + 60
 	eta := send("GET", fmt.Sprintf("%s/eta?at=%g", base, at), nil)
@@ -358,6 +347,24 @@ func TestBatchNotBehindGate(t *testing.T) {
 	}
 }
 
+// holdGate takes every token of e's estimate gate, as other incidents'
+// estimates would; the function it returns gives them back (once, however
+// often called).
+func holdGate(e *env) func() {
+	for range cap(e.srv.inc.estimating) {
+		e.srv.inc.estimating <- struct{}{}
+	}
+	released := false
+	return func() {
+		if !released {
+			released = true
+			for range cap(e.srv.inc.estimating) {
+				<-e.srv.inc.estimating
+			}
+		}
+	}
+}
+
 // TestBatchYieldsToQueuedEstimates: while an ETA request waits for the
 // estimate gate (every token taken by other incidents' estimates), a
 // batch waits ReadsFirstMax before it is read, then is taken while the
@@ -379,18 +386,7 @@ func TestBatchYieldsToQueuedEstimates(t *testing.T) {
 		return time.Since(t0)
 	}
 	post("one", evs[:third])
-	for range cap(e.srv.inc.estimating) {
-		e.srv.inc.estimating <- struct{}{}
-	}
-	released := false
-	releaseGate := func() {
-		if !released {
-			released = true
-			for range cap(e.srv.inc.estimating) {
-				<-e.srv.inc.estimating
-			}
-		}
-	}
+	releaseGate := holdGate(e)
 	defer releaseGate()
 	eta := make(chan int, 1)
 	go func() {
