@@ -402,7 +402,7 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	if off := tooManyValues(data, MaxJSONValues); off >= 0 {
 		line, col := lineCol(data, int64(off))
-		return errorf(http.StatusBadRequest, "request body:%d:%d: more than %d JSON values (a commit holds at most %d files)", line, col, MaxJSONValues, store.MaxFiles)
+		return errorf(http.StatusBadRequest, "request body:%d:%d: more than %d JSON values (no request of this API holds as many: a commit of its %d files at most holds about 300)", line, col, MaxJSONValues, store.MaxFiles)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -682,7 +682,7 @@ func TestBodyValuesBounded(t *testing.T) {
 	if got, out, _ := e.do("POST", path, store.ScopeWrite, files(4999)); strings.Contains(string(out), "JSON values") {
 		t.Errorf("10,000 values: %d %s, want them counted within the limit", got, out)
 	}
-	want := fmt.Sprintf("request body:1:%d: more than 10000 JSON values (a commit holds at most 100 files)", len(`{"message":"m","files":[`)+3*4999-1+1)
+	want := fmt.Sprintf("request body:1:%d: more than 10000 JSON values (no request of this API holds as many: a commit of its 100 files at most holds about 300)", len(`{"message":"m","files":[`)+3*4999-1+1)
 	if got, out, _ := e.do("POST", path, store.ScopeWrite, files(5000)); got != 400 || !strings.Contains(string(out), want) {
 		t.Errorf("10,002 values: %d %s, want 400 %q", got, out, want)
 	}
