@@ -473,7 +473,6 @@ func valueStart(data []byte, end int64, kind string) int64 {
 	return max(i, 0)
 }
 
-// jsonKind names the kind of a decoded JSON value, with its article.
 // jsonKindOf names the kind of the valid JSON value that starts with c.
 func jsonKindOf(c byte) string {
 	switch c {

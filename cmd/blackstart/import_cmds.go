@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -260,19 +259,11 @@ const maxTokenBytes = 64 << 10
 // readToken reads a token file, at most maxTokenBytes (a device such as
 // /dev/zero is read no further).
 func readToken(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	tok, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(tok) > maxTokenBytes {
+	tok, err := topology.ReadBounded(path, maxTokenBytes)
+	if errors.Is(err, topology.ErrTooBig) {
 		return nil, fmt.Errorf("%s: more than %d bytes: not a token file", path, maxTokenBytes)
 	}
-	return tok, nil
+	return tok, err
 }
 
 // inputErr turns a NetBox reading error into exit 2 with every problem.
