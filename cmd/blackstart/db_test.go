@@ -265,6 +265,10 @@ func TestDBCheckNamesEachInvariant(t *testing.T) {
 		{store.InvTimes, func(t *testing.T, p string) {
 			corrupt(t, p, "DROP TRIGGER revision_immutable", "UPDATE revision SET created_ms = 0 WHERE seq = 1")
 		}},
+		{store.InvIncidentBatches, func(t *testing.T, p string) {
+			// An incident that records a batch it does not hold.
+			corrupt(t, p, fmt.Sprintf("INSERT INTO incident(model, revision_sha256, rev, start_ms, created_ms, batches) VALUES ('small-dc', '%s', 1, 1, 1, 1)", badHash))
+		}},
 		{store.InvReadingBlocks, func(t *testing.T, p string) {
 			importReadings(t, p)
 			// Swap a block's first two readings: out of time order.

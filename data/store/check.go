@@ -27,6 +27,10 @@ const (
 	InvRevisionLoads  = "revision-loads"      // every revision's files load as a valid model
 	InvReadingBlocks  = "reading-blocks"      // every raw block holds n readings in time order within its hour, finite and >= 0
 	InvRollups        = "rollups-match-raw"   // every 5-minute bucket with raw readings has the rollup its readings give
+	// InvIncidentBatches: every incident's batches are numbered 1..n
+	// without gap, n is its batches, its events are their counts summed,
+	// and each batch's first is the events of the batches before it.
+	InvIncidentBatches = "incident-batches"
 )
 
 // Problem is one broken invariant.
@@ -292,6 +296,23 @@ func (db *DB) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
 			return eachRow(q, "SELECT m.name, r.seq, r.created_ms FROM revision r JOIN model m ON m.id = r.model_id WHERE r.created_ms <= 0 ORDER BY m.name, r.seq", func(s []any) {
 				add(InvTimes, "%s@%d committed at %d ms", *s[0].(*string), *s[1].(*int), *s[2].(*int64))
 			}, new(string), new(int), new(int64))
+		}},
+		{InvIncidentBatches, func() error {
+			if err := eachRow(q, `SELECT i.id, i.batches, i.events, count(b.seq), coalesce(max(b.seq), 0), coalesce(sum(b.count), 0)
+				FROM incident i LEFT JOIN incident_batch b ON b.incident_id = i.id GROUP BY i.id
+				HAVING i.batches != count(b.seq) OR count(b.seq) != coalesce(max(b.seq), 0) OR i.events != coalesce(sum(b.count), 0)
+				ORDER BY i.id`, func(s []any) {
+				add(InvIncidentBatches, "incident %d records %d batches and %d events; it holds %d batches numbered up to %d, of %d events",
+					*s[0].(*int64), *s[1].(*int), *s[2].(*int64), *s[3].(*int), *s[4].(*int), *s[5].(*int64))
+			}, new(int64), new(int), new(int64), new(int), new(int), new(int64)); err != nil {
+				return err
+			}
+			return eachRow(q, `SELECT incident_id, seq, first, before FROM (SELECT incident_id, seq, first,
+				coalesce(sum(count) OVER (PARTITION BY incident_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+				FROM incident_batch) WHERE first != before ORDER BY incident_id, seq`, func(s []any) {
+				add(InvIncidentBatches, "incident %d batch %d starts at event %d; the batches before it hold %d",
+					*s[0].(*int64), *s[1].(*int), *s[2].(*int64), *s[3].(*int64))
+			}, new(int64), new(int), new(int64), new(int64))
 		}},
 	}
 	steps = append(steps, struct {

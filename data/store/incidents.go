@@ -256,7 +256,12 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	case !errors.Is(err, sql.ErrNoRows):
 		return Batch{}, err
 	}
-	in, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incident WHERE id = ?", id))
+	// The batch's seq is the incident's batches + 1 (schema version 6),
+	// read with its row: no query over its batches' rows.
+	var in Incident
+	var batches int
+	err = tx.QueryRowContext(ctx, "SELECT model, revision_sha256, coalesce(closed_ms, 0), events, last_t_ms, batches FROM incident WHERE id = ?", id).
+		Scan(&in.Model, &in.Revision, &in.ClosedMS, &in.Events, &in.LastTMS, &batches)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, fmt.Errorf("%w: %d", ErrNoIncident, id)
 	}
@@ -269,10 +274,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	if in.Events != r.WantEvents {
 		return Batch{}, fmt.Errorf("%w: incident %d holds %d events, the batch was checked against %d", ErrConflict, id, in.Events, r.WantEvents)
 	}
-	var seq int
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) + 1 FROM incident_batch WHERE incident_id = ?", id).Scan(&seq); err != nil {
-		return Batch{}, err
-	}
+	seq := batches + 1
 	b = Batch{Seq: seq, First: in.Events, Count: r.Count, Key: key}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		id, seq, key, bodySHA, b.First, r.Count, r.Events, db.now().UnixMilli()); err != nil {
@@ -282,7 +284,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	if r.Count > 0 {
 		last = max(last, r.LastTMS)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", r.Count, last, id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ?, batches = ? WHERE id = ?", r.Count, last, seq, id); err != nil {
 		return Batch{}, err
 	}
 	if r.Audit != nil {
