@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -144,8 +145,18 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 	}
 	er.haveAfter, er.after = o.HaveAfter, o.After
 	er.held = max(o.Held, 0)
+	if lr, ok := r.(interface{ Len() int }); ok {
+		// A body in memory (the service's batches): room for its events
+		// at about 64 bytes a line, rather than grown by doublings.
+		er.evs = make([]placement.Event, 0, min(lr.Len()/64, MaxEvents))
+	}
 	ll := &lineLimit{r: r}
-	br := bufio.NewReaderSize(ll, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(ll)
+	defer func() {
+		br.Reset(nil) // holds nothing of r while pooled
+		readers.Put(br)
+	}()
 	first, skipped, err := sniff(br)
 	if err == nil {
 		switch first {
@@ -209,20 +220,32 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		return 0, l.err
 	}
 	n, err := l.r.Read(p)
-	for i := 0; i < n; i++ {
-		if p[i] == '\n' {
-			l.n = 0
-			l.line++
-			continue
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			j = n - i // no line break in the rest: the line goes on
 		}
-		l.n++
-		if l.n > MaxLineBytes {
+		if l.n+j > MaxLineBytes {
 			l.err = &longLineError{line: l.line + 1}
-			return i, l.err
+			return i + MaxLineBytes - l.n, l.err // the bytes up to the limit, as one at a time gave them
 		}
+		if i+j == n {
+			l.n += j
+			break
+		}
+		l.n = 0
+		l.line++
+		i += j + 1
 	}
 	return n, err
 }
+
+// readers are ReadWith's 64 KiB read buffers, kept between calls (a
+// service reads a batch of about 80 kB per request).
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+// writers are Write's 64 KiB write buffers, kept between calls.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 
 // sniff skips a UTF-8 byte order mark and returns the first byte that is
 // not white space without consuming it (0 when there is none) and the
@@ -1285,7 +1308,22 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 		prev = t
 	}
 
-	bw := bufio.NewWriterSize(w, 64<<10)
+	if bb, ok := w.(*bytes.Buffer); ok && format == FormatJSONL {
+		// Into memory (the service's canonical batches): the lines go
+		// straight into the buffer, without a buffer between.
+		var b []byte
+		for _, e := range evs {
+			b = appendJSONLine(b[:0], c, e)
+			bb.Write(b)
+		}
+		return nil
+	}
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil) // holds nothing of w while pooled
+		writers.Put(bw)
+	}()
 	if format == FormatCSV {
 		cw := csv.NewWriter(bw)
 		rec := []string{"t_s", "instance", "node", "state"}
@@ -1304,22 +1342,27 @@ func Write(w io.Writer, c *placement.Cluster, evs []placement.Event, format stri
 	}
 	var b []byte
 	for _, e := range evs {
-		b = append(b[:0], `{"t_s":`...)
-		b = strconv.AppendFloat(b, roundMS(e.TS), 'f', -1, 64)
-		b = append(b, `,"instance":`...)
-		b = appendInstanceName(b, c, e.Instance)
-		if e.Node >= 0 {
-			b = append(b, `,"node":`...)
-			b = appendJSONString(b, c.M.Devices[e.Node].ID)
-		}
-		b = append(b, `,"state":"`...)
-		b = append(b, e.State.String()...)
-		b = append(b, "\"}\n"...)
+		b = appendJSONLine(b[:0], c, e)
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// appendJSONLine appends event e of c as a line of JSON Lines.
+func appendJSONLine(b []byte, c *placement.Cluster, e placement.Event) []byte {
+	b = append(b, `{"t_s":`...)
+	b = strconv.AppendFloat(b, roundMS(e.TS), 'f', -1, 64)
+	b = append(b, `,"instance":`...)
+	b = appendInstanceName(b, c, e.Instance)
+	if e.Node >= 0 {
+		b = append(b, `,"node":`...)
+		b = appendJSONString(b, c.M.Devices[e.Node].ID)
+	}
+	b = append(b, `,"state":"`...)
+	b = append(b, e.State.String()...)
+	return append(b, "\"}\n"...)
 }
 
 // roundMS rounds t seconds to the millisecond. Past 2^52 ms a float64

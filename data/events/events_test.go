@@ -888,6 +888,59 @@ func TestEventsCountLimit(t *testing.T) {
 // TestWriteInstanceNames: Write spells each instance's name as c.Name
 // does, JSON-escaped, without a table of names: every instance of a
 // cluster whose service ids need escaping, and a round trip through Read.
+// TestWriteEventsBuffered: Write gives the same bytes into a
+// bytes.Buffer (written straight into it) as into any other writer
+// (through its pooled buffer), also with the writers interleaved.
+func TestWriteEventsBuffered(t *testing.T) {
+	c := smallDC(t)
+	var evs []placement.Event
+	for k := range 3000 { // more than one 64 KiB buffer
+		evs = append(evs, placement.Event{TS: float64(k) / 7, Instance: int32(k % len(c.Instances)), Node: int32(k % len(c.M.Devices)), State: placement.State(k % 3)})
+	}
+	evs = append(evs, placement.Event{TS: 1e4, Instance: 1, Node: -1, State: placement.Failed})
+	for _, format := range []string{FormatJSONL, FormatCSV} {
+		var direct bytes.Buffer
+		var other strings.Builder
+		if err := Write(&direct, c, evs, format); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(&other, c, evs, format); err != nil {
+			t.Fatal(err)
+		}
+		if direct.String() != other.String() || direct.Len() < 64<<10 {
+			t.Fatalf("%s: %d bytes into a bytes.Buffer, %d into a strings.Builder; want the same, over 64 KiB", format, direct.Len(), other.Len())
+		}
+		var small bytes.Buffer
+		Write(&small, c, evs[:2], format)
+		if !strings.HasPrefix(direct.String(), small.String()) {
+			t.Fatalf("%s: two events %q, not the start of the %d", format, small.String(), len(evs))
+		}
+	}
+}
+
+// TestLineLimitChunks: lineLimit passes the same bytes, counts the same
+// lines and stops at the same byte whatever the reads' sizes, as a byte
+// at a time (what it scanned before it looked for line breaks).
+func TestLineLimitChunks(t *testing.T) {
+	long := strings.Repeat("x", MaxLineBytes)
+	for _, in := range []string{
+		"", "\n", "a\nbc\n\nd", long, long + "\n" + long, long + "y", "ab\n" + long + "yz\n",
+		strings.Repeat("q", MaxLineBytes-3) + "\n" + long[:10] + "\n" + long + "\nend",
+	} {
+		// The reference: a byte at a time.
+		ref := &lineLimit{r: iotest.OneByteReader(strings.NewReader(in))}
+		want, wantErr := io.ReadAll(ref)
+		for _, r := range []io.Reader{strings.NewReader(in), iotest.HalfReader(strings.NewReader(in)), iotest.DataErrReader(strings.NewReader(in))} {
+			ll := &lineLimit{r: r}
+			got, err := io.ReadAll(ll)
+			if string(got) != string(want) || fmt.Sprint(err) != fmt.Sprint(wantErr) || ll.line != ref.line || (err == nil && ll.n != ref.n) {
+				t.Fatalf("input of %d bytes: %d bytes, %v, line %d, n %d; a byte at a time %d bytes, %v, line %d, n %d",
+					len(in), len(got), err, ll.line, ll.n, len(want), wantErr, ref.line, ref.n)
+			}
+		}
+	}
+}
+
 func TestWriteInstanceNames(t *testing.T) {
 	c := smallDC(t)
 	c.M.Services[0].ID = `we"b\1`
@@ -927,5 +980,36 @@ func TestReadHeld(t *testing.T) {
 	want := fmt.Sprintf("batch:4:1: more than %d events with the %d taken before: all of them would not read back as one events file (reading stopped here)", MaxEvents, MaxEvents-2)
 	if err == nil || err.Error() != want {
 		t.Errorf("3 events with %d held: %v, want %q", MaxEvents-2, err, want)
+	}
+}
+
+// BenchmarkBatch is the service's work on one batch of 1,000 events of
+// the incident-scale platform (JSON Lines, about 80 kB): read and checked
+// with the cluster's index from the body in memory, then written again
+// in the canonical form into a buffer of about its size.
+func BenchmarkBatch(b *testing.B) {
+	m, err := topology.Load("../../examples/platform-2019.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	x := NewIndex(c)
+	var buf bytes.Buffer
+	if err := Write(&buf, c, syntheticEvents(c, 1000), FormatJSONL); err != nil {
+		b.Fatal(err)
+	}
+	body := buf.Bytes()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		evs, err := ReadWith("batch", bytes.NewReader(body), c, Options{AllowEmpty: true, Index: x})
+		if err != nil || len(evs) != 1000 {
+			b.Fatalf("%d events, %v", len(evs), err)
+		}
+		var canon bytes.Buffer
+		canon.Grow(len(body) + len(body)/8)
+		if err := Write(&canon, c, evs, FormatJSONL); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
