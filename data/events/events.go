@@ -148,7 +148,7 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 	if lr, ok := r.(interface{ Len() int }); ok {
 		// A body in memory (the service's batches): room for its events
 		// at about 64 bytes a line, rather than grown by doublings.
-		er.evs = make([]placement.Event, 0, min(lr.Len()/64, MaxEvents))
+		er.evs = make([]placement.Event, 0, min(max(lr.Len(), 0)/64, MaxEvents))
 	}
 	ll := &lineLimit{r: r}
 	br := readers.Get().(*bufio.Reader)
