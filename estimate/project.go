@@ -98,6 +98,10 @@ type shape struct {
 	// noToEnds: projectNodeFast pushes every end into the node's heap,
 	// none into projector.toEnds (benchmarks compare the two).
 	noToEnds bool
+	// noSmallQ: projectNodeFast keeps its node's events in a heap
+	// throughout, not sorted while they are few (nodeQueue; benchmarks
+	// compare the two).
+	noSmallQ bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
@@ -2354,7 +2358,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	up0, lost0 := len(ups), p.lost
 	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
 	atNow := sh.atNow[n]
-	h := p.nodeEv[:0]
+	h := nodeQueue{a: p.nodeEv[:0], heap: sh.noSmallQ, keep: sh.noSmallQ}
 	// The ends at a timeout (most of a herded node's: the starts given
 	// up) come in the order they are pushed as long as the node's
 	// timeouts are alike: those that do are queued in toEnds from toHead
@@ -2445,7 +2449,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				h.push(e)
 			}
 		}
-		if len(h) == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
+		if h.len() == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
 			break
 		}
 		if free <= 0 && (li < len(later) || ai < len(arr)) {
@@ -2453,9 +2457,9 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			// is free only queue their instances (nothing would start):
 			// taken in one go, up to the next of the other events.
 			var nx finishEv
-			has := len(h) > 0
+			has := h.len() > 0
 			if has {
-				nx = h[0]
+				nx = h.min()
 			}
 			if toHead < len(toEnds) && (!has || toEnds[toHead].less(nx)) {
 				nx, has = toEnds[toHead], true
@@ -2478,8 +2482,8 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		// The earliest of the five, as project takes them.
 		var e finishEv
 		src := -1 // 0 heap, 1 running, 2 later, 3 toEnds
-		if len(h) > 0 {
-			e, src = h[0], 0
+		if h.len() > 0 {
+			e, src = h.min(), 0
 		}
 		if toHead < len(toEnds) && (src < 0 || toEnds[toHead].less(e)) {
 			e, src = toEnds[toHead], 3
@@ -2544,11 +2548,80 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 	}
 	pr.all = all
-	p.nodeEv, p.toEnds = h, toEnds
+	p.nodeEv, p.toEnds = h.rest(), toEnds
 	ws.clear()
 	if hope >= 0 {
 		// Every instance on the node ends up or given up, once.
 		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
 	}
 	return ups
+}
+
+// nodeQueue is a node's projected events in projectNodeFast, taken by
+// time, then instance: while at most smallQ are queued, a sorted slice
+// (a[head:], ascending: a push is an insertion from the end, a pop takes
+// the head), above that an evHeap (head 0) until it is empty again. A
+// node's queue mostly holds its slots' ends (4 to 6 on the platform's
+// nodes), where a heap's sift, up at a push and down at a pop, mispredicts
+// a branch at almost every level.
+type nodeQueue struct {
+	a    []finishEv
+	head int  // sorted: the queue is a[head:]
+	heap bool // a is an evHeap
+	keep bool // stay a heap (shape.noSmallQ)
+}
+
+// smallQ is the most events a nodeQueue keeps sorted.
+const smallQ = 8
+
+func (q *nodeQueue) len() int { return len(q.a) - q.head }
+
+// min is the first event; the queue is not empty.
+func (q *nodeQueue) min() finishEv { return q.a[q.head] }
+
+func (q *nodeQueue) push(x finishEv) {
+	if q.heap {
+		(*evHeap)(&q.a).push(x)
+		return
+	}
+	n := len(q.a)
+	if n-q.head >= smallQ {
+		// A sorted slice is a heap.
+		q.a = q.a[:copy(q.a, q.a[q.head:])]
+		q.head, q.heap = 0, true
+		(*evHeap)(&q.a).push(x)
+		return
+	}
+	if n == cap(q.a) && q.head > 0 {
+		n = copy(q.a, q.a[q.head:])
+		q.a, q.head = q.a[:n], 0
+	}
+	a := append(q.a, x)
+	j := n
+	for j > q.head && x.less(a[j-1]) {
+		a[j] = a[j-1]
+		j--
+	}
+	a[j] = x
+	q.a = a
+}
+
+// pop takes the first event away; the queue is not empty.
+func (q *nodeQueue) pop() {
+	if q.heap {
+		(*evHeap)(&q.a).pop()
+		if len(q.a) == 0 && !q.keep {
+			q.heap = false
+		}
+		return
+	}
+	if q.head++; q.head == len(q.a) {
+		q.a, q.head = q.a[:0], 0
+	}
+}
+
+// rest is the events left, moved to the slice's start (as an evHeap holds
+// them, or sorted).
+func (q *nodeQueue) rest() evHeap {
+	return q.a[:copy(q.a, q.a[q.head:])]
 }
