@@ -174,3 +174,10 @@ func BenchmarkEstimateEarlyShared(b *testing.B) {
 func BenchmarkEstimateEarlySmallQ(b *testing.B) {
 	benchEarlyPair(b, func(l *Live) { l.shape.noSmallQ = true }, "s-small", "s-heap")
 }
+
+// BenchmarkEstimateNewAtReuse is benchNewAtPair for the first EM step's
+// posteriors taken again (see posteriors) against all computed
+// (fits.noReuse).
+func BenchmarkEstimateNewAtReuse(b *testing.B) {
+	benchNewAtPair(b, func(l *Live) { l.fits.noReuse = true }, "s-reuse", "s-all")
+}
