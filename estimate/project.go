@@ -2584,39 +2584,60 @@ func (q *nodeQueue) push(x finishEv) {
 		(*evHeap)(&q.a).push(x)
 		return
 	}
-	n := len(q.a)
-	if n-q.head >= smallQ {
-		// A sorted slice is a heap.
-		q.a = q.a[:copy(q.a, q.a[q.head:])]
-		q.head, q.heap = 0, true
-		(*evHeap)(&q.a).push(x)
+	a := q.a
+	n := len(a)
+	if n-q.head >= smallQ || n == cap(a) {
+		q.pushSlow(x)
 		return
 	}
-	if n == cap(q.a) && q.head > 0 {
-		n = copy(q.a, q.a[q.head:])
-		q.a, q.head = q.a[:n], 0
-	}
-	a := append(q.a, x)
+	a = a[:n+1]
 	j := n
-	for j > q.head && x.less(a[j-1]) {
-		a[j] = a[j-1]
+	for j > q.head {
+		y := a[j-1]
+		if !(x.t < y.t || x.t == y.t && x.inst < y.inst) { // x.less(y), written out
+			break
+		}
+		a[j] = y
 		j--
 	}
 	a[j] = x
 	q.a = a
 }
 
+// pushSlow is push as a heap, into a heap made of the sorted slice, or
+// into the slice once its events are moved to its start.
+func (q *nodeQueue) pushSlow(x finishEv) {
+	if !q.heap && len(q.a)-q.head >= smallQ {
+		// A sorted slice is a heap.
+		q.a = q.a[:copy(q.a, q.a[q.head:])]
+		q.head, q.heap = 0, true
+	}
+	if q.heap {
+		(*evHeap)(&q.a).push(x)
+		return
+	}
+	n := copy(q.a, q.a[q.head:])
+	q.a, q.head = q.a[:n], 0
+	if n == cap(q.a) {
+		q.a = slices.Grow(q.a, 1)
+	}
+	q.push(x)
+}
+
 // pop takes the first event away; the queue is not empty.
 func (q *nodeQueue) pop() {
 	if q.heap {
-		(*evHeap)(&q.a).pop()
-		if len(q.a) == 0 && !q.keep {
-			q.heap = false
-		}
+		q.popHeap()
 		return
 	}
-	if q.head++; q.head == len(q.a) {
-		q.a, q.head = q.a[:0], 0
+	q.head++ // the slice's start is reused when it is full (pushSlow)
+}
+
+//go:noinline
+func (q *nodeQueue) popHeap() {
+	(*evHeap)(&q.a).pop()
+	if len(q.a) == 0 && !q.keep {
+		q.heap = false
 	}
 }
 
