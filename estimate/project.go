@@ -51,7 +51,8 @@ type shape struct {
 	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
-	tierTot []int32 // per tier: its instances
+	tierTot []int32    // per tier: its instances
+	tt      []timeTier // per instance: timeout and tier together
 
 	// What every projection of one estimate shares, laid out by view:
 	// the slices in viewMem (see there), and these. upLast: the latest up
@@ -263,7 +264,7 @@ func (l *Live) prepare() {
 		fixed = newFixedShape(c, l.p)
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
-	sh.timeout, sh.tierTot, sh.slotOff = fixed.timeout, fixed.tierTot, fixed.slotOff
+	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -294,6 +295,15 @@ type fixedShape struct {
 	timeout  []float64 // per instance: its service's timeout per attempt, s
 	tierTot  []int32   // per tier: its instances
 	slotOff  []int32   // see shape.slotOff
+	tt       []timeTier
+}
+
+// timeTier is an instance's timeout per attempt (s) and tier side by side
+// (timeout and tier's), for the loops that read both of an instance at
+// random (hopefulQuick, projectNodeFast): one cache line instead of two.
+type timeTier struct {
+	timeout float64
+	tier    int32
 }
 
 // newFixedShape computes the fixedShape of cluster c with plan p (nil:
@@ -330,6 +340,10 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 	f.timeout = make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
 		f.timeout[i] = f.svc[in.Service].timeout
+	}
+	f.tt = make([]timeTier, len(c.Instances))
+	for i := range f.tt {
+		f.tt[i] = timeTier{f.timeout[i], f.tier[i]}
 	}
 	f.tierTot = make([]int32, f.maxTier+1)
 	for _, t := range f.tier {
@@ -1468,7 +1482,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
 	sh := &l.shape
 	n := len(l.c.Instances)
-	q := quickScan{heads: sh.heads[k*n : (k+1)*n], timeout: sh.timeout, sp: sp, hopeless: p.hopeless,
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], tt: sh.tt, sp: sp, hopeless: p.hopeless,
 		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
 	for _, e := range later {
 		q.add(e.inst)
@@ -1497,7 +1511,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 // quickScan is hopefulQuick's first pass.
 type quickScan struct {
 	heads        []drawHead
-	timeout      []float64
+	tt           []timeTier
 	sp           float64
 	hopeless     []uint64
 	maybe        []int32 // instances for the second pass: maybe[:n]
@@ -1508,7 +1522,7 @@ type quickScan struct {
 // add decides waiting instance i from its head (see hopefulQuick).
 func (q *quickScan) add(i int32) {
 	hd := &q.heads[i]
-	limit := q.timeout[i] * q.sp // as waitingCan compares
+	limit := q.tt[i].timeout * q.sp // as waitingCan compares
 	lb := hd.least.Load()
 	// 1 or 0 each, combined without a branch: its next start within the
 	// limit; its least retry within it, or not drawn (0; a least of 0 is
@@ -2375,7 +2389,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	nInst := len(l.c.Instances)
 	heads := sh.heads[kind*nInst : (kind+1)*nInst]
 	hopeless := p.hopeless
-	timeout, tier, rankInst, rankPos := sh.timeout, sh.tier, sh.rankInst, sh.rankPos
+	tt, rankInst, rankPos := sh.tt, sh.rankInst, sh.rankPos
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
 	tiers := pr.tiers
@@ -2402,7 +2416,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tier[i]]
+		tr := &tiers[tt[i].tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
@@ -2421,7 +2435,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			i := rankInst[ws.pop()]
 			free--
 			if hopeless[i>>6]&(1<<(i&63)) != 0 {
-				e := finishEv{t: t + timeout[i], inst: i, kind: evLost}
+				e := finishEv{t: t + tt[i].timeout, inst: i, kind: evLost}
 				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 					toEnds = append(toEnds, e)
 				} else {
@@ -2434,7 +2448,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			if q := int(p.att[i] - l.fails[i]); q > 0 {
 				x = l.retryDraw(int(i), kind, q)
 			}
-			to := timeout[i]
+			to := tt[i].timeout
 			if x <= to*limitSp {
 				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
 				continue
@@ -2537,7 +2551,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tier[i]]
+		tr := &tiers[tt[i].tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
