@@ -292,15 +292,16 @@ type fixedShape struct {
 	svc      []svcInfo // per service
 	rankPos  []int32   // see shape.rankPos
 	rankInst []int32
-	timeout  []float64 // per instance: its service's timeout per attempt, s
-	tierTot  []int32   // per tier: its instances
-	slotOff  []int32   // see shape.slotOff
-	tt       []timeTier
+	timeout  []float64  // per instance: its service's timeout per attempt, s
+	tierTot  []int32    // per tier: its instances
+	slotOff  []int32    // see shape.slotOff
+	tt       []timeTier // per instance: timeout and tier together
 }
 
-// timeTier is an instance's timeout per attempt (s) and tier side by side
-// (timeout and tier's), for the loops that read both of an instance at
-// random (hopefulQuick, projectNodeFast): one cache line instead of two.
+// timeTier is an instance's timeout per attempt (s) and tier side by side,
+// as fixedShape.timeout and tier hold them, for the loops that read both
+// of an instance at random (hopefulQuick, projectNodeFast): one cache
+// line instead of two.
 type timeTier struct {
 	timeout float64
 	tier    int32
@@ -2647,6 +2648,8 @@ func (q *nodeQueue) pop() {
 	q.head++ // the slice's start is reused when it is full (pushSlow)
 }
 
+// popHeap is pop of a heap, apart so that pop is inlined.
+//
 //go:noinline
 func (q *nodeQueue) popHeap() {
 	(*evHeap)(&q.a).pop()
