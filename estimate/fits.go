@@ -68,6 +68,19 @@ type fits struct {
 		tau   float64
 		postM []float64
 	}
+	// gen counts the checkpoints; ver, per node, the changes to its
+	// starts. first keeps, per node, its posterior in the first EM step
+	// of the latest fit, and the gen and ver it was made at: in a fit's
+	// first step μ, τ and Newton's starting points are the checkpoint's,
+	// so a node without running starts (whose terms do not move with
+	// now) and unchanged since has the same posterior again (see fit).
+	gen   uint32
+	ver   []uint32
+	first struct {
+		gen, ver []uint32 // gen+1: 0 is none
+		m, v     []float64
+	}
+	noReuse bool      // every posterior computed in every step (tests and benchmarks)
 	seen    int       // events counted towards the next checkpoint
 	every   int       // events between checkpoints: fitEvery (tests set fewer)
 	termOff []int32   // per node: its first term in terms; one more entry at the end
@@ -145,6 +158,9 @@ func (f *fits) init(c *placement.Cluster) {
 	}
 	f.nRol = len(roles)
 	f.postM, f.postV = make([]float64, nn), make([]float64, nn)
+	f.ver = make([]uint32, nn)
+	f.first.gen, f.first.ver = make([]uint32, nn), make([]uint32, nn)
+	f.first.m, f.first.v = make([]float64, nn), make([]float64, nn)
 	f.mu, f.tau = make([]float64, f.nRol), tauStart
 	// Stratified draws: each node gets every quantile (k+½)/Samples of a
 	// Student t with drawNu degrees of freedom once, in an order of its
@@ -219,6 +235,7 @@ const z90 = 1.2815515655446004
 // openStart records that instance i began a start on node n at t.
 func (f *fits) openStart(i, n int32, t float64) {
 	f.open[i], f.openNode[i] = int32(len(f.node[n].running)), n
+	f.ver[n]++
 	f.node[n].running = append(f.node[n].running, runStart{inst: i, begin: t})
 	f.node[n].n++
 }
@@ -230,6 +247,7 @@ func (f *fits) closeStart(i int32, t float64, up bool) {
 		return
 	}
 	n := f.openNode[i]
+	f.ver[n]++
 	ns := &f.node[n]
 	r := ns.running[k]
 	last := len(ns.running) - 1
@@ -306,6 +324,7 @@ func (f *fits) observed(now float64) {
 // ten EM steps each on a big recovery; from a checkpoint, two to four.
 func (f *fits) checkpoint(now float64) {
 	f.fit(now)
+	f.gen++
 	f.warm.ok = true
 	f.warm.mu = append(f.warm.mu[:0], f.mu...)
 	f.warm.postM = append(f.warm.postM[:0], f.postM...)
@@ -357,7 +376,7 @@ func (f *fits) fit(now float64) {
 		for r := range sum {
 			cnt[r] = hyperWeight
 		}
-		f.posteriors()
+		f.posteriors(it == 0)
 		for d := 0; d < nn; d++ {
 			if f.node[d].n == 0 {
 				continue
@@ -384,7 +403,7 @@ func (f *fits) fit(now float64) {
 			break
 		}
 	}
-	f.posteriors()
+	f.posteriors(false)
 	for d := 0; d < nn; d++ {
 		if f.node[d].n == 0 {
 			f.postM[d], f.postV[d] = f.mu[f.role[d]], f.tau*f.tau
@@ -401,8 +420,14 @@ var (
 
 // posteriors sets the posterior of every node that started something
 // under the current μ and τ, the nodes split over the processors (each
-// node's the same whichever computes it).
-func (f *fits) posteriors() {
+// node's the same whichever computes it). In a fit's first EM step
+// (first), a node without running starts and unchanged since the latest
+// fit's first step, made at the same checkpoint, takes that step's
+// posterior again: its inputs (its terms, μ, τ and Newton's starting
+// point, the checkpoint's) are the same bits.
+func (f *fits) posteriors(first bool) {
+	first = first && !f.noReuse
+	fs := &f.first
 	nn := len(f.node)
 	workers := min(runtime.GOMAXPROCS(0), max(len(f.terms)/minTermsPerWorker, 1))
 	var wg sync.WaitGroup
@@ -422,8 +447,17 @@ func (f *fits) posteriors() {
 		go func(from, to int) {
 			defer wg.Done()
 			for d := from; d < to; d++ {
-				if f.node[d].n > 0 {
+				ns := &f.node[d]
+				switch {
+				case ns.n == 0:
+				case !first || len(ns.running) > 0:
 					f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
+				case fs.gen[d] == f.gen+1 && fs.ver[d] == f.ver[d]:
+					f.postM[d], f.postV[d] = fs.m[d], fs.v[d]
+				default:
+					f.postM[d], f.postV[d] = f.posterior(d, f.mu[f.role[d]], f.tau)
+					fs.m[d], fs.v[d] = f.postM[d], f.postV[d]
+					fs.gen[d], fs.ver[d] = f.gen+1, f.ver[d]
 				}
 			}
 		}(from, to)

@@ -202,12 +202,15 @@ func (l *Live) stale(n int32, now float64) bool {
 	if l.lastFailed[n] && quiet > 1.5*placement.MaxBackoffS+timeoutSlack && (l.busy[n] > 0 || l.pending[n] > 0) {
 		return true
 	}
+	if !(l.lastSeen[n] < now-timeoutSlack) {
+		return false // heard from within the slack: no start of it is overdue unheard
+	}
 	for _, r := range l.fits.node[n].running {
 		timeout := l.c.M.Services[l.c.Instances[r.inst].Service].TimeoutS
 		if timeout <= 0 {
 			timeout = placement.DefaultTimeoutS
 		}
-		if now > r.begin+timeout+timeoutSlack && l.lastSeen[n] < now-timeoutSlack {
+		if now > r.begin+timeout+timeoutSlack {
 			return true
 		}
 	}

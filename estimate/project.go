@@ -51,7 +51,8 @@ type shape struct {
 	table   *drawTable
 	timeout []float64 // per instance: its service's timeout per attempt, s
 	svc     []svcInfo
-	tierTot []int32 // per tier: its instances
+	tierTot []int32    // per tier: its instances
+	tt      []timeTier // per instance: timeout and tier together
 
 	// What every projection of one estimate shares, laid out by view:
 	// the slices in viewMem (see there), and these. upLast: the latest up
@@ -98,6 +99,10 @@ type shape struct {
 	// noToEnds: projectNodeFast pushes every end into the node's heap,
 	// none into projector.toEnds (benchmarks compare the two).
 	noToEnds bool
+	// noSmallQ: projectNodeFast keeps its node's events in a heap
+	// throughout, not sorted while they are few (nodeQueue; benchmarks
+	// compare the two).
+	noSmallQ bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
@@ -259,7 +264,7 @@ func (l *Live) prepare() {
 		fixed = newFixedShape(c, l.p)
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
-	sh.timeout, sh.tierTot, sh.slotOff = fixed.timeout, fixed.tierTot, fixed.slotOff
+	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -287,9 +292,19 @@ type fixedShape struct {
 	svc      []svcInfo // per service
 	rankPos  []int32   // see shape.rankPos
 	rankInst []int32
-	timeout  []float64 // per instance: its service's timeout per attempt, s
-	tierTot  []int32   // per tier: its instances
-	slotOff  []int32   // see shape.slotOff
+	timeout  []float64  // per instance: its service's timeout per attempt, s
+	tierTot  []int32    // per tier: its instances
+	slotOff  []int32    // see shape.slotOff
+	tt       []timeTier // per instance: timeout and tier together
+}
+
+// timeTier is an instance's timeout per attempt (s) and tier side by side,
+// as fixedShape.timeout and tier hold them, for the loops that read both
+// of an instance at random (hopefulQuick, projectNodeFast): one cache
+// line instead of two.
+type timeTier struct {
+	timeout float64
+	tier    int32
 }
 
 // newFixedShape computes the fixedShape of cluster c with plan p (nil:
@@ -326,6 +341,10 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 	f.timeout = make([]float64, len(c.Instances))
 	for i, in := range c.Instances {
 		f.timeout[i] = f.svc[in.Service].timeout
+	}
+	f.tt = make([]timeTier, len(c.Instances))
+	for i := range f.tt {
+		f.tt[i] = timeTier{f.timeout[i], f.tier[i]}
 	}
 	f.tierTot = make([]int32, f.maxTier+1)
 	for _, t := range f.tier {
@@ -1464,7 +1483,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
 	sh := &l.shape
 	n := len(l.c.Instances)
-	q := quickScan{heads: sh.heads[k*n : (k+1)*n], timeout: sh.timeout, sp: sp, hopeless: p.hopeless,
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], tt: sh.tt, sp: sp, hopeless: p.hopeless,
 		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
 	for _, e := range later {
 		q.add(e.inst)
@@ -1493,7 +1512,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 // quickScan is hopefulQuick's first pass.
 type quickScan struct {
 	heads        []drawHead
-	timeout      []float64
+	tt           []timeTier
 	sp           float64
 	hopeless     []uint64
 	maybe        []int32 // instances for the second pass: maybe[:n]
@@ -1504,7 +1523,7 @@ type quickScan struct {
 // add decides waiting instance i from its head (see hopefulQuick).
 func (q *quickScan) add(i int32) {
 	hd := &q.heads[i]
-	limit := q.timeout[i] * q.sp // as waitingCan compares
+	limit := q.tt[i].timeout * q.sp // as waitingCan compares
 	lb := hd.least.Load()
 	// 1 or 0 each, combined without a branch: its next start within the
 	// limit; its least retry within it, or not drawn (0; a least of 0 is
@@ -2354,7 +2373,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	up0, lost0 := len(ups), p.lost
 	free := sh.slotOff[n+1] - sh.slotOff[n] - int32(len(held)+len(run))
 	atNow := sh.atNow[n]
-	h := p.nodeEv[:0]
+	h := nodeQueue{a: p.nodeEv[:0], heap: sh.noSmallQ, keep: sh.noSmallQ}
 	// The ends at a timeout (most of a herded node's: the starts given
 	// up) come in the order they are pushed as long as the node's
 	// timeouts are alike: those that do are queued in toEnds from toHead
@@ -2371,7 +2390,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	nInst := len(l.c.Instances)
 	heads := sh.heads[kind*nInst : (kind+1)*nInst]
 	hopeless := p.hopeless
-	timeout, tier, rankInst, rankPos := sh.timeout, sh.tier, sh.rankInst, sh.rankPos
+	tt, rankInst, rankPos := sh.tt, sh.rankInst, sh.rankPos
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
 	tiers := pr.tiers
@@ -2398,7 +2417,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tier[i]]
+		tr := &tiers[tt[i].tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
@@ -2417,7 +2436,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			i := rankInst[ws.pop()]
 			free--
 			if hopeless[i>>6]&(1<<(i&63)) != 0 {
-				e := finishEv{t: t + timeout[i], inst: i, kind: evLost}
+				e := finishEv{t: t + tt[i].timeout, inst: i, kind: evLost}
 				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 					toEnds = append(toEnds, e)
 				} else {
@@ -2430,7 +2449,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			if q := int(p.att[i] - l.fails[i]); q > 0 {
 				x = l.retryDraw(int(i), kind, q)
 			}
-			to := timeout[i]
+			to := tt[i].timeout
 			if x <= to*limitSp {
 				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
 				continue
@@ -2445,7 +2464,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				h.push(e)
 			}
 		}
-		if len(h) == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
+		if h.len() == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
 			break
 		}
 		if free <= 0 && (li < len(later) || ai < len(arr)) {
@@ -2453,9 +2472,9 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			// is free only queue their instances (nothing would start):
 			// taken in one go, up to the next of the other events.
 			var nx finishEv
-			has := len(h) > 0
+			has := h.len() > 0
 			if has {
-				nx = h[0]
+				nx = h.min()
 			}
 			if toHead < len(toEnds) && (!has || toEnds[toHead].less(nx)) {
 				nx, has = toEnds[toHead], true
@@ -2478,8 +2497,8 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		// The earliest of the five, as project takes them.
 		var e finishEv
 		src := -1 // 0 heap, 1 running, 2 later, 3 toEnds
-		if len(h) > 0 {
-			e, src = h[0], 0
+		if h.len() > 0 {
+			e, src = h.min(), 0
 		}
 		if toHead < len(toEnds) && (src < 0 || toEnds[toHead].less(e)) {
 			e, src = toEnds[toHead], 3
@@ -2533,7 +2552,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tier[i]]
+		tr := &tiers[tt[i].tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
@@ -2544,11 +2563,103 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 	}
 	pr.all = all
-	p.nodeEv, p.toEnds = h, toEnds
+	p.nodeEv, p.toEnds = h.rest(), toEnds
 	ws.clear()
 	if hope >= 0 {
 		// Every instance on the node ends up or given up, once.
 		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
 	}
 	return ups
+}
+
+// nodeQueue is a node's projected events in projectNodeFast, taken by
+// time, then instance: while at most smallQ are queued, a sorted slice
+// (a[head:], ascending: a push is an insertion from the end, a pop takes
+// the head), above that an evHeap (head 0) until it is empty again. A
+// node's queue mostly holds its slots' ends (4 to 6 on the platform's
+// nodes), where a heap's sift, up at a push and down at a pop, mispredicts
+// a branch at almost every level.
+type nodeQueue struct {
+	a    []finishEv
+	head int  // sorted: the queue is a[head:]
+	heap bool // a is an evHeap
+	keep bool // stay a heap (shape.noSmallQ)
+}
+
+// smallQ is the most events a nodeQueue keeps sorted.
+const smallQ = 8
+
+func (q *nodeQueue) len() int { return len(q.a) - q.head }
+
+// min is the first event; the queue is not empty.
+func (q *nodeQueue) min() finishEv { return q.a[q.head] }
+
+func (q *nodeQueue) push(x finishEv) {
+	if q.heap {
+		(*evHeap)(&q.a).push(x)
+		return
+	}
+	a := q.a
+	n := len(a)
+	if n-q.head >= smallQ || n == cap(a) {
+		q.pushSlow(x)
+		return
+	}
+	a = a[:n+1]
+	j := n
+	for j > q.head {
+		y := a[j-1]
+		if !(x.t < y.t || x.t == y.t && x.inst < y.inst) { // x.less(y), written out
+			break
+		}
+		a[j] = y
+		j--
+	}
+	a[j] = x
+	q.a = a
+}
+
+// pushSlow is push as a heap, into a heap made of the sorted slice, or
+// into the slice once its events are moved to its start.
+func (q *nodeQueue) pushSlow(x finishEv) {
+	if !q.heap && len(q.a)-q.head >= smallQ {
+		// A sorted slice is a heap.
+		q.a = q.a[:copy(q.a, q.a[q.head:])]
+		q.head, q.heap = 0, true
+	}
+	if q.heap {
+		(*evHeap)(&q.a).push(x)
+		return
+	}
+	n := copy(q.a, q.a[q.head:])
+	q.a, q.head = q.a[:n], 0
+	if n == cap(q.a) {
+		q.a = slices.Grow(q.a, 1)
+	}
+	q.push(x)
+}
+
+// pop takes the first event away; the queue is not empty.
+func (q *nodeQueue) pop() {
+	if q.heap {
+		q.popHeap()
+		return
+	}
+	q.head++ // the slice's start is reused when it is full (pushSlow)
+}
+
+// popHeap is pop of a heap, apart so that pop is inlined.
+//
+//go:noinline
+func (q *nodeQueue) popHeap() {
+	(*evHeap)(&q.a).pop()
+	if len(q.a) == 0 && !q.keep {
+		q.heap = false
+	}
+}
+
+// rest is the events left, moved to the slice's start (as an evHeap holds
+// them, or sorted).
+func (q *nodeQueue) rest() evHeap {
+	return q.a[:copy(q.a, q.a[q.head:])]
 }
