@@ -885,9 +885,6 @@ func TestEventsCountLimit(t *testing.T) {
 	}
 }
 
-// TestWriteInstanceNames: Write spells each instance's name as c.Name
-// does, JSON-escaped, without a table of names: every instance of a
-// cluster whose service ids need escaping, and a round trip through Read.
 // TestWriteEventsBuffered: Write gives the same bytes into a
 // bytes.Buffer (written straight into it) as into any other writer
 // (through its pooled buffer), also with the writers interleaved.
@@ -941,6 +938,9 @@ func TestLineLimitChunks(t *testing.T) {
 	}
 }
 
+// TestWriteInstanceNames: Write spells each instance's name as c.Name
+// does, JSON-escaped, without a table of names: every instance of a
+// cluster whose service ids need escaping, and a round trip through Read.
 func TestWriteInstanceNames(t *testing.T) {
 	c := smallDC(t)
 	c.M.Services[0].ID = `we"b\1`

@@ -257,7 +257,8 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 		return Batch{}, err
 	}
 	// The batch's seq is the incident's batches + 1 (schema version 6),
-	// read with its row: no query over its batches' rows.
+	// read with its row: no query over its batches' rows. The insert's
+	// trigger (incident_batch_counted) raises batches to seq.
 	var in Incident
 	var batches int
 	err = tx.QueryRowContext(ctx, "SELECT model, revision_sha256, coalesce(closed_ms, 0), events, last_t_ms, batches FROM incident WHERE id = ?", id).
@@ -284,7 +285,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	if r.Count > 0 {
 		last = max(last, r.LastTMS)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ?, batches = ? WHERE id = ?", r.Count, last, seq, id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", r.Count, last, id); err != nil {
 		return Batch{}, err
 	}
 	if r.Audit != nil {

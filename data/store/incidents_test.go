@@ -277,3 +277,46 @@ func TestCheckIncidentBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchesCountedWhoeverAppends: any command migrates the database it
+// opens, so a service of schema version 5 may still be appending batches
+// (seq = max(seq) + 1, incident.batches unknown to it) to a database a
+// newer command brought to version 6. Its batches are counted all the
+// same, and the next batch appended here goes on after them; before, the
+// count stayed behind and every later batch of that incident was refused
+// on its (incident_id, seq) key.
+func TestBatchesCountedWhoeverAppends(t *testing.T) {
+	db, path := newDB(t)
+	commit(t, db, "", "the incident rack", readFiles(t, incident)...)
+	in, err := db.CreateIncident(ctx, "incident-2019", "", "", 1_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(k int) []byte {
+		return fmt.Appendf(nil, "{\"t_s\":%d,\"instance\":\"a#%d\",\"node\":\"n\",\"state\":\"up\"}\n", k+1, k)
+	}
+	if b, err := db.AppendBatch(ctx, in.ID, "k1", line(0), 0, line(0), 1, 1000, nil); err != nil || b.Seq != 1 {
+		t.Fatalf("first batch %+v, %v", b, err)
+	}
+	// Version 5's append, by another process on the same file.
+	raw := rawDB(t, path)
+	if _, err := raw.Exec(`INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms)
+		SELECT ?, coalesce(max(seq), 0) + 1, 'k2', ?, (SELECT events FROM incident WHERE id = ?), 1, ?, 1 FROM incident_batch WHERE incident_id = ?`,
+		in.ID, fmt.Sprintf("%x", sha256.Sum256(line(1))), in.ID, line(1), in.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("UPDATE incident SET events = events + 1, last_t_ms = 2000 WHERE id = ?", in.ID); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if rep, err := db.Check(ctx, CheckOptions{}); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("check after the older append: %v, %v", rep.Problems, err)
+	}
+	b, err := db.AppendBatch(ctx, in.ID, "k3", line(2), 2, line(2), 1, 3000, nil)
+	if want := (Batch{Seq: 3, First: 2, Count: 1, Key: "k3"}); err != nil || b != want {
+		t.Fatalf("batch after the older append %+v, %v; want %+v", b, err, want)
+	}
+	if rep, err := db.Check(ctx, CheckOptions{}); err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("check after appending: %v, %v", rep.Problems, err)
+	}
+}

@@ -2,9 +2,13 @@
 -- are kept out of the keys' b-trees.
 --
 -- batches is the number of batches acknowledged, the seq of the latest
--- (batches are numbered 1, 2, ... without gap), kept in the transaction
--- that appends a batch: the next batch's seq is batches + 1, read with the
--- incident's row, rather than max(seq) of its batches. Incidents stored
+-- (batches are numbered 1, 2, ... without gap), kept by a trigger on every
+-- batch inserted (incident_batch_counted, below), in the transaction that
+-- appends it: the next batch's seq is batches + 1, read with the
+-- incident's row, rather than max(seq) of its batches. A trigger rather
+-- than the append's own UPDATE, so that the batches of a binary of
+-- version 5 still appending to the database after a newer command
+-- migrated it (seq = max(seq) + 1) are counted too. Incidents stored
 -- before this version are counted here.
 ALTER TABLE incident ADD COLUMN batches INTEGER NOT NULL DEFAULT 0 CHECK (batches >= 0);
 UPDATE incident SET batches = (SELECT coalesce(max(seq), 0) FROM incident_batch WHERE incident_id = incident.id);
@@ -37,3 +41,5 @@ INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, eve
 DROP TABLE incident_batch_v5;
 CREATE TRIGGER incident_batch_immutable BEFORE UPDATE ON incident_batch
 BEGIN SELECT RAISE(ABORT, 'acknowledged event batches are immutable'); END;
+CREATE TRIGGER incident_batch_counted AFTER INSERT ON incident_batch
+BEGIN UPDATE incident SET batches = max(batches, NEW.seq) WHERE id = NEW.incident_id; END;
