@@ -103,6 +103,11 @@ type shape struct {
 	// throughout, not sorted while they are few (nodeQueue; benchmarks
 	// compare the two).
 	noSmallQ bool
+	// noNodeOrder: layOutNodes lays the node places out in the rank
+	// order (nodePos = rankPos), a node's places spread over it as its
+	// instances are over the instance order, the same code reading them
+	// (benchmarks compare the two).
+	noNodeOrder bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
@@ -657,6 +662,18 @@ func (l *Live) layOutNodes() {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	nInst := len(l.c.Instances)
+	if sh.noNodeOrder {
+		sh.nodePos = resize(sh.nodePos, nInst)
+		sh.nodeInst = resize(sh.nodeInst, nInst)
+		sh.ttN = resize(sh.ttN, nInst)
+		for pos, i := range sh.rankInst {
+			sh.nodePos[i], sh.nodeInst[pos], sh.ttN[pos] = int32(pos), i, sh.tt[i]
+			if l.node[i] < 0 {
+				sh.nodePos[i] = -1
+			}
+		}
+		return
+	}
 	off := resize(sh.cursor, nn+1)
 	clear(off)
 	for _, n := range l.node {
@@ -2084,6 +2101,17 @@ type finishEv struct {
 	// remote: an up projected on a closed node, for the projection-wide
 	// loop's release count (see projectMixed).
 	remote bool
+	// tier1: 1 + the instance's tier, of an up projectNodeFast projects
+	// (read from its node place), 0 unknown (read by instance).
+	tier1 uint8
+}
+
+// tier1 is 1 + tier for finishEv.tier1, 0 (unknown) above 254.
+func tier1(tier int32) uint8 {
+	if tier >= 255 {
+		return 0
+	}
+	return uint8(tier + 1)
 }
 
 // compare orders two items by their less, for slices.SortFunc.
@@ -2504,7 +2532,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				x = l.retryDraw(int(i), kind, q)
 			}
 			if x <= to*limitSp {
-				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
+				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp, tier1: tier1(ttN[pos].tier)})
 				continue
 			}
 			ek := uint8(evFail)
@@ -2605,7 +2633,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tt[i].tier]
+		tier := int32(e.tier1) - 1
+		if tier < 0 {
+			tier = tt[i].tier
+		}
+		tr := &tiers[tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
