@@ -178,3 +178,12 @@ func BenchmarkEstimateFirst(b *testing.B) {
 	b.ReportMetric(float64(cpu[2].Nanoseconds())/float64(b.N*clients), "cpu-ns/again")
 	b.ReportMetric(float64(cpu[1].Nanoseconds())/float64(b.N*clients), "cpu-ns/second")
 }
+
+// BenchmarkEstimateEarlyNodeOrder measures what laying the node-by-node
+// projections' reads out by node place saves (layOutNodes) on
+// BenchmarkEstimateEarly's new incidents, as benchEarlyPair reports it:
+// the other estimator's places are the rank order's
+// (shape.noNodeOrder).
+func BenchmarkEstimateEarlyNodeOrder(b *testing.B) {
+	benchEarlyPair(b, func(l *Live) { l.shape.noNodeOrder = true }, "s-node", "s-rank")
+}

@@ -145,3 +145,68 @@ func TestRankPosOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestNodePosOrder: layOutNodes lays the instances with a node out by
+// their latest node (l.node, which the events move away from the plan's),
+// then rank, then instance: nodePos and nodeInst inverse, each node's
+// places one run, ttN the instance's timeout and tier, -1 for an
+// instance with no node. Checked along a herded recovery where instances
+// moved, and on the platform's early stream, whose ranks on a node are
+// not the instances' order.
+func TestNodePosOrder(t *testing.T) {
+	moved, swapped := 0, 0
+	check := func(name string, l *Live, at int) {
+		l.layOutNodes()
+		sh := &l.shape
+		placed := 0
+		for i := range l.c.Instances {
+			pos := sh.nodePos[i]
+			if l.node[i] < 0 {
+				if pos != -1 {
+					t.Fatalf("%s after %d events: instance %d has no node but place %d", name, at, i, pos)
+				}
+				continue
+			}
+			placed++
+			if sh.nodeInst[pos] != int32(i) || sh.ttN[pos] != sh.tt[i] {
+				t.Fatalf("%s after %d events: instance %d at place %d, which holds %d (%v, want %v)", name, at, i, pos, sh.nodeInst[pos], sh.ttN[pos], sh.tt[i])
+			}
+			if l.node[i] != l.p.Assign[i].Node {
+				moved++
+			}
+		}
+		if placed != len(sh.nodeInst) {
+			t.Fatalf("%s after %d events: %d places for %d instances with a node", name, at, len(sh.nodeInst), placed)
+		}
+		for pos := 1; pos < len(sh.nodeInst); pos++ {
+			a, b := sh.nodeInst[pos-1], sh.nodeInst[pos]
+			na, nb := l.node[a], l.node[b]
+			if na > nb || na == nb && !mkRank(l.rank(int(a)), a).less(mkRank(l.rank(int(b)), b)) {
+				t.Fatalf("%s after %d events: places %d, %d hold instances %d (node %d, rank %d), %d (node %d, rank %d): out of order", name, at, pos-1, pos, a, na, l.rank(int(a)), b, nb, l.rank(int(b)))
+			}
+			if na == nb && a > b {
+				swapped++
+			}
+		}
+	}
+	c, p, evs := herdingShort(t)
+	l := NewLive(c, p)
+	l.prepare()
+	check("herdingShort", l, 0)
+	for k, e := range evs {
+		l.Observe(e)
+		if (k+1)%10_000 == 0 {
+			check("herdingShort", l, k+1)
+		}
+	}
+	c, p, evs = earlyStream(t, 3000)
+	l = NewLive(c, p)
+	l.prepare()
+	for _, e := range evs {
+		l.Observe(e)
+	}
+	check("earlyStream", l, len(evs))
+	if moved == 0 || swapped == 0 {
+		t.Fatalf("%d instances on another node than the plan's, %d neighbours on a node out of instance order: the streams cannot tell the layout from one by the plan's node or by instance", moved, swapped)
+	}
+}

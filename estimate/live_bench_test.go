@@ -240,3 +240,17 @@ func BenchmarkLiveQuick(b *testing.B) {
 func BenchmarkLiveOneByOne(b *testing.B) {
 	benchLivePairSwapped(b, func(l *Live) { l.shape.noQuick = true }, "s-one-by-one", "s-quick")
 }
+
+// BenchmarkLiveNodeOrder measures what laying the node-by-node
+// projections' reads out by node place saves (layOutNodes), as
+// BenchmarkLiveByNode does: the other estimator's places are the rank
+// order's (shape.noNodeOrder), the same code reading them.
+func BenchmarkLiveNodeOrder(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noNodeOrder = true }, "s-node", "s-rank")
+}
+
+// BenchmarkLiveRankOrder is BenchmarkLiveNodeOrder with the estimators'
+// roles swapped.
+func BenchmarkLiveRankOrder(b *testing.B) {
+	benchLivePairSwapped(b, func(l *Live) { l.shape.noNodeOrder = true }, "s-rank", "s-node")
+}

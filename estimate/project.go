@@ -103,6 +103,11 @@ type shape struct {
 	// throughout, not sorted while they are few (nodeQueue; benchmarks
 	// compare the two).
 	noSmallQ bool
+	// noNodeOrder: layOutNodes lays the node places out in the rank
+	// order (nodePos = rankPos), a node's places spread over it as its
+	// instances are over the instance order, the same code reading them
+	// (benchmarks compare the two).
+	noNodeOrder bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
@@ -163,6 +168,17 @@ type viewMem struct {
 	pendOff  []int32
 	pendInst []int32
 	cursor   []int32 // view's working memory
+	// nodePos: per instance with a node (l.node), its place in the order
+	// of those instances by node, then rank, then instance (-1 none);
+	// nodeInst the instance at each place and ttN its timeout and tier
+	// (fixedShape.tt). Laid out by layOutLocal for the node-by-node
+	// projections (projectNodeFast, hopeful), so that a node's instances
+	// sit together: its places are one run, in rank order, and what a
+	// start reads of its instance comes from a few cache lines instead of
+	// one per instance.
+	nodePos  []int32
+	nodeInst []int32
+	ttN      []timeTier
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -207,14 +223,18 @@ type projector struct {
 	toEnds  []finishEv
 	maybe   []int32 // hopefulQuick's working memory
 	waitSet rankSet // a node's waiting instances by rank (projectNode)
-	// Bit i%64 of hopeless[i/64]: instance i, waiting on the node being
-	// projected, cannot come up (hopeful marks them, after clearing the
+	// Bit x%64 of hopeless[x/64]: the instance at node place x
+	// (viewMem.nodePos), waiting on the node being projected, cannot come
+	// up (hopeful marks them, after clearing the
 	// last node's); marks counts the marks made, ever (tests). A bit per
 	// instance (2 KB on the platform) stays in the first-level cache,
 	// where a stamp per instance (66 KB, no clearing) was read from
 	// farther at every start.
 	hopeless []uint64
 	marks    int
+	// firstN: per node place (viewMem.nodePos), the waiting instance's
+	// first draw in this projection, copied by hopeful.
+	firstN []float64
 	// at: the event the projection-wide loop is at (its releases queue
 	// instances on sinks as of its time and instance); arr: those
 	// arrivals on sinks, in the loop's order, and arrNode/arrOff the same
@@ -247,8 +267,8 @@ func (p *projector) markStart(n int) {
 	}
 }
 
-// mark marks instance i hopeless (see markStart).
-func (p *projector) mark(i int32) { p.hopeless[i>>6] |= 1 << (i & 63) }
+// mark marks the instance at node place x hopeless (see markStart).
+func (p *projector) mark(x int32) { p.hopeless[x>>6] |= 1 << (x & 63) }
 
 func (l *Live) prepare() {
 	if l.shape.ready {
@@ -599,6 +619,7 @@ func (l *Live) layOutLocal(stale []bool) {
 	if !sh.local && !sh.mixed {
 		return
 	}
+	l.layOutNodes()
 	if sh.mixed {
 		l.findSinks(stale)
 		sh.laterOpen = sh.laterOpen[:0]
@@ -633,6 +654,50 @@ func (l *Live) layOutLocal(stale []bool) {
 		sh.laterNode[fill[n]] = e
 		fill[n]++
 	}
+}
+
+// layOutNodes lays the instances out by node, then rank (viewMem.nodePos,
+// nodeInst, ttN): a counting sort by node of the instances in rank order.
+func (l *Live) layOutNodes() {
+	sh := &l.shape
+	nn := len(l.c.M.Devices)
+	nInst := len(l.c.Instances)
+	if sh.noNodeOrder {
+		sh.nodePos = resize(sh.nodePos, nInst)
+		sh.nodeInst = resize(sh.nodeInst, nInst)
+		sh.ttN = resize(sh.ttN, nInst)
+		for pos, i := range sh.rankInst {
+			sh.nodePos[i], sh.nodeInst[pos], sh.ttN[pos] = int32(pos), i, sh.tt[i]
+			if l.node[i] < 0 {
+				sh.nodePos[i] = -1
+			}
+		}
+		return
+	}
+	off := resize(sh.cursor, nn+1)
+	clear(off)
+	for _, n := range l.node {
+		if n >= 0 {
+			off[n+1]++
+		}
+	}
+	for n := 0; n < nn; n++ {
+		off[n+1] += off[n]
+	}
+	sh.nodePos = resize(sh.nodePos, nInst)
+	sh.nodeInst = resize(sh.nodeInst, int(off[nn]))
+	sh.ttN = resize(sh.ttN, int(off[nn]))
+	for _, i := range sh.rankInst {
+		n := l.node[i]
+		if n < 0 {
+			sh.nodePos[i] = -1
+			continue
+		}
+		pos := off[n]
+		off[n]++
+		sh.nodePos[i], sh.nodeInst[pos], sh.ttN[pos] = pos, i, sh.tt[i]
+	}
+	sh.cursor = off
 }
 
 // findSinks marks the sinks among the open nodes (shape.sink) of a mixed
@@ -1432,6 +1497,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	}
 	p.markStart(len(l.c.Instances))
 	sh := &l.shape
+	p.firstN = resize(p.firstN, len(sh.nodeInst))
 	sp := max(speed, 1e-3)
 	hope, marked := 0, 0
 	for _, e := range run {
@@ -1442,29 +1508,25 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	if !sh.noQuick {
 		return l.hopefulQuick(p, later, atNow, arr, k, sp, hope)
 	}
-	for _, e := range later {
-		if l.waitingCan(e.inst, k, sp) {
+	nInst := len(l.c.Instances)
+	slow := func(i int32) {
+		pos := sh.nodePos[i]
+		p.firstN[pos] = sh.heads[k*nInst+int(i)].first
+		if l.waitingCan(i, k, sp) {
 			hope++
 		} else {
-			p.mark(e.inst)
+			p.mark(pos)
 			marked++
 		}
+	}
+	for _, e := range later {
+		slow(e.inst)
 	}
 	for _, r := range atNow {
-		if i := r.inst(); l.waitingCan(i, k, sp) {
-			hope++
-		} else {
-			p.mark(i)
-			marked++
-		}
+		slow(r.inst())
 	}
 	for _, a := range arr {
-		if l.waitingCan(a.inst, k, sp) {
-			hope++
-		} else {
-			p.mark(a.inst)
-			marked++
-		}
+		slow(a.inst)
 	}
 	p.marks += marked
 	return hope
@@ -1483,7 +1545,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
 	sh := &l.shape
 	n := len(l.c.Instances)
-	q := quickScan{heads: sh.heads[k*n : (k+1)*n], tt: sh.tt, sp: sp, hopeless: p.hopeless,
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], nodePos: sh.nodePos, ttN: sh.ttN, firstN: p.firstN, sp: sp, hopeless: p.hopeless,
 		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
 	for _, e := range later {
 		q.add(e.inst)
@@ -1500,7 +1562,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 		if l.retriesCan(i, k, sh.timeout[i]*sp) {
 			hope++
 		} else {
-			p.mark(i)
+			p.mark(sh.nodePos[i])
 			marked++
 		}
 	}
@@ -1512,7 +1574,9 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 // quickScan is hopefulQuick's first pass.
 type quickScan struct {
 	heads        []drawHead
-	tt           []timeTier
+	nodePos      []int32    // viewMem.nodePos
+	ttN          []timeTier // viewMem.ttN
+	firstN       []float64  // projector.firstN, written
 	sp           float64
 	hopeless     []uint64
 	maybe        []int32 // instances for the second pass: maybe[:n]
@@ -1523,18 +1587,21 @@ type quickScan struct {
 // add decides waiting instance i from its head (see hopefulQuick).
 func (q *quickScan) add(i int32) {
 	hd := &q.heads[i]
-	limit := q.tt[i].timeout * q.sp // as waitingCan compares
+	pos := q.nodePos[i]
+	limit := q.ttN[pos].timeout * q.sp // as waitingCan compares
+	first := hd.first
+	q.firstN[pos] = first
 	lb := hd.least.Load()
 	// 1 or 0 each, combined without a branch: its next start within the
 	// limit; its least retry within it, or not drawn (0; a least of 0 is
 	// kept as −0).
-	can := b2i(hd.first <= limit)
+	can := b2i(first <= limit)
 	low := b2i(lb == 0) | b2i(math.Float64frombits(lb) <= limit)
 	retry := (1 - can) & low
 	none := (1 - can) & (1 - low)
 	q.hope += can
 	q.marked += none
-	q.hopeless[i>>6] |= uint64(none) << (i & 63)
+	q.hopeless[pos>>6] |= uint64(none) << (pos & 63)
 	q.maybe[q.n] = i
 	q.n += retry
 }
@@ -2034,6 +2101,17 @@ type finishEv struct {
 	// remote: an up projected on a closed node, for the projection-wide
 	// loop's release count (see projectMixed).
 	remote bool
+	// tier1: 1 + the instance's tier, of an up projectNodeFast projects
+	// (read from its node place), 0 unknown (read by instance).
+	tier1 uint8
+}
+
+// tier1 is 1 + tier for finishEv.tier1, 0 (unknown) above 254.
+func tier1(tier int32) uint8 {
+	if tier >= 255 {
+		return 0
+	}
+	return uint8(tier + 1)
 }
 
 // compare orders two items by their less, for slices.SortFunc.
@@ -2382,15 +2460,17 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	// and the heap's sift were a fifth of these projections' time.
 	toEnds, toHead := p.toEnds[:0], 0
 	inOrder := !sh.noToEnds
+	// The waiting instances are kept by their node places (nodePos): on
+	// one node, the order of their ranks; what a start reads of them
+	// (nodeInst, ttN, firstN, the hopeless marks) is laid out by place.
 	ws := &p.waitSet
 	ws.reset(len(l.c.Instances))
+	nodePos, nodeInst, ttN, firstN := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN
 	for _, r := range atNow {
-		ws.push(sh.rankPos[r.inst()])
+		ws.push(nodePos[r.inst()])
 	}
-	nInst := len(l.c.Instances)
-	heads := sh.heads[kind*nInst : (kind+1)*nInst]
 	hopeless := p.hopeless
-	tt, rankInst, rankPos := sh.tt, sh.rankInst, sh.rankPos
+	tt := sh.tt
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
 	tiers := pr.tiers
@@ -2433,10 +2513,12 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	for !done {
 		// Start the waiting by rank while a slot is free.
 		for free > 0 && ws.n > 0 {
-			i := rankInst[ws.pop()]
+			pos := ws.pop()
+			i := nodeInst[pos]
 			free--
-			if hopeless[i>>6]&(1<<(i&63)) != 0 {
-				e := finishEv{t: t + tt[i].timeout, inst: i, kind: evLost}
+			to := ttN[pos].timeout
+			if hopeless[pos>>6]&(1<<(pos&63)) != 0 {
+				e := finishEv{t: t + to, inst: i, kind: evLost}
 				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 					toEnds = append(toEnds, e)
 				} else {
@@ -2445,13 +2527,12 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				continue
 			}
 			// attempt's and endKind's arithmetic for a start not yet begun.
-			x := heads[i].first
+			x := firstN[pos]
 			if q := int(p.att[i] - l.fails[i]); q > 0 {
 				x = l.retryDraw(int(i), kind, q)
 			}
-			to := tt[i].timeout
 			if x <= to*limitSp {
-				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp})
+				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp, tier1: tier1(ttN[pos].tier)})
 				continue
 			}
 			ek := uint8(evFail)
@@ -2483,11 +2564,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				nx, has = run[ri], true
 			}
 			for li < len(later) && (!has || later[li].less(nx)) {
-				ws.push(rankPos[later[li].inst])
+				ws.push(nodePos[later[li].inst])
 				li++
 			}
 			for ai < len(arr) && (!has || arr[ai].before(nx)) {
-				ws.push(rankPos[arr[ai].inst])
+				ws.push(nodePos[arr[ai].inst])
 				ai++
 			}
 			if !has {
@@ -2515,7 +2596,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			// does after it.
 			a := arr[ai]
 			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
-				ws.push(rankPos[arr[ai].inst])
+				ws.push(nodePos[arr[ai].inst])
 			}
 			t = a.t
 			continue
@@ -2535,7 +2616,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		i := e.inst
 		t = e.t
 		if e.kind == evReady {
-			ws.push(rankPos[i])
+			ws.push(nodePos[i])
 			continue
 		}
 		free++
@@ -2552,7 +2633,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		ups = append(ups, t)
 		all = max(all, t)
-		tr := &tiers[tt[i].tier]
+		tier := int32(e.tier1) - 1
+		if tier < 0 {
+			tier = tt[i].tier
+		}
+		tr := &tiers[tier]
 		tr.ETAS = max(tr.ETAS, t)
 		tr.projected++
 		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
