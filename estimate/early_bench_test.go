@@ -1,6 +1,8 @@
 package estimate
 
 import (
+	"encoding/json"
+	"hash"
 	"reflect"
 	"testing"
 	"time"
@@ -113,6 +115,13 @@ func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
 			}
 		}
 	}
+	reportPair(b, wall, cpu, name0, name1)
+}
+
+// reportPair reports a pair benchmark's figures: each side's wall time
+// (s, named name0 and name1) and their ratio, and, where getrusage
+// counted, each side's CPU time (s) and their ratio.
+func reportPair(b *testing.B, wall, cpu [2]time.Duration, name0, name1 string) {
 	b.ReportMetric(wall[0].Seconds(), name0)
 	b.ReportMetric(wall[1].Seconds(), name1)
 	b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
@@ -121,6 +130,17 @@ func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
 		b.ReportMetric(cpu[1].Seconds(), "cpu-"+name1)
 		b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
 	}
+}
+
+// hashSnapshot writes estimate s into h as one line of JSON (the
+// benchmarks' checksum of their estimates).
+func hashSnapshot(b *testing.B, h hash.Hash, s Snapshot) {
+	j, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.Write(j)
+	h.Write([]byte{'\n'})
 }
 
 // BenchmarkEstimateFirst is the first round of the service's load test

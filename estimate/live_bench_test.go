@@ -2,7 +2,6 @@ package estimate
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"sync"
@@ -95,12 +94,7 @@ func BenchmarkLive(b *testing.B) {
 	// it as it was (scripts/bench-live.sh prints it).
 	h := sha256.New()
 	for _, s := range snaps {
-		j, err := json.Marshal(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.Write(j)
-		h.Write([]byte{'\n'})
+		hashSnapshot(b, h, s)
 	}
 	b.Logf("estimates sha256 %x (%d estimates)", h.Sum(nil), len(snaps))
 	if last.Up <= 0 || last.Up >= last.Total || !(last.ETAAllS > last.TS) {
@@ -187,14 +181,7 @@ func benchLivePairOf(b *testing.B, first, other func(*Live), name0, name1 string
 			}
 		}
 	}
-	b.ReportMetric(local.Seconds(), name0)
-	b.ReportMetric(global.Seconds(), name1)
-	b.ReportMetric(local.Seconds()/global.Seconds(), "ratio")
-	if cpu1 > 0 {
-		b.ReportMetric(cpu0.Seconds(), "cpu-"+name0)
-		b.ReportMetric(cpu1.Seconds(), "cpu-"+name1)
-		b.ReportMetric(cpu0.Seconds()/cpu1.Seconds(), "cpu-ratio")
-	}
+	reportPair(b, [2]time.Duration{local, global}, [2]time.Duration{cpu0, cpu1}, name0, name1)
 }
 
 // BenchmarkLiveFast measures what the node-by-node projections' fast path

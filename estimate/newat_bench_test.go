@@ -2,7 +2,6 @@ package estimate
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -36,13 +35,7 @@ func BenchmarkEstimateNewAt(b *testing.B) {
 	cpu0 := processCPU()
 	for b.Loop() {
 		at += 0.5
-		s := l.Estimate(at)
-		j, err := json.Marshal(s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.Write(j)
-		h.Write([]byte{'\n'})
+		hashSnapshot(b, h, l.Estimate(at))
 	}
 	if cpu := processCPU() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/estimate")
@@ -109,12 +102,7 @@ func benchNewAtPair(b *testing.B, other func(*Live), name0, name1 string) {
 			b.Fatalf("at %g: the estimates differ:\n%+v\n%+v", at, snaps[0], snaps[1])
 		}
 	}
-	b.ReportMetric(wall[0].Seconds()/wall[1].Seconds(), "ratio")
-	if cpu[1] > 0 {
-		b.ReportMetric(cpu[0].Seconds(), "cpu-"+name0)
-		b.ReportMetric(cpu[1].Seconds(), "cpu-"+name1)
-		b.ReportMetric(cpu[0].Seconds()/cpu[1].Seconds(), "cpu-ratio")
-	}
+	reportPair(b, wall, cpu, name0, name1)
 }
 
 // BenchmarkEstimateNewAtSmallQ is benchNewAtPair for nodeQueue against a
@@ -153,13 +141,7 @@ func BenchmarkEstimateEarlyShared(b *testing.B) {
 			for _, e := range evs[k*n : (k+1)*n] {
 				l.Observe(e)
 			}
-			s := l.Estimate(float64(k + 6))
-			j, err := json.Marshal(s)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h.Write(j)
-			h.Write([]byte{'\n'})
+			hashSnapshot(b, h, l.Estimate(float64(k+6)))
 		}
 	}
 	if cpu := processCPU() - cpu0; cpu > 0 {
