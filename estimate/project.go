@@ -104,9 +104,9 @@ type shape struct {
 	// compare the two).
 	noSmallQ bool
 	// noNodeOrder: layOutNodes lays the node places out in the rank
-	// order (nodePos = rankPos), a node's places spread over it as its
-	// instances are over the instance order, the same code reading them
-	// (benchmarks compare the two).
+	// order (nodePos = rankPos, -1 for an instance with no node), a
+	// node's places spread over it as its instances are over the rank
+	// order, the same code reading them (benchmarks compare the two).
 	noNodeOrder bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
@@ -171,11 +171,13 @@ type viewMem struct {
 	// nodePos: per instance with a node (l.node), its place in the order
 	// of those instances by node, then rank, then instance (-1 none);
 	// nodeInst the instance at each place and ttN its timeout and tier
-	// (fixedShape.tt). Laid out by layOutLocal for the node-by-node
-	// projections (projectNodeFast, hopeful), so that a node's instances
-	// sit together: its places are one run, in rank order, and what a
-	// start reads of its instance comes from a few cache lines instead of
-	// one per instance.
+	// (fixedShape.tt). Laid out by layOutNodes at each estimate that
+	// projects node by node (shape.local or mixed, from layOutLocal),
+	// only then, and read only by those projections (projectNodeFast,
+	// hopeful, hopefulQuick), so that a node's instances sit together:
+	// its places are one run, in rank order, and what a start reads of
+	// its instance comes from a few cache lines instead of one per
+	// instance.
 	nodePos  []int32
 	nodeInst []int32
 	ttN      []timeTier
@@ -222,18 +224,22 @@ type projector struct {
 	// (projectNodeFast; the others go to nodeEv).
 	toEnds  []finishEv
 	maybe   []int32 // hopefulQuick's working memory
-	waitSet rankSet // a node's waiting instances by rank (projectNode)
+	waitSet rankSet // a node's waiting instances by node place, on one node the rank order (projectNodeFast)
 	// Bit x%64 of hopeless[x/64]: the instance at node place x
 	// (viewMem.nodePos), waiting on the node being projected, cannot come
-	// up (hopeful marks them, after clearing the
-	// last node's); marks counts the marks made, ever (tests). A bit per
-	// instance (2 KB on the platform) stays in the first-level cache,
-	// where a stamp per instance (66 KB, no clearing) was read from
-	// farther at every start.
+	// up (hopeful marks them, after clearing the last node's); marks
+	// counts the marks made, ever (tests). A bit per place, sized for
+	// every instance (2 KB on the platform), stays in the first-level
+	// cache, where a stamp per instance (66 KB, no clearing) was read
+	// from farther at every start.
 	hopeless []uint64
 	marks    int
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
-	// first draw in this projection, copied by hopeful.
+	// next start's draw in this projection (drawHead.first), copied by
+	// hopeful for the waiting instances of the node being projected
+	// (later, atNow, arr) and read by projectNodeFast for those only
+	// (an instance whose projected start failed reads its retry
+	// instead); other places hold another node's or estimate's.
 	firstN []float64
 	// at: the event the projection-wide loop is at (its releases queue
 	// instances on sinks as of its time and instance); arr: those
@@ -1489,8 +1495,10 @@ func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int,
 // dispatch hold slots only for instances given up).
 //
 // With p, it also marks in p the waiting instances (later, atNow, arr) that
-// cannot come up (see projector.hopeless): projectNode starts them without
-// reading their draws again.
+// cannot come up, by node place (see projector.hopeless): projectNode
+// starts them without reading their draws again; and copies each one's
+// next start's draw to its place (projector.firstN), where projectNodeFast
+// reads it.
 func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
 	if p == nil || l.shape.noFast {
 		return l.hopefulUpTo(run, later, atNow, arr, k, speed, math.MaxInt)
@@ -1584,7 +1592,8 @@ type quickScan struct {
 	hope, marked int
 }
 
-// add decides waiting instance i from its head (see hopefulQuick).
+// add decides waiting instance i from its head (see hopefulQuick), and
+// copies its next start's draw to its node place (firstN).
 func (q *quickScan) add(i int32) {
 	hd := &q.heads[i]
 	pos := q.nodePos[i]
@@ -2378,13 +2387,15 @@ func (p *projector) kthLarge(xs []float64, k int) float64 {
 	return kth(xs, k)
 }
 
-// rankSet is a set of places in the rank order (shape.rankPos) that gives
-// up its least first: the waiting instances of the node being projected
-// (projectNode), as a rankQueue of them would, by rank, then instance. A
-// bit per place and a bit per non-empty word: a push sets two bits, a pop
-// finds the least in a few words, where the heap's pop sifted through
-// hundreds of waiting instances (in a herded recovery's late estimates, a
-// node's queue holds most of its instances waiting out back-offs).
+// rankSet is a set of places that gives up its least first: the node
+// places (viewMem.nodePos) of the waiting instances of the node being
+// projected (projectNodeFast), which on one node are in the rank order,
+// so it gives them up as a rankQueue of them would, by rank, then
+// instance. A bit per place and a bit per non-empty word: a push sets two
+// bits, a pop finds the least in a few words, where the heap's pop sifted
+// through hundreds of waiting instances (in a herded recovery's late
+// estimates, a node's queue holds most of its instances waiting out
+// back-offs).
 type rankSet struct {
 	words []uint64 // bit b of words[w]: place 64·w + b is in the set
 	sum   []uint64 // bit b of sum[j]: words[64·j + b] is not 0
@@ -2438,12 +2449,12 @@ func (s *rankSet) clear() {
 }
 
 // projectNodeFast is projectNode's fast path (not shape.noFast), written
-// out in one loop: the waiting instances in a set of their places in the
-// rank order (rankSet), atNow's among them from the start, and the
-// instances hopeful marked as never coming up started without their
-// draws: such a start is the instance's last (its only one from now on),
-// holds its slot for its timeout, and ends given up, which is what attempt
-// and endKind make of it. Each pass of the loop first starts the waiting
+// out in one loop: the waiting instances in a set of their node places
+// (rankSet of viewMem.nodePos: on one node, the rank order), atNow's among
+// them from the start, and the instances hopeful marked as never coming
+// up started without their draws: such a start is the instance's last
+// (its only one from now on), holds its slot for its timeout, and ends
+// given up, which is what attempt and endKind make of it. Each pass of the loop first starts the waiting
 // by rank while a slot is free, at the time of the event it took last
 // (now at first), then takes the next event.
 func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
