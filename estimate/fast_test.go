@@ -152,11 +152,12 @@ func TestRankPosOrder(t *testing.T) {
 // places one run, ttN the instance's timeout and tier, -1 for an
 // instance with no node. Checked along a herded recovery where instances
 // moved, and on the platform's early stream, whose ranks on a node are
-// not the instances' order.
+// not the instances' order. Along the herded recovery it is also checked
+// as Estimate left it, at each estimate that projects node by node: the
+// layout is redone there, after the instances moved since the last.
 func TestNodePosOrder(t *testing.T) {
-	moved, swapped := 0, 0
+	moved, swapped, byEstimate := 0, 0, 0
 	check := func(name string, l *Live, at int) {
-		l.layOutNodes()
 		sh := &l.shape
 		placed := 0
 		for i := range l.c.Instances {
@@ -192,10 +193,19 @@ func TestNodePosOrder(t *testing.T) {
 	c, p, evs := herdingShort(t)
 	l := NewLive(c, p)
 	l.prepare()
+	l.layOutNodes()
 	check("herdingShort", l, 0)
 	for k, e := range evs {
 		l.Observe(e)
+		if (k+1)%5_000 == 0 {
+			l.Estimate(e.TS)
+			if l.shape.local || l.shape.mixed {
+				check("herdingShort (as estimated)", l, k+1)
+				byEstimate++
+			}
+		}
 		if (k+1)%10_000 == 0 {
+			l.layOutNodes()
 			check("herdingShort", l, k+1)
 		}
 	}
@@ -205,8 +215,9 @@ func TestNodePosOrder(t *testing.T) {
 	for _, e := range evs {
 		l.Observe(e)
 	}
+	l.layOutNodes()
 	check("earlyStream", l, len(evs))
-	if moved == 0 || swapped == 0 {
-		t.Fatalf("%d instances on another node than the plan's, %d neighbours on a node out of instance order: the streams cannot tell the layout from one by the plan's node or by instance", moved, swapped)
+	if moved == 0 || swapped == 0 || byEstimate < 2 {
+		t.Fatalf("%d instances on another node than the plan's, %d neighbours on a node out of instance order, %d estimates node by node: the streams cannot tell the layout from one by the plan's node or by instance, or a layout redone from one kept", moved, swapped, byEstimate)
 	}
 }
