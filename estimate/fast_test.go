@@ -221,3 +221,51 @@ func TestNodePosOrder(t *testing.T) {
 		t.Fatalf("%d instances on another node than the plan's, %d neighbours on a node out of instance order, %d estimates node by node: the streams cannot tell the layout from one by the plan's node or by instance, or a layout redone from one kept", moved, swapped, byEstimate)
 	}
 }
+
+// TestNoNodeOrderSame: with shape.noNodeOrder (the node places laid out
+// in the rank order, which the Node/RankOrder benchmarks compare against)
+// the estimates are those of the node order, along a herded recovery, one
+// with ends held (mixed projections), and the platform's early stream
+// (sinks; services of several timeouts and tiers, which the herded
+// recoveries' one service cannot tell apart), at points where they
+// project node by node: the switch changes where the projections read,
+// never what.
+func TestNoNodeOrderSame(t *testing.T) {
+	for _, st := range []struct {
+		name  string
+		make  func(*testing.T) (*placement.Cluster, *placement.Plan, []placement.Event)
+		every int
+	}{{"herdingShort", herdingShort, 4_000}, {"herdingShortHeld", herdingShortHeld, 4_000},
+		{"earlyStream", func(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
+			return earlyStream(t, 3000)
+		}, 1_000}} {
+		c, p, evs := st.make(t)
+		node, rank := NewLive(c, p), NewLive(c, p)
+		rank.shape.noNodeOrder = true
+		byNode := 0
+		for k, e := range evs {
+			node.Observe(e)
+			rank.Observe(e)
+			if (k+1)%st.every != 0 {
+				continue
+			}
+			a, err := json.Marshal(node.Estimate(e.TS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(rank.Estimate(e.TS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(a) != string(b) {
+				t.Fatalf("%s after %d events: node order\n%s\nrank order\n%s", st.name, k+1, a, b)
+			}
+			if node.shape.local || node.shape.mixed {
+				byNode++
+			}
+		}
+		if byNode == 0 {
+			t.Fatalf("%s: no estimate node by node", st.name)
+		}
+	}
+}
