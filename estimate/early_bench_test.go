@@ -97,18 +97,9 @@ func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
 				ls[0].Observe(e)
 				ls[1].Observe(e)
 			}
-			var snaps [2]Snapshot
-			for j := range 2 {
-				w := (j + turn) % 2
-				t0, c0 := time.Now(), processCPU()
-				snaps[w] = ls[w].Estimate(float64((k+1)*n/1000 + 5))
-				role := 0
-				if w == ref {
-					role = 1
-				}
-				wall[role] += time.Since(t0)
-				cpu[role] += processCPU() - c0
-			}
+			role := [2]int{0, 0}
+			role[ref] = 1
+			snaps := estimatePair(ls, float64((k+1)*n/1000+5), turn, role, &wall, &cpu)
 			turn++
 			if !reflect.DeepEqual(snaps[0], snaps[1]) {
 				b.Fatalf("estimate %d: the estimates differ:\n%+v\n%+v", k, snaps[0], snaps[1])
@@ -116,6 +107,22 @@ func benchEarlyPair(b *testing.B, other func(*Live), name0, name1 string) {
 		}
 	}
 	reportPair(b, wall, cpu, name0, name1)
+}
+
+// estimatePair asks ls[0] and ls[1] for their estimates at at, the one
+// first whose index is turn%2 (so that alternating turns shares the
+// machine's state between them alike), and adds each one's wall and CPU
+// time to wall[role[w]] and cpu[role[w]].
+func estimatePair(ls [2]*Live, at float64, turn int, role [2]int, wall, cpu *[2]time.Duration) [2]Snapshot {
+	var snaps [2]Snapshot
+	for j := range 2 {
+		w := (j + turn) % 2
+		t0, c0 := time.Now(), processCPU()
+		snaps[w] = ls[w].Estimate(at)
+		wall[role[w]] += time.Since(t0)
+		cpu[role[w]] += processCPU() - c0
+	}
+	return snaps
 }
 
 // reportPair reports a pair benchmark's figures: each side's wall time

@@ -145,9 +145,9 @@ func benchLivePairSwapped(b *testing.B, first func(*Live), name0, name1 string) 
 // function (nil: as it comes).
 func benchLivePairOf(b *testing.B, first, other func(*Live), name0, name1 string) {
 	c, p, evs := herdingRecovery(b)
-	var local, global, cpu0, cpu1 time.Duration
+	var wall, cpu [2]time.Duration // [0] first's, [1] other's
 	for b.Loop() {
-		local, global, cpu0, cpu1 = 0, 0, 0, 0
+		wall, cpu = [2]time.Duration{}, [2]time.Duration{}
 		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
 		for j, set := range []func(*Live){first, other} {
 			if set != nil {
@@ -163,25 +163,13 @@ func benchLivePairOf(b *testing.B, first, other func(*Live), name0, name1 string
 			if (k+1)%benchLiveBatch != 0 {
 				continue
 			}
-			var snaps [2]Snapshot
-			for j := range 2 {
-				w := (j + k/benchLiveBatch) % 2
-				t0, c0 := time.Now(), processCPU()
-				snaps[w] = ls[w].Estimate(e.TS)
-				if w == 0 {
-					local += time.Since(t0)
-					cpu0 += processCPU() - c0
-				} else {
-					global += time.Since(t0)
-					cpu1 += processCPU() - c0
-				}
-			}
+			snaps := estimatePair(ls, e.TS, k/benchLiveBatch, [2]int{0, 1}, &wall, &cpu)
 			if !reflect.DeepEqual(snaps[0], snaps[1]) {
 				b.Fatalf("after %d events the estimates differ:\n%+v\n%+v", k+1, snaps[0], snaps[1])
 			}
 		}
 	}
-	reportPair(b, [2]time.Duration{local, global}, [2]time.Duration{cpu0, cpu1}, name0, name1)
+	reportPair(b, wall, cpu, name0, name1)
 }
 
 // BenchmarkLiveFast measures what the node-by-node projections' fast path

@@ -89,14 +89,7 @@ func benchNewAtPair(b *testing.B, other func(*Live), name0, name1 string) {
 	turn := 0
 	for b.Loop() {
 		at += 0.5
-		var snaps [2]Snapshot
-		for j := range 2 {
-			w := (j + turn) % 2
-			t0, c0 := time.Now(), processCPU()
-			snaps[w] = ls[w].Estimate(at)
-			wall[w] += time.Since(t0)
-			cpu[w] += processCPU() - c0
-		}
+		snaps := estimatePair(ls, at, turn, [2]int{0, 1}, &wall, &cpu)
 		turn++
 		if !reflect.DeepEqual(snaps[0], snaps[1]) {
 			b.Fatalf("at %g: the estimates differ:\n%+v\n%+v", at, snaps[0], snaps[1])

@@ -887,7 +887,8 @@ func TestEventsCountLimit(t *testing.T) {
 
 // TestWriteEventsBuffered: Write gives the same bytes into a
 // bytes.Buffer (written straight into it) as into any other writer
-// (through its pooled buffer), also with the writers interleaved.
+// (through its pooled buffer), for more than one buffer's worth, and the
+// first two events' bytes are the start of them.
 func TestWriteEventsBuffered(t *testing.T) {
 	c := smallDC(t)
 	var evs []placement.Event
