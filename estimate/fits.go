@@ -625,17 +625,54 @@ var quadX, quadW = func() ([]float64, []float64) {
 // logErfc is log erfc(z), accurate where erfc underflows. Below −6
 // math.Erfc is exactly 2 (it returns 2 there without computing), so its
 // log is log 2 without calling either (about one call in eight of the
-// posteriors' quadrature in a herded recovery).
+// posteriors' quadrature in a herded recovery). From −6 to 8 it is read
+// from logErfcTable (within 1.2e-10 of math.Log(math.Erfc(z)), absolute),
+// where the two calls were a fifth of an estimate's CPU at a new time
+// with 100,000 events in; from 8 on, the asymptotic series.
 func logErfc(z float64) float64 {
 	if z < -6 {
 		return logTwo
 	}
-	if z < 8 {
-		return math.Log(math.Erfc(z))
+	if z < logErfcHi {
+		// Cubic Hermite interpolation: the values and the derivatives,
+		// −λ(z) (the hazard), at both ends of the step, the derivatives
+		// scaled to the step.
+		t := (z - hazardLo) * logErfcPerStep
+		k := int(t)
+		t -= float64(k)
+		e := &logErfcTable[k]
+		t2 := t * t
+		t3 := t2 * t
+		return e.y0*(2*t3-3*t2+1) + e.d0*(t3-2*t2+t) + e.y1*(3*t2-2*t3) + e.d1*(t3-t2)
 	}
 	u := 1 / (2 * z * z)
 	return -z*z - math.Log(z*math.SqrtPi) + math.Log1p(-u*(1-3*u*(1-5*u)))
 }
+
+// The log erfc table: it spans [hazardLo, logErfcHi), with logErfcPerStep
+// steps per unit of z (the interpolation's error is largest near −1.46,
+// 1.2e-10; 7.3e-12 at twice as many steps, 1.9e-9 at half as many).
+const (
+	logErfcHi      = 8.0
+	logErfcPerStep = 64.0
+)
+
+// logErfcTable holds, per step, log erfc(z) at both ends and its
+// derivative −λ(z) times the step (28 kB).
+var logErfcTable = func() []struct{ y0, d0, y1, d1 float64 } {
+	n := int((logErfcHi - hazardLo) * logErfcPerStep)
+	at := func(k int) (float64, float64) {
+		z := hazardLo + float64(k)/logErfcPerStep
+		ec := math.Erfc(z)
+		return math.Log(ec), -2 / math.SqrtPi * math.Exp(-z*z) / ec / logErfcPerStep
+	}
+	tab := make([]struct{ y0, d0, y1, d1 float64 }, n)
+	for k := range tab {
+		tab[k].y0, tab[k].d0 = at(k)
+		tab[k].y1, tab[k].d1 = at(k + 1)
+	}
+	return tab
+}()
 
 // logTwo is math.Log(2), as logErfc computed it where math.Erfc is 2.
 var logTwo = math.Log(2)
