@@ -35,6 +35,11 @@ type Live struct {
 	upT    []float64 // per instance: when it came up, -1
 	nUp    int
 	upBy   []int32   // per service: instances up
+	// depsLeft: per service, its dependencies (DependsOn, each entry
+	// counted) with fewer than their quorum up; 0: released. Kept as
+	// instances come up (upBy only grows), where each estimate's view
+	// counted it over every dependency again.
+	depsLeft []int32
 	fails  []uint8   // per instance: attempts failed so far (at most 255 counted)
 	failT  []float64 // per instance: when its latest attempt failed, s
 	retry  placement.Retry
@@ -90,9 +95,12 @@ func (l *Live) ShareWorkspace() {
 func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 	n, nn := len(c.Instances), len(c.M.Devices)
 	l := &Live{c: c, p: p, state: make([]uint8, n), node: make([]int32, n), startT: make([]float64, n), upT: make([]float64, n),
-		upBy: make([]int32, len(c.M.Services)), fails: make([]uint8, n), failT: make([]float64, n), retry: placement.DefaultRetry(),
+		upBy: make([]int32, len(c.M.Services)), depsLeft: make([]int32, len(c.M.Services)), fails: make([]uint8, n), failT: make([]float64, n), retry: placement.DefaultRetry(),
 		lastSeen: make([]float64, nn), busy: make([]int32, nn), ram: NewRAM(c), lastFailed: make([]bool, nn), pending: make([]int32, nn)}
 	l.fits.init(c)
+	for s := range c.M.Services {
+		l.depsLeft[s] = int32(len(c.M.Services[s].DependsOn)) // none up: every quorum is at least 1
+	}
 	for i := range l.node {
 		l.node[i], l.upT[i] = -1, -1
 		if p != nil {
@@ -165,7 +173,12 @@ func (l *Live) observe(e placement.Event) {
 			l.node[i] = e.Node
 		}
 		l.nUp++
-		l.upBy[l.c.Instances[i].Service]++
+		s := l.c.Instances[i].Service
+		if l.upBy[s]++; int(l.upBy[s]) == l.c.M.Services[s].Quorum() {
+			for _, t := range l.c.Dependents(int(s)) {
+				l.depsLeft[t]--
+			}
+		}
 		return
 	case placement.Failed:
 		l.closeStart(i, e.TS, false)

@@ -533,12 +533,7 @@ func (l *Live) view(now float64, stale []bool) {
 		sh.quorumOpen[s] = l.upBy[s] < sh.svc[s].quorum && len(l.c.Dependents(s)) > 0
 	}
 	for s := range m.Services {
-		left := int32(0)
-		for _, d := range m.Services[s].DependsOn {
-			if l.upBy[d] < sh.svc[d].quorum {
-				left++
-			}
-		}
+		left := l.depsLeft[s]
 		sh.left[s] = left
 		if left > 0 {
 			first := l.c.First(s)
