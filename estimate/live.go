@@ -34,15 +34,15 @@ type Live struct {
 	startT []float64 // per instance: when its running start began
 	upT    []float64 // per instance: when it came up, -1
 	nUp    int
-	upBy   []int32   // per service: instances up
+	upBy   []int32 // per service: instances up
 	// depsLeft: per service, its dependencies (DependsOn, each entry
 	// counted) with fewer than their quorum up; 0: released. Kept as
 	// instances come up (upBy only grows), where each estimate's view
 	// counted it over every dependency again.
 	depsLeft []int32
-	fails  []uint8   // per instance: attempts failed so far (at most 255 counted)
-	failT  []float64 // per instance: when its latest attempt failed, s
-	retry  placement.Retry
+	fails    []uint8   // per instance: attempts failed so far (at most 255 counted)
+	failT    []float64 // per instance: when its latest attempt failed, s
+	retry    placement.Retry
 
 	lastSeen []float64 // per node: time of its latest event, s; -1 never
 	busy     []int32   // per node: instances scheduled or started there
