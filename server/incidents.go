@@ -538,21 +538,30 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	if lv.in.ClosedMS != 0 {
 		return errorf(http.StatusConflict, "incident %d is closed", lv.in.ID)
 	}
+	var verbatim bool
 	evs, err := events.ReadWith("batch", bytes.NewReader(body), lv.c,
 		// Held: an incident holds at most events.MaxEvents, so that its
 		// events read back (when its estimator is built again, and by
 		// estimate live from GET …/events).
-		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true, Index: lv.rev.x, Held: lv.n})
+		events.Options{Start: time.UnixMilli(lv.in.StartMS), After: lv.lastT, HaveAfter: lv.n > 0, AllowEmpty: true, Index: lv.rev.x, Held: lv.n,
+			Verbatim: &verbatim})
 	if err != nil {
 		return refused(err)
 	}
 	for k := range evs {
 		evs[k].TS = math.Round(evs[k].TS*1000) / 1000
 	}
-	var canon bytes.Buffer
-	canon.Grow(len(body) + len(body)/8) // about its size: not grown from nothing, copied and cleared each doubling
-	if err := events.Write(&canon, lv.c, evs, events.FormatJSONL); err != nil {
-		return err
+	// The batch is stored in the canonical form, as events.Write writes
+	// it: the body itself when it is that already, line for line (as a
+	// client that writes with events.Write posts it), else written again.
+	canon := body
+	if !verbatim {
+		var buf bytes.Buffer
+		buf.Grow(len(body) + len(body)/8) // about its size: not grown from nothing, copied and cleared each doubling
+		if err := events.Write(&buf, lv.c, evs, events.FormatJSONL); err != nil {
+			return err
+		}
+		canon = buf.Bytes()
 	}
 	lastMS := int64(0)
 	if len(evs) > 0 {
@@ -561,7 +570,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	// The batch and its audit are one transaction.
 	info.entry = &store.AuditEntry{TimeMS: s.cfg.Now().UnixMilli(), TokenID: tokenOf(r).ID, Method: r.Method, Route: r.URL.Path, Remote: r.RemoteAddr}
 	b, err := s.group.append(ctx, s.db, store.BatchRequest{Incident: lv.in.ID, Key: key, Body: body, WantEvents: lv.n,
-		Events: canon.Bytes(), Count: len(evs), LastTMS: lastMS, Audit: info.entry})
+		Events: canon, Count: len(evs), LastTMS: lastMS, Audit: info.entry})
 	if err != nil {
 		info.entry = nil // rolled back: the route audits the refusal
 		if errors.Is(err, store.ErrClosed) {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"blackstart/placement"
 	"blackstart/topology"
@@ -96,38 +97,54 @@ type Options struct {
 	// past refused at its line, so that all of them together still read
 	// back as one events file.
 	Held int
+	// Verbatim, when not nil, is set to whether the input read without a
+	// problem is, byte for byte, what Write writes of the events read as
+	// JSON Lines (every line as Write writes it, nothing else: no blank
+	// line, byte order mark or missing last line break), so that a caller
+	// storing the canonical form may keep the input instead of writing
+	// it again. False whenever in doubt.
+	Verbatim *bool
 }
 
 // Index is what reading events needs of a cluster: its instances,
 // services and devices by name. Read-only once built; safe to share.
+//
+// An instance is found by its service and index (a service's instances
+// are consecutive in c.Instances, in index order), not by a map of every
+// instance's name: the services' map is a tenth of its size, and the
+// names were built for it.
 type Index struct {
 	c     *placement.Cluster
-	inst  map[string]int32 // "service#index" → index into c.Instances
 	svc   map[string]int32 // service id → index into c.M.Services
 	first []int32          // per service: index of its first instance
 	dev   map[string]int32 // device id → index into c.M.Devices
+	// plainSvc and plainDev: the service's or device's id is written
+	// as it is in a JSON string (no quote, backslash or control byte).
+	plainSvc, plainDev []bool
 }
 
 // NewIndex indexes cluster c for ReadWith (Options.Index).
 func NewIndex(c *placement.Cluster) *Index {
 	m := c.M
 	x := &Index{c: c,
-		inst:  make(map[string]int32, len(c.Instances)),
-		svc:   make(map[string]int32, len(m.Services)),
-		first: make([]int32, len(m.Services)),
-		dev:   make(map[string]int32, len(m.Devices))}
+		svc:      make(map[string]int32, len(m.Services)),
+		first:    make([]int32, len(m.Services)),
+		dev:      make(map[string]int32, len(m.Devices)),
+		plainSvc: make([]bool, len(m.Services)),
+		plainDev: make([]bool, len(m.Devices))}
 	for s := range m.Services {
 		x.svc[m.Services[s].ID] = int32(s)
 		x.first[s] = -1
+		x.plainSvc[s] = plainJSON(m.Services[s].ID)
 	}
 	for i, in := range c.Instances {
-		x.inst[c.Name(i)] = int32(i)
 		if x.first[in.Service] < 0 || int32(i) < x.first[in.Service] {
 			x.first[in.Service] = int32(i)
 		}
 	}
 	for d := range m.Devices {
 		x.dev[m.Devices[d].ID] = int32(d)
+		x.plainDev[d] = plainJSON(m.Devices[d].ID)
 	}
 	return x
 }
@@ -185,6 +202,10 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 	if len(er.errs) == 0 && len(er.evs) == 0 && !o.AllowEmpty {
 		er.errorf(1, 1, "the file holds no progress events") // the file's problem: at its first line
 	}
+	if o.Verbatim != nil {
+		// Every byte of the input was in a line as Write writes its event.
+		*o.Verbatim = len(er.errs) == 0 && er.verbatimN == ll.total
+	}
 	if len(er.errs) > 0 {
 		er.errs.Sort()
 		if er.more > 0 {
@@ -200,10 +221,11 @@ func ReadWith(name string, r io.Reader, c *placement.Cluster, o Options) ([]plac
 // then fails with a *longLineError, so that a file without line breaks
 // cannot make the reader hold it whole.
 type lineLimit struct {
-	r    io.Reader
-	n    int // bytes of the current line so far
-	line int // lines completed
-	err  error
+	r     io.Reader
+	n     int // bytes of the current line so far
+	line  int // lines completed
+	total int // bytes passed through
+	err   error
 }
 
 type longLineError struct{ line int }
@@ -220,6 +242,7 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		return 0, l.err
 	}
 	n, err := l.r.Read(p)
+	l.total += n
 	for i := 0; i < n; {
 		j := bytes.IndexByte(p[i:n], '\n')
 		if j < 0 {
@@ -227,6 +250,7 @@ func (l *lineLimit) Read(p []byte) (int, error) {
 		}
 		if l.n+j > MaxLineBytes {
 			l.err = &longLineError{line: l.line + 1}
+			l.total -= n - (i + MaxLineBytes - l.n)
 			return i + MaxLineBytes - l.n, l.err // the bytes up to the limit, as one at a time gave them
 		}
 		if i+j == n {
@@ -335,11 +359,18 @@ const (
 type eventReader struct {
 	name  string
 	c     *placement.Cluster
-	inst  map[string]int32 // "service#index" → index into c.Instances
+	x     *Index
 	svc   map[string]int32 // service id → index into c.M.Services
 	first []int32          // per service: index of its first instance
 	dev   map[string]int32 // device id → index into c.M.Devices
 	evs   []placement.Event
+
+	// lastSvc is the service of the latest instance found by name, -1
+	// before one: a batch names the same service in runs.
+	lastSvc int32
+	// verbatimN counts the bytes of the lines that are what Write
+	// writes of their event (Options.Verbatim).
+	verbatimN int
 
 	// absent has bit k set when a CSV header lacks column colNames[k]:
 	// its rows are not told again that the field is missing.
@@ -365,7 +396,7 @@ type eventReader struct {
 }
 
 func newEventReader(name string, x *Index) *eventReader {
-	return &eventReader{name: name, c: x.c, inst: x.inst, svc: x.svc, first: x.first, dev: x.dev}
+	return &eventReader{name: name, c: x.c, x: x, svc: x.svc, first: x.first, dev: x.dev, lastSvc: -1}
 }
 
 func (r *eventReader) errorf(line, col int, format string, args ...any) {
@@ -585,7 +616,9 @@ func (r *eventReader) timeRFC(rec *record, ev *placement.Event) bool {
 		r.errorf(rec.line, f.col, "time %s is more than %g s after the first event's %s", quote(f.s), MaxTimeS, quote(r.t0.Format(time.RFC3339Nano)))
 		return false
 	}
-	r.havePrev, r.prevTime, r.prevRaw = true, t, f.s
+	// A copy: f.s is in the line being read, whose memory the next lines
+	// take (jsonLine), and prevRaw is quoted in a later line's message.
+	r.havePrev, r.prevTime, r.prevRaw = true, t, strings.Clone(f.s)
 	ev.TS = t.Sub(r.t0).Seconds()
 	return r.checkAfter(rec.line, f.col, ev.TS)
 }
@@ -689,10 +722,24 @@ func (r *eventReader) lookup(sv int32, k int32) (int32, string) {
 
 // instanceByName resolves "service#index", or says why it cannot.
 func (r *eventReader) instanceByName(s string) (int32, string) {
-	if i, ok := r.inst[s]; ok {
-		return i, ""
-	}
 	h := strings.LastIndexByte(s, '#')
+	if h >= 0 {
+		// The usual case first, without a message: the same service as
+		// the line before (compared with its id), else by the map.
+		sv := r.lastSvc
+		if sv < 0 || r.c.M.Services[sv].ID != s[:h] {
+			var ok bool
+			if sv, ok = r.svc[s[:h]]; !ok {
+				sv = -1
+			}
+		}
+		if sv >= 0 {
+			if k, ok := parseIndex(s[h+1:]); ok && int(k) < r.c.M.Services[sv].Instances && r.first[sv] >= 0 {
+				r.lastSvc = sv
+				return r.first[sv] + k, ""
+			}
+		}
+	}
 	if h < 0 {
 		if _, ok := r.svc[s]; ok {
 			return 0, fmt.Sprintf("bad instance %s: want service#index (0-based index)", quote(s))
@@ -784,7 +831,11 @@ func (r *eventReader) jsonLine(line int, b []byte) {
 	for k := range nCols {
 		rec.field(k).col = 1
 	}
-	s := string(b)
+	// The line's bytes as a string, not a copy: b is in the read buffer,
+	// which the next lines overwrite, so nothing of rec may be kept past
+	// this line (the messages copy what they quote; timeRFC copies the
+	// time it keeps).
+	s := unsafe.String(unsafe.SliceData(b), len(b))
 	var sc jsonScanner
 	if !sc.object(s, &rec) {
 		r.jsonSyntax(line, b, &sc)
@@ -793,7 +844,119 @@ func (r *eventReader) jsonLine(line int, b []byte) {
 	for _, msg := range sc.problems {
 		r.errorf(line, 1, "%s", msg)
 	}
+	n := len(r.evs)
 	r.add(&rec)
+	if len(r.evs) > n && r.verbatim(b, r.evs[n]) {
+		r.verbatimN += len(b)
+	}
+}
+
+// verbatim reports whether line b, with its line break, is byte for byte
+// appendJSONLine's line of e, without writing that line: t_s as
+// strconv.AppendFloat(roundMS(e.TS), 'f', -1, 64) writes it (see
+// canonicalMS), the instance's name, the node's id when it has one, and
+// the state, in Write's order with nothing between.
+func (r *eventReader) verbatim(b []byte, e placement.Event) bool {
+	b, ok := cutPrefix(b, `{"t_s":`)
+	if !ok {
+		return false
+	}
+	n, ms := canonicalMS(b)
+	if n == 0 || float64(ms)/1000 != e.TS {
+		return false
+	}
+	if b, ok = cutPrefix(b[n:], `,"instance":"`); !ok {
+		return false
+	}
+	in := r.c.Instances[e.Instance]
+	if !r.x.plainSvc[in.Service] {
+		return false
+	}
+	if b, ok = cutPrefix(b, r.c.M.Services[in.Service].ID); !ok || len(b) == 0 || b[0] != '#' {
+		return false
+	}
+	b = b[1:]
+	k, m := int64(0), 0
+	for m < len(b) && b[m] >= '0' && b[m] <= '9' && m < 10 {
+		k = k*10 + int64(b[m]-'0')
+		m++
+	}
+	if m == 0 || m > 1 && b[0] == '0' || k != int64(in.Index) {
+		return false
+	}
+	b = b[m:]
+	if e.Node >= 0 {
+		if b, ok = cutPrefix(b, `","node":"`); !ok || !r.x.plainDev[e.Node] {
+			return false
+		}
+		if b, ok = cutPrefix(b, r.c.M.Devices[e.Node].ID); !ok {
+			return false
+		}
+	}
+	if b, ok = cutPrefix(b, `","state":"`); !ok {
+		return false
+	}
+	if b, ok = cutPrefix(b, e.State.String()); !ok {
+		return false
+	}
+	return string(b) == "\"}\n"
+}
+
+// cutPrefix is bytes.CutPrefix with a string prefix.
+func cutPrefix(b []byte, p string) ([]byte, bool) {
+	if len(b) < len(p) || string(b[:len(p)]) != p {
+		return b, false
+	}
+	return b[len(p):], true
+}
+
+// canonicalMS reads at the start of b a number of seconds as
+// strconv.AppendFloat(t, 'f', -1, 64) writes a time t rounded to the
+// millisecond: 0, or up to 8 digits without a leading zero, then
+// optionally a point and 1 to 3 digits, the last not 0; no sign and no
+// exponent. It returns the number's length (0 when b does not start with
+// one) and its value in ms.
+//
+// Such a number is what Write writes of the time it reads as: it has at
+// most 11 significant digits, and a decimal of at most 15 is the only
+// one of as few digits to read as its float64 (DBL_DIG), so it is the
+// shortest that reads back, which AppendFloat writes; its value t, a
+// whole number of ms m over 1000 rounded once, is float64(m)/1000, which
+// roundMS leaves as it is. TestCanonicalMS checks both ways.
+func canonicalMS(b []byte) (n int, ms int64) {
+	i := 0
+	switch {
+	case len(b) > 0 && b[0] == '0':
+		i = 1
+	case len(b) > 0 && b[0] >= '1' && b[0] <= '9':
+		for i < len(b) && i < 8 && b[i] >= '0' && b[i] <= '9' {
+			ms = ms*10 + int64(b[i]-'0')
+			i++
+		}
+	default:
+		return 0, 0
+	}
+	if i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		return 0, 0 // a leading zero, or more than 8 digits
+	}
+	ms *= 1000
+	if i < len(b) && b[i] == '.' {
+		i++
+		scale := int64(100)
+		j := i
+		for i < len(b) && i-j < 3 && b[i] >= '0' && b[i] <= '9' {
+			ms += int64(b[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+		if i == j || b[i-1] == '0' || i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			return 0, 0 // no digit, a trailing zero, or more than 3
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E' || b[i] == '.') {
+		return 0, 0
+	}
+	return i, ms
 }
 
 // jsonSyntax reports a line the scanner refused: a syntax error as
@@ -1383,6 +1546,17 @@ func appendInstanceName(b []byte, c *placement.Cluster, i int32) []byte {
 	b = append(b[:len(b)-1], '#') // reopen the string after the service's id
 	b = strconv.AppendInt(b, int64(in.Index), 10)
 	return append(b, '"')
+}
+
+// plainJSON reports whether appendJSONString writes s as it is, between
+// its quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if ch := s[i]; ch == '"' || ch == '\\' || ch < 0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and

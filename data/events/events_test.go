@@ -9,9 +9,11 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unicode/utf8"
 
 	"blackstart/placement"
@@ -545,8 +547,18 @@ func FuzzReadEvents(f *testing.F) {
 	f.Add([]byte("# c\nt_s,instance,node,state\n0,web#0,app-01,up\n1,\"web#1\",,failed\n"))
 	f.Add([]byte("state,index,service,node,time\nup,2,etcd,int-01,2019-06-04T09:30:00Z\n"))
 	f.Add([]byte("t_s,instance,node\n0,\"web#0,app-01\n"))
+	f.Add([]byte(`{"t_s":0,"instance":"etcd#2","node":"int-01","state":"scheduled"}` + "\n" +
+		`{"t_s":1.5,"instance":"web#1","state":"failed"}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		evs, err := Read("fuzz", bytes.NewReader(data), c)
+		verbatim := false
+		evs, err := ReadWith("fuzz", bytes.NewReader(data), c, Options{Verbatim: &verbatim})
+		if verbatim {
+			// Taken as Write's own output: it must be, byte for byte.
+			var b bytes.Buffer
+			if err != nil || Write(&b, c, evs, FormatJSONL) != nil || !bytes.Equal(b.Bytes(), data) {
+				t.Fatalf("verbatim, but Write writes %q of it (%v)", b.Bytes(), err)
+			}
+		}
 		if err != nil {
 			var list topology.ErrorList
 			if !errors.As(err, &list) {
@@ -1011,6 +1023,160 @@ func BenchmarkBatch(b *testing.B) {
 		canon.Grow(len(body) + len(body)/8)
 		if err := Write(&canon, c, evs, FormatJSONL); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCanonicalMS: canonicalMS takes exactly the numbers Write writes of
+// a time to the millisecond, with their value: every ms up to 300 s,
+// random ones up to MaxTimeS and beyond, the powers of ten and their
+// neighbours; and refuses the other spellings of the same values.
+func TestCanonicalMS(t *testing.T) {
+	var ms []int64
+	for m := range int64(300_000) {
+		ms = append(ms, m)
+	}
+	for p := int64(1); p <= 1e11; p *= 10 {
+		ms = append(ms, p-1, p, p+1)
+	}
+	x := uint64(1)
+	for range 2_000_000 {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		ms = append(ms, int64(x%1e11))
+	}
+	for _, m := range ms {
+		tm := float64(m) / 1000
+		text := strconv.AppendFloat(nil, roundMS(tm), 'f', -1, 64)
+		n, got := canonicalMS(append(text, ','))
+		if m < 1e11 && (n != len(text) || got != m) {
+			t.Fatalf("%d ms: Write writes %s; canonicalMS read %d bytes, %d ms", m, text, n, got)
+		}
+		if roundMS(tm) != tm {
+			t.Fatalf("%d ms: %v is not its own roundMS", m, tm)
+		}
+		// What canonicalMS reads, Write writes again (the claim both ways,
+		// on the text it took).
+		if n > 0 {
+			v, err := strconv.ParseFloat(string(text[:n]), 64)
+			if err != nil || v != float64(got)/1000 || string(strconv.AppendFloat(nil, roundMS(v), 'f', -1, 64)) != string(text[:n]) {
+				t.Fatalf("%s: read as %v (%v), written again as %s", text[:n], v, err, strconv.AppendFloat(nil, roundMS(v), 'f', -1, 64))
+			}
+		}
+	}
+	for _, s := range []string{"", "-1", "+1", "01", "00", "1.", "1.0", "1.50", "1.2345", "0.000", "1e3", "1E3", "1.5e0", ".5", "123456789", "1.2.3"} {
+		if n, _ := canonicalMS([]byte(s + ",")); n != 0 && n == len(s) {
+			t.Errorf("canonicalMS takes %q", s)
+		}
+	}
+}
+
+// TestReadVerbatim: Options.Verbatim is true for what Write writes (the
+// service then stores the body as posted) and false for every other
+// spelling of the same events, which are written again; in each case the
+// events are the same. FuzzReadEvents checks that a verbatim input is
+// Write's output byte for byte.
+func TestReadVerbatim(t *testing.T) {
+	c := smallDC(t)
+	web1, app1 := instanceIndex(t, c, "web#1"), deviceIndex(t, c, "app-01")
+	evs := []placement.Event{
+		{TS: 0, Instance: instanceIndex(t, c, "etcd#2"), Node: deviceIndex(t, c, "int-01"), State: placement.Scheduled},
+		{TS: 1.5, Instance: web1, Node: app1, State: placement.Started},
+		{TS: 1.5, Instance: web1, Node: -1, State: placement.Failed},
+		{TS: 12.345, Instance: web1, Node: app1, State: placement.Up},
+	}
+	var b bytes.Buffer
+	if err := Write(&b, c, evs, FormatJSONL); err != nil {
+		t.Fatal(err)
+	}
+	canon := b.String()
+	read := func(in string) ([]placement.Event, bool) {
+		t.Helper()
+		verbatim := true
+		got, err := ReadWith("batch", strings.NewReader(in), c, Options{AllowEmpty: true, Verbatim: &verbatim})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		return got, verbatim
+	}
+	if got, v := read(canon); !v || !reflect.DeepEqual(got, evs) {
+		t.Fatalf("Write's own output: verbatim %v, events %+v", v, got)
+	}
+	if _, v := read(""); !v {
+		t.Fatalf("no input: not verbatim, and Write writes nothing of no events")
+	}
+	line2 := `{"t_s":1.5,"instance":"web#1","node":"app-01","state":"started"}`
+	for _, in := range []string{
+		strings.TrimSuffix(canon, "\n"),         // no last line break
+		canon + "\n",                            // a blank line
+		"\n" + canon,                            // a blank line first
+		"\xef\xbb\xbf" + canon,                  // a byte order mark
+		strings.ReplaceAll(canon, "\n", "\r\n"), // CRLF
+		strings.Replace(canon, `"t_s":1.5,`, `"t_s":1.50,`, 1),         // a trailing zero
+		strings.Replace(canon, `"t_s":1.5,`, `"t_s":15e-1,`, 1),        // an exponent
+		strings.Replace(canon, `"t_s":0,`, `"t_s":0.0,`, 1),            // 0.0
+		strings.Replace(canon, `"web#1","node"`, `"web#01","node"`, 1), // a leading zero
+		strings.Replace(canon, `"web#1","node"`, `"w\u0065b#1","node"`, 1),
+		strings.Replace(canon, `"app-01"`, `"app\u002d01"`, 1),
+		strings.Replace(canon, line2, `{"t_s":1.5, "instance":"web#1","node":"app-01","state":"started"}`, 1),
+		strings.Replace(canon, line2, `{"instance":"web#1","t_s":1.5,"node":"app-01","state":"started"}`, 1),
+		strings.Replace(canon, line2, `{"t_s":1.5,"service":"web","index":1,"node":"app-01","state":"started"}`, 1),
+		strings.Replace(canon, `"state":"failed"`, `"node":null,"state":"failed"`, 1),
+		strings.Replace(canon, `,"state":"failed"`, `,"node":"","state":"failed"`, 1),
+		strings.Replace(canon, `"t_s":0,`, `"t_s":0,"time":null,`, 1),
+		strings.Replace(canon, line2+"\n", line2+" \n", 1),
+	} {
+		got, v := read(in)
+		if v || !reflect.DeepEqual(got, evs) {
+			t.Errorf("%q: verbatim %v, events %+v; want not verbatim, the same events", in, v, got)
+		}
+	}
+	// RFC 3339 times and CSV are never verbatim.
+	if _, v := read(`{"time":"2019-06-04T09:30:00Z","instance":"web#1","node":"app-01","state":"up"}` + "\n"); v {
+		t.Errorf("RFC 3339 times taken as verbatim")
+	}
+	var csv bytes.Buffer
+	Write(&csv, c, evs, FormatCSV)
+	if _, v := read(csv.String()); v {
+		t.Errorf("CSV taken as verbatim")
+	}
+	// A refused input is not verbatim.
+	verbatim := true
+	if _, err := ReadWith("batch", strings.NewReader(canon+canon), c, Options{Verbatim: &verbatim}); err == nil || verbatim {
+		t.Errorf("out-of-order input: %v, verbatim %v", err, verbatim)
+	}
+}
+
+// TestReadQuotesPreviousTime: a line's time out of order is refused
+// quoting the previous event's time as written, also when the previous
+// line's memory in the read buffer has been taken by the lines after it
+// (the lines are read without a copy: the time kept for the message must
+// be one).
+func TestReadQuotesPreviousTime(t *testing.T) {
+	c := smallDC(t)
+	base := time.Date(2019, 6, 4, 9, 30, 0, 0, time.UTC)
+	line := func(k int) string {
+		return fmt.Sprintf(`{"time":%q,"instance":"web#1","node":"app-01","state":"up"}`+"\n", base.Add(time.Duration(k)*time.Millisecond).Format(time.RFC3339Nano))
+	}
+	for shift := range 40 { // the previous line at the end of the first 64 KiB, or across it
+		var b strings.Builder
+		b.WriteString(strings.Repeat(" ", shift) + "\n")
+		k := 1000
+		for b.Len() < 64<<10-60 {
+			b.WriteString(line(k))
+			k++
+		}
+		prev := base.Add(time.Duration(k-1) * time.Millisecond).Format(time.RFC3339Nano)
+		b.WriteString(line(0)) // before the previous
+		for range 2000 {       // and more, to fill the buffer again
+			b.WriteString(line(k))
+			k++
+		}
+		_, err := ReadWith("batch", strings.NewReader(b.String()), c, Options{})
+		want := fmt.Sprintf("is before the previous event's %q: events must be in time order", prev)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("shift %d: %v; want it to quote %s", shift, err, prev)
 		}
 	}
 }

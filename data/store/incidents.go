@@ -141,8 +141,11 @@ func (db *DB) CloseIncident(ctx context.Context, id int64) (Incident, error) {
 // BatchKey finds the batch of incident id acknowledged under key; ok is
 // false when there is none.
 func (db *DB) BatchKey(ctx context.Context, id int64, key string) (b Batch, bodySHA string, ok bool, err error) {
-	err = db.r.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
-		Scan(&b.Seq, &b.First, &b.Count, &b.Key, &bodySHA)
+	st, err := db.rs.get(ctx, db.r, batchByKey)
+	if err != nil {
+		return Batch{}, "", false, err
+	}
+	err = st.QueryRowContext(ctx, id, key).Scan(&b.Seq, &b.First, &b.Count, &b.Key, &bodySHA)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, "", false, nil
 	}
@@ -202,22 +205,37 @@ func (db *DB) AppendBatches(ctx context.Context, reqs []BatchRequest) []BatchRes
 		}
 		return out
 	}
+	// The statements are prepared (once) before the transaction takes
+	// the writer's one connection.
+	var ps [len(appendSQL)]*sql.Stmt
+	for k, q := range appendSQL {
+		st, err := db.ws.get(ctx, db.w, q)
+		if err != nil {
+			return fail(err)
+		}
+		ps[k] = st
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fail(err)
 	}
 	defer tx.Rollback()
+	var st appendStmts
+	for k, p := range ps {
+		// In tx, each as prepared on its connection; closed with tx.
+		st[k] = tx.StmtContext(ctx, p)
+	}
 	for k, r := range reqs {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+		if _, err := st[sqlSavepoint].ExecContext(ctx); err != nil {
 			return fail(err)
 		}
-		b, err := db.appendTx(ctx, tx, r)
+		b, err := db.appendTx(ctx, tx, &st, r)
 		if err != nil {
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO batch"); rerr != nil {
+			if _, rerr := st[sqlRollbackTo].ExecContext(ctx); rerr != nil {
 				return fail(rerr)
 			}
 		}
-		if _, rerr := tx.ExecContext(ctx, "RELEASE batch"); rerr != nil {
+		if _, rerr := st[sqlRelease].ExecContext(ctx); rerr != nil {
 			return fail(rerr)
 		}
 		out[k] = BatchResult{Batch: b, Err: err}
@@ -228,8 +246,38 @@ func (db *DB) AppendBatches(ctx context.Context, reqs []BatchRequest) []BatchRes
 	return out
 }
 
-// appendTx is one batch of AppendBatches, in tx.
-func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, error) {
+// The statements of AppendBatches, prepared once (DB.ws), by their
+// place in appendSQL.
+const (
+	sqlSavepoint = iota
+	sqlRollbackTo
+	sqlRelease
+	sqlBatchByKey
+	sqlIncidentRow
+	sqlInsertBatch
+	sqlUpdateIncident
+	sqlAudit
+)
+
+// batchByKey finds a batch by its incident and key.
+const batchByKey = "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?"
+
+var appendSQL = [...]string{
+	sqlSavepoint:      "SAVEPOINT batch",
+	sqlRollbackTo:     "ROLLBACK TO batch",
+	sqlRelease:        "RELEASE batch",
+	sqlBatchByKey:     batchByKey,
+	sqlIncidentRow:    "SELECT model, revision_sha256, coalesce(closed_ms, 0), events, last_t_ms, batches FROM incident WHERE id = ?",
+	sqlInsertBatch:    "INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	sqlUpdateIncident: "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?",
+	sqlAudit:          auditInsert,
+}
+
+// appendStmts are appendSQL's statements in one transaction.
+type appendStmts [len(appendSQL)]*sql.Stmt
+
+// appendTx is one batch of AppendBatches, in tx, with its statements st.
+func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, st *appendStmts, r BatchRequest) (Batch, error) {
 	id, key := r.Incident, r.Key
 	if key == "" || len(key) > MaxIdempotencyKey {
 		return Batch{}, fmt.Errorf("%w: an idempotency key of 1 to %d bytes is required", ErrInvalid, MaxIdempotencyKey)
@@ -244,8 +292,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	bodySHA := hex.EncodeToString(sum[:])
 	var b Batch
 	var had string
-	err := tx.QueryRowContext(ctx, "SELECT seq, first, count, key, body_sha256 FROM incident_batch WHERE incident_id = ? AND key = ?", id, key).
-		Scan(&b.Seq, &b.First, &b.Count, &b.Key, &had)
+	err := st[sqlBatchByKey].QueryRowContext(ctx, id, key).Scan(&b.Seq, &b.First, &b.Count, &b.Key, &had)
 	switch {
 	case err == nil:
 		if had != bodySHA {
@@ -261,8 +308,7 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	// trigger (incident_batch_counted) raises batches to seq.
 	var in Incident
 	var batches int
-	err = tx.QueryRowContext(ctx, "SELECT model, revision_sha256, coalesce(closed_ms, 0), events, last_t_ms, batches FROM incident WHERE id = ?", id).
-		Scan(&in.Model, &in.Revision, &in.ClosedMS, &in.Events, &in.LastTMS, &batches)
+	err = st[sqlIncidentRow].QueryRowContext(ctx, id).Scan(&in.Model, &in.Revision, &in.ClosedMS, &in.Events, &in.LastTMS, &batches)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, fmt.Errorf("%w: %d", ErrNoIncident, id)
 	}
@@ -277,19 +323,18 @@ func (db *DB) appendTx(ctx context.Context, tx *sql.Tx, r BatchRequest) (Batch, 
 	}
 	seq := batches + 1
 	b = Batch{Seq: seq, First: in.Events, Count: r.Count, Key: key}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO incident_batch(incident_id, seq, key, body_sha256, first, count, events, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		id, seq, key, bodySHA, b.First, r.Count, r.Events, db.now().UnixMilli()); err != nil {
+	if _, err := st[sqlInsertBatch].ExecContext(ctx, id, seq, key, bodySHA, b.First, r.Count, r.Events, db.now().UnixMilli()); err != nil {
 		return Batch{}, err
 	}
 	last := in.LastTMS
 	if r.Count > 0 {
 		last = max(last, r.LastTMS)
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE incident SET events = events + ?, last_t_ms = ? WHERE id = ?", r.Count, last, id); err != nil {
+	if _, err := st[sqlUpdateIncident].ExecContext(ctx, r.Count, last, id); err != nil {
 		return Batch{}, err
 	}
 	if r.Audit != nil {
-		if err := auditTx(ctx, tx, r.Audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
+		if err := auditWith(ctx, tx, st[sqlAudit], r.Audit, in.Model, in.Revision, 201, db.now().UnixMilli()); err != nil {
 			return Batch{}, err
 		}
 	}

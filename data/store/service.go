@@ -232,6 +232,16 @@ type AuditEntry struct {
 // auditTx appends e to the audit log inside tx, for a commit of model
 // that answered status with the revision whose hash is sha.
 func auditTx(ctx context.Context, tx *sql.Tx, e *AuditEntry, model, sha string, status int, nowMS int64) error {
+	return auditWith(ctx, tx, nil, e, model, sha, status, nowMS)
+}
+
+// auditInsert is auditTx's statement.
+const auditInsert = `INSERT INTO audit(time_ms, token_id, method, route, status, model, revision_sha256, remote)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// auditWith is auditTx with its statement st prepared in tx (nil: run
+// as text).
+func auditWith(ctx context.Context, tx *sql.Tx, st *sql.Stmt, e *AuditEntry, model, sha string, status int, nowMS int64) error {
 	e.Model, e.Revision, e.Status = model, sha, status
 	if e.TimeMS == 0 {
 		e.TimeMS = nowMS
@@ -240,8 +250,14 @@ func auditTx(ctx context.Context, tx *sql.Tx, e *AuditEntry, model, sha string, 
 	if e.TokenID != "" {
 		tok = sql.NullString{String: e.TokenID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit(time_ms, token_id, method, route, status, model, revision_sha256, remote)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.TimeMS, tok, e.Method, e.Route, e.Status, e.Model, e.Revision, e.Remote)
+	args := []any{e.TimeMS, tok, e.Method, e.Route, e.Status, e.Model, e.Revision, e.Remote}
+	var res sql.Result
+	var err error
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, auditInsert, args...)
+	}
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -109,6 +110,49 @@ type DB struct {
 	w    *sql.DB // one connection: SQLite has one writer at a time
 	r    *sql.DB // readers; never block the writer (WAL)
 	now  func() time.Time
+	// ws and rs are statements prepared once on w and r (the event
+	// batches' statements).
+	ws, rs stmtCache
+}
+
+// stmtCache keeps the statements of one pool prepared once, by their
+// SQL: the driver parses a statement given as text each time it runs it
+// (an event batch's eight statements took about 0.24 ms of CPU to parse
+// every time in BenchmarkIngest's profile), while a prepared one is
+// reset and run again, on every connection it was prepared on.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// get returns query prepared on pool. It may take one of pool's
+// connections: never call it for the writer inside one of its
+// transactions (with its one connection it would wait for itself).
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[query]; st != nil {
+		return st, nil
+	}
+	st, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// close closes the statements kept.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }
 
 // Path returns the database file's path as given to Open.
@@ -428,6 +472,8 @@ func notDatabase(name string, err error) error {
 // Close closes both pools. The last connection to close checkpoints the
 // WAL into the database file.
 func (db *DB) Close() error {
+	db.ws.close()
+	db.rs.close()
 	rerr := db.r.Close()
 	werr := db.w.Close()
 	if werr != nil {
