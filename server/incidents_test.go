@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -548,5 +549,51 @@ func TestIncidentEventsBounded(t *testing.T) {
 	in, err := e.db.GetIncident(context.Background(), 1)
 	if err != nil || in.Events != events.MaxEvents-1 {
 		t.Errorf("after the refusal the incident holds %d events (%v), want %d", in.Events, err, events.MaxEvents-1)
+	}
+}
+
+// TestBatchStoredAsWritten: a batch is stored, and GET …/events exports
+// it, as events.Write writes its events, whatever form it was posted in:
+// JSON Lines as Write writes them (stored as posted), CSV, RFC 3339
+// times, and Write's lines with CRLF line breaks and a blank line. Fails
+// when the body is stored as posted whatever its form.
+func TestBatchStoredAsWritten(t *testing.T) {
+	e := newEnv(t, Config{})
+	c, evs := smallRecovery(t, e)
+	start := time.Date(2026, 12, 1, 13, 59, 0, 0, time.UTC)
+	if code, b, _ := e.do("POST", "/api/v1/incidents", store.ScopeIngest, []byte(`{"model":"small-dc","start":"2026-12-01T13:59:00Z"}`)); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	q := len(evs) / 4
+	parts := [][]placement.Event{evs[:q], evs[q : 2*q], evs[2*q : 3*q], evs[3*q:]}
+	var csv bytes.Buffer
+	if err := events.Write(&csv, c, parts[1], events.FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	var rfc bytes.Buffer
+	for _, ev := range parts[2] {
+		ms := int64(math.Round(ev.TS * 1000))
+		node := ""
+		if ev.Node >= 0 {
+			node = fmt.Sprintf(`,"node":%q`, c.M.Devices[ev.Node].ID)
+		}
+		fmt.Fprintf(&rfc, `{"time":%q,"instance":%q%s,"state":%q}`+"\n", start.Add(time.Duration(ms)*time.Millisecond).Format(time.RFC3339Nano), c.Name(int(ev.Instance)), node, ev.State.String())
+	}
+	crlf := strings.ReplaceAll(string(batchOf(t, c, parts[3])), "\n", "\r\n") + "\r\n"
+	bodies := [][]byte{batchOf(t, c, parts[0]), csv.Bytes(), rfc.Bytes(), []byte(crlf)}
+	for k, body := range bodies {
+		if code, b, _ := e.do("POST", "/api/v1/incidents/1/events", store.ScopeIngest, body, "Idempotency-Key", fmt.Sprint(k)); code != http.StatusCreated {
+			t.Fatalf("batch %d: %d %s", k, code, b)
+		}
+	}
+	code, got, _ := e.do("GET", "/api/v1/incidents/1/events", store.ScopeRead, nil)
+	if want := batchOf(t, c, evs); code != http.StatusOK || !bytes.Equal(got, want) {
+		t.Fatalf("GET …/events: %d, %d bytes; want Write's %d bytes of the events", code, len(got), len(want))
+	}
+	for k, part := range parts {
+		body, _, err := e.db.IncidentEvents(context.Background(), 1, k+1)
+		if one := batchOf(t, c, part); err != nil || !bytes.HasPrefix(body, one) {
+			t.Fatalf("batch %d stored as %.200q (%v), want %.200q", k+1, body, err, one)
+		}
 	}
 }
