@@ -368,6 +368,8 @@ type eventReader struct {
 	// lastSvc is the service of the latest instance found by name, -1
 	// before one: a batch names the same service in runs.
 	lastSvc int32
+	// lastDev is the latest node found, -1 before one.
+	lastDev int32
 	// verbatimN counts the bytes of the lines that are what Write
 	// writes of their event (Options.Verbatim).
 	verbatimN int
@@ -396,7 +398,7 @@ type eventReader struct {
 }
 
 func newEventReader(name string, x *Index) *eventReader {
-	return &eventReader{name: name, c: x.c, x: x, svc: x.svc, first: x.first, dev: x.dev, lastSvc: -1}
+	return &eventReader{name: name, c: x.c, x: x, svc: x.svc, first: x.first, dev: x.dev, lastSvc: -1, lastDev: -1}
 }
 
 func (r *eventReader) errorf(line, col int, format string, args ...any) {
@@ -519,8 +521,10 @@ func (r *eventReader) add(rec *record) {
 			ok = false
 		}
 	default:
-		if d, found := r.dev[rec.node.s]; found {
-			ev.Node = d
+		if d := r.lastDev; d >= 0 && r.c.M.Devices[d].ID == rec.node.s {
+			ev.Node = d // the same node as the line before's
+		} else if d, found := r.dev[rec.node.s]; found {
+			ev.Node, r.lastDev = d, d
 		} else {
 			r.errorf(rec.line, rec.node.col, "node %s is not a device of the model", quote(rec.node.s))
 			ok = false
@@ -563,11 +567,18 @@ func (r *eventReader) timeTS(rec *record, ev *placement.Event) bool {
 	if !r.setKind(rec, timeTS, f) {
 		return false
 	}
-	if !isDecimal(f.s) {
-		r.errorf(rec.line, f.col, "bad time %s", quote(f.s))
-		return false
+	var t float64
+	if n, ms := canonicalMS([]byte(f.s)); n > 0 && n == len(f.s) {
+		// As Write writes it: its value is ms/1000 rounded once, which is
+		// what ParseFloat reads (TestCanonicalMS), without its work.
+		t = float64(ms) / 1000
+	} else {
+		if !isDecimal(f.s) {
+			r.errorf(rec.line, f.col, "bad time %s", quote(f.s))
+			return false
+		}
+		t, _ = strconv.ParseFloat(f.s, 64) // out of range: ±Inf, refused below, or 0
 	}
-	t, _ := strconv.ParseFloat(f.s, 64) // out of range: ±Inf, refused below, or 0
 
 	if math.IsInf(t, 0) || math.IsNaN(t) || t < 0 || t > MaxTimeS {
 		r.errorf(rec.line, f.col, "bad time %s: t_s must be a number of seconds from 0 to %g", quote(f.s), MaxTimeS)
@@ -1016,6 +1027,9 @@ type jsonScanner struct {
 }
 
 func skipWS(s string, i int) int {
+	if i < len(s) && s[i] > ' ' {
+		return i // no white space: the usual case, one comparison
+	}
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
 		i++
 	}
@@ -1071,13 +1085,7 @@ func (sc *jsonScanner) object(s string, rec *record) bool {
 // set stores the value of key in rec. A null or an empty string leaves
 // the field absent, as an empty CSV field does.
 func (sc *jsonScanner) set(rec *record, key string, f field) {
-	k := -1
-	for j, n := range colNames {
-		if key == n {
-			k = j
-			break
-		}
-	}
+	k := colOf(key)
 	if k < 0 {
 		sc.problems = append(sc.problems, fmt.Sprintf("unknown key %s (want %s)", quote(key), keysHelp))
 		return
@@ -1103,6 +1111,12 @@ func jsonString(s string, i int) (string, int, bool) {
 	i++
 	start := i
 	for i < len(s) {
+		for i < len(s) && !stringStop[s[i]] {
+			i++ // the bytes that neither end nor escape
+		}
+		if i == len(s) {
+			break
+		}
 		switch ch := s[i]; {
 		case ch == '"':
 			return s[start:i], i + 1, true
@@ -1115,6 +1129,16 @@ func jsonString(s string, i int) (string, int, bool) {
 	}
 	return "", i, false
 }
+
+// stringStop marks the bytes at which jsonString stops: a quote, a
+// backslash, or a control character.
+var stringStop = func() (t [256]bool) {
+	for ch := range 0x20 {
+		t[ch] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // jsonStringSlow decodes a string with escapes from s[start:], start being
 // the byte after the opening quote.
@@ -1286,6 +1310,27 @@ const (
 )
 
 var colNames = [nCols]string{"t_s", "time", "instance", "service", "index", "node", "state"}
+
+// colOf returns the column called name (colNames), or -1.
+func colOf(name string) int {
+	switch name {
+	case "t_s":
+		return colTS
+	case "time":
+		return colTime
+	case "instance":
+		return colInstance
+	case "service":
+		return colService
+	case "index":
+		return colIndex
+	case "node":
+		return colNode
+	case "state":
+		return colState
+	}
+	return -1
+}
 
 // readCSV reads a CSV file with a header line; line numbers are offset by
 // the skipped lines.

@@ -1180,3 +1180,30 @@ func TestReadQuotesPreviousTime(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBatchServed is the service's work on the batch of
+// BenchmarkBatch as it does it now: read with Options.Verbatim, written
+// again only when the body is not Write's form already (it is here, as
+// the load clients post it).
+func BenchmarkBatchServed(b *testing.B) {
+	m, err := topology.Load("../../examples/platform-2019.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := placement.NewCluster(m)
+	x := NewIndex(c)
+	var buf bytes.Buffer
+	if err := Write(&buf, c, syntheticEvents(c, 1000), FormatJSONL); err != nil {
+		b.Fatal(err)
+	}
+	body := buf.Bytes()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		verbatim := false
+		evs, err := ReadWith("batch", bytes.NewReader(body), c, Options{AllowEmpty: true, Index: x, Verbatim: &verbatim})
+		if err != nil || len(evs) != 1000 || !verbatim {
+			b.Fatalf("%d events, verbatim %v, %v", len(evs), verbatim, err)
+		}
+	}
+}
