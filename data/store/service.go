@@ -69,9 +69,15 @@ const tokenPrefix = "bst_"
 
 func (db *DB) pepper(ctx context.Context, q querier) ([]byte, error) {
 	var p []byte
-	err := q.QueryRowContext(ctx, "SELECT value FROM secret WHERE name = 'token_pepper'").Scan(&p)
+	err := q.QueryRowContext(ctx, pepperQuery).Scan(&p)
 	return p, err
 }
+
+// pepperQuery reads the tokens' pepper; tokenByID a token with its hash.
+const (
+	pepperQuery = "SELECT value FROM secret WHERE name = 'token_pepper'"
+	tokenByID   = "SELECT " + tokenColumns + ", hash FROM token WHERE id = ?"
+)
 
 func tokenHash(pepper []byte, secret string) []byte {
 	m := hmac.New(sha256.New, pepper)
@@ -192,16 +198,26 @@ func (db *DB) Authenticate(ctx context.Context, bearer string, nowMS int64) (Tok
 	}
 	var t Token
 	var hash []byte
-	err := db.r.QueryRowContext(ctx, "SELECT "+tokenColumns+", hash FROM token WHERE id = ?", id).
-		Scan(&t.ID, &t.Scope, &t.Name, &t.CreatedMS, &t.ExpiresMS, &t.RevokedMS, &hash)
+	// Both statements prepared once (every request of the service is
+	// authenticated): the token and the pepper are read again each time,
+	// so that a revocation counts at once.
+	st, err := db.rs.get(ctx, db.r, tokenByID)
+	if err != nil {
+		return Token{}, err
+	}
+	err = st.QueryRowContext(ctx, id).Scan(&t.ID, &t.Scope, &t.Name, &t.CreatedMS, &t.ExpiresMS, &t.RevokedMS, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrBadToken
 	}
 	if err != nil {
 		return Token{}, err
 	}
-	pepper, err := db.pepper(ctx, db.r)
+	ps, err := db.rs.get(ctx, db.r, pepperQuery)
 	if err != nil {
+		return Token{}, err
+	}
+	var pepper []byte
+	if err := ps.QueryRowContext(ctx).Scan(&pepper); err != nil {
 		return Token{}, err
 	}
 	if !hmac.Equal(tokenHash(pepper, secret), hash) {
