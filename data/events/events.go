@@ -118,24 +118,18 @@ type Index struct {
 	svc   map[string]int32 // service id → index into c.M.Services
 	first []int32          // per service: index of its first instance
 	dev   map[string]int32 // device id → index into c.M.Devices
-	// plainSvc and plainDev: the service's or device's id is written
-	// as it is in a JSON string (no quote, backslash or control byte).
-	plainSvc, plainDev []bool
 }
 
 // NewIndex indexes cluster c for ReadWith (Options.Index).
 func NewIndex(c *placement.Cluster) *Index {
 	m := c.M
 	x := &Index{c: c,
-		svc:      make(map[string]int32, len(m.Services)),
-		first:    make([]int32, len(m.Services)),
-		dev:      make(map[string]int32, len(m.Devices)),
-		plainSvc: make([]bool, len(m.Services)),
-		plainDev: make([]bool, len(m.Devices))}
+		svc:   make(map[string]int32, len(m.Services)),
+		first: make([]int32, len(m.Services)),
+		dev:   make(map[string]int32, len(m.Devices))}
 	for s := range m.Services {
 		x.svc[m.Services[s].ID] = int32(s)
 		x.first[s] = -1
-		x.plainSvc[s] = plainJSON(m.Services[s].ID)
 	}
 	for i, in := range c.Instances {
 		if x.first[in.Service] < 0 || int32(i) < x.first[in.Service] {
@@ -144,7 +138,6 @@ func NewIndex(c *placement.Cluster) *Index {
 	}
 	for d := range m.Devices {
 		x.dev[m.Devices[d].ID] = int32(d)
-		x.plainDev[d] = plainJSON(m.Devices[d].ID)
 	}
 	return x
 }
@@ -359,7 +352,6 @@ const (
 type eventReader struct {
 	name  string
 	c     *placement.Cluster
-	x     *Index
 	svc   map[string]int32 // service id → index into c.M.Services
 	first []int32          // per service: index of its first instance
 	dev   map[string]int32 // device id → index into c.M.Devices
@@ -398,7 +390,7 @@ type eventReader struct {
 }
 
 func newEventReader(name string, x *Index) *eventReader {
-	return &eventReader{name: name, c: x.c, x: x, svc: x.svc, first: x.first, dev: x.dev, lastSvc: -1, lastDev: -1}
+	return &eventReader{name: name, c: x.c, svc: x.svc, first: x.first, dev: x.dev, lastSvc: -1, lastDev: -1}
 }
 
 func (r *eventReader) errorf(line, col int, format string, args ...any) {
@@ -838,6 +830,9 @@ func (r *eventReader) jsonLine(line int, b []byte) {
 	if blank {
 		return
 	}
+	if r.fastLine(line, b) {
+		return
+	}
 	rec := record{line: line}
 	for k := range nCols {
 		rec.field(k).col = 1
@@ -855,62 +850,86 @@ func (r *eventReader) jsonLine(line int, b []byte) {
 	for _, msg := range sc.problems {
 		r.errorf(line, 1, "%s", msg)
 	}
-	n := len(r.evs)
-	r.add(&rec)
-	if len(r.evs) > n && r.verbatim(b, r.evs[n]) {
-		r.verbatimN += len(b)
-	}
+	r.add(&rec) // not in Write's form (fastLine takes those): never verbatim
 }
 
-// verbatim reports whether line b, with its line break, is byte for byte
-// appendJSONLine's line of e, without writing that line: t_s as
-// strconv.AppendFloat(roundMS(e.TS), 'f', -1, 64) writes it (see
-// canonicalMS), the instance's name, the node's id when it has one, and
-// the state, in Write's order with nothing between.
-func (r *eventReader) verbatim(b []byte, e placement.Event) bool {
-	b, ok := cutPrefix(b, `{"t_s":`)
+// fastLine takes line b, with its line break, when it is in the form
+// Write writes (appendJSONLine): {"t_s":T,"instance":"I","node":"N",
+// "state":"S"} with the node left out or not, T as canonicalMS reads it,
+// the strings not empty and without an escape; it reports false, having
+// done nothing, for any other line. The record is the one the scanner
+// makes of such a line, without its work, and is checked by add as any
+// other. The line is Write's own line of its event (Options.Verbatim)
+// when it is taken and the instance's index has no leading zero: T is
+// what AppendFloat writes of its value, I resolved to the instance of
+// that service id and index, N is the device's id, S the state's name,
+// and none of them needs an escape (FuzzReadEvents checks it).
+func (r *eventReader) fastLine(line int, b []byte) bool {
+	rest, ok := cutPrefix(b, `{"t_s":`)
 	if !ok {
 		return false
 	}
-	n, ms := canonicalMS(b)
-	if n == 0 || float64(ms)/1000 != e.TS {
+	n, _ := canonicalMS(rest)
+	if n == 0 {
 		return false
 	}
-	if b, ok = cutPrefix(b[n:], `,"instance":"`); !ok {
+	ts := rest[:n]
+	if rest, ok = cutPrefix(rest[n:], `,"instance":"`); !ok {
 		return false
 	}
-	in := r.c.Instances[e.Instance]
-	if !r.x.plainSvc[in.Service] {
+	inst, rest, ok := plainString(rest)
+	if !ok {
 		return false
 	}
-	if b, ok = cutPrefix(b, r.c.M.Services[in.Service].ID); !ok || len(b) == 0 || b[0] != '#' {
-		return false
-	}
-	b = b[1:]
-	k, m := int64(0), 0
-	for m < len(b) && b[m] >= '0' && b[m] <= '9' && m < 10 {
-		k = k*10 + int64(b[m]-'0')
-		m++
-	}
-	if m == 0 || m > 1 && b[0] == '0' || k != int64(in.Index) {
-		return false
-	}
-	b = b[m:]
-	if e.Node >= 0 {
-		if b, ok = cutPrefix(b, `","node":"`); !ok || !r.x.plainDev[e.Node] {
-			return false
-		}
-		if b, ok = cutPrefix(b, r.c.M.Devices[e.Node].ID); !ok {
+	var node []byte
+	if after, found := cutPrefix(rest, `,"node":"`); found {
+		if node, rest, ok = plainString(after); !ok {
 			return false
 		}
 	}
-	if b, ok = cutPrefix(b, `","state":"`); !ok {
+	if rest, ok = cutPrefix(rest, `,"state":"`); !ok {
 		return false
 	}
-	if b, ok = cutPrefix(b, e.State.String()); !ok {
+	state, rest, ok := plainString(rest)
+	if !ok || string(rest) != "}\n" {
 		return false
 	}
-	return string(b) == "\"}\n"
+	// Strings into the line, as jsonLine's: nothing of rec is kept.
+	str := func(x []byte) string { return unsafe.String(unsafe.SliceData(x), len(x)) }
+	rec := record{line: line,
+		ts:       field{s: str(ts), col: 1, set: true, kind: kNumber},
+		time:     field{col: 1},
+		instance: field{s: str(inst), col: 1, set: true, kind: kString},
+		service:  field{col: 1},
+		index:    field{col: 1},
+		node:     field{col: 1},
+		state:    field{s: str(state), col: 1, set: true, kind: kString}}
+	if node != nil {
+		rec.node = field{s: str(node), col: 1, set: true, kind: kString}
+	}
+	k := len(r.evs)
+	r.add(&rec)
+	if len(r.evs) > k {
+		digits := inst[bytes.LastIndexByte(inst, '#')+1:] // resolved: there is a '#'
+		if len(digits) == 1 || digits[0] != '0' {
+			r.verbatimN += len(b)
+		}
+	}
+	return true
+}
+
+// plainString reads a JSON string's value up to its closing quote, the
+// opening one before b: not empty, without escapes or control bytes. It
+// returns the value and what follows the quote.
+func plainString(b []byte) (s, rest []byte, ok bool) {
+	i := 0
+	for i < len(b) && !stringStop[b[i]] {
+		i++
+	}
+	if i == 0 || i == len(b) || b[i] != '"' {
+		return nil, b, false
+	}
+	return b[:i], b[i+1:], true
 }
 
 // cutPrefix is bytes.CutPrefix with a string prefix.
@@ -1591,17 +1610,6 @@ func appendInstanceName(b []byte, c *placement.Cluster, i int32) []byte {
 	b = append(b[:len(b)-1], '#') // reopen the string after the service's id
 	b = strconv.AppendInt(b, int64(in.Index), 10)
 	return append(b, '"')
-}
-
-// plainJSON reports whether appendJSONString writes s as it is, between
-// its quotes.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if ch := s[i]; ch == '"' || ch == '\\' || ch < 0x20 {
-			return false
-		}
-	}
-	return true
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and
