@@ -73,10 +73,11 @@ func (db *DB) pepper(ctx context.Context, q querier) ([]byte, error) {
 	return p, err
 }
 
-// pepperQuery reads the tokens' pepper; tokenByID a token with its hash.
+// pepperQuery reads the tokens' pepper; tokenByID a token with its hash
+// and the pepper.
 const (
 	pepperQuery = "SELECT value FROM secret WHERE name = 'token_pepper'"
-	tokenByID   = "SELECT " + tokenColumns + ", hash FROM token WHERE id = ?"
+	tokenByID   = "SELECT " + tokenColumns + ", hash, (" + pepperQuery + ") FROM token WHERE id = ?"
 )
 
 func tokenHash(pepper []byte, secret string) []byte {
@@ -198,27 +199,23 @@ func (db *DB) Authenticate(ctx context.Context, bearer string, nowMS int64) (Tok
 	}
 	var t Token
 	var hash []byte
-	// Both statements prepared once (every request of the service is
-	// authenticated): the token and the pepper are read again each time,
-	// so that a revocation counts at once.
+	// The token and the pepper in one statement, prepared once (every
+	// request of the service is authenticated), read again each time so
+	// that a revocation counts at once.
 	st, err := db.rs.get(ctx, db.r, tokenByID)
 	if err != nil {
 		return Token{}, err
 	}
-	err = st.QueryRowContext(ctx, id).Scan(&t.ID, &t.Scope, &t.Name, &t.CreatedMS, &t.ExpiresMS, &t.RevokedMS, &hash)
+	var pepper []byte
+	err = st.QueryRowContext(ctx, id).Scan(&t.ID, &t.Scope, &t.Name, &t.CreatedMS, &t.ExpiresMS, &t.RevokedMS, &hash, &pepper)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrBadToken
 	}
 	if err != nil {
 		return Token{}, err
 	}
-	ps, err := db.rs.get(ctx, db.r, pepperQuery)
-	if err != nil {
-		return Token{}, err
-	}
-	var pepper []byte
-	if err := ps.QueryRowContext(ctx).Scan(&pepper); err != nil {
-		return Token{}, err
+	if pepper == nil {
+		return Token{}, errors.New("the tokens' pepper is missing from the database")
 	}
 	if !hmac.Equal(tokenHash(pepper, secret), hash) {
 		return Token{}, ErrBadToken
