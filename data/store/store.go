@@ -125,18 +125,27 @@ type stmtCache struct {
 	m  map[string]*sql.Stmt
 }
 
-// get returns query prepared on pool. It may take one of pool's
-// connections: never call it for the writer inside one of its
-// transactions (with its one connection it would wait for itself).
+// get returns query prepared on pool. The first time it takes one of
+// pool's connections to prepare it (without holding c, so that callers
+// of other statements never wait for a connection through it): never
+// call it for the writer inside one of its transactions (with its one
+// connection it would wait for itself).
 func (c *stmtCache) get(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
+	st := c.m[query]
+	c.mu.Unlock()
+	if st != nil {
 		return st, nil
 	}
 	st, err := pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had := c.m[query]; had != nil {
+		st.Close() // prepared meanwhile by another caller
+		return had, nil
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
