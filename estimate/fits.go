@@ -638,7 +638,9 @@ func logErfc(z float64) float64 {
 		// −λ(z) (the hazard), at both ends of the step, the derivatives
 		// scaled to the step.
 		t := (z - hazardLo) * logErfcPerStep
-		k := int(t)
+		// The largest float below 8 gives z − hazardLo = 14 (rounded up):
+		// the end of the last step, not one past it.
+		k := min(int(t), len(logErfcTable)-1)
 		t -= float64(k)
 		e := &logErfcTable[k]
 		t2 := t * t

@@ -493,6 +493,30 @@ func TestLogErfcBelowSix(t *testing.T) {
 	}
 }
 
+// TestLogErfcTableEnds: logErfc at the ends of its table and beyond
+// them: every float just inside [−6, 8) reads a step of the table (the
+// largest below 8 makes z + 6 round up to 14, one step past the last:
+// an index out of range before it was clamped), within the table's
+// 1.2e-10 of log erfc; NaN and ±Inf give what log erfc gives.
+func TestLogErfcTableEnds(t *testing.T) {
+	zs := []float64{-6, math.Nextafter(-6, 0), math.Nextafter(8, 0), math.Nextafter(math.Nextafter(8, 0), 0), 8 - 1e-15, 7.99999999999}
+	for _, z := range zs {
+		got, want := logErfc(z), math.Log(math.Erfc(z))
+		if d := math.Abs(got - want); !(d <= 1.2e-10) {
+			t.Errorf("logErfc(%v) = %v, log erfc = %v (off by %.3g)", z, got, want, d)
+		}
+	}
+	if got := logErfc(math.NaN()); !math.IsNaN(got) {
+		t.Errorf("logErfc(NaN) = %v, want NaN", got)
+	}
+	if got := logErfc(math.Inf(1)); !math.IsInf(got, -1) {
+		t.Errorf("logErfc(+Inf) = %v, want -Inf", got)
+	}
+	if got := logErfc(math.Inf(-1)); got != logTwo {
+		t.Errorf("logErfc(-Inf) = %v, want log 2", got)
+	}
+}
+
 // TestFirstStepReuse: a fit that takes the posteriors of its first EM step
 // again for the nodes without running starts and unchanged since (see
 // posteriors) gives the same bits as one that computes every posterior:
