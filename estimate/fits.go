@@ -687,7 +687,10 @@ const newtonTol = 1e-6
 // max(λ, 0.01)), its asymptotic series above (relative error below 1e-8),
 // 0 below (where it is under 1e-15).
 func erfcHazard(z float64) float64 {
-	if z < hazardLo {
+	if !(z >= hazardLo) {
+		if z != z {
+			return z // NaN in, NaN out: not an index below the table
+		}
 		return 0
 	}
 	if z >= hazardHi {

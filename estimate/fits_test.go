@@ -515,6 +515,17 @@ func TestLogErfcTableEnds(t *testing.T) {
 	if got := logErfc(math.Inf(-1)); got != logTwo {
 		t.Errorf("logErfc(-Inf) = %v, want log 2", got)
 	}
+	// erfcHazard's table is indexed the same way: NaN gives NaN (it
+	// indexed below the table, a panic), the infinities their limits.
+	if got := erfcHazard(math.NaN()); !math.IsNaN(got) {
+		t.Errorf("erfcHazard(NaN) = %v, want NaN", got)
+	}
+	if got := erfcHazard(math.Inf(-1)); got != 0 {
+		t.Errorf("erfcHazard(-Inf) = %v, want 0", got)
+	}
+	if got := erfcHazard(math.Nextafter(hazardHi, 0)); !(math.Abs(got-2/math.SqrtPi*math.Exp(-hazardHi*hazardHi)/math.Erfc(hazardHi)) < 1e-5) {
+		t.Errorf("erfcHazard just below %g = %v", hazardHi, got)
+	}
 }
 
 // TestFirstStepReuse: a fit that takes the posteriors of its first EM step
