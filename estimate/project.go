@@ -113,6 +113,16 @@ type shape struct {
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
+	// plan: the node places of the plan's nodes (see planLayout; nil with
+	// no plan). byPlan: layOutNodes took them at this estimate (every
+	// instance on its planned node, Live.offPlan 0), so that nodePos,
+	// nodeInst and ttN are plan's, and its first draws by place are read
+	// by hopeful and projectNodeFast (projector.firstN) instead of copied.
+	// noPlan lays the places out at each estimate as before (tests and
+	// benchmarks compare the two).
+	plan   *planLayout
+	byPlan bool
+	noPlan bool
 }
 
 // viewMem is what view lays out for the projections of one estimate, and
@@ -178,9 +188,15 @@ type viewMem struct {
 	// its places are one run, in rank order, and what a start reads of
 	// its instance comes from a few cache lines instead of one per
 	// instance.
+	// They are the plan's (shape.plan, read-only, shared) when every
+	// instance is on its planned node (shape.byPlan); else laid out in
+	// posBuf, instBuf and ttBuf.
 	nodePos  []int32
 	nodeInst []int32
 	ttN      []timeTier
+	posBuf   []int32
+	instBuf  []int32
+	ttBuf    []timeTier
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -236,11 +252,20 @@ type projector struct {
 	marks    int
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
 	// next start's draw in this projection (drawHead.first), copied by
-	// hopeful for the waiting instances of the node being projected
-	// (later, atNow, arr) and read by projectNodeFast for those only
-	// (an instance whose projected start failed reads its retry
-	// instead); other places hold another node's or estimate's.
-	firstN []float64
+	// hopeful into firstBuf for the waiting instances of the node being
+	// projected (later, atNow, arr) and read by projectNodeFast for those
+	// only (an instance whose projected start failed reads its retry
+	// instead); other places hold another node's or estimate's. With the
+	// plan's places (shape.byPlan) it is the plan's first draws of this
+	// projection, every place's, read-only (firstBuf then takes hopeful's
+	// copies, unread).
+	firstN   []float64
+	firstBuf []float64
+	// dirty: hopeless may hold marks (markStart clears it then); skips
+	// counts the nodes hopeful found hopeful throughout from the plan's
+	// bounds alone (planLayout.maxFirst), ever (tests).
+	dirty bool
+	skips int
 	// at: the event the projection-wide loop is at (its releases queue
 	// instances on sinks as of its time and instance); arr: those
 	// arrivals on sinks, in the loop's order, and arrNode/arrOff the same
@@ -264,13 +289,15 @@ type arrival struct {
 // projection-wide loop's order (time, then instance).
 func (a arrival) before(e finishEv) bool { return a.t < e.t || a.t == e.t && a.src < e.inst }
 
-// markStart starts a new set of hopeless marks for n instances, none set.
+// markStart starts a new set of hopeless marks for n instances, none set
+// (cleared only when a mark was made since the last clear).
 func (p *projector) markStart(n int) {
 	if nw := (n + 63) / 64; len(p.hopeless) != nw {
 		p.hopeless = make([]uint64, nw)
-	} else {
+	} else if p.dirty {
 		clear(p.hopeless)
 	}
+	p.dirty = false
 }
 
 // mark marks the instance at node place x hopeless (see markStart).
@@ -291,6 +318,7 @@ func (l *Live) prepare() {
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
 	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
+	sh.plan = fixed.plan
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -322,6 +350,92 @@ type fixedShape struct {
 	tierTot  []int32    // per tier: its instances
 	slotOff  []int32    // see shape.slotOff
 	tt       []timeTier // per instance: timeout and tier together
+	plan     *planLayout
+}
+
+// planLayout is layOutNodes' node places for the plan's nodes (every
+// instance on its planned node: a new incident's, until the recovery moves
+// one), with what the node-by-node projections read by place: laid out
+// once per cluster and plan, where layOutNodes lays them out at every
+// estimate, and hopeful copied each waiting instance's first draw from the
+// heads (16 bytes an instance at random in 2.4 MB) in every projection.
+type planLayout struct {
+	pos  []int32    // per instance: its place (viewMem.nodePos), -1 with no node
+	inst []int32    // per place: the instance (viewMem.nodeInst)
+	tt   []timeTier // per place: its timeout and tier (viewMem.ttN)
+	// first: per projection k and place x, at k·len(inst) + x, the
+	// instance's first start's draw (firstsOf).
+	first []float64
+	// maxFirst: per projection k and node n, at k·nodes + n, the largest
+	// of the node's instances' first draws; minTimeout per node the least
+	// of their timeouts (+Inf with none). When maxFirst ≤ minTimeout·sp
+	// (the node's speed), every instance planned there comes up at its
+	// next start (first ≤ timeout·sp, as attempt compares: the product is
+	// monotone in each factor).
+	maxFirst   []float64
+	minTimeout []float64
+}
+
+// allFirst reports whether every instance planned on node n comes up at
+// its first start in projection k at speed sp (>= 1e-3): maxFirst ≤
+// minTimeout·sp. Only a bound: an instance may come up with it false.
+func (pl *planLayout) allFirst(k int, n int32, sp float64) bool {
+	nn := len(pl.minTimeout)
+	return pl.maxFirst[k*nn+int(n)] <= pl.minTimeout[n]*sp
+}
+
+// newPlanLayout lays out the node places of plan p's nodes for cluster c,
+// whose instances' places in the rank order are rankInst and timeouts
+// and tiers tt.
+func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier) *planLayout {
+	nn, nInst := len(c.M.Devices), len(c.Instances)
+	off := make([]int32, nn+1)
+	for i := range nInst {
+		if n := p.Assign[i].Node; n >= 0 {
+			off[n+1]++
+		}
+	}
+	for n := 0; n < nn; n++ {
+		off[n+1] += off[n]
+	}
+	np := int(off[nn])
+	pl := &planLayout{pos: make([]int32, nInst), inst: make([]int32, np), tt: make([]timeTier, np)}
+	start := slices.Clone(off)
+	for _, i := range rankInst {
+		n := p.Assign[i].Node
+		if n < 0 {
+			pl.pos[i] = -1
+			continue
+		}
+		x := off[n]
+		off[n]++
+		pl.pos[i], pl.inst[x], pl.tt[x] = x, i, tt[i]
+	}
+	pl.minTimeout = make([]float64, nn)
+	for n := range nn {
+		m := math.Inf(1)
+		for _, e := range pl.tt[start[n]:start[n+1]] {
+			m = min(m, e.timeout)
+		}
+		pl.minTimeout[n] = m
+	}
+	firsts := firstsOf(c)
+	pl.first = make([]float64, Samples*np)
+	pl.maxFirst = make([]float64, Samples*nn)
+	for k := range Samples {
+		row := pl.first[k*np : (k+1)*np]
+		for x, i := range pl.inst {
+			row[x] = firsts[k*nInst+int(i)]
+		}
+		for n := range nn {
+			m := math.Inf(-1)
+			for _, f := range row[start[n]:start[n+1]] {
+				m = max(m, f)
+			}
+			pl.maxFirst[k*nn+n] = m
+		}
+	}
+	return pl
 }
 
 // timeTier is an instance's timeout per attempt (s) and tier side by side,
@@ -383,6 +497,9 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 			k = placement.DefaultConcurrency
 		}
 		f.slotOff[n+1] = f.slotOff[n] + int32(k)
+	}
+	if p != nil {
+		f.plan = newPlanLayout(c, p, f.rankInst, f.tt)
 	}
 	return f
 }
@@ -668,16 +785,23 @@ func (l *Live) layOutNodes() {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	nInst := len(l.c.Instances)
+	sh.byPlan = false
 	if sh.noNodeOrder {
-		sh.nodePos = resize(sh.nodePos, nInst)
-		sh.nodeInst = resize(sh.nodeInst, nInst)
-		sh.ttN = resize(sh.ttN, nInst)
+		sh.nodePos = resize(sh.posBuf, nInst)
+		sh.nodeInst = resize(sh.instBuf, nInst)
+		sh.ttN = resize(sh.ttBuf, nInst)
+		sh.posBuf, sh.instBuf, sh.ttBuf = sh.nodePos, sh.nodeInst, sh.ttN
 		for pos, i := range sh.rankInst {
 			sh.nodePos[i], sh.nodeInst[pos], sh.ttN[pos] = int32(pos), i, sh.tt[i]
 			if l.node[i] < 0 {
 				sh.nodePos[i] = -1
 			}
 		}
+		return
+	}
+	if pl := sh.plan; pl != nil && !sh.noPlan && l.offPlan == 0 {
+		sh.nodePos, sh.nodeInst, sh.ttN = pl.pos, pl.inst, pl.tt
+		sh.byPlan = true
 		return
 	}
 	off := resize(sh.cursor, nn+1)
@@ -690,9 +814,10 @@ func (l *Live) layOutNodes() {
 	for n := 0; n < nn; n++ {
 		off[n+1] += off[n]
 	}
-	sh.nodePos = resize(sh.nodePos, nInst)
-	sh.nodeInst = resize(sh.nodeInst, int(off[nn]))
-	sh.ttN = resize(sh.ttN, int(off[nn]))
+	sh.nodePos = resize(sh.posBuf, nInst)
+	sh.nodeInst = resize(sh.instBuf, int(off[nn]))
+	sh.ttN = resize(sh.ttBuf, int(off[nn]))
+	sh.posBuf, sh.instBuf, sh.ttBuf = sh.nodePos, sh.nodeInst, sh.ttN
 	for _, i := range sh.rankInst {
 		n := l.node[i]
 		if n < 0 {
@@ -1415,7 +1540,7 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 // every instance given up, once).
 func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
 	sh := &l.shape
-	hope := l.hopeful(p, run, later, sh.atNow[n], arr, kind, sp)
+	hope := l.hopeful(p, n, run, later, sh.atNow[n], arr, kind, sp)
 	if hope == 0 {
 		p.lost += len(run) + len(later) + len(sh.atNow[n]) + len(arr) // each given up, once
 		return ups
@@ -1498,19 +1623,33 @@ func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int,
 // cannot come up, by node place (see projector.hopeless): projectNode
 // starts them without reading their draws again; and copies each one's
 // next start's draw to its place (projector.firstN), where projectNodeFast
-// reads it.
-func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
+// reads it. With the plan's places (shape.byPlan) the draws are there by
+// place already, and a node n all of whose planned instances' first draws
+// end before their timeouts at its speed (planLayout.maxFirst) has every
+// waiting instance hopeful, none marked: its waiting instances are counted
+// without reading them (on a new incident, nearly every node).
+func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
 	if p == nil || l.shape.noFast {
 		return l.hopefulUpTo(run, later, atNow, arr, k, speed, math.MaxInt)
 	}
 	p.markStart(len(l.c.Instances))
 	sh := &l.shape
-	p.firstN = resize(p.firstN, len(sh.nodeInst))
+	np := len(sh.nodeInst)
+	p.firstBuf = resize(p.firstBuf, np)
+	p.firstN = p.firstBuf
 	sp := max(speed, 1e-3)
 	hope, marked := 0, 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
+		}
+	}
+	if sh.byPlan {
+		pl := sh.plan
+		p.firstN = pl.first[k*np : (k+1)*np]
+		if pl.allFirst(k, n, sp) {
+			p.skips++
+			return hope + len(later) + len(atNow) + len(arr)
 		}
 	}
 	if !sh.noQuick {
@@ -1519,7 +1658,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	nInst := len(l.c.Instances)
 	slow := func(i int32) {
 		pos := sh.nodePos[i]
-		p.firstN[pos] = sh.heads[k*nInst+int(i)].first
+		p.firstBuf[pos] = sh.heads[k*nInst+int(i)].first
 		if l.waitingCan(i, k, sp) {
 			hope++
 		} else {
@@ -1537,6 +1676,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 		slow(a.inst)
 	}
 	p.marks += marked
+	p.dirty = marked > 0
 	return hope
 }
 
@@ -1553,7 +1693,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
 	sh := &l.shape
 	n := len(l.c.Instances)
-	q := quickScan{heads: sh.heads[k*n : (k+1)*n], nodePos: sh.nodePos, ttN: sh.ttN, firstN: p.firstN, sp: sp, hopeless: p.hopeless,
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], nodePos: sh.nodePos, ttN: sh.ttN, firstN: p.firstBuf, sp: sp, hopeless: p.hopeless,
 		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
 	for _, e := range later {
 		q.add(e.inst)
@@ -1576,6 +1716,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 	}
 	p.maybe = q.maybe
 	p.marks += marked
+	p.dirty = marked > 0
 	return hope
 }
 
@@ -1584,7 +1725,7 @@ type quickScan struct {
 	heads        []drawHead
 	nodePos      []int32    // viewMem.nodePos
 	ttN          []timeTier // viewMem.ttN
-	firstN       []float64  // projector.firstN, written
+	firstN       []float64  // projector.firstBuf, written
 	sp           float64
 	hopeless     []uint64
 	maybe        []int32 // instances for the second pass: maybe[:n]
