@@ -106,7 +106,9 @@ type shape struct {
 	// noNodeOrder: layOutNodes lays the node places out in the rank
 	// order (nodePos = rankPos, -1 for an instance with no node), a
 	// node's places spread over it as its instances are over the rank
-	// order, the same code reading them (benchmarks compare the two).
+	// order, the same code reading them but for atNow, pushed into the
+	// waiting set one by one (a node's places are not one run there;
+	// benchmarks compare the two).
 	noNodeOrder bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
@@ -197,6 +199,12 @@ type viewMem struct {
 	posBuf   []int32
 	instBuf  []int32
 	ttBuf    []timeTier
+	// atNowBits: bit x%64 of atNowBits[x/64] is set when the instance at
+	// node place x is released and waiting on its node (atNow), laid out
+	// with the places: every projection of the estimate starts each
+	// node's waiting set (projectNodeFast's rankSet) from these words
+	// instead of pushing the node's atNow one by one, as each did.
+	atNowBits []uint64
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -250,6 +258,12 @@ type projector struct {
 	// from farther at every start.
 	hopeless []uint64
 	marks    int
+	// retried: the node places of the instances whose start failed in
+	// the node's projection and that queue again (projectNodeFast's
+	// placeMarks, empty between nodes): only their next start is a retry
+	// (p.att above l.fails), read by instance, where every start read
+	// both counts.
+	retried []uint64
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
 	// next start's draw in this projection (drawHead.first), copied by
 	// hopeful into firstBuf for the waiting instances of the node being
@@ -743,6 +757,14 @@ func (l *Live) layOutLocal(stale []bool) {
 		return
 	}
 	l.layOutNodes()
+	sh.atNowBits = resize(sh.atNowBits, (len(sh.nodeInst)+63)/64)
+	clear(sh.atNowBits)
+	for n := 0; n < nn; n++ {
+		for _, r := range sh.atNow[n] {
+			x := sh.nodePos[r.inst()]
+			sh.atNowBits[x>>6] |= 1 << (x & 63)
+		}
+	}
 	if sh.mixed {
 		l.findSinks(stale)
 		sh.laterOpen = sh.laterOpen[:0]
@@ -2541,6 +2563,9 @@ type rankSet struct {
 	words []uint64 // bit b of words[w]: place 64·w + b is in the set
 	sum   []uint64 // bit b of sum[j]: words[64·j + b] is not 0
 	n     int      // places in the set
+	// low: no sum word below it is non-zero (pop starts there: a node's
+	// places are one run, most of the set's words below it empty).
+	low int32
 }
 
 // reset makes s an empty set of places below n, reusing its storage.
@@ -2551,7 +2576,7 @@ func (s *rankSet) reset(n int) {
 	} else if s.n > 0 {
 		s.clear()
 	}
-	s.n = 0
+	s.n, s.low = 0, int32(len(s.sum))
 }
 
 // push adds place x (not in s).
@@ -2559,15 +2584,17 @@ func (s *rankSet) push(x int32) {
 	w := x >> 6
 	s.words[w] |= 1 << (x & 63)
 	s.sum[w>>6] |= 1 << (w & 63)
+	s.low = min(s.low, w>>6)
 	s.n++
 }
 
 // pop removes and returns the least place; s is not empty.
 func (s *rankSet) pop() int32 {
-	j := 0
+	j := int(s.low)
 	for s.sum[j] == 0 {
 		j++
 	}
+	s.low = int32(j)
 	w := j<<6 + bits.TrailingZeros64(s.sum[j])
 	b := bits.TrailingZeros64(s.words[w])
 	if s.words[w] &^= 1 << b; s.words[w] == 0 {
@@ -2575,6 +2602,54 @@ func (s *rankSet) pop() int32 {
 	}
 	s.n--
 	return int32(w<<6 + b)
+}
+
+// or adds to s the places lo to hi (inclusive) that are in the set of
+// places bits (bit x%64 of bits[x/64]: place x).
+func (s *rankSet) or(bits []uint64, lo, hi int32) {
+	wlo, whi := lo>>6, hi>>6
+	for w := wlo; w <= whi; w++ {
+		b := bits[w]
+		if w == wlo {
+			b &= ^uint64(0) << (lo & 63)
+		}
+		if w == whi {
+			b &= ^uint64(0) >> (63 - hi&63)
+		}
+		if b != 0 {
+			s.n += popCount(b &^ s.words[w])
+			s.words[w] |= b
+			s.sum[w>>6] |= 1 << (w & 63)
+			s.low = min(s.low, w>>6)
+		}
+	}
+}
+
+// popCount is the number of bits set in x.
+func popCount(x uint64) int { return bits.OnesCount64(x) }
+
+// placeMarks is a set of node places, a bit each, that remembers the
+// least and greatest place added so that clear clears only their words.
+type placeMarks struct {
+	bits   []uint64
+	lo, hi int32
+}
+
+// add adds place x.
+func (m *placeMarks) add(x int32) {
+	m.bits[x>>6] |= 1 << (x & 63)
+	m.lo, m.hi = min(m.lo, x), max(m.hi, x)
+}
+
+// has reports whether place x is in m.
+func (m *placeMarks) has(x int32) bool { return m.bits[x>>6]&(1<<(x&63)) != 0 }
+
+// clear empties m and returns its bits, all 0, for the next use.
+func (m *placeMarks) clear() []uint64 {
+	if m.hi >= 0 {
+		clear(m.bits[m.lo>>6 : m.hi>>6+1])
+	}
+	return m.bits
 }
 
 // clear empties s, clearing only the words in use.
@@ -2586,7 +2661,7 @@ func (s *rankSet) clear() {
 		}
 		s.sum[j] = 0
 	}
-	s.n = 0
+	s.n, s.low = 0, int32(len(s.sum))
 }
 
 // projectNodeFast is projectNode's fast path (not shape.noFast), written
@@ -2618,10 +2693,17 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	ws := &p.waitSet
 	ws.reset(len(l.c.Instances))
 	nodePos, nodeInst, ttN, firstN := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN
-	for _, r := range atNow {
-		ws.push(nodePos[r.inst()])
+	if sh.noNodeOrder {
+		for _, r := range atNow {
+			ws.push(nodePos[r.inst()])
+		}
+	} else if len(atNow) > 0 {
+		// On one node atNow's places are in its run of places, in rank
+		// order: its first's to its last's are the node's own.
+		ws.or(sh.atNowBits, nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()])
 	}
 	hopeless := p.hopeless
+	retried := placeMarks{bits: resize(p.retried, len(p.hopeless)), lo: math.MaxInt32, hi: -1}
 	tt := sh.tt
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
@@ -2642,6 +2724,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				p.lost++
 			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
 				h.push(finishEv{t: at, inst: i, kind: evReady})
+				retried.add(nodePos[i])
 			} else {
 				p.lost++
 			}
@@ -2680,8 +2763,10 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			}
 			// attempt's and endKind's arithmetic for a start not yet begun.
 			x := firstN[pos]
-			if q := int(p.att[i] - l.fails[i]); q > 0 {
-				x = l.retryDraw(int(i), kind, q)
+			if retried.has(pos) {
+				if q := int(p.att[i] - l.fails[i]); q > 0 {
+					x = l.retryDraw(int(i), kind, q)
+				}
 			}
 			if x <= to*limitSp {
 				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp, tier1: tier1(ttN[pos].tier)})
@@ -2778,6 +2863,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				p.lost++
 			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
 				h.push(finishEv{t: at, inst: i, kind: evReady})
+				retried.add(nodePos[i])
 			} else {
 				p.lost++
 			}
@@ -2802,6 +2888,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	pr.all = all
 	p.nodeEv, p.toEnds = h.rest(), toEnds
 	ws.clear()
+	p.retried = retried.clear()
 	if hope >= 0 {
 		// Every instance on the node ends up or given up, once.
 		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
