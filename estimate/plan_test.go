@@ -148,3 +148,67 @@ start = { dist = "lognormal", median_s = 20, p90_s = 70 }
 	}
 	return c, p, evs
 }
+
+// TestPureProjectionSame: projectNodePure (a node whose projection is list
+// scheduling: no back-off or arrival to come, its running starts all
+// coming up within its slots, every waiting instance up at its next
+// start) gives the estimates of projectNodeFast's event loop
+// (shape.noPure), along the platform's early stream (every node such once
+// every service is released; closed nodes of mixed projections before),
+// the plan recovery with slow nodes and a herded one (node places laid out
+// at each estimate), at the latest event's time and later.
+func TestPureProjectionSame(t *testing.T) {
+	for _, st := range []struct {
+		name  string
+		make  func(*testing.T) (*placement.Cluster, *placement.Plan, []placement.Event)
+		every int
+	}{{"earlyStream", func(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
+		return earlyStream(t, 24_000)
+	}, 1_000}, {"planSlow", planSlow, 500}, {"herdingShort", herdingShort, 2_000}} {
+		c, p, evs := st.make(t)
+		pure, ref := NewLive(c, p), NewLive(c, p)
+		ref.shape.noPure = true
+		pures, mixed := 0, 0
+		for k, e := range evs {
+			pure.Observe(e)
+			ref.Observe(e)
+			if (k+1)%st.every != 0 {
+				continue
+			}
+			for _, now := range []float64{e.TS, e.TS + 300} {
+				pures0 := 0
+				for _, pj := range pure.shape.projs {
+					pures0 += pj.pures
+				}
+				a, err := json.Marshal(pure.Estimate(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := json.Marshal(ref.Estimate(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(a) != string(b) {
+					t.Fatalf("%s after %d events, at %g s: list scheduling\n%s\nevent loop\n%s", st.name, k+1, now, a, b)
+				}
+				for _, pj := range ref.shape.projs {
+					if pj.pures != 0 {
+						t.Fatalf("%s: noPure took projectNodePure", st.name)
+					}
+				}
+				n := -pures0
+				for _, pj := range pure.shape.projs {
+					n += pj.pures
+				}
+				pures += n
+				if n > 0 && pure.shape.mixed {
+					mixed++
+				}
+			}
+		}
+		t.Logf("%s: %d nodes projected by list scheduling, in %d mixed estimates", st.name, pures, mixed)
+		if pures == 0 || st.name == "earlyStream" && mixed == 0 {
+			t.Fatalf("%s: %d nodes projected by list scheduling, in %d mixed estimates: want some", st.name, pures, mixed)
+		}
+	}
+}

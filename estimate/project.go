@@ -125,6 +125,9 @@ type shape struct {
 	plan   *planLayout
 	byPlan bool
 	noPlan bool
+	// noPure: projectOwn never takes projectNodePure (tests and
+	// benchmarks compare the two).
+	noPure bool
 }
 
 // viewMem is what view lays out for the projections of one estimate, and
@@ -264,6 +267,13 @@ type projector struct {
 	// (p.att above l.fails), read by instance, where every start read
 	// both counts.
 	retried []uint64
+	// allFirst: hopeful found every waiting instance of the node (later,
+	// atNow, arr) coming up at its next start (its first draw within the
+	// limit), for projectNodePure; slots is its working memory, and pures
+	// counts the nodes it projected, ever (tests).
+	allFirst bool
+	slots    []float64
+	pures    int
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
 	// next start's draw in this projection (drawHead.first), copied by
 	// hopeful into firstBuf for the waiting instances of the node being
@@ -1567,12 +1577,113 @@ func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, ki
 		p.lost += len(run) + len(later) + len(sh.atNow[n]) + len(arr) // each given up, once
 		return ups
 	}
+	c := sh.slotOff[n+1] - sh.slotOff[n]
+	if p.allFirst && len(later) == 0 && len(arr) == 0 && !sh.noFast && !sh.noPure && !sh.noNodeOrder && c > 0 && len(run) <= int(c) {
+		pure := true
+		for _, e := range run {
+			pure = pure && e.kind == evUp
+		}
+		if pure {
+			return l.projectNodePure(p, pr, n, now, sp, run, ups)
+		}
+	}
 	var held []finishEv
 	if !sh.noSplit {
-		held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		held, run = p.splitHeld(run, c)
 	}
 	return l.projectNode(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
 }
+
+// projectNodePure is projectNode for a node whose projection is list
+// scheduling: nothing queues on it later (no back-off under way, no
+// arrival), its running starts are no more than its slots and all come
+// up, and every instance waiting on it (atNow) comes up at its next start
+// (hopeful found each one's first draw within its timeout at the node's
+// speed: projector.allFirst). Then nothing fails and nothing joins the
+// queue, so the instances start in rank order (their node places), each
+// as soon as a slot is free: at the earliest of the slots' free times
+// (now for a free slot, a running start's end, or the end of the start
+// made in it last), which is when projectNode's loop would pop the event
+// that frees a slot for it; and it comes up at that time plus its draw at
+// the node's speed, as there. Its up time is known at its start, and the
+// slots are a few times scanned for the least, where projectNode pushed
+// and popped an event, and took the instance from its waiting set, for
+// each start. The up times come in another order, which changes none of
+// the projection's figures (see projectLocal). On a new incident's
+// estimates once every service is released, nearly every node is such.
+func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp float64, run []finishEv, ups []float64) []float64 {
+	sh := &l.shape
+	c := int(sh.slotOff[n+1] - sh.slotOff[n])
+	slots := resize(p.slots, c)
+	p.slots = slots
+	free := c - len(run)
+	for j := range free {
+		slots[j] = now
+	}
+	tiers := pr.tiers
+	all := pr.all
+	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
+	for j, e := range run {
+		slots[free+j] = e.t
+		t, i := e.t, e.inst
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[sh.tt[i].tier]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+	}
+	p.pures++
+	atNow := sh.atNow[n]
+	if len(atNow) == 0 {
+		pr.all = all
+		return ups
+	}
+	// atNow's places: in the node's run of places, in rank order, from
+	// its first's to its last's (see projectNodeFast).
+	nodePos, nodeInst, ttN, firstN, bits := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN, sh.atNowBits
+	limitSp := max(sp, 1e-3)
+	lo, hi := nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()]
+	for w := lo >> 6; w <= hi>>6; w++ {
+		b := bits[w]
+		if w == lo>>6 {
+			b &= ^uint64(0) << (lo & 63)
+		}
+		if w == hi>>6 {
+			b &= ^uint64(0) >> (63 - hi&63)
+		}
+		for ; b != 0; b &= b - 1 {
+			pos := w<<6 + int32(bitsTrailing(b))
+			// The slot free first (any of equal times: the same start).
+			m := 0
+			for j := 1; j < c; j++ {
+				if slots[j] < slots[m] {
+					m = j
+				}
+			}
+			tt := ttN[pos]
+			t := slots[m] + max(firstN[pos]/limitSp, 0)
+			slots[m] = t
+			ups = append(ups, t)
+			all = max(all, t)
+			tr := &tiers[tt.tier]
+			tr.ETAS = max(tr.ETAS, t)
+			tr.projected++
+			if remote {
+				if i := nodeInst[pos]; sh.quorumOpen[l.c.Instances[i].Service] {
+					p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+				}
+			}
+		}
+	}
+	pr.all = all
+	return ups
+}
+
+// bitsTrailing is the number of trailing zero bits of x.
+func bitsTrailing(x uint64) int { return bits.TrailingZeros64(x) }
 
 // projectSinks projects each sink of a mixed projection (shape.sink) on
 // its own once the projection-wide loop is over: its running starts, its
@@ -1655,6 +1766,7 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 		return l.hopefulUpTo(run, later, atNow, arr, k, speed, math.MaxInt)
 	}
 	p.markStart(len(l.c.Instances))
+	p.allFirst = false
 	sh := &l.shape
 	np := len(sh.nodeInst)
 	p.firstBuf = resize(p.firstBuf, np)
@@ -1671,6 +1783,7 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 		p.firstN = pl.first[k*np : (k+1)*np]
 		if pl.allFirst(k, n, sp) {
 			p.skips++
+			p.allFirst = true
 			return hope + len(later) + len(atNow) + len(arr)
 		}
 	}
@@ -1727,6 +1840,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 		q.add(a.inst)
 	}
 	hope += q.hope
+	p.allFirst = q.hope == len(later)+len(atNow)+len(arr)
 	marked := q.marked
 	for _, i := range q.maybe[:q.n] {
 		if l.retriesCan(i, k, sh.timeout[i]*sp) {
