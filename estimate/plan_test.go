@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"blackstart/placement"
@@ -149,14 +150,14 @@ start = { dist = "lognormal", median_s = 20, p90_s = 70 }
 	return c, p, evs
 }
 
-// TestPureProjectionSame: projectNodePure (a node whose projection is list
-// scheduling: no back-off or arrival to come, its running starts all
-// coming up within its slots, every waiting instance up at its next
-// start) gives the estimates of projectNodeFast's event loop
+// TestPureProjectionSame: projectNodePure (a node on which nothing fails:
+// its running starts all coming up within its slots, every instance
+// waiting or to queue there up at its next start) gives the estimates of projectNodeFast's event loop
 // (shape.noPure), along the platform's early stream (every node such once
-// every service is released; closed nodes of mixed projections before),
-// the plan recovery with slow nodes and a herded one (node places laid out
-// at each estimate), at the latest event's time and later.
+// every service is released; before, the closed nodes of mixed
+// projections, and the sinks, with their arrivals), the plan recovery
+// with slow nodes (back-offs to queue) and a herded one (node places laid
+// out at each estimate), at the latest event's time and later.
 func TestPureProjectionSame(t *testing.T) {
 	for _, st := range []struct {
 		name  string
@@ -168,7 +169,7 @@ func TestPureProjectionSame(t *testing.T) {
 		c, p, evs := st.make(t)
 		pure, ref := NewLive(c, p), NewLive(c, p)
 		ref.shape.noPure = true
-		pures, mixed := 0, 0
+		pures, queued, mixed := 0, 0, 0
 		for k, e := range evs {
 			pure.Observe(e)
 			ref.Observe(e)
@@ -179,6 +180,7 @@ func TestPureProjectionSame(t *testing.T) {
 				pures0 := 0
 				for _, pj := range pure.shape.projs {
 					pures0 += pj.pures
+					queued -= pj.queued
 				}
 				a, err := json.Marshal(pure.Estimate(now))
 				if err != nil {
@@ -199,6 +201,7 @@ func TestPureProjectionSame(t *testing.T) {
 				n := -pures0
 				for _, pj := range pure.shape.projs {
 					n += pj.pures
+					queued += pj.queued
 				}
 				pures += n
 				if n > 0 && pure.shape.mixed {
@@ -206,9 +209,102 @@ func TestPureProjectionSame(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("%s: %d nodes projected by list scheduling, in %d mixed estimates", st.name, pures, mixed)
-		if pures == 0 || st.name == "earlyStream" && mixed == 0 {
-			t.Fatalf("%s: %d nodes projected by list scheduling, in %d mixed estimates: want some", st.name, pures, mixed)
+		t.Logf("%s: %d nodes projected without events (%d with back-offs or arrivals to queue), in %d mixed estimates", st.name, pures, queued, mixed)
+		if pures == 0 || queued == 0 && st.name != "herdingShort" || st.name == "earlyStream" && mixed == 0 {
+			t.Fatalf("%s: %d nodes projected without events (%d with back-offs or arrivals to queue), in %d mixed estimates: want some of each", st.name, pures, queued, mixed)
+		}
+	}
+}
+
+// TestPureTies: projectNodePure takes a sink's arrivals and its slots'
+// ends in the projection-wide loop's order when their times tie (an
+// arrival at the time and instance of the up that released it, an end at
+// its own instance). n1 (one slot) runs a (instance 3, ending at 20 s) and
+// b (4, at 27 s), whose ups release z (6) and y (5) onto n2, a sink with
+// one slot running r (2, ending at 20 s) and w (7) waiting. At 20 s r's
+// end (2) comes before a's up (3): w starts, not z, up at 27 s. At 27 s
+// b's up (4) comes before w's end (7): y is waiting beside z when the slot
+// frees, and of lower rank (without a plan, its instance) starts first, up
+// at 30 s, then z at 35 s. The same by projectNodeFast's event loop
+// (noPure) and the projection-wide loop (noSink).
+func TestPureTies(t *testing.T) {
+	c := nodes(t, 1, 2, `
+[[service]]
+id = "pin"
+instances = 2
+pinned = ["n1", "n2"]
+start = { dist = "fixed", s = 2 }
+[[service]]
+id = "r"
+instances = 1
+pinned = ["n2"]
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "a"
+instances = 1
+pinned = ["n1"]
+start = { dist = "fixed", s = 10 }
+[[service]]
+id = "b"
+instances = 1
+pinned = ["n1"]
+start = { dist = "fixed", s = 25 }
+[[service]]
+id = "y"
+instances = 1
+depends_on = ["b"]
+pinned = ["n2"]
+start = { dist = "fixed", s = 3 }
+[[service]]
+id = "z"
+instances = 1
+depends_on = ["a"]
+pinned = ["n2"]
+start = { dist = "fixed", s = 5 }
+[[service]]
+id = "w"
+instances = 1
+depends_on = ["pin"]
+pinned = ["n2"]
+start = { dist = "fixed", s = 7 }
+`)
+	for i, want := range []string{"pin#0", "pin#1", "r#0", "a#0", "b#0", "y#0", "z#0", "w#0"} {
+		if got := c.Name(i); got != want {
+			t.Fatalf("instance %d is %s, want %s", i, got, want)
+		}
+	}
+	pure, fast, ref := NewLive(c, nil), NewLive(c, nil), NewLive(c, nil)
+	fast.shape.noPure = true
+	ref.shape.noSink = true
+	const now = 20
+	for _, l := range []*Live{pure, fast, ref} {
+		for n := range int32(2) {
+			l.Observe(placement.Event{TS: 0, Instance: n, Node: n, State: placement.Started})
+			l.Observe(placement.Event{TS: 2, Instance: n, Node: n, State: placement.Up})
+		}
+		l.Observe(placement.Event{TS: 2, Instance: 2, Node: 1, State: placement.Started}) // r
+		l.Observe(placement.Event{TS: 2, Instance: 3, Node: 0, State: placement.Started}) // a
+		l.Observe(placement.Event{TS: 2, Instance: 4, Node: 0, State: placement.Started}) // b
+		for _, i := range []int32{5, 6, 7} {                                              // y, z, w
+			l.Observe(placement.Event{TS: 2, Instance: i, Node: 1, State: placement.Scheduled})
+		}
+		l.Estimate(now) // lays out what the projections share
+	}
+	if sh := &pure.shape; !sh.mixed || !sh.sink[1] || sh.sink[0] {
+		t.Fatalf("mixed %v, sink %v: want mixed, n2 a sink", sh.mixed, sh.sink)
+	}
+	for k := range Samples {
+		for _, l := range []*Live{pure, fast, ref} {
+			var pj projector
+			pr := l.project(&pj, now, []bool{false, false}, k, []float64{1, 1})
+			ups := slices.Sorted(slices.Values(pj.ups))
+			if !slices.Equal(ups, []float64{20, 20, 27, 27, 30, 35}) || pr.all != 35 || pr.atRisk != 0 || pj.lost != 0 {
+				t.Errorf("noPure %v, noSink %v, projection %d: ups %v, all up at %g s, %d at risk, %d given up; want 20, 20, 27, 27, 30, 35 (a, r, b, w, y, z), 35, none, none",
+					l.shape.noPure, l.shape.noSink, k, ups, pr.all, pr.atRisk, pj.lost)
+			}
+			if l == pure && pj.queued != 1 {
+				t.Errorf("projection %d: %d nodes by projectNodeQueued, want n2", k, pj.queued)
+			}
 		}
 	}
 }

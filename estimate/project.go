@@ -273,7 +273,10 @@ type projector struct {
 	// counts the nodes it projected, ever (tests).
 	allFirst bool
 	slots    []float64
+	ends     []finishEv
+	idle     []int32
 	pures    int
+	queued   int // of pures, the nodes projectNodeQueued projected
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
 	// next start's draw in this projection (drawHead.first), copied by
 	// hopeful into firstBuf for the waiting instances of the node being
@@ -1578,13 +1581,13 @@ func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, ki
 		return ups
 	}
 	c := sh.slotOff[n+1] - sh.slotOff[n]
-	if p.allFirst && len(later) == 0 && len(arr) == 0 && !sh.noFast && !sh.noPure && !sh.noNodeOrder && c > 0 && len(run) <= int(c) {
+	if p.allFirst && !sh.noFast && !sh.noPure && !sh.noNodeOrder && c > 0 && len(run) <= int(c) {
 		pure := true
 		for _, e := range run {
 			pure = pure && e.kind == evUp
 		}
 		if pure {
-			return l.projectNodePure(p, pr, n, now, sp, run, ups)
+			return l.projectNodePure(p, pr, n, now, sp, run, later, arr, ups)
 		}
 	}
 	var held []finishEv
@@ -1594,37 +1597,29 @@ func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, ki
 	return l.projectNode(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
 }
 
-// projectNodePure is projectNode for a node whose projection is list
-// scheduling: nothing queues on it later (no back-off under way, no
-// arrival), its running starts are no more than its slots and all come
-// up, and every instance waiting on it (atNow) comes up at its next start
-// (hopeful found each one's first draw within its timeout at the node's
-// speed: projector.allFirst). Then nothing fails and nothing joins the
-// queue, so the instances start in rank order (their node places), each
-// as soon as a slot is free: at the earliest of the slots' free times
-// (now for a free slot, a running start's end, or the end of the start
-// made in it last), which is when projectNode's loop would pop the event
-// that frees a slot for it; and it comes up at that time plus its draw at
-// the node's speed, as there. Its up time is known at its start, and the
-// slots are a few times scanned for the least, where projectNode pushed
-// and popped an event, and took the instance from its waiting set, for
-// each start. The up times come in another order, which changes none of
-// the projection's figures (see projectLocal). On a new incident's
-// estimates once every service is released, nearly every node is such.
-func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp float64, run []finishEv, ups []float64) []float64 {
+// projectNodePure is projectNode for a node on which nothing fails: its
+// running starts are no more than its slots and all come up, and every
+// instance waiting on it or to queue there (atNow, later, arr) comes up at
+// its next start (hopeful found each one's first draw within its timeout
+// at the node's speed: projector.allFirst). Then each start's up time is
+// known when it starts (its start plus its draw at the node's speed, as
+// in projectNode), and the node's slots are a few (time, instance) pairs
+// scanned for the least, where projectNode queued each start's end as an
+// event, popped it and took the event loop's five sources in turn. With
+// nothing to queue later (no back-off under way, no arrival) the
+// instances start in rank order, their node places in order, each at the
+// least of the slots' free times (now for a free slot, a running start's
+// end, or the end of the start made in it last): list scheduling, without
+// the waiting set. The up times come in another order, which changes none
+// of the projection's figures (see projectLocal). On a new incident's
+// estimates nearly every node is such.
+func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
 	sh := &l.shape
 	c := int(sh.slotOff[n+1] - sh.slotOff[n])
-	slots := resize(p.slots, c)
-	p.slots = slots
-	free := c - len(run)
-	for j := range free {
-		slots[j] = now
-	}
 	tiers := pr.tiers
 	all := pr.all
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
-	for j, e := range run {
-		slots[free+j] = e.t
+	for _, e := range run {
 		t, i := e.t, e.inst
 		ups = append(ups, t)
 		all = max(all, t)
@@ -1637,14 +1632,45 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 	}
 	p.pures++
 	atNow := sh.atNow[n]
+	nodePos, nodeInst, ttN, firstN, bits := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN, sh.atNowBits
+	limitSp := max(sp, 1e-3)
+	// up counts the instance at place pos, started at t, and returns its
+	// up time.
+	up := func(pos int32, t float64) float64 {
+		tt := ttN[pos]
+		t += max(firstN[pos]/limitSp, 0)
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[tt.tier]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote {
+			if i := nodeInst[pos]; sh.quorumOpen[l.c.Instances[i].Service] {
+				p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+			}
+		}
+		return t
+	}
+	if len(later) > 0 || len(arr) > 0 {
+		l.projectNodeQueued(p, n, now, run, later, arr, up)
+		pr.all = all
+		return ups
+	}
+	slots := resize(p.slots, c)
+	p.slots = slots
+	free := c - len(run)
+	for j := range free {
+		slots[j] = now
+	}
+	for j, e := range run {
+		slots[free+j] = e.t
+	}
 	if len(atNow) == 0 {
 		pr.all = all
 		return ups
 	}
 	// atNow's places: in the node's run of places, in rank order, from
 	// its first's to its last's (see projectNodeFast).
-	nodePos, nodeInst, ttN, firstN, bits := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN, sh.atNowBits
-	limitSp := max(sp, 1e-3)
 	lo, hi := nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()]
 	for w := lo >> 6; w <= hi>>6; w++ {
 		b := bits[w]
@@ -1655,7 +1681,6 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 			b &= ^uint64(0) >> (63 - hi&63)
 		}
 		for ; b != 0; b &= b - 1 {
-			pos := w<<6 + int32(bitsTrailing(b))
 			// The slot free first (any of equal times: the same start).
 			m := 0
 			for j := 1; j < c; j++ {
@@ -1663,23 +1688,87 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 					m = j
 				}
 			}
-			tt := ttN[pos]
-			t := slots[m] + max(firstN[pos]/limitSp, 0)
-			slots[m] = t
-			ups = append(ups, t)
-			all = max(all, t)
-			tr := &tiers[tt.tier]
-			tr.ETAS = max(tr.ETAS, t)
-			tr.projected++
-			if remote {
-				if i := nodeInst[pos]; sh.quorumOpen[l.c.Instances[i].Service] {
-					p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
-				}
-			}
+			slots[m] = up(w<<6+int32(bitsTrailing(b)), slots[m])
 		}
 	}
 	pr.all = all
 	return ups
+}
+
+// projectNodeQueued is projectNodePure's loop for a node on which
+// instances queue later (back-offs later, arrivals arr): the waiting in
+// the rankSet by place, as projectNodeFast keeps them, started by rank
+// while a slot is free; the slots' ends (time, instance; +Inf free)
+// scanned for the least, and taken in the event loop's order with the
+// back-offs (by time, then instance) and the arrivals (each group at its
+// loop event, before an end it precedes); up counts an instance started
+// and returns its up time (it counts the up where projectNodePure does).
+func (l *Live) projectNodeQueued(p *projector, n int32, now float64, run, later []finishEv, arr []arrival, up func(int32, float64) float64) {
+	sh := &l.shape
+	p.queued++
+	c := int(sh.slotOff[n+1] - sh.slotOff[n])
+	ends := resize(p.ends, c)
+	p.ends = ends
+	idle := p.idle[:0] // free slots
+	for j := range c - len(run) {
+		ends[j] = finishEv{t: math.Inf(1)}
+		idle = append(idle, int32(j))
+	}
+	copy(ends[c-len(run):], run)
+	nodePos := sh.nodePos
+	ws := &p.waitSet
+	ws.reset(len(l.c.Instances))
+	if atNow := sh.atNow[n]; len(atNow) > 0 {
+		ws.or(sh.atNowBits, nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()])
+	}
+	t := now
+	li, ai := 0, 0
+	for {
+		for len(idle) > 0 && ws.n > 0 {
+			j := idle[len(idle)-1]
+			idle = idle[:len(idle)-1]
+			pos := ws.pop()
+			ends[j] = finishEv{t: up(pos, t), inst: sh.nodeInst[pos]}
+		}
+		// The earliest end (a free slot's +Inf last).
+		m := 0
+		for j := 1; j < c; j++ {
+			if before(&ends[j], &ends[m]) != 0 {
+				m = j
+			}
+		}
+		e, src := ends[m], 0
+		has := !math.IsInf(e.t, 1)
+		if li < len(later) && (!has || later[li].less(e)) {
+			e, src, has = later[li], 2, true
+		}
+		if ai < len(arr) && (!has || arr[ai].before(e)) {
+			a := arr[ai]
+			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
+				ws.push(nodePos[arr[ai].inst])
+			}
+			t = a.t
+			continue
+		}
+		if !has {
+			break
+		}
+		t = e.t
+		if src == 2 {
+			ws.push(nodePos[e.inst])
+			li++
+			continue
+		}
+		ends[m].t = math.Inf(1)
+		idle = append(idle, int32(m))
+	}
+	p.idle = idle
+}
+
+// before is 1 when a comes before b (finishEv.less), else 0, computed
+// without a branch.
+func before(a, b *finishEv) int {
+	return b2i(a.t < b.t) | b2i(a.t == b.t)&b2i(a.inst < b.inst)
 }
 
 // bitsTrailing is the number of trailing zero bits of x.
