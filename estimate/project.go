@@ -1631,31 +1631,13 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 		}
 	}
 	p.pures++
+	pr.all = all
+	if len(later) > 0 || len(arr) > 0 {
+		return l.projectNodeQueued(p, pr, n, now, sp, run, later, arr, ups)
+	}
 	atNow := sh.atNow[n]
 	nodePos, nodeInst, ttN, firstN, bits := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN, sh.atNowBits
 	limitSp := max(sp, 1e-3)
-	// up counts the instance at place pos, started at t, and returns its
-	// up time.
-	up := func(pos int32, t float64) float64 {
-		tt := ttN[pos]
-		t += max(firstN[pos]/limitSp, 0)
-		ups = append(ups, t)
-		all = max(all, t)
-		tr := &tiers[tt.tier]
-		tr.ETAS = max(tr.ETAS, t)
-		tr.projected++
-		if remote {
-			if i := nodeInst[pos]; sh.quorumOpen[l.c.Instances[i].Service] {
-				p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
-			}
-		}
-		return t
-	}
-	if len(later) > 0 || len(arr) > 0 {
-		l.projectNodeQueued(p, n, now, run, later, arr, up)
-		pr.all = all
-		return ups
-	}
 	slots := resize(p.slots, c)
 	p.slots = slots
 	free := c - len(run)
@@ -1666,7 +1648,6 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 		slots[free+j] = e.t
 	}
 	if len(atNow) == 0 {
-		pr.all = all
 		return ups
 	}
 	// atNow's places: in the node's run of places, in rank order, from
@@ -1688,11 +1669,31 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 					m = j
 				}
 			}
-			slots[m] = up(w<<6+int32(bitsTrailing(b)), slots[m])
+			// Its up, as projectNode counts it (the same below).
+			pos := w<<6 + int32(bitsTrailing(b))
+			tt := ttN[pos]
+			t := slots[m] + max(firstN[pos]/limitSp, 0)
+			slots[m] = t
+			ups = append(ups, t)
+			all = max(all, t)
+			tr := &tiers[tt.tier]
+			tr.ETAS = max(tr.ETAS, t)
+			tr.projected++
+			if remote {
+				l.remoteUp(p, nodeInst[pos], t)
+			}
 		}
 	}
 	pr.all = all
 	return ups
+}
+
+// remoteUp keeps instance i's up at t in p.remote when it counts towards a
+// release (see projectMixed).
+func (l *Live) remoteUp(p *projector, i int32, t float64) {
+	if l.shape.quorumOpen[l.c.Instances[i].Service] {
+		p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+	}
 }
 
 // projectNodeQueued is projectNodePure's loop for a node on which
@@ -1701,10 +1702,15 @@ func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp fl
 // while a slot is free; the slots' ends (time, instance; +Inf free)
 // scanned for the least, and taken in the event loop's order with the
 // back-offs (by time, then instance) and the arrivals (each group at its
-// loop event, before an end it precedes); up counts an instance started
-// and returns its up time (it counts the up where projectNodePure does).
-func (l *Live) projectNodeQueued(p *projector, n int32, now float64, run, later []finishEv, arr []arrival, up func(int32, float64) float64) {
+// loop event, before an end it precedes). Its running starts' ups are
+// counted in pr and ups already; it returns ups with those it projects.
+func (l *Live) projectNodeQueued(p *projector, pr *projection, n int32, now, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
 	sh := &l.shape
+	nodeInst, ttN, firstN := sh.nodeInst, sh.ttN, p.firstN
+	limitSp := max(sp, 1e-3)
+	tiers := pr.tiers
+	all := pr.all
+	remote := sh.mixed && !sh.sink[n]
 	p.queued++
 	c := int(sh.slotOff[n+1] - sh.slotOff[n])
 	ends := resize(p.ends, c)
@@ -1728,7 +1734,18 @@ func (l *Live) projectNodeQueued(p *projector, n int32, now float64, run, later 
 			j := idle[len(idle)-1]
 			idle = idle[:len(idle)-1]
 			pos := ws.pop()
-			ends[j] = finishEv{t: up(pos, t), inst: sh.nodeInst[pos]}
+			tt := ttN[pos]
+			tu := t + max(firstN[pos]/limitSp, 0)
+			i := nodeInst[pos]
+			ends[j] = finishEv{t: tu, inst: i}
+			ups = append(ups, tu)
+			all = max(all, tu)
+			tr := &tiers[tt.tier]
+			tr.ETAS = max(tr.ETAS, tu)
+			tr.projected++
+			if remote {
+				l.remoteUp(p, i, tu)
+			}
 		}
 		// The earliest end (a free slot's +Inf last).
 		m := 0
@@ -1763,6 +1780,8 @@ func (l *Live) projectNodeQueued(p *projector, n int32, now float64, run, later 
 		idle = append(idle, int32(m))
 	}
 	p.idle = idle
+	pr.all = all
+	return ups
 }
 
 // before is 1 when a comes before b (finishEv.less), else 0, computed
