@@ -115,13 +115,15 @@ type shape struct {
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
-	// plan: the node places of the plan's nodes (see planLayout; nil with
-	// no plan). byPlan: layOutNodes took them at this estimate (every
+	// fixed: the fixedShape it was made from. plan: the node places of
+	// the plan's nodes (see planLayout; nil until layOutNodes first takes
+	// them, from fixed). byPlan: layOutNodes took them at this estimate (every
 	// instance on its planned node, Live.offPlan 0), so that nodePos,
 	// nodeInst and ttN are plan's, and its first draws by place are read
 	// by hopeful and projectNodeFast (projector.firstN) instead of copied.
 	// noPlan lays the places out at each estimate as before (tests and
 	// benchmarks compare the two).
+	fixed  *fixedShape
 	plan   *planLayout
 	byPlan bool
 	noPlan bool
@@ -345,7 +347,7 @@ func (l *Live) prepare() {
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
 	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
-	sh.plan = fixed.plan
+	sh.fixed = fixed
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -377,7 +379,19 @@ type fixedShape struct {
 	tierTot  []int32    // per tier: its instances
 	slotOff  []int32    // see shape.slotOff
 	tt       []timeTier // per instance: timeout and tier together
+	// plan: the node places of the plan's nodes, laid out at the first
+	// estimate that can take them (planOf): an incident whose instances
+	// left their planned nodes before (a herded one) never holds them
+	// (1.2 MB on the platform).
+	planOnce sync.Once
 	plan     *planLayout
+}
+
+// planOf returns the planLayout of cluster c with plan p (f's), laid out
+// on first use.
+func (f *fixedShape) planOf(c *placement.Cluster, p *placement.Plan) *planLayout {
+	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt) })
+	return f.plan
 }
 
 // planLayout is layOutNodes' node places for the plan's nodes (every
@@ -524,9 +538,6 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 			k = placement.DefaultConcurrency
 		}
 		f.slotOff[n+1] = f.slotOff[n] + int32(k)
-	}
-	if p != nil {
-		f.plan = newPlanLayout(c, p, f.rankInst, f.tt)
 	}
 	return f
 }
@@ -834,7 +845,11 @@ func (l *Live) layOutNodes() {
 		}
 		return
 	}
-	if pl := sh.plan; pl != nil && !sh.noPlan && l.offPlan == 0 {
+	if l.p != nil && !sh.noPlan && l.offPlan == 0 {
+		if sh.plan == nil {
+			sh.plan = sh.fixed.planOf(l.c, l.p)
+		}
+		pl := sh.plan
 		sh.nodePos, sh.nodeInst, sh.ttN = pl.pos, pl.inst, pl.tt
 		sh.byPlan = true
 		return
