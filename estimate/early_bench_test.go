@@ -214,3 +214,21 @@ func BenchmarkEstimateFirst(b *testing.B) {
 func BenchmarkEstimateEarlyNodeOrder(b *testing.B) {
 	benchEarlyPair(b, func(l *Live) { l.shape.noNodeOrder = true }, "s-node", "s-rank")
 }
+
+// BenchmarkEstimateEarlyPlan measures what the plan's node places save
+// (planLayout: laid out once, the first draws by place, nodes counted
+// hopeful from the plan's bounds) on BenchmarkEstimateEarly's new
+// incidents, as benchEarlyPair reports it: the other estimator lays the
+// places out at each estimate (shape.noPlan).
+func BenchmarkEstimateEarlyPlan(b *testing.B) {
+	benchEarlyPair(b, func(l *Live) { l.shape.noPlan = true }, "s-plan", "s-laid-out")
+}
+
+// BenchmarkEstimateEarlyPure measures what projecting the nodes on which
+// nothing fails without events saves (projectNodePure) on
+// BenchmarkEstimateEarly's new incidents, as benchEarlyPair reports it:
+// the other estimator projects them by projectNodeFast's event loop
+// (shape.noPure).
+func BenchmarkEstimateEarlyPure(b *testing.B) {
+	benchEarlyPair(b, func(l *Live) { l.shape.noPure = true }, "s-pure", "s-events")
+}

@@ -29,12 +29,16 @@ type Live struct {
 	c *placement.Cluster
 	p *placement.Plan // planned nodes of instances not yet scheduled; may be nil
 
-	state  []uint8
-	node   []int32   // per instance: the node of its latest event, -1 none
-	startT []float64 // per instance: when its running start began
-	upT    []float64 // per instance: when it came up, -1
-	nUp    int
-	upBy   []int32 // per service: instances up
+	state []uint8
+	node  []int32 // per instance: the node of its latest event, -1 none
+	// offPlan: the instances whose node (node) is not the plan's (with no
+	// plan: those with a node). While it is 0, the node places are the
+	// plan's, laid out once per cluster and plan (see planLayout).
+	offPlan int
+	startT  []float64 // per instance: when its running start began
+	upT     []float64 // per instance: when it came up, -1
+	nUp     int
+	upBy    []int32 // per service: instances up
 	// depsLeft: per service, its dependencies (DependsOn, each entry
 	// counted) with fewer than their quorum up; 0: released. Kept as
 	// instances come up (upBy only grows), where each estimate's view
@@ -159,9 +163,11 @@ func (l *Live) observe(e placement.Event) {
 
 	switch e.State {
 	case placement.Scheduled:
-		l.state[i], l.node[i] = stScheduled, e.Node
+		l.state[i] = stScheduled
+		l.setNode(i, e.Node)
 	case placement.Started:
-		l.state[i], l.node[i], l.startT[i] = stStarted, e.Node, e.TS
+		l.state[i], l.startT[i] = stStarted, e.TS
+		l.setNode(i, e.Node)
 		if e.Node >= 0 {
 			l.closeStart(i, e.TS, false)
 			l.openStart(i, e.Node, e.TS)
@@ -170,7 +176,7 @@ func (l *Live) observe(e placement.Event) {
 		l.closeStart(i, e.TS, true)
 		l.state[i], l.upT[i] = stUp, e.TS
 		if e.Node >= 0 {
-			l.node[i] = e.Node
+			l.setNode(i, e.Node)
 		}
 		l.nUp++
 		s := l.c.Instances[i].Service
@@ -193,6 +199,23 @@ func (l *Live) observe(e placement.Event) {
 	if l.node[i] >= 0 {
 		l.busy[l.node[i]]++
 	}
+}
+
+// setNode moves instance i to node n (-1: none), counting it in offPlan
+// while n is not the plan's node for it.
+func (l *Live) setNode(i, n int32) {
+	plan := int32(-1)
+	if l.p != nil {
+		plan = l.p.Assign[i].Node
+	}
+	if was := l.node[i]; (was != plan) != (n != plan) {
+		if n != plan {
+			l.offPlan++
+		} else {
+			l.offPlan--
+		}
+	}
+	l.node[i] = n
 }
 
 // stale reports whether node n stopped reporting: it has starts under way

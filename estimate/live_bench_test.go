@@ -229,3 +229,10 @@ func BenchmarkLiveNodeOrder(b *testing.B) {
 func BenchmarkLiveRankOrder(b *testing.B) {
 	benchLivePairSwapped(b, func(l *Live) { l.shape.noNodeOrder = true }, "s-rank", "s-node")
 }
+
+// BenchmarkLivePure is benchLivePair for the nodes on which nothing fails
+// projected without events (projectNodePure) against projectNodeFast's
+// event loop for them (shape.noPure).
+func BenchmarkLivePure(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noPure = true }, "s-pure", "s-events")
+}

@@ -107,7 +107,7 @@ func TestHopefulExact(t *testing.T) {
 					continue
 				}
 				sp := l.speedBuf[kind][n]
-				hope := l.hopeful(&pj, run, later, sh.atNow[n], nil, kind, sp)
+				hope := l.hopeful(&pj, int32(n), run, later, sh.atNow[n], nil, kind, sp)
 				// The reference: every running start's end in order, none
 				// held (as before splitHeld).
 				sorted := slices.Clone(run)

@@ -106,13 +106,30 @@ type shape struct {
 	// noNodeOrder: layOutNodes lays the node places out in the rank
 	// order (nodePos = rankPos, -1 for an instance with no node), a
 	// node's places spread over it as its instances are over the rank
-	// order, the same code reading them (benchmarks compare the two).
+	// order, the same code reading them but for atNow, pushed into the
+	// waiting set one by one (a node's places are not one run there;
+	// benchmarks compare the two).
 	noNodeOrder bool
 	// rankPos: per instance, its place in the order of the instances by
 	// dispatch rank, then instance (mkRank's order: fixed, as the plan
 	// is); rankInst the instance at each place.
 	rankPos  []int32
 	rankInst []int32
+	// fixed: the fixedShape it was made from. plan: the node places of
+	// the plan's nodes (see planLayout; nil until layOutNodes first takes
+	// them, from fixed). byPlan: layOutNodes took them at this estimate (every
+	// instance on its planned node, Live.offPlan 0), so that nodePos,
+	// nodeInst and ttN are plan's, and its first draws by place are read
+	// by hopeful and projectNodeFast (projector.firstN) instead of copied.
+	// noPlan lays the places out at each estimate as before (tests and
+	// benchmarks compare the two).
+	fixed  *fixedShape
+	plan   *planLayout
+	byPlan bool
+	noPlan bool
+	// noPure: projectOwn never takes projectNodePure (tests and
+	// benchmarks compare the two).
+	noPure bool
 }
 
 // viewMem is what view lays out for the projections of one estimate, and
@@ -178,9 +195,22 @@ type viewMem struct {
 	// its places are one run, in rank order, and what a start reads of
 	// its instance comes from a few cache lines instead of one per
 	// instance.
+	// They are the plan's (shape.plan, read-only, shared) when every
+	// instance is on its planned node (shape.byPlan); else laid out in
+	// posBuf, instBuf and ttBuf.
 	nodePos  []int32
 	nodeInst []int32
 	ttN      []timeTier
+	posBuf   []int32
+	instBuf  []int32
+	ttBuf    []timeTier
+	// atNowBits: bit x%64 of atNowBits[x/64] is set when the instance at
+	// node place x is released and waiting on its node (atNow), laid out
+	// with the places: every projection of the estimate starts each
+	// node's waiting set (projectNodeFast's rankSet) from these words
+	// instead of pushing the node's atNow one by one, as each did.
+	atNowBits []uint64
+	atNowFlag []uint64 // view's working memory
 }
 
 // svcInfo is what a projection needs of a service's starts.
@@ -234,13 +264,38 @@ type projector struct {
 	// from farther at every start.
 	hopeless []uint64
 	marks    int
+	// retried: the node places of the instances whose start failed in
+	// the node's projection and that queue again (projectNodeFast's
+	// placeMarks, empty between nodes): only their next start is a retry
+	// (p.att above l.fails), read by instance, where every start read
+	// both counts.
+	retried []uint64
+	// allFirst: hopeful found every waiting instance of the node (later,
+	// atNow, arr) coming up at its next start (its first draw within the
+	// limit), for projectNodePure; slots is its working memory, and pures
+	// counts the nodes it projected, ever (tests).
+	allFirst bool
+	slots    []float64
+	ends     []finishEv
+	idle     []int32
+	pures    int
+	queued   int // of pures, the nodes projectNodeQueued projected
 	// firstN: per node place (viewMem.nodePos), the waiting instance's
 	// next start's draw in this projection (drawHead.first), copied by
-	// hopeful for the waiting instances of the node being projected
-	// (later, atNow, arr) and read by projectNodeFast for those only
-	// (an instance whose projected start failed reads its retry
-	// instead); other places hold another node's or estimate's.
-	firstN []float64
+	// hopeful into firstBuf for the waiting instances of the node being
+	// projected (later, atNow, arr) and read by projectNodeFast for those
+	// only (an instance whose projected start failed reads its retry
+	// instead); other places hold another node's or estimate's. With the
+	// plan's places (shape.byPlan) it is the plan's first draws of this
+	// projection, every place's, read-only (firstBuf then takes hopeful's
+	// copies, unread).
+	firstN   []float64
+	firstBuf []float64
+	// dirty: hopeless may hold marks (markStart clears it then); skips
+	// counts the nodes hopeful found hopeful throughout from the plan's
+	// bounds alone (planLayout.maxFirst), ever (tests).
+	dirty bool
+	skips int
 	// at: the event the projection-wide loop is at (its releases queue
 	// instances on sinks as of its time and instance); arr: those
 	// arrivals on sinks, in the loop's order, and arrNode/arrOff the same
@@ -264,13 +319,15 @@ type arrival struct {
 // projection-wide loop's order (time, then instance).
 func (a arrival) before(e finishEv) bool { return a.t < e.t || a.t == e.t && a.src < e.inst }
 
-// markStart starts a new set of hopeless marks for n instances, none set.
+// markStart starts a new set of hopeless marks for n instances, none set
+// (cleared only when a mark was made since the last clear).
 func (p *projector) markStart(n int) {
 	if nw := (n + 63) / 64; len(p.hopeless) != nw {
 		p.hopeless = make([]uint64, nw)
-	} else {
+	} else if p.dirty {
 		clear(p.hopeless)
 	}
+	p.dirty = false
 }
 
 // mark marks the instance at node place x hopeless (see markStart).
@@ -291,6 +348,7 @@ func (l *Live) prepare() {
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
 	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
+	sh.fixed = fixed
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
 		sh.table = tableOf(c, sh.nRetry)
@@ -322,6 +380,104 @@ type fixedShape struct {
 	tierTot  []int32    // per tier: its instances
 	slotOff  []int32    // see shape.slotOff
 	tt       []timeTier // per instance: timeout and tier together
+	// plan: the node places of the plan's nodes, laid out at the first
+	// estimate that can take them (planOf): an incident whose instances
+	// left their planned nodes before (a herded one) never holds them
+	// (1.2 MB on the platform).
+	planOnce sync.Once
+	plan     *planLayout
+}
+
+// planOf returns the planLayout of cluster c with plan p (f's), laid out
+// on first use.
+func (f *fixedShape) planOf(c *placement.Cluster, p *placement.Plan) *planLayout {
+	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt) })
+	return f.plan
+}
+
+// planLayout is layOutNodes' node places for the plan's nodes (every
+// instance on its planned node: a new incident's, until the recovery moves
+// one), with what the node-by-node projections read by place: laid out
+// once per cluster and plan, where layOutNodes lays them out at every
+// estimate, and hopeful copied each waiting instance's first draw from the
+// heads (16 bytes an instance at random in 2.4 MB) in every projection.
+type planLayout struct {
+	pos  []int32    // per instance: its place (viewMem.nodePos), -1 with no node
+	inst []int32    // per place: the instance (viewMem.nodeInst)
+	tt   []timeTier // per place: its timeout and tier (viewMem.ttN)
+	// first: per projection k and place x, at k·len(inst) + x, the
+	// instance's first start's draw (firstsOf).
+	first []float64
+	// maxFirst: per projection k and node n, at k·nodes + n, the largest
+	// of the node's instances' first draws; minTimeout per node the least
+	// of their timeouts (+Inf with none). When maxFirst ≤ minTimeout·sp
+	// (the node's speed), every instance planned there comes up at its
+	// next start (first ≤ timeout·sp, as attempt compares: the product is
+	// monotone in each factor).
+	maxFirst   []float64
+	minTimeout []float64
+}
+
+// allFirst reports whether every instance planned on node n comes up at
+// its first start in projection k at speed sp (>= 1e-3): maxFirst ≤
+// minTimeout·sp. Only a bound: an instance may come up with it false.
+func (pl *planLayout) allFirst(k int, n int32, sp float64) bool {
+	nn := len(pl.minTimeout)
+	return pl.maxFirst[k*nn+int(n)] <= pl.minTimeout[n]*sp
+}
+
+// newPlanLayout lays out the node places of plan p's nodes for cluster c,
+// whose instances' places in the rank order are rankInst and timeouts
+// and tiers tt.
+func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier) *planLayout {
+	nn, nInst := len(c.M.Devices), len(c.Instances)
+	off := make([]int32, nn+1)
+	for i := range nInst {
+		if n := p.Assign[i].Node; n >= 0 {
+			off[n+1]++
+		}
+	}
+	for n := 0; n < nn; n++ {
+		off[n+1] += off[n]
+	}
+	np := int(off[nn])
+	pl := &planLayout{pos: make([]int32, nInst), inst: make([]int32, np), tt: make([]timeTier, np)}
+	start := slices.Clone(off)
+	for _, i := range rankInst {
+		n := p.Assign[i].Node
+		if n < 0 {
+			pl.pos[i] = -1
+			continue
+		}
+		x := off[n]
+		off[n]++
+		pl.pos[i], pl.inst[x], pl.tt[x] = x, i, tt[i]
+	}
+	pl.minTimeout = make([]float64, nn)
+	for n := range nn {
+		m := math.Inf(1)
+		for _, e := range pl.tt[start[n]:start[n+1]] {
+			m = min(m, e.timeout)
+		}
+		pl.minTimeout[n] = m
+	}
+	firsts := firstsOf(c)
+	pl.first = make([]float64, Samples*np)
+	pl.maxFirst = make([]float64, Samples*nn)
+	for k := range Samples {
+		row := pl.first[k*np : (k+1)*np]
+		for x, i := range pl.inst {
+			row[x] = firsts[k*nInst+int(i)]
+		}
+		for n := range nn {
+			m := math.Inf(-1)
+			for _, f := range row[start[n]:start[n+1]] {
+				m = max(m, f)
+			}
+			pl.maxFirst[k*nn+n] = m
+		}
+	}
+	return pl
 }
 
 // timeTier is an instance's timeout per attempt (s) and tier side by side,
@@ -529,6 +685,10 @@ func (l *Live) view(now float64, stale []bool) {
 	sh.pendOff = resize(sh.pendOff, nn+1)
 	clear(sh.pendOff)
 	sh.quorumOpen = resize(sh.quorumOpen, len(m.Services))
+	flag := resize(sh.atNowFlag, (len(l.state)+63)/64) // the instances atNow holds
+	clear(flag)
+	sh.atNowFlag = flag
+	flagged := false
 	for s := range m.Services {
 		sh.quorumOpen[s] = l.upBy[s] < sh.svc[s].quorum && len(l.c.Dependents(s)) > 0
 	}
@@ -564,12 +724,23 @@ func (l *Live) view(now float64, stale []bool) {
 			case n < 0:
 				sh.unplacedNow = append(sh.unplacedNow, int32(i))
 			case !stale[n]:
-				sh.atNow[n] = append(sh.atNow[n], mkRank(l.rank(i), int32(i)))
+				flag[i>>6] |= 1 << (i & 63)
+				flagged = true
+			}
+		}
+	}
+	// atNow by rank: the flagged instances taken in the rank order
+	// (shape.rankInst), where sorting each node's took a twentieth of a
+	// new incident's estimate.
+	if flagged {
+		for _, i := range sh.rankInst {
+			if flag[i>>6]&(1<<(i&63)) != 0 {
+				n := l.node[i]
+				sh.atNow[n] = append(sh.atNow[n], mkRank(l.rank(int(i)), i))
 			}
 		}
 	}
 	for n := 0; n < nn; n++ {
-		slices.Sort(sh.atNow[n])
 		sh.pendOff[n+1] += sh.pendOff[n]
 	}
 	// In instance order (services' instances are consecutive, in service
@@ -621,6 +792,14 @@ func (l *Live) layOutLocal(stale []bool) {
 		return
 	}
 	l.layOutNodes()
+	sh.atNowBits = resize(sh.atNowBits, (len(sh.nodeInst)+63)/64)
+	clear(sh.atNowBits)
+	for n := 0; n < nn; n++ {
+		for _, r := range sh.atNow[n] {
+			x := sh.nodePos[r.inst()]
+			sh.atNowBits[x>>6] |= 1 << (x & 63)
+		}
+	}
 	if sh.mixed {
 		l.findSinks(stale)
 		sh.laterOpen = sh.laterOpen[:0]
@@ -663,16 +842,27 @@ func (l *Live) layOutNodes() {
 	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	nInst := len(l.c.Instances)
+	sh.byPlan = false
 	if sh.noNodeOrder {
-		sh.nodePos = resize(sh.nodePos, nInst)
-		sh.nodeInst = resize(sh.nodeInst, nInst)
-		sh.ttN = resize(sh.ttN, nInst)
+		sh.nodePos = resize(sh.posBuf, nInst)
+		sh.nodeInst = resize(sh.instBuf, nInst)
+		sh.ttN = resize(sh.ttBuf, nInst)
+		sh.posBuf, sh.instBuf, sh.ttBuf = sh.nodePos, sh.nodeInst, sh.ttN
 		for pos, i := range sh.rankInst {
 			sh.nodePos[i], sh.nodeInst[pos], sh.ttN[pos] = int32(pos), i, sh.tt[i]
 			if l.node[i] < 0 {
 				sh.nodePos[i] = -1
 			}
 		}
+		return
+	}
+	if l.p != nil && !sh.noPlan && l.offPlan == 0 {
+		if sh.plan == nil {
+			sh.plan = sh.fixed.planOf(l.c, l.p)
+		}
+		pl := sh.plan
+		sh.nodePos, sh.nodeInst, sh.ttN = pl.pos, pl.inst, pl.tt
+		sh.byPlan = true
 		return
 	}
 	off := resize(sh.cursor, nn+1)
@@ -685,9 +875,10 @@ func (l *Live) layOutNodes() {
 	for n := 0; n < nn; n++ {
 		off[n+1] += off[n]
 	}
-	sh.nodePos = resize(sh.nodePos, nInst)
-	sh.nodeInst = resize(sh.nodeInst, int(off[nn]))
-	sh.ttN = resize(sh.ttN, int(off[nn]))
+	sh.nodePos = resize(sh.posBuf, nInst)
+	sh.nodeInst = resize(sh.instBuf, int(off[nn]))
+	sh.ttN = resize(sh.ttBuf, int(off[nn]))
+	sh.posBuf, sh.instBuf, sh.ttBuf = sh.nodePos, sh.nodeInst, sh.ttN
 	for _, i := range sh.rankInst {
 		n := l.node[i]
 		if n < 0 {
@@ -1410,17 +1601,223 @@ func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []b
 // every instance given up, once).
 func (l *Live) projectOwn(p *projector, pr *projection, n int32, now float64, kind int, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
 	sh := &l.shape
-	hope := l.hopeful(p, run, later, sh.atNow[n], arr, kind, sp)
+	hope := l.hopeful(p, n, run, later, sh.atNow[n], arr, kind, sp)
 	if hope == 0 {
 		p.lost += len(run) + len(later) + len(sh.atNow[n]) + len(arr) // each given up, once
 		return ups
 	}
+	c := sh.slotOff[n+1] - sh.slotOff[n]
+	if p.allFirst && !sh.noFast && !sh.noPure && !sh.noNodeOrder && c > 0 && len(run) <= int(c) {
+		pure := true
+		for _, e := range run {
+			pure = pure && e.kind == evUp
+		}
+		if pure {
+			return l.projectNodePure(p, pr, n, now, sp, run, later, arr, ups)
+		}
+	}
 	var held []finishEv
 	if !sh.noSplit {
-		held, run = p.splitHeld(run, sh.slotOff[n+1]-sh.slotOff[n])
+		held, run = p.splitHeld(run, c)
 	}
 	return l.projectNode(p, pr, n, now, kind, sp, held, run, later, arr, hope, ups)
 }
+
+// projectNodePure is projectNode for a node on which nothing fails: its
+// running starts are no more than its slots and all come up, and every
+// instance waiting on it or to queue there (atNow, later, arr) comes up at
+// its next start (hopeful found each one's first draw within its timeout
+// at the node's speed: projector.allFirst). Then each start's up time is
+// known when it starts (its start plus its draw at the node's speed, as
+// in projectNode), and the node's slots are a few (time, instance) pairs
+// scanned for the least, where projectNode queued each start's end as an
+// event, popped it and took the event loop's five sources in turn. With
+// nothing to queue later (no back-off under way, no arrival) the
+// instances start in rank order, their node places in order, each at the
+// least of the slots' free times (now for a free slot, a running start's
+// end, or the end of the start made in it last): list scheduling, without
+// the waiting set. The up times come in another order, which changes none
+// of the projection's figures (see projectLocal). On a new incident's
+// estimates nearly every node is such.
+func (l *Live) projectNodePure(p *projector, pr *projection, n int32, now, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
+	sh := &l.shape
+	c := int(sh.slotOff[n+1] - sh.slotOff[n])
+	tiers := pr.tiers
+	all := pr.all
+	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
+	for _, e := range run {
+		t, i := e.t, e.inst
+		ups = append(ups, t)
+		all = max(all, t)
+		tr := &tiers[sh.tt[i].tier]
+		tr.ETAS = max(tr.ETAS, t)
+		tr.projected++
+		if remote && sh.quorumOpen[l.c.Instances[i].Service] {
+			p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+		}
+	}
+	p.pures++
+	pr.all = all
+	if len(later) > 0 || len(arr) > 0 {
+		return l.projectNodeQueued(p, pr, n, now, sp, run, later, arr, ups)
+	}
+	atNow := sh.atNow[n]
+	nodePos, nodeInst, ttN, firstN, bits := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN, sh.atNowBits
+	limitSp := max(sp, 1e-3)
+	slots := resize(p.slots, c)
+	p.slots = slots
+	free := c - len(run)
+	for j := range free {
+		slots[j] = now
+	}
+	for j, e := range run {
+		slots[free+j] = e.t
+	}
+	if len(atNow) == 0 {
+		return ups
+	}
+	// atNow's places: in the node's run of places, in rank order, from
+	// its first's to its last's (see projectNodeFast).
+	lo, hi := nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()]
+	for w := lo >> 6; w <= hi>>6; w++ {
+		b := bits[w]
+		if w == lo>>6 {
+			b &= ^uint64(0) << (lo & 63)
+		}
+		if w == hi>>6 {
+			b &= ^uint64(0) >> (63 - hi&63)
+		}
+		for ; b != 0; b &= b - 1 {
+			// The slot free first (any of equal times: the same start).
+			m := 0
+			for j := 1; j < c; j++ {
+				if slots[j] < slots[m] {
+					m = j
+				}
+			}
+			// Its up, as projectNode counts it (the same below).
+			pos := w<<6 + int32(bitsTrailing(b))
+			tt := ttN[pos]
+			t := slots[m] + max(firstN[pos]/limitSp, 0)
+			slots[m] = t
+			ups = append(ups, t)
+			all = max(all, t)
+			tr := &tiers[tt.tier]
+			tr.ETAS = max(tr.ETAS, t)
+			tr.projected++
+			if remote {
+				l.remoteUp(p, nodeInst[pos], t)
+			}
+		}
+	}
+	pr.all = all
+	return ups
+}
+
+// remoteUp keeps instance i's up at t in p.remote when it counts towards a
+// release (see projectMixed).
+func (l *Live) remoteUp(p *projector, i int32, t float64) {
+	if l.shape.quorumOpen[l.c.Instances[i].Service] {
+		p.remote = append(p.remote, finishEv{t: t, inst: i, kind: evUp, remote: true})
+	}
+}
+
+// projectNodeQueued is projectNodePure's loop for a node on which
+// instances queue later (back-offs later, arrivals arr): the waiting in
+// the rankSet by place, as projectNodeFast keeps them, started by rank
+// while a slot is free; the slots' ends (time, instance; +Inf free)
+// scanned for the least, and taken in the event loop's order with the
+// back-offs (by time, then instance) and the arrivals (each group at its
+// loop event, before an end it precedes). Its running starts' ups are
+// counted in pr and ups already; it returns ups with those it projects.
+func (l *Live) projectNodeQueued(p *projector, pr *projection, n int32, now, sp float64, run, later []finishEv, arr []arrival, ups []float64) []float64 {
+	sh := &l.shape
+	nodeInst, ttN, firstN := sh.nodeInst, sh.ttN, p.firstN
+	limitSp := max(sp, 1e-3)
+	tiers := pr.tiers
+	all := pr.all
+	remote := sh.mixed && !sh.sink[n]
+	p.queued++
+	c := int(sh.slotOff[n+1] - sh.slotOff[n])
+	ends := resize(p.ends, c)
+	p.ends = ends
+	idle := p.idle[:0] // free slots
+	for j := range c - len(run) {
+		ends[j] = finishEv{t: math.Inf(1)}
+		idle = append(idle, int32(j))
+	}
+	copy(ends[c-len(run):], run)
+	nodePos := sh.nodePos
+	ws := &p.waitSet
+	ws.reset(len(l.c.Instances))
+	if atNow := sh.atNow[n]; len(atNow) > 0 {
+		ws.or(sh.atNowBits, nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()])
+	}
+	t := now
+	li, ai := 0, 0
+	for {
+		for len(idle) > 0 && ws.n > 0 {
+			j := idle[len(idle)-1]
+			idle = idle[:len(idle)-1]
+			pos := ws.pop()
+			tt := ttN[pos]
+			tu := t + max(firstN[pos]/limitSp, 0)
+			i := nodeInst[pos]
+			ends[j] = finishEv{t: tu, inst: i}
+			ups = append(ups, tu)
+			all = max(all, tu)
+			tr := &tiers[tt.tier]
+			tr.ETAS = max(tr.ETAS, tu)
+			tr.projected++
+			if remote {
+				l.remoteUp(p, i, tu)
+			}
+		}
+		// The earliest end (a free slot's +Inf last).
+		m := 0
+		for j := 1; j < c; j++ {
+			if before(&ends[j], &ends[m]) != 0 {
+				m = j
+			}
+		}
+		e, src := ends[m], 0
+		has := !math.IsInf(e.t, 1)
+		if li < len(later) && (!has || later[li].less(e)) {
+			e, src, has = later[li], 2, true
+		}
+		if ai < len(arr) && (!has || arr[ai].before(e)) {
+			a := arr[ai]
+			for ; ai < len(arr) && arr[ai].t == a.t && arr[ai].src == a.src; ai++ {
+				ws.push(nodePos[arr[ai].inst])
+			}
+			t = a.t
+			continue
+		}
+		if !has {
+			break
+		}
+		t = e.t
+		if src == 2 {
+			ws.push(nodePos[e.inst])
+			li++
+			continue
+		}
+		ends[m].t = math.Inf(1)
+		idle = append(idle, int32(m))
+	}
+	p.idle = idle
+	pr.all = all
+	return ups
+}
+
+// before is 1 when a comes before b (finishEv.less), else 0, computed
+// without a branch.
+func before(a, b *finishEv) int {
+	return b2i(a.t < b.t) | b2i(a.t == b.t)&b2i(a.inst < b.inst)
+}
+
+// bitsTrailing is the number of trailing zero bits of x.
+func bitsTrailing(x uint64) int { return bits.TrailingZeros64(x) }
 
 // projectSinks projects each sink of a mixed projection (shape.sink) on
 // its own once the projection-wide loop is over: its running starts, its
@@ -1493,19 +1890,35 @@ func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int,
 // cannot come up, by node place (see projector.hopeless): projectNode
 // starts them without reading their draws again; and copies each one's
 // next start's draw to its place (projector.firstN), where projectNodeFast
-// reads it.
-func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
+// reads it. With the plan's places (shape.byPlan) the draws are there by
+// place already, and a node n all of whose planned instances' first draws
+// end before their timeouts at its speed (planLayout.maxFirst) has every
+// waiting instance hopeful, none marked: its waiting instances are counted
+// without reading them (on a new incident, nearly every node).
+func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []rankItem, arr []arrival, k int, speed float64) int {
 	if p == nil || l.shape.noFast {
 		return l.hopefulUpTo(run, later, atNow, arr, k, speed, math.MaxInt)
 	}
 	p.markStart(len(l.c.Instances))
+	p.allFirst = false
 	sh := &l.shape
-	p.firstN = resize(p.firstN, len(sh.nodeInst))
+	np := len(sh.nodeInst)
+	p.firstBuf = resize(p.firstBuf, np)
+	p.firstN = p.firstBuf
 	sp := max(speed, 1e-3)
 	hope, marked := 0, 0
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
+		}
+	}
+	if sh.byPlan {
+		pl := sh.plan
+		p.firstN = pl.first[k*np : (k+1)*np]
+		if pl.allFirst(k, n, sp) {
+			p.skips++
+			p.allFirst = true
+			return hope + len(later) + len(atNow) + len(arr)
 		}
 	}
 	if !sh.noQuick {
@@ -1514,7 +1927,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 	nInst := len(l.c.Instances)
 	slow := func(i int32) {
 		pos := sh.nodePos[i]
-		p.firstN[pos] = sh.heads[k*nInst+int(i)].first
+		p.firstBuf[pos] = sh.heads[k*nInst+int(i)].first
 		if l.waitingCan(i, k, sp) {
 			hope++
 		} else {
@@ -1532,6 +1945,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 		slow(a.inst)
 	}
 	p.marks += marked
+	p.dirty = marked > 0
 	return hope
 }
 
@@ -1548,7 +1962,7 @@ func (l *Live) hopeful(p *projector, run, later []finishEv, atNow []rankItem, ar
 func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, arr []arrival, k int, sp float64, hope int) int {
 	sh := &l.shape
 	n := len(l.c.Instances)
-	q := quickScan{heads: sh.heads[k*n : (k+1)*n], nodePos: sh.nodePos, ttN: sh.ttN, firstN: p.firstN, sp: sp, hopeless: p.hopeless,
+	q := quickScan{heads: sh.heads[k*n : (k+1)*n], nodePos: sh.nodePos, ttN: sh.ttN, firstN: p.firstBuf, sp: sp, hopeless: p.hopeless,
 		maybe: resize(p.maybe, len(later)+len(atNow)+len(arr))}
 	for _, e := range later {
 		q.add(e.inst)
@@ -1560,6 +1974,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 		q.add(a.inst)
 	}
 	hope += q.hope
+	p.allFirst = q.hope == len(later)+len(atNow)+len(arr)
 	marked := q.marked
 	for _, i := range q.maybe[:q.n] {
 		if l.retriesCan(i, k, sh.timeout[i]*sp) {
@@ -1571,6 +1986,7 @@ func (l *Live) hopefulQuick(p *projector, later []finishEv, atNow []rankItem, ar
 	}
 	p.maybe = q.maybe
 	p.marks += marked
+	p.dirty = marked > 0
 	return hope
 }
 
@@ -1579,7 +1995,7 @@ type quickScan struct {
 	heads        []drawHead
 	nodePos      []int32    // viewMem.nodePos
 	ttN          []timeTier // viewMem.ttN
-	firstN       []float64  // projector.firstN, written
+	firstN       []float64  // projector.firstBuf, written
 	sp           float64
 	hopeless     []uint64
 	maybe        []int32 // instances for the second pass: maybe[:n]
@@ -2395,6 +2811,9 @@ type rankSet struct {
 	words []uint64 // bit b of words[w]: place 64·w + b is in the set
 	sum   []uint64 // bit b of sum[j]: words[64·j + b] is not 0
 	n     int      // places in the set
+	// low: no sum word below it is non-zero (pop starts there: a node's
+	// places are one run, most of the set's words below it empty).
+	low int32
 }
 
 // reset makes s an empty set of places below n, reusing its storage.
@@ -2405,7 +2824,7 @@ func (s *rankSet) reset(n int) {
 	} else if s.n > 0 {
 		s.clear()
 	}
-	s.n = 0
+	s.n, s.low = 0, int32(len(s.sum))
 }
 
 // push adds place x (not in s).
@@ -2413,15 +2832,17 @@ func (s *rankSet) push(x int32) {
 	w := x >> 6
 	s.words[w] |= 1 << (x & 63)
 	s.sum[w>>6] |= 1 << (w & 63)
+	s.low = min(s.low, w>>6)
 	s.n++
 }
 
 // pop removes and returns the least place; s is not empty.
 func (s *rankSet) pop() int32 {
-	j := 0
+	j := int(s.low)
 	for s.sum[j] == 0 {
 		j++
 	}
+	s.low = int32(j)
 	w := j<<6 + bits.TrailingZeros64(s.sum[j])
 	b := bits.TrailingZeros64(s.words[w])
 	if s.words[w] &^= 1 << b; s.words[w] == 0 {
@@ -2429,6 +2850,54 @@ func (s *rankSet) pop() int32 {
 	}
 	s.n--
 	return int32(w<<6 + b)
+}
+
+// or adds to s the places lo to hi (inclusive) that are in the set of
+// places bits (bit x%64 of bits[x/64]: place x).
+func (s *rankSet) or(bits []uint64, lo, hi int32) {
+	wlo, whi := lo>>6, hi>>6
+	for w := wlo; w <= whi; w++ {
+		b := bits[w]
+		if w == wlo {
+			b &= ^uint64(0) << (lo & 63)
+		}
+		if w == whi {
+			b &= ^uint64(0) >> (63 - hi&63)
+		}
+		if b != 0 {
+			s.n += popCount(b &^ s.words[w])
+			s.words[w] |= b
+			s.sum[w>>6] |= 1 << (w & 63)
+			s.low = min(s.low, w>>6)
+		}
+	}
+}
+
+// popCount is the number of bits set in x.
+func popCount(x uint64) int { return bits.OnesCount64(x) }
+
+// placeMarks is a set of node places, a bit each, that remembers the
+// least and greatest place added so that clear clears only their words.
+type placeMarks struct {
+	bits   []uint64
+	lo, hi int32
+}
+
+// add adds place x.
+func (m *placeMarks) add(x int32) {
+	m.bits[x>>6] |= 1 << (x & 63)
+	m.lo, m.hi = min(m.lo, x), max(m.hi, x)
+}
+
+// has reports whether place x is in m.
+func (m *placeMarks) has(x int32) bool { return m.bits[x>>6]&(1<<(x&63)) != 0 }
+
+// clear empties m and returns its bits, all 0, for the next use.
+func (m *placeMarks) clear() []uint64 {
+	if m.hi >= 0 {
+		clear(m.bits[m.lo>>6 : m.hi>>6+1])
+	}
+	return m.bits
 }
 
 // clear empties s, clearing only the words in use.
@@ -2440,7 +2909,7 @@ func (s *rankSet) clear() {
 		}
 		s.sum[j] = 0
 	}
-	s.n = 0
+	s.n, s.low = 0, int32(len(s.sum))
 }
 
 // projectNodeFast is projectNode's fast path (not shape.noFast), written
@@ -2472,10 +2941,17 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	ws := &p.waitSet
 	ws.reset(len(l.c.Instances))
 	nodePos, nodeInst, ttN, firstN := sh.nodePos, sh.nodeInst, sh.ttN, p.firstN
-	for _, r := range atNow {
-		ws.push(nodePos[r.inst()])
+	if sh.noNodeOrder {
+		for _, r := range atNow {
+			ws.push(nodePos[r.inst()])
+		}
+	} else if len(atNow) > 0 {
+		// On one node atNow's places are in its run of places, in rank
+		// order: its first's to its last's are the node's own.
+		ws.or(sh.atNowBits, nodePos[atNow[0].inst()], nodePos[atNow[len(atNow)-1].inst()])
 	}
 	hopeless := p.hopeless
+	retried := placeMarks{bits: resize(p.retried, len(p.hopeless)), lo: math.MaxInt32, hi: -1}
 	tt := sh.tt
 	remote := sh.mixed && !sh.sink[n] // no instance on a sink counts towards a release
 	limitSp := max(sp, 1e-3)
@@ -2496,6 +2972,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				p.lost++
 			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
 				h.push(finishEv{t: at, inst: i, kind: evReady})
+				retried.add(nodePos[i])
 			} else {
 				p.lost++
 			}
@@ -2534,8 +3011,10 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			}
 			// attempt's and endKind's arithmetic for a start not yet begun.
 			x := firstN[pos]
-			if q := int(p.att[i] - l.fails[i]); q > 0 {
-				x = l.retryDraw(int(i), kind, q)
+			if retried.has(pos) {
+				if q := int(p.att[i] - l.fails[i]); q > 0 {
+					x = l.retryDraw(int(i), kind, q)
+				}
 			}
 			if x <= to*limitSp {
 				h.push(finishEv{t: t + max(x/limitSp, 0), inst: i, kind: evUp, tier1: tier1(ttN[pos].tier)})
@@ -2632,6 +3111,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				p.lost++
 			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
 				h.push(finishEv{t: at, inst: i, kind: evReady})
+				retried.add(nodePos[i])
 			} else {
 				p.lost++
 			}
@@ -2656,6 +3136,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	pr.all = all
 	p.nodeEv, p.toEnds = h.rest(), toEnds
 	ws.clear()
+	p.retried = retried.clear()
 	if hope >= 0 {
 		// Every instance on the node ends up or given up, once.
 		p.lost = lost0 + len(held) + len(run) + len(later) + len(atNow) + len(arr) - (len(ups) - up0)
