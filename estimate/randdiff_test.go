@@ -18,7 +18,9 @@ import (
 // slots, 2 to 5 services of 1 to 14 instances, each depending on some
 // earlier ones with a random quorum, fixed or lognormal starts, timeouts
 // of 15 to 80 s (some starts time out), and pinned instances sometimes.
-func randDiffCluster(t *testing.T, r *rand.Rand) *placement.Cluster {
+// With ties, every start is fixed (whole seconds): ends, back-offs and
+// the releases' arrivals fall on the same times.
+func randDiffCluster(t *testing.T, r *rand.Rand, ties bool) *placement.Cluster {
 	t.Helper()
 	nn := 2 + r.IntN(6)
 	var b strings.Builder
@@ -45,7 +47,7 @@ func randDiffCluster(t *testing.T, r *rand.Rand) *placement.Cluster {
 			}
 			fmt.Fprintf(&b, "pinned = [%s]\n", strings.Join(pins, ", "))
 		}
-		if r.IntN(3) == 0 {
+		if ties || r.IntN(3) == 0 {
 			fmt.Fprintf(&b, "start = { dist = \"fixed\", s = %d }\n", 1+r.IntN(40))
 		} else {
 			m := 3 + r.IntN(30)
@@ -61,14 +63,16 @@ func randDiffCluster(t *testing.T, r *rand.Rand) *placement.Cluster {
 // planned one, events with no node (-1) or an unknown one, failures of
 // instances not started, ups with no node, all at the time of the event
 // before (ties).
-func randDiffStream(t *testing.T, r *rand.Rand, c *placement.Cluster, p *placement.Plan, attempts int) []placement.Event {
+func randDiffStream(t *testing.T, r *rand.Rand, c *placement.Cluster, p *placement.Plan, attempts int, ties bool) []placement.Event {
 	t.Helper()
 	nn := len(c.M.Devices)
 	speed := make([]float64, nn)
 	dies := make([]float64, nn)
 	for n := range speed {
 		speed[n] = 0.3 + 1.5*r.Float64()
-		if r.IntN(4) == 0 {
+		if ties {
+			speed[n] = 1
+		} else if r.IntN(4) == 0 {
 			speed[n] *= 0.1
 		}
 		if r.IntN(8) == 0 {
@@ -145,16 +149,17 @@ func TestRandomProjectionsSame(t *testing.T) {
 		{"noLocal", func(l *Live) { l.shape.noLocal = true }},
 		{"shared", func(l *Live) { l.ShareWorkspace() }},
 	}
-	pures, byPlan := 0, 0
+	pures, queued, byPlan := 0, 0, 0
 	for seed := range seeds {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-		c := randDiffCluster(t, r)
+		ties := seed%3 == 2
+		c := randDiffCluster(t, r, ties)
 		var p *placement.Plan
 		if seed%5 != 4 {
 			p = placement.NewPlan(c)
 		}
 		attempts := 1 + r.IntN(4)
-		evs := randDiffStream(t, r, c, p, attempts)
+		evs := randDiffStream(t, r, c, p, attempts, ties)
 		retry := placement.Retry{MaxAttempts: attempts}
 		def := NewLive(c, p)
 		def.SetRetry(retry)
@@ -204,11 +209,12 @@ func TestRandomProjectionsSame(t *testing.T) {
 		}
 		for _, pj := range def.shape.projs {
 			pures += pj.pures
+			queued += pj.queued
 		}
 	}
-	t.Logf("%d estimates with the plan's places, %d nodes projected by projectNodePure", byPlan, pures)
-	if byPlan == 0 || pures == 0 {
-		t.Fatalf("%d estimates with the plan's places, %d nodes by projectNodePure: want some", byPlan, pures)
+	t.Logf("%d estimates with the plan's places, %d nodes projected by projectNodePure (%d by projectNodeQueued)", byPlan, pures, queued)
+	if byPlan == 0 || pures == 0 || queued == 0 {
+		t.Fatalf("%d estimates with the plan's places, %d nodes by projectNodePure (%d by projectNodeQueued): want some of each", byPlan, pures, queued)
 	}
 }
 
