@@ -21,7 +21,7 @@ import (
 // projectNodeFast's event loop (noPure) and the reference (noFast).
 func TestQueuedBackoffTies(t *testing.T) {
 	for _, tc := range []struct {
-		run, backoff int32   // the instances of the 10 s and the 5 s services
+		run, backoff int32     // the instances of the 10 s and the 5 s services
 		want         []float64 // ups, sorted
 	}{{0, 1, []float64{10, 13, 18}}, {1, 0, []float64{10, 15, 18}}} {
 		svc := map[int32]string{tc.run: "start = { dist = \"fixed\", s = 10 }", tc.backoff: "start = { dist = \"fixed\", s = 5 }"}
