@@ -18,15 +18,20 @@ import (
 // slots, 2 to 5 services of 1 to 14 instances, each depending on some
 // earlier ones with a random quorum, fixed or lognormal starts, timeouts
 // of 15 to 80 s (some starts time out), and pinned instances sometimes.
-// With ties, every start is fixed (whole seconds): ends, back-offs and
+// With big, 2 to 4 nodes and up to 150 instances a service (a node's
+// places span several words of the bit sets). With ties, every start is fixed (whole seconds): ends, back-offs and
 // the releases' arrivals fall on the same times.
-func randDiffCluster(t *testing.T, r *rand.Rand, ties bool) *placement.Cluster {
+func randDiffCluster(t *testing.T, r *rand.Rand, ties, big bool) *placement.Cluster {
 	t.Helper()
 	nn := 2 + r.IntN(6)
+	most := 14
+	if big {
+		nn, most = 2+r.IntN(3), 150
+	}
 	var b strings.Builder
 	ns := 2 + r.IntN(4)
 	for s := range ns {
-		inst := 1 + r.IntN(14)
+		inst := 1 + r.IntN(most)
 		fmt.Fprintf(&b, "[[service]]\nid = \"s%d\"\ninstances = %d\ntimeout_s = %d\n", s, inst, 15+r.IntN(66))
 		if r.IntN(3) > 0 {
 			fmt.Fprintf(&b, "ready_quorum = %d\n", 1+r.IntN(inst))
@@ -153,7 +158,7 @@ func TestRandomProjectionsSame(t *testing.T) {
 	for seed := range seeds {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 		ties := seed%3 == 2
-		c := randDiffCluster(t, r, ties)
+		c := randDiffCluster(t, r, ties, seed%4 == 1)
 		var p *placement.Plan
 		if seed%5 != 4 {
 			p = placement.NewPlan(c)
