@@ -637,15 +637,7 @@ func logErfc(z float64) float64 {
 		// Cubic Hermite interpolation: the values and the derivatives,
 		// −λ(z) (the hazard), at both ends of the step, the derivatives
 		// scaled to the step.
-		t := (z - hazardLo) * logErfcPerStep
-		// The largest float below 8 gives z − hazardLo = 14 (rounded up):
-		// the end of the last step, not one past it.
-		k := min(int(t), len(logErfcTable)-1)
-		t -= float64(k)
-		e := &logErfcTable[k]
-		t2 := t * t
-		t3 := t2 * t
-		return e.y0*(2*t3-3*t2+1) + e.d0*(t3-2*t2+t) + e.y1*(3*t2-2*t3) + e.d1*(t3-t2)
+		return logErfcTable.at(z)
 	}
 	u := 1 / (2 * z * z)
 	return -z*z - math.Log(z*math.SqrtPi) + math.Log1p(-u*(1-3*u*(1-5*u)))
@@ -660,21 +652,11 @@ const (
 )
 
 // logErfcTable holds, per step, log erfc(z) at both ends and its
-// derivative −λ(z) times the step (28 kB).
-var logErfcTable = func() []struct{ y0, d0, y1, d1 float64 } {
-	n := int((logErfcHi - hazardLo) * logErfcPerStep)
-	at := func(k int) (float64, float64) {
-		z := hazardLo + float64(k)/logErfcPerStep
-		ec := math.Erfc(z)
-		return math.Log(ec), -2 / math.SqrtPi * math.Exp(-z*z) / ec / logErfcPerStep
-	}
-	tab := make([]struct{ y0, d0, y1, d1 float64 }, n)
-	for k := range tab {
-		tab[k].y0, tab[k].d0 = at(k)
-		tab[k].y1, tab[k].d1 = at(k + 1)
-	}
-	return tab
-}()
+// derivative −λ(z) (28 kB).
+var logErfcTable = newHermite(hazardLo, logErfcHi, logErfcPerStep, func(z float64) (float64, float64) {
+	ec := math.Erfc(z)
+	return math.Log(ec), -2 / math.SqrtPi * math.Exp(-z*z) / ec
+})
 
 // logTwo is math.Log(2), as logErfc computed it where math.Erfc is 2.
 var logTwo = math.Log(2)
@@ -697,14 +679,7 @@ func erfcHazard(z float64) float64 {
 		u := 1 / (2 * z * z)
 		return 2 * z / (1 - u*(1-u*(3-u*(15-105*u))))
 	}
-	t := (z - hazardLo) * hazardPerStep
-	k := int(t)
-	t -= float64(k)
-	e := &hazardTable[k]
-	// Hermite basis on [0, 1] with the derivatives scaled to the step.
-	t2 := t * t
-	t3 := t2 * t
-	return e.y0*(2*t3-3*t2+1) + e.d0*(t3-2*t2+t) + e.y1*(3*t2-2*t3) + e.d1*(t3-t2)
+	return hazardTable.at(z)
 }
 
 // The hazard table: its range and steps per unit of z.
@@ -715,18 +690,43 @@ const (
 )
 
 // hazardTable holds, per step of the table, the hazard at both ends and
-// its derivative λ' = λ(λ − 2z) times the step.
-var hazardTable = func() []struct{ y0, d0, y1, d1 float64 } {
-	n := int((hazardHi - hazardLo) * hazardPerStep)
+// its derivative λ' = λ(λ − 2z).
+var hazardTable = newHermite(hazardLo, hazardHi, hazardPerStep, func(z float64) (float64, float64) {
+	y := 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
+	return y, y * (y - 2*z)
+})
+
+// hermite is a function tabulated for cubic Hermite interpolation: per
+// step of 1/perStep from lo, the cubic in t ∈ [0, 1] that takes the
+// function's values and derivatives at both ends, as its coefficients
+// (c0 + t·(c1 + t·(c2 + t·c3))).
+type hermite struct {
+	lo, perStep float64
+	tab         []struct{ c0, c1, c2, c3 float64 }
+}
+
+// newHermite tabulates f (its value and derivative at z) over [lo, hi].
+func newHermite(lo, hi, perStep float64, f func(z float64) (float64, float64)) hermite {
+	h := hermite{lo: lo, perStep: perStep, tab: make([]struct{ c0, c1, c2, c3 float64 }, int((hi-lo)*perStep))}
 	at := func(k int) (float64, float64) {
-		z := hazardLo + float64(k)/hazardPerStep
-		y := 2 / math.SqrtPi * math.Exp(-z*z) / math.Erfc(z)
-		return y, y * (y - 2*z) / hazardPerStep
+		y, d := f(lo + float64(k)/perStep)
+		return y, d / perStep // the derivative in t
 	}
-	tab := make([]struct{ y0, d0, y1, d1 float64 }, n)
-	for k := range tab {
-		tab[k].y0, tab[k].d0 = at(k)
-		tab[k].y1, tab[k].d1 = at(k + 1)
+	for k := range h.tab {
+		y0, d0 := at(k)
+		y1, d1 := at(k + 1)
+		h.tab[k].c0, h.tab[k].c1 = y0, d0
+		h.tab[k].c2, h.tab[k].c3 = 3*(y1-y0)-2*d0-d1, 2*(y0-y1)+d0+d1
 	}
-	return tab
-}()
+	return h
+}
+
+// at interpolates at z, lo <= z < hi (hi itself too: the largest float
+// below it can round to the end of the last step, which it reads there).
+func (h *hermite) at(z float64) float64 {
+	t := (z - h.lo) * h.perStep
+	k := min(int(t), len(h.tab)-1)
+	t -= float64(k)
+	e := &h.tab[k]
+	return e.c0 + t*(e.c1+t*(e.c2+t*e.c3))
+}
