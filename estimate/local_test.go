@@ -203,6 +203,15 @@ start = { dist = "fixed", s = 10 }
 // services (the app's table is the last one open).
 func herdingShortOf(t *testing.T, more string) (*placement.Cluster, *placement.Plan, []placement.Event) {
 	t.Helper()
+	return slowSixthOf(t, more, placement.PolicyStale, true)
+}
+
+// slowSixthOf is herdingShort's cluster, with more appended to its
+// services, restarted by policy with every sixth node at a tenth of its
+// speed (stalled: its starts time out; the stale policy herds onto them),
+// its nodes dying as perturb draws when dies.
+func slowSixthOf(t *testing.T, more, policy string, dies bool) (*placement.Cluster, *placement.Plan, []placement.Event) {
+	t.Helper()
 	c := nodesDrawing(t, 6, 48, 5, `
 [[service]]
 id = "base"
@@ -220,12 +229,15 @@ start = { dist = "lognormal", median_s = 20, p90_s = 70 }
 	p := placement.NewPlan(c)
 	pt := perturb(c, 1)
 	for n := 0; n < len(pt.speed); n += 6 {
-		pt.speed[n] *= 0.1 // stalled: their starts time out, and the stale policy herds onto them
+		pt.speed[n] *= 0.1
+	}
+	o := placement.SimOptions{Policy: policy, Seed: 1, MaxAttempts: benchAttempts, NoBound: true, Speed: pt.speed}
+	if dies {
+		o.DiesAtS = pt.diesAt(p.MakespanS)
 	}
 	var evs []placement.Event
-	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyStale, Seed: 1, MaxAttempts: benchAttempts, NoBound: true,
-		Speed: pt.speed, DiesAtS: pt.diesAt(p.MakespanS),
-		OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
+	o.OnEvent = func(e placement.Event) { evs = append(evs, e) }
+	if _, err := placement.Simulate(c, p, o); err != nil {
 		t.Fatal(err)
 	}
 	return c, p, evs

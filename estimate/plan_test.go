@@ -123,31 +123,7 @@ func checkAllFirst(t *testing.T, l *Live, name string, at int) {
 // there): instances stay on their planned nodes.
 func planSlow(t *testing.T) (*placement.Cluster, *placement.Plan, []placement.Event) {
 	t.Helper()
-	c := nodesDrawing(t, 6, 48, 5, `
-[[service]]
-id = "base"
-instances = 48
-ready_quorum = 48
-timeout_s = 60
-start = { dist = "lognormal", median_s = 20, p90_s = 70 }
-[[service]]
-id = "app"
-instances = 480
-depends_on = ["base"]
-timeout_s = 60
-start = { dist = "lognormal", median_s = 20, p90_s = 70 }
-`)
-	p := placement.NewPlan(c)
-	pt := perturb(c, 1)
-	for n := 0; n < len(pt.speed); n += 6 {
-		pt.speed[n] *= 0.1
-	}
-	var evs []placement.Event
-	if _, err := placement.Simulate(c, p, placement.SimOptions{Policy: placement.PolicyPlan, Seed: 1, MaxAttempts: benchAttempts, NoBound: true,
-		Speed: pt.speed, OnEvent: func(e placement.Event) { evs = append(evs, e) }}); err != nil {
-		t.Fatal(err)
-	}
-	return c, p, evs
+	return slowSixthOf(t, "", placement.PolicyPlan, false)
 }
 
 // TestPureProjectionSame: projectNodePure (a node on which nothing fails:

@@ -1011,17 +1011,7 @@ func TestReadHeld(t *testing.T) {
 // with the cluster's index from the body in memory, then written again
 // in the canonical form into a buffer of about its size.
 func BenchmarkBatch(b *testing.B) {
-	m, err := topology.Load("../../examples/platform-2019.toml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := placement.NewCluster(m)
-	x := NewIndex(c)
-	var buf bytes.Buffer
-	if err := Write(&buf, c, syntheticEvents(c, 1000), FormatJSONL); err != nil {
-		b.Fatal(err)
-	}
-	body := buf.Bytes()
+	c, x, body := platformBatch(b)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -1191,22 +1181,29 @@ func TestReadQuotesPreviousTime(t *testing.T) {
 	}
 }
 
-// BenchmarkBatchServed is the service's work on the batch of
-// BenchmarkBatch as it does it now: read with Options.Verbatim, written
-// again only when the body is not Write's form already (it is here, as
-// the load clients post it).
-func BenchmarkBatchServed(b *testing.B) {
+// platformBatch is the incident-scale platform's cluster, its index, and
+// a batch of 1,000 of its synthetic events in Write's JSON Lines form
+// (about 80 kB), as the service's load clients post it.
+func platformBatch(b *testing.B) (*placement.Cluster, *Index, []byte) {
+	b.Helper()
 	m, err := topology.Load("../../examples/platform-2019.toml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	c := placement.NewCluster(m)
-	x := NewIndex(c)
 	var buf bytes.Buffer
 	if err := Write(&buf, c, syntheticEvents(c, 1000), FormatJSONL); err != nil {
 		b.Fatal(err)
 	}
-	body := buf.Bytes()
+	return c, NewIndex(c), buf.Bytes()
+}
+
+// BenchmarkBatchServed is the service's work on the batch of
+// BenchmarkBatch as it does it now: read with Options.Verbatim, written
+// again only when the body is not Write's form already (it is here, as
+// the load clients post it).
+func BenchmarkBatchServed(b *testing.B) {
+	c, x, body := platformBatch(b)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
