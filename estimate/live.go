@@ -386,8 +386,10 @@ func (l *Live) Estimate(now float64) Snapshot {
 	// Monte-Carlo over the remaining start durations: the ETA is the median
 	// projection, the band its 10th and 90th percentiles.
 	alls, nineties := make([]float64, Samples), make([]float64, Samples)
-	l.speedBuf = l.speeds(now, l.speedBuf)
-	prs := l.projectAll(now, stale, l.speedBuf)
+	prs := l.projectAll(now, stale, func() [][]float64 {
+		l.speedBuf = l.speeds(now, l.speedBuf)
+		return l.speedBuf
+	})
 	for k, pr := range prs {
 		alls[k], nineties[k] = pr.all, pr.ninety
 	}

@@ -572,8 +572,12 @@ func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 }
 
 // projectAll runs the Samples projections, spread over the processors;
-// projection k is the same whichever worker runs it.
-func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projection {
+// projection k is the same whichever worker runs it. speeds fits the
+// node speeds and returns each projection's draws (per projection and
+// node); it runs while view lays out the state, which it neither reads
+// nor changes (the fit is the Live's fits alone): each took about a
+// seventh of a herded recovery's estimate, one after the other.
+func (l *Live) projectAll(now float64, stale []bool, speeds func() [][]float64) []projection {
 	l.prepare()
 	workers := min(runtime.GOMAXPROCS(0), Samples)
 	projs := make([]*projector, workers)
@@ -600,7 +604,11 @@ func (l *Live) projectAll(now float64, stale []bool, speed [][]float64) []projec
 			projs[w] = &l.shape.projs[w]
 		}
 	}
+	var speed [][]float64
+	var fit sync.WaitGroup
+	fit.Go(func() { speed = speeds() })
 	l.view(now, stale)
+	fit.Wait()
 	out := make([]projection, Samples)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
