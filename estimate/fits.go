@@ -484,18 +484,19 @@ func (f *fits) censored(now float64) {
 	nn := len(f.node)
 	f.termOff = resize(f.termOff, nn+1)
 	terms := f.terms[:0]
-	add := func(dist int32, dur, count float64) {
+	add := func(dist int32, a, count float64) {
 		inv := f.dists[dist].inv
-		terms = append(terms, censTerm{inv: inv, off: f.logA(dist, dur) * inv, w: count * inv, w2: count * inv * inv})
+		terms = append(terms, censTerm{inv: inv, off: a * inv, w: count * inv, w2: count * inv * inv})
 	}
 	for d := range f.node {
 		ns := &f.node[d]
 		f.termOff[d] = int32(len(terms))
 		for _, gr := range ns.groups {
-			add(gr.dist, gr.dur, gr.count)
+			add(gr.dist, gr.a, gr.count) // gr.a is logA(gr.dist, gr.dur), kept
 		}
 		for _, r := range ns.running {
-			add(f.distOf[f.c.Instances[r.inst].Service], now-r.begin, 1)
+			dist := f.distOf[f.c.Instances[r.inst].Service]
+			add(dist, f.logA(dist, now-r.begin), 1)
 		}
 	}
 	f.termOff[nn] = int32(len(terms))
