@@ -133,10 +133,10 @@ type shape struct {
 	// noPure: projectOwn never takes projectNodePure (tests and
 	// benchmarks compare the two).
 	noPure bool
-	// noHelp: the node-by-node parts of a projection (nodeLoop) run on
-	// its own worker alone, as before the workers with no projection left
-	// took nodes of those under way (benchmarks and tests compare the
-	// two). splitAll: every projection runs on one worker and each of its
+	// noHelp: the projections are split over the workers by stride (k =
+	// w, w + workers, …) and each one's node-by-node parts (nodeLoop) run
+	// on its worker alone, as before the board (benchmarks and tests
+	// compare the two). splitAll: every projection runs on one worker and each of its
 	// node-by-node parts is split with a second, which takes every other
 	// node (tests: the merge is exercised at every estimate, not only
 	// when a worker happens to be idle).
@@ -874,6 +874,12 @@ func (l *Live) projectAll(now float64, stale []bool, speeds func() [][]float64) 
 	for w := range projs {
 		wg.Go(func() {
 			p := projs[w]
+			if l.shape.noHelp && !split {
+				for k := w; k < Samples; k += len(projs) { // as before the board
+					out[k] = l.project(p, now, stale, k, speed[k])
+				}
+				return
+			}
 			if len(projs) > 1 {
 				p.board = b
 			}
