@@ -417,6 +417,15 @@ func resetTiers(ts []TierStatus, n int) []TierStatus {
 	return ts
 }
 
+// addTiers adds the tiers' figures src to dst: the later ETA of each
+// (s; -Inf none), the sum of their ups projected.
+func addTiers(dst, src []TierStatus) {
+	for t := range dst {
+		dst[t].ETAS = max(dst[t].ETAS, src[t].ETAS)
+		dst[t].projected += src[t].projected
+	}
+}
+
 // byNode runs p's node-by-node part (see nodeLoop) over every node: alone
 // without a board (or with shape.noHelp), else with whichever worker joins.
 func (l *Live) byNode(p *projector, pr *projection, sinks bool, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
@@ -459,10 +468,7 @@ func (l *Live) byNode(p *projector, pr *projection, sinks bool, now float64, sta
 	b.mu.Unlock()
 	ups = append(ups, lp.ups...)
 	pr.all = max(pr.all, lp.all)
-	for t := range pr.tiers {
-		pr.tiers[t].ETAS = max(pr.tiers[t].ETAS, lp.tiers[t].ETAS)
-		pr.tiers[t].projected += lp.tiers[t].projected
-	}
+	addTiers(pr.tiers, lp.tiers)
 	p.lost += lp.lost
 	p.remote = append(p.remote, lp.remote...)
 	lp.stale, lp.speed = nil, nil
@@ -512,10 +518,7 @@ func (l *Live) help(h *projector, b *board) {
 		b.mu.Lock()
 		lp.ups = append(lp.ups, ups...)
 		lp.all = max(lp.all, pr.all)
-		for t := range lp.tiers {
-			lp.tiers[t].ETAS = max(lp.tiers[t].ETAS, pr.tiers[t].ETAS)
-			lp.tiers[t].projected += pr.tiers[t].projected
-		}
+		addTiers(lp.tiers, pr.tiers)
 		lp.lost += h.lost
 		lp.remote = append(lp.remote, h.remote...)
 		lp.joined--
