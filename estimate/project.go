@@ -134,12 +134,12 @@ type shape struct {
 	// benchmarks compare the two).
 	noPure bool
 	// noHelp: the projections are split over the workers by stride (k =
-	// w, w + workers, …) and each one's node-by-node parts (nodeLoop) run
-	// on its worker alone, as before the board (benchmarks and tests
-	// compare the two). splitAll: every projection runs on one worker and each of its
-	// node-by-node parts is split with a second, which takes every other
-	// node (tests: the merge is exercised at every estimate, not only
-	// when a worker happens to be idle).
+	// w, w + workers, …) and each one's node-by-node parts (nodeLoop)
+	// run on its worker alone, as before the board (benchmarks and tests
+	// compare the two). splitAll: every projection runs on one worker
+	// and each of its node-by-node parts is split with a second, which
+	// takes every other node (tests: the merge is exercised at every
+	// estimate, not only when a worker happens to be idle).
 	noHelp   bool
 	splitAll bool
 }
