@@ -236,3 +236,19 @@ func BenchmarkLiveRankOrder(b *testing.B) {
 func BenchmarkLivePure(b *testing.B) {
 	benchLivePair(b, func(l *Live) { l.shape.noPure = true }, "s-pure", "s-events")
 }
+
+// BenchmarkLiveHelp measures what the board saves in wall time (the
+// projections handed out as the workers are free, and the nodes of those
+// under way to a worker with none left), as BenchmarkLiveByNode does: the
+// other estimator splits the projections by stride, each projected by
+// its worker alone (shape.noHelp). Its figure is the wall time (s-…);
+// the CPU time (cpu-…) should not grow.
+func BenchmarkLiveHelp(b *testing.B) {
+	benchLivePair(b, func(l *Live) { l.shape.noHelp = true }, "s-help", "s-alone")
+}
+
+// BenchmarkLiveAlone is BenchmarkLiveHelp with the estimators' roles
+// swapped.
+func BenchmarkLiveAlone(b *testing.B) {
+	benchLivePairSwapped(b, func(l *Live) { l.shape.noHelp = true }, "s-alone", "s-help")
+}

@@ -44,7 +44,10 @@ type shape struct {
 	// instances in projection k, allocated at the first failure among
 	// them: where little fails (an incident's start) an estimator does
 	// not clear megabytes it never reads.
-	retries [Samples][][]float64
+	// A chunk is published atomically: the node-by-node parts of one
+	// projection may run on two workers at once (see nodeLoop), and
+	// their nodes' instances share chunks.
+	retries [Samples][]atomic.Pointer[[]float64]
 	nRetry  int // retry draws per instance and projection: MaxAttempts − 1
 	// table: the heads and retries of the cluster's estimators that share
 	// them (Live.ShareWorkspace), in place of heads' own and retries.
@@ -130,6 +133,15 @@ type shape struct {
 	// noPure: projectOwn never takes projectNodePure (tests and
 	// benchmarks compare the two).
 	noPure bool
+	// noHelp: the projections are split over the workers by stride (k =
+	// w, w + workers, …) and each one's node-by-node parts (nodeLoop)
+	// run on its worker alone, as before the board (benchmarks and tests
+	// compare the two). splitAll: every projection runs on one worker
+	// and each of its node-by-node parts is split with a second, which
+	// takes every other node (tests: the merge is exercised at every
+	// estimate, not only when a worker happens to be idle).
+	noHelp   bool
+	splitAll bool
 }
 
 // viewMem is what view lays out for the projections of one estimate, and
@@ -304,6 +316,251 @@ type projector struct {
 	arr     []arrival
 	arrNode []arrival
 	arrOff  []int32
+	// board: the estimate's board while projectAll runs (nil: the
+	// node-by-node parts run here alone); loop: this projector's
+	// node-by-node part under way, which others may help with;
+	// helpTiers: a helper's tiers (see nodeLoop).
+	board     *board
+	loop      *nodeLoop
+	helpTiers []TierStatus
+	helped    int // nodes projected for another worker's projection, ever (tests)
+}
+
+// splitEvery makes every estimator split its node-by-node parts as
+// shape.splitAll does: set once by the tests' TestMain from
+// ESTIMATE_SPLIT_ALL, to run the package's tests (under -race) with every
+// merge exercised; never set otherwise.
+var splitEvery bool
+
+// board hands the projections of one estimate (projectAll) to its
+// workers, one at a time as each is free, and the nodes of the
+// node-by-node parts under way (nodeLoop: projectLocal's, projectSinks')
+// to the workers that have no projection left to start: with nine
+// projections on two processors, each taking its own, one processor
+// projected five and the other four, and waited for the last one
+// (about 7 % of BenchmarkLive's wall time). Which worker projects a node
+// changes nothing: each node's projection reads and writes only what is
+// its own (its instances' attempts and draws, its part of the running
+// starts' ends) and the projector's working memory, and the figures
+// merge as maxima, counts and the multiset of up times.
+type board struct {
+	next atomic.Int32 // the next projection to start
+	mu   sync.Mutex
+	cond sync.Cond // on mu: a loop opened, a helper finished, the last projection ended
+	open []*nodeLoop
+	left int // projections not ended, under mu
+	// stride: shape.splitAll (worker 0 projects, worker 1 helps with
+	// every loop, taking the odd nodes).
+	stride bool
+}
+
+// nodeLoop is a projection's node-by-node part (projectLocal's nodes, or
+// projectSinks'), its nodes taken one at a time by its own worker and by
+// those that join it (board). A helper works in its own projector (its
+// working memory, its given-up count, ups and remote ups) with the
+// owner's attempts (att, per instance: disjoint across nodes) and
+// projection-wide state (the running starts' ends by node, arrivals,
+// doomed nodes, read only or written in the node's own part), and adds
+// its figures to the loop's under the board's lock once done; the owner
+// waits for its helpers before it merges them.
+type nodeLoop struct {
+	next  atomic.Int32 // the next node to project
+	nodes int32
+	owner *projector
+	sinks bool // projectSinks' (else projectLocal's)
+	now   float64
+	kind  int
+	stale []bool
+	speed []float64
+	// Under the board's lock: helpers at work, and whether one joined
+	// (board.stride); mine: the next node of each (stride).
+	joined int
+	helped bool
+	mine   [2]int32
+	// The helpers' figures (under the board's lock): up times, the
+	// greatest of them (-Inf none) and per tier, projected ups, given
+	// up, remote ups.
+	ups    []float64
+	all    float64
+	tiers  []TierStatus
+	lost   int
+	remote []finishEv
+}
+
+// take returns the next node for worker who (0 the owner, 1 a helper;
+// read only with board.stride), nodes or more when none is left.
+func (lp *nodeLoop) take(b *board, who int) int32 {
+	if b.stride {
+		n := 2*lp.mine[who] + int32(who)
+		lp.mine[who]++
+		return n
+	}
+	return lp.next.Add(1) - 1
+}
+
+// more reports whether a worker joining lp now may find a node (under the
+// board's lock).
+func (lp *nodeLoop) more(b *board) bool {
+	if b.stride {
+		return !lp.helped
+	}
+	return lp.next.Load() < lp.nodes
+}
+
+// resetTiers sets ts to the n tiers of a helper's projection: no ETA yet
+// (-Inf, which max takes as nothing), none projected.
+func resetTiers(ts []TierStatus, n int) []TierStatus {
+	ts = resize(ts, n)
+	for t := range ts {
+		ts[t] = TierStatus{ETAS: math.Inf(-1)}
+	}
+	return ts
+}
+
+// addTiers adds the tiers' figures src to dst: the later ETA of each
+// (s; -Inf none), the sum of their ups projected.
+func addTiers(dst, src []TierStatus) {
+	for t := range dst {
+		dst[t].ETAS = max(dst[t].ETAS, src[t].ETAS)
+		dst[t].projected += src[t].projected
+	}
+}
+
+// byNode runs p's node-by-node part (see nodeLoop) over every node: alone
+// without a board (or with shape.noHelp), else with whichever worker joins.
+func (l *Live) byNode(p *projector, pr *projection, sinks bool, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
+	nn := int32(len(l.c.M.Devices))
+	if p.loop == nil {
+		p.loop = new(nodeLoop)
+	}
+	lp := p.loop
+	lp.owner, lp.sinks, lp.now, lp.kind, lp.stale, lp.speed, lp.nodes = p, sinks, now, kind, stale, speed, nn
+	b := p.board
+	if b == nil || l.shape.noHelp {
+		for n := range nn {
+			ups = l.loopNode(p, lp, pr, n, ups)
+		}
+		lp.stale, lp.speed = nil, nil
+		return ups
+	}
+	lp.next.Store(0)
+	lp.mine = [2]int32{}
+	lp.joined, lp.helped = 0, false
+	lp.ups, lp.all, lp.lost, lp.remote = lp.ups[:0], math.Inf(-1), 0, lp.remote[:0]
+	lp.tiers = resetTiers(lp.tiers, len(pr.tiers))
+	b.mu.Lock()
+	b.open = append(b.open, lp)
+	b.cond.Broadcast()
+	b.mu.Unlock()
+	for n := lp.take(b, 0); n < nn; n = lp.take(b, 0) {
+		ups = l.loopNode(p, lp, pr, n, ups)
+	}
+	b.mu.Lock()
+	for lp.joined > 0 || b.stride && !lp.helped {
+		b.cond.Wait()
+	}
+	for j, x := range b.open {
+		if x == lp {
+			b.open = slices.Delete(b.open, j, j+1)
+			break
+		}
+	}
+	b.mu.Unlock()
+	ups = append(ups, lp.ups...)
+	pr.all = max(pr.all, lp.all)
+	addTiers(pr.tiers, lp.tiers)
+	p.lost += lp.lost
+	p.remote = append(p.remote, lp.remote...)
+	lp.stale, lp.speed = nil, nil
+	return ups
+}
+
+// help has worker h, with no projection left to start, take nodes of the
+// node-by-node parts under way (see board) until every projection ended.
+func (l *Live) help(h *projector, b *board) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		var lp *nodeLoop
+		for _, x := range b.open {
+			if x.more(b) {
+				lp = x
+				break
+			}
+		}
+		if lp == nil {
+			if b.left == 0 {
+				return
+			}
+			b.cond.Wait()
+			continue
+		}
+		lp.joined++
+		lp.helped = true
+		b.mu.Unlock()
+		o := lp.owner
+		att := h.att
+		h.att = o.att
+		h.lost, h.remote = 0, h.remote[:0]
+		h.helpTiers = resetTiers(h.helpTiers, len(lp.tiers))
+		pr := projection{all: math.Inf(-1), tiers: h.helpTiers}
+		ups := h.ups[:0]
+		if l.shape.noFast {
+			nn := len(l.c.M.Devices)
+			if len(h.waiting) < nn {
+				h.waiting = append(h.waiting, make([]rankQueue, nn-len(h.waiting))...)
+			}
+		}
+		for n := lp.take(b, 1); n < lp.nodes; n = lp.take(b, 1) {
+			ups = l.loopNode(h, lp, &pr, n, ups)
+		}
+		h.att, h.ups = att, ups
+		b.mu.Lock()
+		lp.ups = append(lp.ups, ups...)
+		lp.all = max(lp.all, pr.all)
+		addTiers(lp.tiers, pr.tiers)
+		lp.lost += h.lost
+		lp.remote = append(lp.remote, h.remote...)
+		lp.joined--
+		b.cond.Broadcast()
+	}
+}
+
+// loopNode projects node n of loop lp in projector p (lp's owner's, or a
+// helper's) into pr and ups: projectLocal's part for it, or
+// projectSinks'.
+func (l *Live) loopNode(p *projector, lp *nodeLoop, pr *projection, n int32, ups []float64) []float64 {
+	sh := &l.shape
+	o := lp.owner
+	later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
+	if lp.sinks {
+		if !sh.sink[n] {
+			return ups
+		}
+		if o.doomed[n] {
+			// Its running and waiting instances, and its arrivals, were
+			// counted given up; its back-offs, left out of the loop, are
+			// each given up when they end, as place does.
+			p.lost += len(later)
+			return ups
+		}
+		run := o.runNode[sh.runOff[n]:sh.runOff[n+1]]
+		arr := o.arrNode[o.arrOff[n]:o.arrOff[n+1]]
+		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 && len(arr) == 0 {
+			return ups
+		}
+		p.helped += b2i(p != o)
+		return l.projectOwn(p, pr, n, lp.now, lp.kind, lp.speed[n], run, later, arr, ups)
+	}
+	if lp.stale[n] || sh.mixed && sh.open[n] {
+		return ups // nothing starts there: its back-offs end at risk; or left to the projection-wide loop
+	}
+	run := o.runNode[sh.runOff[n]:sh.runOff[n+1]]
+	if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
+		return ups
+	}
+	p.helped += b2i(p != o)
+	return l.projectOwn(p, pr, n, lp.now, lp.kind, lp.speed[n], run, later, nil, ups)
 }
 
 // arrival is an instance queued on a sink by the projection-wide loop at
@@ -359,7 +616,7 @@ func (l *Live) prepare() {
 			sh.heads[ki].first = x // least left 0: not drawn
 		}
 		for k := range sh.retries {
-			sh.retries[k] = make([][]float64, (len(c.Instances)+retryChunk-1)/retryChunk)
+			sh.retries[k] = make([]atomic.Pointer[[]float64], (len(c.Instances)+retryChunk-1)/retryChunk)
 		}
 	}
 }
@@ -580,6 +837,10 @@ func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 func (l *Live) projectAll(now float64, stale []bool, speeds func() [][]float64) []projection {
 	l.prepare()
 	workers := min(runtime.GOMAXPROCS(0), Samples)
+	split := l.shape.splitAll || splitEvery
+	if split {
+		workers = 2 // one projecting, one helping with every node-by-node part
+	}
 	projs := make([]*projector, workers)
 	var pool *sharedFirsts
 	if l.shared {
@@ -610,15 +871,38 @@ func (l *Live) projectAll(now float64, stale []bool, speeds func() [][]float64) 
 	l.view(now, stale)
 	fit.Wait()
 	out := make([]projection, Samples)
+	b := &board{left: Samples, stride: split}
+	b.cond.L = &b.mu
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < Samples; k += workers {
-				out[k] = l.project(projs[w], now, stale, k, speed[k])
+	for w := range projs {
+		wg.Go(func() {
+			p := projs[w]
+			if l.shape.noHelp && !split {
+				for k := w; k < Samples; k += len(projs) { // as before the board
+					out[k] = l.project(p, now, stale, k, speed[k])
+				}
+				return
 			}
-		}(w)
+			if len(projs) > 1 {
+				p.board = b
+			}
+			for !(b.stride && w > 0) {
+				k := int(b.next.Add(1)) - 1
+				if k >= Samples {
+					break
+				}
+				out[k] = l.project(p, now, stale, k, speed[k])
+				b.mu.Lock()
+				if b.left--; b.left == 0 {
+					b.cond.Broadcast()
+				}
+				b.mu.Unlock()
+			}
+			if p.board != nil {
+				l.help(p, b)
+			}
+			p.board = nil
+		})
 	}
 	wg.Wait()
 	if pool != nil {
@@ -1044,10 +1328,14 @@ func (l *Live) retryBlock(i, k int) []float64 {
 		return *sh.table.retries[k*len(l.c.Instances)+i].Load()
 	}
 	c := &sh.retries[k][i/retryChunk]
-	if *c == nil {
-		*c = make([]float64, retryChunk*sh.nRetry)
+	b := c.Load()
+	if b == nil {
+		nb := make([]float64, retryChunk*sh.nRetry)
+		if b = &nb; !c.CompareAndSwap(nil, b) {
+			b = c.Load() // another worker's, on another node of the projection
+		}
 	}
-	return (*c)[(i%retryChunk)*sh.nRetry:][:sh.nRetry]
+	return (*b)[(i%retryChunk)*sh.nRetry:][:sh.nRetry]
 }
 
 // retryChunk is how many instances' retry draws are allocated together.
@@ -1587,20 +1875,7 @@ func (l *Live) finish(p *projector, pr projection, ups []float64) projection {
 // their ups that count towards a release in p.remote. It returns ups
 // with the up times appended.
 func (l *Live) projectLocal(p *projector, pr *projection, now float64, stale []bool, kind int, speed []float64, ups []float64) []float64 {
-	sh := &l.shape
-	nn := len(l.c.M.Devices)
-	for n := 0; n < nn; n++ {
-		if stale[n] || sh.mixed && sh.open[n] {
-			continue // nothing starts there: its back-offs end at risk; or left to the projection-wide loop
-		}
-		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
-		later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
-		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 {
-			continue
-		}
-		ups = l.projectOwn(p, pr, int32(n), now, kind, speed[n], run, later, nil, ups)
-	}
-	return ups
+	return l.byNode(p, pr, false, now, stale, kind, speed, ups)
 }
 
 // projectOwn projects node n on its own (projectNode) with its running
@@ -1842,7 +2117,6 @@ func bitsTrailing(x uint64) int { return bits.TrailingZeros64(x) }
 // (closed) once those are released, the loop then only turning their ups
 // into the application nodes' arrivals.
 func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int, speed []float64, ups []float64) []float64 {
-	sh := &l.shape
 	nn := len(l.c.M.Devices)
 	p.arrOff = resize(p.arrOff, nn+1)
 	clear(p.arrOff)
@@ -1860,26 +2134,7 @@ func (l *Live) projectSinks(p *projector, pr *projection, now float64, kind int,
 		p.arrNode[fill[n]] = a
 		fill[n]++
 	}
-	for n := 0; n < nn; n++ {
-		if !sh.sink[n] {
-			continue
-		}
-		later := sh.laterNode[sh.laterOff[n]:sh.laterOff[n+1]]
-		if p.doomed[n] {
-			// Its running and waiting instances, and its arrivals, were
-			// counted given up; its back-offs, left out of the loop, are
-			// each given up when they end, as place does.
-			p.lost += len(later)
-			continue
-		}
-		run := p.runNode[sh.runOff[n]:sh.runOff[n+1]]
-		arr := p.arrNode[p.arrOff[n]:p.arrOff[n+1]]
-		if len(run) == 0 && len(later) == 0 && len(sh.atNow[n]) == 0 && len(arr) == 0 {
-			continue
-		}
-		ups = l.projectOwn(p, pr, int32(n), now, kind, speed[n], run, later, arr, ups)
-	}
-	return ups
+	return l.byNode(p, pr, true, now, nil, kind, speed, ups)
 }
 
 // hopeful counts the instances on a node of the given speed that come up

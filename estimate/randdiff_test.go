@@ -134,7 +134,10 @@ func randDiffStream(t *testing.T, r *rand.Rand, c *placement.Cluster, p *placeme
 // estimates of the default paths (the plan's node places, projectNodePure
 // and projectNodeQueued, projectNodeFast) are byte-identical to the
 // references' (noPlan, noPure, noFast, the projection-wide loop), alone
-// and sharing their working memory; and Live.offPlan counts the instances
+// and sharing their working memory, and with the node-by-node parts
+// projected on the projection's worker alone (noHelp) or every one split
+// with a second worker (splitAll: it must project some nodes); and
+// Live.offPlan counts the instances
 // off their planned node (with no plan: with a node) after every event.
 func TestRandomProjectionsSame(t *testing.T) {
 	seeds := 60
@@ -153,8 +156,11 @@ func TestRandomProjectionsSame(t *testing.T) {
 		{"noFast", func(l *Live) { l.shape.noFast = true; l.shape.noPlan = true }},
 		{"noLocal", func(l *Live) { l.shape.noLocal = true }},
 		{"shared", func(l *Live) { l.ShareWorkspace() }},
+		{"noHelp", func(l *Live) { l.shape.noHelp = true }},
+		{"splitAll", func(l *Live) { l.shape.splitAll = true }},
+		{"splitAll shared", func(l *Live) { l.shape.splitAll = true; l.ShareWorkspace() }},
 	}
-	pures, queued, byPlan := 0, 0, 0
+	pures, queued, byPlan, helped := 0, 0, 0, 0
 	for seed := range seeds {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 		ties := seed%3 == 2
@@ -216,10 +222,19 @@ func TestRandomProjectionsSame(t *testing.T) {
 			pures += pj.pures
 			queued += pj.queued
 		}
+		for _, l := range ls {
+			if l.shape.splitAll && !l.shared {
+				for _, pj := range l.shape.projs {
+					helped += pj.helped
+				}
+			}
+		}
 	}
-	t.Logf("%d estimates node by node with the plan's places, %d nodes projected by projectNodePure (%d by projectNodeQueued)", byPlan, pures, queued)
-	if byPlan == 0 || pures == 0 || queued == 0 {
-		t.Fatalf("%d estimates with the plan's places, %d nodes by projectNodePure (%d by projectNodeQueued): want some of each", byPlan, pures, queued)
+	t.Logf("%d estimates node by node with the plan's places, %d nodes projected by projectNodePure (%d by projectNodeQueued), %d by the second worker with splitAll",
+		byPlan, pures, queued, helped)
+	if byPlan == 0 || pures == 0 || queued == 0 || helped == 0 {
+		t.Fatalf("%d estimates with the plan's places, %d nodes by projectNodePure (%d by projectNodeQueued), %d by splitAll's second worker: want some of each",
+			byPlan, pures, queued, helped)
 	}
 }
 
