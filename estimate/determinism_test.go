@@ -123,6 +123,7 @@ timeout_s = 90
 				}
 			}
 		}
+		l.fits.settle()
 		if !l.fits.warm.ok {
 			t.Fatalf("%d events: no checkpoint of the fit", len(evs))
 		}

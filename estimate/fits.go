@@ -80,7 +80,14 @@ type fits struct {
 		gen, ver []uint32 // gen+1: 0 is none
 		m, v     []float64
 	}
+	// pending: a checkpoint's fit under way in the background, on frozen
+	// (a copy of the starts as they were at the checkpoint; see
+	// checkpoint), closed when done; nil when none. settle waits for it
+	// and keeps its fit as the checkpoint.
+	pending chan struct{}
+	frozen  *fits
 	noReuse bool      // every posterior computed in every step (tests and benchmarks)
+	atOnce  bool      // checkpoints fitted at once on f itself, as before the background (tests)
 	seen    int       // events counted towards the next checkpoint
 	every   int       // events between checkpoints: fitEvery (tests set fewer)
 	termOff []int32   // per node: its first term in terms; one more entry at the end
@@ -322,13 +329,78 @@ func (f *fits) observed(now float64) {
 // number of times and after events sent in any batches, equals estimate
 // live's on the same events. Starting cold at every estimate took about
 // ten EM steps each on a big recovery; from a checkpoint, two to four.
+//
+// The checkpoint's fit runs in the background, so that the events that
+// follow are taken meanwhile (a herded recovery's checkpoints were a third
+// of its events' ingest, on one core while the other waited): its
+// censored terms are laid out now and the starts' sums copied (freeze),
+// and its EM steps run on that copy; the next fit or checkpoint waits for
+// it first (settle). The fit is the same bits as when made at once: the
+// same inputs, and nothing reads or changes the checkpoint's state (warm,
+// gen, first) until it is kept.
 func (f *fits) checkpoint(now float64) {
-	f.fit(now)
+	f.settle()
+	if f.atOnce {
+		f.fit(now)
+		f.gen++
+		f.warm.ok = true
+		f.warm.mu = append(f.warm.mu[:0], f.mu...)
+		f.warm.postM = append(f.warm.postM[:0], f.postM...)
+		f.warm.tau = f.tau
+		return
+	}
+	g := f.freeze(now)
+	done := make(chan struct{})
+	f.pending = done
+	go func() {
+		defer close(done)
+		g.em()
+	}()
+}
+
+// freeze returns f.frozen set up to fit as f would at now: the censored
+// terms laid out, the sums of the completed starts copied, the running
+// starts' count kept (their terms are laid out); the rest (the
+// distributions, roles, the first-step cache) shared, read-only but for
+// the cache, which only fits write, one at a time (see settle).
+func (f *fits) freeze(now float64) *fits {
+	g := f.frozen
+	if g == nil {
+		g = &fits{c: f.c, dists: f.dists, distOf: f.distOf, role: f.role, nRol: f.nRol,
+			node: make([]startSet, len(f.node)), postM: make([]float64, len(f.postM)), postV: make([]float64, len(f.postV)),
+			mu: make([]float64, len(f.mu)), ver: make([]uint32, len(f.ver))}
+		f.frozen = g
+	}
+	g.noReuse, g.gen, g.first, g.warm = f.noReuse, f.gen, f.first, f.warm
+	copy(g.ver, f.ver)
+	for d := range f.node {
+		comp := append(g.node[d].comp[:0], f.node[d].comp...)
+		g.node[d] = f.node[d]
+		g.node[d].comp, g.node[d].index = comp, nil
+	}
+	g.censored(now)
+	for d := range g.node {
+		// Past censored, only the running starts' count is read.
+		g.node[d].groups = nil
+		g.node[d].running = g.node[d].running[:len(g.node[d].running):len(g.node[d].running)]
+	}
+	return g
+}
+
+// settle waits for the checkpoint's fit under way, if any, and keeps it as
+// the next fits' starting point.
+func (f *fits) settle() {
+	if f.pending == nil {
+		return
+	}
+	<-f.pending
+	f.pending = nil
+	g := f.frozen
 	f.gen++
 	f.warm.ok = true
-	f.warm.mu = append(f.warm.mu[:0], f.mu...)
-	f.warm.postM = append(f.warm.postM[:0], f.postM...)
-	f.warm.tau = f.tau
+	f.warm.mu = append(f.warm.mu[:0], g.mu...)
+	f.warm.postM = append(f.warm.postM[:0], g.postM...)
+	f.warm.tau = g.tau
 }
 
 // speeds fits the fleet and every node's posterior (see fits) and returns,
@@ -354,8 +426,14 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 // fit sets μ, τ and every node's posterior at now by EM from the latest
 // checkpoint (cold before the first: μ 0, τ tauStart).
 func (f *fits) fit(now float64) {
-	nn := len(f.node)
+	f.settle()
 	f.censored(now)
+	f.em()
+}
+
+// em is fit's EM steps over the censored terms laid out.
+func (f *fits) em() {
+	nn := len(f.node)
 	if f.warm.ok {
 		copy(f.mu, f.warm.mu)
 		copy(f.postM, f.warm.postM) // Newton's starting points (see posterior)

@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -312,10 +313,12 @@ start = { dist = "fixed", s = 1 }
 	for n < 2047 {
 		ev()
 	}
+	l.fits.settle()
 	if l.fits.warm.ok {
 		t.Fatalf("a checkpoint after %d events; want the first at 2,048", n)
 	}
 	ev()
+	l.fits.settle() // the checkpoint's fit runs in the background
 	if !l.fits.warm.ok || l.fits.seen != 0 {
 		t.Fatalf("after 2,048 events: checkpoint %v, %d counted since; want one, 0", l.fits.warm.ok, l.fits.seen)
 	}
@@ -577,4 +580,39 @@ func TestFirstStepReuse(t *testing.T) {
 		t.Fatalf("the estimates differ:\n%+v\n%+v", a, b)
 	}
 	t.Logf("%d posteriors taken again", reusable)
+}
+
+// A checkpoint's fit made in the background, while the events that follow
+// are taken, is the fit made at once: along the herded stream, with a
+// checkpoint every 97 events, the estimates every 500 events and the
+// checkpoints' fits (μ, τ and every node's starting point) are the same
+// bits either way. Run under -race it also checks that the background fit
+// reads nothing the events change.
+func TestCheckpointInBackground(t *testing.T) {
+	c, p, evs := herdingShort(t)
+	bg, now := NewLive(c, p), NewLive(c, p)
+	bg.fits.every, now.fits.every = 97, 97
+	now.fits.atOnce = true
+	checked := 0
+	for k, e := range evs {
+		bg.Observe(e)
+		now.Observe(e)
+		if (k+1)%500 != 0 && k != len(evs)-1 {
+			continue
+		}
+		a, b := bg.Estimate(e.TS), now.Estimate(e.TS)
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if string(ja) != string(jb) {
+			t.Fatalf("event %d: estimate with the checkpoints in the background\n%s\nat once\n%s", k, ja, jb)
+		}
+		wa, wb := bg.fits.warm, now.fits.warm
+		if !wa.ok || wa.tau != wb.tau || !slices.Equal(wa.mu, wb.mu) || !slices.Equal(wa.postM, wb.postM) || bg.fits.gen != now.fits.gen {
+			t.Fatalf("event %d: checkpoint %d τ %v μ %v in the background, %d τ %v μ %v at once", k, bg.fits.gen, wa.tau, wa.mu, now.fits.gen, wb.tau, wb.mu)
+		}
+		checked++
+	}
+	if bg.fits.gen < 400 || checked < 80 {
+		t.Fatalf("%d checkpoints, %d estimates compared; want many", bg.fits.gen, checked)
+	}
 }

@@ -252,3 +252,44 @@ func BenchmarkLiveHelp(b *testing.B) {
 func BenchmarkLiveAlone(b *testing.B) {
 	benchLivePairSwapped(b, func(l *Live) { l.shape.noHelp = true }, "s-alone", "s-help")
 }
+
+// BenchmarkLiveCheckpoint measures what fitting the checkpoints in the
+// background saves (see fits.checkpoint) where it shows, in the events'
+// ingest: BenchmarkLive's stream fed to two estimators in batches of
+// 1,000 events, each batch and the estimate after it timed together, one
+// estimator fitting its checkpoints at once (fits.atOnce), the other in
+// the background; which goes first alternates. A background checkpoint is
+// settled by the estimate after its batch, so none runs on into the other
+// estimator's turn. Reported: the batches' and estimates' time of each (s,
+// summed over the million events) and their ratio, in wall time and in
+// the process's CPU time. The estimates must be equal.
+func BenchmarkLiveCheckpoint(b *testing.B) {
+	c, p, evs := herdingRecovery(b)
+	var wall, cpu [2]time.Duration // [0] in the background, [1] at once
+	for b.Loop() {
+		wall, cpu = [2]time.Duration{}, [2]time.Duration{}
+		ls := [2]*Live{NewLive(c, p), NewLive(c, p)}
+		ls[1].fits.atOnce = true
+		for _, l := range ls {
+			l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
+		}
+		for from, turn := 0, 0; from < len(evs); from, turn = from+benchLiveBatch, turn+1 {
+			batch := evs[from:min(from+benchLiveBatch, len(evs))]
+			var snaps [2]Snapshot
+			for j := range 2 {
+				w := (j + turn) % 2
+				t0, c0 := time.Now(), processCPU()
+				for _, e := range batch {
+					ls[w].Observe(e)
+				}
+				snaps[w] = ls[w].Estimate(batch[len(batch)-1].TS)
+				wall[w] += time.Since(t0)
+				cpu[w] += processCPU() - c0
+			}
+			if !reflect.DeepEqual(snaps[0], snaps[1]) {
+				b.Fatalf("batch %d: the estimates differ:\n%+v\n%+v", turn, snaps[0], snaps[1])
+			}
+		}
+	}
+	reportPair(b, wall, cpu, "s-background", "s-at-once")
+}
