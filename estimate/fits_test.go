@@ -559,6 +559,7 @@ func TestFirstStepReuse(t *testing.T) {
 			continue
 		}
 		for _, dt := range []float64{0, 0.5, 7} {
+			fa.settle() // a checkpoint's fit under way writes the cache read below
 			for d := range fa.node {
 				if fa.first.gen[d] == fa.gen+1 && fa.first.ver[d] == fa.ver[d] && len(fa.node[d].running) == 0 && fa.node[d].n > 0 {
 					reusable++
