@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -46,15 +45,9 @@ func TestFastProjectionSame(t *testing.T) {
 			}
 			next++
 			for _, now := range []float64{e.TS, e.TS + 400} {
-				a, err := json.Marshal(fast.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := json.Marshal(ref.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(a) != string(b) {
+				a := snapJSON(t, fast.Estimate(now))
+				b := snapJSON(t, ref.Estimate(now))
+				if a != b {
 					t.Fatalf("%s after %d events, at %g s: fast path\n%s\nreference\n%s", st.name, k+1, now, a, b)
 				}
 				if fast.shape.local || fast.shape.mixed {
@@ -249,15 +242,9 @@ func TestNoNodeOrderSame(t *testing.T) {
 			if (k+1)%st.every != 0 {
 				continue
 			}
-			a, err := json.Marshal(node.Estimate(e.TS))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := json.Marshal(rank.Estimate(e.TS))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(a) != string(b) {
+			a := snapJSON(t, node.Estimate(e.TS))
+			b := snapJSON(t, rank.Estimate(e.TS))
+			if a != b {
 				t.Fatalf("%s after %d events: node order\n%s\nrank order\n%s", st.name, k+1, a, b)
 			}
 			if node.shape.local || node.shape.mixed {

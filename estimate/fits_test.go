@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -601,10 +600,8 @@ func TestCheckpointInBackground(t *testing.T) {
 		if (k+1)%500 != 0 && k != len(evs)-1 {
 			continue
 		}
-		a, b := bg.Estimate(e.TS), now.Estimate(e.TS)
-		ja, _ := json.Marshal(a)
-		jb, _ := json.Marshal(b)
-		if string(ja) != string(jb) {
+		ja, jb := snapJSON(t, bg.Estimate(e.TS)), snapJSON(t, now.Estimate(e.TS))
+		if ja != jb {
 			t.Fatalf("event %d: estimate with the checkpoints in the background\n%s\nat once\n%s", k, ja, jb)
 		}
 		wa, wb := bg.fits.warm, now.fits.warm

@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"testing"
 
 	"blackstart/placement"
@@ -43,18 +42,12 @@ func TestHoldOverSame(t *testing.T) {
 			continue
 		}
 		for _, now := range []float64{e.TS, e.TS + 400} {
-			a, err := json.Marshal(hold.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := snapJSON(t, hold.Estimate(now))
 			if hold.shape.local || hold.shape.mixed || hold.shape.anyUnplaced {
 				t.Fatalf("after %d events: local %v, mixed %v, an instance with no node %v; want the projection-wide loop with holdOver", k+1, hold.shape.local, hold.shape.mixed, hold.shape.anyUnplaced)
 			}
-			b, err := json.Marshal(plain.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(a) != string(b) {
+			b := snapJSON(t, plain.Estimate(now))
+			if a != b {
 				t.Fatalf("after %d events, at %g s: with holdOver\n%s\nwithout\n%s", k+1, now, a, b)
 			}
 			running := 0

@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -41,18 +40,12 @@ func TestLocalProjectionSame(t *testing.T) {
 			continue
 		}
 		for _, now := range []float64{e.TS, e.TS + 400} { // and with the back-offs under way over
-			a, err := json.Marshal(local.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := snapJSON(t, local.Estimate(now))
 			if local.shape.local != want {
 				t.Fatalf("after %d events: node by node %v, want %v", k+1, local.shape.local, want)
 			}
-			b, err := json.Marshal(global.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(a) != string(b) {
+			b := snapJSON(t, global.Estimate(now))
+			if a != b {
 				t.Fatalf("after %d events, at %g s: node by node\n%s\nprojection-wide\n%s", k+1, now, a, b)
 			}
 		}

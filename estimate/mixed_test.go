@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"testing"
 
 	"blackstart/placement"
@@ -44,10 +43,7 @@ func TestMixedProjectionSame(t *testing.T) {
 			continue
 		}
 		for _, now := range []float64{e.TS, e.TS + 400} {
-			a, err := json.Marshal(mixed.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := snapJSON(t, mixed.Estimate(now))
 			sh := &mixed.shape
 			open := 0
 			for _, o := range sh.open {
@@ -58,14 +54,11 @@ func TestMixedProjectionSame(t *testing.T) {
 			if !sh.mixed || open == 0 || open == len(sh.open) {
 				t.Fatalf("after %d events: mixed %v with %d of %d nodes open; want some open, some closed", k+1, sh.mixed, open, len(sh.open))
 			}
-			b, err := json.Marshal(global.Estimate(now))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := snapJSON(t, global.Estimate(now))
 			if global.shape.mixed {
 				t.Fatal("noMixed: the projection-wide loop alone, want no mixed")
 			}
-			if string(a) != string(b) {
+			if a != b {
 				t.Fatalf("after %d events, at %g s (%d of %d nodes open): mixed\n%s\nprojection-wide\n%s", k+1, now, open, len(sh.open), a, b)
 			}
 			for _, d := range sh.projs[0].doomed {

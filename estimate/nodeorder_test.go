@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"testing"
 
 	"blackstart/placement"
@@ -63,9 +62,8 @@ start = { dist = "fixed", s = 10 }
 			l.Observe(placement.Event{TS: float64(k), Instance: 1 + k, Node: 1, State: placement.Started})
 		}
 	}
-	a, _ := json.Marshal(local.Estimate(2))
-	b, _ := json.Marshal(global.Estimate(2))
-	if !local.shape.local || string(a) != string(b) {
+	a, b := snapJSON(t, local.Estimate(2)), snapJSON(t, global.Estimate(2))
+	if !local.shape.local || a != b {
 		t.Errorf("node by node (%v)\n%s\nprojection-wide\n%s", local.shape.local, a, b)
 	}
 }

@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -53,15 +52,9 @@ func TestPlanLayoutSame(t *testing.T) {
 					skips0 += pj.skips
 					marks0 += pj.marks
 				}
-				a, err := json.Marshal(plan.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := json.Marshal(ref.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(a) != string(b) {
+				a := snapJSON(t, plan.Estimate(now))
+				b := snapJSON(t, ref.Estimate(now))
+				if a != b {
 					t.Fatalf("%s after %d events, at %g s: plan's places\n%s\nlaid out\n%s", st.name, k+1, now, a, b)
 				}
 				if ref.shape.byPlan {
@@ -158,15 +151,9 @@ func TestPureProjectionSame(t *testing.T) {
 					pures0 += pj.pures
 					queued -= pj.queued
 				}
-				a, err := json.Marshal(pure.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := json.Marshal(ref.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(a) != string(b) {
+				a := snapJSON(t, pure.Estimate(now))
+				b := snapJSON(t, ref.Estimate(now))
+				if a != b {
 					t.Fatalf("%s after %d events, at %g s: list scheduling\n%s\nevent loop\n%s", st.name, k+1, now, a, b)
 				}
 				for _, pj := range ref.shape.projs {

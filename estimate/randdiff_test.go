@@ -199,12 +199,9 @@ func TestRandomProjectionsSame(t *testing.T) {
 				continue
 			}
 			for _, now := range []float64{e.TS, e.TS + 1 + 200*r.Float64()} {
-				var want []byte
+				var want string
 				for j, l := range ls {
-					b, err := json.Marshal(l.Estimate(now))
-					if err != nil {
-						t.Fatal(err)
-					}
+					b := snapJSON(t, l.Estimate(now))
 					if j == 0 {
 						want = b
 						if l.shape.byPlan && (l.shape.local || l.shape.mixed) {
@@ -212,7 +209,7 @@ func TestRandomProjectionsSame(t *testing.T) {
 						}
 						continue
 					}
-					if string(b) != string(want) {
+					if b != want {
 						t.Fatalf("seed %d after %d events (%+v), at %g s: default\n%s\n%s\n%s", seed, k+1, e, now, want, refs[j-1].name, b)
 					}
 				}

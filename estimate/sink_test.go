@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"math"
 	"slices"
 	"testing"
@@ -56,18 +55,12 @@ func TestSinkProjectionSame(t *testing.T) {
 			}
 			next++
 			for _, now := range []float64{e.TS, e.TS + 400} {
-				a, err := json.Marshal(sink.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := json.Marshal(ref.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
+				a := snapJSON(t, sink.Estimate(now))
+				b := snapJSON(t, ref.Estimate(now))
 				if ref.shape.anySink {
 					t.Fatal("noSink: want no sinks")
 				}
-				if string(a) != string(b) {
+				if a != b {
 					t.Fatalf("%s after %d events, at %g s: with sinks\n%s\nwithout\n%s", st.name, k+1, now, a, b)
 				}
 				if sink.shape.mixed && sink.shape.anySink {

@@ -1,7 +1,6 @@
 package estimate
 
 import (
-	"encoding/json"
 	"testing"
 
 	"blackstart/placement"
@@ -47,11 +46,7 @@ start = { dist = "lognormal", median_s = 20, p90_s = 70 }
 		for _, now := range []float64{e.TS, e.TS + 400} {
 			var docs [3]string
 			for j, l := range ls {
-				b, err := json.Marshal(l.Estimate(now))
-				if err != nil {
-					t.Fatal(err)
-				}
-				docs[j] = string(b)
+				docs[j] = snapJSON(t, l.Estimate(now))
 			}
 			if docs[0] != docs[1] || docs[0] != docs[2] {
 				t.Fatalf("after %d events, at %g s: toEnds\n%s\nevery end in the heap\n%s\nreference\n%s", k+1, now, docs[0], docs[1], docs[2])
