@@ -63,5 +63,5 @@ func TestHoldOverSame(t *testing.T) {
 	if dropped == 0 {
 		t.Fatal("holdOver took no running start's end out: the comparison tests nothing")
 	}
-	t.Logf("%d ends taken out of projection 0's running starts over the estimates compared", dropped)
+	t.Logf("%d ends taken out of the running starts of worker 0's last projection at each estimate compared (which projection it was depends on the board)", dropped)
 }

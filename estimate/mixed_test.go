@@ -71,5 +71,5 @@ func TestMixedProjectionSame(t *testing.T) {
 	if doomed == 0 {
 		t.Fatal("no open node was found doomed: that part is not compared")
 	}
-	t.Logf("%d open nodes doomed in projection 0's last runs", doomed)
+	t.Logf("%d open nodes doomed in worker 0's last projection at each estimate compared", doomed)
 }

@@ -70,9 +70,9 @@ func TestSinkProjectionSame(t *testing.T) {
 			}
 		}
 		if next != len(st.at) || sinks == 0 || st.arr && arrived == 0 {
-			t.Fatalf("%s: %d of %d points reached, %d estimates with sinks, %d arrivals in projection 0: want all, and some", st.name, next, len(st.at), sinks, arrived)
+			t.Fatalf("%s: %d of %d points reached, %d estimates with sinks, %d arrivals in worker 0's last projections: want all, and some", st.name, next, len(st.at), sinks, arrived)
 		}
-		t.Logf("%s: %d estimates with sinks, %d arrivals in projection 0", st.name, sinks, arrived)
+		t.Logf("%s: %d estimates with sinks, %d arrivals in worker 0's last projections", st.name, sinks, arrived)
 	}
 }
 
