@@ -1490,22 +1490,22 @@ func (t *drawTable) draw(c *placement.Cluster, i, k, nRetry int) float64 {
 	return m
 }
 
-// nextUp is, for instance i whose start failed at t (p.att[i] counting
-// it), when it queues again for its next start that ends before its
-// timeout on a node of the given speed (as attempt draws them for
-// projection k), by the retry rule: the back-off after this failure and,
-// for each start before that one that would outlast its timeout, its
-// timeout and the back-off after it; those futile starts are counted in
-// p.att[i]. false when no start left can come up: the instance is given
-// up. A failure none of whose retries can end before the timeout is known
-// when the start is projected (endKind: evLost) and never comes here.
-// Projecting each futile start through the queue of its node made an
-// estimate of a herded recovery, whose slow nodes fail most starts, up to
-// a hundred times slower; the slot time they hold is left out.
+// nextUp is, for instance i whose start's slot freed at t (p.att[i]
+// counting its failure), when it queues again for its next start that
+// ends before its timeout on a node of the given speed (as attempt draws
+// them for projection k), by the retry rule: the back-off after this
+// failure and, for each start before that one that would outlast its
+// timeout, the back-off after it; those futile starts are counted in
+// p.att[i]. Their timeouts were held on the failed start's slot already
+// (end: failHold), so they are not added here: the instance queues again
+// when it would have after running each of them in turn, but the slot time
+// they take is held in one piece, at once, by one event. false when no
+// start left can come up: the instance is given up. A failure none of whose
+// retries can come up is known when the start is projected (end: evLost)
+// and never comes here.
 func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
 	sh := &l.shape
-	timeout := sh.timeout[i]
-	limit := timeout * max(speed, 1e-3)
+	limit := sh.timeout[i] * max(speed, 1e-3)
 	l.minRetry(i, k) // the retries drawn
 	rs := l.retryBlock(i, k)
 	at := t
@@ -1517,11 +1517,41 @@ func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) 
 			p.att[i] = a
 			return at, true
 		}
-		at += timeout // it outlasts its timeout: one more failure
-		a++
+		a++ // it outlasts its timeout, held already: one more failure
 	}
 	p.att[i] = a
 	return 0, false
+}
+
+// failHold is, for instance i's start in projection k that fails (its
+// a-th failure, a >= 1, counting those projected) on a node where a start
+// must do its work within limit (its timeout times the node's speed), how
+// many of the retries after it would outlast their timeouts too before one
+// that can come up, and whether none can (the instance is given up after
+// them). Those futile retries hold one of the node's slots for their
+// timeouts, as the simulator runs them: the failing start holds its slot
+// for them, f timeouts more (end), so that a herded node's starts that
+// keep failing keep its other instances waiting, without an event per
+// futile start (one each made BenchmarkLive's herded recovery about seven
+// times as slow).
+func (l *Live) failHold(i, k, a int, limit float64) (f int, lost bool) {
+	if l.minRetry(i, k) > limit {
+		return l.futileLeft(a), true // none of its retries can come up
+	}
+	rs := l.retryBlock(i, k)
+	for ; l.retry.Again(a); a++ {
+		if q := a - int(l.fails[i]); q > l.shape.nRetry || rs[q-1] <= limit {
+			return f, false
+		}
+		f++
+	}
+	return f, true
+}
+
+// futileLeft is how many retries an instance has after its a-th failure
+// (a >= 1), by the retry rule.
+func (l *Live) futileLeft(a int) int {
+	return max(l.retry.MaxAttempts-a, 0)
 }
 
 // readyAt is when instance i, waiting after a failed attempt, is due
@@ -1603,7 +1633,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		rest, up := l.attempt(int(r.inst), kind, 0, speed[r.node], r.elapsed)
 		p.free[r.node]--
 		p.startNode[r.inst] = r.node
-		e := finishEv{t: now + rest, inst: r.inst, kind: l.endKind(int(r.inst), kind, up, speed[r.node])}
+		e := l.end(int(r.inst), kind, int(l.fails[r.inst]), now, rest, up, speed[r.node])
 		if byNode && !sh.noSplit {
 			p.runNode[p.cur[r.node]] = e
 			p.cur[r.node]++
@@ -2425,7 +2455,7 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 			}
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), sp, 0)
 			free--
-			h.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, sp)})
+			h.push(l.end(int(i), kind, int(p.att[i]), t, d, up, sp))
 		}
 	}
 	// The held ends come first, in any order: each frees a slot that
@@ -2628,21 +2658,26 @@ const (
 	evReady        // an instance's back-off is over: it queues again
 )
 
-// endKind is the kind of the end of instance i's start in projection k
-// on a node of the given speed: up; failed at its timeout, to be retried;
-// or failed with none of its retries' draws ending before the timeout
-// there, so that it is given up (the retry rule's first test, made here
-// while the instance's draws are at hand: in a herded recovery nearly
-// every failure is of this kind, and testing it when the failure was
-// popped waited on memory again).
-func (l *Live) endKind(i, k int, up bool, speed float64) uint8 {
-	switch {
-	case up:
-		return evUp
-	case l.minRetry(i, k) > l.shape.timeout[i]*max(speed, 1e-3):
-		return evLost
+// end is the end of instance i's start at t in projection k, on a node
+// of the given speed, that takes d (attempt) and comes up or not; a is the
+// instance's failures before it (projected ones counted). A start that
+// fails ends at its timeout plus the timeouts of the futile retries after
+// it (failHold: their slot time held in one piece), failed, to be retried,
+// or given up when none of its retries left can come up (evLost: the retry
+// rule's test made here while the instance's draws are at hand; in a
+// herded recovery nearly every failure is of this kind, and testing it
+// when the failure was popped waited on memory again).
+func (l *Live) end(i, k, a int, t, d float64, up bool, speed float64) finishEv {
+	if up {
+		return finishEv{t: t + d, inst: int32(i), kind: evUp}
 	}
-	return evFail
+	to := l.shape.timeout[i]
+	f, lost := l.failHold(i, k, a+1, to*max(speed, 1e-3))
+	e := finishEv{t: t + d + float64(f)*to, inst: int32(i), kind: evFail}
+	if lost {
+		e.kind = evLost
+	}
+	return e
 }
 
 // release puts service s's instances that are neither up nor starting in
@@ -2703,7 +2738,7 @@ func (l *Live) dispatch(p *projector, t float64, kind int, speed []float64) {
 			d, up := l.attempt(int(i), kind, int(p.att[i]-l.fails[i]), speed[n], 0)
 			p.free[n]--
 			p.startNode[i] = n
-			p.ev.push(finishEv{t: t + d, inst: i, kind: l.endKind(int(i), kind, up, speed[n])})
+			p.ev.push(l.end(int(i), kind, int(p.att[i]), t, d, up, speed[n]))
 		}
 	}
 	p.touched = p.touched[:0]
@@ -3264,7 +3299,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			free--
 			to := ttN[pos].timeout
 			if hopeless[pos>>6]&(1<<(pos&63)) != 0 {
-				e := finishEv{t: t + to, inst: i, kind: evLost}
+				e := finishEv{t: t + to + float64(l.futileLeft(int(p.att[i])+1))*to, inst: i, kind: evLost}
 				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 					toEnds = append(toEnds, e)
 				} else {
@@ -3284,10 +3319,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				continue
 			}
 			ek := uint8(evFail)
-			if l.minRetry(int(i), kind) > to*limitSp {
+			f, lost := l.failHold(int(i), kind, int(p.att[i])+1, to*limitSp)
+			if lost {
 				ek = evLost
 			}
-			if e := (finishEv{t: t + max(to, 0), inst: i, kind: ek}); inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
+			if e := (finishEv{t: t + max(to, 0) + float64(f)*to, inst: i, kind: ek}); inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 				toEnds = append(toEnds, e)
 			} else {
 				h.push(e)

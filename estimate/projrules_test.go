@@ -102,9 +102,11 @@ start = { dist = "fixed", s = 100 }
 // counted from now on: an instance that failed once before now (observed)
 // and once in the projection (p.att 2) next starts with its first draw
 // from now on. Starts of 1–100 s (uniform), 50-s timeout, speed 1, the
-// projected failure at 1,000 s: due at 1,000 + 20 s (the back-off after a
-// 2nd failure) when that draw can come up, else after it fails too at
-// 1,020 + 50 + 40 = 1,110 s (3 attempts), and so on.
+// projected start from 950 s: when that draw can come up, its slot frees
+// at 1,000 s and it is due at 1,000 + 20 s (the back-off after a 2nd
+// failure); else the start holds its slot for that futile retry's timeout
+// too, to 1,050 s, and it is due at 1,050 + 20 + 40 = 1,110 s (3
+// attempts), and so on.
 func TestNextUpAfterObservedFailures(t *testing.T) {
 	c := oneNode(t, 1, `
 [[service]]
@@ -134,8 +136,12 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 				continue
 			}
 			found[futile]++
+			e := l.end(i, k, 1, 950, 50, false, 1)
+			if free := []float64{1000, 1050}[futile]; e.kind != evFail || e.t != free {
+				t.Fatalf("instance %d, projection %d, draws from now on %v: the failed start's end %+v; want failed at %g s", i, k, rs[:3], e, free)
+			}
 			p.att[i] = 2
-			at, ok := l.nextUp(&p, i, k, 1000, 1)
+			at, ok := l.nextUp(&p, i, k, e.t, 1)
 			if want := []float64{1020, 1110}[futile]; !ok || at != want || p.att[i] != uint8(2+futile) {
 				t.Fatalf("instance %d, projection %d, draws from now on %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 2+futile)
 			}
@@ -164,8 +170,8 @@ start = { dist = "fixed", s = 50 }
 	var p projector
 	p.att = make([]uint8, 1)
 	for k := range Samples {
-		if kind := l.endKind(0, k, false, 1); kind != evFail {
-			t.Fatalf("projection %d: a failed start's end kind %d, want evFail (%d): its retries can come up", k, kind, evFail)
+		if e := l.end(0, k, 0, 950, 50, false, 1); e.kind != evFail || e.t != 1000 {
+			t.Fatalf("projection %d: a failed start's end %+v, want evFail (%d) at 1000 s: its retries can come up, none futile", k, e, evFail)
 		}
 		p.att[0] = 1
 		if at, ok := l.nextUp(&p, 0, k, 1000, 1); !ok || at != 1010 || p.att[0] != 1 {

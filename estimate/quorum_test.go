@@ -47,17 +47,20 @@ start = { dist = "fixed", s = 5 }
 	}
 }
 
-// After a failed start the projection queues an instance again when its
-// next start that can come up is due: the back-off after the failure and,
-// for each start before it that would outlast its timeout, that timeout
-// and the back-off after it (counted as failures). Starts of 1–100 s
-// (uniform) with a 50-s timeout on a node of speed 1, first failure at
-// 1,000 s: a first retry that can come up is queued at 1,010 s (back-off
-// 10 s); a futile first retry and a good second at 1,010 + 50 + 20 =
-// 1,080 s, with 2 attempts counted; two futile at 1,080 + 50 + 40 =
-// 1,170 s; at speed 2 the limit is 100 s of work, so every retry can.
-// After 9 failures of 10 attempts: due at 1,300 s (the 300-s cap) if the
-// last start can come up, else given up.
+// A start that fails holds its slot also for the timeouts of the retries
+// after it that would outlast theirs (end, failHold), and the projection
+// queues the instance again when its next start that can come up is due:
+// the back-off after each failure from the one the slot freed at
+// (nextUp), so the instance's own times are as if each futile retry ran
+// in turn. Starts of 1–100 s (uniform) with a 50-s timeout on a node of
+// speed 1, a first start from 950 s failing at 1,000 s: with a first retry
+// that can come up its slot frees at 1,000 s and it is queued at 1,010 s
+// (back-off 10 s); with a futile first retry and a good second the slot
+// frees at 1,050 s and it is queued at 1,050 + 10 + 20 = 1,080 s, with 2
+// attempts counted; with two futile, 1,100 s and 1,170 s; at speed 2 the
+// limit is 100 s of work, so every retry can. After 9 failures of 10
+// attempts: due at 1,300 s (the 300-s cap) if the last start can come up,
+// else its start holds the slot for two timeouts and ends given up.
 func TestNextUpSkipsFutileStarts(t *testing.T) {
 	c := oneNode(t, 1, `
 [[service]]
@@ -83,11 +86,18 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 				continue
 			}
 			found[futile]++
+			e := l.end(i, k, 0, 950, 50, false, 1)
+			if free := []float64{1000, 1050, 1100}[futile]; e.kind != evFail || e.t != free {
+				t.Fatalf("instance %d, projection %d, retries %v: the failed start's end %+v; want failed (%d) at %g s", i, k, rs[:3], e, evFail, free)
+			}
 			p.att[i] = 1
-			at, ok := l.nextUp(&p, i, k, 1000, 1)
+			at, ok := l.nextUp(&p, i, k, e.t, 1)
 			want := []float64{1010, 1080, 1170}[futile]
 			if !ok || at != want || p.att[i] != uint8(1+futile) {
 				t.Fatalf("instance %d, projection %d, retries %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 1+futile)
+			}
+			if e := l.end(i, k, 0, 950, 50, false, 2); e.kind != evFail || e.t != 1000 {
+				t.Fatalf("instance %d, projection %d, speed 2: the failed start's end %+v; want failed at 1000 s", i, k, e)
 			}
 			p.att[i] = 1
 			if at, ok := l.nextUp(&p, i, k, 1000, 2); !ok || at != 1010 || p.att[i] != 1 {
@@ -95,10 +105,16 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 			}
 			// After the 9th failure of 10 attempts one start is left: due
 			// after the capped 300-s back-off if it can come up, else the
-			// instance is given up with all 10 counted.
+			// 9th start holds its slot for the last one's timeout too and
+			// ends given up, and nextUp gives it up with all 10 counted.
+			can := rs[8] <= 50
+			e = l.end(i, k, 8, 950, 50, false, 1)
+			if can && (e.kind != evFail || e.t != 1000) || !can && (e.kind != evLost || e.t != 1050) {
+				t.Fatalf("instance %d, projection %d, 9th start, last draw %g s: its end %+v", i, k, rs[8], e)
+			}
 			p.att[i] = 9
 			at, ok = l.nextUp(&p, i, k, 1000, 1)
-			if can := rs[8] <= 50; ok != can || can && (at != 1300 || p.att[i] != 9) || !can && p.att[i] != 10 {
+			if ok != can || can && (at != 1300 || p.att[i] != 9) || !can && p.att[i] != 10 {
 				t.Fatalf("instance %d, projection %d, 9 failures, last draw %g s: queued at %g s (%v), %d attempts", i, k, rs[8], at, ok, p.att[i])
 			}
 			if !ok {
