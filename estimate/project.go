@@ -1490,37 +1490,36 @@ func (t *drawTable) draw(c *placement.Cluster, i, k, nRetry int) float64 {
 	return m
 }
 
-// nextUp is, for instance i whose start's slot freed at t (p.att[i]
-// counting its failure), when it queues again for its next start that
-// ends before its timeout on a node of the given speed (as attempt draws
-// them for projection k), by the retry rule: the back-off after this
-// failure and, for each start before that one that would outlast its
-// timeout, the back-off after it; those futile starts are counted in
-// p.att[i]. Their timeouts were held on the failed start's slot already
-// (end: failHold), so they are not added here: the instance queues again
-// when it would have after running each of them in turn, but the slot time
-// they take is held in one piece, at once, by one event. false when no
-// start left can come up: the instance is given up. A failure none of whose
-// retries can come up is known when the start is projected (end: evLost)
-// and never comes here.
+// nextUp is, for instance i whose start failed and freed its slot at t
+// (p.att[i] counting its failure), when it queues again, by the retry
+// rule: after the back-off that failure earns. When the start was a retry
+// that held its slot for the futile retries after it too (end, failHold),
+// those are counted in p.att[i] and their back-offs added, so that the
+// instance queues when it would have after running each in turn. false
+// when it has no start left: it is given up (end marks that evLost, and
+// such an end never comes here).
 func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) {
-	sh := &l.shape
-	limit := sh.timeout[i] * max(speed, 1e-3)
-	l.minRetry(i, k) // the retries drawn
-	rs := l.retryBlock(i, k)
-	at := t
-	a := p.att[i]
-	for l.retry.Again(int(a)) {
-		at += l.retry.Backoff(int(a))
-		q := int(a - l.fails[i]) // the next start's index from now on (>= 1)
-		if q > sh.nRetry || rs[q-1] <= limit {
-			p.att[i] = a
-			return at, true
-		}
-		a++ // it outlasts its timeout, held already: one more failure
+	d, ok := l.nextDelay(p, i, k, speed)
+	return t + d, ok
+}
+
+// nextDelay is nextUp's wait from the failure on, s: the back-offs'
+// sum; it counts the failures in p.att[i] as nextUp does.
+func (l *Live) nextDelay(p *projector, i, k int, speed float64) (float64, bool) {
+	a := int(p.att[i])
+	f := 0
+	if a-1 > int(l.fails[i]) { // a retry: the futile ones after it were held
+		f, _ = l.failHold(i, k, a, l.shape.timeout[i]*max(speed, 1e-3))
 	}
-	p.att[i] = a
-	return 0, false
+	d := 0.0
+	for j := a; j <= a+f; j++ {
+		d += l.retry.Backoff(j)
+	}
+	p.att[i] = uint8(a + f)
+	if !l.retry.Again(a + f) {
+		return 0, false
+	}
+	return d, true
 }
 
 // failHold is, for instance i's start in projection k that fails (its
@@ -1528,12 +1527,16 @@ func (l *Live) nextUp(p *projector, i, k int, t, speed float64) (float64, bool) 
 // must do its work within limit (its timeout times the node's speed), how
 // many of the retries after it would outlast their timeouts too before one
 // that can come up, and whether none can (the instance is given up after
-// them). Those futile retries hold one of the node's slots for their
-// timeouts, as the simulator runs them: the failing start holds its slot
-// for them, f timeouts more (end), so that a herded node's starts that
-// keep failing keep its other instances waiting, without an event per
-// futile start (one each made BenchmarkLive's herded recovery about seven
-// times as slow).
+// them). A retry that fails holds its slot for its own timeout and for
+// those futile retries' (end), in one piece, and one event: the simulator
+// runs each, holding a slot for its timeout, with a back-off between
+// (left out of the slot's time here: the retry rule's back-offs are
+// still added to when the instance queues again, nextUp). Each futile
+// retry as an event of its own made BenchmarkLive's herded recovery, whose
+// slow nodes fail most starts, about seven times as slow. The first start
+// from now on fails alone (end): when its slot frees, the instances
+// waiting take it during the instance's first back-off, as in the
+// simulator.
 func (l *Live) failHold(i, k, a int, limit float64) (f int, lost bool) {
 	if l.minRetry(i, k) > limit {
 		return l.futileLeft(a), true // none of its retries can come up
@@ -2200,9 +2203,16 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 	p.firstN = p.firstBuf
 	sp := max(speed, 1e-3)
 	hope, marked := 0, 0
+	runMarked := false
 	for _, e := range run {
 		if e.kind == evUp || e.kind == evFail && l.retriesCan(e.inst, k, sh.timeout[e.inst]*sp) {
 			hope++
+		} else if e.kind == evFail {
+			// It fails, and none of its retries can come up: marked, so
+			// that its retry, all of them held at once (end), is started
+			// without its draws, as a waiting instance marked is.
+			p.mark(sh.nodePos[e.inst])
+			runMarked = true
 		}
 	}
 	if sh.byPlan {
@@ -2211,11 +2221,14 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 		if pl.allFirst(k, n, sp) {
 			p.skips++
 			p.allFirst = true
+			p.dirty = runMarked
 			return hope + len(later) + len(atNow) + len(arr)
 		}
 	}
 	if !sh.noQuick {
-		return l.hopefulQuick(p, later, atNow, arr, k, sp, hope)
+		hope = l.hopefulQuick(p, later, atNow, arr, k, sp, hope)
+		p.dirty = p.dirty || runMarked
+		return hope
 	}
 	nInst := len(l.c.Instances)
 	slow := func(i int32) {
@@ -2238,7 +2251,7 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 		slow(a.inst)
 	}
 	p.marks += marked
-	p.dirty = marked > 0
+	p.dirty = marked > 0 || runMarked
 	return hope
 }
 
@@ -2661,18 +2674,21 @@ const (
 // end is the end of instance i's start at t in projection k, on a node
 // of the given speed, that takes d (attempt) and comes up or not; a is the
 // instance's failures before it (projected ones counted). A start that
-// fails ends at its timeout plus the timeouts of the futile retries after
-// it (failHold: their slot time held in one piece), failed, to be retried,
-// or given up when none of its retries left can come up (evLost: the retry
-// rule's test made here while the instance's draws are at hand; in a
-// herded recovery nearly every failure is of this kind, and testing it
-// when the failure was popped waited on memory again).
+// fails ends at its timeout, failed, to be retried, or given up when it
+// was the instance's last (evLost). A retry that fails (a beyond the
+// failures observed) holds its slot also for the timeouts of the futile
+// retries after it (failHold), then ends failed, or given up when none of
+// its retries left can come up (evLost: the retry rule's test made here
+// while the instance's draws are at hand).
 func (l *Live) end(i, k, a int, t, d float64, up bool, speed float64) finishEv {
 	if up {
 		return finishEv{t: t + d, inst: int32(i), kind: evUp}
 	}
+	f, lost := 0, !l.retry.Again(a+1)
 	to := l.shape.timeout[i]
-	f, lost := l.failHold(i, k, a+1, to*max(speed, 1e-3))
+	if a > int(l.fails[i]) {
+		f, lost = l.failHold(i, k, a+1, to*max(speed, 1e-3))
+	}
 	e := finishEv{t: t + d + float64(f)*to, inst: int32(i), kind: evFail}
 	if lost {
 		e.kind = evLost
@@ -3268,8 +3284,8 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			p.att[i]++
 			if e.kind == evLost {
 				p.lost++
-			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
-				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
+				h.push(finishEv{t: t + d, inst: i, kind: evReady})
 				retried.add(nodePos[i])
 			} else {
 				p.lost++
@@ -3299,7 +3315,14 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			free--
 			to := ttN[pos].timeout
 			if hopeless[pos>>6]&(1<<(pos&63)) != 0 {
-				e := finishEv{t: t + to + float64(l.futileLeft(int(p.att[i])+1))*to, inst: i, kind: evLost}
+				// A first start from now on fails alone; a retry holds
+				// its slot for all the retries left (end).
+				e := finishEv{t: t + to, inst: i, kind: evLost}
+				if a := int(p.att[i]); a > int(l.fails[i]) {
+					e.t += float64(l.futileLeft(a+1)) * to
+				} else if l.retry.Again(a + 1) {
+					e.kind = evFail
+				}
 				if inOrder && (toHead == len(toEnds) || !e.less(toEnds[len(toEnds)-1])) {
 					toEnds = append(toEnds, e)
 				} else {
@@ -3319,7 +3342,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				continue
 			}
 			ek := uint8(evFail)
-			f, lost := l.failHold(int(i), kind, int(p.att[i])+1, to*limitSp)
+			a := int(p.att[i])
+			f, lost := 0, !l.retry.Again(a+1)
+			if a > int(l.fails[i]) {
+				f, lost = l.failHold(int(i), kind, a+1, to*limitSp)
+			}
 			if lost {
 				ek = evLost
 			}
@@ -3408,8 +3435,8 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			p.att[i]++
 			if e.kind == evLost {
 				p.lost++
-			} else if at, ok := l.nextUp(p, int(i), kind, t, sp); ok {
-				h.push(finishEv{t: at, inst: i, kind: evReady})
+			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
+				h.push(finishEv{t: t + d, inst: i, kind: evReady})
 				retried.add(nodePos[i])
 			} else {
 				p.lost++

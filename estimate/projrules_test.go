@@ -100,13 +100,14 @@ start = { dist = "fixed", s = 100 }
 
 // TestNextUpAfterObservedFailures: the retry draws a projection reads are
 // counted from now on: an instance that failed once before now (observed)
-// and once in the projection (p.att 2) next starts with its first draw
-// from now on. Starts of 1–100 s (uniform), 50-s timeout, speed 1, the
-// projected start from 950 s: when that draw can come up, its slot frees
-// at 1,000 s and it is due at 1,000 + 20 s (the back-off after a 2nd
-// failure); else the start holds its slot for that futile retry's timeout
-// too, to 1,050 s, and it is due at 1,050 + 20 + 40 = 1,110 s (3
-// attempts), and so on.
+// fails its first start from now on alone (its slot frees at 1,000 s, and
+// it is due after the back-off of a 2nd failure, 20 s), then starts its
+// first retry from now on with its first retry draw. Starts of 1–100 s
+// (uniform), 50-s timeout, speed 1. That retry, started at 950 s and
+// failing (p.att 3), holds its slot for the futile retries after it, read
+// from the second draw on: to 1,000 s when the second can come up, and it
+// is due at 1,000 + 40 s; to 1,050 s with one futile, due at 1,050 + 40 +
+// 80 = 1,170 s (4 attempts).
 func TestNextUpAfterObservedFailures(t *testing.T) {
 	c := oneNode(t, 1, `
 [[service]]
@@ -128,22 +129,32 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 		for k := range Samples {
 			l.minRetry(i, k)
 			rs := l.retryBlock(i, k)
+			if e := l.end(i, k, 1, 950, 50, false, 1); e.kind != evFail || e.t != 1000 {
+				t.Fatalf("instance %d, projection %d: the first start from now on's end %+v; want failed at 1000 s", i, k, e)
+			}
+			p.att[i] = 2
+			if at, ok := l.nextUp(&p, i, k, 1000, 1); !ok || at != 1020 || p.att[i] != 2 {
+				t.Fatalf("instance %d, projection %d: queued after the first start from now on at %g s (%v), %d attempts; want 1020 s, 2", i, k, at, ok, p.att[i])
+			}
+			if a, _ := l.attempt(i, k, 1, 1, 0); a != min(rs[0], 50) {
+				t.Fatalf("instance %d, projection %d: the first retry from now on takes %g s; want its first draw %g s (at most the 50-s timeout)", i, k, a, rs[0])
+			}
 			futile := 0
-			for futile < len(rs) && rs[futile] > 50 {
+			for 1+futile < len(rs) && rs[1+futile] > 50 {
 				futile++
 			}
 			if futile > 1 {
 				continue
 			}
 			found[futile]++
-			e := l.end(i, k, 1, 950, 50, false, 1)
+			e := l.end(i, k, 2, 950, 50, false, 1)
 			if free := []float64{1000, 1050}[futile]; e.kind != evFail || e.t != free {
-				t.Fatalf("instance %d, projection %d, draws from now on %v: the failed start's end %+v; want failed at %g s", i, k, rs[:3], e, free)
+				t.Fatalf("instance %d, projection %d, draws from now on %v: the failed retry's end %+v; want failed at %g s", i, k, rs[:3], e, free)
 			}
-			p.att[i] = 2
+			p.att[i] = 3
 			at, ok := l.nextUp(&p, i, k, e.t, 1)
-			if want := []float64{1020, 1110}[futile]; !ok || at != want || p.att[i] != uint8(2+futile) {
-				t.Fatalf("instance %d, projection %d, draws from now on %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 2+futile)
+			if want := []float64{1040, 1170}[futile]; !ok || at != want || p.att[i] != uint8(3+futile) {
+				t.Fatalf("instance %d, projection %d, draws from now on %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 3+futile)
 			}
 		}
 	}

@@ -47,20 +47,21 @@ start = { dist = "fixed", s = 5 }
 	}
 }
 
-// A start that fails holds its slot also for the timeouts of the retries
-// after it that would outlast theirs (end, failHold), and the projection
-// queues the instance again when its next start that can come up is due:
-// the back-off after each failure from the one the slot freed at
-// (nextUp), so the instance's own times are as if each futile retry ran
-// in turn. Starts of 1–100 s (uniform) with a 50-s timeout on a node of
-// speed 1, a first start from 950 s failing at 1,000 s: with a first retry
-// that can come up its slot frees at 1,000 s and it is queued at 1,010 s
-// (back-off 10 s); with a futile first retry and a good second the slot
-// frees at 1,050 s and it is queued at 1,050 + 10 + 20 = 1,080 s, with 2
-// attempts counted; with two futile, 1,100 s and 1,170 s; at speed 2 the
-// limit is 100 s of work, so every retry can. After 9 failures of 10
-// attempts: due at 1,300 s (the 300-s cap) if the last start can come up,
-// else its start holds the slot for two timeouts and ends given up.
+// The first start from now on that fails frees its slot at its timeout,
+// and the instance is due again after the back-off; a retry that fails
+// holds its slot also for the timeouts of the retries after it that would
+// outlast theirs (end, failHold), and the instance is due again after the
+// back-offs of all those failures (nextUp), as if each futile retry ran in
+// turn. Starts of 1–100 s (uniform) with a 50-s timeout on a node of speed
+// 1. A first start from 950 s fails at 1,000 s and is due at 1,010 s
+// (back-off 10 s), whatever its retries. A first retry from 950 s (the
+// 2nd failure) with a second retry that can come up frees its slot at
+// 1,000 s and is due at 1,020 s; with one futile retry after it, 1,050 s
+// and 1,050 + 20 + 40 = 1,110 s (3 attempts); with two, 1,100 s and
+// 1,240 s. At speed 2 the limit is 100 s of work, so every retry can.
+// The 9th start of 10 attempts that fails: due at 1,300 s (the 300-s
+// cap) if the last can come up, else it holds its slot for that one's
+// timeout too and ends given up.
 func TestNextUpSkipsFutileStarts(t *testing.T) {
 	c := oneNode(t, 1, `
 [[service]]
@@ -78,30 +79,38 @@ start = { dist = "uniform", min_s = 1, max_s = 100 }
 		for k := range Samples {
 			l.minRetry(i, k)
 			rs := l.retryBlock(i, k)
+			if e := l.end(i, k, 0, 950, 50, false, 1); e.kind != evFail || e.t != 1000 {
+				t.Fatalf("instance %d, projection %d: the first start's end %+v; want failed (%d) at 1000 s", i, k, e, evFail)
+			}
+			p.att[i] = 1
+			if at, ok := l.nextUp(&p, i, k, 1000, 1); !ok || at != 1010 || p.att[i] != 1 {
+				t.Fatalf("instance %d, projection %d: queued after the first start at %g s (%v), %d attempts; want 1010 s, 1", i, k, at, ok, p.att[i])
+			}
+			// The first retry, and the futile ones after it (draws 2 on).
 			futile := 0
-			for futile < len(rs) && rs[futile] > 50 {
+			for 1+futile < len(rs) && rs[1+futile] > 50 {
 				futile++
 			}
 			if futile > 2 {
 				continue
 			}
 			found[futile]++
-			e := l.end(i, k, 0, 950, 50, false, 1)
+			e := l.end(i, k, 1, 950, 50, false, 1)
 			if free := []float64{1000, 1050, 1100}[futile]; e.kind != evFail || e.t != free {
-				t.Fatalf("instance %d, projection %d, retries %v: the failed start's end %+v; want failed (%d) at %g s", i, k, rs[:3], e, evFail, free)
+				t.Fatalf("instance %d, projection %d, retries %v: the failed retry's end %+v; want failed (%d) at %g s", i, k, rs[:3], e, evFail, free)
 			}
-			p.att[i] = 1
+			p.att[i] = 2
 			at, ok := l.nextUp(&p, i, k, e.t, 1)
-			want := []float64{1010, 1080, 1170}[futile]
-			if !ok || at != want || p.att[i] != uint8(1+futile) {
-				t.Fatalf("instance %d, projection %d, retries %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 1+futile)
+			want := []float64{1020, 1110, 1240}[futile]
+			if !ok || at != want || p.att[i] != uint8(2+futile) {
+				t.Fatalf("instance %d, projection %d, retries %v: queued at %g s (%v), %d attempts; want %g s, %d", i, k, rs[:3], at, ok, p.att[i], want, 2+futile)
 			}
-			if e := l.end(i, k, 0, 950, 50, false, 2); e.kind != evFail || e.t != 1000 {
-				t.Fatalf("instance %d, projection %d, speed 2: the failed start's end %+v; want failed at 1000 s", i, k, e)
+			if e := l.end(i, k, 1, 950, 50, false, 2); e.kind != evFail || e.t != 1000 {
+				t.Fatalf("instance %d, projection %d, speed 2: the failed retry's end %+v; want failed at 1000 s", i, k, e)
 			}
-			p.att[i] = 1
-			if at, ok := l.nextUp(&p, i, k, 1000, 2); !ok || at != 1010 || p.att[i] != 1 {
-				t.Fatalf("instance %d, projection %d, speed 2: queued at %g s (%v), %d attempts; want 1010 s, 1", i, k, at, ok, p.att[i])
+			p.att[i] = 2
+			if at, ok := l.nextUp(&p, i, k, 1000, 2); !ok || at != 1020 || p.att[i] != 2 {
+				t.Fatalf("instance %d, projection %d, speed 2: queued at %g s (%v), %d attempts; want 1020 s, 2", i, k, at, ok, p.att[i])
 			}
 			// After the 9th failure of 10 attempts one start is left: due
 			// after the capped 300-s back-off if it can come up, else the
