@@ -11,10 +11,7 @@ import (
 // gives without, along the first half of BenchmarkLive's herded recovery
 // (services still being released, nodes running hundreds of starts, retries
 // and back-offs under way), at the latest event's time and later; and
-// holdOver does take ends out there. holdOver takes out the held ends that
-// are an instance's last start (given up: nothing follows), so the
-// estimators are told of fewer attempts (holdAttempts) than the recovery
-// made: with its 30, no running start is a last one this early.
+// holdOver does take ends out there.
 func TestHoldOverSame(t *testing.T) {
 	var c *placement.Cluster
 	var p *placement.Plan
@@ -34,7 +31,7 @@ func TestHoldOverSame(t *testing.T) {
 	hold, plain := NewLive(c, p), NewLive(c, p)
 	plain.shape.noHold = true
 	for _, l := range []*Live{hold, plain} {
-		l.SetRetry(placement.Retry{MaxAttempts: holdAttempts})
+		l.SetRetry(placement.Retry{MaxAttempts: benchAttempts})
 		l.shape.noMixed = true // every node in the projection-wide loop
 	}
 	dropped := 0
@@ -68,6 +65,3 @@ func TestHoldOverSame(t *testing.T) {
 	}
 	t.Logf("%d ends taken out of the running starts of worker 0's last projection at each estimate compared (which projection it was depends on the board)", dropped)
 }
-
-// holdAttempts is the attempts TestHoldOverSame's estimators are told of.
-const holdAttempts = 3

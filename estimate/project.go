@@ -1665,7 +1665,7 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 		later = sh.laterOpen
 	}
 	if !sh.noHold && !sh.anyUnplaced {
-		l.holdOver(p)
+		l.holdOver(p, kind, speed)
 	}
 	next := 0
 	p.upCnt = resize(p.upCnt, len(m.Services))
@@ -1727,14 +1727,15 @@ func (l *Live) project(p *projector, now float64, stale []bool, kind int, speed 
 			continue
 		}
 		n := p.startNode[i]
+		held := e.held || p.free[n] < 0 // a start beyond the node's slots
 		if e.held {
-			// A start beyond the node's slots: no slot frees (see holdOver).
+			// No slot frees (see holdOver).
 		} else if p.free[n]++; p.free[n] > 0 {
 			p.touched = append(p.touched, n) // a slot to start the next in
 		}
 		if e.kind != evUp {
 			p.att[i]++
-			if e.kind == evLost {
+			if e.kind == evLost || held && l.heldLost(e, kind, speed[n]) {
 				p.lost++
 			} else if at, ok := l.nextUp(p, int(i), kind, t, speed[n]); ok {
 				p.ev.push(finishEv{t: at, inst: i, kind: evReady})
@@ -1846,7 +1847,7 @@ func (l *Live) projectMixed(p *projector, pr *projection, now float64, stale []b
 // 10,000-20,000 events before the last release). The others (up: they count towards releases; failed: their
 // back-off) stay, in their place. Every other event sees the same state
 // as without holdOver, so the projection is the same.
-func (l *Live) holdOver(p *projector) {
+func (l *Live) holdOver(p *projector, kind int, speed []float64) {
 	p.over = resize(p.over, len(p.free))
 	held := false
 	for n, f := range p.free {
@@ -1863,7 +1864,7 @@ func (l *Live) holdOver(p *projector) {
 	for _, e := range p.run {
 		if n := p.startNode[e.inst]; !e.remote && p.over[n] > 0 {
 			p.over[n]--
-			if e.kind == evLost {
+			if l.heldLost(e, kind, speed[n]) {
 				p.lost++ // given up, never started again: its att is read no more
 				continue
 			}
@@ -1873,6 +1874,21 @@ func (l *Live) holdOver(p *projector) {
 		w++
 	}
 	p.run = p.run[:w]
+}
+
+// heldLost reports whether e, the end of a running start beyond its
+// node's slots (held: see holdOver) in projection k on a node of the
+// given speed, gives its instance up: its last start (evLost), or one
+// that fails with none of its retries able to come up. Such a start was
+// made by a recovery that did not keep to the node's slots (a herded
+// node runs hundreds on 4–6); its futile retries are not projected to
+// take the plan's slots after it, as a retry that fails does within
+// them (end): on BenchmarkLive's herded recovery, nearly all its held
+// ends, that took the projections from 6 s to 12 s. The estimate of such
+// a node is thus early by their slot time, as it was before futile
+// retries held slots at all.
+func (l *Live) heldLost(e finishEv, k int, speed float64) bool {
+	return e.kind == evLost || e.kind == evFail && !l.retriesCan(e.inst, k, l.shape.timeout[e.inst]*max(speed, 1e-3))
 }
 
 // finish completes projection pr from its up times ups: the instances at
@@ -2479,6 +2495,11 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 	for _, e := range held {
 		free++
 		if e.kind != evUp {
+			if l.heldLost(e, kind, sp) {
+				p.att[e.inst]++
+				p.lost++
+				continue
+			}
 			failed(e.inst, e.t, e.kind)
 			continue
 		}
@@ -2526,7 +2547,12 @@ func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, k
 			start(t)
 			continue
 		}
-		free++
+		if free++; free <= 0 && e.kind != evUp && l.heldLost(e, kind, sp) {
+			p.att[i]++ // a start beyond the node's slots
+			p.lost++
+			start(t)
+			continue
+		}
 		if e.kind != evUp {
 			failed(i, t, e.kind)
 			start(t)
@@ -3282,7 +3308,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		i, t := e.inst, e.t
 		if e.kind != evUp {
 			p.att[i]++
-			if e.kind == evLost {
+			if e.kind == evLost || hopeless[nodePos[i]>>6]&(1<<(nodePos[i]&63)) != 0 { // heldLost
 				p.lost++
 			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
 				h.push(finishEv{t: t + d, inst: i, kind: evReady})
@@ -3433,7 +3459,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		free++
 		if e.kind != evUp {
 			p.att[i]++
-			if e.kind == evLost {
+			if e.kind == evLost || free <= 0 && l.heldLost(e, kind, sp) { // free <= 0: a start beyond the node's slots
 				p.lost++
 			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
 				h.push(finishEv{t: t + d, inst: i, kind: evReady})
