@@ -361,6 +361,7 @@ func evaluateRun(c *placement.Cluster, p *placement.Plan, o EvaluateOptions, sce
 	total := len(c.Instances)
 	l := NewLive(c, p)
 	l.SetRetry(placement.Retry{MaxAttempts: so.MaxAttempts, BackoffS: so.BackoffS})
+	l.SetSeed(seed) // each run its own draws, as each incident has (see SetSeed)
 	record := func(k int, now float64) {
 		s := l.Estimate(now)
 		m := moment{point: k, now: now}

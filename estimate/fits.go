@@ -175,17 +175,26 @@ func (f *fits) init(c *placement.Cluster) {
 	// and nodes are not drawn in step. The t's tails stand for what a
 	// normal posterior leaves out: a few nodes far slower than the rest
 	// (broken, throttled), which are the ones that set the finish.
+	// The orders come from generators of their own (the seed's salt,
+	// node): see order.
 	f.z = make([]float64, nn*Samples)
-	for d := 0; d < nn; d++ {
-		r := rand.New(rand.NewPCG(0x5eed5, uint64(d)))
-		for k, j := range r.Perm(Samples) {
-			f.z[d*Samples+k] = tQuantiles[j]
-		}
-	}
+	f.order(0)
 	f.open = make([]int32, n)
 	f.openNode = make([]int32, n)
 	for i := range f.open {
 		f.open[i] = -1
+	}
+}
+
+// order lays out every node's stratified draws (f.z) in the order its
+// generator (salt: seedSalt of the estimator's seed; node) gives them.
+func (f *fits) order(salt uint64) {
+	nn := len(f.z) / Samples
+	for d := 0; d < nn; d++ {
+		r := rand.New(rand.NewPCG(0x5eed5^salt, uint64(d)))
+		for k, j := range r.Perm(Samples) {
+			f.z[d*Samples+k] = tQuantiles[j]
+		}
 	}
 }
 

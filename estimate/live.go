@@ -47,6 +47,7 @@ type Live struct {
 	fails    []uint8   // per instance: attempts failed so far (at most 255 counted)
 	failT    []float64 // per instance: when its latest attempt failed, s
 	retry    placement.Retry
+	salt     uint64 // seedSalt of the seed (SetSeed)
 
 	lastSeen []float64 // per node: time of its latest event, s; -1 never
 	busy     []int32   // per node: instances scheduled or started there
@@ -134,6 +135,20 @@ func NewLive(c *placement.Cluster, p *placement.Plan) *Live {
 func (l *Live) SetRetry(r placement.Retry) {
 	if !l.shape.ready {
 		l.retry = r.Resolved()
+	}
+}
+
+// SetSeed seeds the estimator's draws (each node's order of its speed
+// draws, every start's duration): an estimate is a function of the seed,
+// the events and the time. NewLive's seed is 0. Seed each incident its
+// own way (the service seeds with the incident's id, the evaluation with
+// the run's seed): with one seed for all, every incident projects the
+// same nine futures, and their errors go together. Call it before the
+// first Estimate.
+func (l *Live) SetSeed(seed uint64) {
+	if !l.shape.ready {
+		l.salt = seedSalt(seed)
+		l.fits.order(l.salt)
 	}
 }
 

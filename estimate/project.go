@@ -49,6 +49,11 @@ type shape struct {
 	// their nodes' instances share chunks.
 	retries [Samples][]atomic.Pointer[[]float64]
 	nRetry  int // retry draws per instance and projection: MaxAttempts − 1
+	// salt: what the estimator's seed (Live.SetSeed) mixes into every
+	// draw's generator, 0 for seed 0; draws: the draws of estimators so
+	// seeded, shared with them (held here, they stay while it does).
+	salt  uint64
+	draws *seedDraws
 	// table: the heads and retries of the cluster's estimators that share
 	// them (Live.ShareWorkspace), in place of heads' own and retries.
 	table   *drawTable
@@ -597,22 +602,24 @@ func (l *Live) prepare() {
 	l.shape.ready = true
 	c := l.c
 	sh := &l.shape
+	sh.salt = l.salt
+	sh.draws = drawsOf(c, sh.salt)
 	var fixed *fixedShape
 	if l.shared {
-		fixed = fixedOf(c, l.p)
+		fixed = sh.draws.fixedOf(c, l.p)
 	} else {
-		fixed = newFixedShape(c, l.p)
+		fixed = newFixedShape(c, l.p, sh.draws)
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
 	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
 	sh.fixed = fixed
 	sh.nRetry = l.retry.MaxAttempts - 1
 	if l.shared {
-		sh.table = tableOf(c, sh.nRetry)
+		sh.table = sh.draws.tableOf(c, sh.nRetry)
 		sh.heads = sh.table.heads
 	} else {
 		sh.heads = make([]drawHead, len(c.Instances)*Samples)
-		for ki, x := range firstsOf(c) {
+		for ki, x := range sh.draws.firsts(c) {
 			sh.heads[ki].first = x // least left 0: not drawn
 		}
 		for k := range sh.retries {
@@ -643,12 +650,13 @@ type fixedShape struct {
 	// (1.2 MB on the platform).
 	planOnce sync.Once
 	plan     *planLayout
+	draws    *seedDraws // whose first draws plan holds
 }
 
 // planOf returns the planLayout of cluster c with plan p (f's), laid out
 // on first use.
 func (f *fixedShape) planOf(c *placement.Cluster, p *placement.Plan) *planLayout {
-	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt) })
+	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt, f.draws.firsts(c)) })
 	return f.plan
 }
 
@@ -684,9 +692,9 @@ func (pl *planLayout) allFirst(k int, n int32, sp float64) bool {
 }
 
 // newPlanLayout lays out the node places of plan p's nodes for cluster c,
-// whose instances' places in the rank order are rankInst and timeouts
-// and tiers tt.
-func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier) *planLayout {
+// whose instances' places in the rank order are rankInst, timeouts and
+// tiers tt and first draws firsts (seedDraws.firsts).
+func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier, firsts []float64) *planLayout {
 	nn, nInst := len(c.M.Devices), len(c.Instances)
 	off := make([]int32, nn+1)
 	for i := range nInst {
@@ -718,7 +726,6 @@ func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt
 		}
 		pl.minTimeout[n] = m
 	}
-	firsts := firstsOf(c)
 	pl.first = make([]float64, Samples*np)
 	pl.maxFirst = make([]float64, Samples*nn)
 	for k := range Samples {
@@ -747,10 +754,11 @@ type timeTier struct {
 }
 
 // newFixedShape computes the fixedShape of cluster c with plan p (nil:
-// the instances' indices are their ranks).
-func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
+// the instances' indices are their ranks) for the estimators that draw
+// draws.
+func newFixedShape(c *placement.Cluster, p *placement.Plan, draws *seedDraws) *fixedShape {
 	m := c.M
-	f := &fixedShape{}
+	f := &fixedShape{draws: draws}
 	for s := range m.Services {
 		f.maxTier = max(f.maxTier, m.Services[s].Tier)
 	}
@@ -801,13 +809,13 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 }
 
 // fixedOf returns the fixedShape of cluster c with plan p, made once per
-// cluster and plan and shared by their estimators. It is keyed by the
-// plan itself (weakly: a new plan never takes a collected one's key; the
-// entry goes with the cluster), so that an estimator of another plan of
-// the cluster cannot get another's ranks; nothing in it depends on the
-// retry rule.
-func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
-	e := sharedOf(c)
+// cluster, plan and seed (d's) and shared by their estimators. It is keyed
+// by the plan itself (weakly: a new plan never takes a collected one's
+// key; the entry goes with the cluster, or the seed's draws), so that an
+// estimator of another plan of the cluster cannot get another's ranks;
+// nothing in it depends on the retry rule.
+func (d *seedDraws) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
+	e := d
 	key := weak.Make(p)
 	e.mu.Lock()
 	f := e.fixed[key]
@@ -815,7 +823,7 @@ func fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 	if f != nil {
 		return f
 	}
-	f = newFixedShape(c, p)
+	f = newFixedShape(c, p, d)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if g := e.fixed[key]; g != nil {
@@ -1276,7 +1284,7 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 		if done := elapsed * sp; x <= done { // work done so far
 			d := l.c.M.Services[l.c.Instances[i].Service].Start
 			var r rand.PCG
-			r.Seed(0xc0d171, uint64(i)<<8|uint64(k&0xff))
+			r.Seed(0xc0d171^sh.salt, uint64(i)<<8|uint64(k&0xff))
 			lo := 1 - placement.Exceeds(d, done)
 			x = placement.Quantile(d, min(lo+uniform(&r)*(1-lo), 1-1e-9))
 		}
@@ -1341,29 +1349,32 @@ func (l *Live) retryBlock(i, k int) []float64 {
 // retryChunk is how many instances' retry draws are allocated together.
 const retryChunk = 256
 
-// firstsOf returns the first-start draws of cluster c's instances, at
-// k·instances + i for projection k: instance i's start duration at full
-// speed from its generator (fixed seed, instance, projection). They are a
-// function of the cluster alone, so they are drawn once per cluster and
+// firstsOf returns seed 0's first draws of cluster c (seedDraws.firsts).
+func firstsOf(c *placement.Cluster) []float64 { return drawsOf(c, 0).firsts(c) }
+
+// firsts returns the first-start draws of cluster c's instances for the
+// estimators seeded d's way, at k·instances + i for projection k:
+// instance i's start duration at full speed from its generator (the
+// seed's salt, instance, projection). They are a function of the cluster
+// and the seed alone, so they are drawn once per cluster and seed and
 // shared, read-only, by all its estimators: a service keeps an estimator
 // per incident, most of one model revision, and drawing them took about a
 // third of each incident's first estimate on the platform (149,247
 // quantiles). The cluster (and its model) must not change afterwards, as
-// everywhere else. The entry goes when the cluster is collected.
-func firstsOf(c *placement.Cluster) []float64 {
-	e := sharedOf(c)
-	e.once.Do(func() {
+// everywhere else.
+func (d *seedDraws) firsts(c *placement.Cluster) []float64 {
+	d.once.Do(func() {
 		n := len(c.Instances)
-		e.x = make([]float64, n*Samples)
+		d.x = make([]float64, n*Samples)
 		for k := 0; k < Samples; k++ {
 			for i, in := range c.Instances {
 				var r rand.PCG
-				r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
-				e.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
+				r.Seed(0xe57a11e^d.salt, uint64(i)<<8|uint64(k&0xff))
+				d.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
 			}
 		}
 	})
-	return e.x
+	return d.x
 }
 
 // sharedOf returns what the estimators of cluster c share (see
@@ -1389,22 +1400,68 @@ func sharedOf(c *placement.Cluster) *sharedFirsts {
 	return e
 }
 
+// drawsOf returns the draws of cluster c's estimators whose seed has salt
+// salt (seedSalt), made on first use: seed 0's stay with the cluster,
+// another seed's while an estimator holds them (shape.draws), so that a
+// service seeding each incident its own way keeps no incident's draws
+// after it.
+func drawsOf(c *placement.Cluster, salt uint64) *seedDraws {
+	e := sharedOf(c)
+	if salt == 0 {
+		return &e.zero
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if d := e.seeds[salt].Value(); d != nil {
+		return d
+	}
+	d := &seedDraws{salt: salt}
+	w := weak.Make(d)
+	if e.seeds == nil {
+		e.seeds = map[uint64]weak.Pointer[seedDraws]{}
+	}
+	e.seeds[salt] = w
+	runtime.AddCleanup(d, func(w weak.Pointer[seedDraws]) {
+		e.mu.Lock()
+		if e.seeds[salt] == w {
+			delete(e.seeds, salt)
+		}
+		e.mu.Unlock()
+	}, w)
+	return d
+}
+
+// seedSalt is what seed mixes into the draws' generators: 0 for 0, so
+// that seed 0 draws as before seeds were an input; distinct seeds give
+// distinct salts (an odd multiplier is a bijection of the uint64s).
+func seedSalt(seed uint64) uint64 { return seed * 0x9e3779b97f4a7c15 }
+
 // firstDraws holds firstsOf's draws per cluster.
 var firstDraws struct {
 	mu sync.Mutex
 	of map[weak.Pointer[placement.Cluster]]*sharedFirsts
 }
 
-// sharedFirsts is what one cluster's estimators share: its first draws,
-// made once, and, for the estimators that share their working memory
-// (Live.ShareWorkspace), the projectors and views not in use, the draw
-// tables and the fixed shapes.
+// sharedFirsts is what one cluster's estimators share: for the
+// estimators that share their working memory (Live.ShareWorkspace), the
+// projectors and views not in use; and, per seed, their draws.
 type sharedFirsts struct {
+	mu    sync.Mutex
+	free  []*projector
+	views []viewMem                          // the views not in use (see viewMem)
+	zero  seedDraws                          // seed 0's draws
+	seeds map[uint64]weak.Pointer[seedDraws] // other seeds' draws, by salt, while held
+}
+
+// seedDraws is what a cluster's estimators seeded alike share: their
+// first draws, made once, and, for those that share their working memory,
+// the draw tables and the fixed shapes (whose plan layouts hold first
+// draws).
+type seedDraws struct {
+	salt   uint64 // seedSalt of the seed
 	once   sync.Once
 	x      []float64
 	mu     sync.Mutex
-	free   []*projector
-	views  []viewMem          // the views not in use (see viewMem)
 	tables map[int]*drawTable // by retries per instance
 	fixed  map[weak.Pointer[placement.Plan]]*fixedShape
 }
@@ -1421,16 +1478,17 @@ func (l *Live) drawRetries(i, k int) float64 {
 	if t := sh.table; t != nil {
 		return t.draw(l.c, i, k, sh.nRetry)
 	}
-	m := drawInto(l.c, i, k, l.retryBlock(i, k))
+	m := drawInto(l.c, sh.salt, i, k, l.retryBlock(i, k))
 	sh.heads[ki].least.Store(math.Float64bits(m))
 	return m
 }
 
-// drawInto draws instance i's retries for projection k into rs and
-// returns their least (+Inf with none; a least of 0 as −0).
-func drawInto(c *placement.Cluster, i, k int, rs []float64) float64 {
+// drawInto draws instance i's retries for projection k into rs, from the
+// generator of its first draw (salt: seedDraws.salt), and returns their
+// least (+Inf with none; a least of 0 as −0).
+func drawInto(c *placement.Cluster, salt uint64, i, k int, rs []float64) float64 {
 	var r rand.PCG
-	r.Seed(0xe57a11e, uint64(i)<<8|uint64(k&0xff))
+	r.Seed(0xe57a11e^salt, uint64(i)<<8|uint64(k&0xff))
 	r.Uint64() // the first start's
 	d := c.M.Services[c.Instances[i].Service].Start
 	m := math.Inf(1)
@@ -1455,21 +1513,22 @@ func drawInto(c *placement.Cluster, i, k int, rs []float64) float64 {
 // heads, so that an estimator reading a least drawn reads its retries.
 // Two estimators may draw the same at once: the same draws, one kept.
 type drawTable struct {
+	salt    uint64 // seedDraws.salt
 	heads   []drawHead
 	retries []atomic.Pointer[[]float64]
 }
 
-// tableOf returns cluster c's drawTable for nRetry retries, made on first
-// use.
-func tableOf(c *placement.Cluster, nRetry int) *drawTable {
-	e := sharedOf(c)
-	firsts := firstsOf(c)
+// tableOf returns cluster c's drawTable for nRetry retries and d's seed,
+// made on first use.
+func (d *seedDraws) tableOf(c *placement.Cluster, nRetry int) *drawTable {
+	e := d
+	firsts := d.firsts(c)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if t := e.tables[nRetry]; t != nil {
 		return t
 	}
-	t := &drawTable{heads: make([]drawHead, len(firsts)), retries: make([]atomic.Pointer[[]float64], len(firsts))}
+	t := &drawTable{salt: d.salt, heads: make([]drawHead, len(firsts)), retries: make([]atomic.Pointer[[]float64], len(firsts))}
 	for ki, x := range firsts {
 		t.heads[ki].first = x
 	}
@@ -1484,7 +1543,7 @@ func tableOf(c *placement.Cluster, nRetry int) *drawTable {
 func (t *drawTable) draw(c *placement.Cluster, i, k, nRetry int) float64 {
 	ki := k*len(c.Instances) + i
 	rs := make([]float64, nRetry)
-	m := drawInto(c, i, k, rs)
+	m := drawInto(c, t.salt, i, k, rs)
 	t.retries[ki].CompareAndSwap(nil, &rs) // else another estimator's, the same draws
 	t.heads[ki].least.Store(math.Float64bits(m))
 	return m

@@ -320,7 +320,7 @@ func TestSharedPlanLayoutsAtOnce(t *testing.T) {
 			}
 		}
 	}
-	e := sharedOf(c)
+	e := &sharedOf(c).zero
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	layouts := map[*planLayout]bool{}

@@ -338,6 +338,7 @@ func (s *Server) buildLive(ctx context.Context, id int64, lv *live) error {
 		return fmt.Errorf("incident %d: its stored events do not read back: %w", id, err)
 	}
 	l := estimate.NewLive(r.c, r.p)
+	l.SetSeed(uint64(id)) // each incident its own draws; estimate live --seed ID
 	// At most GOMAXPROCS estimates run at once (estimateGate): the
 	// incidents of a revision share their projections' working memory.
 	l.ShareWorkspace()
@@ -748,6 +749,7 @@ func (s *Server) etaAt(ctx context.Context, idText string, at func(lastT float64
 		return nil, 0, err
 	}
 	back := estimate.NewLive(c, p)
+	back.SetSeed(uint64(id))
 	back.ShareWorkspace()
 	snaps := estimate.History(back, evs[:k], 0, t)
 	var b bytes.Buffer

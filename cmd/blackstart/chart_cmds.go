@@ -26,7 +26,7 @@ func renderFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "events", Usage: "progress events of the actual recovery (`FILE`, JSON Lines or CSV): adds it to the recovery and ETA charts"},
 		&cli.StringSliceFlag{Name: "fail", Usage: "cascade: the failure to draw (element `ID` or DEVICE/psuN, repeatable; default: the worst single failure)"},
-		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the simulated recoveries"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the simulated recoveries and of the ETA's projections"},
 		&cli.IntFlag{Name: "top", Value: chart.DefaultTop, Usage: "racks, failures and elements the headroom and risk charts show at most"},
 		&cli.IntFlag{Name: "batch", Usage: "ETA chart: events per estimate (0: about 100 estimates over the recovery)"},
 		&cli.StringFlag{Name: "basis", Value: "conservative", Usage: "device draw basis: conservative, nameplate, allocated, typical, peak or measured"},
@@ -332,7 +332,9 @@ func (in *chartInputs) history() ([]estimate.Snapshot, error) {
 	if len(evs) > 0 {
 		end = evs[len(evs)-1].TS
 	}
-	in.hist = estimate.History(estimate.NewLive(in.cluster(), p), evs, batch, end)
+	l := estimate.NewLive(in.cluster(), p)
+	l.SetSeed(in.c.Uint64("seed")) // as estimate evaluate's run of that seed, and estimate live's
+	in.hist = estimate.History(l, evs, batch, end)
 	// The recovery finished when every placed instance is up.
 	up := upTimes(len(in.cluster().Instances), evs)
 	in.actualS = -1

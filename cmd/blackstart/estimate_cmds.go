@@ -58,7 +58,8 @@ Example:
 --at estimates as of that time (default: the last event); --history prints the
 ETA as it would have been announced after each batch of events. --start gives
 the incident's start: RFC 3339 event times count from it (default: from the
-first event), as the service's incidents do (GET .../events replays here).
+first event), as the service's incidents do (GET .../events replays here,
+with --seed the incident's id).
 
 Example:
    blackstart estimate live --events recovery.jsonl examples/platform-2019.toml`,
@@ -66,6 +67,7 @@ Example:
 					&cli.StringFlag{Name: "events", Usage: "progress events `FILE` (JSON Lines or CSV), required"},
 					&cli.Float64Flag{Name: "at", Value: -1, DefaultText: "the last event", Usage: "estimate as of this time, s since power-on, 0 to 1e7"},
 					&cli.StringFlag{Name: "start", Usage: "the incident's start, `RFC3339`: event times count from it (default: the first event's)"},
+					&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the projections' draws (the service seeds incident N's with N)"},
 					&cli.BoolFlag{Name: "history", Usage: "the ETA after every --batch events"},
 					&cli.IntFlag{Name: "batch", Value: 1000, Usage: "events per batch of --history, >= 1"}},
 				OnUsageError: usageError,
@@ -225,7 +227,9 @@ func estimateLive(c *cli.Context) error {
 	if c.Bool("history") {
 		batch = c.Int("batch")
 	}
-	snaps := estimate.History(estimate.NewLive(cl, p), evs, batch, now)
+	l := estimate.NewLive(cl, p)
+	l.SetSeed(c.Uint64("seed"))
+	snaps := estimate.History(l, evs, batch, now)
 	final := snaps[len(snaps)-1]
 	if !c.Bool("history") {
 		snaps = snaps[len(snaps)-1:]
