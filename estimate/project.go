@@ -104,8 +104,9 @@ type shape struct {
 	// noQuick: hopeful decides the waiting instances one by one, as
 	// waitingCan does, not in hopefulQuick's two passes (benchmarks).
 	noQuick bool
-	// noToEnds: projectNodeFast pushes every end into the node's heap,
-	// none into projector.toEnds (benchmarks compare the two).
+	// noToEnds: projectNodeFast pushes every end and every back-off's
+	// end into the node's heap, none into projector.toEnds or readyQ
+	// (tests and benchmarks compare the two).
 	noToEnds bool
 	// noSmallQ: projectNodeFast keeps its node's events in a heap
 	// throughout, not sorted while they are few (nodeQueue; benchmarks
@@ -269,7 +270,10 @@ type projector struct {
 	nodeEv    evHeap      // a node's projected ends and back-offs (local projections)
 	// toEnds: a node's projected ends at a timeout, those pushed in order
 	// (projectNodeFast; the others go to nodeEv).
-	toEnds  []finishEv
+	toEnds []finishEv
+	// readyQ: a node's back-offs ending (evReady), those pushed in
+	// order (projectNodeFast; the others go to nodeEv).
+	readyQ  []finishEv
 	maybe   []int32 // hopefulQuick's working memory
 	waitSet rankSet // a node's waiting instances by node place, on one node the rank order (projectNodeFast)
 	// Bit x%64 of hopeless[x/64]: the instance at node place x
@@ -3333,6 +3337,12 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 	// A start at t ends at t plus the timeout, in order where its push
 	// and the heap's sift were a fifth of these projections' time.
 	toEnds, toHead := p.toEnds[:0], 0
+	// The back-offs that end (an instance queued again after a failure)
+	// are most often pushed in order too (each at its failure plus a
+	// back-off alike): those are queued in readyQ from rqHead on, apart
+	// from h, whose small sorted queue they filled with late events that
+	// every other push had to pass.
+	rq, rqHead := p.readyQ[:0], 0
 	inOrder := !sh.noToEnds
 	// The waiting instances are kept by their node places (nodePos): on
 	// one node, the order of their ranks; what a start reads of them
@@ -3370,7 +3380,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			if e.kind == evLost || hopeless[nodePos[i]>>6]&(1<<(nodePos[i]&63)) != 0 { // heldLost
 				p.lost++
 			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
-				h.push(finishEv{t: t + d, inst: i, kind: evReady})
+				if e := (finishEv{t: t + d, inst: i, kind: evReady}); inOrder && (rqHead == len(rq) || !e.less(rq[len(rq)-1])) {
+					rq = append(rq, e)
+				} else {
+					h.push(e)
+				}
 				retried.add(nodePos[i])
 			} else {
 				p.lost++
@@ -3441,7 +3455,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				h.push(e)
 			}
 		}
-		if h.len() == 0 && toHead == len(toEnds) && ri == len(run) && li == len(later) && ai == len(arr) {
+		if h.len() == 0 && toHead == len(toEnds) && rqHead == len(rq) && ri == len(run) && li == len(later) && ai == len(arr) {
 			break
 		}
 		if free <= 0 && (li < len(later) || ai < len(arr)) {
@@ -3455,6 +3469,9 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			}
 			if toHead < len(toEnds) && (!has || toEnds[toHead].less(nx)) {
 				nx, has = toEnds[toHead], true
+			}
+			if rqHead < len(rq) && (!has || rq[rqHead].less(nx)) {
+				nx, has = rq[rqHead], true
 			}
 			if ri < len(run) && (!has || run[ri].less(nx)) {
 				nx, has = run[ri], true
@@ -3473,12 +3490,15 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 		// The earliest of the five, as project takes them.
 		var e finishEv
-		src := -1 // 0 heap, 1 running, 2 later, 3 toEnds
+		src := -1 // 0 heap, 1 running, 2 later, 3 toEnds, 4 readyQ
 		if h.len() > 0 {
 			e, src = h.min(), 0
 		}
 		if toHead < len(toEnds) && (src < 0 || toEnds[toHead].less(e)) {
 			e, src = toEnds[toHead], 3
+		}
+		if rqHead < len(rq) && (src < 0 || rq[rqHead].less(e)) {
+			e, src = rq[rqHead], 4
 		}
 		if ri < len(run) && (src < 0 || run[ri].less(e)) {
 			e, src = run[ri], 1
@@ -3504,6 +3524,10 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			ri++
 		case 2:
 			li++
+		case 4:
+			if rqHead++; rqHead == len(rq) {
+				rq, rqHead = rq[:0], 0
+			}
 		default:
 			if toHead++; toHead == len(toEnds) {
 				toEnds, toHead = toEnds[:0], 0
@@ -3521,7 +3545,11 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 			if e.kind == evLost || free <= 0 && l.heldLost(e, kind, sp) { // free <= 0: a start beyond the node's slots
 				p.lost++
 			} else if d, ok := l.nextDelay(p, int(i), kind, sp); ok {
-				h.push(finishEv{t: t + d, inst: i, kind: evReady})
+				if e := (finishEv{t: t + d, inst: i, kind: evReady}); inOrder && (rqHead == len(rq) || !e.less(rq[len(rq)-1])) {
+					rq = append(rq, e)
+				} else {
+					h.push(e)
+				}
 				retried.add(nodePos[i])
 			} else {
 				p.lost++
@@ -3545,7 +3573,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 		}
 	}
 	pr.all = all
-	p.nodeEv, p.toEnds = h.rest(), toEnds
+	p.nodeEv, p.toEnds, p.readyQ = h.rest(), toEnds, rq
 	ws.clear()
 	p.retried = retried.clear()
 	if hope >= 0 {
