@@ -2463,6 +2463,9 @@ func (l *Live) retriesCan(i int32, k int, limit float64) bool {
 	if l.minRetry(int(i), k) > limit {
 		return false // endKind: evLost
 	}
+	if l.fails[i] == 0 {
+		return true // every retry drawn is still allowed: the least is among them
+	}
 	rs := l.retryBlock(int(i), k)
 	for a := int(l.fails[i]) + 1; l.retry.Again(a); a++ {
 		if q := a - int(l.fails[i]); q > l.shape.nRetry || rs[q-1] <= limit {
