@@ -86,16 +86,16 @@ type Live struct {
 // they share, viewMem) from a pool shared by every estimator of its
 // cluster that does the same, for each estimate, and give it back after,
 // instead of keeping its own; read its draws (the heads, 2.4 MB on the
-// platform, and the retries) from a table those estimators share
-// (drawTable), where it filled its own; and share what it derives from
-// the cluster and plan alone (fixedShape). The estimates are the same
-// either way (a projection resets all it reads of its working memory,
-// view all it lays out; the draws and the fixed shape are functions of
-// the cluster and plan). For a service keeping many estimators of one
-// cluster, a few estimating at once: a new incident's first estimate no
-// longer grows a working memory, fills draws or sorts the instances by
-// rank of its own, and the idle estimators hold none of these. Call it
-// before the first Estimate.
+// platform, and the retries) from a table those of them seeded alike
+// share (drawTable), where it filled its own; and share with those what
+// it derives from the cluster and plan (fixedShape). The estimates are
+// the same either way (a projection resets all it reads of its working
+// memory, view all it lays out; the draws and the fixed shape are
+// functions of the cluster, plan and seed). For a service keeping many
+// estimators of one cluster, a few estimating at once: a new incident's
+// first estimate no longer grows a working memory of its own, and the
+// idle estimators hold none; incidents seeded alike also share their
+// draws. Call it before the first Estimate.
 func (l *Live) ShareWorkspace() {
 	if !l.shape.ready {
 		l.shared = true
