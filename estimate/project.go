@@ -918,6 +918,15 @@ func (l *Live) projectAll(now float64, stale []bool, speeds func() [][]float64) 
 	}
 	wg.Wait()
 	if pool != nil {
+		// What the pool keeps must not hold this estimator's seed's
+		// draws or plan layout (the incident may be dropped): the
+		// next estimate lays them out again.
+		for _, p := range projs {
+			p.firstN = nil
+		}
+		if l.shape.byPlan {
+			l.shape.nodePos, l.shape.nodeInst, l.shape.ttN = nil, nil, nil
+		}
 		pool.mu.Lock()
 		pool.free = append(pool.free, projs...)
 		pool.views = append(pool.views, l.shape.viewMem)

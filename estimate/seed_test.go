@@ -155,3 +155,42 @@ func TestSeedDrawsReleased(t *testing.T) {
 		t.Fatal("seed 0's draws are not the cluster's own")
 	}
 }
+
+// TestSeedLayoutReleased: the working memory the estimators of a cluster
+// share (ShareWorkspace: projectors and views, pooled between estimates)
+// keeps nothing of a dropped estimator's seed: its plan layout (the
+// plan's node places and their first draws, which the node-by-node
+// projections read in place) goes with it, where a pooled projector and
+// view used to hold it until reused.
+func TestSeedLayoutReleased(t *testing.T) {
+	c, p, evs := earlyStream(t, 4000)
+	at := evs[len(evs)-1].TS + 5
+	gone := make(chan struct{}, 2)
+	func() {
+		s := uint64(33)
+		l := seeded(c, p, evs, &s, true)
+		l.Estimate(at)
+		pl := l.shape.fixed.plan
+		if pl == nil || !l.shape.local && !l.shape.mixed {
+			t.Fatal("the estimate projected no node on its own from the plan's layout: the test tests nothing")
+		}
+		runtime.AddCleanup(&pl.first[0], func(ch chan struct{}) { ch <- struct{}{} }, gone)
+		runtime.AddCleanup(&pl.pos[0], func(ch chan struct{}) { ch <- struct{}{} }, gone)
+	}()
+	for n := 0; n < 2; {
+		runtime.GC()
+		select {
+		case <-gone:
+			n++
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of the plan layout's first draws and node places went after its estimator did (5 s)", n)
+		}
+	}
+	e := sharedOf(c)
+	e.mu.Lock()
+	pooled := len(e.free)
+	e.mu.Unlock()
+	if pooled == 0 {
+		t.Fatal("no projector pooled: the test tests nothing of the pool")
+	}
+}
