@@ -11,7 +11,7 @@ import (
 // TestFastProjectionSame: the node-by-node projections' fast path (the
 // waiting in a rankSet, the instances hopeful marks as never coming up
 // started without their draws) gives exactly the estimates of the
-// reference (shape.noFast: rankQueues, attempt and endKind for every
+// reference (shape.noFast: rankQueues, attempt and end for every
 // start). Checked along herded recoveries where nodes are projected on
 // their own: all of them (after the last release) and the closed ones of
 // a mixed projection (before it), at the latest event's time and later.

@@ -30,7 +30,7 @@ type shape struct {
 	projs   []projector
 	ready   bool
 	// Each instance's draws per projection, at ki = k·instances + i: in
-	// heads[ki], its first start's (the cluster's, see firstsOf) and the
+	// heads[ki], its first start's (the seed's, see seedDraws.firsts) and the
 	// least of its retries' (see drawRetries); in retryBlock(i, k) the
 	// retries' (MaxAttempts−1 of them). A projected start reads 16
 	// bytes, and its failure the same 16 (and the retries' only when one
@@ -675,7 +675,7 @@ type planLayout struct {
 	inst []int32    // per place: the instance (viewMem.nodeInst)
 	tt   []timeTier // per place: its timeout and tier (viewMem.ttN)
 	// first: per projection k and place x, at k·len(inst) + x, the
-	// instance's first start's draw (firstsOf).
+	// instance's first start's draw (seedDraws.firsts).
 	first []float64
 	// maxFirst: per projection k and node n, at k·nodes + n, the largest
 	// of the node's instances' first draws; minTimeout per node the least
@@ -1517,10 +1517,11 @@ func drawInto(c *placement.Cluster, salt uint64, i, k int, rs []float64) float64
 }
 
 // drawTable is the draws of one cluster's estimators that share them
-// (Live.ShareWorkspace) with one number of retries: they are a function
-// of the cluster alone, and an incident's first estimate filled 2.4 MB of
-// heads of its own on the platform and drew its retries again. heads'
-// first are the cluster's (firstsOf); an instance's retries in a
+// (Live.ShareWorkspace) with one seed and one number of retries: they are
+// a function of the cluster and the seed alone, and an incident's first
+// estimate filled 2.4 MB of heads of its own on the platform and drew its
+// retries again. heads' first are the seed's (seedDraws.firsts); an
+// instance's retries in a
 // projection (retries[k·instances + i]) are drawn, as drawRetries does,
 // when an estimator first needs them and published, then their least in
 // heads, so that an estimator reading a least drawn reads its retries.
@@ -2470,7 +2471,7 @@ func (l *Live) hopefulUpTo(run, later []finishEv, atNow []rankItem, arr []arriva
 // reached only when none of the draws can).
 func (l *Live) retriesCan(i int32, k int, limit float64) bool {
 	if l.minRetry(int(i), k) > limit {
-		return false // endKind: evLost
+		return false // no retry ends in time: the instance is given up (end)
 	}
 	if l.fails[i] == 0 {
 		return true // every retry drawn is still allowed: the least is among them
@@ -2488,7 +2489,7 @@ func (l *Live) retriesCan(i int32, k int, limit float64) bool {
 // projection k on a node of speed sp (>= 1e-3) once it starts there: its
 // next start, or one of its retries left, ends before its timeout.
 func (l *Live) waitingCan(i int32, k int, sp float64) bool {
-	limit := l.shape.timeout[i] * sp // as attempt and endKind compare
+	limit := l.shape.timeout[i] * sp // as attempt and end compare
 	return l.shape.heads[k*len(l.c.Instances)+int(i)].first <= limit || l.retriesCan(i, k, limit)
 }
 
@@ -2503,7 +2504,7 @@ func (l *Live) waitingCan(i int32, k int, sp float64) bool {
 // hopeful; -1: at the end), counting the others given up. It is
 // projectNodeFast unless shape.noFast; the reference below queues the
 // waiting in a rankQueue and starts every instance through attempt and
-// endKind (tests compare the two).
+// end (tests compare the two).
 func (l *Live) projectNode(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
 	sh := &l.shape
 	if !sh.noFast {
@@ -3331,9 +3332,10 @@ func (s *rankSet) clear() {
 // out in one loop: the waiting instances in a set of their node places
 // (rankSet of viewMem.nodePos: on one node, the rank order), atNow's among
 // them from the start, and the instances hopeful marked as never coming
-// up started without their draws: such a start is the instance's last
-// (its only one from now on), holds its slot for its timeout, and ends
-// given up, which is what attempt and endKind make of it. Each pass of the loop first starts the waiting
+// up started without their draws, as attempt and end make of them: the
+// instance's first start from now on holds its slot for its timeout and
+// fails alone (given up with no attempt left); a retry holds it for the
+// futile retries left too and ends given up. Each pass of the loop first starts the waiting
 // by rank while a slot is free, at the time of the event it took last
 // (now at first), then takes the next event.
 func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float64, kind int, sp float64, held, run, later []finishEv, arr []arrival, hope int, ups []float64) []float64 {
@@ -3441,7 +3443,7 @@ func (l *Live) projectNodeFast(p *projector, pr *projection, n int32, now float6
 				}
 				continue
 			}
-			// attempt's and endKind's arithmetic for a start not yet begun.
+			// attempt's and end's arithmetic for a start not yet begun.
 			x := firstN[pos]
 			if retried.has(pos) {
 				if q := int(p.att[i] - l.fails[i]); q > 0 {
