@@ -79,12 +79,20 @@ func TestIncidentETAMatchesCLI(t *testing.T) {
 	}
 
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	// An earlier incident first, so that this one's id (its estimate's
+	// seed) is not estimate live's default --seed (1).
+	if code, b := do("POST", "/api/v1/incidents", "", []byte(`{"model":"small-dc","start":"2026-11-30T10:00:00Z","name":"earlier"}`)); code != http.StatusCreated {
+		t.Fatalf("POST incidents: %d %s", code, b)
+	}
 	code, b := do("POST", "/api/v1/incidents", "", []byte(`{"model":"small-dc","start":"2026-12-01T10:00:00Z","name":"drill"}`))
 	if code != http.StatusCreated {
 		t.Fatalf("POST incidents: %d %s", code, b)
 	}
 	var in store.Incident
 	json.Unmarshal(b, &in)
+	if in.ID == 1 {
+		t.Fatalf("the drill is incident 1: its seed is the CLI's default, and the test would not see the seed")
+	}
 	base := fmt.Sprintf("/api/v1/incidents/%d", in.ID)
 
 	// A batch as an incident team writes it: RFC 3339 times.
@@ -100,7 +108,7 @@ func TestIncidentETAMatchesCLI(t *testing.T) {
 		}
 		return buf.Bytes()
 	}
-	cliETA := func(at float64) string {
+	cliETA := func(at float64, seed ...string) string {
 		t.Helper()
 		code, exp := do("GET", base+"/events", "", nil)
 		if code != http.StatusOK {
@@ -110,9 +118,10 @@ func TestIncidentETAMatchesCLI(t *testing.T) {
 		if err := os.WriteFile(file, exp, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return mustRun(t, 0, "estimate", "live", "--db", path, "--model", "small-dc", "--events", file,
+		args := []string{"estimate", "live", "--db", path, "--model", "small-dc", "--events", file,
 			"--start", start.Format(time.RFC3339), "--at", strconv.FormatFloat(at, 'f', -1, 64), "--format", "json",
-			"--seed", strconv.FormatInt(in.ID, 10))
+			"--seed", strconv.FormatInt(in.ID, 10)}
+		return mustRun(t, 0, append(args, seed...)...) // a later --seed wins
 	}
 	cuts := []int{len(evs) / 3, 2 * len(evs) / 3, len(evs)}
 	prev := 0
@@ -140,6 +149,12 @@ func TestIncidentETAMatchesCLI(t *testing.T) {
 			}
 			if want := cliETA(at); string(got) != want {
 				t.Fatalf("after batch %d, at %g s: GET eta differs from estimate live:\n--- API ---\n%.1500s\n--- CLI ---\n%.1500s", k, at, got, want)
+			}
+			if k == 0 && at == evs[prev].TS {
+				// The seed is the incident's: another seed draws other futures.
+				if other := cliETA(at, "--seed", "1"); string(got) == other {
+					t.Fatalf("after batch %d, at %g s: estimate live --seed 1 gives incident %d's estimate: the seed changes nothing here, and the test cannot see it", k, at, in.ID)
+				}
 			}
 		}
 		prev = cut
