@@ -333,7 +333,7 @@ func (in *chartInputs) history() ([]estimate.Snapshot, error) {
 		end = evs[len(evs)-1].TS
 	}
 	l := estimate.NewLive(in.cluster(), p)
-	l.SetSeed(in.c.Uint64("seed")) // as estimate evaluate's run of that seed, and estimate live's
+	l.SetSeed(in.c.Uint64("seed")) // the projections' draws, as estimate live --seed's
 	in.hist = estimate.History(l, evs, batch, end)
 	// The recovery finished when every placed instance is up.
 	up := upTimes(len(in.cluster().Instances), evs)
