@@ -49,10 +49,9 @@ type shape struct {
 	// their nodes' instances share chunks.
 	retries [Samples][]atomic.Pointer[[]float64]
 	nRetry  int // retry draws per instance and projection: MaxAttempts − 1
-	// salt: what the estimator's seed (Live.SetSeed) mixes into every
-	// draw's generator, 0 for seed 0; draws: the draws of estimators so
-	// seeded, shared with them (held here, they stay while it does).
-	salt  uint64
+	// draws: the draws of the estimators seeded as this one (Live.SetSeed;
+	// its salt, draws.salt, goes into every draw's generator), shared with
+	// them (held here, they stay while it does).
 	draws *seedDraws
 	// table: the heads and retries of the cluster's estimators that share
 	// them (Live.ShareWorkspace), in place of heads' own and retries.
@@ -606,8 +605,7 @@ func (l *Live) prepare() {
 	l.shape.ready = true
 	c := l.c
 	sh := &l.shape
-	sh.salt = l.salt
-	sh.draws = drawsOf(c, sh.salt)
+	sh.draws = drawsOf(c, l.salt)
 	var fixed *fixedShape
 	if l.shared {
 		fixed = sh.draws.fixedOf(c, l.p)
@@ -819,24 +817,23 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan, draws *seedDraws) *f
 // estimator of another plan of the cluster cannot get another's ranks;
 // nothing in it depends on the retry rule.
 func (d *seedDraws) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
-	e := d
 	key := weak.Make(p)
-	e.mu.Lock()
-	f := e.fixed[key]
-	e.mu.Unlock()
+	d.mu.Lock()
+	f := d.fixed[key]
+	d.mu.Unlock()
 	if f != nil {
 		return f
 	}
 	f = newFixedShape(c, p, d)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if g := e.fixed[key]; g != nil {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if g := d.fixed[key]; g != nil {
 		return g // made meanwhile by another: the same
 	}
-	if e.fixed == nil {
-		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
+	if d.fixed == nil {
+		d.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
 	}
-	e.fixed[key] = f
+	d.fixed[key] = f
 	return f
 }
 
@@ -1297,7 +1294,7 @@ func (l *Live) attempt(i, k, q int, speed, elapsed float64) (d float64, up bool)
 		if done := elapsed * sp; x <= done { // work done so far
 			d := l.c.M.Services[l.c.Instances[i].Service].Start
 			var r rand.PCG
-			r.Seed(0xc0d171^sh.salt, uint64(i)<<8|uint64(k&0xff))
+			r.Seed(0xc0d171^sh.draws.salt, uint64(i)<<8|uint64(k&0xff))
 			lo := 1 - placement.Exceeds(d, done)
 			x = placement.Quantile(d, min(lo+uniform(&r)*(1-lo), 1-1e-9))
 		}
@@ -1491,7 +1488,7 @@ func (l *Live) drawRetries(i, k int) float64 {
 	if t := sh.table; t != nil {
 		return t.draw(l.c, i, k, sh.nRetry)
 	}
-	m := drawInto(l.c, sh.salt, i, k, l.retryBlock(i, k))
+	m := drawInto(l.c, sh.draws.salt, i, k, l.retryBlock(i, k))
 	sh.heads[ki].least.Store(math.Float64bits(m))
 	return m
 }
@@ -1535,21 +1532,20 @@ type drawTable struct {
 // tableOf returns cluster c's drawTable for nRetry retries and d's seed,
 // made on first use.
 func (d *seedDraws) tableOf(c *placement.Cluster, nRetry int) *drawTable {
-	e := d
 	firsts := d.firsts(c)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if t := e.tables[nRetry]; t != nil {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := d.tables[nRetry]; t != nil {
 		return t
 	}
 	t := &drawTable{salt: d.salt, heads: make([]drawHead, len(firsts)), retries: make([]atomic.Pointer[[]float64], len(firsts))}
 	for ki, x := range firsts {
 		t.heads[ki].first = x
 	}
-	if e.tables == nil {
-		e.tables = map[int]*drawTable{}
+	if d.tables == nil {
+		d.tables = map[int]*drawTable{}
 	}
-	e.tables[nRetry] = t
+	d.tables[nRetry] = t
 	return t
 }
 
