@@ -26,6 +26,11 @@ type EvaluateOptions struct {
 	// Bootstrap is how many resamples of the runs the 95 % intervals are
 	// drawn from; DefaultBootstrap when 0, at most MaxBootstrap.
 	Bootstrap int
+	// SpeedsKnown adds a diagnostic estimator, EstimatorSpeedsKnown: the
+	// throughput estimate given every node's true speed. It runs a second
+	// live estimator per run, so the evaluation takes about half as long
+	// again.
+	SpeedsKnown bool
 	// Progress, when set, is called after each run with the runs done and
 	// the total (2 × Runs: both scenario sets), from the calling goroutine.
 	Progress func(done, total int)
@@ -90,6 +95,14 @@ const (
 	// (leave-one-out, so never the seed it scores), the band their 10th
 	// to 90th percentile; never before now.
 	EstimatorClimatology = "climatology"
+	// EstimatorSpeedsKnown is a diagnostic, scored only when asked for
+	// (EvaluateOptions.SpeedsKnown): the throughput estimate of the same
+	// events and seed given every node's true speed (Live.SetKnownSpeeds;
+	// nominal in the calm set), still blind to deaths and to the start
+	// durations to come. Its gap to EstimatorThroughput is the error that
+	// estimating node speeds costs; its gap to EstimatorReplay what the
+	// projection's model and its nine draws cost.
+	EstimatorSpeedsKnown = "speeds_known"
 )
 
 // Kinds of progress point.
@@ -150,11 +163,13 @@ type Score struct {
 // Evaluation is the accuracy of the estimators and references over two
 // scenario sets of simulated recoveries.
 type Evaluation struct {
-	Policy  string  `json:"policy"`
-	Runs    int     `json:"runs"` // per scenario set
-	Seed    uint64  `json:"seed"`
-	Replays int     `json:"replays"`
-	Scores  []Score `json:"scores"`
+	Policy  string `json:"policy"`
+	Runs    int    `json:"runs"` // per scenario set
+	Seed    uint64 `json:"seed"`
+	Replays int    `json:"replays"`
+	// SpeedsKnown: the scores include EstimatorSpeedsKnown's.
+	SpeedsKnown bool    `json:"speeds_known"`
+	Scores      []Score `json:"scores"`
 }
 
 // Find returns the score of (scenario, estimator, point, progress), nil
@@ -237,8 +252,9 @@ type moment struct {
 	lo, hi [nEstimators]float64
 }
 
-// The estimators in the order an evaluation keeps them.
-var estimators = [...]string{EstimatorThroughput, EstimatorRAM, EstimatorReplay, EstimatorClimatology}
+// The estimators in the order an evaluation keeps them (the diagnostic
+// last: the others' bootstrap seeds are those of their index).
+var estimators = [...]string{EstimatorThroughput, EstimatorRAM, EstimatorReplay, EstimatorClimatology, EstimatorSpeedsKnown}
 
 const nEstimators = len(estimators)
 
@@ -280,7 +296,7 @@ func Evaluate(c *placement.Cluster, p *placement.Plan, o EvaluateOptions) (*Eval
 	if p == nil {
 		p = placement.NewPlan(c)
 	}
-	ev := &Evaluation{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed, Replays: o.Replays}
+	ev := &Evaluation{Policy: o.Policy, Runs: o.Runs, Seed: o.Seed, Replays: o.Replays, SpeedsKnown: o.SpeedsKnown}
 	done := 0 // runs done over both sets
 	for _, scen := range []string{ScenarioPerturbed, ScenarioCalm} {
 		runs := make([]runResult, o.Runs)
@@ -362,11 +378,32 @@ func evaluateRun(c *placement.Cluster, p *placement.Plan, o EvaluateOptions, sce
 	l := NewLive(c, p)
 	l.SetRetry(placement.Retry{MaxAttempts: so.MaxAttempts, BackoffS: so.BackoffS})
 	l.SetSeed(seed) // each run its own draws, as each incident has (see SetSeed)
+	var known *Live // the diagnostic given the true speeds, when asked for
+	if o.SpeedsKnown {
+		known = NewLive(c, p)
+		known.SetRetry(placement.Retry{MaxAttempts: so.MaxAttempts, BackoffS: so.BackoffS})
+		known.SetSeed(seed)
+		speed := so.Speed
+		if speed == nil {
+			speed = make([]float64, len(c.M.Devices))
+			for d := range speed {
+				speed[d] = 1
+			}
+		}
+		if err := known.SetKnownSpeeds(speed); err != nil {
+			return rr, err
+		}
+	}
 	record := func(k int, now float64) {
 		s := l.Estimate(now)
 		m := moment{point: k, now: now}
 		m.eta[0], m.lo[0], m.hi[0] = s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS
 		m.eta[1], m.lo[1], m.hi[1] = s.RAMETAAllS, math.NaN(), math.NaN()
+		m.eta[4], m.lo[4], m.hi[4] = math.NaN(), math.NaN(), math.NaN()
+		if known != nil {
+			s := known.Estimate(now)
+			m.eta[4], m.lo[4], m.hi[4] = s.ETAAllS, s.ETAAllLowS, s.ETAAllHighS
+		}
 		rr.moments = append(rr.moments, m)
 	}
 	nextInst, nextDur := 0, 0 // next instance point; next duration point
@@ -377,6 +414,9 @@ func evaluateRun(c *placement.Cluster, p *placement.Plan, o EvaluateOptions, sce
 			nextDur++
 		}
 		l.Observe(e)
+		if known != nil {
+			known.Observe(e)
+		}
 		if nextInst >= len(Progress) {
 			continue
 		}
@@ -443,6 +483,9 @@ func score(scen string, runs []runResult, o EvaluateOptions) []Score {
 	pts := points()
 	var out []Score
 	for e, est := range estimators {
+		if est == EstimatorSpeedsKnown && !o.SpeedsKnown {
+			continue
+		}
 		for k, pt := range pts {
 			var abs, signed, cover []float64
 			for _, r := range runs {

@@ -92,6 +92,10 @@ type fits struct {
 	every   int       // events between checkpoints: fitEvery (tests set fewer)
 	termOff []int32   // per node: its first term in terms; one more entry at the end
 	z       []float64 // per node and projection: a standard normal draw, fixed
+	// known, when set, is every node's true start speed (relative to
+	// nominal), which every projection takes instead of a draw: see
+	// Live.SetKnownSpeeds.
+	known []float64
 }
 
 // distInfo is a start distribution and its lognormal match: log median and
@@ -413,7 +417,8 @@ func (f *fits) settle() {
 }
 
 // speeds fits the fleet and every node's posterior (see fits) and returns,
-// for each projection k, every node's drawn speed.
+// for each projection k, every node's drawn speed (the known speeds, when
+// set).
 func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	nn := len(f.node)
 	f.fit(now)
@@ -423,6 +428,10 @@ func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	for k := range out {
 		if len(out[k]) != nn {
 			out[k] = make([]float64, nn)
+		}
+		if f.known != nil {
+			copy(out[k], f.known)
+			continue
 		}
 		for d := 0; d < nn; d++ {
 			x := f.postM[d] + math.Sqrt(f.postV[d])*f.z[d*Samples+k]

@@ -2,7 +2,9 @@ package estimate
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 
 	"blackstart/placement"
 )
@@ -150,6 +152,32 @@ func (l *Live) SetSeed(seed uint64) {
 		l.salt = seedSalt(seed)
 		l.fits.order(l.salt)
 	}
+}
+
+// SetKnownSpeeds gives the estimator every node's true start speed,
+// relative to nominal (1: nominal; the factor placement.SimOptions.Speed
+// takes), indexed as the model's devices: every projection takes these
+// instead of drawing from the fitted speeds, which are still fitted. A
+// diagnostic, not for incidents: it shows how much of the estimate's error
+// is the estimation of node speeds (estimate evaluate --speeds-known). nil
+// goes back to the fitted speeds. It returns an error, and changes
+// nothing, when speed has not one entry per device or one is not finite
+// and positive.
+func (l *Live) SetKnownSpeeds(speed []float64) error {
+	if speed == nil {
+		l.fits.known = nil
+		return nil
+	}
+	if len(speed) != len(l.c.M.Devices) {
+		return fmt.Errorf("known speeds: %d for %d devices", len(speed), len(l.c.M.Devices))
+	}
+	for d, s := range speed {
+		if !(s > 0) || math.IsInf(s, 1) {
+			return fmt.Errorf("known speeds: device %s: speed %g, want finite and > 0", l.c.M.Devices[d].ID, s)
+		}
+	}
+	l.fits.known = slices.Clone(speed)
+	return nil
 }
 
 // Observe takes one progress event; events come in time order. An event

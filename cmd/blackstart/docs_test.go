@@ -190,6 +190,7 @@ func TestJSONOutputDocumented(t *testing.T) {
 		{"estimate live", []string{jsonRef}, append([]string{"estimate", "live", "--events", events, "--at", "100"}, small...), nil},
 		{"estimate live --history", []string{jsonRef}, append([]string{"estimate", "live", "--events", events, "--history"}, small...), nil},
 		{"estimate evaluate", []string{"evaluate.md"}, append([]string{"estimate", "evaluate", "--runs", "3", "--replays", "2"}, small...), nil},
+		{"estimate evaluate --speeds-known", []string{"evaluate.md"}, append([]string{"estimate", "evaluate", "--runs", "2", "--replays", "2", "--speeds-known"}, small...), nil},
 		{"report", []string{jsonRef, capacity, "evaluate.md"}, append([]string{"report", "-o", report, "--events", events}, small...),
 			[]string{"headroom.json", "risk.json", "cascade.json", "flow.json", "gantt.json", "recovery.json", "eta.json", "accuracy.json"}},
 		// diff's analysis carries power failover's summaries (json.md).

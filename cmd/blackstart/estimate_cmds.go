@@ -91,7 +91,8 @@ interval. See docs/evaluate.md.
 Example:
    blackstart estimate evaluate --runs 20 examples/platform-2019.toml`,
 				Flags: []cli.Flag{formatFlag("table", "json", "csv"), from, seed, runs, policy,
-					&cli.IntFlag{Name: "replays", Value: estimate.DefaultReplays, Usage: "continuations of the replay reference per scoring moment, 1 to 10000"}},
+					&cli.IntFlag{Name: "replays", Value: estimate.DefaultReplays, Usage: "continuations of the replay reference per scoring moment, 1 to 10000"},
+					&cli.BoolFlag{Name: "speeds-known", Usage: "also score the diagnostic speeds_known: the throughput ETA given every node's true speed (what estimating node speeds costs)"}},
 				OnUsageError: usageError,
 				Action:       estimateEvaluate,
 			},
@@ -317,7 +318,7 @@ func estimateEvaluate(c *cli.Context) error {
 		return err
 	}
 	ev, err := estimate.Evaluate(cl, p, estimate.EvaluateOptions{Policy: c.String("policy"), Runs: c.Int("runs"), Seed: c.Uint64("seed"), Replays: c.Int("replays"),
-		Progress: progress(c.App.ErrWriter, "simulated recoveries")})
+		SpeedsKnown: c.Bool("speeds-known"), Progress: progress(c.App.ErrWriter, "simulated recoveries")})
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -344,6 +345,9 @@ func estimateEvaluate(c *cli.Context) error {
 	default:
 		fmt.Fprintf(w, "ETA accuracy over %d simulated recoveries per set (policy %s, seeds %d…; replay: %d continuations per moment).\n", ev.Runs, ev.Policy, ev.Seed, ev.Replays)
 		fmt.Fprintf(w, "Error: (ETA − actual) / actual remaining; [95 %% bootstrap interval]; coverage: share of runs whose finish fell in the %.0f %% band.\n", 100*estimate.BandLevel)
+		if ev.SpeedsKnown {
+			fmt.Fprintf(w, "%s: the throughput ETA given every node's true speed (a diagnostic).\n", estimate.EstimatorSpeedsKnown)
+		}
 		for _, scen := range []string{estimate.ScenarioPerturbed, estimate.ScenarioCalm} {
 			fmt.Fprintf(w, "\n%s runs\n", scen)
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
