@@ -15,19 +15,7 @@ import (
 // it take 20 s each: 170 s, in every projection (a band of one point).
 // nil goes back to the fit.
 func TestSetKnownSpeeds(t *testing.T) {
-	c := oneNode(t, 1, `
-[[service]]
-id = "app"
-instances = 10
-start = { dist = "fixed", s = 10 }
-`)
-	l := NewLive(c, nil)
-	for i := 0; i < 3; i++ {
-		t0 := float64(10 * i)
-		l.Observe(placement.Event{TS: t0, Instance: int32(i), Node: 0, State: placement.Started})
-		l.Observe(placement.Event{TS: t0 + 10, Instance: int32(i), Node: 0, State: placement.Up})
-	}
-	l.Observe(placement.Event{TS: 30, Instance: 3, Node: 0, State: placement.Started})
+	l := threeUp(tenFixed(t))
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6 }
 	check := func(what string, want float64) {
 		t.Helper()

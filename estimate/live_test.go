@@ -65,15 +65,19 @@ cpu_cores = 1000
 	return placement.NewCluster(m)
 }
 
-// One node starting one instance at a time, 10 s each: after three are up
-// at t = 30 s, the ten are all up at 100 s and 90 % at 90 s, exactly.
-func TestLiveConstantThroughput(t *testing.T) {
-	c := oneNode(t, 1, `
+// tenFixed is one node of one slot and ten instances of fixed 10-s
+// starts; threeUp is its estimator after three starts up one after the
+// other at full speed and the fourth begun (at 30 s).
+func tenFixed(t *testing.T) *placement.Cluster {
+	return oneNode(t, 1, `
 [[service]]
 id = "app"
 instances = 10
 start = { dist = "fixed", s = 10 }
 `)
+}
+
+func threeUp(c *placement.Cluster) *Live {
 	l := NewLive(c, nil)
 	for i := 0; i < 3; i++ {
 		t0 := float64(10 * i)
@@ -81,6 +85,14 @@ start = { dist = "fixed", s = 10 }
 		l.Observe(placement.Event{TS: t0 + 10, Instance: int32(i), Node: 0, State: placement.Up})
 	}
 	l.Observe(placement.Event{TS: 30, Instance: 3, Node: 0, State: placement.Started})
+	return l
+}
+
+// One node starting one instance at a time, 10 s each: after three are up
+// at t = 30 s, the ten are all up at 100 s and 90 % at 90 s, exactly.
+func TestLiveConstantThroughput(t *testing.T) {
+	c := tenFixed(t)
+	l := threeUp(c)
 	s := l.Estimate(30)
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6 } // the speed is solved for numerically
 	if s.Up != 3 || !near(s.ETAAllS, 100) || !near(s.ETA90S, 90) || !near(s.ETAAllLowS, 100) || !near(s.ETAAllHighS, 100) {
