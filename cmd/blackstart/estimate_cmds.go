@@ -86,7 +86,8 @@ from its true state) and climatology (the other runs' median finish), at 10,
 25, 50 and 75 % of the instances up and of the actual duration: median and
 p90 of |ETA − actual| / actual remaining, the median signed error, and the
 share of runs whose finish fell in the 80 % band, each with a bootstrap 95 %
-interval. See docs/evaluate.md.
+interval. --speeds-known also scores the throughput ETA given every node's
+true speed, to show what estimating the speeds costs. See docs/evaluate.md.
 
 Example:
    blackstart estimate evaluate --runs 20 examples/platform-2019.toml`,
