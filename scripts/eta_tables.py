@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Print one scenario set of an `estimate evaluate --format json` output as
-docs/eta-accuracy.md's accuracy table: eta_tables.py EVAL.json perturbed|calm"""
+docs/eta-accuracy.md's accuracy table: eta_tables.py EVAL.json perturbed|calm.
+When the evaluation scored the speeds_known diagnostic (--speeds-known),
+docs/evaluate.md's table of it follows."""
 import json
 import sys
 
@@ -30,6 +32,26 @@ def main():
                 interval(d["ram"]["median_abs_error"]),
                 interval(d["replay"]["median_abs_error"]),
                 interval(d["climatology"]["median_abs_error"])))
+    if ev.get("speeds_known"):
+        speeds_known(ev, scen)
+
+
+def speeds_known(ev, scen):
+    print()
+    print("| at | throughput median \\|error\\| | speeds known | replay | throughput bias "
+          "| speeds known bias | throughput coverage | speeds known coverage |")
+    print("|---|---|---|---|---|---|---|---|")
+    for point, label in (("instances", "up"), ("duration", "of time")):
+        for progress in (0.1, 0.25, 0.5, 0.75):
+            d = {s["estimator"]: s for s in ev["scores"]
+                 if s["scenario"] == scen and s["point"] == point and s["progress"] == progress}
+            t, k, r = d["throughput"], d["speeds_known"], d["replay"]
+            print("| %d %% %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                round(progress * 100), label,
+                interval(t["median_abs_error"]), interval(k["median_abs_error"]),
+                interval(r["median_abs_error"]),
+                interval(t["median_signed_error"], True), interval(k["median_signed_error"], True),
+                interval(t["coverage"]), interval(k["coverage"])))
 
 
 if __name__ == "__main__":
