@@ -89,12 +89,12 @@ func TestPlanLayoutSame(t *testing.T) {
 	}
 }
 
-// checkAllFirst checks planLayout.allFirst at l's latest speeds: where it
+// checkAllFirst checks planFirsts.allFirst at l's latest speeds: where it
 // holds for a node and projection, every instance planned there has its
 // first draw within its timeout at that speed, as attempt compares.
 func checkAllFirst(t *testing.T, l *Live, name string, at int) {
 	t.Helper()
-	pl, firsts := l.shape.plan, firstsOf(l.c)
+	pl, firsts := l.shape.planFirst, firstsOf(l.c)
 	nInst := len(l.c.Instances)
 	for k := range Samples {
 		for n := range l.c.M.Devices {

@@ -125,16 +125,18 @@ type shape struct {
 	rankInst []int32
 	// fixed: the fixedShape it was made from. plan: the node places of
 	// the plan's nodes (see planLayout; nil until layOutNodes first takes
-	// them, from fixed). byPlan: layOutNodes took them at this estimate (every
-	// instance on its planned node, Live.offPlan 0), so that nodePos,
-	// nodeInst and ttN are plan's, and its first draws by place are read
-	// by hopeful and projectNodeFast (projector.firstN) instead of copied.
-	// noPlan lays the places out at each estimate as before (tests and
-	// benchmarks compare the two).
-	fixed  *fixedShape
-	plan   *planLayout
-	byPlan bool
-	noPlan bool
+	// them, from fixed), and planFirst the first draws of the estimator's
+	// seed laid out by those places (see planFirsts). byPlan: layOutNodes
+	// took them at this estimate (every instance on its planned node,
+	// Live.offPlan 0), so that nodePos, nodeInst and ttN are plan's, and
+	// planFirst is read by hopeful and projectNodeFast (projector.firstN)
+	// instead of the heads copied. noPlan lays the places out at each
+	// estimate as before (tests and benchmarks compare the two).
+	fixed     *fixedShape
+	plan      *planLayout
+	planFirst *planFirsts
+	byPlan    bool
+	noPlan    bool
 	// noPure: projectOwn never takes projectNodePure (tests and
 	// benchmarks compare the two).
 	noPure bool
@@ -608,9 +610,9 @@ func (l *Live) prepare() {
 	sh.draws = drawsOf(c, l.salt)
 	var fixed *fixedShape
 	if l.shared {
-		fixed = sh.draws.fixedOf(c, l.p)
+		fixed = sharedOf(c).fixedOf(c, l.p)
 	} else {
-		fixed = newFixedShape(c, l.p, sh.draws)
+		fixed = newFixedShape(c, l.p)
 	}
 	sh.maxTier, sh.tier, sh.svc, sh.rankPos, sh.rankInst = fixed.maxTier, fixed.tier, fixed.svc, fixed.rankPos, fixed.rankInst
 	sh.timeout, sh.tierTot, sh.slotOff, sh.tt = fixed.timeout, fixed.tierTot, fixed.slotOff, fixed.tt
@@ -631,11 +633,13 @@ func (l *Live) prepare() {
 }
 
 // fixedShape is the part of shape that depends only on the cluster and
-// the plan (the dispatch ranks), not on the retry rule or the events:
-// read-only once made. Estimators that share their working memory
-// (Live.ShareWorkspace) share it too (fixedOf): it took some 3 ms of an
-// incident's first estimate in the service (a sort of the instances by
-// rank) and 0.3 MB of each estimator on the incident-scale platform.
+// the plan (the dispatch ranks), not on the seed, the retry rule or the
+// events: read-only once made. Estimators that share their working memory
+// (Live.ShareWorkspace) share it too, whatever their seeds (fixedOf): it
+// took some 3 ms of an incident's first estimate in the service (a sort
+// of the instances by rank), and 0.6 MB (with its plan layout 1 MB) of
+// each seed's draws on the incident-scale platform when it was kept per
+// seed.
 type fixedShape struct {
 	maxTier  int
 	tier     []int32   // per instance: its service's tier
@@ -648,17 +652,15 @@ type fixedShape struct {
 	tt       []timeTier // per instance: timeout and tier together
 	// plan: the node places of the plan's nodes, laid out at the first
 	// estimate that can take them (planOf): an incident whose instances
-	// left their planned nodes before (a herded one) never holds them
-	// (1.2 MB on the platform).
+	// left their planned nodes before (a herded one) never holds them.
 	planOnce sync.Once
 	plan     *planLayout
-	draws    *seedDraws // whose first draws plan holds
 }
 
 // planOf returns the planLayout of cluster c with plan p (f's), laid out
 // on first use.
 func (f *fixedShape) planOf(c *placement.Cluster, p *placement.Plan) *planLayout {
-	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt, f.draws.firsts(c)) })
+	f.planOnce.Do(func() { f.plan = newPlanLayout(c, p, f.rankInst, f.tt) })
 	return f.plan
 }
 
@@ -666,37 +668,67 @@ func (f *fixedShape) planOf(c *placement.Cluster, p *placement.Plan) *planLayout
 // instance on its planned node: a new incident's, until the recovery moves
 // one), with what the node-by-node projections read by place: laid out
 // once per cluster and plan, where layOutNodes lays them out at every
-// estimate, and hopeful copied each waiting instance's first draw from the
-// heads (16 bytes an instance at random in 2.4 MB) in every projection.
+// estimate. It depends on no seed: each seed's first draws by place are a
+// planFirsts.
 type planLayout struct {
-	pos  []int32    // per instance: its place (viewMem.nodePos), -1 with no node
-	inst []int32    // per place: the instance (viewMem.nodeInst)
-	tt   []timeTier // per place: its timeout and tier (viewMem.ttN)
-	// first: per projection k and place x, at k·len(inst) + x, the
+	pos   []int32    // per instance: its place (viewMem.nodePos), -1 with no node
+	inst  []int32    // per place: the instance (viewMem.nodeInst)
+	tt    []timeTier // per place: its timeout and tier (viewMem.ttN)
+	start []int32    // per node: its first place; one more entry at the end
+	// minTimeout: per node, the least of its instances' timeouts (+Inf
+	// with none).
+	minTimeout []float64
+}
+
+// planFirsts is one seed's first draws laid out by a planLayout's places,
+// where hopeful copied each waiting instance's first draw from the heads
+// (16 bytes an instance at random in 2.4 MB) in every projection.
+type planFirsts struct {
+	// first: per projection k and place x, at k·places + x, the
 	// instance's first start's draw (seedDraws.firsts).
 	first []float64
 	// maxFirst: per projection k and node n, at k·nodes + n, the largest
-	// of the node's instances' first draws; minTimeout per node the least
-	// of their timeouts (+Inf with none). When maxFirst ≤ minTimeout·sp
+	// of the node's instances' first draws. When maxFirst ≤ minTimeout·sp
 	// (the node's speed), every instance planned there comes up at its
 	// next start (first ≤ timeout·sp, as attempt compares: the product is
 	// monotone in each factor).
 	maxFirst   []float64
-	minTimeout []float64
+	minTimeout []float64 // the layout's
 }
 
 // allFirst reports whether every instance planned on node n comes up at
 // its first start in projection k at speed sp (>= 1e-3): maxFirst ≤
 // minTimeout·sp. Only a bound: an instance may come up with it false.
-func (pl *planLayout) allFirst(k int, n int32, sp float64) bool {
-	nn := len(pl.minTimeout)
-	return pl.maxFirst[k*nn+int(n)] <= pl.minTimeout[n]*sp
+func (pf *planFirsts) allFirst(k int, n int32, sp float64) bool {
+	nn := len(pf.minTimeout)
+	return pf.maxFirst[k*nn+int(n)] <= pf.minTimeout[n]*sp
+}
+
+// newPlanFirsts lays out the first draws in heads (drawHead.first, at
+// k·instances + i) of cluster c's instances by plan layout pl's places.
+func newPlanFirsts(c *placement.Cluster, pl *planLayout, heads []drawHead) *planFirsts {
+	nn, nInst, np := len(c.M.Devices), len(c.Instances), len(pl.inst)
+	pf := &planFirsts{first: make([]float64, Samples*np), maxFirst: make([]float64, Samples*nn), minTimeout: pl.minTimeout}
+	for k := range Samples {
+		row := pf.first[k*np : (k+1)*np]
+		for x, i := range pl.inst {
+			row[x] = heads[k*nInst+int(i)].first
+		}
+		for n := range nn {
+			m := math.Inf(-1)
+			for _, f := range row[pl.start[n]:pl.start[n+1]] {
+				m = max(m, f)
+			}
+			pf.maxFirst[k*nn+n] = m
+		}
+	}
+	return pf
 }
 
 // newPlanLayout lays out the node places of plan p's nodes for cluster c,
-// whose instances' places in the rank order are rankInst, timeouts and
-// tiers tt and first draws firsts (seedDraws.firsts).
-func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier, firsts []float64) *planLayout {
+// whose instances' places in the rank order are rankInst, and timeouts
+// and tiers tt.
+func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt []timeTier) *planLayout {
 	nn, nInst := len(c.M.Devices), len(c.Instances)
 	off := make([]int32, nn+1)
 	for i := range nInst {
@@ -710,6 +742,7 @@ func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt
 	np := int(off[nn])
 	pl := &planLayout{pos: make([]int32, nInst), inst: make([]int32, np), tt: make([]timeTier, np)}
 	start := slices.Clone(off)
+	pl.start = start
 	for _, i := range rankInst {
 		n := p.Assign[i].Node
 		if n < 0 {
@@ -728,21 +761,6 @@ func newPlanLayout(c *placement.Cluster, p *placement.Plan, rankInst []int32, tt
 		}
 		pl.minTimeout[n] = m
 	}
-	pl.first = make([]float64, Samples*np)
-	pl.maxFirst = make([]float64, Samples*nn)
-	for k := range Samples {
-		row := pl.first[k*np : (k+1)*np]
-		for x, i := range pl.inst {
-			row[x] = firsts[k*nInst+int(i)]
-		}
-		for n := range nn {
-			m := math.Inf(-1)
-			for _, f := range row[start[n]:start[n+1]] {
-				m = max(m, f)
-			}
-			pl.maxFirst[k*nn+n] = m
-		}
-	}
 	return pl
 }
 
@@ -756,11 +774,10 @@ type timeTier struct {
 }
 
 // newFixedShape computes the fixedShape of cluster c with plan p (nil:
-// the instances' indices are their ranks) for the estimators that draw
-// draws.
-func newFixedShape(c *placement.Cluster, p *placement.Plan, draws *seedDraws) *fixedShape {
+// the instances' indices are their ranks).
+func newFixedShape(c *placement.Cluster, p *placement.Plan) *fixedShape {
 	m := c.M
-	f := &fixedShape{draws: draws}
+	f := &fixedShape{}
 	for s := range m.Services {
 		f.maxTier = max(f.maxTier, m.Services[s].Tier)
 	}
@@ -810,31 +827,55 @@ func newFixedShape(c *placement.Cluster, p *placement.Plan, draws *seedDraws) *f
 	return f
 }
 
-// fixedOf returns the fixedShape of cluster c with plan p, made once per
-// cluster, plan and seed (d's) and shared by their estimators. It is keyed
-// by the plan itself (weakly: a new plan never takes a collected one's
-// key; the entry goes with the cluster, or the seed's draws), so that an
-// estimator of another plan of the cluster cannot get another's ranks;
-// nothing in it depends on the retry rule.
-func (d *seedDraws) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
+// fixedOf returns the fixedShape of cluster c (e's) with plan p, made once
+// per cluster and plan and shared by their estimators, whatever their
+// seeds. It is keyed by the plan itself (weakly: a new plan never takes a
+// collected one's key; the entry goes with the cluster, or when another
+// plan's is made after its plan is collected), so that an estimator of
+// another plan of the cluster cannot get another's ranks; nothing in it
+// depends on the seed or the retry rule.
+func (e *sharedFirsts) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedShape {
 	key := weak.Make(p)
-	d.mu.Lock()
-	f := d.fixed[key]
-	d.mu.Unlock()
+	e.mu.Lock()
+	f := e.fixed[key]
+	e.mu.Unlock()
 	if f != nil {
 		return f
 	}
-	f = newFixedShape(c, p, d)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if g := d.fixed[key]; g != nil {
+	f = newFixedShape(c, p)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if g := e.fixed[key]; g != nil {
 		return g // made meanwhile by another: the same
 	}
-	if d.fixed == nil {
-		d.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
+	if e.fixed == nil {
+		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
 	}
-	d.fixed[key] = f
+	for k := range e.fixed {
+		if k.Value() == nil {
+			delete(e.fixed, k) // a collected plan's
+		}
+	}
+	e.fixed[key] = f
 	return f
+}
+
+// planFirstsOf returns the first draws of d's seed laid out by plan
+// layout pl's places (pl of cluster c; heads: a draw table's of the seed),
+// made once per seed and layout and shared by the estimators of the seed;
+// they go with the seed's draws.
+func (d *seedDraws) planFirstsOf(c *placement.Cluster, pl *planLayout, heads []drawHead) *planFirsts {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if pf := d.plans[pl]; pf != nil {
+		return pf
+	}
+	pf := newPlanFirsts(c, pl, heads)
+	if d.plans == nil {
+		d.plans = map[*planLayout]*planFirsts{}
+	}
+	d.plans[pl] = pf
+	return pf
 }
 
 // projectAll runs the Samples projections, spread over the processors;
@@ -1169,6 +1210,11 @@ func (l *Live) layOutNodes() {
 	if l.p != nil && !sh.noPlan && l.offPlan == 0 {
 		if sh.plan == nil {
 			sh.plan = sh.fixed.planOf(l.c, l.p)
+			if l.shared {
+				sh.planFirst = sh.draws.planFirstsOf(l.c, sh.plan, sh.heads)
+			} else {
+				sh.planFirst = newPlanFirsts(l.c, sh.plan, sh.heads)
+			}
 		}
 		pl := sh.plan
 		sh.nodePos, sh.nodeInst, sh.ttN = pl.pos, pl.inst, pl.tt
@@ -1365,26 +1411,36 @@ func firstsOf(c *placement.Cluster) []float64 { return drawsOf(c, 0).firsts(c) }
 // firsts returns the first-start draws of cluster c's instances for the
 // estimators seeded d's way, at k·instances + i for projection k:
 // instance i's start duration at full speed from its generator (the
-// seed's salt, instance, projection). They are a function of the cluster
-// and the seed alone, so they are drawn once per cluster and seed and
-// shared, read-only, by all its estimators: a service keeps an estimator
-// per incident, most of one model revision, and drawing them took about a
-// third of each incident's first estimate on the platform (149,247
-// quantiles). The cluster (and its model) must not change afterwards, as
-// everywhere else.
+// seed's salt, instance, projection: firstDraw). They are a function of
+// the cluster and the seed alone, so they are drawn once per cluster and
+// seed and shared, read-only, by its estimators that keep working memory
+// of their own (each copies them into its heads); the estimators that
+// share theirs (Live.ShareWorkspace, a service's: one per incident, most
+// of one model revision) read them in their draw table's heads, drawn
+// there (tableOf) and never kept here too (1.2 MB a seed on the
+// platform). Drawing them took about a third of an incident's first
+// estimate on the platform (149,247 quantiles). The cluster (and its
+// model) must not change afterwards, as everywhere else.
 func (d *seedDraws) firsts(c *placement.Cluster) []float64 {
 	d.once.Do(func() {
 		n := len(c.Instances)
 		d.x = make([]float64, n*Samples)
 		for k := 0; k < Samples; k++ {
-			for i, in := range c.Instances {
-				var r rand.PCG
-				r.Seed(0xe57a11e^d.salt, uint64(i)<<8|uint64(k&0xff))
-				d.x[k*n+i] = placement.Quantile(c.M.Services[in.Service].Start, min(uniform(&r), 1-1e-9))
+			for i := range c.Instances {
+				d.x[k*n+i] = firstDraw(c, d.salt, i, k)
 			}
 		}
 	})
 	return d.x
+}
+
+// firstDraw is instance i's first start's duration at full speed in
+// projection k, from its generator (salt: seedDraws.salt; instance,
+// projection), s.
+func firstDraw(c *placement.Cluster, salt uint64, i, k int) float64 {
+	var r rand.PCG
+	r.Seed(0xe57a11e^salt, uint64(i)<<8|uint64(k&0xff))
+	return placement.Quantile(c.M.Services[c.Instances[i].Service].Start, min(uniform(&r), 1-1e-9))
 }
 
 // sharedOf returns what the estimators of cluster c share (see
@@ -1454,26 +1510,28 @@ var firstDraws struct {
 
 // sharedFirsts is what one cluster's estimators share: for the
 // estimators that share their working memory (Live.ShareWorkspace), the
-// projectors and views not in use; and, per seed, their draws.
+// projectors and views not in use and the fixed shapes (per plan, for
+// every seed); and, per seed, their draws.
 type sharedFirsts struct {
 	mu    sync.Mutex
 	free  []*projector
 	views []viewMem                          // the views not in use (see viewMem)
 	zero  seedDraws                          // seed 0's draws
 	seeds map[uint64]weak.Pointer[seedDraws] // other seeds' draws, by salt, while held
+	fixed map[weak.Pointer[placement.Plan]]*fixedShape
 }
 
 // seedDraws is what a cluster's estimators seeded alike share: their
-// first draws, made once, and, for those that share their working memory,
-// the draw tables and the fixed shapes (whose plan layouts hold first
-// draws).
+// first draws, made once (firsts, for the estimators with working memory
+// of their own), and, for those that share their working memory, the
+// draw tables and the first draws by the places of each plan layout.
 type seedDraws struct {
 	salt   uint64 // seedSalt of the seed
 	once   sync.Once
 	x      []float64
 	mu     sync.Mutex
 	tables map[int]*drawTable // by retries per instance
-	fixed  map[weak.Pointer[placement.Plan]]*fixedShape
+	plans  map[*planLayout]*planFirsts
 }
 
 // drawRetries draws instance i's retries for projection k, from the same
@@ -1517,8 +1575,9 @@ func drawInto(c *placement.Cluster, salt uint64, i, k int, rs []float64) float64
 // (Live.ShareWorkspace) with one seed and one number of retries: they are
 // a function of the cluster and the seed alone, and an incident's first
 // estimate filled 2.4 MB of heads of its own on the platform and drew its
-// retries again. heads' first are the seed's (seedDraws.firsts); an
-// instance's retries in a
+// retries again. heads' first are the seed's first draws (firstDraw,
+// the values seedDraws.firsts gives), drawn when the table is made or
+// copied from another table of the seed; an instance's retries in a
 // projection (retries[k·instances + i]) are drawn, as drawRetries does,
 // when an estimator first needs them and published, then their least in
 // heads, so that an estimator reading a least drawn reads its retries.
@@ -1532,15 +1591,27 @@ type drawTable struct {
 // tableOf returns cluster c's drawTable for nRetry retries and d's seed,
 // made on first use.
 func (d *seedDraws) tableOf(c *placement.Cluster, nRetry int) *drawTable {
-	firsts := d.firsts(c)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if t := d.tables[nRetry]; t != nil {
 		return t
 	}
-	t := &drawTable{salt: d.salt, heads: make([]drawHead, len(firsts)), retries: make([]atomic.Pointer[[]float64], len(firsts))}
-	for ki, x := range firsts {
-		t.heads[ki].first = x
+	n := len(c.Instances)
+	t := &drawTable{salt: d.salt, heads: make([]drawHead, n*Samples), retries: make([]atomic.Pointer[[]float64], n*Samples)}
+	var from []drawHead // another table's of the seed: the same first draws
+	for _, o := range d.tables {
+		from = o.heads
+		break
+	}
+	for k := 0; k < Samples; k++ {
+		for i := 0; i < n; i++ {
+			ki := k*n + i
+			if from != nil {
+				t.heads[ki].first = from[ki].first
+			} else {
+				t.heads[ki].first = firstDraw(c, d.salt, i, k)
+			}
+		}
 	}
 	if d.tables == nil {
 		d.tables = map[int]*drawTable{}
@@ -2301,9 +2372,9 @@ func (l *Live) hopeful(p *projector, n int32, run, later []finishEv, atNow []ran
 		}
 	}
 	if sh.byPlan {
-		pl := sh.plan
-		p.firstN = pl.first[k*np : (k+1)*np]
-		if pl.allFirst(k, n, sp) {
+		pf := sh.planFirst
+		p.firstN = pf.first[k*np : (k+1)*np]
+		if pf.allFirst(k, n, sp) {
 			p.skips++
 			p.allFirst = true
 			p.dirty = runMarked

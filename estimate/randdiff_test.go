@@ -320,7 +320,7 @@ func TestSharedPlanLayoutsAtOnce(t *testing.T) {
 			}
 		}
 	}
-	e := &sharedOf(c).zero
+	e := sharedOf(c)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	layouts := map[*planLayout]bool{}
@@ -331,5 +331,16 @@ func TestSharedPlanLayoutsAtOnce(t *testing.T) {
 	}
 	if len(e.fixed) != 2 || len(layouts) != 2 {
 		t.Fatalf("%d fixed shapes, %d plan layouts: want 2 and 2 (plan a, plan b)", len(e.fixed), len(layouts))
+	}
+	d := &e.zero
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for pl := range layouts {
+		if d.plans[pl] == nil {
+			t.Fatal("a plan layout without its first draws by place")
+		}
+	}
+	if len(d.plans) != 2 {
+		t.Fatalf("%d plan layouts' first draws: want 2 (plan a, plan b)", len(d.plans))
 	}
 }

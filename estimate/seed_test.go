@@ -158,32 +158,34 @@ func TestSeedDrawsReleased(t *testing.T) {
 
 // TestSeedLayoutReleased: the working memory the estimators of a cluster
 // share (ShareWorkspace: projectors and views, pooled between estimates)
-// keeps nothing of a dropped estimator's seed: its plan layout (the
-// plan's node places and their first draws, which the node-by-node
-// projections read in place) goes with it, where a pooled projector and
-// view used to hold it until reused.
+// keeps nothing of a dropped estimator's seed: its first draws by the
+// plan's node places (which the node-by-node projections read in place)
+// go with it, where a pooled projector and view used to hold them until
+// reused. The node places themselves depend on no seed: every seed's
+// estimators share the cluster's one layout of the plan, which stays.
 func TestSeedLayoutReleased(t *testing.T) {
 	c, p, evs := earlyStream(t, 4000)
 	at := evs[len(evs)-1].TS + 5
-	gone := make(chan struct{}, 2)
+	gone := make(chan struct{}, 1)
+	var layout *planLayout
 	func() {
 		s := uint64(33)
 		l := seeded(c, p, evs, &s, true)
 		l.Estimate(at)
-		pl := l.shape.fixed.plan
-		if pl == nil || !l.shape.local && !l.shape.mixed {
+		pf := l.shape.planFirst
+		if pf == nil || l.shape.plan == nil || !l.shape.local && !l.shape.mixed {
 			t.Fatal("the estimate projected no node on its own from the plan's layout: the test tests nothing")
 		}
-		runtime.AddCleanup(&pl.first[0], func(ch chan struct{}) { ch <- struct{}{} }, gone)
-		runtime.AddCleanup(&pl.pos[0], func(ch chan struct{}) { ch <- struct{}{} }, gone)
+		layout = l.shape.plan
+		runtime.AddCleanup(&pf.first[0], func(ch chan struct{}) { ch <- struct{}{} }, gone)
 	}()
-	for n := 0; n < 2; {
+	for done := false; !done; {
 		runtime.GC()
 		select {
 		case <-gone:
-			n++
+			done = true
 		case <-time.After(5 * time.Second):
-			t.Fatalf("%d of the plan layout's first draws and node places went after its estimator did (5 s)", n)
+			t.Fatal("the plan layout's first draws of seed 33 stayed after its estimator went (5 s)")
 		}
 	}
 	e := sharedOf(c)
@@ -192,5 +194,11 @@ func TestSeedLayoutReleased(t *testing.T) {
 	e.mu.Unlock()
 	if pooled == 0 {
 		t.Fatal("no projector pooled: the test tests nothing of the pool")
+	}
+	s := uint64(34)
+	l := seeded(c, p, evs, &s, true)
+	l.Estimate(at)
+	if l.shape.plan != layout || l.shape.planFirst == nil {
+		t.Fatal("seed 34's estimator laid out the plan's node places again: they are not shared across seeds")
 	}
 }

@@ -73,10 +73,10 @@ func TestShareWorkspaceMixedAtOnce(t *testing.T) {
 	}
 	e := sharedOf(c)
 	e.mu.Lock()
-	nViews := len(e.views)
+	nViews, nFixed := len(e.views), len(e.fixed)
 	e.mu.Unlock()
 	e.zero.mu.Lock()
-	nFixed, nTables := len(e.zero.fixed), len(e.zero.tables)
+	nTables := len(e.zero.tables)
 	e.zero.mu.Unlock()
 	if nFixed != 2 || nTables != 2 || nViews == 0 {
 		t.Fatalf("%d fixed shapes, %d draw tables, %d views pooled: want 2 (plan, none), 2 (two retry rules), some", nFixed, nTables, nViews)
