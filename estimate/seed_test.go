@@ -202,3 +202,34 @@ func TestSeedLayoutReleased(t *testing.T) {
 		t.Fatal("seed 34's estimator laid out the plan's node places again: they are not shared across seeds")
 	}
 }
+
+// TestSeedSharedKeepsOneCopy: the estimators that share their working
+// memory keep a seed's first draws once, in its draw table's heads (and
+// by the plan's places): no list of them besides (1.2 MB a seed on the
+// platform); and those heads hold the very draws the list would, the
+// ones an estimator with working memory of its own projects with.
+func TestSeedSharedKeepsOneCopy(t *testing.T) {
+	c, p, evs := earlyStream(t, 4000)
+	at := evs[len(evs)-1].TS + 5
+	s := uint64(35)
+	l := seeded(c, p, evs, &s, true)
+	l.Estimate(at)
+	d := l.shape.draws
+	if d.x != nil {
+		t.Fatal("a shared estimator's seed keeps its first draws in a list of their own too")
+	}
+	heads := l.shape.heads
+	firsts := d.firsts(c)
+	if len(heads) != len(firsts) {
+		t.Fatalf("%d heads for %d first draws", len(heads), len(firsts))
+	}
+	for ki := range firsts {
+		if heads[ki].first != firsts[ki] {
+			t.Fatalf("head %d: first draw %g, the seed's list %g", ki, heads[ki].first, firsts[ki])
+		}
+	}
+	own := seeded(c, p, evs, &s, false)
+	if a, b := l.Estimate(at), own.Estimate(at); !reflect.DeepEqual(a, b) {
+		t.Fatalf("seed 35 shared: %+v; with its own working memory: %+v", a, b)
+	}
+}
