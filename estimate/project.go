@@ -1389,7 +1389,7 @@ func (l *Live) retryDraw(i, k, q int) float64 {
 func (l *Live) retryBlock(i, k int) []float64 {
 	sh := &l.shape
 	if sh.table != nil { // drawn: minRetry comes first
-		return *sh.table.retries[k*len(l.c.Instances)+i].Load()
+		return sh.table.drawn(k*len(l.c.Instances) + i)
 	}
 	c := &sh.retries[k][i/retryChunk]
 	b := c.Load()
@@ -1578,14 +1578,16 @@ func drawInto(c *placement.Cluster, salt uint64, i, k int, rs []float64) float64
 // retries again. heads' first are the seed's first draws (firstDraw,
 // the values seedDraws.firsts gives), drawn when the table is made or
 // copied from another table of the seed; an instance's retries in a
-// projection (retries[k·instances + i]) are drawn, as drawRetries does,
-// when an estimator first needs them and published, then their least in
-// heads, so that an estimator reading a least drawn reads its retries.
-// Two estimators may draw the same at once: the same draws, one kept.
+// projection (at ki = k·instances + i: slot ki mod retryChunk of
+// retries[ki / retryChunk], see retrySlots) are drawn, as drawRetries
+// does, when an estimator first needs them and published, then their
+// least in heads, so that an estimator reading a least drawn reads its
+// retries. Two estimators may draw the same at once: the same draws, one
+// kept.
 type drawTable struct {
 	salt    uint64 // seedDraws.salt
 	heads   []drawHead
-	retries []atomic.Pointer[[]float64]
+	retries []atomic.Pointer[retrySlots]
 }
 
 // tableOf returns cluster c's drawTable for nRetry retries and d's seed,
@@ -1597,7 +1599,7 @@ func (d *seedDraws) tableOf(c *placement.Cluster, nRetry int) *drawTable {
 		return t
 	}
 	n := len(c.Instances)
-	t := &drawTable{salt: d.salt, heads: make([]drawHead, n*Samples), retries: make([]atomic.Pointer[[]float64], n*Samples)}
+	t := &drawTable{salt: d.salt, heads: make([]drawHead, n*Samples), retries: make([]atomic.Pointer[retrySlots], (n*Samples+retryChunk-1)/retryChunk)}
 	var from []drawHead // another table's of the seed: the same first draws
 	for _, o := range d.tables {
 		from = o.heads
@@ -1625,10 +1627,29 @@ func (t *drawTable) draw(c *placement.Cluster, i, k, nRetry int) float64 {
 	ki := k*len(c.Instances) + i
 	rs := make([]float64, nRetry)
 	m := drawInto(c, t.salt, i, k, rs)
-	t.retries[ki].CompareAndSwap(nil, &rs) // else another estimator's, the same draws
+	ch := &t.retries[ki/retryChunk]
+	slots := ch.Load()
+	if slots == nil {
+		if slots = new(retrySlots); !ch.CompareAndSwap(nil, slots) {
+			slots = ch.Load() // another estimator's, made meanwhile
+		}
+	}
+	slots[ki%retryChunk].CompareAndSwap(nil, &rs) // else another estimator's, the same draws
 	t.heads[ki].least.Store(math.Float64bits(m))
 	return m
 }
+
+// drawn is the retries of the (projection, instance) pair at ki, drawn
+// and published (draw): their least in heads is read first.
+func (t *drawTable) drawn(ki int) []float64 {
+	return *t.retries[ki/retryChunk].Load()[ki%retryChunk].Load()
+}
+
+// retrySlots is a drawTable's pointers to the retries of retryChunk
+// (projection, instance) pairs, made when one of them is first drawn:
+// where little fails (a calm incident) a table holds few, where one for
+// every pair took 1.2 MB a seed on the platform.
+type retrySlots [retryChunk]atomic.Pointer[[]float64]
 
 // nextUp is, for instance i whose start failed and freed its slot at t
 // (p.att[i] counting its failure), when it queues again, by the retry

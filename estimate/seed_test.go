@@ -232,4 +232,26 @@ func TestSeedSharedKeepsOneCopy(t *testing.T) {
 	if a, b := l.Estimate(at), own.Estimate(at); !reflect.DeepEqual(a, b) {
 		t.Fatalf("seed 35 shared: %+v; with its own working memory: %+v", a, b)
 	}
+	// The pointers to retries: one per chunk of retryChunk pairs in the
+	// table, a chunk's slots made only where one of its retries was drawn
+	// (here, an early recovery, none).
+	tab := l.shape.table
+	if want := (len(tab.heads) + retryChunk - 1) / retryChunk; len(tab.retries) != want {
+		t.Fatalf("%d pointers to chunks of retries for %d pairs, want %d", len(tab.retries), len(tab.heads), want)
+	}
+	for ch := range tab.retries {
+		slots := tab.retries[ch].Load()
+		if slots == nil {
+			continue
+		}
+		drawn := 0
+		for j := range slots {
+			if slots[j].Load() != nil {
+				drawn++
+			}
+		}
+		if drawn == 0 {
+			t.Fatalf("chunk %d of retry pointers made with none drawn", ch)
+		}
+	}
 }

@@ -85,9 +85,13 @@ func TestShareWorkspace(t *testing.T) {
 			}
 			drawn := 0
 			tab := sharedOf(r.c).zero.tables[shared[0].shape.nRetry]
-			for ki := range tab.retries {
-				if tab.retries[ki].Load() != nil {
-					drawn++
+			for ch := range tab.retries {
+				if slots := tab.retries[ch].Load(); slots != nil {
+					for j := range slots {
+						if slots[j].Load() != nil {
+							drawn++
+						}
+					}
 				}
 			}
 			if drawn == 0 {
