@@ -36,11 +36,14 @@ func TestSetKnownSpeeds(t *testing.T) {
 }
 
 // SetKnownSpeeds takes a speed per device, finite and positive: else an
-// error naming the device (or the count), and the estimator keeps what it
-// had.
+// error naming the device (or the count), and the estimator keeps the
+// speeds it knew.
 func TestSetKnownSpeedsRefused(t *testing.T) {
 	c := nodes(t, 1, 2, "[[service]]\nid = \"app\"\ninstances = 2\nstart = { dist = \"fixed\", s = 10 }\n")
 	l := NewLive(c, nil)
+	if err := l.SetKnownSpeeds([]float64{0.5, 2}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		speed []float64
 		want  string
@@ -55,8 +58,8 @@ func TestSetKnownSpeedsRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("SetKnownSpeeds(%v): %v, want an error with %q", tt.speed, err, tt.want)
 		}
-		if l.fits.known != nil {
-			t.Errorf("SetKnownSpeeds(%v) refused but kept", tt.speed)
+		if k := l.fits.known; len(k) != 2 || k[0] != 0.5 || k[1] != 2 {
+			t.Errorf("SetKnownSpeeds(%v) refused, and the speeds known before are now %v, want [0.5 2]", tt.speed, k)
 		}
 	}
 }

@@ -852,8 +852,8 @@ func (e *sharedFirsts) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedSh
 		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
 	}
 	for k := range e.fixed {
-		if k.Value() == nil {
-			delete(e.fixed, k) // a collected plan's
+		if k != (weak.Pointer[placement.Plan]{}) && k.Value() == nil {
+			delete(e.fixed, k) // a collected plan's (not the nil plan's)
 		}
 	}
 	e.fixed[key] = f
@@ -862,19 +862,27 @@ func (e *sharedFirsts) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedSh
 
 // planFirstsOf returns the first draws of d's seed laid out by plan
 // layout pl's places (pl of cluster c; heads: a draw table's of the seed),
-// made once per seed and layout and shared by the estimators of the seed;
-// they go with the seed's draws.
+// made once per seed and layout and shared by the estimators of the seed.
+// They go with the seed's draws, or, keyed weakly by the layout, when
+// another layout's are made after theirs was collected (seed 0's draws
+// stay with the cluster).
 func (d *seedDraws) planFirstsOf(c *placement.Cluster, pl *planLayout, heads []drawHead) *planFirsts {
+	key := weak.Make(pl)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if pf := d.plans[pl]; pf != nil {
+	if pf := d.plans[key]; pf != nil {
 		return pf
 	}
 	pf := newPlanFirsts(c, pl, heads)
 	if d.plans == nil {
-		d.plans = map[*planLayout]*planFirsts{}
+		d.plans = map[weak.Pointer[planLayout]]*planFirsts{}
 	}
-	d.plans[pl] = pf
+	for k := range d.plans {
+		if k.Value() == nil {
+			delete(d.plans, k) // a collected layout's
+		}
+	}
+	d.plans[key] = pf
 	return pf
 }
 
@@ -1531,7 +1539,7 @@ type seedDraws struct {
 	x      []float64
 	mu     sync.Mutex
 	tables map[int]*drawTable // by retries per instance
-	plans  map[*planLayout]*planFirsts
+	plans  map[weak.Pointer[planLayout]]*planFirsts
 }
 
 // drawRetries draws instance i's retries for projection k, from the same

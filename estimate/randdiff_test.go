@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 
 	"blackstart/placement"
 )
@@ -336,7 +337,7 @@ func TestSharedPlanLayoutsAtOnce(t *testing.T) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for pl := range layouts {
-		if d.plans[pl] == nil {
+		if d.plans[weak.Make(pl)] == nil {
 			t.Fatal("a plan layout without its first draws by place")
 		}
 	}

@@ -206,8 +206,9 @@ func TestSeedLayoutReleased(t *testing.T) {
 // TestSeedSharedKeepsOneCopy: the estimators that share their working
 // memory keep a seed's first draws once, in its draw table's heads (and
 // by the plan's places): no list of them besides (1.2 MB a seed on the
-// platform); and those heads hold the very draws the list would, the
-// ones an estimator with working memory of its own projects with.
+// platform); those heads hold the very draws the list would, the ones an
+// estimator with working memory of its own projects with; and the table
+// points to retries by chunks, not per pair (another 1.2 MB).
 func TestSeedSharedKeepsOneCopy(t *testing.T) {
 	c, p, evs := earlyStream(t, 4000)
 	at := evs[len(evs)-1].TS + 5
@@ -218,14 +219,16 @@ func TestSeedSharedKeepsOneCopy(t *testing.T) {
 	if d.x != nil {
 		t.Fatal("a shared estimator's seed keeps its first draws in a list of their own too")
 	}
-	heads := l.shape.heads
-	firsts := d.firsts(c)
-	if len(heads) != len(firsts) {
-		t.Fatalf("%d heads for %d first draws", len(heads), len(firsts))
+	heads, n := l.shape.heads, len(c.Instances)
+	if len(heads) != n*Samples {
+		t.Fatalf("%d heads for %d first draws", len(heads), n*Samples)
 	}
-	for ki := range firsts {
-		if heads[ki].first != firsts[ki] {
-			t.Fatalf("head %d: first draw %g, the seed's list %g", ki, heads[ki].first, firsts[ki])
+	for ki := range heads {
+		// What the list (seedDraws.firsts) would hold, drawn here
+		// without making it, so that another run of the test finds no
+		// list either.
+		if want := firstDraw(c, d.salt, ki%n, ki/n); heads[ki].first != want {
+			t.Fatalf("head %d: first draw %g, the seed's %g", ki, heads[ki].first, want)
 		}
 	}
 	own := seeded(c, p, evs, &s, false)
@@ -233,25 +236,26 @@ func TestSeedSharedKeepsOneCopy(t *testing.T) {
 		t.Fatalf("seed 35 shared: %+v; with its own working memory: %+v", a, b)
 	}
 	// The pointers to retries: one per chunk of retryChunk pairs in the
-	// table, a chunk's slots made only where one of its retries was drawn
-	// (here, an early recovery, none).
+	// table, not one per pair.
 	tab := l.shape.table
 	if want := (len(tab.heads) + retryChunk - 1) / retryChunk; len(tab.retries) != want {
 		t.Fatalf("%d pointers to chunks of retries for %d pairs, want %d", len(tab.retries), len(tab.heads), want)
 	}
-	for ch := range tab.retries {
-		slots := tab.retries[ch].Load()
-		if slots == nil {
-			continue
-		}
-		drawn := 0
-		for j := range slots {
-			if slots[j].Load() != nil {
-				drawn++
-			}
-		}
-		if drawn == 0 {
-			t.Fatalf("chunk %d of retry pointers made with none drawn", ch)
-		}
+}
+
+// TestFixedShapeNilPlanKept: the fixed shape of the estimators without a
+// plan (their ranks the instances' indices) stays shared when another
+// plan's is made: the sweep of collected plans' shapes takes the nil
+// plan's key for a collected one's (every other nil-plan estimator then
+// made its own, and TestShareWorkspaceMixedAtOnce failed 6 times in 40).
+func TestFixedShapeNilPlanKept(t *testing.T) {
+	c, p, _ := earlyStream(t, 10)
+	e := sharedOf(c)
+	a := e.fixedOf(c, nil)
+	if e.fixedOf(c, p) == a {
+		t.Fatal("the plan's fixed shape is the nil plan's")
+	}
+	if b := e.fixedOf(c, nil); b != a {
+		t.Fatal("the nil plan's fixed shape was made again after another plan's")
 	}
 }
