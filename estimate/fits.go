@@ -417,11 +417,15 @@ func (f *fits) settle() {
 }
 
 // speeds fits the fleet and every node's posterior (see fits) and returns,
-// for each projection k, every node's drawn speed (the known speeds, when
-// set).
+// for each projection k, every node's drawn speed; when the speeds are
+// known (Live.SetKnownSpeeds) it returns them and fits nothing (nothing
+// else reads the fit; the checkpoints still fit, so that the fit goes on
+// from them once the known speeds are dropped).
 func (f *fits) speeds(now float64, out [][]float64) [][]float64 {
 	nn := len(f.node)
-	f.fit(now)
+	if f.known == nil {
+		f.fit(now)
+	}
 	if len(out) != Samples {
 		out = make([][]float64, Samples)
 	}

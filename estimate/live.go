@@ -157,7 +157,7 @@ func (l *Live) SetSeed(seed uint64) {
 // SetKnownSpeeds gives the estimator every node's true start speed,
 // relative to nominal (1: nominal; the factor placement.SimOptions.Speed
 // takes), indexed as the model's devices: every projection takes these
-// instead of drawing from the fitted speeds, which are still fitted. A
+// instead of drawing from the fitted speeds (not fitted meanwhile). A
 // diagnostic, not for incidents: it shows how much of the estimate's error
 // is the estimation of node speeds (estimate evaluate --speeds-known). nil
 // goes back to the fitted speeds. It returns an error, and changes

@@ -851,11 +851,7 @@ func (e *sharedFirsts) fixedOf(c *placement.Cluster, p *placement.Plan) *fixedSh
 	if e.fixed == nil {
 		e.fixed = map[weak.Pointer[placement.Plan]]*fixedShape{}
 	}
-	for k := range e.fixed {
-		if k != (weak.Pointer[placement.Plan]{}) && k.Value() == nil {
-			delete(e.fixed, k) // a collected plan's (not the nil plan's)
-		}
-	}
+	sweepCollected(e.fixed)
 	e.fixed[key] = f
 	return f
 }
@@ -877,13 +873,20 @@ func (d *seedDraws) planFirstsOf(c *placement.Cluster, pl *planLayout, heads []d
 	if d.plans == nil {
 		d.plans = map[weak.Pointer[planLayout]]*planFirsts{}
 	}
-	for k := range d.plans {
-		if k.Value() == nil {
-			delete(d.plans, k) // a collected layout's
-		}
-	}
+	sweepCollected(d.plans)
 	d.plans[key] = pf
 	return pf
+}
+
+// sweepCollected deletes the entries of m whose key's object was
+// collected. The zero key (weak.Make(nil): the nil plan's) is kept: its
+// Value is nil from the start.
+func sweepCollected[K, V any](m map[weak.Pointer[K]]V) {
+	for k := range m {
+		if k != (weak.Pointer[K]{}) && k.Value() == nil {
+			delete(m, k)
+		}
+	}
 }
 
 // projectAll runs the Samples projections, spread over the processors;
